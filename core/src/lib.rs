@@ -1,0 +1,33 @@
+//! The runtime of wasmfx-tier: everything both execution tiers share.
+//!
+//! ```text
+//!   bytes ──parse+validate──▶ Module ──instantiate(imports)──▶ Instance (in a Store)
+//!                               │                                 │
+//!                   canonical types (TypeRegistry)     addresses of funcs, memories,
+//!                                                      tables, globals, tags (Store arenas)
+//! ```
+//!
+//! A [`Store`] owns every runtime object in arenas indexed by small typed
+//! addresses ([`FuncAddr`], [`MemAddr`], ...). Values cross the API as [`Val`];
+//! inside the engines every value is one untyped 64-bit slot ([`Val::to_raw`]).
+
+pub mod const_expr;
+pub mod linker;
+pub mod module;
+pub mod num;
+pub mod spectest;
+pub mod store;
+pub mod trap;
+pub mod types;
+pub mod value;
+pub mod vm;
+
+pub use linker::{Extern, LinkError, Linker};
+pub use module::{Module, ModuleError};
+pub use store::{
+    ExnAddr, FuncAddr, FuncInst, FuncKind, GlobalAddr, HostFunc, InstanceId, MemAddr, Store,
+    TableAddr, TagAddr,
+};
+pub use trap::Trap;
+pub use types::{FuncType, HeapType, RefType, TypeId, TypeRegistry, ValType};
+pub use value::Val;

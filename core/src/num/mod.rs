@@ -1,0 +1,1 @@
+//! Exact numeric semantics of Wasm (integer, float, conversions).

@@ -1,0 +1,1 @@
+//! The `spectest` host module that spec scripts import.

@@ -1,0 +1,59 @@
+//! Why execution stopped abnormally. Messages follow the reference
+//! interpreter, which spec scripts compare against.
+
+use crate::store::{ExnAddr, TagAddr};
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Trap {
+    Unreachable,
+    IntegerDivideByZero,
+    IntegerOverflow,
+    InvalidConversionToInteger,
+    MemoryOutOfBounds,
+    TableOutOfBounds,
+    /// `call_indirect` index past the end of the table.
+    UndefinedElement,
+    /// `call_indirect` on a null table entry.
+    UninitializedElement,
+    IndirectCallTypeMismatch,
+    NullFunctionReference,
+    NullReference,
+    NullExceptionReference,
+    CallStackExhausted,
+    /// An exception left the outermost Wasm frame.
+    UncaughtException(ExnAddr),
+    /// A suspension found no handler (stack switching).
+    UnhandledTag(TagAddr),
+    /// The program asked to exit (WASI `proc_exit`).
+    Exit(i32),
+    /// A host function failed.
+    Host(String),
+}
+
+impl fmt::Display for Trap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let msg = match self {
+            Trap::Unreachable => "unreachable",
+            Trap::IntegerDivideByZero => "integer divide by zero",
+            Trap::IntegerOverflow => "integer overflow",
+            Trap::InvalidConversionToInteger => "invalid conversion to integer",
+            Trap::MemoryOutOfBounds => "out of bounds memory access",
+            Trap::TableOutOfBounds => "out of bounds table access",
+            Trap::UndefinedElement => "undefined element",
+            Trap::UninitializedElement => "uninitialized element",
+            Trap::IndirectCallTypeMismatch => "indirect call type mismatch",
+            Trap::NullFunctionReference => "null function reference",
+            Trap::NullReference => "null reference",
+            Trap::NullExceptionReference => "null exception reference",
+            Trap::CallStackExhausted => "call stack exhausted",
+            Trap::UncaughtException(_) => "uncaught exception",
+            Trap::UnhandledTag(t) => return write!(f, "unhandled tag {}", t.0),
+            Trap::Exit(code) => return write!(f, "exit with code {code}"),
+            Trap::Host(m) => return f.write_str(m),
+        };
+        f.write_str(msg)
+    }
+}
+
+impl std::error::Error for Trap {}

@@ -1,0 +1,4 @@
+//! The engine-wide canonical type registry.
+
+#[derive(Debug, Default)]
+pub struct TypeRegistry {}

@@ -1,0 +1,1 @@
+//! `#[repr(C)]` records that compiled code reads at fixed offsets.
