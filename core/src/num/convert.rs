@@ -27,7 +27,7 @@ macro_rules! truncations {
                 return Err(Trap::InvalidConversionToInteger);
             }
             let t = x.trunc();
-            if t >= $low && t < $high {
+            if ($low..$high).contains(&t) {
                 Ok(t as $int as $ret)
             } else {
                 Err(Trap::IntegerOverflow)
