@@ -8,6 +8,14 @@
 //! Index spaces (functions, tables, memories, globals, tags) list imports first,
 //! then definitions, as the spec numbers them.
 
+pub(crate) mod convert;
+mod names;
+mod parse;
+#[cfg(test)]
+mod tests;
+
+pub use parse::features;
+
 use crate::const_expr::ConstExpr;
 use crate::types::{CompositeType, FuncType, RefType, TypeId, TypeRegistry, ValType};
 use std::collections::HashMap;
@@ -180,8 +188,12 @@ impl Module {
     /// A [`ModuleError`] with wasmparser's message when the binary is
     /// malformed or invalid.
     pub fn new(registry: &Arc<TypeRegistry>, bytes: &[u8]) -> Result<Module, ModuleError> {
-        let _ = (registry, bytes);
-        todo!("module parsing")
+        parse::parse_module(registry, bytes)
+    }
+
+    /// The export called `name`, if any.
+    pub fn export(&self, name: &str) -> Option<&Export> {
+        self.exports.iter().find(|e| e.name == name)
     }
 
     /// The signature of function `func` (any index, imported or defined).
