@@ -1,1 +1,156 @@
-fn main() {}
+//! Benchmark harness: runs every program of `benches/programs/` under every available
+//! wasmfx-tier tier and peer engine, each run a fresh process, and prints a markdown
+//! table of times and ratios (see `report`).
+//!
+//! ```text
+//! cargo run --release -p wasmfx-benches -- [--quick]
+//!   1. encode programs to .wasm       target/<profile>/bench-modules/*.wasm
+//!   2. cargo build --release -p wasmfx-tier
+//!   3. probe tiers, find peers        wasmfx interp | jit | dyn, wasmi, wasmtime
+//!   4. best-of-N wall time per (program, engine), answer checked
+//!   5. markdown table on stdout, progress on stderr
+//! ```
+//! Exits non-zero when a run fails or prints a wrong answer.
+
+mod engines;
+mod options;
+mod programs;
+mod report;
+mod timing;
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use anyhow::{Context, Result, bail};
+
+use engines::{Engine, Peer};
+use options::Options;
+use programs::{PROGRAMS, Program};
+use report::{Report, Row, STARTUP_ROW};
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs the benchmarks; `Ok(false)` when some run failed.
+fn run() -> Result<bool> {
+    let options = Options::parse(env::args().skip(1))?;
+    if options.help {
+        println!("{}", options::USAGE);
+        return Ok(true);
+    }
+    let selected = select_programs(&options.only)?;
+    let own_dir = env::current_exe()
+        .context("cannot locate the harness executable")?
+        .parent()
+        .map(Path::to_path_buf)
+        .context("the harness executable has no folder")?;
+    let module_dir = own_dir.join("bench-modules");
+    programs::prepare_modules(&module_dir)?;
+
+    let (engines, unavailable) = find_engines(&options, &own_dir, &module_dir)?;
+    if engines.is_empty() {
+        bail!("no engine can run the benchmarks: {unavailable:?}");
+    }
+    let mut all_passed = true;
+    let mut rows = Vec::new();
+    for program in selected {
+        let workload = program.workload(options.quick);
+        let module = program.module_path(&module_dir);
+        let expected = workload.expected.to_string();
+        let mut times = Vec::new();
+        for engine in &engines {
+            eprint!("{:<8} {:<14} ", program.name, engine.label);
+            let time = timing::best_of(options.runs, options.time_limit, &expected, || {
+                engine.command(&module, program.export, workload.arg)
+            });
+            match &time {
+                Ok(best) => eprintln!("{:>10.1} ms", best.as_secs_f64() * 1e3),
+                Err(error) => {
+                    eprintln!("failed: {error}");
+                    all_passed = false;
+                }
+            }
+            times.push(time.map_err(|error| error.to_string()));
+        }
+        rows.push(Row {
+            benchmark: program.name.to_string(),
+            call: format!("{}({})", program.export, workload.arg),
+            exercises: program.exercises.to_string(),
+            times,
+        });
+    }
+    let report = Report { engines: &engines, rows: &rows, unavailable: &unavailable, runs: options.runs, quick: options.quick };
+    println!("{}", report.to_markdown());
+    Ok(all_passed)
+}
+
+/// The programs named by `--only`, or all of them.
+fn select_programs(only: &[String]) -> Result<Vec<&'static Program>> {
+    if let Some(unknown) = only.iter().find(|name| !PROGRAMS.iter().any(|program| program.name == name.as_str())) {
+        let known: Vec<&str> = PROGRAMS.iter().map(|program| program.name).collect();
+        bail!("unknown benchmark `{unknown}`; known: {}", known.join(", "));
+    }
+    Ok(PROGRAMS.iter().filter(|program| only.is_empty() || only.iter().any(|name| name == program.name)).collect())
+}
+
+/// Every usable engine, and (label, reason) for those that are not.
+fn find_engines(options: &Options, own_dir: &Path, module_dir: &Path) -> Result<(Vec<Engine>, Vec<(String, String)>)> {
+    let mut engines = Vec::new();
+    let mut unavailable = Vec::new();
+    match wasmfx_tier_binary(options, own_dir) {
+        Ok(binary) => {
+            let startup = PROGRAMS.iter().find(|program| program.name == STARTUP_ROW).context("no startup program")?;
+            let probe_module = startup.module_path(module_dir);
+            for (tier, availability) in engines::probe_wasmfx_tiers(&binary, &probe_module, startup.export) {
+                match availability {
+                    Ok(engine) => engines.push(engine),
+                    Err(reason) => unavailable.push((format!("wasmfx {tier}"), format!("not available: {reason}"))),
+                }
+            }
+        }
+        Err(error) => unavailable.push(("wasmfx-tier".to_string(), format!("{error:#}"))),
+    }
+    for peer in Peer::ALL {
+        match engines::find_peer(peer) {
+            Ok(engine) => engines.push(engine),
+            Err(reason) => unavailable.push((peer.name().to_string(), reason)),
+        }
+    }
+    Ok((engines, unavailable))
+}
+
+/// The wasmfx-tier CLI to benchmark: `--wasmfx-tier PATH`, or a release build next to
+/// this workspace's target folder, built first unless `--no-build`.
+fn wasmfx_tier_binary(options: &Options, own_dir: &Path) -> Result<PathBuf> {
+    if let Some(path) = &options.wasmfx_tier {
+        return Ok(path.clone());
+    }
+    // own_dir is <target>/<profile>; the CLI is benchmarked as a release build.
+    let target_dir = own_dir.parent().context("the harness is not inside a target folder")?;
+    let binary = target_dir.join("release").join("wasmfx-tier");
+    if options.build {
+        eprintln!("building wasmfx-tier (release)...");
+        let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["build", "--release", "-p", "wasmfx-tier", "--bin", "wasmfx-tier", "--target-dir"])
+            .arg(target_dir)
+            .status()
+            .context("cannot run cargo")?;
+        if !status.success() {
+            bail!("`cargo build --release -p wasmfx-tier` failed ({status})");
+        }
+    }
+    if !binary.is_file() {
+        bail!("no wasmfx-tier binary at {}", binary.display());
+    }
+    Ok(binary)
+}

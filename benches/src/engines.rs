@@ -1,0 +1,177 @@
+//! The engines a benchmark runs under, each a command-line program started per run.
+//!
+//! | engine            | command line                                              |
+//! |-------------------|-----------------------------------------------------------|
+//! | wasmfx-tier TIER  | `wasmfx-tier run --tier TIER FILE --invoke NAME ARG`      |
+//! | wasmi (2.0.0)     | `wasmi run      --invoke NAME FILE ARG`                    |
+//! | wasmtime (48.0.8) | `wasmtime run --invoke NAME FILE ARG`                     |
+//!
+//! Every one prints the call's result as its last stdout line. wasmfx-tier tiers are
+//! probed by running a tiny call: a tier the build refuses (not implemented yet) is
+//! reported as unavailable, so new tiers join the table by themselves. Peers are used
+//! when found on `PATH` or in cargo's `bin` folder (`scripts/install-peers.sh`).
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use crate::timing;
+
+/// Every tier the wasmfx-tier CLI names, in report order.
+pub const WASMFX_TIERS: &[&str] = &["interp", "jit", "dyn"];
+
+/// What kind of program an [`Engine`] starts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EngineKind {
+    /// Our CLI with `--tier TIER`.
+    WasmfxTier { tier: &'static str },
+    /// A peer engine we compare against.
+    Peer(Peer),
+}
+
+/// The peer engines, as installed by `scripts/install-peers.sh`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Peer {
+    Wasmi,
+    Wasmtime,
+}
+
+impl Peer {
+    pub const ALL: [Peer; 2] = [Peer::Wasmi, Peer::Wasmtime];
+
+    /// Name of the peer in the report.
+    pub fn name(self) -> &'static str {
+        match self {
+            Peer::Wasmi => "wasmi",
+            Peer::Wasmtime => "wasmtime",
+        }
+    }
+
+    /// The executable's file name.
+    fn binary(self) -> &'static str {
+        match self {
+            Peer::Wasmi => "wasmi",
+            Peer::Wasmtime => "wasmtime",
+        }
+    }
+
+    /// The version the project compares against (see `scripts/install-peers.sh`).
+    pub fn pinned_version(self) -> &'static str {
+        match self {
+            Peer::Wasmi => "2.0.0",
+            Peer::Wasmtime => "48.0.8",
+        }
+    }
+}
+
+/// An engine that can run benchmarks.
+#[derive(Clone, Debug)]
+pub struct Engine {
+    /// Column label, e.g. `wasmfx interp` or `wasmi`.
+    pub label: String,
+    pub kind: EngineKind,
+    pub executable: PathBuf,
+    /// First line of `--version`, for the report.
+    pub version: String,
+}
+
+impl Engine {
+    /// The command that calls `export(arg)` of the module at `module`.
+    pub fn command(&self, module: &Path, export: &str, arg: i32) -> Command {
+        let mut command = Command::new(&self.executable);
+        match &self.kind {
+            EngineKind::WasmfxTier { tier } => {
+                command.args(["run", "--tier", tier]).arg(module).args(["--invoke", export]);
+            }
+            EngineKind::Peer(_) => {
+                command.args(["run", "--invoke", export]).arg(module);
+            }
+        }
+        command.arg(arg.to_string());
+        command
+    }
+}
+
+/// Result of looking for an engine: usable, or why not.
+pub type Availability = Result<Engine, String>;
+
+/// Probes every wasmfx-tier tier of the CLI at `executable` by calling `export(0)` of
+/// `probe_module`, which must print `0`.
+pub fn probe_wasmfx_tiers(executable: &Path, probe_module: &Path, export: &str) -> Vec<(&'static str, Availability)> {
+    let version = first_line_of(executable, &["--version"]).unwrap_or_else(|| "wasmfx-tier".to_string());
+    WASMFX_TIERS
+        .iter()
+        .map(|&tier| {
+            let engine = Engine {
+                label: format!("wasmfx {tier}"),
+                kind: EngineKind::WasmfxTier { tier },
+                executable: executable.to_path_buf(),
+                version: version.clone(),
+            };
+            let probe = timing::best_of(1, Duration::from_secs(60), "0", || engine.command(probe_module, export, 0));
+            (tier, probe.map(|_| engine).map_err(|error| error.to_string()))
+        })
+        .collect()
+}
+
+/// Finds an installed peer.
+///
+/// # Errors
+/// "not installed" when its executable is found nowhere or does not answer `--version`.
+pub fn find_peer(peer: Peer) -> Availability {
+    let not_installed = || format!("not installed (bash scripts/install-peers.sh installs {} {})", peer.name(), peer.pinned_version());
+    let executable = find_executable(peer.binary()).ok_or_else(not_installed)?;
+    let version = first_line_of(&executable, &["--version"]).ok_or_else(not_installed)?;
+    Ok(Engine { label: peer.name().to_string(), kind: EngineKind::Peer(peer), executable, version })
+}
+
+/// Looks for `name` in each `PATH` folder, then in cargo's `bin` folder.
+fn find_executable(name: &str) -> Option<PathBuf> {
+    let path_dirs = env::var_os("PATH").map(|path| env::split_paths(&path).collect::<Vec<_>>()).unwrap_or_default();
+    let cargo_home = env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| env::var_os("HOME").map(|home| Path::new(&home).join(".cargo")));
+    path_dirs
+        .into_iter()
+        .chain(cargo_home.map(|home| home.join("bin")))
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+}
+
+/// First stdout line of `executable args`, if it runs successfully.
+fn first_line_of(executable: &Path, args: &[&str]) -> Option<String> {
+    let output = Command::new(executable).args(args).output().ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    stdout.lines().next().map(|line| line.trim().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn engine(kind: EngineKind) -> Engine {
+        Engine { label: String::new(), kind, executable: PathBuf::from("engine"), version: String::new() }
+    }
+
+    fn args_of(command: &Command) -> Vec<String> {
+        command.get_args().map(|arg| arg.to_string_lossy().into_owned()).collect()
+    }
+
+    #[test]
+    fn wasmfx_command_names_the_tier_and_puts_invoke_after_the_file() {
+        let command = engine(EngineKind::WasmfxTier { tier: "interp" }).command(Path::new("m.wasm"), "fib", 25);
+        assert_eq!(args_of(&command), ["run", "--tier", "interp", "m.wasm", "--invoke", "fib", "25"]);
+    }
+
+    #[test]
+    fn peer_commands_put_invoke_before_the_file() {
+        for peer in Peer::ALL {
+            let command = engine(EngineKind::Peer(peer)).command(Path::new("m.wasm"), "sieve", 7);
+            assert_eq!(args_of(&command), ["run", "--invoke", "sieve", "m.wasm", "7"]);
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! The benchmark programs: which module, which export, which argument, which answer.
+//!
+//! Every program is one module in `benches/programs/` exporting one function that takes
+//! an i32 size and returns an i32, so every engine's `--invoke` can run it the same
+//! way. `.wat` sources are encoded to `.wasm` first ([`prepare_modules`]) so that every
+//! engine reads the same bytes. The C kernels are committed as built `.wasm`
+//! (`benches/programs/build.sh` rebuilds them).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+/// One call of a program's export and the answer it must print.
+#[derive(Clone, Copy, Debug)]
+pub struct Workload {
+    pub arg: i32,
+    pub expected: i32,
+}
+
+/// A benchmark program.
+#[derive(Debug)]
+pub struct Program {
+    /// Row label in the report.
+    pub name: &'static str,
+    /// Source file in `benches/programs/` (`.wat` or `.wasm`).
+    pub file: &'static str,
+    /// Exported function, `(param i32) (result i32)`.
+    pub export: &'static str,
+    /// What the program exercises, for the report's legend.
+    pub exercises: &'static str,
+    /// Sized for 0.5-5 s per run on the interpreter.
+    pub full: Workload,
+    /// Sized for a smoke run of the harness (`--quick`).
+    pub quick: Workload,
+}
+
+/// Every benchmark, in report order. Expected answers were computed by a native build
+/// of the same C sources and agree with wasmi and wasmtime.
+pub const PROGRAMS: &[Program] = &[
+    Program {
+        name: "startup",
+        file: "fib.wat",
+        export: "fib",
+        exercises: "process start-up, decode, validate, instantiate, one call",
+        full: Workload { arg: 0, expected: 0 },
+        quick: Workload { arg: 0, expected: 0 },
+    },
+    Program {
+        name: "fib",
+        file: "fib.wat",
+        export: "fib",
+        exercises: "recursive calls and returns",
+        full: Workload { arg: 35, expected: 9_227_465 },
+        quick: Workload { arg: 25, expected: 75_025 },
+    },
+    Program {
+        name: "sieve",
+        file: "sieve.wasm",
+        export: "sieve",
+        exercises: "C: byte loads/stores in strided loops (primes below n)",
+        full: Workload { arg: 20_000_000, expected: 1_270_607 },
+        quick: Workload { arg: 1_000_000, expected: 78_498 },
+    },
+    Program {
+        name: "matmul",
+        file: "matmul.wasm",
+        export: "matmul",
+        exercises: "C: f64 multiply-add over n x n matrices",
+        full: Workload { arg: 300, expected: 2_022_381_750 },
+        quick: Workload { arg: 50, expected: -1_164_294_550 },
+    },
+    Program {
+        name: "sort",
+        file: "sort.wasm",
+        export: "sort",
+        exercises: "C: quicksort of n random u32 (branches, swaps, recursion)",
+        full: Workload { arg: 2_000_000, expected: -966_714_813 },
+        quick: Workload { arg: 100_000, expected: -507_236_248 },
+    },
+];
+
+impl Program {
+    /// The workload for this run's size.
+    pub fn workload(&self, quick: bool) -> Workload {
+        if quick { self.quick } else { self.full }
+    }
+
+    /// Path of the `.wasm` that engines run, inside `module_dir`.
+    pub fn module_path(&self, module_dir: &Path) -> PathBuf {
+        module_dir.join(Path::new(self.file).with_extension("wasm"))
+    }
+}
+
+/// Folder of the program sources (`benches/programs/`).
+pub fn source_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("programs")
+}
+
+/// Writes the `.wasm` of every program into `module_dir`: `.wat` files are encoded,
+/// `.wasm` files copied.
+///
+/// # Errors
+/// A source that is missing or does not parse as `.wat`, or an unwritable `module_dir`.
+pub fn prepare_modules(module_dir: &Path) -> Result<()> {
+    fs::create_dir_all(module_dir)
+        .with_context(|| format!("cannot create {}", module_dir.display()))?;
+    for program in PROGRAMS {
+        let source = source_dir().join(program.file);
+        let bytes = if program.file.ends_with(".wat") {
+            wat::parse_file(&source).with_context(|| format!("cannot encode {}", source.display()))?
+        } else {
+            fs::read(&source).with_context(|| format!("cannot read {}", source.display()))?
+        };
+        let target = program.module_path(module_dir);
+        fs::write(&target, bytes).with_context(|| format!("cannot write {}", target.display()))?;
+    }
+    Ok(())
+}
