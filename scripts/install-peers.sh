@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the peer engines that the benchmarks compare against:
-#   wasmi_cli 2.0.0 (binary `wasmi_cli`) and wasmtime-cli 48.0.8 (binary `wasmtime`).
+#   wasmi_cli 2.0.0 (binary `wasmi`) and wasmtime-cli 48.0.8 (binary `wasmtime`).
 # Both come from crates.io and build with the project's rustc (1.95). The builds are
 # long on 2 cores (wasmtime: tens of minutes); run this in the background, e.g.
 #   nice -n 19 bash scripts/install-peers.sh > /tmp/peers.log 2>&1 &
@@ -18,7 +18,7 @@ installed() {
     [[ "$version_line" == *"$2"* ]] && echo yes || echo no
 }
 
-if [[ $(installed wasmi_cli "$WASMI_VERSION") == yes ]]; then
+if [[ $(installed wasmi "$WASMI_VERSION") == yes ]]; then
     echo "wasmi_cli $WASMI_VERSION: already installed"
 else
     echo "wasmi_cli $WASMI_VERSION: installing"
@@ -32,5 +32,5 @@ else
     cargo install --locked "wasmtime-cli@$WASMTIME_VERSION"
 fi
 
-wasmi_cli --version
+wasmi --version
 wasmtime --version

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Runs every program in examples/ through the wasmfx-tier CLI and checks what it prints.
+# Usage: bash scripts/check-examples.sh [WASMFX_TIER_BINARY]
+# Without an argument it builds the CLI with the test profile (sharing the build of
+# `cargo test`). Prints one line per check, then `examples: N passed, N failed`;
+# exits non-zero when a check failed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [[ $# -ge 1 ]]; then
+    cli=$1
+else
+    cargo build --quiet --profile test -p wasmfx-tier --bin wasmfx-tier
+    cli=target/debug/wasmfx-tier
+fi
+
+passed=0
+failed=0
+
+# expect_output FILE EXPORT EXPECTED [ARGS...]: the call prints EXPECTED and succeeds.
+expect_output() {
+    local file=$1 export=$2 expected=$3
+    shift 3
+    local printed
+    if printed=$("$cli" run --tier interp "examples/$file" --invoke "$export" "$@" 2>&1) \
+        && [[ "$printed" == "$expected" ]]; then
+        echo "ok      $file $export $* => $expected"
+        passed=$((passed + 1))
+    else
+        echo "FAILED  $file $export $*: expected \`$expected\`, got \`$printed\`"
+        failed=$((failed + 1))
+    fi
+}
+
+# expect_failure FILE EXPORT MESSAGE_PART [ARGS...]: the call exits non-zero and its
+# stderr mentions MESSAGE_PART.
+expect_failure() {
+    local file=$1 export=$2 message_part=$3
+    shift 3
+    local printed
+    if printed=$("$cli" run --tier interp "examples/$file" --invoke "$export" "$@" 2>&1); then
+        echo "FAILED  $file $export $*: expected a failure, got \`$printed\`"
+        failed=$((failed + 1))
+    elif [[ "$printed" == *"$message_part"* ]]; then
+        echo "ok      $file $export $* => fails ($message_part)"
+        passed=$((passed + 1))
+    else
+        echo "FAILED  $file $export $*: expected an error mentioning \`$message_part\`, got \`$printed\`"
+        failed=$((failed + 1))
+    fi
+}
+
+expect_output fib.wat fib 75025 25
+expect_output fib.wat fib 0 0
+expect_output memory_sum.wat sum_squares 332833500 1000
+expect_output memory_sum.wat sum_squares 0 0
+expect_output tail_calls.wat is_even 1 1000000
+expect_output tail_calls.wat is_odd 1 7
+expect_output exceptions.wat add_or_saturate 5 2 3
+expect_output exceptions.wat add_or_saturate 2147483647 2147483647 1
+expect_output exceptions.wat add_or_saturate -2147483648 -- -2147483647 -5
+expect_failure exceptions.wat checked_add exception 2147483647 1
+
+echo "examples: $passed passed, $failed failed"
+[[ $failed -eq 0 ]]
