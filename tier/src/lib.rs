@@ -1,1 +1,25 @@
-//! Engine and tiering.
+//! wasmfx-tier: the engine that ties the tiers together, and the embedding
+//! API.
+//!
+//! ```text
+//!   Engine (type registry + TierMode) ──compile(bytes | .wat)──▶ Arc<Module>
+//!     └─ executor() ──▶ TierExecutor (one per store; interp today)
+//!   Runtime (Store + Linker + TierExecutor)
+//!     instantiate(&module) → InstanceId, call(id, "name", &[Val]) → Vec<Val>
+//! ```
+//!
+//! Only [`TierMode::Interp`] is built; `jit` and `dyn` are refused with
+//! [`Error::TierUnavailable`] until their tiers exist.
+
+mod engine;
+mod error;
+mod executor;
+mod mode;
+mod runtime;
+
+pub use engine::{Engine, text_to_binary};
+pub use error::{Error, TextError, type_name};
+pub use executor::TierExecutor;
+pub use mode::{TierMode, UnknownTier};
+pub use runtime::Runtime;
+pub use wasmfx_core::{InstanceId, Module, Trap, Val, ValType};

@@ -1,0 +1,122 @@
+//! The engine: the canonical type registry every module shares, and the
+//! execution mode. It turns bytes (binary or `.wat` text) into modules and
+//! makes one executor per store.
+
+use crate::error::{Error, TextError};
+use crate::executor::TierExecutor;
+use crate::mode::TierMode;
+use std::sync::Arc;
+use wasmfx_core::{Module, TypeRegistry};
+use wast::Wat;
+use wast::parser::{self, ParseBuffer};
+
+/// Magic number that opens every binary module.
+const WASM_MAGIC: &[u8; 4] = b"\0asm";
+
+pub struct Engine {
+    registry: Arc<TypeRegistry>,
+    mode: TierMode,
+    new_executor: fn() -> TierExecutor,
+}
+
+impl Engine {
+    /// An engine running every function in `mode`.
+    ///
+    /// # Errors
+    /// [`Error::TierUnavailable`] when this build lacks the mode.
+    pub fn new(mode: TierMode) -> Result<Engine, Error> {
+        let new_executor = TierExecutor::factory(mode).ok_or(Error::TierUnavailable(mode))?;
+        Ok(Engine { registry: Arc::new(TypeRegistry::new()), mode, new_executor })
+    }
+
+    pub fn mode(&self) -> TierMode {
+        self.mode
+    }
+
+    pub fn registry(&self) -> &Arc<TypeRegistry> {
+        &self.registry
+    }
+
+    /// Parses and validates a module given as binary, or as text when the
+    /// bytes do not start with the binary magic number.
+    ///
+    /// # Errors
+    /// [`Error::Text`] for text that does not parse, [`Error::Compile`] for
+    /// a malformed or invalid binary.
+    pub fn compile(&self, bytes: &[u8]) -> Result<Arc<Module>, Error> {
+        if bytes.starts_with(WASM_MAGIC) {
+            return self.compile_binary(bytes);
+        }
+        let text = std::str::from_utf8(bytes).map_err(|e| {
+            Error::Text(TextError {
+                line: 1,
+                col: 1,
+                message: format!("neither a binary module nor UTF-8 text ({e})"),
+            })
+        })?;
+        self.compile_text(text)
+    }
+
+    /// Parses and validates a binary module.
+    ///
+    /// # Errors
+    /// [`Error::Compile`] with the validator's message.
+    pub fn compile_binary(&self, bytes: &[u8]) -> Result<Arc<Module>, Error> {
+        Module::new(&self.registry, bytes).map(Arc::new).map_err(Error::Compile)
+    }
+
+    /// Parses a module in the text format, then validates it.
+    ///
+    /// # Errors
+    /// [`Error::Text`] with line and column, or [`Error::Compile`].
+    pub fn compile_text(&self, text: &str) -> Result<Arc<Module>, Error> {
+        let bytes = text_to_binary(text).map_err(Error::Text)?;
+        self.compile_binary(&bytes)
+    }
+
+    /// A fresh executor for one store.
+    pub fn executor(&self) -> TierExecutor {
+        (self.new_executor)()
+    }
+}
+
+/// Encodes `.wat` text to a binary module.
+///
+/// # Errors
+/// Where and why the text failed to parse or encode.
+pub fn text_to_binary(text: &str) -> Result<Vec<u8>, TextError> {
+    let located = |e: wast::Error| {
+        let (line, col) = e.span().linecol_in(text);
+        TextError { line: line + 1, col: col + 1, message: e.message() }
+    };
+    let buffer = ParseBuffer::new(text).map_err(located)?;
+    let mut wat = parser::parse::<Wat<'_>>(&buffer).map_err(located)?;
+    wat.encode().map_err(located)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unavailable_tiers_are_refused() {
+        for mode in [TierMode::Jit, TierMode::Dyn] {
+            let err = Engine::new(mode).err().map(|e| e.to_string());
+            assert_eq!(err, Some(format!("tier `{mode}` is not available yet in this build")));
+        }
+        assert!(Engine::new(TierMode::Interp).is_ok());
+    }
+
+    #[test]
+    fn text_errors_are_located() {
+        let err = text_to_binary("(module\n  (func (result i32) (i32.const)))").err();
+        let err = err.map(|e| (e.line, e.col > 1, e.message.is_empty()));
+        assert_eq!(err, Some((2, true, false)));
+    }
+
+    #[test]
+    fn text_encodes() {
+        let bytes = text_to_binary("(module (func (export \"f\")))").unwrap_or_default();
+        assert!(bytes.starts_with(WASM_MAGIC));
+    }
+}
