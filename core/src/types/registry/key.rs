@@ -213,3 +213,26 @@ impl Resolver {
         }
     }
 }
+
+/// The key of a final, supertype-free function type whose references are all
+/// canonical already (a host function's type).
+pub(super) fn func_sub_type(ty: &FuncType) -> KeySubType {
+    let key_val = |v: &ValType| match *v {
+        ValType::Ref(RefType { nullable, heap }) => KeyVal::Ref {
+            nullable,
+            heap: match heap {
+                HeapType::Concrete(id) => KeyHeap::Concrete(TypeRef::Canonical(id)),
+                abstract_heap => KeyHeap::Abstract(abstract_heap),
+            },
+        },
+        plain => KeyVal::Plain(plain),
+    };
+    KeySubType {
+        is_final: true,
+        supertype: None,
+        composite: KeyComposite::Func {
+            params: ty.params.iter().map(key_val).collect(),
+            results: ty.results.iter().map(key_val).collect(),
+        },
+    }
+}
