@@ -1,7 +1,16 @@
-//! Import resolution: names to store objects, with import type checks.
-//! (Filled in by the core-runtime work; API below is the contract.)
+//! Import resolution: names to store objects.
+//!
+//! ```text
+//!   Linker: ("module", "name") ──▶ Extern (an address in one Store)
+//! ```
+//!
+//! `resolve` only finds objects by name; their types are checked by
+//! [`Store::instantiate`](crate::Store::instantiate).
 
-use crate::store::{FuncAddr, GlobalAddr, MemAddr, TableAddr, TagAddr};
+use crate::module::Module;
+use crate::store::{FuncAddr, GlobalAddr, InstanceId, MemAddr, Store, TableAddr, TagAddr};
+use std::collections::HashMap;
+use std::fmt;
 
 /// A store object that can be imported or exported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,5 +26,65 @@ pub enum Extern {
 #[derive(Debug, Clone)]
 pub struct LinkError(pub String);
 
+impl fmt::Display for LinkError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for LinkError {}
+
+/// Named definitions for imports, all from one store.
 #[derive(Default)]
-pub struct Linker {}
+pub struct Linker {
+    /// module name → item name → definition.
+    defs: HashMap<String, HashMap<String, Extern>>,
+}
+
+impl Linker {
+    pub fn new() -> Linker {
+        Linker::default()
+    }
+
+    /// Defines `module::name`, replacing an earlier definition.
+    pub fn define(&mut self, module: &str, name: &str, ext: Extern) {
+        self.defs
+            .entry(module.to_owned())
+            .or_default()
+            .insert(name.to_owned(), ext);
+    }
+
+    /// Defines every export of `instance` under `module_name`.
+    pub fn define_instance(&mut self, store: &Store, module_name: &str, instance: InstanceId) {
+        if let Some(inst) = store.instances.get(instance.0 as usize) {
+            for (name, &ext) in &inst.exports {
+                self.define(module_name, name, ext);
+            }
+        }
+    }
+
+    /// The definition of `module::name`.
+    pub fn get(&self, module: &str, name: &str) -> Option<Extern> {
+        self.defs.get(module)?.get(name).copied()
+    }
+
+    /// One definition per import of `module`, in import order.
+    ///
+    /// # Errors
+    /// ``LinkError("unknown import: `m::name` has not been defined")`` for the
+    /// first import without a definition.
+    pub fn resolve(&self, module: &Module) -> Result<Vec<Extern>, LinkError> {
+        module
+            .imports
+            .iter()
+            .map(|import| {
+                self.get(&import.module, &import.name).ok_or_else(|| {
+                    LinkError(format!(
+                        "unknown import: `{}::{}` has not been defined",
+                        import.module, import.name
+                    ))
+                })
+            })
+            .collect()
+    }
+}

@@ -1,1 +1,297 @@
 //! `#[repr(C)]` records that compiled code reads at fixed offsets.
+//!
+//! The interpreter never reads these; it uses the store's safe accessors. The
+//! store keeps them in step with its objects: every memory, table and global
+//! owns its record in a `Box` (a stable heap address), and a grow rewrites
+//! `base`/`length`. An instance owns a [`VmContext`] that points at arrays of
+//! those records' addresses, and at one [`VmFuncRef`] per function of its index
+//! space.
+//!
+//! Addresses are stored as `usize` (not raw pointers) so that the store stays
+//! `Send + Sync` and no `unsafe` is needed on the Rust side; only compiled
+//! code dereferences them. All fields are 8 bytes unless noted.
+//!
+//! ```text
+//!   VmMemory  (16)        VmTable  (16)          VmGlobal (8)
+//!   +0  base   *u8        +0  base   *u64        +0  value  u64 (raw slot)
+//!   +8  length u64 bytes  +8  length u64 slots
+//!
+//!   VmFuncRef (24)
+//!   +0  code     entry point of compiled code, 0 = not compiled
+//!   +8  vmctx    *VmContext of the defining instance, 0 = host function
+//!   +16 type_id  u32 canonical TypeId, then 4 bytes padding
+//!
+//!   VmContext (64)                         arrays owned by InstanceVm:
+//!   +0  memories  ──▶ [*VmMemory; num_memories]   (records live in MemoryInst)
+//!   +8  tables    ──▶ [*VmTable;  num_tables]     (records live in TableInst)
+//!   +16 globals   ──▶ [*VmGlobal; num_globals]    (records live in GlobalInst)
+//!   +24 funcs     ──▶ [VmFuncRef; num_funcs]      (by module function index)
+//!   +32 num_memories u32   +36 num_tables u32
+//!   +40 num_globals  u32   +44 num_funcs  u32
+//!   +48 instance_id  u32   +52 padding
+//!   +56 store      opaque address of the owning Store, set by the tier (0 until then)
+//! ```
+
+use crate::types::TypeId;
+use std::mem::offset_of;
+
+/// A linear memory as compiled code sees it.
+#[repr(C)]
+#[derive(Debug, Default)]
+pub struct VmMemory {
+    /// Address of byte 0.
+    pub base: usize,
+    /// Accessible length in bytes.
+    pub length: u64,
+}
+
+/// A table as compiled code sees it: raw reference slots (see `value.rs`).
+#[repr(C)]
+#[derive(Debug, Default)]
+pub struct VmTable {
+    /// Address of slot 0 (`u64` slots).
+    pub base: usize,
+    /// Number of slots.
+    pub length: u64,
+}
+
+/// A global's storage cell: the value as one raw slot.
+#[repr(C)]
+#[derive(Debug, Default)]
+pub struct VmGlobal {
+    pub value: u64,
+}
+
+/// A callable function: what `call`, `call_indirect` and `call_ref` need.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct VmFuncRef {
+    /// Entry of compiled code; 0 while the function is not compiled.
+    pub code: usize,
+    /// Address of the defining instance's [`VmContext`]; 0 for host functions.
+    pub vmctx: usize,
+    /// Canonical type id (`TypeId.0`), for signature checks.
+    pub type_id: u32,
+}
+
+/// Per-instance context: the root compiled code is given.
+#[repr(C)]
+#[derive(Debug, Default)]
+pub struct VmContext {
+    pub memories: usize,
+    pub tables: usize,
+    pub globals: usize,
+    pub funcs: usize,
+    pub num_memories: u32,
+    pub num_tables: u32,
+    pub num_globals: u32,
+    pub num_funcs: u32,
+    pub instance_id: u32,
+    /// Opaque address of the owning store, for runtime calls; the tier sets it.
+    pub store: usize,
+}
+
+/// Owner of an instance's [`VmContext`] and of the arrays it points to.
+/// Every part is boxed, so the addresses survive moves of this struct.
+#[derive(Debug)]
+pub struct InstanceVm {
+    ctx: Box<VmContext>,
+    memories: Box<[usize]>,
+    tables: Box<[usize]>,
+    globals: Box<[usize]>,
+    funcs: Box<[VmFuncRef]>,
+}
+
+/// The record addresses an instance's context collects, in index-space order.
+pub struct InstanceVmParts {
+    pub instance_id: u32,
+    pub memories: Vec<usize>,
+    pub tables: Vec<usize>,
+    pub globals: Vec<usize>,
+    /// Per function: `None` for the instance's own functions (their `vmctx`
+    /// is this new context), or the function ref of an import.
+    pub funcs: Vec<(TypeId, Option<VmFuncRef>)>,
+}
+
+impl InstanceVm {
+    /// Builds the context and its arrays.
+    pub fn new(parts: InstanceVmParts) -> InstanceVm {
+        let mut ctx = Box::new(VmContext {
+            instance_id: parts.instance_id,
+            ..VmContext::default()
+        });
+        let ctx_addr = std::ptr::from_mut::<VmContext>(&mut ctx) as usize;
+        let funcs: Box<[VmFuncRef]> = parts
+            .funcs
+            .iter()
+            .map(|&(ty, import)| {
+                import.unwrap_or(VmFuncRef {
+                    code: 0,
+                    vmctx: ctx_addr,
+                    type_id: ty.0,
+                })
+            })
+            .collect();
+        let mut vm = InstanceVm {
+            memories: parts.memories.into_boxed_slice(),
+            tables: parts.tables.into_boxed_slice(),
+            globals: parts.globals.into_boxed_slice(),
+            funcs,
+            ctx,
+        };
+        vm.ctx.memories = vm.memories.as_ptr() as usize;
+        vm.ctx.tables = vm.tables.as_ptr() as usize;
+        vm.ctx.globals = vm.globals.as_ptr() as usize;
+        vm.ctx.funcs = vm.funcs.as_ptr() as usize;
+        vm.ctx.num_memories = len_u32(vm.memories.len());
+        vm.ctx.num_tables = len_u32(vm.tables.len());
+        vm.ctx.num_globals = len_u32(vm.globals.len());
+        vm.ctx.num_funcs = len_u32(vm.funcs.len());
+        vm
+    }
+
+    pub fn ctx(&self) -> &VmContext {
+        &self.ctx
+    }
+
+    /// Address of the context, as compiled code receives it.
+    pub fn ctx_addr(&self) -> usize {
+        std::ptr::from_ref::<VmContext>(&self.ctx) as usize
+    }
+
+    /// The function refs, by module function index.
+    pub fn funcs(&self) -> &[VmFuncRef] {
+        &self.funcs
+    }
+
+    /// Installs compiled code for function `index` of this instance.
+    pub fn set_code(&mut self, index: u32, code: usize) {
+        if let Some(f) = self.funcs.get_mut(index as usize) {
+            f.code = code;
+        }
+    }
+
+    /// Records the owning store's address (see [`VmContext::store`]).
+    pub fn set_store(&mut self, store: usize) {
+        self.ctx.store = store;
+    }
+}
+
+/// Index spaces are bounded far below `u32::MAX` by validation.
+fn len_u32(len: usize) -> u32 {
+    u32::try_from(len).unwrap_or(u32::MAX)
+}
+
+/// The address of a boxed record, as the context arrays hold it.
+pub fn record_addr<T>(record: &T) -> usize {
+    std::ptr::from_ref(record) as usize
+}
+
+/// Offsets compiled code uses; the tests pin them to the drawing above.
+pub mod offsets {
+    use super::*;
+
+    pub const MEMORY_BASE: usize = offset_of!(VmMemory, base);
+    pub const MEMORY_LENGTH: usize = offset_of!(VmMemory, length);
+    pub const TABLE_BASE: usize = offset_of!(VmTable, base);
+    pub const TABLE_LENGTH: usize = offset_of!(VmTable, length);
+    pub const GLOBAL_VALUE: usize = offset_of!(VmGlobal, value);
+    pub const FUNC_REF_CODE: usize = offset_of!(VmFuncRef, code);
+    pub const FUNC_REF_VMCTX: usize = offset_of!(VmFuncRef, vmctx);
+    pub const FUNC_REF_TYPE_ID: usize = offset_of!(VmFuncRef, type_id);
+    pub const CTX_MEMORIES: usize = offset_of!(VmContext, memories);
+    pub const CTX_TABLES: usize = offset_of!(VmContext, tables);
+    pub const CTX_GLOBALS: usize = offset_of!(VmContext, globals);
+    pub const CTX_FUNCS: usize = offset_of!(VmContext, funcs);
+    pub const CTX_NUM_MEMORIES: usize = offset_of!(VmContext, num_memories);
+    pub const CTX_NUM_TABLES: usize = offset_of!(VmContext, num_tables);
+    pub const CTX_NUM_GLOBALS: usize = offset_of!(VmContext, num_globals);
+    pub const CTX_NUM_FUNCS: usize = offset_of!(VmContext, num_funcs);
+    pub const CTX_INSTANCE_ID: usize = offset_of!(VmContext, instance_id);
+    pub const CTX_STORE: usize = offset_of!(VmContext, store);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::offsets::*;
+    use super::*;
+    use std::mem::size_of;
+
+    #[test]
+    fn record_layouts_match_the_drawing() {
+        assert_eq!(
+            (MEMORY_BASE, MEMORY_LENGTH, size_of::<VmMemory>()),
+            (0, 8, 16)
+        );
+        assert_eq!((TABLE_BASE, TABLE_LENGTH, size_of::<VmTable>()), (0, 8, 16));
+        assert_eq!((GLOBAL_VALUE, size_of::<VmGlobal>()), (0, 8));
+        assert_eq!(
+            (
+                FUNC_REF_CODE,
+                FUNC_REF_VMCTX,
+                FUNC_REF_TYPE_ID,
+                size_of::<VmFuncRef>()
+            ),
+            (0, 8, 16, 24)
+        );
+    }
+
+    #[test]
+    fn context_layout_matches_the_drawing() {
+        assert_eq!(
+            (CTX_MEMORIES, CTX_TABLES, CTX_GLOBALS, CTX_FUNCS),
+            (0, 8, 16, 24)
+        );
+        assert_eq!(
+            (
+                CTX_NUM_MEMORIES,
+                CTX_NUM_TABLES,
+                CTX_NUM_GLOBALS,
+                CTX_NUM_FUNCS
+            ),
+            (32, 36, 40, 44)
+        );
+        assert_eq!(
+            (CTX_INSTANCE_ID, CTX_STORE, size_of::<VmContext>()),
+            (48, 56, 64)
+        );
+    }
+
+    #[test]
+    fn context_points_at_its_arrays_and_own_functions() {
+        let import = VmFuncRef {
+            code: 0x1000,
+            vmctx: 0x2000,
+            type_id: 7,
+        };
+        let vm = InstanceVm::new(InstanceVmParts {
+            instance_id: 3,
+            memories: vec![0x10, 0x20],
+            tables: vec![0x30],
+            globals: vec![],
+            funcs: vec![(TypeId(7), Some(import)), (TypeId(9), None)],
+        });
+        let ctx = vm.ctx();
+        assert_eq!(ctx.memories, vm.memories.as_ptr() as usize);
+        assert_eq!(
+            (
+                ctx.num_memories,
+                ctx.num_tables,
+                ctx.num_globals,
+                ctx.num_funcs
+            ),
+            (2, 1, 0, 2)
+        );
+        assert_eq!(ctx.instance_id, 3);
+        assert_eq!(vm.funcs()[0].vmctx, 0x2000);
+        assert_eq!(vm.funcs()[1].vmctx, vm.ctx_addr());
+        assert_eq!(vm.funcs()[1].type_id, 9);
+        let before = vm.ctx_addr();
+        let moved = Box::new(vm);
+        assert_eq!(
+            moved.ctx_addr(),
+            before,
+            "moving the owner keeps the context address"
+        );
+    }
+}

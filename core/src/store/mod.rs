@@ -9,11 +9,31 @@
 //!          ├─ exns:      [ExnInst]       ExnAddr(i)    (thrown exception objects)
 //!          └─ instances: [Instance]      InstanceId(i) (index spaces → addresses)
 //! ```
+//!
+//! Files: `memory.rs`, `table.rs`, `global.rs` (the three mutable object
+//! kinds), `alloc.rs` (host-side allocation), `const_eval.rs`,
+//! `import_check.rs` and `instantiate.rs` (module instantiation).
+//! Objects live as long as the store; nothing is freed before it.
 
-use crate::module::{GlobalType, MemoryType, Module, TableType};
+mod alloc;
+mod const_eval;
+mod global;
+mod import_check;
+mod instantiate;
+mod memory;
+mod segments;
+mod table;
+
+pub use global::GlobalInst;
+pub use instantiate::InstantiateError;
+pub use memory::{MemoryInst, WASM_PAGE_SIZE};
+pub use table::TableInst;
+
+use crate::module::Module;
 use crate::trap::Trap;
 use crate::types::{FuncType, TypeId, TypeRegistry};
 use crate::value::Val;
+use crate::vm::InstanceVm;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -54,25 +74,11 @@ pub struct FuncInst {
 
 pub enum FuncKind {
     /// Function `index` (module index space) of `instance`.
-    Wasm { instance: InstanceId, index: u32 },
+    Wasm {
+        instance: InstanceId,
+        index: u32,
+    },
     Host(HostFunc),
-}
-
-pub struct MemoryInst {
-    pub ty: MemoryType,
-    pub data: Vec<u8>,
-}
-
-pub struct TableInst {
-    pub ty: TableType,
-    /// Raw reference slots (see `value.rs` for the encoding).
-    pub elems: Vec<u64>,
-}
-
-pub struct GlobalInst {
-    pub ty: GlobalType,
-    /// The value as a raw slot.
-    pub value: u64,
 }
 
 pub struct TagInst {
@@ -101,6 +107,25 @@ pub struct Instance {
     /// Whether each data segment was dropped (`data.drop`, or active after init).
     pub data_dropped: Vec<bool>,
     pub exports: HashMap<String, crate::linker::Extern>,
+    /// The records compiled code reads ([`crate::vm`]); the interpreter does
+    /// not use them.
+    pub vm: InstanceVm,
+}
+
+impl Instance {
+    /// The bytes of data segment `index`, or an empty slice once dropped.
+    pub fn data_segment(&self, index: u32) -> &[u8] {
+        let i = index as usize;
+        match (self.data_dropped.get(i), self.module.datas.get(i)) {
+            (Some(false), Some(seg)) => self.module.bytes.get(seg.range.clone()).unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+
+    /// The raw references of element segment `index` (empty once dropped).
+    pub fn elem_segment(&self, index: u32) -> &[u64] {
+        self.elems.get(index as usize).map_or(&[], |seg| seg)
+    }
 }
 
 /// Resource limits a store enforces.
@@ -114,7 +139,10 @@ pub struct StoreLimits {
 
 impl Default for StoreLimits {
     fn default() -> Self {
-        StoreLimits { max_memory_bytes: 4 << 30, max_table_elems: 10_000_000 }
+        StoreLimits {
+            max_memory_bytes: 4 << 30,
+            max_table_elems: 10_000_000,
+        }
     }
 }
 
@@ -128,4 +156,66 @@ pub struct Store {
     pub tags: Vec<TagInst>,
     pub exns: Vec<ExnInst>,
     pub instances: Vec<Instance>,
+}
+
+impl Store {
+    /// An empty store with default [`StoreLimits`].
+    pub fn new(registry: Arc<TypeRegistry>) -> Store {
+        Store::with_limits(registry, StoreLimits::default())
+    }
+
+    /// An empty store with the given limits.
+    pub fn with_limits(registry: Arc<TypeRegistry>, limits: StoreLimits) -> Store {
+        Store {
+            registry,
+            limits,
+            funcs: Vec::new(),
+            memories: Vec::new(),
+            tables: Vec::new(),
+            globals: Vec::new(),
+            tags: Vec::new(),
+            exns: Vec::new(),
+            instances: Vec::new(),
+        }
+    }
+
+    pub fn func(&self, addr: FuncAddr) -> &FuncInst {
+        &self.funcs[addr.0 as usize]
+    }
+
+    pub fn memory(&self, addr: MemAddr) -> &MemoryInst {
+        &self.memories[addr.0 as usize]
+    }
+
+    pub fn memory_mut(&mut self, addr: MemAddr) -> &mut MemoryInst {
+        &mut self.memories[addr.0 as usize]
+    }
+
+    pub fn table(&self, addr: TableAddr) -> &TableInst {
+        &self.tables[addr.0 as usize]
+    }
+
+    pub fn table_mut(&mut self, addr: TableAddr) -> &mut TableInst {
+        &mut self.tables[addr.0 as usize]
+    }
+
+    pub fn global(&self, addr: GlobalAddr) -> &GlobalInst {
+        &self.globals[addr.0 as usize]
+    }
+
+    pub fn global_mut(&mut self, addr: GlobalAddr) -> &mut GlobalInst {
+        &mut self.globals[addr.0 as usize]
+    }
+
+    pub fn tag(&self, addr: TagAddr) -> &TagInst {
+        &self.tags[addr.0 as usize]
+    }
+
+    pub fn exn(&self, addr: ExnAddr) -> &ExnInst {
+        &self.exns[addr.0 as usize]
+    }
+
+    pub fn instance(&self, id: InstanceId) -> &Instance {
+        &self.instances[id.0 as usize]
+    }
 }

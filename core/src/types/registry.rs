@@ -110,6 +110,24 @@ impl TypeRegistry {
         Ok((0..builder.group_len).map(|pos| TypeId(first.0 + pos)).collect())
     }
 
+    /// Registers a host function type as its own (final, supertype-free)
+    /// recursion group, so it gets the same id as an equal singleton group
+    /// declared by any module.
+    ///
+    /// # Panics
+    /// If the registry has run out of 32-bit type ids.
+    pub fn register_func_type(&self, ty: &FuncType) -> TypeId {
+        let key = RecGroupKey(Box::new([key::func_sub_type(ty)]));
+        let mut inner = self.inner.write().unwrap_or_else(PoisonError::into_inner);
+        match inner.groups.get(&key) {
+            Some(&id) => id,
+            None => match inner.insert_group(key) {
+                Ok(id) => id,
+                Err(e) => panic!("type registry exhausted: {e}"),
+            },
+        }
+    }
+
     /// The shape of a canonical type.
     ///
     /// # Panics
