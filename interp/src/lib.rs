@@ -1,1 +1,141 @@
-//! The interpreter tier.
+//! The interpreter tier of wasmfx-tier.
+//!
+//! ```text
+//!   Interpreter::call(store, func, args)
+//!        │
+//!        ├─ CodeCache (cache.rs): FuncAddr ─▶ Code, translated on first call
+//!        │      translate/ : wasmparser operators ─▶ Op bytecode (code.rs)
+//!        │
+//!        └─ exec/ : dispatch loop over Ops on an ExecStack (stack.rs):
+//!               heap value stack + heap frame stack, no Rust recursion
+//! ```
+//!
+//! Every value is one raw `u64` slot (`wasmfx_core::value`). Traps end the
+//! call with a [`Trap`]; an exception that no handler catches ends it with
+//! [`Trap::UncaughtException`].
+
+mod cache;
+pub mod code;
+mod exec;
+pub mod stack;
+pub mod translate;
+
+use cache::{Callee, CodeCache};
+use stack::ExecStack;
+use wasmfx_core::{FuncAddr, Store, Trap, Val};
+
+/// Interpreter limits.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Nested Wasm frames allowed before [`Trap::CallStackExhausted`].
+    /// Default 100,000 (frames are heap records of 24 bytes).
+    pub max_call_depth: usize,
+    /// Raw value slots (params, locals and operands of every frame) allowed
+    /// before [`Trap::CallStackExhausted`]. Default 16 Mi slots (128 MiB),
+    /// allocated on demand.
+    pub max_value_stack: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            max_call_depth: 100_000,
+            max_value_stack: 16 << 20,
+        }
+    }
+}
+
+/// Runs functions of one [`Store`] (its code cache holds that store's
+/// addresses: use one interpreter per store).
+pub struct Interpreter {
+    config: Config,
+    codes: CodeCache,
+    /// An execution stack kept between calls to reuse its allocations.
+    spare_stack: Option<ExecStack>,
+}
+
+impl Interpreter {
+    pub fn new(config: Config) -> Interpreter {
+        Interpreter {
+            config,
+            codes: CodeCache::default(),
+            spare_stack: None,
+        }
+    }
+
+    /// Runs `func` (Wasm or host) to completion. `args` are already
+    /// type-checked by the caller.
+    ///
+    /// # Errors
+    /// The [`Trap`] that stopped execution; [`Trap::UncaughtException`] when
+    /// an exception escapes `func`.
+    pub fn call(
+        &mut self,
+        store: &mut Store,
+        func: FuncAddr,
+        args: &[Val],
+    ) -> Result<Vec<Val>, Trap> {
+        let sig = match store.funcs.get(func.0 as usize) {
+            Some(f) => f.sig.clone(),
+            None => return Err(Trap::Host(format!("no function at address {}", func.0))),
+        };
+        let raw_args = args
+            .iter()
+            .map(|v| v.to_raw().ok_or_else(v128_unsupported))
+            .collect::<Result<Vec<u64>, Trap>>()?;
+        let mut stack = self.spare_stack.take().unwrap_or_default();
+        let outcome = self.run(store, func, &raw_args, &mut stack);
+        stack.clear();
+        self.spare_stack = Some(stack);
+        let raw_results = outcome?;
+        raw_results
+            .iter()
+            .zip(sig.results.iter())
+            .map(|(&raw, &ty)| Val::from_raw(raw, ty).ok_or_else(v128_unsupported))
+            .collect()
+    }
+
+    /// Runs `func` on `stack`, returning the raw results.
+    fn run(
+        &mut self,
+        store: &mut Store,
+        func: FuncAddr,
+        args: &[u64],
+        stack: &mut ExecStack,
+    ) -> Result<Vec<u64>, Trap> {
+        let limit = self.config.max_value_stack;
+        match self.codes.get(store, func)? {
+            Callee::Host => {
+                stack.reserve(args.len().max(store_results(store, func)), limit)?;
+                stack.values[..args.len()].copy_from_slice(args);
+                let sp = exec::call_host(store, func, &mut stack.values, args.len())?;
+                Ok(stack.values[..sp].to_vec())
+            }
+            Callee::Wasm(code) => {
+                stack.reserve(code.max_height as usize, limit)?;
+                stack.values[..args.len()].copy_from_slice(args);
+                let n = code.num_results as usize;
+                let executor = exec::Executor {
+                    codes: &mut self.codes,
+                    config: &self.config,
+                    stack,
+                    store,
+                };
+                executor.run(code, 0)?;
+                Ok(stack.values[..n].to_vec())
+            }
+        }
+    }
+}
+
+/// How many results `func` returns.
+fn store_results(store: &Store, func: FuncAddr) -> usize {
+    store
+        .funcs
+        .get(func.0 as usize)
+        .map_or(0, |f| f.sig.results.len())
+}
+
+fn v128_unsupported() -> Trap {
+    Trap::Host("unsupported value type: v128".into())
+}

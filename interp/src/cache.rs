@@ -1,0 +1,68 @@
+//! [`CodeCache`]: translated code per function address, filled on first call.
+//!
+//! ```text
+//!   slots[FuncAddr] ─▶ Empty          not called yet
+//!                      Wasm(Rc<Code>) translated once, shared by every frame running it
+//!                      Host           a host function (called directly)
+//!                      Failed(err)    translation failed; every call traps with err
+//! ```
+//!
+//! Code embeds store addresses of its instance, so a cache belongs to one
+//! store.
+
+use crate::code::Code;
+use crate::translate::{TranslateError, translate};
+use std::rc::Rc;
+use wasmfx_core::{FuncAddr, FuncKind, Store, Trap};
+
+#[derive(Debug, Clone, Default)]
+enum Slot {
+    #[default]
+    Empty,
+    Wasm(Rc<Code>),
+    Host,
+    Failed(TranslateError),
+}
+
+/// What a call to a function address runs.
+pub enum Callee {
+    Wasm(Rc<Code>),
+    Host,
+}
+
+#[derive(Debug, Default)]
+pub struct CodeCache {
+    slots: Vec<Slot>,
+}
+
+impl CodeCache {
+    /// The code of `func`, translating it on first use.
+    ///
+    /// # Errors
+    /// `Trap::Host` with the translation error when `func` cannot be
+    /// translated (or does not exist).
+    pub fn get(&mut self, store: &Store, func: FuncAddr) -> Result<Callee, Trap> {
+        let index = func.0 as usize;
+        if let Some(slot) = self.slots.get(index) {
+            match slot {
+                Slot::Wasm(code) => return Ok(Callee::Wasm(code.clone())),
+                Slot::Host => return Ok(Callee::Host),
+                Slot::Failed(e) => return Err(Trap::Host(e.to_string())),
+                Slot::Empty => {}
+            }
+        }
+        let slot = match store.funcs.get(index).map(|f| &f.kind) {
+            None => return Err(Trap::Host(format!("no function at address {index}"))),
+            Some(FuncKind::Host(_)) => Slot::Host,
+            Some(FuncKind::Wasm { .. }) => match translate(store, func) {
+                Ok(code) => Slot::Wasm(Rc::new(code)),
+                Err(e) => Slot::Failed(e),
+            },
+        };
+        if self.slots.len() <= index {
+            self.slots.resize(index + 1, Slot::Empty);
+        }
+        self.slots[index] = slot;
+        self.get(store, func)
+    }
+}

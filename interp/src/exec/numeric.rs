@@ -1,0 +1,189 @@
+//! Operand-stack helpers for numeric ops: pop operands as typed values,
+//! compute, push the result as a raw slot.
+//!
+//! Slot conventions: i32 results are zero-extended (`x as u32 as u64`), f32
+//! results are their bits zero-extended, booleans are i32 0/1. Float abs, neg
+//! and copysign are bit operations (they keep NaN payloads); the exact
+//! Wasm semantics of min/max/nearest, division and truncation come from
+//! `wasmfx_core::num`.
+
+use wasmfx_core::Trap;
+
+pub(super) const F32_SIGN: u32 = 0x8000_0000;
+pub(super) const F64_SIGN: u64 = 0x8000_0000_0000_0000;
+
+#[inline(always)]
+pub(super) fn from_i32(x: i32) -> u64 {
+    x as u32 as u64
+}
+
+#[inline(always)]
+pub(super) fn from_f32(x: f32) -> u64 {
+    x.to_bits() as u64
+}
+
+#[inline(always)]
+pub(super) fn as_f32(raw: u64) -> f32 {
+    f32::from_bits(raw as u32)
+}
+
+#[inline(always)]
+pub(super) fn as_f64(raw: u64) -> f64 {
+    f64::from_bits(raw)
+}
+
+/// Replaces the top slot with `f(top)`.
+#[inline(always)]
+pub(super) fn unary(values: &mut [u64], sp: usize, f: impl FnOnce(u64) -> u64) {
+    let top = &mut values[sp - 1];
+    *top = f(*top);
+}
+
+/// Replaces the top slot with `f(top)`, or traps.
+#[inline(always)]
+pub(super) fn unary_trap(
+    values: &mut [u64],
+    sp: usize,
+    f: impl FnOnce(u64) -> Result<u64, Trap>,
+) -> Result<(), Trap> {
+    let top = &mut values[sp - 1];
+    *top = f(*top)?;
+    Ok(())
+}
+
+/// Pops `b`, replaces `a` with `f(a, b)`.
+#[inline(always)]
+pub(super) fn binary(values: &mut [u64], sp: &mut usize, f: impl FnOnce(u64, u64) -> u64) {
+    *sp -= 1;
+    let b = values[*sp];
+    let a = &mut values[*sp - 1];
+    *a = f(*a, b);
+}
+
+/// Pops `b`, replaces `a` with `f(a, b)`, or traps.
+#[inline(always)]
+pub(super) fn binary_trap(
+    values: &mut [u64],
+    sp: &mut usize,
+    f: impl FnOnce(u64, u64) -> Result<u64, Trap>,
+) -> Result<(), Trap> {
+    *sp -= 1;
+    let b = values[*sp];
+    let a = &mut values[*sp - 1];
+    *a = f(*a, b)?;
+    Ok(())
+}
+
+#[inline(always)]
+pub(super) fn i32_binary(values: &mut [u64], sp: &mut usize, f: impl FnOnce(i32, i32) -> i32) {
+    binary(values, sp, |a, b| from_i32(f(a as i32, b as i32)));
+}
+
+#[inline(always)]
+pub(super) fn i64_binary(values: &mut [u64], sp: &mut usize, f: impl FnOnce(i64, i64) -> i64) {
+    binary(values, sp, |a, b| f(a as i64, b as i64) as u64);
+}
+
+#[inline(always)]
+pub(super) fn i32_compare(values: &mut [u64], sp: &mut usize, f: impl FnOnce(i32, i32) -> bool) {
+    binary(values, sp, |a, b| f(a as i32, b as i32) as u64);
+}
+
+#[inline(always)]
+pub(super) fn u32_compare(values: &mut [u64], sp: &mut usize, f: impl FnOnce(u32, u32) -> bool) {
+    binary(values, sp, |a, b| f(a as u32, b as u32) as u64);
+}
+
+#[inline(always)]
+pub(super) fn i64_compare(values: &mut [u64], sp: &mut usize, f: impl FnOnce(i64, i64) -> bool) {
+    binary(values, sp, |a, b| f(a as i64, b as i64) as u64);
+}
+
+#[inline(always)]
+pub(super) fn u64_compare(values: &mut [u64], sp: &mut usize, f: impl FnOnce(u64, u64) -> bool) {
+    binary(values, sp, |a, b| f(a, b) as u64);
+}
+
+#[inline(always)]
+pub(super) fn i32_div(
+    values: &mut [u64],
+    sp: &mut usize,
+    f: impl FnOnce(i32, i32) -> Result<i32, Trap>,
+) -> Result<(), Trap> {
+    binary_trap(values, sp, |a, b| f(a as i32, b as i32).map(from_i32))
+}
+
+#[inline(always)]
+pub(super) fn i64_div(
+    values: &mut [u64],
+    sp: &mut usize,
+    f: impl FnOnce(i64, i64) -> Result<i64, Trap>,
+) -> Result<(), Trap> {
+    binary_trap(values, sp, |a, b| f(a as i64, b as i64).map(|r| r as u64))
+}
+
+#[inline(always)]
+pub(super) fn f32_binary(values: &mut [u64], sp: &mut usize, f: impl FnOnce(f32, f32) -> f32) {
+    binary(values, sp, |a, b| from_f32(f(as_f32(a), as_f32(b))));
+}
+
+#[inline(always)]
+pub(super) fn f64_binary(values: &mut [u64], sp: &mut usize, f: impl FnOnce(f64, f64) -> f64) {
+    binary(values, sp, |a, b| f(as_f64(a), as_f64(b)).to_bits());
+}
+
+#[inline(always)]
+pub(super) fn f32_compare(values: &mut [u64], sp: &mut usize, f: impl FnOnce(f32, f32) -> bool) {
+    binary(values, sp, |a, b| f(as_f32(a), as_f32(b)) as u64);
+}
+
+#[inline(always)]
+pub(super) fn f64_compare(values: &mut [u64], sp: &mut usize, f: impl FnOnce(f64, f64) -> bool) {
+    binary(values, sp, |a, b| f(as_f64(a), as_f64(b)) as u64);
+}
+
+#[inline(always)]
+pub(super) fn f32_unary(values: &mut [u64], sp: usize, f: impl FnOnce(f32) -> f32) {
+    unary(values, sp, |a| from_f32(f(as_f32(a))));
+}
+
+#[inline(always)]
+pub(super) fn f64_unary(values: &mut [u64], sp: usize, f: impl FnOnce(f64) -> f64) {
+    unary(values, sp, |a| f(as_f64(a)).to_bits());
+}
+
+/// `f32.copysign` on bits: magnitude of `a`, sign of `b`.
+#[inline(always)]
+pub(super) fn f32_copysign(a: u64, b: u64) -> u64 {
+    let (a, b) = (a as u32, b as u32);
+    ((a & !F32_SIGN) | (b & F32_SIGN)) as u64
+}
+
+/// `f64.copysign` on bits.
+#[inline(always)]
+pub(super) fn f64_copysign(a: u64, b: u64) -> u64 {
+    (a & !F64_SIGN) | (b & F64_SIGN)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copysign_keeps_nan_payloads() {
+        let nan = 0x7fa0_0001u64;
+        assert_eq!(f32_copysign(nan, F32_SIGN as u64), 0xffa0_0001);
+        assert_eq!(
+            f64_copysign(0x7ff0_0000_0000_0001, F64_SIGN),
+            0xfff0_0000_0000_0001
+        );
+    }
+
+    #[test]
+    fn i32_results_are_zero_extended() {
+        let mut values = [(-1i32) as u32 as u64, 1, 0];
+        let mut sp = 2;
+        i32_binary(&mut values, &mut sp, |a, b| a - b);
+        assert_eq!((sp, values[0]), (1, 0xffff_fffe));
+    }
+}

@@ -1,0 +1,87 @@
+//! [`ExecStack`]: the heap storage of one thread of execution — a value stack
+//! of raw slots and a stack of suspended caller frames.
+//!
+//! A Wasm-to-Wasm call never recurses on the Rust stack: it pushes a
+//! [`Frame`] (the caller's code, return pc and base) and carves the callee's
+//! frame out of the value stack, above the caller's operands:
+//!
+//! ```text
+//!   values:  | caller locals | caller operands … | callee params+locals | callee operands …
+//!            ^ caller base                      ^ callee base (its args were the
+//!                                                 caller's top operands)
+//!   frames:  [ …, Frame { code: caller, pc: return pc, base: caller base } ]
+//! ```
+//!
+//! The running frame's code/pc/base live in the executor's locals, not here.
+//! With stack switching, each continuation will own one `ExecStack`, so that
+//! suspending or resuming moves an `ExecStack` rather than a native stack.
+
+use crate::code::Code;
+use std::rc::Rc;
+use wasmfx_core::Trap;
+
+/// A caller suspended by a call, to continue at `pc` when the callee returns.
+#[derive(Debug)]
+pub struct Frame {
+    pub code: Rc<Code>,
+    /// The pc after the call instruction.
+    pub pc: u32,
+    /// Slot index of the caller's locals in the value stack.
+    pub base: u32,
+}
+
+/// Value and frame stacks of one thread of execution.
+#[derive(Debug, Default)]
+pub struct ExecStack {
+    /// Raw slots; its length is the part in use or reserved (zeroed), grown on
+    /// demand by [`ExecStack::reserve`].
+    pub values: Vec<u64>,
+    pub frames: Vec<Frame>,
+}
+
+impl ExecStack {
+    pub fn new() -> ExecStack {
+        ExecStack::default()
+    }
+
+    /// Makes `values` at least `needed` slots long (doubling), without passing
+    /// `limit` slots.
+    ///
+    /// # Errors
+    /// [`Trap::CallStackExhausted`] when `needed > limit`.
+    pub fn reserve(&mut self, needed: usize, limit: usize) -> Result<(), Trap> {
+        if needed <= self.values.len() {
+            return Ok(());
+        }
+        if needed > limit {
+            return Err(Trap::CallStackExhausted);
+        }
+        let new_len = needed
+            .max(self.values.len().saturating_mul(2))
+            .max(1024)
+            .min(limit);
+        self.values.resize(new_len, 0);
+        Ok(())
+    }
+
+    /// Drops every frame (after a trap or a finished call), keeping the
+    /// allocations for reuse.
+    pub fn clear(&mut self) {
+        self.frames.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reserve_grows_and_respects_the_limit() {
+        let mut stack = ExecStack::new();
+        assert_eq!(stack.reserve(10, 4096), Ok(()));
+        assert!(stack.values.len() >= 10);
+        assert_eq!(stack.reserve(5000, 4096), Err(Trap::CallStackExhausted));
+        assert_eq!(stack.reserve(4096, 4096), Ok(()));
+        assert_eq!(stack.values.len(), 4096);
+    }
+}

@@ -1,0 +1,238 @@
+//! Structured control: blocks, loops, if/else, branches, `try_table`, return.
+//!
+//! A block's label is resolved when it is known: a loop's at its start, any
+//! other block's at its `end`. Branches record the stack effect from the
+//! translator's height: the label keeps its arity's values and drops what
+//! lies between them and the label's height.
+//!
+//! ```text
+//!   if      ──▶ JumpIfZero(else or end)        then-ops …
+//!   else    ──▶ Jump(end)                       else-ops …
+//!   end     ──▶ (nothing; labels resolve here)
+//! ```
+
+use super::{Control, ControlKind, PendingClause, TranslateError, Translator, UNKNOWN_PC, err};
+use crate::code::{CatchKind, Op};
+use wasmparser::{BlockType, Catch, Operator};
+
+/// Which branching op to build.
+#[derive(Clone, Copy)]
+enum BranchKind {
+    Br,
+    BrIf,
+    BrOnNull,
+    BrOnNonNull,
+}
+
+impl Translator<'_> {
+    /// Translates control instructions; `false` if `op` is not one.
+    pub(super) fn translate_control(&mut self, op: &Operator<'_>) -> Result<bool, TranslateError> {
+        match *op {
+            Operator::Unreachable => {
+                self.emit(Op::Unreachable);
+                self.unreachable = true;
+            }
+            Operator::Nop => {}
+            Operator::Block { blockty } => self.push_control(ControlKind::Block, blockty)?,
+            Operator::Loop { blockty } => self.push_control(ControlKind::Loop, blockty)?,
+            Operator::If { blockty } => {
+                self.pop(1)?;
+                let at = self.ops.len();
+                self.emit(Op::JumpIfZero(UNKNOWN_PC));
+                self.push_control(
+                    ControlKind::If {
+                        jump_if_zero: Some(at),
+                    },
+                    blockty,
+                )?;
+            }
+            Operator::Else => self.translate_else()?,
+            Operator::End => self.translate_end()?,
+            Operator::Br { relative_depth } => {
+                if relative_depth as usize + 1 == self.controls.len() {
+                    self.emit(Op::Return);
+                } else {
+                    self.emit_branch(BranchKind::Br, relative_depth)?;
+                }
+                self.unreachable = true;
+            }
+            Operator::BrIf { relative_depth } => {
+                self.pop(1)?;
+                self.emit_branch(BranchKind::BrIf, relative_depth)?;
+            }
+            Operator::BrOnNull { relative_depth } => {
+                // The reference is popped before branching and kept otherwise.
+                self.pop(1)?;
+                self.emit_branch(BranchKind::BrOnNull, relative_depth)?;
+                self.push(1);
+            }
+            Operator::BrOnNonNull { relative_depth } => {
+                // The reference travels with the branch and is dropped otherwise.
+                self.emit_branch(BranchKind::BrOnNonNull, relative_depth)?;
+                self.pop(1)?;
+            }
+            Operator::BrTable { ref targets } => {
+                self.pop(1)?;
+                self.emit(Op::BrTable { len: targets.len() });
+                for depth in targets.targets() {
+                    self.emit_branch(BranchKind::Br, depth?)?;
+                }
+                self.emit_branch(BranchKind::Br, targets.default())?;
+                self.unreachable = true;
+            }
+            Operator::Return => {
+                self.emit(Op::Return);
+                self.unreachable = true;
+            }
+            Operator::TryTable { ref try_table } => {
+                let mut clauses = Vec::with_capacity(try_table.catches.len());
+                for catch in &try_table.catches {
+                    clauses.push(self.catch_clause(*catch)?);
+                }
+                let start = self.pc();
+                self.push_control(ControlKind::TryTable { start, clauses }, try_table.ty)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// `(params, results)` of a block type.
+    fn block_arity(&self, ty: BlockType) -> Result<(u32, u32), TranslateError> {
+        Ok(match ty {
+            BlockType::Empty => (0, 0),
+            BlockType::Type(_) => (0, 1),
+            BlockType::FuncType(index) => {
+                let ft = self.module.type_defs.get(index as usize);
+                match ft {
+                    Some(wasmfx_core::types::CompositeType::Func(f)) => {
+                        (f.params.len() as u32, f.results.len() as u32)
+                    }
+                    _ => return Err(err("block type is not a function type")),
+                }
+            }
+        })
+    }
+
+    fn push_control(&mut self, kind: ControlKind, ty: BlockType) -> Result<(), TranslateError> {
+        let (params, results) = self.block_arity(ty)?;
+        let label = self.labels.len() as u32;
+        let pc = if matches!(kind, ControlKind::Loop) {
+            self.pc()
+        } else {
+            UNKNOWN_PC
+        };
+        self.labels.push(pc);
+        let height = self
+            .height
+            .checked_sub(params)
+            .ok_or_else(|| err("block params underflow the stack"))?;
+        self.controls.push(Control {
+            kind,
+            label,
+            height,
+            params,
+            results,
+        });
+        Ok(())
+    }
+
+    fn translate_else(&mut self) -> Result<(), TranslateError> {
+        let Some(control) = self.controls.last_mut() else {
+            return Err(err("else outside a block"));
+        };
+        let ControlKind::If { jump_if_zero } = &mut control.kind else {
+            return Err(err("else outside an if"));
+        };
+        let pending = jump_if_zero.take();
+        let (label, height) = (control.label, control.height + control.params);
+        // The then-branch falls through to the end of the if.
+        self.fixups.push((self.ops.len(), label));
+        self.emit(Op::Jump(UNKNOWN_PC));
+        if let Some(at) = pending {
+            let pc = self.pc();
+            self.ops[at].set_target(pc);
+        }
+        self.height = height;
+        Ok(())
+    }
+
+    fn translate_end(&mut self) -> Result<(), TranslateError> {
+        let control = self
+            .controls
+            .pop()
+            .ok_or_else(|| err("end outside a block"))?;
+        let pc = self.pc();
+        let is_loop = matches!(control.kind, ControlKind::Loop);
+        let is_function = matches!(control.kind, ControlKind::Function);
+        match control.kind {
+            ControlKind::If {
+                jump_if_zero: Some(at),
+            } => self.ops[at].set_target(pc),
+            ControlKind::TryTable { start, clauses } => {
+                self.handlers.push(super::PendingHandler {
+                    start,
+                    end: pc,
+                    clauses,
+                });
+            }
+            _ => {}
+        }
+        if !is_loop {
+            self.labels[control.label as usize] = pc;
+        }
+        self.height = control.height + control.results;
+        self.max_height = self.max_height.max(self.height);
+        if is_function {
+            self.emit(Op::Return);
+        }
+        Ok(())
+    }
+
+    /// The control frame `depth` levels out.
+    fn control_at(&self, depth: u32) -> Result<&Control, TranslateError> {
+        let index = self
+            .controls
+            .len()
+            .checked_sub(depth as usize + 1)
+            .ok_or_else(|| err("branch depth out of range"))?;
+        Ok(&self.controls[index])
+    }
+
+    /// Emits a branch to the label `depth` levels out, from the current height.
+    fn emit_branch(&mut self, kind: BranchKind, depth: u32) -> Result<(), TranslateError> {
+        let control = self.control_at(depth)?;
+        let keep = control.branch_arity();
+        let label = control.label;
+        let drop = self
+            .height
+            .checked_sub(control.height + keep)
+            .ok_or_else(|| err("branch values underflow the stack"))?;
+        let target = UNKNOWN_PC;
+        let op = match kind {
+            BranchKind::Br => Op::Br { target, drop, keep },
+            BranchKind::BrIf => Op::BrIf { target, drop, keep },
+            BranchKind::BrOnNull => Op::BrOnNull { target, drop, keep },
+            BranchKind::BrOnNonNull => Op::BrOnNonNull { target, drop, keep },
+        };
+        self.fixups.push((self.ops.len(), label));
+        self.emit(op);
+        Ok(())
+    }
+
+    /// A `try_table` clause, its label resolved outside the `try_table`.
+    fn catch_clause(&self, catch: Catch) -> Result<PendingClause, TranslateError> {
+        let (kind, depth) = match catch {
+            Catch::One { tag, label } => (CatchKind::Tag(self.tag_addr(tag)?), label),
+            Catch::OneRef { tag, label } => (CatchKind::TagRef(self.tag_addr(tag)?), label),
+            Catch::All { label } => (CatchKind::All, label),
+            Catch::AllRef { label } => (CatchKind::AllRef, label),
+        };
+        let control = self.control_at(depth)?;
+        Ok(PendingClause {
+            kind,
+            label: control.label,
+            height: self.num_locals + control.height,
+        })
+    }
+}

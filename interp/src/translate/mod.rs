@@ -1,0 +1,398 @@
+//! Translation of one Wasm function body into [`Code`].
+//!
+//! The translator walks the (already validated) operators once, tracking the
+//! operand stack height, and emits [`Op`]s:
+//!
+//! ```text
+//!   wasmparser Operator ──▶ control.rs   blocks, branches, try_table, return
+//!                          calls.rs     call*, return_call*, throw
+//!                          memory.rs    loads, stores, memory.*, table.*, segments
+//!                          variables.rs locals, globals, constants, select, ref.*
+//!                          numeric.rs   arithmetic, comparisons, conversions
+//! ```
+//!
+//! Every block gets a label id; forward branches record a fixup
+//! (op index, label id) resolved when the function is finished, when every
+//! label's pc is known. Code after an unconditional transfer (br, return,
+//! throw, ...) is skipped until the `else`/`end` of its block.
+//!
+//! Instructions outside this tier's coverage (SIMD, GC heap instructions,
+//! stack switching, atomics) become [`Op::Unsupported`], which traps naming
+//! the instruction; the rest of their block is skipped as unreachable.
+
+mod calls;
+mod control;
+mod memory;
+mod numeric;
+mod variables;
+
+use crate::code::{CatchKind, Code, Handler, Op};
+use std::fmt;
+use wasmfx_core::module::Module;
+use wasmfx_core::store::Instance;
+use wasmfx_core::{FuncAddr, FuncKind, FuncType, InstanceId, Store};
+use wasmparser::{BinaryReader, FunctionBody, Operator};
+
+/// A function body could not be translated (a malformed body, which
+/// validation should have caught, or an inconsistent store).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TranslateError(pub String);
+
+impl fmt::Display for TranslateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cannot translate function: {}", self.0)
+    }
+}
+
+impl From<wasmparser::BinaryReaderError> for TranslateError {
+    fn from(e: wasmparser::BinaryReaderError) -> Self {
+        TranslateError(e.to_string())
+    }
+}
+
+fn err(msg: impl Into<String>) -> TranslateError {
+    TranslateError(msg.into())
+}
+
+/// Translates the Wasm function at `func` (which must be `FuncKind::Wasm`).
+///
+/// # Errors
+/// A [`TranslateError`] when the function is not a Wasm function or its body
+/// cannot be read.
+pub fn translate(store: &Store, func: FuncAddr) -> Result<Code, TranslateError> {
+    let inst = store
+        .funcs
+        .get(func.0 as usize)
+        .ok_or_else(|| err("no such function"))?;
+    let FuncKind::Wasm { instance, index } = inst.kind else {
+        return Err(err("host functions have no body"));
+    };
+    let instance_ref = store
+        .instances
+        .get(instance.0 as usize)
+        .ok_or_else(|| err("no such instance"))?;
+    let module = &*instance_ref.module;
+    let body_index = index
+        .checked_sub(module.num_imported_funcs)
+        .ok_or_else(|| err("imported function has no body"))?;
+    let body = module
+        .bodies
+        .get(body_index as usize)
+        .ok_or_else(|| err("no such body"))?;
+    let range = body.range.clone();
+    let bytes = module
+        .bytes
+        .get(range.clone())
+        .ok_or_else(|| err("body out of range"))?;
+    let body_reader = FunctionBody::new(BinaryReader::new(bytes, range.start as u64));
+    let sig = module.func_type_at(body.type_index);
+
+    let mut t = Translator::new(store, instance_ref, instance, module, sig);
+    for local in body_reader.get_locals_reader()? {
+        let (count, _ty) = local?;
+        t.num_locals = t
+            .num_locals
+            .checked_add(count)
+            .ok_or_else(|| err("too many locals"))?;
+    }
+    let mut ops = body_reader.get_operators_reader()?;
+    while !ops.eof() {
+        let op = ops.read()?;
+        t.translate_op(op)?;
+    }
+    t.finish()
+}
+
+/// What kind of construct opened a control frame.
+#[derive(Debug)]
+enum ControlKind {
+    /// The function body itself (its label is the return point).
+    Function,
+    Block,
+    Loop,
+    /// `if`: the index of its `JumpIfZero` until an `else` patches it.
+    If {
+        jump_if_zero: Option<usize>,
+    },
+    /// `try_table`: where its range starts and its clauses.
+    TryTable {
+        start: u32,
+        clauses: Vec<PendingClause>,
+    },
+}
+
+/// A catch clause whose label pc is not known yet.
+#[derive(Debug, Clone, Copy)]
+struct PendingClause {
+    kind: CatchKind,
+    label: u32,
+    height: u32,
+}
+
+/// A handler whose clauses still refer to label ids.
+struct PendingHandler {
+    start: u32,
+    end: u32,
+    clauses: Vec<PendingClause>,
+}
+
+#[derive(Debug)]
+struct Control {
+    kind: ControlKind,
+    /// Label id (index into `Translator::labels`).
+    label: u32,
+    /// Operand height below the block's params.
+    height: u32,
+    params: u32,
+    results: u32,
+}
+
+impl Control {
+    /// How many values a branch to this block's label carries.
+    fn branch_arity(&self) -> u32 {
+        match self.kind {
+            ControlKind::Loop => self.params,
+            _ => self.results,
+        }
+    }
+}
+
+/// Sentinel for a label whose pc is not known yet.
+const UNKNOWN_PC: u32 = u32::MAX;
+
+struct Translator<'a> {
+    store: &'a Store,
+    instance: &'a Instance,
+    instance_id: InstanceId,
+    module: &'a Module,
+    num_params: u32,
+    num_results: u32,
+    /// Params plus declared locals.
+    num_locals: u32,
+    ops: Vec<Op>,
+    /// Operand stack height (above the locals).
+    height: u32,
+    max_height: u32,
+    controls: Vec<Control>,
+    /// pc of each label id (`UNKNOWN_PC` until known).
+    labels: Vec<u32>,
+    /// Ops whose target is a label id: (op index, label id).
+    fixups: Vec<(usize, u32)>,
+    handlers: Vec<PendingHandler>,
+    unsupported: Vec<Box<str>>,
+    /// True after an unconditional transfer, until the block's `else`/`end`.
+    unreachable: bool,
+    /// Blocks opened inside skipped unreachable code.
+    skipped_depth: u32,
+}
+
+impl<'a> Translator<'a> {
+    fn new(
+        store: &'a Store,
+        instance: &'a Instance,
+        instance_id: InstanceId,
+        module: &'a Module,
+        sig: &FuncType,
+    ) -> Self {
+        let num_params = sig.params.len() as u32;
+        let num_results = sig.results.len() as u32;
+        Translator {
+            store,
+            instance,
+            instance_id,
+            module,
+            num_params,
+            num_results,
+            num_locals: num_params,
+            ops: Vec::new(),
+            height: 0,
+            max_height: 0,
+            controls: vec![Control {
+                kind: ControlKind::Function,
+                label: 0,
+                height: 0,
+                params: 0,
+                results: num_results,
+            }],
+            labels: vec![UNKNOWN_PC],
+            fixups: Vec::new(),
+            handlers: Vec::new(),
+            unsupported: Vec::new(),
+            unreachable: false,
+            skipped_depth: 0,
+        }
+    }
+
+    fn pc(&self) -> u32 {
+        self.ops.len() as u32
+    }
+
+    fn emit(&mut self, op: Op) {
+        self.ops.push(op);
+    }
+
+    /// Records `n` values pushed.
+    fn push(&mut self, n: u32) {
+        self.height += n;
+        self.max_height = self.max_height.max(self.height);
+    }
+
+    /// Records `n` values popped.
+    fn pop(&mut self, n: u32) -> Result<(), TranslateError> {
+        self.height = self
+            .height
+            .checked_sub(n)
+            .ok_or_else(|| err("operand stack underflow"))?;
+        Ok(())
+    }
+
+    /// Emits an op with stack effect `pops -> pushes`.
+    fn emit_effect(&mut self, op: Op, pops: u32, pushes: u32) -> Result<(), TranslateError> {
+        self.emit(op);
+        self.pop(pops)?;
+        self.push(pushes);
+        Ok(())
+    }
+
+    fn translate_op(&mut self, op: Operator<'_>) -> Result<(), TranslateError> {
+        if self.unreachable {
+            return self.skip_unreachable(op);
+        }
+        if self.translate_control(&op)? {
+            return Ok(());
+        }
+        if self.translate_call(&op)? {
+            return Ok(());
+        }
+        if self.translate_variable(&op)? {
+            return Ok(());
+        }
+        if self.translate_memory(&op)? {
+            return Ok(());
+        }
+        if let Some((code_op, pops, pushes)) = numeric::numeric_op(&op) {
+            return self.emit_effect(code_op, pops, pushes);
+        }
+        if numeric::is_raw_noop(&op) {
+            return Ok(());
+        }
+        self.unsupported_op(&op)
+    }
+
+    /// Emits an [`Op::Unsupported`] for `op` and skips the rest of its block.
+    fn unsupported_op(&mut self, op: &Operator<'_>) -> Result<(), TranslateError> {
+        let index = self.unsupported.len() as u32;
+        self.unsupported.push(operator_name(op));
+        self.emit(Op::Unsupported(index));
+        self.unreachable = true;
+        // A block-opening instruction we cannot run still owns an `end`.
+        if matches!(op, Operator::Try { .. }) {
+            self.skipped_depth = 1;
+        }
+        Ok(())
+    }
+
+    /// In unreachable code: tracks nesting, resumes at the block's `else`/`end`.
+    fn skip_unreachable(&mut self, op: Operator<'_>) -> Result<(), TranslateError> {
+        match op {
+            Operator::Block { .. }
+            | Operator::Loop { .. }
+            | Operator::If { .. }
+            | Operator::TryTable { .. }
+            | Operator::Try { .. } => self.skipped_depth += 1,
+            Operator::End | Operator::Delegate { .. } if self.skipped_depth > 0 => {
+                self.skipped_depth -= 1
+            }
+            Operator::End | Operator::Else if self.skipped_depth == 0 => {
+                self.unreachable = false;
+                self.translate_control(&op)?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Resolves labels in branches and handlers and builds the [`Code`].
+    fn finish(mut self) -> Result<Code, TranslateError> {
+        if !self.controls.is_empty() {
+            return Err(err("function body ends inside a block"));
+        }
+        for &(at, label) in &self.fixups {
+            let pc = self.labels[label as usize];
+            if pc == UNKNOWN_PC {
+                return Err(err("branch to a label that never closed"));
+            }
+            self.ops[at].set_target(pc);
+        }
+        let labels = &self.labels;
+        let handlers = self
+            .handlers
+            .iter()
+            .map(|h| Handler {
+                start: h.start,
+                end: h.end,
+                clauses: h
+                    .clauses
+                    .iter()
+                    .map(|c| crate::code::CatchClause {
+                        kind: c.kind,
+                        target: labels[c.label as usize],
+                        height: c.height,
+                    })
+                    .collect(),
+            })
+            .collect();
+        Ok(Code {
+            ops: self.ops.into_boxed_slice(),
+            handlers,
+            unsupported: self.unsupported.into_boxed_slice(),
+            num_params: self.num_params,
+            num_locals: self.num_locals,
+            num_results: self.num_results,
+            max_height: self
+                .num_locals
+                .checked_add(self.max_height)
+                .ok_or_else(|| err("frame too large"))?,
+            instance: self.instance_id,
+        })
+    }
+}
+
+/// A short name for an operator, for "unsupported instruction" traps.
+fn operator_name(op: &Operator<'_>) -> Box<str> {
+    // Text-format names for the families we expect; for the rest (mostly
+    // SIMD) the variant name from `Operator`'s Debug output.
+    macro_rules! names {
+        ($($variant:ident => $name:literal,)*) => {
+            match op {
+                $(Operator::$variant { .. } => $name.into(),)*
+                _ => {
+                    let debug = format!("{op:?}");
+                    let end = debug.find([' ', '{', '(']).unwrap_or(debug.len());
+                    debug[..end].into()
+                }
+            }
+        };
+    }
+    names! {
+        StructNew => "struct.new", StructNewDefault => "struct.new_default",
+        StructGet => "struct.get", StructGetS => "struct.get_s", StructGetU => "struct.get_u",
+        StructSet => "struct.set", ArrayNew => "array.new", ArrayNewDefault => "array.new_default",
+        ArrayNewFixed => "array.new_fixed", ArrayNewData => "array.new_data",
+        ArrayNewElem => "array.new_elem", ArrayGet => "array.get", ArrayGetS => "array.get_s",
+        ArrayGetU => "array.get_u", ArraySet => "array.set", ArrayLen => "array.len",
+        ArrayFill => "array.fill", ArrayCopy => "array.copy", ArrayInitData => "array.init_data",
+        ArrayInitElem => "array.init_elem", RefTestNonNull => "ref.test", RefTestNullable => "ref.test",
+        RefCastNonNull => "ref.cast", RefCastNullable => "ref.cast", BrOnCast => "br_on_cast",
+        BrOnCastFail => "br_on_cast_fail", AnyConvertExtern => "any.convert_extern",
+        ExternConvertAny => "extern.convert_any", RefI31 => "ref.i31", I31GetS => "i31.get_s",
+        I31GetU => "i31.get_u", ContNew => "cont.new", ContBind => "cont.bind",
+        Suspend => "suspend", Resume => "resume", ResumeThrow => "resume_throw",
+        ResumeThrowRef => "resume_throw_ref", Switch => "switch", Try => "try",
+        Catch => "catch", CatchAll => "catch_all", Rethrow => "rethrow", Delegate => "delegate",
+        V128Const => "v128.const", V128Load => "v128.load", V128Store => "v128.store",
+        MemoryAtomicNotify => "memory.atomic.notify", AtomicFence => "atomic.fence",
+        I64Add128 => "i64.add128", I64Sub128 => "i64.sub128", I64MulWideS => "i64.mul_wide_s",
+        I64MulWideU => "i64.mul_wide_u", MemoryDiscard => "memory.discard",
+    }
+}
