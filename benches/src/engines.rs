@@ -82,7 +82,10 @@ impl Engine {
         let mut command = Command::new(&self.executable);
         match &self.kind {
             EngineKind::WasmfxTier { tier } => {
-                command.args(["run", "--tier", tier]).arg(module).args(["--invoke", export]);
+                command
+                    .args(["run", "--tier", tier])
+                    .arg(module)
+                    .args(["--invoke", export]);
             }
             EngineKind::Peer(_) => {
                 command.args(["run", "--invoke", export]).arg(module);
@@ -96,10 +99,22 @@ impl Engine {
 /// Result of looking for an engine: usable, or why not.
 pub type Availability = Result<Engine, String>;
 
+/// An engine that cannot run benchmarks, and why.
+#[derive(Clone, Debug)]
+pub struct Unavailable {
+    pub label: String,
+    pub reason: String,
+}
+
 /// Probes every wasmfx-tier tier of the CLI at `executable` by calling `export(0)` of
 /// `probe_module`, which must print `0`.
-pub fn probe_wasmfx_tiers(executable: &Path, probe_module: &Path, export: &str) -> Vec<(&'static str, Availability)> {
-    let version = first_line_of(executable, &["--version"]).unwrap_or_else(|| "wasmfx-tier".to_string());
+pub fn probe_wasmfx_tiers(
+    executable: &Path,
+    probe_module: &Path,
+    export: &str,
+) -> Vec<(&'static str, Availability)> {
+    let version =
+        first_line_of(executable, &["--version"]).unwrap_or_else(|| "wasmfx-tier".to_string());
     WASMFX_TIERS
         .iter()
         .map(|&tier| {
@@ -109,8 +124,13 @@ pub fn probe_wasmfx_tiers(executable: &Path, probe_module: &Path, export: &str) 
                 executable: executable.to_path_buf(),
                 version: version.clone(),
             };
-            let probe = timing::best_of(1, Duration::from_secs(60), "0", || engine.command(probe_module, export, 0));
-            (tier, probe.map(|_| engine).map_err(|error| error.to_string()))
+            let probe = timing::best_of(1, Duration::from_secs(60), "0", || {
+                engine.command(probe_module, export, 0)
+            });
+            (
+                tier,
+                probe.map(|_| engine).map_err(|error| error.to_string()),
+            )
         })
         .collect()
 }
@@ -120,15 +140,28 @@ pub fn probe_wasmfx_tiers(executable: &Path, probe_module: &Path, export: &str) 
 /// # Errors
 /// "not installed" when its executable is found nowhere or does not answer `--version`.
 pub fn find_peer(peer: Peer) -> Availability {
-    let not_installed = || format!("not installed (bash scripts/install-peers.sh installs {} {})", peer.name(), peer.pinned_version());
+    let not_installed = || {
+        format!(
+            "not installed (bash scripts/install-peers.sh installs {} {})",
+            peer.name(),
+            peer.pinned_version()
+        )
+    };
     let executable = find_executable(peer.binary()).ok_or_else(not_installed)?;
     let version = first_line_of(&executable, &["--version"]).ok_or_else(not_installed)?;
-    Ok(Engine { label: peer.name().to_string(), kind: EngineKind::Peer(peer), executable, version })
+    Ok(Engine {
+        label: peer.name().to_string(),
+        kind: EngineKind::Peer(peer),
+        executable,
+        version,
+    })
 }
 
 /// Looks for `name` in each `PATH` folder, then in cargo's `bin` folder.
 fn find_executable(name: &str) -> Option<PathBuf> {
-    let path_dirs = env::var_os("PATH").map(|path| env::split_paths(&path).collect::<Vec<_>>()).unwrap_or_default();
+    let path_dirs = env::var_os("PATH")
+        .map(|path| env::split_paths(&path).collect::<Vec<_>>())
+        .unwrap_or_default();
     let cargo_home = env::var_os("CARGO_HOME")
         .map(PathBuf::from)
         .or_else(|| env::var_os("HOME").map(|home| Path::new(&home).join(".cargo")));
@@ -154,24 +187,42 @@ mod tests {
     use super::*;
 
     fn engine(kind: EngineKind) -> Engine {
-        Engine { label: String::new(), kind, executable: PathBuf::from("engine"), version: String::new() }
+        Engine {
+            label: String::new(),
+            kind,
+            executable: PathBuf::from("engine"),
+            version: String::new(),
+        }
     }
 
     fn args_of(command: &Command) -> Vec<String> {
-        command.get_args().map(|arg| arg.to_string_lossy().into_owned()).collect()
+        command
+            .get_args()
+            .map(|arg| arg.to_string_lossy().into_owned())
+            .collect()
     }
 
     #[test]
     fn wasmfx_command_names_the_tier_and_puts_invoke_after_the_file() {
-        let command = engine(EngineKind::WasmfxTier { tier: "interp" }).command(Path::new("m.wasm"), "fib", 25);
-        assert_eq!(args_of(&command), ["run", "--tier", "interp", "m.wasm", "--invoke", "fib", "25"]);
+        let command = engine(EngineKind::WasmfxTier { tier: "interp" }).command(
+            Path::new("m.wasm"),
+            "fib",
+            25,
+        );
+        assert_eq!(
+            args_of(&command),
+            ["run", "--tier", "interp", "m.wasm", "--invoke", "fib", "25"]
+        );
     }
 
     #[test]
     fn peer_commands_put_invoke_before_the_file() {
         for peer in Peer::ALL {
             let command = engine(EngineKind::Peer(peer)).command(Path::new("m.wasm"), "sieve", 7);
-            assert_eq!(args_of(&command), ["run", "--invoke", "sieve", "m.wasm", "7"]);
+            assert_eq!(
+                args_of(&command),
+                ["run", "--invoke", "sieve", "m.wasm", "7"]
+            );
         }
     }
 }

@@ -24,7 +24,7 @@ use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result, bail};
 
-use engines::{Engine, Peer};
+use engines::{Engine, Peer, Unavailable};
 use options::Options;
 use programs::{PROGRAMS, Program};
 use report::{Report, Row, STARTUP_ROW};
@@ -88,41 +88,71 @@ fn run() -> Result<bool> {
             times,
         });
     }
-    let report = Report { engines: &engines, rows: &rows, unavailable: &unavailable, runs: options.runs, quick: options.quick };
+    let report = Report {
+        engines: &engines,
+        rows: &rows,
+        unavailable: &unavailable,
+        runs: options.runs,
+        quick: options.quick,
+    };
     println!("{}", report.to_markdown());
     Ok(all_passed)
 }
 
 /// The programs named by `--only`, or all of them.
 fn select_programs(only: &[String]) -> Result<Vec<&'static Program>> {
-    if let Some(unknown) = only.iter().find(|name| !PROGRAMS.iter().any(|program| program.name == name.as_str())) {
+    if let Some(unknown) = only
+        .iter()
+        .find(|name| !PROGRAMS.iter().any(|program| program.name == name.as_str()))
+    {
         let known: Vec<&str> = PROGRAMS.iter().map(|program| program.name).collect();
         bail!("unknown benchmark `{unknown}`; known: {}", known.join(", "));
     }
-    Ok(PROGRAMS.iter().filter(|program| only.is_empty() || only.iter().any(|name| name == program.name)).collect())
+    Ok(PROGRAMS
+        .iter()
+        .filter(|program| only.is_empty() || only.iter().any(|name| name == program.name))
+        .collect())
 }
 
 /// Every usable engine, and (label, reason) for those that are not.
-fn find_engines(options: &Options, own_dir: &Path, module_dir: &Path) -> Result<(Vec<Engine>, Vec<(String, String)>)> {
+fn find_engines(
+    options: &Options,
+    own_dir: &Path,
+    module_dir: &Path,
+) -> Result<(Vec<Engine>, Vec<Unavailable>)> {
     let mut engines = Vec::new();
     let mut unavailable = Vec::new();
     match wasmfx_tier_binary(options, own_dir) {
         Ok(binary) => {
-            let startup = PROGRAMS.iter().find(|program| program.name == STARTUP_ROW).context("no startup program")?;
+            let startup = PROGRAMS
+                .iter()
+                .find(|program| program.name == STARTUP_ROW)
+                .context("no startup program")?;
             let probe_module = startup.module_path(module_dir);
-            for (tier, availability) in engines::probe_wasmfx_tiers(&binary, &probe_module, startup.export) {
+            for (tier, availability) in
+                engines::probe_wasmfx_tiers(&binary, &probe_module, startup.export)
+            {
                 match availability {
                     Ok(engine) => engines.push(engine),
-                    Err(reason) => unavailable.push((format!("wasmfx {tier}"), format!("not available: {reason}"))),
+                    Err(reason) => unavailable.push(Unavailable {
+                        label: format!("wasmfx {tier}"),
+                        reason: format!("not available: {reason}"),
+                    }),
                 }
             }
         }
-        Err(error) => unavailable.push(("wasmfx-tier".to_string(), format!("{error:#}"))),
+        Err(error) => unavailable.push(Unavailable {
+            label: "wasmfx-tier".to_string(),
+            reason: format!("{error:#}"),
+        }),
     }
     for peer in Peer::ALL {
         match engines::find_peer(peer) {
             Ok(engine) => engines.push(engine),
-            Err(reason) => unavailable.push((peer.name().to_string(), reason)),
+            Err(reason) => unavailable.push(Unavailable {
+                label: peer.name().to_string(),
+                reason,
+            }),
         }
     }
     Ok((engines, unavailable))
@@ -135,13 +165,23 @@ fn wasmfx_tier_binary(options: &Options, own_dir: &Path) -> Result<PathBuf> {
         return Ok(path.clone());
     }
     // own_dir is <target>/<profile>; the CLI is benchmarked as a release build.
-    let target_dir = own_dir.parent().context("the harness is not inside a target folder")?;
+    let target_dir = own_dir
+        .parent()
+        .context("the harness is not inside a target folder")?;
     let binary = target_dir.join("release").join("wasmfx-tier");
     if options.build {
         eprintln!("building wasmfx-tier (release)...");
         let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let status = Command::new(cargo)
-            .args(["build", "--release", "-p", "wasmfx-tier", "--bin", "wasmfx-tier", "--target-dir"])
+            .args([
+                "build",
+                "--release",
+                "-p",
+                "wasmfx-tier",
+                "--bin",
+                "wasmfx-tier",
+                "--target-dir",
+            ])
             .arg(target_dir)
             .status()
             .context("cannot run cargo")?;

@@ -51,12 +51,17 @@ impl Options {
         };
         let mut args = args.into_iter();
         while let Some(arg) = args.next() {
-            let mut value = |name: &str| args.next().with_context(|| format!("{name} needs a value"));
+            let mut value =
+                |name: &str| args.next().with_context(|| format!("{name} needs a value"));
             match arg.as_str() {
                 "--quick" => options.quick = true,
                 "--runs" => options.runs = positive(&value("--runs")?, "--runs")?,
-                "--only" => options.only.extend(value("--only")?.split(',').map(str::to_string)),
-                "--wasmfx-tier" => options.wasmfx_tier = Some(PathBuf::from(value("--wasmfx-tier")?)),
+                "--only" => options
+                    .only
+                    .extend(value("--only")?.split(',').map(str::to_string)),
+                "--wasmfx-tier" => {
+                    options.wasmfx_tier = Some(PathBuf::from(value("--wasmfx-tier")?))
+                }
                 "--no-build" => options.build = false,
                 "--time-limit" => {
                     let seconds = positive(&value("--time-limit")?, "--time-limit")?;
@@ -91,13 +96,29 @@ mod tests {
     #[test]
     fn defaults_depend_on_quick() {
         assert_eq!(parse(&[]).map(|options| options.runs).ok(), Some(5));
-        assert_eq!(parse(&["--quick"]).map(|options| options.runs).ok(), Some(3));
-        assert_eq!(parse(&["--quick", "--runs", "7"]).map(|options| options.runs).ok(), Some(7));
+        assert_eq!(
+            parse(&["--quick"]).map(|options| options.runs).ok(),
+            Some(3)
+        );
+        assert_eq!(
+            parse(&["--quick", "--runs", "7"])
+                .map(|options| options.runs)
+                .ok(),
+            Some(7)
+        );
     }
 
     #[test]
     fn reads_every_option() {
-        let options = parse(&["--only", "fib,sieve", "--no-build", "--wasmfx-tier", "/x", "--time-limit", "9"]);
+        let options = parse(&[
+            "--only",
+            "fib,sieve",
+            "--no-build",
+            "--wasmfx-tier",
+            "/x",
+            "--time-limit",
+            "9",
+        ]);
         let options = options.expect("valid options");
         assert_eq!(options.only, ["fib", "sieve"]);
         assert!(!options.build);

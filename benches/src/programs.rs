@@ -43,40 +43,70 @@ pub const PROGRAMS: &[Program] = &[
         file: "fib.wat",
         export: "fib",
         exercises: "process start-up, decode, validate, instantiate, one call",
-        full: Workload { arg: 0, expected: 0 },
-        quick: Workload { arg: 0, expected: 0 },
+        full: Workload {
+            arg: 0,
+            expected: 0,
+        },
+        quick: Workload {
+            arg: 0,
+            expected: 0,
+        },
     },
     Program {
         name: "fib",
         file: "fib.wat",
         export: "fib",
         exercises: "recursive calls and returns",
-        full: Workload { arg: 35, expected: 9_227_465 },
-        quick: Workload { arg: 25, expected: 75_025 },
+        full: Workload {
+            arg: 35,
+            expected: 9_227_465,
+        },
+        quick: Workload {
+            arg: 25,
+            expected: 75_025,
+        },
     },
     Program {
         name: "sieve",
         file: "sieve.wasm",
         export: "sieve",
         exercises: "C: byte loads/stores in strided loops (primes below n)",
-        full: Workload { arg: 20_000_000, expected: 1_270_607 },
-        quick: Workload { arg: 1_000_000, expected: 78_498 },
+        full: Workload {
+            arg: 20_000_000,
+            expected: 1_270_607,
+        },
+        quick: Workload {
+            arg: 1_000_000,
+            expected: 78_498,
+        },
     },
     Program {
         name: "matmul",
         file: "matmul.wasm",
         export: "matmul",
         exercises: "C: f64 multiply-add over n x n matrices",
-        full: Workload { arg: 300, expected: 2_022_381_750 },
-        quick: Workload { arg: 50, expected: -1_164_294_550 },
+        full: Workload {
+            arg: 300,
+            expected: 2_022_381_750,
+        },
+        quick: Workload {
+            arg: 50,
+            expected: -1_164_294_550,
+        },
     },
     Program {
         name: "sort",
         file: "sort.wasm",
         export: "sort",
         exercises: "C: quicksort of n random u32 (branches, swaps, recursion)",
-        full: Workload { arg: 2_000_000, expected: -966_714_813 },
-        quick: Workload { arg: 100_000, expected: -507_236_248 },
+        full: Workload {
+            arg: 2_000_000,
+            expected: -966_714_813,
+        },
+        quick: Workload {
+            arg: 100_000,
+            expected: -507_236_248,
+        },
     },
 ];
 
@@ -108,7 +138,8 @@ pub fn prepare_modules(module_dir: &Path) -> Result<()> {
     for program in PROGRAMS {
         let source = source_dir().join(program.file);
         let bytes = if program.file.ends_with(".wat") {
-            wat::parse_file(&source).with_context(|| format!("cannot encode {}", source.display()))?
+            wat::parse_file(&source)
+                .with_context(|| format!("cannot encode {}", source.display()))?
         } else {
             fs::read(&source).with_context(|| format!("cannot read {}", source.display()))?
         };

@@ -14,7 +14,7 @@
 use std::fmt::Write;
 use std::time::Duration;
 
-use crate::engines::{Engine, EngineKind};
+use crate::engines::{Engine, EngineKind, Unavailable};
 
 /// The row that measures start-up alone; left out of the geometric means.
 pub const STARTUP_ROW: &str = "startup";
@@ -34,7 +34,7 @@ pub struct Report<'a> {
     pub engines: &'a [Engine],
     pub rows: &'a [Row],
     /// Engines that could not run, with the reason.
-    pub unavailable: &'a [(String, String)],
+    pub unavailable: &'a [Unavailable],
     pub runs: usize,
     pub quick: bool,
 }
@@ -43,7 +43,11 @@ impl Report<'_> {
     /// The report as markdown.
     pub fn to_markdown(&self) -> String {
         let mut out = String::new();
-        let size = if self.quick { "quick sizes (--quick)" } else { "full sizes" };
+        let size = if self.quick {
+            "quick sizes (--quick)"
+        } else {
+            "full sizes"
+        };
         // Writing to a String cannot fail.
         let _ = writeln!(
             out,
@@ -56,19 +60,27 @@ impl Report<'_> {
         for row in self.rows {
             let mut cells = vec![row.benchmark.clone(), format!("`{}`", row.call)];
             cells.extend(row.times.iter().map(format_time));
-            cells.extend(pairs.iter().map(|&(tier, peer)| match (&row.times[tier], &row.times[peer]) {
-                (Ok(tier_time), Ok(peer_time)) => format!("{:.2}x", ratio(*tier_time, *peer_time)),
-                _ => "-".to_string(),
+            cells.extend(pairs.iter().map(|&(tier, peer)| {
+                match (&row.times[tier], &row.times[peer]) {
+                    (Ok(tier_time), Ok(peer_time)) => {
+                        format!("{:.2}x", ratio(*tier_time, *peer_time))
+                    }
+                    _ => "-".to_string(),
+                }
             }));
             write_cells(&mut out, &cells);
         }
         if !pairs.is_empty() {
             let mut cells = vec![format!("geomean (without {STARTUP_ROW})"), String::new()];
             cells.extend(self.engines.iter().map(|_| String::new()));
-            cells.extend(pairs.iter().map(|&(tier, peer)| match self.geomean(tier, peer) {
-                Some(mean) => format!("{mean:.2}x"),
-                None => "-".to_string(),
-            }));
+            cells.extend(
+                pairs
+                    .iter()
+                    .map(|&(tier, peer)| match self.geomean(tier, peer) {
+                        Some(mean) => format!("{mean:.2}x"),
+                        None => "-".to_string(),
+                    }),
+            );
             write_cells(&mut out, &cells);
         }
         self.write_legend(&mut out);
@@ -78,9 +90,17 @@ impl Report<'_> {
     /// (wasmfx engine index, peer engine index) for every ratio column.
     fn ratio_pairs(&self) -> Vec<(usize, usize)> {
         let is_ours = |engine: &Engine| matches!(engine.kind, EngineKind::WasmfxTier { .. });
-        let ours = self.engines.iter().enumerate().filter(|(_, engine)| is_ours(engine));
+        let ours = self
+            .engines
+            .iter()
+            .enumerate()
+            .filter(|(_, engine)| is_ours(engine));
         ours.flat_map(|(tier, _)| {
-            self.engines.iter().enumerate().filter(|(_, engine)| !is_ours(engine)).map(move |(peer, _)| (tier, peer))
+            self.engines
+                .iter()
+                .enumerate()
+                .filter(|(_, engine)| !is_ours(engine))
+                .map(move |(peer, _)| (tier, peer))
         })
         .collect()
     }
@@ -123,13 +143,17 @@ impl Report<'_> {
         for engine in self.engines {
             let _ = writeln!(out, "- {}: {}", engine.label, engine.version);
         }
-        for (label, reason) in self.unavailable {
+        for Unavailable { label, reason } in self.unavailable {
             let _ = writeln!(out, "- {label}: {reason}");
         }
         for row in self.rows {
             for (engine, time) in self.engines.iter().zip(&row.times) {
                 if let Err(reason) = time {
-                    let _ = writeln!(out, "- {} under {} failed: {reason}", row.benchmark, engine.label);
+                    let _ = writeln!(
+                        out,
+                        "- {} under {} failed: {reason}",
+                        row.benchmark, engine.label
+                    );
                 }
             }
         }
@@ -160,12 +184,22 @@ mod tests {
     use crate::engines::Peer;
 
     fn engine(label: &str, kind: EngineKind) -> Engine {
-        Engine { label: label.to_string(), kind, executable: PathBuf::new(), version: format!("{label} 1.0") }
+        Engine {
+            label: label.to_string(),
+            kind,
+            executable: PathBuf::new(),
+            version: format!("{label} 1.0"),
+        }
     }
 
     fn row(benchmark: &str, times: Vec<Result<Duration, String>>) -> Row {
         let exercises = format!("{benchmark} things");
-        Row { benchmark: benchmark.to_string(), call: format!("{benchmark}(1)"), exercises, times }
+        Row {
+            benchmark: benchmark.to_string(),
+            call: format!("{benchmark}(1)"),
+            exercises,
+            times,
+        }
     }
 
     #[test]
@@ -179,19 +213,46 @@ mod tests {
             row("startup", vec![millis(10), millis(1)]),
             row("fib", vec![millis(3000), millis(1500)]),
             row("sieve", vec![millis(800), millis(100)]),
-            row("sort", vec![Err("wasm trap: unreachable".to_string()), millis(100)]),
+            row(
+                "sort",
+                vec![Err("wasm trap: unreachable".to_string()), millis(100)],
+            ),
         ];
-        let unavailable = [("wasmtime".to_string(), "not installed".to_string())];
-        let report = Report { engines: &engines, rows: &rows, unavailable: &unavailable, runs: 3, quick: false };
+        let unavailable = [Unavailable {
+            label: "wasmtime".to_string(),
+            reason: "not installed".to_string(),
+        }];
+        let report = Report {
+            engines: &engines,
+            rows: &rows,
+            unavailable: &unavailable,
+            runs: 3,
+            quick: false,
+        };
         let markdown = report.to_markdown();
-        assert!(markdown.contains("| benchmark | call | wasmfx interp | wasmi | interp / wasmi |"), "{markdown}");
-        assert!(markdown.contains("| fib | `fib(1)` | 3.000 s | 1.500 s | 2.00x |"), "{markdown}");
-        assert!(markdown.contains("| sort | `sort(1)` | failed | 100.0 ms | - |"), "{markdown}");
+        assert!(
+            markdown.contains("| benchmark | call | wasmfx interp | wasmi | interp / wasmi |"),
+            "{markdown}"
+        );
+        assert!(
+            markdown.contains("| fib | `fib(1)` | 3.000 s | 1.500 s | 2.00x |"),
+            "{markdown}"
+        );
+        assert!(
+            markdown.contains("| sort | `sort(1)` | failed | 100.0 ms | - |"),
+            "{markdown}"
+        );
         // sqrt(2 * 8) = 4: startup (10x) and the failed row stay out of the mean.
-        assert!(markdown.contains("| geomean (without startup) |  |  |  | 4.00x |"), "{markdown}");
+        assert!(
+            markdown.contains("| geomean (without startup) |  |  |  | 4.00x |"),
+            "{markdown}"
+        );
         assert!(markdown.contains("- fib: fib things"), "{markdown}");
         assert!(markdown.contains("- wasmi: wasmi 1.0"), "{markdown}");
         assert!(markdown.contains("- wasmtime: not installed"), "{markdown}");
-        assert!(markdown.contains("- sort under wasmfx interp failed: wasm trap: unreachable"), "{markdown}");
+        assert!(
+            markdown.contains("- sort under wasmfx interp failed: wasm trap: unreachable"),
+            "{markdown}"
+        );
     }
 }

@@ -29,7 +29,10 @@ impl std::fmt::Display for RunError {
         match self {
             RunError::Spawn(error) => write!(f, "cannot start: {error}"),
             RunError::TimedOut(limit) => write!(f, "killed after {} s", limit.as_secs()),
-            RunError::Failed { status, stderr_line } => write!(f, "{status}: {stderr_line}"),
+            RunError::Failed {
+                status,
+                stderr_line,
+            } => write!(f, "{status}: {stderr_line}"),
             RunError::WrongAnswer { expected, printed } => {
                 write!(f, "printed `{printed}`, expected `{expected}`")
             }
@@ -59,7 +62,10 @@ pub fn best_of(
 
 /// Runs `command` once, returning its wall time and output.
 fn run_timed(mut command: Command, time_limit: Duration) -> Result<(Duration, Output), RunError> {
-    command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let start = Instant::now();
     let child = command.spawn().map_err(RunError::Spawn)?;
     let pid = child.id();
@@ -97,18 +103,28 @@ fn kill(pid: u32) {
 fn check_output(output: &Output, expected: &str) -> Result<(), RunError> {
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
-        let stderr_line = stderr.lines().find(|line| !line.trim().is_empty()).unwrap_or("");
+        let stderr_line = stderr
+            .lines()
+            .find(|line| !line.trim().is_empty())
+            .unwrap_or("");
         return Err(RunError::Failed {
             status: output.status.to_string(),
             stderr_line: stderr_line.trim().to_string(),
         });
     }
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let last_line = stdout.lines().rev().find(|line| !line.trim().is_empty()).unwrap_or("");
+    let last_line = stdout
+        .lines()
+        .rev()
+        .find(|line| !line.trim().is_empty())
+        .unwrap_or("");
     if last_line.trim() == expected {
         Ok(())
     } else {
-        Err(RunError::WrongAnswer { expected: expected.to_string(), printed: last_line.trim().to_string() })
+        Err(RunError::WrongAnswer {
+            expected: expected.to_string(),
+            printed: last_line.trim().to_string(),
+        })
     }
 }
 
@@ -124,19 +140,26 @@ mod tests {
 
     #[test]
     fn accepts_the_expected_last_line() {
-        let time = best_of(2, Duration::from_secs(10), "42", || shell("echo warming up; echo 42"));
+        let time = best_of(2, Duration::from_secs(10), "42", || {
+            shell("echo warming up; echo 42")
+        });
         assert!(time.is_ok(), "{time:?}");
     }
 
     #[test]
     fn rejects_a_wrong_answer() {
         let time = best_of(1, Duration::from_secs(10), "42", || shell("echo 41"));
-        assert!(matches!(time, Err(RunError::WrongAnswer { .. })), "{time:?}");
+        assert!(
+            matches!(time, Err(RunError::WrongAnswer { .. })),
+            "{time:?}"
+        );
     }
 
     #[test]
     fn reports_a_failing_process_with_its_stderr() {
-        let time = best_of(1, Duration::from_secs(10), "42", || shell("echo boom >&2; exit 3"));
+        let time = best_of(1, Duration::from_secs(10), "42", || {
+            shell("echo boom >&2; exit 3")
+        });
         match time {
             Err(RunError::Failed { stderr_line, .. }) => assert_eq!(stderr_line, "boom"),
             other => panic!("expected a failure, got {other:?}"),
@@ -146,7 +169,9 @@ mod tests {
     #[test]
     fn kills_a_run_over_the_time_limit() {
         let start = Instant::now();
-        let time = best_of(1, Duration::from_millis(200), "42", || shell("exec sleep 30"));
+        let time = best_of(1, Duration::from_millis(200), "42", || {
+            shell("exec sleep 30")
+        });
         assert!(matches!(time, Err(RunError::TimedOut(_))), "{time:?}");
         assert!(start.elapsed() < Duration::from_secs(10));
     }
