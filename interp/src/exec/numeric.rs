@@ -8,6 +8,7 @@
 //! `wasmfx_core::num`.
 
 use wasmfx_core::Trap;
+use wasmfx_core::num::{F32_QUIET_BIT, F64_QUIET_BIT};
 
 pub(super) const F32_SIGN: u32 = 0x8000_0000;
 pub(super) const F64_SIGN: u64 = 0x8000_0000_0000_0000;
@@ -142,14 +143,31 @@ pub(super) fn f64_compare(values: &mut [u64], sp: &mut usize, f: impl FnOnce(f64
     binary(values, sp, |a, b| f(as_f64(a), as_f64(b)) as u64);
 }
 
+/// A rounding or root op; a NaN result gets its quiet bit set (software
+/// `floor` and friends may return a signaling NaN input unchanged).
 #[inline(always)]
 pub(super) fn f32_unary(values: &mut [u64], sp: usize, f: impl FnOnce(f32) -> f32) {
-    unary(values, sp, |a| from_f32(f(as_f32(a))));
+    unary(values, sp, |a| {
+        let r = f(as_f32(a));
+        if r.is_nan() {
+            from_f32(r) | F32_QUIET_BIT as u64
+        } else {
+            from_f32(r)
+        }
+    });
 }
 
+/// `f64` version of [`f32_unary`].
 #[inline(always)]
 pub(super) fn f64_unary(values: &mut [u64], sp: usize, f: impl FnOnce(f64) -> f64) {
-    unary(values, sp, |a| f(as_f64(a)).to_bits());
+    unary(values, sp, |a| {
+        let r = f(as_f64(a));
+        if r.is_nan() {
+            r.to_bits() | F64_QUIET_BIT
+        } else {
+            r.to_bits()
+        }
+    });
 }
 
 /// `f32.copysign` on bits: magnitude of `a`, sign of `b`.
