@@ -43,9 +43,7 @@ pub(crate) fn classify_heap_type(heap: wp::HeapType) -> WasmHeapType {
             A::Cont => HeapType::Cont,
             A::NoCont => HeapType::NoCont,
         }),
-        wp::HeapType::Concrete(index) | wp::HeapType::Exact(index) => {
-            WasmHeapType::Indexed(index)
-        }
+        wp::HeapType::Concrete(index) | wp::HeapType::Exact(index) => WasmHeapType::Indexed(index),
     }
 }
 
@@ -56,10 +54,10 @@ pub(crate) struct TypeMap<'a> {
 
 impl TypeMap<'_> {
     pub fn type_id(&self, index: u32) -> Result<TypeId, ModuleError> {
-        self.types.get(index as usize).copied().ok_or_else(|| ModuleError {
-            message: format!("unknown type {index}"),
-            offset: None,
-        })
+        self.types
+            .get(index as usize)
+            .copied()
+            .ok_or_else(|| ModuleError { message: format!("unknown type {index}"), offset: None })
     }
 
     pub fn heap_type(&self, heap: wp::HeapType) -> Result<HeapType, ModuleError> {

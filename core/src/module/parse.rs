@@ -14,8 +14,8 @@
 
 use super::convert::{TypeMap, memory_type};
 use super::{
-    DataMode, DataSegment, ElemMode, ElemSegment, Export, ExternKind, ExternType, FuncBody,
-    Import, Module, ModuleError, names,
+    DataMode, DataSegment, ElemMode, ElemSegment, Export, ExternKind, ExternType, FuncBody, Import,
+    Module, ModuleError, names,
 };
 use crate::const_expr::{ConstExpr, ConstOp};
 use crate::types::{HeapType, RefType, TypeRegistry};
@@ -151,10 +151,8 @@ impl Module {
                     offset: Some(body.range().start as usize),
                 })?;
                 let range = body.range();
-                self.bodies.push(FuncBody {
-                    type_index,
-                    range: range.start as usize..range.end as usize,
-                });
+                self.bodies
+                    .push(FuncBody { type_index, range: range.start as usize..range.end as usize });
             }
             P::CustomSection(reader) => {
                 if let wp::KnownCustom::Name(names) = reader.as_known() {

@@ -42,7 +42,10 @@ pub(super) enum KeyHeap {
 pub(super) enum KeyVal {
     /// A number or vector type (never `ValType::Ref`).
     Plain(ValType),
-    Ref { nullable: bool, heap: KeyHeap },
+    Ref {
+        nullable: bool,
+        heap: KeyHeap,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -147,16 +150,10 @@ impl KeyBuilder<'_> {
 
     fn index(&self, index: wp::UnpackedIndex) -> Result<TypeRef, ModuleError> {
         let in_group = |pos: u32| {
-            if pos < self.group_len {
-                Ok(TypeRef::InGroup(pos))
-            } else {
-                Err(bad_index(pos))
-            }
+            if pos < self.group_len { Ok(TypeRef::InGroup(pos)) } else { Err(bad_index(pos)) }
         };
         match index {
-            wp::UnpackedIndex::Module(i) if i >= self.group_start => {
-                in_group(i - self.group_start)
-            }
+            wp::UnpackedIndex::Module(i) if i >= self.group_start => in_group(i - self.group_start),
             wp::UnpackedIndex::Module(i) => match self.earlier.get(i as usize) {
                 Some(&id) => Ok(TypeRef::Canonical(id)),
                 None => Err(bad_index(i)),

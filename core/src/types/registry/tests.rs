@@ -215,3 +215,15 @@ fn unknown_type_index_is_an_error() {
     let err = registry.register_rec_group(&groups[0], &[]).expect_err("index 1 is unknown");
     assert!(err.message.contains("unknown type"), "{}", err.message);
 }
+
+#[test]
+fn host_function_types_match_module_singletons() {
+    let registry = TypeRegistry::new();
+    let types = register(&registry, "(module (type $s (struct)) (type (func (param (ref $s)))))");
+    let param = ValType::Ref(RefType { nullable: false, heap: concrete(types.ids[0]) });
+    let host = registry.register_func_type(&FuncType::new([param], []));
+    assert_eq!(host, types.ids[1]);
+    let other = registry.register_func_type(&FuncType::new([], [ValType::I32]));
+    assert_ne!(other, host);
+    assert_eq!(registry.len(), 3);
+}
