@@ -219,3 +219,5 @@ impl Store {
         &self.instances[id.0 as usize]
     }
 }
+#[cfg(test)]
+mod tests;
