@@ -148,3 +148,62 @@ pub fn prepare_modules(module_dir: &Path) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use wasmparser::types::{EntityType, TypesRef};
+    use wasmparser::{ValType, Validator};
+
+    use super::*;
+
+    /// Parameter and result types of the function `name` exports, if it exports one.
+    fn exported_signature(types: TypesRef<'_>, name: &str) -> Option<(Vec<ValType>, Vec<ValType>)> {
+        let (_, entity) = types.core_exports()?.find(|(export, _)| *export == name)?;
+        let EntityType::Func(type_id) = entity else {
+            return None;
+        };
+        let func_type = types[type_id].unwrap_func();
+        Some((func_type.params().to_vec(), func_type.results().to_vec()))
+    }
+
+    #[test]
+    fn every_program_is_valid_imports_nothing_and_exports_i32_to_i32() {
+        let module_dir =
+            std::env::temp_dir().join(format!("wasmfx-bench-modules-{}", std::process::id()));
+        prepare_modules(&module_dir).expect("programs encode");
+        for program in PROGRAMS {
+            let bytes = fs::read(program.module_path(&module_dir)).expect("prepared module");
+            let types = Validator::new()
+                .validate_all(&bytes)
+                .unwrap_or_else(|error| panic!("{} is invalid: {error}", program.file));
+            let types = types.as_ref();
+            assert_eq!(
+                types.core_imports().map(Iterator::count),
+                Some(0),
+                "{} imports",
+                program.file
+            );
+            assert_eq!(
+                exported_signature(types, program.export),
+                Some((vec![ValType::I32], vec![ValType::I32])),
+                "{} must export `{}: [i32] -> [i32]`",
+                program.file,
+                program.export
+            );
+        }
+        let _ = fs::remove_dir_all(&module_dir);
+    }
+
+    #[test]
+    fn benchmark_names_are_unique() {
+        for (index, program) in PROGRAMS.iter().enumerate() {
+            assert!(
+                PROGRAMS[..index]
+                    .iter()
+                    .all(|earlier| earlier.name != program.name),
+                "{}",
+                program.name
+            );
+        }
+    }
+}
