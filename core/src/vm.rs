@@ -3,9 +3,10 @@
 //! The interpreter never reads these; it uses the store's safe accessors. The
 //! store keeps them in step with its objects: every memory, table and global
 //! owns its record in a `Box` (a stable heap address), and a grow rewrites
-//! `base`/`length`. An instance owns a [`VmContext`] that points at arrays of
-//! those records' addresses, and at one [`VmFuncRef`] per function of its index
-//! space.
+//! `base`/`length`. Every function owns one [`VmFuncRef`] the same way, so
+//! installing compiled code is seen by every instance that imports it. An
+//! instance owns a [`VmContext`] that points at arrays of its records'
+//! addresses, in index-space order.
 //!
 //! Addresses are stored as `usize` (not raw pointers) so that the store stays
 //! `Send + Sync` and no `unsafe` is needed on the Rust side; only compiled
@@ -25,14 +26,13 @@
 //!   +0  memories  ──▶ [*VmMemory; num_memories]   (records live in MemoryInst)
 //!   +8  tables    ──▶ [*VmTable;  num_tables]     (records live in TableInst)
 //!   +16 globals   ──▶ [*VmGlobal; num_globals]    (records live in GlobalInst)
-//!   +24 funcs     ──▶ [VmFuncRef; num_funcs]      (by module function index)
+//!   +24 funcs     ──▶ [*VmFuncRef; num_funcs]     (records live in FuncInst)
 //!   +32 num_memories u32   +36 num_tables u32
 //!   +40 num_globals  u32   +44 num_funcs  u32
 //!   +48 instance_id  u32   +52 padding
 //!   +56 store      opaque address of the owning Store, set by the tier (0 until then)
 //! ```
 
-use crate::types::TypeId;
 use std::mem::offset_of;
 
 /// A linear memory as compiled code sees it.
@@ -93,61 +93,52 @@ pub struct VmContext {
 
 /// Owner of an instance's [`VmContext`] and of the arrays it points to.
 /// Every part is boxed, so the addresses survive moves of this struct.
+///
+/// Built in two steps: [`InstanceVm::new`] fixes the context's address (the
+/// instance's own function records need it), [`InstanceVm::set_arrays`] fills
+/// in the record addresses once every object is allocated.
 #[derive(Debug)]
 pub struct InstanceVm {
     ctx: Box<VmContext>,
-    memories: Box<[usize]>,
-    tables: Box<[usize]>,
-    globals: Box<[usize]>,
-    funcs: Box<[VmFuncRef]>,
+    arrays: VmArrays,
 }
 
-/// The record addresses an instance's context collects, in index-space order.
-pub struct InstanceVmParts {
-    pub instance_id: u32,
-    pub memories: Vec<usize>,
-    pub tables: Vec<usize>,
-    pub globals: Vec<usize>,
-    /// Per function: `None` for the instance's own functions (their `vmctx`
-    /// is this new context), or the function ref of an import.
-    pub funcs: Vec<(TypeId, Option<VmFuncRef>)>,
+/// Record addresses, in index-space order (imports first).
+#[derive(Debug, Default)]
+pub struct VmArrays {
+    pub memories: Box<[usize]>,
+    pub tables: Box<[usize]>,
+    pub globals: Box<[usize]>,
+    /// Addresses of [`VmFuncRef`] records (each owned by its function).
+    pub funcs: Box<[usize]>,
 }
 
 impl InstanceVm {
-    /// Builds the context and its arrays.
-    pub fn new(parts: InstanceVmParts) -> InstanceVm {
-        let mut ctx = Box::new(VmContext {
-            instance_id: parts.instance_id,
+    /// A context for instance `instance_id`, with empty arrays.
+    pub fn new(instance_id: u32) -> InstanceVm {
+        let ctx = Box::new(VmContext {
+            instance_id,
             ..VmContext::default()
         });
-        let ctx_addr = std::ptr::from_mut::<VmContext>(&mut ctx) as usize;
-        let funcs: Box<[VmFuncRef]> = parts
-            .funcs
-            .iter()
-            .map(|&(ty, import)| {
-                import.unwrap_or(VmFuncRef {
-                    code: 0,
-                    vmctx: ctx_addr,
-                    type_id: ty.0,
-                })
-            })
-            .collect();
-        let mut vm = InstanceVm {
-            memories: parts.memories.into_boxed_slice(),
-            tables: parts.tables.into_boxed_slice(),
-            globals: parts.globals.into_boxed_slice(),
-            funcs,
+        InstanceVm {
             ctx,
-        };
-        vm.ctx.memories = vm.memories.as_ptr() as usize;
-        vm.ctx.tables = vm.tables.as_ptr() as usize;
-        vm.ctx.globals = vm.globals.as_ptr() as usize;
-        vm.ctx.funcs = vm.funcs.as_ptr() as usize;
-        vm.ctx.num_memories = len_u32(vm.memories.len());
-        vm.ctx.num_tables = len_u32(vm.tables.len());
-        vm.ctx.num_globals = len_u32(vm.globals.len());
-        vm.ctx.num_funcs = len_u32(vm.funcs.len());
-        vm
+            arrays: VmArrays::default(),
+        }
+    }
+
+    /// Points the context at `arrays`.
+    pub fn set_arrays(&mut self, arrays: VmArrays) {
+        self.arrays = arrays;
+        let a = &self.arrays;
+        let ctx = &mut self.ctx;
+        ctx.memories = a.memories.as_ptr() as usize;
+        ctx.tables = a.tables.as_ptr() as usize;
+        ctx.globals = a.globals.as_ptr() as usize;
+        ctx.funcs = a.funcs.as_ptr() as usize;
+        ctx.num_memories = len_u32(a.memories.len());
+        ctx.num_tables = len_u32(a.tables.len());
+        ctx.num_globals = len_u32(a.globals.len());
+        ctx.num_funcs = len_u32(a.funcs.len());
     }
 
     pub fn ctx(&self) -> &VmContext {
@@ -156,19 +147,11 @@ impl InstanceVm {
 
     /// Address of the context, as compiled code receives it.
     pub fn ctx_addr(&self) -> usize {
-        std::ptr::from_ref::<VmContext>(&self.ctx) as usize
+        record_addr::<VmContext>(&self.ctx)
     }
 
-    /// The function refs, by module function index.
-    pub fn funcs(&self) -> &[VmFuncRef] {
-        &self.funcs
-    }
-
-    /// Installs compiled code for function `index` of this instance.
-    pub fn set_code(&mut self, index: u32, code: usize) {
-        if let Some(f) = self.funcs.get_mut(index as usize) {
-            f.code = code;
-        }
+    pub fn arrays(&self) -> &VmArrays {
+        &self.arrays
     }
 
     /// Records the owning store's address (see [`VmContext::store`]).
@@ -258,21 +241,18 @@ mod tests {
     }
 
     #[test]
-    fn context_points_at_its_arrays_and_own_functions() {
-        let import = VmFuncRef {
-            code: 0x1000,
-            vmctx: 0x2000,
-            type_id: 7,
-        };
-        let vm = InstanceVm::new(InstanceVmParts {
-            instance_id: 3,
-            memories: vec![0x10, 0x20],
-            tables: vec![0x30],
-            globals: vec![],
-            funcs: vec![(TypeId(7), Some(import)), (TypeId(9), None)],
+    fn context_points_at_its_arrays_and_survives_moves() {
+        let mut vm = InstanceVm::new(3);
+        let before = vm.ctx_addr();
+        vm.set_arrays(VmArrays {
+            memories: Box::new([0x10, 0x20]),
+            tables: Box::new([0x30]),
+            globals: Box::new([]),
+            funcs: Box::new([0x40, 0x50]),
         });
         let ctx = vm.ctx();
-        assert_eq!(ctx.memories, vm.memories.as_ptr() as usize);
+        assert_eq!(ctx.memories, vm.arrays().memories.as_ptr() as usize);
+        assert_eq!(ctx.funcs, vm.arrays().funcs.as_ptr() as usize);
         assert_eq!(
             (
                 ctx.num_memories,
@@ -283,15 +263,16 @@ mod tests {
             (2, 1, 0, 2)
         );
         assert_eq!(ctx.instance_id, 3);
-        assert_eq!(vm.funcs()[0].vmctx, 0x2000);
-        assert_eq!(vm.funcs()[1].vmctx, vm.ctx_addr());
-        assert_eq!(vm.funcs()[1].type_id, 9);
-        let before = vm.ctx_addr();
+        assert_eq!(
+            vm.ctx_addr(),
+            before,
+            "filling the arrays keeps the context"
+        );
         let moved = Box::new(vm);
         assert_eq!(
             moved.ctx_addr(),
             before,
-            "moving the owner keeps the context address"
+            "moving the owner keeps the context"
         );
     }
 }

@@ -18,15 +18,8 @@ impl Store {
     pub fn alloc_host_func(&mut self, ty: FuncType, f: HostFunc) -> FuncAddr {
         let id = self.registry.register_func_type(&ty);
         let sig = self.registry.func_type(id).unwrap_or_else(|| Arc::new(ty));
-        push(
-            &mut self.funcs,
-            FuncInst {
-                ty: id,
-                sig,
-                kind: FuncKind::Host(f),
-            },
-            FuncAddr,
-        )
+        let func = FuncInst::new(id, sig, FuncKind::Host(f), 0);
+        push(&mut self.funcs, func, FuncAddr)
     }
 
     /// Adds a memory of `ty.limits.min` zeroed pages.

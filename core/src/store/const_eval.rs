@@ -31,7 +31,7 @@ impl Store {
         let mut stack: Vec<u64> = Vec::with_capacity(4);
         for op in expr.ops.iter() {
             let value = match *op {
-                ConstOp::I32Const(v) => Val::I32(v).to_raw().unwrap_or(0),
+                ConstOp::I32Const(v) => u64::from(v as u32),
                 ConstOp::I64Const(v) => v as u64,
                 ConstOp::F32Const(bits) => u64::from(bits),
                 ConstOp::F64Const(bits) => bits,
@@ -42,6 +42,7 @@ impl Store {
                         .funcs
                         .get(index as usize)
                         .ok_or_else(|| malformed("ref.func"))?;
+                    // References always have a raw form.
                     Val::Ref(Ref::Func(*addr)).to_raw().unwrap_or(0)
                 }
                 ConstOp::GlobalGet(index) => {

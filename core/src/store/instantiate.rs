@@ -21,7 +21,7 @@ use super::{FuncAddr, FuncInst, FuncKind, Instance, InstanceId, Store};
 use crate::linker::{Extern, LinkError};
 use crate::module::{DataMode, ElemMode, ExternKind, Module};
 use crate::trap::Trap;
-use crate::vm::{InstanceVm, InstanceVmParts, VmFuncRef, record_addr};
+use crate::vm::{InstanceVm, VmArrays, record_addr};
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
@@ -136,6 +136,7 @@ impl Store {
         imports: &[Extern],
     ) -> Result<Instance, Trap> {
         let id = InstanceId(u32::try_from(self.instances.len()).unwrap_or(u32::MAX));
+        let mut vm = InstanceVm::new(id.0);
         let mut funcs: Vec<FuncAddr> = Vec::with_capacity(module.funcs.len());
         let (mut tables, mut memories, mut globals, mut tags) = (vec![], vec![], vec![], vec![]);
         for &ext in imports {
@@ -154,14 +155,11 @@ impl Store {
                 None => Arc::new(module.func_type_at(type_index).clone()),
             };
             let index = u32::try_from(index).unwrap_or(u32::MAX);
-            let func = FuncInst {
-                ty,
-                sig,
-                kind: FuncKind::Wasm {
-                    instance: id,
-                    index,
-                },
+            let kind = FuncKind::Wasm {
+                instance: id,
+                index,
             };
+            let func = FuncInst::new(ty, sig, kind, vm.ctx_addr());
             funcs.push(push(&mut self.funcs, func, FuncAddr));
         }
         for (ty, init) in module
@@ -229,51 +227,7 @@ impl Store {
                 ext.ok_or_else(|| Trap::Host(format!("export `{}` out of range", export.name)))?;
             exports.insert(export.name.clone(), ext);
         }
-        let vm = self.instance_vm(id, &funcs, &tables, &memories, &globals);
-        Ok(Instance {
-            module: Arc::clone(module),
-            data_dropped: vec![false; module.datas.len()],
-            funcs,
-            tables,
-            memories,
-            globals,
-            tags,
-            elems,
-            exports,
-            vm,
-        })
-    }
-
-    /// The VM context of a new instance: record addresses and function refs.
-    fn instance_vm(
-        &self,
-        id: InstanceId,
-        funcs: &[FuncAddr],
-        tables: &[super::TableAddr],
-        memories: &[super::MemAddr],
-        globals: &[super::GlobalAddr],
-    ) -> InstanceVm {
-        let func_refs = funcs
-            .iter()
-            .map(|&addr| {
-                let func = self.func(addr);
-                let import = match func.kind {
-                    FuncKind::Wasm { instance, .. } if instance == id => None,
-                    FuncKind::Wasm { instance, index } => self
-                        .instances
-                        .get(instance.0 as usize)
-                        .and_then(|owner| owner.vm.funcs().get(index as usize).copied()),
-                    FuncKind::Host(_) => Some(VmFuncRef {
-                        code: 0,
-                        vmctx: 0,
-                        type_id: func.ty.0,
-                    }),
-                };
-                (func.ty, import)
-            })
-            .collect();
-        InstanceVm::new(InstanceVmParts {
-            instance_id: id.0,
+        vm.set_arrays(VmArrays {
             memories: memories
                 .iter()
                 .map(|&a| record_addr(self.memory(a).vm()))
@@ -286,7 +240,22 @@ impl Store {
                 .iter()
                 .map(|&a| record_addr(self.global(a).vm()))
                 .collect(),
-            funcs: func_refs,
+            funcs: funcs
+                .iter()
+                .map(|&a| record_addr(self.func(a).vm()))
+                .collect(),
+        });
+        Ok(Instance {
+            module: Arc::clone(module),
+            data_dropped: vec![false; module.datas.len()],
+            funcs,
+            tables,
+            memories,
+            globals,
+            tags,
+            elems,
+            exports,
+            vm,
         })
     }
 

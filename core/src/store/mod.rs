@@ -33,7 +33,7 @@ use crate::module::Module;
 use crate::trap::Trap;
 use crate::types::{FuncType, TypeId, TypeRegistry};
 use crate::value::Val;
-use crate::vm::InstanceVm;
+use crate::vm::{InstanceVm, VmFuncRef};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -70,6 +70,31 @@ pub struct FuncInst {
     pub ty: TypeId,
     pub sig: Arc<FuncType>,
     pub kind: FuncKind,
+    /// The function's one record for compiled code (every instance that
+    /// imports it points here, so installing code is seen by all of them).
+    vm: Box<VmFuncRef>,
+}
+
+impl FuncInst {
+    /// `vmctx`: address of the defining instance's context (0 for host functions).
+    pub(crate) fn new(ty: TypeId, sig: Arc<FuncType>, kind: FuncKind, vmctx: usize) -> FuncInst {
+        let vm = Box::new(VmFuncRef {
+            code: 0,
+            vmctx,
+            type_id: ty.0,
+        });
+        FuncInst { ty, sig, kind, vm }
+    }
+
+    /// The record compiled code reads.
+    pub fn vm(&self) -> &VmFuncRef {
+        &self.vm
+    }
+
+    /// Installs (or, with 0, removes) the entry point of compiled code.
+    pub fn set_code(&mut self, code: usize) {
+        self.vm.code = code;
+    }
 }
 
 pub enum FuncKind {
@@ -178,6 +203,9 @@ impl Store {
             instances: Vec::new(),
         }
     }
+
+    // Accessors by address. Addresses come from this store, so indexing
+    // cannot fail for them; an address from another store panics.
 
     pub fn func(&self, addr: FuncAddr) -> &FuncInst {
         &self.funcs[addr.0 as usize]

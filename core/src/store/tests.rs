@@ -320,6 +320,11 @@ fn too_large_memories_fail_without_leaving_objects() {
     };
     assert_eq!(fx.store.memory_grow(m, 1), None);
     assert_eq!(fx.store.memory_grow(m, 0), Some(16));
+    let trap = fx.trap("(module (table 20000000 funcref))");
+    assert!(
+        matches!(trap, Trap::Host(ref m) if m.starts_with("out of memory")),
+        "{trap:?}"
+    );
 }
 
 #[test]
@@ -351,10 +356,19 @@ fn tables_with_init_expressions_and_vm_context() {
         ),
         (2, 1, 1, 1)
     );
-    assert_eq!(inst.vm.funcs()[0].vmctx, 0, "host import has no context");
-    assert_eq!(inst.vm.funcs()[1].vmctx, inst.vm.ctx_addr());
+    let (host, own) = (fx.store.func(inst.funcs[0]), fx.store.func(inst.funcs[1]));
+    assert_eq!(host.vm().vmctx, 0, "host functions have no context");
+    assert_eq!(own.vm().vmctx, inst.vm.ctx_addr());
+    assert_eq!(own.vm().type_id, own.ty.0);
+    let arrays = inst.vm.arrays();
+    assert_eq!(arrays.funcs[1], own.vm() as *const _ as usize);
+    let memory = inst.memories[0];
+    let record_addr = fx.store.memory(memory).vm() as *const _ as usize;
+    assert_eq!(arrays.memories[0], record_addr);
+    assert_eq!(fx.store.memory_grow(memory, 1), Some(1));
+    let record = fx.store.memory(memory).vm();
     assert_eq!(
-        inst.vm.funcs()[1].type_id,
-        fx.store.func(inst.funcs[1]).ty.0
+        (record.length, record.base),
+        (2 * 65536, fx.store.memory(memory).data().as_ptr() as usize)
     );
 }
