@@ -6,7 +6,7 @@
 
 mod registry;
 
-pub use registry::TypeRegistry;
+pub use registry::{ModuleTypes, TypeRegistry};
 
 /// A canonical type: the same id across every module that defines an
 /// equivalent type (same recursion group, same position in it).

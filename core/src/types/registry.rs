@@ -1,7 +1,7 @@
 //! The engine-wide canonical type registry.
 //!
 //! Every module registers its type section here, one recursion group at a
-//! time. Groups are hash-consed by their structural [`RecGroupKey`]: the first
+//! time. Groups are hash-consed by their structural `RecGroupKey`: the first
 //! time a group is seen its types get fresh consecutive ids, and every later
 //! equal group (in this or any other module) gets the same ids back. So type
 //! equivalence is `TypeId` equality, across modules.
@@ -26,7 +26,7 @@ use crate::module::ModuleError;
 use crate::types::{CompositeType, FuncType, TypeId};
 use key::{KeyBuilder, RecGroupKey, Resolver};
 use std::collections::HashMap;
-use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use wasmparser as wp;
 
 /// Canonical types shared by every module of an engine.
@@ -101,12 +101,7 @@ impl TypeRegistry {
             group_start: u32::try_from(earlier.len()).map_err(|_| too_many())?,
             group_len: u32::try_from(group.types().len()).map_err(|_| too_many())?,
         };
-        let key = builder.group(group)?;
-        let mut inner = self.inner.write().unwrap_or_else(PoisonError::into_inner);
-        let first = match inner.groups.get(&key) {
-            Some(&first) => first,
-            None => inner.insert_group(key)?,
-        };
+        let first = self.write().intern(builder.group(group)?)?;
         Ok((0..builder.group_len).map(|pos| TypeId(first.0 + pos)).collect())
     }
 
@@ -118,13 +113,9 @@ impl TypeRegistry {
     /// If the registry has run out of 32-bit type ids.
     pub fn register_func_type(&self, ty: &FuncType) -> TypeId {
         let key = RecGroupKey(Box::new([key::func_sub_type(ty)]));
-        let mut inner = self.inner.write().unwrap_or_else(PoisonError::into_inner);
-        match inner.groups.get(&key) {
-            Some(&id) => id,
-            None => match inner.insert_group(key) {
-                Ok(id) => id,
-                Err(e) => panic!("type registry exhausted: {e}"),
-            },
+        match self.write().intern(key) {
+            Ok(id) => id,
+            Err(e) => panic!("type registry exhausted: {e}"),
         }
     }
 
@@ -168,10 +159,15 @@ impl TypeRegistry {
         self.len() == 0
     }
 
+    // A panic while holding the lock cannot leave a half-inserted group
+    // visible: `insert_group` pushes entries before publishing the key, so
+    // a poisoned lock is still consistent.
     fn read(&self) -> RwLockReadGuard<'_, RegistryInner> {
-        // A panic while holding the lock cannot leave a half-inserted group:
-        // `insert_group` pushes entries before publishing the key.
         self.inner.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, RegistryInner> {
+        self.inner.write().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -180,6 +176,14 @@ impl RegistryInner {
         match self.types.get(id.0 as usize) {
             Some(entry) => entry,
             None => panic!("type id {} is not from this registry", id.0),
+        }
+    }
+
+    /// The id of the first type of the group `key`, registering it if new.
+    fn intern(&mut self, key: RecGroupKey) -> Result<TypeId, ModuleError> {
+        match self.groups.get(&key) {
+            Some(&first) => Ok(first),
+            None => self.insert_group(key),
         }
     }
 
