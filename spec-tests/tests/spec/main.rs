@@ -1,0 +1,220 @@
+//! The spec harness (`harness = false`): runs every script of every corpus
+//! (see `corpus.rs`) under every tier this build has, each as a named case
+//! `tier/corpus/file.wast`, on parallel worker threads.
+//!
+//! ```text
+//!   cargo test -p wasmfx-spec-tests --test spec [-- FILTER... [--verbose]]
+//!
+//!   ok      interp/wasm-v3/i32.wast (460 directives)
+//!   xfail   interp/proposals/simd/simd_lane.wast (12 of 300 directives failed: SIMD ...)
+//!   FAILED  interp/wasm-v3/call.wast (2 of 90 directives failed)
+//!           wasm-v3/call.wast:310:1: assert_return: result 0: expected i32:1, got i32:2
+//!   ...
+//!   N passed, N failed                       ← last line
+//! ```
+//! A case passes when its script passes, or when it fails and the tier's
+//! expected-failure list names it. A listed script that passes fails the run
+//! ("unexpectedly passed"), so the lists stay true. FILTER arguments keep
+//! the cases whose name contains one of them.
+
+mod corpus;
+mod expected;
+
+use corpus::Script;
+use expected::ExpectedFailures;
+use std::process::ExitCode;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use wasmfx_spec_tests::{Counts, FileReport, run_script};
+use wasmfx_tier::{Engine, TierMode};
+
+/// Failure lines shown per failed case unless `--verbose`.
+const SHOWN_FAILURES: usize = 10;
+/// Worker stack size: the text parser recurses on deeply nested scripts.
+const WORKER_STACK: usize = 32 << 20;
+
+struct Options {
+    filters: Vec<String>,
+    verbose: bool,
+}
+
+impl Options {
+    /// Filters and `--verbose`; other flags cargo or libtest users pass
+    /// (`--nocapture`, `--quiet`...) are ignored.
+    fn from_args() -> Options {
+        let mut options = Options { filters: Vec::new(), verbose: false };
+        for arg in std::env::args().skip(1) {
+            match arg.as_str() {
+                "--verbose" | "-v" => options.verbose = true,
+                flag if flag.starts_with('-') => {}
+                filter => options.filters.push(filter.to_string()),
+            }
+        }
+        options
+    }
+
+    fn selects(&self, name: &str) -> bool {
+        self.filters.is_empty() || self.filters.iter().any(|f| name.contains(f.as_str()))
+    }
+}
+
+struct Case<'a> {
+    tier: TierMode,
+    script: &'a Script,
+    expected: &'a ExpectedFailures,
+}
+
+impl Case<'_> {
+    fn name(&self) -> String {
+        format!("{}/{}", self.tier, self.script.name)
+    }
+}
+
+/// Totals over the cases, updated by the workers.
+#[derive(Default)]
+struct Tally {
+    passed: usize,
+    expected_failures: usize,
+    failed: usize,
+    directives: Counts,
+}
+
+fn main() -> ExitCode {
+    let options = Options::from_args();
+    let mut tally = Tally::default();
+    let mut scripts = Vec::new();
+    for script in corpus::all_scripts() {
+        match script {
+            Ok(script) => scripts.push(script),
+            Err(problem) if options.selects("stack-switching") => fail_setup(&mut tally, &problem),
+            Err(_) => {}
+        }
+    }
+    // Big scripts first, so the workers finish together.
+    scripts.sort_by_key(|s| std::cmp::Reverse(s.text.len()));
+
+    let mut lists = Vec::new();
+    for tier in TierMode::available() {
+        match ExpectedFailures::load(tier.name()) {
+            Ok(list) => lists.push((tier, list)),
+            Err(problem) => fail_setup(&mut tally, &problem),
+        }
+    }
+    let cases: Vec<Case<'_>> = lists
+        .iter()
+        .flat_map(|(tier, expected)| scripts.iter().map(move |script| Case { tier: *tier, script, expected }))
+        .filter(|case| options.selects(&case.name()))
+        .collect();
+    if options.filters.is_empty() {
+        check_lists_name_scripts(&mut tally, &lists, &scripts);
+    }
+
+    let tally = Mutex::new(tally);
+    run_parallel(&cases, &options, &tally);
+    let tally = tally.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
+
+    println!();
+    println!("directives: {}", tally.directives);
+    println!(
+        "cases: {} passed, {} expected failures (listed in spec-tests/expected-failures/), {} failed",
+        tally.passed, tally.expected_failures, tally.failed
+    );
+    println!("{} passed, {} failed", tally.passed + tally.expected_failures, tally.failed);
+    if tally.failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}
+
+fn fail_setup(tally: &mut Tally, problem: &str) {
+    println!("FAILED  {problem}");
+    tally.failed += 1;
+}
+
+/// Every listed name must be a script of the corpora.
+fn check_lists_name_scripts(tally: &mut Tally, lists: &[(TierMode, ExpectedFailures)], scripts: &[Script]) {
+    for (_, list) in lists {
+        for name in list.entries.keys() {
+            if !scripts.iter().any(|s| &s.name == name) {
+                fail_setup(tally, &format!("{}: `{name}` names no script", list.path.display()));
+            }
+        }
+    }
+}
+
+/// Runs the cases on one worker per core, printing each as it completes.
+fn run_parallel(cases: &[Case<'_>], options: &Options, tally: &Mutex<Tally>) {
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).min(cases.len().max(1));
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let worker = std::thread::Builder::new().stack_size(WORKER_STACK).spawn_scoped(scope, || {
+                while let Some(case) = cases.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let report = run_case(case);
+                    let mut tally = tally.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                    print_case(case, &report, options, &mut tally);
+                }
+            });
+            if let Err(e) = worker {
+                println!("FAILED  cannot start a worker thread: {e}");
+                tally.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).failed += 1;
+            }
+        }
+    });
+}
+
+fn run_case(case: &Case<'_>) -> FileReport {
+    match Engine::new(case.tier) {
+        Ok(engine) => run_script(&case.script.name, &case.script.text, engine.executor()),
+        Err(e) => {
+            let mut report = FileReport::new(case.script.name.clone());
+            let reason = e.to_string();
+            report.record_failure(wasmfx_spec_tests::Failure { line: 1, col: 1, directive: "(engine)", reason });
+            report
+        }
+    }
+}
+
+fn print_case(case: &Case<'_>, report: &FileReport, options: &Options, tally: &mut Tally) {
+    let name = case.name();
+    let counts = Counts::of(report);
+    tally.directives.add(counts);
+    let total = report.passed + report.failed;
+    let differences = match counts.message_differences {
+        0 => String::new(),
+        n => format!(", {n} with different message"),
+    };
+    match (report.is_success(), case.expected.reason(&case.script.name)) {
+        (true, None) => {
+            tally.passed += 1;
+            println!("ok      {name} ({total} directives{differences})");
+        }
+        (false, Some(reason)) => {
+            tally.expected_failures += 1;
+            println!("xfail   {name} ({} of {total} directives failed: {reason})", report.failed);
+        }
+        (true, Some(_)) => {
+            tally.failed += 1;
+            println!(
+                "FAILED  {name} unexpectedly passed: remove it from {}",
+                case.expected.path.display()
+            );
+        }
+        (false, None) => {
+            tally.failed += 1;
+            println!("FAILED  {name} ({} of {total} directives failed)", report.failed);
+        }
+    }
+    let show_failures = options.verbose || (!report.is_success() && case.expected.reason(&case.script.name).is_none());
+    if show_failures {
+        let limit = if options.verbose { usize::MAX } else { SHOWN_FAILURES };
+        for line in report.failure_lines().take(limit) {
+            println!("        {line}");
+        }
+        if report.failures.len() > limit {
+            println!("        ... {} more (--verbose shows all)", report.failures.len() - limit);
+        }
+    }
+    if options.verbose {
+        for line in report.message_difference_lines() {
+            println!("        {line} (message only)");
+        }
+    }
+}

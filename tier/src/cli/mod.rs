@@ -1,0 +1,117 @@
+//! Command-line interface, following Wasmtime's conventions:
+//!
+//! ```text
+//!   wasmfx-tier run [--tier T] [--invoke NAME] FILE [--] [ARGS...]
+//!   wasmfx-tier wast [--tier T] FILE...
+//!   wasmfx-tier FILE ...            (shorthand for `run FILE ...`)
+//! ```
+//! Every failure is one `error: ...` line on stderr and a non-zero exit:
+//! 134 for a trap (what Wasmtime exits with on Unix: 128 + SIGABRT), the
+//! guest's code for an exit request, 2 for a bad command line (clap), 1 for
+//! everything else.
+
+mod run;
+mod values;
+mod wast;
+
+use clap::{Args, Parser, Subcommand};
+use std::ffi::OsString;
+use std::process::ExitCode;
+use wasmfx_tier::TierMode;
+
+/// Exit status after a trap, as Wasmtime reports one on Unix.
+const EXIT_TRAP: u8 = 134;
+
+#[derive(Parser)]
+#[command(name = "wasmfx-tier", version, about = "A WebAssembly engine built around stack switching")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a WebAssembly module (binary .wasm or text .wat)
+    Run(run::RunCommand),
+    /// Run .wast spec scripts and report every failed directive
+    Wast(wast::WastCommand),
+}
+
+/// The `--tier` option shared by the commands.
+#[derive(Args)]
+struct TierOption {
+    /// Execution tier: `interp` (interpreter), `jit` (compile everything) or
+    /// `dyn` (tiered). Only `interp` is built so far, so it is the default
+    /// until `dyn`, the design's default, exists.
+    #[arg(long, value_name = "TIER", default_value = "interp", value_parser = parse_tier)]
+    tier: TierMode,
+}
+
+fn parse_tier(name: &str) -> Result<TierMode, wasmfx_tier::UnknownTier> {
+    name.parse()
+}
+
+/// How a command ended.
+enum Exit {
+    Success,
+    /// Printed an error line already; exit with this status.
+    Failure(u8),
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse_from(with_default_command(std::env::args_os().collect()));
+    let exit = match cli.command {
+        Command::Run(cmd) => cmd.execute(),
+        Command::Wast(cmd) => cmd.execute(),
+    };
+    match exit {
+        Exit::Success => ExitCode::SUCCESS,
+        Exit::Failure(code) => ExitCode::from(code),
+    }
+}
+
+/// Prints `error: message` and returns a failure with `code`.
+fn fail(code: u8, message: impl std::fmt::Display) -> Exit {
+    eprintln!("error: {message}");
+    Exit::Failure(code)
+}
+
+/// Inserts `run` when the first argument is neither a command nor a
+/// top-level option (help, version), so `wasmfx-tier prog.wasm` and
+/// `wasmfx-tier --invoke f prog.wasm` work as in Wasmtime.
+fn with_default_command(mut args: Vec<OsString>) -> Vec<OsString> {
+    const TOP_LEVEL: [&str; 7] = ["run", "wast", "help", "-h", "--help", "-V", "--version"];
+    match args.get(1).map(|a| a.to_str()) {
+        None => {}
+        Some(Some(first)) if TOP_LEVEL.contains(&first) => {}
+        Some(_) => args.insert(1, OsString::from("run")),
+    }
+    args
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(args: &[&str]) -> Vec<OsString> {
+        args.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn a_file_first_means_run() {
+        assert_eq!(with_default_command(strings(&["w", "a.wasm"])), strings(&["w", "run", "a.wasm"]));
+        assert_eq!(with_default_command(strings(&["w", "wast", "x"])), strings(&["w", "wast", "x"]));
+        assert_eq!(with_default_command(strings(&["w", "--help"])), strings(&["w", "--help"]));
+        assert_eq!(
+            with_default_command(strings(&["w", "--invoke", "f", "a.wat"])),
+            strings(&["w", "run", "--invoke", "f", "a.wat"])
+        );
+        assert_eq!(with_default_command(strings(&["w"])), strings(&["w"]));
+    }
+
+    #[test]
+    fn command_line_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,192 @@
+//! Runs the built `wasmfx-tier` binary: results, and one-line errors with
+//! the right exit status for every way a run can fail.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+const FIB: &str = r#"(module
+  (func $fib (export "fib") (param i32) (result i32)
+    (if (result i32) (i32.lt_s (local.get 0) (i32.const 2))
+      (then (local.get 0))
+      (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1)))
+                     (call $fib (i32.sub (local.get 0) (i32.const 2)))))))
+  (func (export "add64") (param i64 i64) (result i64)
+    (i64.add (local.get 0) (local.get 1)))
+  (func (export "half") (param f64) (result f64)
+    (f64.mul (local.get 0) (f64.const 0.5)))
+  (func (export "pair") (result i32 f32)
+    (i32.const -1) (f32.const 1.5))
+  (func (export "boom") (unreachable)))"#;
+
+/// A file in a fresh temporary folder, removed by nothing: the OS temp dir
+/// is cleaned elsewhere; names are unique per test process and call.
+fn temp_file(name: &str, contents: &[u8]) -> PathBuf {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "wasmfx-cli-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).expect("create temp dir");
+    let path = dir.join(name);
+    std::fs::write(&path, contents).expect("write temp file");
+    path
+}
+
+fn cli(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wasmfx-tier")).args(args).output().expect("run wasmfx-tier")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Exactly one line on stderr, starting with `error: `.
+fn assert_one_error_line(out: &Output, contains: &str) {
+    let err = stderr(out);
+    assert!(!out.status.success(), "expected failure, got success: {}", stdout(out));
+    assert_eq!(err.lines().count(), 1, "one error line expected, got:\n{err}");
+    assert!(err.starts_with("error: "), "stderr: {err}");
+    assert!(err.contains(contains), "`{contains}` not in: {err}");
+}
+
+fn run_fib(args: &[&str]) -> Output {
+    let file = temp_file("fib.wat", FIB.as_bytes());
+    let file = file.to_string_lossy().into_owned();
+    let mut all = vec!["run", file.as_str()];
+    all.extend_from_slice(args);
+    cli(&all)
+}
+
+#[test]
+fn invokes_fib() {
+    let out = run_fib(&["--invoke", "fib", "20"]);
+    assert_eq!((stdout(&out).as_str(), out.status.code()), ("6765\n", Some(0)), "{}", stderr(&out));
+}
+
+#[test]
+fn parses_arguments_by_type_and_prints_results() {
+    let out = run_fib(&["--invoke", "add64", "--", "-0x10", "9223372036854775807"]);
+    assert_eq!(stdout(&out), "9223372036854775791\n", "{}", stderr(&out));
+    let out = run_fib(&["--invoke", "half", "-3"]);
+    assert_eq!(stdout(&out), "-1.5\n", "{}", stderr(&out));
+    let out = run_fib(&["--invoke", "half", "inf"]);
+    assert_eq!(stdout(&out), "inf\n", "{}", stderr(&out));
+    let out = run_fib(&["--invoke", "pair"]);
+    assert_eq!(stdout(&out), "-1\n1.5\n", "{}", stderr(&out));
+}
+
+#[test]
+fn invoke_before_the_file_and_run_shorthand() {
+    let file = temp_file("fib.wat", FIB.as_bytes());
+    let file = file.to_string_lossy().into_owned();
+    let out = cli(&["--tier", "interp", "--invoke", "fib", &file, "10"]);
+    assert_eq!(stdout(&out), "55\n", "{}", stderr(&out));
+    let out = cli(&[&file, "--invoke", "fib", "10"]);
+    assert_eq!(stdout(&out), "55\n", "{}", stderr(&out));
+    let out = cli(&["run", "--invoke", "fib", &file, "10"]);
+    assert_eq!(stdout(&out), "55\n", "{}", stderr(&out));
+}
+
+#[test]
+fn trap_is_one_line_and_exits_like_wasmtime() {
+    let out = run_fib(&["--invoke", "boom"]);
+    assert_one_error_line(&out, "wasm trap: unreachable");
+    assert_eq!(out.status.code(), Some(134));
+}
+
+#[test]
+fn truncated_binary_fails_to_compile() {
+    let binary = wasmfx_tier::text_to_binary(FIB).expect("encode fib");
+    let file = temp_file("fib.wasm", &binary[..binary.len() / 2]);
+    let out = cli(&["run", &file.to_string_lossy(), "--invoke", "fib", "1"]);
+    assert_one_error_line(&out, "failed to compile");
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn malformed_text_is_located() {
+    let file = temp_file("bad.wat", b"(module\n  (func (i32.const)))");
+    let out = cli(&["run", &file.to_string_lossy()]);
+    assert_one_error_line(&out, "failed to parse");
+    assert!(stderr(&out).contains("bad.wat:2:"), "{}", stderr(&out));
+}
+
+#[test]
+fn missing_file() {
+    let out = cli(&["run", "/nonexistent/wasmfx/none.wasm"]);
+    assert_one_error_line(&out, "failed to read /nonexistent/wasmfx/none.wasm");
+}
+
+#[test]
+fn unbuilt_and_unknown_tiers_are_refused() {
+    let out = run_fib(&["--tier", "jit", "--invoke", "fib", "1"]);
+    assert_one_error_line(&out, "tier `jit` is not available yet in this build");
+    let out = run_fib(&["--tier", "fast", "--invoke", "fib", "1"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("unknown tier `fast`"), "{}", stderr(&out));
+}
+
+#[test]
+fn argument_errors() {
+    assert_one_error_line(&run_fib(&["--invoke", "fib"]), "takes 1 argument(s), 0 given");
+    assert_one_error_line(&run_fib(&["--invoke", "fib", "ten"]), "`ten` is not a valid i32");
+    assert_one_error_line(&run_fib(&["--invoke", "nope"]), "no export named `nope`");
+}
+
+#[test]
+fn without_invoke_runs_start_or_says_there_is_none() {
+    assert_one_error_line(&run_fib(&[]), "exports no `_start` function");
+    let file = temp_file("start.wat", br#"(module (func (export "_start")))"#);
+    let out = cli(&["run", &file.to_string_lossy()]);
+    assert_eq!((stdout(&out).as_str(), out.status.code()), ("", Some(0)), "{}", stderr(&out));
+}
+
+#[test]
+fn missing_import_is_named() {
+    let file = temp_file("imp.wat", br#"(module (import "env" "missing" (func)))"#);
+    let out = cli(&["run", &file.to_string_lossy()]);
+    assert_one_error_line(&out, "failed to instantiate");
+    assert!(stderr(&out).contains("missing"), "{}", stderr(&out));
+}
+
+#[test]
+fn uncaught_exception_is_an_error() {
+    let file = temp_file(
+        "throw.wat",
+        br#"(module (tag $e (param i32)) (func (export "_start") (throw $e (i32.const 1))))"#,
+    );
+    let out = cli(&["run", &file.to_string_lossy()]);
+    assert_one_error_line(&out, "uncaught exception");
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn wast_reports_failures_and_totals_last() {
+    let script = br#"(module (func (export "one") (result i32) (i32.const 1)))
+(assert_return (invoke "one") (i32.const 1))
+(assert_return (invoke "one") (i32.const 2))
+(assert_trap (module (func $f unreachable) (start $f)) "unreachable")
+(assert_invalid (module (func (result i32))) "type mismatch")
+"#;
+    let file = temp_file("t.wast", script);
+    let name = file.to_string_lossy().into_owned();
+    let out = cli(&["wast", &name]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}{}", stderr(&out));
+    assert!(text.contains(&format!("{name}:3:1: assert_return: result 0: expected i32:2, got i32:1")), "{text}");
+    assert_eq!(text.lines().last(), Some("4 passed, 1 failed"), "{text}");
+}
+
+#[test]
+fn wast_all_passing_exits_zero() {
+    let file = temp_file("ok.wast", b"(module (func (export \"f\")))\n(invoke \"f\")\n");
+    let out = cli(&["wast", "--tier", "interp", &file.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert_eq!(stdout(&out).lines().last(), Some("2 passed, 0 failed"));
+}
