@@ -88,3 +88,48 @@ impl Linker {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::StoreLimits;
+    use crate::types::TypeRegistry;
+    use std::sync::Arc;
+
+    #[test]
+    fn define_replaces_and_get_finds_by_both_names() {
+        let mut linker = Linker::new();
+        linker.define("m", "f", Extern::Func(FuncAddr(1)));
+        linker.define("m", "f", Extern::Func(FuncAddr(2)));
+        linker.define("n", "f", Extern::Memory(MemAddr(0)));
+        assert_eq!(linker.get("m", "f"), Some(Extern::Func(FuncAddr(2))));
+        assert_eq!(linker.get("n", "f"), Some(Extern::Memory(MemAddr(0))));
+        assert_eq!(linker.get("m", "g"), None);
+        assert_eq!(linker.get("x", "f"), None);
+    }
+
+    #[test]
+    fn define_instance_adds_every_export() {
+        let registry = Arc::new(TypeRegistry::new());
+        let mut store = Store::with_limits(Arc::clone(&registry), StoreLimits::default());
+        let wat = r#"(module (func (export "f")) (memory (export "mem") 1) (global (export "g") i32 (i32.const 1)))"#;
+        let bytes = wat::parse_str(wat).expect("valid text");
+        let module = Arc::new(Module::new(&registry, &bytes).expect("valid module"));
+        let id = store.instantiate(&module, &[]).expect("instantiates");
+        let mut linker = Linker::new();
+        linker.define_instance(&store, "src", id);
+        for name in ["f", "mem", "g"] {
+            assert_eq!(linker.get("src", name), store.export(id, name), "{name}");
+            assert!(linker.get("src", name).is_some());
+        }
+        let importer =
+            wat::parse_str(r#"(module (import "src" "g" (global i32)) (import "src" "h" (func)))"#)
+                .expect("valid text");
+        let importer = Module::new(&registry, &importer).expect("valid module");
+        let err = linker.resolve(&importer).expect_err("h is missing");
+        assert_eq!(
+            err.to_string(),
+            "unknown import: `src::h` has not been defined"
+        );
+    }
+}

@@ -17,7 +17,10 @@
 
 use super::alloc::push;
 use super::const_eval::ConstContext;
-use super::{FuncAddr, FuncInst, FuncKind, Instance, InstanceId, Store};
+use super::{
+    FuncAddr, FuncInst, FuncKind, GlobalAddr, Instance, InstanceId, MemAddr, Store, TableAddr,
+    TagAddr,
+};
 use crate::linker::{Extern, LinkError};
 use crate::module::{DataMode, ElemMode, ExternKind, Module};
 use crate::trap::Trap;
@@ -137,72 +140,14 @@ impl Store {
     ) -> Result<Instance, Trap> {
         let id = InstanceId(u32::try_from(self.instances.len()).unwrap_or(u32::MAX));
         let mut vm = InstanceVm::new(id.0);
-        let mut funcs: Vec<FuncAddr> = Vec::with_capacity(module.funcs.len());
-        let (mut tables, mut memories, mut globals, mut tags) = (vec![], vec![], vec![], vec![]);
-        for &ext in imports {
-            match ext {
-                Extern::Func(a) => funcs.push(a),
-                Extern::Table(a) => tables.push(a),
-                Extern::Memory(a) => memories.push(a),
-                Extern::Global(a) => globals.push(a),
-                Extern::Tag(a) => tags.push(a),
-            }
-        }
-        for (index, &type_index) in module.funcs.iter().enumerate().skip(funcs.len()) {
-            let ty = type_id(module, type_index)?;
-            let sig = match self.registry.func_type(ty) {
-                Some(sig) => sig,
-                None => Arc::new(module.func_type_at(type_index).clone()),
-            };
-            let index = u32::try_from(index).unwrap_or(u32::MAX);
-            let kind = FuncKind::Wasm {
-                instance: id,
-                index,
-            };
-            let func = FuncInst::new(ty, sig, kind, vm.ctx_addr());
-            funcs.push(push(&mut self.funcs, func, FuncAddr));
-        }
-        for (ty, init) in module
-            .globals
-            .iter()
-            .skip(globals.len())
-            .zip(&module.global_inits)
-        {
-            let raw = self.eval_const(
-                init,
-                &ConstContext {
-                    funcs: &funcs,
-                    globals: &globals,
-                },
-            )?;
-            globals.push(self.alloc_global_raw(*ty, raw));
-        }
+        let mut spaces = IndexSpaces::of_imports(imports);
+        self.alloc_funcs(module, id, vm.ctx_addr(), &mut spaces.funcs)?;
+        self.alloc_globals(module, &mut spaces)?;
+        self.alloc_tables_memories_tags(module, &mut spaces)?;
         let cx = ConstContext {
-            funcs: &funcs,
-            globals: &globals,
+            funcs: &spaces.funcs,
+            globals: &spaces.globals,
         };
-        let defined_tables = module
-            .tables
-            .iter()
-            .skip(tables.len())
-            .zip(&module.table_inits);
-        for (ty, init) in defined_tables {
-            let raw = match init {
-                Some(expr) => self.eval_const(expr, &cx)?,
-                None => 0,
-            };
-            tables.push(self.alloc_table(*ty, raw)?);
-        }
-        for ty in module.memories.iter().skip(memories.len()) {
-            memories.push(self.alloc_memory(*ty)?);
-        }
-        for ty in module.tags.iter().skip(tags.len()) {
-            let sig = self
-                .registry
-                .func_type(ty.func_type)
-                .ok_or_else(|| Trap::Host("tag type is not a function type".into()))?;
-            tags.push(self.alloc_tag_with_id(ty.func_type, sig));
-        }
         let elems = module
             .elems
             .iter()
@@ -213,50 +158,118 @@ impl Store {
                     .collect()
             })
             .collect::<Result<Vec<Box<[u64]>>, Trap>>()?;
-        let mut exports = HashMap::with_capacity(module.exports.len());
-        for export in &module.exports {
-            let i = export.index as usize;
-            let ext = match export.kind {
-                ExternKind::Func => funcs.get(i).map(|&a| Extern::Func(a)),
-                ExternKind::Table => tables.get(i).map(|&a| Extern::Table(a)),
-                ExternKind::Memory => memories.get(i).map(|&a| Extern::Memory(a)),
-                ExternKind::Global => globals.get(i).map(|&a| Extern::Global(a)),
-                ExternKind::Tag => tags.get(i).map(|&a| Extern::Tag(a)),
-            };
-            let ext =
-                ext.ok_or_else(|| Trap::Host(format!("export `{}` out of range", export.name)))?;
-            exports.insert(export.name.clone(), ext);
-        }
+        let exports = spaces.exports(module)?;
         vm.set_arrays(VmArrays {
-            memories: memories
+            memories: spaces
+                .memories
                 .iter()
                 .map(|&a| record_addr(self.memory(a).vm()))
                 .collect(),
-            tables: tables
+            tables: spaces
+                .tables
                 .iter()
                 .map(|&a| record_addr(self.table(a).vm()))
                 .collect(),
-            globals: globals
+            globals: spaces
+                .globals
                 .iter()
                 .map(|&a| record_addr(self.global(a).vm()))
                 .collect(),
-            funcs: funcs
+            funcs: spaces
+                .funcs
                 .iter()
                 .map(|&a| record_addr(self.func(a).vm()))
                 .collect(),
         });
         Ok(Instance {
             module: Arc::clone(module),
-            data_dropped: vec![false; module.datas.len()],
-            funcs,
-            tables,
-            memories,
-            globals,
-            tags,
+            funcs: spaces.funcs,
+            tables: spaces.tables,
+            memories: spaces.memories,
+            globals: spaces.globals,
+            tags: spaces.tags,
             elems,
+            data_dropped: vec![false; module.datas.len()],
             exports,
             vm,
         })
+    }
+
+    /// The module's own functions, appended to `funcs` (which holds the imports).
+    fn alloc_funcs(
+        &mut self,
+        module: &Module,
+        id: InstanceId,
+        vmctx: usize,
+        funcs: &mut Vec<FuncAddr>,
+    ) -> Result<(), Trap> {
+        for (index, &type_index) in module.funcs.iter().enumerate().skip(funcs.len()) {
+            let ty = module
+                .types
+                .get(type_index as usize)
+                .copied()
+                .ok_or_else(|| Trap::Host(format!("unknown type {type_index}")))?;
+            let sig = match self.registry.func_type(ty) {
+                Some(sig) => sig,
+                None => Arc::new(module.func_type_at(type_index).clone()),
+            };
+            let index = u32::try_from(index).unwrap_or(u32::MAX);
+            let kind = FuncKind::Wasm {
+                instance: id,
+                index,
+            };
+            funcs.push(push(
+                &mut self.funcs,
+                FuncInst::new(ty, sig, kind, vmctx),
+                FuncAddr,
+            ));
+        }
+        Ok(())
+    }
+
+    /// The module's own globals, initialized in order: each initializer sees
+    /// the imported globals and the globals defined before it.
+    fn alloc_globals(&mut self, module: &Module, spaces: &mut IndexSpaces) -> Result<(), Trap> {
+        let defined = module.globals.iter().skip(spaces.globals.len());
+        for (ty, init) in defined.zip(&module.global_inits) {
+            let cx = ConstContext {
+                funcs: &spaces.funcs,
+                globals: &spaces.globals,
+            };
+            let raw = self.eval_const(init, &cx)?;
+            spaces.globals.push(self.alloc_global_raw(*ty, raw));
+        }
+        Ok(())
+    }
+
+    fn alloc_tables_memories_tags(
+        &mut self,
+        module: &Module,
+        spaces: &mut IndexSpaces,
+    ) -> Result<(), Trap> {
+        let defined_tables = module.tables.iter().skip(spaces.tables.len());
+        for (ty, init) in defined_tables.zip(&module.table_inits) {
+            let cx = ConstContext {
+                funcs: &spaces.funcs,
+                globals: &spaces.globals,
+            };
+            let raw = match init {
+                Some(expr) => self.eval_const(expr, &cx)?,
+                None => 0,
+            };
+            spaces.tables.push(self.alloc_table(*ty, raw)?);
+        }
+        for ty in module.memories.iter().skip(spaces.memories.len()) {
+            spaces.memories.push(self.alloc_memory(*ty)?);
+        }
+        for ty in module.tags.iter().skip(spaces.tags.len()) {
+            let sig = self
+                .registry
+                .func_type(ty.func_type)
+                .ok_or_else(|| Trap::Host("tag type is not a function type".into()))?;
+            spaces.tags.push(self.alloc_tag_with_id(ty.func_type, sig));
+        }
+        Ok(())
     }
 
     /// Steps 5 and 6: active and declared segments.
@@ -299,11 +312,48 @@ impl Store {
     }
 }
 
-/// The canonical id of module type `type_index`.
-fn type_id(module: &Module, type_index: u32) -> Result<crate::types::TypeId, Trap> {
-    module
-        .types
-        .get(type_index as usize)
-        .copied()
-        .ok_or_else(|| Trap::Host(format!("unknown type {type_index}")))
+/// An instance's index spaces while it is built: imports first, then the
+/// module's own objects.
+#[derive(Default)]
+struct IndexSpaces {
+    funcs: Vec<FuncAddr>,
+    tables: Vec<TableAddr>,
+    memories: Vec<MemAddr>,
+    globals: Vec<GlobalAddr>,
+    tags: Vec<TagAddr>,
+}
+
+impl IndexSpaces {
+    fn of_imports(imports: &[Extern]) -> IndexSpaces {
+        let mut spaces = IndexSpaces::default();
+        for &ext in imports {
+            match ext {
+                Extern::Func(a) => spaces.funcs.push(a),
+                Extern::Table(a) => spaces.tables.push(a),
+                Extern::Memory(a) => spaces.memories.push(a),
+                Extern::Global(a) => spaces.globals.push(a),
+                Extern::Tag(a) => spaces.tags.push(a),
+            }
+        }
+        spaces
+    }
+
+    /// The module's exports resolved to addresses.
+    fn exports(&self, module: &Module) -> Result<HashMap<String, Extern>, Trap> {
+        let mut exports = HashMap::with_capacity(module.exports.len());
+        for export in &module.exports {
+            let i = export.index as usize;
+            let ext = match export.kind {
+                ExternKind::Func => self.funcs.get(i).map(|&a| Extern::Func(a)),
+                ExternKind::Table => self.tables.get(i).map(|&a| Extern::Table(a)),
+                ExternKind::Memory => self.memories.get(i).map(|&a| Extern::Memory(a)),
+                ExternKind::Global => self.globals.get(i).map(|&a| Extern::Global(a)),
+                ExternKind::Tag => self.tags.get(i).map(|&a| Extern::Tag(a)),
+            };
+            let ext =
+                ext.ok_or_else(|| Trap::Host(format!("export `{}` out of range", export.name)))?;
+            exports.insert(export.name.clone(), ext);
+        }
+        Ok(exports)
+    }
 }
