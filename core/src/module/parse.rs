@@ -145,14 +145,14 @@ impl Module {
                 }
             }
             P::CodeSectionEntry(body) => {
+                let range = body.range();
+                let range = range.start as usize..range.end as usize;
                 let defined = self.bodies.len() + self.num_imported_funcs as usize;
                 let type_index = *self.funcs.get(defined).ok_or_else(|| ModuleError {
                     message: "function and code section have inconsistent lengths".into(),
-                    offset: Some(body.range().start as usize),
+                    offset: Some(range.start),
                 })?;
-                let range = body.range();
-                self.bodies
-                    .push(FuncBody { type_index, range: range.start as usize..range.end as usize });
+                self.bodies.push(FuncBody { type_index, range });
             }
             P::CustomSection(reader) => {
                 if let wp::KnownCustom::Name(names) = reader.as_known() {
