@@ -1,0 +1,142 @@
+//! Memory: loads and stores of every width, bounds traps, grow, bulk
+//! operations, multiple memories and 64-bit addresses.
+
+mod common;
+
+use common::instantiate;
+use wasmfx_core::Val;
+
+const MEM: &str = r#"(module
+    (memory $m 1 2)
+    (memory $big i64 1)
+    (data $d "\01\02\03\04")
+    (func (export "store_load") (param i32 i64) (result i64)
+      (i64.store offset=8 (local.get 0) (local.get 1))
+      (i64.load offset=8 (local.get 0)))
+    (func (export "load8_s") (param i32) (result i32) (i32.load8_s (local.get 0)))
+    (func (export "load8_u") (param i32) (result i32) (i32.load8_u (local.get 0)))
+    (func (export "load16_s64") (param i32) (result i64) (i64.load16_s (local.get 0)))
+    (func (export "load32_u64") (param i32) (result i64) (i64.load32_u (local.get 0)))
+    (func (export "store8") (param i32 i32) (i32.store8 (local.get 0) (local.get 1)))
+    (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))
+    (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+    (func (export "size") (result i32) (memory.size))
+    (func (export "fill") (param i32 i32 i32) (memory.fill (local.get 0) (local.get 1) (local.get 2)))
+    (func (export "copy") (param i32 i32 i32) (memory.copy (local.get 0) (local.get 1) (local.get 2)))
+    (func (export "init") (param i32 i32 i32) (memory.init $d (local.get 0) (local.get 1) (local.get 2)))
+    (func (export "drop") (data.drop $d))
+    (func (export "big_store_load") (param i64 i32) (result i32)
+      (i32.store $big (local.get 0) (local.get 1))
+      (i32.load $big (local.get 0)))
+    (func (export "big_load_offset") (param i64) (result i32)
+      (i32.load $big offset=0xffffffffffffff00 (local.get 0)))
+    (func (export "cross_copy") (result i32)
+      (i32.store $m (i32.const 0) (i32.const 0x11223344))
+      (memory.copy $big $m (i64.const 100) (i32.const 0) (i32.const 4))
+      (i32.load $big (i64.const 100)))
+    (func (export "f32_bits") (param i32) (result i32)
+      ;; Float loads and stores move bits: a signaling NaN survives.
+      (f32.store (i32.const 0) (f32.load (local.get 0)))
+      (i32.load (i32.const 0))))"#;
+
+#[test]
+fn loads_and_stores_of_every_width() {
+    let mut inst = instantiate(MEM);
+    let v = 0x0123_4567_89ab_cdef;
+    assert_eq!(inst.i64("store_load", &[Val::I32(16), Val::I64(v)]), v);
+    inst.call("store8", &[Val::I32(0), Val::I32(0x80)])
+        .expect("store");
+    assert_eq!(inst.i32("load8_s", &[Val::I32(0)]), -128);
+    assert_eq!(inst.i32("load8_u", &[Val::I32(0)]), 128);
+    inst.call("store8", &[Val::I32(1), Val::I32(0xff)])
+        .expect("store");
+    assert_eq!(inst.i64("load16_s64", &[Val::I32(0)]), -128);
+    inst.call("store8", &[Val::I32(3), Val::I32(0xf0)])
+        .expect("store");
+    assert_eq!(inst.i64("load32_u64", &[Val::I32(0)]), 0xf000_ff80);
+}
+
+#[test]
+fn out_of_bounds_accesses_trap() {
+    let mut inst = instantiate(MEM);
+    assert_eq!(inst.i32("load", &[Val::I32(65532)]), 0);
+    assert_eq!(
+        inst.trap("load", &[Val::I32(65533)]),
+        "out of bounds memory access"
+    );
+    assert_eq!(
+        inst.trap("load", &[Val::I32(-1)]),
+        "out of bounds memory access"
+    );
+    assert_eq!(
+        inst.trap("store_load", &[Val::I32(65530), Val::I64(0)]),
+        "out of bounds memory access"
+    );
+    assert_eq!(
+        inst.trap("big_load_offset", &[Val::I64(0x100)]),
+        "out of bounds memory access",
+        "address + offset overflowing u64 traps"
+    );
+}
+
+#[test]
+fn grow_and_size() {
+    let mut inst = instantiate(MEM);
+    assert_eq!(inst.i32("size", &[]), 1);
+    assert_eq!(inst.i32("grow", &[Val::I32(1)]), 1);
+    assert_eq!(inst.i32("size", &[]), 2);
+    assert_eq!(inst.i32("grow", &[Val::I32(1)]), -1, "beyond the maximum");
+    assert_eq!(inst.i32("load", &[Val::I32(131068)]), 0);
+}
+
+#[test]
+fn bulk_operations() {
+    let mut inst = instantiate(MEM);
+    inst.call("fill", &[Val::I32(10), Val::I32(0xaa), Val::I32(3)])
+        .expect("fill");
+    assert_eq!(inst.i32("load", &[Val::I32(10)]), 0x00aa_aaaa);
+    inst.call("copy", &[Val::I32(11), Val::I32(10), Val::I32(4)])
+        .expect("overlapping copy");
+    assert_eq!(inst.i32("load", &[Val::I32(10)]), 0xaaaa_aaaa_u32 as i32);
+    inst.call("init", &[Val::I32(20), Val::I32(1), Val::I32(3)])
+        .expect("init");
+    assert_eq!(inst.i32("load", &[Val::I32(20)]), 0x0004_0302);
+    assert_eq!(
+        inst.trap("init", &[Val::I32(0), Val::I32(2), Val::I32(3)]),
+        "out of bounds memory access"
+    );
+    assert_eq!(
+        inst.trap("fill", &[Val::I32(65535), Val::I32(0), Val::I32(2)]),
+        "out of bounds memory access"
+    );
+    inst.call("drop", &[]).expect("drop");
+    assert_eq!(
+        inst.trap("init", &[Val::I32(0), Val::I32(0), Val::I32(1)]),
+        "out of bounds memory access"
+    );
+    inst.call("init", &[Val::I32(0), Val::I32(0), Val::I32(0)])
+        .expect("empty init after drop");
+}
+
+#[test]
+fn memory64_and_multiple_memories() {
+    let mut inst = instantiate(MEM);
+    assert_eq!(
+        inst.i32("big_store_load", &[Val::I64(65532), Val::I32(-7)]),
+        -7
+    );
+    assert_eq!(
+        inst.trap("big_store_load", &[Val::I64(1 << 40), Val::I32(0)]),
+        "out of bounds memory access"
+    );
+    assert_eq!(inst.i32("cross_copy", &[]), 0x1122_3344);
+    inst.call("store8", &[Val::I32(100), Val::I32(0x01)])
+        .expect("store");
+    inst.call("store8", &[Val::I32(101), Val::I32(0x00)])
+        .expect("store");
+    inst.call("store8", &[Val::I32(102), Val::I32(0x80)])
+        .expect("store");
+    inst.call("store8", &[Val::I32(103), Val::I32(0x7f)])
+        .expect("store");
+    assert_eq!(inst.i32("f32_bits", &[Val::I32(100)]), 0x7f80_0001);
+}
