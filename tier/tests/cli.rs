@@ -179,7 +179,7 @@ fn wast_reports_failures_and_totals_last() {
     let out = cli(&["wast", &name]);
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{text}{}", stderr(&out));
-    assert!(text.contains(&format!("{name}:3:1: assert_return: result 0: expected i32:2, got i32:1")), "{text}");
+    assert!(text.contains(&format!("{name}:3:2: assert_return: result 0: expected i32:2, got i32:1")), "{text}");
     assert_eq!(text.lines().last(), Some("4 passed, 1 failed"), "{text}");
 }
 
