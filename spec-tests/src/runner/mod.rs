@@ -61,6 +61,9 @@ pub fn run_script<E: Executor>(name: &str, text: &str, executor: E) -> FileRepor
         let kind = directive_name(&directive);
         let outcome = panic::catch_unwind(AssertUnwindSafe(|| run_directive(&mut session, directive)))
             .unwrap_or_else(|payload| Err(format!("engine panicked: {}", panic_text(&payload))));
+        if outcome.is_err() && matches!(kind, "module" | "module instance") {
+            session.forget_current();
+        }
         match outcome {
             Ok(Outcome::Pass) => report.record_pass(),
             Ok(Outcome::MessageDiffers { expected, actual }) => {

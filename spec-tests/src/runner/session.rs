@@ -114,6 +114,12 @@ impl<E: Executor> Session<E> {
         self.current = Some(instance);
     }
 
+    /// After a module directive failed: later unnamed lookups must not
+    /// reach the instance before it.
+    pub fn forget_current(&mut self) {
+        self.current = None;
+    }
+
     /// Remembers a `module definition` for later `module instance`s.
     pub fn define_module(&mut self, name: Option<Id<'_>>, module: Arc<Module>) {
         if let Some(name) = name {
@@ -128,7 +134,10 @@ impl<E: Executor> Session<E> {
             Some(name) => self.definitions.get(name.name()).cloned(),
             None => self.last_definition.clone(),
         };
-        found.ok_or_else(|| ExecError::Script(format!("unknown module definition {}", id_text(name))))
+        found.ok_or_else(|| match name {
+            Some(name) => ExecError::Script(format!("unknown module definition ${}", name.name())),
+            None => ExecError::Script("no module definition before this directive".into()),
+        })
     }
 
     /// An instance by name, or the current one.
@@ -137,7 +146,10 @@ impl<E: Executor> Session<E> {
             Some(name) => self.instances.get(name.name()).copied(),
             None => self.current,
         };
-        found.ok_or_else(|| ExecError::Script(format!("unknown module {}", id_text(name))))
+        found.ok_or_else(|| match name {
+            Some(name) => ExecError::Script(format!("unknown module ${}", name.name())),
+            None => ExecError::Script("no current module (none instantiated, or the last one failed)".into()),
+        })
     }
 
     /// Makes an instance's exports importable under `as_name`.
@@ -187,12 +199,3 @@ impl<E: Executor> Session<E> {
             .ok_or_else(|| ExecError::Script(format!("unknown export `{name}`")))
     }
 }
-
-/// `$name`, or `(current)` when a directive names no module.
-fn id_text(name: Option<Id<'_>>) -> String {
-    match name {
-        Some(id) => format!("${}", id.name()),
-        None => "(current)".into(),
-    }
-}
-
