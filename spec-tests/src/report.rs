@@ -41,7 +41,10 @@ pub struct FileReport {
 
 impl FileReport {
     pub fn new(name: impl Into<String>) -> FileReport {
-        FileReport { name: name.into(), ..FileReport::default() }
+        FileReport {
+            name: name.into(),
+            ..FileReport::default()
+        }
     }
 
     pub fn record_pass(&mut self) {
@@ -80,7 +83,10 @@ impl FileReport {
     }
 
     fn located(&self, f: &Failure) -> String {
-        format!("{}:{}:{}: {}: {}", self.name, f.line, f.col, f.directive, f.reason)
+        format!(
+            "{}:{}:{}: {}: {}",
+            self.name, f.line, f.col, f.directive, f.reason
+        )
     }
 }
 
@@ -126,7 +132,12 @@ mod tests {
     use super::*;
 
     fn failure(line: usize, reason: &str) -> Failure {
-        Failure { line, col: 1, directive: "assert_return", reason: reason.into() }
+        Failure {
+            line,
+            col: 1,
+            directive: "assert_return",
+            reason: reason.into(),
+        }
     }
 
     #[test]
@@ -136,7 +147,10 @@ mod tests {
         report.record_message_difference(failure(3, "wording"));
         report.record_failure(failure(7, "expected 1, got 2"));
         assert!(!report.is_success());
-        assert_eq!(report.summary_line(), "t.wast: 2 passed (1 with different message), 1 failed");
+        assert_eq!(
+            report.summary_line(),
+            "t.wast: 2 passed (1 with different message), 1 failed"
+        );
         let lines: Vec<String> = report.failure_lines().collect();
         assert_eq!(lines, ["t.wast:7:1: assert_return: expected 1, got 2"]);
     }

@@ -26,7 +26,11 @@ impl Engine {
     /// [`Error::TierUnavailable`] when this build lacks the mode.
     pub fn new(mode: TierMode) -> Result<Engine, Error> {
         let new_executor = TierExecutor::factory(mode).ok_or(Error::TierUnavailable(mode))?;
-        Ok(Engine { registry: Arc::new(TypeRegistry::new()), mode, new_executor })
+        Ok(Engine {
+            registry: Arc::new(TypeRegistry::new()),
+            mode,
+            new_executor,
+        })
     }
 
     pub fn mode(&self) -> TierMode {
@@ -62,7 +66,9 @@ impl Engine {
     /// # Errors
     /// [`Error::Compile`] with the validator's message.
     pub fn compile_binary(&self, bytes: &[u8]) -> Result<Arc<Module>, Error> {
-        Module::new(&self.registry, bytes).map(Arc::new).map_err(Error::Compile)
+        Module::new(&self.registry, bytes)
+            .map(Arc::new)
+            .map_err(Error::Compile)
     }
 
     /// Parses a module in the text format, then validates it.
@@ -87,7 +93,11 @@ impl Engine {
 pub fn text_to_binary(text: &str) -> Result<Vec<u8>, TextError> {
     let located = |e: wast::Error| {
         let (line, col) = e.span().linecol_in(text);
-        TextError { line: line + 1, col: col + 1, message: e.message() }
+        TextError {
+            line: line + 1,
+            col: col + 1,
+            message: e.message(),
+        }
     };
     let buffer = ParseBuffer::new(text).map_err(located)?;
     let mut wat = parser::parse::<Wat<'_>>(&buffer).map_err(located)?;
@@ -102,7 +112,10 @@ mod tests {
     fn unavailable_tiers_are_refused() {
         for mode in [TierMode::Jit, TierMode::Dyn] {
             let err = Engine::new(mode).err().map(|e| e.to_string());
-            assert_eq!(err, Some(format!("tier `{mode}` is not available yet in this build")));
+            assert_eq!(
+                err,
+                Some(format!("tier `{mode}` is not available yet in this build"))
+            );
         }
         assert!(Engine::new(TierMode::Interp).is_ok());
     }

@@ -20,8 +20,16 @@ pub enum Error {
     UnknownExport(String),
     /// The export exists but is not a function.
     NotAFunction(String),
-    ArgumentCount { func: String, expected: usize, given: usize },
-    ArgumentType { func: String, index: usize, expected: ValType },
+    ArgumentCount {
+        func: String,
+        expected: usize,
+        given: usize,
+    },
+    ArgumentType {
+        func: String,
+        index: usize,
+        expected: ValType,
+    },
 }
 
 /// Where and why module text failed to parse (1-based line and column).
@@ -41,19 +49,35 @@ impl fmt::Display for TextError {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::TierUnavailable(mode) => write!(f, "tier `{mode}` is not available yet in this build"),
+            Error::TierUnavailable(mode) => {
+                write!(f, "tier `{mode}` is not available yet in this build")
+            }
             Error::Text(e) => write!(f, "text format error at {e}"),
             Error::Compile(e) => write!(f, "{e}"),
             Error::Link(e) => f.write_str(&e.0),
-            Error::Trap(Trap::UncaughtException(_)) => f.write_str("wasm exception: uncaught exception"),
+            Error::Trap(Trap::UncaughtException(_)) => {
+                f.write_str("wasm exception: uncaught exception")
+            }
             Error::Trap(t) => write!(f, "wasm trap: {t}"),
             Error::UnknownExport(name) => write!(f, "no export named `{name}`"),
             Error::NotAFunction(name) => write!(f, "export `{name}` is not a function"),
-            Error::ArgumentCount { func, expected, given } => {
+            Error::ArgumentCount {
+                func,
+                expected,
+                given,
+            } => {
                 write!(f, "`{func}` takes {expected} argument(s), {given} given")
             }
-            Error::ArgumentType { func, index, expected } => {
-                write!(f, "argument {index} of `{func}` does not have type {}", type_name(*expected))
+            Error::ArgumentType {
+                func,
+                index,
+                expected,
+            } => {
+                write!(
+                    f,
+                    "argument {index} of `{func}` does not have type {}",
+                    type_name(*expected)
+                )
             }
         }
     }

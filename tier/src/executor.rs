@@ -26,7 +26,9 @@ impl TierExecutor {
     }
 
     fn interpreter() -> TierExecutor {
-        TierExecutor { tier: TierImpl::Interp(Interpreter::new(Config::default())) }
+        TierExecutor {
+            tier: TierImpl::Interp(Interpreter::new(Config::default())),
+        }
     }
 
     /// Runs `func` to completion. `args` must already match its parameters
@@ -34,7 +36,12 @@ impl TierExecutor {
     ///
     /// # Errors
     /// The trap that stopped execution.
-    pub fn call(&mut self, store: &mut Store, func: FuncAddr, args: &[Val]) -> Result<Vec<Val>, Trap> {
+    pub fn call(
+        &mut self,
+        store: &mut Store,
+        func: FuncAddr,
+        args: &[Val],
+    ) -> Result<Vec<Val>, Trap> {
         match &mut self.tier {
             TierImpl::Interp(interp) => interp.call(store, func, args),
         }

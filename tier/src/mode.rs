@@ -84,6 +84,9 @@ mod tests {
 
     #[test]
     fn only_the_interpreter_is_built() {
-        assert_eq!(TierMode::available().collect::<Vec<_>>(), [TierMode::Interp]);
+        assert_eq!(
+            TierMode::available().collect::<Vec<_>>(),
+            [TierMode::Interp]
+        );
     }
 }

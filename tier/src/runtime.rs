@@ -55,7 +55,8 @@ impl Runtime {
 
     /// Makes every export of `instance` importable as `module_name::export`.
     pub fn register(&mut self, module_name: &str, instance: InstanceId) {
-        self.linker.define_instance(&self.store, module_name, instance);
+        self.linker
+            .define_instance(&self.store, module_name, instance);
     }
 
     /// Links `module`'s imports, instantiates it and runs its start function.
@@ -65,10 +66,13 @@ impl Runtime {
     /// [`Error::Trap`] when segment initialization or the start function traps.
     pub fn instantiate(&mut self, module: &Arc<Module>) -> Result<InstanceId, Error> {
         let imports = self.linker.resolve(module).map_err(Error::Link)?;
-        let instance = self.store.instantiate(module, &imports).map_err(|e| match e {
-            InstantiateError::Link(e) => Error::Link(e),
-            InstantiateError::Trap(t) => Error::Trap(t),
-        })?;
+        let instance = self
+            .store
+            .instantiate(module, &imports)
+            .map_err(|e| match e {
+                InstantiateError::Link(e) => Error::Link(e),
+                InstantiateError::Trap(t) => Error::Trap(t),
+            })?;
         if let Some(start) = self.store.start_func(instance) {
             self.executor.call(&mut self.store, start, &[])?;
         }
@@ -96,7 +100,12 @@ impl Runtime {
     ///
     /// # Errors
     /// Lookup errors, argument count or type errors, or the trap.
-    pub fn call(&mut self, instance: InstanceId, name: &str, args: &[Val]) -> Result<Vec<Val>, Error> {
+    pub fn call(
+        &mut self,
+        instance: InstanceId,
+        name: &str,
+        args: &[Val],
+    ) -> Result<Vec<Val>, Error> {
         let func = self.func(instance, name)?;
         self.call_func(name, func, args)
     }
@@ -106,8 +115,15 @@ impl Runtime {
     ///
     /// # Errors
     /// Argument count or type errors, or the trap.
-    pub fn call_func(&mut self, label: &str, func: FuncAddr, args: &[Val]) -> Result<Vec<Val>, Error> {
-        let sig = self.func_type(func).ok_or_else(|| Error::UnknownExport(label.to_string()))?;
+    pub fn call_func(
+        &mut self,
+        label: &str,
+        func: FuncAddr,
+        args: &[Val],
+    ) -> Result<Vec<Val>, Error> {
+        let sig = self
+            .func_type(func)
+            .ok_or_else(|| Error::UnknownExport(label.to_string()))?;
         if args.len() != sig.params.len() {
             return Err(Error::ArgumentCount {
                 func: label.to_string(),
@@ -117,7 +133,11 @@ impl Runtime {
         }
         for (index, (arg, &ty)) in args.iter().zip(sig.params.iter()).enumerate() {
             if !self.val_has_type(arg, ty) {
-                return Err(Error::ArgumentType { func: label.to_string(), index, expected: ty });
+                return Err(Error::ArgumentType {
+                    func: label.to_string(),
+                    index,
+                    expected: ty,
+                });
             }
         }
         Ok(self.executor.call(&mut self.store, func, args)?)

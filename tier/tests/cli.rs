@@ -35,7 +35,10 @@ fn temp_file(name: &str, contents: &[u8]) -> PathBuf {
 }
 
 fn cli(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wasmfx-tier")).args(args).output().expect("run wasmfx-tier")
+    Command::new(env!("CARGO_BIN_EXE_wasmfx-tier"))
+        .args(args)
+        .output()
+        .expect("run wasmfx-tier")
 }
 
 fn stdout(out: &Output) -> String {
@@ -49,8 +52,16 @@ fn stderr(out: &Output) -> String {
 /// Exactly one line on stderr, starting with `error: `.
 fn assert_one_error_line(out: &Output, contains: &str) {
     let err = stderr(out);
-    assert!(!out.status.success(), "expected failure, got success: {}", stdout(out));
-    assert_eq!(err.lines().count(), 1, "one error line expected, got:\n{err}");
+    assert!(
+        !out.status.success(),
+        "expected failure, got success: {}",
+        stdout(out)
+    );
+    assert_eq!(
+        err.lines().count(),
+        1,
+        "one error line expected, got:\n{err}"
+    );
     assert!(err.starts_with("error: "), "stderr: {err}");
     assert!(err.contains(contains), "`{contains}` not in: {err}");
 }
@@ -66,7 +77,12 @@ fn run_fib(args: &[&str]) -> Output {
 #[test]
 fn invokes_fib() {
     let out = run_fib(&["--invoke", "fib", "20"]);
-    assert_eq!((stdout(&out).as_str(), out.status.code()), ("6765\n", Some(0)), "{}", stderr(&out));
+    assert_eq!(
+        (stdout(&out).as_str(), out.status.code()),
+        ("6765\n", Some(0)),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -129,13 +145,23 @@ fn unbuilt_and_unknown_tiers_are_refused() {
     assert_one_error_line(&out, "tier `jit` is not available yet in this build");
     let out = run_fib(&["--tier", "fast", "--invoke", "fib", "1"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("unknown tier `fast`"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("unknown tier `fast`"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
 fn argument_errors() {
-    assert_one_error_line(&run_fib(&["--invoke", "fib"]), "takes 1 argument(s), 0 given");
-    assert_one_error_line(&run_fib(&["--invoke", "fib", "ten"]), "`ten` is not a valid i32");
+    assert_one_error_line(
+        &run_fib(&["--invoke", "fib"]),
+        "takes 1 argument(s), 0 given",
+    );
+    assert_one_error_line(
+        &run_fib(&["--invoke", "fib", "ten"]),
+        "`ten` is not a valid i32",
+    );
     assert_one_error_line(&run_fib(&["--invoke", "nope"]), "no export named `nope`");
 }
 
@@ -144,7 +170,12 @@ fn without_invoke_runs_start_or_says_there_is_none() {
     assert_one_error_line(&run_fib(&[]), "exports no `_start` function");
     let file = temp_file("start.wat", br#"(module (func (export "_start")))"#);
     let out = cli(&["run", &file.to_string_lossy()]);
-    assert_eq!((stdout(&out).as_str(), out.status.code()), ("", Some(0)), "{}", stderr(&out));
+    assert_eq!(
+        (stdout(&out).as_str(), out.status.code()),
+        ("", Some(0)),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -179,13 +210,21 @@ fn wast_reports_failures_and_totals_last() {
     let out = cli(&["wast", &name]);
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{text}{}", stderr(&out));
-    assert!(text.contains(&format!("{name}:3:2: assert_return: result 0: expected i32:2, got i32:1")), "{text}");
+    assert!(
+        text.contains(&format!(
+            "{name}:3:2: assert_return: result 0: expected i32:2, got i32:1"
+        )),
+        "{text}"
+    );
     assert_eq!(text.lines().last(), Some("4 passed, 1 failed"), "{text}");
 }
 
 #[test]
 fn wast_all_passing_exits_zero() {
-    let file = temp_file("ok.wast", b"(module (func (export \"f\")))\n(invoke \"f\")\n");
+    let file = temp_file(
+        "ok.wast",
+        b"(module (func (export \"f\")))\n(invoke \"f\")\n",
+    );
     let out = cli(&["wast", "--tier", "interp", &file.to_string_lossy()]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     assert_eq!(stdout(&out).lines().last(), Some("2 passed, 0 failed"));

@@ -28,7 +28,10 @@ use wast::{QuoteWat, Wast, WastDirective};
 enum Outcome {
     Pass,
     /// A rejection happened, with other wording than the script's.
-    MessageDiffers { expected: String, actual: String },
+    MessageDiffers {
+        expected: String,
+        actual: String,
+    },
 }
 
 /// Runs the script `text` in a fresh store, executing with `executor`.
@@ -50,8 +53,16 @@ pub fn run_script<E: Executor>(name: &str, text: &str, executor: E) -> FileRepor
     let mut session = match panic::catch_unwind(AssertUnwindSafe(|| Session::new(executor))) {
         Ok(session) => session,
         Err(payload) => {
-            let reason = format!("engine panicked while creating the store: {}", panic_text(&payload));
-            report.record_failure(Failure { line: 1, col: 1, directive: "(setup)", reason });
+            let reason = format!(
+                "engine panicked while creating the store: {}",
+                panic_text(&payload)
+            );
+            report.record_failure(Failure {
+                line: 1,
+                col: 1,
+                directive: "(setup)",
+                reason,
+            });
             return report;
         }
     };
@@ -59,8 +70,11 @@ pub fn run_script<E: Executor>(name: &str, text: &str, executor: E) -> FileRepor
         let (line, col) = directive.span().linecol_in(text);
         let (line, col) = (line + 1, col + 1);
         let kind = directive_name(&directive);
-        let outcome = panic::catch_unwind(AssertUnwindSafe(|| run_directive(&mut session, directive)))
-            .unwrap_or_else(|payload| Err(format!("engine panicked: {}", panic_text(&payload))));
+        let outcome =
+            panic::catch_unwind(AssertUnwindSafe(|| run_directive(&mut session, directive)))
+                .unwrap_or_else(|payload| {
+                    Err(format!("engine panicked: {}", panic_text(&payload)))
+                });
         if outcome.is_err() && matches!(kind, "module" | "module instance") {
             session.forget_current();
         }
@@ -68,9 +82,19 @@ pub fn run_script<E: Executor>(name: &str, text: &str, executor: E) -> FileRepor
             Ok(Outcome::Pass) => report.record_pass(),
             Ok(Outcome::MessageDiffers { expected, actual }) => {
                 let reason = format!("rejected with `{actual}`, script expects `{expected}`");
-                report.record_message_difference(Failure { line, col, directive: kind, reason });
+                report.record_message_difference(Failure {
+                    line,
+                    col,
+                    directive: kind,
+                    reason,
+                });
             }
-            Err(reason) => report.record_failure(Failure { line, col, directive: kind, reason }),
+            Err(reason) => report.record_failure(Failure {
+                line,
+                col,
+                directive: kind,
+                reason,
+            }),
         }
     }
     report
@@ -79,11 +103,19 @@ pub fn run_script<E: Executor>(name: &str, text: &str, executor: E) -> FileRepor
 fn parse_failed(mut report: FileReport, text: &str, e: &wast::Error) -> FileReport {
     let (line, col) = e.span().linecol_in(text);
     let reason = format!("script does not parse: {}", e.message());
-    report.record_failure(Failure { line: line + 1, col: col + 1, directive: "(script)", reason });
+    report.record_failure(Failure {
+        line: line + 1,
+        col: col + 1,
+        directive: "(script)",
+        reason,
+    });
     report
 }
 
-fn run_directive<E: Executor>(session: &mut Session<E>, directive: WastDirective<'_>) -> Result<Outcome, String> {
+fn run_directive<E: Executor>(
+    session: &mut Session<E>,
+    directive: WastDirective<'_>,
+) -> Result<Outcome, String> {
     match directive {
         WastDirective::Module(mut module) => {
             let name = module.name();
@@ -96,7 +128,9 @@ fn run_directive<E: Executor>(session: &mut Session<E>, directive: WastDirective
             let module = session.compile(&mut module).map_err(|e| e.to_string())?;
             session.define_module(name, module);
         }
-        WastDirective::ModuleInstance { instance, module, .. } => {
+        WastDirective::ModuleInstance {
+            instance, module, ..
+        } => {
             let module = session.definition(module).map_err(|e| e.to_string())?;
             let id = session.instantiate(&module).map_err(|e| e.to_string())?;
             session.bind_instance(instance, id);
@@ -107,33 +141,65 @@ fn run_directive<E: Executor>(session: &mut Session<E>, directive: WastDirective
         WastDirective::Invoke(invoke) => {
             session.invoke(&invoke).map_err(|e| e.to_string())?;
         }
-        WastDirective::AssertReturn { mut exec, results, .. } => {
+        WastDirective::AssertReturn {
+            mut exec, results, ..
+        } => {
             let vals = session.execute(&mut exec).map_err(|e| e.to_string())?;
             values::check_results(&session.store, &vals, &results)?;
         }
-        WastDirective::AssertTrap { mut exec, message, .. } => {
+        WastDirective::AssertTrap {
+            mut exec, message, ..
+        } => {
             expect_trap(session.execute(&mut exec), message, |_| true)?;
         }
         WastDirective::AssertExhaustion { call, message, .. } => {
-            expect_trap(session.invoke(&call), message, |t| *t == Trap::CallStackExhausted)?;
+            expect_trap(session.invoke(&call), message, |t| {
+                *t == Trap::CallStackExhausted
+            })?;
         }
-        WastDirective::AssertSuspension { mut exec, message, .. } => {
-            expect_trap(session.execute(&mut exec), message, |t| matches!(t, Trap::UnhandledTag(_)))?;
+        WastDirective::AssertSuspension {
+            mut exec, message, ..
+        } => {
+            expect_trap(session.execute(&mut exec), message, |t| {
+                matches!(t, Trap::UnhandledTag(_))
+            })?;
         }
         WastDirective::AssertException { mut exec, .. } => match session.execute(&mut exec) {
             Err(ExecError::Trap(Trap::UncaughtException(_))) => {}
-            other => return Err(format!("expected an uncaught exception, {}", describe(&other))),
+            other => {
+                return Err(format!(
+                    "expected an uncaught exception, {}",
+                    describe(&other)
+                ));
+            }
         },
-        WastDirective::AssertUnlinkable { mut module, message, .. } => {
-            let bytes = module.encode().map_err(|e| format!("text did not encode: {}", e.message()))?;
+        WastDirective::AssertUnlinkable {
+            mut module,
+            message,
+            ..
+        } => {
+            let bytes = module
+                .encode()
+                .map_err(|e| format!("text did not encode: {}", e.message()))?;
             let module = session.compile_bytes(&bytes).map_err(|e| e.to_string())?;
             return match session.instantiate(&module).map(|_| Vec::new()) {
                 Err(ExecError::Link(actual)) => Ok(compare_rejection(&actual, message)),
-                other => Err(format!("expected link error `{message}`, {}", describe(&other))),
+                other => Err(format!(
+                    "expected link error `{message}`, {}",
+                    describe(&other)
+                )),
             };
         }
-        WastDirective::AssertInvalid { mut module, message, .. }
-        | WastDirective::AssertMalformed { mut module, message, .. } => {
+        WastDirective::AssertInvalid {
+            mut module,
+            message,
+            ..
+        }
+        | WastDirective::AssertMalformed {
+            mut module,
+            message,
+            ..
+        } => {
             return expect_rejection(session, &mut module, message);
         }
         WastDirective::AssertInvalidCustom { .. } | WastDirective::AssertMalformedCustom { .. } => {
@@ -154,7 +220,9 @@ fn expect_trap(
     is_expected_kind: impl Fn(&Trap) -> bool,
 ) -> Result<(), String> {
     match result {
-        Err(ExecError::Trap(trap)) if is_expected_kind(&trap) && message_matches(&trap.to_string(), expected) => {
+        Err(ExecError::Trap(trap))
+            if is_expected_kind(&trap) && message_matches(&trap.to_string(), expected) =>
+        {
             Ok(())
         }
         other => Err(format!("expected trap `{expected}`, {}", describe(&other))),
@@ -173,7 +241,9 @@ fn expect_rejection<E: Executor>(
         Err(e) => return Ok(compare_rejection(&e.message(), expected)),
     };
     match session.compile_bytes(&bytes) {
-        Ok(_) => Err(format!("module was accepted, script expects rejection `{expected}`")),
+        Ok(_) => Err(format!(
+            "module was accepted, script expects rejection `{expected}`"
+        )),
         Err(ExecError::Compile(actual)) => Ok(compare_rejection(&actual, expected)),
         Err(other) => Ok(compare_rejection(&other.to_string(), expected)),
     }
@@ -183,7 +253,10 @@ fn compare_rejection(actual: &str, expected: &str) -> Outcome {
     if message_matches(actual, expected) {
         Outcome::Pass
     } else {
-        Outcome::MessageDiffers { expected: expected.into(), actual: actual.into() }
+        Outcome::MessageDiffers {
+            expected: expected.into(),
+            actual: actual.into(),
+        }
     }
 }
 

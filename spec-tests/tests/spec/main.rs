@@ -42,7 +42,10 @@ impl Options {
     /// Filters and `--verbose`; other flags cargo or libtest users pass
     /// (`--nocapture`, `--quiet`...) are ignored.
     fn from_args() -> Options {
-        let mut options = Options { filters: Vec::new(), verbose: false };
+        let mut options = Options {
+            filters: Vec::new(),
+            verbose: false,
+        };
         for arg in std::env::args().skip(1) {
             match arg.as_str() {
                 "--verbose" | "-v" => options.verbose = true,
@@ -102,7 +105,13 @@ fn main() -> ExitCode {
     }
     let cases: Vec<Case<'_>> = lists
         .iter()
-        .flat_map(|(tier, expected)| scripts.iter().map(move |script| Case { tier: *tier, script, expected }))
+        .flat_map(|(tier, expected)| {
+            scripts.iter().map(move |script| Case {
+                tier: *tier,
+                script,
+                expected,
+            })
+        })
         .filter(|case| options.selects(&case.name()))
         .collect();
     if options.filters.is_empty() {
@@ -111,7 +120,9 @@ fn main() -> ExitCode {
 
     let tally = Mutex::new(tally);
     run_parallel(&cases, &options, &tally);
-    let tally = tally.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let tally = tally
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
 
     println!();
     println!("directives: {}", tally.directives);
@@ -119,8 +130,16 @@ fn main() -> ExitCode {
         "cases: {} passed, {} expected failures (listed in spec-tests/expected-failures/), {} failed",
         tally.passed, tally.expected_failures, tally.failed
     );
-    println!("{} passed, {} failed", tally.passed + tally.expected_failures, tally.failed);
-    if tally.failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    println!(
+        "{} passed, {} failed",
+        tally.passed + tally.expected_failures,
+        tally.failed
+    );
+    if tally.failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }
 
 fn fail_setup(tally: &mut Tally, problem: &str) {
@@ -129,11 +148,18 @@ fn fail_setup(tally: &mut Tally, problem: &str) {
 }
 
 /// Every listed name must be a script of the corpora.
-fn check_lists_name_scripts(tally: &mut Tally, lists: &[(TierMode, ExpectedFailures)], scripts: &[Script]) {
+fn check_lists_name_scripts(
+    tally: &mut Tally,
+    lists: &[(TierMode, ExpectedFailures)],
+    scripts: &[Script],
+) {
     for (_, list) in lists {
         for name in list.entries.keys() {
             if !scripts.iter().any(|s| &s.name == name) {
-                fail_setup(tally, &format!("{}: `{name}` names no script", list.path.display()));
+                fail_setup(
+                    tally,
+                    &format!("{}: `{name}` names no script", list.path.display()),
+                );
             }
         }
     }
@@ -141,20 +167,29 @@ fn check_lists_name_scripts(tally: &mut Tally, lists: &[(TierMode, ExpectedFailu
 
 /// Runs the cases on one worker per core, printing each as it completes.
 fn run_parallel(cases: &[Case<'_>], options: &Options, tally: &Mutex<Tally>) {
-    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).min(cases.len().max(1));
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(cases.len().max(1));
     let next = AtomicUsize::new(0);
     std::thread::scope(|scope| {
         for _ in 0..workers {
-            let worker = std::thread::Builder::new().stack_size(WORKER_STACK).spawn_scoped(scope, || {
-                while let Some(case) = cases.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    let report = run_case(case);
-                    let mut tally = tally.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                    print_case(case, &report, options, &mut tally);
-                }
-            });
+            let worker = std::thread::Builder::new()
+                .stack_size(WORKER_STACK)
+                .spawn_scoped(scope, || {
+                    while let Some(case) = cases.get(next.fetch_add(1, Ordering::Relaxed)) {
+                        let report = run_case(case);
+                        let mut tally = tally
+                            .lock()
+                            .unwrap_or_else(|poisoned| poisoned.into_inner());
+                        print_case(case, &report, options, &mut tally);
+                    }
+                });
             if let Err(e) = worker {
                 println!("FAILED  cannot start a worker thread: {e}");
-                tally.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).failed += 1;
+                tally
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .failed += 1;
             }
         }
     });
@@ -166,7 +201,12 @@ fn run_case(case: &Case<'_>) -> FileReport {
         Err(e) => {
             let mut report = FileReport::new(case.script.name.clone());
             let reason = e.to_string();
-            report.record_failure(wasmfx_spec_tests::Failure { line: 1, col: 1, directive: "(engine)", reason });
+            report.record_failure(wasmfx_spec_tests::Failure {
+                line: 1,
+                col: 1,
+                directive: "(engine)",
+                reason,
+            });
             report
         }
     }
@@ -188,7 +228,10 @@ fn print_case(case: &Case<'_>, report: &FileReport, options: &Options, tally: &m
         }
         (false, Some(reason)) => {
             tally.expected_failures += 1;
-            println!("xfail   {name} ({} of {total} directives failed: {reason})", report.failed);
+            println!(
+                "xfail   {name} ({} of {total} directives failed: {reason})",
+                report.failed
+            );
         }
         (true, Some(_)) => {
             tally.failed += 1;
@@ -199,17 +242,28 @@ fn print_case(case: &Case<'_>, report: &FileReport, options: &Options, tally: &m
         }
         (false, None) => {
             tally.failed += 1;
-            println!("FAILED  {name} ({} of {total} directives failed)", report.failed);
+            println!(
+                "FAILED  {name} ({} of {total} directives failed)",
+                report.failed
+            );
         }
     }
-    let show_failures = options.verbose || (!report.is_success() && case.expected.reason(&case.script.name).is_none());
+    let show_failures = options.verbose
+        || (!report.is_success() && case.expected.reason(&case.script.name).is_none());
     if show_failures {
-        let limit = if options.verbose { usize::MAX } else { SHOWN_FAILURES };
+        let limit = if options.verbose {
+            usize::MAX
+        } else {
+            SHOWN_FAILURES
+        };
         for line in report.failure_lines().take(limit) {
             println!("        {line}");
         }
         if report.failures.len() > limit {
-            println!("        ... {} more (--verbose shows all)", report.failures.len() - limit);
+            println!(
+                "        ... {} more (--verbose shows all)",
+                report.failures.len() - limit
+            );
         }
     }
     if options.verbose {

@@ -23,7 +23,11 @@ use wasmfx_tier::TierMode;
 const EXIT_TRAP: u8 = 134;
 
 #[derive(Parser)]
-#[command(name = "wasmfx-tier", version, about = "A WebAssembly engine built around stack switching")]
+#[command(
+    name = "wasmfx-tier",
+    version,
+    about = "A WebAssembly engine built around stack switching"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -99,9 +103,18 @@ mod tests {
 
     #[test]
     fn a_file_first_means_run() {
-        assert_eq!(with_default_command(strings(&["w", "a.wasm"])), strings(&["w", "run", "a.wasm"]));
-        assert_eq!(with_default_command(strings(&["w", "wast", "x"])), strings(&["w", "wast", "x"]));
-        assert_eq!(with_default_command(strings(&["w", "--help"])), strings(&["w", "--help"]));
+        assert_eq!(
+            with_default_command(strings(&["w", "a.wasm"])),
+            strings(&["w", "run", "a.wasm"])
+        );
+        assert_eq!(
+            with_default_command(strings(&["w", "wast", "x"])),
+            strings(&["w", "wast", "x"])
+        );
+        assert_eq!(
+            with_default_command(strings(&["w", "--help"])),
+            strings(&["w", "--help"])
+        );
         assert_eq!(
             with_default_command(strings(&["w", "--invoke", "f", "a.wat"])),
             strings(&["w", "run", "--invoke", "f", "a.wat"])

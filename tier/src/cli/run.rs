@@ -54,7 +54,12 @@ impl RunCommand {
         let func = match runtime.func(instance, name) {
             Ok(func) => func,
             Err(Error::UnknownExport(_)) if self.invoke.is_none() => {
-                return fail(1, format_args!("{file} exports no `{DEFAULT_ENTRY}` function; use --invoke NAME to call an export"));
+                return fail(
+                    1,
+                    format_args!(
+                        "{file} exports no `{DEFAULT_ENTRY}` function; use --invoke NAME to call an export"
+                    ),
+                );
             }
             Err(e) => return fail(1, format_args!("{file}: {e}")),
         };
@@ -64,7 +69,11 @@ impl RunCommand {
         if self.args.len() != sig.params.len() {
             return fail(
                 1,
-                format_args!("`{name}` takes {} argument(s), {} given", sig.params.len(), self.args.len()),
+                format_args!(
+                    "`{name}` takes {} argument(s), {} given",
+                    sig.params.len(),
+                    self.args.len()
+                ),
             );
         }
         let mut args = Vec::with_capacity(self.args.len());

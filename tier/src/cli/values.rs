@@ -15,13 +15,24 @@ use wasmfx_tier::type_name;
 pub fn parse_arg(text: &str, ty: ValType) -> Result<Val, String> {
     let bad = || format!("`{text}` is not a valid {}", type_name(ty));
     match ty {
-        ValType::I32 => parse_int(text, 32).map(|bits| Val::I32(bits as u32 as i32)).ok_or_else(bad),
-        ValType::I64 => parse_int(text, 64).map(|bits| Val::I64(bits as i64)).ok_or_else(bad),
-        ValType::F32 => text.parse::<f32>().map(|f| Val::F32(f.to_bits())).map_err(|_| bad()),
-        ValType::F64 => text.parse::<f64>().map(|f| Val::F64(f.to_bits())).map_err(|_| bad()),
-        ValType::V128 | ValType::Ref(_) => {
-            Err(format!("arguments of type {} cannot be given on the command line", type_name(ty)))
-        }
+        ValType::I32 => parse_int(text, 32)
+            .map(|bits| Val::I32(bits as u32 as i32))
+            .ok_or_else(bad),
+        ValType::I64 => parse_int(text, 64)
+            .map(|bits| Val::I64(bits as i64))
+            .ok_or_else(bad),
+        ValType::F32 => text
+            .parse::<f32>()
+            .map(|f| Val::F32(f.to_bits()))
+            .map_err(|_| bad()),
+        ValType::F64 => text
+            .parse::<f64>()
+            .map(|f| Val::F64(f.to_bits()))
+            .map_err(|_| bad()),
+        ValType::V128 | ValType::Ref(_) => Err(format!(
+            "arguments of type {} cannot be given on the command line",
+            type_name(ty)
+        )),
     }
 }
 
@@ -33,16 +44,27 @@ fn parse_int(text: &str, bits: u32) -> Option<u64> {
         Some(rest) => (true, rest),
         None => (false, text),
     };
-    let magnitude = match digits.strip_prefix("0x").or_else(|| digits.strip_prefix("0X")) {
+    let magnitude = match digits
+        .strip_prefix("0x")
+        .or_else(|| digits.strip_prefix("0X"))
+    {
         Some(hex) => u128::from_str_radix(hex, 16).ok()?,
         None => u128::from_str_radix(digits, 10).ok()?,
     };
-    let limit = if negative { 1u128 << (bits - 1) } else { (1u128 << bits) - 1 };
+    let limit = if negative {
+        1u128 << (bits - 1)
+    } else {
+        (1u128 << bits) - 1
+    };
     if magnitude > limit {
         return None;
     }
     let magnitude = magnitude as u64;
-    Some(if negative { magnitude.wrapping_neg() } else { magnitude })
+    Some(if negative {
+        magnitude.wrapping_neg()
+    } else {
+        magnitude
+    })
 }
 
 /// One result as the CLI prints it.
@@ -84,7 +106,10 @@ mod tests {
         assert_eq!(parse_arg("0xff", ValType::I32), Ok(Val::I32(255)));
         assert_eq!(parse_arg("0xffffffff", ValType::I32), Ok(Val::I32(-1)));
         assert_eq!(parse_arg("-0x10", ValType::I64), Ok(Val::I64(-16)));
-        assert_eq!(parse_arg("9223372036854775808", ValType::I64), Ok(Val::I64(i64::MIN)));
+        assert_eq!(
+            parse_arg("9223372036854775808", ValType::I64),
+            Ok(Val::I64(i64::MIN))
+        );
         assert!(parse_arg("4294967296", ValType::I32).is_err());
         assert!(parse_arg("12a", ValType::I32).is_err());
         assert!(parse_arg("", ValType::I64).is_err());
@@ -92,9 +117,17 @@ mod tests {
 
     #[test]
     fn floats() {
-        assert_eq!(parse_arg("1.5", ValType::F32), Ok(Val::F32(1.5f32.to_bits())));
-        assert_eq!(parse_arg("-inf", ValType::F64), Ok(Val::F64(f64::NEG_INFINITY.to_bits())));
-        assert!(matches!(parse_arg("nan", ValType::F32), Ok(Val::F32(b)) if f32::from_bits(b).is_nan()));
+        assert_eq!(
+            parse_arg("1.5", ValType::F32),
+            Ok(Val::F32(1.5f32.to_bits()))
+        );
+        assert_eq!(
+            parse_arg("-inf", ValType::F64),
+            Ok(Val::F64(f64::NEG_INFINITY.to_bits()))
+        );
+        assert!(
+            matches!(parse_arg("nan", ValType::F32), Ok(Val::F32(b)) if f32::from_bits(b).is_nan())
+        );
         assert!(parse_arg("one", ValType::F32).is_err());
     }
 
@@ -109,6 +142,9 @@ mod tests {
         assert_eq!(format_result(&Val::F32(2.5f32.to_bits())), "2.5");
         assert_eq!(format_result(&Val::F64(f64::INFINITY.to_bits())), "inf");
         assert_eq!(format_result(&Val::F64(f64::NAN.to_bits())), "NaN");
-        assert_eq!(format_result(&Val::Ref(Ref::Null(HeapType::Extern))), "<null externref>");
+        assert_eq!(
+            format_result(&Val::Ref(Ref::Null(HeapType::Extern))),
+            "<null externref>"
+        );
     }
 }

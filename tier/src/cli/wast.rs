@@ -48,11 +48,19 @@ impl WastCommand {
             println!(
                 "{} of the passes are rejections with a different message{}",
                 total.message_differences,
-                if self.show_message_differences { "" } else { " (--show-message-differences lists them)" }
+                if self.show_message_differences {
+                    ""
+                } else {
+                    " (--show-message-differences lists them)"
+                }
             );
         }
         println!("{} passed, {} failed", total.passed, total.failed);
-        if total.failed == 0 { Exit::Success } else { Exit::Failure(1) }
+        if total.failed == 0 {
+            Exit::Success
+        } else {
+            Exit::Failure(1)
+        }
     }
 }
 
