@@ -25,9 +25,10 @@ pub mod vm;
 pub use linker::{Extern, LinkError, Linker};
 pub use module::{Module, ModuleError};
 pub use store::{
-    ExnAddr, FuncAddr, FuncInst, FuncKind, GlobalAddr, HostFunc, InstanceId, MemAddr, Store,
-    TableAddr, TagAddr,
+    Caller, ExnAddr, FuncAddr, FuncInst, FuncKind, GlobalAddr, HostFunc, InstanceId, MemAddr,
+    Store, TableAddr, TagAddr,
 };
 pub use trap::Trap;
 pub use types::{FuncType, HeapType, RefType, TypeId, TypeRegistry, ValType};
 pub use value::Val;
+pub use wasmparser::WasmFeatures;

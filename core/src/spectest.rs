@@ -35,7 +35,7 @@ pub fn define(store: &mut Store, linker: &mut Linker) {
         ("print_f64_f64", &[F64, F64]),
     ];
     for (name, params) in prints {
-        let print: HostFunc = Arc::new(|_store, args| {
+        let print: HostFunc = Arc::new(|_caller, args| {
             print_args(args);
             Ok(Vec::new())
         });

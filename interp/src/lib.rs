@@ -108,7 +108,7 @@ impl Interpreter {
             Callee::Host => {
                 stack.reserve(args.len().max(store_results(store, func)), limit)?;
                 stack.values[..args.len()].copy_from_slice(args);
-                let sp = exec::call_host(store, func, &mut stack.values, args.len())?;
+                let sp = exec::call_host(store, None, func, &mut stack.values, args.len())?;
                 Ok(stack.values[..sp].to_vec())
             }
             Callee::Wasm(code) => {

@@ -188,7 +188,22 @@ impl Module {
     /// A [`ModuleError`] with wasmparser's message when the binary is
     /// malformed or invalid.
     pub fn new(registry: &Arc<TypeRegistry>, bytes: &[u8]) -> Result<Module, ModuleError> {
-        parse::parse_module(registry, bytes)
+        parse::parse_module(registry, bytes, features())
+    }
+
+    /// Parses and validates a binary module against `features` instead of
+    /// the default set ([`features`]); spec folders written for one proposal
+    /// use that proposal's set.
+    ///
+    /// # Errors
+    /// A [`ModuleError`] with wasmparser's message when the binary is
+    /// malformed or invalid under `features`.
+    pub fn new_with_features(
+        registry: &Arc<TypeRegistry>,
+        bytes: &[u8],
+        features: wasmparser::WasmFeatures,
+    ) -> Result<Module, ModuleError> {
+        parse::parse_module(registry, bytes, features)
     }
 
     /// The export called `name`, if any.

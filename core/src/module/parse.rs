@@ -31,8 +31,9 @@ pub fn features() -> wp::WasmFeatures {
 pub(super) fn parse_module(
     registry: &Arc<TypeRegistry>,
     bytes: &[u8],
+    features: wp::WasmFeatures,
 ) -> Result<Module, ModuleError> {
-    wp::Validator::new_with_features(features()).validate_all(bytes)?;
+    wp::Validator::new_with_features(features).validate_all(bytes)?;
     let mut module = empty_module(registry, bytes);
     for payload in wp::Parser::new(0).parse_all(bytes) {
         module.add_payload(payload?)?;

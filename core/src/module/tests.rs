@@ -210,3 +210,14 @@ fn gc_allocation_in_constants_is_marked_unsupported() {
         &[ConstOp::I32Const(1), ConstOp::Unsupported("struct.new")]
     );
 }
+
+#[test]
+fn feature_sets_decide_validity() {
+    let registry = Arc::new(TypeRegistry::new());
+    let tag_with_results = bytes_of("(module (tag (param i32) (result i64)))");
+    assert!(Module::new(&registry, &tag_with_results).is_ok());
+    let exceptions_only = features() - wasmparser::WasmFeatures::STACK_SWITCHING;
+    let err = Module::new_with_features(&registry, &tag_with_results, exceptions_only)
+        .expect_err("tag results need stack switching");
+    assert!(err.message.contains("non-empty tag result type"), "{err}");
+}

@@ -62,8 +62,25 @@ addr! {
     InstanceId;
 }
 
-/// A host function: gets the store and the arguments, returns the results.
-pub type HostFunc = Arc<dyn Fn(&mut Store, &[Val]) -> Result<Vec<Val>, Trap> + Send + Sync>;
+/// A host function: gets its caller (the store, and the calling instance)
+/// and the arguments, returns the results.
+pub type HostFunc = Arc<dyn Fn(&mut Caller<'_>, &[Val]) -> Result<Vec<Val>, Trap> + Send + Sync>;
+
+/// What a host function sees of its caller.
+pub struct Caller<'a> {
+    pub store: &'a mut Store,
+    /// The instance of the Wasm frame that made the call; `None` when the
+    /// host called the function directly.
+    pub instance: Option<InstanceId>,
+}
+
+impl Caller<'_> {
+    /// The calling instance's export `name`, if there is a calling instance
+    /// and it exports that name.
+    pub fn export(&self, name: &str) -> Option<crate::linker::Extern> {
+        self.store.export(self.instance?, name)
+    }
+}
 
 pub struct FuncInst {
     /// Canonical id of the function's type.

@@ -12,14 +12,15 @@
 use super::{Executor, Flow, State};
 use crate::cache::Callee;
 use crate::stack::Frame;
-use wasmfx_core::{FuncAddr, FuncKind, Store, Trap, TypeId, Val};
+use wasmfx_core::{Caller, FuncAddr, FuncKind, InstanceId, Store, Trap, TypeId, Val};
 
 impl Executor<'_> {
     /// Calls `func` with its arguments on top of the running frame's operands.
     pub(super) fn call(&mut self, state: &mut State, func: FuncAddr) -> Result<Flow, Trap> {
         match self.codes.get(self.store, func)? {
             Callee::Host => {
-                state.sp = call_host(self.store, func, &mut self.stack.values, state.sp)?;
+                let caller = Some(state.code.instance);
+                state.sp = call_host(self.store, caller, func, &mut self.stack.values, state.sp)?;
             }
             Callee::Wasm(callee) => {
                 if self.stack.frames.len() >= self.config.max_call_depth {
@@ -49,7 +50,8 @@ impl Executor<'_> {
         match self.codes.get(self.store, func)? {
             Callee::Host => {
                 // The host's results become this function's results.
-                state.sp = call_host(self.store, func, &mut self.stack.values, state.sp)?;
+                let caller = Some(state.code.instance);
+                state.sp = call_host(self.store, caller, func, &mut self.stack.values, state.sp)?;
                 Ok(self.ret(state, entry_depth))
             }
             Callee::Wasm(callee) => {
@@ -66,13 +68,15 @@ impl Executor<'_> {
 }
 
 /// Calls host function `func` with the arguments just below `sp`; writes its
-/// results in their place and returns the new `sp`.
+/// results in their place and returns the new `sp`. `caller` is the instance
+/// of the calling Wasm frame (`None` when the embedder calls directly).
 ///
 /// # Errors
 /// The host's trap; `Trap::Host` if it returned values not matching its
 /// signature, or the stack cannot hold them.
 pub(crate) fn call_host(
     store: &mut Store,
+    caller: Option<InstanceId>,
     func: FuncAddr,
     values: &mut [u64],
     sp: usize,
@@ -91,7 +95,11 @@ pub(crate) fn call_host(
         .map(|(&raw, &ty)| Val::from_raw(raw, ty))
         .collect::<Option<Vec<Val>>>()
         .ok_or_else(|| Trap::Host("unsupported value type: v128".into()))?;
-    let results = host(store, &args)?;
+    let mut caller = Caller {
+        store,
+        instance: caller,
+    };
+    let results = host(&mut caller, &args)?;
     if results.len() != sig.results.len() {
         return Err(Trap::Host(format!(
             "host function returned {} values, expected {}",

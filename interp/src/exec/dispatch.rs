@@ -87,7 +87,7 @@ impl Executor<'_> {
 
                 // --- calls -------------------------------------------------
                 Op::Call(func) => break Transfer::Call(func),
-                Op::CallHost(func) => sp = call_host(store, func, v, sp)?,
+                Op::CallHost(func) => sp = call_host(store, Some(code.instance), func, v, sp)?,
                 Op::CallIndirect { table, ty } => {
                     sp -= 1;
                     break Transfer::Call(resolve_indirect(store, table, v[sp], ty)?);
