@@ -49,7 +49,7 @@ fn parse_int(text: &str, bits: u32) -> Option<u64> {
         .or_else(|| digits.strip_prefix("0X"))
     {
         Some(hex) => u128::from_str_radix(hex, 16).ok()?,
-        None => u128::from_str_radix(digits, 10).ok()?,
+        None => digits.parse::<u128>().ok()?,
     };
     let limit = if negative {
         1u128 << (bits - 1)
