@@ -12,6 +12,7 @@
 //! ```
 //! Exits non-zero when a run fails or prints a wrong answer.
 
+mod conditions;
 mod engines;
 mod options;
 mod programs;
@@ -60,6 +61,7 @@ fn run() -> Result<bool> {
     if engines.is_empty() {
         bail!("no engine can run the benchmarks: {unavailable:?}");
     }
+    let conditions = conditions::describe();
     let mut all_passed = true;
     let mut rows = Vec::new();
     for program in selected {
@@ -94,6 +96,7 @@ fn run() -> Result<bool> {
         unavailable: &unavailable,
         runs: options.runs,
         quick: options.quick,
+        conditions,
     };
     println!("{}", report.to_markdown());
     Ok(all_passed)

@@ -37,6 +37,8 @@ pub struct Report<'a> {
     pub unavailable: &'a [Unavailable],
     pub runs: usize,
     pub quick: bool,
+    /// Commit, CPUs, load: see `conditions::describe`.
+    pub conditions: String,
 }
 
 impl Report<'_> {
@@ -52,8 +54,8 @@ impl Report<'_> {
         let _ = writeln!(
             out,
             "Wall-clock time of one engine process per run (start-up, decode, validate, compile \
-             if any, instantiate, call), best of {} runs, {size}.\n",
-            self.runs
+             if any, instantiate, call), best of {} runs, {size}; {}.\n",
+            self.runs, self.conditions
         );
         let pairs = self.ratio_pairs();
         self.write_header(&mut out, &pairs);
@@ -228,6 +230,7 @@ mod tests {
             unavailable: &unavailable,
             runs: 3,
             quick: false,
+            conditions: "commit abc, 2 CPUs".to_string(),
         };
         let markdown = report.to_markdown();
         assert!(
@@ -245,6 +248,10 @@ mod tests {
         // sqrt(2 * 8) = 4: startup (10x) and the failed row stay out of the mean.
         assert!(
             markdown.contains("| geomean (without startup) |  |  |  | 4.00x |"),
+            "{markdown}"
+        );
+        assert!(
+            markdown.contains("best of 3 runs, full sizes; commit abc, 2 CPUs."),
             "{markdown}"
         );
         assert!(markdown.contains("- fib: fib things"), "{markdown}");
