@@ -17,7 +17,8 @@ use std::sync::Arc;
 use wasmfx_core::store::InstantiateError;
 use wasmfx_core::value::Ref;
 use wasmfx_core::{
-    Extern, FuncAddr, FuncType, HeapType, InstanceId, Linker, Module, Store, Val, ValType,
+    Caller, Extern, FuncAddr, FuncType, HeapType, InstanceId, Linker, Module, Store, Trap, Val,
+    ValType,
 };
 
 pub struct Runtime {
@@ -51,6 +52,19 @@ impl Runtime {
     /// Defines the `spectest` module that spec scripts import.
     pub fn define_spectest(&mut self) {
         wasmfx_core::spectest::define(&mut self.store, &mut self.linker);
+    }
+
+    /// Defines a host function importable as `module::name`.
+    pub fn define_func(
+        &mut self,
+        module: &str,
+        name: &str,
+        ty: FuncType,
+        func: impl Fn(&mut Caller<'_>, &[Val]) -> Result<Vec<Val>, Trap> + Send + Sync + 'static,
+    ) -> FuncAddr {
+        let addr = self.store.alloc_host_func(ty, Arc::new(func));
+        self.linker.define(module, name, Extern::Func(addr));
+        addr
     }
 
     /// Makes every export of `instance` importable as `module_name::export`.

@@ -201,7 +201,15 @@ impl<E: Executor> Session<E> {
                 )));
             }
         };
-        let sig = self.store.funcs[func.0 as usize].sig.clone();
+        let sig = match self.store.funcs.get(func.0 as usize) {
+            Some(func) => func.sig.clone(),
+            None => {
+                return Err(ExecError::Script(format!(
+                    "export `{}` is a dangling function",
+                    invoke.name
+                )));
+            }
+        };
         let args = values::args_to_vals(&invoke.args, &sig.params).map_err(ExecError::Script)?;
         self.executor
             .call(&mut self.store, func, &args)
@@ -214,7 +222,11 @@ impl<E: Executor> Session<E> {
                 "export `{name}` is not a global"
             )));
         };
-        let global = &self.store.globals[global.0 as usize];
+        let Some(global) = self.store.globals.get(global.0 as usize) else {
+            return Err(ExecError::Script(format!(
+                "export `{name}` is a dangling global"
+            )));
+        };
         Val::from_raw(global.get(), global.ty.content).ok_or_else(|| {
             ExecError::Script(format!(
                 "global `{name}` has a v128 value (SIMD is not supported)"

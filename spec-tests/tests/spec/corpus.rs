@@ -59,8 +59,12 @@ pub fn all_scripts() -> Vec<Result<Script, String>> {
 /// The stack-switching suite's folder: the environment variable, else the
 /// shared folder beside the workspace.
 fn stack_switching_dir() -> Result<PathBuf, String> {
-    let default =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/testsuite/stack-switching");
+    // `../shared/testsuite/stack-switching` relative to the workspace root.
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap_or(Path::new(".."));
+    let beside = workspace.parent().unwrap_or(workspace);
+    let default = beside.join("shared/testsuite/stack-switching");
     let dir = match std::env::var_os(STACK_SWITCHING_ENV) {
         Some(dir) => PathBuf::from(dir),
         None => default.clone(),

@@ -26,7 +26,9 @@ const EXIT_TRAP: u8 = 134;
 #[command(
     name = "wasmfx-tier",
     version,
-    about = "A WebAssembly engine built around stack switching"
+    about = "A WebAssembly engine built around stack switching",
+    after_help = "Without a command, the arguments are those of `run` (as in Wasmtime): \
+                  `wasmfx-tier --invoke fib fib.wat 20`."
 )]
 struct Cli {
     #[command(subcommand)]
