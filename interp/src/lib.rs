@@ -4,7 +4,7 @@
 //!   Interpreter::call(store, func, args)
 //!        │
 //!        ├─ CodeCache (cache.rs): FuncAddr ─▶ Code, translated on first call
-//!        │      translate/ : wasmparser operators ─▶ Op bytecode (code.rs)
+//!        │      translate/ : wasmparser operators ─▶ Op bytecode (op.rs, code.rs)
 //!        │
 //!        └─ exec/ : dispatch loop over Ops on an ExecStack (stack.rs):
 //!               heap value stack + heap frame stack, no Rust recursion
@@ -17,6 +17,7 @@
 mod cache;
 pub mod code;
 mod exec;
+pub mod op;
 pub mod stack;
 pub mod translate;
 

@@ -116,7 +116,7 @@ fn host_functions_get_typed_arguments() {
             let ty = FuncType::new([ValType::I32, ValType::I64], [ValType::I64]);
             let f = store.alloc_host_func(
                 ty,
-                Arc::new(|_, args: &[Val]| match args {
+                Arc::new(|_: &mut wasmfx_core::Caller<'_>, args: &[Val]| match args {
                     [Val::I32(a), Val::I64(b)] => Ok(vec![Val::I64(*a as i64 + b)]),
                     _ => Err(wasmfx_core::Trap::Host("bad args".into())),
                 }),

@@ -152,3 +152,21 @@ fn unsupported_instructions_trap_when_reached() {
         "unsupported instruction: struct.new"
     );
 }
+
+#[test]
+fn no_fusion_across_a_branch_target() {
+    // `i32.const 16` ends the block and `i32.add` follows its label: fusing
+    // them into one op would make the `br 1` path skip the addition.
+    let mut inst = instantiate(
+        r#"(module
+            (func (export "f") (param i32) (result i32)
+              (i32.add
+                (i32.const 1)
+                (block (result i32)
+                  (br_if 0 (i32.const 8) (local.get 0))
+                  (drop)
+                  (i32.const 16)))))"#,
+    );
+    assert_eq!(inst.i32("f", &[Val::I32(1)]), 9);
+    assert_eq!(inst.i32("f", &[Val::I32(0)]), 17);
+}

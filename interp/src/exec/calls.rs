@@ -1,71 +1,7 @@
-//! Calls: pushing heap frames, tail calls in place, host calls, and the
-//! checks of `call_indirect`.
-//!
-//! A tail call reuses the running frame: the callee's arguments move down to
-//! the current base, so the frame stack keeps its depth.
-//!
-//! ```text
-//!   before:  | locals … operands … | args |      after:  | args | callee locals … |
-//!            ^ base                                      ^ base (same)
-//! ```
+//! Call helpers: host calls, and the callee checks of `call_indirect` and
+//! `call_ref`. (Frames are pushed and popped inline in `dispatch.rs`.)
 
-use super::{Executor, Flow, State};
-use crate::cache::Callee;
-use crate::stack::Frame;
 use wasmfx_core::{Caller, FuncAddr, FuncKind, InstanceId, Store, Trap, TypeId, Val};
-
-impl Executor<'_> {
-    /// Calls `func` with its arguments on top of the running frame's operands.
-    pub(super) fn call(&mut self, state: &mut State, func: FuncAddr) -> Result<Flow, Trap> {
-        match self.codes.get(self.store, func)? {
-            Callee::Host => {
-                let caller = Some(state.code.instance);
-                state.sp = call_host(self.store, caller, func, &mut self.stack.values, state.sp)?;
-            }
-            Callee::Wasm(callee) => {
-                if self.stack.frames.len() >= self.config.max_call_depth {
-                    return Err(Trap::CallStackExhausted);
-                }
-                let callee_base = state.sp - callee.num_params as usize;
-                let caller = std::mem::replace(&mut state.code, callee);
-                self.stack.frames.push(Frame {
-                    code: caller,
-                    pc: state.pc as u32,
-                    base: state.base as u32,
-                });
-                state.base = callee_base;
-                self.enter(state)?;
-            }
-        }
-        Ok(Flow::Continue)
-    }
-
-    /// Replaces the running function by `func` (`return_call*`).
-    pub(super) fn tail_call(
-        &mut self,
-        state: &mut State,
-        func: FuncAddr,
-        entry_depth: usize,
-    ) -> Result<Flow, Trap> {
-        match self.codes.get(self.store, func)? {
-            Callee::Host => {
-                // The host's results become this function's results.
-                let caller = Some(state.code.instance);
-                state.sp = call_host(self.store, caller, func, &mut self.stack.values, state.sp)?;
-                Ok(self.ret(state, entry_depth))
-            }
-            Callee::Wasm(callee) => {
-                let n = callee.num_params as usize;
-                self.stack
-                    .values
-                    .copy_within(state.sp - n..state.sp, state.base);
-                state.code = callee;
-                self.enter(state)?;
-                Ok(Flow::Continue)
-            }
-        }
-    }
-}
 
 /// Calls host function `func` with the arguments just below `sp`; writes its
 /// results in their place and returns the new `sp`. `caller` is the instance

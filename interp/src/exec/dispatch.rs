@@ -1,13 +1,17 @@
-//! The dispatch loop: one `match` over [`Op`], with pc, sp and base in
-//! locals. It returns to the executor only to change the running function
-//! (call, return, tail call, throw). Each arm is one step; numeric and memory
-//! work is in `numeric.rs` and `memory.rs`.
+//! The dispatch loop: one `match` over [`Op`] with pc, sp and base in
+//! locals. Calls, returns and tail calls switch the running function inside
+//! the loop (push or pop a heap [`Frame`], re-borrow the new code's ops);
+//! only a throw or the entry function's return leave it. The numeric arms
+//! come from `numeric_ops.rs`, memory and table work from `memory.rs`.
 
 use super::calls::{call_host, func_ref, resolve_indirect};
 use super::memory::{self, load, store_bytes};
 use super::numeric::*;
+use super::numeric_ops::match_op_with_numeric;
 use super::{Executor, State, Transfer};
-use crate::code::Op;
+use crate::cache::Callee;
+use crate::op::Op;
+use crate::stack::Frame;
 use wasmfx_core::num;
 use wasmfx_core::{ExnAddr, Trap};
 
@@ -22,18 +26,114 @@ fn branch(values: &mut [u64], sp: usize, drop: u32, keep: u32) -> usize {
 }
 
 impl Executor<'_> {
-    /// Runs ops of the running function until it transfers control.
-    pub(super) fn dispatch(&mut self, state: &mut State) -> Result<Transfer, Trap> {
-        let code = &*state.code;
-        let ops = &*code.ops;
-        let values = &mut self.stack.values[..];
+    /// Runs from `state` until the entry function (at frame depth
+    /// `entry_depth`) returns or an exception is thrown.
+    ///
+    /// # Errors
+    /// The trap that stopped execution.
+    pub(super) fn dispatch(
+        &mut self,
+        state: &mut State,
+        entry_depth: usize,
+    ) -> Result<Transfer, Trap> {
+        let (limit, max_depth) = (self.config.max_value_stack, self.config.max_call_depth);
+        let codes = &mut *self.codes;
+        let stack = &mut *self.stack;
         let store = &mut *self.store;
-        let (mut pc, mut sp, base) = (state.pc, state.sp, state.base);
-        let v = values;
-        let transfer = loop {
-            let op = ops[pc];
-            pc += 1;
-            match op {
+        let mut current = state.code.clone();
+        let (mut pc, mut sp, mut base) = (state.pc, state.sp, state.base);
+        let mut v = &mut stack.values[..];
+        let transfer = 'frames: loop {
+            let code = &*current;
+            let ops = &*code.ops;
+
+            // Makes `$callee` (translated code) the running function with its
+            // frame at `$new_base` (arguments already there), zeroing its locals.
+            macro_rules! start_frame {
+                ($callee:expr, $new_base:expr) => {{
+                    let callee = $callee;
+                    let new_base = $new_base;
+                    let needed = new_base + callee.max_height as usize;
+                    if needed > v.len() {
+                        stack.reserve(needed, limit)?;
+                        v = &mut stack.values[..];
+                    }
+                    let locals_end = new_base + callee.num_locals as usize;
+                    v[new_base + callee.num_params as usize..locals_end].fill(0);
+                    current = callee;
+                    base = new_base;
+                    sp = locals_end;
+                    pc = 0;
+                    continue 'frames;
+                }};
+            }
+
+            // Returns the top `num_results` values to the caller.
+            macro_rules! return_to_caller {
+                () => {{
+                    let n = code.num_results as usize;
+                    v.copy_within(sp - n..sp, base);
+                    sp = base + n;
+                    if stack.frames.len() <= entry_depth {
+                        break 'frames Transfer::Finished;
+                    }
+                    match stack.frames.pop() {
+                        Some(frame) => {
+                            current = frame.code;
+                            pc = frame.pc as usize;
+                            base = frame.base as usize;
+                            continue 'frames;
+                        }
+                        None => break 'frames Transfer::Finished,
+                    }
+                }};
+            }
+
+            // Calls `$func`, whose arguments are on top of the stack.
+            macro_rules! call {
+                ($func:expr) => {{
+                    let func = $func;
+                    match codes.get(store, func)? {
+                        Callee::Host => sp = call_host(store, Some(code.instance), func, v, sp)?,
+                        Callee::Wasm(callee) => {
+                            if stack.frames.len() >= max_depth {
+                                return Err(Trap::CallStackExhausted);
+                            }
+                            let new_base = sp - callee.num_params as usize;
+                            let caller = std::mem::replace(&mut current, callee.clone());
+                            stack.frames.push(Frame {
+                                code: caller,
+                                pc: pc as u32,
+                                base: base as u32,
+                            });
+                            start_frame!(callee, new_base);
+                        }
+                    }
+                }};
+            }
+
+            // Replaces the running function by `$func` (`return_call*`).
+            macro_rules! tail_call {
+                ($func:expr) => {{
+                    let func = $func;
+                    match codes.get(store, func)? {
+                        Callee::Host => {
+                            sp = call_host(store, Some(code.instance), func, v, sp)?;
+                            return_to_caller!();
+                        }
+                        Callee::Wasm(callee) => {
+                            let n = callee.num_params as usize;
+                            v.copy_within(sp - n..sp, base);
+                            start_frame!(callee, base);
+                        }
+                    }
+                }};
+            }
+
+            loop {
+                let op = ops[pc];
+                pc += 1;
+                match_op_with_numeric!(op, v, sp, {
                 // --- control ---------------------------------------------
                 Op::Unreachable => return Err(Trap::Unreachable),
                 Op::Unsupported(i) => {
@@ -83,27 +183,26 @@ impl Executor<'_> {
                         sp -= 1;
                     }
                 }
-                Op::Return => break Transfer::Return,
+                Op::Return => return_to_caller!(),
 
                 // --- calls -------------------------------------------------
-                Op::Call(func) => break Transfer::Call(func),
-                Op::CallHost(func) => sp = call_host(store, Some(code.instance), func, v, sp)?,
+                Op::Call(func) | Op::CallHost(func) => call!(func),
                 Op::CallIndirect { table, ty } => {
                     sp -= 1;
-                    break Transfer::Call(resolve_indirect(store, table, v[sp], ty)?);
+                    call!(resolve_indirect(store, table, v[sp], ty)?);
                 }
                 Op::CallRef => {
                     sp -= 1;
-                    break Transfer::Call(func_ref(v[sp])?);
+                    call!(func_ref(v[sp])?);
                 }
-                Op::ReturnCall(func) | Op::ReturnCallHost(func) => break Transfer::TailCall(func),
+                Op::ReturnCall(func) | Op::ReturnCallHost(func) => tail_call!(func),
                 Op::ReturnCallIndirect { table, ty } => {
                     sp -= 1;
-                    break Transfer::TailCall(resolve_indirect(store, table, v[sp], ty)?);
+                    tail_call!(resolve_indirect(store, table, v[sp], ty)?);
                 }
                 Op::ReturnCallRef => {
                     sp -= 1;
-                    break Transfer::TailCall(func_ref(v[sp])?);
+                    tail_call!(func_ref(v[sp])?);
                 }
 
                 // --- exceptions ------------------------------------------
@@ -111,18 +210,13 @@ impl Executor<'_> {
                     let n = store.tags[tag.0 as usize].sig.params.len();
                     sp -= n;
                     let exn = store.alloc_exn(tag, v[sp..sp + n].into());
-                    break Transfer::Throw { exn, pc: pc - 1 };
+                    break 'frames Transfer::Throw { exn, pc: pc - 1 };
                 }
                 Op::ThrowRef => {
                     sp -= 1;
                     match v[sp] {
                         0 => return Err(Trap::NullExceptionReference),
-                        r => {
-                            break Transfer::Throw {
-                                exn: ExnAddr((r - 1) as u32),
-                                pc: pc - 1,
-                            };
-                        }
+                        r => break 'frames Transfer::Throw { exn: ExnAddr((r - 1) as u32), pc: pc - 1 },
                     }
                 }
 
@@ -288,176 +382,40 @@ impl Executor<'_> {
                 }
                 Op::ElemDrop(seg) => memory::elem_drop(store, code.instance, seg)?,
 
-                // --- i32 -------------------------------------------------
-                Op::I32Eqz => unary(v, sp, |a| (a as u32 == 0) as u64),
-                Op::I32Eq => u32_compare(v, &mut sp, |a, b| a == b),
-                Op::I32Ne => u32_compare(v, &mut sp, |a, b| a != b),
-                Op::I32LtS => i32_compare(v, &mut sp, |a, b| a < b),
-                Op::I32LtU => u32_compare(v, &mut sp, |a, b| a < b),
-                Op::I32GtS => i32_compare(v, &mut sp, |a, b| a > b),
-                Op::I32GtU => u32_compare(v, &mut sp, |a, b| a > b),
-                Op::I32LeS => i32_compare(v, &mut sp, |a, b| a <= b),
-                Op::I32LeU => u32_compare(v, &mut sp, |a, b| a <= b),
-                Op::I32GeS => i32_compare(v, &mut sp, |a, b| a >= b),
-                Op::I32GeU => u32_compare(v, &mut sp, |a, b| a >= b),
-                Op::I32Clz => unary(v, sp, |a| (a as u32).leading_zeros() as u64),
-                Op::I32Ctz => unary(v, sp, |a| (a as u32).trailing_zeros() as u64),
-                Op::I32Popcnt => unary(v, sp, |a| (a as u32).count_ones() as u64),
-                Op::I32Add => i32_binary(v, &mut sp, i32::wrapping_add),
-                Op::I32Sub => i32_binary(v, &mut sp, i32::wrapping_sub),
-                Op::I32Mul => i32_binary(v, &mut sp, i32::wrapping_mul),
-                Op::I32DivS => i32_div(v, &mut sp, num::i32_div_s)?,
-                Op::I32DivU => i32_div(v, &mut sp, num::i32_div_u)?,
-                Op::I32RemS => i32_div(v, &mut sp, num::i32_rem_s)?,
-                Op::I32RemU => i32_div(v, &mut sp, num::i32_rem_u)?,
-                Op::I32And => i32_binary(v, &mut sp, |a, b| a & b),
-                Op::I32Or => i32_binary(v, &mut sp, |a, b| a | b),
-                Op::I32Xor => i32_binary(v, &mut sp, |a, b| a ^ b),
-                Op::I32Shl => i32_binary(v, &mut sp, |a, b| a.wrapping_shl(b as u32)),
-                Op::I32ShrS => i32_binary(v, &mut sp, |a, b| a.wrapping_shr(b as u32)),
-                Op::I32ShrU => {
-                    i32_binary(v, &mut sp, |a, b| (a as u32).wrapping_shr(b as u32) as i32)
-                }
-                Op::I32Rotl => i32_binary(v, &mut sp, |a, b| a.rotate_left(b as u32 & 31)),
-                Op::I32Rotr => i32_binary(v, &mut sp, |a, b| a.rotate_right(b as u32 & 31)),
-                Op::I32Extend8S => unary(v, sp, |a| from_i32(a as i8 as i32)),
-                Op::I32Extend16S => unary(v, sp, |a| from_i32(a as i16 as i32)),
 
-                // --- i64 -------------------------------------------------
-                Op::I64Eqz => unary(v, sp, |a| (a == 0) as u64),
-                Op::I64Eq => u64_compare(v, &mut sp, |a, b| a == b),
-                Op::I64Ne => u64_compare(v, &mut sp, |a, b| a != b),
-                Op::I64LtS => i64_compare(v, &mut sp, |a, b| a < b),
-                Op::I64LtU => u64_compare(v, &mut sp, |a, b| a < b),
-                Op::I64GtS => i64_compare(v, &mut sp, |a, b| a > b),
-                Op::I64GtU => u64_compare(v, &mut sp, |a, b| a > b),
-                Op::I64LeS => i64_compare(v, &mut sp, |a, b| a <= b),
-                Op::I64LeU => u64_compare(v, &mut sp, |a, b| a <= b),
-                Op::I64GeS => i64_compare(v, &mut sp, |a, b| a >= b),
-                Op::I64GeU => u64_compare(v, &mut sp, |a, b| a >= b),
-                Op::I64Clz => unary(v, sp, |a| a.leading_zeros() as u64),
-                Op::I64Ctz => unary(v, sp, |a| a.trailing_zeros() as u64),
-                Op::I64Popcnt => unary(v, sp, |a| a.count_ones() as u64),
-                Op::I64Add => i64_binary(v, &mut sp, i64::wrapping_add),
-                Op::I64Sub => i64_binary(v, &mut sp, i64::wrapping_sub),
-                Op::I64Mul => i64_binary(v, &mut sp, i64::wrapping_mul),
-                Op::I64DivS => i64_div(v, &mut sp, num::i64_div_s)?,
-                Op::I64DivU => i64_div(v, &mut sp, num::i64_div_u)?,
-                Op::I64RemS => i64_div(v, &mut sp, num::i64_rem_s)?,
-                Op::I64RemU => i64_div(v, &mut sp, num::i64_rem_u)?,
-                Op::I64And => binary(v, &mut sp, |a, b| a & b),
-                Op::I64Or => binary(v, &mut sp, |a, b| a | b),
-                Op::I64Xor => binary(v, &mut sp, |a, b| a ^ b),
-                Op::I64Shl => binary(v, &mut sp, |a, b| a.wrapping_shl(b as u32)),
-                Op::I64ShrS => i64_binary(v, &mut sp, |a, b| a.wrapping_shr(b as u32)),
-                Op::I64ShrU => binary(v, &mut sp, |a, b| a.wrapping_shr(b as u32)),
-                Op::I64Rotl => binary(v, &mut sp, |a, b| a.rotate_left((b & 63) as u32)),
-                Op::I64Rotr => binary(v, &mut sp, |a, b| a.rotate_right((b & 63) as u32)),
-                Op::I64Extend8S => unary(v, sp, |a| a as i8 as i64 as u64),
-                Op::I64Extend16S => unary(v, sp, |a| a as i16 as i64 as u64),
-                Op::I64Extend32S => unary(v, sp, |a| a as i32 as i64 as u64),
+                // --- fused ---------------------------------------------------
+                Op::BrIfZero { target, drop, keep } => {
+                    sp -= 1;
+                    if v[sp] as u32 == 0 {
+                        sp = branch(v, sp, drop, keep);
+                        pc = target as usize;
+                    }
+                }
+                Op::JumpIfNonZero(target) => {
+                    sp -= 1;
+                    if v[sp] as u32 != 0 {
+                        pc = target as usize;
+                    }
+                }
+                Op::LocalGet2(a, b) => {
+                    v[sp] = v[base + a as usize];
+                    v[sp + 1] = v[base + b as usize];
+                    sp += 2;
+                }
+                Op::LocalCopy { from, to } => v[base + to as usize] = v[base + from as usize],
+                Op::LocalSetConst { local, value } => v[base + local as usize] = value,
+                Op::LocalI32AddImm { local, imm } => {
+                    v[sp] = from_i32((v[base + local as usize] as i32).wrapping_add(imm));
+                    sp += 1;
+                }
 
-                // --- f32 -------------------------------------------------
-                Op::F32Eq => f32_compare(v, &mut sp, |a, b| a == b),
-                Op::F32Ne => f32_compare(v, &mut sp, |a, b| a != b),
-                Op::F32Lt => f32_compare(v, &mut sp, |a, b| a < b),
-                Op::F32Gt => f32_compare(v, &mut sp, |a, b| a > b),
-                Op::F32Le => f32_compare(v, &mut sp, |a, b| a <= b),
-                Op::F32Ge => f32_compare(v, &mut sp, |a, b| a >= b),
-                Op::F32Abs => unary(v, sp, |a| a & !(F32_SIGN as u64)),
-                Op::F32Neg => unary(v, sp, |a| a ^ F32_SIGN as u64),
-                Op::F32Ceil => f32_unary(v, sp, f32::ceil),
-                Op::F32Floor => f32_unary(v, sp, f32::floor),
-                Op::F32Trunc => f32_unary(v, sp, f32::trunc),
-                Op::F32Nearest => unary(v, sp, |a| num::f32_nearest(a as u32) as u64),
-                Op::F32Sqrt => f32_unary(v, sp, f32::sqrt),
-                Op::F32Add => f32_binary(v, &mut sp, |a, b| a + b),
-                Op::F32Sub => f32_binary(v, &mut sp, |a, b| a - b),
-                Op::F32Mul => f32_binary(v, &mut sp, |a, b| a * b),
-                Op::F32Div => f32_binary(v, &mut sp, |a, b| a / b),
-                Op::F32Min => binary(v, &mut sp, |a, b| num::f32_min(a as u32, b as u32) as u64),
-                Op::F32Max => binary(v, &mut sp, |a, b| num::f32_max(a as u32, b as u32) as u64),
-                Op::F32Copysign => binary(v, &mut sp, f32_copysign),
-
-                // --- f64 -------------------------------------------------
-                Op::F64Eq => f64_compare(v, &mut sp, |a, b| a == b),
-                Op::F64Ne => f64_compare(v, &mut sp, |a, b| a != b),
-                Op::F64Lt => f64_compare(v, &mut sp, |a, b| a < b),
-                Op::F64Gt => f64_compare(v, &mut sp, |a, b| a > b),
-                Op::F64Le => f64_compare(v, &mut sp, |a, b| a <= b),
-                Op::F64Ge => f64_compare(v, &mut sp, |a, b| a >= b),
-                Op::F64Abs => unary(v, sp, |a| a & !F64_SIGN),
-                Op::F64Neg => unary(v, sp, |a| a ^ F64_SIGN),
-                Op::F64Ceil => f64_unary(v, sp, f64::ceil),
-                Op::F64Floor => f64_unary(v, sp, f64::floor),
-                Op::F64Trunc => f64_unary(v, sp, f64::trunc),
-                Op::F64Nearest => unary(v, sp, num::f64_nearest),
-                Op::F64Sqrt => f64_unary(v, sp, f64::sqrt),
-                Op::F64Add => f64_binary(v, &mut sp, |a, b| a + b),
-                Op::F64Sub => f64_binary(v, &mut sp, |a, b| a - b),
-                Op::F64Mul => f64_binary(v, &mut sp, |a, b| a * b),
-                Op::F64Div => f64_binary(v, &mut sp, |a, b| a / b),
-                Op::F64Min => binary(v, &mut sp, num::f64_min),
-                Op::F64Max => binary(v, &mut sp, num::f64_max),
-                Op::F64Copysign => binary(v, &mut sp, f64_copysign),
-
-                // --- conversions -----------------------------------------
-                Op::I32WrapI64 => unary(v, sp, |a| a & 0xffff_ffff),
-                Op::I32TruncF32S => {
-                    unary_trap(v, sp, |a| num::i32_trunc_f32_s(as_f32(a)).map(from_i32))?
-                }
-                Op::I32TruncF32U => {
-                    unary_trap(v, sp, |a| num::i32_trunc_f32_u(as_f32(a)).map(from_i32))?
-                }
-                Op::I32TruncF64S => {
-                    unary_trap(v, sp, |a| num::i32_trunc_f64_s(as_f64(a)).map(from_i32))?
-                }
-                Op::I32TruncF64U => {
-                    unary_trap(v, sp, |a| num::i32_trunc_f64_u(as_f64(a)).map(from_i32))?
-                }
-                Op::I64ExtendI32S => unary(v, sp, |a| a as i32 as i64 as u64),
-                Op::I64TruncF32S => {
-                    unary_trap(v, sp, |a| num::i64_trunc_f32_s(as_f32(a)).map(|r| r as u64))?
-                }
-                Op::I64TruncF32U => {
-                    unary_trap(v, sp, |a| num::i64_trunc_f32_u(as_f32(a)).map(|r| r as u64))?
-                }
-                Op::I64TruncF64S => {
-                    unary_trap(v, sp, |a| num::i64_trunc_f64_s(as_f64(a)).map(|r| r as u64))?
-                }
-                Op::I64TruncF64U => {
-                    unary_trap(v, sp, |a| num::i64_trunc_f64_u(as_f64(a)).map(|r| r as u64))?
-                }
-                Op::F32ConvertI32S => unary(v, sp, |a| from_f32(a as i32 as f32)),
-                Op::F32ConvertI32U => unary(v, sp, |a| from_f32(a as u32 as f32)),
-                Op::F32ConvertI64S => unary(v, sp, |a| from_f32(a as i64 as f32)),
-                Op::F32ConvertI64U => unary(v, sp, |a| from_f32(a as f32)),
-                Op::F32DemoteF64 => unary(v, sp, |a| from_f32(as_f64(a) as f32)),
-                Op::F64ConvertI32S => unary(v, sp, |a| (a as i32 as f64).to_bits()),
-                Op::F64ConvertI32U => unary(v, sp, |a| (a as u32 as f64).to_bits()),
-                Op::F64ConvertI64S => unary(v, sp, |a| (a as i64 as f64).to_bits()),
-                Op::F64ConvertI64U => unary(v, sp, |a| (a as f64).to_bits()),
-                Op::F64PromoteF32 => unary(v, sp, |a| (as_f32(a) as f64).to_bits()),
-                Op::I32TruncSatF32S => {
-                    unary(v, sp, |a| from_i32(num::i32_trunc_sat_f32_s(as_f32(a))))
-                }
-                Op::I32TruncSatF32U => {
-                    unary(v, sp, |a| from_i32(num::i32_trunc_sat_f32_u(as_f32(a))))
-                }
-                Op::I32TruncSatF64S => {
-                    unary(v, sp, |a| from_i32(num::i32_trunc_sat_f64_s(as_f64(a))))
-                }
-                Op::I32TruncSatF64U => {
-                    unary(v, sp, |a| from_i32(num::i32_trunc_sat_f64_u(as_f64(a))))
-                }
-                Op::I64TruncSatF32S => unary(v, sp, |a| num::i64_trunc_sat_f32_s(as_f32(a)) as u64),
-                Op::I64TruncSatF32U => unary(v, sp, |a| num::i64_trunc_sat_f32_u(as_f32(a)) as u64),
-                Op::I64TruncSatF64S => unary(v, sp, |a| num::i64_trunc_sat_f64_s(as_f64(a)) as u64),
-                Op::I64TruncSatF64U => unary(v, sp, |a| num::i64_trunc_sat_f64_u(as_f64(a)) as u64),
+                })
             }
         };
+        state.code = current;
         state.pc = pc;
         state.sp = sp;
+        state.base = base;
         Ok(transfer)
     }
 }

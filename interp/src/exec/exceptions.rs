@@ -14,7 +14,7 @@
 //!   catch_all_ref l  | … label height | exnref |
 //! ```
 
-use super::{Executor, Flow, State};
+use super::{Executor, State};
 use crate::code::{CatchClause, CatchKind, Code};
 use wasmfx_core::{ExnAddr, TagAddr, Trap};
 
@@ -30,13 +30,13 @@ impl Executor<'_> {
         exn: ExnAddr,
         pc: usize,
         entry_depth: usize,
-    ) -> Result<Flow, Trap> {
+    ) -> Result<(), Trap> {
         let tag = self.store.exns[exn.0 as usize].tag;
         let mut at = pc;
         loop {
             if let Some(clause) = find_clause(&state.code, at as u32, tag) {
                 self.enter_handler(state, clause, exn);
-                return Ok(Flow::Continue);
+                return Ok(());
             }
             if self.stack.frames.len() <= entry_depth {
                 return Err(Trap::UncaughtException(exn));

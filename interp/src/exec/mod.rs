@@ -1,31 +1,30 @@
 //! The executor: runs [`Code`] on an [`ExecStack`].
 //!
 //! ```text
-//!   run ─▶ loop { dispatch (dispatch.rs) until a control transfer,
-//!                 then handle it:  Call / TailCall (calls.rs)
-//!                                  Return          (here)
-//!                                  Throw           (exceptions.rs) }
+//!   run ─▶ loop { dispatch (dispatch.rs): ops, calls, returns, tail calls
+//!                 until the entry function returns or something throws;
+//!                 a throw unwinds (exceptions.rs) and dispatch resumes }
 //! ```
 //!
-//! The dispatch loop keeps pc, sp and base in locals and only returns to
-//! this outer loop when the running function changes, so straight-line code
-//! never touches the [`State`] record. Calls push a [`Frame`] on the heap
-//! frame stack: Wasm-to-Wasm calls never recurse on the Rust stack.
+//! The dispatch loop keeps pc, sp and base in locals; [`State`] holds them
+//! only across a throw. Calls push a [`Frame`] on the heap frame stack:
+//! Wasm-to-Wasm calls never recurse on the Rust stack.
 
 mod calls;
 mod dispatch;
 mod exceptions;
 mod memory;
 mod numeric;
+mod numeric_ops;
 
 pub(crate) use calls::call_host;
 
 use crate::Config;
 use crate::cache::CodeCache;
 use crate::code::Code;
-use crate::stack::{ExecStack, Frame};
+use crate::stack::ExecStack;
 use std::rc::Rc;
-use wasmfx_core::{ExnAddr, FuncAddr, Store, Trap};
+use wasmfx_core::{ExnAddr, Store, Trap};
 
 /// One activation of the interpreter over a store.
 pub(crate) struct Executor<'a> {
@@ -47,21 +46,10 @@ struct State {
 
 /// Why the dispatch loop stopped.
 enum Transfer {
-    Call(FuncAddr),
-    TailCall(FuncAddr),
-    Return,
-    /// An exception thrown by the op at `pc`.
-    Throw {
-        exn: ExnAddr,
-        pc: usize,
-    },
-}
-
-/// Whether the entry function has returned.
-#[derive(PartialEq, Eq)]
-enum Flow {
-    Continue,
+    /// The entry function returned; its results are at its base.
     Finished,
+    /// An exception thrown by the op at `pc`.
+    Throw { exn: ExnAddr, pc: usize },
 }
 
 impl Executor<'_> {
@@ -81,14 +69,9 @@ impl Executor<'_> {
         };
         self.enter(&mut state)?;
         loop {
-            let flow = match self.dispatch(&mut state)? {
-                Transfer::Call(func) => self.call(&mut state, func)?,
-                Transfer::TailCall(func) => self.tail_call(&mut state, func, entry_depth)?,
-                Transfer::Return => self.ret(&mut state, entry_depth),
+            match self.dispatch(&mut state, entry_depth)? {
+                Transfer::Finished => return Ok(()),
                 Transfer::Throw { exn, pc } => self.throw(&mut state, exn, pc, entry_depth)?,
-            };
-            if flow == Flow::Finished {
-                return Ok(());
             }
         }
     }
@@ -105,27 +88,5 @@ impl Executor<'_> {
         state.sp = locals_end;
         state.pc = 0;
         Ok(())
-    }
-
-    /// Returns from the running function: moves its results to its base and
-    /// resumes the caller, or finishes at the entry frame.
-    fn ret(&mut self, state: &mut State, entry_depth: usize) -> Flow {
-        let n = state.code.num_results as usize;
-        self.stack
-            .values
-            .copy_within(state.sp - n..state.sp, state.base);
-        state.sp = state.base + n;
-        if self.stack.frames.len() <= entry_depth {
-            return Flow::Finished;
-        }
-        match self.stack.frames.pop() {
-            Some(Frame { code, pc, base }) => {
-                state.code = code;
-                state.pc = pc as usize;
-                state.base = base as usize;
-                Flow::Continue
-            }
-            None => Flow::Finished,
-        }
     }
 }

@@ -6,7 +6,7 @@
 //! expected canonical type id.
 
 use super::{TranslateError, Translator, err};
-use crate::code::Op;
+use crate::op::Op;
 use wasmfx_core::{FuncAddr, FuncKind, FuncType, GlobalAddr, MemAddr, TableAddr, TagAddr};
 use wasmparser::Operator;
 

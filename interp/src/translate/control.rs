@@ -12,7 +12,8 @@
 //! ```
 
 use super::{Control, ControlKind, PendingClause, TranslateError, Translator, UNKNOWN_PC, err};
-use crate::code::{CatchKind, Op};
+use crate::code::CatchKind;
+use crate::op::Op;
 use wasmparser::{BlockType, Catch, Operator};
 
 /// Which branching op to build.
@@ -37,8 +38,7 @@ impl Translator<'_> {
             Operator::Loop { blockty } => self.push_control(ControlKind::Loop, blockty)?,
             Operator::If { blockty } => {
                 self.pop(1)?;
-                let at = self.ops.len();
-                self.emit(Op::JumpIfZero(UNKNOWN_PC));
+                let at = self.emit(Op::JumpIfZero(UNKNOWN_PC));
                 self.push_control(
                     ControlKind::If {
                         jump_if_zero: Some(at),
@@ -116,6 +116,7 @@ impl Translator<'_> {
 
     fn push_control(&mut self, kind: ControlKind, ty: BlockType) -> Result<(), TranslateError> {
         let (params, results) = self.block_arity(ty)?;
+        self.bind_here();
         let label = self.labels.len() as u32;
         let pc = if matches!(kind, ControlKind::Loop) {
             self.pc()
@@ -147,12 +148,13 @@ impl Translator<'_> {
         let pending = jump_if_zero.take();
         let (label, height) = (control.label, control.height + control.params);
         // The then-branch falls through to the end of the if.
-        self.fixups.push((self.ops.len(), label));
-        self.emit(Op::Jump(UNKNOWN_PC));
+        let at = self.emit(Op::Jump(UNKNOWN_PC));
+        self.fixups.push((at, label));
         if let Some(at) = pending {
             let pc = self.pc();
             self.ops[at].set_target(pc);
         }
+        self.bind_here();
         self.height = height;
         Ok(())
     }
@@ -162,6 +164,7 @@ impl Translator<'_> {
             .controls
             .pop()
             .ok_or_else(|| err("end outside a block"))?;
+        self.bind_here();
         let pc = self.pc();
         let is_loop = matches!(control.kind, ControlKind::Loop);
         let is_function = matches!(control.kind, ControlKind::Function);
@@ -215,8 +218,8 @@ impl Translator<'_> {
             BranchKind::BrOnNull => Op::BrOnNull { target, drop, keep },
             BranchKind::BrOnNonNull => Op::BrOnNonNull { target, drop, keep },
         };
-        self.fixups.push((self.ops.len(), label));
-        self.emit(op);
+        let at = self.emit(op);
+        self.fixups.push((at, label));
         Ok(())
     }
 

@@ -5,7 +5,7 @@
 //! is exactly the Wasm semantics (NaN payloads included).
 
 use super::{TranslateError, Translator, err};
-use crate::code::Op;
+use crate::op::Op;
 use wasmparser::{MemArg, MemArgTarget, Operator};
 
 impl Translator<'_> {
@@ -104,7 +104,9 @@ impl Translator<'_> {
                 };
                 self.emit_effect(op, 3, 0)?
             }
-            O::DataDrop { data_index } => self.emit(Op::DataDrop(data_index)),
+            O::DataDrop { data_index } => {
+                self.emit(Op::DataDrop(data_index));
+            }
             O::TableGet { table } => {
                 self.emit_effect(Op::TableGet(self.table_addr(table)?.0), 1, 1)?
             }
@@ -146,7 +148,9 @@ impl Translator<'_> {
                 };
                 self.emit_effect(op, 3, 0)?
             }
-            O::ElemDrop { elem_index } => self.emit(Op::ElemDrop(elem_index)),
+            O::ElemDrop { elem_index } => {
+                self.emit(Op::ElemDrop(elem_index));
+            }
             _ => return Ok(false),
         }
         Ok(true)

@@ -22,11 +22,13 @@
 
 mod calls;
 mod control;
+mod fuse;
 mod memory;
 mod numeric;
 mod variables;
 
-use crate::code::{CatchKind, Code, Handler, Op};
+use crate::code::{CatchKind, Code, Handler};
+use crate::op::Op;
 use std::fmt;
 use wasmfx_core::module::Module;
 use wasmfx_core::store::Instance;
@@ -184,6 +186,8 @@ struct Translator<'a> {
     unreachable: bool,
     /// Blocks opened inside skipped unreachable code.
     skipped_depth: u32,
+    /// The last pc where a label or handler boundary was bound.
+    barrier: u32,
 }
 
 impl<'a> Translator<'a> {
@@ -220,6 +224,7 @@ impl<'a> Translator<'a> {
             unsupported: Vec::new(),
             unreachable: false,
             skipped_depth: 0,
+            barrier: 0,
         }
     }
 
@@ -227,8 +232,30 @@ impl<'a> Translator<'a> {
         self.ops.len() as u32
     }
 
-    fn emit(&mut self, op: Op) {
+    /// Appends `op`, fusing it with the previous op when a pattern applies
+    /// (see `fuse.rs`); returns the index where it landed.
+    fn emit(&mut self, op: Op) -> usize {
         self.ops.push(op);
+        loop {
+            let last = self.ops.len() - 1;
+            // A label at `last` forbids merging the op before it.
+            if last == 0 || self.barrier as usize >= last {
+                return last;
+            }
+            match fuse::fuse(self.ops[last - 1], self.ops[last]) {
+                Some(fused) => {
+                    self.ops.pop();
+                    self.ops[last - 1] = fused;
+                }
+                None => return last,
+            }
+        }
+    }
+
+    /// Marks the current pc as a branch target (or handler boundary): no
+    /// fusion across it.
+    fn bind_here(&mut self) {
+        self.barrier = self.pc();
     }
 
     /// Records `n` values pushed.
@@ -248,7 +275,7 @@ impl<'a> Translator<'a> {
 
     /// Emits an op with stack effect `pops -> pushes`.
     fn emit_effect(&mut self, op: Op, pops: u32, pushes: u32) -> Result<(), TranslateError> {
-        self.emit(op);
+        let _ = self.emit(op);
         self.pop(pops)?;
         self.push(pushes);
         Ok(())

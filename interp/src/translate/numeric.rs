@@ -5,7 +5,7 @@
 //! change a raw slot (i32 and f32 slots are zero-extended bits), so they emit
 //! nothing.
 
-use crate::code::Op;
+use crate::op::Op;
 use wasmparser::Operator;
 
 /// Maps same-named variants of `Operator` and `Op`, grouped by stack effect.

@@ -6,7 +6,7 @@
 //! [`Op::Const`] holding the raw slot; `ref.null` is the raw 0.
 
 use super::{TranslateError, Translator};
-use crate::code::Op;
+use crate::op::Op;
 use wasmparser::Operator;
 
 impl Translator<'_> {

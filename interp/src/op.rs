@@ -1,0 +1,452 @@
+//! [`Op`]: one instruction of the interpreter's internal bytecode.
+//!
+//! Ops work on a stack of untyped 64-bit slots (see `wasmfx_core::value` for
+//! the encoding). Everything the translator could resolve is resolved:
+//! branch targets are op indices (pcs), branch stack effects are slot counts,
+//! and module indices are store addresses of the instance the code was
+//! translated for.
+//!
+//! Stack effect of a taken branch (`keep` values move down over `drop` slots):
+//!
+//! ```text
+//!   before:  … | label base … | dropped (drop slots) | kept (keep slots) |
+//!   after:   … | label base … | kept (keep slots) |
+//! ```
+//!
+//! Memory ops carry the store address of their memory (`mem`) and the static
+//! `offset` (u64, for memory64). `BrTable { len }` is followed by `len + 1`
+//! `Br` ops used as its table (the last one is the default).
+//!
+//! The last group, fused ops, are made by `translate/fuse.rs` from common
+//! adjacent pairs (`i32.const c; i32.add` → `I32AddImm(c)`), to save dispatches.
+
+use wasmfx_core::{FuncAddr, GlobalAddr, TagAddr};
+
+/// One instruction of the internal bytecode. Kept at 16 bytes (pinned by a
+/// test) so the dispatch loop stays cache friendly.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Op {
+    // --- control -----------------------------------------------------------
+    Unreachable,
+    /// Traps with the name of an instruction this engine does not execute
+    /// (index into [`Code::unsupported`]).
+    Unsupported(u32),
+    /// Unconditional jump to a pc (no stack change).
+    Jump(u32),
+    /// Pops an i32; jumps when it is zero (the `if` of an if/else).
+    JumpIfZero(u32),
+    Br {
+        target: u32,
+        drop: u32,
+        keep: u32,
+    },
+    /// Pops an i32; branches when it is non-zero.
+    BrIf {
+        target: u32,
+        drop: u32,
+        keep: u32,
+    },
+    /// Pops an index; followed by `len + 1` `Br` entries.
+    BrTable {
+        len: u32,
+    },
+    /// Branches when the top reference is null (dropping it), else keeps it.
+    BrOnNull {
+        target: u32,
+        drop: u32,
+        keep: u32,
+    },
+    /// Branches (keeping the reference) when it is non-null, else drops it.
+    BrOnNonNull {
+        target: u32,
+        drop: u32,
+        keep: u32,
+    },
+    /// Returns the function's results from the top of the stack.
+    Return,
+
+    // --- calls ---------------------------------------------------------------
+    /// Calls a Wasm function.
+    Call(FuncAddr),
+    /// Calls a host function.
+    CallHost(FuncAddr),
+    /// Pops a table index; `ty` is the expected canonical type id.
+    CallIndirect {
+        table: u32,
+        ty: u32,
+    },
+    /// Pops a function reference and calls it.
+    CallRef,
+    ReturnCall(FuncAddr),
+    ReturnCallHost(FuncAddr),
+    ReturnCallIndirect {
+        table: u32,
+        ty: u32,
+    },
+    ReturnCallRef,
+
+    // --- exceptions ---------------------------------------------------------
+    Throw(TagAddr),
+    ThrowRef,
+
+    // --- stack, locals, globals ---------------------------------------------
+    Drop,
+    /// Pops a condition and two values; keeps the first if the condition is non-zero.
+    Select,
+    LocalGet(u32),
+    LocalSet(u32),
+    LocalTee(u32),
+    GlobalGet(GlobalAddr),
+    GlobalSet(GlobalAddr),
+    /// Pushes a raw slot (any numeric constant, or a null reference).
+    Const(u64),
+
+    // --- references ---------------------------------------------------------
+    RefFunc(FuncAddr),
+    RefIsNull,
+    RefAsNonNull,
+    RefEq,
+
+    // --- memory ---------------------------------------------------------------
+    I32Load {
+        mem: u32,
+        offset: u64,
+    },
+    I64Load {
+        mem: u32,
+        offset: u64,
+    },
+    I32Load8S {
+        mem: u32,
+        offset: u64,
+    },
+    I32Load8U {
+        mem: u32,
+        offset: u64,
+    },
+    I32Load16S {
+        mem: u32,
+        offset: u64,
+    },
+    I32Load16U {
+        mem: u32,
+        offset: u64,
+    },
+    I64Load8S {
+        mem: u32,
+        offset: u64,
+    },
+    I64Load8U {
+        mem: u32,
+        offset: u64,
+    },
+    I64Load16S {
+        mem: u32,
+        offset: u64,
+    },
+    I64Load16U {
+        mem: u32,
+        offset: u64,
+    },
+    I64Load32S {
+        mem: u32,
+        offset: u64,
+    },
+    I64Load32U {
+        mem: u32,
+        offset: u64,
+    },
+    /// Stores the low 32 bits (i32 and f32 stores).
+    Store32 {
+        mem: u32,
+        offset: u64,
+    },
+    /// Stores all 64 bits (i64 and f64 stores).
+    Store64 {
+        mem: u32,
+        offset: u64,
+    },
+    Store8 {
+        mem: u32,
+        offset: u64,
+    },
+    Store16 {
+        mem: u32,
+        offset: u64,
+    },
+    MemorySize {
+        mem: u32,
+    },
+    MemoryGrow {
+        mem: u32,
+        is64: bool,
+    },
+    MemoryFill {
+        mem: u32,
+    },
+    MemoryCopy {
+        dst: u32,
+        src: u32,
+    },
+    /// `seg` is the instance's data segment index.
+    MemoryInit {
+        mem: u32,
+        seg: u32,
+    },
+    DataDrop(u32),
+
+    // --- tables -------------------------------------------------------------
+    TableGet(u32),
+    TableSet(u32),
+    TableSize(u32),
+    TableGrow {
+        table: u32,
+        is64: bool,
+    },
+    TableFill(u32),
+    TableCopy {
+        dst: u32,
+        src: u32,
+    },
+    /// `seg` is the instance's element segment index.
+    TableInit {
+        table: u32,
+        seg: u32,
+    },
+    ElemDrop(u32),
+
+    // --- i32 ----------------------------------------------------------------
+    I32Eqz,
+    I32Eq,
+    I32Ne,
+    I32LtS,
+    I32LtU,
+    I32GtS,
+    I32GtU,
+    I32LeS,
+    I32LeU,
+    I32GeS,
+    I32GeU,
+    I32Clz,
+    I32Ctz,
+    I32Popcnt,
+    I32Add,
+    I32Sub,
+    I32Mul,
+    I32DivS,
+    I32DivU,
+    I32RemS,
+    I32RemU,
+    I32And,
+    I32Or,
+    I32Xor,
+    I32Shl,
+    I32ShrS,
+    I32ShrU,
+    I32Rotl,
+    I32Rotr,
+    I32Extend8S,
+    I32Extend16S,
+
+    // --- i64 ----------------------------------------------------------------
+    I64Eqz,
+    I64Eq,
+    I64Ne,
+    I64LtS,
+    I64LtU,
+    I64GtS,
+    I64GtU,
+    I64LeS,
+    I64LeU,
+    I64GeS,
+    I64GeU,
+    I64Clz,
+    I64Ctz,
+    I64Popcnt,
+    I64Add,
+    I64Sub,
+    I64Mul,
+    I64DivS,
+    I64DivU,
+    I64RemS,
+    I64RemU,
+    I64And,
+    I64Or,
+    I64Xor,
+    I64Shl,
+    I64ShrS,
+    I64ShrU,
+    I64Rotl,
+    I64Rotr,
+    I64Extend8S,
+    I64Extend16S,
+    I64Extend32S,
+
+    // --- f32 ----------------------------------------------------------------
+    F32Eq,
+    F32Ne,
+    F32Lt,
+    F32Gt,
+    F32Le,
+    F32Ge,
+    F32Abs,
+    F32Neg,
+    F32Ceil,
+    F32Floor,
+    F32Trunc,
+    F32Nearest,
+    F32Sqrt,
+    F32Add,
+    F32Sub,
+    F32Mul,
+    F32Div,
+    F32Min,
+    F32Max,
+    F32Copysign,
+
+    // --- f64 ----------------------------------------------------------------
+    F64Eq,
+    F64Ne,
+    F64Lt,
+    F64Gt,
+    F64Le,
+    F64Ge,
+    F64Abs,
+    F64Neg,
+    F64Ceil,
+    F64Floor,
+    F64Trunc,
+    F64Nearest,
+    F64Sqrt,
+    F64Add,
+    F64Sub,
+    F64Mul,
+    F64Div,
+    F64Min,
+    F64Max,
+    F64Copysign,
+
+    // --- conversions (reinterpretations and i64.extend_i32_u are no-ops on
+    // raw slots and are not emitted) -----------------------------------------
+    I32WrapI64,
+    I32TruncF32S,
+    I32TruncF32U,
+    I32TruncF64S,
+    I32TruncF64U,
+    I64ExtendI32S,
+    I64TruncF32S,
+    I64TruncF32U,
+    I64TruncF64S,
+    I64TruncF64U,
+    F32ConvertI32S,
+    F32ConvertI32U,
+    F32ConvertI64S,
+    F32ConvertI64U,
+    F32DemoteF64,
+    F64ConvertI32S,
+    F64ConvertI32U,
+    F64ConvertI64S,
+    F64ConvertI64U,
+    F64PromoteF32,
+    I32TruncSatF32S,
+    I32TruncSatF32U,
+    I32TruncSatF64S,
+    I32TruncSatF64U,
+    I64TruncSatF32S,
+    I64TruncSatF32U,
+    I64TruncSatF64S,
+    I64TruncSatF64U,
+
+    // --- fused ops (translate/fuse.rs) --------------------------------------
+    /// `i32.eqz; br_if`: branches when the popped i32 is zero.
+    BrIfZero {
+        target: u32,
+        drop: u32,
+        keep: u32,
+    },
+    /// `i32.eqz; if`: jumps when the popped i32 is non-zero.
+    JumpIfNonZero(u32),
+    /// Two `local.get`s.
+    LocalGet2(u32, u32),
+    /// `local.get from; local.set to`.
+    LocalCopy {
+        from: u32,
+        to: u32,
+    },
+    /// `<const>; local.set local`.
+    LocalSetConst {
+        local: u32,
+        value: u64,
+    },
+    /// `local.get local; i32.const imm; i32.add`.
+    LocalI32AddImm {
+        local: u32,
+        imm: i32,
+    },
+    /// `i32.const imm; i32.<op>`: the right operand is `imm`.
+    I32AddImm(i32),
+    I32SubImm(i32),
+    I32MulImm(i32),
+    I32AndImm(i32),
+    I32OrImm(i32),
+    I32XorImm(i32),
+    I32ShlImm(i32),
+    I32ShrSImm(i32),
+    I32ShrUImm(i32),
+    I32EqImm(i32),
+    I32NeImm(i32),
+    I32LtSImm(i32),
+    I32LtUImm(i32),
+    I32GtSImm(i32),
+    I32GtUImm(i32),
+    I32LeSImm(i32),
+    I32LeUImm(i32),
+    I32GeSImm(i32),
+    I32GeUImm(i32),
+    /// `i64.const imm; i64.<op>` with `imm` fitting in i32 (sign-extended).
+    I64AddImm(i32),
+    I64SubImm(i32),
+    I64MulImm(i32),
+    I64AndImm(i32),
+    I64OrImm(i32),
+    I64XorImm(i32),
+    I64ShlImm(i32),
+    I64ShrSImm(i32),
+    I64ShrUImm(i32),
+    I64EqImm(i32),
+    I64NeImm(i32),
+    I64LtSImm(i32),
+    I64LtUImm(i32),
+    I64GtSImm(i32),
+    I64GtUImm(i32),
+    I64LeSImm(i32),
+    I64LeUImm(i32),
+    I64GeSImm(i32),
+    I64GeUImm(i32),
+}
+
+impl Op {
+    /// Sets the branch target of a branching op (used to patch forward
+    /// branches once their label's pc is known).
+    pub(crate) fn set_target(&mut self, pc: u32) {
+        match self {
+            Op::Jump(t) | Op::JumpIfZero(t) | Op::JumpIfNonZero(t) => *t = pc,
+            Op::Br { target, .. }
+            | Op::BrIfZero { target, .. }
+            | Op::BrIf { target, .. }
+            | Op::BrOnNull { target, .. }
+            | Op::BrOnNonNull { target, .. } => *target = pc,
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn op_stays_small() {
+        assert_eq!(std::mem::size_of::<Op>(), 16);
+    }
+}

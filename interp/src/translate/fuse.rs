@@ -1,0 +1,125 @@
+//! Peephole fusion: common adjacent op pairs become one op, saving a
+//! dispatch each time they run.
+//!
+//! ```text
+//!   Const(c)    + I32Add        ─▶ I32AddImm(c)          (all i32/i64 binary ops)
+//!   LocalGet(a) + I32AddImm(c)  ─▶ LocalI32AddImm { a, c }
+//!   LocalGet(a) + LocalGet(b)   ─▶ LocalGet2(a, b)
+//!   LocalGet(a) + LocalSet(b)   ─▶ LocalCopy { a → b }
+//!   Const(c)    + LocalSet(l)   ─▶ LocalSetConst { l, c }
+//!   I32Eqz      + BrIf          ─▶ BrIfZero
+//!   I32Eqz      + JumpIfZero    ─▶ JumpIfNonZero
+//! ```
+//!
+//! The translator fuses only when no label lands between the two ops (a
+//! branch to the second op would otherwise skip half of the fused one).
+
+use crate::op::Op;
+
+/// Whether a raw i64 constant survives the round trip through i32.
+fn fits_i32(raw: u64) -> bool {
+    i32::try_from(raw as i64).is_ok()
+}
+
+/// The fused form of `prev` followed by `next`, if there is one.
+pub(super) fn fuse(prev: Op, next: Op) -> Option<Op> {
+    use Op::*;
+    Some(match (prev, next) {
+        (Const(c), I32Add) => I32AddImm(c as u32 as i32),
+        (Const(c), I32Sub) => I32SubImm(c as u32 as i32),
+        (Const(c), I32Mul) => I32MulImm(c as u32 as i32),
+        (Const(c), I32And) => I32AndImm(c as u32 as i32),
+        (Const(c), I32Or) => I32OrImm(c as u32 as i32),
+        (Const(c), I32Xor) => I32XorImm(c as u32 as i32),
+        (Const(c), I32Shl) => I32ShlImm(c as u32 as i32),
+        (Const(c), I32ShrS) => I32ShrSImm(c as u32 as i32),
+        (Const(c), I32ShrU) => I32ShrUImm(c as u32 as i32),
+        (Const(c), I32Eq) => I32EqImm(c as u32 as i32),
+        (Const(c), I32Ne) => I32NeImm(c as u32 as i32),
+        (Const(c), I32LtS) => I32LtSImm(c as u32 as i32),
+        (Const(c), I32LtU) => I32LtUImm(c as u32 as i32),
+        (Const(c), I32GtS) => I32GtSImm(c as u32 as i32),
+        (Const(c), I32GtU) => I32GtUImm(c as u32 as i32),
+        (Const(c), I32LeS) => I32LeSImm(c as u32 as i32),
+        (Const(c), I32LeU) => I32LeUImm(c as u32 as i32),
+        (Const(c), I32GeS) => I32GeSImm(c as u32 as i32),
+        (Const(c), I32GeU) => I32GeUImm(c as u32 as i32),
+        (Const(c), I64Add) if fits_i32(c) => I64AddImm(c as i64 as i32),
+        (Const(c), I64Sub) if fits_i32(c) => I64SubImm(c as i64 as i32),
+        (Const(c), I64Mul) if fits_i32(c) => I64MulImm(c as i64 as i32),
+        (Const(c), I64And) if fits_i32(c) => I64AndImm(c as i64 as i32),
+        (Const(c), I64Or) if fits_i32(c) => I64OrImm(c as i64 as i32),
+        (Const(c), I64Xor) if fits_i32(c) => I64XorImm(c as i64 as i32),
+        (Const(c), I64Shl) if fits_i32(c) => I64ShlImm(c as i64 as i32),
+        (Const(c), I64ShrS) if fits_i32(c) => I64ShrSImm(c as i64 as i32),
+        (Const(c), I64ShrU) if fits_i32(c) => I64ShrUImm(c as i64 as i32),
+        (Const(c), I64Eq) if fits_i32(c) => I64EqImm(c as i64 as i32),
+        (Const(c), I64Ne) if fits_i32(c) => I64NeImm(c as i64 as i32),
+        (Const(c), I64LtS) if fits_i32(c) => I64LtSImm(c as i64 as i32),
+        (Const(c), I64LtU) if fits_i32(c) => I64LtUImm(c as i64 as i32),
+        (Const(c), I64GtS) if fits_i32(c) => I64GtSImm(c as i64 as i32),
+        (Const(c), I64GtU) if fits_i32(c) => I64GtUImm(c as i64 as i32),
+        (Const(c), I64LeS) if fits_i32(c) => I64LeSImm(c as i64 as i32),
+        (Const(c), I64LeU) if fits_i32(c) => I64LeUImm(c as i64 as i32),
+        (Const(c), I64GeS) if fits_i32(c) => I64GeSImm(c as i64 as i32),
+        (Const(c), I64GeU) if fits_i32(c) => I64GeUImm(c as i64 as i32),
+        (LocalGet(local), I32AddImm(imm)) => LocalI32AddImm { local, imm },
+        (LocalGet(a), LocalGet(b)) => LocalGet2(a, b),
+        (LocalGet(from), LocalSet(to)) => LocalCopy { from, to },
+        (Const(value), LocalSet(local)) => LocalSetConst { local, value },
+        (I32Eqz, BrIf { target, drop, keep }) => BrIfZero { target, drop, keep },
+        (I32Eqz, JumpIfZero(target)) => JumpIfNonZero(target),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constants_fold_into_binary_ops() {
+        assert_eq!(
+            fuse(Op::Const(0xffff_ffff), Op::I32Add),
+            Some(Op::I32AddImm(-1))
+        );
+        assert_eq!(
+            fuse(Op::Const(u64::MAX), Op::I64Sub),
+            Some(Op::I64SubImm(-1))
+        );
+        assert_eq!(
+            fuse(Op::Const(1 << 40), Op::I64Add),
+            None,
+            "too wide for an immediate"
+        );
+        assert_eq!(fuse(Op::Const(1), Op::F64Add), None);
+    }
+
+    #[test]
+    fn branches_keep_their_shape() {
+        let br = Op::BrIf {
+            target: 7,
+            drop: 1,
+            keep: 2,
+        };
+        assert_eq!(
+            fuse(Op::I32Eqz, br),
+            Some(Op::BrIfZero {
+                target: 7,
+                drop: 1,
+                keep: 2
+            })
+        );
+        assert_eq!(
+            fuse(
+                Op::BrTable { len: 1 },
+                Op::Br {
+                    target: 0,
+                    drop: 0,
+                    keep: 0
+                }
+            ),
+            None
+        );
+    }
+}
