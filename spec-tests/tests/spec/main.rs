@@ -15,7 +15,8 @@
 //! A case passes when its script passes, or when it fails and the tier's
 //! expected-failure list names it. A listed script that passes fails the run
 //! ("unexpectedly passed"), so the lists stay true. FILTER arguments keep
-//! the cases whose name contains one of them.
+//! the cases whose name contains one of them; `--list` and `--ignored`
+//! behave as in libtest (list the cases; run only ignored ones: none).
 
 mod corpus;
 mod expected;
@@ -36,6 +37,10 @@ const WORKER_STACK: usize = 32 << 20;
 struct Options {
     filters: Vec<String>,
     verbose: bool,
+    /// `--list` (as libtest): print the case names, run nothing.
+    list: bool,
+    /// `--ignored` (as libtest): run only ignored cases, of which there are none.
+    ignored_only: bool,
 }
 
 impl Options {
@@ -45,10 +50,14 @@ impl Options {
         let mut options = Options {
             filters: Vec::new(),
             verbose: false,
+            list: false,
+            ignored_only: false,
         };
         for arg in std::env::args().skip(1) {
             match arg.as_str() {
                 "--verbose" | "-v" => options.verbose = true,
+                "--list" => options.list = true,
+                "--ignored" => options.ignored_only = true,
                 flag if flag.starts_with('-') => {}
                 filter => options.filters.push(filter.to_string()),
             }
@@ -84,12 +93,17 @@ struct Tally {
 
 fn main() -> ExitCode {
     let options = Options::from_args();
-    let mut tally = Tally::default();
+    if options.ignored_only {
+        println!("0 passed, 0 failed");
+        return ExitCode::SUCCESS;
+    }
+    // Setup problems (a missing corpus, a bad list), each a failed case.
+    let mut problems = Vec::new();
     let mut scripts = Vec::new();
     for script in corpus::all_scripts() {
         match script {
             Ok(script) => scripts.push(script),
-            Err(problem) if options.selects("stack-switching") => fail_setup(&mut tally, &problem),
+            Err(problem) if options.selects("stack-switching") => problems.push(problem),
             Err(_) => {}
         }
     }
@@ -100,7 +114,7 @@ fn main() -> ExitCode {
     for tier in TierMode::available() {
         match ExpectedFailures::load(tier.name()) {
             Ok(list) => lists.push((tier, list)),
-            Err(problem) => fail_setup(&mut tally, &problem),
+            Err(problem) => problems.push(problem),
         }
     }
     let cases: Vec<Case<'_>> = lists
@@ -114,8 +128,19 @@ fn main() -> ExitCode {
         })
         .filter(|case| options.selects(&case.name()))
         .collect();
+    if options.list {
+        for case in &cases {
+            println!("{}: test", case.name());
+        }
+        return ExitCode::SUCCESS;
+    }
     if options.filters.is_empty() {
-        check_lists_name_scripts(&mut tally, &lists, &scripts);
+        problems.extend(stale_list_entries(&lists, &scripts));
+    }
+    let mut tally = Tally::default();
+    for problem in &problems {
+        println!("FAILED  {problem}");
+        tally.failed += 1;
     }
 
     let tally = Mutex::new(tally);
@@ -142,18 +167,10 @@ fn main() -> ExitCode {
     }
 }
 
-fn fail_setup(tally: &mut Tally, problem: &str) {
-    println!("FAILED  {problem}");
-    tally.failed += 1;
-}
-
-/// Every listed name must be a script of the corpora (names in a corpus
-/// that did not load are already reported with it).
-fn check_lists_name_scripts(
-    tally: &mut Tally,
-    lists: &[(TierMode, ExpectedFailures)],
-    scripts: &[Script],
-) {
+/// Listed names that are no script of the corpora (names in a corpus that
+/// did not load are left out: the corpus is reported already).
+fn stale_list_entries(lists: &[(TierMode, ExpectedFailures)], scripts: &[Script]) -> Vec<String> {
+    let mut stale = Vec::new();
     let corpus_of = |name: &str| {
         name.rsplit_once('/')
             .map_or("", |(corpus, _)| corpus)
@@ -165,13 +182,11 @@ fn check_lists_name_scripts(
                 .iter()
                 .any(|s| corpus_of(&s.name) == corpus_of(name));
             if corpus_loaded && !scripts.iter().any(|s| &s.name == name) {
-                fail_setup(
-                    tally,
-                    &format!("{}: `{name}` names no script", list.path.display()),
-                );
+                stale.push(format!("{}: `{name}` names no script", list.path.display()));
             }
         }
     }
+    stale
 }
 
 /// Runs the cases on one worker per core, printing each as it completes.
