@@ -23,11 +23,13 @@ impl GlobalInst {
     }
 
     /// The value as a raw slot.
+    #[inline]
     pub fn get(&self) -> u64 {
         self.cell.value
     }
 
     /// Replaces the value (validation ensures only mutable globals are set).
+    #[inline]
     pub fn set(&mut self, value: u64) {
         self.cell.value = value;
     }

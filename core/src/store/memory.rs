@@ -46,16 +46,19 @@ impl MemoryInst {
     }
 
     /// The accessible bytes.
+    #[inline]
     pub fn data(&self) -> &[u8] {
         &self.bytes[..self.len]
     }
 
     /// The accessible bytes, writable.
+    #[inline]
     pub fn data_mut(&mut self) -> &mut [u8] {
         &mut self.bytes[..self.len]
     }
 
     /// Current size in pages.
+    #[inline]
     pub fn size_pages(&self) -> u64 {
         self.len as u64 / WASM_PAGE_SIZE
     }
@@ -74,6 +77,7 @@ impl MemoryInst {
     ///
     /// # Errors
     /// [`Trap::MemoryOutOfBounds`] if any of them is past the end.
+    #[inline]
     pub fn read<const N: usize>(&self, addr: u64) -> Result<[u8; N], Trap> {
         let range = self.range(addr, N as u64)?;
         let mut out = [0; N];
@@ -85,6 +89,7 @@ impl MemoryInst {
     ///
     /// # Errors
     /// [`Trap::MemoryOutOfBounds`] if the write would pass the end.
+    #[inline]
     pub fn write(&mut self, addr: u64, bytes: &[u8]) -> Result<(), Trap> {
         let range = self.range(addr, bytes.len() as u64)?;
         self.bytes[range].copy_from_slice(bytes);
@@ -161,6 +166,7 @@ impl MemoryInst {
             .min(index_max_pages(self.ty))
     }
 
+    #[inline]
     fn range(&self, addr: u64, len: u64) -> Result<std::ops::Range<usize>, Trap> {
         checked_range(addr, len, self.len).ok_or(Trap::MemoryOutOfBounds)
     }
@@ -208,6 +214,7 @@ impl Store {
 }
 
 /// `start..start + len` if it lies within `0..end`.
+#[inline]
 pub(crate) fn checked_range(start: u64, len: u64, end: usize) -> Option<std::ops::Range<usize>> {
     let stop = start.checked_add(len)?;
     if stop > end as u64 {

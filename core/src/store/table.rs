@@ -39,11 +39,13 @@ impl TableInst {
     }
 
     /// Current number of slots.
+    #[inline]
     pub fn size(&self) -> u64 {
         self.elems.len() as u64
     }
 
     /// All slots.
+    #[inline]
     pub fn elems(&self) -> &[u64] {
         &self.elems
     }
@@ -57,6 +59,7 @@ impl TableInst {
     ///
     /// # Errors
     /// [`Trap::TableOutOfBounds`] if `index` is past the end.
+    #[inline]
     pub fn get(&self, index: u64) -> Result<u64, Trap> {
         usize::try_from(index)
             .ok()
@@ -68,6 +71,7 @@ impl TableInst {
     ///
     /// # Errors
     /// [`Trap::TableOutOfBounds`] if `index` is past the end.
+    #[inline]
     pub fn set(&mut self, index: u64, value: u64) -> Result<(), Trap> {
         let slot = usize::try_from(index)
             .ok()
@@ -120,6 +124,7 @@ impl TableInst {
         Some(old)
     }
 
+    #[inline]
     fn range(&self, start: u64, len: u64) -> Result<std::ops::Range<usize>, Trap> {
         checked_range(start, len, self.elems.len()).ok_or(Trap::TableOutOfBounds)
     }
