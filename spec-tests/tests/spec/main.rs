@@ -20,19 +20,17 @@
 
 mod corpus;
 mod expected;
+mod workers;
 
 use corpus::Script;
 use expected::ExpectedFailures;
 use std::process::ExitCode;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use wasmfx_spec_tests::{Counts, FileReport, run_script};
 use wasmfx_tier::{Engine, TierMode};
 
 /// Failure lines shown per failed case unless `--verbose`.
 const SHOWN_FAILURES: usize = 10;
-/// Worker stack size: the text parser recurses on deeply nested scripts.
-const WORKER_STACK: usize = 32 << 20;
 
 struct Options {
     filters: Vec<String>,
@@ -144,11 +142,44 @@ fn main() -> ExitCode {
     }
 
     let tally = Mutex::new(tally);
-    run_parallel(&cases, &options, &tally);
-    let tally = tally
+    let lock = || {
+        tally
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    };
+    let started = workers::run_parallel(
+        &cases,
+        run_case,
+        |case, report| print_case(case, &report, &options, &mut lock()),
+        |case, elapsed| {
+            let mut tally = lock();
+            println!(
+                "FAILED  {} still running after {:.1} s: run stopped",
+                case.name(),
+                elapsed.as_secs_f64()
+            );
+            tally.failed += 1;
+            print_totals(&tally);
+            std::process::exit(1);
+        },
+    );
+    let mut tally = tally
         .into_inner()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Err(problem) = started {
+        println!("FAILED  {problem}");
+        tally.failed += 1;
+    }
+    print_totals(&tally);
+    if tally.failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
 
+/// The closing lines; the last is `N passed, N failed` over the cases.
+fn print_totals(tally: &Tally) {
     println!();
     println!("directives: {}", tally.directives);
     println!(
@@ -160,11 +191,6 @@ fn main() -> ExitCode {
         tally.passed + tally.expected_failures,
         tally.failed
     );
-    if tally.failed == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
 }
 
 /// Listed names that are no script of the corpora (names in a corpus that
@@ -187,36 +213,6 @@ fn stale_list_entries(lists: &[(TierMode, ExpectedFailures)], scripts: &[Script]
         }
     }
     stale
-}
-
-/// Runs the cases on one worker per core, printing each as it completes.
-fn run_parallel(cases: &[Case<'_>], options: &Options, tally: &Mutex<Tally>) {
-    let workers = std::thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .min(cases.len().max(1));
-    let next = AtomicUsize::new(0);
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            let worker = std::thread::Builder::new()
-                .stack_size(WORKER_STACK)
-                .spawn_scoped(scope, || {
-                    while let Some(case) = cases.get(next.fetch_add(1, Ordering::Relaxed)) {
-                        let report = run_case(case);
-                        let mut tally = tally
-                            .lock()
-                            .unwrap_or_else(|poisoned| poisoned.into_inner());
-                        print_case(case, &report, options, &mut tally);
-                    }
-                });
-            if let Err(e) = worker {
-                println!("FAILED  cannot start a worker thread: {e}");
-                tally
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner())
-                    .failed += 1;
-            }
-        }
-    });
 }
 
 fn run_case(case: &Case<'_>) -> FileReport {
