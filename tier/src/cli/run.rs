@@ -5,7 +5,8 @@ use super::values::{format_result, parse_arg};
 use super::{EXIT_TRAP, Exit, TierOption, fail};
 use clap::Args;
 use std::path::PathBuf;
-use wasmfx_tier::{Engine, Error, Runtime, Trap};
+use wasmfx_core::FuncAddr;
+use wasmfx_tier::{Engine, Error, InstanceId, Runtime, Trap, Val};
 
 /// The function run when `--invoke` is not given.
 const DEFAULT_ENTRY: &str = "_start";
@@ -29,70 +30,78 @@ pub struct RunCommand {
 
 impl RunCommand {
     pub fn execute(self) -> Exit {
-        let engine = match Engine::new(self.tier.tier) {
-            Ok(engine) => engine,
-            Err(e) => return fail(1, e),
-        };
-        let file = self.file.display();
-        let bytes = match std::fs::read(&self.file) {
-            Ok(bytes) => bytes,
-            Err(e) => return fail(1, format_args!("failed to read {file}: {e}")),
-        };
-        let module = match engine.compile(&bytes) {
-            Ok(module) => module,
-            Err(Error::Text(e)) => return fail(1, format_args!("failed to parse {file}:{e}")),
-            Err(e) => return fail(1, format_args!("failed to compile {file}: {e}")),
-        };
-        let mut runtime = Runtime::new(&engine);
-        let instance = match runtime.instantiate(&module) {
-            Ok(instance) => instance,
-            Err(Error::Trap(trap)) => return trapped(&trap),
-            Err(e) => return fail(1, format_args!("failed to instantiate {file}: {e}")),
-        };
+        match self.run() {
+            Ok(()) => Exit::Success,
+            Err(exit) => exit,
+        }
+    }
 
+    /// Each step returns the exit (its error already printed) on failure.
+    fn run(&self) -> Result<(), Exit> {
+        let engine = Engine::new(self.tier.tier).map_err(|e| fail(1, e))?;
+        let (mut runtime, instance) = self.instantiate(&engine)?;
+        let file = self.file.display();
         let name = self.invoke.as_deref().unwrap_or(DEFAULT_ENTRY);
-        let func = match runtime.func(instance, name) {
-            Ok(func) => func,
-            Err(Error::UnknownExport(_)) if self.invoke.is_none() => {
-                return fail(
-                    1,
-                    format_args!(
-                        "{file} exports no `{DEFAULT_ENTRY}` function; use --invoke NAME to call an export"
-                    ),
-                );
-            }
-            Err(e) => return fail(1, format_args!("{file}: {e}")),
-        };
-        let Some(sig) = runtime.func_type(func) else {
-            return fail(1, format_args!("{file}: export `{name}` has no signature"));
-        };
-        if self.args.len() != sig.params.len() {
-            return fail(
+        let func = runtime.func(instance, name).map_err(|e| match e {
+            Error::UnknownExport(_) if self.invoke.is_none() => fail(
                 1,
                 format_args!(
-                    "`{name}` takes {} argument(s), {} given",
-                    sig.params.len(),
-                    self.args.len()
+                    "{file} exports no `{DEFAULT_ENTRY}` function; use --invoke NAME to call an export"
                 ),
-            );
+            ),
+            e => fail(1, format_args!("{file}: {e}")),
+        })?;
+        let args = self.parse_args(&runtime, name, func)?;
+        let results = runtime.call_func(name, func, &args).map_err(|e| match e {
+            Error::Trap(trap) => trapped(&trap),
+            e => fail(1, e),
+        })?;
+        for val in &results {
+            println!("{}", format_result(val));
         }
-        let mut args = Vec::with_capacity(self.args.len());
-        for (i, (text, &ty)) in self.args.iter().zip(sig.params.iter()).enumerate() {
-            match parse_arg(text, ty) {
-                Ok(val) => args.push(val),
-                Err(e) => return fail(1, format_args!("argument {} of `{name}`: {e}", i + 1)),
-            }
+        Ok(())
+    }
+
+    /// Reads, compiles and instantiates the file (running its start function).
+    fn instantiate(&self, engine: &Engine) -> Result<(Runtime, InstanceId), Exit> {
+        let file = self.file.display();
+        let bytes = std::fs::read(&self.file)
+            .map_err(|e| fail(1, format_args!("failed to read {file}: {e}")))?;
+        let module = engine.compile(&bytes).map_err(|e| match e {
+            Error::Text(e) => fail(1, format_args!("failed to parse {file}:{e}")),
+            e => fail(1, format_args!("failed to compile {file}: {e}")),
+        })?;
+        let mut runtime = Runtime::new(engine);
+        let instance = runtime.instantiate(&module).map_err(|e| match e {
+            Error::Trap(trap) => trapped(&trap),
+            e => fail(1, format_args!("failed to instantiate {file}: {e}")),
+        })?;
+        Ok((runtime, instance))
+    }
+
+    /// The command-line arguments as values of `func`'s parameter types.
+    fn parse_args(&self, runtime: &Runtime, name: &str, func: FuncAddr) -> Result<Vec<Val>, Exit> {
+        let params = runtime
+            .func_type(func)
+            .map(|sig| sig.params.clone())
+            .unwrap_or_default();
+        if self.args.len() != params.len() {
+            let (expected, given) = (params.len(), self.args.len());
+            return Err(fail(
+                1,
+                format_args!("`{name}` takes {expected} argument(s), {given} given"),
+            ));
         }
-        match runtime.call_func(name, func, &args) {
-            Ok(results) => {
-                for val in &results {
-                    println!("{}", format_result(val));
-                }
-                Exit::Success
-            }
-            Err(Error::Trap(trap)) => trapped(&trap),
-            Err(e) => fail(1, e),
-        }
+        let parsed = self
+            .args
+            .iter()
+            .zip(params.iter())
+            .enumerate()
+            .map(|(i, (text, &ty))| {
+                parse_arg(text, ty)
+                    .map_err(|e| fail(1, format_args!("argument {} of `{name}`: {e}", i + 1)))
+            });
+        parsed.collect()
     }
 }
 
