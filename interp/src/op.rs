@@ -383,6 +383,35 @@ pub enum Op {
         local: u32,
         imm: i32,
     },
+    /// `i32.const c; local.get l`: pushes `c` then local `l`.
+    ConstLocalGet {
+        local: u32,
+        value: u64,
+    },
+    /// `local.get a; local.get b; i32.add`.
+    LocalsI32Add(u32, u32),
+    /// A comparison then `br_if` (with nothing to drop) or `if` (negated):
+    /// pops two operands, jumps to the target when the comparison holds.
+    BrIfI32Eq(u32),
+    BrIfI32Ne(u32),
+    BrIfI32LtS(u32),
+    BrIfI32LtU(u32),
+    BrIfI32GtS(u32),
+    BrIfI32GtU(u32),
+    BrIfI32LeS(u32),
+    BrIfI32LeU(u32),
+    BrIfI32GeS(u32),
+    BrIfI32GeU(u32),
+    BrIfI64Eq(u32),
+    BrIfI64Ne(u32),
+    BrIfI64LtS(u32),
+    BrIfI64LtU(u32),
+    BrIfI64GtS(u32),
+    BrIfI64GtU(u32),
+    BrIfI64LeS(u32),
+    BrIfI64LeU(u32),
+    BrIfI64GeS(u32),
+    BrIfI64GeU(u32),
     /// `i32.const imm; i32.<op>`: the right operand is `imm`.
     I32AddImm(i32),
     I32SubImm(i32),
@@ -431,6 +460,26 @@ impl Op {
     pub(crate) fn set_target(&mut self, pc: u32) {
         match self {
             Op::Jump(t) | Op::JumpIfZero(t) | Op::JumpIfNonZero(t) => *t = pc,
+            Op::BrIfI32Eq(t)
+            | Op::BrIfI32Ne(t)
+            | Op::BrIfI32LtS(t)
+            | Op::BrIfI32LtU(t)
+            | Op::BrIfI32GtS(t)
+            | Op::BrIfI32GtU(t)
+            | Op::BrIfI32LeS(t)
+            | Op::BrIfI32LeU(t)
+            | Op::BrIfI32GeS(t)
+            | Op::BrIfI32GeU(t)
+            | Op::BrIfI64Eq(t)
+            | Op::BrIfI64Ne(t)
+            | Op::BrIfI64LtS(t)
+            | Op::BrIfI64LtU(t)
+            | Op::BrIfI64GtS(t)
+            | Op::BrIfI64GtU(t)
+            | Op::BrIfI64LeS(t)
+            | Op::BrIfI64LeU(t)
+            | Op::BrIfI64GeS(t)
+            | Op::BrIfI64GeU(t) => *t = pc,
             Op::Br { target, .. }
             | Op::BrIfZero { target, .. }
             | Op::BrIf { target, .. }

@@ -404,6 +404,136 @@ impl Executor<'_> {
                 }
                 Op::LocalCopy { from, to } => v[base + to as usize] = v[base + from as usize],
                 Op::LocalSetConst { local, value } => v[base + local as usize] = value,
+                Op::ConstLocalGet { local, value } => {
+                    v[sp] = value;
+                    v[sp + 1] = v[base + local as usize];
+                    sp += 2;
+                }
+                Op::LocalsI32Add(a, b) => {
+                    let sum = (v[base + a as usize] as i32).wrapping_add(v[base + b as usize] as i32);
+                    v[sp] = from_i32(sum);
+                    sp += 1;
+                }
+                Op::BrIfI32Eq(target) => {
+                    sp -= 2;
+                    if (v[sp] as i32) == (v[sp + 1] as i32) {
+                        pc = target as usize;
+                    }
+                }
+                Op::BrIfI32Ne(target) => {
+                    sp -= 2;
+                    if (v[sp] as i32) != (v[sp + 1] as i32) {
+                        pc = target as usize;
+                    }
+                }
+                Op::BrIfI32LtS(target) => {
+                    sp -= 2;
+                    if (v[sp] as i32) < (v[sp + 1] as i32) {
+                        pc = target as usize;
+                    }
+                }
+                Op::BrIfI32LtU(target) => {
+                    sp -= 2;
+                    if (v[sp] as u32) < (v[sp + 1] as u32) {
+                        pc = target as usize;
+                    }
+                }
+                Op::BrIfI32GtS(target) => {
+                    sp -= 2;
+                    if (v[sp] as i32) > (v[sp + 1] as i32) {
+                        pc = target as usize;
+                    }
+                }
+                Op::BrIfI32GtU(target) => {
+                    sp -= 2;
+                    if (v[sp] as u32) > (v[sp + 1] as u32) {
+                        pc = target as usize;
+                    }
+                }
+                Op::BrIfI32LeS(target) => {
+                    sp -= 2;
+                    if (v[sp] as i32) <= (v[sp + 1] as i32) {
+                        pc = target as usize;
+                    }
+                }
+                Op::BrIfI32LeU(target) => {
+                    sp -= 2;
+                    if (v[sp] as u32) <= (v[sp + 1] as u32) {
+                        pc = target as usize;
+                    }
+                }
+                Op::BrIfI32GeS(target) => {
+                    sp -= 2;
+                    if (v[sp] as i32) >= (v[sp + 1] as i32) {
+                        pc = target as usize;
+                    }
+                }
+                Op::BrIfI32GeU(target) => {
+                    sp -= 2;
+                    if (v[sp] as u32) >= (v[sp + 1] as u32) {
+                        pc = target as usize;
+                    }
+                }
+                Op::BrIfI64Eq(target) => {
+                    sp -= 2;
+                    if (v[sp] as i64) == (v[sp + 1] as i64) {
+                        pc = target as usize;
+                    }
+                }
+                Op::BrIfI64Ne(target) => {
+                    sp -= 2;
+                    if (v[sp] as i64) != (v[sp + 1] as i64) {
+                        pc = target as usize;
+                    }
+                }
+                Op::BrIfI64LtS(target) => {
+                    sp -= 2;
+                    if (v[sp] as i64) < (v[sp + 1] as i64) {
+                        pc = target as usize;
+                    }
+                }
+                Op::BrIfI64LtU(target) => {
+                    sp -= 2;
+                    if (v[sp] as u64) < (v[sp + 1] as u64) {
+                        pc = target as usize;
+                    }
+                }
+                Op::BrIfI64GtS(target) => {
+                    sp -= 2;
+                    if (v[sp] as i64) > (v[sp + 1] as i64) {
+                        pc = target as usize;
+                    }
+                }
+                Op::BrIfI64GtU(target) => {
+                    sp -= 2;
+                    if (v[sp] as u64) > (v[sp + 1] as u64) {
+                        pc = target as usize;
+                    }
+                }
+                Op::BrIfI64LeS(target) => {
+                    sp -= 2;
+                    if (v[sp] as i64) <= (v[sp + 1] as i64) {
+                        pc = target as usize;
+                    }
+                }
+                Op::BrIfI64LeU(target) => {
+                    sp -= 2;
+                    if (v[sp] as u64) <= (v[sp + 1] as u64) {
+                        pc = target as usize;
+                    }
+                }
+                Op::BrIfI64GeS(target) => {
+                    sp -= 2;
+                    if (v[sp] as i64) >= (v[sp + 1] as i64) {
+                        pc = target as usize;
+                    }
+                }
+                Op::BrIfI64GeU(target) => {
+                    sp -= 2;
+                    if (v[sp] as u64) >= (v[sp + 1] as u64) {
+                        pc = target as usize;
+                    }
+                }
                 Op::LocalI32AddImm { local, imm } => {
                     v[sp] = from_i32((v[base + local as usize] as i32).wrapping_add(imm));
                     sp += 1;

@@ -9,6 +9,10 @@
 //!   Const(c)    + LocalSet(l)   ─▶ LocalSetConst { l, c }
 //!   I32Eqz      + BrIf          ─▶ BrIfZero
 //!   I32Eqz      + JumpIfZero    ─▶ JumpIfNonZero
+//!   I32LtS      + BrIf (drop 0) ─▶ BrIfI32LtS            (all i32/i64 comparisons)
+//!   I32LtS      + JumpIfZero    ─▶ BrIfI32GeS            (negated: `if` skips when false)
+//!   Const(c)    + LocalGet(l)   ─▶ ConstLocalGet, then + I32Add ─▶ LocalI32AddImm
+//!   LocalGet2(a, b) + I32Add    ─▶ LocalsI32Add(a, b)
 //! ```
 //!
 //! The translator fuses only when no label lands between the two ops (a
@@ -69,6 +73,152 @@ pub(super) fn fuse(prev: Op, next: Op) -> Option<Op> {
         (Const(value), LocalSet(local)) => LocalSetConst { local, value },
         (I32Eqz, BrIf { target, drop, keep }) => BrIfZero { target, drop, keep },
         (I32Eqz, JumpIfZero(target)) => JumpIfNonZero(target),
+        (
+            I32Eq,
+            BrIf {
+                target, drop: 0, ..
+            },
+        ) => BrIfI32Eq(target),
+        (I32Eq, JumpIfZero(target)) => BrIfI32Ne(target),
+        (
+            I32Ne,
+            BrIf {
+                target, drop: 0, ..
+            },
+        ) => BrIfI32Ne(target),
+        (I32Ne, JumpIfZero(target)) => BrIfI32Eq(target),
+        (
+            I32LtS,
+            BrIf {
+                target, drop: 0, ..
+            },
+        ) => BrIfI32LtS(target),
+        (I32LtS, JumpIfZero(target)) => BrIfI32GeS(target),
+        (
+            I32LtU,
+            BrIf {
+                target, drop: 0, ..
+            },
+        ) => BrIfI32LtU(target),
+        (I32LtU, JumpIfZero(target)) => BrIfI32GeU(target),
+        (
+            I32GtS,
+            BrIf {
+                target, drop: 0, ..
+            },
+        ) => BrIfI32GtS(target),
+        (I32GtS, JumpIfZero(target)) => BrIfI32LeS(target),
+        (
+            I32GtU,
+            BrIf {
+                target, drop: 0, ..
+            },
+        ) => BrIfI32GtU(target),
+        (I32GtU, JumpIfZero(target)) => BrIfI32LeU(target),
+        (
+            I32LeS,
+            BrIf {
+                target, drop: 0, ..
+            },
+        ) => BrIfI32LeS(target),
+        (I32LeS, JumpIfZero(target)) => BrIfI32GtS(target),
+        (
+            I32LeU,
+            BrIf {
+                target, drop: 0, ..
+            },
+        ) => BrIfI32LeU(target),
+        (I32LeU, JumpIfZero(target)) => BrIfI32GtU(target),
+        (
+            I32GeS,
+            BrIf {
+                target, drop: 0, ..
+            },
+        ) => BrIfI32GeS(target),
+        (I32GeS, JumpIfZero(target)) => BrIfI32LtS(target),
+        (
+            I32GeU,
+            BrIf {
+                target, drop: 0, ..
+            },
+        ) => BrIfI32GeU(target),
+        (I32GeU, JumpIfZero(target)) => BrIfI32LtU(target),
+        (
+            I64Eq,
+            BrIf {
+                target, drop: 0, ..
+            },
+        ) => BrIfI64Eq(target),
+        (I64Eq, JumpIfZero(target)) => BrIfI64Ne(target),
+        (
+            I64Ne,
+            BrIf {
+                target, drop: 0, ..
+            },
+        ) => BrIfI64Ne(target),
+        (I64Ne, JumpIfZero(target)) => BrIfI64Eq(target),
+        (
+            I64LtS,
+            BrIf {
+                target, drop: 0, ..
+            },
+        ) => BrIfI64LtS(target),
+        (I64LtS, JumpIfZero(target)) => BrIfI64GeS(target),
+        (
+            I64LtU,
+            BrIf {
+                target, drop: 0, ..
+            },
+        ) => BrIfI64LtU(target),
+        (I64LtU, JumpIfZero(target)) => BrIfI64GeU(target),
+        (
+            I64GtS,
+            BrIf {
+                target, drop: 0, ..
+            },
+        ) => BrIfI64GtS(target),
+        (I64GtS, JumpIfZero(target)) => BrIfI64LeS(target),
+        (
+            I64GtU,
+            BrIf {
+                target, drop: 0, ..
+            },
+        ) => BrIfI64GtU(target),
+        (I64GtU, JumpIfZero(target)) => BrIfI64LeU(target),
+        (
+            I64LeS,
+            BrIf {
+                target, drop: 0, ..
+            },
+        ) => BrIfI64LeS(target),
+        (I64LeS, JumpIfZero(target)) => BrIfI64GtS(target),
+        (
+            I64LeU,
+            BrIf {
+                target, drop: 0, ..
+            },
+        ) => BrIfI64LeU(target),
+        (I64LeU, JumpIfZero(target)) => BrIfI64GtU(target),
+        (
+            I64GeS,
+            BrIf {
+                target, drop: 0, ..
+            },
+        ) => BrIfI64GeS(target),
+        (I64GeS, JumpIfZero(target)) => BrIfI64LtS(target),
+        (
+            I64GeU,
+            BrIf {
+                target, drop: 0, ..
+            },
+        ) => BrIfI64GeU(target),
+        (I64GeU, JumpIfZero(target)) => BrIfI64LtU(target),
+        (Const(value), LocalGet(local)) => ConstLocalGet { local, value },
+        (ConstLocalGet { local, value }, I32Add) => LocalI32AddImm {
+            local,
+            imm: value as u32 as i32,
+        },
+        (LocalGet2(a, b), I32Add) => LocalsI32Add(a, b),
         _ => return None,
     })
 }
