@@ -21,6 +21,7 @@ pub mod trap;
 pub mod types;
 pub mod value;
 pub mod vm;
+pub mod wasi;
 
 pub use linker::{Extern, LinkError, Linker};
 pub use module::{Module, ModuleError};
