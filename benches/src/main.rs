@@ -20,6 +20,7 @@ mod report;
 mod timing;
 
 use std::env;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
@@ -45,7 +46,7 @@ fn main() -> ExitCode {
 fn run() -> Result<bool> {
     let options = Options::parse(env::args().skip(1))?;
     if options.help {
-        println!("{}", options::USAGE);
+        print_stdout(options::USAGE)?;
         return Ok(true);
     }
     let selected = select_programs(&options.only)?;
@@ -98,8 +99,17 @@ fn run() -> Result<bool> {
         quick: options.quick,
         conditions,
     };
-    println!("{}", report.to_markdown());
+    print_stdout(&report.to_markdown())?;
     Ok(all_passed)
+}
+
+/// Writes `text` and a newline to stdout. A reader that went away early (`| head`) is
+/// not an error.
+fn print_stdout(text: &str) -> Result<()> {
+    match writeln!(io::stdout().lock(), "{text}") {
+        Err(error) if error.kind() != io::ErrorKind::BrokenPipe => Err(error.into()),
+        _ => Ok(()),
+    }
 }
 
 /// The programs named by `--only`, or all of them.
