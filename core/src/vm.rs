@@ -22,7 +22,7 @@
 //!   +8  vmctx    *VmContext of the defining instance, 0 = host function
 //!   +16 type_id  u32 canonical TypeId, then 4 bytes padding
 //!
-//!   VmContext (64)                         arrays owned by InstanceVm:
+//!   VmContext (72)                         arrays owned by InstanceVm:
 //!   +0  memories  ──▶ [*VmMemory; num_memories]   (records live in MemoryInst)
 //!   +8  tables    ──▶ [*VmTable;  num_tables]     (records live in TableInst)
 //!   +16 globals   ──▶ [*VmGlobal; num_globals]    (records live in GlobalInst)
@@ -31,6 +31,8 @@
 //!   +40 num_globals  u32   +44 num_funcs  u32
 //!   +48 instance_id  u32   +52 padding
 //!   +56 store      opaque address of the owning Store, set by the tier (0 until then)
+//!   +64 runtime    opaque address of the compiled tier's per-store record (stack
+//!                  limit, pending exception), set by that tier (0 until then)
 //! ```
 
 use std::mem::offset_of;
@@ -89,6 +91,9 @@ pub struct VmContext {
     pub instance_id: u32,
     /// Opaque address of the owning store, for runtime calls; the tier sets it.
     pub store: usize,
+    /// Opaque address of the compiled tier's per-store runtime record; the
+    /// tier that compiles code for the instance sets it.
+    pub runtime: usize,
 }
 
 /// Owner of an instance's [`VmContext`] and of the arrays it points to.
@@ -158,6 +163,11 @@ impl InstanceVm {
     pub fn set_store(&mut self, store: usize) {
         self.ctx.store = store;
     }
+
+    /// Records the compiled tier's runtime record (see [`VmContext::runtime`]).
+    pub fn set_runtime(&mut self, runtime: usize) {
+        self.ctx.runtime = runtime;
+    }
 }
 
 /// Index spaces are bounded far below `u32::MAX` by validation.
@@ -192,6 +202,7 @@ pub mod offsets {
     pub const CTX_NUM_FUNCS: usize = offset_of!(VmContext, num_funcs);
     pub const CTX_INSTANCE_ID: usize = offset_of!(VmContext, instance_id);
     pub const CTX_STORE: usize = offset_of!(VmContext, store);
+    pub const CTX_RUNTIME: usize = offset_of!(VmContext, runtime);
 }
 
 #[cfg(test)]
@@ -235,8 +246,8 @@ mod tests {
             (32, 36, 40, 44)
         );
         assert_eq!(
-            (CTX_INSTANCE_ID, CTX_STORE, size_of::<VmContext>()),
-            (48, 56, 64)
+            (CTX_INSTANCE_ID, CTX_STORE, CTX_RUNTIME, size_of::<VmContext>()),
+            (48, 56, 64, 72)
         );
     }
 

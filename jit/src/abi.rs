@@ -1,0 +1,54 @@
+//! How Wasm values and functions look in CLIF.
+//!
+//! ```text
+//!   i32 → I32   i64 → I64   f32 → F32   f64 → F64   any reference → I64 (raw slot)
+//!
+//!   Wasm function (Cranelift `tail` convention, so `return_call` works):
+//!     fn(vmctx: I64 [VMContext], params...) -> results...
+//!   array trampoline, one per signature (System V, called by the host entry):
+//!     fn(code: I64, vmctx: I64, values: I64)   values: [u64; max(params, results)]
+//! ```
+
+use crate::CompileError;
+use cranelift_codegen::ir::types::{F32, F64, I32, I64};
+use cranelift_codegen::ir::{AbiParam, ArgumentPurpose, Signature, Type};
+use cranelift_codegen::isa::CallConv;
+use wasmfx_core::{FuncType, ValType};
+
+/// The CLIF type of a Wasm value type (`v128` is not compiled yet).
+pub(crate) fn clif_type(ty: ValType) -> Result<Type, CompileError> {
+    Ok(match ty {
+        ValType::I32 => I32,
+        ValType::I64 => I64,
+        ValType::F32 => F32,
+        ValType::F64 => F64,
+        ValType::Ref(_) => I64,
+        ValType::V128 => return Err(CompileError::Unsupported("v128 values".into())),
+    })
+}
+
+pub(crate) fn clif_types(tys: &[ValType]) -> Result<Vec<Type>, CompileError> {
+    tys.iter().map(|&t| clif_type(t)).collect()
+}
+
+/// The signature of a compiled Wasm function of type `ty`.
+pub(crate) fn wasm_signature(ty: &FuncType) -> Result<Signature, CompileError> {
+    let mut sig = Signature::new(CallConv::Tail);
+    sig.params.push(AbiParam::special(I64, ArgumentPurpose::VMContext));
+    for t in clif_types(&ty.params)? {
+        sig.params.push(AbiParam::new(t));
+    }
+    for t in clif_types(&ty.results)? {
+        sig.returns.push(AbiParam::new(t));
+    }
+    Ok(sig)
+}
+
+/// The signature of every array trampoline.
+pub(crate) fn trampoline_signature() -> Signature {
+    let mut sig = Signature::new(CallConv::SystemV);
+    for _ in 0..3 {
+        sig.params.push(AbiParam::new(I64));
+    }
+    sig
+}

@@ -1,0 +1,251 @@
+//! The code module: Cranelift settings, compiling the functions of a Wasm
+//! module, array trampolines, and installing code into instances.
+//!
+//! ```text
+//!   compile_instance(store, id, select)
+//!     module seen before? ── yes ─▶ reuse its code
+//!        │ no
+//!        ▼
+//!     translate selected bodies (translate/) ─▶ CLIF; a function that does
+//!        not translate is dropped from the batch and the rest retranslated
+//!        (their direct calls to it go through its VmFuncRef instead)
+//!     compile + define (JITModule), trampolines for new signatures,
+//!     finalize, register trap sites (signals.rs)
+//!     install: VmContext.runtime, FuncInst::set_code per function
+//! ```
+
+use crate::translate::{ModuleEnv, translate_function};
+use crate::{CompileError, abi, libcalls::Libcall, signals};
+use cranelift_codegen::ir::types::I64;
+use cranelift_codegen::ir::{Function, InstBuilder, MemFlagsData, Type, UserFuncName};
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_codegen::{Context, isa::OwnedTargetIsa};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_jit::{JITBuilder, JITModule};
+use cranelift_module::{FuncId, Linkage, Module as _, default_libcall_names};
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+use wasmfx_core::{FuncType, Module};
+
+/// Code of one Wasm module: entry per function index (`None` for imports
+/// and functions left out).
+pub(crate) type ModuleCode = Arc<[Option<usize>]>;
+
+/// Cranelift settings shared by every code module (built once).
+fn isa() -> Result<OwnedTargetIsa, CompileError> {
+    static ISA: OnceLock<Result<OwnedTargetIsa, String>> = OnceLock::new();
+    ISA.get_or_init(|| {
+        let mut flags = settings::builder();
+        for (name, value) in [
+            ("opt_level", "speed"),
+            ("preserve_frame_pointers", "true"),
+            // Stack switching (next milestone) lowers `stack_switch`, which needs it.
+            ("stack_switch_model", "basic"),
+            ("enable_verifier", "false"),
+        ] {
+            flags.set(name, value).map_err(|e| e.to_string())?;
+        }
+        let builder = cranelift_native::builder().map_err(|e| e.to_string())?;
+        builder.finish(settings::Flags::new(flags)).map_err(|e| e.to_string())
+    })
+    .clone()
+    .map_err(CompileError::Cranelift)
+}
+
+pub(crate) struct Compiler {
+    module: Option<JITModule>,
+    libcalls: Vec<FuncId>,
+    ctx: Context,
+    builder_ctx: FunctionBuilderContext,
+    /// Array trampolines by (params, results) CLIF types.
+    trampolines: HashMap<(Vec<Type>, Vec<Type>), usize>,
+    /// Code per Wasm module, keyed by the module's address (the Arc keeps
+    /// the address from being reused).
+    modules: HashMap<usize, (Arc<Module>, ModuleCode)>,
+    /// Starts of registered code regions, unregistered on drop.
+    regions: Vec<usize>,
+    pub compile_time: Duration,
+    pub compiled_functions: usize,
+}
+
+impl Compiler {
+    pub fn new() -> Result<Compiler, CompileError> {
+        let mut builder = JITBuilder::with_isa(isa()?, default_libcall_names());
+        for call in Libcall::ALL {
+            builder.symbol(call.symbol(), call.address());
+        }
+        let mut module = JITModule::new(builder);
+        let mut libcalls = Vec::new();
+        for call in Libcall::ALL {
+            libcalls.push(module.declare_function(call.symbol(), Linkage::Import, &call.signature())?);
+        }
+        let ctx = module.make_context();
+        Ok(Compiler {
+            module: Some(module),
+            libcalls,
+            ctx,
+            builder_ctx: FunctionBuilderContext::new(),
+            trampolines: HashMap::new(),
+            modules: HashMap::new(),
+            regions: Vec::new(),
+            compile_time: Duration::ZERO,
+            compiled_functions: 0,
+        })
+    }
+
+    fn jit(&mut self) -> Result<&mut JITModule, CompileError> {
+        self.module.as_mut().ok_or_else(|| CompileError::Cranelift("code module freed".into()))
+    }
+
+    /// The trampoline for functions of type `ty`, if compiled.
+    pub fn trampoline(&self, ty: &FuncType) -> Option<usize> {
+        let key = (abi::clif_types(&ty.params).ok()?, abi::clif_types(&ty.results).ok()?);
+        self.trampolines.get(&key).copied()
+    }
+
+    /// The code of `module`'s functions that `select` picks (by function
+    /// index), compiling them on first sight of the module. Returns the code
+    /// and the functions that could not be compiled, with why.
+    pub fn compile_module(
+        &mut self,
+        module: &Arc<Module>,
+        select: &dyn Fn(u32) -> bool,
+    ) -> Result<(ModuleCode, Vec<(u32, CompileError)>), CompileError> {
+        let key = Arc::as_ptr(module) as usize;
+        if let Some((_, code)) = self.modules.get(&key) {
+            return Ok((code.clone(), Vec::new()));
+        }
+        let started = Instant::now();
+        let n = module.funcs.len();
+        let mut func_ids: Vec<Option<FuncId>> = vec![None; n];
+        for index in module.num_imported_funcs..n as u32 {
+            if select(index) {
+                let sig = abi::wasm_signature(module.func_type(index));
+                if let Ok(sig) = sig {
+                    func_ids[index as usize] = Some(self.jit()?.declare_anonymous_function(&sig)?);
+                }
+            }
+        }
+        let frontend = self.jit()?.isa().frontend_config();
+        // Translate; drop failures from the batch until every one translates.
+        let mut failures = Vec::new();
+        let functions = loop {
+            let mut functions = Vec::new();
+            let mut failed = None;
+            for index in 0..n as u32 {
+                let Some(id) = func_ids[index as usize] else { continue };
+                let env = ModuleEnv { module, func_ids: &func_ids, libcalls: &self.libcalls, frontend };
+                let sig = cranelift_codegen::ir::Signature::new(cranelift_codegen::isa::CallConv::Tail);
+                let mut func = Function::with_name_signature(UserFuncName::user(0, id.as_u32()), sig);
+                match translate_function(&env, index, &mut func, &mut self.builder_ctx) {
+                    Ok(()) => functions.push((index, id, func)),
+                    Err(e) => {
+                        failed = Some((index, e));
+                        break;
+                    }
+                }
+            }
+            match failed {
+                Some((index, e)) => {
+                    func_ids[index as usize] = None;
+                    failures.push((index, e));
+                }
+                None => break functions,
+            }
+        };
+        let mut defined = Vec::new();
+        for (index, id, func) in functions {
+            self.ctx.clear();
+            self.ctx.func = func;
+            let module_ref = self.module.as_mut().ok_or_else(|| CompileError::Cranelift("code module freed".into()))?;
+            module_ref.define_function(id, &mut self.ctx)?;
+            let compiled = self.ctx.compiled_code().ok_or_else(|| CompileError::Cranelift("no code".into()))?;
+            let traps: Vec<(u32, u8)> = compiled.buffer.traps().iter().map(|t| (t.offset, t.code.as_raw().get())).collect();
+            defined.push((index, id, compiled.code_buffer().len(), traps));
+            self.compiled_functions += 1;
+        }
+        let mut new_trampolines = Vec::new();
+        for &(index, ..) in &defined {
+            let ty = module.func_type(index);
+            let key = (abi::clif_types(&ty.params)?, abi::clif_types(&ty.results)?);
+            if !self.trampolines.contains_key(&key) && !new_trampolines.iter().any(|(k, _)| *k == key) {
+                let id = self.define_trampoline(ty)?;
+                new_trampolines.push((key, id));
+            }
+        }
+        self.jit()?.finalize_definitions()?;
+        let mut code = vec![None; n];
+        for (index, id, len, traps) in defined {
+            let start = self.jit()?.get_finalized_function(id) as usize;
+            signals::register(start, len, traps);
+            self.regions.push(start);
+            code[index as usize] = Some(start);
+        }
+        for (key, id) in new_trampolines {
+            let start = self.jit()?.get_finalized_function(id) as usize;
+            self.trampolines.insert(key, start);
+        }
+        let code: ModuleCode = code.into();
+        self.modules.insert(key, (module.clone(), code.clone()));
+        self.compile_time += started.elapsed();
+        Ok((code, failures))
+    }
+
+    /// `fn(code, vmctx, values)`: loads the params from `values`, calls
+    /// `code` and stores the results back (see `abi.rs`).
+    fn define_trampoline(&mut self, ty: &FuncType) -> Result<FuncId, CompileError> {
+        let sig = abi::trampoline_signature();
+        let id = self.jit()?.declare_anonymous_function(&sig)?;
+        let params = abi::clif_types(&ty.params)?;
+        let frontend = self.jit()?.isa().frontend_config();
+        self.ctx.clear();
+        self.ctx.func = Function::with_name_signature(UserFuncName::user(0, id.as_u32()), sig);
+        {
+            let mut b = FunctionBuilder::new(&mut self.ctx.func, &mut self.builder_ctx);
+            let entry = b.create_block();
+            b.append_block_params_for_function_params(entry);
+            b.switch_to_block(entry);
+            let [code, vmctx, values] = [0, 1, 2].map(|i| b.block_params(entry)[i]);
+            let flags = MemFlagsData::trusted();
+            let mut args = vec![vmctx];
+            for (i, &t) in params.iter().enumerate() {
+                args.push(b.ins().load(t, flags, values, (i * 8) as i32));
+            }
+            let callee = b.import_signature(abi::wasm_signature(ty)?);
+            let call = b.ins().call_indirect(callee, code, &args);
+            let outs = b.inst_results(call).to_vec();
+            for (i, v) in outs.into_iter().enumerate() {
+                let raw = match b.func.dfg.value_type(v) {
+                    cranelift_codegen::ir::types::I32 => b.ins().uextend(I64, v),
+                    cranelift_codegen::ir::types::F32 => {
+                        let bits = b.ins().bitcast(cranelift_codegen::ir::types::I32, MemFlagsData::new(), v);
+                        b.ins().uextend(I64, bits)
+                    }
+                    _ => v,
+                };
+                b.ins().store(flags, raw, values, (i * 8) as i32);
+            }
+            b.ins().return_(&[]);
+            b.seal_all_blocks();
+            b.finalize(frontend);
+        }
+        let module = self.module.as_mut().ok_or_else(|| CompileError::Cranelift("code module freed".into()))?;
+        module.define_function(id, &mut self.ctx)?;
+        Ok(id)
+    }
+}
+
+impl Drop for Compiler {
+    fn drop(&mut self) {
+        for &start in &self.regions {
+            signals::unregister(start);
+        }
+        if let Some(module) = self.module.take() {
+            // SAFETY: the Jit that owns this compiler is being dropped, so no
+            // activation of its code runs (an activation borrows the Jit),
+            // and only that Jit enters the code it installed in its store.
+            unsafe { module.free_memory() };
+        }
+    }
+}

@@ -1,0 +1,192 @@
+//! The host entry: how Rust calls compiled code, and how a trap anywhere in
+//! compiled code comes back to it.
+//!
+//! `wasmfx_jit_enter` saves the callee-saved registers and the stack pointer
+//! in a [`JumpBuffer`], then calls the signature's array trampoline, which
+//! reads the arguments from the value buffer, calls the function (Cranelift
+//! `tail` convention) and writes the results back. A normal return gives 0.
+//!
+//! A trap raises a signal (SIGILL for `ud2`, SIGFPE for division) in a
+//! compiled frame. The handler (`signals.rs`) rewrites the signal context so
+//! that the thread resumes in `wasmfx_jit_unwind` with the buffer and the
+//! trap code; it restores the saved registers and stack pointer and returns
+//! the code from `wasmfx_jit_enter`, dropping every compiled frame at once
+//! (they own nothing that needs dropping).
+//!
+//! ```text
+//!   host stack (grows down)
+//!   ┌──────────────────────────┐
+//!   │ Jit::call (Rust)         │
+//!   │ wasmfx_jit_enter         │ ◀── JumpBuffer.rsp points here (saved rbp below it)
+//!   │ array trampoline (SysV)  │
+//!   │ wasm f (tail cc)         │
+//!   │ wasm g (tail cc)  ud2 ───┼── SIGILL ─▶ handler: rip := wasmfx_jit_unwind,
+//!   └──────────────────────────┘             rdi := &JumpBuffer, rsi := trap code
+//!   wasmfx_jit_unwind: restore rbx rbp r12-r15 rsp, pop rbp, ret ─▶ enter returns code
+//! ```
+//!
+//! Activations nest (compiled code → host function → compiled code): each
+//! entry pushes an [`Activation`] on a thread-local list, and a trap unwinds
+//! to the innermost one only.
+
+use crate::vmruntime::RuntimeState;
+use std::cell::Cell;
+use std::ffi::c_void;
+use wasmfx_core::{FuncAddr, Store, Trap, Val};
+
+/// Callee-saved registers of the x86-64 System V ABI and the stack pointer,
+/// as `wasmfx_jit_enter` saved them.
+#[repr(C)]
+#[derive(Debug, Default)]
+pub struct JumpBuffer {
+    /// rbx, rbp, r12, r13, r14, r15, rsp.
+    regs: [u64; 7],
+}
+
+std::arch::global_asm!(
+    ".text",
+    ".globl wasmfx_jit_enter",
+    ".type wasmfx_jit_enter, @function",
+    ".p2align 4",
+    // (rdi: *mut JumpBuffer, rsi: trampoline, rdx: code, rcx: vmctx, r8: values) -> u64
+    "wasmfx_jit_enter:",
+    "push rbp",
+    "mov rbp, rsp",
+    "mov [rdi], rbx",
+    "mov [rdi + 8], rbp",
+    "mov [rdi + 16], r12",
+    "mov [rdi + 24], r13",
+    "mov [rdi + 32], r14",
+    "mov [rdi + 40], r15",
+    "mov [rdi + 48], rsp",
+    "mov rax, rsi",
+    "mov rdi, rdx",
+    "mov rsi, rcx",
+    "mov rdx, r8",
+    "call rax",
+    "xor eax, eax",
+    "pop rbp",
+    "ret",
+    ".size wasmfx_jit_enter, . - wasmfx_jit_enter",
+    "",
+    ".globl wasmfx_jit_unwind",
+    ".type wasmfx_jit_unwind, @function",
+    ".p2align 4",
+    // (rdi: *const JumpBuffer, rsi: code) -> returns `code` from wasmfx_jit_enter
+    "wasmfx_jit_unwind:",
+    "mov rbx, [rdi]",
+    "mov rbp, [rdi + 8]",
+    "mov r12, [rdi + 16]",
+    "mov r13, [rdi + 24]",
+    "mov r14, [rdi + 32]",
+    "mov r15, [rdi + 40]",
+    "mov rsp, [rdi + 48]",
+    "mov rax, rsi",
+    "pop rbp",
+    "ret",
+    ".size wasmfx_jit_unwind, . - wasmfx_jit_unwind",
+);
+
+unsafe extern "C" {
+    fn wasmfx_jit_enter(
+        buffer: *mut JumpBuffer,
+        trampoline: usize,
+        code: usize,
+        vmctx: usize,
+        values: *mut u64,
+    ) -> u64;
+    fn wasmfx_jit_unwind(buffer: *const JumpBuffer, code: u64);
+}
+
+/// Address of the unwind routine, for the signal handler.
+pub(crate) fn unwind_routine() -> usize {
+    wasmfx_jit_unwind as *const () as usize
+}
+
+/// What compiled code calls when a Wasm function has no compiled code: the
+/// tier runs it (in the interpreter) and returns its results.
+pub type Fallback<'a> = dyn FnMut(&mut Store, FuncAddr, &[Val]) -> Result<Vec<Val>, Trap> + 'a;
+
+/// One entry from the host into compiled code, on this thread.
+pub(crate) struct Activation {
+    pub jump: JumpBuffer,
+    pub store: *mut Store,
+    /// A `*mut &mut Fallback`, erased (the activation outlives no borrow: it
+    /// is popped before `enter` returns).
+    pub fallback: *mut c_void,
+    pub state: *mut RuntimeState,
+    /// A trap a libcall stored before making compiled code trap with
+    /// `STORED_TRAP`.
+    pub trap: Option<Trap>,
+    prev: *mut Activation,
+}
+
+thread_local! {
+    static CURRENT: Cell<*mut Activation> = const { Cell::new(std::ptr::null_mut()) };
+}
+
+/// The innermost activation of this thread (null outside compiled code).
+pub(crate) fn current() -> *mut Activation {
+    CURRENT.with(|c| c.get())
+}
+
+/// Whether this thread is already running compiled code.
+pub(crate) fn is_nested() -> bool {
+    !current().is_null()
+}
+
+/// Runs `code` (a compiled function of the trampoline's signature) with
+/// `values` holding its arguments; on success they hold its results.
+///
+/// Returns 0, or the raw trap code that ended the call; a `STORED_TRAP` code
+/// comes with the trap in the returned option.
+///
+/// # Safety
+/// `trampoline` must be the array trampoline for `code`'s signature, `vmctx`
+/// its instance's context (with `runtime` pointing at `state`'s record), and
+/// `values` long enough for its parameters and results. `store` must be the
+/// store every address in those records belongs to.
+pub(crate) unsafe fn enter(
+    store: &mut Store,
+    state: &mut RuntimeState,
+    fallback: &mut Fallback<'_>,
+    call: EntryCall,
+    values: &mut [u64],
+) -> (u64, Option<Trap>) {
+    let mut fallback_ref: &mut Fallback<'_> = fallback;
+    let mut activation = Activation {
+        jump: JumpBuffer::default(),
+        store,
+        fallback: (&raw mut fallback_ref).cast(),
+        state,
+        trap: None,
+        prev: current(),
+    };
+    let act: *mut Activation = &raw mut activation;
+    CURRENT.with(|c| c.set(act));
+    // SAFETY: the caller guarantees trampoline, code, vmctx and values match;
+    // the jump buffer lives in `activation` until this call returns, and the
+    // signal handler only resumes at `wasmfx_jit_unwind` with this buffer
+    // while `CURRENT` points at it.
+    let code = unsafe {
+        wasmfx_jit_enter(
+            &raw mut (*act).jump,
+            call.trampoline,
+            call.code,
+            call.vmctx,
+            values.as_mut_ptr(),
+        )
+    };
+    // SAFETY: `act` is still the live local above.
+    let (prev, trap) = unsafe { ((*act).prev, (*act).trap.take()) };
+    CURRENT.with(|c| c.set(prev));
+    (code, trap)
+}
+
+/// The three addresses an entry needs.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct EntryCall {
+    pub trampoline: usize,
+    pub code: usize,
+    pub vmctx: usize,
+}

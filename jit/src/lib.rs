@@ -1,0 +1,219 @@
+//! The Cranelift tier of wasmfx-tier: Wasm functions compiled to native code.
+//!
+//! ```text
+//!   Jit (one per store)
+//!    ├─ compile_instance(store, id, select) ── compiler.rs ── translate/ ─▶ CLIF ─▶ code
+//!    │     installs code in each function's VmFuncRef, points the instance's
+//!    │     VmContext at the runtime record (vmruntime.rs)
+//!    └─ call(store, func, args, fallback) ── entry.rs: host entry, array trampoline
+//!          compiled code ─▶ libcalls.rs (host functions, the fallback for
+//!          functions without code, bulk memory/table ops, exceptions)
+//!          traps ─▶ signals.rs ─▶ unwound to the entry ─▶ Err(Trap)
+//! ```
+//!
+//! The tier chooses per function what is compiled (`select`); a compiled
+//! function calling one without code goes through the caller's fallback
+//! (the interpreter, in `wasmfx-tier`), so any mix gives the same results.
+//! x86-64 Linux only (the entry and the signal handler are written for it).
+
+mod abi;
+mod compiler;
+mod entry;
+mod libcalls;
+mod signals;
+mod translate;
+mod traps;
+mod vmruntime;
+
+pub use entry::Fallback;
+
+use compiler::Compiler;
+use std::fmt;
+use std::time::Duration;
+use vmruntime::RuntimeState;
+use wasmfx_core::store::Caller;
+use wasmfx_core::{FuncAddr, FuncKind, InstanceId, Store, Trap, Val};
+
+/// Why a module or function could not be compiled.
+#[derive(Debug, Clone)]
+pub enum CompileError {
+    /// An instruction or type outside this tier's coverage (SIMD, GC heap
+    /// instructions, stack switching, legacy exceptions).
+    Unsupported(String),
+    /// A body that does not decode or balance (validation should prevent it).
+    Invalid(String),
+    /// Cranelift refused the code or the settings.
+    Cranelift(String),
+}
+
+impl fmt::Display for CompileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CompileError::Unsupported(what) => write!(f, "not supported by the compiler: {what}"),
+            CompileError::Invalid(why) => write!(f, "invalid function body: {why}"),
+            CompileError::Cranelift(why) => write!(f, "code generation failed: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for CompileError {}
+
+impl From<wasmparser::BinaryReaderError> for CompileError {
+    fn from(e: wasmparser::BinaryReaderError) -> Self {
+        CompileError::Invalid(e.to_string())
+    }
+}
+
+impl From<cranelift_module::ModuleError> for CompileError {
+    fn from(e: cranelift_module::ModuleError) -> Self {
+        CompileError::Cranelift(e.to_string())
+    }
+}
+
+/// What one `compile_instance` did.
+#[derive(Debug, Default)]
+pub struct CompileReport {
+    /// Functions now running compiled code.
+    pub installed: usize,
+    /// Selected functions left without code (index, why).
+    pub skipped: Vec<(u32, CompileError)>,
+}
+
+/// Compiles a store's instances and runs their compiled code.
+pub struct Jit {
+    compiler: Compiler,
+    state: Box<RuntimeState>,
+}
+
+/// Space kept free below the stack limit for the signal handler, libcalls,
+/// host functions and the interpreter called from compiled code.
+const STACK_RESERVE: usize = 256 << 10;
+
+impl Jit {
+    /// A compiler with an empty code module.
+    ///
+    /// # Errors
+    /// [`CompileError::Cranelift`] when the host is not supported.
+    pub fn new() -> Result<Jit, CompileError> {
+        signals::install_handlers();
+        Ok(Jit { compiler: Compiler::new()?, state: Box::default() })
+    }
+
+    /// Compiles the functions of instance `id` that `select` picks (by
+    /// function index) and installs their code. Modules compiled before are
+    /// not compiled again.
+    ///
+    /// # Errors
+    /// [`CompileError::Cranelift`] when code generation fails; functions the
+    /// compiler does not cover are reported in [`CompileReport::skipped`].
+    pub fn compile_instance(
+        &mut self,
+        store: &mut Store,
+        id: InstanceId,
+        select: &dyn Fn(u32) -> bool,
+    ) -> Result<CompileReport, CompileError> {
+        let Some(instance) = store.instances.get_mut(id.0 as usize) else {
+            return Err(CompileError::Invalid(format!("no instance {}", id.0)));
+        };
+        let module = instance.module.clone();
+        let (code, skipped) = self.compiler.compile_module(&module, select)?;
+        instance.vm.set_runtime(self.state.vm_addr());
+        let funcs = instance.funcs.clone();
+        let mut installed = 0;
+        for (index, entry) in code.iter().enumerate() {
+            if let (Some(entry), Some(&addr)) = (entry, funcs.get(index))
+                && select(index as u32)
+            {
+                store.funcs[addr.0 as usize].set_code(*entry);
+                installed += 1;
+            }
+        }
+        Ok(CompileReport { installed, skipped })
+    }
+
+    /// Total time spent compiling, and the number of functions compiled.
+    pub fn compile_stats(&self) -> (Duration, usize) {
+        (self.compiler.compile_time, self.compiler.compiled_functions)
+    }
+
+    /// Runs `func` with `args` (already type-checked): its compiled code if
+    /// it has some, else the host function or `fallback`. Compiled code calls
+    /// `fallback` for every function without code.
+    ///
+    /// # Errors
+    /// The trap that ended the call; [`Trap::UncaughtException`] for an
+    /// exception that left `func`.
+    pub fn call(
+        &mut self,
+        store: &mut Store,
+        func: FuncAddr,
+        args: &[Val],
+        fallback: &mut Fallback<'_>,
+    ) -> Result<Vec<Val>, Trap> {
+        let Some(inst) = store.funcs.get(func.0 as usize) else {
+            return Err(Trap::Host(format!("no function at address {}", func.0)));
+        };
+        let sig = inst.sig.clone();
+        let (code, vmctx) = (inst.vm().code, inst.vm().vmctx);
+        let trampoline = self.compiler.trampoline(&sig);
+        let (Some(trampoline), true) = (trampoline, code != 0) else {
+            return match &inst.kind {
+                FuncKind::Host(host) => host.clone()(&mut Caller { store, instance: None }, args),
+                FuncKind::Wasm { .. } => fallback(store, func, args),
+            };
+        };
+        let mut values = vec![0u64; sig.params.len().max(sig.results.len())];
+        for (slot, arg) in values.iter_mut().zip(args) {
+            *slot = arg.to_raw().ok_or_else(|| Trap::Host("unsupported value type: v128".into()))?;
+        }
+        self.state.sync_funcs(store);
+        if !entry::is_nested() {
+            self.state.vm.stack_limit = stack_limit();
+        }
+        let call = entry::EntryCall { trampoline, code, vmctx };
+        // SAFETY: the trampoline was made for `func`'s signature, `code` and
+        // `vmctx` come from its record, whose instance points at this Jit's
+        // runtime record (compile_instance), and `values` has room for its
+        // params and results.
+        let (status, stored) = unsafe { entry::enter(store, &mut self.state, fallback, call, &mut values) };
+        let pending = std::mem::take(&mut self.state.vm.pending_exn);
+        if status != 0 {
+            let trap = traps::trap_of_code(status as u8).or(stored);
+            return Err(trap.unwrap_or_else(|| Trap::Host(format!("unknown trap code {status}"))));
+        }
+        if pending != 0 {
+            return Err(libcalls::uncaught(pending));
+        }
+        values
+            .iter()
+            .zip(sig.results.iter())
+            .map(|(&raw, &ty)| Val::from_raw(raw, ty).ok_or_else(|| Trap::Host("unsupported value type: v128".into())))
+            .collect()
+    }
+}
+
+/// The lowest address compiled frames may use on this thread's stack: the
+/// stack's low end plus [`STACK_RESERVE`].
+fn stack_limit() -> usize {
+    let probe = 0u8;
+    let sp = &raw const probe as usize;
+    let mut low = 0usize;
+    // SAFETY: pthread_getattr_np fills `attr` for the calling thread; we read
+    // its stack bounds and destroy it.
+    unsafe {
+        let mut attr: libc::pthread_attr_t = std::mem::zeroed();
+        if libc::pthread_getattr_np(libc::pthread_self(), &mut attr) == 0 {
+            let mut addr: *mut libc::c_void = std::ptr::null_mut();
+            let mut size: libc::size_t = 0;
+            if libc::pthread_attr_getstack(&attr, &mut addr, &mut size) == 0 {
+                low = addr as usize;
+            }
+            libc::pthread_attr_destroy(&mut attr);
+        }
+    }
+    if low == 0 || low + STACK_RESERVE >= sp {
+        // Unknown bounds: allow 1 MiB below here.
+        return sp.saturating_sub(1 << 20);
+    }
+    low + STACK_RESERVE
+}

@@ -1,0 +1,135 @@
+//! Trap handling: the signal handler and the map from code addresses to
+//! trap sites.
+//!
+//! Every compiled function registers its code range with its trap sites
+//! (offset → Cranelift trap code, from the compiled code's metadata). On
+//! SIGILL, SIGFPE, SIGSEGV or SIGBUS the handler looks the faulting pc up:
+//!
+//! ```text
+//!   pc in a registered range, at a trap site, while an activation runs
+//!       └─▶ resume at wasmfx_jit_unwind(&activation.jump, code)  (see entry.rs)
+//!   anything else
+//!       └─▶ the previous handler (default: the process dies as it would
+//!           without us)
+//! ```
+//!
+//! The handler runs on the faulting thread's stack: compiled code checks its
+//! stack limit in every prologue, with a margin below it, so a trap never
+//! happens with the stack already exhausted.
+
+use crate::entry;
+use std::collections::BTreeMap;
+use std::ffi::{c_int, c_void};
+use std::sync::{OnceLock, RwLock};
+
+/// A registered function: its code range and sorted trap sites.
+struct CodeRegion {
+    end: usize,
+    /// (offset from start, raw trap code), sorted by offset.
+    traps: Box<[(u32, u8)]>,
+}
+
+/// Code start → region. Written when code is installed or freed, read by the
+/// handler (a faulting thread never holds the lock: it is inside compiled code).
+static REGIONS: RwLock<BTreeMap<usize, CodeRegion>> = RwLock::new(BTreeMap::new());
+
+/// Registers the trap sites of the function at `[start, start + len)`.
+pub(crate) fn register(start: usize, len: usize, mut traps: Vec<(u32, u8)>) {
+    traps.sort_unstable();
+    let region = CodeRegion { end: start + len, traps: traps.into() };
+    if let Ok(mut map) = REGIONS.write() {
+        map.insert(start, region);
+    }
+}
+
+/// Forgets the function at `start` (its code is about to be freed).
+pub(crate) fn unregister(start: usize) {
+    if let Ok(mut map) = REGIONS.write() {
+        map.remove(&start);
+    }
+}
+
+/// The raw trap code at `pc`, if `pc` is a trap site of compiled code.
+fn trap_code_at(pc: usize) -> Option<u8> {
+    let map = REGIONS.read().ok()?;
+    let (&start, region) = map.range(..=pc).next_back()?;
+    if pc >= region.end {
+        return None;
+    }
+    let offset = u32::try_from(pc - start).ok()?;
+    let i = region.traps.binary_search_by_key(&offset, |&(o, _)| o).ok()?;
+    Some(region.traps[i].1)
+}
+
+const SIGNALS: [c_int; 4] = [libc::SIGILL, libc::SIGFPE, libc::SIGSEGV, libc::SIGBUS];
+
+/// The handlers that were installed before ours, per signal of [`SIGNALS`].
+static PREVIOUS: OnceLock<Vec<(c_int, libc::sigaction)>> = OnceLock::new();
+
+/// Installs the handler for [`SIGNALS`] once per process.
+pub(crate) fn install_handlers() {
+    PREVIOUS.get_or_init(|| {
+        let mut previous = Vec::new();
+        for signal in SIGNALS {
+            // SAFETY: a zeroed sigaction is a valid "no handler" value; we
+            // fill in the handler, flags and an empty mask before passing it.
+            let mut action: libc::sigaction = unsafe { std::mem::zeroed() };
+            action.sa_sigaction = on_trap_signal as *const () as usize;
+            action.sa_flags = libc::SA_SIGINFO | libc::SA_NODEFER | libc::SA_ONSTACK;
+            // SAFETY: both pointers are to live, initialized sigactions.
+            let mut old: libc::sigaction = unsafe { std::mem::zeroed() };
+            let ok = unsafe {
+                libc::sigemptyset(&mut action.sa_mask);
+                libc::sigaction(signal, &action, &mut old) == 0
+            };
+            if ok {
+                previous.push((signal, old));
+            }
+        }
+        previous
+    });
+}
+
+/// The signal handler: unwinds a trap of compiled code to its host entry,
+/// or passes the signal on.
+extern "C" fn on_trap_signal(signal: c_int, info: *mut libc::siginfo_t, context: *mut c_void) {
+    let uc = context.cast::<libc::ucontext_t>();
+    // SAFETY: the kernel passes a valid ucontext for SA_SIGINFO handlers.
+    let gregs = unsafe { &mut (*uc).uc_mcontext.gregs };
+    let pc = gregs[libc::REG_RIP as usize] as usize;
+    let activation = entry::current();
+    if !activation.is_null()
+        && let Some(code) = trap_code_at(pc)
+    {
+        // SAFETY: `activation` is the live innermost activation of this
+        // thread (entry.rs keeps CURRENT pointing at a local of `enter`).
+        let jump = unsafe { &raw const (*activation).jump };
+        gregs[libc::REG_RIP as usize] = entry::unwind_routine() as i64;
+        gregs[libc::REG_RDI as usize] = jump as i64;
+        gregs[libc::REG_RSI as usize] = i64::from(code);
+        return;
+    }
+    chain(signal, info, context);
+}
+
+/// Runs the handler that was there before ours. A default or ignored
+/// disposition is restored, so the faulting instruction faults again on
+/// return and the process ends as it would have without us.
+fn chain(signal: c_int, info: *mut libc::siginfo_t, context: *mut c_void) {
+    let previous = PREVIOUS.get().and_then(|p| p.iter().find(|(s, _)| *s == signal));
+    let Some((_, old)) = previous else { return };
+    let handler = old.sa_sigaction;
+    if handler == libc::SIG_DFL || handler == libc::SIG_IGN {
+        // SAFETY: `old` is the disposition the kernel gave us.
+        unsafe { libc::sigaction(signal, old, std::ptr::null_mut()) };
+    } else if old.sa_flags & libc::SA_SIGINFO != 0 {
+        // SAFETY: an SA_SIGINFO handler has this signature.
+        let f: extern "C" fn(c_int, *mut libc::siginfo_t, *mut c_void) =
+            unsafe { std::mem::transmute(handler) };
+        f(signal, info, context);
+    } else {
+        // SAFETY: a plain handler takes the signal number only.
+        let f: extern "C" fn(c_int) = unsafe { std::mem::transmute(handler) };
+        f(signal);
+    }
+}

@@ -1,0 +1,77 @@
+//! [`VmRuntime`]: the per-store record compiled code reads besides the
+//! instance contexts. Every `VmContext::runtime` of a store's compiled
+//! instances points at its one record.
+//!
+//! ```text
+//!   VmContext +64 runtime ──▶ VmRuntime (32)
+//!                             +0  stack_limit  lowest stack address compiled code may
+//!                                              grow its frames to (prologue check)
+//!                             +8  pending_exn  raw exnref of the exception being
+//!                                              unwound (0 = none)
+//!                             +16 func_refs ──▶ [*VmFuncRef; num_func_refs], by FuncAddr
+//!                             +24 num_func_refs
+//! ```
+//!
+//! `func_refs` turns a raw funcref (`FuncAddr + 1`) into its record for
+//! `call_indirect` and `call_ref`. It is rebuilt whenever the store has
+//! more functions than it lists: at every host entry and after every call
+//! out of compiled code (the only places where functions can be created),
+//! so every funcref compiled code holds is in it.
+//!
+//! The stack limit is memory, not a constant, so the runtime can change it
+//! when it switches to another stack (fibres, with stack switching).
+
+use std::mem::offset_of;
+use wasmfx_core::Store;
+use wasmfx_core::vm::record_addr;
+
+#[repr(C)]
+#[derive(Debug, Default)]
+pub struct VmRuntime {
+    /// Frames below this address trap with "call stack exhausted".
+    pub stack_limit: usize,
+    /// The exception compiled frames are unwinding, as a raw exnref.
+    pub pending_exn: u64,
+    pub func_refs: usize,
+    pub num_func_refs: u64,
+}
+
+/// The record and the array it points at; boxed by the [`crate::Jit`] so
+/// the address compiled code holds stays put.
+#[derive(Debug, Default)]
+pub struct RuntimeState {
+    pub vm: VmRuntime,
+    func_refs: Vec<usize>,
+}
+
+impl RuntimeState {
+    /// Lists the records of functions the store gained since the last call.
+    pub fn sync_funcs(&mut self, store: &Store) {
+        if self.func_refs.len() == store.funcs.len() {
+            return;
+        }
+        let known = self.func_refs.len();
+        self.func_refs.extend(store.funcs[known..].iter().map(|f| record_addr(f.vm())));
+        self.vm.func_refs = self.func_refs.as_ptr() as usize;
+        self.vm.num_func_refs = self.func_refs.len() as u64;
+    }
+
+    /// Address of the record, as `VmContext::runtime` holds it.
+    pub fn vm_addr(&self) -> usize {
+        record_addr(&self.vm)
+    }
+}
+
+pub const STACK_LIMIT: i32 = offset_of!(VmRuntime, stack_limit) as i32;
+pub const PENDING_EXN: i32 = offset_of!(VmRuntime, pending_exn) as i32;
+pub const FUNC_REFS: i32 = offset_of!(VmRuntime, func_refs) as i32;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layout_matches_the_drawing() {
+        assert_eq!((STACK_LIMIT, PENDING_EXN, FUNC_REFS, size_of::<VmRuntime>()), (0, 8, 16, 32));
+    }
+}
