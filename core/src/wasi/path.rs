@@ -233,7 +233,7 @@ pub(super) fn path_link(ctx: &mut WasiCtx, caller: &mut Caller<'_>, p: &Params<'
 }
 
 /// The link's text is stored as given, except that absolute targets are
-/// refused (`NOTCAPABLE`): they could only ever point outside. Relative
+/// refused (`PERM`): they could only ever point outside. Relative
 /// targets are checked each time a path resolution follows them.
 pub(super) fn path_symlink(
     ctx: &mut WasiCtx,
@@ -244,7 +244,7 @@ pub(super) fn path_symlink(
     let mem = GuestMemory::of_caller(caller)?;
     let link_text = mem.read_str(old_ptr, old_len)?;
     if link_text.starts_with('/') {
-        return Err(Errno::NOTCAPABLE.into());
+        return Err(Errno::PERM.into());
     }
     let (_, new) = resolve_arg(ctx, &mem, fd, p, 3, false)?;
     if new.meta.is_some() {

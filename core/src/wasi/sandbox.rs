@@ -16,7 +16,8 @@
 //! the last component when the caller follows it) is read and spliced in,
 //! so the resolved list only ever holds real directory names and `..` is
 //! always a real step up. Absolute paths, absolute symlink targets and any
-//! `..` that would climb above the directory give `NOTCAPABLE`; more than
+//! `..` that would climb above the directory give `PERM` (what wasmtime
+//! answers: its cap-std reports escapes as permission denied); more than
 //! [`MAX_SYMLINKS`] links give `LOOP`.
 //!
 //! Limit: resolution and the final operation are separate system calls, so
@@ -60,7 +61,7 @@ impl Resolved {
 /// or `/.` always follows it.
 ///
 /// # Errors
-/// `NOTCAPABLE` for escapes, `LOOP` for too many links, `NOENT`/`NOTDIR`
+/// `PERM` for escapes, `LOOP` for too many links, `NOENT`/`NOTDIR`
 /// when a directory on the way is missing or is not one, and the mapped
 /// host error if `lstat` fails otherwise.
 pub fn resolve(dir: &DirHandle, path: &str, follow_last: bool) -> Result<Resolved, Errno> {
@@ -71,7 +72,7 @@ pub fn resolve(dir: &DirHandle, path: &str, follow_last: bool) -> Result<Resolve
         return Err(Errno::INVAL);
     }
     if path.starts_with('/') {
-        return Err(Errno::NOTCAPABLE);
+        return Err(Errno::PERM);
     }
     // `dir/`, `dir/.` name what `dir` points to: follow it.
     let follow_last = follow_last || path.ends_with('/') || path.ends_with("/.");
@@ -81,7 +82,7 @@ pub fn resolve(dir: &DirHandle, path: &str, follow_last: bool) -> Result<Resolve
     let mut meta = None;
     while let Some(component) = pending.pop_front() {
         if component == ".." {
-            resolved.pop().ok_or(Errno::NOTCAPABLE)?;
+            resolved.pop().ok_or(Errno::PERM)?;
             meta = None;
             continue;
         }
@@ -102,7 +103,7 @@ pub fn resolve(dir: &DirHandle, path: &str, follow_last: bool) -> Result<Resolve
             }
             let target = std::fs::read_link(&host).map_err(|e| Errno::from_io(&e))?;
             if target.has_root() {
-                return Err(Errno::NOTCAPABLE);
+                return Err(Errno::PERM);
             }
             resolved.pop();
             for part in split(&target).into_iter().rev() {

@@ -246,7 +246,7 @@ fn directories_are_created_listed_and_removed() {
     let [new, new_len] = g.path(1100, "../g");
     assert_eq!(
         g.errno("path_rename", &[d, old, old_len, ROOT, new, new_len]),
-        Errno::NOTCAPABLE
+        Errno::PERM
     );
     let [new, new_len] = g.path(1100, "g");
     assert_eq!(

@@ -23,28 +23,28 @@ fn absolute_paths_and_dot_dot_escapes_are_refused() {
     for path in ["/etc/passwd", "../secret", "sub/../../secret", "sub/../.."] {
         assert_eq!(
             open(&mut g, ROOT, path, true, 0, 0, 0),
-            Err(Errno::NOTCAPABLE),
+            Err(Errno::PERM),
             "{path}"
         );
     }
     assert_eq!(
         open(&mut g, ROOT, "../secret", true, CREAT, READ_WRITE, 0),
-        Err(Errno::NOTCAPABLE)
+        Err(Errno::PERM)
     );
     assert_eq!(
         on_path(&mut g, "path_create_directory", ROOT, "../x"),
-        Errno::NOTCAPABLE
+        Errno::PERM
     );
     assert_eq!(
         on_path(&mut g, "path_unlink_file", ROOT, "../secret"),
-        Errno::NOTCAPABLE
+        Errno::PERM
     );
     assert!(open(&mut g, ROOT, "sub/../sub/./file", true, 0, 0, 0).is_ok());
     // An opened subdirectory is its own boundary.
     let sub = open(&mut g, ROOT, "sub", true, 0, 0, 0).expect("opens");
     assert_eq!(
         open(&mut g, sub, "../sub/file", true, 0, 0, 0),
-        Err(Errno::NOTCAPABLE)
+        Err(Errno::PERM)
     );
     assert!(std::fs::metadata(_outer.join("secret")).is_ok());
 }
@@ -64,21 +64,15 @@ fn symlinks_are_followed_only_inside() {
         Err(Errno::LOOP),
         "no follow"
     );
-    assert_eq!(
-        open(&mut g, ROOT, "up", true, 0, 0, 0),
-        Err(Errno::NOTCAPABLE)
-    );
-    assert_eq!(
-        open(&mut g, ROOT, "abs", true, 0, 0, 0),
-        Err(Errno::NOTCAPABLE)
-    );
+    assert_eq!(open(&mut g, ROOT, "up", true, 0, 0, 0), Err(Errno::PERM));
+    assert_eq!(open(&mut g, ROOT, "abs", true, 0, 0, 0), Err(Errno::PERM));
     assert_eq!(
         open(&mut g, ROOT, "sub/parent/secret", true, 0, 0, 0),
-        Err(Errno::NOTCAPABLE)
+        Err(Errno::PERM)
     );
     assert_eq!(
         open(&mut g, ROOT, "up/x", false, 0, 0, 0),
-        Err(Errno::NOTCAPABLE),
+        Err(Errno::PERM),
         "middle links always followed"
     );
     assert_eq!(open(&mut g, ROOT, "loop", true, 0, 0, 0), Err(Errno::LOOP));
@@ -91,7 +85,7 @@ fn symlinks_are_followed_only_inside() {
     assert_eq!(g.read(128 + 16, 1), vec![7], "symbolic link");
     assert_eq!(
         g.errno("path_filestat_get", &[ROOT, 1, ptr, len, 128]),
-        Errno::NOTCAPABLE
+        Errno::PERM
     );
     assert_eq!(
         g.errno("path_readlink", &[ROOT, ptr, len, 200, 64, 300]),
@@ -112,6 +106,6 @@ fn symlinks_are_followed_only_inside() {
     let [link, link_len] = g.path(1100, "etc");
     assert_eq!(
         g.errno("path_symlink", &[target, target_len, ROOT, link, link_len]),
-        Errno::NOTCAPABLE
+        Errno::PERM
     );
 }
