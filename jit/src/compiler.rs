@@ -141,6 +141,8 @@ impl Compiler {
                 match translate_function(&env, index, &mut func, &mut self.builder_ctx) {
                     Ok(()) => functions.push((index, id, func)),
                     Err(e) => {
+                        // The builder stopped mid-function: start afresh.
+                        self.builder_ctx = FunctionBuilderContext::new();
                         failed = Some((index, e));
                         break;
                     }

@@ -1,8 +1,15 @@
 //! One executor per store, for the tier the engine was built with. The spec
 //! runner drives stores through it (`wasmfx_spec_tests::Executor`).
+//!
+//! `jit`: before each call, every instance the store gained since the last
+//! call is compiled (all its functions; a function the compiler does not
+//! cover stays interpreted). Compiled code runs functions without code
+//! through the interpreter. `WASMFX_JIT_SELECT=even` compiles only even
+//! function indices: a test knob for mixed-tier runs, which must give the
+//! same results.
 
 use crate::mode::TierMode;
-use wasmfx_core::{FuncAddr, Store, Trap, Val};
+use wasmfx_core::{FuncAddr, InstanceId, Store, Trap, Val};
 use wasmfx_interp::{Config, Interpreter};
 use wasmfx_spec_tests::Executor;
 
@@ -13,6 +20,34 @@ pub struct TierExecutor {
 
 enum TierImpl {
     Interp(Interpreter),
+    Jit(JitTier),
+}
+
+/// The compiled tier with the interpreter as its fallback.
+struct JitTier {
+    /// `Err` with the reason when the compiler cannot run on this host.
+    jit: Result<wasmfx_jit::Jit, String>,
+    interp: Interpreter,
+    /// Instances below this id are compiled.
+    compiled_instances: usize,
+    /// Compile only even function indices (`WASMFX_JIT_SELECT=even`).
+    even_only: bool,
+}
+
+impl JitTier {
+    fn call(&mut self, store: &mut Store, func: FuncAddr, args: &[Val]) -> Result<Vec<Val>, Trap> {
+        let jit = self.jit.as_mut().map_err(|e| Trap::Host(e.clone()))?;
+        let even_only = self.even_only;
+        let select = move |index: u32| !even_only || index % 2 == 0;
+        while self.compiled_instances < store.instances.len() {
+            let id = InstanceId(self.compiled_instances as u32);
+            jit.compile_instance(store, id, &select).map_err(|e| Trap::Host(e.to_string()))?;
+            self.compiled_instances += 1;
+        }
+        let interp = &mut self.interp;
+        let mut fallback = |store: &mut Store, f: FuncAddr, args: &[Val]| interp.call(store, f, args);
+        jit.call(store, func, args, &mut fallback)
+    }
 }
 
 impl TierExecutor {
@@ -21,7 +56,20 @@ impl TierExecutor {
     pub fn factory(mode: TierMode) -> Option<fn() -> TierExecutor> {
         match mode {
             TierMode::Interp => Some(TierExecutor::interpreter),
-            TierMode::Jit | TierMode::Dyn => None,
+            TierMode::Jit => Some(TierExecutor::compiler),
+            TierMode::Dyn => None,
+        }
+    }
+
+    fn compiler() -> TierExecutor {
+        let even_only = std::env::var("WASMFX_JIT_SELECT").is_ok_and(|v| v == "even");
+        TierExecutor {
+            tier: TierImpl::Jit(JitTier {
+                jit: wasmfx_jit::Jit::new().map_err(|e| e.to_string()),
+                interp: Interpreter::new(Config::default()),
+                compiled_instances: 0,
+                even_only,
+            }),
         }
     }
 
@@ -44,6 +92,7 @@ impl TierExecutor {
     ) -> Result<Vec<Val>, Trap> {
         match &mut self.tier {
             TierImpl::Interp(interp) => interp.call(store, func, args),
+            TierImpl::Jit(jit) => jit.call(store, func, args),
         }
     }
 }

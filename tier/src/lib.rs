@@ -8,8 +8,8 @@
 //!     instantiate(&module) → InstanceId, call(id, "name", &[Val]) → Vec<Val>
 //! ```
 //!
-//! Only [`TierMode::Interp`] is built; `jit` and `dyn` are refused with
-//! [`Error::TierUnavailable`] until their tiers exist.
+//! [`TierMode::Interp`] and [`TierMode::Jit`] are built; `dyn` is refused with
+//! [`Error::TierUnavailable`] until its tier exists.
 
 mod engine;
 mod error;

@@ -3,7 +3,7 @@
 //! | mode     | meaning                                              | built |
 //! |----------|------------------------------------------------------|-------|
 //! | `interp` | every function interpreted                           | yes   |
-//! | `jit`    | every function compiled before it first runs         | no    |
+//! | `jit`    | every function compiled before it first runs         | yes   |
 //! | `dyn`    | start interpreted, compile hot functions (the design default) | no |
 //!
 //! Asking for a mode that is not built is an error, never a silent fallback.

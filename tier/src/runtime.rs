@@ -16,6 +16,7 @@ use crate::executor::TierExecutor;
 use std::sync::Arc;
 use wasmfx_core::store::InstantiateError;
 use wasmfx_core::value::Ref;
+use wasmfx_core::wasi::{SharedWasiCtx, WasiCtx};
 use wasmfx_core::{
     Caller, Extern, FuncAddr, FuncType, HeapType, InstanceId, Linker, Module, Store, Trap, Val,
     ValType,
@@ -65,6 +66,13 @@ impl Runtime {
         let addr = self.store.alloc_host_func(ty, Arc::new(func));
         self.linker.define(module, name, Extern::Func(addr));
         addr
+    }
+
+    /// Defines the WASI preview 1 functions (`wasi_snapshot_preview1`) over
+    /// `ctx`; the returned handle reaches the context afterwards (e.g. to
+    /// flush the guest's output).
+    pub fn define_wasi(&mut self, ctx: WasiCtx) -> SharedWasiCtx {
+        wasmfx_core::wasi::define(&mut self.store, &mut self.linker, ctx)
     }
 
     /// Makes every export of `instance` importable as `module_name::export`.

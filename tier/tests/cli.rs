@@ -141,8 +141,8 @@ fn missing_file() {
 
 #[test]
 fn unbuilt_and_unknown_tiers_are_refused() {
-    let out = run_fib(&["--tier", "jit", "--invoke", "fib", "1"]);
-    assert_one_error_line(&out, "tier `jit` is not available yet in this build");
+    let out = run_fib(&["--tier", "dyn", "--invoke", "fib", "1"]);
+    assert_one_error_line(&out, "tier `dyn` is not available yet in this build");
     let out = run_fib(&["--tier", "fast", "--invoke", "fib", "1"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(
@@ -228,4 +228,45 @@ fn wast_all_passing_exits_zero() {
     let out = cli(&["wast", "--tier", "interp", &file.to_string_lossy()]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     assert_eq!(stdout(&out).lines().last(), Some("2 passed, 0 failed"));
+}
+
+/// A WASI command: prints its argument count and `$GREETING`, then exits
+/// with the argument count.
+const WASI_PROGRAM: &str = r#"(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "args_sizes_get" (func $args_sizes (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 64) "hello\n")
+  (func (export "_start")
+    (i32.store (i32.const 0) (i32.const 64))
+    (i32.store (i32.const 4) (i32.const 6))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+    (drop (call $args_sizes (i32.const 16) (i32.const 20)))
+    (call $exit (i32.load (i32.const 16)))))"#;
+
+#[test]
+fn wasi_command_gets_its_arguments_and_exit_code() {
+    let file = temp_file("hello.wat", WASI_PROGRAM.as_bytes());
+    let out = cli(&["run", &file.to_string_lossy(), "a", "-b", "c"]);
+    assert_eq!(stdout(&out), "hello\n", "{}", stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "argv is the program name and 3 arguments"
+    );
+    let out = cli(&["run", &file.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn wasi_directory_that_does_not_exist_is_an_error() {
+    let file = temp_file("hello.wat", WASI_PROGRAM.as_bytes());
+    let out = cli(&[
+        "run",
+        "--dir",
+        "/nonexistent/wasmfx",
+        &file.to_string_lossy(),
+    ]);
+    assert_one_error_line(&out, "failed to open directory /nonexistent/wasmfx");
 }

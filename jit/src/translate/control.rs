@@ -61,11 +61,20 @@ impl FuncTranslator<'_, '_> {
             }
             Operator::BrIf { relative_depth } => {
                 let cond = self.pop()?;
-                let (target, args) = self.branch_target(relative_depth)?;
-                let next = self.b.create_block();
-                let args: Vec<BlockArg> = args.iter().map(|&v| v.into()).collect();
-                self.b.ins().brif(cond, target, &args, next, &[]);
-                self.b.switch_to_block(next);
+                self.branch_if(cond, relative_depth)?;
+            }
+            Operator::BrOnNull { relative_depth } => {
+                // Null: drop it and branch; else keep it and fall through.
+                let r = self.pop()?;
+                let is_null = self.b.ins().icmp_imm_s(cranelift_codegen::ir::condcodes::IntCC::Equal, r, 0);
+                self.branch_if(is_null, relative_depth)?;
+                self.push(r);
+            }
+            Operator::BrOnNonNull { relative_depth } => {
+                // Non-null: branch with it; else drop it and fall through.
+                let r = *self.stack.last().ok_or_else(|| bad("operand stack underflow"))?;
+                self.branch_if(r, relative_depth)?;
+                self.pop()?;
             }
             Operator::BrTable { ref targets } => {
                 let index = self.pop()?;
@@ -181,6 +190,17 @@ impl FuncTranslator<'_, '_> {
             self.b.ins().trap(crate::traps::UNREACHABLE);
             self.reachable = false;
         }
+        Ok(())
+    }
+
+    /// Branches to the label at `depth` when `cond` is non-zero, passing its
+    /// arity of top values; continues in a new block otherwise.
+    fn branch_if(&mut self, cond: Value, depth: u32) -> Result<(), CompileError> {
+        let (target, args) = self.branch_target(depth)?;
+        let next = self.b.create_block();
+        let args: Vec<BlockArg> = args.iter().map(|&v| v.into()).collect();
+        self.b.ins().brif(cond, target, &args, next, &[]);
+        self.b.switch_to_block(next);
         Ok(())
     }
 

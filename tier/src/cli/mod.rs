@@ -1,7 +1,7 @@
 //! Command-line interface, following Wasmtime's conventions:
 //!
 //! ```text
-//!   wasmfx-tier run [--tier T] [--invoke NAME] FILE [--] [ARGS...]
+//!   wasmfx-tier run [--tier T] [--invoke NAME] [--dir D] [--env E] FILE [--] [ARGS...]
 //!   wasmfx-tier wast [--tier T] FILE...
 //!   wasmfx-tier FILE ...            (shorthand for `run FILE ...`)
 //! ```
@@ -12,6 +12,7 @@
 
 mod run;
 mod values;
+mod wasi;
 mod wast;
 
 use clap::{Args, Parser, Subcommand};

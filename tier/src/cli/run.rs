@@ -1,7 +1,10 @@
-//! `wasmfx-tier run`: instantiate a module, then call `_start` or the
-//! function named by `--invoke` and print its results one per line.
+//! `wasmfx-tier run`: instantiate a module with WASI preview 1 available,
+//! then call `_start` (a WASI command: ARGS are its arguments after the
+//! program name) or the function named by `--invoke` (ARGS are its
+//! parameters) and print its results one per line.
 
 use super::values::{format_result, parse_arg};
+use super::wasi::WasiOptions;
 use super::{EXIT_TRAP, Exit, TierOption, fail};
 use clap::Args;
 use std::path::PathBuf;
@@ -20,11 +23,13 @@ pub struct RunCommand {
     /// decimal, inf, nan).
     #[arg(long, value_name = "NAME")]
     invoke: Option<String>,
+    #[command(flatten)]
+    wasi: WasiOptions,
     /// The module: binary (.wasm) or text (.wat)
     file: PathBuf,
-    /// Arguments of the invoked function (put `--` before them if one starts
-    /// with `-` and is not a number)
-    #[arg(allow_negative_numbers = true)]
+    /// Arguments of the program (`_start`) or of the invoked function; from
+    /// the first one on, everything is an argument (`--` is accepted first)
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     args: Vec<String>,
 }
 
@@ -39,7 +44,13 @@ impl RunCommand {
     /// Each step returns the exit (its error already printed) on failure.
     fn run(&self) -> Result<(), Exit> {
         let engine = Engine::new(self.tier.tier).map_err(|e| fail(1, e))?;
-        let (mut runtime, instance) = self.instantiate(&engine)?;
+        let mut runtime = Runtime::new(&engine);
+        let wasi = self
+            .wasi
+            .context(&self.wasi_argv())
+            .map_err(|e| fail(1, e))?;
+        let wasi = runtime.define_wasi(wasi);
+        let instance = self.instantiate(&engine, &mut runtime)?;
         let file = self.file.display();
         let name = self.invoke.as_deref().unwrap_or(DEFAULT_ENTRY);
         let func = runtime.func(instance, name).map_err(|e| match e {
@@ -51,8 +62,13 @@ impl RunCommand {
             ),
             e => fail(1, format_args!("{file}: {e}")),
         })?;
-        let args = self.parse_args(&runtime, name, func)?;
-        let results = runtime.call_func(name, func, &args).map_err(|e| match e {
+        let args = match self.invoke {
+            Some(_) => self.parse_args(&runtime, name, func)?,
+            None => Vec::new(),
+        };
+        let results = runtime.call_func(name, func, &args);
+        wasmfx_core::wasi::lock(&wasi).flush_outputs();
+        let results = results.map_err(|e| match e {
             Error::Trap(trap) => trapped(&trap),
             e => fail(1, e),
         })?;
@@ -62,8 +78,19 @@ impl RunCommand {
         Ok(())
     }
 
+    /// The guest's `argv`: the file's name, then ARGS when they are not the
+    /// parameters of an `--invoke`d function.
+    fn wasi_argv(&self) -> Vec<String> {
+        let program = self.file.file_name().unwrap_or(self.file.as_os_str());
+        let mut argv = vec![program.to_string_lossy().into_owned()];
+        if self.invoke.is_none() {
+            argv.extend(self.args.iter().cloned());
+        }
+        argv
+    }
+
     /// Reads, compiles and instantiates the file (running its start function).
-    fn instantiate(&self, engine: &Engine) -> Result<(Runtime, InstanceId), Exit> {
+    fn instantiate(&self, engine: &Engine, runtime: &mut Runtime) -> Result<InstanceId, Exit> {
         let file = self.file.display();
         let bytes = std::fs::read(&self.file)
             .map_err(|e| fail(1, format_args!("failed to read {file}: {e}")))?;
@@ -71,12 +98,10 @@ impl RunCommand {
             Error::Text(e) => fail(1, format_args!("failed to parse {file}:{e}")),
             e => fail(1, format_args!("failed to compile {file}: {e}")),
         })?;
-        let mut runtime = Runtime::new(engine);
-        let instance = runtime.instantiate(&module).map_err(|e| match e {
+        runtime.instantiate(&module).map_err(|e| match e {
             Error::Trap(trap) => trapped(&trap),
             e => fail(1, format_args!("failed to instantiate {file}: {e}")),
-        })?;
-        Ok((runtime, instance))
+        })
     }
 
     /// The command-line arguments as values of `func`'s parameter types.
