@@ -14,7 +14,7 @@ pub mod report;
 pub mod runner;
 
 pub use report::{Counts, Failure, FileReport};
-pub use runner::run_script;
+pub use runner::{run_script, run_script_with_features};
 
 use wasmfx_core::{FuncAddr, Store, Trap, Val};
 

@@ -19,7 +19,7 @@ use crate::Executor;
 use crate::report::{Failure, FileReport};
 use session::{ExecError, Session};
 use std::panic::{self, AssertUnwindSafe};
-use wasmfx_core::{Trap, Val};
+use wasmfx_core::{Trap, Val, WasmFeatures};
 use wast::lexer::Lexer;
 use wast::parser::{self, ParseBuffer};
 use wast::{QuoteWat, Wast, WastDirective};
@@ -38,6 +38,17 @@ enum Outcome {
 /// `name` labels the report. Never panics because of the script or the
 /// engine: parse errors and engine panics become failures.
 pub fn run_script<E: Executor>(name: &str, text: &str, executor: E) -> FileReport {
+    run_script_with_features(name, text, executor, wasmfx_core::module::features())
+}
+
+/// [`run_script`] validating modules against `features` instead of the
+/// engine's default set (a proposal's folder is written for that proposal).
+pub fn run_script_with_features<E: Executor>(
+    name: &str,
+    text: &str,
+    executor: E,
+    features: WasmFeatures,
+) -> FileReport {
     let mut report = FileReport::new(name);
     let mut lexer = Lexer::new(text);
     lexer.allow_confusing_unicode(true);
@@ -50,7 +61,9 @@ pub fn run_script<E: Executor>(name: &str, text: &str, executor: E) -> FileRepor
         Err(e) => return parse_failed(report, text, &e),
     };
 
-    let mut session = match panic::catch_unwind(AssertUnwindSafe(|| Session::new(executor))) {
+    let mut session = match panic::catch_unwind(AssertUnwindSafe(|| {
+        Session::with_features(executor, features)
+    })) {
         Ok(session) => session,
         Err(payload) => {
             let reason = format!(

@@ -16,7 +16,9 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 use wasmfx_core::store::InstantiateError;
-use wasmfx_core::{Extern, InstanceId, Linker, Module, Store, Trap, TypeRegistry, Val};
+use wasmfx_core::{
+    Extern, InstanceId, Linker, Module, Store, Trap, TypeRegistry, Val, WasmFeatures,
+};
 use wast::token::Id;
 use wast::{QuoteWat, WastExecute, WastInvoke, Wat};
 
@@ -50,6 +52,8 @@ impl fmt::Display for ExecError {
 
 pub struct Session<E: Executor> {
     registry: Arc<TypeRegistry>,
+    /// What modules are validated against (the script's proposal).
+    features: WasmFeatures,
     pub store: Store,
     linker: Linker,
     executor: E,
@@ -60,13 +64,15 @@ pub struct Session<E: Executor> {
 }
 
 impl<E: Executor> Session<E> {
-    pub fn new(executor: E) -> Session<E> {
+    /// A session validating modules against `features`.
+    pub fn with_features(executor: E, features: WasmFeatures) -> Session<E> {
         let registry = Arc::new(TypeRegistry::default());
         let mut store = Store::new(registry.clone());
         let mut linker = Linker::new();
         wasmfx_core::spectest::define(&mut store, &mut linker);
         Session {
             registry,
+            features,
             store,
             linker,
             executor,
@@ -92,7 +98,7 @@ impl<E: Executor> Session<E> {
     }
 
     pub fn compile_bytes(&self, bytes: &[u8]) -> Result<Arc<Module>, ExecError> {
-        Module::new(&self.registry, bytes)
+        Module::new_with_features(&self.registry, bytes, self.features)
             .map(Arc::new)
             .map_err(|e| ExecError::Compile(e.message))
     }

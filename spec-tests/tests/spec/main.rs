@@ -26,7 +26,7 @@ use corpus::Script;
 use expected::ExpectedFailures;
 use std::process::ExitCode;
 use std::sync::Mutex;
-use wasmfx_spec_tests::{Counts, FileReport, run_script};
+use wasmfx_spec_tests::{Counts, FileReport, run_script_with_features};
 use wasmfx_tier::{Engine, TierMode};
 
 /// Failure lines shown per failed case unless `--verbose`.
@@ -217,7 +217,12 @@ fn stale_list_entries(lists: &[(TierMode, ExpectedFailures)], scripts: &[Script]
 
 fn run_case(case: &Case<'_>) -> FileReport {
     match Engine::new(case.tier) {
-        Ok(engine) => run_script(&case.script.name, &case.script.text, engine.executor()),
+        Ok(engine) => run_script_with_features(
+            &case.script.name,
+            &case.script.text,
+            engine.executor(),
+            corpus::features(&case.script.name),
+        ),
         Err(e) => {
             let mut report = FileReport::new(case.script.name.clone());
             let reason = e.to_string();
