@@ -83,10 +83,10 @@ mod tests {
     }
 
     #[test]
-    fn only_the_interpreter_is_built() {
+    fn interp_and_jit_are_built_dyn_is_not() {
         assert_eq!(
             TierMode::available().collect::<Vec<_>>(),
-            [TierMode::Interp]
+            [TierMode::Interp, TierMode::Jit]
         );
     }
 }
