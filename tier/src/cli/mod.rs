@@ -48,8 +48,8 @@ enum Command {
 #[derive(Args)]
 struct TierOption {
     /// Execution tier: `interp` (interpreter), `jit` (compile everything) or
-    /// `dyn` (tiered). Only `interp` is built so far, so it is the default
-    /// until `dyn`, the design's default, exists.
+    /// `dyn` (tiered). `dyn`, the design's default, is not built yet, so the
+    /// default is `interp` until it is.
     #[arg(long, value_name = "TIER", default_value = "interp", value_parser = parse_tier)]
     tier: TierMode,
 }
