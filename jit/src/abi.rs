@@ -34,7 +34,8 @@ pub(crate) fn clif_types(tys: &[ValType]) -> Result<Vec<Type>, CompileError> {
 /// The signature of a compiled Wasm function of type `ty`.
 pub(crate) fn wasm_signature(ty: &FuncType) -> Result<Signature, CompileError> {
     let mut sig = Signature::new(CallConv::Tail);
-    sig.params.push(AbiParam::special(I64, ArgumentPurpose::VMContext));
+    sig.params
+        .push(AbiParam::special(I64, ArgumentPurpose::VMContext));
     for t in clif_types(&ty.params)? {
         sig.params.push(AbiParam::new(t));
     }

@@ -47,7 +47,9 @@ fn isa() -> Result<OwnedTargetIsa, CompileError> {
             flags.set(name, value).map_err(|e| e.to_string())?;
         }
         let builder = cranelift_native::builder().map_err(|e| e.to_string())?;
-        builder.finish(settings::Flags::new(flags)).map_err(|e| e.to_string())
+        builder
+            .finish(settings::Flags::new(flags))
+            .map_err(|e| e.to_string())
     })
     .clone()
     .map_err(CompileError::Cranelift)
@@ -78,7 +80,11 @@ impl Compiler {
         let mut module = JITModule::new(builder);
         let mut libcalls = Vec::new();
         for call in Libcall::ALL {
-            libcalls.push(module.declare_function(call.symbol(), Linkage::Import, &call.signature())?);
+            libcalls.push(module.declare_function(
+                call.symbol(),
+                Linkage::Import,
+                &call.signature(),
+            )?);
         }
         let ctx = module.make_context();
         Ok(Compiler {
@@ -95,12 +101,17 @@ impl Compiler {
     }
 
     fn jit(&mut self) -> Result<&mut JITModule, CompileError> {
-        self.module.as_mut().ok_or_else(|| CompileError::Cranelift("code module freed".into()))
+        self.module
+            .as_mut()
+            .ok_or_else(|| CompileError::Cranelift("code module freed".into()))
     }
 
     /// The trampoline for functions of type `ty`, if compiled.
     pub fn trampoline(&self, ty: &FuncType) -> Option<usize> {
-        let key = (abi::clif_types(&ty.params).ok()?, abi::clif_types(&ty.results).ok()?);
+        let key = (
+            abi::clif_types(&ty.params).ok()?,
+            abi::clif_types(&ty.results).ok()?,
+        );
         self.trampolines.get(&key).copied()
     }
 
@@ -134,10 +145,19 @@ impl Compiler {
             let mut functions = Vec::new();
             let mut failed = None;
             for index in 0..n as u32 {
-                let Some(id) = func_ids[index as usize] else { continue };
-                let env = ModuleEnv { module, func_ids: &func_ids, libcalls: &self.libcalls, frontend };
-                let sig = cranelift_codegen::ir::Signature::new(cranelift_codegen::isa::CallConv::Tail);
-                let mut func = Function::with_name_signature(UserFuncName::user(0, id.as_u32()), sig);
+                let Some(id) = func_ids[index as usize] else {
+                    continue;
+                };
+                let env = ModuleEnv {
+                    module,
+                    func_ids: &func_ids,
+                    libcalls: &self.libcalls,
+                    frontend,
+                };
+                let sig =
+                    cranelift_codegen::ir::Signature::new(cranelift_codegen::isa::CallConv::Tail);
+                let mut func =
+                    Function::with_name_signature(UserFuncName::user(0, id.as_u32()), sig);
                 match translate_function(&env, index, &mut func, &mut self.builder_ctx) {
                     Ok(()) => functions.push((index, id, func)),
                     Err(e) => {
@@ -160,10 +180,21 @@ impl Compiler {
         for (index, id, func) in functions {
             self.ctx.clear();
             self.ctx.func = func;
-            let module_ref = self.module.as_mut().ok_or_else(|| CompileError::Cranelift("code module freed".into()))?;
+            let module_ref = self
+                .module
+                .as_mut()
+                .ok_or_else(|| CompileError::Cranelift("code module freed".into()))?;
             module_ref.define_function(id, &mut self.ctx)?;
-            let compiled = self.ctx.compiled_code().ok_or_else(|| CompileError::Cranelift("no code".into()))?;
-            let traps: Vec<(u32, u8)> = compiled.buffer.traps().iter().map(|t| (t.offset, t.code.as_raw().get())).collect();
+            let compiled = self
+                .ctx
+                .compiled_code()
+                .ok_or_else(|| CompileError::Cranelift("no code".into()))?;
+            let traps: Vec<(u32, u8)> = compiled
+                .buffer
+                .traps()
+                .iter()
+                .map(|t| (t.offset, t.code.as_raw().get()))
+                .collect();
             defined.push((index, id, compiled.code_buffer().len(), traps));
             self.compiled_functions += 1;
         }
@@ -171,7 +202,9 @@ impl Compiler {
         for &(index, ..) in &defined {
             let ty = module.func_type(index);
             let key = (abi::clif_types(&ty.params)?, abi::clif_types(&ty.results)?);
-            if !self.trampolines.contains_key(&key) && !new_trampolines.iter().any(|(k, _)| *k == key) {
+            if !self.trampolines.contains_key(&key)
+                && !new_trampolines.iter().any(|(k, _)| *k == key)
+            {
                 let id = self.define_trampoline(ty)?;
                 new_trampolines.push((key, id));
             }
@@ -221,7 +254,11 @@ impl Compiler {
                 let raw = match b.func.dfg.value_type(v) {
                     cranelift_codegen::ir::types::I32 => b.ins().uextend(I64, v),
                     cranelift_codegen::ir::types::F32 => {
-                        let bits = b.ins().bitcast(cranelift_codegen::ir::types::I32, MemFlagsData::new(), v);
+                        let bits = b.ins().bitcast(
+                            cranelift_codegen::ir::types::I32,
+                            MemFlagsData::new(),
+                            v,
+                        );
                         b.ins().uextend(I64, bits)
                     }
                     _ => v,
@@ -232,7 +269,10 @@ impl Compiler {
             b.seal_all_blocks();
             b.finalize(frontend);
         }
-        let module = self.module.as_mut().ok_or_else(|| CompileError::Cranelift("code module freed".into()))?;
+        let module = self
+            .module
+            .as_mut()
+            .ok_or_else(|| CompileError::Cranelift("code module freed".into()))?;
         module.define_function(id, &mut self.ctx)?;
         Ok(id)
     }

@@ -96,7 +96,10 @@ impl Jit {
     /// [`CompileError::Cranelift`] when the host is not supported.
     pub fn new() -> Result<Jit, CompileError> {
         signals::install_handlers();
-        Ok(Jit { compiler: Compiler::new()?, state: Box::default() })
+        Ok(Jit {
+            compiler: Compiler::new()?,
+            state: Box::default(),
+        })
     }
 
     /// Compiles the functions of instance `id` that `select` picks (by
@@ -158,24 +161,37 @@ impl Jit {
         let trampoline = self.compiler.trampoline(&sig);
         let (Some(trampoline), true) = (trampoline, code != 0) else {
             return match &inst.kind {
-                FuncKind::Host(host) => host.clone()(&mut Caller { store, instance: None }, args),
+                FuncKind::Host(host) => host.clone()(
+                    &mut Caller {
+                        store,
+                        instance: None,
+                    },
+                    args,
+                ),
                 FuncKind::Wasm { .. } => fallback(store, func, args),
             };
         };
         let mut values = vec![0u64; sig.params.len().max(sig.results.len())];
         for (slot, arg) in values.iter_mut().zip(args) {
-            *slot = arg.to_raw().ok_or_else(|| Trap::Host("unsupported value type: v128".into()))?;
+            *slot = arg
+                .to_raw()
+                .ok_or_else(|| Trap::Host("unsupported value type: v128".into()))?;
         }
         self.state.sync_funcs(store);
         if !entry::is_nested() {
             self.state.vm.stack_limit = stack_limit();
         }
-        let call = entry::EntryCall { trampoline, code, vmctx };
+        let call = entry::EntryCall {
+            trampoline,
+            code,
+            vmctx,
+        };
         // SAFETY: the trampoline was made for `func`'s signature, `code` and
         // `vmctx` come from its record, whose instance points at this Jit's
         // runtime record (compile_instance), and `values` has room for its
         // params and results.
-        let (status, stored) = unsafe { entry::enter(store, &mut self.state, fallback, call, &mut values) };
+        let (status, stored) =
+            unsafe { entry::enter(store, &mut self.state, fallback, call, &mut values) };
         let pending = std::mem::take(&mut self.state.vm.pending_exn);
         if status != 0 {
             let trap = traps::trap_of_code(status as u8).or(stored);
@@ -187,7 +203,10 @@ impl Jit {
         values
             .iter()
             .zip(sig.results.iter())
-            .map(|(&raw, &ty)| Val::from_raw(raw, ty).ok_or_else(|| Trap::Host("unsupported value type: v128".into())))
+            .map(|(&raw, &ty)| {
+                Val::from_raw(raw, ty)
+                    .ok_or_else(|| Trap::Host("unsupported value type: v128".into()))
+            })
             .collect()
     }
 }

@@ -18,7 +18,9 @@ use cranelift_codegen::ir::{AbiParam, Signature, Type};
 use cranelift_codegen::isa::CallConv;
 use wasmfx_core::store::Caller;
 use wasmfx_core::vm::VmContext;
-use wasmfx_core::{ExnAddr, FuncAddr, FuncKind, InstanceId, MemAddr, Store, TableAddr, Trap, TypeId, Val};
+use wasmfx_core::{
+    ExnAddr, FuncAddr, FuncKind, InstanceId, MemAddr, Store, TableAddr, Trap, TypeId, Val,
+};
 
 /// Every libcall: its symbol, address and signature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,12 +157,20 @@ impl Call<'_> {
     /// Store address of the instance's memory `index`.
     fn memory(&mut self, index: u32) -> Result<MemAddr, Trap> {
         let id = self.instance;
-        self.store().instances[id.0 as usize].memories.get(index as usize).copied().ok_or_else(|| missing("memory", index))
+        self.store().instances[id.0 as usize]
+            .memories
+            .get(index as usize)
+            .copied()
+            .ok_or_else(|| missing("memory", index))
     }
 
     fn table(&mut self, index: u32) -> Result<TableAddr, Trap> {
         let id = self.instance;
-        self.store().instances[id.0 as usize].tables.get(index as usize).copied().ok_or_else(|| missing("table", index))
+        self.store().instances[id.0 as usize]
+            .tables
+            .get(index as usize)
+            .copied()
+            .ok_or_else(|| missing("table", index))
     }
 
     /// 0, or 1 with the trap stored for the entry.
@@ -195,14 +205,26 @@ fn with_call<R>(vmctx: usize, f: impl FnOnce(&mut Call<'_>) -> R) -> R {
     // SAFETY: libcalls run only from compiled code, inside an activation
     // (entry.rs sets CURRENT before entering and clears it after); `vmctx`
     // is the caller's live context.
-    let (act, instance) = unsafe { (&mut *entry::current(), (*(vmctx as *const VmContext)).instance_id) };
-    f(&mut Call { act, instance: InstanceId(instance) })
+    let (act, instance) = unsafe {
+        (
+            &mut *entry::current(),
+            (*(vmctx as *const VmContext)).instance_id,
+        )
+    };
+    f(&mut Call {
+        act,
+        instance: InstanceId(instance),
+    })
 }
 
 extern "C" fn call_func(vmctx: usize, index: u32, values: *mut u64) -> u32 {
     with_call(vmctx, |call| {
         let id = call.instance;
-        match call.store().instances[id.0 as usize].funcs.get(index as usize).copied() {
+        match call.store().instances[id.0 as usize]
+            .funcs
+            .get(index as usize)
+            .copied()
+        {
             Some(func) => call_out(call, func, values),
             None => call.status(Err(missing("function", index))),
         }
@@ -218,7 +240,10 @@ extern "C" fn call_addr(vmctx: usize, func: u32, values: *mut u64) -> u32 {
 /// An exception it raises becomes the pending exception.
 fn call_out(call: &mut Call<'_>, func: FuncAddr, values: *mut u64) -> u32 {
     let Some(inst) = call.store().funcs.get(func.0 as usize) else {
-        return call.status(Err(Trap::Host(format!("no function at address {}", func.0))));
+        return call.status(Err(Trap::Host(format!(
+            "no function at address {}",
+            func.0
+        ))));
     };
     let sig = inst.sig.clone();
     let host = match &inst.kind {
@@ -228,14 +253,24 @@ fn call_out(call: &mut Call<'_>, func: FuncAddr, values: *mut u64) -> u32 {
     let slots = sig.params.len().max(sig.results.len());
     // SAFETY: compiled code passes a buffer of max(params, results) slots.
     let values = unsafe { std::slice::from_raw_parts_mut(values, slots) };
-    let args: Option<Vec<Val>> = values.iter().zip(sig.params.iter()).map(|(&raw, &ty)| Val::from_raw(raw, ty)).collect();
+    let args: Option<Vec<Val>> = values
+        .iter()
+        .zip(sig.params.iter())
+        .map(|(&raw, &ty)| Val::from_raw(raw, ty))
+        .collect();
     let Some(args) = args else {
         return call.status(Err(Trap::Host("unsupported value type: v128".into())));
     };
     let result = match host {
         Some(host) => {
             let instance = Some(call.instance);
-            host(&mut Caller { store: call.store(), instance }, &args)
+            host(
+                &mut Caller {
+                    store: call.store(),
+                    instance,
+                },
+                &args,
+            )
         }
         None => {
             let fallback = call.act.fallback.cast::<&mut Fallback<'_>>();
@@ -253,7 +288,9 @@ fn call_out(call: &mut Call<'_>, func: FuncAddr, values: *mut u64) -> u32 {
             for (slot, val) in values.iter_mut().zip(&results) {
                 match val.to_raw() {
                     Some(raw) => *slot = raw,
-                    None => return call.status(Err(Trap::Host("unsupported value type: v128".into()))),
+                    None => {
+                        return call.status(Err(Trap::Host("unsupported value type: v128".into())));
+                    }
                 }
             }
             0
@@ -272,13 +309,22 @@ fn call_out(call: &mut Call<'_>, func: FuncAddr, values: *mut u64) -> u32 {
 }
 
 extern "C" fn is_subtype(vmctx: usize, actual: u32, expected: u32) -> u32 {
-    with_call(vmctx, |call| u32::from(call.store().registry.is_subtype(TypeId(actual), TypeId(expected))))
+    with_call(vmctx, |call| {
+        u32::from(
+            call.store()
+                .registry
+                .is_subtype(TypeId(actual), TypeId(expected)),
+        )
+    })
 }
 
 extern "C" fn ref_func(vmctx: usize, index: u32) -> u64 {
     with_call(vmctx, |call| {
         let id = call.instance;
-        call.store().instances[id.0 as usize].funcs.get(index as usize).map_or(0, |f| u64::from(f.0) + 1)
+        call.store().instances[id.0 as usize]
+            .funcs
+            .get(index as usize)
+            .map_or(0, |f| u64::from(f.0) + 1)
     })
 }
 
@@ -291,12 +337,21 @@ extern "C" fn memory_grow(vmctx: usize, mem: u32, delta: u64) -> u64 {
 
 extern "C" fn memory_fill(vmctx: usize, mem: u32, dst: u64, value: u32, len: u64) -> u32 {
     with_call(vmctx, |call| {
-        let r = call.memory(mem).and_then(|addr| call.store().memory_mut(addr).fill(dst, value as u8, len));
+        let r = call
+            .memory(mem)
+            .and_then(|addr| call.store().memory_mut(addr).fill(dst, value as u8, len));
         call.status(r)
     })
 }
 
-extern "C" fn memory_copy(vmctx: usize, dst_mem: u32, src_mem: u32, dst: u64, src: u64, len: u64) -> u32 {
+extern "C" fn memory_copy(
+    vmctx: usize,
+    dst_mem: u32,
+    src_mem: u32,
+    dst: u64,
+    src: u64,
+    len: u64,
+) -> u32 {
     with_call(vmctx, |call| {
         let r = (|| {
             let (d, s) = (call.memory(dst_mem)?, call.memory(src_mem)?);
@@ -323,19 +378,31 @@ extern "C" fn data_drop(vmctx: usize, seg: u32) {
 
 extern "C" fn table_grow(vmctx: usize, table: u32, init: u64, delta: u64) -> u64 {
     with_call(vmctx, |call| match call.table(table) {
-        Ok(addr) => call.store().table_grow(addr, delta, init).unwrap_or(u64::MAX),
+        Ok(addr) => call
+            .store()
+            .table_grow(addr, delta, init)
+            .unwrap_or(u64::MAX),
         Err(_) => u64::MAX,
     })
 }
 
 extern "C" fn table_fill(vmctx: usize, table: u32, dst: u64, value: u64, len: u64) -> u32 {
     with_call(vmctx, |call| {
-        let r = call.table(table).and_then(|addr| call.store().table_mut(addr).fill(dst, value, len));
+        let r = call
+            .table(table)
+            .and_then(|addr| call.store().table_mut(addr).fill(dst, value, len));
         call.status(r)
     })
 }
 
-extern "C" fn table_copy(vmctx: usize, dst_table: u32, src_table: u32, dst: u64, src: u64, len: u64) -> u32 {
+extern "C" fn table_copy(
+    vmctx: usize,
+    dst_table: u32,
+    src_table: u32,
+    dst: u64,
+    src: u64,
+    len: u64,
+) -> u32 {
     with_call(vmctx, |call| {
         let r = (|| {
             let (d, s) = (call.table(dst_table)?, call.table(src_table)?);
@@ -399,7 +466,10 @@ extern "C" fn take_exception(vmctx: usize, values: *mut u64) -> u64 {
     with_call(vmctx, |call| {
         let raw = call.pending();
         call.set_pending(0);
-        if let Some(exn) = raw.checked_sub(1).and_then(|i| call.store().exns.get(i as usize)) {
+        if let Some(exn) = raw
+            .checked_sub(1)
+            .and_then(|i| call.store().exns.get(i as usize))
+        {
             // SAFETY: compiled code passes a buffer for the caught tag's
             // params, which are this exception's fields.
             let out = unsafe { std::slice::from_raw_parts_mut(values, exn.fields.len()) };

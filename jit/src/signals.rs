@@ -36,7 +36,10 @@ static REGIONS: RwLock<BTreeMap<usize, CodeRegion>> = RwLock::new(BTreeMap::new(
 /// Registers the trap sites of the function at `[start, start + len)`.
 pub(crate) fn register(start: usize, len: usize, mut traps: Vec<(u32, u8)>) {
     traps.sort_unstable();
-    let region = CodeRegion { end: start + len, traps: traps.into() };
+    let region = CodeRegion {
+        end: start + len,
+        traps: traps.into(),
+    };
     if let Ok(mut map) = REGIONS.write() {
         map.insert(start, region);
     }
@@ -57,7 +60,10 @@ fn trap_code_at(pc: usize) -> Option<u8> {
         return None;
     }
     let offset = u32::try_from(pc - start).ok()?;
-    let i = region.traps.binary_search_by_key(&offset, |&(o, _)| o).ok()?;
+    let i = region
+        .traps
+        .binary_search_by_key(&offset, |&(o, _)| o)
+        .ok()?;
     Some(region.traps[i].1)
 }
 
@@ -116,7 +122,9 @@ extern "C" fn on_trap_signal(signal: c_int, info: *mut libc::siginfo_t, context:
 /// disposition is restored, so the faulting instruction faults again on
 /// return and the process ends as it would have without us.
 fn chain(signal: c_int, info: *mut libc::siginfo_t, context: *mut c_void) {
-    let previous = PREVIOUS.get().and_then(|p| p.iter().find(|(s, _)| *s == signal));
+    let previous = PREVIOUS
+        .get()
+        .and_then(|p| p.iter().find(|(s, _)| *s == signal));
     let Some((_, old)) = previous else { return };
     let handler = old.sa_sigaction;
     if handler == libc::SIG_DFL || handler == libc::SIG_IGN {

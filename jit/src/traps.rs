@@ -60,10 +60,19 @@ mod tests {
     fn codes_map_to_spec_messages() {
         let raw = |c: TrapCode| c.as_raw().get();
         let msg = |c| trap_of_code(raw(c)).map(|t| t.to_string());
-        assert_eq!(msg(TrapCode::STACK_OVERFLOW).as_deref(), Some("call stack exhausted"));
+        assert_eq!(
+            msg(TrapCode::STACK_OVERFLOW).as_deref(),
+            Some("call stack exhausted")
+        );
         assert_eq!(msg(UNREACHABLE).as_deref(), Some("unreachable"));
-        assert_eq!(msg(TrapCode::HEAP_OUT_OF_BOUNDS).as_deref(), Some("out of bounds memory access"));
-        assert_eq!(msg(INDIRECT_CALL_TYPE_MISMATCH).as_deref(), Some("indirect call type mismatch"));
+        assert_eq!(
+            msg(TrapCode::HEAP_OUT_OF_BOUNDS).as_deref(),
+            Some("out of bounds memory access")
+        );
+        assert_eq!(
+            msg(INDIRECT_CALL_TYPE_MISMATCH).as_deref(),
+            Some("indirect call type mismatch")
+        );
         assert_eq!(trap_of_code(raw(STORED_TRAP)), None);
         assert_eq!(trap_of_code(0), None);
     }

@@ -51,7 +51,8 @@ impl RuntimeState {
             return;
         }
         let known = self.func_refs.len();
-        self.func_refs.extend(store.funcs[known..].iter().map(|f| record_addr(f.vm())));
+        self.func_refs
+            .extend(store.funcs[known..].iter().map(|f| record_addr(f.vm())));
         self.vm.func_refs = self.func_refs.as_ptr() as usize;
         self.vm.num_func_refs = self.func_refs.len() as u64;
     }
@@ -72,6 +73,9 @@ mod tests {
 
     #[test]
     fn layout_matches_the_drawing() {
-        assert_eq!((STACK_LIMIT, PENDING_EXN, FUNC_REFS, size_of::<VmRuntime>()), (0, 8, 16, 32));
+        assert_eq!(
+            (STACK_LIMIT, PENDING_EXN, FUNC_REFS, size_of::<VmRuntime>()),
+            (0, 8, 16, 32)
+        );
     }
 }

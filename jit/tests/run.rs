@@ -4,7 +4,9 @@
 use std::sync::Arc;
 use wasmfx_core::store::Caller;
 use wasmfx_core::types::FuncType;
-use wasmfx_core::{Extern, FuncAddr, InstanceId, Linker, Module, Store, Trap, TypeRegistry, Val, ValType};
+use wasmfx_core::{
+    Extern, FuncAddr, InstanceId, Linker, Module, Store, Trap, TypeRegistry, Val, ValType,
+};
 use wasmfx_jit::Jit;
 
 struct Setup {
@@ -33,9 +35,15 @@ fn setup_with(wat: &str, select: &dyn Fn(u32) -> bool) -> Setup {
     let imports = linker.resolve(&module).expect("imports");
     let instance = store.instantiate(&module, &imports).expect("instantiate");
     let mut jit = Jit::new().expect("jit");
-    let report = jit.compile_instance(&mut store, instance, select).expect("compile");
+    let report = jit
+        .compile_instance(&mut store, instance, select)
+        .expect("compile");
     assert!(report.skipped.is_empty(), "skipped: {:?}", report.skipped);
-    Setup { store, jit, instance }
+    Setup {
+        store,
+        jit,
+        instance,
+    }
 }
 
 fn setup(wat: &str) -> Setup {
@@ -52,7 +60,9 @@ impl Setup {
 
     fn call(&mut self, name: &str, args: &[Val]) -> Result<Vec<Val>, Trap> {
         let func = self.func(name);
-        let mut no_fallback = |_: &mut Store, f: FuncAddr, _: &[Val]| Err(Trap::Host(format!("function {} not compiled", f.0)));
+        let mut no_fallback = |_: &mut Store, f: FuncAddr, _: &[Val]| {
+            Err(Trap::Host(format!("function {} not compiled", f.0)))
+        };
         self.jit.call(&mut self.store, func, args, &mut no_fallback)
     }
 }
@@ -75,7 +85,10 @@ const FIB: &str = r#"(module
 fn fib_and_loops() {
     let mut s = setup(FIB);
     assert_eq!(s.call("fib", &[Val::I32(20)]), Ok(vec![Val::I32(6765)]));
-    assert_eq!(s.call("loop_sum", &[Val::I64(100)]), Ok(vec![Val::I64(5050)]));
+    assert_eq!(
+        s.call("loop_sum", &[Val::I64(100)]),
+        Ok(vec![Val::I64(5050)])
+    );
 }
 
 #[test]
@@ -89,16 +102,37 @@ fn traps_carry_spec_messages() {
           (func $r (export "recurse") (param i32) (result i32) (call $r (i32.add (local.get 0) (i32.const 1)))))"#,
     );
     let msg = |r: Result<Vec<Val>, Trap>| r.err().map(|t| t.to_string());
-    assert_eq!(msg(s.call("div", &[Val::I32(1), Val::I32(0)])).as_deref(), Some("integer divide by zero"));
-    assert_eq!(msg(s.call("div", &[Val::I32(i32::MIN), Val::I32(-1)])).as_deref(), Some("integer overflow"));
-    assert_eq!(msg(s.call("unreachable", &[])).as_deref(), Some("unreachable"));
-    assert_eq!(msg(s.call("load", &[Val::I32(65534)])).as_deref(), Some("out of bounds memory access"));
+    assert_eq!(
+        msg(s.call("div", &[Val::I32(1), Val::I32(0)])).as_deref(),
+        Some("integer divide by zero")
+    );
+    assert_eq!(
+        msg(s.call("div", &[Val::I32(i32::MIN), Val::I32(-1)])).as_deref(),
+        Some("integer overflow")
+    );
+    assert_eq!(
+        msg(s.call("unreachable", &[])).as_deref(),
+        Some("unreachable")
+    );
+    assert_eq!(
+        msg(s.call("load", &[Val::I32(65534)])).as_deref(),
+        Some("out of bounds memory access")
+    );
     assert_eq!(s.call("load", &[Val::I32(65532)]), Ok(vec![Val::I32(0)]));
     let nan = Val::F32(f32::NAN.to_bits());
-    assert_eq!(msg(s.call("trunc", &[nan])).as_deref(), Some("invalid conversion to integer"));
-    assert_eq!(msg(s.call("recurse", &[Val::I32(0)])).as_deref(), Some("call stack exhausted"));
+    assert_eq!(
+        msg(s.call("trunc", &[nan])).as_deref(),
+        Some("invalid conversion to integer")
+    );
+    assert_eq!(
+        msg(s.call("recurse", &[Val::I32(0)])).as_deref(),
+        Some("call stack exhausted")
+    );
     // The runtime still works after traps.
-    assert_eq!(s.call("div", &[Val::I32(7), Val::I32(2)]), Ok(vec![Val::I32(3)]));
+    assert_eq!(
+        s.call("div", &[Val::I32(7), Val::I32(2)]),
+        Ok(vec![Val::I32(3)])
+    );
 }
 
 #[test]
@@ -119,14 +153,29 @@ fn memory_globals_tables_and_calls() {
           (func (export "host") (param i32) (result i32) (call $add1 (local.get 0)))
           (func (export "tail") (param i32) (result i32) (return_call $double (local.get 0))))"#,
     );
-    assert_eq!(s.call("mem", &[Val::I32(100), Val::I64(-3)]), Ok(vec![Val::I64(-3)]));
+    assert_eq!(
+        s.call("mem", &[Val::I32(100), Val::I64(-3)]),
+        Ok(vec![Val::I64(-3)])
+    );
     assert_eq!(s.call("grow", &[]), Ok(vec![Val::I32(3)]));
     assert_eq!(s.call("global", &[]), Ok(vec![Val::I32(6)]));
-    assert_eq!(s.call("indirect", &[Val::I32(0), Val::I32(21)]), Ok(vec![Val::I32(42)]));
-    assert_eq!(s.call("indirect", &[Val::I32(1), Val::I32(41)]), Ok(vec![Val::I32(42)]));
+    assert_eq!(
+        s.call("indirect", &[Val::I32(0), Val::I32(21)]),
+        Ok(vec![Val::I32(42)])
+    );
+    assert_eq!(
+        s.call("indirect", &[Val::I32(1), Val::I32(41)]),
+        Ok(vec![Val::I32(42)])
+    );
     let msg = |r: Result<Vec<Val>, Trap>| r.err().map(|t| t.to_string());
-    assert_eq!(msg(s.call("indirect", &[Val::I32(2), Val::I32(1)])).as_deref(), Some("uninitialized element"));
-    assert_eq!(msg(s.call("indirect", &[Val::I32(3), Val::I32(1)])).as_deref(), Some("undefined element"));
+    assert_eq!(
+        msg(s.call("indirect", &[Val::I32(2), Val::I32(1)])).as_deref(),
+        Some("uninitialized element")
+    );
+    assert_eq!(
+        msg(s.call("indirect", &[Val::I32(3), Val::I32(1)])).as_deref(),
+        Some("undefined element")
+    );
     assert_eq!(s.call("host", &[Val::I32(9)]), Ok(vec![Val::I32(10)]));
     assert_eq!(s.call("tail", &[Val::I32(4)]), Ok(vec![Val::I32(8)]));
 }
@@ -148,7 +197,10 @@ fn exceptions_unwind_compiled_frames() {
             (i32.const 7)))"#,
     );
     assert_eq!(s.call("catch", &[Val::I32(42)]), Ok(vec![Val::I32(42)]));
-    assert!(matches!(s.call("uncaught", &[]), Err(Trap::UncaughtException(_))));
+    assert!(matches!(
+        s.call("uncaught", &[]),
+        Err(Trap::UncaughtException(_))
+    ));
     assert_eq!(s.call("catch_all", &[]), Ok(vec![Val::I32(7)]));
 }
 
@@ -158,8 +210,11 @@ fn functions_without_code_go_through_the_fallback() {
     // by calling back into the Jit (standing in for the interpreter).
     let mut s = setup_with(FIB, &|i| i % 2 == 0);
     let loop_sum = s.func("loop_sum");
-    let mut fallback = |_: &mut Store, f: FuncAddr, _: &[Val]| Err(Trap::Host(format!("fallback {}", f.0)));
-    let r = s.jit.call(&mut s.store, loop_sum, &[Val::I64(3)], &mut fallback);
+    let mut fallback =
+        |_: &mut Store, f: FuncAddr, _: &[Val]| Err(Trap::Host(format!("fallback {}", f.0)));
+    let r = s
+        .jit
+        .call(&mut s.store, loop_sum, &[Val::I64(3)], &mut fallback);
     assert_eq!(r, Err(Trap::Host(format!("fallback {}", loop_sum.0))));
     assert_eq!(s.call("fib", &[Val::I32(10)]), Ok(vec![Val::I32(55)]));
 }

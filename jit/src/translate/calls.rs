@@ -41,12 +41,14 @@ impl FuncTranslator<'_, '_> {
         match *op {
             Operator::Call { function_index } => self.call_direct(function_index, false)?,
             Operator::ReturnCall { function_index } => self.call_direct(function_index, true)?,
-            Operator::CallIndirect { type_index, table_index } => {
-                self.call_indirect(type_index, table_index, false)?
-            }
-            Operator::ReturnCallIndirect { type_index, table_index } => {
-                self.call_indirect(type_index, table_index, true)?
-            }
+            Operator::CallIndirect {
+                type_index,
+                table_index,
+            } => self.call_indirect(type_index, table_index, false)?,
+            Operator::ReturnCallIndirect {
+                type_index,
+                table_index,
+            } => self.call_indirect(type_index, table_index, true)?,
             Operator::CallRef { type_index } => self.call_ref(type_index, false)?,
             Operator::ReturnCallRef { type_index } => self.call_ref(type_index, true)?,
             _ => return Ok(false),
@@ -56,7 +58,10 @@ impl FuncTranslator<'_, '_> {
 
     fn call_direct(&mut self, index: u32, tail: bool) -> Result<(), CompileError> {
         let module = self.env.module;
-        let type_index = *module.funcs.get(index as usize).ok_or_else(|| bad("no such function"))?;
+        let type_index = *module
+            .funcs
+            .get(index as usize)
+            .ok_or_else(|| bad("no such function"))?;
         let n = module.func_type_at(type_index).params.len();
         let args = self.pop_n(n)?;
         if let Some(Some(id)) = self.env.func_ids.get(index as usize) {
@@ -79,7 +84,12 @@ impl FuncTranslator<'_, '_> {
         self.call_record(record, type_index, &args, Callee::Index(index), tail)
     }
 
-    fn call_indirect(&mut self, type_index: u32, table: u32, tail: bool) -> Result<(), CompileError> {
+    fn call_indirect(
+        &mut self,
+        type_index: u32,
+        table: u32,
+        tail: bool,
+    ) -> Result<(), CompileError> {
         let index = self.pop()?;
         let n = self.env.module.func_type_at(type_index).params.len();
         let args = self.pop_n(n)?;
@@ -89,16 +99,27 @@ impl FuncTranslator<'_, '_> {
         let (record, addr) = self.func_record_of(raw);
 
         // Signature check: equal canonical ids, else ask the registry.
-        let expected = self.env.module.types.get(type_index as usize).ok_or_else(|| bad("no such type"))?.0;
+        let expected = self
+            .env
+            .module
+            .types
+            .get(type_index as usize)
+            .ok_or_else(|| bad("no such type"))?
+            .0;
         let actual = self.load_field(I32, record, offsets::FUNC_REF_TYPE_ID as i32);
-        let same = self.b.ins().icmp_imm_u(IntCC::Equal, actual, i64::from(expected));
+        let same = self
+            .b
+            .ins()
+            .icmp_imm_u(IntCC::Equal, actual, i64::from(expected));
         let check = self.b.create_block();
         let checked = self.b.create_block();
         self.b.set_cold_block(check);
         self.b.ins().brif(same, checked, &[], check, &[]);
         self.b.switch_to_block(check);
         let expected = self.b.ins().iconst(I32, i64::from(expected));
-        let sub = self.libcall(Libcall::IsSubtype, &[actual, expected]).ok_or_else(|| bad("subtype"))?;
+        let sub = self
+            .libcall(Libcall::IsSubtype, &[actual, expected])
+            .ok_or_else(|| bad("subtype"))?;
         self.b.ins().trapz(sub, traps::INDIRECT_CALL_TYPE_MISMATCH);
         self.jump(checked, &[]);
         self.b.switch_to_block(checked);

@@ -47,10 +47,17 @@ impl FuncTranslator<'_, '_> {
                 let then_block = self.b.create_block();
                 let else_block = self.new_block(&params);
                 let end = self.new_block(&results);
-                let args: Vec<BlockArg> = self.peek_n(params.len())?.iter().map(|&v| v.into()).collect();
+                let args: Vec<BlockArg> = self
+                    .peek_n(params.len())?
+                    .iter()
+                    .map(|&v| v.into())
+                    .collect();
                 self.b.ins().brif(cond, then_block, &[], else_block, &args);
                 self.b.switch_to_block(then_block);
-                let kind = FrameKind::If { else_block, has_else: false };
+                let kind = FrameKind::If {
+                    else_block,
+                    has_else: false,
+                };
                 self.push_frame(kind, end, end, params, results)?;
             }
             Operator::Else => self.translate_else()?,
@@ -66,13 +73,19 @@ impl FuncTranslator<'_, '_> {
             Operator::BrOnNull { relative_depth } => {
                 // Null: drop it and branch; else keep it and fall through.
                 let r = self.pop()?;
-                let is_null = self.b.ins().icmp_imm_s(cranelift_codegen::ir::condcodes::IntCC::Equal, r, 0);
+                let is_null =
+                    self.b
+                        .ins()
+                        .icmp_imm_s(cranelift_codegen::ir::condcodes::IntCC::Equal, r, 0);
                 self.branch_if(is_null, relative_depth)?;
                 self.push(r);
             }
             Operator::BrOnNonNull { relative_depth } => {
                 // Non-null: branch with it; else drop it and fall through.
-                let r = *self.stack.last().ok_or_else(|| bad("operand stack underflow"))?;
+                let r = *self
+                    .stack
+                    .last()
+                    .ok_or_else(|| bad("operand stack underflow"))?;
                 self.branch_if(r, relative_depth)?;
                 self.pop()?;
             }
@@ -85,19 +98,25 @@ impl FuncTranslator<'_, '_> {
                 // One stub block per distinct depth: jump table entries take
                 // no arguments, the stubs pass them on.
                 let mut stubs: Vec<(u32, Block)> = Vec::new();
-                let mut stub_for = |t: &mut Self, depth: u32| match stubs.iter().find(|(d, _)| *d == depth) {
-                    Some(&(_, s)) => s,
-                    None => {
-                        let s = t.b.create_block();
-                        stubs.push((depth, s));
-                        s
-                    }
-                };
+                let mut stub_for =
+                    |t: &mut Self, depth: u32| match stubs.iter().find(|(d, _)| *d == depth) {
+                        Some(&(_, s)) => s,
+                        None => {
+                            let s = t.b.create_block();
+                            stubs.push((depth, s));
+                            s
+                        }
+                    };
                 let default = stub_for(self, targets.default());
                 let entries: Vec<Block> = depths.iter().map(|&d| stub_for(self, d)).collect();
-                let calls: Vec<_> = entries.iter().map(|&s| self.b.func.dfg.block_call(s, &[])).collect();
+                let calls: Vec<_> = entries
+                    .iter()
+                    .map(|&s| self.b.func.dfg.block_call(s, &[]))
+                    .collect();
                 let default = self.b.func.dfg.block_call(default, &[]);
-                let table = self.b.create_jump_table(JumpTableData::new(default, &calls));
+                let table = self
+                    .b
+                    .create_jump_table(JumpTableData::new(default, &calls));
                 self.b.ins().br_table(index, table);
                 for (depth, stub) in stubs {
                     self.b.switch_to_block(stub);
@@ -125,7 +144,9 @@ impl FuncTranslator<'_, '_> {
             | Operator::If { .. }
             | Operator::TryTable { .. }
             | Operator::Try { .. } => self.dead_depth += 1,
-            Operator::End | Operator::Delegate { .. } if self.dead_depth > 0 => self.dead_depth -= 1,
+            Operator::End | Operator::Delegate { .. } if self.dead_depth > 0 => {
+                self.dead_depth -= 1
+            }
             Operator::Else if self.dead_depth == 0 => self.translate_else()?,
             Operator::End if self.dead_depth == 0 => self.translate_end()?,
             _ => {}
@@ -135,12 +156,20 @@ impl FuncTranslator<'_, '_> {
 
     fn translate_else(&mut self) -> Result<(), CompileError> {
         let reachable = self.reachable;
-        let frame = self.frames.last_mut().ok_or_else(|| bad("else outside if"))?;
-        let FrameKind::If { else_block, has_else } = &mut frame.kind else {
+        let frame = self
+            .frames
+            .last_mut()
+            .ok_or_else(|| bad("else outside if"))?;
+        let FrameKind::If {
+            else_block,
+            has_else,
+        } = &mut frame.kind
+        else {
             return Err(bad("else outside if"));
         };
         *has_else = true;
-        let (else_block, end, height, n) = (*else_block, frame.end, frame.height, frame.results.len());
+        let (else_block, end, height, n) =
+            (*else_block, frame.end, frame.height, frame.results.len());
         if reachable {
             frame.end_reachable = true;
             let results = self.pop_n(n)?;
@@ -148,7 +177,8 @@ impl FuncTranslator<'_, '_> {
         }
         self.stack.truncate(height);
         self.b.switch_to_block(else_block);
-        self.stack.extend_from_slice(self.b.block_params(else_block));
+        self.stack
+            .extend_from_slice(self.b.block_params(else_block));
         self.reachable = true;
         Ok(())
     }
@@ -162,14 +192,21 @@ impl FuncTranslator<'_, '_> {
         }
         self.stack.truncate(frame.height);
         match frame.kind {
-            FrameKind::If { else_block, has_else: false } => {
+            FrameKind::If {
+                else_block,
+                has_else: false,
+            } => {
                 // No else arm: the params flow through unchanged.
                 self.b.switch_to_block(else_block);
                 let params = self.b.block_params(else_block).to_vec();
                 self.jump(frame.end, &params);
                 frame.end_reachable = true;
             }
-            FrameKind::TryTable { handler, used: true, ref clauses } => {
+            FrameKind::TryTable {
+                handler,
+                used: true,
+                ref clauses,
+            } => {
                 let clauses = clauses.clone();
                 self.emit_catch_dispatch(handler, &clauses)?;
             }
@@ -213,8 +250,15 @@ impl FuncTranslator<'_, '_> {
 
     /// The block a branch to `depth` goes to and the values it passes
     /// (marks the frame's end reachable).
-    pub(super) fn branch_target(&mut self, depth: u32) -> Result<(Block, Vec<Value>), CompileError> {
-        let i = self.frames.len().checked_sub(depth as usize + 1).ok_or_else(|| bad("branch depth"))?;
+    pub(super) fn branch_target(
+        &mut self,
+        depth: u32,
+    ) -> Result<(Block, Vec<Value>), CompileError> {
+        let i = self
+            .frames
+            .len()
+            .checked_sub(depth as usize + 1)
+            .ok_or_else(|| bad("branch depth"))?;
         let frame = &mut self.frames[i];
         let arity = match frame.kind {
             FrameKind::Loop => frame.params.len(),
@@ -235,8 +279,20 @@ impl FuncTranslator<'_, '_> {
         params: Vec<Type>,
         results: Vec<Type>,
     ) -> Result<(), CompileError> {
-        let height = self.stack.len().checked_sub(params.len()).ok_or_else(|| bad("block params"))?;
-        self.frames.push(Frame { kind, label, end, params, results, height, end_reachable: false });
+        let height = self
+            .stack
+            .len()
+            .checked_sub(params.len())
+            .ok_or_else(|| bad("block params"))?;
+        self.frames.push(Frame {
+            kind,
+            label,
+            end,
+            params,
+            results,
+            height,
+            end_reachable: false,
+        });
         Ok(())
     }
 
@@ -251,7 +307,10 @@ impl FuncTranslator<'_, '_> {
     pub(super) fn block_type(&self, ty: BlockType) -> Result<(Vec<Type>, Vec<Type>), CompileError> {
         Ok(match ty {
             BlockType::Empty => (Vec::new(), Vec::new()),
-            BlockType::Type(t) => (Vec::new(), vec![crate::abi::clif_type(super::variables::val_type(t)?)?]),
+            BlockType::Type(t) => (
+                Vec::new(),
+                vec![crate::abi::clif_type(super::variables::val_type(t)?)?],
+            ),
             BlockType::FuncType(index) => {
                 let ft = self.env.module.func_type_at(index);
                 (self.types_of(&ft.params)?, self.types_of(&ft.results)?)

@@ -46,7 +46,12 @@ impl FuncTranslator<'_, '_> {
             Operator::ThrowRef => {
                 let exn = self.pop()?;
                 self.b.ins().trapz(exn, traps::NULL_EXCEPTION_REFERENCE);
-                self.b.ins().store(MemFlagsData::trusted(), exn, self.runtime, vmruntime::PENDING_EXN);
+                self.b.ins().store(
+                    MemFlagsData::trusted(),
+                    exn,
+                    self.runtime,
+                    vmruntime::PENDING_EXN,
+                );
                 let target = self.handler_target();
                 self.jump(target, &[]);
                 self.reachable = false;
@@ -56,18 +61,48 @@ impl FuncTranslator<'_, '_> {
                 let mut clauses = Vec::with_capacity(try_table.catches.len());
                 for catch in &try_table.catches {
                     clauses.push(match *catch {
-                        Catch::One { tag, label } => Clause::Tag { tag, label, with_ref: false },
-                        Catch::OneRef { tag, label } => Clause::Tag { tag, label, with_ref: true },
-                        Catch::All { label } => Clause::All { label, with_ref: false },
-                        Catch::AllRef { label } => Clause::All { label, with_ref: true },
+                        Catch::One { tag, label } => Clause::Tag {
+                            tag,
+                            label,
+                            with_ref: false,
+                        },
+                        Catch::OneRef { tag, label } => Clause::Tag {
+                            tag,
+                            label,
+                            with_ref: true,
+                        },
+                        Catch::All { label } => Clause::All {
+                            label,
+                            with_ref: false,
+                        },
+                        Catch::AllRef { label } => Clause::All {
+                            label,
+                            with_ref: true,
+                        },
                     });
                 }
                 let end = self.new_block(&results);
                 let handler = self.b.create_block();
                 self.b.set_cold_block(handler);
-                let kind = FrameKind::TryTable { handler, used: false, clauses };
-                let height = self.stack.len().checked_sub(params.len()).ok_or_else(|| bad("block params"))?;
-                self.frames.push(super::Frame { kind, label: end, end, params, results, height, end_reachable: false });
+                let kind = FrameKind::TryTable {
+                    handler,
+                    used: false,
+                    clauses,
+                };
+                let height = self
+                    .stack
+                    .len()
+                    .checked_sub(params.len())
+                    .ok_or_else(|| bad("block params"))?;
+                self.frames.push(super::Frame {
+                    kind,
+                    label: end,
+                    end,
+                    params,
+                    results,
+                    height,
+                    end_reachable: false,
+                });
             }
             _ => return Ok(false),
         }
@@ -96,25 +131,39 @@ impl FuncTranslator<'_, '_> {
     }
 
     pub(super) fn unwind_block(&mut self) -> Block {
-        *self.unwind_block.get_or_insert_with(|| self.b.create_block())
+        *self
+            .unwind_block
+            .get_or_insert_with(|| self.b.create_block())
     }
 
     /// Fills a try_table's dispatch block (see the module doc); the frames
     /// above the try_table's are the clause labels' frames.
-    pub(super) fn emit_catch_dispatch(&mut self, handler: Block, clauses: &[Clause]) -> Result<(), CompileError> {
+    pub(super) fn emit_catch_dispatch(
+        &mut self,
+        handler: Block,
+        clauses: &[Clause],
+    ) -> Result<(), CompileError> {
         self.b.switch_to_block(handler);
         for &clause in clauses {
             match clause {
-                Clause::Tag { tag, label, with_ref } => {
+                Clause::Tag {
+                    tag,
+                    label,
+                    with_ref,
+                } => {
                     let tag_const = self.b.ins().iconst(I32, i64::from(tag));
-                    let matches = self.libcall(Libcall::CatchMatches, &[tag_const]).ok_or_else(|| bad("catch"))?;
+                    let matches = self
+                        .libcall(Libcall::CatchMatches, &[tag_const])
+                        .ok_or_else(|| bad("catch"))?;
                     let take = self.b.create_block();
                     let next = self.b.create_block();
                     self.b.ins().brif(matches, take, &[], next, &[]);
                     self.b.switch_to_block(take);
                     let types = self.types_of(&self.tag_params(tag)?)?;
                     let buffer = self.slot_buffer(types.len());
-                    let exn = self.libcall(Libcall::TakeException, &[buffer]).ok_or_else(|| bad("catch"))?;
+                    let exn = self
+                        .libcall(Libcall::TakeException, &[buffer])
+                        .ok_or_else(|| bad("catch"))?;
                     let mut args = self.load_raw(buffer, &types);
                     if with_ref {
                         args.push(exn);
@@ -125,7 +174,12 @@ impl FuncTranslator<'_, '_> {
                 Clause::All { label, with_ref } => {
                     let exn = self.load_field(I64, self.runtime, vmruntime::PENDING_EXN);
                     let zero = self.b.ins().iconst(I64, 0);
-                    self.b.ins().store(MemFlagsData::trusted(), zero, self.runtime, vmruntime::PENDING_EXN);
+                    self.b.ins().store(
+                        MemFlagsData::trusted(),
+                        zero,
+                        self.runtime,
+                        vmruntime::PENDING_EXN,
+                    );
                     let args: Vec<Value> = if with_ref { vec![exn] } else { Vec::new() };
                     return self.catch_branch(label, &args);
                 }
@@ -138,7 +192,11 @@ impl FuncTranslator<'_, '_> {
 
     /// Branches to label `depth` (from the current frames) with `args`.
     fn catch_branch(&mut self, depth: u32, args: &[Value]) -> Result<(), CompileError> {
-        let i = self.frames.len().checked_sub(depth as usize + 1).ok_or_else(|| bad("catch label"))?;
+        let i = self
+            .frames
+            .len()
+            .checked_sub(depth as usize + 1)
+            .ok_or_else(|| bad("catch label"))?;
         let frame = &mut self.frames[i];
         if !matches!(frame.kind, FrameKind::Loop) {
             frame.end_reachable = true;
@@ -150,8 +208,14 @@ impl FuncTranslator<'_, '_> {
 
     fn tag_params(&self, tag: u32) -> Result<Vec<wasmfx_core::ValType>, CompileError> {
         let module = self.env.module;
-        let ty = module.tags.get(tag as usize).ok_or_else(|| bad("no such tag"))?;
-        let ft = module.registry.func_type(ty.func_type).ok_or_else(|| bad("tag type"))?;
+        let ty = module
+            .tags
+            .get(tag as usize)
+            .ok_or_else(|| bad("no such tag"))?;
+        let ft = module
+            .registry
+            .func_type(ty.func_type)
+            .ok_or_else(|| bad("tag type"))?;
         Ok(ft.params.to_vec())
     }
 }

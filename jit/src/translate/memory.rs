@@ -31,7 +31,7 @@ enum Widen {
 
 impl FuncTranslator<'_, '_> {
     pub(super) fn translate_memory(&mut self, op: &Operator<'_>) -> Result<bool, CompileError> {
-                use Operator as O;
+        use Operator as O;
         match *op {
             O::I32Load { memarg } => self.load(memarg, I32, I32, Widen::None)?,
             O::I64Load { memarg } => self.load(memarg, I64, I64, Widen::None)?,
@@ -47,9 +47,10 @@ impl FuncTranslator<'_, '_> {
             O::I64Load16U { memarg } => self.load(memarg, I16, I64, Widen::Unsigned)?,
             O::I64Load32S { memarg } => self.load(memarg, I32, I64, Widen::Signed)?,
             O::I64Load32U { memarg } => self.load(memarg, I32, I64, Widen::Unsigned)?,
-            O::I32Store { memarg } | O::I64Store { memarg } | O::F32Store { memarg } | O::F64Store { memarg } => {
-                self.store(memarg, None)?
-            }
+            O::I32Store { memarg }
+            | O::I64Store { memarg }
+            | O::F32Store { memarg }
+            | O::F64Store { memarg } => self.store(memarg, None)?,
             O::I32Store8 { memarg } | O::I64Store8 { memarg } => self.store(memarg, Some(I8))?,
             O::I32Store16 { memarg } | O::I64Store16 { memarg } => self.store(memarg, Some(I16))?,
             O::I64Store32 { memarg } => self.store(memarg, Some(I32))?,
@@ -64,7 +65,9 @@ impl FuncTranslator<'_, '_> {
                 let delta = self.pop()?;
                 let delta = self.to_i64(delta);
                 let index = self.b.ins().iconst(I32, i64::from(mem));
-                let old = self.libcall(Libcall::MemoryGrow, &[index, delta]).ok_or_else(|| bad("grow"))?;
+                let old = self
+                    .libcall(Libcall::MemoryGrow, &[index, delta])
+                    .ok_or_else(|| bad("grow"))?;
                 let v = self.narrow_to_index(old, self.memory64(mem)?);
                 self.push(v);
             }
@@ -101,7 +104,10 @@ impl FuncTranslator<'_, '_> {
 
     /// `[i32 consts of indices..., three operands widened to i64]`.
     pub(super) fn index_args(&mut self, indices: &[u32], operands: [Value; 3]) -> Vec<Value> {
-        let mut args: Vec<Value> = indices.iter().map(|&i| self.b.ins().iconst(I32, i64::from(i))).collect();
+        let mut args: Vec<Value> = indices
+            .iter()
+            .map(|&i| self.b.ins().iconst(I32, i64::from(i)))
+            .collect();
         for v in operands {
             args.push(self.to_i64(v));
         }
@@ -110,15 +116,30 @@ impl FuncTranslator<'_, '_> {
 
     /// A 64-bit size or result as the index type: i64, or i32 for 32-bit.
     pub(super) fn narrow_to_index(&mut self, v: Value, is64: bool) -> Value {
-        if is64 { v } else { self.b.ins().ireduce(I32, v) }
+        if is64 {
+            v
+        } else {
+            self.b.ins().ireduce(I32, v)
+        }
     }
 
     fn memory64(&self, mem: u32) -> Result<bool, CompileError> {
-        let ty = self.env.module.memories.get(mem as usize).ok_or_else(|| bad("no such memory"))?;
+        let ty = self
+            .env
+            .module
+            .memories
+            .get(mem as usize)
+            .ok_or_else(|| bad("no such memory"))?;
         Ok(ty.memory64)
     }
 
-    fn load(&mut self, memarg: MemArg, mem_ty: Type, ty: Type, extend: Widen) -> Result<(), CompileError> {
+    fn load(
+        &mut self,
+        memarg: MemArg,
+        mem_ty: Type,
+        ty: Type,
+        extend: Widen,
+    ) -> Result<(), CompileError> {
         let index = self.pop()?;
         let addr = self.effective_address(memarg, index, mem_ty.bytes())?;
         let flags = MemFlagsData::new().with_notrap();
@@ -141,7 +162,13 @@ impl FuncTranslator<'_, '_> {
         Ok(())
     }
 
-    fn extending_load(&mut self, opcode: Opcode, ty: Type, flags: MemFlagsData, addr: Value) -> Value {
+    fn extending_load(
+        &mut self,
+        opcode: Opcode,
+        ty: Type,
+        flags: MemFlagsData,
+        addr: Value,
+    ) -> Value {
         let ins = self.b.ins();
         match opcode {
             Opcode::Sload8 => ins.sload8(ty, flags, addr, 0),
@@ -157,7 +184,9 @@ impl FuncTranslator<'_, '_> {
     fn store(&mut self, memarg: MemArg, narrow: Option<Type>) -> Result<(), CompileError> {
         let value = self.pop()?;
         let index = self.pop()?;
-        let size = narrow.unwrap_or_else(|| self.b.func.dfg.value_type(value)).bytes();
+        let size = narrow
+            .unwrap_or_else(|| self.b.func.dfg.value_type(value))
+            .bytes();
         let addr = self.effective_address(memarg, index, size)?;
         let flags = MemFlagsData::new().with_notrap();
         match narrow {
@@ -171,10 +200,17 @@ impl FuncTranslator<'_, '_> {
 
     /// The native address of `size` bytes at `index + memarg.offset`, after
     /// the bounds check.
-    fn effective_address(&mut self, memarg: MemArg, index: Value, size: u32) -> Result<Value, CompileError> {
+    fn effective_address(
+        &mut self,
+        memarg: MemArg,
+        index: Value,
+        size: u32,
+    ) -> Result<Value, CompileError> {
         let memory = match memarg.target {
             wasmparser::MemArgTarget::Memory(m) => m,
-            wasmparser::MemArgTarget::Array(_) => return Err(CompileError::Unsupported("array memory access".into())),
+            wasmparser::MemArgTarget::Array(_) => {
+                return Err(CompileError::Unsupported("array memory access".into()));
+            }
         };
         let record = self.record(offsets::CTX_MEMORIES, memory);
         let index = self.to_i64(index);
@@ -188,7 +224,9 @@ impl FuncTranslator<'_, '_> {
         };
         let reach = self.b.ins().iconst(I64, reach as i64);
         let end = if self.memory64(memory)? {
-            self.b.ins().uadd_overflow_trap(index, reach, TrapCode::HEAP_OUT_OF_BOUNDS)
+            self.b
+                .ins()
+                .uadd_overflow_trap(index, reach, TrapCode::HEAP_OUT_OF_BOUNDS)
         } else {
             self.b.ins().iadd(index, reach)
         };
@@ -196,6 +234,10 @@ impl FuncTranslator<'_, '_> {
         self.b.ins().trapnz(oob, TrapCode::HEAP_OUT_OF_BOUNDS);
         let base = self.load_field(I64, record, offsets::MEMORY_BASE as i32);
         let addr = self.b.ins().iadd(base, index);
-        Ok(if memarg.offset == 0 { addr } else { self.b.ins().iadd_imm_u(addr, memarg.offset as i64) })
+        Ok(if memarg.offset == 0 {
+            addr
+        } else {
+            self.b.ins().iadd_imm_u(addr, memarg.offset as i64)
+        })
     }
 }

@@ -66,9 +66,17 @@ pub(crate) fn translate_function(
     builder_ctx: &mut FunctionBuilderContext,
 ) -> Result<(), CompileError> {
     let module = env.module;
-    let body_index = index.checked_sub(module.num_imported_funcs).ok_or_else(|| bad("imported function has no body"))?;
-    let body = module.bodies.get(body_index as usize).ok_or_else(|| bad("no such body"))?;
-    let bytes = module.bytes.get(body.range.clone()).ok_or_else(|| bad("body out of range"))?;
+    let body_index = index
+        .checked_sub(module.num_imported_funcs)
+        .ok_or_else(|| bad("imported function has no body"))?;
+    let body = module
+        .bodies
+        .get(body_index as usize)
+        .ok_or_else(|| bad("no such body"))?;
+    let bytes = module
+        .bytes
+        .get(body.range.clone())
+        .ok_or_else(|| bad("body out of range"))?;
     let reader = FunctionBody::new(BinaryReader::new(bytes, body.range.start as u64));
     let ty = module.func_type_at(body.type_index);
     func.signature = abi::wasm_signature(ty)?;
@@ -108,10 +116,17 @@ pub(crate) enum FrameKind {
     Block,
     Loop,
     /// `if`, with the block its `else` arm starts in.
-    If { else_block: Block, has_else: bool },
+    If {
+        else_block: Block,
+        has_else: bool,
+    },
     /// `try_table`, with its dispatch block (entered with an exception
     /// pending) and its clauses.
-    TryTable { handler: Block, used: bool, clauses: Vec<wasmfx_catch::Clause> },
+    TryTable {
+        handler: Block,
+        used: bool,
+        clauses: Vec<wasmfx_catch::Clause>,
+    },
 }
 
 /// Catch clauses as the translator keeps them.
@@ -119,7 +134,11 @@ pub(crate) mod wasmfx_catch {
     #[derive(Debug, Clone, Copy)]
     pub enum Clause {
         /// `catch $tag l` (`with_ref`: `catch_ref`).
-        Tag { tag: u32, label: u32, with_ref: bool },
+        Tag {
+            tag: u32,
+            label: u32,
+            with_ref: bool,
+        },
         /// `catch_all l` (`with_ref`: `catch_all_ref`).
         All { label: u32, with_ref: bool },
     }
@@ -174,8 +193,16 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         // Prologue stack check: vmctx → runtime → stack_limit.
         let func = &mut *self.b.func;
         let overflow = |_| bad("too many memory flags");
-        let readonly = func.dfg.mem_flags.insert(MemFlagsData::trusted().with_readonly()).map_err(overflow)?;
-        let trusted = func.dfg.mem_flags.insert(MemFlagsData::trusted()).map_err(overflow)?;
+        let readonly = func
+            .dfg
+            .mem_flags
+            .insert(MemFlagsData::trusted().with_readonly())
+            .map_err(overflow)?;
+        let trusted = func
+            .dfg
+            .mem_flags
+            .insert(MemFlagsData::trusted())
+            .map_err(overflow)?;
         let vmctx_gv = func.create_global_value(ir::GlobalValueData::VMContext);
         let runtime_gv = func.create_global_value(ir::GlobalValueData::Load {
             base: vmctx_gv,
@@ -248,7 +275,12 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         if let Some(block) = self.unwind_block {
             self.b.switch_to_block(block);
             self.b.set_cold_block(block);
-            let zeros: Vec<Value> = self.results.clone().into_iter().map(|t| self.zero(t)).collect();
+            let zeros: Vec<Value> = self
+                .results
+                .clone()
+                .into_iter()
+                .map(|t| self.zero(t))
+                .collect();
             self.b.ins().return_(&zeros);
         }
         self.b.seal_all_blocks();
@@ -259,16 +291,26 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
     // --- helpers shared by the families --------------------------------
 
     fn pop(&mut self) -> Result<Value, CompileError> {
-        self.stack.pop().ok_or_else(|| bad("operand stack underflow"))
+        self.stack
+            .pop()
+            .ok_or_else(|| bad("operand stack underflow"))
     }
 
     fn pop_n(&mut self, n: usize) -> Result<Vec<Value>, CompileError> {
-        let at = self.stack.len().checked_sub(n).ok_or_else(|| bad("operand stack underflow"))?;
+        let at = self
+            .stack
+            .len()
+            .checked_sub(n)
+            .ok_or_else(|| bad("operand stack underflow"))?;
         Ok(self.stack.split_off(at))
     }
 
     fn peek_n(&self, n: usize) -> Result<&[Value], CompileError> {
-        let at = self.stack.len().checked_sub(n).ok_or_else(|| bad("operand stack underflow"))?;
+        let at = self
+            .stack
+            .len()
+            .checked_sub(n)
+            .ok_or_else(|| bad("operand stack underflow"))?;
         Ok(&self.stack[at..])
     }
 
@@ -286,7 +328,9 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
 
     /// A load from runtime records that never change while code runs.
     fn load_readonly(&mut self, base: Value, offset: i32) -> Value {
-        self.b.ins().load(I64, MemFlagsData::trusted().with_readonly(), base, offset)
+        self.b
+            .ins()
+            .load(I64, MemFlagsData::trusted().with_readonly(), base, offset)
     }
 
     /// A load from a runtime record that compiled code or libcalls change.
@@ -354,7 +398,11 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
     /// A stack buffer of `slots` raw 8-byte slots; returns its address.
     fn slot_buffer(&mut self, slots: usize) -> Value {
         let size = u32::try_from(slots.max(1) * 8).unwrap_or(u32::MAX);
-        let slot = self.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, size, 3));
+        let slot = self.b.create_sized_stack_slot(StackSlotData::new(
+            StackSlotKind::ExplicitSlot,
+            size,
+            3,
+        ));
         self.b.ins().stack_addr(I64, slot, 0)
     }
 
@@ -369,7 +417,9 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
                 }
                 _ => v,
             };
-            self.b.ins().store(MemFlagsData::trusted(), raw, buffer, (i * 8) as i32);
+            self.b
+                .ins()
+                .store(MemFlagsData::trusted(), raw, buffer, (i * 8) as i32);
         }
     }
 
@@ -377,7 +427,11 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
     fn load_raw(&mut self, buffer: Value, tys: &[Type]) -> Vec<Value> {
         tys.iter()
             .enumerate()
-            .map(|(i, &ty)| self.b.ins().load(ty, MemFlagsData::trusted(), buffer, (i * 8) as i32))
+            .map(|(i, &ty)| {
+                self.b
+                    .ins()
+                    .load(ty, MemFlagsData::trusted(), buffer, (i * 8) as i32)
+            })
             .collect()
     }
 
@@ -388,7 +442,11 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
 
     /// Zero-extends an i32 index to i64; an i64 stays.
     fn to_i64(&mut self, v: Value) -> Value {
-        if self.b.func.dfg.value_type(v) == I64 { v } else { self.b.ins().uextend(I64, v) }
+        if self.b.func.dfg.value_type(v) == I64 {
+            v
+        } else {
+            self.b.ins().uextend(I64, v)
+        }
     }
 
     fn types_of(&self, tys: &[ValType]) -> Result<Vec<Type>, CompileError> {

@@ -99,10 +99,18 @@ impl FuncTranslator<'_, '_> {
             O::I64TruncSatF32U | O::I64TruncSatF64U => {
                 self.unary(|b, a| b.ins().fcvt_to_uint_sat(I64, a))?
             }
-            O::F32ConvertI32S | O::F32ConvertI64S => self.unary(|b, a| b.ins().fcvt_from_sint(F32, a))?,
-            O::F32ConvertI32U | O::F32ConvertI64U => self.unary(|b, a| b.ins().fcvt_from_uint(F32, a))?,
-            O::F64ConvertI32S | O::F64ConvertI64S => self.unary(|b, a| b.ins().fcvt_from_sint(F64, a))?,
-            O::F64ConvertI32U | O::F64ConvertI64U => self.unary(|b, a| b.ins().fcvt_from_uint(F64, a))?,
+            O::F32ConvertI32S | O::F32ConvertI64S => {
+                self.unary(|b, a| b.ins().fcvt_from_sint(F32, a))?
+            }
+            O::F32ConvertI32U | O::F32ConvertI64U => {
+                self.unary(|b, a| b.ins().fcvt_from_uint(F32, a))?
+            }
+            O::F64ConvertI32S | O::F64ConvertI64S => {
+                self.unary(|b, a| b.ins().fcvt_from_sint(F64, a))?
+            }
+            O::F64ConvertI32U | O::F64ConvertI64U => {
+                self.unary(|b, a| b.ins().fcvt_from_uint(F64, a))?
+            }
             O::F32DemoteF64 => self.unary(|b, a| b.ins().fdemote(F32, a))?,
             O::F64PromoteF32 => self.unary(|b, a| b.ins().fpromote(F64, a))?,
             _ => return Ok(false),

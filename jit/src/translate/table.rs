@@ -45,7 +45,9 @@ impl FuncTranslator<'_, '_> {
                 let init = self.pop()?;
                 let delta = self.to_i64(delta);
                 let index = self.b.ins().iconst(I32, i64::from(table));
-                let old = self.libcall(Libcall::TableGrow, &[index, init, delta]).ok_or_else(|| bad("grow"))?;
+                let old = self
+                    .libcall(Libcall::TableGrow, &[index, init, delta])
+                    .ok_or_else(|| bad("grow"))?;
                 let v = self.narrow_to_index(old, self.table64(table)?);
                 self.push(v);
             }
@@ -55,7 +57,10 @@ impl FuncTranslator<'_, '_> {
                 let index = self.b.ins().iconst(I32, i64::from(table));
                 self.libcall_checked(Libcall::TableFill, &[index, dst, value, len]);
             }
-            O::TableCopy { dst_table, src_table } => {
+            O::TableCopy {
+                dst_table,
+                src_table,
+            } => {
                 let [dst, src, len] = self.pop3()?;
                 let args = self.index_args(&[dst_table, src_table], [dst, src, len]);
                 self.libcall_checked(Libcall::TableCopy, &args);
@@ -80,7 +85,10 @@ impl FuncTranslator<'_, '_> {
         let record = self.record(offsets::CTX_TABLES, table);
         let index = self.to_i64(index);
         let length = self.load_field(I64, record, offsets::TABLE_LENGTH as i32);
-        let out = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, index, length);
+        let out = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedGreaterThanOrEqual, index, length);
         self.b.ins().trapnz(out, oob);
         let base = self.load_field(I64, record, offsets::TABLE_BASE as i32);
         let offset = self.b.ins().ishl_imm_u(index, 3);
@@ -88,7 +96,12 @@ impl FuncTranslator<'_, '_> {
     }
 
     fn table64(&self, table: u32) -> Result<bool, CompileError> {
-        let ty = self.env.module.tables.get(table as usize).ok_or_else(|| bad("no such table"))?;
+        let ty = self
+            .env
+            .module
+            .tables
+            .get(table as usize)
+            .ok_or_else(|| bad("no such table"))?;
         Ok(ty.table64)
     }
 }

@@ -32,7 +32,10 @@ impl FuncTranslator<'_, '_> {
             }
             Operator::LocalTee { local_index } => {
                 let var = self.local(local_index)?;
-                let v = *self.stack.last().ok_or_else(|| bad("operand stack underflow"))?;
+                let v = *self
+                    .stack
+                    .last()
+                    .ok_or_else(|| bad("operand stack underflow"))?;
                 self.b.def_var(var, v);
             }
             Operator::GlobalGet { global_index } => {
@@ -83,11 +86,16 @@ impl FuncTranslator<'_, '_> {
             }
             Operator::RefFunc { function_index } => {
                 let index = self.b.ins().iconst(I32, i64::from(function_index));
-                let v = self.libcall(crate::libcalls::Libcall::RefFunc, &[index]).ok_or_else(|| bad("ref.func"))?;
+                let v = self
+                    .libcall(crate::libcalls::Libcall::RefFunc, &[index])
+                    .ok_or_else(|| bad("ref.func"))?;
                 self.push(v);
             }
             Operator::RefAsNonNull => {
-                let r = *self.stack.last().ok_or_else(|| bad("operand stack underflow"))?;
+                let r = *self
+                    .stack
+                    .last()
+                    .ok_or_else(|| bad("operand stack underflow"))?;
                 self.b.ins().trapz(r, traps::NULL_REFERENCE);
             }
             Operator::RefEq => {
@@ -113,7 +121,10 @@ impl FuncTranslator<'_, '_> {
     }
 
     fn local(&self, index: u32) -> Result<cranelift_frontend::Variable, CompileError> {
-        self.locals.get(index as usize).copied().ok_or_else(|| bad("no such local"))
+        self.locals
+            .get(index as usize)
+            .copied()
+            .ok_or_else(|| bad("no such local"))
     }
 
     fn global_type(&self, index: u32) -> Result<cranelift_codegen::ir::Type, CompileError> {
@@ -132,6 +143,9 @@ pub(super) fn val_type(ty: wasmparser::ValType) -> Result<ValType, CompileError>
         wasmparser::ValType::F32 => ValType::F32,
         wasmparser::ValType::F64 => ValType::F64,
         wasmparser::ValType::V128 => ValType::V128,
-        wasmparser::ValType::Ref(_) => ValType::Ref(RefType { nullable: true, heap: HeapType::Any }),
+        wasmparser::ValType::Ref(_) => ValType::Ref(RefType {
+            nullable: true,
+            heap: HeapType::Any,
+        }),
     })
 }
