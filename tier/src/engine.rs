@@ -1,12 +1,13 @@
-//! The engine: the canonical type registry every module shares, and the
-//! execution mode. It turns bytes (binary or `.wat` text) into modules and
-//! makes one executor per store.
+//! The engine: the canonical type registry every module shares, the
+//! execution mode and the feature set modules are validated against. It
+//! turns bytes (binary or `.wat` text) into modules and makes one executor
+//! per store.
 
 use crate::error::{Error, TextError};
 use crate::executor::TierExecutor;
 use crate::mode::TierMode;
 use std::sync::Arc;
-use wasmfx_core::{Module, TypeRegistry};
+use wasmfx_core::{Module, TypeRegistry, WasmFeatures};
 use wast::Wat;
 use wast::parser::{self, ParseBuffer};
 
@@ -16,6 +17,8 @@ const WASM_MAGIC: &[u8; 4] = b"\0asm";
 pub struct Engine {
     registry: Arc<TypeRegistry>,
     mode: TierMode,
+    /// Validation features (default: Wasm 3.0 + stack switching).
+    features: WasmFeatures,
     new_executor: fn() -> TierExecutor,
 }
 
@@ -29,8 +32,20 @@ impl Engine {
         Ok(Engine {
             registry: Arc::new(TypeRegistry::new()),
             mode,
+            features: wasmfx_core::module::features(),
             new_executor,
         })
+    }
+
+    /// This engine, validating modules against `features` instead of the
+    /// default set (e.g. a proposal's own set for its spec folder).
+    pub fn with_features(mut self, features: WasmFeatures) -> Engine {
+        self.features = features;
+        self
+    }
+
+    pub fn features(&self) -> WasmFeatures {
+        self.features
     }
 
     pub fn mode(&self) -> TierMode {
@@ -66,7 +81,7 @@ impl Engine {
     /// # Errors
     /// [`Error::Compile`] with the validator's message.
     pub fn compile_binary(&self, bytes: &[u8]) -> Result<Arc<Module>, Error> {
-        Module::new(&self.registry, bytes)
+        Module::new_with_features(&self.registry, bytes, self.features)
             .map(Arc::new)
             .map_err(Error::Compile)
     }
@@ -126,6 +141,24 @@ mod tests {
         let err = text_to_binary("(module\n  (func (result i32) (i32.const)))").err();
         let err = err.map(|e| (e.line, e.col > 1, e.message.is_empty()));
         assert_eq!(err, Some((2, true, false)));
+    }
+
+    #[test]
+    fn feature_set_decides_what_validates() {
+        let tag_with_result = "(module (tag (param i32) (result i32)))";
+        let default =
+            Engine::new(TierMode::Interp).map(|e| e.compile(tag_with_result.as_bytes()).is_ok());
+        assert_eq!(default.ok(), Some(true));
+        let without_stack_switching = Engine::new(TierMode::Interp).map(|e| {
+            e.with_features(wasmfx_core::module::features() - WasmFeatures::STACK_SWITCHING)
+                .compile(tag_with_result.as_bytes())
+                .map_err(|e| e.to_string())
+        });
+        let err = without_stack_switching
+            .ok()
+            .and_then(Result::err)
+            .unwrap_or_default();
+        assert!(err.contains("non-empty tag result type"), "{err}");
     }
 
     #[test]
