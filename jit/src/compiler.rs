@@ -15,7 +15,7 @@
 //! ```
 
 use crate::translate::{ModuleEnv, translate_function};
-use crate::{CompileError, abi, libcalls::Libcall, signals};
+use crate::{CompileError, abi, codegen, libcalls::Libcall, signals};
 use cranelift_codegen::ir::types::I64;
 use cranelift_codegen::ir::{Function, InstBuilder, MemFlagsData, Type, UserFuncName};
 use cranelift_codegen::settings::{self, Configurable};
@@ -69,6 +69,8 @@ pub(crate) struct Compiler {
     regions: Vec<usize>,
     pub compile_time: Duration,
     pub compiled_functions: usize,
+    /// Compiler threads (the host's parallelism).
+    workers: usize,
 }
 
 impl Compiler {
@@ -97,6 +99,7 @@ impl Compiler {
             regions: Vec::new(),
             compile_time: Duration::ZERO,
             compiled_functions: 0,
+            workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
         })
     }
 
@@ -176,26 +179,13 @@ impl Compiler {
                 None => break functions,
             }
         };
+        let isa = isa()?;
+        let compiled = codegen::compile_all(&*isa, functions, self.workers)?;
         let mut defined = Vec::new();
-        for (index, id, func) in functions {
-            self.ctx.clear();
-            self.ctx.func = func;
-            let module_ref = self
-                .module
-                .as_mut()
-                .ok_or_else(|| CompileError::Cranelift("code module freed".into()))?;
-            module_ref.define_function(id, &mut self.ctx)?;
-            let compiled = self
-                .ctx
-                .compiled_code()
-                .ok_or_else(|| CompileError::Cranelift("no code".into()))?;
-            let traps: Vec<(u32, u8)> = compiled
-                .buffer
-                .traps()
-                .iter()
-                .map(|t| (t.offset, t.code.as_raw().get()))
-                .collect();
-            defined.push((index, id, compiled.code_buffer().len(), traps));
+        for f in compiled {
+            self.jit()?
+                .define_function_bytes(f.id, f.alignment, &f.bytes, &f.relocs)?;
+            defined.push((f.index, f.id, f.bytes.len(), f.traps));
             self.compiled_functions += 1;
         }
         let mut new_trampolines = Vec::new();

@@ -2,7 +2,8 @@
 //!
 //! ```text
 //!   Jit (one per store)
-//!    ├─ compile_instance(store, id, select) ── compiler.rs ── translate/ ─▶ CLIF ─▶ code
+//!    ├─ compile_instance(store, id, select) ── compiler.rs ── translate/ ─▶ CLIF
+//!    │     ─▶ codegen.rs (machine code on worker threads) ─▶ code module
 //!    │     installs code in each function's VmFuncRef, points the instance's
 //!    │     VmContext at the runtime record (vmruntime.rs)
 //!    └─ call(store, func, args, fallback) ── entry.rs: host entry, array trampoline
@@ -17,6 +18,7 @@
 //! x86-64 Linux only (the entry and the signal handler are written for it).
 
 mod abi;
+mod codegen;
 mod compiler;
 mod entry;
 mod libcalls;

@@ -261,7 +261,9 @@ fn call_out(call: &mut Call<'_>, func: FuncAddr, values: *mut u64) -> u32 {
     let Some(args) = args else {
         return call.status(Err(Trap::Host("unsupported value type: v128".into())));
     };
-    let result = match host {
+    // A panic must not cross this `extern "C"` frame (that aborts): it
+    // becomes a trap.
+    let run = std::panic::AssertUnwindSafe(|| match host {
         Some(host) => {
             let instance = Some(call.instance);
             host(
@@ -280,7 +282,9 @@ fn call_out(call: &mut Call<'_>, func: FuncAddr, values: *mut u64) -> u32 {
             // SAFETY: as in `Call::store`.
             fallback(unsafe { &mut *call.act.store }, func, &args)
         }
-    };
+    });
+    let result = std::panic::catch_unwind(run)
+        .unwrap_or_else(|_| Err(Trap::Host(format!("function {} panicked", func.0))));
     // SAFETY: as in `Call::set_pending`.
     unsafe { (*call.act.state).sync_funcs(&*call.act.store) };
     match result {

@@ -218,3 +218,60 @@ fn functions_without_code_go_through_the_fallback() {
     assert_eq!(r, Err(Trap::Host(format!("fallback {}", loop_sum.0))));
     assert_eq!(s.call("fib", &[Val::I32(10)]), Ok(vec![Val::I32(55)]));
 }
+
+#[test]
+fn a_panicking_host_function_is_a_trap() {
+    let registry = Arc::new(TypeRegistry::new());
+    let wat = r#"(module (import "host" "boom" (func $boom)) (func (export "f") (call $boom)))"#;
+    let module =
+        Arc::new(Module::new(&registry, &wat::parse_str(wat).expect("wat")).expect("module"));
+    let mut store = Store::new(registry);
+    let mut linker = Linker::new();
+    let boom = store.alloc_host_func(
+        FuncType::new([], []),
+        Arc::new(|_: &mut Caller<'_>, _: &[Val]| -> Result<Vec<Val>, Trap> { panic!("boom") }),
+    );
+    linker.define("host", "boom", Extern::Func(boom));
+    let imports = linker.resolve(&module).expect("imports");
+    let instance = store.instantiate(&module, &imports).expect("instantiate");
+    let mut jit = Jit::new().expect("jit");
+    jit.compile_instance(&mut store, instance, &|_| true)
+        .expect("compile");
+    let Some(Extern::Func(f)) = store.export(instance, "f") else {
+        panic!("no export")
+    };
+    let mut fallback = |_: &mut Store, _: FuncAddr, _: &[Val]| Ok(Vec::new());
+    let r = jit.call(&mut store, f, &[], &mut fallback);
+    assert!(matches!(r, Err(Trap::Host(m)) if m.contains("panicked")));
+}
+
+#[test]
+fn many_functions_compile_on_worker_threads() {
+    // f0(x) = x + 1, f_i(x) = f_{i-1}(x) + 1: 40 functions, one batch.
+    let mut wat = String::from(
+        "(module (func $f0 (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))\n",
+    );
+    for i in 1..40 {
+        wat += &format!(
+            "(func $f{i} (param i32) (result i32) (i32.add (call $f{} (local.get 0)) (i32.const 1)))\n",
+            i - 1
+        );
+    }
+    wat += "(export \"last\" (func $f39)))";
+    let mut s = setup(&wat);
+    assert_eq!(s.call("last", &[Val::I32(2)]), Ok(vec![Val::I32(42)]));
+    assert_eq!(s.jit.compile_stats().1, 40);
+}
+
+#[test]
+fn deep_recursion_within_the_stack_works() {
+    let mut s = setup(
+        r#"(module (func $d (export "depth") (param i32) (result i32)
+             (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 0))
+               (else (i32.add (i32.const 1) (call $d (i32.sub (local.get 0) (i32.const 1))))))))"#,
+    );
+    assert_eq!(
+        s.call("depth", &[Val::I32(10_000)]),
+        Ok(vec![Val::I32(10_000)])
+    );
+}

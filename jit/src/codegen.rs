@@ -1,0 +1,107 @@
+//! Machine code for a batch of CLIF functions, on worker threads.
+//!
+//! ```text
+//!   [(index, id, Function)] ──split in chunks──▶ worker 1: Context::compile ─┐
+//!                                             ▶ worker 2: Context::compile ─┤
+//!                                                                           ▼
+//!   [CompiledFunction { bytes, alignment, relocs, trap sites }]  (input order)
+//! ```
+//!
+//! Workers only run Cranelift on their own contexts; defining the bytes in
+//! the code module (which is not shared) is left to the caller. Small
+//! batches compile on the calling thread.
+
+use crate::CompileError;
+use cranelift_codegen::Context;
+use cranelift_codegen::control::ControlPlane;
+use cranelift_codegen::ir::Function;
+use cranelift_codegen::isa::TargetIsa;
+use cranelift_module::{FuncId, ModuleReloc};
+
+/// Batches smaller than this are not worth a thread.
+const PARALLEL_MIN_FUNCTIONS: usize = 8;
+
+/// A compiled function, ready for `define_function_bytes`.
+pub(crate) struct CompiledFunction {
+    /// Wasm function index.
+    pub index: u32,
+    pub id: FuncId,
+    pub bytes: Vec<u8>,
+    pub alignment: u64,
+    pub relocs: Vec<ModuleReloc>,
+    /// (code offset, raw trap code).
+    pub traps: Vec<(u32, u8)>,
+}
+
+/// Compiles `functions` with up to `workers` threads, keeping their order.
+pub(crate) fn compile_all(
+    isa: &dyn TargetIsa,
+    functions: Vec<(u32, FuncId, Function)>,
+    workers: usize,
+) -> Result<Vec<CompiledFunction>, CompileError> {
+    let workers = workers.max(1);
+    if workers == 1 || functions.len() < PARALLEL_MIN_FUNCTIONS {
+        return functions.into_iter().map(|f| compile_one(isa, f)).collect();
+    }
+    let chunk = functions.len().div_ceil(workers);
+    let mut chunks: Vec<Vec<(u32, FuncId, Function)>> = Vec::new();
+    let mut rest = functions.into_iter().peekable();
+    while rest.peek().is_some() {
+        chunks.push(rest.by_ref().take(chunk).collect());
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|chunk| {
+                scope.spawn(move || {
+                    chunk
+                        .into_iter()
+                        .map(|f| compile_one(isa, f))
+                        .collect::<Result<Vec<_>, _>>()
+                })
+            })
+            .collect();
+        let mut out = Vec::new();
+        for handle in handles {
+            let part = handle
+                .join()
+                .map_err(|_| CompileError::Cranelift("a compiler thread panicked".into()))??;
+            out.extend(part);
+        }
+        Ok(out)
+    })
+}
+
+fn compile_one(
+    isa: &dyn TargetIsa,
+    (index, id, func): (u32, FuncId, Function),
+) -> Result<CompiledFunction, CompileError> {
+    let mut ctx = Context::for_function(func);
+    ctx.compile(isa, &mut ControlPlane::default())
+        .map_err(|e| CompileError::Cranelift(format!("{:?}", e.inner)))?;
+    let compiled = ctx
+        .compiled_code()
+        .ok_or_else(|| CompileError::Cranelift("no code".into()))?;
+    let bytes = compiled.code_buffer().to_vec();
+    let alignment = u64::from(compiled.buffer.alignment);
+    let traps = compiled
+        .buffer
+        .traps()
+        .iter()
+        .map(|t| (t.offset, t.code.as_raw().get()))
+        .collect();
+    let relocs = compiled
+        .buffer
+        .relocs()
+        .iter()
+        .map(|r| ModuleReloc::from_mach_reloc(r, &ctx.func, id))
+        .collect();
+    Ok(CompiledFunction {
+        index,
+        id,
+        bytes,
+        alignment,
+        relocs,
+        traps,
+    })
+}
