@@ -2,12 +2,17 @@
 //! then call `_start` (a WASI command: ARGS are its arguments after the
 //! program name) or the function named by `--invoke` (ARGS are its
 //! parameters) and print its results one per line.
+//!
+//! ```text
+//!   define WASI ─▶ each --preload NAME=FILE: instantiate, register as NAME
+//!               ─▶ instantiate FILE ─▶ call `_start` / the --invoke'd export
+//! ```
 
 use super::values::{format_result, parse_arg};
 use super::wasi::WasiOptions;
 use super::{EXIT_TRAP, Exit, TierOption, fail};
 use clap::Args;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use wasmfx_core::FuncAddr;
 use wasmfx_tier::{Engine, Error, InstanceId, Runtime, Trap, Val};
 
@@ -25,6 +30,11 @@ pub struct RunCommand {
     invoke: Option<String>,
     #[command(flatten)]
     wasi: WasiOptions,
+    /// Instantiate module FILE first and make its exports importable under
+    /// the module name NAME (repeatable; in order, each may import the
+    /// ones before it)
+    #[arg(long, value_name = "NAME=FILE", value_parser = parse_preload)]
+    preload: Vec<(String, PathBuf)>,
     /// The module: binary (.wasm) or text (.wat)
     file: PathBuf,
     /// Arguments of the program (`_start`) or of the invoked function; from
@@ -50,7 +60,11 @@ impl RunCommand {
             .context(&self.wasi_argv())
             .map_err(|e| fail(1, e))?;
         let wasi = runtime.define_wasi(wasi);
-        let instance = self.instantiate(&engine, &mut runtime)?;
+        for (name, file) in &self.preload {
+            let preloaded = instantiate(&engine, &mut runtime, file)?;
+            runtime.register(name, preloaded);
+        }
+        let instance = instantiate(&engine, &mut runtime, &self.file)?;
         let file = self.file.display();
         let name = self.invoke.as_deref().unwrap_or(DEFAULT_ENTRY);
         let func = runtime.func(instance, name).map_err(|e| match e {
@@ -89,21 +103,6 @@ impl RunCommand {
         argv
     }
 
-    /// Reads, compiles and instantiates the file (running its start function).
-    fn instantiate(&self, engine: &Engine, runtime: &mut Runtime) -> Result<InstanceId, Exit> {
-        let file = self.file.display();
-        let bytes = std::fs::read(&self.file)
-            .map_err(|e| fail(1, format_args!("failed to read {file}: {e}")))?;
-        let module = engine.compile(&bytes).map_err(|e| match e {
-            Error::Text(e) => fail(1, format_args!("failed to parse {file}:{e}")),
-            e => fail(1, format_args!("failed to compile {file}: {e}")),
-        })?;
-        runtime.instantiate(&module).map_err(|e| match e {
-            Error::Trap(trap) => trapped(&trap),
-            e => fail(1, format_args!("failed to instantiate {file}: {e}")),
-        })
-    }
-
     /// The command-line arguments as values of `func`'s parameter types.
     fn parse_args(&self, runtime: &Runtime, name: &str, func: FuncAddr) -> Result<Vec<Val>, Exit> {
         let params = runtime
@@ -128,6 +127,31 @@ impl RunCommand {
             });
         parsed.collect()
     }
+}
+
+/// `--preload NAME=FILE`.
+fn parse_preload(text: &str) -> Result<(String, PathBuf), String> {
+    match text.split_once('=') {
+        Some((name, file)) if !name.is_empty() && !file.is_empty() => {
+            Ok((name.to_string(), PathBuf::from(file)))
+        }
+        _ => Err(format!("`{text}` is not NAME=FILE")),
+    }
+}
+
+/// Reads, compiles and instantiates `path` (running its start function).
+fn instantiate(engine: &Engine, runtime: &mut Runtime, path: &Path) -> Result<InstanceId, Exit> {
+    let file = path.display();
+    let bytes =
+        std::fs::read(path).map_err(|e| fail(1, format_args!("failed to read {file}: {e}")))?;
+    let module = engine.compile(&bytes).map_err(|e| match e {
+        Error::Text(e) => fail(1, format_args!("failed to parse {file}:{e}")),
+        e => fail(1, format_args!("failed to compile {file}: {e}")),
+    })?;
+    runtime.instantiate(&module).map_err(|e| match e {
+        Error::Trap(trap) => trapped(&trap),
+        e => fail(1, format_args!("failed to instantiate {file}: {e}")),
+    })
 }
 
 /// Reports a trap like Wasmtime: an exit request ends with the guest's
