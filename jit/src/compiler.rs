@@ -29,8 +29,17 @@ use std::time::{Duration, Instant};
 use wasmfx_core::{FuncType, Module};
 
 /// Code of one Wasm module: entry per function index (`None` for imports
-/// and functions left out).
+/// and functions not compiled).
 pub(crate) type ModuleCode = Arc<[Option<usize>]>;
+
+/// What the compiler knows of one Wasm module.
+struct ModuleEntry {
+    /// Keeps the module (and so the key, its address) alive.
+    _module: Arc<Module>,
+    code: ModuleCode,
+    /// Functions that cannot be compiled (not tried again).
+    failed: Vec<bool>,
+}
 
 /// Cranelift settings shared by every code module (built once).
 fn isa() -> Result<OwnedTargetIsa, CompileError> {
@@ -62,9 +71,8 @@ pub(crate) struct Compiler {
     builder_ctx: FunctionBuilderContext,
     /// Array trampolines by (params, results) CLIF types.
     trampolines: HashMap<(Vec<Type>, Vec<Type>), usize>,
-    /// Code per Wasm module, keyed by the module's address (the Arc keeps
-    /// the address from being reused).
-    modules: HashMap<usize, (Arc<Module>, ModuleCode)>,
+    /// Code per Wasm module, keyed by the module's address.
+    modules: HashMap<usize, ModuleEntry>,
     /// Starts of registered code regions, unregistered on drop.
     regions: Vec<usize>,
     pub compile_time: Duration,
@@ -118,32 +126,42 @@ impl Compiler {
         self.trampolines.get(&key).copied()
     }
 
-    /// The code of `module`'s functions that `select` picks (by function
-    /// index), compiling them on first sight of the module. Returns the code
-    /// and the functions that could not be compiled, with why.
+    /// The code of `module`'s functions, after compiling those that
+    /// `select` picks (by function index) and that have none yet: a module
+    /// can be compiled all at once or function by function (tiering).
+    /// Returns the code and the picked functions that could not be
+    /// compiled, with why (reported once).
     pub fn compile_module(
         &mut self,
         module: &Arc<Module>,
         select: &dyn Fn(u32) -> bool,
     ) -> Result<(ModuleCode, Vec<(u32, CompileError)>), CompileError> {
         let key = Arc::as_ptr(module) as usize;
-        if let Some((_, code)) = self.modules.get(&key) {
-            return Ok((code.clone(), Vec::new()));
+        let n = module.funcs.len();
+        let entry = self.modules.entry(key).or_insert_with(|| ModuleEntry {
+            _module: module.clone(),
+            code: vec![None; n].into(),
+            failed: vec![false; n],
+        });
+        let todo: Vec<u32> = (module.num_imported_funcs..n as u32)
+            .filter(|&i| select(i) && entry.code[i as usize].is_none() && !entry.failed[i as usize])
+            .collect();
+        if todo.is_empty() {
+            return Ok((entry.code.clone(), Vec::new()));
         }
         let started = Instant::now();
-        let n = module.funcs.len();
+        let mut failures = Vec::new();
         let mut func_ids: Vec<Option<FuncId>> = vec![None; n];
-        for index in module.num_imported_funcs..n as u32 {
-            if select(index) {
-                let sig = abi::wasm_signature(module.func_type(index));
-                if let Ok(sig) = sig {
-                    func_ids[index as usize] = Some(self.jit()?.declare_anonymous_function(&sig)?);
+        for index in todo {
+            match abi::wasm_signature(module.func_type(index)) {
+                Ok(sig) => {
+                    func_ids[index as usize] = Some(self.jit()?.declare_anonymous_function(&sig)?)
                 }
+                Err(e) => failures.push((index, e)),
             }
         }
         let frontend = self.jit()?.isa().frontend_config();
         // Translate; drop failures from the batch until every one translates.
-        let mut failures = Vec::new();
         let functions = loop {
             let mut functions = Vec::new();
             let mut failed = None;
@@ -200,7 +218,11 @@ impl Compiler {
             }
         }
         self.jit()?.finalize_definitions()?;
-        let mut code = vec![None; n];
+        let entry = self
+            .modules
+            .get(&key)
+            .ok_or_else(|| CompileError::Cranelift("module entry".into()))?;
+        let mut code = entry.code.to_vec();
         for (index, id, len, traps) in defined {
             let start = self.jit()?.get_finalized_function(id) as usize;
             signals::register(start, len, traps);
@@ -212,7 +234,12 @@ impl Compiler {
             self.trampolines.insert(key, start);
         }
         let code: ModuleCode = code.into();
-        self.modules.insert(key, (module.clone(), code.clone()));
+        if let Some(entry) = self.modules.get_mut(&key) {
+            entry.code = code.clone();
+            for &(index, _) in &failures {
+                entry.failed[index as usize] = true;
+            }
+        }
         self.compile_time += started.elapsed();
         Ok((code, failures))
     }

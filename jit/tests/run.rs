@@ -275,3 +275,18 @@ fn deep_recursion_within_the_stack_works() {
         Ok(vec![Val::I32(10_000)])
     );
 }
+
+#[test]
+fn functions_compile_in_later_batches() {
+    // First the even indices, then the rest: every function ends compiled
+    // once, and calls across the batches work.
+    let mut s = setup_with(FIB, &|i| i % 2 == 0);
+    assert_eq!(s.jit.compile_stats().1, 1);
+    let report = s
+        .jit
+        .compile_instance(&mut s.store, s.instance, &|_| true)
+        .expect("compile");
+    assert_eq!((report.installed, s.jit.compile_stats().1), (2, 2));
+    assert_eq!(s.call("loop_sum", &[Val::I64(4)]), Ok(vec![Val::I64(10)]));
+    assert_eq!(s.call("fib", &[Val::I32(12)]), Ok(vec![Val::I32(144)]));
+}
