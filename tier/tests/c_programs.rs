@@ -16,10 +16,7 @@ use wasmfx_tier::TierMode;
 
 /// The `--tier` names of every tier this build has.
 fn tiers() -> Vec<&'static str> {
-    TierMode::available()
-        .into_iter()
-        .map(TierMode::name)
-        .collect()
+    TierMode::available().map(TierMode::name).collect()
 }
 
 fn examples() -> PathBuf {
