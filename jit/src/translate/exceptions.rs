@@ -21,13 +21,25 @@
 //! Clause labels count from the `try_table`'s enclosing block, so the
 //! dispatch is emitted at the `try_table`'s `end`, when its frame is gone.
 
-use super::wasmfx_catch::Clause;
 use super::{CompileError, FrameKind, FuncTranslator, bad};
 use crate::libcalls::Libcall;
 use crate::{traps, vmruntime};
 use cranelift_codegen::ir::types::{I32, I64};
 use cranelift_codegen::ir::{Block, InstBuilder, MemFlagsData, Value};
 use wasmparser::{Catch, Operator};
+
+/// A catch clause of a `try_table`, as the translator keeps it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Clause {
+    /// `catch $tag l` (`with_ref`: `catch_ref`).
+    Tag {
+        tag: u32,
+        label: u32,
+        with_ref: bool,
+    },
+    /// `catch_all l` (`with_ref`: `catch_all_ref`).
+    All { label: u32, with_ref: bool },
+}
 
 impl FuncTranslator<'_, '_> {
     pub(super) fn translate_exception(&mut self, op: &Operator<'_>) -> Result<bool, CompileError> {

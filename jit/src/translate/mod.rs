@@ -14,6 +14,8 @@
 //!                calls.rs      call, call_indirect, call_ref, return_call*
 //!                exceptions.rs throw, throw_ref, try_table, pending checks
 //! ```
+//! `values.rs` has the helpers they share (operand stack, runtime records,
+//! libcalls, raw-slot buffers).
 //!
 //! Everything instance-specific is read through `vmctx` (see
 //! `wasmfx_core::vm`), so one compiled module serves every instance of it.
@@ -28,16 +30,15 @@ mod exceptions;
 mod memory;
 mod numeric;
 mod table;
+mod values;
 mod variables;
 
 use crate::CompileError;
 use crate::abi;
-use crate::libcalls::Libcall;
 use crate::vmruntime;
 use cranelift_codegen::ir::types::I64;
 use cranelift_codegen::ir::{
-    self, Block, BlockArg, ExtFuncData, ExternalName, FuncRef, Function, InstBuilder, MemFlagsData,
-    SigRef, StackSlotData, StackSlotKind, Type, UserExternalName, Value,
+    self, Block, FuncRef, Function, InstBuilder, MemFlagsData, SigRef, Type, Value,
 };
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_module::FuncId;
@@ -125,23 +126,8 @@ pub(crate) enum FrameKind {
     TryTable {
         handler: Block,
         used: bool,
-        clauses: Vec<wasmfx_catch::Clause>,
+        clauses: Vec<exceptions::Clause>,
     },
-}
-
-/// Catch clauses as the translator keeps them.
-pub(crate) mod wasmfx_catch {
-    #[derive(Debug, Clone, Copy)]
-    pub enum Clause {
-        /// `catch $tag l` (`with_ref`: `catch_ref`).
-        Tag {
-            tag: u32,
-            label: u32,
-            with_ref: bool,
-        },
-        /// `catch_all l` (`with_ref`: `catch_all_ref`).
-        All { label: u32, with_ref: bool },
-    }
 }
 
 pub(crate) struct FuncTranslator<'a, 'f> {
@@ -286,170 +272,5 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         self.b.seal_all_blocks();
         self.b.finalize(self.env.frontend);
         Ok(())
-    }
-
-    // --- helpers shared by the families --------------------------------
-
-    fn pop(&mut self) -> Result<Value, CompileError> {
-        self.stack
-            .pop()
-            .ok_or_else(|| bad("operand stack underflow"))
-    }
-
-    fn pop_n(&mut self, n: usize) -> Result<Vec<Value>, CompileError> {
-        let at = self
-            .stack
-            .len()
-            .checked_sub(n)
-            .ok_or_else(|| bad("operand stack underflow"))?;
-        Ok(self.stack.split_off(at))
-    }
-
-    fn peek_n(&self, n: usize) -> Result<&[Value], CompileError> {
-        let at = self
-            .stack
-            .len()
-            .checked_sub(n)
-            .ok_or_else(|| bad("operand stack underflow"))?;
-        Ok(&self.stack[at..])
-    }
-
-    fn push(&mut self, v: Value) {
-        self.stack.push(v);
-    }
-
-    fn zero(&mut self, ty: Type) -> Value {
-        match ty {
-            ir::types::F32 => self.b.ins().f32const(0.0),
-            ir::types::F64 => self.b.ins().f64const(0.0),
-            _ => self.b.ins().iconst(ty, 0),
-        }
-    }
-
-    /// A load from runtime records that never change while code runs.
-    fn load_readonly(&mut self, base: Value, offset: i32) -> Value {
-        self.b
-            .ins()
-            .load(I64, MemFlagsData::trusted().with_readonly(), base, offset)
-    }
-
-    /// A load from a runtime record that compiled code or libcalls change.
-    fn load_field(&mut self, ty: Type, base: Value, offset: i32) -> Value {
-        self.b.ins().load(ty, MemFlagsData::trusted(), base, offset)
-    }
-
-    /// The address of record `index` of a context array (at `array_offset`
-    /// in the VmContext): memories, tables, globals or funcs.
-    fn record(&mut self, array_offset: usize, index: u32) -> Value {
-        let array = self.load_readonly(self.vmctx, array_offset as i32);
-        let offset = i32::try_from(u64::from(index) * 8).unwrap_or(i32::MAX);
-        self.load_readonly(array, offset)
-    }
-
-    /// A reference to `id` in the code module; `colocated` for functions of
-    /// the same module (near calls), not for libcalls.
-    fn func_ref(&mut self, id: FuncId, sig: ir::Signature, colocated: bool) -> FuncRef {
-        if let Some(&r) = self.func_refs.get(&id) {
-            return r;
-        }
-        let func = &mut *self.b.func;
-        let name = func.declare_imported_user_function(UserExternalName::new(0, id.as_u32()));
-        let signature = func.import_signature(sig);
-        let r = func.import_function(ExtFuncData {
-            name: ExternalName::user(name),
-            signature,
-            colocated,
-            patchable: false,
-        });
-        self.func_refs.insert(id, r);
-        r
-    }
-
-    /// Calls a libcall with `vmctx` prepended; returns its result, if any.
-    fn libcall(&mut self, call: Libcall, args: &[Value]) -> Option<Value> {
-        let index = Libcall::ALL.iter().position(|&c| c == call).unwrap_or(0);
-        let id = self.env.libcalls[index];
-        let fref = self.func_ref(id, call.signature(), false);
-        let mut all = Vec::with_capacity(args.len() + 1);
-        all.push(self.vmctx);
-        all.extend_from_slice(args);
-        let inst = self.b.ins().call(fref, &all);
-        self.b.inst_results(inst).first().copied()
-    }
-
-    /// A libcall that returns a status; traps with the stored trap on failure.
-    fn libcall_checked(&mut self, call: Libcall, args: &[Value]) {
-        if let Some(status) = self.libcall(call, args) {
-            self.b.ins().trapnz(status, crate::traps::STORED_TRAP);
-        }
-    }
-
-    /// The signature of module type `type_index` as a CLIF signature ref.
-    fn sig_ref(&mut self, type_index: u32) -> Result<SigRef, CompileError> {
-        if let Some(&s) = self.sig_refs.get(&type_index) {
-            return Ok(s);
-        }
-        let sig = abi::wasm_signature(self.env.module.func_type_at(type_index))?;
-        let s = self.b.import_signature(sig);
-        self.sig_refs.insert(type_index, s);
-        Ok(s)
-    }
-
-    /// A stack buffer of `slots` raw 8-byte slots; returns its address.
-    fn slot_buffer(&mut self, slots: usize) -> Value {
-        let size = u32::try_from(slots.max(1) * 8).unwrap_or(u32::MAX);
-        let slot = self.b.create_sized_stack_slot(StackSlotData::new(
-            StackSlotKind::ExplicitSlot,
-            size,
-            3,
-        ));
-        self.b.ins().stack_addr(I64, slot, 0)
-    }
-
-    /// Stores `values` as raw slots (see `wasmfx_core::value`) at `buffer`.
-    fn store_raw(&mut self, buffer: Value, values: &[Value]) {
-        for (i, &v) in values.iter().enumerate() {
-            let raw = match self.b.func.dfg.value_type(v) {
-                ir::types::I32 => self.b.ins().uextend(I64, v),
-                ir::types::F32 => {
-                    let bits = self.b.ins().bitcast(ir::types::I32, MemFlagsData::new(), v);
-                    self.b.ins().uextend(I64, bits)
-                }
-                _ => v,
-            };
-            self.b
-                .ins()
-                .store(MemFlagsData::trusted(), raw, buffer, (i * 8) as i32);
-        }
-    }
-
-    /// Loads raw slots of types `tys` from `buffer`.
-    fn load_raw(&mut self, buffer: Value, tys: &[Type]) -> Vec<Value> {
-        tys.iter()
-            .enumerate()
-            .map(|(i, &ty)| {
-                self.b
-                    .ins()
-                    .load(ty, MemFlagsData::trusted(), buffer, (i * 8) as i32)
-            })
-            .collect()
-    }
-
-    fn jump(&mut self, block: Block, args: &[Value]) {
-        let args: Vec<BlockArg> = args.iter().map(|&v| v.into()).collect();
-        self.b.ins().jump(block, &args);
-    }
-
-    /// Zero-extends an i32 index to i64; an i64 stays.
-    fn to_i64(&mut self, v: Value) -> Value {
-        if self.b.func.dfg.value_type(v) == I64 {
-            v
-        } else {
-            self.b.ins().uextend(I64, v)
-        }
-    }
-
-    fn types_of(&self, tys: &[ValType]) -> Result<Vec<Type>, CompileError> {
-        abi::clif_types(tys)
     }
 }

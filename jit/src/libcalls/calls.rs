@@ -1,0 +1,124 @@
+//! Calls out of compiled code: host functions and functions without code
+//! (through the tier's fallback), with arguments and results as raw slots in
+//! a buffer of the caller's frame; also the subtype check of
+//! `call_indirect` and `ref.func`.
+
+use super::{Call, missing, with_call};
+use crate::entry::Fallback;
+use wasmfx_core::store::Caller;
+use wasmfx_core::{FuncAddr, FuncKind, Trap, TypeId, Val};
+
+pub(super) extern "C" fn call_func(vmctx: usize, index: u32, values: *mut u64) -> u32 {
+    with_call(vmctx, |call| {
+        let id = call.instance;
+        match call.store().instances[id.0 as usize]
+            .funcs
+            .get(index as usize)
+            .copied()
+        {
+            Some(func) => call_out(call, func, values),
+            None => call.status(Err(missing("function", index))),
+        }
+    })
+}
+
+pub(super) extern "C" fn call_addr(vmctx: usize, func: u32, values: *mut u64) -> u32 {
+    with_call(vmctx, |call| call_out(call, FuncAddr(func), values))
+}
+
+/// Calls a host function, or a Wasm function without compiled code through
+/// the tier's fallback, with arguments in `values`; writes the results there.
+/// An exception it raises becomes the pending exception.
+fn call_out(call: &mut Call<'_>, func: FuncAddr, values: *mut u64) -> u32 {
+    let Some(inst) = call.store().funcs.get(func.0 as usize) else {
+        return call.status(Err(Trap::Host(format!(
+            "no function at address {}",
+            func.0
+        ))));
+    };
+    let sig = inst.sig.clone();
+    let host = match &inst.kind {
+        FuncKind::Host(h) => Some(h.clone()),
+        FuncKind::Wasm { .. } => None,
+    };
+    let slots = sig.params.len().max(sig.results.len());
+    // SAFETY: compiled code passes a buffer of max(params, results) slots.
+    let values = unsafe { std::slice::from_raw_parts_mut(values, slots) };
+    let args: Option<Vec<Val>> = values
+        .iter()
+        .zip(sig.params.iter())
+        .map(|(&raw, &ty)| Val::from_raw(raw, ty))
+        .collect();
+    let Some(args) = args else {
+        return call.status(Err(Trap::Host("unsupported value type: v128".into())));
+    };
+    // A panic must not cross this `extern "C"` frame (that aborts): it
+    // becomes a trap.
+    let run = std::panic::AssertUnwindSafe(|| match host {
+        Some(host) => {
+            let instance = Some(call.instance);
+            host(
+                &mut Caller {
+                    store: call.store(),
+                    instance,
+                },
+                &args,
+            )
+        }
+        None => {
+            let fallback = call.act.fallback.cast::<&mut Fallback<'_>>();
+            // SAFETY: `fallback` points at the `&mut Fallback` that `enter`
+            // keeps alive for the activation.
+            let fallback = unsafe { &mut **fallback };
+            // SAFETY: as in `Call::store`.
+            fallback(unsafe { &mut *call.act.store }, func, &args)
+        }
+    });
+    let result = std::panic::catch_unwind(run)
+        .unwrap_or_else(|_| Err(Trap::Host(format!("function {} panicked", func.0))));
+    // SAFETY: as in `Call::set_pending`.
+    unsafe { (*call.act.state).sync_funcs(&*call.act.store) };
+    match result {
+        Ok(results) if results.len() == sig.results.len() => {
+            for (slot, val) in values.iter_mut().zip(&results) {
+                match val.to_raw() {
+                    Some(raw) => *slot = raw,
+                    None => {
+                        return call.status(Err(Trap::Host("unsupported value type: v128".into())));
+                    }
+                }
+            }
+            0
+        }
+        Ok(results) => call.status(Err(Trap::Host(format!(
+            "host function returned {} values, expected {}",
+            results.len(),
+            sig.results.len()
+        )))),
+        Err(Trap::UncaughtException(exn)) => {
+            call.set_pending(u64::from(exn.0) + 1);
+            0
+        }
+        Err(trap) => call.status(Err(trap)),
+    }
+}
+
+pub(super) extern "C" fn is_subtype(vmctx: usize, actual: u32, expected: u32) -> u32 {
+    with_call(vmctx, |call| {
+        u32::from(
+            call.store()
+                .registry
+                .is_subtype(TypeId(actual), TypeId(expected)),
+        )
+    })
+}
+
+pub(super) extern "C" fn ref_func(vmctx: usize, index: u32) -> u64 {
+    with_call(vmctx, |call| {
+        let id = call.instance;
+        call.store().instances[id.0 as usize]
+            .funcs
+            .get(index as usize)
+            .map_or(0, |f| u64::from(f.0) + 1)
+    })
+}

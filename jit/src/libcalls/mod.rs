@@ -1,0 +1,228 @@
+//! Runtime functions compiled code calls (System V convention, `vmctx`
+//! first): calls out of compiled code, bulk memory and table operations,
+//! and the exception runtime.
+//!
+//! Indices are the calling instance's (module index spaces); the libcall
+//! maps them to store addresses. A libcall that can trap returns a status:
+//! 0, or 1 after storing the trap in the running activation; compiled code
+//! then traps with `STORED_TRAP` and the host entry picks the trap up.
+//!
+//! ```text
+//!   compiled frame ── call libcall(vmctx, ...) ──▶ Rust: store, activation
+//!        ◀── status ──  trapnz status, STORED_TRAP  ─▶ signal ─▶ host entry
+//! ```
+//!
+//! Files: this one holds the table of libcalls (symbol, address,
+//! signature) and the access to the activation; `calls.rs`, `bulk.rs` and
+//! `exceptions.rs` hold the functions.
+
+mod bulk;
+mod calls;
+mod exceptions;
+
+pub(crate) use exceptions::uncaught;
+
+use crate::entry::{self, Activation};
+use bulk::*;
+use calls::*;
+use cranelift_codegen::ir::types::{I32, I64};
+use cranelift_codegen::ir::{AbiParam, Signature, Type};
+use cranelift_codegen::isa::CallConv;
+use exceptions::*;
+use wasmfx_core::vm::VmContext;
+use wasmfx_core::{InstanceId, MemAddr, Store, TableAddr, Trap};
+
+/// Every libcall: its symbol, address and signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Libcall {
+    CallFunc,
+    CallAddr,
+    IsSubtype,
+    RefFunc,
+    MemoryGrow,
+    MemoryFill,
+    MemoryCopy,
+    MemoryInit,
+    DataDrop,
+    TableGrow,
+    TableFill,
+    TableCopy,
+    TableInit,
+    ElemDrop,
+    Throw,
+    CatchMatches,
+    TakeException,
+}
+
+impl Libcall {
+    pub const ALL: [Libcall; 17] = [
+        Libcall::CallFunc,
+        Libcall::CallAddr,
+        Libcall::IsSubtype,
+        Libcall::RefFunc,
+        Libcall::MemoryGrow,
+        Libcall::MemoryFill,
+        Libcall::MemoryCopy,
+        Libcall::MemoryInit,
+        Libcall::DataDrop,
+        Libcall::TableGrow,
+        Libcall::TableFill,
+        Libcall::TableCopy,
+        Libcall::TableInit,
+        Libcall::ElemDrop,
+        Libcall::Throw,
+        Libcall::CatchMatches,
+        Libcall::TakeException,
+    ];
+
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Libcall::CallFunc => "wasmfx_call_func",
+            Libcall::CallAddr => "wasmfx_call_addr",
+            Libcall::IsSubtype => "wasmfx_is_subtype",
+            Libcall::RefFunc => "wasmfx_ref_func",
+            Libcall::MemoryGrow => "wasmfx_memory_grow",
+            Libcall::MemoryFill => "wasmfx_memory_fill",
+            Libcall::MemoryCopy => "wasmfx_memory_copy",
+            Libcall::MemoryInit => "wasmfx_memory_init",
+            Libcall::DataDrop => "wasmfx_data_drop",
+            Libcall::TableGrow => "wasmfx_table_grow",
+            Libcall::TableFill => "wasmfx_table_fill",
+            Libcall::TableCopy => "wasmfx_table_copy",
+            Libcall::TableInit => "wasmfx_table_init",
+            Libcall::ElemDrop => "wasmfx_elem_drop",
+            Libcall::Throw => "wasmfx_throw",
+            Libcall::CatchMatches => "wasmfx_catch_matches",
+            Libcall::TakeException => "wasmfx_take_exception",
+        }
+    }
+
+    pub fn address(self) -> *const u8 {
+        let f: usize = match self {
+            Libcall::CallFunc => call_func as *const () as usize,
+            Libcall::CallAddr => call_addr as *const () as usize,
+            Libcall::IsSubtype => is_subtype as *const () as usize,
+            Libcall::RefFunc => ref_func as *const () as usize,
+            Libcall::MemoryGrow => memory_grow as *const () as usize,
+            Libcall::MemoryFill => memory_fill as *const () as usize,
+            Libcall::MemoryCopy => memory_copy as *const () as usize,
+            Libcall::MemoryInit => memory_init as *const () as usize,
+            Libcall::DataDrop => data_drop as *const () as usize,
+            Libcall::TableGrow => table_grow as *const () as usize,
+            Libcall::TableFill => table_fill as *const () as usize,
+            Libcall::TableCopy => table_copy as *const () as usize,
+            Libcall::TableInit => table_init as *const () as usize,
+            Libcall::ElemDrop => elem_drop as *const () as usize,
+            Libcall::Throw => throw as *const () as usize,
+            Libcall::CatchMatches => catch_matches as *const () as usize,
+            Libcall::TakeException => take_exception as *const () as usize,
+        };
+        f as *const u8
+    }
+
+    /// Parameter types after `vmctx`, and the result type.
+    fn shape(self) -> (&'static [Type], Option<Type>) {
+        match self {
+            Libcall::CallFunc | Libcall::CallAddr => (&[I32, I64], Some(I32)),
+            Libcall::IsSubtype => (&[I32, I32], Some(I32)),
+            Libcall::RefFunc => (&[I32], Some(I64)),
+            Libcall::MemoryGrow => (&[I32, I64], Some(I64)),
+            Libcall::MemoryFill => (&[I32, I64, I32, I64], Some(I32)),
+            Libcall::MemoryCopy | Libcall::MemoryInit | Libcall::TableCopy | Libcall::TableInit => {
+                (&[I32, I32, I64, I64, I64], Some(I32))
+            }
+            Libcall::DataDrop | Libcall::ElemDrop => (&[I32], None),
+            Libcall::TableGrow => (&[I32, I64, I64], Some(I64)),
+            Libcall::TableFill => (&[I32, I64, I64, I64], Some(I32)),
+            Libcall::Throw => (&[I32, I64], None),
+            Libcall::CatchMatches => (&[I32], Some(I32)),
+            Libcall::TakeException => (&[I64], Some(I64)),
+        }
+    }
+
+    pub fn signature(self) -> Signature {
+        let mut sig = Signature::new(CallConv::SystemV);
+        sig.params.push(AbiParam::new(I64));
+        let (params, result) = self.shape();
+        sig.params.extend(params.iter().map(|&t| AbiParam::new(t)));
+        sig.returns.extend(result.map(AbiParam::new));
+        sig
+    }
+}
+
+/// The running activation, the store and the calling instance.
+pub(super) struct Call<'a> {
+    pub act: &'a mut Activation,
+    pub instance: InstanceId,
+}
+
+impl Call<'_> {
+    pub fn store(&mut self) -> &mut Store {
+        // SAFETY: the activation's store is the `&mut Store` its entry
+        // borrowed for the whole activation; compiled code (our caller) does
+        // not touch it while a libcall runs.
+        unsafe { &mut *self.act.store }
+    }
+
+    /// Store address of the instance's memory `index`.
+    pub fn memory(&mut self, index: u32) -> Result<MemAddr, Trap> {
+        let id = self.instance;
+        self.store().instances[id.0 as usize]
+            .memories
+            .get(index as usize)
+            .copied()
+            .ok_or_else(|| missing("memory", index))
+    }
+
+    pub fn table(&mut self, index: u32) -> Result<TableAddr, Trap> {
+        let id = self.instance;
+        self.store().instances[id.0 as usize]
+            .tables
+            .get(index as usize)
+            .copied()
+            .ok_or_else(|| missing("table", index))
+    }
+
+    /// 0, or 1 with the trap stored for the entry.
+    pub fn status(&mut self, result: Result<(), Trap>) -> u32 {
+        match result {
+            Ok(()) => 0,
+            Err(trap) => {
+                self.act.trap = Some(trap);
+                1
+            }
+        }
+    }
+
+    pub fn set_pending(&mut self, raw_exn: u64) {
+        // SAFETY: the activation's state is the Jit's boxed runtime state,
+        // alive for the whole activation.
+        unsafe { (*self.act.state).vm.pending_exn = raw_exn };
+    }
+
+    pub fn pending(&mut self) -> u64 {
+        // SAFETY: as in `set_pending`.
+        unsafe { (*self.act.state).vm.pending_exn }
+    }
+}
+
+pub(super) fn missing(what: &str, index: u32) -> Trap {
+    Trap::Host(format!("instance has no {what} {index}"))
+}
+
+/// Runs `f` with the current activation and the instance of `vmctx`.
+pub(super) fn with_call<R>(vmctx: usize, f: impl FnOnce(&mut Call<'_>) -> R) -> R {
+    // SAFETY: libcalls run only from compiled code, inside an activation
+    // (entry.rs sets CURRENT before entering and clears it after); `vmctx`
+    // is the caller's live context.
+    let (act, instance) = unsafe {
+        (
+            &mut *entry::current(),
+            (*(vmctx as *const VmContext)).instance_id,
+        )
+    };
+    f(&mut Call {
+        act,
+        instance: InstanceId(instance),
+    })
+}
