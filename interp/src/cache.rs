@@ -41,28 +41,37 @@ impl CodeCache {
     /// # Errors
     /// `Trap::Host` with the translation error when `func` cannot be
     /// translated (or does not exist).
+    #[inline]
     pub fn get(&mut self, store: &Store, func: FuncAddr) -> Result<Callee, Trap> {
-        let index = func.0 as usize;
-        if let Some(slot) = self.slots.get(index) {
-            match slot {
-                Slot::Wasm(code) => return Ok(Callee::Wasm(code.clone())),
-                Slot::Host => return Ok(Callee::Host),
-                Slot::Failed(e) => return Err(Trap::Host(e.to_string())),
-                Slot::Empty => {}
-            }
+        match self.slots.get(func.0 as usize) {
+            Some(Slot::Wasm(code)) => Ok(Callee::Wasm(code.clone())),
+            Some(Slot::Host) => Ok(Callee::Host),
+            _ => self.fill(store, func),
         }
-        let slot = match store.funcs.get(index).map(|f| &f.kind) {
-            None => return Err(Trap::Host(format!("no function at address {index}"))),
-            Some(FuncKind::Host(_)) => Slot::Host,
-            Some(FuncKind::Wasm { .. }) => match translate(store, func) {
-                Ok(code) => Slot::Wasm(Rc::new(code)),
-                Err(e) => Slot::Failed(e),
-            },
-        };
+    }
+
+    /// Slow path of [`CodeCache::get`]: translates (or classifies) `func`.
+    #[cold]
+    fn fill(&mut self, store: &Store, func: FuncAddr) -> Result<Callee, Trap> {
+        let index = func.0 as usize;
         if self.slots.len() <= index {
             self.slots.resize(index + 1, Slot::Empty);
         }
-        self.slots[index] = slot;
-        self.get(store, func)
+        if let Slot::Empty = self.slots[index] {
+            self.slots[index] = match store.funcs.get(index).map(|f| &f.kind) {
+                None => return Err(Trap::Host(format!("no function at address {index}"))),
+                Some(FuncKind::Host(_)) => Slot::Host,
+                Some(FuncKind::Wasm { .. }) => match translate(store, func) {
+                    Ok(code) => Slot::Wasm(Rc::new(code)),
+                    Err(e) => Slot::Failed(e),
+                },
+            };
+        }
+        match &self.slots[index] {
+            Slot::Wasm(code) => Ok(Callee::Wasm(code.clone())),
+            Slot::Host => Ok(Callee::Host),
+            Slot::Failed(e) => Err(Trap::Host(e.to_string())),
+            Slot::Empty => Err(Trap::Host(format!("no code for function {index}"))),
+        }
     }
 }

@@ -412,6 +412,50 @@ pub enum Op {
     BrIfI64LeU(u32),
     BrIfI64GeS(u32),
     BrIfI64GeU(u32),
+    /// `local.tee a; local.get b`.
+    LocalTeeGet(u32, u32),
+    /// `i32.const imm; <comparison>` then `br_if` (nothing to drop) or `if`
+    /// (negated): pops one operand, jumps when `operand <cmp> imm` holds.
+    BrIfI32EqImm {
+        target: u32,
+        imm: i32,
+    },
+    BrIfI32NeImm {
+        target: u32,
+        imm: i32,
+    },
+    BrIfI32LtSImm {
+        target: u32,
+        imm: i32,
+    },
+    BrIfI32LtUImm {
+        target: u32,
+        imm: i32,
+    },
+    BrIfI32GtSImm {
+        target: u32,
+        imm: i32,
+    },
+    BrIfI32GtUImm {
+        target: u32,
+        imm: i32,
+    },
+    BrIfI32LeSImm {
+        target: u32,
+        imm: i32,
+    },
+    BrIfI32LeUImm {
+        target: u32,
+        imm: i32,
+    },
+    BrIfI32GeSImm {
+        target: u32,
+        imm: i32,
+    },
+    BrIfI32GeUImm {
+        target: u32,
+        imm: i32,
+    },
     /// `i32.const imm; i32.<op>`: the right operand is `imm`.
     I32AddImm(i32),
     I32SubImm(i32),
@@ -460,6 +504,16 @@ impl Op {
     pub(crate) fn set_target(&mut self, pc: u32) {
         match self {
             Op::Jump(t) | Op::JumpIfZero(t) | Op::JumpIfNonZero(t) => *t = pc,
+            Op::BrIfI32EqImm { target: t, .. }
+            | Op::BrIfI32NeImm { target: t, .. }
+            | Op::BrIfI32LtSImm { target: t, .. }
+            | Op::BrIfI32LtUImm { target: t, .. }
+            | Op::BrIfI32GtSImm { target: t, .. }
+            | Op::BrIfI32GtUImm { target: t, .. }
+            | Op::BrIfI32LeSImm { target: t, .. }
+            | Op::BrIfI32LeUImm { target: t, .. }
+            | Op::BrIfI32GeSImm { target: t, .. }
+            | Op::BrIfI32GeUImm { target: t, .. } => *t = pc,
             Op::BrIfI32Eq(t)
             | Op::BrIfI32Ne(t)
             | Op::BrIfI32LtS(t)

@@ -20,9 +20,18 @@ use wasmfx_core::{ExnAddr, Trap};
 fn branch(values: &mut [u64], sp: usize, drop: u32, keep: u32) -> usize {
     let (drop, keep) = (drop as usize, keep as usize);
     if drop != 0 {
-        values.copy_within(sp - keep..sp, sp - keep - drop);
+        move_down(values, sp - keep, sp - keep - drop, keep);
     }
     sp - drop
+}
+
+/// Copies `n` slots from `from` down to `to` (`to <= from`). A plain loop:
+/// `n` is almost always 0 or 1, where a `memmove` call costs more.
+#[inline(always)]
+fn move_down(values: &mut [u64], from: usize, to: usize, n: usize) {
+    for i in 0..n {
+        values[to + i] = values[from + i];
+    }
 }
 
 impl Executor<'_> {
@@ -59,7 +68,9 @@ impl Executor<'_> {
                         v = &mut stack.values[..];
                     }
                     let locals_end = new_base + callee.num_locals as usize;
-                    v[new_base + callee.num_params as usize..locals_end].fill(0);
+                    for slot in &mut v[new_base + callee.num_params as usize..locals_end] {
+                        *slot = 0;
+                    }
                     current = callee;
                     base = new_base;
                     sp = locals_end;
@@ -72,7 +83,7 @@ impl Executor<'_> {
             macro_rules! return_to_caller {
                 () => {{
                     let n = code.num_results as usize;
-                    v.copy_within(sp - n..sp, base);
+                    move_down(v, sp - n, base, n);
                     sp = base + n;
                     if stack.frames.len() <= entry_depth {
                         break 'frames Transfer::Finished;
@@ -123,7 +134,7 @@ impl Executor<'_> {
                         }
                         Callee::Wasm(callee) => {
                             let n = callee.num_params as usize;
-                            v.copy_within(sp - n..sp, base);
+                            move_down(v, sp - n, base, n);
                             start_frame!(callee, base);
                         }
                     }
@@ -531,6 +542,71 @@ impl Executor<'_> {
                 Op::BrIfI64GeU(target) => {
                     sp -= 2;
                     if (v[sp] as u64) >= (v[sp + 1] as u64) {
+                        pc = target as usize;
+                    }
+                }
+                Op::LocalTeeGet(a, b) => {
+                    v[base + a as usize] = v[sp - 1];
+                    v[sp] = v[base + b as usize];
+                    sp += 1;
+                }
+                Op::BrIfI32EqImm { target, imm } => {
+                    sp -= 1;
+                    if (v[sp] as i32) == (imm as i32) {
+                        pc = target as usize;
+                    }
+                }
+                Op::BrIfI32NeImm { target, imm } => {
+                    sp -= 1;
+                    if (v[sp] as i32) != (imm as i32) {
+                        pc = target as usize;
+                    }
+                }
+                Op::BrIfI32LtSImm { target, imm } => {
+                    sp -= 1;
+                    if (v[sp] as i32) < (imm as i32) {
+                        pc = target as usize;
+                    }
+                }
+                Op::BrIfI32LtUImm { target, imm } => {
+                    sp -= 1;
+                    if (v[sp] as u32) < (imm as u32) {
+                        pc = target as usize;
+                    }
+                }
+                Op::BrIfI32GtSImm { target, imm } => {
+                    sp -= 1;
+                    if (v[sp] as i32) > (imm as i32) {
+                        pc = target as usize;
+                    }
+                }
+                Op::BrIfI32GtUImm { target, imm } => {
+                    sp -= 1;
+                    if (v[sp] as u32) > (imm as u32) {
+                        pc = target as usize;
+                    }
+                }
+                Op::BrIfI32LeSImm { target, imm } => {
+                    sp -= 1;
+                    if (v[sp] as i32) <= (imm as i32) {
+                        pc = target as usize;
+                    }
+                }
+                Op::BrIfI32LeUImm { target, imm } => {
+                    sp -= 1;
+                    if (v[sp] as u32) <= (imm as u32) {
+                        pc = target as usize;
+                    }
+                }
+                Op::BrIfI32GeSImm { target, imm } => {
+                    sp -= 1;
+                    if (v[sp] as i32) >= (imm as i32) {
+                        pc = target as usize;
+                    }
+                }
+                Op::BrIfI32GeUImm { target, imm } => {
+                    sp -= 1;
+                    if (v[sp] as u32) >= (imm as u32) {
                         pc = target as usize;
                     }
                 }

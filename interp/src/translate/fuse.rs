@@ -13,6 +13,8 @@
 //!   I32LtS      + JumpIfZero    ─▶ BrIfI32GeS            (negated: `if` skips when false)
 //!   Const(c)    + LocalGet(l)   ─▶ ConstLocalGet, then + I32Add ─▶ LocalI32AddImm
 //!   LocalGet2(a, b) + I32Add    ─▶ LocalsI32Add(a, b)
+//!   I32LtSImm(c) + BrIf/JumpIfZero ─▶ BrIfI32LtSImm / BrIfI32GeSImm
+//!   LocalTee(a) + LocalGet(b)   ─▶ LocalTeeGet(a, b)
 //! ```
 //!
 //! The translator fuses only when no label lands between the two ops (a
@@ -219,6 +221,77 @@ pub(super) fn fuse(prev: Op, next: Op) -> Option<Op> {
             imm: value as u32 as i32,
         },
         (LocalGet2(a, b), I32Add) => LocalsI32Add(a, b),
+        (
+            I32EqImm(imm),
+            BrIf {
+                target, drop: 0, ..
+            },
+        ) => BrIfI32EqImm { target, imm },
+        (I32EqImm(imm), JumpIfZero(target)) => BrIfI32NeImm { target, imm },
+        (
+            I32NeImm(imm),
+            BrIf {
+                target, drop: 0, ..
+            },
+        ) => BrIfI32NeImm { target, imm },
+        (I32NeImm(imm), JumpIfZero(target)) => BrIfI32EqImm { target, imm },
+        (
+            I32LtSImm(imm),
+            BrIf {
+                target, drop: 0, ..
+            },
+        ) => BrIfI32LtSImm { target, imm },
+        (I32LtSImm(imm), JumpIfZero(target)) => BrIfI32GeSImm { target, imm },
+        (
+            I32LtUImm(imm),
+            BrIf {
+                target, drop: 0, ..
+            },
+        ) => BrIfI32LtUImm { target, imm },
+        (I32LtUImm(imm), JumpIfZero(target)) => BrIfI32GeUImm { target, imm },
+        (
+            I32GtSImm(imm),
+            BrIf {
+                target, drop: 0, ..
+            },
+        ) => BrIfI32GtSImm { target, imm },
+        (I32GtSImm(imm), JumpIfZero(target)) => BrIfI32LeSImm { target, imm },
+        (
+            I32GtUImm(imm),
+            BrIf {
+                target, drop: 0, ..
+            },
+        ) => BrIfI32GtUImm { target, imm },
+        (I32GtUImm(imm), JumpIfZero(target)) => BrIfI32LeUImm { target, imm },
+        (
+            I32LeSImm(imm),
+            BrIf {
+                target, drop: 0, ..
+            },
+        ) => BrIfI32LeSImm { target, imm },
+        (I32LeSImm(imm), JumpIfZero(target)) => BrIfI32GtSImm { target, imm },
+        (
+            I32LeUImm(imm),
+            BrIf {
+                target, drop: 0, ..
+            },
+        ) => BrIfI32LeUImm { target, imm },
+        (I32LeUImm(imm), JumpIfZero(target)) => BrIfI32GtUImm { target, imm },
+        (
+            I32GeSImm(imm),
+            BrIf {
+                target, drop: 0, ..
+            },
+        ) => BrIfI32GeSImm { target, imm },
+        (I32GeSImm(imm), JumpIfZero(target)) => BrIfI32LtSImm { target, imm },
+        (
+            I32GeUImm(imm),
+            BrIf {
+                target, drop: 0, ..
+            },
+        ) => BrIfI32GeUImm { target, imm },
+        (I32GeUImm(imm), JumpIfZero(target)) => BrIfI32LtUImm { target, imm },
+        (LocalTee(a), LocalGet(b)) => LocalTeeGet(a, b),
         _ => return None,
     })
 }
