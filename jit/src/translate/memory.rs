@@ -142,7 +142,7 @@ impl FuncTranslator<'_, '_> {
     ) -> Result<(), CompileError> {
         let index = self.pop()?;
         let addr = self.effective_address(memarg, index, mem_ty.bytes())?;
-        let flags = MemFlagsData::new().with_notrap();
+        let flags = self.heap_flags;
         let v = match extend {
             Widen::None => self.b.ins().load(ty, flags, addr, 0),
             Widen::Signed | Widen::Unsigned => {
@@ -188,7 +188,7 @@ impl FuncTranslator<'_, '_> {
             .unwrap_or_else(|| self.b.func.dfg.value_type(value))
             .bytes();
         let addr = self.effective_address(memarg, index, size)?;
-        let flags = MemFlagsData::new().with_notrap();
+        let flags = self.heap_flags;
         match narrow {
             None => self.b.ins().store(flags, value, addr, 0),
             Some(I8) => self.b.ins().istore8(flags, value, addr, 0),

@@ -147,6 +147,11 @@ pub(crate) struct FuncTranslator<'a, 'f> {
     unwind_block: Option<Block>,
     sig_refs: HashMap<u32, SigRef>,
     func_refs: HashMap<FuncId, FuncRef>,
+    /// Flags of linear-memory accesses: their own alias region, so stores to
+    /// Wasm memory do not make Cranelift reload memory records or globals.
+    /// Only these instructions touch linear memory (libcalls are calls,
+    /// which clobber every region).
+    heap_flags: MemFlagsData,
 }
 
 impl<'a, 'f> FuncTranslator<'a, 'f> {
@@ -165,6 +170,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             unwind_block: None,
             sig_refs: HashMap::new(),
             func_refs: HashMap::new(),
+            heap_flags: MemFlagsData::new(),
         }
     }
 
@@ -203,6 +209,11 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             flags: trusted,
         });
         func.stack_limit = Some(limit_gv);
+        let heap = func.dfg.alias_regions.insert(ir::AliasRegionData {
+            user_id: 1,
+            description: "linear memory".into(),
+        });
+        self.heap_flags = MemFlagsData::new().with_notrap().with_alias_region(Some(heap));
         self.runtime = self.load_readonly(self.vmctx, offsets::CTX_RUNTIME as i32);
 
         for (&ty, &arg) in params.iter().zip(&args[1..]) {

@@ -1,0 +1,74 @@
+//! Tier equivalence of the compiled tier: the example and benchmark programs
+//! give the same output under `interp`, `jit`, and `jit` with only even
+//! function indices compiled (`WASMFX_JIT_SELECT=even`: compiled code calls
+//! the other functions through the interpreter).
+
+use std::path::Path;
+use std::process::Command;
+
+/// (file from the workspace root, export, arguments).
+const CALLS: &[(&str, &str, &[&str])] = &[
+    ("examples/fib.wat", "fib", &["20"]),
+    ("examples/memory_sum.wat", "sum_squares", &["5000"]),
+    (
+        "examples/exceptions.wat",
+        "add_or_saturate",
+        &["2147483647", "1"],
+    ),
+    (
+        "examples/exceptions.wat",
+        "checked_add",
+        &["2147483647", "1"],
+    ),
+    ("examples/tail_calls.wat", "is_even", &["100001"]),
+    ("benches/programs/sieve.wasm", "sieve", &["10000"]),
+    ("benches/programs/matmul.wasm", "matmul", &["12"]),
+    ("benches/programs/sort.wasm", "sort", &["1000"]),
+];
+
+/// stdout, stderr and status of one run.
+fn run(tier: &str, select: Option<&str>, file: &str, export: &str, args: &[&str]) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(file);
+    assert!(path.exists(), "{} is missing", path.display());
+    let mut command = Command::new(env!("CARGO_BIN_EXE_wasmfx-tier"));
+    command
+        .args(["run", "--tier", tier])
+        .arg(&path)
+        .args(["--invoke", export])
+        .args(args);
+    if let Some(select) = select {
+        command.env("WASMFX_JIT_SELECT", select);
+    }
+    let out = command.output().expect("run wasmfx-tier");
+    format!(
+        "{}|{}|{:?}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+        out.status.code()
+    )
+}
+
+#[test]
+fn compiled_and_mixed_runs_match_the_interpreter() {
+    for &(file, export, args) in CALLS {
+        let interp = run("interp", None, file, export, args);
+        // Every call prints a result, except the overflowing `checked_add`
+        // (an uncaught exception).
+        let prints = !interp.starts_with('|');
+        assert_eq!(
+            prints,
+            export != "checked_add",
+            "interp: {file} {export}: {interp}"
+        );
+        assert_eq!(
+            run("jit", None, file, export, args),
+            interp,
+            "jit: {file} {export}"
+        );
+        assert_eq!(
+            run("jit", Some("even"), file, export, args),
+            interp,
+            "jit even: {file} {export}"
+        );
+    }
+}
