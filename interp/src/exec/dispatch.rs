@@ -2,12 +2,12 @@
 //! locals. Calls, returns and tail calls switch the running function inside
 //! the loop (push or pop a heap [`Frame`], re-borrow the new code's ops);
 //! only a throw or the entry function's return leave it. The numeric arms
-//! come from `numeric_ops.rs`, memory and table work from `memory.rs`.
+//! come from `int_ops.rs` and `float_ops.rs`, memory and table work from `memory.rs`.
 
 use super::calls::{call_host, func_ref, resolve_indirect};
+use super::int_ops::match_op_with_int_ops;
 use super::memory::{self, load, store_bytes};
 use super::numeric::*;
-use super::numeric_ops::match_op_with_numeric;
 use super::{Executor, State, Transfer};
 use crate::cache::Callee;
 use crate::op::Op;
@@ -144,7 +144,7 @@ impl Executor<'_> {
             loop {
                 let op = ops[pc];
                 pc += 1;
-                match_op_with_numeric!(op, v, sp, {
+                match_op_with_int_ops!(op, v, sp, pc, {
                 // --- control ---------------------------------------------
                 Op::Unreachable => return Err(Trap::Unreachable),
                 Op::Unsupported(i) => {
@@ -425,190 +425,10 @@ impl Executor<'_> {
                     v[sp] = from_i32(sum);
                     sp += 1;
                 }
-                Op::BrIfI32Eq(target) => {
-                    sp -= 2;
-                    if (v[sp] as i32) == (v[sp + 1] as i32) {
-                        pc = target as usize;
-                    }
-                }
-                Op::BrIfI32Ne(target) => {
-                    sp -= 2;
-                    if (v[sp] as i32) != (v[sp + 1] as i32) {
-                        pc = target as usize;
-                    }
-                }
-                Op::BrIfI32LtS(target) => {
-                    sp -= 2;
-                    if (v[sp] as i32) < (v[sp + 1] as i32) {
-                        pc = target as usize;
-                    }
-                }
-                Op::BrIfI32LtU(target) => {
-                    sp -= 2;
-                    if (v[sp] as u32) < (v[sp + 1] as u32) {
-                        pc = target as usize;
-                    }
-                }
-                Op::BrIfI32GtS(target) => {
-                    sp -= 2;
-                    if (v[sp] as i32) > (v[sp + 1] as i32) {
-                        pc = target as usize;
-                    }
-                }
-                Op::BrIfI32GtU(target) => {
-                    sp -= 2;
-                    if (v[sp] as u32) > (v[sp + 1] as u32) {
-                        pc = target as usize;
-                    }
-                }
-                Op::BrIfI32LeS(target) => {
-                    sp -= 2;
-                    if (v[sp] as i32) <= (v[sp + 1] as i32) {
-                        pc = target as usize;
-                    }
-                }
-                Op::BrIfI32LeU(target) => {
-                    sp -= 2;
-                    if (v[sp] as u32) <= (v[sp + 1] as u32) {
-                        pc = target as usize;
-                    }
-                }
-                Op::BrIfI32GeS(target) => {
-                    sp -= 2;
-                    if (v[sp] as i32) >= (v[sp + 1] as i32) {
-                        pc = target as usize;
-                    }
-                }
-                Op::BrIfI32GeU(target) => {
-                    sp -= 2;
-                    if (v[sp] as u32) >= (v[sp + 1] as u32) {
-                        pc = target as usize;
-                    }
-                }
-                Op::BrIfI64Eq(target) => {
-                    sp -= 2;
-                    if (v[sp] as i64) == (v[sp + 1] as i64) {
-                        pc = target as usize;
-                    }
-                }
-                Op::BrIfI64Ne(target) => {
-                    sp -= 2;
-                    if (v[sp] as i64) != (v[sp + 1] as i64) {
-                        pc = target as usize;
-                    }
-                }
-                Op::BrIfI64LtS(target) => {
-                    sp -= 2;
-                    if (v[sp] as i64) < (v[sp + 1] as i64) {
-                        pc = target as usize;
-                    }
-                }
-                Op::BrIfI64LtU(target) => {
-                    sp -= 2;
-                    if (v[sp] as u64) < (v[sp + 1] as u64) {
-                        pc = target as usize;
-                    }
-                }
-                Op::BrIfI64GtS(target) => {
-                    sp -= 2;
-                    if (v[sp] as i64) > (v[sp + 1] as i64) {
-                        pc = target as usize;
-                    }
-                }
-                Op::BrIfI64GtU(target) => {
-                    sp -= 2;
-                    if (v[sp] as u64) > (v[sp + 1] as u64) {
-                        pc = target as usize;
-                    }
-                }
-                Op::BrIfI64LeS(target) => {
-                    sp -= 2;
-                    if (v[sp] as i64) <= (v[sp + 1] as i64) {
-                        pc = target as usize;
-                    }
-                }
-                Op::BrIfI64LeU(target) => {
-                    sp -= 2;
-                    if (v[sp] as u64) <= (v[sp + 1] as u64) {
-                        pc = target as usize;
-                    }
-                }
-                Op::BrIfI64GeS(target) => {
-                    sp -= 2;
-                    if (v[sp] as i64) >= (v[sp + 1] as i64) {
-                        pc = target as usize;
-                    }
-                }
-                Op::BrIfI64GeU(target) => {
-                    sp -= 2;
-                    if (v[sp] as u64) >= (v[sp + 1] as u64) {
-                        pc = target as usize;
-                    }
-                }
                 Op::LocalTeeGet(a, b) => {
                     v[base + a as usize] = v[sp - 1];
                     v[sp] = v[base + b as usize];
                     sp += 1;
-                }
-                Op::BrIfI32EqImm { target, imm } => {
-                    sp -= 1;
-                    if (v[sp] as i32) == (imm as i32) {
-                        pc = target as usize;
-                    }
-                }
-                Op::BrIfI32NeImm { target, imm } => {
-                    sp -= 1;
-                    if (v[sp] as i32) != (imm as i32) {
-                        pc = target as usize;
-                    }
-                }
-                Op::BrIfI32LtSImm { target, imm } => {
-                    sp -= 1;
-                    if (v[sp] as i32) < (imm as i32) {
-                        pc = target as usize;
-                    }
-                }
-                Op::BrIfI32LtUImm { target, imm } => {
-                    sp -= 1;
-                    if (v[sp] as u32) < (imm as u32) {
-                        pc = target as usize;
-                    }
-                }
-                Op::BrIfI32GtSImm { target, imm } => {
-                    sp -= 1;
-                    if (v[sp] as i32) > (imm as i32) {
-                        pc = target as usize;
-                    }
-                }
-                Op::BrIfI32GtUImm { target, imm } => {
-                    sp -= 1;
-                    if (v[sp] as u32) > (imm as u32) {
-                        pc = target as usize;
-                    }
-                }
-                Op::BrIfI32LeSImm { target, imm } => {
-                    sp -= 1;
-                    if (v[sp] as i32) <= (imm as i32) {
-                        pc = target as usize;
-                    }
-                }
-                Op::BrIfI32LeUImm { target, imm } => {
-                    sp -= 1;
-                    if (v[sp] as u32) <= (imm as u32) {
-                        pc = target as usize;
-                    }
-                }
-                Op::BrIfI32GeSImm { target, imm } => {
-                    sp -= 1;
-                    if (v[sp] as i32) >= (imm as i32) {
-                        pc = target as usize;
-                    }
-                }
-                Op::BrIfI32GeUImm { target, imm } => {
-                    sp -= 1;
-                    if (v[sp] as u32) >= (imm as u32) {
-                        pc = target as usize;
-                    }
                 }
                 Op::LocalI32AddImm { local, imm } => {
                     v[sp] = from_i32((v[base + local as usize] as i32).wrapping_add(imm));

@@ -13,9 +13,10 @@
 mod calls;
 mod dispatch;
 mod exceptions;
+mod float_ops;
+mod int_ops;
 mod memory;
 mod numeric;
-mod numeric_ops;
 
 pub(crate) use calls::call_host;
 

@@ -24,6 +24,7 @@ mod calls;
 mod control;
 mod fuse;
 mod memory;
+mod names;
 mod numeric;
 mod variables;
 
@@ -309,7 +310,7 @@ impl<'a> Translator<'a> {
     /// Emits an [`Op::Unsupported`] for `op` and skips the rest of its block.
     fn unsupported_op(&mut self, op: &Operator<'_>) -> Result<(), TranslateError> {
         let index = self.unsupported.len() as u32;
-        self.unsupported.push(operator_name(op));
+        self.unsupported.push(names::operator_name(op));
         self.emit(Op::Unsupported(index));
         self.unreachable = true;
         // A block-opening instruction we cannot run still owns an `end`.
@@ -382,44 +383,5 @@ impl<'a> Translator<'a> {
                 .ok_or_else(|| err("frame too large"))?,
             instance: self.instance_id,
         })
-    }
-}
-
-/// A short name for an operator, for "unsupported instruction" traps.
-fn operator_name(op: &Operator<'_>) -> Box<str> {
-    // Text-format names for the families we expect; for the rest (mostly
-    // SIMD) the variant name from `Operator`'s Debug output.
-    macro_rules! names {
-        ($($variant:ident => $name:literal,)*) => {
-            match op {
-                $(Operator::$variant { .. } => $name.into(),)*
-                _ => {
-                    let debug = format!("{op:?}");
-                    let end = debug.find([' ', '{', '(']).unwrap_or(debug.len());
-                    debug[..end].into()
-                }
-            }
-        };
-    }
-    names! {
-        StructNew => "struct.new", StructNewDefault => "struct.new_default",
-        StructGet => "struct.get", StructGetS => "struct.get_s", StructGetU => "struct.get_u",
-        StructSet => "struct.set", ArrayNew => "array.new", ArrayNewDefault => "array.new_default",
-        ArrayNewFixed => "array.new_fixed", ArrayNewData => "array.new_data",
-        ArrayNewElem => "array.new_elem", ArrayGet => "array.get", ArrayGetS => "array.get_s",
-        ArrayGetU => "array.get_u", ArraySet => "array.set", ArrayLen => "array.len",
-        ArrayFill => "array.fill", ArrayCopy => "array.copy", ArrayInitData => "array.init_data",
-        ArrayInitElem => "array.init_elem", RefTestNonNull => "ref.test", RefTestNullable => "ref.test",
-        RefCastNonNull => "ref.cast", RefCastNullable => "ref.cast", BrOnCast => "br_on_cast",
-        BrOnCastFail => "br_on_cast_fail", AnyConvertExtern => "any.convert_extern",
-        ExternConvertAny => "extern.convert_any", RefI31 => "ref.i31", I31GetS => "i31.get_s",
-        I31GetU => "i31.get_u", ContNew => "cont.new", ContBind => "cont.bind",
-        Suspend => "suspend", Resume => "resume", ResumeThrow => "resume_throw",
-        ResumeThrowRef => "resume_throw_ref", Switch => "switch", Try => "try",
-        Catch => "catch", CatchAll => "catch_all", Rethrow => "rethrow", Delegate => "delegate",
-        V128Const => "v128.const", V128Load => "v128.load", V128Store => "v128.store",
-        MemoryAtomicNotify => "memory.atomic.notify", AtomicFence => "atomic.fence",
-        I64Add128 => "i64.add128", I64Sub128 => "i64.sub128", I64MulWideS => "i64.mul_wide_s",
-        I64MulWideU => "i64.mul_wide_u", MemoryDiscard => "memory.discard",
     }
 }
