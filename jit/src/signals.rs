@@ -82,8 +82,10 @@ pub(crate) fn install_handlers() {
             let mut action: libc::sigaction = unsafe { std::mem::zeroed() };
             action.sa_sigaction = on_trap_signal as *const () as usize;
             action.sa_flags = libc::SA_SIGINFO | libc::SA_NODEFER | libc::SA_ONSTACK;
-            // SAFETY: both pointers are to live, initialized sigactions.
+            // SAFETY: as above; the kernel overwrites it with the old handler.
             let mut old: libc::sigaction = unsafe { std::mem::zeroed() };
+            // SAFETY: both pointers are to live, initialized sigactions, and
+            // `on_trap_signal` has the SA_SIGINFO handler signature.
             let ok = unsafe {
                 libc::sigemptyset(&mut action.sa_mask);
                 libc::sigaction(signal, &action, &mut old) == 0
