@@ -190,3 +190,19 @@ pub(crate) struct EntryCall {
     pub code: usize,
     pub vmctx: usize,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jump_buffer_matches_the_assembly() {
+        // wasmfx_jit_enter/unwind use offsets 0, 8, ..., 48.
+        assert_eq!((size_of::<JumpBuffer>(), align_of::<JumpBuffer>()), (56, 8));
+    }
+
+    #[test]
+    fn no_activation_outside_compiled_code() {
+        assert!(!is_nested());
+    }
+}
