@@ -33,15 +33,21 @@ pub(crate) struct CompiledFunction {
     pub traps: Vec<(u32, u8)>,
 }
 
+/// A function's code, or its index and why Cranelift refused it.
+pub(crate) type Outcome = Result<CompiledFunction, (u32, CompileError)>;
+
 /// Compiles `functions` with up to `workers` threads, keeping their order.
+///
+/// # Errors
+/// Only when a worker thread panicked.
 pub(crate) fn compile_all(
     isa: &dyn TargetIsa,
     functions: Vec<(u32, FuncId, Function)>,
     workers: usize,
-) -> Result<Vec<CompiledFunction>, CompileError> {
+) -> Result<Vec<Outcome>, CompileError> {
     let workers = workers.max(1);
     if workers == 1 || functions.len() < PARALLEL_MIN_FUNCTIONS {
-        return functions.into_iter().map(|f| compile_one(isa, f)).collect();
+        return Ok(functions.into_iter().map(|f| compile_one(isa, f)).collect());
     }
     let chunk = functions.len().div_ceil(workers);
     let mut chunks: Vec<Vec<(u32, FuncId, Function)>> = Vec::new();
@@ -57,7 +63,7 @@ pub(crate) fn compile_all(
                     chunk
                         .into_iter()
                         .map(|f| compile_one(isa, f))
-                        .collect::<Result<Vec<_>, _>>()
+                        .collect::<Vec<_>>()
                 })
             })
             .collect();
@@ -65,23 +71,20 @@ pub(crate) fn compile_all(
         for handle in handles {
             let part = handle
                 .join()
-                .map_err(|_| CompileError::Cranelift("a compiler thread panicked".into()))??;
+                .map_err(|_| CompileError::Cranelift("a compiler thread panicked".into()))?;
             out.extend(part);
         }
         Ok(out)
     })
 }
 
-fn compile_one(
-    isa: &dyn TargetIsa,
-    (index, id, func): (u32, FuncId, Function),
-) -> Result<CompiledFunction, CompileError> {
+fn compile_one(isa: &dyn TargetIsa, (index, id, func): (u32, FuncId, Function)) -> Outcome {
     let mut ctx = Context::for_function(func);
     ctx.compile(isa, &mut ControlPlane::default())
-        .map_err(|e| CompileError::Cranelift(format!("{:?}", e.inner)))?;
+        .map_err(|e| (index, CompileError::Cranelift(format!("{:?}", e.inner))))?;
     let compiled = ctx
         .compiled_code()
-        .ok_or_else(|| CompileError::Cranelift("no code".into()))?;
+        .ok_or_else(|| (index, CompileError::Cranelift("no code".into())))?;
     let bytes = compiled.code_buffer().to_vec();
     let alignment = u64::from(compiled.buffer.alignment);
     let traps = compiled

@@ -17,7 +17,8 @@
 use crate::translate::{ModuleEnv, translate_function};
 use crate::{CompileError, abi, codegen, libcalls::Libcall, signals};
 use cranelift_codegen::ir::types::I64;
-use cranelift_codegen::ir::{Function, InstBuilder, MemFlagsData, Type, UserFuncName};
+use cranelift_codegen::ir::{Function, InstBuilder, MemFlagsData, Signature, Type, UserFuncName};
+use cranelift_codegen::isa::CallConv;
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::{Context, isa::OwnedTargetIsa};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
@@ -160,45 +161,27 @@ impl Compiler {
                 Err(e) => failures.push((index, e)),
             }
         }
-        let frontend = self.jit()?.isa().frontend_config();
-        // Translate; drop failures from the batch until every one translates.
-        let functions = loop {
-            let mut functions = Vec::new();
-            let mut failed = None;
-            for index in 0..n as u32 {
-                let Some(id) = func_ids[index as usize] else {
-                    continue;
-                };
-                let env = ModuleEnv {
-                    module,
-                    func_ids: &func_ids,
-                    libcalls: &self.libcalls,
-                    frontend,
-                };
-                let sig =
-                    cranelift_codegen::ir::Signature::new(cranelift_codegen::isa::CallConv::Tail);
-                let mut func =
-                    Function::with_name_signature(UserFuncName::user(0, id.as_u32()), sig);
-                match translate_function(&env, index, &mut func, &mut self.builder_ctx) {
-                    Ok(()) => functions.push((index, id, func)),
-                    Err(e) => {
-                        // The builder stopped mid-function: start afresh.
-                        self.builder_ctx = FunctionBuilderContext::new();
-                        failed = Some((index, e));
-                        break;
+        // Translate and compile; a function that fails either leaves the
+        // batch, and the rest is redone without direct calls to it.
+        let isa = isa()?;
+        let compiled = loop {
+            let functions = self.translate_batch(module, &mut func_ids, &mut failures)?;
+            let mut compiled = Vec::new();
+            let mut failed = false;
+            for result in codegen::compile_all(&*isa, functions, self.workers)? {
+                match result {
+                    Ok(f) => compiled.push(f),
+                    Err((index, e)) => {
+                        func_ids[index as usize] = None;
+                        failures.push((index, e));
+                        failed = true;
                     }
                 }
             }
-            match failed {
-                Some((index, e)) => {
-                    func_ids[index as usize] = None;
-                    failures.push((index, e));
-                }
-                None => break functions,
+            if !failed {
+                break compiled;
             }
         };
-        let isa = isa()?;
-        let compiled = codegen::compile_all(&*isa, functions, self.workers)?;
         let mut defined = Vec::new();
         for f in compiled {
             self.jit()?
@@ -242,6 +225,44 @@ impl Compiler {
         }
         self.compile_time += started.elapsed();
         Ok((code, failures))
+    }
+
+    /// CLIF for every function of the batch (`func_ids`); one that does
+    /// not translate is dropped from the batch (into `failures`) and the rest
+    /// retranslated, until all translate.
+    fn translate_batch(
+        &mut self,
+        module: &Arc<Module>,
+        func_ids: &mut [Option<FuncId>],
+        failures: &mut Vec<(u32, CompileError)>,
+    ) -> Result<Vec<(u32, FuncId, Function)>, CompileError> {
+        let frontend = self.jit()?.isa().frontend_config();
+        'retry: loop {
+            let mut functions = Vec::new();
+            for index in 0..func_ids.len() as u32 {
+                let Some(id) = func_ids[index as usize] else {
+                    continue;
+                };
+                let env = ModuleEnv {
+                    module,
+                    func_ids,
+                    libcalls: &self.libcalls,
+                    frontend,
+                };
+                let sig = Signature::new(CallConv::Tail);
+                let mut func =
+                    Function::with_name_signature(UserFuncName::user(0, id.as_u32()), sig);
+                if let Err(e) = translate_function(&env, index, &mut func, &mut self.builder_ctx) {
+                    // The builder stopped mid-function: start afresh.
+                    self.builder_ctx = FunctionBuilderContext::new();
+                    func_ids[index as usize] = None;
+                    failures.push((index, e));
+                    continue 'retry;
+                }
+                functions.push((index, id, func));
+            }
+            return Ok(functions);
+        }
     }
 
     /// `fn(code, vmctx, values)`: loads the params from `values`, calls

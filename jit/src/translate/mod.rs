@@ -213,7 +213,9 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             user_id: 1,
             description: "linear memory".into(),
         });
-        self.heap_flags = MemFlagsData::new().with_notrap().with_alias_region(Some(heap));
+        self.heap_flags = MemFlagsData::new()
+            .with_notrap()
+            .with_alias_region(Some(heap));
         self.runtime = self.load_readonly(self.vmctx, offsets::CTX_RUNTIME as i32);
 
         for (&ty, &arg) in params.iter().zip(&args[1..]) {
