@@ -11,6 +11,7 @@
 //! addresses ([`FuncAddr`], [`MemAddr`], ...). Values cross the API as [`Val`];
 //! inside the engines every value is one untyped 64-bit slot ([`Val::to_raw`]).
 
+pub mod backtrace;
 pub mod const_expr;
 pub mod linker;
 pub mod module;

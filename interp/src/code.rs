@@ -2,7 +2,7 @@
 //! its `try_table` handlers.
 
 use crate::op::Op;
-use wasmfx_core::{InstanceId, TagAddr};
+use wasmfx_core::{FuncAddr, InstanceId, TagAddr};
 
 /// What a catch clause binds when it matches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +58,8 @@ pub struct Code {
     pub max_height: u32,
     /// The instance whose segments `memory.init`/`table.init` read.
     pub instance: InstanceId,
+    /// The function this is the code of (for backtraces).
+    pub func: FuncAddr,
 }
 
 impl Code {

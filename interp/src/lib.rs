@@ -23,6 +23,7 @@ pub mod translate;
 
 use cache::{Callee, CodeCache};
 use stack::ExecStack;
+use wasmfx_core::backtrace::WasmBacktrace;
 use wasmfx_core::{FuncAddr, Store, Trap, Val};
 
 /// Interpreter limits.
@@ -53,6 +54,8 @@ pub struct Interpreter {
     codes: CodeCache,
     /// An execution stack kept between calls to reuse its allocations.
     spare_stack: Option<ExecStack>,
+    /// The functions active when the last call trapped (empty if it did not).
+    backtrace: WasmBacktrace,
 }
 
 impl Interpreter {
@@ -61,7 +64,14 @@ impl Interpreter {
             config,
             codes: CodeCache::default(),
             spare_stack: None,
+            backtrace: WasmBacktrace::default(),
         }
+    }
+
+    /// The Wasm functions that were active when the most recent call
+    /// trapped, innermost first; empty after a call that did not trap.
+    pub fn backtrace(&self) -> &WasmBacktrace {
+        &self.backtrace
     }
 
     /// Runs `func` (Wasm or host) to completion. `args` are already
@@ -86,6 +96,10 @@ impl Interpreter {
             .collect::<Result<Vec<u64>, Trap>>()?;
         let mut stack = self.spare_stack.take().unwrap_or_default();
         let outcome = self.run(store, func, &raw_args, &mut stack);
+        self.backtrace.frames = match outcome {
+            Ok(_) => Vec::new(),
+            Err(_) => stack.backtrace(),
+        };
         stack.clear();
         self.spare_stack = Some(stack);
         let raw_results = outcome?;

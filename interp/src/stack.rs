@@ -18,7 +18,7 @@
 
 use crate::code::Code;
 use std::rc::Rc;
-use wasmfx_core::Trap;
+use wasmfx_core::{FuncAddr, Trap};
 
 /// A caller suspended by a call, to continue at `pc` when the callee returns.
 #[derive(Debug)]
@@ -37,6 +37,9 @@ pub struct ExecStack {
     /// demand by [`ExecStack::reserve`].
     pub values: Vec<u64>,
     pub frames: Vec<Frame>,
+    /// The function running when the last trap happened (its callers are
+    /// still in `frames` until [`ExecStack::clear`]).
+    pub trapped_in: Option<Rc<Code>>,
 }
 
 impl ExecStack {
@@ -68,6 +71,17 @@ impl ExecStack {
     /// allocations for reuse.
     pub fn clear(&mut self) {
         self.frames.clear();
+        self.trapped_in = None;
+    }
+
+    /// The functions active at the last trap, innermost first.
+    pub fn backtrace(&self) -> Vec<FuncAddr> {
+        let callers = self.frames.iter().rev().map(|frame| frame.code.func);
+        self.trapped_in
+            .iter()
+            .map(|code| code.func)
+            .chain(callers)
+            .collect()
     }
 }
 

@@ -49,11 +49,13 @@ impl Executor<'_> {
         let codes = &mut *self.codes;
         let stack = &mut *self.stack;
         let store = &mut *self.store;
-        let mut current = state.code.clone();
+        // The running function lives in `state.code` (not a local), so that
+        // after a trap it still names the function that trapped.
+        let current = &mut state.code;
         let (mut pc, mut sp, mut base) = (state.pc, state.sp, state.base);
         let mut v = &mut stack.values[..];
         let transfer = 'frames: loop {
-            let code = &*current;
+            let code = &**current;
             let ops = &*code.ops;
 
             // Makes `$callee` (translated code) the running function with its
@@ -71,7 +73,7 @@ impl Executor<'_> {
                     for slot in &mut v[new_base + callee.num_params as usize..locals_end] {
                         *slot = 0;
                     }
-                    current = callee;
+                    *current = callee;
                     base = new_base;
                     sp = locals_end;
                     pc = 0;
@@ -90,7 +92,7 @@ impl Executor<'_> {
                     }
                     match stack.frames.pop() {
                         Some(frame) => {
-                            current = frame.code;
+                            *current = frame.code;
                             pc = frame.pc as usize;
                             base = frame.base as usize;
                             continue 'frames;
@@ -111,7 +113,7 @@ impl Executor<'_> {
                                 return Err(Trap::CallStackExhausted);
                             }
                             let new_base = sp - callee.num_params as usize;
-                            let caller = std::mem::replace(&mut current, callee.clone());
+                            let caller = std::mem::replace(current, callee.clone());
                             stack.frames.push(Frame {
                                 code: caller,
                                 pc: pc as u32,
@@ -438,7 +440,6 @@ impl Executor<'_> {
                 })
             }
         };
-        state.code = current;
         state.pc = pc;
         state.sp = sp;
         state.base = base;

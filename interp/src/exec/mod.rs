@@ -58,8 +58,9 @@ impl Executor<'_> {
     /// its results are then at `values[base..]`.
     ///
     /// # Errors
-    /// The trap that stopped execution (the stacks are left as they were;
-    /// the caller clears them).
+    /// The trap that stopped execution (the stacks are left as they were,
+    /// with the trapping function in [`ExecStack::trapped_in`]; the caller
+    /// clears them).
     pub fn run(mut self, code: Rc<Code>, base: usize) -> Result<(), Trap> {
         let entry_depth = self.stack.frames.len();
         let mut state = State {
@@ -68,11 +69,19 @@ impl Executor<'_> {
             pc: 0,
             base,
         };
-        self.enter(&mut state)?;
+        let outcome = self.run_from(&mut state, entry_depth);
+        if outcome.is_err() {
+            self.stack.trapped_in = Some(state.code);
+        }
+        outcome
+    }
+
+    fn run_from(&mut self, state: &mut State, entry_depth: usize) -> Result<(), Trap> {
+        self.enter(state)?;
         loop {
-            match self.dispatch(&mut state, entry_depth)? {
+            match self.dispatch(state, entry_depth)? {
                 Transfer::Finished => return Ok(()),
-                Transfer::Throw { exn, pc } => self.throw(&mut state, exn, pc, entry_depth)?,
+                Transfer::Throw { exn, pc } => self.throw(state, exn, pc, entry_depth)?,
             }
         }
     }

@@ -103,7 +103,7 @@ pub fn translate(store: &Store, func: FuncAddr) -> Result<Code, TranslateError> 
         let op = ops.read()?;
         t.translate_op(op)?;
     }
-    t.finish()
+    t.finish(func)
 }
 
 /// What kind of construct opened a control frame.
@@ -341,7 +341,7 @@ impl<'a> Translator<'a> {
     }
 
     /// Resolves labels in branches and handlers and builds the [`Code`].
-    fn finish(mut self) -> Result<Code, TranslateError> {
+    fn finish(mut self, func: FuncAddr) -> Result<Code, TranslateError> {
         if !self.controls.is_empty() {
             return Err(err("function body ends inside a block"));
         }
@@ -352,6 +352,7 @@ impl<'a> Translator<'a> {
             }
             self.ops[at].set_target(pc);
         }
+        fuse::thread_returns(&mut self.ops, self.num_results);
         let labels = &self.labels;
         let handlers = self
             .handlers
@@ -382,6 +383,7 @@ impl<'a> Translator<'a> {
                 .checked_add(self.max_height)
                 .ok_or_else(|| err("frame too large"))?,
             instance: self.instance_id,
+            func,
         })
     }
 }
