@@ -352,7 +352,6 @@ impl<'a> Translator<'a> {
             }
             self.ops[at].set_target(pc);
         }
-        fuse::thread_returns(&mut self.ops, self.num_results);
         let labels = &self.labels;
         let handlers = self
             .handlers
