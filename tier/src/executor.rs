@@ -79,6 +79,16 @@ impl TierExecutor {
         }
     }
 
+    /// Time spent compiling and functions compiled so far (`jit`; `None`
+    /// for tiers that do not compile), for benchmarks that report compile
+    /// time apart from run time.
+    pub fn compile_stats(&self) -> Option<(std::time::Duration, usize)> {
+        match &self.tier {
+            TierImpl::Jit(JitTier { jit: Ok(jit), .. }) => Some(jit.compile_stats()),
+            _ => None,
+        }
+    }
+
     /// Runs `func` to completion. `args` must already match its parameters
     /// (`Runtime::call` checks them).
     ///

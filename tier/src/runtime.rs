@@ -42,6 +42,12 @@ impl Runtime {
         &self.store
     }
 
+    /// Compile time and compiled functions so far (see
+    /// [`TierExecutor::compile_stats`]).
+    pub fn compile_stats(&self) -> Option<(std::time::Duration, usize)> {
+        self.executor.compile_stats()
+    }
+
     pub fn store_mut(&mut self) -> &mut Store {
         &mut self.store
     }

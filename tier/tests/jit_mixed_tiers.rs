@@ -72,3 +72,18 @@ fn compiled_and_mixed_runs_match_the_interpreter() {
         );
     }
 }
+
+#[test]
+fn compile_time_is_reported_apart() {
+    use wasmfx_tier::{Engine, Runtime, TierMode, Val};
+    let wat = r#"(module (func (export "f") (param i32) (result i32) (i32.mul (local.get 0) (i32.const 3))))"#;
+    for (mode, compiled) in [(TierMode::Interp, None), (TierMode::Jit, Some(1))] {
+        let engine = Engine::new(mode).expect("engine");
+        let module = engine.compile(wat.as_bytes()).expect("module");
+        let mut runtime = Runtime::new(&engine);
+        let instance = runtime.instantiate(&module).expect("instance");
+        let result = runtime.call(instance, "f", &[Val::I32(14)]).expect("call");
+        assert_eq!(result, [Val::I32(42)]);
+        assert_eq!(runtime.compile_stats().map(|(_, n)| n), compiled, "{mode}");
+    }
+}
