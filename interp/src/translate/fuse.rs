@@ -15,6 +15,8 @@
 //!   LocalGet2(a, b) + I32Add    ─▶ LocalsI32Add(a, b)
 //!   I32LtSImm(c) + BrIf/JumpIfZero ─▶ BrIfI32LtSImm / BrIfI32GeSImm
 //!   LocalTee(a) + LocalGet(b)   ─▶ LocalTeeGet(a, b)
+//!   LocalGet(a) + I32SubImm(c)  ─▶ LocalI32AddImm { a, -c }
+//!   Jump/Br to a Return         ─▶ Return            (after labels resolve)
 //! ```
 //!
 //! The translator fuses only when no label lands between the two ops (a
@@ -70,6 +72,10 @@ pub(super) fn fuse(prev: Op, next: Op) -> Option<Op> {
         (Const(c), I64GeS) if fits_i32(c) => I64GeSImm(c as i64 as i32),
         (Const(c), I64GeU) if fits_i32(c) => I64GeUImm(c as i64 as i32),
         (LocalGet(local), I32AddImm(imm)) => LocalI32AddImm { local, imm },
+        (LocalGet(local), I32SubImm(imm)) => LocalI32AddImm {
+            local,
+            imm: imm.wrapping_neg(),
+        },
         (LocalGet(a), LocalGet(b)) => LocalGet2(a, b),
         (LocalGet(from), LocalSet(to)) => LocalCopy { from, to },
         (Const(value), LocalSet(local)) => LocalSetConst { local, value },
@@ -296,6 +302,32 @@ pub(super) fn fuse(prev: Op, next: Op) -> Option<Op> {
     })
 }
 
+/// Jump threading into returns: a `Jump` to a `Return`, or a `Br` to a
+/// `Return` that keeps exactly the function's results, is a `Return`
+/// itself (`Return` takes the top `num_results` slots wherever they are).
+/// The `Br` entries of a `BrTable` stay as they are (the table reads them).
+pub(super) fn thread_returns(ops: &mut [Op], num_results: u32) {
+    let mut i = 0;
+    while i < ops.len() {
+        let target = match ops[i] {
+            Op::Jump(target) => target,
+            Op::Br { target, keep, .. } if keep == num_results => target,
+            Op::BrTable { len } => {
+                i += len as usize + 2;
+                continue;
+            }
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        if ops.get(target as usize) == Some(&Op::Return) {
+            ops[i] = Op::Return;
+        }
+        i += 1;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -316,6 +348,43 @@ mod tests {
             "too wide for an immediate"
         );
         assert_eq!(fuse(Op::Const(1), Op::F64Add), None);
+    }
+
+    #[test]
+    fn jumps_to_returns_become_returns() {
+        let table_entry = Op::Br {
+            target: 5,
+            drop: 0,
+            keep: 1,
+        };
+        let mut ops = [
+            Op::Jump(5),
+            Op::Br {
+                target: 5,
+                drop: 2,
+                keep: 1,
+            },
+            Op::Br {
+                target: 5,
+                drop: 1,
+                keep: 0,
+            },
+            Op::BrTable { len: 0 },
+            table_entry,
+            Op::Return,
+        ];
+        thread_returns(&mut ops, 1);
+        assert_eq!(ops[..2], [Op::Return, Op::Return]);
+        assert_eq!(
+            ops[2],
+            Op::Br {
+                target: 5,
+                drop: 1,
+                keep: 0
+            },
+            "keeps fewer than the results"
+        );
+        assert_eq!(ops[4], table_entry, "br_table entries stay branches");
     }
 
     #[test]

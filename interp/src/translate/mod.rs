@@ -352,6 +352,7 @@ impl<'a> Translator<'a> {
             }
             self.ops[at].set_target(pc);
         }
+        fuse::thread_returns(&mut self.ops, self.num_results);
         let labels = &self.labels;
         let handlers = self
             .handlers
