@@ -90,6 +90,13 @@ impl Interpreter {
             Some(f) => f.sig.clone(),
             None => return Err(Trap::Host(format!("no function at address {}", func.0))),
         };
+        if args.len() != sig.params.len() {
+            return Err(Trap::Host(format!(
+                "expected {} arguments, got {}",
+                sig.params.len(),
+                args.len()
+            )));
+        }
         let raw_args = args
             .iter()
             .map(|v| v.to_raw().ok_or_else(v128_unsupported))

@@ -198,3 +198,9 @@ fn imported_wasm_functions_run_with_their_own_instance() {
     let mut interp = Interpreter::new(Config::default());
     assert_eq!(interp.call(&mut store, twice, &[]), Ok(vec![Val::I32(102)]));
 }
+
+#[test]
+fn wrong_argument_count_is_an_error() {
+    let mut inst = instantiate(INDIRECT);
+    assert_eq!(inst.trap("call", &[Val::I32(0)]), "expected 2 arguments, got 1");
+}
