@@ -10,6 +10,7 @@
 //!          compiled code ─▶ libcalls.rs (host functions, the fallback for
 //!          functions without code, bulk memory/table ops, exceptions)
 //!          traps ─▶ signals.rs ─▶ unwound to the entry ─▶ Err(Trap)
+//!          deep recursion ─▶ prologue check against stack.rs's limit ─▶ trap
 //! ```
 //!
 //! The tier chooses per function what is compiled (`select`); a compiled
@@ -23,6 +24,7 @@ mod compiler;
 mod entry;
 mod libcalls;
 mod signals;
+mod stack;
 mod translate;
 mod traps;
 mod vmruntime;
@@ -86,10 +88,6 @@ pub struct Jit {
     compiler: Compiler,
     state: Box<RuntimeState>,
 }
-
-/// Space kept free below the stack limit for the signal handler, libcalls,
-/// host functions and the interpreter called from compiled code.
-const STACK_RESERVE: usize = 256 << 10;
 
 impl Jit {
     /// A compiler with an empty code module.
@@ -180,8 +178,10 @@ impl Jit {
                 .ok_or_else(|| Trap::Host("unsupported value type: v128".into()))?;
         }
         self.state.sync_funcs(store);
-        if !entry::is_nested() {
-            self.state.vm.stack_limit = stack_limit();
+        // An outermost entry runs on this thread's own stack; a nested one
+        // keeps the limit of the stack it runs on (set by its outer entry).
+        if !entry::is_nested() || self.state.vm.stack_limit == 0 {
+            self.state.vm.stack_limit = stack::thread_stack_limit();
         }
         let call = entry::EntryCall {
             trampoline,
@@ -211,30 +211,4 @@ impl Jit {
             })
             .collect()
     }
-}
-
-/// The lowest address compiled frames may use on this thread's stack: the
-/// stack's low end plus [`STACK_RESERVE`].
-fn stack_limit() -> usize {
-    let probe = 0u8;
-    let sp = &raw const probe as usize;
-    let mut low = 0usize;
-    // SAFETY: pthread_getattr_np fills `attr` for the calling thread; we read
-    // its stack bounds and destroy it.
-    unsafe {
-        let mut attr: libc::pthread_attr_t = std::mem::zeroed();
-        if libc::pthread_getattr_np(libc::pthread_self(), &mut attr) == 0 {
-            let mut addr: *mut libc::c_void = std::ptr::null_mut();
-            let mut size: libc::size_t = 0;
-            if libc::pthread_attr_getstack(&attr, &mut addr, &mut size) == 0 {
-                low = addr as usize;
-            }
-            libc::pthread_attr_destroy(&mut attr);
-        }
-    }
-    if low == 0 || low + STACK_RESERVE >= sp {
-        // Unknown bounds: allow 1 MiB below here.
-        return sp.saturating_sub(1 << 20);
-    }
-    low + STACK_RESERVE
 }
