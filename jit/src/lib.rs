@@ -7,7 +7,7 @@
 //!    │     installs code in each function's VmFuncRef, points the instance's
 //!    │     VmContext at the runtime record (vmruntime.rs)
 //!    └─ call(store, func, args, fallback) ── entry.rs: host entry, array trampoline
-//!          compiled code ─▶ libcalls.rs (host functions, the fallback for
+//!          compiled code ─▶ libcalls/ (host functions, the fallback for
 //!          functions without code, bulk memory/table ops, exceptions)
 //!          traps ─▶ signals.rs ─▶ unwound to the entry ─▶ Err(Trap)
 //!          deep recursion ─▶ prologue check against stack.rs's limit ─▶ trap
@@ -17,6 +17,9 @@
 //! function calling one without code goes through the caller's fallback
 //! (the interpreter, in `wasmfx-tier`), so any mix gives the same results.
 //! x86-64 Linux only (the entry and the signal handler are written for it).
+
+#[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+compile_error!("wasmfx-jit supports x86-64 Linux only (host entry and signal handling)");
 
 mod abi;
 mod codegen;
