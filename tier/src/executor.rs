@@ -9,6 +9,7 @@
 //! same results.
 
 use crate::mode::TierMode;
+use wasmfx_core::backtrace::WasmBacktrace;
 use wasmfx_core::{FuncAddr, InstanceId, Store, Trap, Val};
 use wasmfx_interp::{Config, Interpreter};
 use wasmfx_spec_tests::Executor;
@@ -86,6 +87,15 @@ impl TierExecutor {
         match &self.tier {
             TierImpl::Jit(JitTier { jit: Ok(jit), .. }) => Some(jit.compile_stats()),
             _ => None,
+        }
+    }
+
+    /// The Wasm functions active at the last trap, innermost first, when the
+    /// tier records them: the interpreter does, compiled code does not yet.
+    pub fn backtrace(&self) -> Option<&WasmBacktrace> {
+        match &self.tier {
+            TierImpl::Interp(interp) => Some(interp.backtrace()),
+            TierImpl::Jit(_) => None,
         }
     }
 

@@ -14,6 +14,7 @@ use crate::engine::Engine;
 use crate::error::Error;
 use crate::executor::TierExecutor;
 use std::sync::Arc;
+use wasmfx_core::backtrace::WasmBacktrace;
 use wasmfx_core::store::InstantiateError;
 use wasmfx_core::value::Ref;
 use wasmfx_core::wasi::{SharedWasiCtx, WasiCtx};
@@ -36,6 +37,12 @@ impl Runtime {
             linker: Linker::new(),
             executor: engine.executor(),
         }
+    }
+
+    /// The Wasm functions active at the last trap, innermost first, if the
+    /// tier records them ([`TierExecutor::backtrace`]).
+    pub fn backtrace(&self) -> Option<&WasmBacktrace> {
+        self.executor.backtrace()
     }
 
     pub fn store(&self) -> &Store {

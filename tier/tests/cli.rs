@@ -110,9 +110,11 @@ fn invoke_before_the_file_and_run_shorthand() {
 }
 
 #[test]
-fn trap_is_one_line_and_exits_like_wasmtime() {
+fn trap_is_an_error_line_then_a_backtrace_and_exits_like_wasmtime() {
     let out = run_fib(&["--invoke", "boom"]);
-    assert_one_error_line(&out, "wasm trap: unreachable");
+    let err = stderr(&out);
+    assert_eq!(err.lines().next(), Some("error: wasm trap: unreachable"));
+    assert!(err.contains("wasm backtrace:"), "{err}");
     assert_eq!(out.status.code(), Some(134));
 }
 

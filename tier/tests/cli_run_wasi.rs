@@ -67,3 +67,31 @@ fn preloaded_modules_are_importable_by_name() {
         "a malformed option is a usage error"
     );
 }
+
+#[test]
+fn a_trap_prints_the_wasm_backtrace_and_exits_134() {
+    let wat = r#"(module $traps
+      (func $divide (param i32) (result i32) (i32.div_s (i32.const 1) (local.get 0)))
+      (func $compute (export "compute") (param i32) (result i32) (call $divide (local.get 0))))"#;
+    let file = temp_file("traps.wat", wat);
+    let file = file.to_string_lossy().into_owned();
+    let out = cli(&["run", "--tier", "interp", "--invoke", "compute", &file, "0"]);
+    assert_eq!(out.status.code(), Some(134));
+    assert_eq!(
+        stderr(&out),
+        "error: wasm trap: integer divide by zero\n\
+         wasm backtrace:\n    0: traps!divide\n    1: traps!compute\n"
+    );
+}
+
+#[test]
+fn proc_exit_zero_is_success() {
+    let wat = r#"(module
+      (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+      (memory (export "memory") 1)
+      (func (export "_start") (call $exit (i32.const 0)) unreachable))"#;
+    let file = temp_file("exit0.wat", wat);
+    let out = cli(&["run", &file.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stderr(&out), "");
+}

@@ -83,7 +83,7 @@ impl RunCommand {
         let results = runtime.call_func(name, func, &args);
         wasmfx_core::wasi::lock(&wasi).flush_outputs();
         let results = results.map_err(|e| match e {
-            Error::Trap(trap) => trapped(&trap),
+            Error::Trap(trap) => trapped(&trap, &runtime),
             e => fail(1, e),
         })?;
         for val in &results {
@@ -149,17 +149,26 @@ fn instantiate(engine: &Engine, runtime: &mut Runtime, path: &Path) -> Result<In
         e => fail(1, format_args!("failed to compile {file}: {e}")),
     })?;
     runtime.instantiate(&module).map_err(|e| match e {
-        Error::Trap(trap) => trapped(&trap),
+        Error::Trap(trap) => trapped(&trap, runtime),
         e => fail(1, format_args!("failed to instantiate {file}: {e}")),
     })
 }
 
 /// Reports a trap like Wasmtime: an exit request ends with the guest's
-/// code; an uncaught exception is an ordinary error; other traps exit 134.
-fn trapped(trap: &Trap) -> Exit {
+/// code; an uncaught exception is an ordinary error; other traps (an
+/// unhandled suspension included) exit 134 after the error line and the
+/// Wasm backtrace, when the tier recorded one.
+fn trapped(trap: &Trap, runtime: &Runtime) -> Exit {
     match trap {
+        Trap::Exit(0) => Exit::Success,
         Trap::Exit(code) => Exit::Failure((*code & 0xff) as u8),
         Trap::UncaughtException(_) => fail(1, Error::Trap(trap.clone())),
-        _ => fail(EXIT_TRAP, Error::Trap(trap.clone())),
+        _ => {
+            let exit = fail(EXIT_TRAP, Error::Trap(trap.clone()));
+            if let Some(backtrace) = runtime.backtrace().filter(|b| !b.frames.is_empty()) {
+                eprintln!("{}", backtrace.display(runtime.store()));
+            }
+            exit
+        }
     }
 }
