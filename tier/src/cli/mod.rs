@@ -1,11 +1,13 @@
 //! Command-line interface, following Wasmtime's conventions:
 //!
 //! ```text
-//!   wasmfx-tier run [--tier T] [--invoke NAME] [--dir D] [--env E] FILE [--] [ARGS...]
+//!   wasmfx-tier run [--tier T] [--invoke NAME] [--dir D] [--env E] [--preload NAME=FILE]
+//!                   FILE [--] [ARGS...]
 //!   wasmfx-tier wast [--tier T] FILE...
 //!   wasmfx-tier FILE ...            (shorthand for `run FILE ...`)
 //! ```
-//! Every failure is one `error: ...` line on stderr and a non-zero exit:
+//! Every failure is one `error: ...` line on stderr (for a trap, followed by
+//! the Wasm backtrace when the tier records one) and a non-zero exit:
 //! 134 for a trap (what Wasmtime exits with on Unix: 128 + SIGABRT), the
 //! guest's code for an exit request, 2 for a bad command line (clap), 1 for
 //! everything else.
