@@ -23,7 +23,7 @@ use crate::libcalls::Libcall;
 use crate::{traps, vmruntime};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{I32, I64};
-use cranelift_codegen::ir::{InstBuilder, SigRef, Value};
+use cranelift_codegen::ir::{InstBuilder, MemFlagsData, SigRef, Value};
 use wasmfx_core::vm::offsets;
 use wasmparser::Operator;
 
@@ -141,7 +141,9 @@ impl FuncTranslator<'_, '_> {
         let refs = self.load_field(I64, self.runtime, vmruntime::FUNC_REFS);
         let offset = self.b.ins().ishl_imm_u(addr, 3);
         let entry = self.b.ins().iadd(refs, offset);
-        let record = self.load_readonly(entry, 0);
+        // Valid only after the null check: not `can_move`.
+        let flags = MemFlagsData::trusted().with_readonly();
+        let record = self.b.ins().load(I64, flags, entry, 0);
         let addr = self.b.ins().ireduce(I32, addr);
         (record, addr)
     }

@@ -50,11 +50,12 @@ impl FuncTranslator<'_, '_> {
         }
     }
 
-    /// A load from runtime records that never change while code runs.
+    /// A load from the instance's context or its arrays, which never change
+    /// while code runs and are valid wherever `vmctx` is: Cranelift may
+    /// merge such loads and hoist them out of loops.
     pub(super) fn load_readonly(&mut self, base: Value, offset: i32) -> Value {
-        self.b
-            .ins()
-            .load(I64, MemFlagsData::trusted().with_readonly(), base, offset)
+        let flags = MemFlagsData::trusted().with_readonly().with_can_move();
+        self.b.ins().load(I64, flags, base, offset)
     }
 
     /// A load from a runtime record that compiled code or libcalls change.
