@@ -4,10 +4,10 @@
 //! compares stdout and the exit status with recorded ones
 //! (`examples/c/expected/*.stdout`).
 //!
-//! The recordings come from this engine's `interp` tier, checked by hand
-//! and found byte-identical to the output of the `wasmi` CLI (wasmi_wasi)
-//! on the same `.wasm` files with the same options; `wasmtime` was not
-//! installed when they were made.
+//! The recordings were made with this engine's `interp` tier, then checked
+//! against `wasmtime run` (wasmtime-cli 48.0.8) on the same `.wasm` files
+//! with the same options: byte-identical stdout and the same exit status
+//! (the `wasmi` CLI agrees too).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
