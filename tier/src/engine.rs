@@ -125,13 +125,11 @@ mod tests {
 
     #[test]
     fn unavailable_tiers_are_refused() {
-        for mode in [TierMode::Dyn] {
-            let err = Engine::new(mode).err().map(|e| e.to_string());
-            assert_eq!(
-                err,
-                Some(format!("tier `{mode}` is not available yet in this build"))
-            );
-        }
+        let err = Engine::new(TierMode::Dyn).err().map(|e| e.to_string());
+        assert_eq!(
+            err.as_deref(),
+            Some("tier `dyn` is not available yet in this build")
+        );
         assert!(Engine::new(TierMode::Interp).is_ok());
         assert!(Engine::new(TierMode::Jit).is_ok());
     }
