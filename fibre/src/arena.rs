@@ -1,0 +1,186 @@
+//! [`ContArena`]: where continuation records live — a slab of fixed-size
+//! chunks with a free list.
+//!
+//! ```text
+//!   chunks: [ *[ContRecord; 64] ]   never moved or freed before the arena
+//!             │
+//!             ├─▶ [ r0 | r1 | r2 | … | r63 ]
+//!             └─▶ [ r64 | … ]
+//!   free:   [ r63, r17, … ]         released records, reused last-in first-out
+//! ```
+//!
+//! Allocating a record pops the free list (a new chunk only when it is empty)
+//! and resets the record; releasing one bumps its revision (stale references
+//! fail), gives its stack back to the caller and pushes it. Records keep
+//! their addresses for the arena's life, so compiled code may hold raw
+//! pointers to them, and a reference to a released record is still safe to
+//! check. A record is reused at once: a program creating continuations in a
+//! loop runs in a bounded number of records.
+
+use crate::record::{ContRecord, ContState};
+use crate::stack::FibreStack;
+use std::ptr::NonNull;
+
+/// Records per chunk.
+const CHUNK_RECORDS: usize = 64;
+
+/// The arena of continuation records of one store (not shared by threads).
+#[derive(Debug, Default)]
+pub struct ContArena {
+    /// Each chunk is a leaked `Box<[ContRecord; CHUNK_RECORDS]>`.
+    chunks: Vec<NonNull<[ContRecord; CHUNK_RECORDS]>>,
+    free: Vec<NonNull<ContRecord>>,
+    live: usize,
+}
+
+impl ContArena {
+    pub fn new() -> ContArena {
+        ContArena::default()
+    }
+
+    /// A fresh, detached record without a stack, at a stable address.
+    pub fn alloc(&mut self) -> NonNull<ContRecord> {
+        let mut record = match self.free.pop() {
+            Some(record) => record,
+            None => self.grow(),
+        };
+        // SAFETY: free records belong to this arena's live chunks and are not
+        // referenced as live by anyone (they were released).
+        unsafe { record.as_mut().reset() };
+        self.live += 1;
+        record
+    }
+
+    /// Adds a chunk; pushes all but one of its records on the free list and
+    /// returns that one.
+    fn grow(&mut self) -> NonNull<ContRecord> {
+        let chunk = Box::new([ContRecord::EMPTY; CHUNK_RECORDS]);
+        let chunk = NonNull::from(Box::leak(chunk));
+        self.chunks.push(chunk);
+        let first = chunk.cast::<ContRecord>();
+        // Pushed in reverse so that records are handed out in address order.
+        for i in (1..CHUNK_RECORDS).rev() {
+            // SAFETY: `i` is within the chunk.
+            self.free.push(unsafe { first.add(i) });
+        }
+        first
+    }
+
+    /// Releases `record`: every reference to it fails from now on, its
+    /// memory is reused by the next [`ContArena::alloc`]. Returns its
+    /// stack, for the pool.
+    ///
+    /// # Safety
+    /// `record` must be a live record of this arena that is not on a stack
+    /// chain, and nothing may run on its stack any more.
+    pub unsafe fn release(&mut self, mut record: NonNull<ContRecord>) -> Option<FibreStack> {
+        // SAFETY: the caller promises a live record of this arena.
+        let target = unsafe { record.as_mut() };
+        target.bump_revision();
+        target.set_state(ContState::Returned);
+        target.free_spill();
+        let stack = target.take_stack();
+        self.free.push(record);
+        self.live -= 1;
+        stack
+    }
+
+    /// Records allocated and not released.
+    pub fn live(&self) -> usize {
+        self.live
+    }
+
+    /// Records the arena holds, live or free.
+    pub fn capacity(&self) -> usize {
+        self.chunks.len() * CHUNK_RECORDS
+    }
+}
+
+impl Drop for ContArena {
+    fn drop(&mut self) {
+        for chunk in self.chunks.drain(..) {
+            // SAFETY: every chunk was leaked from a Box in `grow`, and the
+            // arena is going away, so no record is used any more.
+            let mut chunk = unsafe { Box::from_raw(chunk.as_ptr()) };
+            for record in chunk.iter_mut() {
+                record.free_spill();
+                drop(record.take_stack());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{ContError, ContRef, PAYLOAD_INLINE};
+
+    #[test]
+    fn a_released_record_is_reused_at_once() {
+        let mut arena = ContArena::new();
+        let a = arena.alloc();
+        let b = arena.alloc();
+        assert_ne!(a, b);
+        // SAFETY: `a` is live and on no chain.
+        assert!(unsafe { arena.release(a) }.is_none());
+        assert_eq!(arena.alloc(), a);
+        assert_eq!((arena.live(), arena.capacity()), (2, CHUNK_RECORDS));
+    }
+
+    #[test]
+    fn many_records_keep_their_addresses() {
+        let mut arena = ContArena::new();
+        let records: Vec<_> = (0..200).map(|_| arena.alloc()).collect();
+        for (i, record) in records.iter().enumerate() {
+            let mut record = *record;
+            // SAFETY: live records of this arena, used by this thread only.
+            unsafe { record.as_mut().set_interp(i as u64) };
+        }
+        for (i, record) in records.iter().enumerate() {
+            // SAFETY: as above.
+            assert_eq!(unsafe { record.as_ref().interp() }, i as u64);
+        }
+        assert_eq!(arena.capacity(), 4 * CHUNK_RECORDS);
+    }
+
+    #[test]
+    fn a_reference_works_once() {
+        let mut arena = ContArena::new();
+        let record = arena.alloc();
+        // SAFETY: `record` is live in `arena` for the whole test.
+        unsafe {
+            let first = ContRef::new(record);
+            assert_eq!(first.consume(), Ok(record));
+            assert_eq!(first.consume(), Err(ContError::AlreadyConsumed));
+            let second = ContRef::new(record);
+            assert_eq!(ContRef::NULL.consume(), Err(ContError::Null));
+            arena.release(record);
+            assert_eq!(second.consume(), Err(ContError::AlreadyConsumed));
+            let reused = arena.alloc();
+            assert_eq!(reused, record);
+            assert_eq!(second.consume(), Err(ContError::AlreadyConsumed));
+        }
+    }
+
+    #[test]
+    fn payloads_spill_beyond_the_inline_area() {
+        let mut arena = ContArena::new();
+        let mut record = arena.alloc();
+        // SAFETY: a live record of this arena, used by this thread only.
+        let target = unsafe { record.as_mut() };
+        target.set_payload(&[1, 2]).expect("short");
+        assert_eq!(target.payload(), &[1, 2]);
+        let inline = target.payload().as_ptr();
+        let long: Vec<u64> = (0..PAYLOAD_INLINE as u64 + 3).collect();
+        target.set_payload(&long).expect("long");
+        assert_eq!(target.payload(), long.as_slice());
+        assert_ne!(target.payload().as_ptr(), inline);
+        target.set_payload(&[9]).expect("short again");
+        assert_eq!(target.payload(), &[9]);
+        // SAFETY: live, on no chain.
+        unsafe { arena.release(record) };
+        let again = arena.alloc();
+        // SAFETY: live.
+        assert_eq!(unsafe { again.as_ref() }.payload().as_ptr(), inline);
+    }
+}

@@ -1,0 +1,251 @@
+//! [`StackChain`]: the continuations active on one thread of execution,
+//! innermost first, linked through their records' `parent`.
+//!
+//! ```text
+//!   StackChain.innermost ─▶ C3 ──parent──▶ C2 ──parent──▶ C1 ──link: Host──▶ (host stack)
+//!                           runs           resumed C3     resumed C2
+//! ```
+//!
+//! A `resume` attaches the continuation it resumes and installs its handler
+//! table on the segment's outermost record (the prompt); handler search
+//! walks innermost-first and stops at the first prompt whose table holds the
+//! tag. A suspend to prompt P detaches the whole segment from the innermost
+//! record up to P: the innermost becomes the captured continuation and
+//! remembers P as its `last_ancestor`, so a later resume re-attaches the
+//! whole segment at once.
+//!
+//! Each link also says whether reaching the parent takes a native switch
+//! (the child runs on its own fibre stack) or not (an interpreted child
+//! whose frames are on the heap and which runs on its parent's stack).
+//!
+//! The chain is a plain value owned by whoever runs the thread (the store's
+//! runtime record), not a thread-local, so compiled code can read it at a
+//! fixed offset.
+
+use crate::record::{ContRecord, ParentLink};
+use std::ptr::NonNull;
+
+/// Which clauses of a handler table a search looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HandlerKind {
+    /// `(on $tag $label)`: the clauses before `first_switch`.
+    Suspend,
+    /// `(on $tag switch)`: the clauses from `first_switch`.
+    Switch,
+}
+
+/// Where a handler search ended: the prompt's record and the clause index
+/// in its table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HandlerMatch {
+    pub prompt: NonNull<ContRecord>,
+    pub clause: u32,
+}
+
+/// The chain of active continuations of one thread; null when the host's
+/// own stack runs.
+#[repr(C)]
+#[derive(Debug)]
+pub struct StackChain {
+    innermost: *mut ContRecord,
+}
+
+impl Default for StackChain {
+    fn default() -> Self {
+        StackChain::new()
+    }
+}
+
+impl StackChain {
+    /// Offset of the innermost record pointer, for compiled code.
+    pub const INNERMOST: i32 = 0;
+
+    pub const fn new() -> StackChain {
+        StackChain {
+            innermost: std::ptr::null_mut(),
+        }
+    }
+
+    /// The record that runs now (`None`: the host stack).
+    pub fn innermost(&self) -> Option<NonNull<ContRecord>> {
+        NonNull::new(self.innermost)
+    }
+
+    /// Puts the segment `record` .. `record.last_ancestor` on top of the
+    /// chain: its outermost record's parent becomes the current innermost
+    /// (or the host), and `record` runs. Returns the segment's outermost
+    /// record, the prompt of this resume (where its handler table goes).
+    ///
+    /// # Safety
+    /// `record` must be a live, detached (captured) continuation whose
+    /// segment links are intact, and stay live while attached.
+    pub unsafe fn attach(
+        &mut self,
+        record: NonNull<ContRecord>,
+        native: bool,
+    ) -> NonNull<ContRecord> {
+        // SAFETY: the caller promises a live record with an intact segment.
+        let outermost = unsafe { record.as_ref().last_ancestor() };
+        let mut outermost = NonNull::new(outermost).unwrap_or(record);
+        let link = if self.innermost.is_null() {
+            ParentLink::Host
+        } else {
+            ParentLink::Continuation
+        };
+        // SAFETY: as above; the outermost record is live too.
+        unsafe { outermost.as_mut().set_parent(link, self.innermost, native) };
+        self.innermost = record.as_ptr();
+        outermost
+    }
+
+    /// Takes the segment from the innermost record up to `prompt` off the
+    /// chain (a suspend to `prompt`, or the end of its resume). `prompt`'s
+    /// parent runs next. Returns the innermost record, which now remembers
+    /// `prompt` as its last ancestor.
+    ///
+    /// # Safety
+    /// `prompt` must be on this chain.
+    pub unsafe fn detach(
+        &mut self,
+        mut prompt: NonNull<ContRecord>,
+    ) -> Option<NonNull<ContRecord>> {
+        let mut innermost = NonNull::new(self.innermost)?;
+        // SAFETY: records on the chain are live (attach's contract).
+        unsafe {
+            self.innermost = prompt
+                .as_ref()
+                .parent()
+                .map_or(std::ptr::null_mut(), |p| p.as_ptr());
+            prompt
+                .as_mut()
+                .set_parent(ParentLink::Detached, std::ptr::null_mut(), false);
+            innermost.as_mut().set_last_ancestor(prompt.as_ptr());
+        }
+        Some(innermost)
+    }
+
+    /// The active records, innermost first.
+    pub fn iter(&self) -> ChainIter<'_> {
+        ChainIter {
+            next: NonNull::new(self.innermost),
+            _chain: std::marker::PhantomData,
+        }
+    }
+
+    /// The innermost prompt whose handler table has a `kind` clause for `tag`.
+    pub fn find_handler(&self, tag: u64, kind: HandlerKind) -> Option<HandlerMatch> {
+        self.iter().find_map(|record| {
+            // SAFETY: records on the chain are live (attach's contract).
+            let table = unsafe { record.as_ref().handlers() };
+            if table.tags.is_null() {
+                return None;
+            }
+            // SAFETY: set_handlers' contract: `len` valid tags while installed.
+            let tags = unsafe { std::slice::from_raw_parts(table.tags, table.len as usize) };
+            let first_switch = (table.first_switch as usize).min(tags.len());
+            let (start, clauses) = match kind {
+                HandlerKind::Suspend => (0, &tags[..first_switch]),
+                HandlerKind::Switch => (first_switch, &tags[first_switch..]),
+            };
+            let at = clauses.iter().position(|&t| t == tag)?;
+            Some(HandlerMatch {
+                prompt: record,
+                clause: (start + at) as u32,
+            })
+        })
+    }
+}
+
+/// Iterator over a chain's records, innermost first.
+pub struct ChainIter<'a> {
+    next: Option<NonNull<ContRecord>>,
+    _chain: std::marker::PhantomData<&'a StackChain>,
+}
+
+impl Iterator for ChainIter<'_> {
+    type Item = NonNull<ContRecord>;
+
+    fn next(&mut self) -> Option<NonNull<ContRecord>> {
+        let record = self.next?;
+        // SAFETY: records on the chain are live (attach's contract).
+        self.next = unsafe { record.as_ref().parent() };
+        Some(record)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ContArena;
+    use crate::record::HandlerTable;
+
+    fn table(tags: &[u64], first_switch: u32) -> HandlerTable {
+        HandlerTable {
+            tags: tags.as_ptr(),
+            len: tags.len() as u32,
+            first_switch,
+        }
+    }
+
+    #[test]
+    fn nested_resumes_walk_innermost_first() {
+        let mut arena = ContArena::new();
+        let (c1, c2, c3) = (arena.alloc(), arena.alloc(), arena.alloc());
+        let mut chain = StackChain::new();
+        // SAFETY: live, detached records of `arena`.
+        unsafe {
+            assert_eq!(chain.attach(c1, false), c1);
+            chain.attach(c2, true);
+            chain.attach(c3, false);
+            assert_eq!(c1.as_ref().link(), ParentLink::Host);
+            assert!(c2.as_ref().native_parent());
+        }
+        assert_eq!(chain.iter().collect::<Vec<_>>(), vec![c3, c2, c1]);
+        // SAFETY: c3 is on the chain.
+        assert_eq!(unsafe { chain.detach(c3) }, Some(c3));
+        assert_eq!(chain.innermost(), Some(c2));
+    }
+
+    #[test]
+    fn handler_search_takes_the_innermost_matching_prompt() {
+        let mut arena = ContArena::new();
+        let (mut c1, mut c2) = (arena.alloc(), arena.alloc());
+        let outer = [7, 8, 9];
+        let inner = [8, 5];
+        let mut chain = StackChain::new();
+        // SAFETY: live records; the tag arrays outlive the chain's use.
+        unsafe {
+            c1.as_mut().set_handlers(table(&outer, 2));
+            c2.as_mut().set_handlers(table(&inner, 1));
+            chain.attach(c1, true);
+            chain.attach(c2, true);
+        }
+        let found = |tag, kind| chain.find_handler(tag, kind).map(|m| (m.prompt, m.clause));
+        assert_eq!(found(8, HandlerKind::Suspend), Some((c2, 0)));
+        assert_eq!(found(5, HandlerKind::Suspend), None, "5 is a switch clause");
+        assert_eq!(found(5, HandlerKind::Switch), Some((c2, 1)));
+        assert_eq!(found(7, HandlerKind::Suspend), Some((c1, 0)));
+        assert_eq!(found(9, HandlerKind::Switch), Some((c1, 2)));
+        assert_eq!(found(4, HandlerKind::Suspend), None);
+    }
+
+    #[test]
+    fn a_suspend_past_prompts_captures_and_restores_the_segment() {
+        let mut arena = ContArena::new();
+        let (c1, c2, c3) = (arena.alloc(), arena.alloc(), arena.alloc());
+        let mut chain = StackChain::new();
+        // SAFETY: live, detached records of `arena`.
+        unsafe {
+            chain.attach(c1, true);
+            chain.attach(c2, true);
+            chain.attach(c3, true);
+            // c3 suspends to c2's prompt: c3 and c2 are captured together.
+            assert_eq!(chain.detach(c2), Some(c3));
+            assert_eq!(chain.iter().collect::<Vec<_>>(), vec![c1]);
+            assert_eq!(c3.as_ref().last_ancestor(), c2.as_ptr());
+            // Resuming the captured continuation brings both back.
+            assert_eq!(chain.attach(c3, true), c2);
+        }
+        assert_eq!(chain.iter().collect::<Vec<_>>(), vec![c3, c2, c1]);
+    }
+}

@@ -1,0 +1,40 @@
+//! wasmfx-fibre: native stacks and the continuation record shared by the
+//! interpreter and the Cranelift tier.
+//!
+//! ```text
+//!   StackPool ──take/give_back──▶ FibreStack   mmap'd stack, guard page below   stack.rs, pool.rs
+//!   ContArena ──alloc/release──▶ ContRecord   #[repr(C)] continuation record   arena.rs, record.rs
+//!                                  │ ContRef = (record, revision), one-shot
+//!                                  └─ context: Context {sp, fp, ip}             context.rs
+//!   switch(store_ctx, load_ctx, payload)   Rust twin of Cranelift's stack_switch context.rs
+//!   StackChain   active records innermost-first, handler search                chain.rs
+//!   native::{start, resume, suspend}   records on native stacks, from Rust     native.rs
+//! ```
+//!
+//! A continuation that only ever runs interpreted needs a record but no
+//! stack; one that holds compiled frames gets a [`FibreStack`] and is
+//! switched to natively, by compiled code or by [`native::resume`].
+//! x86-64 System V (Linux) only, like the jit.
+
+#[cfg(not(all(target_arch = "x86_64", unix)))]
+compile_error!("wasmfx-fibre supports x86-64 System V (Linux) only");
+
+mod arena;
+mod chain;
+mod context;
+pub mod native;
+mod pool;
+mod record;
+mod stack;
+
+pub use arena::ContArena;
+pub use chain::{ChainIter, HandlerKind, HandlerMatch, StackChain};
+pub use context::{Context, switch};
+pub use pool::{DEFAULT_MAX_KEPT, PoolStats, StackPool};
+pub use record::{
+    ContError, ContRecord, ContRef, ContState, FibreEntry, HandlerTable, PAYLOAD_INLINE,
+    ParentLink, PayloadTooLong, offsets,
+};
+pub use stack::{
+    DEFAULT_STACK_SIZE, FibreStack, MAX_STACK_RESERVE, MIN_STACK_SIZE, page_size, usable_size,
+};

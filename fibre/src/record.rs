@@ -1,0 +1,456 @@
+//! [`ContRecord`]: the continuation record both tiers share, and
+//! [`ContRef`], the one-shot reference to it.
+//!
+//! ```text
+//!   ContRecord (160 bytes, #[repr(C)]; compiled code uses the offsets in `offsets`)
+//!   +0   revision        u64    bumped by every use of a reference, and on release
+//!   +8   state           u32    ContState: 0 Fresh, 1 Running, 2 Suspended, 3 Returned
+//!   +12  link            u8     ParentLink: 0 Detached, 1 Host, 2 Continuation
+//!   +13  native_parent   u8     1 when reaching the parent takes a native switch
+//!   +16  parent          *ContRecord   (null unless link = Continuation)
+//!   +24  last_ancestor   *ContRecord   outermost record of the captured segment
+//!                                      (itself unless a suspend skipped prompts)
+//!   +32  context.sp      ┐ Context: its own resume point while suspended,
+//!   +40  context.fp      │ its resumer's while running (one slot serves both:
+//!   +48  context.ip      ┘ switches read before they write)
+//!   +56  stack_base      usize  fibre stack mapping (0 = no native stack)
+//!   +64  stack_len       usize
+//!   +72  stack_limit     usize  lowest address compiled frames may use on it
+//!   +80  entry           fn(*ContRecord) -> u64, run by the Rust entry trampoline
+//!   +88  handlers.tags   *u64   the handler table of the resume running it
+//!   +96  handlers.len    u32
+//!   +100 handlers.first_switch u32  suspend clauses [0, first_switch), switch clauses after
+//!   +104 payload_ptr     *u64   the inline area below, or a spill buffer
+//!   +112 payload_len     u32    values passed by the last switch (raw slots)
+//!   +116 payload_cap     u32
+//!   +120 payload_inline  [u64; 4]
+//!   +152 interp          u64    opaque: the interpreter's heap frames (its ExecStack)
+//! ```
+//!
+//! Records live in a [`crate::ContArena`] at stable addresses (the payload
+//! pointer may point into the record itself), never on the Rust stack.
+//! A continuation reference is a [`ContRef`] = (record, revision): using it
+//! checks that the revision still matches and bumps it, so every reference
+//! works once; releasing the record bumps it too, so stale references to a
+//! recycled record fail as "already consumed".
+
+use crate::context::Context;
+use crate::stack::FibreStack;
+use std::fmt;
+use std::mem::offset_of;
+use std::ptr::NonNull;
+
+/// Payload slots stored in the record itself; longer payloads spill to the heap.
+pub const PAYLOAD_INLINE: usize = 4;
+
+/// Where a continuation is in its life.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContState {
+    /// Made by `cont.new`, not yet resumed.
+    Fresh = 0,
+    /// On the stack chain (running, or the parent of what runs).
+    Running = 1,
+    /// Suspended, waiting for a resume.
+    Suspended = 2,
+    /// Its function returned; only release is left.
+    Returned = 3,
+}
+
+/// What a record's `parent` means.
+#[repr(u8)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParentLink {
+    /// Not on a stack chain.
+    Detached = 0,
+    /// Its resumer is the host: the outermost record of a chain.
+    Host = 1,
+    /// Its resumer runs in the record `parent`.
+    Continuation = 2,
+}
+
+/// The handler clauses of a `resume`, as tag identities (whatever the tiers
+/// agree on: the tag's store address). Suspend clauses come first.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct HandlerTable {
+    pub tags: *const u64,
+    pub len: u32,
+    pub first_switch: u32,
+}
+
+impl HandlerTable {
+    pub const EMPTY: HandlerTable = HandlerTable {
+        tags: std::ptr::null(),
+        len: 0,
+        first_switch: 0,
+    };
+}
+
+/// The body a fibre started by [`crate::native::start`] runs: receives its
+/// record, returns the last word passed to its resumer.
+pub type FibreEntry = unsafe extern "C" fn(record: *mut ContRecord) -> u64;
+
+/// A payload longer than a record can describe (more than `u32::MAX` slots).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PayloadTooLong;
+
+/// One continuation: see the module doc for the layout.
+#[repr(C)]
+#[derive(Debug)]
+pub struct ContRecord {
+    revision: u64,
+    state: ContState,
+    link: ParentLink,
+    native_parent: bool,
+    parent: *mut ContRecord,
+    last_ancestor: *mut ContRecord,
+    context: Context,
+    stack_base: usize,
+    stack_len: usize,
+    stack_limit: usize,
+    entry: Option<FibreEntry>,
+    handlers: HandlerTable,
+    payload_ptr: *mut u64,
+    payload_len: u32,
+    payload_cap: u32,
+    payload_inline: [u64; PAYLOAD_INLINE],
+    interp: u64,
+}
+
+/// Offsets of the fields compiled code reads or writes.
+pub mod offsets {
+    use super::*;
+    pub const REVISION: i32 = offset_of!(ContRecord, revision) as i32;
+    pub const STATE: i32 = offset_of!(ContRecord, state) as i32;
+    pub const LINK: i32 = offset_of!(ContRecord, link) as i32;
+    pub const NATIVE_PARENT: i32 = offset_of!(ContRecord, native_parent) as i32;
+    pub const PARENT: i32 = offset_of!(ContRecord, parent) as i32;
+    pub const LAST_ANCESTOR: i32 = offset_of!(ContRecord, last_ancestor) as i32;
+    pub const CONTEXT: i32 = offset_of!(ContRecord, context) as i32;
+    pub const STACK_LIMIT: i32 = offset_of!(ContRecord, stack_limit) as i32;
+    pub const HANDLERS: i32 = offset_of!(ContRecord, handlers) as i32;
+    pub const PAYLOAD_PTR: i32 = offset_of!(ContRecord, payload_ptr) as i32;
+    pub const PAYLOAD_LEN: i32 = offset_of!(ContRecord, payload_len) as i32;
+    pub const INTERP: i32 = offset_of!(ContRecord, interp) as i32;
+}
+
+impl ContRecord {
+    /// A detached fresh record with no stack, revision 0. Only the arena
+    /// makes records, and calls [`ContRecord::reset`] once it is in place.
+    pub(crate) const EMPTY: ContRecord = ContRecord {
+        revision: 0,
+        state: ContState::Fresh,
+        link: ParentLink::Detached,
+        native_parent: false,
+        parent: std::ptr::null_mut(),
+        last_ancestor: std::ptr::null_mut(),
+        context: Context {
+            sp: 0,
+            fp: 0,
+            ip: 0,
+        },
+        stack_base: 0,
+        stack_len: 0,
+        stack_limit: 0,
+        entry: None,
+        handlers: HandlerTable::EMPTY,
+        payload_ptr: std::ptr::null_mut(),
+        payload_len: 0,
+        payload_cap: 0,
+        payload_inline: [0; PAYLOAD_INLINE],
+        interp: 0,
+    };
+
+    /// Makes the record fresh again, at its final address (the payload
+    /// pointer and `last_ancestor` point at the record itself). Keeps the
+    /// revision; frees a payload spill buffer. The stack must have been taken.
+    pub(crate) fn reset(&mut self) {
+        debug_assert_eq!(self.stack_base, 0, "reset with a stack attached");
+        self.free_spill();
+        let this: *mut ContRecord = self;
+        let revision = self.revision;
+        *self = ContRecord {
+            revision,
+            last_ancestor: this,
+            payload_cap: PAYLOAD_INLINE as u32,
+            ..ContRecord::EMPTY
+        };
+        self.payload_ptr = self.payload_inline.as_mut_ptr();
+    }
+
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+
+    /// Invalidates every reference to the record.
+    pub(crate) fn bump_revision(&mut self) {
+        self.revision = self.revision.wrapping_add(1);
+    }
+
+    pub fn state(&self) -> ContState {
+        self.state
+    }
+
+    pub fn set_state(&mut self, state: ContState) {
+        self.state = state;
+    }
+
+    pub fn link(&self) -> ParentLink {
+        self.link
+    }
+
+    /// Whether reaching the parent takes a native switch.
+    pub fn native_parent(&self) -> bool {
+        self.native_parent
+    }
+
+    /// The parent record (when `link` is `Continuation`).
+    pub fn parent(&self) -> Option<NonNull<ContRecord>> {
+        match self.link {
+            ParentLink::Continuation => NonNull::new(self.parent),
+            ParentLink::Detached | ParentLink::Host => None,
+        }
+    }
+
+    pub(crate) fn set_parent(&mut self, link: ParentLink, parent: *mut ContRecord, native: bool) {
+        self.link = link;
+        self.parent = parent;
+        self.native_parent = native;
+    }
+
+    /// The outermost record of the segment a suspend captured with this one
+    /// innermost (the record itself unless the suspend skipped prompts).
+    pub fn last_ancestor(&self) -> *mut ContRecord {
+        self.last_ancestor
+    }
+
+    pub(crate) fn set_last_ancestor(&mut self, record: *mut ContRecord) {
+        self.last_ancestor = record;
+    }
+
+    /// The one context slot (see the module doc).
+    pub fn context_ptr(&mut self) -> *mut Context {
+        &raw mut self.context
+    }
+
+    /// The function the Rust entry trampoline runs.
+    pub fn entry(&self) -> Option<FibreEntry> {
+        self.entry
+    }
+
+    /// Whether the record owns a native stack.
+    pub fn has_stack(&self) -> bool {
+        self.stack_base != 0
+    }
+
+    /// The lowest address compiled frames may use on the record's stack (0
+    /// without one).
+    pub fn stack_limit(&self) -> usize {
+        self.stack_limit
+    }
+
+    /// Gives a fresh record `stack` and points its context at `entry_ip`,
+    /// started by the first switch into it (see [`Context::fresh`]); `entry`
+    /// is what a Rust trampoline at `entry_ip` may run.
+    ///
+    /// # Errors
+    /// Hands `stack` back when the record is not fresh or already has one.
+    pub fn install_stack(
+        &mut self,
+        stack: FibreStack,
+        entry_ip: usize,
+        entry: Option<FibreEntry>,
+    ) -> Result<(), FibreStack> {
+        if self.state != ContState::Fresh || self.has_stack() {
+            return Err(stack);
+        }
+        // SAFETY: the stack is ours (we hold it by value) and nothing runs on it.
+        self.context = unsafe { Context::fresh(stack.top(), entry_ip) };
+        self.stack_limit = stack.limit();
+        self.entry = entry;
+        (self.stack_base, self.stack_len) = stack.into_raw_parts();
+        Ok(())
+    }
+
+    /// Takes the record's stack back (for the pool). Only for a record whose
+    /// stack nothing runs on any more (returned, or abandoned).
+    pub fn take_stack(&mut self) -> Option<FibreStack> {
+        if !self.has_stack() {
+            return None;
+        }
+        // SAFETY: base and len came from `into_raw_parts` in install_stack
+        // and are cleared here, so they are taken back once.
+        let stack = unsafe { FibreStack::from_raw_parts(self.stack_base, self.stack_len) };
+        (self.stack_base, self.stack_len, self.stack_limit) = (0, 0, 0);
+        Some(stack)
+    }
+
+    /// The handler table of the resume running the record.
+    pub fn handlers(&self) -> HandlerTable {
+        self.handlers
+    }
+
+    /// Installs the handler table of the resume that runs the record.
+    ///
+    /// # Safety
+    /// `table.tags` must point at `table.len` tags that stay valid while the
+    /// table is installed (until the next `set_handlers` or release).
+    pub unsafe fn set_handlers(&mut self, table: HandlerTable) {
+        self.handlers = table;
+    }
+
+    /// The values passed by the last switch.
+    pub fn payload(&self) -> &[u64] {
+        // SAFETY: payload_ptr points at payload_cap >= payload_len slots, in
+        // the record or in its spill buffer.
+        unsafe { std::slice::from_raw_parts(self.payload_ptr, self.payload_len as usize) }
+    }
+
+    /// Sets the payload length to `len` and returns the slots to fill
+    /// (contents unspecified), spilling to the heap beyond the inline area.
+    ///
+    /// # Errors
+    /// [`PayloadTooLong`] beyond `u32::MAX` slots.
+    pub fn payload_slots(&mut self, len: usize) -> Result<&mut [u64], PayloadTooLong> {
+        let len32 = u32::try_from(len).map_err(|_| PayloadTooLong)?;
+        if len32 > self.payload_cap {
+            self.free_spill();
+            let spill: Box<[u64]> = vec![0; len].into_boxed_slice();
+            self.payload_ptr = Box::into_raw(spill).cast();
+            self.payload_cap = len32;
+        }
+        self.payload_len = len32;
+        // SAFETY: as in `payload`, with payload_len <= payload_cap.
+        Ok(unsafe { std::slice::from_raw_parts_mut(self.payload_ptr, len) })
+    }
+
+    /// Sets the payload to `values`.
+    ///
+    /// # Errors
+    /// [`PayloadTooLong`] beyond `u32::MAX` values.
+    pub fn set_payload(&mut self, values: &[u64]) -> Result<(), PayloadTooLong> {
+        self.payload_slots(values.len())?.copy_from_slice(values);
+        Ok(())
+    }
+
+    /// The interpreter's opaque slot.
+    pub fn interp(&self) -> u64 {
+        self.interp
+    }
+
+    pub fn set_interp(&mut self, value: u64) {
+        self.interp = value;
+    }
+
+    /// Frees the spill buffer, if any, and points the payload at the inline area.
+    pub(crate) fn free_spill(&mut self) {
+        if self.payload_cap as usize > PAYLOAD_INLINE {
+            let slice =
+                std::ptr::slice_from_raw_parts_mut(self.payload_ptr, self.payload_cap as usize);
+            // SAFETY: a capacity above the inline size means payload_ptr is a
+            // boxed slice of that length made by `payload_slots`.
+            drop(unsafe { Box::from_raw(slice) });
+        }
+        self.payload_ptr = self.payload_inline.as_mut_ptr();
+        self.payload_cap = PAYLOAD_INLINE as u32;
+        self.payload_len = 0;
+    }
+}
+
+/// A one-shot continuation reference: (record, revision). Null is a null
+/// record pointer.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContRef {
+    pub record: *mut ContRecord,
+    pub revision: u64,
+}
+
+/// Why a continuation reference cannot be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContError {
+    Null,
+    AlreadyConsumed,
+}
+
+impl fmt::Display for ContError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ContError::Null => "null continuation reference",
+            ContError::AlreadyConsumed => "continuation already consumed",
+        })
+    }
+}
+
+impl std::error::Error for ContError {}
+
+impl ContRef {
+    pub const NULL: ContRef = ContRef {
+        record: std::ptr::null_mut(),
+        revision: 0,
+    };
+
+    /// A reference to `record` as it is now.
+    ///
+    /// # Safety
+    /// `record` must be a live record of an arena.
+    pub unsafe fn new(record: NonNull<ContRecord>) -> ContRef {
+        ContRef {
+            record: record.as_ptr(),
+            // SAFETY: the caller promises a live record.
+            revision: unsafe { record.as_ref().revision },
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        self.record.is_null()
+    }
+
+    /// Uses the reference: checks null first, then the revision, and bumps
+    /// the revision so no copy of this reference works again.
+    ///
+    /// # Errors
+    /// [`ContError::Null`], then [`ContError::AlreadyConsumed`].
+    ///
+    /// # Safety
+    /// A non-null `record` must point into a live arena (released records
+    /// stay there, with a bumped revision).
+    pub unsafe fn consume(self) -> Result<NonNull<ContRecord>, ContError> {
+        let mut record = NonNull::new(self.record).ok_or(ContError::Null)?;
+        // SAFETY: the caller promises the record is in a live arena.
+        let target = unsafe { record.as_mut() };
+        if target.revision != self.revision {
+            return Err(ContError::AlreadyConsumed);
+        }
+        target.bump_revision();
+        Ok(record)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layout_matches_the_drawing() {
+        use offsets::*;
+        assert_eq!((REVISION, STATE, LINK, NATIVE_PARENT), (0, 8, 12, 13));
+        assert_eq!((PARENT, LAST_ANCESTOR, CONTEXT), (16, 24, 32));
+        assert_eq!(offset_of!(ContRecord, stack_base), 56);
+        assert_eq!(offset_of!(ContRecord, stack_len), 64);
+        assert_eq!(STACK_LIMIT, 72);
+        assert_eq!(offset_of!(ContRecord, entry), 80);
+        assert_eq!(HANDLERS, 88);
+        assert_eq!(offset_of!(HandlerTable, len), 8);
+        assert_eq!(offset_of!(HandlerTable, first_switch), 12);
+        assert_eq!((PAYLOAD_PTR, PAYLOAD_LEN), (104, 112));
+        assert_eq!(offset_of!(ContRecord, payload_cap), 116);
+        assert_eq!(offset_of!(ContRecord, payload_inline), 120);
+        assert_eq!(INTERP, 152);
+        assert_eq!(size_of::<ContRecord>(), 160);
+        assert_eq!((size_of::<ContState>(), size_of::<ParentLink>()), (4, 1));
+        assert_eq!(size_of::<Option<FibreEntry>>(), 8);
+        assert_eq!(size_of::<ContRef>(), 16);
+    }
+}

@@ -1,0 +1,209 @@
+//! [`FibreStack`]: one native stack for a fibre, mapped with a guard page
+//! below it.
+//!
+//! ```text
+//!   base + len ┌──────────────────────┐ ◀── top (page aligned, so 16-byte aligned)
+//!              │ usable               │  frames grow down from the top
+//!              │                      │
+//!              ├──────────────────────┤ ◀── limit = guard end + reserve
+//!              │ reserve              │  signal handler, libcalls, host code
+//!   base+page  ├──────────────────────┤ ◀── guard end
+//!              │ guard page PROT_NONE │  a write here faults (SIGSEGV)
+//!   base       └──────────────────────┘
+//! ```
+//!
+//! The mapping is `MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE`: the kernel
+//! gives a page only when it is first touched, so a large stack costs address
+//! space, not memory, until it is used deeply.
+//!
+//! # Size
+//! [`DEFAULT_STACK_SIZE`] is 1 MiB of usable stack. Compiled Wasm frames are
+//! small (tens to a few hundred bytes), so 1 MiB holds recursion thousands
+//! of calls deep, enough for ordinary programs and for the spec tests'
+//! recursion; interpreted frames live on the heap and never use it. Every
+//! live stack is two kernel mappings (guard + usable) and the kernel caps a
+//! process at `vm.max_map_count` (65530 by default) mappings, which bounds
+//! how many continuations can hold a native stack at once — one more reason
+//! why only continuations with compiled frames get one (see DESIGN.md).
+//!
+//! # Overflow
+//! Compiled code checks `sp - frame size` against a limit in every prologue.
+//! A runtime switching onto a fibre sets that limit to [`FibreStack::limit`],
+//! so deep Wasm recursion on a fibre stops with the ordinary "call stack
+//! exhausted" trap while the reserve is still free, exactly as on the thread's
+//! own stack. The guard page catches only what the limit does not cover
+//! (Rust or host code running wild): that write faults, and a fault nobody
+//! recognises ends the process as a thread-stack overflow would.
+
+use std::io;
+use std::sync::OnceLock;
+
+/// Usable bytes of a fibre stack unless configured otherwise (see the
+/// module doc for why 1 MiB).
+pub const DEFAULT_STACK_SIZE: usize = 1 << 20;
+
+/// The largest reserve kept below [`FibreStack::limit`]: room for the signal
+/// handler, libcalls and host functions that compiled code calls.
+pub const MAX_STACK_RESERVE: usize = 128 << 10;
+
+/// The smallest usable size accepted (smaller requests are rounded up).
+pub const MIN_STACK_SIZE: usize = 16 << 10;
+
+/// The system page size (the guard page's size).
+pub fn page_size() -> usize {
+    static PAGE: OnceLock<usize> = OnceLock::new();
+    *PAGE.get_or_init(|| {
+        // SAFETY: sysconf only reads a system constant.
+        let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+        usize::try_from(size)
+            .ok()
+            .filter(|s| s.is_power_of_two())
+            .unwrap_or(4096)
+    })
+}
+
+/// `size` rounded up to whole pages, at least [`MIN_STACK_SIZE`].
+pub fn usable_size(size: usize) -> usize {
+    let page = page_size();
+    size.max(MIN_STACK_SIZE).div_ceil(page).saturating_mul(page)
+}
+
+/// A mapped fibre stack; unmapped when dropped.
+#[derive(Debug)]
+pub struct FibreStack {
+    /// Lowest mapped address: the start of the guard page.
+    base: *mut u8,
+    /// Whole mapping: guard page + usable part.
+    len: usize,
+}
+
+impl FibreStack {
+    /// Maps a stack with at least `size` usable bytes (see [`usable_size`])
+    /// and a guard page below.
+    ///
+    /// # Errors
+    /// The `mmap` or `mprotect` failure (out of address space or mappings).
+    pub fn new(size: usize) -> io::Result<FibreStack> {
+        let page = page_size();
+        let len = usable_size(size)
+            .checked_add(page)
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "stack size overflows"))?;
+        // SAFETY: an anonymous private mapping at an address of the kernel's
+        // choice touches no existing memory.
+        let base = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        if base == libc::MAP_FAILED {
+            return Err(io::Error::last_os_error());
+        }
+        let stack = FibreStack {
+            base: base.cast(),
+            len,
+        };
+        // SAFETY: the first page lies inside the mapping made above, which
+        // nothing else uses yet.
+        if unsafe { libc::mprotect(base, page, libc::PROT_NONE) } != 0 {
+            return Err(io::Error::last_os_error()); // `stack` unmaps on drop
+        }
+        Ok(stack)
+    }
+
+    /// One past the highest usable byte (page aligned).
+    pub fn top(&self) -> usize {
+        self.base as usize + self.len
+    }
+
+    /// The guard page: `[start, end)`.
+    pub fn guard(&self) -> (usize, usize) {
+        (self.base as usize, self.base as usize + page_size())
+    }
+
+    /// Usable bytes, between the guard page and the top.
+    pub fn size(&self) -> usize {
+        self.len - page_size()
+    }
+
+    /// The lowest address compiled frames may use: the guard end plus a
+    /// reserve of a quarter of the stack, at most [`MAX_STACK_RESERVE`].
+    pub fn limit(&self) -> usize {
+        self.guard().1 + (self.size() / 4).min(MAX_STACK_RESERVE)
+    }
+
+    /// Whether `addr` falls in this stack's guard page (a fault address
+    /// there is an overflow of this stack).
+    pub fn guard_contains(&self, addr: usize) -> bool {
+        let (start, end) = self.guard();
+        (start..end).contains(&addr)
+    }
+
+    /// The mapping as (base, length), giving up ownership; see
+    /// [`FibreStack::from_raw_parts`].
+    pub fn into_raw_parts(self) -> (usize, usize) {
+        let parts = (self.base as usize, self.len);
+        std::mem::forget(self);
+        parts
+    }
+
+    /// Takes back a stack given up by [`FibreStack::into_raw_parts`].
+    ///
+    /// # Safety
+    /// `(base, len)` must come from `into_raw_parts` and be taken back once.
+    pub unsafe fn from_raw_parts(base: usize, len: usize) -> FibreStack {
+        FibreStack {
+            base: base as *mut u8,
+            len,
+        }
+    }
+}
+
+impl Drop for FibreStack {
+    fn drop(&mut self) {
+        // SAFETY: `base..base + len` is our own mapping and nothing runs on
+        // it any more (a record gives its stack back only once finished).
+        unsafe { libc::munmap(self.base.cast(), self.len) };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_round_up_to_pages() {
+        let page = page_size();
+        assert_eq!(usable_size(1), MIN_STACK_SIZE);
+        assert_eq!(usable_size(MIN_STACK_SIZE + 1), MIN_STACK_SIZE + page);
+        let stack = FibreStack::new(100_000).expect("map");
+        assert_eq!(stack.size(), usable_size(100_000));
+        assert_eq!(stack.top() % 16, 0);
+        assert_eq!(stack.guard().1 - stack.guard().0, page);
+    }
+
+    #[test]
+    fn limit_keeps_a_reserve_above_the_guard() {
+        let small = FibreStack::new(64 << 10).expect("map");
+        assert_eq!(small.limit(), small.guard().1 + (16 << 10));
+        let default = FibreStack::new(DEFAULT_STACK_SIZE).expect("map");
+        assert_eq!(default.limit(), default.guard().1 + MAX_STACK_RESERVE);
+        assert!(default.guard_contains(default.guard().0));
+        assert!(!default.guard_contains(default.guard().1));
+    }
+
+    #[test]
+    fn the_top_is_writable() {
+        let stack = FibreStack::new(DEFAULT_STACK_SIZE).expect("map");
+        let word = (stack.top() - 8) as *mut u64;
+        // SAFETY: the last usable word of our own read-write mapping.
+        unsafe {
+            word.write(0x1234);
+            assert_eq!(word.read(), 0x1234);
+        }
+    }
+}
