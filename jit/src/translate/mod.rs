@@ -83,8 +83,8 @@ pub(crate) fn translate_function(
     func.signature = abi::wasm_signature(ty)?;
 
     let b = FunctionBuilder::new(func, builder_ctx);
-    let mut t = FuncTranslator::new(env, b, abi::clif_types(&ty.results)?);
-    t.start(&ty.params, &reader)?;
+    let mut t = FuncTranslator::new(env, b, abi::clif_types(&ty.results)?)?;
+    t.declare_locals(&ty.params, &reader)?;
     let mut ops = reader.get_operators_reader()?;
     while !ops.eof() {
         let op = ops.read()?;
@@ -155,42 +155,23 @@ pub(crate) struct FuncTranslator<'a, 'f> {
 }
 
 impl<'a, 'f> FuncTranslator<'a, 'f> {
-    fn new(env: &'a ModuleEnv<'a>, b: FunctionBuilder<'f>, results: Vec<Type>) -> Self {
-        FuncTranslator {
-            env,
-            b,
-            vmctx: Value::from_u32(0),
-            runtime: Value::from_u32(0),
-            locals: Vec::new(),
-            stack: Vec::new(),
-            frames: Vec::new(),
-            reachable: true,
-            dead_depth: 0,
-            results,
-            unwind_block: None,
-            sig_refs: HashMap::new(),
-            func_refs: HashMap::new(),
-            heap_flags: MemFlagsData::new(),
-        }
-    }
+    /// Starts the function: the entry block, the prologue's stack-limit
+    /// check (vmctx → runtime → stack_limit) and the runtime record.
+    fn new(
+        env: &'a ModuleEnv<'a>,
+        mut b: FunctionBuilder<'f>,
+        results: Vec<Type>,
+    ) -> Result<Self, CompileError> {
+        let entry = b.create_block();
+        b.append_block_params_for_function_params(entry);
+        b.switch_to_block(entry);
+        let vmctx = b.block_params(entry)[0];
 
-    /// Entry block, stack limit, locals and the function's own frame.
-    fn start(&mut self, params: &[ValType], body: &FunctionBody<'_>) -> Result<(), CompileError> {
-        let entry = self.b.create_block();
-        self.b.append_block_params_for_function_params(entry);
-        self.b.switch_to_block(entry);
-        let args = self.b.block_params(entry).to_vec();
-        self.vmctx = args[0];
-
-        // Prologue stack check: vmctx → runtime → stack_limit.
-        let func = &mut *self.b.func;
+        let func = &mut *b.func;
         let overflow = |_| bad("too many memory flags");
-        let readonly = func
-            .dfg
-            .mem_flags
-            .insert(MemFlagsData::trusted().with_readonly())
-            .map_err(overflow)?;
-        let trusted = func
+        let readonly = MemFlagsData::trusted().with_readonly();
+        let readonly_ref = func.dfg.mem_flags.insert(readonly).map_err(overflow)?;
+        let trusted_ref = func
             .dfg
             .mem_flags
             .insert(MemFlagsData::trusted())
@@ -200,25 +181,55 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             base: vmctx_gv,
             offset: (offsets::CTX_RUNTIME as i32).into(),
             global_type: I64,
-            flags: readonly,
+            flags: readonly_ref,
         });
         let limit_gv = func.create_global_value(ir::GlobalValueData::Load {
             base: runtime_gv,
             offset: vmruntime::STACK_LIMIT.into(),
             global_type: I64,
-            flags: trusted,
+            flags: trusted_ref,
         });
         func.stack_limit = Some(limit_gv);
         let heap = func.dfg.alias_regions.insert(ir::AliasRegionData {
             user_id: 1,
             description: "linear memory".into(),
         });
-        self.heap_flags = MemFlagsData::new()
+        let heap_flags = MemFlagsData::new()
             .with_notrap()
             .with_alias_region(Some(heap));
-        self.runtime = self.load_readonly(self.vmctx, offsets::CTX_RUNTIME as i32);
+        let runtime = b
+            .ins()
+            .load(I64, readonly, vmctx, offsets::CTX_RUNTIME as i32);
+        Ok(FuncTranslator {
+            env,
+            b,
+            vmctx,
+            runtime,
+            locals: Vec::new(),
+            stack: Vec::new(),
+            frames: Vec::new(),
+            reachable: true,
+            dead_depth: 0,
+            results,
+            unwind_block: None,
+            sig_refs: HashMap::new(),
+            func_refs: HashMap::new(),
+            heap_flags,
+        })
+    }
 
-        for (&ty, &arg) in params.iter().zip(&args[1..]) {
+    /// Params and declared locals as variables, and the function's frame.
+    fn declare_locals(
+        &mut self,
+        params: &[ValType],
+        body: &FunctionBody<'_>,
+    ) -> Result<(), CompileError> {
+        let entry = self
+            .b
+            .current_block()
+            .ok_or_else(|| bad("no entry block"))?;
+        let args = self.b.block_params(entry)[1..].to_vec();
+        for (&ty, &arg) in params.iter().zip(&args) {
             let var = self.b.declare_var(abi::clif_type(ty)?);
             self.b.def_var(var, arg);
             self.locals.push(var);
