@@ -456,6 +456,20 @@ pub enum Op {
         target: u32,
         imm: i32,
     },
+    /// `local.get src; i32.const imm; i32.add; local.set dst`.
+    LocalSetI32AddImm {
+        dst: u32,
+        src: u32,
+        imm: i32,
+    },
+    /// `local.get a; local.get b; i32.add; local.set dst`.
+    LocalsI32AddSet {
+        a: u32,
+        b: u32,
+        dst: u32,
+    },
+    /// `local.get l; i32.add`: adds local `l` to the top.
+    I32AddLocal(u32),
     /// `i32.const imm; i32.<op>`: the right operand is `imm`.
     I32AddImm(i32),
     I32SubImm(i32),

@@ -432,6 +432,18 @@ impl Executor<'_> {
                     v[sp] = v[base + b as usize];
                     sp += 1;
                 }
+                Op::LocalSetI32AddImm { dst, src, imm } => {
+                    let sum = (v[base + src as usize] as i32).wrapping_add(imm);
+                    v[base + dst as usize] = from_i32(sum);
+                }
+                Op::LocalsI32AddSet { a, b, dst } => {
+                    let sum = (v[base + a as usize] as i32).wrapping_add(v[base + b as usize] as i32);
+                    v[base + dst as usize] = from_i32(sum);
+                }
+                Op::I32AddLocal(local) => {
+                    let sum = (v[sp - 1] as i32).wrapping_add(v[base + local as usize] as i32);
+                    v[sp - 1] = from_i32(sum);
+                }
                 Op::LocalI32AddImm { local, imm } => {
                     v[sp] = from_i32((v[base + local as usize] as i32).wrapping_add(imm));
                     sp += 1;

@@ -16,6 +16,9 @@
 //!   I32LtSImm(c) + BrIf/JumpIfZero ─▶ BrIfI32LtSImm / BrIfI32GeSImm
 //!   LocalTee(a) + LocalGet(b)   ─▶ LocalTeeGet(a, b)
 //!   LocalGet(a) + I32SubImm(c)  ─▶ LocalI32AddImm { a, -c }
+//!   LocalI32AddImm + LocalSet   ─▶ LocalSetI32AddImm     (i += c)
+//!   LocalsI32Add + LocalSet     ─▶ LocalsI32AddSet       (d = a + b)
+//!   LocalGet(a) + I32Add        ─▶ I32AddLocal(a)
 //!   Jump/Br to a Return         ─▶ Return            (after labels resolve)
 //! ```
 //!
@@ -298,6 +301,13 @@ pub(super) fn fuse(prev: Op, next: Op) -> Option<Op> {
         ) => BrIfI32GeUImm { target, imm },
         (I32GeUImm(imm), JumpIfZero(target)) => BrIfI32LtUImm { target, imm },
         (LocalTee(a), LocalGet(b)) => LocalTeeGet(a, b),
+        (LocalI32AddImm { local, imm }, LocalSet(dst)) => LocalSetI32AddImm {
+            dst,
+            src: local,
+            imm,
+        },
+        (LocalsI32Add(a, b), LocalSet(dst)) => LocalsI32AddSet { a, b, dst },
+        (LocalGet(local), I32Add) => I32AddLocal(local),
         _ => return None,
     })
 }
@@ -348,6 +358,24 @@ mod tests {
             "too wide for an immediate"
         );
         assert_eq!(fuse(Op::Const(1), Op::F64Add), None);
+    }
+
+    #[test]
+    fn local_updates_fuse_into_one_op() {
+        let add = fuse(Op::LocalGet(3), Op::I32AddImm(8)).expect("fuses");
+        assert_eq!(
+            fuse(add, Op::LocalSet(3)),
+            Some(Op::LocalSetI32AddImm {
+                dst: 3,
+                src: 3,
+                imm: 8
+            })
+        );
+        let sum = fuse(Op::LocalGet2(1, 2), Op::I32Add).expect("fuses");
+        assert_eq!(
+            fuse(sum, Op::LocalSet(0)),
+            Some(Op::LocalsI32AddSet { a: 1, b: 2, dst: 0 })
+        );
     }
 
     #[test]
