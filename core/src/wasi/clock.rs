@@ -3,7 +3,8 @@
 //! ```text
 //!   id 0 realtime    since the Unix epoch (host system time)
 //!   id 1 monotonic   since the WasiCtx was built
-//!   id 2, 3          process / thread CPU time: NOTSUP (not measured here)
+//!   id 2, 3          process / thread CPU time: NOTSUP (not measured here;
+//!                    wasmtime answers BADF)
 //! ```
 
 use super::memory::GuestMemory;

@@ -27,9 +27,9 @@ pub(super) fn fd_write(ctx: &mut WasiCtx, caller: &mut Caller<'_>, p: &Params<'_
     let mut mem = GuestMemory::of_caller(caller)?;
     let data = mem.gather(iovs, count)?;
     match ctx.fds.get_mut(fd)? {
-        FdEntry::Output(out) => {
-            out.write_all(&data)?;
-            out.flush()?;
+        FdEntry::Output { stream, .. } => {
+            stream.write_all(&data)?;
+            stream.flush()?;
         }
         FdEntry::File {
             file,
@@ -53,7 +53,7 @@ pub(super) fn fd_read(ctx: &mut WasiCtx, caller: &mut Caller<'_>, p: &Params<'_>
     let mut mem = GuestMemory::of_caller(caller)?;
     let mut data = vec![0; mem.capacity(iovs, count)?];
     let n = match ctx.fds.get_mut(fd)? {
-        FdEntry::Input(input) => input.read(&mut data)?,
+        FdEntry::Input { stream, .. } => stream.read(&mut data)?,
         FdEntry::File {
             file,
             readable: true,
@@ -91,6 +91,14 @@ pub(super) fn fd_pwrite(ctx: &mut WasiCtx, caller: &mut Caller<'_>, p: &Params<'
     let mut mem = GuestMemory::of_caller(caller)?;
     let data = mem.gather(iovs, count)?;
     match ctx.fds.get(fd)? {
+        // As on Linux (and in wasmtime), an append-mode file appends and
+        // ignores the offset (the file position stays).
+        FdEntry::File {
+            file,
+            writable: true,
+            flags,
+            ..
+        } if *flags & fdflags::APPEND != 0 => file.write_all_at(&data, file.metadata()?.len())?,
         FdEntry::File {
             file,
             writable: true,
@@ -106,7 +114,7 @@ pub(super) fn fd_pwrite(ctx: &mut WasiCtx, caller: &mut Caller<'_>, p: &Params<'
 /// a file open for it.
 fn not_positional(entry: &FdEntry) -> Errno {
     match entry {
-        FdEntry::Input(_) | FdEntry::Output(_) => Errno::SPIPE,
+        FdEntry::Input { .. } | FdEntry::Output { .. } => Errno::SPIPE,
         FdEntry::Dir(_) => Errno::ISDIR,
         FdEntry::File { .. } => Errno::BADF,
     }
@@ -140,8 +148,8 @@ fn seek(ctx: &mut WasiCtx, fd: u32, target: SeekFrom) -> WasiResult<u64> {
 }
 
 pub(super) fn fd_close(ctx: &mut WasiCtx, _: &mut Caller<'_>, p: &Params<'_>) -> WasiResult {
-    if let FdEntry::Output(mut out) = ctx.fds.remove(p.u32(0)?)? {
-        out.flush()?;
+    if let FdEntry::Output { mut stream, .. } = ctx.fds.remove(p.u32(0)?)? {
+        stream.flush()?;
     }
     Ok(())
 }
@@ -164,8 +172,8 @@ fn sync(ctx: &mut WasiCtx, fd: u32, data_only: bool) -> WasiResult {
         FdEntry::File { file, .. } if data_only => file.sync_data()?,
         FdEntry::File { file, .. } => file.sync_all()?,
         FdEntry::Dir(dir) => std::fs::File::open(&dir.host)?.sync_all()?,
-        FdEntry::Output(out) => out.flush()?,
-        FdEntry::Input(_) => return Err(Errno::INVAL.into()),
+        FdEntry::Output { stream, .. } => stream.flush()?,
+        FdEntry::Input { .. } => return Err(Errno::INVAL.into()),
     }
     Ok(())
 }

@@ -35,7 +35,7 @@ pub(super) fn fd_fdstat_get(
     let (fd, ptr) = (p.u32(0)?, p.u32(1)?);
     let entry = ctx.fds.get(fd)?;
     let (flags, base, inheriting) = match entry {
-        FdEntry::Input(_) | FdEntry::Output(_) => (0, rights::STREAM, 0),
+        FdEntry::Input { .. } | FdEntry::Output { .. } => (0, rights::STREAM, 0),
         FdEntry::File { flags, .. } => (*flags, rights::FILE, 0),
         FdEntry::Dir(_) => (0, rights::ALL, rights::ALL),
     };
@@ -82,10 +82,12 @@ pub(super) fn fd_filestat_get(
     p: &Params<'_>,
 ) -> WasiResult {
     let (fd, ptr) = (p.u32(0)?, p.u32(1)?);
-    let meta = match ctx.fds.get(fd)? {
+    let entry = ctx.fds.get(fd)?;
+    let entry_type = entry.filetype();
+    let meta = match entry {
         FdEntry::File { file, .. } => Some(file.metadata()?),
         FdEntry::Dir(dir) => Some(std::fs::metadata(&dir.host)?),
-        FdEntry::Input(_) | FdEntry::Output(_) => None,
+        FdEntry::Input { .. } | FdEntry::Output { .. } => None,
     };
     let mut mem = GuestMemory::of_caller(caller)?;
     match meta {
@@ -93,7 +95,7 @@ pub(super) fn fd_filestat_get(
         None => {
             let out = mem.slice_mut(ptr, 64)?;
             out.fill(0);
-            out[16] = filetype::CHARACTER_DEVICE;
+            out[16] = entry_type;
         }
     }
     Ok(())
@@ -111,6 +113,8 @@ pub(super) fn fd_filestat_set_size(
             writable: true,
             ..
         } => Ok(file.set_len(size)?),
+        // Linux (and wasmtime) answer INVAL for a file not open for writing.
+        FdEntry::File { .. } => Err(Errno::INVAL.into()),
         FdEntry::Dir(_) => Err(Errno::ISDIR.into()),
         _ => Err(Errno::BADF.into()),
     }

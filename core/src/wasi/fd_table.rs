@@ -72,8 +72,17 @@ pub struct DirHandle {
 
 /// What an fd stands for.
 pub enum FdEntry {
-    Input(Box<dyn Read + Send>),
-    Output(Box<dyn Write + Send>),
+    /// A stream to read; `terminal`: whether it is the host's terminal
+    /// (reported as a character device, else as an unknown file type, as
+    /// wasmtime does, so the guest's `isatty` is right).
+    Input {
+        stream: Box<dyn Read + Send>,
+        terminal: bool,
+    },
+    Output {
+        stream: Box<dyn Write + Send>,
+        terminal: bool,
+    },
     File {
         file: File,
         /// `fdflags` the guest set (only `APPEND` changes behaviour).
@@ -87,7 +96,10 @@ pub enum FdEntry {
 impl FdEntry {
     pub fn filetype(&self) -> u8 {
         match self {
-            FdEntry::Input(_) | FdEntry::Output(_) => filetype::CHARACTER_DEVICE,
+            FdEntry::Input { terminal: true, .. } | FdEntry::Output { terminal: true, .. } => {
+                filetype::CHARACTER_DEVICE
+            }
+            FdEntry::Input { .. } | FdEntry::Output { .. } => filetype::UNKNOWN,
             FdEntry::File { .. } => filetype::REGULAR_FILE,
             FdEntry::Dir(_) => filetype::DIRECTORY,
         }
@@ -162,10 +174,10 @@ impl FdTable {
     /// Flushes every output stream (before the program exits).
     pub fn flush_outputs(&mut self) {
         for entry in self.entries.iter_mut().flatten() {
-            if let FdEntry::Output(out) = entry {
+            if let FdEntry::Output { stream, .. } = entry {
                 // Best effort: the program is ending, a closed pipe must not
                 // turn its exit into a failure.
-                let _ = out.flush();
+                let _ = stream.flush();
             }
         }
     }

@@ -46,7 +46,7 @@ use crate::trap::Trap;
 use crate::types::{FuncType, ValType};
 use crate::value::Val;
 use fd_table::{DirHandle, FdEntry, FdTable};
-use std::io::{self, Read, Write};
+use std::io::{self, IsTerminal, Read, Write};
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
@@ -68,9 +68,9 @@ pub struct WasiCtx {
 pub struct WasiCtxBuilder {
     args: Vec<String>,
     env: Vec<String>,
-    stdin: Box<dyn Read + Send>,
-    stdout: Box<dyn Write + Send>,
-    stderr: Box<dyn Write + Send>,
+    stdin: FdEntry,
+    stdout: FdEntry,
+    stderr: FdEntry,
     preopens: Vec<DirHandle>,
 }
 
@@ -82,14 +82,23 @@ impl Default for WasiCtxBuilder {
 
 impl WasiCtxBuilder {
     /// No arguments, no environment, no directories; the host's standard
-    /// streams.
+    /// streams (terminals reported as character devices).
     pub fn new() -> WasiCtxBuilder {
         WasiCtxBuilder {
             args: Vec::new(),
             env: Vec::new(),
-            stdin: Box::new(io::stdin()),
-            stdout: Box::new(io::stdout()),
-            stderr: Box::new(io::stderr()),
+            stdin: FdEntry::Input {
+                terminal: io::stdin().is_terminal(),
+                stream: Box::new(io::stdin()),
+            },
+            stdout: FdEntry::Output {
+                terminal: io::stdout().is_terminal(),
+                stream: Box::new(io::stdout()),
+            },
+            stderr: FdEntry::Output {
+                terminal: io::stderr().is_terminal(),
+                stream: Box::new(io::stderr()),
+            },
             preopens: Vec::new(),
         }
     }
@@ -112,20 +121,32 @@ impl WasiCtxBuilder {
         self
     }
 
+    /// Where the guest's fd 0 reads from (reported as not a terminal).
     pub fn stdin(mut self, input: impl Read + Send + 'static) -> Self {
-        self.stdin = Box::new(input);
+        self.stdin = FdEntry::Input {
+            stream: Box::new(input),
+            terminal: false,
+        };
         self
     }
 
-    /// Where the guest's fd 1 goes; every write is flushed at once.
+    /// Where the guest's fd 1 goes (reported as not a terminal); every
+    /// write is flushed at once.
     pub fn stdout(mut self, output: impl Write + Send + 'static) -> Self {
-        self.stdout = Box::new(output);
+        self.stdout = FdEntry::Output {
+            stream: Box::new(output),
+            terminal: false,
+        };
         self
     }
 
-    /// Where the guest's fd 2 goes; every write is flushed at once.
+    /// Where the guest's fd 2 goes (reported as not a terminal); every
+    /// write is flushed at once.
     pub fn stderr(mut self, output: impl Write + Send + 'static) -> Self {
-        self.stderr = Box::new(output);
+        self.stderr = FdEntry::Output {
+            stream: Box::new(output),
+            terminal: false,
+        };
         self
     }
 
@@ -150,11 +171,7 @@ impl WasiCtxBuilder {
 
     pub fn build(self) -> WasiCtx {
         let mut fds = FdTable::default();
-        let stdio = [
-            FdEntry::Input(self.stdin),
-            FdEntry::Output(self.stdout),
-            FdEntry::Output(self.stderr),
-        ];
+        let stdio = [self.stdin, self.stdout, self.stderr];
         // A fresh table has room for every entry: `insert` cannot fail here.
         for entry in stdio
             .into_iter()

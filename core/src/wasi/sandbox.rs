@@ -74,8 +74,10 @@ pub fn resolve(dir: &DirHandle, path: &str, follow_last: bool) -> Result<Resolve
     if path.starts_with('/') {
         return Err(Errno::PERM);
     }
-    // `dir/`, `dir/.` name what `dir` points to: follow it.
-    let follow_last = follow_last || path.ends_with('/') || path.ends_with("/.");
+    // `dir/`, `dir/.` name what `dir` points to: follow it, and it must be
+    // a directory.
+    let must_be_dir = path.ends_with('/') || path.ends_with("/.");
+    let follow_last = follow_last || must_be_dir;
     let mut pending: VecDeque<OsString> = split(Path::new(path));
     let mut resolved: Vec<OsString> = Vec::new();
     let mut links = 0;
@@ -121,6 +123,9 @@ pub fn resolve(dir: &DirHandle, path: &str, follow_last: bool) -> Result<Resolve
     let host = join(&dir.host, &resolved);
     if meta.is_none() {
         meta = std::fs::symlink_metadata(&host).ok();
+    }
+    if must_be_dir && meta.as_ref().is_some_and(|m| !m.is_dir()) {
+        return Err(Errno::NOTDIR);
     }
     Ok(Resolved { host, meta })
 }
