@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-PROGRAMS=(args_env copy_file compute)
+PROGRAMS=(args_env copy_file compute sandbox_probe)
 
 for program in "${PROGRAMS[@]}"; do
     clang --target=wasm32-wasi --sysroot=/usr -O2 -Wl,--strip-debug -o "$program.wasm" "$program.c"

@@ -108,3 +108,31 @@ fn compute_kernel_prints_its_checksums() {
         check(&out, "compute", tier, 0);
     }
 }
+
+#[test]
+fn sandbox_probe_gets_the_errors_wasmtime_gives() {
+    use std::os::unix::fs::symlink;
+    for tier in tiers() {
+        let scratch = scratch_dir();
+        let dir = scratch.join("granted");
+        std::fs::create_dir_all(dir.join("sub")).expect("create dirs");
+        std::fs::write(scratch.join("secret"), "s").expect("write secret");
+        std::fs::write(dir.join("sub/file"), "f").expect("write file");
+        for (target, link) in [
+            ("../secret", "up"),
+            ("/etc/passwd", "abs"),
+            ("sub/file", "good"),
+            ("loop", "loop"),
+        ] {
+            symlink(target, dir.join(link)).expect("create symlink");
+        }
+        let grant = format!("{}::.", dir.display());
+        let out = run(tier, "sandbox_probe", &["--dir", &grant], &[]);
+        check(&out, "sandbox_probe", tier, 0);
+        assert!(
+            !scratch.join("x").exists() && !scratch.join("file").exists(),
+            "{tier}"
+        );
+        let _ = std::fs::remove_dir_all(&scratch);
+    }
+}
