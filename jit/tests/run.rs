@@ -290,3 +290,24 @@ fn functions_compile_in_later_batches() {
     assert_eq!(s.call("loop_sum", &[Val::I64(4)]), Ok(vec![Val::I64(10)]));
     assert_eq!(s.call("fib", &[Val::I32(12)]), Ok(vec![Val::I32(144)]));
 }
+
+#[test]
+fn memory_grown_by_a_callee_is_seen_by_the_caller() {
+    // The caller caches memory 0's bounds; the callee grows it.
+    let mut s = setup(
+        r#"(module (memory 1)
+          (func $grow (drop (memory.grow (i32.const 1))))
+          (func (export "f") (result i32)
+            (i32.store (i32.const 0) (i32.const 7))
+            (call $grow)
+            (i32.store (i32.const 70000) (i32.const 35))
+            (i32.add (i32.load (i32.const 0)) (i32.load (i32.const 70000))))
+          (func (export "before_grow") (result i32) (i32.load (i32.const 70000))))"#,
+    );
+    let msg = |r: Result<Vec<Val>, Trap>| r.err().map(|t| t.to_string());
+    assert_eq!(
+        msg(s.call("before_grow", &[])).as_deref(),
+        Some("out of bounds memory access")
+    );
+    assert_eq!(s.call("f", &[]), Ok(vec![Val::I32(42)]));
+}

@@ -122,7 +122,9 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// After a call: branches to the handler when an exception is pending.
+    /// Also reloads the memory cache first: the callee may have grown it.
     pub(super) fn check_pending(&mut self) {
+        self.reload_memory_cache();
         let pending = self.load_field(I64, self.runtime, vmruntime::PENDING_EXN);
         let target = self.handler_target();
         let next = self.b.create_block();

@@ -1,8 +1,8 @@
 //! Loads, stores, `memory.*` and data segments.
 //!
 //! Every access checks its bounds explicitly against the memory's current
-//! length (read from its record, since `memory.grow` moves it) and traps with
-//! `HEAP_OUT_OF_BOUNDS`:
+//! length (from its record, or the cache of `heap.rs` for memory 0, since
+//! `memory.grow` moves it) and traps with `HEAP_OUT_OF_BOUNDS`:
 //!
 //! ```text
 //!   vmctx.memories ──▶ [*VmMemory] ──▶ VmMemory { base, length }
@@ -212,9 +212,8 @@ impl FuncTranslator<'_, '_> {
                 return Err(CompileError::Unsupported("array memory access".into()));
             }
         };
-        let record = self.record(offsets::CTX_MEMORIES, memory);
         let index = self.to_i64(index);
-        let length = self.load_field(I64, record, offsets::MEMORY_LENGTH as i32);
+        let (base, length) = self.memory_bounds(memory);
         let Some(reach) = memarg.offset.checked_add(u64::from(size)) else {
             // offset + size overflows: no index can be in bounds.
             self.b.ins().trap(TrapCode::HEAP_OUT_OF_BOUNDS);
@@ -232,7 +231,6 @@ impl FuncTranslator<'_, '_> {
         };
         let oob = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, length);
         self.b.ins().trapnz(oob, TrapCode::HEAP_OUT_OF_BOUNDS);
-        let base = self.load_field(I64, record, offsets::MEMORY_BASE as i32);
         let addr = self.b.ins().iadd(base, index);
         Ok(if memarg.offset == 0 {
             addr

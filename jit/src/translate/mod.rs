@@ -14,6 +14,7 @@
 //!                calls.rs      call, call_indirect, call_ref, return_call*
 //!                exceptions.rs throw, throw_ref, try_table, pending checks
 //! ```
+//! `heap.rs` finds linear memory (and caches memory 0's base and length);
 //! `values.rs` has the helpers they share (operand stack, runtime records,
 //! libcalls, raw-slot buffers).
 //!
@@ -27,6 +28,7 @@
 mod calls;
 mod control;
 mod exceptions;
+mod heap;
 mod memory;
 mod numeric;
 mod table;
@@ -85,6 +87,7 @@ pub(crate) fn translate_function(
     let b = FunctionBuilder::new(func, builder_ctx);
     let mut t = FuncTranslator::new(env, b, abi::clif_types(&ty.results)?)?;
     t.declare_locals(&ty.params, &reader)?;
+    t.cache_memory0(&reader)?;
     let mut ops = reader.get_operators_reader()?;
     while !ops.eof() {
         let op = ops.read()?;
@@ -152,6 +155,8 @@ pub(crate) struct FuncTranslator<'a, 'f> {
     /// Only these instructions touch linear memory (libcalls are calls,
     /// which clobber every region).
     heap_flags: MemFlagsData,
+    /// Memory 0's base and length, when the function accesses it (heap.rs).
+    memory0: Option<(Variable, Variable)>,
 }
 
 impl<'a, 'f> FuncTranslator<'a, 'f> {
@@ -215,6 +220,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             sig_refs: HashMap::new(),
             func_refs: HashMap::new(),
             heap_flags,
+            memory0: None,
         })
     }
 

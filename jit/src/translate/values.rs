@@ -99,7 +99,9 @@ impl FuncTranslator<'_, '_> {
         all.push(self.vmctx);
         all.extend_from_slice(args);
         let inst = self.b.ins().call(fref, &all);
-        self.b.inst_results(inst).first().copied()
+        let result = self.b.inst_results(inst).first().copied();
+        self.reload_memory_cache();
+        result
     }
 
     /// A libcall that returns a status; traps with the stored trap on failure.
