@@ -7,8 +7,8 @@
 //!                       buf = "arg0\0arg1\0..."
 //! ```
 
-use super::memory::GuestMemory;
-use super::{Params, WasiCtx, WasiResult};
+use super::memory::{GuestMemory, to_u32};
+use super::{Errno, Params, WasiCtx, WasiResult};
 use crate::store::Caller;
 
 pub(super) fn args_sizes_get(
@@ -56,15 +56,10 @@ fn write_strings(strings: &[String], caller: &mut Caller<'_>, p: &Params<'_>) ->
         mem.write(buf, s.as_bytes())?;
         buf = buf
             .checked_add(to_u32(s.len())?)
-            .ok_or(super::Errno::FAULT)?;
+            .ok_or(Errno::FAULT)?;
         mem.write_u8(buf, 0)?;
-        buf = buf.checked_add(1).ok_or(super::Errno::FAULT)?;
-        ptr = ptr.checked_add(4).ok_or(super::Errno::FAULT)?;
+        buf = buf.checked_add(1).ok_or(Errno::FAULT)?;
+        ptr = ptr.checked_add(4).ok_or(Errno::FAULT)?;
     }
     Ok(())
-}
-
-/// A size that must fit a guest `u32` (`OVERFLOW` if not).
-pub(super) fn to_u32(n: usize) -> Result<u32, super::Errno> {
-    u32::try_from(n).map_err(|_| super::Errno::OVERFLOW)
 }

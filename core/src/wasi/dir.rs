@@ -13,7 +13,7 @@
 
 use super::fd_stat::filetype_of;
 use super::fd_table::filetype;
-use super::memory::GuestMemory;
+use super::memory::{GuestMemory, to_u32};
 use super::{Params, WasiCtx, WasiResult};
 use crate::store::Caller;
 use std::ffi::OsString;
@@ -43,7 +43,7 @@ pub(super) fn fd_readdir(ctx: &mut WasiCtx, caller: &mut Caller<'_>, p: &Params<
         let mut record = [0u8; DIRENT_SIZE];
         record[0..8].copy_from_slice(&(index as u64 + 1).to_le_bytes());
         record[8..16].copy_from_slice(&entry.ino.to_le_bytes());
-        record[16..20].copy_from_slice(&super::args_env::to_u32(name.len())?.to_le_bytes());
+        record[16..20].copy_from_slice(&to_u32(name.len())?.to_le_bytes());
         record[20] = entry.filetype;
         packed.extend_from_slice(&record);
         packed.extend_from_slice(name);

@@ -6,9 +6,8 @@
 //! flushed before the call returns. A file opened with `APPEND` moves to its
 //! end before every `fd_write`.
 
-use super::args_env::to_u32;
 use super::fd_table::{FdEntry, fdflags};
-use super::memory::GuestMemory;
+use super::memory::{GuestMemory, to_u32};
 use super::{Errno, Params, WasiCtx, WasiResult};
 use crate::store::Caller;
 use std::io::{Read, Seek, SeekFrom, Write};

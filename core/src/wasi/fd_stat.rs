@@ -9,9 +9,8 @@
 //!   prestat (8 bytes)    0: tag u8 (0 = directory)   4: name_len u32
 //! ```
 
-use super::args_env::to_u32;
 use super::fd_table::{FdEntry, fdflags, filetype, rights};
-use super::memory::GuestMemory;
+use super::memory::{GuestMemory, to_u32};
 use super::{Errno, Params, WasiCtx, WasiResult};
 use crate::store::Caller;
 use std::fs::{File, FileTimes, Metadata};

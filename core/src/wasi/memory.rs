@@ -17,6 +17,11 @@ use crate::trap::Trap;
 /// The export WASI reads and writes through.
 const MEMORY_EXPORT: &str = "memory";
 
+/// A host size as a guest `u32` (`OVERFLOW` if it does not fit).
+pub fn to_u32(n: usize) -> Result<u32, Errno> {
+    u32::try_from(n).map_err(|_| Errno::OVERFLOW)
+}
+
 /// One guest buffer: `len` bytes at `ptr`.
 #[derive(Debug, Clone, Copy)]
 pub struct GuestSlice {

@@ -18,7 +18,11 @@
 //! Every function returns an `errno` ([`Errno`]); guest pointers outside
 //! memory give `FAULT`. Nothing is inherited from the host unless asked:
 //! no environment variables, no directories, and standard streams only as
-//! the builder sets them (the host's own by default).
+//! the builder sets them (the host's own by default). Paths never leave
+//! their directory fd (`sandbox.rs`: escapes give `PERM`, as in wasmtime).
+//! What is not provided says so: `proc_raise` and the socket functions give
+//! `NOSYS`; `fd_allocate`, `fd_fdstat_set_rights`, the CPU-time clocks and
+//! the synchronous-write fd flags give `NOTSUP`. Tests: `tests/`.
 
 mod args_env;
 mod clock;
