@@ -30,7 +30,7 @@ use wasmfx_core::{FuncAddr, Store, Trap, Val};
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Nested Wasm frames allowed before [`Trap::CallStackExhausted`].
-    /// Default 100,000 (frames are heap records of 24 bytes).
+    /// Default 100,000 (frames are heap records of 16 bytes).
     pub max_call_depth: usize,
     /// Raw value slots (params, locals and operands of every frame) allowed
     /// before [`Trap::CallStackExhausted`]. Default 16 Mi slots (128 MiB),
