@@ -73,7 +73,10 @@ pub(super) fn resolve_indirect(
         return Err(Trap::UninitializedElement);
     }
     let func = FuncAddr((raw - 1) as u32);
-    let actual = store.funcs[func.0 as usize].ty;
+    let actual = match store.funcs.get(func.0 as usize) {
+        Some(f) => f.ty,
+        None => return Err(Trap::Host(format!("no function at address {}", func.0))),
+    };
     if actual.0 == ty || store.registry.is_subtype(actual, TypeId(ty)) {
         Ok(func)
     } else {

@@ -31,7 +31,10 @@ impl Executor<'_> {
         pc: usize,
         entry_depth: usize,
     ) -> Result<(), Trap> {
-        let tag = self.store.exns[exn.0 as usize].tag;
+        let tag = match self.store.exns.get(exn.0 as usize) {
+            Some(e) => e.tag,
+            None => return Err(Trap::Host(format!("no exception at address {}", exn.0))),
+        };
         let mut at = pc;
         loop {
             if let Some(clause) = find_clause(&state.code, at as u32, tag) {
