@@ -63,7 +63,7 @@ impl FuncTranslator<'_, '_> {
             }
             O::MemoryGrow { mem } => {
                 let delta = self.pop()?;
-                let delta = self.to_i64(delta);
+                let delta = self.widen_to_i64(delta);
                 let index = self.b.ins().iconst(I32, i64::from(mem));
                 let old = self
                     .libcall(Libcall::MemoryGrow, &[index, delta])
@@ -73,7 +73,7 @@ impl FuncTranslator<'_, '_> {
             }
             O::MemoryFill { mem } => {
                 let [dst, value, len] = self.pop3()?;
-                let (dst, len) = (self.to_i64(dst), self.to_i64(len));
+                let (dst, len) = (self.widen_to_i64(dst), self.widen_to_i64(len));
                 let index = self.b.ins().iconst(I32, i64::from(mem));
                 self.libcall_checked(Libcall::MemoryFill, &[index, dst, value, len]);
             }
@@ -109,7 +109,7 @@ impl FuncTranslator<'_, '_> {
             .map(|&i| self.b.ins().iconst(I32, i64::from(i)))
             .collect();
         for v in operands {
-            args.push(self.to_i64(v));
+            args.push(self.widen_to_i64(v));
         }
         args
     }
@@ -212,7 +212,7 @@ impl FuncTranslator<'_, '_> {
                 return Err(CompileError::Unsupported("array memory access".into()));
             }
         };
-        let index = self.to_i64(index);
+        let index = self.widen_to_i64(index);
         let (base, length) = self.memory_bounds(memory);
         let Some(reach) = memarg.offset.checked_add(u64::from(size)) else {
             // offset + size overflows: no index can be in bounds.

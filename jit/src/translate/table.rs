@@ -43,7 +43,7 @@ impl FuncTranslator<'_, '_> {
             O::TableGrow { table } => {
                 let delta = self.pop()?;
                 let init = self.pop()?;
-                let delta = self.to_i64(delta);
+                let delta = self.widen_to_i64(delta);
                 let index = self.b.ins().iconst(I32, i64::from(table));
                 let old = self
                     .libcall(Libcall::TableGrow, &[index, init, delta])
@@ -53,7 +53,7 @@ impl FuncTranslator<'_, '_> {
             }
             O::TableFill { table } => {
                 let [dst, value, len] = self.pop3()?;
-                let (dst, len) = (self.to_i64(dst), self.to_i64(len));
+                let (dst, len) = (self.widen_to_i64(dst), self.widen_to_i64(len));
                 let index = self.b.ins().iconst(I32, i64::from(table));
                 self.libcall_checked(Libcall::TableFill, &[index, dst, value, len]);
             }
@@ -83,7 +83,7 @@ impl FuncTranslator<'_, '_> {
     /// when it is past the end.
     pub(super) fn table_slot(&mut self, table: u32, index: Value, oob: TrapCode) -> Value {
         let record = self.record(offsets::CTX_TABLES, table);
-        let index = self.to_i64(index);
+        let index = self.widen_to_i64(index);
         let length = self.load_field(I64, record, offsets::TABLE_LENGTH as i32);
         let out = self
             .b

@@ -168,7 +168,7 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// Zero-extends an i32 index to i64; an i64 stays.
-    pub(super) fn to_i64(&mut self, v: Value) -> Value {
+    pub(super) fn widen_to_i64(&mut self, v: Value) -> Value {
         if self.b.func.dfg.value_type(v) == I64 {
             v
         } else {
