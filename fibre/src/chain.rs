@@ -67,6 +67,7 @@ impl StackChain {
     }
 
     /// The record that runs now (`None`: the host stack).
+    #[inline]
     pub fn innermost(&self) -> Option<NonNull<ContRecord>> {
         NonNull::new(self.innermost)
     }
@@ -79,6 +80,7 @@ impl StackChain {
     /// # Safety
     /// `record` must be a live, detached (captured) continuation whose
     /// segment links are intact, and stay live while attached.
+    #[inline]
     pub unsafe fn attach(
         &mut self,
         record: NonNull<ContRecord>,
@@ -105,6 +107,7 @@ impl StackChain {
     ///
     /// # Safety
     /// `prompt` must be on this chain.
+    #[inline]
     pub unsafe fn detach(
         &mut self,
         mut prompt: NonNull<ContRecord>,

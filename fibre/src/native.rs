@@ -108,6 +108,7 @@ extern "C" fn fibre_main(record: u64) -> ! {
 /// `record` must be a live, detached record of an arena, and `chain` the
 /// chain of the running thread. Consuming the continuation reference is the
 /// caller's job.
+#[inline]
 pub unsafe fn resume(
     chain: &mut StackChain,
     mut record: NonNull<ContRecord>,
@@ -157,6 +158,7 @@ pub unsafe fn resume(
 /// # Safety
 /// Must run on the native stack of a record of `prompt`'s segment, while
 /// `prompt` is on the chain (it is running).
+#[inline]
 pub unsafe fn suspend(mut prompt: NonNull<ContRecord>, word: u64) -> u64 {
     // SAFETY: a running prompt's context holds its resumer's point; our
     // point goes into the same slot for the next resume.

@@ -188,10 +188,12 @@ impl ContRecord {
         self.revision = self.revision.wrapping_add(1);
     }
 
+    #[inline]
     pub fn state(&self) -> ContState {
         self.state
     }
 
+    #[inline]
     pub fn set_state(&mut self, state: ContState) {
         self.state = state;
     }
@@ -206,6 +208,7 @@ impl ContRecord {
     }
 
     /// The parent record (when `link` is `Continuation`).
+    #[inline]
     pub fn parent(&self) -> Option<NonNull<ContRecord>> {
         match self.link {
             ParentLink::Continuation => NonNull::new(self.parent),
@@ -213,6 +216,7 @@ impl ContRecord {
         }
     }
 
+    #[inline]
     pub(crate) fn set_parent(&mut self, link: ParentLink, parent: *mut ContRecord, native: bool) {
         self.link = link;
         self.parent = parent;
@@ -221,15 +225,18 @@ impl ContRecord {
 
     /// The outermost record of the segment a suspend captured with this one
     /// innermost (the record itself unless the suspend skipped prompts).
+    #[inline]
     pub fn last_ancestor(&self) -> *mut ContRecord {
         self.last_ancestor
     }
 
+    #[inline]
     pub(crate) fn set_last_ancestor(&mut self, record: *mut ContRecord) {
         self.last_ancestor = record;
     }
 
     /// The one context slot (see the module doc).
+    #[inline]
     pub fn context_ptr(&mut self) -> *mut Context {
         &raw mut self.context
     }
@@ -240,6 +247,7 @@ impl ContRecord {
     }
 
     /// Whether the record owns a native stack.
+    #[inline]
     pub fn has_stack(&self) -> bool {
         self.stack_base != 0
     }
@@ -301,6 +309,7 @@ impl ContRecord {
     }
 
     /// The values passed by the last switch.
+    #[inline]
     pub fn payload(&self) -> &[u64] {
         // SAFETY: payload_ptr points at payload_cap >= payload_len slots, in
         // the record or in its spill buffer.
@@ -312,6 +321,7 @@ impl ContRecord {
     ///
     /// # Errors
     /// [`PayloadTooLong`] beyond `u32::MAX` slots.
+    #[inline]
     pub fn payload_slots(&mut self, len: usize) -> Result<&mut [u64], PayloadTooLong> {
         let len32 = u32::try_from(len).map_err(|_| PayloadTooLong)?;
         if len32 > self.payload_cap {
