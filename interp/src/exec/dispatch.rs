@@ -58,22 +58,23 @@ impl Executor<'_> {
             let code = &**current;
             let ops = &*code.ops;
 
-            // Makes `$callee` (translated code) the running function with its
-            // frame at `$new_base` (arguments already there), zeroing its locals.
+            // Starts the function now in `current` with its frame at
+            // `$new_base` (arguments already there): reserves its slots and
+            // zeroes its declared locals.
             macro_rules! start_frame {
-                ($callee:expr, $new_base:expr) => {{
-                    let callee = $callee;
+                ($new_base:expr) => {{
                     let new_base = $new_base;
+                    let callee = &**current;
                     let needed = new_base + callee.max_height as usize;
+                    let locals_end = new_base + callee.num_locals as usize;
+                    let params_end = new_base + callee.num_params as usize;
                     if needed > v.len() {
                         stack.reserve(needed, limit)?;
                         v = &mut stack.values[..];
                     }
-                    let locals_end = new_base + callee.num_locals as usize;
-                    for slot in &mut v[new_base + callee.num_params as usize..locals_end] {
+                    for slot in &mut v[params_end..locals_end] {
                         *slot = 0;
                     }
-                    *current = callee;
                     base = new_base;
                     sp = locals_end;
                     pc = 0;
@@ -113,13 +114,13 @@ impl Executor<'_> {
                                 return Err(Trap::CallStackExhausted);
                             }
                             let new_base = sp - callee.num_params as usize;
-                            let caller = std::mem::replace(current, callee.clone());
+                            let caller = std::mem::replace(current, callee);
                             stack.frames.push(Frame {
                                 code: caller,
                                 pc: pc as u32,
                                 base: base as u32,
                             });
-                            start_frame!(callee, new_base);
+                            start_frame!(new_base);
                         }
                     }
                 }};
@@ -137,7 +138,8 @@ impl Executor<'_> {
                         Callee::Wasm(callee) => {
                             let n = callee.num_params as usize;
                             move_down(v, sp - n, base, n);
-                            start_frame!(callee, base);
+                            *current = callee;
+                            start_frame!(base);
                         }
                     }
                 }};
