@@ -104,7 +104,7 @@ fn bench_resume(round_trips: u64) -> f64 {
     }
     let mut resume = |word| {
         // SAFETY: a live record, detached between resumes.
-        match unsafe { native::resume(&mut chain, record, word) } {
+        match unsafe { native::resume(&raw mut chain, record, word) } {
             Ok(Outcome::Suspended { word, .. } | Outcome::Returned { word }) => word,
             Err(error) => {
                 eprintln!("resume failed: {error}");
@@ -146,7 +146,7 @@ fn bench_lifecycle(count: u64) -> f64 {
             if native::start(record.as_mut(), stack, record_return).is_err() {
                 std::process::exit(1);
             }
-            if let Ok(Outcome::Returned { word }) = native::resume(&mut chain, record, 0) {
+            if let Ok(Outcome::Returned { word }) = native::resume(&raw mut chain, record, 0) {
                 sum += word;
             }
             if let Some(stack) = arena.release(record) {

@@ -113,7 +113,8 @@ impl Drop for ContArena {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::{ContError, ContRef, PAYLOAD_INLINE};
+    use crate::record::PAYLOAD_INLINE;
+    use crate::reference::{ContError, ContRef};
 
     #[test]
     fn a_released_record_is_reused_at_once() {

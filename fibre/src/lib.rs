@@ -4,7 +4,7 @@
 //! ```text
 //!   StackPool ──take/give_back──▶ FibreStack   mmap'd stack, guard page below   stack.rs, pool.rs
 //!   ContArena ──alloc/release──▶ ContRecord   #[repr(C)] continuation record   arena.rs, record.rs
-//!                                  │ ContRef = (record, revision), one-shot
+//!                                  │ ContRef = (record, revision), one-shot   reference.rs
 //!                                  └─ context: Context {sp, fp, ip}             context.rs
 //!   switch(store_ctx, load_ctx, payload)   Rust twin of Cranelift's stack_switch context.rs
 //!   StackChain   active records innermost-first, handler search                chain.rs
@@ -25,6 +25,7 @@ mod context;
 pub mod native;
 mod pool;
 mod record;
+mod reference;
 mod stack;
 
 pub use arena::ContArena;
@@ -32,9 +33,10 @@ pub use chain::{ChainIter, HandlerKind, HandlerMatch, StackChain};
 pub use context::{Context, switch};
 pub use pool::{DEFAULT_MAX_KEPT, PoolStats, StackPool};
 pub use record::{
-    ContError, ContRecord, ContRef, ContState, FibreEntry, HandlerTable, PAYLOAD_INLINE,
-    ParentLink, PayloadTooLong, offsets,
+    ContRecord, ContState, FibreEntry, HandlerTable, PAYLOAD_INLINE, ParentLink, PayloadTooLong,
+    offsets,
 };
+pub use reference::{ContError, ContRef};
 pub use stack::{
     DEFAULT_STACK_SIZE, FibreStack, MAX_STACK_RESERVE, MIN_STACK_SIZE, page_size, usable_size,
 };

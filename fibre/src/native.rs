@@ -105,12 +105,15 @@ extern "C" fn fibre_main(record: u64) -> ! {
 /// [`ResumeError`] when the record is not resumable; nothing ran.
 ///
 /// # Safety
-/// `record` must be a live, detached record of an arena, and `chain` the
-/// chain of the running thread. Consuming the continuation reference is the
+/// `record` must be a live, detached record of an arena, and `chain` point
+/// at the chain of the running thread. The chain is a raw pointer because
+/// the code the switch runs (the fibre, a nested resume) changes the same
+/// chain: no Rust reference to it may live across the switch, or the
+/// compiler may assume it unchanged. Consuming the continuation reference is the
 /// caller's job.
 #[inline]
 pub unsafe fn resume(
-    chain: &mut StackChain,
+    chain: *mut StackChain,
     mut record: NonNull<ContRecord>,
     word: u64,
 ) -> Result<Outcome, ResumeError> {
@@ -128,7 +131,7 @@ pub unsafe fn resume(
     target.set_state(ContState::Running);
     // SAFETY: a detached record with its segment intact (the caller's
     // promise); it stays live while attached.
-    let mut prompt = unsafe { chain.attach(record, true) };
+    let mut prompt = unsafe { (*chain).attach(record, true) };
     // SAFETY: the prompt's context holds the segment's resume point (or a
     // fresh start); it receives ours, which the segment switches back to.
     let back = unsafe {
@@ -136,7 +139,7 @@ pub unsafe fn resume(
         switch(context, context, word)
     };
     // SAFETY: the prompt is still on the chain: only we take it off.
-    let Some(mut captured) = (unsafe { chain.detach(prompt) }) else {
+    let Some(mut captured) = (unsafe { (*chain).detach(prompt) }) else {
         return Ok(Outcome::Returned { word: back });
     };
     // SAFETY: records of the detached segment are live.

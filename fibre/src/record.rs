@@ -1,5 +1,4 @@
-//! [`ContRecord`]: the continuation record both tiers share, and
-//! [`ContRef`], the one-shot reference to it.
+//! [`ContRecord`]: the continuation record both tiers share.
 //!
 //! ```text
 //!   ContRecord (160 bytes, #[repr(C)]; compiled code uses the offsets in `offsets`)
@@ -29,14 +28,10 @@
 //!
 //! Records live in a [`crate::ContArena`] at stable addresses (the payload
 //! pointer may point into the record itself), never on the Rust stack.
-//! A continuation reference is a [`ContRef`] = (record, revision): using it
-//! checks that the revision still matches and bumps it, so every reference
-//! works once; releasing the record bumps it too, so stale references to a
-//! recycled record fail as "already consumed".
+//! References to them are one-shot [`crate::ContRef`]s (reference.rs).
 
 use crate::context::Context;
 use crate::stack::FibreStack;
-use std::fmt;
 use std::mem::offset_of;
 use std::ptr::NonNull;
 
@@ -368,76 +363,6 @@ impl ContRecord {
     }
 }
 
-/// A one-shot continuation reference: (record, revision). Null is a null
-/// record pointer.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ContRef {
-    pub record: *mut ContRecord,
-    pub revision: u64,
-}
-
-/// Why a continuation reference cannot be used.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ContError {
-    Null,
-    AlreadyConsumed,
-}
-
-impl fmt::Display for ContError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            ContError::Null => "null continuation reference",
-            ContError::AlreadyConsumed => "continuation already consumed",
-        })
-    }
-}
-
-impl std::error::Error for ContError {}
-
-impl ContRef {
-    pub const NULL: ContRef = ContRef {
-        record: std::ptr::null_mut(),
-        revision: 0,
-    };
-
-    /// A reference to `record` as it is now.
-    ///
-    /// # Safety
-    /// `record` must be a live record of an arena.
-    pub unsafe fn new(record: NonNull<ContRecord>) -> ContRef {
-        ContRef {
-            record: record.as_ptr(),
-            // SAFETY: the caller promises a live record.
-            revision: unsafe { record.as_ref().revision },
-        }
-    }
-
-    pub fn is_null(&self) -> bool {
-        self.record.is_null()
-    }
-
-    /// Uses the reference: checks null first, then the revision, and bumps
-    /// the revision so no copy of this reference works again.
-    ///
-    /// # Errors
-    /// [`ContError::Null`], then [`ContError::AlreadyConsumed`].
-    ///
-    /// # Safety
-    /// A non-null `record` must point into a live arena (released records
-    /// stay there, with a bumped revision).
-    pub unsafe fn consume(self) -> Result<NonNull<ContRecord>, ContError> {
-        let mut record = NonNull::new(self.record).ok_or(ContError::Null)?;
-        // SAFETY: the caller promises the record is in a live arena.
-        let target = unsafe { record.as_mut() };
-        if target.revision != self.revision {
-            return Err(ContError::AlreadyConsumed);
-        }
-        target.bump_revision();
-        Ok(record)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -461,6 +386,5 @@ mod tests {
         assert_eq!(size_of::<ContRecord>(), 160);
         assert_eq!((size_of::<ContState>(), size_of::<ParentLink>()), (4, 1));
         assert_eq!(size_of::<Option<FibreEntry>>(), 8);
-        assert_eq!(size_of::<ContRef>(), 16);
     }
 }

@@ -27,13 +27,24 @@
 //! why only continuations with compiled frames get one (see DESIGN.md).
 //!
 //! # Overflow
-//! Compiled code checks `sp - frame size` against a limit in every prologue.
-//! A runtime switching onto a fibre sets that limit to [`FibreStack::limit`],
-//! so deep Wasm recursion on a fibre stops with the ordinary "call stack
-//! exhausted" trap while the reserve is still free, exactly as on the thread's
-//! own stack. The guard page catches only what the limit does not cover
-//! (Rust or host code running wild): that write faults, and a fault nobody
-//! recognises ends the process as a thread-stack overflow would.
+//! Compiled code checks `sp - frame size` against `VmRuntime.stack_limit`
+//! in every prologue (jit/src/stack.rs). Whoever switches onto a fibre sets
+//! that limit to [`FibreStack::limit`] (a record keeps it at a fixed offset)
+//! and puts the parent's limit back when switching out, so deep Wasm
+//! recursion on a fibre ends with the ordinary "call stack exhausted" trap
+//! while the reserve is still free, exactly as on the thread's own stack.
+//! (A host entry into compiled code made while a fibre runs must keep that
+//! limit, not compute the thread's: the fibre's mapping lies anywhere
+//! relative to the thread stack.)
+//!
+//! The guard page catches only what the limit does not cover (Rust or host
+//! code running wild). The write faults with SIGSEGV at an address in
+//! [`FibreStack::guard`]; the jit's handler passes a fault outside compiled
+//! code's trap sites on, and the process ends as on a thread-stack
+//! overflow. The handler needs an alternate signal stack there (the jit
+//! installs with `SA_ONSTACK`; Rust threads have one), since the faulting
+//! stack is full. `tests/guard.rs` checks both the PROT_NONE mapping and a
+//! handler that recognises the guard address.
 
 use std::io;
 use std::sync::OnceLock;
@@ -76,6 +87,10 @@ pub struct FibreStack {
     /// Whole mapping: guard page + usable part.
     len: usize,
 }
+
+// SAFETY: a FibreStack owns its mapping outright and has no tie to the
+// thread that mapped it; an idle stack may be handed to another thread.
+unsafe impl Send for FibreStack {}
 
 impl FibreStack {
     /// Maps a stack with at least `size` usable bytes (see [`usable_size`])

@@ -143,7 +143,7 @@ fn rust_resumes_a_compiled_fibre() {
     let target = record;
     let mut resume = |word| {
         // SAFETY: a live record, detached between resumes.
-        unsafe { native::resume(&mut chain, target, word) }.expect("resumable")
+        unsafe { native::resume(&raw mut chain, target, word) }.expect("resumable")
     };
     assert_eq!(
         resume(0),
@@ -273,7 +273,8 @@ fn one_fibre_suspends_both_ways() {
     let mut expected_sum = 0;
     for i in 0..1_000u64 {
         // SAFETY: a live record, detached between resumes.
-        let outcome = unsafe { native::resume(&mut chain, record, 100 + i) }.expect("resumable");
+        let outcome =
+            unsafe { native::resume(&raw mut chain, record, 100 + i) }.expect("resumable");
         assert_eq!(
             outcome,
             Outcome::Suspended {
@@ -286,7 +287,7 @@ fn one_fibre_suspends_both_ways() {
         }
     }
     // SAFETY: as above.
-    let last = unsafe { native::resume(&mut chain, record, STOP) }.expect("resumable");
+    let last = unsafe { native::resume(&raw mut chain, record, STOP) }.expect("resumable");
     assert_eq!(last, Outcome::Returned { word: expected_sum });
     // SAFETY: returned; nothing runs on its stack.
     pool.give_back(unsafe { arena.release(record) }.expect("stack"));

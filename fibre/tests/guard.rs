@@ -113,7 +113,7 @@ fn overflow_a_fibre() -> ! {
     native::start(unsafe { record.as_mut() }, stack, runaway).expect("fresh");
     let mut chain = StackChain::new();
     // SAFETY: a live detached record; the handler ends the process.
-    let outcome = unsafe { native::resume(&mut chain, record, 0) };
+    let outcome = unsafe { native::resume(&raw mut chain, record, 0) };
     eprintln!("the recursion returned: {outcome:?}");
     std::process::exit(1)
 }

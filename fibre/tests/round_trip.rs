@@ -43,7 +43,7 @@ fn new_fibre(
     record
 }
 
-fn resume(chain: &mut StackChain, record: NonNull<ContRecord>, word: u64) -> Outcome {
+fn resume(chain: *mut StackChain, record: NonNull<ContRecord>, word: u64) -> Outcome {
     // SAFETY: test records are live and detached when resumed.
     unsafe { native::resume(chain, record, word) }.expect("resumable")
 }
@@ -53,7 +53,7 @@ fn payloads_travel_both_ways_many_times() {
     let (mut arena, mut pool, mut chain) =
         (ContArena::new(), StackPool::default(), StackChain::new());
     let mut record = new_fibre(&mut arena, &mut pool, echo);
-    let first = resume(&mut chain, record, 0);
+    let first = resume(&raw mut chain, record, 0);
     assert_eq!(
         first,
         Outcome::Suspended {
@@ -68,7 +68,7 @@ fn payloads_travel_both_ways_many_times() {
             .set_payload(&[a, b])
             .expect("payload");
         assert_eq!(
-            resume(&mut chain, record, i),
+            resume(&raw mut chain, record, i),
             Outcome::Suspended {
                 captured: record,
                 word: i + 1
@@ -80,13 +80,13 @@ fn payloads_travel_both_ways_many_times() {
         assert!(chain.innermost().is_none(), "back on the host stack");
     }
     assert_eq!(
-        resume(&mut chain, record, STOP),
+        resume(&raw mut chain, record, STOP),
         Outcome::Returned { word: 10_000 }
     );
     // SAFETY: as above.
     assert_eq!(unsafe { record.as_ref() }.state(), ContState::Returned);
     // SAFETY: returned and detached: nothing runs on it.
-    let err = unsafe { native::resume(&mut chain, record, 0) };
+    let err = unsafe { native::resume(&raw mut chain, record, 0) };
     assert!(err.is_err(), "a returned record is not resumed");
     // SAFETY: as above.
     let stack = unsafe { arena.release(record) }.expect("its stack");
@@ -111,7 +111,7 @@ unsafe extern "C" fn outer(record: *mut ContRecord) -> u64 {
     loop {
         // SAFETY: the inner record is live and detached between resumes; the
         // chain is the test's, used by one stack at a time.
-        let outcome = unsafe { native::resume(&mut *nest.chain, nest.inner, total) };
+        let outcome = unsafe { native::resume(nest.chain, nest.inner, total) };
         match outcome.expect("inner resumable") {
             Outcome::Suspended { word, .. } => {
                 total += word;
@@ -158,7 +158,7 @@ fn nested_fibres_and_a_suspend_past_a_prompt() {
     let chain_ptr = nest.chain;
     let step = |record, word| {
         // SAFETY: the chain lives in this frame; records are live.
-        unsafe { native::resume(&mut *chain_ptr, record, word) }.expect("resumable")
+        unsafe { native::resume(chain_ptr, record, word) }.expect("resumable")
     };
     assert_eq!(
         step(outer_record, 0),
@@ -219,7 +219,7 @@ fn steady_state_reuses_stacks_and_records() {
             .set_payload(&[i])
             .expect("payload");
         assert_eq!(
-            resume(&mut chain, record, 0),
+            resume(&raw mut chain, record, 0),
             Outcome::Returned { word: 2 * i }
         );
         // SAFETY: returned; nothing runs on its stack.
