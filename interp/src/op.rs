@@ -470,6 +470,19 @@ pub enum Op {
     },
     /// `local.get l; i32.add`: adds local `l` to the top.
     I32AddLocal(u32),
+    /// `local.get l; <binary op>`: local `l` is the right operand.
+    I32SubLocal(u32),
+    I32MulLocal(u32),
+    I32AndLocal(u32),
+    I32OrLocal(u32),
+    I32XorLocal(u32),
+    I64AddLocal(u32),
+    I64SubLocal(u32),
+    I64MulLocal(u32),
+    F64AddLocal(u32),
+    F64MulLocal(u32),
+    /// `i32.const k; i32.shl; i32.add`: `a + (b << k)` (array indexing).
+    I32AddShl(i32),
     /// `i32.const imm; i32.<op>`: the right operand is `imm`.
     I32AddImm(i32),
     I32SubImm(i32),

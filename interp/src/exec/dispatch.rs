@@ -446,6 +446,21 @@ impl Executor<'_> {
                     let sum = (v[sp - 1] as i32).wrapping_add(v[base + local as usize] as i32);
                     v[sp - 1] = from_i32(sum);
                 }
+                Op::I32SubLocal(local) => v[sp - 1] = from_i32((v[sp - 1] as i32).wrapping_sub(v[base + local as usize] as i32)),
+                Op::I32MulLocal(local) => v[sp - 1] = from_i32((v[sp - 1] as i32).wrapping_mul(v[base + local as usize] as i32)),
+                Op::I32AndLocal(local) => v[sp - 1] = from_i32((v[sp - 1] as i32) & (v[base + local as usize] as i32)),
+                Op::I32OrLocal(local) => v[sp - 1] = from_i32((v[sp - 1] as i32) | (v[base + local as usize] as i32)),
+                Op::I32XorLocal(local) => v[sp - 1] = from_i32((v[sp - 1] as i32) ^ (v[base + local as usize] as i32)),
+                Op::I64AddLocal(local) => v[sp - 1] = (v[sp - 1] as i64).wrapping_add(v[base + local as usize] as i64) as u64,
+                Op::I64SubLocal(local) => v[sp - 1] = (v[sp - 1] as i64).wrapping_sub(v[base + local as usize] as i64) as u64,
+                Op::I64MulLocal(local) => v[sp - 1] = (v[sp - 1] as i64).wrapping_mul(v[base + local as usize] as i64) as u64,
+                Op::F64AddLocal(local) => v[sp - 1] = (f64::from_bits(v[sp - 1]) + f64::from_bits(v[base + local as usize])).to_bits(),
+                Op::F64MulLocal(local) => v[sp - 1] = (f64::from_bits(v[sp - 1]) * f64::from_bits(v[base + local as usize])).to_bits(),
+                Op::I32AddShl(k) => {
+                    sp -= 1;
+                    let shifted = (v[sp] as i32).wrapping_shl(k as u32);
+                    v[sp - 1] = from_i32((v[sp - 1] as i32).wrapping_add(shifted));
+                }
                 Op::LocalI32AddImm { local, imm } => {
                     v[sp] = from_i32((v[base + local as usize] as i32).wrapping_add(imm));
                     sp += 1;

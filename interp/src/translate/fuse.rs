@@ -18,7 +18,9 @@
 //!   LocalGet(a) + I32SubImm(c)  ─▶ LocalI32AddImm { a, -c }
 //!   LocalI32AddImm + LocalSet   ─▶ LocalSetI32AddImm     (i += c)
 //!   LocalsI32Add + LocalSet     ─▶ LocalsI32AddSet       (d = a + b)
-//!   LocalGet(a) + I32Add        ─▶ I32AddLocal(a)
+//!   LocalGet(a) + I32Add        ─▶ I32AddLocal(a)        (also sub/mul/and/or/xor,
+//!                                                       i64 add/sub/mul, f64 add/mul)
+//!   I32ShlImm(k) + I32Add       ─▶ I32AddShl(k)          (a + (b << k))
 //!   Jump/Br to a Return         ─▶ Return            (after labels resolve)
 //! ```
 //!
@@ -308,6 +310,17 @@ pub(super) fn fuse(prev: Op, next: Op) -> Option<Op> {
         },
         (LocalsI32Add(a, b), LocalSet(dst)) => LocalsI32AddSet { a, b, dst },
         (LocalGet(local), I32Add) => I32AddLocal(local),
+        (LocalGet(local), I32Sub) => I32SubLocal(local),
+        (LocalGet(local), I32Mul) => I32MulLocal(local),
+        (LocalGet(local), I32And) => I32AndLocal(local),
+        (LocalGet(local), I32Or) => I32OrLocal(local),
+        (LocalGet(local), I32Xor) => I32XorLocal(local),
+        (LocalGet(local), I64Add) => I64AddLocal(local),
+        (LocalGet(local), I64Sub) => I64SubLocal(local),
+        (LocalGet(local), I64Mul) => I64MulLocal(local),
+        (LocalGet(local), F64Add) => F64AddLocal(local),
+        (LocalGet(local), F64Mul) => F64MulLocal(local),
+        (I32ShlImm(k), I32Add) => I32AddShl(k),
         _ => return None,
     })
 }
