@@ -8,78 +8,20 @@
 //! ```
 //! Compiled code reaches the record only through `wasmfx_fibre::offsets`.
 
+#[path = "common/jit.rs"]
+mod jit;
+
 use cranelift_codegen::ir::types::{I32, I64};
-use cranelift_codegen::ir::{
-    AbiParam, Function, InstBuilder, MemFlagsData, Signature, TrapCode, UserFuncName, Value,
-    condcodes::IntCC,
-};
-use cranelift_codegen::isa::CallConv;
-use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
-use cranelift_jit::{JITBuilder, JITModule};
-use cranelift_module::{FuncId, Linkage, Module, default_libcall_names};
+use cranelift_codegen::ir::{InstBuilder, MemFlagsData, TrapCode, Value, condcodes::IntCC};
+use cranelift_frontend::FunctionBuilder;
+use cranelift_module::FuncId;
+use jit::Jit;
 use std::ptr::NonNull;
 use wasmfx_fibre::native::{self, Outcome};
 use wasmfx_fibre::{ContArena, ContRecord, ContState, StackChain, StackPool, offsets};
 
 /// The word that asks a test fibre to return.
 const STOP: u64 = u64::MAX;
-
-/// A JIT module with the `stack_switch` lowering turned on.
-struct Jit {
-    module: JITModule,
-    builder_context: FunctionBuilderContext,
-}
-
-impl Jit {
-    fn new() -> Jit {
-        let flags = [
-            ("stack_switch_model", "basic"),
-            ("preserve_frame_pointers", "true"),
-            ("opt_level", "speed"),
-        ];
-        let builder = JITBuilder::with_flags(&flags, default_libcall_names()).expect("host isa");
-        Jit {
-            module: JITModule::new(builder),
-            builder_context: FunctionBuilderContext::new(),
-        }
-    }
-
-    /// Defines `name(i64 × params) -> i64` with the body `build` makes.
-    fn define(
-        &mut self,
-        name: &str,
-        params: usize,
-        build: impl FnOnce(&mut FunctionBuilder, &[Value]),
-    ) -> FuncId {
-        let mut sig = Signature::new(CallConv::SystemV);
-        sig.params.extend((0..params).map(|_| AbiParam::new(I64)));
-        sig.returns.push(AbiParam::new(I64));
-        let id = self
-            .module
-            .declare_function(name, Linkage::Local, &sig)
-            .expect("declare");
-        let mut ctx = self.module.make_context();
-        ctx.func = Function::with_name_signature(UserFuncName::user(0, id.as_u32()), sig);
-        let mut b = FunctionBuilder::new(&mut ctx.func, &mut self.builder_context);
-        let entry = b.create_block();
-        b.append_block_params_for_function_params(entry);
-        b.switch_to_block(entry);
-        let args = b.block_params(entry).to_vec();
-        build(&mut b, &args);
-        b.seal_all_blocks();
-        b.finalize(self.module.target_config());
-        self.module.define_function(id, &mut ctx).expect("define");
-        id
-    }
-
-    fn finish(&mut self) {
-        self.module.finalize_definitions().expect("finalize");
-    }
-
-    fn address(&self, id: FuncId) -> usize {
-        self.module.get_finalized_function(id) as usize
-    }
-}
 
 /// `stack_switch` through the record's one context slot.
 fn switch_through(b: &mut FunctionBuilder, record: Value, word: Value) -> Value {

@@ -2,7 +2,9 @@
 //! runaway recursion on the fibre (caught by a SIGSEGV handler that
 //! recognises the fault address, in a child process).
 
-use std::process::Command;
+#[path = "common/child.rs"]
+mod child;
+
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use wasmfx_fibre::native;
@@ -39,20 +41,11 @@ fn the_guard_page_is_prot_none() {
 
 #[test]
 fn recursion_on_a_fibre_hits_the_guard_page() {
-    if std::env::var_os(CHILD_ENV).is_some() {
+    if child::is_child(CHILD_ENV) {
         overflow_a_fibre();
     }
-    let exe = std::env::current_exe().expect("test binary");
-    let status = Command::new(exe)
-        .args([
-            "--exact",
-            "recursion_on_a_fibre_hits_the_guard_page",
-            "--test-threads=1",
-        ])
-        .env(CHILD_ENV, "1")
-        .output()
-        .expect("spawn child");
-    assert_eq!(status.status.code(), Some(GUARD_HIT), "child: {status:?}");
+    let code = child::exit_code_of_child("recursion_on_a_fibre_hits_the_guard_page", CHILD_ENV);
+    assert_eq!(code, Some(GUARD_HIT));
 }
 
 extern "C" fn on_segv(_: libc::c_int, info: *mut libc::siginfo_t, _: *mut libc::c_void) {
@@ -80,29 +73,10 @@ unsafe extern "C" fn runaway(_: *mut ContRecord) -> u64 {
     recurse(u64::MAX)
 }
 
-/// In the child: a handler on an alternate stack, then a fibre that
-/// recurses without end. Never returns.
+/// In the child: a SIGSEGV handler, then a fibre that recurses without
+/// end. Never returns.
 fn overflow_a_fibre() -> ! {
-    let alt_size = 64 << 10;
-    let alt = FibreStack::new(alt_size).expect("alternate stack");
-    let stack_info = libc::stack_t {
-        ss_sp: (alt.top() - alt.size()) as *mut libc::c_void,
-        ss_flags: 0,
-        ss_size: alt.size(),
-    };
-    // SAFETY: zeroed sigaction is "no handler"; we fill the handler, flags
-    // and an empty mask. The alternate stack lives until the process exits.
-    unsafe {
-        assert_eq!(libc::sigaltstack(&stack_info, std::ptr::null_mut()), 0);
-        let mut action: libc::sigaction = std::mem::zeroed();
-        action.sa_sigaction = on_segv as *const () as usize;
-        action.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
-        libc::sigemptyset(&mut action.sa_mask);
-        assert_eq!(
-            libc::sigaction(libc::SIGSEGV, &action, std::ptr::null_mut()),
-            0
-        );
-    }
+    child::install_handler(&[libc::SIGSEGV], on_segv);
     let mut arena = ContArena::new();
     let mut record: NonNull<ContRecord> = arena.alloc();
     let stack = FibreStack::new(64 << 10).expect("fibre stack");
