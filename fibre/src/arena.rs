@@ -96,6 +96,9 @@ impl ContArena {
     }
 }
 
+/// Frees every record and unmaps every stack still attached. Frames left
+/// on the stack of a record that never returned are abandoned: their
+/// destructors do not run.
 impl Drop for ContArena {
     fn drop(&mut self) {
         for chunk in self.chunks.drain(..) {

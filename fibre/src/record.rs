@@ -26,6 +26,9 @@
 //!   +152 interp          u64    opaque: the interpreter's heap frames (its ExecStack)
 //! ```
 //!
+//! Rust reads `state` and `link` as enums: compiled code stores only the
+//! values listed above.
+//!
 //! Records live in a [`crate::ContArena`] at stable addresses (the payload
 //! pointer may point into the record itself), never on the Rust stack.
 //! References to them are one-shot [`crate::ContRef`]s (reference.rs).
