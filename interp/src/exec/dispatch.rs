@@ -1,12 +1,17 @@
 //! The dispatch loop: one `match` over [`Op`] with pc, sp and base in
 //! locals. Calls, returns and tail calls switch the running function inside
 //! the loop (push or pop a heap [`Frame`], re-borrow the new code's ops);
-//! only a throw or the entry function's return leave it. The numeric arms
-//! come from `int_ops.rs` and `float_ops.rs`, memory and table work from `memory.rs`.
+//! only a throw or the entry function's return leave it.
+//!
+//! Arms by family: control, calls, locals and fused control ops here; the
+//! rest join the same `match` through a chain of macros, one file each:
+//!
+//! ```text
+//!   dispatch.rs ─▶ memory_ops.rs ─▶ int_ops.rs ─▶ float_ops.rs (closes the match)
+//! ```
 
 use super::calls::{call_host, func_ref, resolve_indirect};
-use super::int_ops::match_op_with_int_ops;
-use super::memory::{self, load, store_bytes};
+use super::memory_ops::match_op_with_memory_ops;
 use super::numeric::*;
 use super::{Executor, State, Transfer};
 use crate::cache::Callee;
@@ -148,7 +153,7 @@ impl Executor<'_> {
             loop {
                 let op = ops[pc];
                 pc += 1;
-                match_op_with_int_ops!(op, v, sp, pc, {
+                match_op_with_memory_ops!(op, v, sp, pc, store, code, {
                 // --- control ---------------------------------------------
                 Op::Unreachable => return Err(Trap::Unreachable),
                 Op::Unsupported(i) => {
@@ -275,128 +280,6 @@ impl Executor<'_> {
                     }
                 }
                 Op::RefEq => u64_compare(v, &mut sp, |a, b| a == b),
-
-                // --- memory ----------------------------------------------
-                Op::I32Load { mem, offset } => {
-                    let b = load::<4>(store, mem, v[sp - 1], offset)?;
-                    v[sp - 1] = u32::from_le_bytes(b) as u64;
-                }
-                Op::I64Load { mem, offset } => {
-                    v[sp - 1] = u64::from_le_bytes(load::<8>(store, mem, v[sp - 1], offset)?);
-                }
-                Op::I32Load8S { mem, offset } => {
-                    let b = load::<1>(store, mem, v[sp - 1], offset)?;
-                    v[sp - 1] = from_i32(i8::from_le_bytes(b) as i32);
-                }
-                Op::I32Load8U { mem, offset } | Op::I64Load8U { mem, offset } => {
-                    v[sp - 1] = u8::from_le_bytes(load::<1>(store, mem, v[sp - 1], offset)?) as u64;
-                }
-                Op::I32Load16S { mem, offset } => {
-                    let b = load::<2>(store, mem, v[sp - 1], offset)?;
-                    v[sp - 1] = from_i32(i16::from_le_bytes(b) as i32);
-                }
-                Op::I32Load16U { mem, offset } | Op::I64Load16U { mem, offset } => {
-                    let b = load::<2>(store, mem, v[sp - 1], offset)?;
-                    v[sp - 1] = u16::from_le_bytes(b) as u64;
-                }
-                Op::I64Load8S { mem, offset } => {
-                    let b = load::<1>(store, mem, v[sp - 1], offset)?;
-                    v[sp - 1] = i8::from_le_bytes(b) as i64 as u64;
-                }
-                Op::I64Load16S { mem, offset } => {
-                    let b = load::<2>(store, mem, v[sp - 1], offset)?;
-                    v[sp - 1] = i16::from_le_bytes(b) as i64 as u64;
-                }
-                Op::I64Load32S { mem, offset } => {
-                    let b = load::<4>(store, mem, v[sp - 1], offset)?;
-                    v[sp - 1] = i32::from_le_bytes(b) as i64 as u64;
-                }
-                Op::I64Load32U { mem, offset } => {
-                    let b = load::<4>(store, mem, v[sp - 1], offset)?;
-                    v[sp - 1] = u32::from_le_bytes(b) as u64;
-                }
-                Op::Store32 { mem, offset } => {
-                    sp -= 2;
-                    store_bytes(store, mem, v[sp], offset, (v[sp + 1] as u32).to_le_bytes())?;
-                }
-                Op::Store64 { mem, offset } => {
-                    sp -= 2;
-                    store_bytes(store, mem, v[sp], offset, v[sp + 1].to_le_bytes())?;
-                }
-                Op::Store8 { mem, offset } => {
-                    sp -= 2;
-                    store_bytes(store, mem, v[sp], offset, (v[sp + 1] as u8).to_le_bytes())?;
-                }
-                Op::Store16 { mem, offset } => {
-                    sp -= 2;
-                    store_bytes(store, mem, v[sp], offset, (v[sp + 1] as u16).to_le_bytes())?;
-                }
-                Op::MemorySize { mem } => {
-                    v[sp] = store.memories[mem as usize].size_pages();
-                    sp += 1;
-                }
-                Op::MemoryGrow { mem, is64 } => {
-                    v[sp - 1] = memory::memory_grow(store, mem, v[sp - 1], is64);
-                }
-                Op::MemoryFill { mem } => {
-                    sp -= 3;
-                    let (dst, value, len) = (v[sp], v[sp + 1] as u8, v[sp + 2]);
-                    store.memories[mem as usize].fill(dst, value, len)?;
-                }
-                Op::MemoryCopy { dst, src } => {
-                    sp -= 3;
-                    let (d, s, n) = (v[sp], v[sp + 1], v[sp + 2]);
-                    store.memory_copy(
-                        wasmfx_core::MemAddr(dst),
-                        d,
-                        wasmfx_core::MemAddr(src),
-                        s,
-                        n,
-                    )?;
-                }
-                Op::MemoryInit { mem, seg } => {
-                    sp -= 3;
-                    let args = [v[sp], v[sp + 1], v[sp + 2]];
-                    memory::memory_init(store, code.instance, mem, seg, args)?;
-                }
-                Op::DataDrop(seg) => memory::data_drop(store, code.instance, seg)?,
-
-                // --- tables ------------------------------------------------
-                Op::TableGet(table) => v[sp - 1] = store.tables[table as usize].get(v[sp - 1])?,
-                Op::TableSet(table) => {
-                    sp -= 2;
-                    store.tables[table as usize].set(v[sp], v[sp + 1])?;
-                }
-                Op::TableSize(table) => {
-                    v[sp] = store.tables[table as usize].size();
-                    sp += 1;
-                }
-                Op::TableGrow { table, is64 } => {
-                    sp -= 1;
-                    v[sp - 1] = memory::table_grow(store, table, v[sp - 1], v[sp], is64);
-                }
-                Op::TableFill(table) => {
-                    sp -= 3;
-                    store.tables[table as usize].fill(v[sp], v[sp + 1], v[sp + 2])?;
-                }
-                Op::TableCopy { dst, src } => {
-                    sp -= 3;
-                    let (d, s, n) = (v[sp], v[sp + 1], v[sp + 2]);
-                    store.table_copy(
-                        wasmfx_core::TableAddr(dst),
-                        d,
-                        wasmfx_core::TableAddr(src),
-                        s,
-                        n,
-                    )?;
-                }
-                Op::TableInit { table, seg } => {
-                    sp -= 3;
-                    let args = [v[sp], v[sp + 1], v[sp + 2]];
-                    memory::table_init(store, code.instance, table, seg, args)?;
-                }
-                Op::ElemDrop(seg) => memory::elem_drop(store, code.instance, seg)?,
-
 
                 // --- fused ---------------------------------------------------
                 Op::BrIfZero { target, drop, keep } => {

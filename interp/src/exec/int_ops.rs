@@ -2,10 +2,11 @@
 //! their fused-immediate forms and fused compare-and-branch ops.
 //!
 //! Macros let these arms join the single `match` in `dispatch.rs` (one jump
-//! table for every op) while living in files of their own:
-//! `match_op_with_int_ops!` adds these arms and hands over to
-//! `match_op_with_float_ops!` (`float_ops.rs`), which closes the `match`.
-//! `$v` is the value stack slice, `$sp` and `$pc` the loop's registers.
+//! table for every op) while living in files of their own: `dispatch.rs`
+//! hands its arms to `match_op_with_memory_ops!` (`memory_ops.rs`), which
+//! adds its own and calls `match_op_with_int_ops!` here, which adds these
+//! and calls `match_op_with_float_ops!` (`float_ops.rs`), which closes the
+//! `match`. `$v` is the value stack slice, `$sp` and `$pc` the loop's registers.
 
 /// Expands to the dispatch `match` over `$op`: the caller's arms, then the
 /// integer arms here, then the float arms.

@@ -16,6 +16,7 @@ mod exceptions;
 mod float_ops;
 mod int_ops;
 mod memory;
+mod memory_ops;
 mod numeric;
 
 pub(crate) use calls::call_host;

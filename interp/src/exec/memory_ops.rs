@@ -1,0 +1,136 @@
+//! The memory and table arms of the dispatch loop: loads, stores,
+//! `memory.*`, `table.*` and segment ops (see `int_ops.rs` for how the arms
+//! join the single dispatch `match`). The work itself is in `memory.rs`.
+
+/// Expands to the dispatch `match` over `$op`: the caller's arms, then the
+/// memory and table arms here, then the integer and float arms. `$store` is
+/// the store and `$code` the running function's code.
+macro_rules! match_op_with_memory_ops {
+    ($op:expr, $v:ident, $sp:ident, $pc:ident, $store:ident, $code:ident, { $($arms:tt)* }) => {
+        super::int_ops::match_op_with_int_ops!($op, $v, $sp, $pc, {
+            $($arms)*
+                    // --- memory ----------------------------------------------
+                    Op::I32Load { mem, offset } => {
+                        let b = super::memory::load::<4>($store, mem, $v[$sp - 1], offset)?;
+                        $v[$sp - 1] = u32::from_le_bytes(b) as u64;
+                    }
+                    Op::I64Load { mem, offset } => {
+                        $v[$sp - 1] = u64::from_le_bytes(super::memory::load::<8>($store, mem, $v[$sp - 1], offset)?);
+                    }
+                    Op::I32Load8S { mem, offset } => {
+                        let b = super::memory::load::<1>($store, mem, $v[$sp - 1], offset)?;
+                        $v[$sp - 1] = from_i32(i8::from_le_bytes(b) as i32);
+                    }
+                    Op::I32Load8U { mem, offset } | Op::I64Load8U { mem, offset } => {
+                        $v[$sp - 1] = u8::from_le_bytes(super::memory::load::<1>($store, mem, $v[$sp - 1], offset)?) as u64;
+                    }
+                    Op::I32Load16S { mem, offset } => {
+                        let b = super::memory::load::<2>($store, mem, $v[$sp - 1], offset)?;
+                        $v[$sp - 1] = from_i32(i16::from_le_bytes(b) as i32);
+                    }
+                    Op::I32Load16U { mem, offset } | Op::I64Load16U { mem, offset } => {
+                        let b = super::memory::load::<2>($store, mem, $v[$sp - 1], offset)?;
+                        $v[$sp - 1] = u16::from_le_bytes(b) as u64;
+                    }
+                    Op::I64Load8S { mem, offset } => {
+                        let b = super::memory::load::<1>($store, mem, $v[$sp - 1], offset)?;
+                        $v[$sp - 1] = i8::from_le_bytes(b) as i64 as u64;
+                    }
+                    Op::I64Load16S { mem, offset } => {
+                        let b = super::memory::load::<2>($store, mem, $v[$sp - 1], offset)?;
+                        $v[$sp - 1] = i16::from_le_bytes(b) as i64 as u64;
+                    }
+                    Op::I64Load32S { mem, offset } => {
+                        let b = super::memory::load::<4>($store, mem, $v[$sp - 1], offset)?;
+                        $v[$sp - 1] = i32::from_le_bytes(b) as i64 as u64;
+                    }
+                    Op::I64Load32U { mem, offset } => {
+                        let b = super::memory::load::<4>($store, mem, $v[$sp - 1], offset)?;
+                        $v[$sp - 1] = u32::from_le_bytes(b) as u64;
+                    }
+                    Op::Store32 { mem, offset } => {
+                        $sp -= 2;
+                        super::memory::store_bytes($store, mem, $v[$sp], offset, ($v[$sp + 1] as u32).to_le_bytes())?;
+                    }
+                    Op::Store64 { mem, offset } => {
+                        $sp -= 2;
+                        super::memory::store_bytes($store, mem, $v[$sp], offset, $v[$sp + 1].to_le_bytes())?;
+                    }
+                    Op::Store8 { mem, offset } => {
+                        $sp -= 2;
+                        super::memory::store_bytes($store, mem, $v[$sp], offset, ($v[$sp + 1] as u8).to_le_bytes())?;
+                    }
+                    Op::Store16 { mem, offset } => {
+                        $sp -= 2;
+                        super::memory::store_bytes($store, mem, $v[$sp], offset, ($v[$sp + 1] as u16).to_le_bytes())?;
+                    }
+                    Op::MemorySize { mem } => {
+                        $v[$sp] = $store.memories[mem as usize].size_pages();
+                        $sp += 1;
+                    }
+                    Op::MemoryGrow { mem, is64 } => {
+                        $v[$sp - 1] = super::memory::memory_grow($store, mem, $v[$sp - 1], is64);
+                    }
+                    Op::MemoryFill { mem } => {
+                        $sp -= 3;
+                        let (dst, value, len) = ($v[$sp], $v[$sp + 1] as u8, $v[$sp + 2]);
+                        $store.memories[mem as usize].fill(dst, value, len)?;
+                    }
+                    Op::MemoryCopy { dst, src } => {
+                        $sp -= 3;
+                        let (d, s, n) = ($v[$sp], $v[$sp + 1], $v[$sp + 2]);
+                        $store.memory_copy(
+                            wasmfx_core::MemAddr(dst),
+                            d,
+                            wasmfx_core::MemAddr(src),
+                            s,
+                            n,
+                        )?;
+                    }
+                    Op::MemoryInit { mem, seg } => {
+                        $sp -= 3;
+                        let args = [$v[$sp], $v[$sp + 1], $v[$sp + 2]];
+                        super::memory::memory_init($store, $code.instance, mem, seg, args)?;
+                    }
+                    Op::DataDrop(seg) => super::memory::data_drop($store, $code.instance, seg)?,
+
+                    // --- tables ------------------------------------------------
+                    Op::TableGet(table) => $v[$sp - 1] = $store.tables[table as usize].get($v[$sp - 1])?,
+                    Op::TableSet(table) => {
+                        $sp -= 2;
+                        $store.tables[table as usize].set($v[$sp], $v[$sp + 1])?;
+                    }
+                    Op::TableSize(table) => {
+                        $v[$sp] = $store.tables[table as usize].size();
+                        $sp += 1;
+                    }
+                    Op::TableGrow { table, is64 } => {
+                        $sp -= 1;
+                        $v[$sp - 1] = super::memory::table_grow($store, table, $v[$sp - 1], $v[$sp], is64);
+                    }
+                    Op::TableFill(table) => {
+                        $sp -= 3;
+                        $store.tables[table as usize].fill($v[$sp], $v[$sp + 1], $v[$sp + 2])?;
+                    }
+                    Op::TableCopy { dst, src } => {
+                        $sp -= 3;
+                        let (d, s, n) = ($v[$sp], $v[$sp + 1], $v[$sp + 2]);
+                        $store.table_copy(
+                            wasmfx_core::TableAddr(dst),
+                            d,
+                            wasmfx_core::TableAddr(src),
+                            s,
+                            n,
+                        )?;
+                    }
+                    Op::TableInit { table, seg } => {
+                        $sp -= 3;
+                        let args = [$v[$sp], $v[$sp + 1], $v[$sp + 2]];
+                        super::memory::table_init($store, $code.instance, table, seg, args)?;
+                    }
+                    Op::ElemDrop(seg) => super::memory::elem_drop($store, $code.instance, seg)?,
+        })
+    };
+}
+
+pub(super) use match_op_with_memory_ops;
