@@ -48,7 +48,7 @@ impl ExecStack {
     }
 
     /// Makes `values` at least `needed` slots long (doubling), without passing
-    /// `limit` slots.
+    /// `limit` slots (nor `u32::MAX`: frames record slot indices as `u32`).
     ///
     /// # Errors
     /// [`Trap::CallStackExhausted`] when `needed > limit`.
@@ -56,6 +56,7 @@ impl ExecStack {
         if needed <= self.values.len() {
             return Ok(());
         }
+        let limit = limit.min(u32::MAX as usize);
         if needed > limit {
             return Err(Trap::CallStackExhausted);
         }
