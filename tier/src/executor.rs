@@ -33,15 +33,26 @@ struct JitTier {
     compiled_instances: usize,
     /// Compile only even function indices (`WASMFX_JIT_SELECT=even`).
     even_only: bool,
+    /// The embedder's choice of compiled functions (instance, function
+    /// index); replaces `even_only` when set.
+    select: Option<Box<FunctionSelection>>,
 }
+
+/// Picks, by instance and function index, the functions the `jit` tier
+/// compiles ([`TierExecutor::compiler_selecting`]).
+pub type FunctionSelection = dyn Fn(InstanceId, u32) -> bool;
 
 impl JitTier {
     fn call(&mut self, store: &mut Store, func: FuncAddr, args: &[Val]) -> Result<Vec<Val>, Trap> {
         let jit = self.jit.as_mut().map_err(|e| Trap::Host(e.clone()))?;
         let even_only = self.even_only;
-        let select = move |index: u32| !even_only || index % 2 == 0;
         while self.compiled_instances < store.instances.len() {
             let id = InstanceId(self.compiled_instances as u32);
+            let chosen = self.select.as_deref();
+            let select = move |index: u32| match chosen {
+                Some(chosen) => chosen(id, index),
+                None => !even_only || index % 2 == 0,
+            };
             jit.compile_instance(store, id, &select).map_err(|e| Trap::Host(e.to_string()))?;
             self.compiled_instances += 1;
         }
@@ -70,8 +81,22 @@ impl TierExecutor {
                 interp: Interpreter::new(Config::default()),
                 compiled_instances: 0,
                 even_only,
+                select: None,
             }),
         }
+    }
+
+    /// A `jit` executor that compiles only the functions `select` picks;
+    /// the others run interpreted. Any choice must give the same results
+    /// (the differential tests pick at random).
+    pub fn compiler_selecting(
+        select: impl Fn(InstanceId, u32) -> bool + 'static,
+    ) -> TierExecutor {
+        let mut executor = TierExecutor::compiler();
+        if let TierImpl::Jit(jit) = &mut executor.tier {
+            jit.select = Some(Box::new(select));
+        }
+        executor
     }
 
     fn interpreter() -> TierExecutor {

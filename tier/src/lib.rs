@@ -19,7 +19,7 @@ mod runtime;
 
 pub use engine::{Engine, text_to_binary};
 pub use error::{Error, TextError, type_name};
-pub use executor::TierExecutor;
+pub use executor::{FunctionSelection, TierExecutor};
 pub use mode::{TierMode, UnknownTier};
 pub use runtime::Runtime;
 pub use wasmfx_core::{InstanceId, Module, Trap, Val, ValType};

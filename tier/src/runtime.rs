@@ -39,6 +39,16 @@ impl Runtime {
         }
     }
 
+    /// An empty runtime whose functions run in `executor` instead of the
+    /// engine's default one (e.g. [`TierExecutor::compiler_selecting`]).
+    pub fn with_executor(engine: &Engine, executor: TierExecutor) -> Runtime {
+        Runtime {
+            store: Store::new(engine.registry().clone()),
+            linker: Linker::new(),
+            executor,
+        }
+    }
+
     /// The Wasm functions active at the last trap, innermost first, if the
     /// tier records them ([`TierExecutor::backtrace`]).
     pub fn backtrace(&self) -> Option<&WasmBacktrace> {
