@@ -89,9 +89,7 @@ impl TierExecutor {
     /// A `jit` executor that compiles only the functions `select` picks;
     /// the others run interpreted. Any choice must give the same results
     /// (the differential tests pick at random).
-    pub fn compiler_selecting(
-        select: impl Fn(InstanceId, u32) -> bool + 'static,
-    ) -> TierExecutor {
+    pub fn compiler_selecting(select: impl Fn(InstanceId, u32) -> bool + 'static) -> TierExecutor {
         let mut executor = TierExecutor::compiler();
         if let TierImpl::Jit(jit) = &mut executor.tier {
             jit.select = Some(Box::new(select));
