@@ -25,6 +25,10 @@ pub enum Trap {
     UncaughtException(ExnAddr),
     /// A suspension found no handler (stack switching).
     UnhandledTag(TagAddr),
+    /// A continuation instruction on a null continuation reference.
+    NullContinuation,
+    /// A continuation reference used a second time (they are one-shot).
+    ContinuationAlreadyConsumed,
     /// The program asked to exit (WASI `proc_exit`).
     Exit(i32),
     /// A host function failed.
@@ -48,6 +52,8 @@ impl fmt::Display for Trap {
             Trap::NullExceptionReference => "null exception reference",
             Trap::CallStackExhausted => "call stack exhausted",
             Trap::UncaughtException(_) => "uncaught exception",
+            Trap::NullContinuation => "null continuation reference",
+            Trap::ContinuationAlreadyConsumed => "continuation already consumed",
             Trap::UnhandledTag(t) => return write!(f, "unhandled tag {}", t.0),
             Trap::Exit(code) => return write!(f, "exit with code {code}"),
             Trap::Host(m) => return f.write_str(m),

@@ -10,11 +10,15 @@
 //!   funcref        0 = null, else FuncAddr + 1
 //!   externref      0 = null, else host payload + 1
 //!   exnref         0 = null, else ExnAddr + 1
+//!   contref        0 = null, else  bits 0..32: record index + 1
+//!                                  bits 32..64: record revision
 //! ```
+//! A contref is one-shot: the interpreter's continuation table bumps a
+//! record's revision at every use, so a stale copy no longer matches.
 //! `v128` has no raw form: SIMD is not executed yet.
 
 use crate::store::{ExnAddr, FuncAddr};
-use crate::types::{HeapType, RefType, ValType};
+use crate::types::{HeapType, RefType, TypeRegistry, ValType};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Val {
@@ -36,6 +40,33 @@ pub enum Ref {
     /// A host reference (`ref.extern N` in spec scripts).
     Extern(u32),
     Exn(ExnAddr),
+    /// A continuation (stack switching).
+    Cont(ContHandle),
+}
+
+/// A continuation reference: a record of the engine's continuation table
+/// and the revision it was made at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ContHandle {
+    pub index: u32,
+    pub revision: u32,
+}
+
+impl ContHandle {
+    /// The raw slot (never 0: the index is stored plus one).
+    pub fn to_raw(self) -> u64 {
+        ((self.revision as u64) << 32) | (self.index as u64 + 1)
+    }
+
+    /// Decodes a non-null raw contref slot; `None` for null.
+    pub fn from_raw(raw: u64) -> Option<ContHandle> {
+        let low = raw as u32;
+        let index = low.checked_sub(1)?;
+        Some(ContHandle {
+            index,
+            revision: (raw >> 32) as u32,
+        })
+    }
 }
 
 impl Val {
@@ -51,6 +82,7 @@ impl Val {
             Val::Ref(Ref::Func(a)) => a.0 as u64 + 1,
             Val::Ref(Ref::Extern(n)) => n as u64 + 1,
             Val::Ref(Ref::Exn(a)) => a.0 as u64 + 1,
+            Val::Ref(Ref::Cont(c)) => c.to_raw(),
         })
     }
 
@@ -64,6 +96,15 @@ impl Val {
             ValType::V128 => return None,
             ValType::Ref(rt) => Val::Ref(Ref::from_raw(raw, rt)),
         })
+    }
+
+    /// Like [`Val::from_raw`], resolving concrete reference types through
+    /// `registry` (a concrete continuation type decodes as [`Ref::Cont`]).
+    pub fn from_raw_in(raw: u64, ty: ValType, registry: &TypeRegistry) -> Option<Val> {
+        match ty {
+            ValType::Ref(rt) => Some(Val::Ref(Ref::from_raw_in(raw, rt, registry))),
+            _ => Val::from_raw(raw, ty),
+        }
     }
 
     /// The default (zero or null) value of a type, as locals and tables start.
@@ -81,17 +122,32 @@ impl Val {
 
 impl Ref {
     /// Decodes a raw reference slot; which kind it is comes from the static
-    /// type's hierarchy (func, extern or exn).
+    /// type's hierarchy (func, extern, exn or cont). A concrete type decodes
+    /// as a function here: use [`Ref::from_raw_in`] when it may be a
+    /// continuation type.
     pub fn from_raw(raw: u64, ty: RefType) -> Ref {
+        let top = ty.heap.abstract_top().unwrap_or(HeapType::Func);
+        Ref::decode(raw, ty.heap, top)
+    }
+
+    /// Decodes a raw reference slot, finding the hierarchy of a concrete
+    /// type in `registry`.
+    pub fn from_raw_in(raw: u64, ty: RefType, registry: &TypeRegistry) -> Ref {
+        Ref::decode(raw, ty.heap, registry.top_of(ty.heap))
+    }
+
+    fn decode(raw: u64, heap: HeapType, top: HeapType) -> Ref {
         if raw == 0 {
-            return Ref::Null(ty.heap);
+            return Ref::Null(heap);
         }
         let payload = (raw - 1) as u32;
-        match ty.heap.abstract_top() {
-            Some(HeapType::Extern) => Ref::Extern(payload),
-            Some(HeapType::Exn) => Ref::Exn(ExnAddr(payload)),
-            // Concrete types in this engine are function (or continuation)
-            // types; continuations get their own encoding with stack switching.
+        match top {
+            HeapType::Extern => Ref::Extern(payload),
+            HeapType::Exn => Ref::Exn(ExnAddr(payload)),
+            HeapType::Cont => match ContHandle::from_raw(raw) {
+                Some(handle) => Ref::Cont(handle),
+                None => Ref::Null(heap),
+            },
             _ => Ref::Func(FuncAddr(payload)),
         }
     }

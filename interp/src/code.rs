@@ -1,6 +1,7 @@
 //! [`Code`]: one translated function (ops, handler table, frame shape) and
 //! its `try_table` handlers.
 
+use crate::cont::site::ContSite;
 use crate::op::Op;
 use wasmfx_core::{FuncAddr, InstanceId, TagAddr};
 
@@ -48,6 +49,9 @@ pub struct Code {
     pub ops: Box<[Op]>,
     /// `try_table` handlers, innermost first (nested ranges close inner first).
     pub handlers: Box<[Handler]>,
+    /// Stack-switching instructions' operand counts and handler tables
+    /// (indexed by `Op::Resume(site)` and its kin).
+    pub cont_sites: Box<[ContSite]>,
     /// Names of instructions behind [`Op::Unsupported`].
     pub unsupported: Box<[Box<str>]>,
     pub num_params: u32,

@@ -16,12 +16,14 @@
 
 mod cache;
 pub mod code;
+pub mod cont;
 mod exec;
 pub mod op;
 pub mod stack;
 pub mod translate;
 
 use cache::{Callee, CodeCache};
+use cont::ContTable;
 use stack::ExecStack;
 use wasmfx_core::backtrace::WasmBacktrace;
 use wasmfx_core::{FuncAddr, Store, Trap, Val};
@@ -56,6 +58,8 @@ pub struct Interpreter {
     spare_stack: Option<ExecStack>,
     /// The functions active when the last call trapped (empty if it did not).
     backtrace: WasmBacktrace,
+    /// Continuation records of this store, and idle continuation stacks.
+    conts: ContTable,
 }
 
 impl Interpreter {
@@ -65,6 +69,7 @@ impl Interpreter {
             codes: CodeCache::default(),
             spare_stack: None,
             backtrace: WasmBacktrace::default(),
+            conts: ContTable::default(),
         }
     }
 
@@ -72,6 +77,12 @@ impl Interpreter {
     /// trapped, innermost first; empty after a call that did not trap.
     pub fn backtrace(&self) -> &WasmBacktrace {
         &self.backtrace
+    }
+
+    /// Continuations of this store not yet released (fresh, suspended or
+    /// running): a returned, trapped or consumed one is released at once.
+    pub fn live_continuations(&self) -> usize {
+        self.conts.live()
     }
 
     /// Runs `func` (Wasm or host) to completion. `args` are already
@@ -113,7 +124,7 @@ impl Interpreter {
         raw_results
             .iter()
             .zip(sig.results.iter())
-            .map(|(&raw, &ty)| Val::from_raw(raw, ty).ok_or_else(v128_unsupported))
+            .map(|(&raw, &ty)| Val::from_raw_in(raw, ty, &store.registry).ok_or_else(v128_unsupported))
             .collect()
     }
 
@@ -142,6 +153,9 @@ impl Interpreter {
                     config: &self.config,
                     stack,
                     store,
+                    conts: &mut self.conts,
+                    chain: Vec::new(),
+                    entry_depth: 0,
                 };
                 executor.run(code, 0)?;
                 Ok(stack.values[..n].to_vec())

@@ -89,6 +89,18 @@ pub enum Op {
     Throw(TagAddr),
     ThrowRef,
 
+    // --- stack switching (exec/cont.rs; sites in Code::cont_sites) ---------
+    /// Pops a funcref, pushes a fresh continuation.
+    ContNew,
+    /// Pops a contref and the given number of arguments below it, pushes a
+    /// continuation with them bound.
+    ContBind(u32),
+    Suspend(TagAddr),
+    Resume(u32),
+    ResumeThrow(u32),
+    ResumeThrowRef(u32),
+    Switch(u32),
+
     // --- stack, locals, globals ---------------------------------------------
     Drop,
     /// Pops a condition and two values; keeps the first if the condition is non-zero.

@@ -20,6 +20,10 @@ use crate::code::Code;
 use std::rc::Rc;
 use wasmfx_core::{FuncAddr, Trap};
 
+/// The smallest value stack allocated: small, because every suspended
+/// continuation keeps its own (it grows by doubling).
+const MIN_SLOTS: usize = 32;
+
 /// A caller suspended by a call, to continue at `pc` when the callee returns.
 #[derive(Debug)]
 pub struct Frame {
@@ -62,7 +66,7 @@ impl ExecStack {
         }
         let new_len = needed
             .max(self.values.len().saturating_mul(2))
-            .max(1024)
+            .max(MIN_SLOTS)
             .min(limit);
         self.values.resize(new_len, 0);
         Ok(())

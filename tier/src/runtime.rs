@@ -209,6 +209,8 @@ impl Runtime {
                     Ref::Extern(_) => HeapType::Extern,
                     Ref::Exn(addr) if (addr.0 as usize) < self.store.exns.len() => HeapType::Exn,
                     Ref::Exn(_) => return false,
+                    // A handle does not carry its continuation type.
+                    Ref::Cont(_) => HeapType::Cont,
                 };
                 registry.heap_type_matches(actual, rt.heap)
             }

@@ -28,7 +28,7 @@ pub(crate) fn call_host(
     let args = values[args_start..sp]
         .iter()
         .zip(sig.params.iter())
-        .map(|(&raw, &ty)| Val::from_raw(raw, ty))
+        .map(|(&raw, &ty)| Val::from_raw_in(raw, ty, &store.registry))
         .collect::<Option<Vec<Val>>>()
         .ok_or_else(|| Trap::Host("unsupported value type: v128".into()))?;
     let mut caller = Caller {

@@ -232,6 +232,13 @@ impl Executor<'_> {
                     let exn = store.alloc_exn(tag, v[sp..sp + n].into());
                     break 'frames Transfer::Throw { exn, pc: pc - 1 };
                 }
+                Op::ContNew
+                | Op::ContBind(_)
+                | Op::Suspend(_)
+                | Op::Resume(_)
+                | Op::ResumeThrow(_)
+                | Op::ResumeThrowRef(_)
+                | Op::Switch(_) => break 'frames Transfer::Cont(op),
                 Op::ThrowRef => {
                     sp -= 1;
                     match v[sp] {

@@ -2,8 +2,11 @@
 //!
 //! ```text
 //!   run ─▶ loop { dispatch (dispatch.rs): ops, calls, returns, tail calls
-//!                 until the entry function returns or something throws;
-//!                 a throw unwinds (exceptions.rs) and dispatch resumes }
+//!                 until the entry function returns, something throws, or a
+//!                 stack-switching op runs;
+//!                 a throw unwinds (exceptions.rs), a stack-switching op
+//!                 moves stacks between the executor and continuation
+//!                 records (cont.rs), and dispatch resumes }
 //! ```
 //!
 //! The dispatch loop keeps pc, sp and base in locals; [`State`] holds them
@@ -11,6 +14,7 @@
 //! Wasm-to-Wasm calls never recurse on the Rust stack.
 
 mod calls;
+mod cont;
 mod dispatch;
 mod exceptions;
 mod float_ops;
@@ -24,6 +28,8 @@ pub(crate) use calls::call_host;
 use crate::Config;
 use crate::cache::CodeCache;
 use crate::code::Code;
+use crate::cont::{ContTable, Link};
+use crate::op::Op;
 use crate::stack::ExecStack;
 use std::rc::Rc;
 use wasmfx_core::{ExnAddr, Store, Trap};
@@ -32,8 +38,15 @@ use wasmfx_core::{ExnAddr, Store, Trap};
 pub(crate) struct Executor<'a> {
     pub codes: &'a mut CodeCache,
     pub config: &'a Config,
+    /// The running stack: the root's, or the innermost continuation's.
     pub stack: &'a mut ExecStack,
     pub store: &'a mut Store,
+    pub conts: &'a mut ContTable,
+    /// Resumers of the running continuations, outermost first (empty while
+    /// the root stack runs).
+    pub chain: Vec<Link>,
+    /// Frame depth of the root stack at entry: returning below it finishes.
+    pub entry_depth: usize,
 }
 
 /// The running function: its code and registers (indices into the value stack).
@@ -52,6 +65,8 @@ enum Transfer {
     Finished,
     /// An exception thrown by the op at `pc`.
     Throw { exn: ExnAddr, pc: usize },
+    /// A stack-switching op (`state.pc` is just past it).
+    Cont(Op),
 }
 
 impl Executor<'_> {
@@ -63,26 +78,31 @@ impl Executor<'_> {
     /// with the trapping function in [`ExecStack::trapped_in`]; the caller
     /// clears them).
     pub fn run(mut self, code: Rc<Code>, base: usize) -> Result<(), Trap> {
-        let entry_depth = self.stack.frames.len();
+        self.entry_depth = self.stack.frames.len();
         let mut state = State {
             sp: base + code.num_params as usize,
             code,
             pc: 0,
             base,
         };
-        let outcome = self.run_from(&mut state, entry_depth);
+        let outcome = self.run_from(&mut state);
         if outcome.is_err() {
+            self.unwind_chain();
             self.stack.trapped_in = Some(state.code);
         }
         outcome
     }
 
-    fn run_from(&mut self, state: &mut State, entry_depth: usize) -> Result<(), Trap> {
+    fn run_from(&mut self, state: &mut State) -> Result<(), Trap> {
         self.enter(state)?;
         loop {
-            match self.dispatch(state, entry_depth)? {
-                Transfer::Finished => return Ok(()),
-                Transfer::Throw { exn, pc } => self.throw(state, exn, pc, entry_depth)?,
+            // A continuation's stack holds only its own frames.
+            let depth = if self.chain.is_empty() { self.entry_depth } else { 0 };
+            match self.dispatch(state, depth)? {
+                Transfer::Finished if self.chain.is_empty() => return Ok(()),
+                Transfer::Finished => self.cont_returned(state)?,
+                Transfer::Throw { exn, pc } => self.throw_through_chain(state, exn, pc)?,
+                Transfer::Cont(op) => self.cont_op(state, op)?,
             }
         }
     }

@@ -193,7 +193,7 @@ impl Translator<'_> {
     }
 
     /// The control frame `depth` levels out.
-    fn control_at(&self, depth: u32) -> Result<&Control, TranslateError> {
+    pub(super) fn control_at(&self, depth: u32) -> Result<&Control, TranslateError> {
         let index = self
             .controls
             .len()

@@ -6,6 +6,7 @@
 //! ```text
 //!   wasmparser Operator ──▶ control.rs   blocks, branches, try_table, return
 //!                          calls.rs     call*, return_call*, throw
+//!                          cont.rs      cont.new, resume, suspend, switch, …
 //!                          memory.rs    loads, stores, memory.*, table.*, segments
 //!                          variables.rs locals, globals, constants, select, ref.*
 //!                          numeric.rs   arithmetic, comparisons, conversions
@@ -17,10 +18,11 @@
 //! throw, ...) is skipped until the `else`/`end` of its block.
 //!
 //! Instructions outside this tier's coverage (SIMD, GC heap instructions,
-//! stack switching, atomics) become [`Op::Unsupported`], which traps naming
+//! atomics) become [`Op::Unsupported`], which traps naming
 //! the instruction; the rest of their block is skipped as unreachable.
 
 mod calls;
+mod cont;
 mod control;
 mod fuse;
 mod memory;
@@ -182,6 +184,8 @@ struct Translator<'a> {
     /// Ops whose target is a label id: (op index, label id).
     fixups: Vec<(usize, u32)>,
     handlers: Vec<PendingHandler>,
+    /// Stack-switching instructions' sites (`cont.rs`).
+    cont_sites: Vec<cont::PendingSite>,
     unsupported: Vec<Box<str>>,
     /// True after an unconditional transfer, until the block's `else`/`end`.
     unreachable: bool,
@@ -222,6 +226,7 @@ impl<'a> Translator<'a> {
             labels: vec![UNKNOWN_PC],
             fixups: Vec::new(),
             handlers: Vec::new(),
+            cont_sites: Vec::new(),
             unsupported: Vec::new(),
             unreachable: false,
             skipped_depth: 0,
@@ -290,6 +295,9 @@ impl<'a> Translator<'a> {
             return Ok(());
         }
         if self.translate_call(&op)? {
+            return Ok(());
+        }
+        if self.translate_cont(&op)? {
             return Ok(());
         }
         if self.translate_variable(&op)? {
@@ -371,9 +379,15 @@ impl<'a> Translator<'a> {
                     .collect(),
             })
             .collect();
+        let cont_sites = self
+            .cont_sites
+            .iter()
+            .map(|site| site.resolve(labels))
+            .collect();
         Ok(Code {
             ops: self.ops.into_boxed_slice(),
             handlers,
+            cont_sites,
             unsupported: self.unsupported.into_boxed_slice(),
             num_params: self.num_params,
             num_locals: self.num_locals,

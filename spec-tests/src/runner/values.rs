@@ -211,6 +211,7 @@ pub fn describe(val: &Val) -> String {
         Val::Ref(Ref::Func(a)) => format!("ref.func (store function {})", a.0),
         Val::Ref(Ref::Extern(n)) => format!("ref.extern {n}"),
         Val::Ref(Ref::Exn(a)) => format!("ref.exn (store exception {})", a.0),
+        Val::Ref(Ref::Cont(c)) => format!("ref.cont (record {} revision {})", c.index, c.revision),
     }
 }
 

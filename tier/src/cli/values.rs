@@ -79,6 +79,7 @@ pub fn format_result(val: &Val) -> String {
         Val::Ref(Ref::Func(_)) => "<funcref>".into(),
         Val::Ref(Ref::Extern(_)) => "<externref>".into(),
         Val::Ref(Ref::Exn(_)) => "<exnref>".into(),
+        Val::Ref(Ref::Cont(_)) => "<contref>".into(),
     }
 }
 

@@ -1,0 +1,56 @@
+//! The interpreter side of stack switching: continuation records, the chain
+//! of resumers, and the stack pool.
+//!
+//! A continuation is heap frames: its own [`ExecStack`] plus the registers
+//! of its top frame. Running it moves that `ExecStack` into the executor
+//! (the resumer's goes into a [`Link`]); suspending moves it back into the
+//! record. No native stack switch and no Rust recursion happens.
+//!
+//! ```text
+//!   executor.stack ── the running stack (innermost continuation, or the root)
+//!   executor.chain ── [ Link 0 (root resumer) | Link 1 | … | Link n-1 ]
+//!                        each: parent ExecStack, its registers at the resume,
+//!                              the resume's handler table (site), the record
+//!                              of the continuation running under it
+//!
+//!   suspend to the handler of Link i:
+//!     record(Link i) ◀── running stack + registers + Links i+1..n-1  (captured)
+//!     executor.stack ◀── Link i's parent, which continues at the handler label
+//! ```
+//!
+//! `site.rs` holds what the translator resolved per instruction,
+//! `table.rs` the records (one-shot handles, free list) and the stack pool.
+
+pub mod site;
+mod table;
+
+pub(crate) use table::{Body, ContTable};
+
+use crate::code::Code;
+use crate::stack::ExecStack;
+use std::rc::Rc;
+
+/// Registers of a frame that is not running.
+#[derive(Debug, Clone)]
+pub(crate) struct Regs {
+    pub code: Rc<Code>,
+    pub pc: u32,
+    /// One past its top operand.
+    pub sp: u32,
+    pub base: u32,
+}
+
+/// A resumer waiting in `resume` (or a `switch` target's handler): one
+/// link of the chain of running continuations.
+#[derive(Debug)]
+pub(crate) struct Link {
+    /// The resumer's stack, set aside while the continuation runs.
+    pub parent: ExecStack,
+    /// The resumer's registers: pc after its instruction, sp below the
+    /// operands that instruction consumed.
+    pub regs: Regs,
+    /// Index of the instruction's [`site::ContSite`] in `regs.code`.
+    pub site: u32,
+    /// The record of the continuation running under this link.
+    pub record: u32,
+}
