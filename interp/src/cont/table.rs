@@ -125,7 +125,11 @@ impl ContTable {
 
     /// Appends bound arguments to a parked record's body.
     pub fn bind(&mut self, index: u32, args: &[u64]) {
-        match self.records.get_mut(index as usize).and_then(|r| r.body.as_mut()) {
+        match self
+            .records
+            .get_mut(index as usize)
+            .and_then(|r| r.body.as_mut())
+        {
             Some(Body::Fresh { bound, .. } | Body::Suspended { bound, .. }) => {
                 bound.extend_from_slice(args)
             }

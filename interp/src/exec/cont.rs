@@ -86,8 +86,10 @@ impl Executor<'_> {
         let mut captured = link.parent;
         std::mem::swap(self.stack, &mut captured);
         let at = link.regs.base as usize + height as usize;
-        self.stack.reserve(at + n + 1, self.config.max_value_stack)?;
-        self.stack.values[at..at + n].copy_from_slice(&captured.values[payload_end - n..payload_end]);
+        self.stack
+            .reserve(at + n + 1, self.config.max_value_stack)?;
+        self.stack.values[at..at + n]
+            .copy_from_slice(&captured.values[payload_end - n..payload_end]);
         let body = Body::Suspended {
             stack: captured,
             top,
@@ -235,10 +237,16 @@ impl Executor<'_> {
     ) -> Result<(), Trap> {
         let mut at = pc;
         loop {
-            let depth = if self.chain.is_empty() { self.entry_depth } else { 0 };
+            let depth = if self.chain.is_empty() {
+                self.entry_depth
+            } else {
+                0
+            };
             match self.throw(state, exn, at, depth) {
                 Err(Trap::UncaughtException(_)) if !self.chain.is_empty() => {
-                    let Some(link) = self.chain.pop() else { continue };
+                    let Some(link) = self.chain.pop() else {
+                        continue;
+                    };
                     let mut dead = link.parent;
                     std::mem::swap(self.stack, &mut dead);
                     self.conts.recycle(dead);
@@ -264,7 +272,14 @@ impl Executor<'_> {
 
     /// Makes `stack` the running one; the current stack becomes the parent
     /// of a new link, followed by the `links` captured inside the continuation.
-    fn push_link(&mut self, stack: ExecStack, regs: Regs, site: u32, record: u32, links: Vec<Link>) {
+    fn push_link(
+        &mut self,
+        stack: ExecStack,
+        regs: Regs,
+        site: u32,
+        record: u32,
+        links: Vec<Link>,
+    ) {
         let mut parent = stack;
         std::mem::swap(self.stack, &mut parent);
         self.chain.push(Link {
@@ -303,7 +318,8 @@ impl Executor<'_> {
                         self.enter(state)
                     }
                     Callee::Host => {
-                        state.sp = call_host(self.store, None, func, &mut self.stack.values, total)?;
+                        state.sp =
+                            call_host(self.store, None, func, &mut self.stack.values, total)?;
                         self.cont_returned(state)
                     }
                 }

@@ -25,8 +25,14 @@ use wasmparser::{Handle, Operator};
 /// A handler clause whose label pc is not known yet: (tag, label id, height).
 #[derive(Debug, Clone, Copy)]
 pub(super) enum PendingClause {
-    Label { tag: TagAddr, label: u32, height: u32 },
-    Switch { tag: TagAddr },
+    Label {
+        tag: TagAddr,
+        label: u32,
+        height: u32,
+    },
+    Switch {
+        tag: TagAddr,
+    },
 }
 
 /// A [`ContSite`] whose labels still refer to label ids.
