@@ -2,30 +2,61 @@
 //!
 //! ```text
 //!   MemoryInst
-//!   ├─ bytes: Vec<u8>   [0 ........ len) accessible   [len .. bytes.len()) reserved, zero
+//!   ├─ bytes: Bytes::Mapped (32-bit memories, when the reservation succeeds)
+//!   │    base ─▶ [0 .. len) read-write │ [len .. 4 GiB) PROT_NONE │ guard, 2 GiB PROT_NONE
+//!   │    grow commits pages in place: the base never moves
+//!   │  or Bytes::Heap (memory64, or when address space runs out)
+//!   │    Vec<u8>: [0 .. len) accessible │ [len .. capacity) reserved, zero
 //!   ├─ len              accessible bytes = size_pages * 64 KiB
-//!   └─ vm: Box<VmMemory> { base = bytes.as_ptr(), length = len }   (for compiled code)
+//!   └─ vm: Box<VmMemory> { base, length = len }   (for compiled code)
 //! ```
 //!
-//! Growing within the reserved part only moves `len` (the bytes there were
-//! never written, so they are still zero). Growing past it allocates a new
-//! zeroed buffer (about twice the size, within the limits) and copies; large
-//! zeroed buffers come from the allocator's lazily-zeroed pages. Every size is
-//! checked against the declared maximum, the index type's range and
-//! [`StoreLimits::max_memory_bytes`] before allocating, so no request aborts
-//! the process.
+//! A mapped memory reserves every address a 32-bit index can form plus
+//! [`GUARD_BYTES`], so compiled code may access `base + index + offset`
+//! without a bounds check when `offset + size <= GUARD_BYTES`: an access
+//! past `len` faults in the reservation and the fault becomes the trap (see
+//! [`MemoryInst::guard_bytes`]). 2 GiB covers every offset compilers emit in
+//! practice (larger ones keep an explicit check) and keeps the reservation
+//! at 6 GiB of address space, a 47-bit space holds over 20,000 of them; the
+//! reservation is unmapped when the memory (with its store) drops.
+//!
+//! A heap memory growing within its capacity only moves `len` (the bytes
+//! there were never written, so they are still zero). Growing past it
+//! allocates a new zeroed buffer (about twice the size, within the limits)
+//! and copies; large zeroed buffers come from the allocator's lazily-zeroed
+//! pages. Every size is checked against the declared maximum, the index
+//! type's range and [`StoreLimits::max_memory_bytes`] before allocating, so
+//! no request aborts the process.
+
+mod mapping;
 
 use super::{MemAddr, Store, StoreLimits};
 use crate::module::MemoryType;
 use crate::trap::Trap;
 use crate::vm::VmMemory;
+use mapping::Mapping;
 
 /// Bytes in one Wasm page.
 pub const WASM_PAGE_SIZE: u64 = 65536;
 
+/// Inaccessible bytes a mapped memory reserves past the 4 GiB a 32-bit
+/// index can reach.
+pub const GUARD_BYTES: u64 = 2 << 30;
+
+/// Address space a mapped memory reserves.
+const RESERVATION: u64 = (1 << 32) + GUARD_BYTES;
+
+/// Where a memory's bytes live.
+enum Bytes {
+    /// A movable buffer, at least `len` long.
+    Heap(Vec<u8>),
+    /// A fixed reservation with exactly `len` bytes committed.
+    Mapped(Mapping),
+}
+
 pub struct MemoryInst {
     pub ty: MemoryType,
-    bytes: Vec<u8>,
+    bytes: Bytes,
     len: usize,
     vm: Box<VmMemory>,
 }
@@ -35,9 +66,15 @@ impl MemoryInst {
     /// index type's range or the store's limits.
     pub fn new(ty: MemoryType, limits: &StoreLimits) -> Option<MemoryInst> {
         let len = byte_len(ty, ty.limits.min, limits)?;
+        let mapped = (!ty.memory64 && limits.memory_guard_regions)
+            .then(|| Mapping::new(usize::try_from(RESERVATION).ok()?, len))
+            .flatten();
         let mut mem = MemoryInst {
             ty,
-            bytes: vec![0; len],
+            bytes: match mapped {
+                Some(mapping) => Bytes::Mapped(mapping),
+                None => Bytes::Heap(vec![0; len]),
+            },
             len,
             vm: Box::default(),
         };
@@ -48,13 +85,19 @@ impl MemoryInst {
     /// The accessible bytes.
     #[inline]
     pub fn data(&self) -> &[u8] {
-        &self.bytes[..self.len]
+        match &self.bytes {
+            Bytes::Heap(bytes) => &bytes[..self.len],
+            Bytes::Mapped(mapping) => mapping.bytes(),
+        }
     }
 
     /// The accessible bytes, writable.
     #[inline]
     pub fn data_mut(&mut self) -> &mut [u8] {
-        &mut self.bytes[..self.len]
+        match &mut self.bytes {
+            Bytes::Heap(bytes) => &mut bytes[..self.len],
+            Bytes::Mapped(mapping) => mapping.bytes_mut(),
+        }
     }
 
     /// Current size in pages.
@@ -73,6 +116,18 @@ impl MemoryInst {
         &self.vm
     }
 
+    /// Inaccessible bytes reserved past every address a 32-bit index can
+    /// form, 0 for heap memories. When positive, the base never moves and an
+    /// access of `size` bytes at `base + index + offset` (`index < 2^32`,
+    /// `offset + size <= guard_bytes()`) either lies in the accessible bytes
+    /// or faults (SIGSEGV) without touching anything.
+    pub fn guard_bytes(&self) -> u64 {
+        match &self.bytes {
+            Bytes::Heap(_) => 0,
+            Bytes::Mapped(mapping) => mapping.reserved() as u64 - (1 << 32),
+        }
+    }
+
     /// Reads `N` bytes at `addr`.
     ///
     /// # Errors
@@ -81,7 +136,7 @@ impl MemoryInst {
     pub fn read<const N: usize>(&self, addr: u64) -> Result<[u8; N], Trap> {
         let range = self.range(addr, N as u64)?;
         let mut out = [0; N];
-        out.copy_from_slice(&self.bytes[range]);
+        out.copy_from_slice(&self.data()[range]);
         Ok(out)
     }
 
@@ -92,7 +147,7 @@ impl MemoryInst {
     #[inline]
     pub fn write(&mut self, addr: u64, bytes: &[u8]) -> Result<(), Trap> {
         let range = self.range(addr, bytes.len() as u64)?;
-        self.bytes[range].copy_from_slice(bytes);
+        self.data_mut()[range].copy_from_slice(bytes);
         Ok(())
     }
 
@@ -102,7 +157,7 @@ impl MemoryInst {
     /// [`Trap::MemoryOutOfBounds`] if the range passes the end (overflow included).
     pub fn slice(&self, addr: u64, len: u64) -> Result<&[u8], Trap> {
         let range = self.range(addr, len)?;
-        Ok(&self.bytes[range])
+        Ok(&self.data()[range])
     }
 
     /// `memory.fill`: `len` copies of `value` at `addr`.
@@ -111,7 +166,7 @@ impl MemoryInst {
     /// [`Trap::MemoryOutOfBounds`] (checked before writing anything).
     pub fn fill(&mut self, addr: u64, value: u8, len: u64) -> Result<(), Trap> {
         let range = self.range(addr, len)?;
-        self.bytes[range].fill(value);
+        self.data_mut()[range].fill(value);
         Ok(())
     }
 
@@ -122,7 +177,7 @@ impl MemoryInst {
     pub fn copy_within(&mut self, dst: u64, src: u64, len: u64) -> Result<(), Trap> {
         let src = self.range(src, len)?;
         let dst = self.range(dst, len)?;
-        self.bytes.copy_within(src, dst.start);
+        self.data_mut().copy_within(src, dst.start);
         Ok(())
     }
 
@@ -140,16 +195,25 @@ impl MemoryInst {
     pub fn grow(&mut self, delta: u64, limits: &StoreLimits) -> Option<u64> {
         let old_pages = self.size_pages();
         let new_len = byte_len(self.ty, old_pages.checked_add(delta)?, limits)?;
-        if new_len > self.bytes.len() {
-            let ceiling = self
-                .max_pages()
-                .saturating_mul(WASM_PAGE_SIZE)
-                .min(limits.max_memory_bytes);
-            let ceiling = usize::try_from(ceiling).unwrap_or(usize::MAX);
-            let reserve = new_len.max(self.bytes.len().saturating_mul(2).min(ceiling));
-            let mut bytes = vec![0; reserve];
-            bytes[..self.len].copy_from_slice(&self.bytes[..self.len]);
-            self.bytes = bytes;
+        let ceiling = self
+            .max_pages()
+            .saturating_mul(WASM_PAGE_SIZE)
+            .min(limits.max_memory_bytes);
+        let ceiling = usize::try_from(ceiling).unwrap_or(usize::MAX);
+        let len = self.len;
+        match &mut self.bytes {
+            Bytes::Mapped(mapping) => {
+                if !mapping.commit(new_len) {
+                    return None;
+                }
+            }
+            Bytes::Heap(bytes) if new_len > bytes.len() => {
+                let reserve = new_len.max(bytes.len().saturating_mul(2).min(ceiling));
+                let mut grown = vec![0; reserve];
+                grown[..len].copy_from_slice(&bytes[..len]);
+                *bytes = grown;
+            }
+            Bytes::Heap(_) => {}
         }
         self.len = new_len;
         self.sync_vm();
@@ -172,7 +236,10 @@ impl MemoryInst {
     }
 
     fn sync_vm(&mut self) {
-        self.vm.base = self.bytes.as_ptr() as usize;
+        self.vm.base = match &self.bytes {
+            Bytes::Heap(bytes) => bytes.as_ptr() as usize,
+            Bytes::Mapped(mapping) => mapping.base(),
+        };
         self.vm.length = self.len as u64;
     }
 }
@@ -242,88 +309,4 @@ fn byte_len(ty: MemoryType, pages: u64, limits: &StoreLimits) -> Option<usize> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::module::Limits;
-
-    fn memory(min: u64, max: Option<u64>, memory64: bool) -> MemoryType {
-        MemoryType {
-            limits: Limits { min, max },
-            memory64,
-            shared: false,
-        }
-    }
-
-    #[test]
-    fn reads_and_writes_are_bounds_checked() {
-        let mut mem = MemoryInst::new(memory(1, None, false), &StoreLimits::default())
-            .expect("one page fits");
-        assert_eq!(mem.write(65532, &[1, 2, 3, 4]), Ok(()));
-        assert_eq!(mem.read::<4>(65532), Ok([1, 2, 3, 4]));
-        assert_eq!(mem.read::<4>(65533), Err(Trap::MemoryOutOfBounds));
-        assert_eq!(mem.read::<1>(u64::MAX), Err(Trap::MemoryOutOfBounds));
-        assert_eq!(
-            mem.write(u64::MAX - 1, &[0; 4]),
-            Err(Trap::MemoryOutOfBounds)
-        );
-        assert_eq!(mem.fill(65535, 9, 2), Err(Trap::MemoryOutOfBounds));
-        assert_eq!(mem.fill(65536, 9, 0), Ok(()));
-        assert_eq!(mem.fill(65537, 9, 0), Err(Trap::MemoryOutOfBounds));
-        assert_eq!(mem.data()[65535], 4);
-    }
-
-    #[test]
-    fn grow_respects_maximum_index_range_and_limits() {
-        let limits = StoreLimits {
-            max_memory_bytes: 10 * WASM_PAGE_SIZE,
-            ..StoreLimits::default()
-        };
-        let mut mem = MemoryInst::new(memory(1, Some(4), false), &limits).expect("fits");
-        assert_eq!(mem.grow(2, &limits), Some(1));
-        assert_eq!(mem.grow(2, &limits), None);
-        assert_eq!(mem.grow(1, &limits), Some(3));
-        assert_eq!(mem.size_pages(), 4);
-        let mut big = MemoryInst::new(memory(0, None, true), &limits).expect("fits");
-        assert_eq!(big.grow(11, &limits), None, "beyond the store limit");
-        assert_eq!(big.grow(u64::MAX, &limits), None);
-        assert_eq!(big.grow(10, &limits), Some(0));
-        assert!(MemoryInst::new(memory(11, None, false), &limits).is_none());
-        let mut small =
-            MemoryInst::new(memory(0, None, false), &StoreLimits::default()).expect("fits");
-        assert_eq!(
-            small.grow(65537, &StoreLimits::default()),
-            None,
-            "beyond 2^16 pages"
-        );
-    }
-
-    #[test]
-    fn grown_memory_is_zeroed_keeps_contents_and_updates_vm_record() {
-        let limits = StoreLimits::default();
-        let mut mem = MemoryInst::new(memory(1, None, false), &limits).expect("fits");
-        mem.write(10, &[7]).expect("in bounds");
-        for step in 1..5u64 {
-            let old_len = mem.size_bytes() as usize;
-            assert_eq!(mem.grow(1, &limits), Some(step));
-            assert_eq!(mem.vm().length, mem.size_bytes());
-            assert_eq!(mem.vm().base, mem.data().as_ptr() as usize);
-            assert!(mem.data()[old_len..].iter().all(|&b| b == 0));
-            mem.write(old_len as u64, &[1]).expect("in bounds");
-        }
-        assert_eq!(mem.read::<1>(10), Ok([7]));
-    }
-
-    #[test]
-    fn copy_and_init_check_both_ranges() {
-        let mut mem =
-            MemoryInst::new(memory(1, None, false), &StoreLimits::default()).expect("fits");
-        mem.write(0, &[1, 2, 3, 4]).expect("in bounds");
-        mem.copy_within(1, 0, 4).expect("in bounds");
-        assert_eq!(mem.read::<5>(0), Ok([1, 1, 2, 3, 4]));
-        assert_eq!(mem.copy_within(65535, 0, 2), Err(Trap::MemoryOutOfBounds));
-        assert_eq!(mem.init(0, &[9, 8], 1, 1), Ok(()));
-        assert_eq!(mem.read::<1>(0), Ok([8]));
-        assert_eq!(mem.init(0, &[9, 8], 1, 2), Err(Trap::MemoryOutOfBounds));
-        assert_eq!(mem.init(65536, &[], 0, 0), Ok(()));
-    }
-}
+mod tests;

@@ -177,6 +177,10 @@ pub struct StoreLimits {
     pub max_memory_bytes: u64,
     /// `table.grow` beyond this many elements fails (returns -1).
     pub max_table_elems: u64,
+    /// 32-bit memories reserve their whole address range plus a guard
+    /// region, so compiled code needs no bounds checks (see `memory.rs`);
+    /// `false` makes every memory a movable allocation.
+    pub memory_guard_regions: bool,
 }
 
 impl Default for StoreLimits {
@@ -184,6 +188,7 @@ impl Default for StoreLimits {
         StoreLimits {
             max_memory_bytes: 4 << 30,
             max_table_elems: 10_000_000,
+            memory_guard_regions: true,
         }
     }
 }
