@@ -7,7 +7,7 @@
 //!   1. encode programs to .wasm       target/<profile>/bench-modules/*.wasm
 //!   2. cargo build --release -p wasmfx-tier
 //!   3. probe tiers, find peers        wasmfx interp | jit | dyn, wasmi, wasmtime
-//!   4. best-of-N wall time per (program, engine), answer checked
+//!   4. best-of-N wall time per (program, engine), runs round-robin, answer checked
 //!   5. markdown table on stdout, progress on stderr
 //! ```
 //! Exits non-zero when a run fails or prints a wrong answer.
@@ -23,6 +23,7 @@ use std::env;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
@@ -30,6 +31,7 @@ use engines::{Engine, Peer, Unavailable};
 use options::Options;
 use programs::{PROGRAMS, Program};
 use report::{Report, Row, STARTUP_ROW};
+use timing::RunError;
 
 fn main() -> ExitCode {
     match run() {
@@ -69,21 +71,30 @@ fn run() -> Result<bool> {
         let workload = program.workload(options.quick);
         let module = program.module_path(&module_dir);
         let expected = workload.expected.to_string();
-        let mut times = Vec::new();
-        for engine in &engines {
-            eprint!("{:<8} {:<14} ", program.name, engine.label);
-            let time = timing::best_of(options.runs, options.time_limit, &expected, || {
-                engine.command(&module, program.export, workload.arg)
-            });
-            match &time {
-                Ok(best) => eprintln!("{:>10.1} ms", best.as_secs_f64() * 1e3),
+        let times = measure_row(
+            &engines,
+            &options,
+            |engine| engine.command(&module, program.export, workload.arg),
+            &expected,
+        );
+        for (engine, time) in engines.iter().zip(&times) {
+            match time {
+                Ok(best) => eprintln!(
+                    "{:<8} {:<14} {:>10.1} ms",
+                    program.name,
+                    engine.label,
+                    best.as_secs_f64() * 1e3
+                ),
                 Err(error) => {
-                    eprintln!("failed: {error}");
+                    eprintln!("{:<8} {:<14} failed: {error}", program.name, engine.label);
                     all_passed = false;
                 }
             }
-            times.push(time.map_err(|error| error.to_string()));
         }
+        let times = times
+            .into_iter()
+            .map(|time| time.map_err(|error| error.to_string()))
+            .collect();
         rows.push(Row {
             benchmark: program.name.to_string(),
             call: format!("{}({})", program.export, workload.arg),
@@ -101,6 +112,30 @@ fn run() -> Result<bool> {
     };
     print_stdout(&report.to_markdown())?;
     Ok(all_passed)
+}
+
+/// The best time of each engine on one benchmark (`make_command` builds its call). Runs
+/// go round-robin (engine 1, 2, ..., then 1, 2, ... again) so that a change in machine
+/// load during the measurement hits every engine alike; an engine stops at its first
+/// failing run.
+fn measure_row(
+    engines: &[Engine],
+    options: &Options,
+    make_command: impl Fn(&Engine) -> Command,
+    expected: &str,
+) -> Vec<Result<Duration, RunError>> {
+    let mut results: Vec<Result<Duration, RunError>> =
+        engines.iter().map(|_| Ok(Duration::MAX)).collect();
+    for _ in 0..options.runs {
+        for (engine, result) in engines.iter().zip(&mut results) {
+            let Ok(best) = result else { continue };
+            match timing::time_once(make_command(engine), options.time_limit, expected) {
+                Ok(time) => *best = (*best).min(time),
+                Err(error) => *result = Err(error),
+            }
+        }
+    }
+    results
 }
 
 /// Writes `text` and a newline to stdout. A reader that went away early (`| head`) is

@@ -53,11 +53,24 @@ pub fn best_of(
 ) -> Result<Duration, RunError> {
     let mut best = Duration::MAX;
     for _ in 0..runs.max(1) {
-        let (elapsed, output) = run_timed(make_command(), time_limit)?;
-        check_output(&output, expected)?;
-        best = best.min(elapsed);
+        best = best.min(time_once(make_command(), time_limit, expected)?);
     }
     Ok(best)
+}
+
+/// Runs `command` once and returns its wall time, after checking that it succeeded and
+/// that its last non-empty stdout line is `expected`.
+///
+/// # Errors
+/// A [`RunError`] when the run did not start, timed out, failed or printed a wrong answer.
+pub fn time_once(
+    command: Command,
+    time_limit: Duration,
+    expected: &str,
+) -> Result<Duration, RunError> {
+    let (elapsed, output) = run_timed(command, time_limit)?;
+    check_output(&output, expected)?;
+    Ok(elapsed)
 }
 
 /// Runs `command` once, returning its wall time and output.
