@@ -72,8 +72,9 @@ pub(crate) struct Compiler {
     builder_ctx: FunctionBuilderContext,
     /// Array trampolines by (params, results) CLIF types.
     trampolines: HashMap<(Vec<Type>, Vec<Type>), usize>,
-    /// Code per Wasm module, keyed by the module's address.
-    modules: HashMap<usize, ModuleEntry>,
+    /// Code per Wasm module, keyed by the module's address and the guard
+    /// bytes of its memories (code without bounds checks needs them).
+    modules: HashMap<(usize, Box<[u64]>), ModuleEntry>,
     /// Starts of registered code regions, unregistered on drop.
     regions: Vec<usize>,
     pub compile_time: Duration,
@@ -131,19 +132,26 @@ impl Compiler {
     /// `select` picks (by function index) and that have none yet: a module
     /// can be compiled all at once or function by function (tiering).
     /// Returns the code and the picked functions that could not be
-    /// compiled, with why (reported once).
+    /// compiled, with why (reported once). `memory_guards` are the
+    /// instance's [`MemoryInst::guard_bytes`] by memory index.
+    ///
+    /// [`MemoryInst::guard_bytes`]: wasmfx_core::store::MemoryInst::guard_bytes
     pub fn compile_module(
         &mut self,
         module: &Arc<Module>,
+        memory_guards: &[u64],
         select: &dyn Fn(u32) -> bool,
     ) -> Result<(ModuleCode, Vec<(u32, CompileError)>), CompileError> {
-        let key = Arc::as_ptr(module) as usize;
+        let key = (Arc::as_ptr(module) as usize, Box::from(memory_guards));
         let n = module.funcs.len();
-        let entry = self.modules.entry(key).or_insert_with(|| ModuleEntry {
-            _module: module.clone(),
-            code: vec![None; n].into(),
-            failed: vec![false; n],
-        });
+        let entry = self
+            .modules
+            .entry(key.clone())
+            .or_insert_with(|| ModuleEntry {
+                _module: module.clone(),
+                code: vec![None; n].into(),
+                failed: vec![false; n],
+            });
         let todo: Vec<u32> = (module.num_imported_funcs..n as u32)
             .filter(|&i| select(i) && entry.code[i as usize].is_none() && !entry.failed[i as usize])
             .collect();
@@ -165,7 +173,8 @@ impl Compiler {
         // batch, and the rest is redone without direct calls to it.
         let isa = isa()?;
         let compiled = loop {
-            let functions = self.translate_batch(module, &mut func_ids, &mut failures)?;
+            let functions =
+                self.translate_batch(module, memory_guards, &mut func_ids, &mut failures)?;
             let mut compiled = Vec::new();
             let mut failed = false;
             for result in codegen::compile_all(&*isa, functions, self.workers)? {
@@ -233,6 +242,7 @@ impl Compiler {
     fn translate_batch(
         &mut self,
         module: &Arc<Module>,
+        memory_guards: &[u64],
         func_ids: &mut [Option<FuncId>],
         failures: &mut Vec<(u32, CompileError)>,
     ) -> Result<Vec<(u32, FuncId, Function)>, CompileError> {
@@ -246,6 +256,7 @@ impl Compiler {
                 let env = ModuleEnv {
                     module,
                     func_ids,
+                    memory_guards,
                     libcalls: &self.libcalls,
                     frontend,
                 };

@@ -122,7 +122,14 @@ impl Jit {
             return Err(CompileError::Invalid(format!("no instance {}", id.0)));
         };
         let module = instance.module.clone();
-        let (code, skipped) = self.compiler.compile_module(&module, select)?;
+        // Code without bounds checks fits only memories with guard regions.
+        let memories = &store.memories;
+        let memory_guards: Vec<u64> = (instance.memories.iter())
+            .map(|a| memories.get(a.0 as usize).map_or(0, |m| m.guard_bytes()))
+            .collect();
+        let (code, skipped) = self
+            .compiler
+            .compile_module(&module, &memory_guards, select)?;
         instance.vm.set_runtime(self.state.vm_addr());
         let funcs = instance.funcs.clone();
         let mut installed = 0;

@@ -26,7 +26,7 @@ mod table;
 
 pub use global::GlobalInst;
 pub use instantiate::InstantiateError;
-pub use memory::{MemoryInst, WASM_PAGE_SIZE};
+pub use memory::{GUARD_BYTES, MemoryInst, WASM_PAGE_SIZE};
 pub use table::TableInst;
 
 use crate::module::Module;

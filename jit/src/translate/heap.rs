@@ -1,17 +1,25 @@
-//! Where linear memory is: base and length of a memory, and the cache of
-//! memory 0's in SSA variables.
+//! Where linear memory is: base and length of a memory, whether an access
+//! needs a bounds check, and the cache of memory 0's base and length.
 //!
-//! Memory 0's base and length change only in calls (`memory.grow` is a
-//! libcall; other code runs only inside calls), so a function that accesses
-//! memory 0 keeps them in two variables, loaded at entry and reloaded right
-//! after every call. Loops without calls then read no record at all:
+//! A memory with a guard region (a 32-bit memory in a fixed reservation,
+//! see `wasmfx_core::store::MemoryInst::guard_bytes`) never moves: its base
+//! is a read-only load Cranelift may merge and hoist out of loops, and an
+//! access whose `offset + size` fits in the guard needs no check (past the
+//! accessible bytes it faults, and the fault is the trap).
+//!
+//! Other memories move when they grow, which only happens in calls
+//! (`memory.grow` is a libcall; other code runs only inside calls), so a
+//! function that accesses an unguarded memory 0 keeps its base and length in
+//! two variables, loaded at entry and reloaded right after every call:
 //!
 //! ```text
-//!   entry:  base0 = mem0.base; len0 = mem0.length
-//!   call f / libcall:  ...; base0 = mem0.base; len0 = mem0.length
-//!   i32.load:  bounds check against len0, address = base0 + index + offset
+//!   guarded:    address = readonly(mem.base) + zext(index) + offset    (no check)
+//!   unguarded memory 0:
+//!     entry:  base0 = mem0.base; len0 = mem0.length
+//!     call f / libcall:  ...; base0 = mem0.base; len0 = mem0.length
+//!     i32.load:  bounds check against len0, address = base0 + index + offset
 //! ```
-//! Other memories read their record at each access.
+//! Other unguarded memories read their record at each access.
 
 use super::{CompileError, FuncTranslator};
 use cranelift_codegen::ir::Value;
@@ -20,8 +28,12 @@ use wasmfx_core::vm::offsets;
 use wasmparser::{FunctionBody, MemArgTarget, Operator};
 
 impl FuncTranslator<'_, '_> {
-    /// Declares and loads the memory 0 cache when `body` accesses memory 0.
+    /// Declares and loads the memory 0 cache when `body` accesses memory 0
+    /// and memory 0 has no guard region.
     pub(super) fn cache_memory0(&mut self, body: &FunctionBody<'_>) -> Result<(), CompileError> {
+        if self.guard_bytes(0) > 0 {
+            return Ok(());
+        }
         let mut ops = body.get_operators_reader()?;
         let mut accesses = false;
         while !ops.eof() {
@@ -48,7 +60,23 @@ impl FuncTranslator<'_, '_> {
         }
     }
 
-    /// Base and length of `memory`, from the cache or its record.
+    /// Guard bytes of `memory` (0: every access is checked). Only 32-bit
+    /// memories have them, so an index is below 2^32.
+    pub(super) fn guard_bytes(&self, memory: u32) -> u64 {
+        let is32 = (self.env.module.memories.get(memory as usize)).is_some_and(|ty| !ty.memory64);
+        let guard = self.env.memory_guards.get(memory as usize).copied();
+        if is32 { guard.unwrap_or(0) } else { 0 }
+    }
+
+    /// Base of a guarded `memory`: it never changes, so the load is
+    /// read-only and movable.
+    pub(super) fn guarded_memory_base(&mut self, memory: u32) -> Value {
+        let record = self.record(offsets::CTX_MEMORIES, memory);
+        self.load_readonly(record, offsets::MEMORY_BASE as i32)
+    }
+
+    /// Base and length of an unguarded `memory`, from the cache or its
+    /// record; for a guarded one, the length from its record.
     pub(super) fn memory_bounds(&mut self, memory: u32) -> (Value, Value) {
         match self.memory0 {
             Some((base, length)) if memory == 0 => (self.b.use_var(base), self.b.use_var(length)),

@@ -1,15 +1,22 @@
 //! Loads, stores, `memory.*` and data segments.
 //!
-//! Every access checks its bounds explicitly against the memory's current
-//! length (from its record, or the cache of `heap.rs` for memory 0, since
-//! `memory.grow` moves it) and traps with `HEAP_OUT_OF_BOUNDS`:
+//! An access to a memory with a guard region (`heap.rs`) whose
+//! `offset + size` fits in the guard has no check: the load or store itself
+//! carries `HEAP_OUT_OF_BOUNDS`, so Cranelift records it as a trap site and
+//! a fault there (in the guard or past the accessible bytes) unwinds as that
+//! trap (`signals.rs`). Every other access checks its bounds explicitly
+//! against the memory's current length (from its record, or the cache of
+//! `heap.rs` for memory 0, since `memory.grow` moves it):
 //!
 //! ```text
 //!   vmctx.memories ──▶ [*VmMemory] ──▶ VmMemory { base, length }
 //!
-//!   ea_end = zext(index) + offset + size        (u64; memory64 checks overflow)
-//!   trapnz ea_end > length                      HEAP_OUT_OF_BOUNDS
-//!   address = base + zext(index) + offset
+//!   guarded, offset + size <= guard:
+//!     load/store [base + zext(index) + offset]  (trap code HEAP_OUT_OF_BOUNDS)
+//!   otherwise:
+//!     ea_end = zext(index) + offset + size      (u64; memory64 checks overflow)
+//!     trapnz ea_end > length                    HEAP_OUT_OF_BOUNDS
+//!     load/store [base + zext(index) + offset]  (cannot fault)
 //! ```
 //! Bulk operations (`fill`, `copy`, `init`) and `grow` are libcalls.
 
@@ -20,6 +27,13 @@ use cranelift_codegen::ir::types::{F32, F64, I8, I16, I32, I64};
 use cranelift_codegen::ir::{InstBuilder, MemFlagsData, Opcode, TrapCode, Type, Value};
 use wasmfx_core::vm::offsets;
 use wasmparser::{MemArg, Operator};
+
+/// Where a load or store goes: `[addr + offset]`, with its flags.
+struct Access {
+    addr: Value,
+    offset: i32,
+    flags: MemFlagsData,
+}
 
 /// How a load extends its bytes.
 #[derive(Clone, Copy)]
@@ -141,10 +155,13 @@ impl FuncTranslator<'_, '_> {
         extend: Widen,
     ) -> Result<(), CompileError> {
         let index = self.pop()?;
-        let addr = self.effective_address(memarg, index, mem_ty.bytes())?;
-        let flags = self.heap_flags;
+        let Access {
+            addr,
+            offset,
+            flags,
+        } = self.access(memarg, index, mem_ty.bytes())?;
         let v = match extend {
-            Widen::None => self.b.ins().load(ty, flags, addr, 0),
+            Widen::None => self.b.ins().load(ty, flags, addr, offset),
             Widen::Signed | Widen::Unsigned => {
                 let signed = matches!(extend, Widen::Signed);
                 let opcode = match (mem_ty, signed) {
@@ -155,7 +172,7 @@ impl FuncTranslator<'_, '_> {
                     (_, true) => Opcode::Sload32,
                     (_, false) => Opcode::Uload32,
                 };
-                self.extending_load(opcode, ty, flags, addr)
+                self.extending_load(opcode, ty, flags, addr, offset)
             }
         };
         self.push(v);
@@ -168,15 +185,16 @@ impl FuncTranslator<'_, '_> {
         ty: Type,
         flags: MemFlagsData,
         addr: Value,
+        offset: i32,
     ) -> Value {
         let ins = self.b.ins();
         match opcode {
-            Opcode::Sload8 => ins.sload8(ty, flags, addr, 0),
-            Opcode::Uload8 => ins.uload8(ty, flags, addr, 0),
-            Opcode::Sload16 => ins.sload16(ty, flags, addr, 0),
-            Opcode::Uload16 => ins.uload16(ty, flags, addr, 0),
-            Opcode::Sload32 => ins.sload32(flags, addr, 0),
-            _ => ins.uload32(flags, addr, 0),
+            Opcode::Sload8 => ins.sload8(ty, flags, addr, offset),
+            Opcode::Uload8 => ins.uload8(ty, flags, addr, offset),
+            Opcode::Sload16 => ins.sload16(ty, flags, addr, offset),
+            Opcode::Uload16 => ins.uload16(ty, flags, addr, offset),
+            Opcode::Sload32 => ins.sload32(flags, addr, offset),
+            _ => ins.uload32(flags, addr, offset),
         }
     }
 
@@ -187,25 +205,23 @@ impl FuncTranslator<'_, '_> {
         let size = narrow
             .unwrap_or_else(|| self.b.func.dfg.value_type(value))
             .bytes();
-        let addr = self.effective_address(memarg, index, size)?;
-        let flags = self.heap_flags;
+        let Access {
+            addr,
+            offset,
+            flags,
+        } = self.access(memarg, index, size)?;
         match narrow {
-            None => self.b.ins().store(flags, value, addr, 0),
-            Some(I8) => self.b.ins().istore8(flags, value, addr, 0),
-            Some(I16) => self.b.ins().istore16(flags, value, addr, 0),
-            Some(_) => self.b.ins().istore32(flags, value, addr, 0),
+            None => self.b.ins().store(flags, value, addr, offset),
+            Some(I8) => self.b.ins().istore8(flags, value, addr, offset),
+            Some(I16) => self.b.ins().istore16(flags, value, addr, offset),
+            Some(_) => self.b.ins().istore32(flags, value, addr, offset),
         };
         Ok(())
     }
 
-    /// The native address of `size` bytes at `index + memarg.offset`, after
-    /// the bounds check.
-    fn effective_address(
-        &mut self,
-        memarg: MemArg,
-        index: Value,
-        size: u32,
-    ) -> Result<Value, CompileError> {
+    /// Where `size` bytes at `index + memarg.offset` are: unchecked in a
+    /// guard region, or after an explicit bounds check.
+    fn access(&mut self, memarg: MemArg, index: Value, size: u32) -> Result<Access, CompileError> {
         let memory = match memarg.target {
             wasmparser::MemArgTarget::Memory(m) => m,
             wasmparser::MemArgTarget::Array(_) => {
@@ -213,8 +229,40 @@ impl FuncTranslator<'_, '_> {
             }
         };
         let index = self.widen_to_i64(index);
+        let reach = memarg.offset.checked_add(u64::from(size));
+        let guard = self.guard_bytes(memory);
+        if let Some(offset) = reach
+            .filter(|&reach| reach <= guard)
+            .and_then(|_| i32::try_from(memarg.offset).ok())
+        {
+            let base = self.guarded_memory_base(memory);
+            let addr = self.b.ins().iadd(base, index);
+            let flags = (self.heap_flags).with_trap_code(Some(TrapCode::HEAP_OUT_OF_BOUNDS));
+            return Ok(Access {
+                addr,
+                offset,
+                flags,
+            });
+        }
+        let addr = self.checked_address(memory, memarg.offset, reach, index)?;
+        Ok(Access {
+            addr,
+            offset: 0,
+            flags: self.heap_flags,
+        })
+    }
+
+    /// `base + index + offset` after checking that `reach` (offset + size)
+    /// bytes from `index` lie in `memory`.
+    fn checked_address(
+        &mut self,
+        memory: u32,
+        offset: u64,
+        reach: Option<u64>,
+        index: Value,
+    ) -> Result<Value, CompileError> {
         let (base, length) = self.memory_bounds(memory);
-        let Some(reach) = memarg.offset.checked_add(u64::from(size)) else {
+        let Some(reach) = reach else {
             // offset + size overflows: no index can be in bounds.
             self.b.ins().trap(TrapCode::HEAP_OUT_OF_BOUNDS);
             let dead = self.b.create_block();
@@ -232,10 +280,10 @@ impl FuncTranslator<'_, '_> {
         let oob = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, length);
         self.b.ins().trapnz(oob, TrapCode::HEAP_OUT_OF_BOUNDS);
         let addr = self.b.ins().iadd(base, index);
-        Ok(if memarg.offset == 0 {
+        Ok(if offset == 0 {
             addr
         } else {
-            self.b.ins().iadd_imm_u(addr, memarg.offset as i64)
+            self.b.ins().iadd_imm_u(addr, offset as i64)
         })
     }
 }

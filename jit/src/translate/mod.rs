@@ -56,6 +56,9 @@ pub(crate) struct ModuleEnv<'a> {
     /// By function index: its id in the code module when it is compiled in
     /// the same batch (then calls to it are direct).
     pub func_ids: &'a [Option<FuncId>],
+    /// By memory index: guard bytes past its 32-bit range (0 = none), see
+    /// `heap.rs`.
+    pub memory_guards: &'a [u64],
     /// Ids of the libcalls, in [`Libcall::ALL`] order.
     pub libcalls: &'a [FuncId],
     pub frontend: cranelift_codegen::isa::TargetFrontendConfig,
