@@ -1,0 +1,20 @@
+//! Differential testing of wasmfx-tier: random programs must give the same
+//! results, traps and final state in the interpreter, fully compiled, and
+//! with a random per-function choice of tier.
+//!
+//! ```text
+//!   smith.rs   seed ─▶ random valid module (wasm-smith), fuel-bounded
+//!   run.rs     module × Tiering ─▶ Vec<Observation>
+//!   outcome.rs Observation, value text, first difference
+//!   case.rs    one seed checked under every tiering; failing .wasm saved
+//!   rng.rs     deterministic SplitMix64
+//! ```
+//!
+//! `tests/differential.rs` drives it over a fixed range of seeds
+//! (`WASMFX_DIFF_CASES` raises the count, `WASMFX_DIFF_SEED` replays one).
+
+pub mod case;
+pub mod outcome;
+pub mod rng;
+pub mod run;
+pub mod smith;
