@@ -7,7 +7,7 @@
 //!   Verdict::Agree | Verdict::Skipped(why) | Verdict::Disagree(report)
 //! ```
 //!
-//! A disagreement's module is written to `target/fuzz-diff/<name>.wasm` so it
+//! A disagreement's module is written under `target/fuzz-diff/` so it
 //! can be replayed with `wasmfx-tier run` or `wasmtime`.
 
 use crate::outcome::first_difference;
@@ -44,15 +44,15 @@ pub fn check(wasm: &[u8], fuel_global: Option<u32>, seed: u64) -> Verdict {
     Verdict::Agree
 }
 
-/// Writes `wasm` to `target/fuzz-diff/<name>.wasm` (under the workspace's
-/// target folder) and returns the path, or why it could not.
+/// Writes `bytes` to `target/fuzz-diff/<file_name>` (under the workspace's
+/// target folder) and returns the path.
 ///
 /// # Errors
 /// The I/O error's message.
-pub fn save_failure(name: &str, wasm: &[u8]) -> Result<PathBuf, String> {
+pub fn save_failure(file_name: &str, bytes: &[u8]) -> Result<PathBuf, String> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/fuzz-diff");
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let path = dir.join(format!("{name}.wasm"));
-    std::fs::write(&path, wasm).map_err(|e| e.to_string())?;
+    let path = dir.join(file_name);
+    std::fs::write(&path, bytes).map_err(|e| e.to_string())?;
     Ok(path)
 }

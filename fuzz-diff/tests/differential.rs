@@ -9,8 +9,8 @@
 use wasmfx_fuzz_diff::case::{Verdict, check, save_failure};
 use wasmfx_fuzz_diff::smith::generate;
 
-/// Seeds per default run: keeps the test near 30 s on two cores.
-const DEFAULT_CASES: u64 = 150;
+/// Seeds per default run: about 20 s on two busy cores.
+const DEFAULT_CASES: u64 = 1_000;
 
 fn env_u64(name: &str) -> Option<u64> {
     std::env::var(name).ok().and_then(|v| v.parse().ok())
@@ -42,7 +42,7 @@ fn random_modules_agree_across_tiers() {
                 skipped += 1;
             }
             Verdict::Disagree(report) => {
-                let saved = save_failure(&format!("smith-{seed}"), &module.wasm)
+                let saved = save_failure(&format!("smith-{seed}.wasm"), &module.wasm)
                     .unwrap_or_else(|e| format!("(not saved: {e})").into());
                 eprintln!("seed {seed}: DISAGREE ({}):\n{report}", saved.display());
                 failures.push(seed);

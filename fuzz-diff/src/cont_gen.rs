@@ -1,0 +1,262 @@
+//! Random structured programs with continuations, and the model that says
+//! what each must compute.
+//!
+//! A program is a tree of statements over one `i32` accumulator per
+//! function. Every body runs as a continuation under a *driver* loop that
+//! answers each suspension and resumes at once, so the program's meaning is
+//! plain direct-style evaluation ([`Program::expected`]); the Wasm version
+//! (`cont_wat.rs`) gets there through `cont.new`, `cont.bind`, `resume`,
+//! `suspend`, nested handlers and exceptions crossing resumes.
+//!
+//! ```text
+//!   Stmt            meaning (acc: the current function's accumulator)
+//!   Add(k), Mul(k)  acc = acc + k, acc * k (wrapping)
+//!   Yield           acc = suspend $yield(acc): the innermost driver (depth d)
+//!                   logs (1, acc) and answers acc * 3 + d + 1
+//!   Up              acc = suspend $up(acc): only the root driver handles it,
+//!                   past every nested driver; logs (2, acc), answers
+//!                   (acc ^ 0x5a5a) + 7
+//!   Spawn(b, body)  a child continuation: cont.bind of bias b, resumed with
+//!                   acc under a new driver at depth d + 1; the child starts
+//!                   at acc ^ b and its result is added to acc
+//!   Throw(k)        throw $exc(acc + k)
+//!   Try(stmts)      stmts; an $exc escaping them sets acc to its payload
+//!   Helper(stmts)   acc = inner(acc + 1) - 1 through a function without
+//!                   stack-switching instructions (compiled under `jit`),
+//!                   whose callee runs stmts: suspensions capture it
+//!   log             global: log = (log * 31) ^ (value + tag) per event
+//! ```
+
+use crate::rng::Rng;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stmt {
+    Add(i32),
+    Mul(i32),
+    Yield,
+    Up,
+    Spawn { bias: i32, body: Vec<Stmt> },
+    Throw(i32),
+    Try(Vec<Stmt>),
+    Helper(Vec<Stmt>),
+}
+
+/// A whole program: the root body, run by the root driver from `main`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Program {
+    pub root: Vec<Stmt>,
+    /// The argument the root body starts from.
+    pub start: i32,
+}
+
+/// What `main` returns (or that an exception escaped), and the final log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Expected {
+    /// `Err(payload)` when an `$exc` escapes the root.
+    pub result: Result<i32, i32>,
+    pub log: i32,
+}
+
+/// Limits of the random tree.
+const MAX_SPAWN_DEPTH: u32 = 3;
+const MAX_NESTING: u32 = 5;
+const MAX_STMTS: u64 = 6;
+
+impl Program {
+    /// A random program from `rng`.
+    pub fn random(rng: &mut Rng) -> Program {
+        let start = rng.below(1000) as i32;
+        Program {
+            root: random_stmts(rng, 0, 0),
+            start,
+        }
+    }
+
+    /// The result and log every tier must produce.
+    pub fn expected(&self) -> Expected {
+        let mut model = Model { log: 0 };
+        let mut acc = self.start;
+        let result = model.run(&self.root, &mut acc, 0).map(|()| acc);
+        Expected {
+            result,
+            log: model.log,
+        }
+    }
+
+    /// Statements in the whole tree (a size for shrinking and reports).
+    pub fn size(&self) -> usize {
+        count(&self.root)
+    }
+}
+
+fn count(stmts: &[Stmt]) -> usize {
+    stmts.iter().map(|s| 1 + s.body().map_or(0, count)).sum()
+}
+
+fn random_stmts(rng: &mut Rng, depth: u32, nesting: u32) -> Vec<Stmt> {
+    let len = 1 + rng.below(MAX_STMTS);
+    (0..len).map(|_| random_stmt(rng, depth, nesting)).collect()
+}
+
+fn random_stmt(rng: &mut Rng, depth: u32, nesting: u32) -> Stmt {
+    let nest = nesting < MAX_NESTING;
+    let small = |rng: &mut Rng| rng.below(21) as i32 - 10;
+    match rng.below(12) {
+        0 | 1 => Stmt::Add(small(rng)),
+        2 => Stmt::Mul(small(rng)),
+        3 | 4 => Stmt::Yield,
+        5 => Stmt::Up,
+        6 | 7 if nest && depth < MAX_SPAWN_DEPTH => Stmt::Spawn {
+            bias: rng.below(256) as i32,
+            body: random_stmts(rng, depth + 1, nesting + 1),
+        },
+        8 if rng.chance(40) => Stmt::Throw(small(rng)),
+        9 if nest => Stmt::Try(random_stmts(rng, depth, nesting + 1)),
+        10 if nest => Stmt::Helper(random_stmts(rng, depth, nesting + 1)),
+        _ => Stmt::Add(small(rng)),
+    }
+}
+
+/// Direct-style evaluation: a driver answers at once, so a suspension is a
+/// function of the value sent and the driver's depth.
+struct Model {
+    log: i32,
+}
+
+impl Model {
+    fn note(&mut self, tag: i32, value: i32) {
+        self.log = self.log.wrapping_mul(31) ^ value.wrapping_add(tag);
+    }
+
+    /// Runs `stmts` at spawn depth `depth`; `Err` carries an escaping
+    /// exception's payload.
+    fn run(&mut self, stmts: &[Stmt], acc: &mut i32, depth: i32) -> Result<(), i32> {
+        for stmt in stmts {
+            match stmt {
+                Stmt::Add(k) => *acc = acc.wrapping_add(*k),
+                Stmt::Mul(k) => *acc = acc.wrapping_mul(*k),
+                Stmt::Yield => {
+                    self.note(1, *acc);
+                    *acc = acc.wrapping_mul(3).wrapping_add(depth + 1);
+                }
+                Stmt::Up => {
+                    self.note(2, *acc);
+                    *acc = (*acc ^ 0x5a5a).wrapping_add(7);
+                }
+                Stmt::Spawn { bias, body } => {
+                    let mut child = *acc ^ bias;
+                    self.run(body, &mut child, depth + 1)?;
+                    *acc = acc.wrapping_add(child);
+                }
+                Stmt::Throw(k) => return Err(acc.wrapping_add(*k)),
+                Stmt::Try(body) => {
+                    if let Err(payload) = self.run(body, acc, depth) {
+                        *acc = payload;
+                    }
+                }
+                Stmt::Helper(body) => {
+                    let mut inner = acc.wrapping_add(1);
+                    self.run(body, &mut inner, depth)?;
+                    *acc = inner.wrapping_sub(1);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Smaller variants of `program`, simplest first: each drops one statement
+/// or replaces a compound statement by its own statements.
+pub fn shrink(program: &Program) -> Vec<Program> {
+    shrink_stmts(&program.root)
+        .into_iter()
+        .map(|root| Program {
+            root,
+            start: program.start,
+        })
+        .collect()
+}
+
+fn shrink_stmts(stmts: &[Stmt]) -> Vec<Vec<Stmt>> {
+    let mut out = Vec::new();
+    for (i, stmt) in stmts.iter().enumerate() {
+        let replaced = |with: &[Stmt]| {
+            let mut v = stmts[..i].to_vec();
+            v.extend_from_slice(with);
+            v.extend_from_slice(&stmts[i + 1..]);
+            v
+        };
+        out.push(replaced(&[]));
+        let Some(body) = stmt.body() else { continue };
+        out.push(replaced(body));
+        for smaller in shrink_stmts(body) {
+            out.push(replaced(&[stmt.with_body(smaller)]));
+        }
+    }
+    out
+}
+
+impl Stmt {
+    /// The statements inside a compound statement.
+    fn body(&self) -> Option<&[Stmt]> {
+        match self {
+            Stmt::Spawn { body, .. } | Stmt::Try(body) | Stmt::Helper(body) => Some(body),
+            _ => None,
+        }
+    }
+
+    /// This compound statement around `body` instead (others unchanged).
+    fn with_body(&self, body: Vec<Stmt>) -> Stmt {
+        match self {
+            Stmt::Spawn { bias, .. } => Stmt::Spawn { bias: *bias, body },
+            Stmt::Try(_) => Stmt::Try(body),
+            Stmt::Helper(_) => Stmt::Helper(body),
+            other => other.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn model_follows_the_table() {
+        let program = Program {
+            root: vec![
+                Stmt::Add(2),
+                Stmt::Yield,
+                Stmt::Spawn {
+                    bias: 1,
+                    body: vec![Stmt::Yield, Stmt::Up],
+                },
+                Stmt::Try(vec![Stmt::Throw(5), Stmt::Add(100)]),
+            ],
+            start: 1,
+        };
+        // acc 3, yield at depth 0: 10; child 11, yield at depth 1: 35, up:
+        // (35 ^ 0x5a5a) + 7 = 23168; acc 10 + 23168 = 23178; throw 23183.
+        let expected = program.expected();
+        assert_eq!(expected.result, Ok(23183));
+        let log = ((3 + 1) * 31 ^ (11 + 1)) * 31 ^ (35 + 2);
+        assert_eq!(expected.log, log);
+    }
+
+    #[test]
+    fn escaping_exception_is_the_result() {
+        let program = Program {
+            root: vec![Stmt::Helper(vec![Stmt::Throw(1)])],
+            start: 4,
+        };
+        assert_eq!(program.expected().result, Err(6));
+    }
+
+    #[test]
+    fn shrinking_only_makes_smaller_programs() {
+        let mut rng = Rng::new(9);
+        let program = Program::random(&mut rng);
+        let smaller = shrink(&program);
+        assert!(!smaller.is_empty());
+        assert!(smaller.iter().all(|p| p.size() < program.size()));
+    }
+}

@@ -1,0 +1,171 @@
+//! Wasm text for a [`Program`] of `cont_gen.rs`.
+//!
+//! ```text
+//!   $f1 = func (param i32) (result i32)        $c1 = cont $f1
+//!   $f2 = func (param i32 i32) (result i32)    $c2 = cont $f2
+//!   tags $yield, $up: (param i32) (result i32); $exc: (param i32)
+//!   global $log (exported "log")
+//!
+//!   "main" () -> (i32 escaped, i32 value)
+//!     try_table (catch $exc) ─▶ $drive_root(cont.bind $c2 $c1 0 (cont.new $body_0), start)
+//!   $drive_root(k, v, 0)  loop: resume k (on $yield) (on $up) with v; answer; repeat
+//!   $drive(k, v, d)       loop: resume k (on $yield) with v; answer; repeat
+//!   $body_N(bias, init)   acc = init ^ bias; statements; acc
+//!   $helper_N(x)          $inner_N(x + 1) - 1   (no stack-switching code)
+//!   $inner_N(init)        acc = init; statements; acc
+//! ```
+
+use crate::cont_gen::{Program, Stmt};
+use std::fmt::Write;
+
+/// The module text of `program`.
+pub fn to_wat(program: &Program) -> String {
+    let mut emitter = Emitter::default();
+    emitter.body(&program.root, 0);
+    let mut wat = String::from(PRELUDE);
+    let _ = writeln!(
+        wat,
+        "  (func (export \"main\") (result i32 i32) (local $payload i32)\n    \
+         (block $caught (result i32)\n      \
+         (try_table (catch $exc $caught)\n        \
+         (return (i32.const 0) (call $drive_root (cont.bind $c2 $c1 (i32.const 0) \
+         (cont.new $c2 (ref.func $body_0))) (i32.const {}))))\n      \
+         (unreachable))\n    \
+         (local.set $payload) (i32.const 1) (local.get $payload))",
+        program.start
+    );
+    wat.push_str(&emitter.funcs);
+    let _ = writeln!(wat, "  (elem declare func {})", emitter.declared.join(" "));
+    wat.push_str(")\n");
+    wat
+}
+
+/// Types, tags, the log and the two drivers: the same in every program.
+const PRELUDE: &str = r#"(module
+  (type $f1 (func (param i32) (result i32)))
+  (type $f2 (func (param i32 i32) (result i32)))
+  (type $c1 (cont $f1))
+  (type $c2 (cont $f2))
+  (tag $yield (param i32) (result i32))
+  (tag $up (param i32) (result i32))
+  (tag $exc (param i32))
+  (global $log (export "log") (mut i32) (i32.const 0))
+  (func $note (param $tag i32) (param $v i32)
+    (global.set $log (i32.xor (i32.mul (global.get $log) (i32.const 31))
+                              (i32.add (local.get $v) (local.get $tag)))))
+  (func $drive (param $k (ref null $c1)) (param $v i32) (param $d i32) (result i32)
+    (loop $next
+      (block $on_yield (result i32 (ref $c1))
+        (return (resume $c1 (on $yield $on_yield) (local.get $v) (local.get $k))))
+      (local.set $k) (local.set $v)
+      (call $note (i32.const 1) (local.get $v))
+      (local.set $v (i32.add (i32.mul (local.get $v) (i32.const 3))
+                             (i32.add (local.get $d) (i32.const 1))))
+      (br $next))
+    (unreachable))
+  (func $drive_root (param $k (ref null $c1)) (param $v i32) (result i32)
+    (loop $next
+      (block $on_up (result i32 (ref $c1))
+        (block $on_yield (result i32 (ref $c1))
+          (return (resume $c1 (on $yield $on_yield) (on $up $on_up)
+                    (local.get $v) (local.get $k))))
+        (local.set $k) (local.set $v)
+        (call $note (i32.const 1) (local.get $v))
+        (local.set $v (i32.add (i32.mul (local.get $v) (i32.const 3)) (i32.const 1)))
+        (br $next))
+      (local.set $k) (local.set $v)
+      (call $note (i32.const 2) (local.get $v))
+      (local.set $v (i32.add (i32.xor (local.get $v) (i32.const 0x5a5a)) (i32.const 7)))
+      (br $next))
+    (unreachable))
+"#;
+
+/// Collects the generated functions.
+#[derive(Default)]
+struct Emitter {
+    funcs: String,
+    bodies: usize,
+    helpers: usize,
+    /// Try blocks so far (their labels are numbered).
+    labels: usize,
+    /// Functions named by `ref.func` (declared in an `elem` segment).
+    declared: Vec<String>,
+}
+
+impl Emitter {
+    /// Emits `$body_N` for `stmts` at spawn depth `depth`; returns its name.
+    fn body(&mut self, stmts: &[Stmt], depth: u32) -> String {
+        let name = format!("$body_{}", self.bodies);
+        self.bodies += 1;
+        self.declared.push(name.clone());
+        let code = self.stmts(stmts, depth);
+        let _ = writeln!(
+            self.funcs,
+            "  (func {name} (param $bias i32) (param $init i32) (result i32) (local $acc i32)\n    \
+             (local.set $acc (i32.xor (local.get $init) (local.get $bias)))\n{code}    \
+             (local.get $acc))"
+        );
+        name
+    }
+
+    /// Emits `$helper_N` and `$inner_N` for `stmts`; returns the helper.
+    fn helper(&mut self, stmts: &[Stmt], depth: u32) -> String {
+        let n = self.helpers;
+        self.helpers += 1;
+        let code = self.stmts(stmts, depth);
+        let _ = writeln!(
+            self.funcs,
+            "  (func $helper_{n} (param $x i32) (result i32)\n    \
+             (i32.sub (call $inner_{n} (i32.add (local.get $x) (i32.const 1))) (i32.const 1)))\n  \
+             (func $inner_{n} (param $init i32) (result i32) (local $acc i32)\n    \
+             (local.set $acc (local.get $init))\n{code}    \
+             (local.get $acc))"
+        );
+        format!("$helper_{n}")
+    }
+
+    /// The instructions of `stmts`, one per line.
+    fn stmts(&mut self, stmts: &[Stmt], depth: u32) -> String {
+        let mut code = String::new();
+        for stmt in stmts {
+            let line = match stmt {
+                Stmt::Add(k) => {
+                    format!("(local.set $acc (i32.add (local.get $acc) (i32.const {k})))")
+                }
+                Stmt::Mul(k) => {
+                    format!("(local.set $acc (i32.mul (local.get $acc) (i32.const {k})))")
+                }
+                Stmt::Yield => "(local.set $acc (suspend $yield (local.get $acc)))".to_string(),
+                Stmt::Up => "(local.set $acc (suspend $up (local.get $acc)))".to_string(),
+                Stmt::Spawn { bias, body } => {
+                    let body = self.body(body, depth + 1);
+                    format!(
+                        "(local.set $acc (i32.add (local.get $acc) (call $drive \
+                         (cont.bind $c2 $c1 (i32.const {bias}) (cont.new $c2 (ref.func {body}))) \
+                         (local.get $acc) (i32.const {}))))",
+                        depth + 1
+                    )
+                }
+                Stmt::Throw(k) => {
+                    format!("(throw $exc (i32.add (local.get $acc) (i32.const {k})))")
+                }
+                Stmt::Try(body) => {
+                    let inner = self.stmts(body, depth);
+                    self.labels += 1;
+                    let label = self.labels;
+                    format!(
+                        "(block $done_{label} (block $caught_{label} (result i32) \
+                         (try_table (catch $exc $caught_{label})\n{inner}    ) \
+                         (br $done_{label})) (local.set $acc))"
+                    )
+                }
+                Stmt::Helper(body) => {
+                    let helper = self.helper(body, depth);
+                    format!("(local.set $acc (call {helper} (local.get $acc)))")
+                }
+            };
+            let _ = writeln!(code, "    {line}");
+        }
+        code
+    }
+}
