@@ -1,5 +1,6 @@
 //! Wasm backtraces: the functions that were active when a trap happened,
-//! innermost first, named from their modules' name sections.
+//! innermost first, named from their modules' name sections; and how
+//! messages name a tag ([`tag_name`]).
 //!
 //! ```text
 //!   wasm backtrace:
@@ -8,7 +9,8 @@
 //!       2: <unknown>!<wasm function 7>   (no function name either)
 //! ```
 
-use crate::store::{FuncAddr, FuncKind, Store};
+use crate::module::ExternKind;
+use crate::store::{FuncAddr, FuncKind, Store, TagAddr};
 use std::fmt;
 
 /// The functions active at a trap, innermost first.
@@ -58,6 +60,30 @@ pub fn func_name(store: &Store, func: FuncAddr) -> String {
         Some(name) => format!("{module_name}!{name}"),
         None => format!("{module_name}!<wasm function {index}>"),
     }
+}
+
+/// How messages name tag `tag`: `"export"` when an instance exports it,
+/// else `$name` from the name section, else `tag N` (its store address).
+pub fn tag_name(store: &Store, tag: TagAddr) -> String {
+    let owners = store.instances.iter().filter_map(|inst| {
+        let index = inst.tags.iter().position(|&t| t == tag)?;
+        Some((inst, index as u32))
+    });
+    let mut local_name = None;
+    for (inst, index) in owners {
+        let module = &inst.module;
+        let exported = module
+            .exports
+            .iter()
+            .find(|e| e.kind == ExternKind::Tag && e.index == index);
+        if let Some(export) = exported {
+            return format!("\"{}\"", export.name);
+        }
+        if local_name.is_none() {
+            local_name = module.tag_names.get(&index).map(|n| format!("${n}"));
+        }
+    }
+    local_name.unwrap_or_else(|| format!("tag {}", tag.0))
 }
 
 #[cfg(test)]

@@ -200,6 +200,26 @@ fn uncaught_exception_is_an_error() {
 }
 
 #[test]
+fn unhandled_suspension_names_the_tag_and_exits_like_a_trap() {
+    let file = temp_file(
+        "suspend.wat",
+        br#"(module
+  (tag $exported (export "ready") (param i32))
+  (tag $local)
+  (func (export "exported") (suspend $exported (i32.const 1)))
+  (func (export "local") (suspend $local)))"#,
+    );
+    let name = file.to_string_lossy().into_owned();
+    for (export, tag) in [("exported", "\"ready\""), ("local", "$local")] {
+        let out = cli(&["run", "--tier", "interp", &name, "--invoke", export]);
+        let err = stderr(&out);
+        let expected = format!("error: wasm trap: unhandled tag {tag}");
+        assert_eq!(err.lines().next(), Some(expected.as_str()), "{err}");
+        assert_eq!(out.status.code(), Some(134));
+    }
+}
+
+#[test]
 fn wast_reports_failures_and_totals_last() {
     let script = br#"(module (func (export "one") (result i32) (i32.const 1)))
 (assert_return (invoke "one") (i32.const 1))

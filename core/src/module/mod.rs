@@ -179,6 +179,8 @@ pub struct Module {
     /// From the name section, when present.
     pub name: Option<String>,
     pub func_names: HashMap<u32, String>,
+    /// Tag names from the name section (`$name` in the text format).
+    pub tag_names: HashMap<u32, String>,
 }
 
 impl Module {

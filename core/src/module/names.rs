@@ -1,4 +1,4 @@
-//! The `name` custom section: the module's name and its function names.
+//! The `name` custom section: the module's name, its function and tag names.
 //!
 //! The section is advisory, so a malformed one is ignored from the first
 //! bad entry on instead of failing the module.
@@ -14,6 +14,12 @@ pub(super) fn read_name_section(module: &mut Module, reader: wp::NameSectionRead
                 for naming in map {
                     let Ok(naming) = naming else { break };
                     module.func_names.insert(naming.index, naming.name.to_string());
+                }
+            }
+            Ok(wp::Name::Tag(map)) => {
+                for naming in map {
+                    let Ok(naming) = naming else { break };
+                    module.tag_names.insert(naming.index, naming.name.to_string());
                 }
             }
             Ok(_) => {}

@@ -67,6 +67,7 @@ fn empty_module(registry: &Arc<TypeRegistry>, bytes: &[u8]) -> Module {
         datas: Vec::new(),
         name: None,
         func_names: HashMap::new(),
+        tag_names: HashMap::new(),
     }
 }
 

@@ -163,12 +163,23 @@ fn trapped(trap: &Trap, runtime: &Runtime) -> Exit {
         Trap::Exit(0) => Exit::Success,
         Trap::Exit(code) => Exit::Failure((*code & 0xff) as u8),
         Trap::UncaughtException(_) => fail(1, Error::Trap(trap.clone())),
-        _ => {
-            let exit = fail(EXIT_TRAP, Error::Trap(trap.clone()));
-            if let Some(backtrace) = runtime.backtrace().filter(|b| !b.frames.is_empty()) {
-                eprintln!("{}", backtrace.display(runtime.store()));
-            }
+        Trap::UnhandledTag(tag) => {
+            let name = wasmfx_core::backtrace::tag_name(runtime.store(), *tag);
+            let exit = fail(EXIT_TRAP, format_args!("wasm trap: unhandled tag {name}"));
+            print_backtrace(runtime);
             exit
         }
+        _ => {
+            let exit = fail(EXIT_TRAP, Error::Trap(trap.clone()));
+            print_backtrace(runtime);
+            exit
+        }
+    }
+}
+
+/// The Wasm backtrace of the last trap, when the tier recorded one.
+fn print_backtrace(runtime: &Runtime) {
+    if let Some(backtrace) = runtime.backtrace().filter(|b| !b.frames.is_empty()) {
+        eprintln!("{}", backtrace.display(runtime.store()));
     }
 }
