@@ -8,7 +8,8 @@
 //!   2. cargo build --release -p wasmfx-tier
 //!   3. probe tiers, find peers        wasmfx interp | jit | dyn, wasmi, wasmtime
 //!   4. best-of-N wall time per (program, engine), runs round-robin, answer checked
-//!   5. markdown table on stdout, progress on stderr
+//!   5. markdown table on stdout, progress on stderr; stack-switching programs add
+//!      ns per operation and peak memory (switching.rs)
 //! ```
 //! Exits non-zero when a run fails or prints a wrong answer.
 
@@ -17,6 +18,7 @@ mod engines;
 mod options;
 mod programs;
 mod report;
+mod switching;
 mod timing;
 
 use std::env;
@@ -67,18 +69,35 @@ fn run() -> Result<bool> {
     let conditions = conditions::describe();
     let mut all_passed = true;
     let mut rows = Vec::new();
+    // (bench, argument, index in rows, peak RSS per engine)
+    let mut switching_rows = Vec::new();
     for program in selected {
         let workload = program.workload(options.quick);
         let module = program.module_path(&module_dir);
         let expected = workload.expected.to_string();
-        let times = measure_row(
-            &engines,
-            &options,
-            |engine| engine.command(&module, program.export, workload.arg),
-            &expected,
-        );
-        for (engine, time) in engines.iter().zip(&times) {
-            match time {
+        let stack_switching = switching::find(program.name);
+        let command = |engine: &Engine| match stack_switching {
+            Some(_) => switching::command(engine, &module, program.export, workload.arg),
+            None => engine.command(&module, program.export, workload.arg),
+        };
+        // Engines without stack switching (wasmi) cannot run its programs.
+        let runs = |engine: &Engine| stack_switching.is_none() || switching::supported_by(engine);
+        let runnable: Vec<Engine> = engines.iter().filter(|e| runs(e)).cloned().collect();
+        let mut measured = measure_row(&runnable, &options, command, &expected).into_iter();
+        let mut times = Vec::new();
+        let mut peak_kib = Vec::new();
+        for engine in &engines {
+            let time = match runs(engine).then(|| measured.next()).flatten() {
+                Some(time) => time,
+                None => {
+                    let (name, label) = (program.name, &engine.label);
+                    eprintln!("{name:<8} {label:<14} cannot run (no stack switching)");
+                    times.push(Err("cannot run: no stack switching".to_string()));
+                    peak_kib.push(None);
+                    continue;
+                }
+            };
+            match &time {
                 Ok(best) => eprintln!(
                     "{:<8} {:<14} {:>10.1} ms",
                     program.name,
@@ -90,17 +109,23 @@ fn run() -> Result<bool> {
                     all_passed = false;
                 }
             }
+            let measure_peak = stack_switching.is_some_and(|bench| bench.peak_memory);
+            peak_kib.push(
+                (measure_peak && time.is_ok())
+                    .then(|| switching::peak_rss_kib(&command(engine)))
+                    .flatten(),
+            );
+            times.push(time.map_err(|error| error.to_string()));
         }
-        let times = times
-            .into_iter()
-            .map(|time| time.map_err(|error| error.to_string()))
-            .collect();
         rows.push(Row {
             benchmark: program.name.to_string(),
             call: format!("{}({})", program.export, workload.arg),
             exercises: program.exercises.to_string(),
             times,
         });
+        if let Some(bench) = stack_switching {
+            switching_rows.push((bench, workload.arg, rows.len() - 1, peak_kib));
+        }
     }
     let report = Report {
         engines: &engines,
@@ -111,6 +136,18 @@ fn run() -> Result<bool> {
         conditions,
     };
     print_stdout(&report.to_markdown())?;
+    if !switching_rows.is_empty() {
+        let switching_rows: Vec<switching::SwitchingRow<'_>> = switching_rows
+            .into_iter()
+            .map(|(bench, arg, index, peak_kib)| switching::SwitchingRow {
+                bench,
+                arg,
+                row: &rows[index],
+                peak_kib,
+            })
+            .collect();
+        print_stdout(&switching::to_markdown(&engines, &switching_rows))?;
+    }
     Ok(all_passed)
 }
 

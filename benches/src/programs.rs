@@ -36,7 +36,9 @@ pub struct Program {
 }
 
 /// Every benchmark, in report order. Expected answers were computed by a native build
-/// of the same C sources and agree with wasmi and wasmtime.
+/// of the same C sources and agree with wasmi and wasmtime; those of the
+/// stack-switching programs (`cont_*`, `skynet`; see `switching.rs`) agree with
+/// wasmtime 48.0.8 `-W stack-switching=y`.
 pub const PROGRAMS: &[Program] = &[
     Program {
         name: "startup",
@@ -108,6 +110,104 @@ pub const PROGRAMS: &[Program] = &[
             expected: -507_236_248,
         },
     },
+    Program {
+        name: "cont_generator",
+        file: "cont_generator.wat",
+        export: "run",
+        exercises: "stack switching: generator sum (suspend/resume round trips)",
+        full: Workload {
+            arg: 10_000_000,
+            expected: -2_014_260_032,
+        },
+        quick: Workload {
+            arg: 100_000,
+            expected: 704_982_704,
+        },
+    },
+    Program {
+        name: "cont_state",
+        file: "cont_state.wat",
+        export: "run",
+        exercises: "stack switching: effect-handler state, get/put effects",
+        full: Workload {
+            arg: 5_000_000,
+            expected: 5_000_000,
+        },
+        quick: Workload {
+            arg: 50_000,
+            expected: 50_000,
+        },
+    },
+    Program {
+        name: "cont_switch",
+        file: "cont_switch.wat",
+        export: "run",
+        exercises: "stack switching: switch ping-pong between two continuations",
+        full: Workload {
+            arg: 10_000_000,
+            expected: 10_000_000,
+        },
+        quick: Workload {
+            arg: 100_000,
+            expected: 100_000,
+        },
+    },
+    Program {
+        name: "cont_new",
+        file: "cont_new.wat",
+        export: "run",
+        exercises: "stack switching: cont.new + resume + return in a loop (bounded memory)",
+        full: Workload {
+            arg: 10_000_000,
+            expected: -2_004_260_032,
+        },
+        quick: Workload {
+            arg: 100_000,
+            expected: 705_082_704,
+        },
+    },
+    Program {
+        name: "skynet",
+        file: "cont_skynet.wat",
+        export: "run",
+        exercises: "stack switching: skynet tree of 1,111,110 continuations (sum 499999500000 mod 2^32)",
+        full: Workload {
+            arg: 1_000_000,
+            expected: 1_783_293_664,
+        },
+        quick: Workload {
+            arg: 10_000,
+            expected: 49_995_000,
+        },
+    },
+    Program {
+        name: "cont_sieve",
+        file: "cont_sieve.wat",
+        export: "run",
+        exercises: "stack switching: primes below n through a chain of filter continuations",
+        full: Workload {
+            arg: 30_000,
+            expected: 3_245,
+        },
+        quick: Workload {
+            arg: 2_000,
+            expected: 303,
+        },
+    },
+    Program {
+        name: "cont_held",
+        file: "cont_held.wat",
+        export: "run",
+        exercises: "stack switching: n continuations suspended in a table at once, then finished",
+        full: Workload {
+            arg: 1_000_000,
+            expected: 1_783_293_664,
+        },
+        quick: Workload {
+            arg: 10_000,
+            expected: 49_995_000,
+        },
+    },
 ];
 
 impl Program {
@@ -152,7 +252,7 @@ pub fn prepare_modules(module_dir: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use wasmparser::types::{EntityType, TypesRef};
-    use wasmparser::{ValType, Validator};
+    use wasmparser::{ValType, Validator, WasmFeatures};
 
     use super::*;
 
@@ -173,7 +273,8 @@ mod tests {
         prepare_modules(&module_dir).expect("programs encode");
         for program in PROGRAMS {
             let bytes = fs::read(program.module_path(&module_dir)).expect("prepared module");
-            let types = Validator::new()
+            let features = WasmFeatures::default() | WasmFeatures::STACK_SWITCHING;
+            let types = Validator::new_with_features(features)
                 .validate_all(&bytes)
                 .unwrap_or_else(|error| panic!("{} is invalid: {error}", program.file));
             let types = types.as_ref();

@@ -1,0 +1,276 @@
+//! The stack-switching benchmarks: which programs use continuations, what one
+//! operation of each is, and the extra report they get (ns per operation,
+//! ratio to wasmtime, peak memory).
+//!
+//! ```text
+//!   | benchmark | call | operations | wasmfx interp ns/op | wasmtime ns/op | wasmtime / interp |
+//!   | cont_new  | run(10000000) | 10000000 | 85.0 | 15000.0 | 176.5 |
+//!
+//!   peak RSS (one more run under /usr/bin/time -f %M):
+//!   | benchmark | call | wasmfx interp | wasmtime |
+//! ```
+//! wasmi has no stack switching: it is shown as unable to run these programs,
+//! which does not fail the run. wasmtime runs them with `-W stack-switching=y`.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use crate::engines::{Engine, EngineKind, Peer};
+use crate::report::Row;
+
+/// A benchmark program that uses stack switching.
+pub struct SwitchingBench {
+    /// Its name in [`crate::programs::PROGRAMS`].
+    pub program: &'static str,
+    /// What one operation is, for the legend.
+    pub operation: &'static str,
+    /// Operations one call `run(arg)` performs.
+    pub operations: fn(i32) -> u64,
+    /// Whether the report shows its peak memory.
+    pub peak_memory: bool,
+}
+
+/// Every stack-switching benchmark.
+pub const SWITCHING: &[SwitchingBench] = &[
+    SwitchingBench {
+        program: "cont_generator",
+        operation: "suspend + resume round trip",
+        operations: |n| n as u64,
+        peak_memory: false,
+    },
+    SwitchingBench {
+        program: "cont_state",
+        operation: "effect (get or put: suspend + resume)",
+        operations: |n| 2 * n as u64 + 1,
+        peak_memory: false,
+    },
+    SwitchingBench {
+        program: "cont_switch",
+        operation: "switch",
+        operations: |n| n as u64,
+        peak_memory: false,
+    },
+    SwitchingBench {
+        program: "cont_new",
+        operation: "cont.new + resume + return",
+        operations: |n| n as u64,
+        peak_memory: true,
+    },
+    SwitchingBench {
+        program: "skynet",
+        operation: "continuation of the tree (made, run, returned)",
+        operations: |size| skynet_continuations(size as u64),
+        peak_memory: true,
+    },
+    SwitchingBench {
+        program: "cont_sieve",
+        operation: "filter visit (resume + suspend)",
+        operations: sieve_visits,
+        peak_memory: false,
+    },
+    SwitchingBench {
+        program: "cont_held",
+        operation: "continuation started, held suspended, then finished",
+        operations: |n| n as u64,
+        peak_memory: true,
+    },
+];
+
+/// Flags wasmtime needs for these programs.
+pub const WASMTIME_FLAGS: &[&str] = &[
+    "-W",
+    "stack-switching=y,exceptions=y,function-references=y,gc=y",
+];
+
+/// The stack-switching entry of program `name`, if it is one.
+pub fn find(name: &str) -> Option<&'static SwitchingBench> {
+    SWITCHING.iter().find(|bench| bench.program == name)
+}
+
+/// Whether `engine` can run stack-switching programs.
+pub fn supported_by(engine: &Engine) -> bool {
+    engine.kind != EngineKind::Peer(Peer::Wasmi)
+}
+
+/// The command for `export(arg)` with the flags stack switching needs.
+pub fn command(engine: &Engine, module: &Path, export: &str, arg: i32) -> Command {
+    if engine.kind != EngineKind::Peer(Peer::Wasmtime) {
+        return engine.command(module, export, arg);
+    }
+    let mut command = Command::new(&engine.executable);
+    command
+        .arg("run")
+        .args(WASMTIME_FLAGS)
+        .args(["--invoke", export])
+        .arg(module)
+        .arg(arg.to_string());
+    command
+}
+
+/// Peak resident memory (KiB) of one run of `command`, measured by
+/// `/usr/bin/time -f %M`; `None` when that tool is missing or the run fails.
+pub fn peak_rss_kib(command: &Command) -> Option<u64> {
+    let mut timed = Command::new("/usr/bin/time");
+    timed
+        .args(["-f", "%M"])
+        .arg(command.get_program())
+        .args(command.get_args())
+        .stdin(Stdio::null());
+    let output = timed.output().ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    stderr
+        .lines()
+        .rev()
+        .find_map(|line| line.trim().parse().ok())
+}
+
+/// A switching row: the program's name, the argument and its timings.
+pub struct SwitchingRow<'a> {
+    pub bench: &'static SwitchingBench,
+    pub arg: i32,
+    pub row: &'a Row,
+    /// Peak RSS per engine (same order as the engines), when measured.
+    pub peak_kib: Vec<Option<u64>>,
+}
+
+/// The markdown section for the stack-switching rows.
+pub fn to_markdown(engines: &[Engine], rows: &[SwitchingRow<'_>]) -> String {
+    let mut out = String::from("\n### Stack switching: ns per operation\n\n");
+    let wasmtime = engines
+        .iter()
+        .position(|e| e.kind == EngineKind::Peer(Peer::Wasmtime));
+    out.push_str("| benchmark | call | operations |");
+    for engine in engines.iter().filter(|e| supported_by(e)) {
+        out.push_str(&format!(" {} ns/op |", engine.label));
+    }
+    if wasmtime.is_some() {
+        out.push_str(" wasmtime / wasmfx interp |");
+    }
+    out.push('\n');
+    let columns = 3 + engines.iter().filter(|e| supported_by(e)).count() + wasmtime.iter().count();
+    out.push_str(&"|---".repeat(columns));
+    out.push_str("|\n");
+    for row in rows {
+        let operations = (row.bench.operations)(row.arg);
+        out.push_str(&format!(
+            "| {} | {} | {operations} |",
+            row.row.benchmark, row.row.call
+        ));
+        let per_op = |time: &Result<Duration, String>| {
+            time.as_ref()
+                .ok()
+                .map(|t| t.as_secs_f64() * 1e9 / operations.max(1) as f64)
+        };
+        for (engine, time) in engines.iter().zip(&row.row.times) {
+            if supported_by(engine) {
+                out.push_str(&match per_op(time) {
+                    Some(ns) => format!(" {ns:.1} |"),
+                    None => " failed |".to_string(),
+                });
+            }
+        }
+        if let Some(w) = wasmtime {
+            let interp = engines.iter().position(|e| e.label == "wasmfx interp");
+            let ratio = interp
+                .and_then(|i| per_op(&row.row.times[i]))
+                .zip(per_op(&row.row.times[w]))
+                .map(|(ours, theirs)| theirs / ours);
+            out.push_str(&match ratio {
+                Some(r) => format!(" {r:.2} |"),
+                None => " cannot run |".to_string(),
+            });
+        }
+        out.push('\n');
+    }
+    out.push_str("\nOperations: ");
+    let legend: Vec<String> = rows
+        .iter()
+        .map(|r| format!("{}: {}", r.row.benchmark, r.bench.operation))
+        .collect();
+    out.push_str(&legend.join("; "));
+    out.push_str(". wasmi cannot run these programs (no stack switching).\n");
+    let measured: Vec<&SwitchingRow<'_>> = rows.iter().filter(|r| r.bench.peak_memory).collect();
+    if !measured.is_empty() {
+        out.push_str("\n### Stack switching: peak RSS (MiB, one run under /usr/bin/time)\n\n");
+        out.push_str("| benchmark | call |");
+        for engine in engines.iter().filter(|e| supported_by(e)) {
+            out.push_str(&format!(" {} |", engine.label));
+        }
+        out.push('\n');
+        let columns = 2 + engines.iter().filter(|e| supported_by(e)).count();
+        out.push_str(&"|---".repeat(columns));
+        out.push_str("|\n");
+        for row in measured {
+            out.push_str(&format!("| {} | {} |", row.row.benchmark, row.row.call));
+            for (engine, peak) in engines.iter().zip(&row.peak_kib) {
+                if supported_by(engine) {
+                    out.push_str(&match peak {
+                        Some(kib) => format!(" {:.1} |", *kib as f64 / 1024.0),
+                        None => " - |".to_string(),
+                    });
+                }
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Continuations skynet(size) makes: every node but the root, for a power of ten.
+fn skynet_continuations(size: u64) -> u64 {
+    let (mut total, mut level) = (0, 10);
+    while level <= size {
+        total += level;
+        level *= 10;
+    }
+    total
+}
+
+/// Filter visits of `cont_sieve.wat` for candidates below `n`.
+fn sieve_visits(n: i32) -> u64 {
+    let mut primes: Vec<u32> = Vec::new();
+    let mut visits = 0;
+    for candidate in 2..n.max(2) as u32 {
+        let mut prime = true;
+        for &p in &primes {
+            visits += 1;
+            if candidate % p == 0 {
+                prime = false;
+                break;
+            }
+        }
+        if prime {
+            primes.push(candidate);
+        }
+    }
+    visits
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::programs::PROGRAMS;
+
+    #[test]
+    fn every_switching_bench_names_a_program() {
+        for bench in SWITCHING {
+            assert!(
+                PROGRAMS.iter().any(|p| p.name == bench.program),
+                "{} is not in PROGRAMS",
+                bench.program
+            );
+        }
+    }
+
+    #[test]
+    fn operation_counts() {
+        assert_eq!(skynet_continuations(1_000_000), 1_111_110);
+        assert_eq!(skynet_continuations(10), 10);
+        assert_eq!(sieve_visits(2000), 49_266);
+        assert_eq!(sieve_visits(30_000), 5_341_531);
+    }
+}
