@@ -64,6 +64,10 @@ check_all() {
     expect_output exceptions.wat add_or_saturate 2147483647 2147483647 1
     expect_output exceptions.wat add_or_saturate -2147483648 -- -2147483647 -5
     expect_failure exceptions.wat checked_add exception 2147483647 1
+    expect_output generator.wat sum_of_squares 285 10
+    expect_output generator.wat sum_of_squares 0 0
+    expect_failure generator.wat unhandled 'unhandled tag "yield"'
+    expect_output scheduler.wat run_threads 123131
 }
 
 # Tiers this CLI build refuses ("not available yet") are skipped, not failed.
