@@ -345,6 +345,21 @@ fn a_trap_deep_in_nested_continuations_releases_them_all() {
 }
 
 #[test]
+fn a_trap_inside_a_continuation_records_the_whole_chain_in_the_backtrace() {
+    let mut inst = program();
+    assert_eq!(
+        inst.call("trap_in_nest", &[Val::I32(2)]),
+        Err(Trap::UnhandledTag(tag_addr(&inst, 2)))
+    );
+    let frames = &inst.interp.backtrace().frames;
+    // $nest (depth 0, suspending), $nest (1), $nest (2), then the export.
+    assert_eq!(frames.len(), 4, "{frames:?}");
+    assert_eq!(frames[0], frames[1]);
+    assert_eq!(frames[1], frames[2]);
+    assert_eq!(frames[3], inst.func("trap_in_nest"));
+}
+
+#[test]
 fn continuation_references_travel_through_the_host() {
     let mut inst = program();
     let made = inst.call("make", &[]).expect("cont.new");

@@ -23,7 +23,7 @@ use crate::cache::Callee;
 use crate::cont::site::ContSite;
 use crate::cont::{Body, ContTable, Link, Regs};
 use crate::op::Op;
-use crate::stack::ExecStack;
+use crate::stack::{ExecStack, Frame};
 use wasmfx_core::{ExnAddr, FuncAddr, TagAddr, Trap};
 
 /// Where a continuation starts running.
@@ -260,13 +260,33 @@ impl Executor<'_> {
     }
 
     /// After a trap: releases every running continuation and puts the root
-    /// stack back in place.
+    /// stack back in place, holding the frames of the whole chain (outermost
+    /// first, each resumer at its resume instruction) for the backtrace.
     pub(super) fn unwind_chain(&mut self) {
-        while let Some(link) = self.chain.pop() {
-            let mut dead = link.parent;
-            std::mem::swap(self.stack, &mut dead);
-            self.conts.recycle(dead);
+        let links = std::mem::take(&mut self.chain);
+        let mut frames = Vec::new();
+        let mut stacks = Vec::with_capacity(links.len());
+        for link in links {
+            let mut parent = link.parent;
+            frames.append(&mut parent.frames);
+            frames.push(Frame {
+                code: link.regs.code,
+                pc: link.regs.pc,
+                base: link.regs.base,
+            });
             self.conts.release(link.record);
+            stacks.push(parent);
+        }
+        let mut stacks = stacks.into_iter();
+        let Some(mut root) = stacks.next() else {
+            return;
+        };
+        frames.append(&mut self.stack.frames);
+        std::mem::swap(self.stack, &mut root);
+        self.stack.frames = frames;
+        // `root` now holds the innermost continuation's stack.
+        for dead in std::iter::once(root).chain(stacks) {
+            self.conts.recycle(dead);
         }
     }
 
