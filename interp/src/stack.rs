@@ -13,8 +13,9 @@
 //! ```
 //!
 //! The running frame's code/pc/base live in the executor's locals, not here.
-//! With stack switching, each continuation will own one `ExecStack`, so that
-//! suspending or resuming moves an `ExecStack` rather than a native stack.
+//! With stack switching, each continuation owns one `ExecStack`, so that
+//! suspending or resuming moves an `ExecStack` rather than a native stack
+//! (see `crate::cont`).
 
 use crate::code::Code;
 use std::rc::Rc;

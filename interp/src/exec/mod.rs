@@ -15,6 +15,7 @@
 
 mod calls;
 mod cont;
+mod cont_transfer;
 mod dispatch;
 mod exceptions;
 mod float_ops;
