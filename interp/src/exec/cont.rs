@@ -95,7 +95,7 @@ impl Executor<'_> {
     }
 
     fn resume(&mut self, state: &mut State, site: u32) -> Result<(), Trap> {
-        let n = self.site(state, site)?.args as usize;
+        let (n, _) = self.site(state, site)?;
         self.check_chain_depth()?;
         let top = state.sp - 1;
         let index = self.conts.consume(self.stack.values[top])?;
@@ -113,8 +113,7 @@ impl Executor<'_> {
 
     /// `resume_throw` (fields and tag from the site) or `resume_throw_ref`.
     fn resume_throw(&mut self, state: &mut State, site: u32, by_ref: bool) -> Result<(), Trap> {
-        let info = self.site(state, site)?;
-        let (n, tag) = (info.args as usize, info.tag);
+        let (n, tag) = self.site(state, site)?;
         self.check_chain_depth()?;
         let top = state.sp - 1;
         let index = self.conts.consume(self.stack.values[top])?;
@@ -154,9 +153,8 @@ impl Executor<'_> {
     }
 
     fn switch(&mut self, state: &mut State, site: u32) -> Result<(), Trap> {
-        let info = self.site(state, site)?;
-        let n = info.args as usize;
-        let Some(tag) = info.tag else {
+        let (n, tag) = self.site(state, site)?;
+        let Some(tag) = tag else {
             return Err(Trap::Host("switch without a tag".into()));
         };
         let top = state.sp - 1;

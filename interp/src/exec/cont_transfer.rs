@@ -17,7 +17,7 @@ use crate::cache::Callee;
 use crate::cont::site::ContSite;
 use crate::cont::{Body, ContTable, Link, Regs};
 use crate::stack::{ExecStack, Frame};
-use wasmfx_core::{ExnAddr, FuncAddr, Trap};
+use wasmfx_core::{ExnAddr, FuncAddr, TagAddr, Trap};
 
 /// Where a continuation starts running.
 pub(super) enum Entry {
@@ -177,12 +177,13 @@ impl Executor<'_> {
         }
     }
 
-    pub(super) fn site(&self, state: &State, site: u32) -> Result<ContSite, Trap> {
+    /// The operand count and tag of site `site` of the running function.
+    pub(super) fn site(&self, state: &State, site: u32) -> Result<(usize, Option<TagAddr>), Trap> {
         state
             .code
             .cont_sites
             .get(site as usize)
-            .cloned()
+            .map(|s| (s.args as usize, s.tag))
             .ok_or_else(|| Trap::Host(format!("no stack-switching site {site}")))
     }
 
