@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 BINARYEN_BIN=${BINARYEN_BIN:-$HOME/binaryen-132/node_modules/.bin}
-PROGRAMS=(generator round_robin sieve c10m)
+PROGRAMS=(generator round_robin sieve c10m misuse)
 FEATURES=(--enable-sign-ext --enable-mutable-globals --enable-multivalue
     --enable-reference-types --enable-gc --enable-exception-handling
     --enable-stack-switching)

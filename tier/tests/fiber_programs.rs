@@ -10,6 +10,9 @@
 //! the interpreter, which then runs everything they call: fibers run
 //! interpreted there too.
 //!
+//! `misuse` checks that the library stops misuses with a message and a trap
+//! (wasmtime prints the same messages).
+//!
 //! `c10m` runs here with 30,000 fibers (10,000 alive at once), which takes
 //! seconds in the test profile; the full 10 million is run by
 //! `examples/fibers/check.sh` with a release build.
@@ -83,4 +86,45 @@ fn sieve_pipeline_finds_a_thousand_primes_through_nested_resumes() {
 #[test]
 fn c10m_recycles_fibers_with_ten_thousand_alive() {
     check_under_every_tier("c10m", &["30000", "10000"], "c10m_30000_10000");
+}
+
+#[test]
+fn misuses_print_a_message_and_trap() {
+    let cases = [
+        (
+            "yield-outside",
+            "fiber: yield outside every fiber (fiber -1)",
+        ),
+        (
+            "resume-finished",
+            "fiber: resume of a finished fiber (fiber 0)",
+        ),
+        (
+            "resume-running",
+            "fiber: resume of a running fiber (fiber 0)",
+        ),
+        (
+            "destroy-running",
+            "fiber: destroy of a running fiber (fiber 0)",
+        ),
+        ("bad-handle", "fiber: no such fiber (fiber 7)"),
+        ("stack-overflow", "fiber: C stack overflow (fiber 0)"),
+    ];
+    for tier in tiers() {
+        for (case, message) in cases {
+            let out = run(tier, "misuse", &[case]);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(
+                stderr.lines().next(),
+                Some(message),
+                "misuse {case} under {tier}; stderr: {stderr}"
+            );
+            assert!(out.stdout.is_empty(), "misuse {case} under {tier}");
+            assert_eq!(
+                out.status.code(),
+                Some(134),
+                "misuse {case} under {tier}; stderr: {stderr}"
+            );
+        }
+    }
 }
