@@ -21,6 +21,10 @@
 //!                   at acc ^ b and its result is added to acc
 //!   Throw(k)        throw $exc(acc + k)
 //!   Try(stmts)      stmts; an $exc escaping them sets acc to its payload
+//!   Swap(stmts)     `switch` to a partner continuation that runs stmts from
+//!                   acc under the same driver, then `switch`es back with
+//!                   its acc. An $exc from the partner leaves the driver's
+//!                   `resume` directly: no Try of the suspended body sees it
 //!   Helper(stmts)   acc = inner(acc + 1) - 1 through a function without
 //!                   stack-switching instructions (compiled under `jit`),
 //!                   whose callee runs stmts: suspensions capture it
@@ -39,6 +43,16 @@ pub enum Stmt {
     Throw(i32),
     Try(Vec<Stmt>),
     Helper(Vec<Stmt>),
+    Swap(Vec<Stmt>),
+}
+
+/// An exception on its way out, in the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Escape {
+    /// Thrown in the running body's own frames: a `Try` may catch it.
+    Thrown(i32),
+    /// Thrown by a switch partner: it goes straight to the driver.
+    PastBody(i32),
 }
 
 /// A whole program: the root body, run by the root driver from `main`.
@@ -76,7 +90,10 @@ impl Program {
     pub fn expected(&self) -> Expected {
         let mut model = Model { log: 0 };
         let mut acc = self.start;
-        let result = model.run(&self.root, &mut acc, 0).map(|()| acc);
+        let result = match model.run(&self.root, &mut acc, 0) {
+            Ok(()) => Ok(acc),
+            Err(Escape::Thrown(payload) | Escape::PastBody(payload)) => Err(payload),
+        };
         Expected {
             result,
             log: model.log,
@@ -101,7 +118,7 @@ fn random_stmts(rng: &mut Rng, depth: u32, nesting: u32) -> Vec<Stmt> {
 fn random_stmt(rng: &mut Rng, depth: u32, nesting: u32) -> Stmt {
     let nest = nesting < MAX_NESTING;
     let small = |rng: &mut Rng| rng.below(21) as i32 - 10;
-    match rng.below(12) {
+    match rng.below(13) {
         0 | 1 => Stmt::Add(small(rng)),
         2 => Stmt::Mul(small(rng)),
         3 | 4 => Stmt::Yield,
@@ -113,6 +130,7 @@ fn random_stmt(rng: &mut Rng, depth: u32, nesting: u32) -> Stmt {
         8 if rng.chance(40) => Stmt::Throw(small(rng)),
         9 if nest => Stmt::Try(random_stmts(rng, depth, nesting + 1)),
         10 if nest => Stmt::Helper(random_stmts(rng, depth, nesting + 1)),
+        11 if nest => Stmt::Swap(random_stmts(rng, depth, nesting + 1)),
         _ => Stmt::Add(small(rng)),
     }
 }
@@ -128,9 +146,8 @@ impl Model {
         self.log = self.log.wrapping_mul(31) ^ value.wrapping_add(tag);
     }
 
-    /// Runs `stmts` at spawn depth `depth`; `Err` carries an escaping
-    /// exception's payload.
-    fn run(&mut self, stmts: &[Stmt], acc: &mut i32, depth: i32) -> Result<(), i32> {
+    /// Runs `stmts` at spawn depth `depth`; `Err` is an escaping exception.
+    fn run(&mut self, stmts: &[Stmt], acc: &mut i32, depth: i32) -> Result<(), Escape> {
         for stmt in stmts {
             match stmt {
                 Stmt::Add(k) => *acc = acc.wrapping_add(*k),
@@ -145,13 +162,26 @@ impl Model {
                 }
                 Stmt::Spawn { bias, body } => {
                     let mut child = *acc ^ bias;
-                    self.run(body, &mut child, depth + 1)?;
-                    *acc = acc.wrapping_add(child);
+                    match self.run(body, &mut child, depth + 1) {
+                        Ok(()) => *acc = acc.wrapping_add(child),
+                        // Out of the child's driver: an ordinary throw here.
+                        Err(Escape::Thrown(p) | Escape::PastBody(p)) => {
+                            return Err(Escape::Thrown(p));
+                        }
+                    }
                 }
-                Stmt::Throw(k) => return Err(acc.wrapping_add(*k)),
-                Stmt::Try(body) => {
-                    if let Err(payload) = self.run(body, acc, depth) {
-                        *acc = payload;
+                Stmt::Throw(k) => return Err(Escape::Thrown(acc.wrapping_add(*k))),
+                Stmt::Try(body) => match self.run(body, acc, depth) {
+                    Err(Escape::Thrown(payload)) => *acc = payload,
+                    other => other?,
+                },
+                Stmt::Swap(body) => {
+                    let mut partner = *acc;
+                    match self.run(body, &mut partner, depth) {
+                        Ok(()) => *acc = partner,
+                        Err(Escape::Thrown(p) | Escape::PastBody(p)) => {
+                            return Err(Escape::PastBody(p));
+                        }
                     }
                 }
                 Stmt::Helper(body) => {
@@ -200,7 +230,9 @@ impl Stmt {
     /// The statements inside a compound statement.
     fn body(&self) -> Option<&[Stmt]> {
         match self {
-            Stmt::Spawn { body, .. } | Stmt::Try(body) | Stmt::Helper(body) => Some(body),
+            Stmt::Spawn { body, .. } | Stmt::Try(body) | Stmt::Helper(body) | Stmt::Swap(body) => {
+                Some(body)
+            }
             _ => None,
         }
     }
@@ -211,6 +243,7 @@ impl Stmt {
             Stmt::Spawn { bias, .. } => Stmt::Spawn { bias: *bias, body },
             Stmt::Try(_) => Stmt::Try(body),
             Stmt::Helper(_) => Stmt::Helper(body),
+            Stmt::Swap(_) => Stmt::Swap(body),
             other => other.clone(),
         }
     }
@@ -249,6 +282,20 @@ mod tests {
             start: 4,
         };
         assert_eq!(program.expected().result, Err(6));
+    }
+
+    #[test]
+    fn partner_exceptions_pass_the_bodys_try() {
+        let swap_throw = vec![Stmt::Try(vec![Stmt::Swap(vec![Stmt::Throw(1)])])];
+        let program = Program {
+            root: vec![Stmt::Try(vec![Stmt::Spawn {
+                bias: 0,
+                body: swap_throw,
+            }])],
+            start: 4,
+        };
+        // The child's own Try does not catch; the root's does: acc = 5.
+        assert_eq!(program.expected().result, Ok(5));
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! ```text
 //!   $f1 = func (param i32) (result i32)        $c1 = cont $f1
 //!   $f2 = func (param i32 i32) (result i32)    $c2 = cont $f2
-//!   tags $yield, $up: (param i32) (result i32); $exc: (param i32)
+//!   rec $fs = func (param i32 (ref null $cs)) (result i32), $cs = cont $fs
+//!   tags $yield, $up: (param i32) (result i32); $exc: (param i32);
+//!        $sw: (result i32), handled by every driver with (on $sw switch)
 //!   global $log (exported "log")
 //!
 //!   "main" () -> (i32 escaped, i32 value)
@@ -13,6 +15,7 @@
 //!   $body_N(bias, init)   acc = init ^ bias; statements; acc
 //!   $helper_N(x)          $inner_N(x + 1) - 1   (no stack-switching code)
 //!   $inner_N(init)        acc = init; statements; acc
+//!   $partner_N(init, back) acc = init; statements; switch back (acc)
 //! ```
 
 use crate::cont_gen::{Program, Stmt};
@@ -46,9 +49,11 @@ const PRELUDE: &str = r#"(module
   (type $f2 (func (param i32 i32) (result i32)))
   (type $c1 (cont $f1))
   (type $c2 (cont $f2))
+  (rec (type $fs (func (param i32 (ref null $cs)) (result i32))) (type $cs (cont $fs)))
   (tag $yield (param i32) (result i32))
   (tag $up (param i32) (result i32))
   (tag $exc (param i32))
+  (tag $sw (result i32))
   (global $log (export "log") (mut i32) (i32.const 0))
   (func $note (param $tag i32) (param $v i32)
     (global.set $log (i32.xor (i32.mul (global.get $log) (i32.const 31))
@@ -56,7 +61,8 @@ const PRELUDE: &str = r#"(module
   (func $drive (param $k (ref null $c1)) (param $v i32) (param $d i32) (result i32)
     (loop $next
       (block $on_yield (result i32 (ref $c1))
-        (return (resume $c1 (on $yield $on_yield) (local.get $v) (local.get $k))))
+        (return (resume $c1 (on $yield $on_yield) (on $sw switch)
+                  (local.get $v) (local.get $k))))
       (local.set $k) (local.set $v)
       (call $note (i32.const 1) (local.get $v))
       (local.set $v (i32.add (i32.mul (local.get $v) (i32.const 3))
@@ -67,7 +73,7 @@ const PRELUDE: &str = r#"(module
     (loop $next
       (block $on_up (result i32 (ref $c1))
         (block $on_yield (result i32 (ref $c1))
-          (return (resume $c1 (on $yield $on_yield) (on $up $on_up)
+          (return (resume $c1 (on $yield $on_yield) (on $up $on_up) (on $sw switch)
                     (local.get $v) (local.get $k))))
         (local.set $k) (local.set $v)
         (call $note (i32.const 1) (local.get $v))
@@ -86,6 +92,7 @@ struct Emitter {
     funcs: String,
     bodies: usize,
     helpers: usize,
+    partners: usize,
     /// Try blocks so far (their labels are numbered).
     labels: usize,
     /// Functions named by `ref.func` (declared in an `elem` segment).
@@ -101,7 +108,7 @@ impl Emitter {
         let code = self.stmts(stmts, depth);
         let _ = writeln!(
             self.funcs,
-            "  (func {name} (param $bias i32) (param $init i32) (result i32) (local $acc i32)\n    \
+            "  (func {name} (type $f2) (param $bias i32) (param $init i32) (result i32) (local $acc i32)\n    \
              (local.set $acc (i32.xor (local.get $init) (local.get $bias)))\n{code}    \
              (local.get $acc))"
         );
@@ -122,6 +129,22 @@ impl Emitter {
              (local.get $acc))"
         );
         format!("$helper_{n}")
+    }
+
+    /// Emits `$partner_N` for `stmts`; returns its name.
+    fn partner(&mut self, stmts: &[Stmt], depth: u32) -> String {
+        let name = format!("$partner_{}", self.partners);
+        self.partners += 1;
+        self.declared.push(name.clone());
+        let code = self.stmts(stmts, depth);
+        let _ = writeln!(
+            self.funcs,
+            "  (func {name} (type $fs) (param $init i32) (param $back (ref null $cs)) (result i32) \
+             (local $acc i32)\n    \
+             (local.set $acc (local.get $init))\n{code}    \
+             (switch $cs $sw (local.get $acc) (local.get $back)) (drop))"
+        );
+        name
     }
 
     /// The instructions of `stmts`, one per line.
@@ -157,6 +180,13 @@ impl Emitter {
                         "(block $done_{label} (block $caught_{label} (result i32) \
                          (try_table (catch $exc $caught_{label})\n{inner}    ) \
                          (br $done_{label})) (local.set $acc))"
+                    )
+                }
+                Stmt::Swap(body) => {
+                    let partner = self.partner(body, depth);
+                    format!(
+                        "(switch $cs $sw (local.get $acc) (cont.new $cs (ref.func {partner}))) \
+                         (drop) (local.set $acc)"
                     )
                 }
                 Stmt::Helper(body) => {
