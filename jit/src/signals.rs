@@ -3,7 +3,10 @@
 //!
 //! Every compiled function registers its code range with its trap sites
 //! (offset → Cranelift trap code, from the compiled code's metadata). On
-//! SIGILL, SIGFPE, SIGSEGV or SIGBUS the handler looks the faulting pc up:
+//! SIGILL, SIGFPE, SIGSEGV or SIGBUS the handler looks the faulting pc up.
+//! Loads and stores without bounds checks (memories with guard regions,
+//! `translate/memory.rs`) are trap sites too: their SIGSEGV past the
+//! accessible bytes is the `HEAP_OUT_OF_BOUNDS` trap.
 //!
 //! ```text
 //!   pc in a registered range, at a trap site, while an activation runs

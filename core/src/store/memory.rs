@@ -134,9 +134,11 @@ impl MemoryInst {
     /// [`Trap::MemoryOutOfBounds`] if any of them is past the end.
     #[inline]
     pub fn read<const N: usize>(&self, addr: u64) -> Result<[u8; N], Trap> {
-        let range = self.range(addr, N as u64)?;
+        // Checked against the slice itself, so indexing needs no second check.
+        let data = self.data();
+        let range = checked_range(addr, N as u64, data.len()).ok_or(Trap::MemoryOutOfBounds)?;
         let mut out = [0; N];
-        out.copy_from_slice(&self.data()[range]);
+        out.copy_from_slice(&data[range]);
         Ok(out)
     }
 
@@ -146,8 +148,10 @@ impl MemoryInst {
     /// [`Trap::MemoryOutOfBounds`] if the write would pass the end.
     #[inline]
     pub fn write(&mut self, addr: u64, bytes: &[u8]) -> Result<(), Trap> {
-        let range = self.range(addr, bytes.len() as u64)?;
-        self.data_mut()[range].copy_from_slice(bytes);
+        let data = self.data_mut();
+        let range =
+            checked_range(addr, bytes.len() as u64, data.len()).ok_or(Trap::MemoryOutOfBounds)?;
+        data[range].copy_from_slice(bytes);
         Ok(())
     }
 

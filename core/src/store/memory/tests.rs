@@ -13,8 +13,8 @@ fn memory(min: u64, max: Option<u64>, memory64: bool) -> MemoryType {
 
 #[test]
 fn reads_and_writes_are_bounds_checked() {
-    let mut mem = MemoryInst::new(memory(1, None, false), &StoreLimits::default())
-        .expect("one page fits");
+    let mut mem =
+        MemoryInst::new(memory(1, None, false), &StoreLimits::default()).expect("one page fits");
     assert_eq!(mem.write(65532, &[1, 2, 3, 4]), Ok(()));
     assert_eq!(mem.read::<4>(65532), Ok([1, 2, 3, 4]));
     assert_eq!(mem.read::<4>(65533), Err(Trap::MemoryOutOfBounds));
@@ -45,8 +45,7 @@ fn grow_respects_maximum_index_range_and_limits() {
     assert_eq!(big.grow(u64::MAX, &limits), None);
     assert_eq!(big.grow(10, &limits), Some(0));
     assert!(MemoryInst::new(memory(11, None, false), &limits).is_none());
-    let mut small =
-        MemoryInst::new(memory(0, None, false), &StoreLimits::default()).expect("fits");
+    let mut small = MemoryInst::new(memory(0, None, false), &StoreLimits::default()).expect("fits");
     assert_eq!(
         small.grow(65537, &StoreLimits::default()),
         None,
@@ -156,8 +155,7 @@ fn many_mapped_memories_live_at_once_and_release_their_reservations() {
 
 #[test]
 fn copy_and_init_check_both_ranges() {
-    let mut mem =
-        MemoryInst::new(memory(1, None, false), &StoreLimits::default()).expect("fits");
+    let mut mem = MemoryInst::new(memory(1, None, false), &StoreLimits::default()).expect("fits");
     mem.write(0, &[1, 2, 3, 4]).expect("in bounds");
     mem.copy_within(1, 0, 4).expect("in bounds");
     assert_eq!(mem.read::<5>(0), Ok([1, 1, 2, 3, 4]));
