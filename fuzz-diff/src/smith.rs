@@ -2,20 +2,23 @@
 //! executes, each made to terminate quickly.
 //!
 //! ```text
-//!   seed ─▶ Rng ─▶ random bytes ─▶ wasm_smith::Module::new(config(), ..)
+//!   seed ─▶ Rng ─▶ random bytes ─▶ wasm_smith::Module::new(config(variant), ..)
 //!        ─▶ ensure_termination(FUEL) ─▶ .wasm bytes + index of the fuel global
 //! ```
 //!
-//! The feature set is core Wasm 3.0 without SIMD, GC heap types and threads:
-//! exceptions, tail calls, multi-memory, memory64, reference types, bulk
-//! memory, multi-value, extended constants. Function references are tied to
-//! GC in wasm-smith's config, so typed function references are not generated.
-//! Every float result is canonicalised (`canonicalize_nans`), so NaN payloads
-//! are deterministic and results compare bit for bit.
+//! The feature set is core Wasm 3.0 without SIMD, GC heap instructions and
+//! threads: exceptions, tail calls, multi-memory, memory64, reference types,
+//! bulk memory, multi-value, extended constants. wasm-smith ties typed
+//! function references to its GC switch, so half of the seeds turn GC types
+//! on with the aggregate (struct, array, i31) and vector instructions left
+//! out: they get `call_ref`, `br_on_null`, `ref.as_non_null`, casts and GC
+//! types in signatures, but no GC heap instruction. Every float result is
+//! canonicalised (`canonicalize_nans`), so NaN payloads are deterministic and
+//! results compare bit for bit.
 
 use crate::rng::Rng;
 use arbitrary::Unstructured;
-use wasm_smith::{Config, Module};
+use wasm_smith::{Config, InstructionKind, InstructionKinds, Module};
 
 /// Fuel per exported call: loop iterations plus function entries. It also
 /// bounds recursion depth, far below either tier's stack limit.
@@ -36,17 +39,47 @@ pub struct SmithModule {
     pub fuel_global: u32,
 }
 
+/// Which kind of module a seed makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Variant {
+    /// wasm-smith guards every trapping instruction (masked addresses,
+    /// checked divisors), so calls run long instead of trapping early.
+    pub disallow_traps: bool,
+    /// GC types on (for typed function references), GC heap instructions off.
+    pub function_references: bool,
+}
+
+impl Variant {
+    /// Seeds cycle through the four variants.
+    pub fn of_seed(seed: u64) -> Variant {
+        Variant {
+            disallow_traps: seed % 2 == 0,
+            function_references: seed % 4 >= 2,
+        }
+    }
+}
+
+/// Instruction families generated: all but vector (SIMD) and aggregate
+/// (struct, array, i31: GC heap instructions).
+const INSTRUCTIONS: [InstructionKind; 7] = [
+    InstructionKind::Numeric,
+    InstructionKind::Reference,
+    InstructionKind::Parametric,
+    InstructionKind::Variable,
+    InstructionKind::Table,
+    InstructionKind::Memory,
+    InstructionKind::Control,
+];
+
 /// The wasm-smith configuration both tiers must run identically.
-/// `disallow_traps` makes wasm-smith guard every trapping instruction (masked
-/// addresses, checked divisors), so calls run long instead of trapping early;
-/// the harness alternates it by seed to cover both kinds of program.
-pub fn config(disallow_traps: bool) -> Config {
+pub fn config(variant: Variant) -> Config {
     Config {
-        disallow_traps,
+        disallow_traps: variant.disallow_traps,
+        gc_enabled: variant.function_references,
+        allowed_instructions: InstructionKinds::new(&INSTRUCTIONS),
         // Off: outside this milestone, or not in both tiers.
         simd_enabled: false,
         relaxed_simd_enabled: false,
-        gc_enabled: false,
         threads_enabled: false,
         shared_everything_threads_enabled: false,
         wide_arithmetic_enabled: false,
@@ -83,7 +116,7 @@ pub fn config(disallow_traps: bool) -> Config {
     }
 }
 
-/// The module for `seed` (trap-free programs for even seeds).
+/// The module for `seed` (of [`Variant::of_seed`]).
 ///
 /// # Errors
 /// wasm-smith's message when it cannot build or instrument a module from the
@@ -91,8 +124,8 @@ pub fn config(disallow_traps: bool) -> Config {
 pub fn generate(seed: u64) -> Result<SmithModule, String> {
     let input = Rng::new(seed).bytes(INPUT_BYTES);
     let mut unstructured = Unstructured::new(&input);
-    let mut module =
-        Module::new(config(seed % 2 == 0), &mut unstructured).map_err(|e| e.to_string())?;
+    let mut module = Module::new(config(Variant::of_seed(seed)), &mut unstructured)
+        .map_err(|e| e.to_string())?;
     let fuel_global = module.ensure_termination(FUEL).map_err(|e| e.to_string())?;
     Ok(SmithModule {
         wasm: module.to_bytes(),
