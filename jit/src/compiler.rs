@@ -22,12 +22,16 @@ use cranelift_codegen::isa::CallConv;
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::{Context, isa::OwnedTargetIsa};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
-use cranelift_jit::{JITBuilder, JITModule};
+use cranelift_jit::{ArenaMemoryProvider, JITBuilder, JITModule};
 use cranelift_module::{FuncId, Linkage, Module as _, default_libcall_names};
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
+
 use wasmfx_core::{FuncType, Module};
+
+/// Address space reserved for one compiler's code (virtual; committed as used).
+const CODE_ARENA_BYTES: usize = 1 << 30;
 
 /// Code of one Wasm module: entry per function index (`None` for imports
 /// and functions not compiled).
@@ -89,6 +93,14 @@ impl Compiler {
         for call in Libcall::ALL {
             builder.symbol(call.symbol(), call.address());
         }
+        // Direct calls between compiled functions use 32-bit pc-relative
+        // relocations, so all code of one compiler must lie within ±2 GiB.
+        // Separate mmaps from the system allocator do not guarantee that (the
+        // multi-GiB linear-memory reservations land in between), so code comes
+        // from one reserved arena; only used pages are ever committed.
+        let arena = ArenaMemoryProvider::new_with_size(CODE_ARENA_BYTES)
+            .map_err(|e| CompileError::Cranelift(format!("cannot reserve code memory: {e}")))?;
+        builder.memory_provider(Box::new(arena));
         let mut module = JITModule::new(builder);
         let mut libcalls = Vec::new();
         for call in Libcall::ALL {
