@@ -19,6 +19,7 @@ mod wast;
 
 use clap::{Args, Parser, Subcommand};
 use std::ffi::OsString;
+use std::io::Write as _;
 use std::process::ExitCode;
 use wasmfx_tier::TierMode;
 
@@ -79,9 +80,10 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// Prints `error: message` and returns a failure with `code`.
+/// Prints `error: message` and returns a failure with `code`. A closed
+/// stderr is not an error of ours: the exit code still tells.
 fn fail(code: u8, message: impl std::fmt::Display) -> Exit {
-    eprintln!("error: {message}");
+    let _ = writeln!(std::io::stderr(), "error: {message}");
     Exit::Failure(code)
 }
 

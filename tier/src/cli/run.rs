@@ -12,6 +12,7 @@ use super::values::{format_result, parse_arg};
 use super::wasi::WasiOptions;
 use super::{EXIT_TRAP, Exit, TierOption, fail};
 use clap::Args;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use wasmfx_core::FuncAddr;
 use wasmfx_tier::{Engine, Error, InstanceId, Runtime, Trap, Val};
@@ -87,7 +88,9 @@ impl RunCommand {
             e => fail(1, e),
         })?;
         for val in &results {
-            println!("{}", format_result(val));
+            if writeln!(std::io::stdout(), "{}", format_result(val)).is_err() {
+                break; // a closed stdout (e.g. piped into `head`) is not a failure
+            }
         }
         Ok(())
     }
@@ -180,6 +183,6 @@ fn trapped(trap: &Trap, runtime: &Runtime) -> Exit {
 /// The Wasm backtrace of the last trap, when the tier recorded one.
 fn print_backtrace(runtime: &Runtime) {
     if let Some(backtrace) = runtime.backtrace().filter(|b| !b.frames.is_empty()) {
-        eprintln!("{}", backtrace.display(runtime.store()));
+        let _ = writeln!(std::io::stderr(), "{}", backtrace.display(runtime.store()));
     }
 }
