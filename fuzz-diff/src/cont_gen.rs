@@ -16,6 +16,9 @@
 //!   Up              acc = suspend $up(acc): only the root driver handles it,
 //!                   past every nested driver; logs (2, acc), answers
 //!                   (acc ^ 0x5a5a) + 7
+//!   Raise           suspend $raise(acc): the innermost driver logs (3, acc)
+//!                   and answers with resume_throw $exc(acc + 100), raised
+//!                   at the suspension point (a Try around it catches it)
 //!   Spawn(b, body)  a child continuation: cont.bind of bias b, resumed with
 //!                   acc under a new driver at depth d + 1; the child starts
 //!                   at acc ^ b and its result is added to acc
@@ -39,6 +42,7 @@ pub enum Stmt {
     Mul(i32),
     Yield,
     Up,
+    Raise,
     Spawn { bias: i32, body: Vec<Stmt> },
     Throw(i32),
     Try(Vec<Stmt>),
@@ -118,11 +122,12 @@ fn random_stmts(rng: &mut Rng, depth: u32, nesting: u32) -> Vec<Stmt> {
 fn random_stmt(rng: &mut Rng, depth: u32, nesting: u32) -> Stmt {
     let nest = nesting < MAX_NESTING;
     let small = |rng: &mut Rng| rng.below(21) as i32 - 10;
-    match rng.below(13) {
+    match rng.below(14) {
         0 | 1 => Stmt::Add(small(rng)),
         2 => Stmt::Mul(small(rng)),
         3 | 4 => Stmt::Yield,
         5 => Stmt::Up,
+        12 => Stmt::Raise,
         6 | 7 if nest && depth < MAX_SPAWN_DEPTH => Stmt::Spawn {
             bias: rng.below(256) as i32,
             body: random_stmts(rng, depth + 1, nesting + 1),
@@ -169,6 +174,10 @@ impl Model {
                             return Err(Escape::Thrown(p));
                         }
                     }
+                }
+                Stmt::Raise => {
+                    self.note(3, *acc);
+                    return Err(Escape::Thrown(acc.wrapping_add(100)));
                 }
                 Stmt::Throw(k) => return Err(Escape::Thrown(acc.wrapping_add(*k))),
                 Stmt::Try(body) => match self.run(body, acc, depth) {

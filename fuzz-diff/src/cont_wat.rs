@@ -5,13 +5,16 @@
 //!   $f2 = func (param i32 i32) (result i32)    $c2 = cont $f2
 //!   rec $fs = func (param i32 (ref null $cs)) (result i32), $cs = cont $fs
 //!   tags $yield, $up: (param i32) (result i32); $exc: (param i32);
-//!        $sw: (result i32), handled by every driver with (on $sw switch)
+//!        $sw: (result i32), handled by every driver with (on $sw switch);
+//!        $raise: (param i32) (result i32), answered with resume_throw
 //!   global $log (exported "log")
 //!
 //!   "main" () -> (i32 escaped, i32 value)
 //!     try_table (catch $exc) ─▶ $drive_root(cont.bind $c2 $c1 0 (cont.new $body_0), start)
-//!   $drive_root(k, v, 0)  loop: resume k (on $yield) (on $up) with v; answer; repeat
-//!   $drive(k, v, d)       loop: resume k (on $yield) with v; answer; repeat
+//!   $drive_root(k, v, 0)  loop: resume (or resume_throw) k with v under
+//!                         (on $yield) (on $raise) (on $up) (on $sw switch);
+//!                         answer; repeat until k returns
+//!   $drive(k, v, d)       the same without (on $up)
 //!   $body_N(bias, init)   acc = init ^ bias; statements; acc
 //!   $helper_N(x)          $inner_N(x + 1) - 1   (no stack-switching code)
 //!   $inner_N(init)        acc = init; statements; acc
@@ -26,13 +29,15 @@ pub fn to_wat(program: &Program) -> String {
     let mut emitter = Emitter::default();
     emitter.body(&program.root, 0);
     let mut wat = String::from(PRELUDE);
+    wat.push_str(&driver("$drive", false));
+    wat.push_str(&driver("$drive_root", true));
     let _ = writeln!(
         wat,
         "  (func (export \"main\") (result i32 i32) (local $payload i32)\n    \
          (block $caught (result i32)\n      \
          (try_table (catch $exc $caught)\n        \
          (return (i32.const 0) (call $drive_root (cont.bind $c2 $c1 (i32.const 0) \
-         (cont.new $c2 (ref.func $body_0))) (i32.const {}))))\n      \
+         (cont.new $c2 (ref.func $body_0))) (i32.const {}) (i32.const 0))))\n      \
          (unreachable))\n    \
          (local.set $payload) (i32.const 1) (local.get $payload))",
         program.start
@@ -43,7 +48,7 @@ pub fn to_wat(program: &Program) -> String {
     wat
 }
 
-/// Types, tags, the log and the two drivers: the same in every program.
+/// Types, tags and the log: the same in every program.
 const PRELUDE: &str = r#"(module
   (type $f1 (func (param i32) (result i32)))
   (type $f2 (func (param i32 i32) (result i32)))
@@ -54,37 +59,50 @@ const PRELUDE: &str = r#"(module
   (tag $up (param i32) (result i32))
   (tag $exc (param i32))
   (tag $sw (result i32))
+  (tag $raise (param i32) (result i32))
   (global $log (export "log") (mut i32) (i32.const 0))
   (func $note (param $tag i32) (param $v i32)
     (global.set $log (i32.xor (i32.mul (global.get $log) (i32.const 31))
                               (i32.add (local.get $v) (local.get $tag)))))
-  (func $drive (param $k (ref null $c1)) (param $v i32) (param $d i32) (result i32)
-    (loop $next
-      (block $on_yield (result i32 (ref $c1))
-        (return (resume $c1 (on $yield $on_yield) (on $sw switch)
-                  (local.get $v) (local.get $k))))
-      (local.set $k) (local.set $v)
-      (call $note (i32.const 1) (local.get $v))
-      (local.set $v (i32.add (i32.mul (local.get $v) (i32.const 3))
-                             (i32.add (local.get $d) (i32.const 1))))
-      (br $next))
-    (unreachable))
-  (func $drive_root (param $k (ref null $c1)) (param $v i32) (result i32)
-    (loop $next
-      (block $on_up (result i32 (ref $c1))
-        (block $on_yield (result i32 (ref $c1))
-          (return (resume $c1 (on $yield $on_yield) (on $up $on_up) (on $sw switch)
-                    (local.get $v) (local.get $k))))
-        (local.set $k) (local.set $v)
-        (call $note (i32.const 1) (local.get $v))
-        (local.set $v (i32.add (i32.mul (local.get $v) (i32.const 3)) (i32.const 1)))
-        (br $next))
-      (local.set $k) (local.set $v)
-      (call $note (i32.const 2) (local.get $v))
-      (local.set $v (i32.add (i32.xor (local.get $v) (i32.const 0x5a5a)) (i32.const 7)))
-      (br $next))
-    (unreachable))
 "#;
+
+/// A driver `name(k, v, d)`: resumes `k` with `v` until it returns, and
+/// answers its suspensions (the table in `cont_gen.rs`). An answer to
+/// `$raise` is `resume_throw` of `$exc` into the continuation. Only the root
+/// driver handles `$up`.
+fn driver(name: &str, handles_up: bool) -> String {
+    let (up_block, up_clause, up_handler) = if handles_up {
+        (
+            "\n    (block $on_up (result i32 (ref $c1))",
+            " (on $up $on_up)",
+            ")\n    (local.set $k) (local.set $v) (call $note (i32.const 2) (local.get $v))\n    \
+             (local.set $v (i32.add (i32.xor (local.get $v) (i32.const 0x5a5a)) (i32.const 7)))\n    \
+             (local.set $throw (i32.const 0)) (br $next)",
+        )
+    } else {
+        ("", "", "")
+    };
+    let handlers =
+        format!("(on $yield $on_yield) (on $raise $on_raise){up_clause} (on $sw switch)");
+    format!(
+        "  (func {name} (param $k (ref null $c1)) (param $v i32) (param $d i32) (result i32) \
+         (local $throw i32)\n  \
+         (loop $next{up_block}\n    \
+         (block $on_raise (result i32 (ref $c1))\n    \
+         (block $on_yield (result i32 (ref $c1))\n      \
+         (if (local.get $throw) (then (return (resume_throw $c1 $exc {handlers} \
+         (local.get $v) (local.get $k)))))\n      \
+         (return (resume $c1 {handlers} (local.get $v) (local.get $k))))\n    \
+         (local.set $k) (local.set $v) (call $note (i32.const 1) (local.get $v))\n    \
+         (local.set $v (i32.add (i32.mul (local.get $v) (i32.const 3)) \
+         (i32.add (local.get $d) (i32.const 1))))\n    \
+         (local.set $throw (i32.const 0)) (br $next))\n    \
+         (local.set $k) (local.set $v) (call $note (i32.const 3) (local.get $v))\n    \
+         (local.set $v (i32.add (local.get $v) (i32.const 100)))\n    \
+         (local.set $throw (i32.const 1)) (br $next){up_handler})\n  \
+         (unreachable))\n"
+    )
+}
 
 /// Collects the generated functions.
 #[derive(Default)]
@@ -160,6 +178,7 @@ impl Emitter {
                 }
                 Stmt::Yield => "(local.set $acc (suspend $yield (local.get $acc)))".to_string(),
                 Stmt::Up => "(local.set $acc (suspend $up (local.get $acc)))".to_string(),
+                Stmt::Raise => "(local.set $acc (suspend $raise (local.get $acc)))".to_string(),
                 Stmt::Spawn { bias, body } => {
                     let body = self.body(body, depth + 1);
                     format!(
