@@ -8,7 +8,7 @@
 //!   mismatch ─▶ shrink (greedy: first smaller program that still fails)
 //! ```
 
-use crate::cont_gen::{Expected, Program, shrink};
+use crate::cont_gen::{Ending, Expected, Program, shrink};
 use crate::cont_wat::to_wat;
 use crate::outcome::Observation;
 use crate::run::{Tiering, run};
@@ -42,14 +42,15 @@ pub fn check_program(program: &Program, tiering: Tiering) -> Result<(), String> 
 /// The observations a correct run makes: the `main` call, then the log.
 fn expected_observations(expected: Expected) -> [Observation; 2] {
     let result = match expected.result {
-        Ok(value) => vec!["i32:0".to_string(), format!("i32:{value}")],
-        Err(payload) => vec!["i32:1".to_string(), format!("i32:{payload}")],
+        Ending::Returned(value) => Ok(vec!["i32:0".to_string(), format!("i32:{value}")]),
+        Ending::Escaped(payload) => Ok(vec!["i32:1".to_string(), format!("i32:{payload}")]),
+        Ending::Trapped(message) => Err(format!("wasm trap: {message}")),
     };
     [
         Observation::Call {
             export: "main".into(),
             args: vec![],
-            result: Ok(result),
+            result,
         },
         Observation::Global {
             index: 0,

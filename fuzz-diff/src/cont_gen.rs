@@ -11,6 +11,8 @@
 //! ```text
 //!   Stmt            meaning (acc: the current function's accumulator)
 //!   Add(k), Mul(k)  acc = acc + k, acc * k (wrapping)
+//!   Div(k)          acc = acc / k (i32.div_s): k = 0 traps, and the trap
+//!                   ends the whole program wherever it happens
 //!   Yield           acc = suspend $yield(acc): the innermost driver (depth d)
 //!                   logs (1, acc) and answers acc * 3 + d + 1
 //!   Up              acc = suspend $up(acc): only the root driver handles it,
@@ -40,6 +42,7 @@ use crate::rng::Rng;
 pub enum Stmt {
     Add(i32),
     Mul(i32),
+    Div(i32),
     Yield,
     Up,
     Raise,
@@ -57,6 +60,8 @@ enum Escape {
     Thrown(i32),
     /// Thrown by a switch partner: it goes straight to the driver.
     PastBody(i32),
+    /// A trap: nothing catches it.
+    Trap(&'static str),
 }
 
 /// A whole program: the root body, run by the root driver from `main`.
@@ -70,9 +75,18 @@ pub struct Program {
 /// What `main` returns (or that an exception escaped), and the final log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Expected {
-    /// `Err(payload)` when an `$exc` escapes the root.
-    pub result: Result<i32, i32>,
+    pub result: Ending,
     pub log: i32,
+}
+
+/// How a program ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    Returned(i32),
+    /// An `$exc` with this payload escaped the root.
+    Escaped(i32),
+    /// A trap with this message.
+    Trapped(&'static str),
 }
 
 /// Limits of the random tree.
@@ -95,8 +109,9 @@ impl Program {
         let mut model = Model { log: 0 };
         let mut acc = self.start;
         let result = match model.run(&self.root, &mut acc, 0) {
-            Ok(()) => Ok(acc),
-            Err(Escape::Thrown(payload) | Escape::PastBody(payload)) => Err(payload),
+            Ok(()) => Ending::Returned(acc),
+            Err(Escape::Thrown(payload) | Escape::PastBody(payload)) => Ending::Escaped(payload),
+            Err(Escape::Trap(message)) => Ending::Trapped(message),
         };
         Expected {
             result,
@@ -122,12 +137,13 @@ fn random_stmts(rng: &mut Rng, depth: u32, nesting: u32) -> Vec<Stmt> {
 fn random_stmt(rng: &mut Rng, depth: u32, nesting: u32) -> Stmt {
     let nest = nesting < MAX_NESTING;
     let small = |rng: &mut Rng| rng.below(21) as i32 - 10;
-    match rng.below(14) {
+    match rng.below(15) {
         0 | 1 => Stmt::Add(small(rng)),
         2 => Stmt::Mul(small(rng)),
         3 | 4 => Stmt::Yield,
         5 => Stmt::Up,
         12 => Stmt::Raise,
+        13 => Stmt::Div(*rng.pick(&[2, 3, -1, -2, 5, -3, 7, 0]).unwrap_or(&1)),
         6 | 7 if nest && depth < MAX_SPAWN_DEPTH => Stmt::Spawn {
             bias: rng.below(256) as i32,
             body: random_stmts(rng, depth + 1, nesting + 1),
@@ -157,6 +173,11 @@ impl Model {
             match stmt {
                 Stmt::Add(k) => *acc = acc.wrapping_add(*k),
                 Stmt::Mul(k) => *acc = acc.wrapping_mul(*k),
+                Stmt::Div(0) => return Err(Escape::Trap("integer divide by zero")),
+                Stmt::Div(k) => match acc.checked_div(*k) {
+                    Some(quotient) => *acc = quotient,
+                    None => return Err(Escape::Trap("integer overflow")),
+                },
                 Stmt::Yield => {
                     self.note(1, *acc);
                     *acc = acc.wrapping_mul(3).wrapping_add(depth + 1);
@@ -173,6 +194,7 @@ impl Model {
                         Err(Escape::Thrown(p) | Escape::PastBody(p)) => {
                             return Err(Escape::Thrown(p));
                         }
+                        Err(trap) => return Err(trap),
                     }
                 }
                 Stmt::Raise => {
@@ -191,6 +213,7 @@ impl Model {
                         Err(Escape::Thrown(p) | Escape::PastBody(p)) => {
                             return Err(Escape::PastBody(p));
                         }
+                        Err(trap) => return Err(trap),
                     }
                 }
                 Stmt::Helper(body) => {
@@ -279,7 +302,7 @@ mod tests {
         // acc 3, yield at depth 0: 10; child 11, yield at depth 1: 35, up:
         // (35 ^ 0x5a5a) + 7 = 23168; acc 10 + 23168 = 23178; throw 23183.
         let expected = program.expected();
-        assert_eq!(expected.result, Ok(23183));
+        assert_eq!(expected.result, Ending::Returned(23183));
         let log = ((3 + 1) * 31 ^ (11 + 1)) * 31 ^ (35 + 2);
         assert_eq!(expected.log, log);
     }
@@ -290,7 +313,7 @@ mod tests {
             root: vec![Stmt::Helper(vec![Stmt::Throw(1)])],
             start: 4,
         };
-        assert_eq!(program.expected().result, Err(6));
+        assert_eq!(program.expected().result, Ending::Escaped(6));
     }
 
     #[test]
@@ -304,7 +327,22 @@ mod tests {
             start: 4,
         };
         // The child's own Try does not catch; the root's does: acc = 5.
-        assert_eq!(program.expected().result, Ok(5));
+        assert_eq!(program.expected().result, Ending::Returned(5));
+    }
+
+    #[test]
+    fn traps_pass_every_handler() {
+        let program = Program {
+            root: vec![
+                Stmt::Try(vec![Stmt::Helper(vec![Stmt::Div(0)])]),
+                Stmt::Add(1),
+            ],
+            start: 4,
+        };
+        assert_eq!(
+            program.expected().result,
+            Ending::Trapped("integer divide by zero")
+        );
     }
 
     #[test]

@@ -176,6 +176,9 @@ impl Emitter {
                 Stmt::Mul(k) => {
                     format!("(local.set $acc (i32.mul (local.get $acc) (i32.const {k})))")
                 }
+                Stmt::Div(k) => {
+                    format!("(local.set $acc (i32.div_s (local.get $acc) (i32.const {k})))")
+                }
                 Stmt::Yield => "(local.set $acc (suspend $yield (local.get $acc)))".to_string(),
                 Stmt::Up => "(local.set $acc (suspend $up (local.get $acc)))".to_string(),
                 Stmt::Raise => "(local.set $acc (suspend $raise (local.get $acc)))".to_string(),
