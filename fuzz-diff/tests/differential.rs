@@ -59,3 +59,43 @@ fn random_modules_agree_across_tiers() {
         "too few modules ran: {agreed} agreed, {skipped} skipped"
     );
 }
+
+/// The selection reaches the compiler: with every other function chosen,
+/// exactly those are compiled, and calls through both tiers still work.
+#[test]
+fn per_function_selection_compiles_only_the_chosen() {
+    use wasmfx_tier::{Engine, Runtime, TierExecutor, TierMode, Val};
+    let wat = r#"(module
+      (func $a (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+      (func $b (param i32) (result i32) (call $a (i32.mul (local.get 0) (i32.const 2))))
+      (func $c (param i32) (result i32) (call $b (i32.sub (local.get 0) (i32.const 3))))
+      (func (export "d") (param i32) (result i32) (call $c (call $b (local.get 0)))))"#;
+    let engine = Engine::new(TierMode::Jit).expect("jit engine");
+    let module = engine.compile_text(wat).expect("module compiles");
+    let mut runtime = Runtime::with_executor(
+        &engine,
+        TierExecutor::compiler_selecting(|_, index| index % 2 == 1),
+    );
+    let instance = runtime.instantiate(&module).expect("instantiates");
+    // d(5) = c(b(5)) = c(11) = b(8) = a(16) = 17
+    let result = runtime
+        .call(instance, "d", &[Val::I32(5)])
+        .map_err(|e| e.to_string());
+    assert_eq!(result.ok(), Some(vec![Val::I32(17)]));
+    assert_eq!(runtime.compile_stats().map(|(_, count)| count), Some(2));
+}
+
+#[test]
+fn mixed_choices_differ_by_function_and_seed() {
+    use wasmfx_core::InstanceId;
+    use wasmfx_fuzz_diff::run::Tiering;
+    let choices = |seed| {
+        (0..64)
+            .map(|i| Tiering::mixed_choice(seed, InstanceId(0), i))
+            .collect::<Vec<_>>()
+    };
+    let first = choices(1);
+    let compiled = first.iter().filter(|&&c| c).count();
+    assert!((16..=48).contains(&compiled), "{compiled} of 64 compiled");
+    assert_ne!(first, choices(2));
+}
