@@ -3,8 +3,8 @@
 //! with stack-switching instructions stay interpreted, the helpers between
 //! them are compiled) and under a random per-function mix.
 //!
-//! `WASMFX_DIFF_CASES=N` runs N seeds (default [`DEFAULT_CASES`]),
-//! `WASMFX_DIFF_SEED=S` runs seed S only. A failure prints its seed and the
+//! `WASMFX_DIFF_CASES=N` runs N seeds (default [`DEFAULT_CASES`]) from
+//! `WASMFX_DIFF_FIRST` (default 0); `WASMFX_DIFF_SEED=S` runs seed S only. A failure prints its seed and the
 //! shrunk program's text, saved as `target/fuzz-diff/cont-<seed>.wat`.
 
 use wasmfx_fuzz_diff::case::save_failure;
@@ -24,7 +24,10 @@ fn env_u64(name: &str) -> Option<u64> {
 fn failing_seeds(tiering: impl Fn(u64) -> Tiering) -> Vec<u64> {
     let seeds = match env_u64("WASMFX_DIFF_SEED") {
         Some(seed) => seed..seed + 1,
-        None => 0..env_u64("WASMFX_DIFF_CASES").unwrap_or(DEFAULT_CASES),
+        None => {
+            let first = env_u64("WASMFX_DIFF_FIRST").unwrap_or(0);
+            first..first + env_u64("WASMFX_DIFF_CASES").unwrap_or(DEFAULT_CASES)
+        }
     };
     let mut failures = Vec::new();
     for seed in seeds {
