@@ -23,7 +23,7 @@ use wasmfx_core::{FuncAddr, Trap};
 
 /// The smallest value stack allocated: small, because every suspended
 /// continuation keeps its own (it grows by doubling).
-const MIN_SLOTS: usize = 32;
+const MIN_SLOTS: usize = 8;
 
 /// A caller suspended by a call, to continue at `pc` when the callee returns.
 #[derive(Debug)]

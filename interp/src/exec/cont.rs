@@ -19,7 +19,7 @@
 
 use super::cont_transfer::{Entry, load_regs, regs_of, site_of, split};
 use super::{Executor, State};
-use crate::cont::{Body, Link};
+use crate::cont::Body;
 use crate::op::Op;
 use wasmfx_core::{ExnAddr, FuncAddr, TagAddr, Trap};
 
@@ -70,7 +70,7 @@ impl Executor<'_> {
         };
         let payload_end = state.sp;
         let top = regs_of(state, payload_end - n);
-        let links: Vec<Link> = self.chain.drain(i + 1..).collect();
+        let links = self.links_inside(i);
         let Some(link) = self.chain.pop() else {
             return Err(Trap::Host("continuation chain is empty".into()));
         };
@@ -172,7 +172,7 @@ impl Executor<'_> {
         args.clear();
         args.extend_from_slice(&self.stack.values[top - n..top]);
         let current = regs_of(state, top - n);
-        let captured_links: Vec<Link> = self.chain.drain(i + 1..).collect();
+        let captured_links = self.links_inside(i);
         let (stack, entry, links, bound) = split(body, self.conts);
         let mut captured = stack;
         std::mem::swap(self.stack, &mut captured);

@@ -177,6 +177,16 @@ impl Executor<'_> {
         }
     }
 
+    /// Takes the links after link `i` (the resumes nested inside the
+    /// continuation that link `i` runs), outermost first.
+    pub(super) fn links_inside(&mut self, i: usize) -> Vec<Link> {
+        if i + 1 >= self.chain.len() {
+            // The common case: the handler is the innermost resume.
+            return Vec::new();
+        }
+        self.chain.split_off(i + 1)
+    }
+
     /// The operand count and tag of site `site` of the running function.
     pub(super) fn site(&self, state: &State, site: u32) -> Result<(usize, Option<TagAddr>), Trap> {
         state
