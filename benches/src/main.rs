@@ -29,7 +29,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
-use engines::{Engine, Peer, Unavailable};
+use engines::{Engine, EngineKind, Peer, Unavailable};
 use options::Options;
 use programs::{PROGRAMS, Program};
 use report::{Report, Row, STARTUP_ROW};
@@ -106,7 +106,11 @@ fn run() -> Result<bool> {
                 ),
                 Err(error) => {
                     eprintln!("{:<8} {:<14} failed: {error}", program.name, engine.label);
-                    all_passed = false;
+                    // A peer that cannot finish a stack-switching program (wasmtime
+                    // runs out of memory for continuations it never frees) is
+                    // reported as such, not as a failure of ours.
+                    let peer = matches!(engine.kind, EngineKind::Peer(_));
+                    all_passed &= peer && stack_switching.is_some();
                 }
             }
             let measure_peak = stack_switching.is_some_and(|bench| bench.peak_memory);

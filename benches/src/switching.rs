@@ -167,9 +167,10 @@ pub fn to_markdown(engines: &[Engine], rows: &[SwitchingRow<'_>]) -> String {
         };
         for (engine, time) in engines.iter().zip(&row.row.times) {
             if supported_by(engine) {
-                out.push_str(&match per_op(time) {
-                    Some(ns) => format!(" {ns:.1} |"),
-                    None => " failed |".to_string(),
+                out.push_str(&match (per_op(time), time) {
+                    (Some(ns), _) => format!(" {ns:.1} |"),
+                    (None, Err(error)) => format!(" cannot run: {} |", short(error)),
+                    (None, Ok(_)) => " - |".to_string(),
                 });
             }
         }
@@ -218,6 +219,12 @@ pub fn to_markdown(engines: &[Engine], rows: &[SwitchingRow<'_>]) -> String {
         }
     }
     out
+}
+
+/// The first line of an error, at most 60 characters, without table pipes.
+fn short(error: &str) -> String {
+    let line = error.lines().next().unwrap_or("").replace('|', "/");
+    line.chars().take(60).collect()
 }
 
 /// Continuations skynet(size) makes: every node but the root, for a power of ten.
