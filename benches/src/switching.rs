@@ -221,10 +221,11 @@ pub fn to_markdown(engines: &[Engine], rows: &[SwitchingRow<'_>]) -> String {
     out
 }
 
-/// The first line of an error, at most 60 characters, without table pipes.
+/// An error cut to its status ("exit status: 1"): the stderr line that
+/// follows is often a peer's warning rather than the reason.
 fn short(error: &str) -> String {
     let line = error.lines().next().unwrap_or("").replace('|', "/");
-    line.chars().take(60).collect()
+    line.split(": ").take(2).collect::<Vec<_>>().join(": ")
 }
 
 /// Continuations skynet(size) makes: every node but the root, for a power of ten.
