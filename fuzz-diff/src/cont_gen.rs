@@ -303,7 +303,7 @@ mod tests {
         // (35 ^ 0x5a5a) + 7 = 23168; acc 10 + 23168 = 23178; throw 23183.
         let expected = program.expected();
         assert_eq!(expected.result, Ending::Returned(23183));
-        let log = ((3 + 1) * 31 ^ (11 + 1)) * 31 ^ (35 + 2);
+        let log = ((((3 + 1) * 31) ^ (11 + 1)) * 31) ^ (35 + 2);
         assert_eq!(expected.log, log);
     }
 

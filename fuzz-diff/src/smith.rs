@@ -53,7 +53,7 @@ impl Variant {
     /// Seeds cycle through the four variants.
     pub fn of_seed(seed: u64) -> Variant {
         Variant {
-            disallow_traps: seed % 2 == 0,
+            disallow_traps: seed.is_multiple_of(2),
             function_references: seed % 4 >= 2,
         }
     }

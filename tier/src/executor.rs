@@ -51,7 +51,7 @@ impl JitTier {
             let chosen = self.select.as_deref();
             let select = move |index: u32| match chosen {
                 Some(chosen) => chosen(id, index),
-                None => !even_only || index % 2 == 0,
+                None => !even_only || index.is_multiple_of(2),
             };
             jit.compile_instance(store, id, &select).map_err(|e| Trap::Host(e.to_string()))?;
             self.compiled_instances += 1;
