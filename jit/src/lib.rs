@@ -216,7 +216,7 @@ impl Jit {
             .iter()
             .zip(sig.results.iter())
             .map(|(&raw, &ty)| {
-                Val::from_raw(raw, ty)
+                Val::from_raw_in(raw, ty, &store.registry)
                     .ok_or_else(|| Trap::Host("unsupported value type: v128".into()))
             })
             .collect()

@@ -44,10 +44,11 @@ fn call_out(call: &mut Call<'_>, func: FuncAddr, values: *mut u64) -> u32 {
     let slots = sig.params.len().max(sig.results.len());
     // SAFETY: compiled code passes a buffer of max(params, results) slots.
     let values = unsafe { std::slice::from_raw_parts_mut(values, slots) };
+    let registry = &call.store().registry;
     let args: Option<Vec<Val>> = values
         .iter()
         .zip(sig.params.iter())
-        .map(|(&raw, &ty)| Val::from_raw(raw, ty))
+        .map(|(&raw, &ty)| Val::from_raw_in(raw, ty, registry))
         .collect();
     let Some(args) = args else {
         return call.status(Err(Trap::Host("unsupported value type: v128".into())));

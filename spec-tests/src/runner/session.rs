@@ -233,7 +233,8 @@ impl<E: Executor> Session<E> {
                 "export `{name}` is a dangling global"
             )));
         };
-        Val::from_raw(global.get(), global.ty.content).ok_or_else(|| {
+        let registry = &self.store.registry;
+        Val::from_raw_in(global.get(), global.ty.content, registry).ok_or_else(|| {
             ExecError::Script(format!(
                 "global `{name}` has a v128 value (SIMD is not supported)"
             ))
