@@ -18,7 +18,8 @@
 //! [`MemoryInst::guard_bytes`]). 2 GiB covers every offset compilers emit in
 //! practice (larger ones keep an explicit check) and keeps the reservation
 //! at 6 GiB of address space, a 47-bit space holds over 20,000 of them; the
-//! reservation is unmapped when the memory (with its store) drops.
+//! reservation is unmapped when the memory (with its store) drops. (The spec
+//! harness, scripts in parallel, peaks at about 320 GiB of virtual size.)
 //!
 //! A heap memory growing within its capacity only moves `len` (the bytes
 //! there were never written, so they are still zero). Growing past it
