@@ -14,7 +14,14 @@ set +e
 cargo test --workspace --no-fail-fast 2>&1 | tee "$log"
 cargo_status=${PIPESTATUS[0]}
 echo
-bash scripts/check-examples.sh 2>&1 | tee -a "$log"
+# The CLI that cargo test just built for the tier's integration tests (building it
+# alone, with other feature unification, would recompile Cranelift).
+cli="${CARGO_TARGET_DIR:-target}/debug/wasmfx-tier"
+examples_args=()
+if [[ -x "$cli" ]]; then
+    examples_args=("$cli")
+fi
+bash scripts/check-examples.sh "${examples_args[@]}" 2>&1 | tee -a "$log"
 examples_status=${PIPESTATUS[0]}
 set -e
 
