@@ -8,9 +8,9 @@ use wasmfx_core::store::{GUARD_BYTES, StoreLimits};
 use wasmfx_core::{Extern, FuncAddr, InstanceId, Module, Store, Trap, TypeRegistry, Val};
 use wasmfx_jit::Jit;
 
-/// Loads and stores of every width at `index + offset`, with offsets 0, a
-/// small one, one just inside and one past the 2 GiB guard, and one that
-/// makes `offset + size` overflow nothing but 32 bits.
+/// Loads and stores at `index + offset`, with offsets 0, small ones, one
+/// just inside and one past the 2 GiB guard, and the largest 32-bit one;
+/// memory 1 (`$two`) has guards of its own.
 const ACCESSES: &str = r#"(module
   (memory (export "mem") 1)
   (memory $two 1)
