@@ -292,3 +292,21 @@ fn wasi_directory_that_does_not_exist_is_an_error() {
     ]);
     assert_one_error_line(&out, "failed to open directory /nonexistent/wasmfx");
 }
+
+#[test]
+fn wasm_feature_switches_change_validation() {
+    // A tag with results is valid only with stack switching on.
+    let script = temp_file(
+        "tag_results.wast",
+        b"(assert_invalid (module (tag (result i32))) \"non-empty tag result type\")",
+    );
+    let script = script.to_str().unwrap();
+    let off = cli(&["wast", "-W", "stack-switching=n", script]);
+    assert!(off.status.success(), "{}", stdout(&off));
+    assert!(stdout(&off).ends_with("1 passed, 0 failed\n"), "{}", stdout(&off));
+    let on = cli(&["wast", script]);
+    assert_eq!(on.status.code(), Some(1));
+    assert!(stdout(&on).ends_with("0 passed, 1 failed\n"), "{}", stdout(&on));
+    let unknown = cli(&["wast", "-W", "no-such-thing=y", script]);
+    assert_eq!(unknown.status.code(), Some(2));
+}

@@ -12,6 +12,7 @@
 //! guest's code for an exit request, 2 for a bad command line (clap), 1 for
 //! everything else.
 
+mod features;
 mod run;
 mod values;
 mod wasi;

@@ -8,6 +8,7 @@
 //!               ─▶ instantiate FILE ─▶ call `_start` / the --invoke'd export
 //! ```
 
+use super::features::FeatureOptions;
 use super::values::{format_result, parse_arg};
 use super::wasi::WasiOptions;
 use super::{EXIT_TRAP, Exit, TierOption, fail};
@@ -24,6 +25,8 @@ const DEFAULT_ENTRY: &str = "_start";
 pub struct RunCommand {
     #[command(flatten)]
     tier: TierOption,
+    #[command(flatten)]
+    features: FeatureOptions,
     /// Call this exported function instead of `_start`; ARGS are parsed by
     /// its parameter types (integers in decimal or 0x hex; floats in
     /// decimal, inf, nan).
@@ -55,6 +58,8 @@ impl RunCommand {
     /// Each step returns the exit (its error already printed) on failure.
     fn run(&self) -> Result<(), Exit> {
         let engine = Engine::new(self.tier.tier).map_err(|e| fail(1, e))?;
+        let features = self.features.apply(engine.features());
+        let engine = engine.with_features(features);
         let mut runtime = Runtime::new(&engine);
         let wasi = self
             .wasi

@@ -2,16 +2,19 @@
 //! one line per failed directive, a summary per file, and the total as the
 //! last line (`N passed, N failed`).
 
+use super::features::FeatureOptions;
 use super::{Exit, TierOption, fail};
 use clap::Args;
 use std::path::PathBuf;
-use wasmfx_spec_tests::{Counts, FileReport, run_script};
+use wasmfx_spec_tests::{Counts, FileReport, run_script_with_features};
 use wasmfx_tier::Engine;
 
 #[derive(Args)]
 pub struct WastCommand {
     #[command(flatten)]
     tier: TierOption,
+    #[command(flatten)]
+    features: FeatureOptions,
     /// Also list rejections that passed with a different error message
     #[arg(long)]
     show_message_differences: bool,
@@ -26,11 +29,12 @@ impl WastCommand {
             Ok(engine) => engine,
             Err(e) => return fail(1, e),
         };
+        let features = self.features.apply(engine.features());
         let mut total = Counts::default();
         for path in &self.files {
             let name = path.display().to_string();
             let report = match std::fs::read_to_string(path) {
-                Ok(text) => run_script(&name, &text, engine.executor()),
+                Ok(text) => run_script_with_features(&name, &text, engine.executor(), features),
                 Err(e) => unreadable(&name, &e),
             };
             for line in report.failure_lines() {
