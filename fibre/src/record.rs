@@ -250,6 +250,12 @@ impl ContRecord {
         self.stack_base != 0
     }
 
+    /// The record's stack mapping `[low, high)`, guard page included
+    /// (empty without a stack).
+    pub fn stack_bounds(&self) -> (usize, usize) {
+        (self.stack_base, self.stack_base + self.stack_len)
+    }
+
     /// The lowest address compiled frames may use on the record's stack (0
     /// without one).
     pub fn stack_limit(&self) -> usize {

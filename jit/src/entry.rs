@@ -103,6 +103,21 @@ pub(crate) fn unwind_routine() -> usize {
     wasmfx_jit_unwind as *const () as usize
 }
 
+/// Ends the innermost activation with the trap stored in it, from Rust code
+/// running under it (as a trap in compiled code would): every frame above
+/// its entry is dropped without running destructors.
+///
+/// # Safety
+/// `act` must be the innermost activation, with a trap stored, and no
+/// frame between here and its entry may own anything that needs dropping.
+pub(crate) unsafe fn raise_stored(act: *mut Activation) -> ! {
+    let code = u64::from(crate::traps::STORED_TRAP.as_raw().get());
+    // SAFETY: the caller's promise; the jump buffer is the live entry's.
+    unsafe { wasmfx_jit_unwind(&raw const (*act).jump, code) };
+    // wasmfx_jit_unwind does not come back.
+    std::process::abort()
+}
+
 /// What compiled code calls when a Wasm function has no compiled code: the
 /// tier runs it (in the interpreter) and returns its results.
 pub type Fallback<'a> = dyn FnMut(&mut Store, FuncAddr, &[Val]) -> Result<Vec<Val>, Trap> + 'a;
@@ -128,6 +143,12 @@ thread_local! {
 /// The innermost activation of this thread (null outside compiled code).
 pub(crate) fn current() -> *mut Activation {
     CURRENT.with(|c| c.get())
+}
+
+/// Makes `act` the innermost activation again (a resumer whose
+/// continuation switched back to it).
+pub(crate) fn set_current(act: *mut Activation) {
+    CURRENT.with(|c| c.set(act));
 }
 
 /// Whether this thread is already running compiled code.

@@ -24,6 +24,7 @@ compile_error!("wasmfx-jit supports x86-64 Linux only (host entry and signal han
 mod abi;
 mod codegen;
 mod compiler;
+mod conts;
 mod entry;
 mod libcalls;
 mod signals;
@@ -45,7 +46,7 @@ use wasmfx_core::{FuncAddr, FuncKind, InstanceId, Store, Trap, Val};
 #[derive(Debug, Clone)]
 pub enum CompileError {
     /// An instruction or type outside this tier's coverage (SIMD, GC heap
-    /// instructions, stack switching, legacy exceptions).
+    /// instructions, legacy exceptions).
     Unsupported(String),
     /// A body that does not decode or balance (validation should prevent it).
     Invalid(String),
@@ -138,10 +139,22 @@ impl Jit {
                 && select(index as u32)
             {
                 store.funcs[addr.0 as usize].set_code(*entry);
+                if let Some(trampoline) = self
+                    .compiler
+                    .trampoline(&store.funcs[addr.0 as usize].sig)
+                {
+                    self.state.conts.set_trampoline(addr, trampoline);
+                }
                 installed += 1;
             }
         }
         Ok(CompileReport { installed, skipped })
+    }
+
+    /// Continuation records alive (made and not yet returned or released)
+    /// and native stacks mapped so far, for tests and benchmarks.
+    pub fn continuation_stats(&self) -> (usize, u64) {
+        self.state.conts.stats()
     }
 
     /// Total time spent compiling, and the number of functions compiled.
@@ -188,6 +201,10 @@ impl Jit {
                 .ok_or_else(|| Trap::Host("unsupported value type: v128".into()))?;
         }
         self.state.sync_funcs(store);
+        // A trap unwinds to this entry: the continuations it started are
+        // released, and the stack limit is the one of this entry's stack.
+        let chain_mark = self.state.conts.chain.innermost();
+        let saved_limit = self.state.vm.stack_limit;
         // An outermost entry runs on this thread's own stack; a nested one
         // keeps the limit of the stack it runs on (set by its outer entry).
         if !entry::is_nested() || self.state.vm.stack_limit == 0 {
@@ -206,6 +223,8 @@ impl Jit {
             unsafe { entry::enter(store, &mut self.state, fallback, call, &mut values) };
         let pending = std::mem::take(&mut self.state.vm.pending_exn);
         if status != 0 {
+            self.state.conts.unwind_to(chain_mark);
+            self.state.vm.stack_limit = saved_limit;
             let trap = traps::trap_of_code(status as u8).or(stored);
             return Err(trap.unwrap_or_else(|| Trap::Host(format!("unknown trap code {status}"))));
         }

@@ -42,6 +42,8 @@ pub struct VmRuntime {
 pub struct RuntimeState {
     pub vm: VmRuntime,
     func_refs: Vec<usize>,
+    /// Continuations of compiled code.
+    pub conts: crate::conts::Conts,
 }
 
 impl RuntimeState {

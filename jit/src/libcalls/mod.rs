@@ -1,6 +1,6 @@
 //! Runtime functions compiled code calls (System V convention, `vmctx`
 //! first): calls out of compiled code, bulk memory and table operations,
-//! and the exception runtime.
+//! the exception runtime and stack switching.
 //!
 //! Indices are the calling instance's (module index spaces); the libcall
 //! maps them to store addresses. A libcall that can trap returns a status:
@@ -14,10 +14,11 @@
 //!
 //! Files: this one holds the table of libcalls (symbol, address,
 //! signature) and the access to the activation; `calls.rs`, `bulk.rs` and
-//! `exceptions.rs` hold the functions.
+//! `exceptions.rs` and `conts.rs` hold the functions.
 
 mod bulk;
 mod calls;
+mod conts;
 mod exceptions;
 
 pub(crate) use exceptions::uncaught;
@@ -25,6 +26,8 @@ pub(crate) use exceptions::uncaught;
 use crate::entry::{self, Activation};
 use bulk::*;
 use calls::*;
+use conts::*;
+pub(crate) use conts::{RESUME_THROW_REF, RESUME_THROW_TAG, RESUME_VALUES, STATUS_SUSPENDED};
 use cranelift_codegen::ir::types::{I32, I64};
 use cranelift_codegen::ir::{AbiParam, Signature, Type};
 use cranelift_codegen::isa::CallConv;
@@ -52,10 +55,15 @@ pub(crate) enum Libcall {
     Throw,
     CatchMatches,
     TakeException,
+    ContNew,
+    ContBind,
+    Resume,
+    Suspend,
+    Switch,
 }
 
 impl Libcall {
-    pub const ALL: [Libcall; 17] = [
+    pub const ALL: [Libcall; 22] = [
         Libcall::CallFunc,
         Libcall::CallAddr,
         Libcall::IsSubtype,
@@ -73,6 +81,11 @@ impl Libcall {
         Libcall::Throw,
         Libcall::CatchMatches,
         Libcall::TakeException,
+        Libcall::ContNew,
+        Libcall::ContBind,
+        Libcall::Resume,
+        Libcall::Suspend,
+        Libcall::Switch,
     ];
 
     pub fn symbol(self) -> &'static str {
@@ -94,6 +107,11 @@ impl Libcall {
             Libcall::Throw => "wasmfx_throw",
             Libcall::CatchMatches => "wasmfx_catch_matches",
             Libcall::TakeException => "wasmfx_take_exception",
+            Libcall::ContNew => "wasmfx_cont_new",
+            Libcall::ContBind => "wasmfx_cont_bind",
+            Libcall::Resume => "wasmfx_resume",
+            Libcall::Suspend => "wasmfx_suspend",
+            Libcall::Switch => "wasmfx_switch",
         }
     }
 
@@ -116,6 +134,11 @@ impl Libcall {
             Libcall::Throw => throw as *const () as usize,
             Libcall::CatchMatches => catch_matches as *const () as usize,
             Libcall::TakeException => take_exception as *const () as usize,
+            Libcall::ContNew => cont_new as *const () as usize,
+            Libcall::ContBind => cont_bind as *const () as usize,
+            Libcall::Resume => resume as *const () as usize,
+            Libcall::Suspend => suspend as *const () as usize,
+            Libcall::Switch => switch_to as *const () as usize,
         };
         f as *const u8
     }
@@ -137,6 +160,11 @@ impl Libcall {
             Libcall::Throw => (&[I32, I64], None),
             Libcall::CatchMatches => (&[I32], Some(I32)),
             Libcall::TakeException => (&[I64], Some(I64)),
+            Libcall::ContNew => (&[I64], Some(I64)),
+            Libcall::ContBind => (&[I64, I64, I32], Some(I64)),
+            Libcall::Resume => (&[I64, I64, I64, I32, I32], Some(I32)),
+            Libcall::Suspend => (&[I32, I64, I32], Some(I32)),
+            Libcall::Switch => (&[I64, I32, I64, I32], Some(I32)),
         }
     }
 

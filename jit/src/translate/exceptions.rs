@@ -205,7 +205,7 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// Branches to label `depth` (from the current frames) with `args`.
-    fn catch_branch(&mut self, depth: u32, args: &[Value]) -> Result<(), CompileError> {
+    pub(super) fn catch_branch(&mut self, depth: u32, args: &[Value]) -> Result<(), CompileError> {
         let i = self
             .frames
             .len()

@@ -13,6 +13,7 @@
 //!                table.rs      table.* and element segments
 //!                calls.rs      call, call_indirect, call_ref, return_call*
 //!                exceptions.rs throw, throw_ref, try_table, pending checks
+//!                conts.rs      cont.new, cont.bind, suspend, resume*, switch
 //! ```
 //! `heap.rs` finds linear memory (and caches memory 0's base and length);
 //! `values.rs` has the helpers they share (operand stack, runtime records,
@@ -21,11 +22,12 @@
 //! Everything instance-specific is read through `vmctx` (see
 //! `wasmfx_core::vm`), so one compiled module serves every instance of it.
 //! An instruction outside the tier's coverage (SIMD, GC heap instructions,
-//! stack switching, legacy exceptions) makes the whole function
+//! legacy exceptions) makes the whole function
 //! [`CompileError::Unsupported`]; the tier leaves such functions to the
 //! interpreter.
 
 mod calls;
+mod conts;
 mod control;
 mod exceptions;
 mod heap;
@@ -280,6 +282,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             || self.translate_table(op)?
             || self.translate_call(op)?
             || self.translate_exception(op)?
+            || self.translate_cont(op)?
         {
             return Ok(());
         }

@@ -1,0 +1,243 @@
+//! Stack switching: `cont.new`, `cont.bind`, `suspend`, `resume`,
+//! `resume_throw`, `resume_throw_ref` and `switch`, as calls into the
+//! continuation runtime (`libcalls/conts.rs`) with values in a frame buffer.
+//!
+//! ```text
+//!   resume: args ─▶ buffer; status = resume(contref, site, buffer, mode, n)
+//!     status 1 ─▶ trap (stored)
+//!     status 0 ─▶ results from buffer; pending exception? ─▶ handler
+//!     status 2 + k ─▶ clause k's tag payload and new contref from buffer
+//!                      ─▶ br to clause k's label
+//!   site (leaked with the code): [suspend clauses, all clauses, tag …],
+//!   suspend clauses first (the order of the handler search)
+//!
+//!   suspend / switch: payload ─▶ buffer; call; status ≠ 0 ─▶ trap;
+//!     results from buffer; pending exception (resume_throw)? ─▶ handler
+//! ```
+
+use super::{CompileError, FuncTranslator, bad};
+use crate::libcalls::{
+    Libcall, RESUME_THROW_REF, RESUME_THROW_TAG, RESUME_VALUES, STATUS_SUSPENDED,
+};
+use crate::traps;
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::types::{I32, I64};
+use cranelift_codegen::ir::{InstBuilder, Value};
+use wasmfx_core::types::{CompositeType, FuncType, HeapType, ValType};
+use wasmparser::{Handle, Operator, ResumeTable};
+
+/// A `(on $tag $label)` clause, in the order the site table lists it.
+struct LabelClause {
+    tag: u32,
+    label: u32,
+}
+
+impl FuncTranslator<'_, '_> {
+    pub(super) fn translate_cont(&mut self, op: &Operator<'_>) -> Result<bool, CompileError> {
+        match op {
+            Operator::ContNew { .. } => {
+                let func = self.pop()?;
+                self.b.ins().trapz(func, traps::NULL_FUNCTION_REFERENCE);
+                let raw = self
+                    .libcall(Libcall::ContNew, &[func])
+                    .ok_or_else(|| bad("cont.new"))?;
+                self.b.ins().trapz(raw, traps::STORED_TRAP);
+                self.push(raw);
+            }
+            Operator::ContBind {
+                argument_index,
+                result_index,
+            } => {
+                let from = self.cont_sig(*argument_index)?.params.len();
+                let to = self.cont_sig(*result_index)?.params.len();
+                let n = from.checked_sub(to).ok_or_else(|| bad("cont.bind"))?;
+                let cont = self.pop()?;
+                let args = self.pop_n(n)?;
+                let buffer = self.slot_buffer(n);
+                self.store_raw(buffer, &args);
+                let count = self.b.ins().iconst(I32, n as i64);
+                let raw = self
+                    .libcall(Libcall::ContBind, &[cont, buffer, count])
+                    .ok_or_else(|| bad("cont.bind"))?;
+                self.b.ins().trapz(raw, traps::STORED_TRAP);
+                self.push(raw);
+            }
+            Operator::Suspend { tag_index } => {
+                let sig = self.tag_sig(*tag_index)?;
+                let args = self.pop_n(sig.params.len())?;
+                let buffer = self.slot_buffer(sig.params.len().max(sig.results.len()));
+                self.store_raw(buffer, &args);
+                let tag = self.b.ins().iconst(I32, i64::from(*tag_index));
+                let count = self.b.ins().iconst(I32, args.len() as i64);
+                self.libcall_checked(Libcall::Suspend, &[tag, buffer, count]);
+                self.receive(buffer, &sig.results)?;
+            }
+            Operator::Switch {
+                cont_type_index,
+                tag_index,
+            } => {
+                let sig = self.cont_sig(*cont_type_index)?;
+                let (last, params) = sig.params.split_last().ok_or_else(|| bad("switch"))?;
+                let results = self.switcher_results(*last)?;
+                let cont = self.pop()?;
+                let args = self.pop_n(params.len())?;
+                let buffer = self.slot_buffer(params.len().max(results.len()));
+                self.store_raw(buffer, &args);
+                let tag = self.b.ins().iconst(I32, i64::from(*tag_index));
+                let count = self.b.ins().iconst(I32, args.len() as i64);
+                self.libcall_checked(Libcall::Switch, &[cont, tag, buffer, count]);
+                self.receive(buffer, &results)?;
+            }
+            Operator::Resume {
+                cont_type_index,
+                resume_table,
+            } => {
+                let n = self.cont_sig(*cont_type_index)?.params.len();
+                let cont = self.pop()?;
+                let args = self.pop_n(n)?;
+                self.resume(*cont_type_index, resume_table, cont, &args, RESUME_VALUES, n)?;
+            }
+            Operator::ResumeThrow {
+                cont_type_index,
+                tag_index,
+                resume_table,
+            } => {
+                let n = self.tag_sig(*tag_index)?.params.len();
+                let cont = self.pop()?;
+                let args = self.pop_n(n)?;
+                let (ct, tag) = (*cont_type_index, *tag_index as usize);
+                self.resume(ct, resume_table, cont, &args, RESUME_THROW_TAG, tag)?;
+            }
+            Operator::ResumeThrowRef {
+                cont_type_index,
+                resume_table,
+            } => {
+                let cont = self.pop()?;
+                let exn = self.pop()?;
+                let ct = *cont_type_index;
+                self.resume(ct, resume_table, cont, &[exn], RESUME_THROW_REF, 0)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// The resume family (see the module doc). `arg` is the argument count
+    /// or the thrown tag's index.
+    fn resume(
+        &mut self,
+        cont_type: u32,
+        table: &ResumeTable,
+        cont: Value,
+        args: &[Value],
+        mode: u32,
+        arg: usize,
+    ) -> Result<(), CompileError> {
+        let results = self.cont_sig(cont_type)?.results.clone();
+        let mut labels = Vec::new();
+        let mut switch_tags = Vec::new();
+        for handle in &table.handlers {
+            match *handle {
+                Handle::OnLabel { tag, label } => labels.push(LabelClause { tag, label }),
+                Handle::OnSwitch { tag } => switch_tags.push(tag),
+            }
+        }
+        let mut payloads = Vec::with_capacity(labels.len());
+        for clause in &labels {
+            payloads.push(self.tag_sig(clause.tag)?.params.clone());
+        }
+        let slots = payloads
+            .iter()
+            .map(|p| p.len() + 1)
+            .chain([args.len(), results.len()])
+            .max()
+            .unwrap_or(0);
+        let buffer = self.slot_buffer(slots);
+        self.store_raw(buffer, args);
+        let mut site: Vec<u32> = vec![labels.len() as u32, 0];
+        site.extend(labels.iter().map(|c| c.tag));
+        site.extend(&switch_tags);
+        site[1] = (site.len() - 2) as u32;
+        // The table lives as long as the code that points at it; compiled
+        // code is never freed before the process ends.
+        let site: &'static [u32] = Box::leak(site.into_boxed_slice());
+        let site = self.b.ins().iconst(I64, site.as_ptr() as i64);
+        let mode = self.b.ins().iconst(I32, i64::from(mode));
+        let arg = self.b.ins().iconst(I32, arg as i64);
+        let status = self
+            .libcall(Libcall::Resume, &[cont, site, buffer, mode, arg])
+            .ok_or_else(|| bad("resume"))?;
+        let trapped = self.b.ins().icmp_imm_u(IntCC::Equal, status, 1);
+        self.b.ins().trapnz(trapped, traps::STORED_TRAP);
+        for (k, (clause, payload)) in labels.iter().zip(&payloads).enumerate() {
+            let hit = self
+                .b
+                .ins()
+                .icmp_imm_u(IntCC::Equal, status, i64::from(STATUS_SUSPENDED) + k as i64);
+            let take = self.b.create_block();
+            let next = self.b.create_block();
+            self.b.ins().brif(hit, take, &[], next, &[]);
+            self.b.switch_to_block(take);
+            let mut types = self.types_of(payload)?;
+            types.push(I64);
+            let values = self.load_raw(buffer, &types);
+            self.catch_branch(clause.label, &values)?;
+            self.b.switch_to_block(next);
+        }
+        self.receive(buffer, &results)
+    }
+
+    /// Pushes `results` from `buffer`, then branches away if an exception
+    /// is pending.
+    fn receive(&mut self, buffer: Value, results: &[ValType]) -> Result<(), CompileError> {
+        let types = self.types_of(results)?;
+        for v in self.load_raw(buffer, &types) {
+            self.push(v);
+        }
+        self.check_pending();
+        Ok(())
+    }
+
+    /// The function type of continuation type `index`.
+    fn cont_sig(&self, index: u32) -> Result<FuncType, CompileError> {
+        let module = self.env.module;
+        match module.type_defs.get(index as usize) {
+            Some(CompositeType::Cont(ft)) => module
+                .registry
+                .func_type(*ft)
+                .map(|f| (*f).clone())
+                .ok_or_else(|| bad("continuation type")),
+            _ => Err(bad("not a continuation type")),
+        }
+    }
+
+    /// The parameters of the continuation type a `switch` hands the target
+    /// (its last parameter's type): what the switch itself returns.
+    fn switcher_results(&self, last: ValType) -> Result<Vec<ValType>, CompileError> {
+        let ValType::Ref(rt) = last else {
+            return Err(bad("switch target type"));
+        };
+        let HeapType::Concrete(id) = rt.heap else {
+            return Err(bad("switch target type"));
+        };
+        let registry = &self.env.module.registry;
+        let ft = registry
+            .cont_func_type(id)
+            .and_then(|ft| registry.func_type(ft))
+            .ok_or_else(|| bad("switch target type"))?;
+        Ok(ft.params.to_vec())
+    }
+
+    fn tag_sig(&self, tag: u32) -> Result<FuncType, CompileError> {
+        let module = self.env.module;
+        let ty = module
+            .tags
+            .get(tag as usize)
+            .ok_or_else(|| bad("no such tag"))?;
+        module
+            .registry
+            .func_type(ty.func_type)
+            .map(|f| (*f).clone())
+            .ok_or_else(|| bad("tag type"))
+    }
+}
