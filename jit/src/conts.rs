@@ -228,7 +228,10 @@ impl Conts {
 
     /// The array trampoline of `func`, when it runs compiled code.
     pub fn trampoline(&self, func: FuncAddr) -> Option<usize> {
-        self.trampolines.get(func.0 as usize).copied().filter(|&t| t != 0)
+        self.trampolines
+            .get(func.0 as usize)
+            .copied()
+            .filter(|&t| t != 0)
     }
 
     /// Records allocated and not released, and stacks mapped so far.

@@ -139,9 +139,8 @@ impl Jit {
                 && select(index as u32)
             {
                 store.funcs[addr.0 as usize].set_code(*entry);
-                if let Some(trampoline) = self
-                    .compiler
-                    .trampoline(&store.funcs[addr.0 as usize].sig)
+                if let Some(trampoline) =
+                    self.compiler.trampoline(&store.funcs[addr.0 as usize].sig)
                 {
                     self.state.conts.set_trampoline(addr, trampoline);
                 }

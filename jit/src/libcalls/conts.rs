@@ -213,7 +213,9 @@ fn resume_in(
             Ok(STATUS_RETURNED)
         }
         Some(Outcome::Suspended(clause)) => Ok(STATUS_SUSPENDED + clause),
-        None => Err(Trap::Host("continuation came back without an outcome".into())),
+        None => Err(Trap::Host(
+            "continuation came back without an outcome".into(),
+        )),
     }
 }
 
@@ -305,9 +307,11 @@ pub(super) extern "C" fn switch_to(
     values: *mut u64,
     count: u32,
 ) -> u32 {
-    with_call(vmctx, |call| match switch_in(call, raw, tag, values, count) {
-        Ok(()) => 0,
-        Err(trap) => call.status(Err(trap)),
+    with_call(vmctx, |call| {
+        match switch_in(call, raw, tag, values, count) {
+            Ok(()) => 0,
+            Err(trap) => call.status(Err(trap)),
+        }
     })
 }
 

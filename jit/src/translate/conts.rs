@@ -95,7 +95,14 @@ impl FuncTranslator<'_, '_> {
                 let n = self.cont_sig(*cont_type_index)?.params.len();
                 let cont = self.pop()?;
                 let args = self.pop_n(n)?;
-                self.resume(*cont_type_index, resume_table, cont, &args, RESUME_VALUES, n)?;
+                self.resume(
+                    *cont_type_index,
+                    resume_table,
+                    cont,
+                    &args,
+                    RESUME_VALUES,
+                    n,
+                )?;
             }
             Operator::ResumeThrow {
                 cont_type_index,
@@ -170,10 +177,11 @@ impl FuncTranslator<'_, '_> {
         let trapped = self.b.ins().icmp_imm_u(IntCC::Equal, status, 1);
         self.b.ins().trapnz(trapped, traps::STORED_TRAP);
         for (k, (clause, payload)) in labels.iter().zip(&payloads).enumerate() {
-            let hit = self
-                .b
-                .ins()
-                .icmp_imm_u(IntCC::Equal, status, i64::from(STATUS_SUSPENDED) + k as i64);
+            let hit = self.b.ins().icmp_imm_u(
+                IntCC::Equal,
+                status,
+                i64::from(STATUS_SUSPENDED) + k as i64,
+            );
             let take = self.b.create_block();
             let next = self.b.create_block();
             self.b.ins().brif(hit, take, &[], next, &[]);

@@ -27,8 +27,8 @@
 //! interpreter.
 
 mod calls;
-mod conts;
 mod control;
+mod conts;
 mod exceptions;
 mod heap;
 mod memory;
