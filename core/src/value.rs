@@ -53,6 +53,16 @@ pub struct ContHandle {
 }
 
 impl ContHandle {
+    /// Set in `index` for continuations of compiled code (records on
+    /// native fibre stacks, `wasmfx-jit`), never in the interpreter's: a tier
+    /// given the other's handle traps instead of misreading it.
+    pub const COMPILED: u32 = 1 << 31;
+
+    /// Whether the handle names a continuation of compiled code.
+    pub fn is_compiled(self) -> bool {
+        self.index & ContHandle::COMPILED != 0
+    }
+
     /// The raw slot (never 0: the index is stored plus one).
     pub fn to_raw(self) -> u64 {
         ((self.revision as u64) << 32) | (self.index as u64 + 1)

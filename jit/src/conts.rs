@@ -4,8 +4,8 @@
 //!
 //! ```text
 //!   raw contref (wasmfx_core::value's contref slot; 0 = null)
-//!     bits 0..32   slot index + 1, with bit 31 of the index set (JIT_SLOT):
-//!                  a handle of compiled code, never one of the interpreter
+//!     bits 0..32   slot index + 1, with bit 31 of the index set
+//!                  (ContHandle::COMPILED): never an interpreter handle
 //!     bits 32..64  low 32 bits of the record's revision (one-shot check)
 //!
 //!   slots: [ Slot { record ─▶ ContRecord (fibre arena), func, bound, tags } … ]
@@ -21,11 +21,12 @@
 
 use std::collections::HashMap;
 use std::ptr::NonNull;
+use wasmfx_core::value::ContHandle;
 use wasmfx_core::{FuncAddr, Trap};
 use wasmfx_fibre::{ContArena, ContError, ContRecord, ContRef, ContState, StackChain, StackPool};
 
 /// Bit of a slot index that marks a handle as compiled code's.
-const JIT_SLOT: u32 = 1 << 31;
+const JIT_SLOT: u32 = ContHandle::COMPILED;
 
 /// Side data of one record.
 #[derive(Debug)]
@@ -69,7 +70,10 @@ pub(crate) struct Conts {
 
 /// The trap for a contref that cannot be used.
 fn cont_trap(e: ContError) -> Trap {
-    Trap::Host(e.to_string())
+    match e {
+        ContError::Null => Trap::NullContinuation,
+        ContError::AlreadyConsumed => Trap::ContinuationAlreadyConsumed,
+    }
 }
 
 impl Conts {
@@ -115,7 +119,7 @@ impl Conts {
         };
         if low & JIT_SLOT == 0 {
             return Err(Trap::Host(
-                "continuation made by the interpreter used by compiled code (not supported)".into(),
+                "continuation of the interpreter used by compiled code (not supported)".into(),
             ));
         }
         let index = low & !JIT_SLOT;

@@ -89,6 +89,11 @@ impl ContTable {
     /// [`Trap::NullContinuation`], then [`Trap::ContinuationAlreadyConsumed`].
     pub fn consume(&mut self, raw: u64) -> Result<u32, Trap> {
         let handle = ContHandle::from_raw(raw).ok_or(Trap::NullContinuation)?;
+        if handle.is_compiled() {
+            return Err(Trap::Host(
+                "continuation of compiled code used by the interpreter (not supported)".into(),
+            ));
+        }
         let record = self
             .records
             .get_mut(handle.index as usize)
