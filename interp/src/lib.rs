@@ -6,13 +6,17 @@
 //!        ├─ CodeCache (cache.rs): FuncAddr ─▶ Code, translated on first call
 //!        │      translate/ : wasmparser operators ─▶ Op bytecode (op.rs, code.rs)
 //!        │
-//!        └─ exec/ : dispatch loop over Ops on an ExecStack (stack.rs):
-//!               heap value stack + heap frame stack, no Rust recursion
+//!        ├─ exec/ : dispatch loop over Ops on an ExecStack (stack.rs):
+//!        │      heap value stack + heap frame stack, no Rust recursion
+//!        │
+//!        └─ cont/ : continuations (records, chain of resumers, stack pool);
+//!               exec/cont*.rs move ExecStacks between them and the executor
 //! ```
 //!
 //! Every value is one raw `u64` slot (`wasmfx_core::value`). Traps end the
 //! call with a [`Trap`]; an exception that no handler catches ends it with
-//! [`Trap::UncaughtException`].
+//! [`Trap::UncaughtException`]; a suspension that no handler takes ends it
+//! with [`Trap::UnhandledTag`].
 
 mod cache;
 pub mod code;
