@@ -303,10 +303,57 @@ fn wasm_feature_switches_change_validation() {
     let script = script.to_str().unwrap();
     let off = cli(&["wast", "-W", "stack-switching=n", script]);
     assert!(off.status.success(), "{}", stdout(&off));
-    assert!(stdout(&off).ends_with("1 passed, 0 failed\n"), "{}", stdout(&off));
+    assert!(
+        stdout(&off).ends_with("1 passed, 0 failed\n"),
+        "{}",
+        stdout(&off)
+    );
     let on = cli(&["wast", script]);
     assert_eq!(on.status.code(), Some(1));
-    assert!(stdout(&on).ends_with("0 passed, 1 failed\n"), "{}", stdout(&on));
+    assert!(
+        stdout(&on).ends_with("0 passed, 1 failed\n"),
+        "{}",
+        stdout(&on)
+    );
     let unknown = cli(&["wast", "-W", "no-such-thing=y", script]);
     assert_eq!(unknown.status.code(), Some(2));
+}
+
+/// The numbers of a `timings: compile MS ms (N functions), execute MS ms`
+/// line: (compile ms, functions, execute ms).
+fn parse_timings(line: &str) -> Option<(f64, usize, f64)> {
+    let rest = line.strip_prefix("timings: compile ")?;
+    let (compile, rest) = rest.split_once(" ms (")?;
+    let (functions, rest) = rest.split_once(" functions), execute ")?;
+    let execute = rest.strip_suffix(" ms")?;
+    Some((
+        compile.parse().ok()?,
+        functions.parse().ok()?,
+        execute.parse().ok()?,
+    ))
+}
+
+#[test]
+fn timings_line_reports_compile_and_execute_per_tier() {
+    for (tier, compiles) in [("interp", false), ("jit", true)] {
+        let out = run_fib(&["--tier", tier, "--timings", "--invoke", "fib", "20"]);
+        assert!(out.status.success(), "{tier}: {}", stderr(&out));
+        assert_eq!(stdout(&out), "6765\n", "{tier}");
+        let err = stderr(&out);
+        let line = err
+            .lines()
+            .find(|line| line.starts_with("timings: "))
+            .unwrap_or_else(|| panic!("{tier}: no timings line in: {err}"));
+        let (compile, functions, execute) =
+            parse_timings(line).unwrap_or_else(|| panic!("{tier}: unparsable: {line}"));
+        assert!(compile >= 0.0 && execute >= 0.0, "{tier}: {line}");
+        assert_eq!(functions > 0, compiles, "{tier}: {line}");
+    }
+}
+
+#[test]
+fn no_timings_line_without_the_flag() {
+    let out = run_fib(&["--invoke", "fib", "10"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("timings:"), "{}", stderr(&out));
 }

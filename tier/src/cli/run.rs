@@ -7,6 +7,13 @@
 //!   define WASI ─▶ each --preload NAME=FILE: instantiate, register as NAME
 //!               ─▶ instantiate FILE ─▶ call `_start` / the --invoke'd export
 //! ```
+//!
+//! `--timings` then prints one stderr line, for benchmarks that separate
+//! compile time from run time:
+//!
+//! ```text
+//!   timings: compile 12.345 ms (40 functions), execute 678.901 ms
+//! ```
 
 use super::features::FeatureOptions;
 use super::values::{format_result, parse_arg};
@@ -15,6 +22,7 @@ use super::{EXIT_TRAP, Exit, TierOption, fail};
 use clap::Args;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 use wasmfx_core::FuncAddr;
 use wasmfx_tier::{Engine, Error, InstanceId, Runtime, Trap, Val};
 
@@ -39,6 +47,12 @@ pub struct RunCommand {
     /// ones before it)
     #[arg(long, value_name = "NAME=FILE", value_parser = parse_preload)]
     preload: Vec<(String, PathBuf)>,
+    /// After the run, print to stderr `timings: compile MS ms (N functions),
+    /// execute MS ms`: the tier's total compile time and compiled function
+    /// count (0 for tiers that do not compile), and the call's time without
+    /// the compiling done during it
+    #[arg(long)]
+    timings: bool,
     /// The module: binary (.wasm) or text (.wat)
     file: PathBuf,
     /// Arguments of the program (`_start`) or of the invoked function; from
@@ -86,8 +100,23 @@ impl RunCommand {
             Some(_) => self.parse_args(&runtime, name, func)?,
             None => Vec::new(),
         };
+        let compiled_before = compile_time(&runtime);
+        let call_start = Instant::now();
         let results = runtime.call_func(name, func, &args);
+        let call_time = call_start.elapsed();
         wasmfx_core::wasi::lock(&wasi).flush_outputs();
+        if self.timings {
+            let (compile, functions) = runtime.compile_stats().unwrap_or_default();
+            let compiled_during_call = compile.saturating_sub(compiled_before);
+            let execute = call_time.saturating_sub(compiled_during_call);
+            let millis = |time: Duration| time.as_secs_f64() * 1e3;
+            let _ = writeln!(
+                std::io::stderr(),
+                "timings: compile {:.3} ms ({functions} functions), execute {:.3} ms",
+                millis(compile),
+                millis(execute)
+            );
+        }
         let results = results.map_err(|e| match e {
             Error::Trap(trap) => trapped(&trap, &runtime),
             e => fail(1, e),
@@ -135,6 +164,13 @@ impl RunCommand {
             });
         parsed.collect()
     }
+}
+
+/// The tier's compile time so far (zero for tiers that do not compile).
+fn compile_time(runtime: &Runtime) -> Duration {
+    runtime
+        .compile_stats()
+        .map_or(Duration::ZERO, |(time, _)| time)
 }
 
 /// `--preload NAME=FILE`.
