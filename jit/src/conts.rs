@@ -20,6 +20,7 @@
 //! switch.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::ptr::NonNull;
 use wasmfx_core::value::ContHandle;
 use wasmfx_core::{FuncAddr, Trap};
@@ -27,6 +28,27 @@ use wasmfx_fibre::{ContArena, ContError, ContRecord, ContRef, ContState, StackCh
 
 /// Bit of a slot index that marks a handle as compiled code's.
 const JIT_SLOT: u32 = ContHandle::COMPILED;
+
+/// Hashes a record address (distinct, 8-aligned) with one multiply: the
+/// map is on every switch's path, where SipHash would dominate.
+#[derive(Debug, Default)]
+struct AddrHasher(u64);
+
+impl Hasher for AddrHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+
+    fn write_usize(&mut self, addr: usize) {
+        self.0 = (addr as u64 >> 3).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
 
 /// Side data of one record.
 #[derive(Debug)]
@@ -38,6 +60,9 @@ struct Slot {
     bound: Vec<u64>,
     /// Tag addresses of the handler table installed on the record.
     tags: Vec<u64>,
+    /// The (resume site, instance) `tags` were resolved for: a record
+    /// resumed again by the same instruction keeps them.
+    tags_for: (usize, u32),
 }
 
 /// How the last switch back to a resumer came about.
@@ -57,7 +82,7 @@ pub(crate) struct Conts {
     pool: StackPool,
     pub chain: StackChain,
     slots: Vec<Slot>,
-    index_of: HashMap<usize, u32>,
+    index_of: HashMap<usize, u32, BuildHasherDefault<AddrHasher>>,
     /// Values of the switch in flight.
     pub msg: Vec<u64>,
     pub outcome: Option<Outcome>,
@@ -92,6 +117,7 @@ impl Conts {
                     func,
                     bound: Vec::new(),
                     tags: Vec::new(),
+                    tags_for: (0, 0),
                 });
                 self.index_of.insert(record.as_ptr() as usize, index);
                 index
@@ -164,9 +190,11 @@ impl Conts {
         slot.bound.clear();
     }
 
-    /// The tag buffer of slot `index` (for the handler table on its record).
-    pub fn tags_mut(&mut self, index: u32) -> &mut Vec<u64> {
-        &mut self.slots[index as usize].tags
+    /// The tag buffer of slot `index` (for the handler table on its record)
+    /// and the (site, instance) its contents were resolved for.
+    pub fn tags_mut(&mut self, index: u32) -> (&mut Vec<u64>, &mut (usize, u32)) {
+        let slot = &mut self.slots[index as usize];
+        (&mut slot.tags, &mut slot.tags_for)
     }
 
     /// Gives a fresh record without a stack one from the pool, started at

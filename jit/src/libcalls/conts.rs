@@ -185,7 +185,7 @@ fn resume_in(
     let id = call.instance;
     // SAFETY: the store outlives the activation; only its tags are read.
     let instance_tags = &unsafe { &*call.act.store }.instances[id.0 as usize].tags;
-    install_handlers(conts_now, prompt, site, instance_tags)?;
+    install_handlers(conts_now, prompt, site, id, instance_tags)?;
     // SAFETY: as above.
     let limit = unsafe { record.as_ref().stack_limit() };
     let word = if fresh { record.as_ptr() as u64 } else { 0 };
@@ -224,6 +224,7 @@ fn install_handlers(
     conts: &mut Conts,
     mut prompt: NonNull<ContRecord>,
     site: *const u32,
+    instance: InstanceId,
     instance_tags: &[TagAddr],
 ) -> Result<(), Trap> {
     let prompt_index = conts
@@ -235,13 +236,18 @@ fn install_handlers(
         let len = *site.add(1) as usize;
         (*site, std::slice::from_raw_parts(site.add(2), len))
     };
-    let tags = conts.tags_mut(prompt_index);
-    tags.clear();
-    for &tag in site_tags {
-        let addr = instance_tags
-            .get(tag as usize)
-            .ok_or_else(|| missing("tag", tag))?;
-        tags.push(u64::from(addr.0));
+    let (tags, tags_for) = conts.tags_mut(prompt_index);
+    let key = (site as usize, instance.0);
+    if *tags_for != key {
+        *tags_for = (0, 0);
+        tags.clear();
+        for &tag in site_tags {
+            let addr = instance_tags
+                .get(tag as usize)
+                .ok_or_else(|| missing("tag", tag))?;
+            tags.push(u64::from(addr.0));
+        }
+        *tags_for = key;
     }
     let table = HandlerTable {
         tags: tags.as_ptr(),
@@ -356,10 +362,12 @@ fn switch_in(
     let (Some(from), Some(to)) = (from, to) else {
         return Err(Trap::Host("continuation record of another store".into()));
     };
-    let tags = std::mem::take(conts_now.tags_mut(from));
-    let target_tags = conts_now.tags_mut(to);
+    let (from_tags, from_for) = conts_now.tags_mut(from);
+    let (tags, tags_for) = (std::mem::take(from_tags), *from_for);
+    let (target_tags, target_for) = conts_now.tags_mut(to);
     target_tags.clear();
     target_tags.extend_from_slice(&tags);
+    *target_for = tags_for;
     // SAFETY: both prompts are live records; the target's tags stay in its
     // slot until its next install.
     unsafe {
@@ -370,7 +378,7 @@ fn switch_in(
             first_switch,
         });
     }
-    *conts_now.tags_mut(from) = tags;
+    *conts_now.tags_mut(from).0 = tags;
     conts_now.outcome = None;
     // SAFETY: the resumer's point moves from the old prompt's context to
     // the target's; the target's own point is read into `load` first, and
