@@ -10,11 +10,15 @@
 //!   4. best-of-N wall time per (program, engine), runs round-robin, answer checked
 //!   5. markdown table on stdout, progress on stderr; stack-switching programs add
 //!      ns per operation and peak memory (switching.rs)
+//!   6. jit tier: execution alone beside wasmtime's precompiled run (execution.rs),
+//!      compile throughput on a large generated module (compile.rs)
 //! ```
 //! Exits non-zero when a run fails or prints a wrong answer.
 
+mod compile;
 mod conditions;
 mod engines;
+mod execution;
 mod options;
 mod programs;
 mod report;
@@ -71,7 +75,7 @@ fn run() -> Result<bool> {
     let mut rows = Vec::new();
     // (bench, argument, index in rows, peak RSS per engine)
     let mut switching_rows = Vec::new();
-    for program in selected {
+    for &program in &selected {
         let workload = program.workload(options.quick);
         let module = program.module_path(&module_dir);
         let expected = workload.expected.to_string();
@@ -152,7 +156,66 @@ fn run() -> Result<bool> {
             .collect();
         print_stdout(&switching::to_markdown(&engines, &switching_rows))?;
     }
+    all_passed &= jit_tables(&engines, &options, &selected, &module_dir)?;
     Ok(all_passed)
+}
+
+/// The jit tier's execution-alone and compile-throughput tables (when the tier is
+/// available); `Ok(false)` when a jit run failed.
+fn jit_tables(
+    engines: &[Engine],
+    options: &Options,
+    selected: &[&Program],
+    module_dir: &Path,
+) -> Result<bool> {
+    let is_jit = |engine: &&Engine| engine.kind == (EngineKind::WasmfxTier { tier: "jit" });
+    let Some(jit) = engines.iter().find(is_jit) else {
+        return Ok(true);
+    };
+    let wasmtime = engines
+        .iter()
+        .find(|engine| engine.kind == EngineKind::Peer(Peer::Wasmtime));
+    let mut rows = Vec::new();
+    for program in selected.iter().filter(|p| switching::find(p.name).is_none()) {
+        let workload = program.workload(options.quick);
+        let module = program.module_path(module_dir);
+        let cwasm = wasmtime.map(|peer| execution::precompile(peer, &module, module_dir));
+        // `--timings` goes before FILE: everything after the call's name is an argument.
+        let jit_command = || {
+            let mut command = Command::new(&jit.executable);
+            command
+                .args(["run", "--tier", "jit", "--timings"])
+                .arg(&module)
+                .args(["--invoke", program.export, &workload.arg.to_string()]);
+            command
+        };
+        let (jit_times, peer_time) = execution::measure(
+            jit_command,
+            wasmtime.zip(cwasm.as_ref()),
+            program.export,
+            workload.arg,
+            &workload.expected.to_string(),
+            options.runs,
+            options.time_limit,
+        );
+        eprintln!("{:<8} execution alone measured", program.name);
+        rows.push(execution::ExecutionRow {
+            benchmark: program.name.to_string(),
+            call: format!("{}({})", program.export, workload.arg),
+            jit: jit_times,
+            wasmtime: peer_time,
+        });
+    }
+    let passed = rows.iter().all(|row| row.jit.is_ok());
+    print_stdout(&execution::to_markdown(&rows))?;
+
+    let functions = compile::function_count(options.quick);
+    let large = compile::write_large_module(module_dir, functions)?;
+    let bytes = std::fs::metadata(&large).map(|m| m.len()).unwrap_or(0);
+    eprintln!("compile throughput on {} ...", large.display());
+    let rows = compile::measure(Some(jit), wasmtime, &large, options.runs, options.time_limit);
+    print_stdout(&compile::to_markdown(&rows, functions, bytes))?;
+    Ok(passed && rows.iter().all(|row| row.time.is_ok()))
 }
 
 /// The best time of each engine on one benchmark (`make_command` builds its call). Runs

@@ -68,9 +68,22 @@ pub fn time_once(
     time_limit: Duration,
     expected: &str,
 ) -> Result<Duration, RunError> {
+    time_once_with_output(command, time_limit, expected).map(|(elapsed, _)| elapsed)
+}
+
+/// [`time_once`], also returning the process's output (for engines that report their
+/// own timings on stderr).
+///
+/// # Errors
+/// As [`time_once`].
+pub fn time_once_with_output(
+    command: Command,
+    time_limit: Duration,
+    expected: &str,
+) -> Result<(Duration, Output), RunError> {
     let (elapsed, output) = run_timed(command, time_limit)?;
     check_output(&output, expected)?;
-    Ok(elapsed)
+    Ok((elapsed, output))
 }
 
 /// Runs `command` once, returning its wall time and output.
