@@ -8,12 +8,13 @@
     path = $2; binary = $NF
     if (path == "unittests") { path = $3 }
     gsub(/[()]/, "", binary); sub(/.*\//, "", binary); sub(/-[0-9a-f]+$/, "", binary)
-    suite = binary " (" path ")"; order[++suites] = suite; counted[suite] = 0
+    # Two crates may have test files of the same name: number every suite.
+    suites++; suite = suites SUBSEP binary " (" path ")"; order[suites] = suite; counted[suite] = 0
     next
 }
-/^ *Doc-tests / { suite = "doc-tests " $2; order[++suites] = suite; counted[suite] = 0; next }
+/^ *Doc-tests / { suites++; suite = suites SUBSEP "doc-tests " $2; order[suites] = suite; counted[suite] = 0; next }
 /^examples: [0-9]+ passed, [0-9]+ failed/ {
-    suite = "examples (scripts/check-examples.sh)"; order[++suites] = suite
+    suites++; suite = suites SUBSEP "examples (scripts/check-examples.sh)"; order[suites] = suite
 }
 /^test result: / {
     passed[suite] = $4; failed_count = $6; sub(/;/, "", failed_count); sub(/;/, "", passed[suite])
@@ -26,12 +27,12 @@
 }
 END {
     for (i = 1; i <= suites; i++) {
-        suite = order[i]
+        suite = order[i]; name = suite; sub(/^[0-9]+\034/, "", name)
         if (counted[suite]) {
-            printf "%-60s %6d passed, %4d failed\n", suite, passed[suite], failed[suite]
+            printf "%-60s %6d passed, %4d failed\n", name, passed[suite], failed[suite]
             total_passed += passed[suite]; total_failed += failed[suite]
         } else {
-            printf "%-60s no counts (did it crash?)\n", suite
+            printf "%-60s no counts (did it crash?)\n", name
             total_failed += 1
         }
     }
