@@ -8,7 +8,10 @@ use anyhow::{Context, Result, bail};
 pub const USAGE: &str = "\
 Runs the benchmark programs (benches/programs/) under every available wasmfx-tier tier
 and, when installed, under wasmi and wasmtime; prints a markdown table of wall times
-(best of N process runs, start-up included) and ratios to stdout.
+(best of N process runs, start-up included) and ratios to stdout. With the jit tier,
+two more tables follow: execution alone (jit time minus its compile time, beside
+wasmtime running a precompiled .cwasm) and compile throughput on a large generated
+module (jit against `wasmtime compile`, functions/s and MB/s).
 
 usage: cargo run --release -p wasmfx-benches -- [OPTIONS]
 
