@@ -207,7 +207,9 @@ fn jit_tables(
         });
     }
     let passed = rows.iter().all(|row| row.jit.is_ok());
-    print_stdout(&execution::to_markdown(&rows))?;
+    if !rows.is_empty() {
+        print_stdout(&execution::to_markdown(&rows))?;
+    }
 
     let functions = compile::function_count(options.quick);
     let large = compile::write_large_module(module_dir, functions)?;
