@@ -10,6 +10,7 @@
 //!          compiled code ─▶ libcalls/ (host functions, the fallback for
 //!          functions without code, bulk memory/table ops, exceptions)
 //!          traps ─▶ signals.rs ─▶ unwound to the entry ─▶ Err(Trap)
+//!                   (frames walked first ─▶ backtrace())
 //!          deep recursion ─▶ prologue check against stack.rs's limit ─▶ trap
 //! ```
 //!
@@ -36,9 +37,11 @@ mod vmruntime;
 pub use entry::Fallback;
 
 use compiler::Compiler;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 use vmruntime::RuntimeState;
+use wasmfx_core::backtrace::WasmBacktrace;
 use wasmfx_core::store::Caller;
 use wasmfx_core::{FuncAddr, FuncKind, InstanceId, Store, Trap, Val};
 
@@ -91,6 +94,11 @@ pub struct CompileReport {
 pub struct Jit {
     compiler: Compiler,
     state: Box<RuntimeState>,
+    /// Code start → the function it was installed in first (instances of
+    /// one module share its code: a backtrace names the first instance's).
+    code_funcs: BTreeMap<usize, FuncAddr>,
+    /// The compiled functions active at the last trap, innermost first.
+    backtrace: WasmBacktrace,
 }
 
 impl Jit {
@@ -103,6 +111,8 @@ impl Jit {
         Ok(Jit {
             compiler: Compiler::new()?,
             state: Box::default(),
+            code_funcs: BTreeMap::new(),
+            backtrace: WasmBacktrace::default(),
         })
     }
 
@@ -139,6 +149,7 @@ impl Jit {
                 && select(index as u32)
             {
                 store.funcs[addr.0 as usize].set_code(*entry);
+                self.code_funcs.entry(*entry).or_insert(addr);
                 if let Some(trampoline) =
                     self.compiler.trampoline(&store.funcs[addr.0 as usize].sig)
                 {
@@ -161,6 +172,27 @@ impl Jit {
         (self.compiler.compile_time, self.compiler.compiled_functions)
     }
 
+    /// The compiled Wasm functions that were active when the last call
+    /// trapped, innermost first (empty after a call that returned, or one
+    /// that ran no compiled code). Frames of functions without code, run by
+    /// the fallback, are not in it.
+    pub fn backtrace(&self) -> &WasmBacktrace {
+        &self.backtrace
+    }
+
+    /// The functions whose code holds the addresses the signal handler
+    /// recorded at the last trap.
+    fn take_trap_frames(&mut self) -> Vec<FuncAddr> {
+        let pcs = self.state.trap_frames.recorded();
+        let funcs = pcs.iter().filter_map(|&pc| {
+            let start = signals::function_start(pc)?;
+            self.code_funcs.get(&start).copied()
+        });
+        let funcs = funcs.collect();
+        self.state.trap_frames.len = 0;
+        funcs
+    }
+
     /// Runs `func` with `args` (already type-checked): its compiled code if
     /// it has some, else the host function or `fallback`. Compiled code calls
     /// `fallback` for every function without code.
@@ -181,6 +213,7 @@ impl Jit {
         let sig = inst.sig.clone();
         let (code, vmctx) = (inst.vm().code, inst.vm().vmctx);
         let trampoline = self.compiler.trampoline(&sig);
+        self.backtrace.frames.clear();
         let (Some(trampoline), true) = (trampoline, code != 0) else {
             return match &inst.kind {
                 FuncKind::Host(host) => host.clone()(
@@ -200,6 +233,7 @@ impl Jit {
                 .ok_or_else(|| Trap::Host("unsupported value type: v128".into()))?;
         }
         self.state.sync_funcs(store);
+        self.state.trap_frames.len = 0;
         // A trap unwinds to this entry: the continuations it started are
         // released, and the stack limit is the one of this entry's stack.
         let chain_mark = self.state.conts.chain.innermost();
@@ -224,6 +258,7 @@ impl Jit {
         if status != 0 {
             self.state.conts.unwind_to(chain_mark);
             self.state.vm.stack_limit = saved_limit;
+            self.backtrace.frames = self.take_trap_frames();
             let trap = traps::trap_of_code(status as u8).or(stored);
             return Err(trap.unwrap_or_else(|| Trap::Host(format!("unknown trap code {status}"))));
         }

@@ -44,6 +44,35 @@ pub struct RuntimeState {
     func_refs: Vec<usize>,
     /// Continuations of compiled code.
     pub conts: crate::conts::Conts,
+    /// Code addresses of the compiled frames active at the last trap.
+    pub trap_frames: TrapFrames,
+}
+
+/// The most frames a backtrace of compiled code records.
+pub const MAX_TRAP_FRAMES: usize = 256;
+
+/// Code addresses of compiled frames, innermost first, filled by the
+/// signal handler (so preallocated: it must not allocate).
+#[derive(Debug)]
+pub struct TrapFrames {
+    pub pcs: [usize; MAX_TRAP_FRAMES],
+    pub len: usize,
+}
+
+impl Default for TrapFrames {
+    fn default() -> Self {
+        TrapFrames {
+            pcs: [0; MAX_TRAP_FRAMES],
+            len: 0,
+        }
+    }
+}
+
+impl TrapFrames {
+    /// The recorded addresses.
+    pub fn recorded(&self) -> &[usize] {
+        &self.pcs[..self.len.min(MAX_TRAP_FRAMES)]
+    }
 }
 
 impl RuntimeState {

@@ -114,10 +114,12 @@ impl TierExecutor {
     }
 
     /// The Wasm functions active at the last trap, innermost first, when the
-    /// tier records them: the interpreter does, compiled code does not yet.
+    /// tier records them: the interpreter does, and so does compiled code
+    /// (its compiled frames; functions the fallback ran are not listed).
     pub fn backtrace(&self) -> Option<&WasmBacktrace> {
         match &self.tier {
             TierImpl::Interp(interp) => Some(interp.backtrace()),
+            TierImpl::Jit(JitTier { jit: Ok(jit), .. }) => Some(jit.backtrace()),
             TierImpl::Jit(_) => None,
         }
     }

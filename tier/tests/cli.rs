@@ -349,3 +349,51 @@ fn no_timings_line_without_the_flag() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!stderr(&out).contains("timings:"), "{}", stderr(&out));
 }
+
+/// `main` calls `a` calls `b`, which traps with `b_body` (given `n`).
+fn nested_trap(b_body: &str) -> String {
+    format!(
+        r#"(module $prog
+  (func $b (param $n i32) (result i32) {b_body})
+  (func $a (param $n i32) (result i32) (i32.add (call $b (local.get $n)) (i32.const 1)))
+  (func $main (export "main") (param $n i32) (result i32)
+    (i32.add (call $a (local.get $n)) (i32.const 1))))"#
+    )
+}
+
+/// The stderr lines from `wasm backtrace:` on.
+fn backtrace_lines(err: &str) -> Vec<&str> {
+    err.lines()
+        .skip_while(|line| *line != "wasm backtrace:")
+        .collect()
+}
+
+#[test]
+fn compiled_code_traps_print_the_same_backtrace_as_the_interpreter() {
+    let cases = [
+        ("(unreachable)", "unreachable"),
+        (
+            "(i32.div_u (i32.const 1) (local.get $n))",
+            "integer divide by zero",
+        ),
+    ];
+    for (b_body, message) in cases {
+        let file = temp_file("nested.wat", nested_trap(b_body).as_bytes());
+        let file = file.to_string_lossy().into_owned();
+        let run = |tier| cli(&["run", "--tier", tier, &file, "--invoke", "main", "0"]);
+        let (jit, interp) = (stderr(&run("jit")), stderr(&run("interp")));
+        let expected = [
+            "wasm backtrace:",
+            "    0: prog!b",
+            "    1: prog!a",
+            "    2: prog!main",
+        ];
+        assert_eq!(
+            jit.lines().next(),
+            Some(format!("error: wasm trap: {message}").as_str()),
+            "{jit}"
+        );
+        assert_eq!(backtrace_lines(&jit), expected, "jit: {jit}");
+        assert_eq!(backtrace_lines(&interp), expected, "interp: {interp}");
+    }
+}
