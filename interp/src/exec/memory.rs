@@ -5,7 +5,6 @@
 //! address `addr + offset` is checked for overflow (memory64 offsets are u64).
 //! Every bulk operation checks its whole range before writing anything.
 
-use wasmfx_core::store::Instance;
 use wasmfx_core::{InstanceId, Store, Trap};
 
 /// Reads `N` bytes at `addr + offset` of memory `mem`.
@@ -49,13 +48,6 @@ pub(super) fn table_grow(store: &mut Store, table: u32, init: u64, delta: u64, i
         .unwrap_or(failed)
 }
 
-fn instance_mut(store: &mut Store, id: InstanceId) -> Result<&mut Instance, Trap> {
-    store
-        .instances
-        .get_mut(id.0 as usize)
-        .ok_or_else(|| Trap::Host(format!("no instance {}", id.0)))
-}
-
 /// `memory.init`: copies `len` bytes of data segment `seg` from `src` to `dst`.
 pub(super) fn memory_init(
     store: &mut Store,
@@ -69,17 +61,6 @@ pub(super) fn memory_init(
         .get(instance.0 as usize)
         .map_or(&[][..], |inst| inst.data_segment(seg));
     store.memories[mem as usize].init(dst, data, src, len)
-}
-
-/// `data.drop`.
-pub(super) fn data_drop(store: &mut Store, instance: InstanceId, seg: u32) -> Result<(), Trap> {
-    if let Some(dropped) = instance_mut(store, instance)?
-        .data_dropped
-        .get_mut(seg as usize)
-    {
-        *dropped = true;
-    }
-    Ok(())
 }
 
 /// `table.init`: copies `len` references of element segment `seg` from `src`
@@ -96,12 +77,4 @@ pub(super) fn table_init(
         .get(instance.0 as usize)
         .map_or(&[][..], |inst| inst.elem_segment(seg));
     store.tables[table as usize].init(dst, elems, src, len)
-}
-
-/// `elem.drop`.
-pub(super) fn elem_drop(store: &mut Store, instance: InstanceId, seg: u32) -> Result<(), Trap> {
-    if let Some(elems) = instance_mut(store, instance)?.elems.get_mut(seg as usize) {
-        *elems = Box::new([]);
-    }
-    Ok(())
 }

@@ -92,7 +92,7 @@ macro_rules! match_op_with_memory_ops {
                         let args = [$v[$sp], $v[$sp + 1], $v[$sp + 2]];
                         super::memory::memory_init($store, $code.instance, mem, seg, args)?;
                     }
-                    Op::DataDrop(seg) => super::memory::data_drop($store, $code.instance, seg)?,
+                    Op::DataDrop(seg) => $store.data_drop($code.instance, seg),
 
                     // --- tables ------------------------------------------------
                     Op::TableGet(table) => $v[$sp - 1] = $store.tables[table as usize].get($v[$sp - 1])?,
@@ -128,7 +128,7 @@ macro_rules! match_op_with_memory_ops {
                         let args = [$v[$sp], $v[$sp + 1], $v[$sp + 2]];
                         super::memory::table_init($store, $code.instance, table, seg, args)?;
                     }
-                    Op::ElemDrop(seg) => super::memory::elem_drop($store, $code.instance, seg)?,
+                    Op::ElemDrop(seg) => $store.elem_drop($code.instance, seg),
         })
     };
 }
