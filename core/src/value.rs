@@ -96,7 +96,9 @@ impl Val {
         })
     }
 
-    /// Reads a raw slot back at type `ty`. `None` for `v128`.
+    /// Reads a raw slot back at type `ty`. `None` for `v128`. A concrete
+    /// reference type reads as a function reference here: use
+    /// [`Val::from_raw_in`] when it may be a continuation type.
     pub fn from_raw(raw: u64, ty: ValType) -> Option<Val> {
         Some(match ty {
             ValType::I32 => Val::I32(raw as u32 as i32),
@@ -104,7 +106,7 @@ impl Val {
             ValType::F32 => Val::F32(raw as u32),
             ValType::F64 => Val::F64(raw),
             ValType::V128 => return None,
-            ValType::Ref(rt) => Val::Ref(Ref::from_raw(raw, rt)),
+            ValType::Ref(rt) => Val::Ref(Ref::from_raw_abstract(raw, rt)),
         })
     }
 
@@ -131,11 +133,10 @@ impl Val {
 }
 
 impl Ref {
-    /// Decodes a raw reference slot; which kind it is comes from the static
-    /// type's hierarchy (func, extern, exn or cont). A concrete type decodes
-    /// as a function here: use [`Ref::from_raw_in`] when it may be a
-    /// continuation type.
-    pub fn from_raw(raw: u64, ty: RefType) -> Ref {
+    /// Decodes a raw reference slot of an abstract type (func, extern, exn,
+    /// cont, ...). A concrete type needs the registry to know its hierarchy:
+    /// see [`Ref::from_raw_in`].
+    fn from_raw_abstract(raw: u64, ty: RefType) -> Ref {
         let top = ty.heap.abstract_top().unwrap_or(HeapType::Func);
         Ref::decode(raw, ty.heap, top)
     }

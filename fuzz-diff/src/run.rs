@@ -171,7 +171,7 @@ fn record_state(runtime: &Runtime, instance: InstanceId, seen: &mut Vec<Observat
     }
     for (index, addr) in inst.globals.iter().enumerate() {
         if let Some(global) = store.globals.get(addr.0 as usize) {
-            let value = Val::from_raw(global.get(), global.ty.content)
+            let value = Val::from_raw_in(global.get(), global.ty.content, &store.registry)
                 .map_or_else(|| format!("raw:{:#x}", global.get()), |v| show(&v));
             seen.push(Observation::Global {
                 index: index as u32,
@@ -186,7 +186,7 @@ fn record_state(runtime: &Runtime, instance: InstanceId, seen: &mut Vec<Observat
                 .iter()
                 .map(|&raw| {
                     show(
-                        &Val::from_raw(raw, ValType::Ref(table.ty.elem))
+                        &Val::from_raw_in(raw, ValType::Ref(table.ty.elem), &store.registry)
                             .unwrap_or(Val::I64(raw as i64)),
                     )
                 })
