@@ -26,6 +26,7 @@ pub mod native;
 mod pool;
 mod record;
 mod reference;
+mod slab;
 mod stack;
 
 pub use arena::ContArena;
@@ -37,6 +38,7 @@ pub use record::{
     offsets,
 };
 pub use reference::{ContError, ContRef};
+pub use slab::{SLAB_STACKS, SlabStats, slab_stats};
 pub use stack::{
     DEFAULT_STACK_SIZE, FibreStack, MAX_STACK_RESERVE, MIN_STACK_SIZE, page_size, usable_size,
 };

@@ -1,34 +1,39 @@
-//! [`StackPool`]: fibre stacks of one size, kept for reuse.
+//! [`StackPool`]: fibre stacks of one size, kept warm for reuse.
 //!
 //! ```text
-//!   take() ──▶ kept stack? ── yes ─▶ pop it             (no system call)
-//!                  └──────── no ──▶ FibreStack::new     (mmap + mprotect)
-//!   give_back(stack) ──▶ fewer than max_kept kept? ── yes ─▶ push it
-//!                               └──────────────────── no ──▶ drop (munmap)
+//!   take() ──▶ kept stack? ── yes ─▶ pop it            (no system call)
+//!                  └──────── no ──▶ FibreStack::new    (a slab slot; its first
+//!                                                       use is one madvise)
+//!   give_back(stack) ──▶ fewer than max_kept kept? ── yes ─▶ push it (warm)
+//!                               └──────────────────── no ──▶ drop: decommitted
+//!                                                       into its slab (or unmapped)
 //! ```
 //!
 //! In steady state (continuations created and finished at a steady rate) a
 //! new continuation's stack comes from the pool: no system call. A kept
 //! stack keeps the pages it touched, so the memory held by idle stacks is at
-//! most `max_kept` × the stack size. Stacks are handed out last-in first-out:
-//! the most recently used one is the likeliest to be warm in the caches.
+//! most `max_kept` × the stack size; a stack beyond that is decommitted as
+//! it is dropped, so the memory of many held continuations goes away with
+//! them. Stacks are handed out last-in first-out: the most recently used
+//! one is the likeliest to be warm in the caches.
 
 use crate::stack::{DEFAULT_STACK_SIZE, FibreStack, usable_size};
 use std::io;
 
 /// How many idle stacks a pool keeps unless configured otherwise: enough
-/// for a program with a few dozen generators alive at once, 32 MiB of address
-/// space at the default size.
+/// for a program with a few dozen generators alive at once, at most 32 MiB
+/// of warm memory at the default size.
 pub const DEFAULT_MAX_KEPT: usize = 32;
 
 /// What a pool did since it was made.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PoolStats {
-    /// Stacks mapped (each an `mmap`).
+    /// Stacks made ([`FibreStack::new`]: carved from a slab, or mapped).
     pub mapped: u64,
     /// Takes served by a kept stack.
     pub reused: u64,
-    /// Stacks unmapped because the pool was full (each a `munmap`).
+    /// Stacks dropped because the pool was full or they were of another
+    /// size (decommitted into their slab, or unmapped).
     pub unmapped: u64,
 }
 
@@ -64,10 +69,10 @@ impl StackPool {
         self.stack_size
     }
 
-    /// A stack: a kept one, else a newly mapped one.
+    /// A stack: a kept one, else a new one.
     ///
     /// # Errors
-    /// The mapping failure when no stack is kept and mapping fails.
+    /// The failure of [`FibreStack::new`] when no stack is kept.
     pub fn take(&mut self) -> io::Result<FibreStack> {
         if let Some(stack) = self.kept.pop() {
             self.stats.reused += 1;
@@ -78,8 +83,8 @@ impl StackPool {
         Ok(stack)
     }
 
-    /// Returns a stack nothing runs on any more: kept, or unmapped when the
-    /// pool is full or the stack is of another size.
+    /// Returns a stack nothing runs on any more: kept, or dropped
+    /// (decommitted) when the pool is full or the stack is of another size.
     pub fn give_back(&mut self, stack: FibreStack) {
         if self.kept.len() < self.max_kept && stack.size() == self.stack_size {
             self.kept.push(stack);

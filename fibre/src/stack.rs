@@ -1,5 +1,4 @@
-//! [`FibreStack`]: one native stack for a fibre, mapped with a guard page
-//! below it.
+//! [`FibreStack`]: one native stack for a fibre, with a guard page below it.
 //!
 //! ```text
 //!   base + len ┌──────────────────────┐ ◀── top (page aligned, so 16-byte aligned)
@@ -8,23 +7,35 @@
 //!              ├──────────────────────┤ ◀── limit = guard end + reserve
 //!              │ reserve              │  signal handler, libcalls, host code
 //!   base+page  ├──────────────────────┤ ◀── guard end
-//!              │ guard page PROT_NONE │  a write here faults (SIGSEGV)
+//!              │ guard page           │  a touch here faults (SIGSEGV)
 //!   base       └──────────────────────┘
 //! ```
 //!
-//! The mapping is `MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE`: the kernel
-//! gives a page only when it is first touched, so a large stack costs address
-//! space, not memory, until it is used deeply.
+//! # Where the memory comes from
+//! [`FibreStack::new`] carves the stack from a slab (slab.rs): one mapping
+//! of [`crate::SLAB_STACKS`] stacks whose guard pages are page-table
+//! markers (`MADV_GUARD_INSTALL`, Linux 6.13+), so a million live stacks
+//! cost about four thousand kernel mappings, well under `vm.max_map_count`
+//! (65530 by default). On an older kernel it falls back to
+//! [`FibreStack::new_mapped`]: a mapping of its own with an `mprotect`ed
+//! guard page, two mappings per stack, which caps a process at about 32k
+//! live stacks. Either way the memory is `MAP_PRIVATE | MAP_ANONYMOUS |
+//! MAP_NORESERVE`: the kernel gives a page only when it is first touched,
+//! so a stack costs address space, not memory, until it is used deeply; a
+//! released slab stack is decommitted (`MADV_DONTNEED`).
 //!
 //! # Size
 //! [`DEFAULT_STACK_SIZE`] is 1 MiB of usable stack. Compiled Wasm frames are
 //! small (tens to a few hundred bytes), so 1 MiB holds recursion thousands
 //! of calls deep, enough for ordinary programs and for the spec tests'
-//! recursion; interpreted frames live on the heap and never use it. Every
-//! live stack is two kernel mappings (guard + usable) and the kernel caps a
-//! process at `vm.max_map_count` (65530 by default) mappings, which bounds
-//! how many continuations can hold a native stack at once — one more reason
-//! why only continuations with compiled frames get one (see DESIGN.md).
+//! recursion; interpreted frames live on the heap and never use it. A
+//! million such stacks are 1 TiB of address space: accepted under the
+//! default `vm.overcommit_memory = 0`, since `MAP_NORESERVE` memory is not
+//! charged until touched. What a suspended continuation really costs is
+//! the page(s) its frames touched at the top of its stack, plus a
+//! page-table page per 2 MiB of stacks holding one (about 2 KiB per stack
+//! at 1 MiB). Only continuations with compiled frames get a stack at all
+//! (see DESIGN.md).
 //!
 //! # Overflow
 //! Compiled code checks `sp - frame size` against `VmRuntime.stack_limit`
@@ -43,9 +54,11 @@
 //! code's trap sites on, and the process ends as on a thread-stack
 //! overflow. The handler needs an alternate signal stack there (the jit
 //! installs with `SA_ONSTACK`; Rust threads have one), since the faulting
-//! stack is full. `tests/guard.rs` checks both the PROT_NONE mapping and a
+//! stack is full. `tests/guard.rs` checks the guard of both kinds of stack
+//! (the marker in a slab, the PROT_NONE page of a stack mapped alone) with a
 //! handler that recognises the guard address.
 
+use crate::slab;
 use std::io;
 use std::sync::OnceLock;
 
@@ -79,30 +92,56 @@ pub fn usable_size(size: usize) -> usize {
     size.max(MIN_STACK_SIZE).div_ceil(page).saturating_mul(page)
 }
 
-/// A mapped fibre stack; unmapped when dropped.
+/// Guard page + usable part of a stack of `size` usable bytes.
+fn stack_len(size: usize) -> io::Result<usize> {
+    usable_size(size)
+        .checked_add(page_size())
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "stack size overflows"))
+}
+
+/// A fibre stack; given back to its slab (decommitted) or unmapped when
+/// dropped.
 #[derive(Debug)]
 pub struct FibreStack {
-    /// Lowest mapped address: the start of the guard page.
+    /// Lowest address: the start of the guard page.
     base: *mut u8,
-    /// Whole mapping: guard page + usable part.
+    /// Guard page + usable part.
     len: usize,
 }
 
-// SAFETY: a FibreStack owns its mapping outright and has no tie to the
+// SAFETY: a FibreStack owns its memory outright and has no tie to the
 // thread that mapped it; an idle stack may be handed to another thread.
 unsafe impl Send for FibreStack {}
 
 impl FibreStack {
-    /// Maps a stack with at least `size` usable bytes (see [`usable_size`])
-    /// and a guard page below.
+    /// A stack with at least `size` usable bytes (see [`usable_size`]) and
+    /// a guard page below: carved from a slab, or mapped on its own when
+    /// the kernel has no guard markers (see the module doc).
+    ///
+    /// # Errors
+    /// The `mmap`, `madvise` or `mprotect` failure (out of address space,
+    /// memory or mappings).
+    pub fn new(size: usize) -> io::Result<FibreStack> {
+        let page = page_size();
+        let len = stack_len(size)?;
+        match slab::carve(len, page)? {
+            Some(base) => Ok(FibreStack {
+                base: base as *mut u8,
+                len,
+            }),
+            None => FibreStack::new_mapped(size),
+        }
+    }
+
+    /// A stack like [`FibreStack::new`]'s in a mapping of its own, with an
+    /// `mprotect`ed guard page: the fallback for kernels without guard
+    /// markers (two kernel mappings per stack).
     ///
     /// # Errors
     /// The `mmap` or `mprotect` failure (out of address space or mappings).
-    pub fn new(size: usize) -> io::Result<FibreStack> {
+    pub fn new_mapped(size: usize) -> io::Result<FibreStack> {
         let page = page_size();
-        let len = usable_size(size)
-            .checked_add(page)
-            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "stack size overflows"))?;
+        let len = stack_len(size)?;
         // SAFETY: an anonymous private mapping at an address of the kernel's
         // choice touches no existing memory.
         let base = unsafe {
@@ -158,7 +197,8 @@ impl FibreStack {
         (start..end).contains(&addr)
     }
 
-    /// The mapping as (base, length), giving up ownership; see
+    /// The stack's memory as (base, length), guard page included, giving up
+    /// ownership; see
     /// [`FibreStack::from_raw_parts`].
     pub fn into_raw_parts(self) -> (usize, usize) {
         let parts = (self.base as usize, self.len);
@@ -180,9 +220,13 @@ impl FibreStack {
 
 impl Drop for FibreStack {
     fn drop(&mut self) {
-        // SAFETY: `base..base + len` is our own mapping and nothing runs on
-        // it any more (a record gives its stack back only once finished).
-        unsafe { libc::munmap(self.base.cast(), self.len) };
+        let (base, len) = (self.base as usize, self.len);
+        if !slab::release(base, len, page_size()) {
+            // SAFETY: a stack not carved from a slab is a whole mapping of
+            // its own (new_mapped), and nothing runs on it any more (a record
+            // gives its stack back only once finished).
+            unsafe { libc::munmap(self.base.cast(), self.len) };
+        }
     }
 }
 

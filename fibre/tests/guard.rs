@@ -1,6 +1,7 @@
-//! The guard page below a fibre stack: mapped PROT_NONE, and hit by a
-//! runaway recursion on the fibre (caught by a SIGSEGV handler that
-//! recognises the fault address, in a child process).
+//! The guard page below a fibre stack: PROT_NONE for a stack mapped alone,
+//! a marker inside one mapping for a slab's, and hit by a runaway recursion
+//! on the fibre (caught by a SIGSEGV handler that recognises the fault
+//! address, in a child process).
 
 #[path = "common/child.rs"]
 mod child;
@@ -8,7 +9,7 @@ mod child;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use wasmfx_fibre::native;
-use wasmfx_fibre::{ContArena, ContRecord, FibreStack, StackChain};
+use wasmfx_fibre::{ContArena, ContRecord, FibreStack, StackChain, slab_stats};
 
 /// (start, end) of the guard page of the child's fibre stack.
 static GUARD_START: AtomicUsize = AtomicUsize::new(0);
@@ -20,23 +21,53 @@ const GUARD_HIT: i32 = 71;
 const OTHER_FAULT: i32 = 72;
 const CHILD_ENV: &str = "WASMFX_FIBRE_GUARD_CHILD";
 
-/// The permissions column of /proc/self/maps for the mapping starting at `start`.
-fn permissions_at(start: usize) -> Option<String> {
+/// The permissions column of /proc/self/maps for the first mapping whose
+/// range `[from, to)` passes `pick`.
+fn permissions_where(pick: impl Fn(usize, usize) -> bool) -> Option<String> {
     let maps = std::fs::read_to_string("/proc/self/maps").ok()?;
     maps.lines().find_map(|line| {
         let (range, rest) = line.split_once(' ')?;
-        let (from, _) = range.split_once('-')?;
+        let (from, to) = range.split_once('-')?;
         let from = usize::from_str_radix(from, 16).ok()?;
-        (from == start).then(|| rest.split(' ').next().unwrap_or("").to_string())
+        let to = usize::from_str_radix(to, 16).ok()?;
+        pick(from, to).then(|| rest.split(' ').next().unwrap_or("").to_string())
     })
 }
 
+/// The permissions of the mapping starting at `start`.
+fn permissions_at(start: usize) -> Option<String> {
+    permissions_where(|from, _| from == start)
+}
+
+/// The permissions of the mapping holding `addr`.
+fn mapping_containing(addr: usize) -> Option<String> {
+    permissions_where(|from, to| (from..to).contains(&addr))
+}
+
 #[test]
-fn the_guard_page_is_prot_none() {
-    let stack = FibreStack::new(64 << 10).expect("map");
+fn the_guard_page_of_a_stack_mapped_alone_is_prot_none() {
+    let stack = FibreStack::new_mapped(64 << 10).expect("map");
     let (start, end) = stack.guard();
     assert_eq!(permissions_at(start).as_deref(), Some("---p"));
     assert_eq!(permissions_at(end).as_deref(), Some("rw-p"));
+}
+
+#[test]
+fn a_slab_stack_does_not_split_its_mapping() {
+    let stacks = [FibreStack::new(60 << 10), FibreStack::new(60 << 10)];
+    let [Ok(_), Ok(second)] = &stacks else {
+        panic!("stacks: {stacks:?}");
+    };
+    if !slab_stats().guard_markers {
+        return; // an old kernel: mapped alone, checked above
+    }
+    let (start, end) = second.guard();
+    // Neither the second stack's guard page nor its usable part starts a
+    // mapping: both lie inside the slab's one read-write mapping (the
+    // guard is a page-table marker, tests/slab.rs checks that it faults).
+    assert_eq!(permissions_at(start), None);
+    assert_eq!(permissions_at(end), None);
+    assert_eq!(mapping_containing(start).as_deref(), Some("rw-p"));
 }
 
 #[test]

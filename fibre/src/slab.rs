@@ -1,0 +1,374 @@
+//! Stack slabs: many fibre stacks carved from one kernel mapping, each with
+//! a guard page installed by `madvise(MADV_GUARD_INSTALL)`.
+//!
+//! ```text
+//!   one slab = one mapping (MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, rw)
+//!   base                                                              base + len
+//!   ┌───────┬──────────────────┬───────┬──────────────────┬───┬───────┬──────────────────┐
+//!   │ guard │ usable (slot 0)  │ guard │ usable (slot 1)  │ … │ guard │ usable (slot n-1)│
+//!   └───────┴──────────────────┴───────┴──────────────────┴───┴───────┴──────────────────┘
+//!   ◀─────── stride ──────────▶        slot i's top = slot i+1's guard start
+//!   guard = one page holding a page-table guard marker: a touch faults
+//!   (SIGSEGV) like PROT_NONE, but the mapping is not split, so /proc/self/maps
+//!   shows one line for the whole slab, and MADV_DONTNEED keeps the marker.
+//! ```
+//!
+//! A process may hold `vm.max_map_count` (65530 by default) mappings. A
+//! stack mapped on its own with an `mprotect`ed guard page costs two of
+//! them, so at most about 32k stacks could live at once; a slab of
+//! [`SLAB_STACKS`] stacks costs one, so a million stacks take about 4k.
+//!
+//! # Life of a slot
+//! A slot gets its guard marker the first time it is carved (one `madvise`
+//! per slot, never again). A released slot is decommitted at once
+//! (`MADV_DONTNEED` on its usable part, so the memory of a process tracks
+//! its live stacks) and reused before any slot never carved; slots are
+//! taken from the slab at the lowest address with room, so stacks gather at
+//! the bottom. A slab whose stacks are all released is unmapped, except one
+//! per stack size, kept for the next burst.
+//!
+//! # Fallback
+//! Guard markers need Linux 6.13. The first slab probes for them: when the
+//! kernel refuses (`EINVAL`), the slab is unmapped, slabs are never tried
+//! again, and [`crate::FibreStack::new`] maps every stack on its own with an
+//! `mprotect`ed guard page (two mappings per stack, as before).
+//!
+//! The slabs are process-wide (one lock): a stack may be released by any
+//! thread, after the pool that took it is gone.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io;
+use std::sync::Mutex;
+
+/// `madvise` advice of Linux 6.13 (uapi `asm-generic/mman-common.h`):
+/// install guard markers in the page tables of a range. Defined here
+/// because libc 0.2.189 does not have it.
+const MADV_GUARD_INSTALL: libc::c_int = 102;
+
+/// Stacks per slab: one mapping per 256 stacks (257 MiB of address space,
+/// not memory, at the default 1 MiB stack).
+pub const SLAB_STACKS: usize = 256;
+
+/// What the slabs hold now.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SlabStats {
+    /// Slabs mapped now (each one mapping).
+    pub slabs: usize,
+    /// Stacks carved from them and not released.
+    pub stacks: usize,
+    /// Whether the kernel takes guard markers (false until the first slab
+    /// is probed, and for good when it refuses).
+    pub guard_markers: bool,
+}
+
+/// What the kernel said to the first guard marker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Support {
+    Unknown,
+    Yes,
+    No,
+}
+
+/// One slab: `slots` stacks of `stride` bytes each (guard + usable).
+#[derive(Debug)]
+struct Slab {
+    stride: usize,
+    /// Slots `[0, carved)` have a guard marker; the rest were never used.
+    carved: usize,
+    /// Released slots (decommitted), reused last-in first-out.
+    free: Vec<u32>,
+    /// Slots in use.
+    live: usize,
+}
+
+impl Slab {
+    fn has_room(&self) -> bool {
+        !self.free.is_empty() || self.carved < SLAB_STACKS
+    }
+
+    fn len(&self) -> usize {
+        self.stride * SLAB_STACKS
+    }
+}
+
+/// The slabs of one stack size.
+#[derive(Debug, Default)]
+struct SizeClass {
+    /// Base addresses of the slabs with a free or never-carved slot.
+    with_room: BTreeSet<usize>,
+    /// Slabs with no live stack (kept: at most one).
+    empty: usize,
+}
+
+#[derive(Debug)]
+struct Slabs {
+    support: Support,
+    /// Every slab, by base address.
+    by_base: BTreeMap<usize, Slab>,
+    /// By stride.
+    classes: BTreeMap<usize, SizeClass>,
+    stacks: usize,
+}
+
+static SLABS: Mutex<Slabs> = Mutex::new(Slabs {
+    support: Support::Unknown,
+    by_base: BTreeMap::new(),
+    classes: BTreeMap::new(),
+    stacks: 0,
+});
+
+/// The slabs, whatever a panicking holder left (every update below keeps
+/// them consistent before it can fail).
+fn slabs() -> std::sync::MutexGuard<'static, Slabs> {
+    SLABS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// What the slabs hold now.
+pub fn slab_stats() -> SlabStats {
+    let slabs = slabs();
+    SlabStats {
+        slabs: slabs.by_base.len(),
+        stacks: slabs.stacks,
+        guard_markers: slabs.support == Support::Yes,
+    }
+}
+
+/// Carves a stack of `stride` bytes (one guard page, then the usable part;
+/// a multiple of the page size) and returns its base (the guard page), or
+/// `None` when the kernel has no guard markers (then map the stack alone).
+///
+/// # Errors
+/// The `mmap` of a new slab or the `madvise` of a new slot failed.
+pub(crate) fn carve(stride: usize, page: usize) -> io::Result<Option<usize>> {
+    let mut slabs = slabs();
+    let Slabs {
+        support,
+        by_base,
+        classes,
+        stacks,
+    } = &mut *slabs;
+    if *support == Support::No {
+        return Ok(None);
+    }
+    let class = classes.entry(stride).or_default();
+    let base = match class.with_room.first() {
+        Some(&base) => base,
+        None => {
+            let base = map_slab(stride)?;
+            let slab = Slab {
+                stride,
+                carved: 0,
+                free: Vec::new(),
+                live: 0,
+            };
+            by_base.insert(base, slab);
+            class.with_room.insert(base);
+            class.empty += 1;
+            base
+        }
+    };
+    let Some(slab) = by_base.get_mut(&base) else {
+        return Err(io::Error::other("stack slab index out of step"));
+    };
+    let stack = match slab.free.pop() {
+        Some(slot) => base + slot as usize * stride,
+        None => {
+            let stack = base + slab.carved * stride;
+            if let Err(e) = install_guard(stack, page) {
+                if *support == Support::Unknown && e.raw_os_error() == Some(libc::EINVAL) {
+                    // No guard markers: this is the first slab, still empty.
+                    *support = Support::No;
+                    by_base.remove(&base);
+                    class.with_room.remove(&base);
+                    class.empty -= 1;
+                    unmap(base, stride * SLAB_STACKS);
+                    return Ok(None);
+                }
+                return Err(e);
+            }
+            *support = Support::Yes;
+            slab.carved += 1;
+            stack
+        }
+    };
+    if slab.live == 0 {
+        class.empty -= 1;
+    }
+    slab.live += 1;
+    *stacks += 1;
+    if !slab.has_room() {
+        class.with_room.remove(&base);
+    }
+    Ok(Some(stack))
+}
+
+/// Takes back the stack at `[base, base + len)` when a slab holds it:
+/// decommits its usable part and frees its slot (unmapping the slab when it
+/// is empty and another empty one is kept). Returns false for a stack that
+/// is not a slab's (mapped alone: the caller unmaps it).
+pub(crate) fn release(base: usize, len: usize, page: usize) -> bool {
+    if !is_carved(base, len) {
+        return false;
+    }
+    // Decommit before the slot is free: once it is, another thread may
+    // carve it. The stack is still ours, so the lock is not needed here.
+    // SAFETY: the usable part of a slot we own; nothing runs on it any more.
+    unsafe {
+        libc::madvise(
+            (base + page) as *mut libc::c_void,
+            len - page,
+            libc::MADV_DONTNEED,
+        )
+    };
+    let mut slabs = slabs();
+    let Slabs {
+        by_base,
+        classes,
+        stacks,
+        ..
+    } = &mut *slabs;
+    let Some((&slab_base, slab)) = by_base.range_mut(..=base).next_back() else {
+        return true;
+    };
+    let Some(class) = classes.get_mut(&slab.stride) else {
+        return true;
+    };
+    let slot = (base - slab_base) / slab.stride;
+    slab.free.push(slot as u32);
+    slab.live -= 1;
+    *stacks -= 1;
+    class.with_room.insert(slab_base);
+    if slab.live == 0 {
+        if class.empty == 0 {
+            class.empty = 1;
+        } else {
+            let len = slab.len();
+            class.with_room.remove(&slab_base);
+            by_base.remove(&slab_base);
+            unmap(slab_base, len);
+        }
+    }
+    true
+}
+
+/// Whether a slab holds the stack `[base, base + len)`.
+fn is_carved(base: usize, len: usize) -> bool {
+    let slabs = slabs();
+    slabs
+        .by_base
+        .range(..=base)
+        .next_back()
+        .is_some_and(|(&slab_base, slab)| slab.stride == len && base < slab_base + slab.len())
+}
+
+/// Maps a slab of [`SLAB_STACKS`] slots of `stride` bytes; returns its base.
+fn map_slab(stride: usize) -> io::Result<usize> {
+    let len = stride
+        .checked_mul(SLAB_STACKS)
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "stack slab too large"))?;
+    // SAFETY: an anonymous private mapping at an address of the kernel's
+    // choice touches no existing memory.
+    let base = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+            -1,
+            0,
+        )
+    };
+    if base == libc::MAP_FAILED {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(base as usize)
+}
+
+/// Installs a guard marker on the page at `at`.
+fn install_guard(at: usize, page: usize) -> io::Result<()> {
+    // SAFETY: a page of a slab we mapped whose slot nobody uses yet; the
+    // marker discards nothing (the page was never touched).
+    match unsafe { libc::madvise(at as *mut libc::c_void, page, MADV_GUARD_INSTALL) } {
+        0 => Ok(()),
+        _ => Err(io::Error::last_os_error()),
+    }
+}
+
+fn unmap(base: usize, len: usize) {
+    // SAFETY: a whole slab taken out of the index, none of whose slots is
+    // in use.
+    unsafe { libc::munmap(base as *mut libc::c_void, len) };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stack::page_size;
+
+    /// Slabs of stacks of `stride` bytes (each test uses a stride of its own).
+    fn slabs_of(stride: usize) -> usize {
+        slabs()
+            .by_base
+            .values()
+            .filter(|s| s.stride == stride)
+            .count()
+    }
+
+    /// `count` stacks of `stride` bytes, or none on a kernel without guard
+    /// markers.
+    fn carve_many(stride: usize, count: usize) -> Option<Vec<usize>> {
+        (0..count)
+            .map(|_| carve(stride, page_size()).expect("carve"))
+            .collect()
+    }
+
+    #[test]
+    fn empty_slabs_are_unmapped_but_one() {
+        let (page, stride) = (page_size(), 24 * page_size());
+        let Some(stacks) = carve_many(stride, 2 * SLAB_STACKS + 1) else {
+            return; // slabs are not used on this kernel
+        };
+        assert_eq!(slabs_of(stride), 3);
+        for &stack in &stacks {
+            assert!(release(stack, stride, page));
+        }
+        assert_eq!(slabs_of(stride), 1);
+        let again = carve(stride, page).expect("carve").expect("slab");
+        assert_eq!(slabs_of(stride), 1, "the kept slab serves it");
+        assert!(release(again, stride, page));
+    }
+
+    #[test]
+    fn stacks_come_from_the_lowest_slab_with_room() {
+        let (page, stride) = (page_size(), 28 * page_size());
+        let Some(mut stacks) = carve_many(stride, SLAB_STACKS + 1) else {
+            return;
+        };
+        let slab_of = |stack: usize| slabs().by_base.range(..=stack).next_back().map(|(&b, _)| b);
+        // The first slab is full; the second has one stack.
+        let (full, second) = (slab_of(stacks[0]), slab_of(stacks[SLAB_STACKS]));
+        assert_ne!(full, second);
+        let freed = stacks.swap_remove(5);
+        assert!(release(freed, stride, page));
+        let next = carve(stride, page).expect("carve").expect("slab");
+        if full < second {
+            assert_eq!(next, freed, "the freed slot of the lower slab");
+        } else {
+            assert_eq!(slab_of(next), second, "a new slot of the lower slab");
+        }
+        stacks.push(next);
+        for stack in stacks {
+            assert!(release(stack, stride, page));
+        }
+        assert_eq!(slabs_of(stride), 1);
+    }
+
+    #[test]
+    fn memory_of_no_slab_is_not_taken() {
+        let heap = Box::new([0u8; 64]);
+        let addr = heap.as_ptr() as usize;
+        assert!(!release(addr, 24 * page_size(), page_size()));
+    }
+}

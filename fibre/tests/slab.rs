@@ -1,0 +1,148 @@
+//! Stacks carved from slabs: few kernel mappings for many stacks, a guard
+//! marker that faults on a fresh and on a reused slot, and released stacks
+//! decommitted. (The fallback, a stack mapped alone, is in guard.rs.) Each test uses a stack size of its own, so the tests of this
+//! binary (run on parallel threads) never share a slab.
+
+#[path = "common/child.rs"]
+mod child;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use wasmfx_fibre::{FibreStack, page_size, slab_stats};
+
+/// Lines of /proc/self/maps: the process's kernel mappings.
+fn mappings() -> usize {
+    std::fs::read_to_string("/proc/self/maps")
+        .expect("/proc/self/maps")
+        .lines()
+        .count()
+}
+
+/// Which pages of `[start, start + len)` are resident (`mincore`).
+fn resident_pages(start: usize, len: usize) -> Vec<bool> {
+    let mut flags = vec![0u8; len.div_ceil(page_size())];
+    // SAFETY: the range lies in a mapping of this process (a slab, kept
+    // while the test runs); `flags` has one byte per page.
+    let status = unsafe { libc::mincore(start as *mut libc::c_void, len, flags.as_mut_ptr()) };
+    assert_eq!(status, 0, "mincore: {}", std::io::Error::last_os_error());
+    flags.iter().map(|f| f & 1 == 1).collect()
+}
+
+#[test]
+fn forty_thousand_stacks_take_a_few_hundred_mappings() {
+    // More stacks than 65530 mappings allow at two mappings per stack.
+    const STACKS: usize = 40_000;
+    let before = mappings();
+    let first = FibreStack::new(20 << 10).expect("stack");
+    if !slab_stats().guard_markers {
+        // An old kernel: every stack is mapped alone, guard + usable.
+        let more: Vec<_> = (0..999)
+            .map(|_| FibreStack::new(20 << 10).expect("map"))
+            .collect();
+        assert!(mappings() >= before + 2 * (1 + more.len()) - 50);
+        return;
+    }
+    let mut stacks = vec![first];
+    stacks.extend((1..STACKS).map(|_| FibreStack::new(20 << 10).expect("stack")));
+    let added = mappings().saturating_sub(before);
+    // 40_000 / SLAB_STACKS = 157 slabs; the rest is slack for other threads.
+    assert!(added < 300, "{added} mappings for {STACKS} stacks");
+    assert!(slab_stats().stacks >= STACKS);
+    // Every stack is usable at its top.
+    for stack in &stacks {
+        let word = (stack.top() - 8) as *mut u64;
+        // SAFETY: the last usable word of a stack we own.
+        unsafe { word.write(stack.top() as u64) };
+    }
+    assert!(stacks.iter().all(|s| {
+        // SAFETY: written just above.
+        unsafe { ((s.top() - 8) as *const u64).read() == s.top() as u64 }
+    }));
+}
+
+#[test]
+fn a_released_stack_is_decommitted_and_its_slot_reused() {
+    let stack = FibreStack::new(40 << 10).expect("stack");
+    let (low, top) = (stack.guard().1, stack.top());
+    // SAFETY: the whole usable part of a stack we own.
+    unsafe { std::ptr::write_bytes(low as *mut u8, 0xa5, top - low) };
+    assert!(resident_pages(low, top - low).iter().all(|&r| r));
+    drop(stack);
+    assert!(resident_pages(low, top - low).iter().all(|&r| !r));
+    let again = FibreStack::new(40 << 10).expect("stack");
+    assert_eq!(again.top(), top, "the released slot comes back first");
+    // SAFETY: the last usable word of a stack we own.
+    assert_eq!(
+        unsafe { ((top - 8) as *const u64).read() },
+        0,
+        "fresh zero page"
+    );
+}
+
+/// (start, end) of the guard the child touches.
+static GUARD_START: AtomicUsize = AtomicUsize::new(0);
+static GUARD_END: AtomicUsize = AtomicUsize::new(0);
+const GUARD_HIT: i32 = 71;
+const OTHER_FAULT: i32 = 72;
+const CHILD_ENV: &str = "WASMFX_FIBRE_SLAB_GUARD_CHILD";
+
+extern "C" fn on_segv(_: libc::c_int, info: *mut libc::siginfo_t, _: *mut libc::c_void) {
+    // SAFETY: the kernel passes a valid siginfo for SA_SIGINFO handlers.
+    let addr = unsafe { (*info).si_addr() } as usize;
+    let guard = GUARD_START.load(Ordering::Relaxed)..GUARD_END.load(Ordering::Relaxed);
+    let code = if guard.contains(&addr) {
+        GUARD_HIT
+    } else {
+        OTHER_FAULT
+    };
+    // SAFETY: _exit is async-signal-safe.
+    unsafe { libc::_exit(code) };
+}
+
+/// Writes one byte at `addr` (a guard page: never returns).
+fn touch(addr: usize) {
+    // SAFETY: a deliberate fault at a guard page of ours; the handler ends
+    // the process.
+    unsafe { std::ptr::write_volatile(addr as *mut u8, 1) };
+}
+
+#[test]
+fn the_guard_of_a_reused_slot_still_faults() {
+    if child::is_child(CHILD_ENV) {
+        child::install_handler(&[libc::SIGSEGV, libc::SIGBUS], on_segv);
+        // Used, released (decommitted), carved again: the marker stays.
+        let first = FibreStack::new(36 << 10).expect("stack");
+        let top = first.top();
+        // SAFETY: the last usable word of a stack we own.
+        unsafe { ((top - 8) as *mut u64).write(7) };
+        drop(first);
+        let again = FibreStack::new(36 << 10).expect("stack");
+        assert_eq!(again.top(), top, "the same slot");
+        let (start, end) = again.guard();
+        GUARD_START.store(start, Ordering::Relaxed);
+        GUARD_END.store(end, Ordering::Relaxed);
+        touch(end - 1);
+        std::process::exit(1);
+    }
+    let code = child::exit_code_of_child("the_guard_of_a_reused_slot_still_faults", CHILD_ENV);
+    assert_eq!(code, Some(GUARD_HIT));
+}
+
+#[test]
+fn the_guard_below_a_fresh_slot_faults() {
+    const ENV: &str = "WASMFX_FIBRE_SLAB_FRESH_CHILD";
+    if child::is_child(ENV) {
+        child::install_handler(&[libc::SIGSEGV, libc::SIGBUS], on_segv);
+        let stacks: Vec<_> = (0..3)
+            .map(|_| FibreStack::new(52 << 10).expect("stack"))
+            .collect();
+        // The middle one: its guard sits right on top of the first stack.
+        let (start, end) = stacks[1].guard();
+        assert_eq!(start, stacks[0].top(), "slots are contiguous in one slab");
+        GUARD_START.store(start, Ordering::Relaxed);
+        GUARD_END.store(end, Ordering::Relaxed);
+        touch(start);
+        std::process::exit(1);
+    }
+    let code = child::exit_code_of_child("the_guard_below_a_fresh_slot_faults", ENV);
+    assert_eq!(code, Some(GUARD_HIT));
+}
