@@ -32,7 +32,9 @@
 use crate::vmruntime::RuntimeState;
 use std::cell::Cell;
 use std::ffi::c_void;
+use std::ptr::NonNull;
 use wasmfx_core::{FuncAddr, Store, Trap, Val};
+use wasmfx_fibre::ContRecord;
 
 /// Callee-saved registers of the x86-64 System V ABI and the stack pointer,
 /// as `wasmfx_jit_enter` saved them.
@@ -42,6 +44,9 @@ pub struct JumpBuffer {
     /// rbx, rbp, r12, r13, r14, r15, rsp.
     regs: [u64; 7],
 }
+
+/// Index of the saved stack pointer in [`JumpBuffer::regs`].
+const SAVED_RSP: usize = 6;
 
 std::arch::global_asm!(
     ".text",
@@ -111,6 +116,9 @@ pub(crate) fn unwind_routine() -> usize {
 /// `act` must be the innermost activation, with a trap stored, and no
 /// frame between here and its entry may own anything that needs dropping.
 pub(crate) unsafe fn raise_stored(act: *mut Activation) -> ! {
+    // SAFETY: the caller's promise; no compiled frame of ours is on the
+    // running stack (Rust code raises this), only the resumers' below.
+    unsafe { crate::backtrace::record_frames(act, None) };
     let code = u64::from(crate::traps::STORED_TRAP.as_raw().get());
     // SAFETY: the caller's promise; the jump buffer is the live entry's.
     unsafe { wasmfx_jit_unwind(&raw const (*act).jump, code) };
@@ -133,7 +141,19 @@ pub(crate) struct Activation {
     /// A trap a libcall stored before making compiled code trap with
     /// `STORED_TRAP`.
     pub trap: Option<Trap>,
+    /// The innermost continuation record when the activation began (`None`:
+    /// the host stack): a trap unwinds the records above it, and the
+    /// backtrace walks only those.
+    pub chain_mark: Option<NonNull<ContRecord>>,
     prev: *mut Activation,
+}
+
+impl Activation {
+    /// The stack pointer at the entry: every frame of the activation on the
+    /// entry's stack lies below it.
+    pub fn entry_sp(&self) -> usize {
+        self.jump.regs[SAVED_RSP] as usize
+    }
 }
 
 thread_local! {
@@ -181,6 +201,7 @@ pub(crate) unsafe fn enter(
         fallback: (&raw mut fallback_ref).cast(),
         state,
         trap: None,
+        chain_mark: call.chain_mark,
         prev: current(),
     };
     let act: *mut Activation = &raw mut activation;
@@ -204,12 +225,14 @@ pub(crate) unsafe fn enter(
     (code, trap)
 }
 
-/// The three addresses an entry needs.
+/// The three addresses an entry needs, and the innermost continuation
+/// record at the entry.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct EntryCall {
     pub trampoline: usize,
     pub code: usize,
     pub vmctx: usize,
+    pub chain_mark: Option<NonNull<ContRecord>>,
 }
 
 #[cfg(test)]

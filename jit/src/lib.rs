@@ -10,7 +10,8 @@
 //!          compiled code ─▶ libcalls/ (host functions, the fallback for
 //!          functions without code, bulk memory/table ops, exceptions)
 //!          traps ─▶ signals.rs ─▶ unwound to the entry ─▶ Err(Trap)
-//!                   (frames walked first ─▶ backtrace())
+//!                   (frames walked first, through the continuation
+//!                    chain: backtrace.rs ─▶ Jit::backtrace())
 //!          deep recursion ─▶ prologue check against stack.rs's limit ─▶ trap
 //! ```
 //!
@@ -23,6 +24,7 @@
 compile_error!("wasmfx-jit supports x86-64 Linux only (host entry and signal handling)");
 
 mod abi;
+mod backtrace;
 mod codegen;
 mod compiler;
 mod conts;
@@ -247,6 +249,7 @@ impl Jit {
             trampoline,
             code,
             vmctx,
+            chain_mark,
         };
         // SAFETY: the trampoline was made for `func`'s signature, `code` and
         // `vmctx` come from its record, whose instance points at this Jit's
@@ -259,6 +262,7 @@ impl Jit {
             self.state.conts.unwind_to(chain_mark);
             self.state.vm.stack_limit = saved_limit;
             self.backtrace.frames = self.take_trap_frames();
+            backtrace::forget_unwound_frames();
             let trap = traps::trap_of_code(status as u8).or(stored);
             return Err(trap.unwrap_or_else(|| Trap::Host(format!("unknown trap code {status}"))));
         }

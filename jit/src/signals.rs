@@ -10,8 +10,8 @@
 //!
 //! ```text
 //!   pc in a registered range, at a trap site, while an activation runs
-//!       ├─▶ walk the frame-pointer chain into the runtime's preallocated
-//!       │   TrapFrames (backtrace, see `record_frames`)
+//!       ├─▶ walk the frame-pointer chain (and the continuation chain) into
+//!       │   the runtime's preallocated TrapFrames (backtrace.rs)
 //!       └─▶ resume at wasmfx_jit_unwind(&activation.jump, code)  (see entry.rs)
 //!   anything else
 //!       └─▶ the previous handler (default: the process dies as it would
@@ -22,11 +22,10 @@
 //! stack limit in every prologue, with a margin below it, so a trap never
 //! happens with the stack already exhausted.
 
-use crate::entry;
-use crate::vmruntime::TrapFrames;
+use crate::{backtrace, entry};
 use std::collections::BTreeMap;
 use std::ffi::{c_int, c_void};
-use std::sync::{OnceLock, RwLock};
+use std::sync::{OnceLock, RwLock, RwLockReadGuard};
 
 /// A registered function: its code range and sorted trap sites.
 struct CodeRegion {
@@ -36,8 +35,9 @@ struct CodeRegion {
 }
 
 /// Code start → region (registered Wasm functions only: trampolines and
-/// host code are not in it, which is where a backtrace walk stops). Written when code is installed or freed, read by the
-/// handler (a faulting thread never holds the lock: it is inside compiled code).
+/// host code are not in it, which is where a backtrace walk stops). Written
+/// when code is installed or freed, read by the handler (a faulting thread
+/// never holds the lock: it is inside compiled code).
 static REGIONS: RwLock<BTreeMap<usize, CodeRegion>> = RwLock::new(BTreeMap::new());
 
 /// Registers the trap sites of the function at `[start, start + len)`.
@@ -81,49 +81,17 @@ pub(crate) fn function_start(pc: usize) -> Option<usize> {
     (pc < region.end).then_some(start)
 }
 
-/// Records the code addresses of the compiled frames active at a trap,
-/// innermost first: `pc` (the trapping instruction), then the return
-/// address of each frame whose caller is compiled code too.
-///
-/// ```text
-///   fp ──▶ [saved fp of caller] ──▶ [saved fp of its caller] ─▶ ...
-///          [return address    ]      [return address        ]
-///          stop at the first return address outside compiled code
-/// ```
-///
-/// Only frames of compiled functions are read (they keep frame pointers:
-/// `preserve_frame_pointers`), so every dereference is of a live frame
-/// record. No allocation: it runs in the signal handler and writes into
-/// the preallocated `frames`, stopping when full.
-fn record_frames(pc: usize, fp: usize, frames: &mut TrapFrames) {
-    frames.len = 0;
-    let Ok(map) = REGIONS.read() else { return };
-    let in_code = |addr: usize| {
-        map.range(..=addr)
-            .next_back()
-            .is_some_and(|(_, region)| addr < region.end)
-    };
-    let (mut pc, mut fp) = (pc, fp);
-    while in_code(pc) && frames.len < frames.pcs.len() {
-        frames.pcs[frames.len] = pc;
-        frames.len += 1;
-        // A compiled frame's record lies at `fp` (aligned, non-null); the
-        // caller's frame is higher up the stack.
-        if fp == 0 || !fp.is_multiple_of(8) {
-            return;
-        }
-        // SAFETY: `fp` is the frame pointer of a compiled function that is
-        // running (the trapping one, or a caller found by its return
-        // address): it points at its saved frame pointer, followed by its
-        // return address, both on this thread's live stack.
-        let (caller_fp, return_addr) =
-            unsafe { (*(fp as *const usize), *((fp + 8) as *const usize)) };
-        if caller_fp <= fp {
-            return;
-        }
-        // The return address is one past the call: look up the call itself.
-        pc = return_addr.wrapping_sub(1);
-        fp = caller_fp;
+/// A read view of the registered code, for frame walks (`backtrace.rs`).
+pub(crate) struct CodeMap<'a>(RwLockReadGuard<'a, BTreeMap<usize, CodeRegion>>);
+
+impl CodeMap<'_> {
+    pub fn read() -> Option<CodeMap<'static>> {
+        REGIONS.read().ok().map(CodeMap)
+    }
+
+    /// Whether `addr` lies in the code of a compiled Wasm function.
+    pub fn contains(&self, addr: usize) -> bool {
+        (self.0.range(..=addr).next_back()).is_some_and(|(_, region)| addr < region.end)
     }
 }
 
@@ -171,12 +139,11 @@ extern "C" fn on_trap_signal(signal: c_int, info: *mut libc::siginfo_t, context:
     {
         // SAFETY: `activation` is the live innermost activation of this
         // thread (entry.rs keeps CURRENT pointing at a local of `enter`).
-        let (jump, state) = unsafe { (&raw const (*activation).jump, (*activation).state) };
+        let jump = unsafe { &raw const (*activation).jump };
         let fp = gregs[libc::REG_RBP as usize] as usize;
-        // SAFETY: the activation's state is the Jit's boxed runtime state,
-        // alive for the whole activation; compiled code, interrupted here,
-        // does not touch its trap frames.
-        record_frames(pc, fp, unsafe { &mut (*state).trap_frames });
+        // SAFETY: compiled code, interrupted here at a trap site, is the
+        // innermost of the activation; its frame pointer is live.
+        unsafe { backtrace::record_frames(activation, Some((pc, fp))) };
         gregs[libc::REG_RIP as usize] = entry::unwind_routine() as i64;
         gregs[libc::REG_RDI as usize] = jump as i64;
         gregs[libc::REG_RSI as usize] = i64::from(code);

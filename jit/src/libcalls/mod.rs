@@ -35,6 +35,8 @@ use exceptions::*;
 use wasmfx_core::vm::VmContext;
 use wasmfx_core::{InstanceId, MemAddr, Store, TableAddr, Trap};
 
+crate::backtrace::framed_libcall!(wasmfx_resume_framed, conts::resume);
+
 /// Every libcall: its symbol, address and signature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Libcall {
@@ -136,7 +138,8 @@ impl Libcall {
             Libcall::TakeException => take_exception as *const () as usize,
             Libcall::ContNew => cont_new as *const () as usize,
             Libcall::ContBind => cont_bind as *const () as usize,
-            Libcall::Resume => resume as *const () as usize,
+            // Through a shim that marks the resumer's frame for backtraces.
+            Libcall::Resume => wasmfx_resume_framed as *const () as usize,
             Libcall::Suspend => suspend as *const () as usize,
             Libcall::Switch => switch_to as *const () as usize,
         };

@@ -1,0 +1,237 @@
+//! Backtraces of compiled code: the code addresses of the Wasm frames
+//! active at a trap, innermost first, through the chain of continuations.
+//!
+//! Compiled functions keep frame pointers, so the frames on one stack form
+//! a list: each frame pointer points at the caller's frame pointer, followed
+//! by the return address into the caller. The walk of one stack stops at
+//! the first return address outside compiled code: the array trampoline
+//! (the host entry, or the first frame of a continuation stack), or a host
+//! frame in between.
+//!
+//! A continuation's frames end at its stack's first frame; its resumer's
+//! frames are on its parent's stack (or on the stack the host entry runs
+//! on). While a record runs, its context holds the point where its resumer
+//! switched away:
+//!
+//! ```text
+//!   innermost record C (trap here)      its parent P (or the entry's stack)
+//!   ┌──────────────────────┐            ┌─────────────────────────────────┐
+//!   │ run_fibre, trampoline│ stop       │ compiled caller of the resumer  │
+//!   │ compiled body        │◀─┐         │ compiled resumer R  ◀── walk on │
+//!   │ compiled leaf (trap) │  │         │ [resume shim frame F]           │
+//!   └──────────────────────┘  │         │ Rust resume libcall, switch     │
+//!   C.context = R's point ────┼───────▶ └── C.context.sp ─────────────────┘
+//!                             └ walked first, then R's stack, then P's resumer …
+//! ```
+//!
+//! R's point is either compiled code's own (`stack_switch` in compiled
+//! code: `ip` is in R's code and `fp` is R's frame pointer, so the walk goes
+//! on from there) or the Rust switch routine's, inside the `resume` libcall
+//! (Rust keeps no frame pointers, so `fp` means nothing). For the latter
+//! the libcall is entered through a shim ([`framed_libcall!`]) that builds
+//! a frame record on the resumer's stack and marks it:
+//!
+//! ```text
+//!   F + 8  return address into R     (pushed by R's call)
+//!   F      R's frame pointer         (shim: push rbp; mov rbp, rsp)
+//!   F - 8  F xor FRAME_KEY           (the mark; zeroed when the libcall returns)
+//!   …      Rust frames of the libcall, down to C.context.sp
+//! ```
+//!
+//! The walk finds F as the first marked word above `C.context.sp`. Only a
+//! frame that returned clears its mark: frames a trap unwinds keep theirs,
+//! so every trap changes `FRAME_KEY` (marks written before it no longer
+//! match). A resume frame inside a continuation that stays suspended across
+//! a trap is therefore missing from later backtraces; nothing else is.
+//!
+//! Everything here runs in the signal handler too: no allocation, reads
+//! only inside the stacks of records on the chain and below the entry.
+
+use crate::entry::Activation;
+use crate::signals::CodeMap;
+use crate::vmruntime::TrapFrames;
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicU64, Ordering};
+use wasmfx_fibre::{ContRecord, Context, offsets};
+
+/// What the resume shim xors its frame address with. Changed by every trap
+/// ([`forget_unwound_frames`]).
+pub(crate) static FRAME_KEY: AtomicU64 = AtomicU64::new(0x6a09_e667_f3bc_c909);
+
+/// The largest distance searched above a resumer's saved stack pointer for
+/// its shim frame (the Rust frames of the `resume` libcall are far smaller).
+const MAX_SHIM_SEARCH: usize = 64 << 10;
+
+/// Defines `$shim`, an assembly entry to the libcall `$target` (at most six
+/// integer arguments) that leaves a marked frame record on the caller's
+/// stack while `$target` runs (see the module doc).
+macro_rules! framed_libcall {
+    ($shim:ident, $target:path) => {
+        std::arch::global_asm!(
+            ".text",
+            concat!(".globl ", stringify!($shim)),
+            concat!(".type ", stringify!($shim), ", @function"),
+            ".p2align 4",
+            concat!(stringify!($shim), ":"),
+            "push rbp",
+            "mov rbp, rsp",
+            "mov rax, qword ptr [rip + {key}]",
+            "xor rax, rbp",
+            "push rax",
+            "sub rsp, 8",
+            "call {target}",
+            "mov qword ptr [rbp - 8], 0",
+            "leave",
+            "ret",
+            concat!(".size ", stringify!($shim), ", . - ", stringify!($shim)),
+            target = sym $target,
+            key = sym $crate::backtrace::FRAME_KEY,
+        );
+        unsafe extern "C" {
+            fn $shim();
+        }
+    };
+}
+pub(crate) use framed_libcall;
+
+/// Makes the marks of every frame written so far stale: called when a trap
+/// has unwound frames without running their shims' epilogues.
+pub(crate) fn forget_unwound_frames() {
+    FRAME_KEY.fetch_add(0x9e37_79b9_7f4a_7c15, Ordering::Relaxed);
+}
+
+/// Records the code addresses of the Wasm frames active in `act` into its
+/// runtime's trap frames: from `start` (the trapping pc and frame pointer,
+/// `None` for a trap raised by Rust code with no compiled frame of its own
+/// on the running stack), then through the resumers of every record above
+/// the activation's chain mark.
+///
+/// # Safety
+/// `act` must be this thread's innermost live activation, and `start`'s
+/// frame pointer a live frame of compiled code on the running stack.
+pub(crate) unsafe fn record_frames(act: *mut Activation, start: Option<(usize, usize)>) {
+    // SAFETY: the caller's promise: the activation and its runtime state are
+    // live, and compiled code does not touch the trap frames meanwhile.
+    let (state, mark, entry_sp) = unsafe { ((*act).state, (*act).chain_mark, (*act).entry_sp()) };
+    // SAFETY: as above.
+    let (frames, innermost) =
+        unsafe { (&mut (*state).trap_frames, (*state).conts.chain.innermost()) };
+    frames.len = 0;
+    let Some(code) = CodeMap::read() else { return };
+    let mut walk = Walk { code, frames };
+    let mut record = innermost.filter(|&r| Some(r) != mark);
+    if let Some((pc, fp)) = start {
+        let high = record.map_or(entry_sp, |r| stack_high(r));
+        walk.stack(pc, fp, high);
+    }
+    while let Some(r) = record {
+        let parent = r_parent(r).filter(|&p| Some(p) != mark);
+        let high = parent.map_or(entry_sp, |p| stack_high(p));
+        // SAFETY: records on the chain are live; a running record's context
+        // holds its resumer's point on the parent's stack (below `high`).
+        let resumer = unsafe {
+            r.as_ptr()
+                .byte_add(offsets::CONTEXT as usize)
+                .cast::<Context>()
+                .read()
+        };
+        walk.resumer(resumer, high);
+        record = parent;
+    }
+}
+
+/// The parent of a record on the chain.
+fn r_parent(record: NonNull<ContRecord>) -> Option<NonNull<ContRecord>> {
+    // SAFETY: records on the chain are live.
+    unsafe { record.as_ref().parent() }
+}
+
+/// One past the highest address of a record's stack (0 without one: a walk
+/// bounded by it reads nothing).
+fn stack_high(record: NonNull<ContRecord>) -> usize {
+    // SAFETY: records on the chain are live.
+    unsafe { record.as_ref().stack_bounds().1 }
+}
+
+struct Walk<'a> {
+    code: CodeMap<'a>,
+    frames: &'a mut TrapFrames,
+}
+
+impl Walk<'_> {
+    /// Records `pc` and the compiled frames above `fp` on one stack, below
+    /// `high`, until a return address leaves compiled code or the buffer is
+    /// full.
+    fn stack(&mut self, mut pc: usize, mut fp: usize, high: usize) {
+        while self.code.contains(pc) && self.frames.len < self.frames.pcs.len() {
+            self.frames.pcs[self.frames.len] = pc;
+            self.frames.len += 1;
+            // A frame record is 16 bytes, aligned, below the stack's end.
+            if fp == 0 || !fp.is_multiple_of(8) || fp.saturating_add(16) > high {
+                return;
+            }
+            // SAFETY: `fp` is the frame pointer of a live compiled frame on
+            // this stack (the trapping one, a resumer, or a caller found by
+            // its return address): it points at its saved frame pointer,
+            // followed by its return address, below `high`.
+            let (caller_fp, return_addr) =
+                unsafe { (*(fp as *const usize), *((fp + 8) as *const usize)) };
+            if caller_fp <= fp {
+                return;
+            }
+            // The return address is one past the call: look up the call.
+            pc = return_addr.wrapping_sub(1);
+            fp = caller_fp;
+        }
+    }
+
+    /// Walks the resumer that saved `point`, on a stack that ends at `high`.
+    fn resumer(&mut self, point: Context, high: usize) {
+        let (sp, fp, ip) = (point.sp as usize, point.fp as usize, point.ip as usize);
+        if self.code.contains(ip) {
+            // Compiled code switched away itself: `ip` is in it.
+            self.stack(ip, fp, high);
+        } else if let Some(frame) = find_shim_frame(sp, high, FRAME_KEY.load(Ordering::Relaxed)) {
+            // SAFETY: a marked frame record below `high` on a live stack.
+            let (resumer_fp, return_addr) =
+                unsafe { (*(frame as *const usize), *((frame + 8) as *const usize)) };
+            self.stack(return_addr.wrapping_sub(1), resumer_fp, high);
+        }
+    }
+}
+
+/// The shim frame marked with `key` nearest above `sp`, below `high`.
+fn find_shim_frame(sp: usize, high: usize, key: u64) -> Option<usize> {
+    if sp == 0 || !sp.is_multiple_of(8) || sp >= high {
+        return None;
+    }
+    let key = key as usize;
+    let end = high
+        .min(sp.saturating_add(MAX_SHIM_SEARCH))
+        .saturating_sub(16);
+    (sp..end).step_by(8).find_map(|slot| {
+        let frame = slot + 8;
+        // SAFETY: `sp..high` is the live part of the resumer's stack.
+        let word = unsafe { *(slot as *const usize) };
+        (word == frame ^ key).then_some(frame)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_marked_frame_is_found_above_the_saved_stack_pointer() {
+        let key = 0x1234_5678_9abc_def0_u64;
+        let mut stack = [0usize; 32];
+        let base = stack.as_ptr() as usize;
+        let frame = base + 20 * 8;
+        stack[19] = frame ^ key as usize;
+        let high = base + stack.len() * 8;
+        assert_eq!(find_shim_frame(base, high, key), Some(frame));
+        // A mark above the searched range, or under another key, is not found.
+        assert_eq!(find_shim_frame(base, frame - 8, key), None);
+        assert_eq!(find_shim_frame(base, high, key ^ 8), None);
+    }
+}
