@@ -113,6 +113,19 @@ impl TierExecutor {
         }
     }
 
+    /// Continuations of the store not yet released (made and neither
+    /// returned, trapped nor consumed for good): the interpreter's, plus
+    /// compiled code's under `jit`.
+    pub fn live_continuations(&self) -> usize {
+        match &self.tier {
+            TierImpl::Interp(interp) => interp.live_continuations(),
+            TierImpl::Jit(JitTier { jit, interp, .. }) => {
+                let compiled = jit.as_ref().map_or(0, |jit| jit.continuation_stats().0);
+                compiled + interp.live_continuations()
+            }
+        }
+    }
+
     /// The Wasm functions active at the last trap, innermost first, when the
     /// tier records them: the interpreter does, and so does compiled code
     /// (its compiled frames; functions the fallback ran are not listed).

@@ -55,6 +55,12 @@ impl Runtime {
         self.executor.backtrace()
     }
 
+    /// Continuations of this store not yet released (see
+    /// [`TierExecutor::live_continuations`]).
+    pub fn live_continuations(&self) -> usize {
+        self.executor.live_continuations()
+    }
+
     pub fn store(&self) -> &Store {
         &self.store
     }
