@@ -7,41 +7,7 @@ use wasmfx_core::FuncType;
 use wasmfx_core::backtrace::func_name;
 use wasmfx_tier::{Engine, Error, Runtime, TierMode, Trap};
 
-/// `run` resumes an outer continuation (`outer_body`), which resumes an
-/// inner one; each export picks what the inner one does.
-const NESTED: &str = r#"(module $nested
-  (type $ft (func))
-  (type $ct (cont $ft))
-  (type $outer_ft (func (param (ref $ft))))
-  (type $outer_ct (cont $outer_ft))
-  (import "host" "fail" (func $fail))
-  (tag $yield)
-  (tag $missing)
-  (func $crash (unreachable))
-  (func $inner_trap (call $crash))
-  (func $inner_suspend (suspend $missing))
-  (func $inner_host (call $fail))
-  (func $outer_body (param $inner (ref $ft))
-    (block $h (result (ref $ct))
-      (resume $ct (on $yield $h) (cont.new $ct (local.get $inner)))
-      (return))
-    (drop))
-  (elem declare func $inner_trap $inner_suspend $inner_host $fail $outer_body $no_op)
-  (func $run (param $inner (ref $ft))
-    (block $h (result (ref $ct))
-      (resume $outer_ct (on $yield $h) (local.get $inner)
-        (cont.new $outer_ct (ref.func $outer_body)))
-      (return))
-    (drop))
-  (func (export "trap") (call $run (ref.func $inner_trap)))
-  (func (export "unhandled") (call $run (ref.func $inner_suspend)))
-  (func (export "host_trap") (call $run (ref.func $inner_host)))
-  (func (export "host_body") (call $run (ref.func $fail)))
-  (func $resume_twice (param $k (ref $ct))
-    (resume $ct (local.get $k))
-    (resume $ct (local.get $k)))
-  (func (export "consumed") (call $resume_twice (cont.new $ct (ref.func $no_op))))
-  (func $no_op))"#;
+const NESTED: &str = include_str!("programs/nested_continuations.wat");
 
 /// The trap message and the named frames of calling `export` under `mode`.
 fn trace(mode: TierMode, export: &str) -> (String, Vec<String>) {
@@ -146,4 +112,82 @@ fn a_consumed_continuation_names_the_second_resume() {
         "continuation already consumed",
         &["nested!resume_twice", "nested!<wasm function 12>"],
     );
+}
+
+/// stderr and exit code of `wasmfx-tier run` on the program under `tier`,
+/// with `host.fail` preloaded from a module whose `fail` is `unreachable`.
+fn cli_run(tier: &str, export: &str) -> (String, Option<i32>) {
+    let dir = std::env::temp_dir().join(format!("wasmfx-backtrace-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let host = dir.join("host.wat");
+    std::fs::write(
+        &host,
+        r#"(module $host (func $fail (export "fail") unreachable))"#,
+    )
+    .expect("write host module");
+    let program = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/programs/nested_continuations.wat");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_wasmfx-tier"))
+        .args(["run", "--tier", tier, "--preload"])
+        .arg(format!("host={}", host.display()))
+        .arg(&program)
+        .args(["--invoke", export])
+        .output()
+        .expect("run wasmfx-tier");
+    (
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code(),
+    )
+}
+
+#[test]
+fn the_cli_prints_the_same_backtrace_under_both_tiers() {
+    let cases: [(&str, &[&str]); 3] = [
+        (
+            "trap",
+            &[
+                "error: wasm trap: unreachable",
+                "wasm backtrace:",
+                "    0: nested!crash",
+                "    1: nested!inner_trap",
+                "    2: nested!outer_body",
+                "    3: nested!run",
+                "    4: nested!<wasm function 7>",
+            ],
+        ),
+        (
+            "unhandled",
+            &[
+                "error: wasm trap: unhandled tag $missing",
+                "wasm backtrace:",
+                "    0: nested!inner_suspend",
+                "    1: nested!outer_body",
+                "    2: nested!run",
+                "    3: nested!<wasm function 8>",
+            ],
+        ),
+        (
+            "host_trap",
+            &[
+                "error: wasm trap: unreachable",
+                "wasm backtrace:",
+                "    0: host!fail",
+                "    1: nested!inner_host",
+                "    2: nested!outer_body",
+                "    3: nested!run",
+                "    4: nested!<wasm function 9>",
+            ],
+        ),
+    ];
+    for (export, lines) in cases {
+        for tier in ["interp", "jit"] {
+            let (stderr, code) = cli_run(tier, export);
+            assert_eq!(code, Some(134), "{export} under {tier}: {stderr}");
+            assert_eq!(
+                stderr.lines().collect::<Vec<_>>(),
+                lines,
+                "{export} under {tier}"
+            );
+        }
+    }
 }
