@@ -16,22 +16,26 @@
 //! A process may hold `vm.max_map_count` (65530 by default) mappings. A
 //! stack mapped on its own with an `mprotect`ed guard page costs two of
 //! them, so at most about 32k stacks could live at once; a slab of
-//! [`SLAB_STACKS`] stacks costs one, so a million stacks take about 4k.
+//! [`SLAB_STACKS`] stacks costs at most one, so a million stacks take at
+//! most about 4k (the kernel merges slabs mapped side by side: a million
+//! held continuations showed under 50 lines in /proc/self/maps).
 //!
 //! # Life of a slot
 //! A slot gets its guard marker the first time it is carved (one `madvise`
 //! per slot, never again). A released slot is decommitted at once
 //! (`MADV_DONTNEED` on its usable part, so the memory of a process tracks
-//! its live stacks) and reused before any slot never carved; slots are
-//! taken from the slab at the lowest address with room, so stacks gather at
-//! the bottom. A slab whose stacks are all released is unmapped, except one
+//! its live stacks) and reused before its slab's never-carved slots; stacks
+//! are taken from the slab at the lowest address with room, so they gather
+//! at the bottom. A slab whose stacks are all released is unmapped, except one
 //! per stack size, kept for the next burst.
 //!
 //! # Fallback
 //! Guard markers need Linux 6.13. The first slab probes for them: when the
 //! kernel refuses (`EINVAL`), the slab is unmapped, slabs are never tried
 //! again, and [`crate::FibreStack::new`] maps every stack on its own with an
-//! `mprotect`ed guard page (two mappings per stack, as before).
+//! `mprotect`ed guard page (two mappings per stack, so about 32k live
+//! stacks at most). A refusal after a successful probe (memory locked by
+//! `mlockall`, say) sends just that stack to its own mapping.
 //!
 //! The slabs are process-wide (one lock): a stack may be released by any
 //! thread, after the pool that took it is gone.
@@ -100,13 +104,15 @@ struct SizeClass {
     empty: usize,
 }
 
+/// Every slab of the process.
 #[derive(Debug)]
 struct Slabs {
     support: Support,
     /// Every slab, by base address.
     by_base: BTreeMap<usize, Slab>,
-    /// By stride.
+    /// The size classes, by stride.
     classes: BTreeMap<usize, SizeClass>,
+    /// Stacks carved and not released, over all slabs.
     stacks: usize,
 }
 
@@ -137,7 +143,7 @@ pub fn slab_stats() -> SlabStats {
 
 /// Carves a stack of `stride` bytes (one guard page, then the usable part;
 /// a multiple of the page size) and returns its base (the guard page), or
-/// `None` when the kernel has no guard markers (then map the stack alone).
+/// `None` when the kernel refuses guard markers (then map the stack alone).
 ///
 /// # Errors
 /// The `mmap` of a new slab or the `madvise` of a new slot failed.
@@ -177,16 +183,20 @@ pub(crate) fn carve(stride: usize, page: usize) -> io::Result<Option<usize>> {
         None => {
             let stack = base + slab.carved * stride;
             if let Err(e) = install_guard(stack, page) {
-                if *support == Support::Unknown && e.raw_os_error() == Some(libc::EINVAL) {
+                if e.raw_os_error() != Some(libc::EINVAL) {
+                    return Err(e);
+                }
+                if *support == Support::Unknown {
                     // No guard markers: this is the first slab, still empty.
                     *support = Support::No;
                     by_base.remove(&base);
                     class.with_room.remove(&base);
                     class.empty -= 1;
                     unmap(base, stride * SLAB_STACKS);
-                    return Ok(None);
                 }
-                return Err(e);
+                // Refused after all (say the process locked its memory):
+                // this one stack is mapped alone.
+                return Ok(None);
             }
             *support = Support::Yes;
             slab.carved += 1;
@@ -209,11 +219,12 @@ pub(crate) fn carve(stride: usize, page: usize) -> io::Result<Option<usize>> {
 /// is empty and another empty one is kept). Returns false for a stack that
 /// is not a slab's (mapped alone: the caller unmaps it).
 pub(crate) fn release(base: usize, len: usize, page: usize) -> bool {
-    if !is_carved(base, len) {
+    let Some(slab_base) = slab_holding(base, len) else {
         return false;
-    }
+    };
     // Decommit before the slot is free: once it is, another thread may
-    // carve it. The stack is still ours, so the lock is not needed here.
+    // carve it. The stack is still ours (and keeps its slab mapped), so the
+    // lock is not needed here.
     // SAFETY: the usable part of a slot we own; nothing runs on it any more.
     unsafe {
         libc::madvise(
@@ -229,38 +240,33 @@ pub(crate) fn release(base: usize, len: usize, page: usize) -> bool {
         stacks,
         ..
     } = &mut *slabs;
-    let Some((&slab_base, slab)) = by_base.range_mut(..=base).next_back() else {
-        return true;
+    let (Some(slab), Some(class)) = (by_base.get_mut(&slab_base), classes.get_mut(&len)) else {
+        return true; // unreachable: a live slot keeps its slab indexed
     };
-    let Some(class) = classes.get_mut(&slab.stride) else {
-        return true;
-    };
-    let slot = (base - slab_base) / slab.stride;
-    slab.free.push(slot as u32);
+    if !slab.has_room() {
+        class.with_room.insert(slab_base);
+    }
+    slab.free.push(((base - slab_base) / len) as u32);
     slab.live -= 1;
     *stacks -= 1;
-    class.with_room.insert(slab_base);
     if slab.live == 0 {
         if class.empty == 0 {
             class.empty = 1;
         } else {
-            let len = slab.len();
+            let slab_len = slab.len();
             class.with_room.remove(&slab_base);
             by_base.remove(&slab_base);
-            unmap(slab_base, len);
+            unmap(slab_base, slab_len);
         }
     }
     true
 }
 
-/// Whether a slab holds the stack `[base, base + len)`.
-fn is_carved(base: usize, len: usize) -> bool {
+/// The base of the slab holding the stack `[base, base + len)`, if any.
+fn slab_holding(base: usize, len: usize) -> Option<usize> {
     let slabs = slabs();
-    slabs
-        .by_base
-        .range(..=base)
-        .next_back()
-        .is_some_and(|(&slab_base, slab)| slab.stride == len && base < slab_base + slab.len())
+    let (&slab_base, slab) = slabs.by_base.range(..=base).next_back()?;
+    (slab.stride == len && base < slab_base + slab.len()).then_some(slab_base)
 }
 
 /// Maps a slab of [`SLAB_STACKS`] slots of `stride` bytes; returns its base.
