@@ -21,8 +21,9 @@
 //! held continuations showed under 50 lines in /proc/self/maps).
 //!
 //! # Life of a slot
-//! A slot gets its guard marker the first time it is carved (one `madvise`
-//! per slot, never again). A released slot is decommitted at once
+//! Every slot gets its guard marker when the slab is mapped (one
+//! `process_madvise` for the whole slab; one `madvise` per slot before Linux
+//! 6.15), for good. A released slot is decommitted at once
 //! (`MADV_DONTNEED` on its usable part, so the memory of a process tracks
 //! its live stacks) and reused before its slab's never-carved slots; stacks
 //! are taken from the slab at the lowest address with room, so they gather
@@ -49,6 +50,11 @@ use std::sync::Mutex;
 /// because libc 0.2.189 does not have it.
 const MADV_GUARD_INSTALL: libc::c_int = 102;
 
+/// The pidfd meaning "the calling process" to `process_madvise` (Linux
+/// 6.15, uapi `linux/pidfd.h`; not in libc 0.2.189). Older kernels answer
+/// `EBADF`, and the guards are then installed one `madvise` at a time.
+const PIDFD_SELF_THREAD_GROUP: libc::c_int = -10001;
+
 /// Stacks per slab: one mapping per 256 stacks (257 MiB of address space,
 /// not memory, at the default 1 MiB stack).
 pub const SLAB_STACKS: usize = 256;
@@ -73,11 +79,12 @@ enum Support {
     No,
 }
 
-/// One slab: `slots` stacks of `stride` bytes each (guard + usable).
+/// One slab: [`SLAB_STACKS`] slots of `stride` bytes each (guard +
+/// usable), every guard installed when the slab is mapped.
 #[derive(Debug)]
 struct Slab {
     stride: usize,
-    /// Slots `[0, carved)` have a guard marker; the rest were never used.
+    /// Slots `[0, carved)` were handed out at least once; the rest never.
     carved: usize,
     /// Released slots (decommitted), reused last-in first-out.
     free: Vec<u32>,
@@ -162,7 +169,9 @@ pub(crate) fn carve(stride: usize, page: usize) -> io::Result<Option<usize>> {
     let base = match class.with_room.first() {
         Some(&base) => base,
         None => {
-            let base = map_slab(stride)?;
+            let Some(base) = new_slab(stride, page, support)? else {
+                return Ok(None);
+            };
             let slab = Slab {
                 stride,
                 carved: 0,
@@ -178,31 +187,13 @@ pub(crate) fn carve(stride: usize, page: usize) -> io::Result<Option<usize>> {
     let Some(slab) = by_base.get_mut(&base) else {
         return Err(io::Error::other("stack slab index out of step"));
     };
-    let stack = match slab.free.pop() {
-        Some(slot) => base + slot as usize * stride,
-        None => {
-            let stack = base + slab.carved * stride;
-            if let Err(e) = install_guard(stack, page) {
-                if e.raw_os_error() != Some(libc::EINVAL) {
-                    return Err(e);
-                }
-                if *support == Support::Unknown {
-                    // No guard markers: this is the first slab, still empty.
-                    *support = Support::No;
-                    by_base.remove(&base);
-                    class.with_room.remove(&base);
-                    class.empty -= 1;
-                    unmap(base, stride * SLAB_STACKS);
-                }
-                // Refused after all (say the process locked its memory):
-                // this one stack is mapped alone.
-                return Ok(None);
-            }
-            *support = Support::Yes;
+    let slot = slab.free.pop().map_or_else(
+        || {
             slab.carved += 1;
-            stack
-        }
-    };
+            slab.carved - 1
+        },
+        |slot| slot as usize,
+    );
     if slab.live == 0 {
         class.empty -= 1;
     }
@@ -211,7 +202,7 @@ pub(crate) fn carve(stride: usize, page: usize) -> io::Result<Option<usize>> {
     if !slab.has_room() {
         class.with_room.remove(&base);
     }
-    Ok(Some(stack))
+    Ok(Some(base + slot * stride))
 }
 
 /// Takes back the stack at `[base, base + len)` when a slab holds it:
@@ -269,8 +260,11 @@ fn slab_holding(base: usize, len: usize) -> Option<usize> {
     (slab.stride == len && base < slab_base + slab.len()).then_some(slab_base)
 }
 
-/// Maps a slab of [`SLAB_STACKS`] slots of `stride` bytes; returns its base.
-fn map_slab(stride: usize) -> io::Result<usize> {
+/// Maps a slab of [`SLAB_STACKS`] slots of `stride` bytes with a guard
+/// marker on each slot's first page; returns its base, or `None` when the
+/// kernel refuses the markers (`EINVAL`: recorded in `support` when this
+/// was the probe).
+fn new_slab(stride: usize, page: usize, support: &mut Support) -> io::Result<Option<usize>> {
     let len = stride
         .checked_mul(SLAB_STACKS)
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "stack slab too large"))?;
@@ -289,17 +283,60 @@ fn map_slab(stride: usize) -> io::Result<usize> {
     if base == libc::MAP_FAILED {
         return Err(io::Error::last_os_error());
     }
-    Ok(base as usize)
+    let base = base as usize;
+    match install_guards(base, stride, page) {
+        Ok(()) => {
+            *support = Support::Yes;
+            Ok(Some(base))
+        }
+        Err(e) => {
+            unmap(base, len);
+            if e.raw_os_error() != Some(libc::EINVAL) {
+                return Err(e);
+            }
+            if *support == Support::Unknown {
+                *support = Support::No;
+            }
+            // Refused after a successful probe (memory locked by
+            // `mlockall`, say): this one stack is mapped alone.
+            Ok(None)
+        }
+    }
 }
 
-/// Installs a guard marker on the page at `at`.
-fn install_guard(at: usize, page: usize) -> io::Result<()> {
-    // SAFETY: a page of a slab we mapped whose slot nobody uses yet; the
-    // marker discards nothing (the page was never touched).
-    match unsafe { libc::madvise(at as *mut libc::c_void, page, MADV_GUARD_INSTALL) } {
-        0 => Ok(()),
-        _ => Err(io::Error::last_os_error()),
+/// Installs a guard marker on the first page of every slot of the slab at
+/// `base`: one `process_madvise` for all of them, else one `madvise` each.
+fn install_guards(base: usize, stride: usize, page: usize) -> io::Result<()> {
+    let guards: Vec<libc::iovec> = (0..SLAB_STACKS)
+        .map(|slot| libc::iovec {
+            iov_base: (base + slot * stride) as *mut libc::c_void,
+            iov_len: page,
+        })
+        .collect();
+    // SAFETY: the ranges are pages of a slab just mapped that nobody uses
+    // yet (a marker discards nothing there); SLAB_STACKS is below IOV_MAX.
+    let done = unsafe {
+        libc::syscall(
+            libc::SYS_process_madvise,
+            PIDFD_SELF_THREAD_GROUP,
+            guards.as_ptr(),
+            guards.len(),
+            MADV_GUARD_INSTALL,
+            0,
+        )
+    };
+    if usize::try_from(done).ok() == Some(SLAB_STACKS * page) {
+        return Ok(());
     }
+    // Installing a marker again where one is (after a partial success) is
+    // harmless.
+    for guard in &guards {
+        // SAFETY: as above.
+        if unsafe { libc::madvise(guard.iov_base, page, MADV_GUARD_INSTALL) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
 }
 
 fn unmap(base: usize, len: usize) {
