@@ -37,8 +37,9 @@ for program in "${PROGRAMS[@]}"; do
     # become direct references. FEATURES are those the inputs use (not -all:
     # that turns on Binaryen's compact import encoding, which engines reject;
     # --enable-gc only makes Binaryen write typed references as Wasm 3.0 does,
-    # the programs use no GC instruction).
-    "$BINARYEN_BIN/wasm-merge" "${FEATURES[@]}" \
+    # the programs use no GC instruction). -g keeps the name section, so
+    # backtraces name the functions.
+    "$BINARYEN_BIN/wasm-merge" "${FEATURES[@]}" -g \
         "$BUILD/$program.c.wasm" app fiber.wat fiber \
         -o "$program.wasm"
     echo "built $program.wasm ($(stat -c %s "$program.wasm") bytes)"

@@ -51,7 +51,7 @@
   ;; create(slot, fn, arg, stack_top) -> 1, or 0 when the table cannot grow.
   ;; Puts a fresh fiber in `slot`: on its first resume it runs fn(arg) on a C
   ;; stack whose top (highest address, 16-byte aligned) is `stack_top`.
-  (func (export "create")
+  (func $create (export "create")
     (param $slot i32) (param $fn i32) (param $arg i32) (param $stack_top i32)
     (result i32)
     (local $size i32)
@@ -93,7 +93,7 @@
   ;; The slot is empty while the fiber runs; it holds the rest of the fiber
   ;; again when the fiber yields, and stays empty when it returns. Resuming an
   ;; empty slot traps (null continuation): fiber.c never does.
-  (func (export "resume") (param $slot i32) (param $value i32) (result i32)
+  (func $resume (export "resume") (param $slot i32) (param $value i32) (result i32)
     (local $resumer_stack_pointer i32)
     (local $fiber (ref null $fiber_cont))
     (local $rest (ref null $fiber_cont))
@@ -114,7 +114,7 @@
 
   ;; yield(value) -> the value of the resume that continues this fiber.
   ;; Only called on a fiber (fiber.c checks), where a `resume` handles $yield.
-  (func (export "yield") (param $value i32) (result i32)
+  (func $yield (export "yield") (param $value i32) (result i32)
     (local $fiber_stack_pointer i32)
     (local.set $fiber_stack_pointer (global.get $stack_pointer))
     (suspend $yield (local.get $value))
@@ -122,6 +122,6 @@
 
   ;; drop(slot): forget the fiber in `slot` (finished, or suspended and
   ;; abandoned: its continuation is simply never resumed).
-  (func (export "drop") (param $slot i32)
+  (func $drop (export "drop") (param $slot i32)
     (table.set $fibers (local.get $slot) (ref.null $fiber_cont)))
 )

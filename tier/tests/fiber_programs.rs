@@ -6,12 +6,11 @@
 //!
 //! The recordings were made with `wasmtime run -W stack-switching=y`
 //! (wasmtime-cli 48.0.8) on the same `.wasm` files and arguments. The `jit`
-//! tier compiles the C functions and leaves the stack-switching primitives to
-//! the interpreter, which then runs everything they call: fibers run
-//! interpreted there too.
+//! tier compiles every function, the stack-switching primitives included.
 //!
 //! `misuse` checks that the library stops misuses with a message and a trap
-//! (wasmtime prints the same messages).
+//! (wasmtime prints the same messages), and that every tier prints the same
+//! backtrace, named from the name section.
 //!
 //! `c10m` runs here with 30,000 fibers (10,000 alive at once), which takes
 //! seconds in the test profile; the full 10 million is run by
@@ -110,21 +109,33 @@ fn misuses_print_a_message_and_trap() {
         ("bad-handle", "fiber: no such fiber (fiber 7)"),
         ("stack-overflow", "fiber: C stack overflow (fiber 0)"),
     ];
-    for tier in tiers() {
-        for (case, message) in cases {
+    for (case, message) in cases {
+        let mut reports = Vec::new();
+        for tier in tiers() {
             let out = run(tier, "misuse", &[case]);
-            let stderr = String::from_utf8_lossy(&out.stderr);
+            let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
             assert_eq!(
                 stderr.lines().next(),
                 Some(message),
                 "misuse {case} under {tier}; stderr: {stderr}"
             );
-            assert!(out.stdout.is_empty(), "misuse {case} under {tier}");
+            // The backtrace names the C functions (name section) down to main.
+            let named = ["wasm backtrace:", "!abort\n", "!fail\n", "!main\n"];
+            assert!(
+                named.iter().all(|n| stderr.contains(n)),
+                "misuse {case} under {tier}; stderr: {stderr}"
+            );
             assert_eq!(
                 out.status.code(),
                 Some(134),
                 "misuse {case} under {tier}; stderr: {stderr}"
             );
+            reports.push(stderr);
         }
+        // Every tier reports the same message and frames.
+        assert!(
+            reports.windows(2).all(|w| w[0] == w[1]),
+            "misuse {case}: {reports:#?}"
+        );
     }
 }
