@@ -36,6 +36,9 @@ struct JitTier {
     /// The embedder's choice of compiled functions (instance, function
     /// index); replaces `even_only` when set.
     select: Option<Box<FunctionSelection>>,
+    /// The frames of the last trap: the interpreted ones of a fallback
+    /// call that trapped (innermost), then the compiled ones.
+    backtrace: WasmBacktrace,
 }
 
 /// Picks, by instance and function index, the functions the `jit` tier
@@ -44,6 +47,7 @@ pub type FunctionSelection = dyn Fn(InstanceId, u32) -> bool;
 
 impl JitTier {
     fn call(&mut self, store: &mut Store, func: FuncAddr, args: &[Val]) -> Result<Vec<Val>, Trap> {
+        self.backtrace.frames.clear();
         let jit = self.jit.as_mut().map_err(|e| Trap::Host(e.clone()))?;
         let even_only = self.even_only;
         while self.compiled_instances < store.instances.len() {
@@ -53,12 +57,29 @@ impl JitTier {
                 Some(chosen) => chosen(id, index),
                 None => !even_only || index.is_multiple_of(2),
             };
-            jit.compile_instance(store, id, &select).map_err(|e| Trap::Host(e.to_string()))?;
+            jit.compile_instance(store, id, &select)
+                .map_err(|e| Trap::Host(e.to_string()))?;
             self.compiled_instances += 1;
         }
         let interp = &mut self.interp;
-        let mut fallback = |store: &mut Store, f: FuncAddr, args: &[Val]| interp.call(store, f, args);
-        jit.call(store, func, args, &mut fallback)
+        // A trap in the fallback ends the whole call (compiled code cannot
+        // catch it); an exception leaving it may be caught, so only traps
+        // keep their interpreted frames.
+        let mut interpreted = Vec::new();
+        let mut fallback = |store: &mut Store, f: FuncAddr, args: &[Val]| {
+            let result = interp.call(store, f, args);
+            if let Err(trap) = &result
+                && !matches!(trap, Trap::UncaughtException(_))
+            {
+                interpreted = interp.backtrace().frames.clone();
+            }
+            result
+        };
+        let result = jit.call(store, func, args, &mut fallback);
+        if result.is_err() {
+            self.backtrace.frames = [interpreted, jit.backtrace().frames.clone()].concat();
+        }
+        result
     }
 }
 
@@ -82,6 +103,7 @@ impl TierExecutor {
                 compiled_instances: 0,
                 even_only,
                 select: None,
+                backtrace: WasmBacktrace::default(),
             }),
         }
     }
@@ -128,12 +150,12 @@ impl TierExecutor {
 
     /// The Wasm functions active at the last trap, innermost first, when the
     /// tier records them: the interpreter does, and so does compiled code
-    /// (its compiled frames; functions the fallback ran are not listed).
+    /// (the interpreted frames of a fallback call that trapped, then the
+    /// compiled ones).
     pub fn backtrace(&self) -> Option<&WasmBacktrace> {
         match &self.tier {
             TierImpl::Interp(interp) => Some(interp.backtrace()),
-            TierImpl::Jit(JitTier { jit: Ok(jit), .. }) => Some(jit.backtrace()),
-            TierImpl::Jit(_) => None,
+            TierImpl::Jit(jit) => jit.jit.is_ok().then_some(&jit.backtrace),
         }
     }
 

@@ -5,22 +5,26 @@
 
 use wasmfx_core::FuncType;
 use wasmfx_core::backtrace::func_name;
-use wasmfx_tier::{Engine, Error, Runtime, TierMode, Trap};
+use wasmfx_tier::{Engine, Error, Runtime, TierExecutor, TierMode, Trap};
 
 const NESTED: &str = include_str!("programs/nested_continuations.wat");
 
 /// The trap message and the named frames of calling `export` under `mode`.
 fn trace(mode: TierMode, export: &str) -> (String, Vec<String>) {
     let engine = Engine::new(mode).expect("tier is built");
+    trace_in(Runtime::new(&engine), &engine, export)
+}
+
+/// The same, in `runtime`.
+fn trace_in(mut runtime: Runtime, engine: &Engine, export: &str) -> (String, Vec<String>) {
     let module = engine.compile_text(NESTED).expect("compiles");
-    let mut runtime = Runtime::new(&engine);
     runtime.define_func("host", "fail", FuncType::new([], []), |_, _| {
         Err(Trap::Host("host says no".into()))
     });
     let id = runtime.instantiate(&module).expect("instantiates");
     let message = match runtime.call(id, export, &[]) {
         Err(Error::Trap(trap)) => trap.to_string(),
-        other => panic!("{export} under {mode:?} should trap, gave {other:?}"),
+        other => panic!("{export} should trap, gave {other:?}"),
     };
     let frames = runtime.backtrace().map_or(Vec::new(), |b| {
         let names = b.frames.iter().map(|&f| func_name(runtime.store(), f));
@@ -112,6 +116,26 @@ fn a_consumed_continuation_names_the_second_resume() {
         "continuation already consumed",
         &["nested!resume_twice", "nested!<wasm function 12>"],
     );
+}
+
+#[test]
+fn mixed_tiers_name_interpreted_and_compiled_frames_alike() {
+    // Compiled code runs functions without code in the interpreter; a trap
+    // there lists the interpreted frames, then the compiled callers.
+    for export in ["trap", "unhandled", "host_trap"] {
+        let (message, frames) = trace(TierMode::Interp, export);
+        for parity in [0, 1] {
+            let engine = Engine::new(TierMode::Jit).expect("tier is built");
+            let executor = TierExecutor::compiler_selecting(move |_, i| i % 2 == parity);
+            let runtime = Runtime::with_executor(&engine, executor);
+            let mixed = trace_in(runtime, &engine, export);
+            assert_eq!(
+                mixed,
+                (message.clone(), frames.clone()),
+                "{export}, parity {parity}"
+            );
+        }
+    }
 }
 
 /// stderr and exit code of `wasmfx-tier run` on the program under `tier`,
