@@ -44,8 +44,11 @@
 //! match). A resume frame inside a continuation that stays suspended across
 //! a trap is therefore missing from later backtraces; nothing else is.
 //!
-//! Everything here runs in the signal handler too: no allocation, reads
-//! only inside the stacks of records on the chain and below the entry.
+//! Everything here runs in the signal handler too: no allocation, and reads
+//! only inside the stacks of records on the chain and the entry's stack
+//! below its entry point. A record attached by a resume that has not
+//! switched to it yet holds its own point, not a resumer's: the walk stops
+//! at a point outside the parent's stack.
 
 use crate::entry::Activation;
 use crate::signals::CodeMap;
@@ -112,45 +115,71 @@ pub(crate) fn forget_unwound_frames() {
 pub(crate) unsafe fn record_frames(act: *mut Activation, start: Option<(usize, usize)>) {
     // SAFETY: the caller's promise: the activation and its runtime state are
     // live, and compiled code does not touch the trap frames meanwhile.
-    let (state, mark, entry_sp) = unsafe { ((*act).state, (*act).chain_mark, (*act).entry_sp()) };
+    let (state, mark, entry) = unsafe { ((*act).state, (*act).chain_mark, (*act).entry_stack()) };
     // SAFETY: as above.
     let (frames, innermost) =
         unsafe { (&mut (*state).trap_frames, (*state).conts.chain.innermost()) };
     frames.len = 0;
     let Some(code) = CodeMap::read() else { return };
     let mut walk = Walk { code, frames };
+    let entry = Bounds::from(entry);
     let mut record = innermost.filter(|&r| Some(r) != mark);
     if let Some((pc, fp)) = start {
-        let high = record.map_or(entry_sp, |r| stack_high(r));
-        walk.stack(pc, fp, high);
+        match record.map(Bounds::of) {
+            Some(stack) if stack.contains(fp) => walk.stack(pc, fp, stack),
+            // On the entry's stack: a record attached but not yet switched
+            // to has no resumer point in its context.
+            _ => {
+                walk.stack(pc, fp, entry);
+                record = None;
+            }
+        }
     }
     while let Some(r) = record {
-        let parent = r_parent(r).filter(|&p| Some(p) != mark);
-        let high = parent.map_or(entry_sp, |p| stack_high(p));
-        // SAFETY: records on the chain are live; a running record's context
-        // holds its resumer's point on the parent's stack (below `high`).
-        let resumer = unsafe {
+        // SAFETY: records on the chain are live.
+        let parent = unsafe { r.as_ref().parent() }.filter(|&p| Some(p) != mark);
+        let stack = parent.map_or(entry, Bounds::of);
+        // SAFETY: as above; a running record's context holds its resumer's
+        // point (checked to lie on the parent's stack before any use).
+        let point = unsafe {
             r.as_ptr()
                 .byte_add(offsets::CONTEXT as usize)
                 .cast::<Context>()
                 .read()
         };
-        walk.resumer(resumer, high);
+        if !walk.resumer(point, stack) {
+            break;
+        }
         record = parent;
     }
 }
 
-/// The parent of a record on the chain.
-fn r_parent(record: NonNull<ContRecord>) -> Option<NonNull<ContRecord>> {
-    // SAFETY: records on the chain are live.
-    unsafe { record.as_ref().parent() }
+/// The part `[low, high)` of one stack a walk may read.
+#[derive(Debug, Clone, Copy)]
+struct Bounds {
+    low: usize,
+    high: usize,
 }
 
-/// One past the highest address of a record's stack (0 without one: a walk
-/// bounded by it reads nothing).
-fn stack_high(record: NonNull<ContRecord>) -> usize {
-    // SAFETY: records on the chain are live.
-    unsafe { record.as_ref().stack_bounds().1 }
+impl Bounds {
+    fn from((low, high): (usize, usize)) -> Bounds {
+        Bounds { low, high }
+    }
+
+    /// A record's whole stack (empty without one).
+    fn of(record: NonNull<ContRecord>) -> Bounds {
+        // SAFETY: records on the chain are live.
+        Bounds::from(unsafe { record.as_ref().stack_bounds() })
+    }
+
+    /// Whether the 16-byte frame record at `fp` (aligned) lies inside.
+    fn holds_frame(self, fp: usize) -> bool {
+        fp.is_multiple_of(8) && fp >= self.low && fp.saturating_add(16) <= self.high
+    }
+
+    fn contains(self, addr: usize) -> bool {
+        (self.low..self.high).contains(&addr)
+    }
 }
 
 struct Walk<'a> {
@@ -159,21 +188,20 @@ struct Walk<'a> {
 }
 
 impl Walk<'_> {
-    /// Records `pc` and the compiled frames above `fp` on one stack, below
-    /// `high`, until a return address leaves compiled code or the buffer is
-    /// full.
-    fn stack(&mut self, mut pc: usize, mut fp: usize, high: usize) {
+    /// Records `pc` and the compiled frames above `fp` on one stack, until
+    /// a return address leaves compiled code, a frame pointer leaves
+    /// `stack`, or the buffer is full.
+    fn stack(&mut self, mut pc: usize, mut fp: usize, stack: Bounds) {
         while self.code.contains(pc) && self.frames.len < self.frames.pcs.len() {
             self.frames.pcs[self.frames.len] = pc;
             self.frames.len += 1;
-            // A frame record is 16 bytes, aligned, below the stack's end.
-            if fp == 0 || !fp.is_multiple_of(8) || fp.saturating_add(16) > high {
+            if !stack.holds_frame(fp) {
                 return;
             }
             // SAFETY: `fp` is the frame pointer of a live compiled frame on
             // this stack (the trapping one, a resumer, or a caller found by
             // its return address): it points at its saved frame pointer,
-            // followed by its return address, below `high`.
+            // followed by its return address, inside `stack`.
             let (caller_fp, return_addr) =
                 unsafe { (*(fp as *const usize), *((fp + 8) as *const usize)) };
             if caller_fp <= fp {
@@ -185,24 +213,33 @@ impl Walk<'_> {
         }
     }
 
-    /// Walks the resumer that saved `point`, on a stack that ends at `high`.
-    fn resumer(&mut self, point: Context, high: usize) {
+    /// Walks the resumer that saved `point` on `stack`; false when `point`
+    /// is not a point on that stack (nothing is walked).
+    fn resumer(&mut self, point: Context, stack: Bounds) -> bool {
         let (sp, fp, ip) = (point.sp as usize, point.fp as usize, point.ip as usize);
+        if !stack.contains(sp) {
+            return false;
+        }
         if self.code.contains(ip) {
             // Compiled code switched away itself: `ip` is in it.
-            self.stack(ip, fp, high);
-        } else if let Some(frame) = find_shim_frame(sp, high, FRAME_KEY.load(Ordering::Relaxed)) {
-            // SAFETY: a marked frame record below `high` on a live stack.
-            let (resumer_fp, return_addr) =
-                unsafe { (*(frame as *const usize), *((frame + 8) as *const usize)) };
-            self.stack(return_addr.wrapping_sub(1), resumer_fp, high);
+            self.stack(ip, fp, stack);
+        } else {
+            let key = FRAME_KEY.load(Ordering::Relaxed);
+            if let Some(frame) = find_shim_frame(sp, stack.high, key) {
+                // SAFETY: a marked frame record inside `stack`, above `sp`.
+                let (resumer_fp, return_addr) =
+                    unsafe { (*(frame as *const usize), *((frame + 8) as *const usize)) };
+                self.stack(return_addr.wrapping_sub(1), resumer_fp, stack);
+            }
         }
+        true
     }
 }
 
-/// The shim frame marked with `key` nearest above `sp`, below `high`.
+/// The shim frame marked with `key` nearest above `sp`, below `high`
+/// (`sp..high` must be readable).
 fn find_shim_frame(sp: usize, high: usize, key: u64) -> Option<usize> {
-    if sp == 0 || !sp.is_multiple_of(8) || sp >= high {
+    if !sp.is_multiple_of(8) || sp >= high {
         return None;
     }
     let key = key as usize;

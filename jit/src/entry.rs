@@ -145,14 +145,17 @@ pub(crate) struct Activation {
     /// the host stack): a trap unwinds the records above it, and the
     /// backtrace walks only those.
     pub chain_mark: Option<NonNull<ContRecord>>,
+    /// The lowest address of the stack the entry runs on (the chain mark's,
+    /// or the thread's; 0 when unknown).
+    pub stack_low: usize,
     prev: *mut Activation,
 }
 
 impl Activation {
-    /// The stack pointer at the entry: every frame of the activation on the
-    /// entry's stack lies below it.
-    pub fn entry_sp(&self) -> usize {
-        self.jump.regs[SAVED_RSP] as usize
+    /// The part of the entry's stack its frames may use: from the stack's
+    /// low end to the stack pointer at the entry.
+    pub fn entry_stack(&self) -> (usize, usize) {
+        (self.stack_low, self.jump.regs[SAVED_RSP] as usize)
     }
 }
 
@@ -195,6 +198,15 @@ pub(crate) unsafe fn enter(
     values: &mut [u64],
 ) -> (u64, Option<Trap>) {
     let mut fallback_ref: &mut Fallback<'_> = fallback;
+    let here = &raw const fallback_ref as usize;
+    // SAFETY: the chain mark is a live record on the chain.
+    let mark_stack = call
+        .chain_mark
+        .map(|m| unsafe { m.as_ref().stack_bounds() });
+    let stack_low = match mark_stack {
+        Some((low, high)) if (low..high).contains(&here) => low,
+        _ => crate::stack::thread_stack_low(),
+    };
     let mut activation = Activation {
         jump: JumpBuffer::default(),
         store,
@@ -202,6 +214,7 @@ pub(crate) unsafe fn enter(
         state,
         trap: None,
         chain_mark: call.chain_mark,
+        stack_low,
         prev: current(),
     };
     let act: *mut Activation = &raw mut activation;

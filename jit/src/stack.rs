@@ -23,6 +23,21 @@ thread_local! {
     /// This thread's limit, computed on first use (reading the bounds can
     /// be slow: for the main thread glibc parses /proc/self/maps).
     static LIMIT: Cell<usize> = const { Cell::new(0) };
+    /// The low end of this thread's stack, once read (0: unknown).
+    static LOW: Cell<Option<usize>> = const { Cell::new(None) };
+}
+
+/// The lowest address of this thread's stack (0 when pthreads cannot
+/// tell), read once per thread.
+pub(crate) fn thread_stack_low() -> usize {
+    LOW.with(|low| match low.get() {
+        Some(known) => known,
+        None => {
+            let read = stack_low_end().unwrap_or(0);
+            low.set(Some(read));
+            read
+        }
+    })
 }
 
 /// The lowest address compiled frames may use on this thread's stack.
