@@ -21,7 +21,7 @@ use crate::stack::{DEFAULT_STACK_SIZE, FibreStack, usable_size};
 use std::io;
 
 /// How many idle stacks a pool keeps unless configured otherwise: enough
-/// for a program with a few dozen generators alive at once, at most 32 MiB
+/// for a program with a few dozen generators alive at once, at most 8 MiB
 /// of warm memory at the default size.
 pub const DEFAULT_MAX_KEPT: usize = 32;
 

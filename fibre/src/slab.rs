@@ -55,8 +55,8 @@ const MADV_GUARD_INSTALL: libc::c_int = 102;
 /// `EBADF`, and the guards are then installed one `madvise` at a time.
 const PIDFD_SELF_THREAD_GROUP: libc::c_int = -10001;
 
-/// Stacks per slab: one mapping per 256 stacks (257 MiB of address space,
-/// not memory, at the default 1 MiB stack).
+/// Stacks per slab: one mapping per 256 stacks (65 MiB of address space,
+/// not memory, at the default 256 KiB stack).
 pub const SLAB_STACKS: usize = 256;
 
 /// What the slabs hold now.

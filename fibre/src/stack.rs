@@ -25,17 +25,23 @@
 //! released slab stack is decommitted (`MADV_DONTNEED`).
 //!
 //! # Size
-//! [`DEFAULT_STACK_SIZE`] is 1 MiB of usable stack. Compiled Wasm frames are
-//! small (tens to a few hundred bytes), so 1 MiB holds recursion thousands
-//! of calls deep, enough for ordinary programs and for the spec tests'
-//! recursion; interpreted frames live on the heap and never use it. A
-//! million such stacks are 1 TiB of address space: accepted under the
-//! default `vm.overcommit_memory = 0`, since `MAP_NORESERVE` memory is not
-//! charged until touched. What a suspended continuation really costs is
-//! the page(s) its frames touched at the top of its stack, plus a
-//! page-table page per 2 MiB of stacks holding one (about 2 KiB per stack
-//! at 1 MiB). Only continuations with compiled frames get a stack at all
-//! (see DESIGN.md).
+//! [`DEFAULT_STACK_SIZE`] is 256 KiB: a reserve of 64 KiB (a quarter, see
+//! [`FibreStack::limit`]) and 192 KiB for compiled Wasm frames, which are
+//! small (tens to a few hundred bytes): about 6,000 calls of a minimal
+//! recursive function deep, a thousand or more of ordinary ones; enough
+//! for ordinary programs and the spec tests. Interpreted frames live on the
+//! heap and never use it. Why not more: a held continuation costs the page
+//! its frames touched at the top of its stack, plus its share of the
+//! page-table page mapping that top, one per 2 MiB of address space. At
+//! 1 MiB that is a page-table page per two stacks (2 KiB each, 0.5 KiB at
+//! 256 KiB), and allocating them tripled the kernel time of holding a
+//! million continuations on the benchmark machine (`cont_held` run(1000000):
+//! 23.5 s of system time at 1 MiB, 8.6 s at 256 KiB, 8.2 s at 64 KiB). Size
+//! is no limit on count: a million stacks are 260 GiB of address space (1
+//! TiB at 1 MiB, also accepted), which `MAP_NORESERVE` keeps out of the
+//! commit charge under the default `vm.overcommit_memory = 0`. Only
+//! continuations with compiled frames get a stack at all (see DESIGN.md);
+//! [`crate::StackPool::new`] takes another size.
 //!
 //! # Overflow
 //! Compiled code checks `sp - frame size` against `VmRuntime.stack_limit`
@@ -63,8 +69,8 @@ use std::io;
 use std::sync::OnceLock;
 
 /// Usable bytes of a fibre stack unless configured otherwise (see the
-/// module doc for why 1 MiB).
-pub const DEFAULT_STACK_SIZE: usize = 1 << 20;
+/// module doc for why 256 KiB).
+pub const DEFAULT_STACK_SIZE: usize = 256 << 10;
 
 /// The largest reserve kept below [`FibreStack::limit`]: room for the signal
 /// handler, libcalls and host functions that compiled code calls.
@@ -250,9 +256,11 @@ mod tests {
         let small = FibreStack::new(64 << 10).expect("map");
         assert_eq!(small.limit(), small.guard().1 + (16 << 10));
         let default = FibreStack::new(DEFAULT_STACK_SIZE).expect("map");
-        assert_eq!(default.limit(), default.guard().1 + MAX_STACK_RESERVE);
-        assert!(default.guard_contains(default.guard().0));
-        assert!(!default.guard_contains(default.guard().1));
+        assert_eq!(default.limit(), default.guard().1 + (64 << 10));
+        let large = FibreStack::new(1 << 20).expect("map");
+        assert_eq!(large.limit(), large.guard().1 + MAX_STACK_RESERVE);
+        assert!(large.guard_contains(large.guard().0));
+        assert!(!large.guard_contains(large.guard().1));
     }
 
     #[test]
