@@ -43,12 +43,20 @@ impl Program {
         }
     }
 
-    fn tag(&self, index: usize) -> TagAddr {
-        self.runtime.store().instances[self.id.0 as usize].tags[index]
+    /// Checks that calling `name` gives `expected`.
+    fn expect(&mut self, name: &str, args: &[Val], expected: Result<Vec<Val>, Trap>) {
+        let got = self.call(name, args);
+        assert_eq!(got, expected, "{name} under {:?}", self.mode);
     }
 
-    fn live(&self) -> usize {
-        self.runtime.live_continuations()
+    /// Checks how many continuations of the store are not yet released.
+    fn expect_live(&self, count: usize) {
+        let live = self.runtime.live_continuations();
+        assert_eq!(live, count, "live continuations under {:?}", self.mode);
+    }
+
+    fn tag(&self, index: usize) -> TagAddr {
+        self.runtime.store().instances[self.id.0 as usize].tags[index]
     }
 }
 
@@ -62,192 +70,118 @@ fn each_tier(check: impl Fn(&mut Program)) {
 #[test]
 fn a_generator_yields_every_value_then_returns() {
     each_tier(|p| {
-        let m = p.mode;
-        assert_eq!(
-            p.call("gen_sum", &[Val::I32(100)]),
-            Ok(vec![Val::I64(4950)]),
-            "{m:?}"
-        );
-        assert_eq!(
-            p.call("gen_sum", &[Val::I32(0)]),
-            Ok(vec![Val::I64(0)]),
-            "{m:?}"
-        );
-        assert_eq!(p.live(), 0, "{m:?}");
+        p.expect("gen_sum", &[Val::I32(100)], Ok(vec![Val::I64(4950)]));
+        p.expect("gen_sum", &[Val::I32(0)], Ok(vec![Val::I64(0)]));
+        p.expect_live(0);
     });
 }
 
 #[test]
 fn a_round_robin_scheduler_interleaves_green_threads() {
     each_tier(|p| {
-        let m = p.mode;
-        assert_eq!(
-            p.call("schedule", &[]),
-            Ok(vec![Val::I64(123_123_123)]),
-            "{m:?}"
-        );
-        assert_eq!(p.live(), 0, "{m:?}");
+        p.expect("schedule", &[], Ok(vec![Val::I64(123_123_123)]));
+        p.expect_live(0);
     });
 }
 
 #[test]
 fn cont_bind_chains_apply_arguments_in_order_and_consume_their_input() {
     each_tier(|p| {
-        let m = p.mode;
-        assert_eq!(p.call("bind_chain", &[]), Ok(vec![Val::I32(1234)]), "{m:?}");
-        assert_eq!(
-            p.call("bind_consumes", &[]),
-            Err(Trap::ContinuationAlreadyConsumed),
-            "{m:?}"
-        );
+        p.expect("bind_chain", &[], Ok(vec![Val::I32(1234)]));
+        p.expect("bind_consumes", &[], Err(Trap::ContinuationAlreadyConsumed));
     });
 }
 
 #[test]
 fn a_suspension_passes_through_a_thousand_nested_handlers() {
     each_tier(|p| {
-        let m = p.mode;
         // 100 answered, +1 at the suspension, +1 per nesting level.
-        assert_eq!(
-            p.call("forward", &[Val::I32(1000)]),
-            Ok(vec![Val::I32(1101)]),
-            "{m:?}"
-        );
-        assert_eq!(p.live(), 0, "{m:?}");
+        p.expect("forward", &[Val::I32(1000)], Ok(vec![Val::I32(1101)]));
+        p.expect_live(0);
     });
 }
 
 #[test]
 fn a_handler_answers_an_effect_several_times() {
-    each_tier(|p| {
-        assert_eq!(p.call("state", &[]), Ok(vec![Val::I32(34)]), "{:?}", p.mode);
-    });
+    each_tier(|p| p.expect("state", &[], Ok(vec![Val::I32(34)])));
 }
 
 #[test]
 fn switch_ping_pong_takes_every_turn() {
     each_tier(|p| {
-        let m = p.mode;
-        assert_eq!(
-            p.call("ping_pong", &[Val::I32(10)]),
-            Ok(vec![Val::I32(10)]),
-            "{m:?}"
-        );
+        p.expect("ping_pong", &[Val::I32(10)], Ok(vec![Val::I32(10)]));
         // The player that did not finish stays suspended until the store goes.
-        assert_eq!(p.live(), 1, "{m:?}");
+        p.expect_live(1);
         let sw = p.tag(SW);
-        assert_eq!(
-            p.call("switch_unhandled", &[]),
-            Err(Trap::UnhandledTag(sw)),
-            "{m:?}"
-        );
+        p.expect("switch_unhandled", &[], Err(Trap::UnhandledTag(sw)));
     });
 }
 
 #[test]
 fn deep_recursion_inside_a_continuation_exhausts_the_stack_and_the_host_survives() {
     each_tier(|p| {
-        let m = p.mode;
-        assert_eq!(p.call("deep", &[]), Err(Trap::CallStackExhausted), "{m:?}");
-        assert_eq!(p.live(), 0, "{m:?}");
-        assert_eq!(
-            p.call("gen_sum", &[Val::I32(10)]),
-            Ok(vec![Val::I64(45)]),
-            "{m:?}"
-        );
+        p.expect("deep", &[], Err(Trap::CallStackExhausted));
+        p.expect_live(0);
+        p.expect("gen_sum", &[Val::I32(10)], Ok(vec![Val::I64(45)]));
     });
 }
 
 #[test]
 fn unhandled_tags_trap_naming_the_tag() {
     each_tier(|p| {
-        let m = p.mode;
-        let yield_tag = p.tag(YIELD);
-        assert_eq!(
-            p.call("unhandled", &[]),
-            Err(Trap::UnhandledTag(yield_tag)),
-            "{m:?}"
-        );
-        assert_eq!(
-            p.call("unhandled_inside", &[]),
-            Err(Trap::UnhandledTag(yield_tag)),
-            "{m:?}"
-        );
-        assert_eq!(p.live(), 0, "{m:?}");
+        let yield_tag = Err(Trap::UnhandledTag(p.tag(YIELD)));
+        p.expect("unhandled", &[], yield_tag.clone());
+        p.expect("unhandled_inside", &[], yield_tag);
+        p.expect_live(0);
     });
 }
 
 #[test]
 fn null_is_checked_before_consumed() {
     each_tier(|p| {
-        let m = p.mode;
-        assert_eq!(
-            p.call("resume_null", &[]),
-            Err(Trap::NullContinuation),
-            "{m:?}"
-        );
-        assert_eq!(
-            p.call("resume_twice", &[]),
-            Err(Trap::ContinuationAlreadyConsumed),
-            "{m:?}"
-        );
+        p.expect("resume_null", &[], Err(Trap::NullContinuation));
+        p.expect("resume_twice", &[], Err(Trap::ContinuationAlreadyConsumed));
     });
 }
 
 #[test]
 fn exceptions_leave_continuations_to_their_resumer() {
     each_tier(|p| {
-        let m = p.mode;
-        assert_eq!(
-            p.call("catch_from_cont", &[]),
-            Ok(vec![Val::I32(42)]),
-            "{m:?}"
-        );
-        assert_eq!(
-            p.call("resume_throw_suspended", &[]),
-            Ok(vec![Val::I32(7)]),
-            "{m:?}"
-        );
-        assert_eq!(p.live(), 0, "{m:?}");
+        p.expect("catch_from_cont", &[], Ok(vec![Val::I32(42)]));
+        p.expect("resume_throw_suspended", &[], Ok(vec![Val::I32(7)]));
+        p.expect_live(0);
     });
 }
 
 #[test]
 fn a_trap_deep_in_nested_continuations_releases_them_all() {
     each_tier(|p| {
-        let m = p.mode;
         // Depth 0 suspends $ask, which nobody handles inside `trap_in_nest`.
         let ask = p.tag(ASK);
-        assert_eq!(
-            p.call("trap_in_nest", &[Val::I32(50)]),
+        p.expect(
+            "trap_in_nest",
+            &[Val::I32(50)],
             Err(Trap::UnhandledTag(ask)),
-            "{m:?}"
         );
-        assert_eq!(p.live(), 0, "{m:?}");
-        assert_eq!(
-            p.call("forward", &[Val::I32(3)]),
-            Ok(vec![Val::I32(104)]),
-            "{m:?}"
-        );
+        p.expect_live(0);
+        p.expect("forward", &[Val::I32(3)], Ok(vec![Val::I32(104)]));
     });
 }
 
 #[test]
 fn a_trap_inside_a_continuation_records_the_whole_chain_in_the_backtrace() {
     each_tier(|p| {
-        let m = p.mode;
         let ask = p.tag(ASK);
-        assert_eq!(
-            p.call("trap_in_nest", &[Val::I32(2)]),
-            Err(Trap::UnhandledTag(ask)),
-            "{m:?}"
-        );
+        p.expect("trap_in_nest", &[Val::I32(2)], Err(Trap::UnhandledTag(ask)));
         let export = p.runtime.func(p.id, "trap_in_nest").expect("exported");
         let frames = &p.runtime.backtrace().expect("tier records frames").frames;
         // $nest (depth 0, suspending), $nest (1), $nest (2), then the export.
+        let m = p.mode;
         assert_eq!(frames.len(), 4, "{m:?}: {frames:?}");
-        assert_eq!(frames[0], frames[1], "{m:?}");
-        assert_eq!(frames[1], frames[2], "{m:?}");
+        assert!(
+            frames[..3].iter().all(|&f| f == frames[0]),
+            "{m:?}: {frames:?}"
+        );
         assert_eq!(frames[3], export, "{m:?}");
     });
 }
