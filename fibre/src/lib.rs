@@ -7,6 +7,7 @@
 //!                                  │ ContRef = (record, revision), one-shot   reference.rs
 //!                                  └─ context: Context {sp, fp, ip}             context.rs
 //!   switch(store_ctx, load_ctx, payload)   Rust twin of Cranelift's stack_switch context.rs
+//!   ContTable    index → record, raw handles (index, revision), the chain      table.rs
 //!   StackChain   active records innermost-first, handler search                chain.rs
 //!   native::{start, resume, suspend}   records on native stacks, from Rust     native.rs
 //! ```
@@ -28,17 +29,21 @@ mod record;
 mod reference;
 mod slab;
 mod stack;
+mod table;
 
 pub use arena::ContArena;
 pub use chain::{ChainIter, HandlerKind, HandlerMatch, StackChain};
 pub use context::{Context, switch};
 pub use pool::{DEFAULT_MAX_KEPT, PoolStats, StackPool};
 pub use record::{
-    ContRecord, ContState, FibreEntry, HandlerTable, PAYLOAD_INLINE, ParentLink, PayloadTooLong,
-    offsets,
+    ContRecord, ContState, FibreEntry, HandlerTable, NO_INDEX, PAYLOAD_INLINE, ParentLink,
+    PayloadTooLong, offsets,
 };
 pub use reference::{ContError, ContRef};
 pub use slab::{SLAB_STACKS, SlabStats, slab_stats};
 pub use stack::{
     DEFAULT_STACK_SIZE, FibreStack, MAX_STACK_RESERVE, MIN_STACK_SIZE, page_size, usable_size,
+};
+pub use table::{
+    ContTable, HandleError, RETIRED, TIER_MARK, TableHeader, raw_handle, table_offsets,
 };

@@ -1,37 +1,51 @@
 //! [`ContRecord`]: the continuation record both tiers share.
 //!
 //! ```text
-//!   ContRecord (160 bytes, #[repr(C)]; compiled code uses the offsets in `offsets`)
+//!   ContRecord (176 bytes, #[repr(C)]; compiled code uses the offsets in `offsets`)
 //!   +0   revision        u64    bumped by every use of a reference, and on release
 //!   +8   state           u32    ContState: 0 Fresh, 1 Running, 2 Suspended, 3 Returned
 //!   +12  link            u8     ParentLink: 0 Detached, 1 Host, 2 Continuation
 //!   +13  native_parent   u8     1 when reaching the parent takes a native switch
-//!   +16  parent          *ContRecord   (null unless link = Continuation)
-//!   +24  last_ancestor   *ContRecord   outermost record of the captured segment
+//!   +16  index           u32    its index in a ContTable (handles name it; NO_INDEX outside)
+//!   +20  clause          u32    the handler clause of the suspend that captured it
+//!   +24  parent          *ContRecord   (null unless link = Continuation)
+//!   +32  last_ancestor   *ContRecord   outermost record of the captured segment
 //!                                      (itself unless a suspend skipped prompts)
-//!   +32  context.sp      ┐ Context: its own resume point while suspended,
-//!   +40  context.fp      │ its resumer's while running (one slot serves both:
-//!   +48  context.ip      ┘ switches read before they write)
-//!   +56  stack_base      usize  fibre stack mapping (0 = no native stack)
-//!   +64  stack_len       usize
-//!   +72  stack_limit     usize  lowest address compiled frames may use on it
-//!   +80  entry           fn(*ContRecord) -> u64, run by the Rust entry trampoline
-//!   +88  handlers.tags   *u64   the handler table of the resume running it
-//!   +96  handlers.len    u32
-//!   +100 handlers.first_switch u32  suspend clauses [0, first_switch), switch clauses after
-//!   +104 payload_ptr     *u64   the inline area below, or a spill buffer
-//!   +112 payload_len     u32    values passed by the last switch (raw slots)
-//!   +116 payload_cap     u32
-//!   +120 payload_inline  [u64; 4]
-//!   +152 interp          u64    opaque: the interpreter's heap frames (its ExecStack)
+//!   +40  context.sp      ┐ Context: its own resume point while suspended,
+//!   +48  context.fp      │ its resumer's while running (one slot serves both:
+//!   +56  context.ip      ┘ switches read before they write)
+//!   +64  stack_limit     usize  lowest address compiled frames may use on its stack
+//!   +72  handlers.tags   *u64   the handler table of the resume running it
+//!   +80  handlers.len    u32
+//!   +84  handlers.first_switch u32  suspend clauses [0, first_switch), switch clauses after
+//!   +88  payload_ptr     *u64   the inline area below, or a spill buffer
+//!   +96  payload_len     u32    values in flight (raw slots), see "Payload"
+//!   +100 payload_cap     u32
+//!   +104 payload_inline  [u64; 4]
+//!   +136 stack_base      usize  fibre stack mapping (0 = no native stack)
+//!   +144 stack_len       usize
+//!   +152 entry           fn(*ContRecord) -> u64, run by the Rust entry trampoline
+//!   +160 interp          u64    opaque: the interpreter's heap frames (its ExecStack)
+//!   +168 func            u32    the function a fresh continuation calls (store address)
 //! ```
+//!
+//! # Payload
+//! One area carries every value that crosses a switch, in this order of use:
+//! while detached (fresh or suspended) it holds the values `cont.bind`
+//! bound so far; a resume appends its arguments and switches in; the
+//! resumed code takes them all and empties it. A suspend puts its payload
+//! in the record it captures (the innermost), a returning function its
+//! results in its own record; the resumer that gets control back reads
+//! them from there and empties it. The fields compiled code uses for the
+//! round trip (revision to payload) come first.
 //!
 //! Rust reads `state` and `link` as enums: compiled code stores only the
 //! values listed above.
 //!
 //! Records live in a [`crate::ContArena`] at stable addresses (the payload
 //! pointer may point into the record itself), never on the Rust stack.
-//! References to them are one-shot [`crate::ContRef`]s (reference.rs).
+//! A [`crate::ContTable`] names them with one-shot index handles
+//! (table.rs); [`crate::ContRef`] (reference.rs) is the pointer form.
 
 use crate::context::Context;
 use crate::stack::FibreStack;
@@ -40,6 +54,9 @@ use std::ptr::NonNull;
 
 /// Payload slots stored in the record itself; longer payloads spill to the heap.
 pub const PAYLOAD_INLINE: usize = 4;
+
+/// The index of a record that belongs to no [`crate::ContTable`].
+pub const NO_INDEX: u32 = u32::MAX;
 
 /// Where a continuation is in its life.
 #[repr(u32)]
@@ -101,19 +118,22 @@ pub struct ContRecord {
     state: ContState,
     link: ParentLink,
     native_parent: bool,
+    index: u32,
+    clause: u32,
     parent: *mut ContRecord,
     last_ancestor: *mut ContRecord,
     context: Context,
-    stack_base: usize,
-    stack_len: usize,
     stack_limit: usize,
-    entry: Option<FibreEntry>,
     handlers: HandlerTable,
     payload_ptr: *mut u64,
     payload_len: u32,
     payload_cap: u32,
     payload_inline: [u64; PAYLOAD_INLINE],
+    stack_base: usize,
+    stack_len: usize,
+    entry: Option<FibreEntry>,
     interp: u64,
+    func: u32,
 }
 
 /// Offsets of the fields compiled code reads or writes.
@@ -123,6 +143,8 @@ pub mod offsets {
     pub const STATE: i32 = offset_of!(ContRecord, state) as i32;
     pub const LINK: i32 = offset_of!(ContRecord, link) as i32;
     pub const NATIVE_PARENT: i32 = offset_of!(ContRecord, native_parent) as i32;
+    pub const INDEX: i32 = offset_of!(ContRecord, index) as i32;
+    pub const CLAUSE: i32 = offset_of!(ContRecord, clause) as i32;
     pub const PARENT: i32 = offset_of!(ContRecord, parent) as i32;
     pub const LAST_ANCESTOR: i32 = offset_of!(ContRecord, last_ancestor) as i32;
     pub const CONTEXT: i32 = offset_of!(ContRecord, context) as i32;
@@ -130,6 +152,10 @@ pub mod offsets {
     pub const HANDLERS: i32 = offset_of!(ContRecord, handlers) as i32;
     pub const PAYLOAD_PTR: i32 = offset_of!(ContRecord, payload_ptr) as i32;
     pub const PAYLOAD_LEN: i32 = offset_of!(ContRecord, payload_len) as i32;
+    pub const PAYLOAD_CAP: i32 = offset_of!(ContRecord, payload_cap) as i32;
+    pub const HANDLER_TAGS: i32 = HANDLERS + offset_of!(HandlerTable, tags) as i32;
+    pub const HANDLER_LEN: i32 = HANDLERS + offset_of!(HandlerTable, len) as i32;
+    pub const HANDLER_FIRST_SWITCH: i32 = HANDLERS + offset_of!(HandlerTable, first_switch) as i32;
     pub const INTERP: i32 = offset_of!(ContRecord, interp) as i32;
 }
 
@@ -141,6 +167,8 @@ impl ContRecord {
         state: ContState::Fresh,
         link: ParentLink::Detached,
         native_parent: false,
+        index: NO_INDEX,
+        clause: 0,
         parent: std::ptr::null_mut(),
         last_ancestor: std::ptr::null_mut(),
         context: Context {
@@ -158,6 +186,7 @@ impl ContRecord {
         payload_cap: 0,
         payload_inline: [0; PAYLOAD_INLINE],
         interp: 0,
+        func: 0,
     };
 
     /// Makes the record fresh again, at its final address (the payload
@@ -167,9 +196,10 @@ impl ContRecord {
         debug_assert_eq!(self.stack_base, 0, "reset with a stack attached");
         self.free_spill();
         let this: *mut ContRecord = self;
-        let revision = self.revision;
+        let (revision, index) = (self.revision, self.index);
         *self = ContRecord {
             revision,
+            index,
             last_ancestor: this,
             payload_cap: PAYLOAD_INLINE as u32,
             ..ContRecord::EMPTY
@@ -184,6 +214,41 @@ impl ContRecord {
     /// Invalidates every reference to the record.
     pub(crate) fn bump_revision(&mut self) {
         self.revision = self.revision.wrapping_add(1);
+    }
+
+    /// Starts the record's count again under a new table index.
+    pub(crate) fn set_index(&mut self, index: u32, revision: u64) {
+        self.index = index;
+        self.revision = revision;
+    }
+
+    /// Its index in the [`crate::ContTable`] that holds it ([`NO_INDEX`]
+    /// outside one).
+    #[inline]
+    pub fn index(&self) -> u32 {
+        self.index
+    }
+
+    /// The handler clause of the suspend that captured the record.
+    #[inline]
+    pub fn clause(&self) -> u32 {
+        self.clause
+    }
+
+    #[inline]
+    pub fn set_clause(&mut self, clause: u32) {
+        self.clause = clause;
+    }
+
+    /// The function a fresh continuation calls (a store function address:
+    /// both tiers name functions the same way).
+    #[inline]
+    pub fn func(&self) -> u32 {
+        self.func
+    }
+
+    pub fn set_func(&mut self, func: u32) {
+        self.func = func;
     }
 
     #[inline]
@@ -339,6 +404,28 @@ impl ContRecord {
         Ok(unsafe { std::slice::from_raw_parts_mut(self.payload_ptr, len) })
     }
 
+    /// Appends `values` to the payload (a resume's arguments after the
+    /// bound values).
+    ///
+    /// # Errors
+    /// [`PayloadTooLong`] beyond `u32::MAX` slots.
+    pub fn push_payload(&mut self, values: &[u64]) -> Result<(), PayloadTooLong> {
+        let old = self.payload_len as usize;
+        let len = old.checked_add(values.len()).ok_or(PayloadTooLong)?;
+        if len > self.payload_cap as usize {
+            let kept: Vec<u64> = self.payload().to_vec();
+            self.payload_slots(len)?[..old].copy_from_slice(&kept);
+        }
+        self.payload_slots(len)?[old..].copy_from_slice(values);
+        Ok(())
+    }
+
+    /// Empties the payload (its values were taken), keeping any spill buffer.
+    #[inline]
+    pub fn clear_payload(&mut self) {
+        self.payload_len = 0;
+    }
+
     /// Sets the payload to `values`.
     ///
     /// # Errors
@@ -380,19 +467,20 @@ mod tests {
     fn layout_matches_the_drawing() {
         use offsets::*;
         assert_eq!((REVISION, STATE, LINK, NATIVE_PARENT), (0, 8, 12, 13));
-        assert_eq!((PARENT, LAST_ANCESTOR, CONTEXT), (16, 24, 32));
-        assert_eq!(offset_of!(ContRecord, stack_base), 56);
-        assert_eq!(offset_of!(ContRecord, stack_len), 64);
-        assert_eq!(STACK_LIMIT, 72);
-        assert_eq!(offset_of!(ContRecord, entry), 80);
-        assert_eq!(HANDLERS, 88);
-        assert_eq!(offset_of!(HandlerTable, len), 8);
-        assert_eq!(offset_of!(HandlerTable, first_switch), 12);
-        assert_eq!((PAYLOAD_PTR, PAYLOAD_LEN), (104, 112));
-        assert_eq!(offset_of!(ContRecord, payload_cap), 116);
-        assert_eq!(offset_of!(ContRecord, payload_inline), 120);
-        assert_eq!(INTERP, 152);
-        assert_eq!(size_of::<ContRecord>(), 160);
+        assert_eq!((INDEX, CLAUSE, PARENT, LAST_ANCESTOR), (16, 20, 24, 32));
+        assert_eq!((CONTEXT, STACK_LIMIT, HANDLERS), (40, 64, 72));
+        assert_eq!(
+            (HANDLER_TAGS, HANDLER_LEN, HANDLER_FIRST_SWITCH),
+            (72, 80, 84)
+        );
+        assert_eq!((PAYLOAD_PTR, PAYLOAD_LEN, PAYLOAD_CAP), (88, 96, 100));
+        assert_eq!(offset_of!(ContRecord, payload_inline), 104);
+        assert_eq!(offset_of!(ContRecord, stack_base), 136);
+        assert_eq!(offset_of!(ContRecord, stack_len), 144);
+        assert_eq!(offset_of!(ContRecord, entry), 152);
+        assert_eq!(INTERP, 160);
+        assert_eq!(offset_of!(ContRecord, func), 168);
+        assert_eq!(size_of::<ContRecord>(), 176);
         assert_eq!((size_of::<ContState>(), size_of::<ParentLink>()), (4, 1));
         assert_eq!(size_of::<Option<FibreEntry>>(), 8);
     }

@@ -31,6 +31,7 @@ mod conts;
 mod entry;
 mod libcalls;
 mod signals;
+mod sites;
 mod stack;
 mod translate;
 mod traps;
@@ -238,8 +239,13 @@ impl Jit {
         self.state.trap_frames.len = 0;
         // A trap unwinds to this entry: the continuations it started are
         // released, and the stack limit is the one of this entry's stack.
-        let chain_mark = self.state.conts.chain.innermost();
+        let chain_mark = self.state.conts.chain().innermost();
         let saved_limit = self.state.vm.stack_limit;
+        // What a suspend under this entry may capture ends at the mark.
+        let saved_mark = std::mem::replace(
+            &mut self.state.vm.entry_mark,
+            chain_mark.map_or(0, |r| r.as_ptr() as usize),
+        );
         // An outermost entry runs on this thread's own stack; a nested one
         // keeps the limit of the stack it runs on (set by its outer entry).
         if !entry::is_nested() || self.state.vm.stack_limit == 0 {
@@ -258,6 +264,7 @@ impl Jit {
         let (status, stored) =
             unsafe { entry::enter(store, &mut self.state, fallback, call, &mut values) };
         let pending = std::mem::take(&mut self.state.vm.pending_exn);
+        self.state.vm.entry_mark = saved_mark;
         if status != 0 {
             self.state.conts.unwind_to(chain_mark);
             self.state.vm.stack_limit = saved_limit;

@@ -3,14 +3,22 @@
 //! instances points at its one record.
 //!
 //! ```text
-//!   VmContext +64 runtime ──▶ VmRuntime (32)
+//!   VmContext +64 runtime ──▶ VmRuntime (48)
 //!                             +0  stack_limit  lowest stack address compiled code may
 //!                                              grow its frames to (prologue check)
 //!                             +8  pending_exn  raw exnref of the exception being
 //!                                              unwound (0 = none)
 //!                             +16 func_refs ──▶ [*VmFuncRef; num_func_refs], by FuncAddr
 //!                             +24 num_func_refs
+//!                             +32 conts ──▶ fibre TableHeader (records, len, chain)
+//!                             +40 entry_mark   the innermost continuation record when the
+//!                                              running host entry began (0 = none)
 //! ```
+//!
+//! `entry_mark` bounds what a suspend may capture: records above it on the
+//! chain were attached under the running entry; the mark itself and those
+//! below it run host frames of an outer entry, so a handler found there is
+//! left to the runtime (which refuses it).
 //!
 //! `func_refs` turns a raw funcref (`FuncAddr + 1`) into its record for
 //! `call_indirect` and `call_ref`. It is rebuilt whenever the store has
@@ -34,11 +42,15 @@ pub struct VmRuntime {
     pub pending_exn: u64,
     pub func_refs: usize,
     pub num_func_refs: u64,
+    /// The continuation table's header.
+    pub conts: usize,
+    /// The chain's innermost record when the running entry began.
+    pub entry_mark: usize,
 }
 
 /// The record and the array it points at; boxed by the [`crate::Jit`] so
 /// the address compiled code holds stays put.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct RuntimeState {
     pub vm: VmRuntime,
     func_refs: Vec<usize>,
@@ -75,6 +87,21 @@ impl TrapFrames {
     }
 }
 
+impl Default for RuntimeState {
+    fn default() -> Self {
+        let conts = crate::conts::Conts::default();
+        RuntimeState {
+            vm: VmRuntime {
+                conts: conts.header() as usize,
+                ..VmRuntime::default()
+            },
+            func_refs: Vec::new(),
+            conts,
+            trap_frames: TrapFrames::default(),
+        }
+    }
+}
+
 impl RuntimeState {
     /// Lists the records of functions the store gained since the last call.
     pub fn sync_funcs(&mut self, store: &Store) {
@@ -106,7 +133,17 @@ mod tests {
     fn layout_matches_the_drawing() {
         assert_eq!(
             (STACK_LIMIT, PENDING_EXN, FUNC_REFS, size_of::<VmRuntime>()),
-            (0, 8, 16, 32)
+            (0, 8, 16, 48)
         );
+        assert_eq!(offset_of!(VmRuntime, conts), 32);
+        assert_eq!(offset_of!(VmRuntime, entry_mark), 40);
+    }
+
+    #[test]
+    fn the_table_header_is_reachable() {
+        let state = RuntimeState::default();
+        assert_eq!(state.vm.conts, state.conts.header() as usize);
+        let moved = Box::new(state);
+        assert_eq!(moved.vm.conts, moved.conts.header() as usize);
     }
 }

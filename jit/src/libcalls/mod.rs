@@ -14,12 +14,13 @@
 //!
 //! Files: this one holds the table of libcalls (symbol, address,
 //! signature) and the access to the activation; `calls.rs`, `bulk.rs` and
-//! `exceptions.rs` and `conts.rs` hold the functions.
+//! `exceptions.rs`, `conts.rs` and `suspend.rs` hold the functions.
 
 mod bulk;
 mod calls;
 mod conts;
 mod exceptions;
+mod suspend;
 
 pub(crate) use exceptions::uncaught;
 
@@ -32,6 +33,7 @@ use cranelift_codegen::ir::types::{I32, I64};
 use cranelift_codegen::ir::{AbiParam, Signature, Type};
 use cranelift_codegen::isa::CallConv;
 use exceptions::*;
+use suspend::*;
 use wasmfx_core::vm::VmContext;
 use wasmfx_core::{InstanceId, MemAddr, Store, TableAddr, Trap};
 
@@ -62,10 +64,12 @@ pub(crate) enum Libcall {
     Resume,
     Suspend,
     Switch,
+    ContHandle,
+    ContRelease,
 }
 
 impl Libcall {
-    pub const ALL: [Libcall; 22] = [
+    pub const ALL: [Libcall; 24] = [
         Libcall::CallFunc,
         Libcall::CallAddr,
         Libcall::IsSubtype,
@@ -88,6 +92,8 @@ impl Libcall {
         Libcall::Resume,
         Libcall::Suspend,
         Libcall::Switch,
+        Libcall::ContHandle,
+        Libcall::ContRelease,
     ];
 
     pub fn symbol(self) -> &'static str {
@@ -114,6 +120,8 @@ impl Libcall {
             Libcall::Resume => "wasmfx_resume",
             Libcall::Suspend => "wasmfx_suspend",
             Libcall::Switch => "wasmfx_switch",
+            Libcall::ContHandle => "wasmfx_cont_handle",
+            Libcall::ContRelease => "wasmfx_cont_release",
         }
     }
 
@@ -142,6 +150,8 @@ impl Libcall {
             Libcall::Resume => wasmfx_resume_framed as *const () as usize,
             Libcall::Suspend => suspend as *const () as usize,
             Libcall::Switch => switch_to as *const () as usize,
+            Libcall::ContHandle => cont_handle as *const () as usize,
+            Libcall::ContRelease => cont_release as *const () as usize,
         };
         f as *const u8
     }
@@ -166,8 +176,10 @@ impl Libcall {
             Libcall::ContNew => (&[I64], Some(I64)),
             Libcall::ContBind => (&[I64, I64, I32], Some(I64)),
             Libcall::Resume => (&[I64, I64, I64, I32, I32], Some(I32)),
-            Libcall::Suspend => (&[I32, I64, I32], Some(I32)),
-            Libcall::Switch => (&[I64, I32, I64, I32], Some(I32)),
+            Libcall::Suspend => (&[I64, I64, I32], Some(I32)),
+            Libcall::Switch => (&[I64, I64, I64, I32], Some(I32)),
+            Libcall::ContHandle => (&[I64], Some(I64)),
+            Libcall::ContRelease => (&[I64], None),
         }
     }
 

@@ -8,8 +8,8 @@
 //!     status 0 ─▶ results from buffer; pending exception? ─▶ handler
 //!     status 2 + k ─▶ clause k's tag payload and new contref from buffer
 //!                      ─▶ br to clause k's label
-//!   site (leaked with the code): [suspend clauses, all clauses, tag …],
-//!   suspend clauses first (the order of the handler search)
+//!   site: a leaked ResumeSite (sites.rs): tag indices, suspend clauses
+//!   first (the order of the handler search), and the per-instance cache
 //!
 //!   suspend / switch: payload ─▶ buffer; call; status ≠ 0 ─▶ trap;
 //!     results from buffer; pending exception (resume_throw)? ─▶ handler
@@ -19,6 +19,7 @@ use super::{CompileError, FuncTranslator, bad};
 use crate::libcalls::{
     Libcall, RESUME_THROW_REF, RESUME_THROW_TAG, RESUME_VALUES, STATUS_SUSPENDED,
 };
+use crate::sites::{ResumeSite, TagSite};
 use crate::traps;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{I32, I64};
@@ -67,9 +68,9 @@ impl FuncTranslator<'_, '_> {
                 let args = self.pop_n(sig.params.len())?;
                 let buffer = self.slot_buffer(sig.params.len().max(sig.results.len()));
                 self.store_raw(buffer, &args);
-                let tag = self.b.ins().iconst(I32, i64::from(*tag_index));
+                let site = self.b.ins().iconst(I64, TagSite::leak(*tag_index) as i64);
                 let count = self.b.ins().iconst(I32, args.len() as i64);
-                self.libcall_checked(Libcall::Suspend, &[tag, buffer, count]);
+                self.libcall_checked(Libcall::Suspend, &[site, buffer, count]);
                 self.receive(buffer, &sig.results)?;
             }
             Operator::Switch {
@@ -83,9 +84,9 @@ impl FuncTranslator<'_, '_> {
                 let args = self.pop_n(params.len())?;
                 let buffer = self.slot_buffer(params.len().max(results.len()));
                 self.store_raw(buffer, &args);
-                let tag = self.b.ins().iconst(I32, i64::from(*tag_index));
+                let site = self.b.ins().iconst(I64, TagSite::leak(*tag_index) as i64);
                 let count = self.b.ins().iconst(I32, args.len() as i64);
-                self.libcall_checked(Libcall::Switch, &[cont, tag, buffer, count]);
+                self.libcall_checked(Libcall::Switch, &[cont, site, buffer, count]);
                 self.receive(buffer, &results)?;
             }
             Operator::Resume {
@@ -161,14 +162,11 @@ impl FuncTranslator<'_, '_> {
             .unwrap_or(0);
         let buffer = self.slot_buffer(slots);
         self.store_raw(buffer, args);
-        let mut site: Vec<u32> = vec![labels.len() as u32, 0];
-        site.extend(labels.iter().map(|c| c.tag));
-        site.extend(&switch_tags);
-        site[1] = (site.len() - 2) as u32;
-        // The table lives as long as the code that points at it; compiled
-        // code is never freed before the process ends.
-        let site: &'static [u32] = Box::leak(site.into_boxed_slice());
-        let site = self.b.ins().iconst(I64, site.as_ptr() as i64);
+        let mut tags: Vec<u32> = labels.iter().map(|c| c.tag).collect();
+        tags.extend(&switch_tags);
+        // The site lives as long as the code that points at it (sites.rs).
+        let site = ResumeSite::new(labels.len() as u32, tags).leak();
+        let site = self.b.ins().iconst(I64, site as i64);
         let mode = self.b.ins().iconst(I32, i64::from(mode));
         let arg = self.b.ins().iconst(I32, arg as i64);
         let status = self

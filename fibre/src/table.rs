@@ -1,0 +1,365 @@
+//! [`ContTable`]: the continuations of one store, named by index handles
+//! that compiled code can check without calling out.
+//!
+//! ```text
+//!   raw handle (one u64 value slot; 0 = null)
+//!     bits 0..32   (index | tier mark) + 1
+//!     bits 32..64  the record's revision when the handle was made
+//!
+//!   ContTable
+//!    header: Box<TableHeader>  (stable address; compiled code holds a pointer to it)
+//!      +0  records ──▶ [ *ContRecord; len ]   index → record (a retired index → the sentinel)
+//!      +8  len     u64
+//!      +16 chain   StackChain (innermost running record)
+//!    arena: ContArena          the records themselves (reused after release)
+//!    sentinel: Box<ContRecord> revision u64::MAX, state Returned: matches no handle
+//! ```
+//!
+//! A handle matches while its record's revision (all 64 bits) equals the
+//! handle's 32: using it bumps the revision, and so does releasing the
+//! record, which keeps its index when the arena hands it out again. Every
+//! tier decodes the same way: `index = low - 1 - mark` (unsigned), refuse
+//! `index >= len`, load `records[index]`, compare revisions, check the state.
+//! The tier mark (a high bit of the index) keeps the handles of two tables
+//! apart while both tiers still have their own.
+//!
+//! # Retired indices
+//! Revisions only grow under one index, so a used handle never matches
+//! again. Handles carry 32 bits, so before a revision reaches [`RETIRED`]
+//! the index is retired: [`ContTable::handle`] moves the record to a fresh
+//! index (revision 0 again) and points the old index at the sentinel,
+//! never to be reused. Every stale handle of the old index then fails, and
+//! the new index has no stale handles. (The record itself may be live, so
+//! it cannot be retired; its index is.) Compiled code that makes a handle
+//! from a record checks `revision < RETIRED` and calls out otherwise.
+//!
+//! # Side data
+//! What a tier keeps per continuation beyond the record lives in that
+//! tier's own vectors indexed by [`ContRecord::index`]; the function and
+//! the bound values are in the record, shared.
+
+use crate::arena::ContArena;
+use crate::chain::StackChain;
+use crate::record::{ContRecord, ContState, NO_INDEX};
+use crate::stack::FibreStack;
+use std::mem::offset_of;
+use std::ptr::NonNull;
+
+/// The revision at which an index is retired: no handle carries it.
+pub const RETIRED: u64 = u32::MAX as u64;
+
+/// The bit of a handle's index that tells the tiers' tables apart: a table
+/// is made with it set or clear, and indices stay below it.
+pub const TIER_MARK: u32 = 1 << 31;
+
+/// What compiled code reads: see the module doc.
+#[repr(C)]
+#[derive(Debug)]
+pub struct TableHeader {
+    pub records: *const *mut ContRecord,
+    pub len: u64,
+    pub chain: StackChain,
+}
+
+/// Offsets of [`TableHeader`] for compiled code.
+pub mod table_offsets {
+    use super::*;
+    pub const RECORDS: i32 = offset_of!(TableHeader, records) as i32;
+    pub const LEN: i32 = offset_of!(TableHeader, len) as i32;
+    pub const CHAIN: i32 = offset_of!(TableHeader, chain) as i32;
+    pub const INNERMOST: i32 = CHAIN + StackChain::INNERMOST;
+}
+
+/// Why a raw handle cannot be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HandleError {
+    /// The null reference.
+    Null,
+    /// Used already (or released, or of a retired index).
+    Consumed,
+    /// A handle of another table (the other tier's).
+    OtherTable,
+    /// No index is left below the tier mark.
+    Full,
+}
+
+/// The continuation table of one store (see the module doc).
+#[derive(Debug)]
+pub struct ContTable {
+    header: Box<TableHeader>,
+    arena: ContArena,
+    records: Vec<*mut ContRecord>,
+    sentinel: Box<ContRecord>,
+    /// Set in every index this table hands out.
+    mark: u32,
+}
+
+impl ContTable {
+    /// An empty table whose handles carry `mark` in their index: 0 or
+    /// [`TIER_MARK`] (any other bit is ignored).
+    pub fn new(mark: u32) -> ContTable {
+        let mark = mark & TIER_MARK;
+        let mut sentinel = Box::new(ContRecord::EMPTY);
+        sentinel.set_index(NO_INDEX, u64::MAX);
+        sentinel.set_state(ContState::Returned);
+        ContTable {
+            header: Box::new(TableHeader {
+                records: std::ptr::null(),
+                len: 0,
+                chain: StackChain::new(),
+            }),
+            arena: ContArena::new(),
+            records: Vec::new(),
+            sentinel,
+            mark,
+        }
+    }
+
+    /// The header compiled code reads; its address never changes.
+    pub fn header(&self) -> *const TableHeader {
+        &raw const *self.header
+    }
+
+    /// The stack chain of the store's running continuations.
+    #[inline]
+    pub fn chain(&mut self) -> &mut StackChain {
+        &mut self.header.chain
+    }
+
+    /// The chain as a raw pointer, for code that switches stacks (see
+    /// [`crate::native::resume`]).
+    pub fn chain_ptr(&mut self) -> *mut StackChain {
+        &raw mut self.header.chain
+    }
+
+    /// A fresh, detached record with an index.
+    ///
+    /// # Errors
+    /// [`HandleError::Full`] when no index is left.
+    pub fn alloc(&mut self) -> Result<NonNull<ContRecord>, HandleError> {
+        let mut record = self.arena.alloc();
+        // SAFETY: a live record of our arena, not used by anyone else yet.
+        let target = unsafe { record.as_mut() };
+        if target.index() == NO_INDEX || target.revision() >= RETIRED {
+            if let Err(e) = self.assign_index(record) {
+                // SAFETY: just allocated, on no chain, no stack.
+                unsafe { self.arena.release(record) };
+                return Err(e);
+            }
+        }
+        Ok(record)
+    }
+
+    /// Gives `record` a new index at revision 0, retiring its old one.
+    fn assign_index(&mut self, mut record: NonNull<ContRecord>) -> Result<(), HandleError> {
+        let index = u32::try_from(self.records.len())
+            .ok()
+            .filter(|&i| i < TIER_MARK - 1)
+            .ok_or(HandleError::Full)?;
+        // SAFETY: a live record of our arena.
+        let target = unsafe { record.as_mut() };
+        if let Some(old) = self.records.get_mut(target.index() as usize) {
+            *old = &raw mut *self.sentinel;
+        }
+        target.set_index(index, 0);
+        self.records.push(record.as_ptr());
+        self.header.records = self.records.as_ptr();
+        self.header.len = self.records.len() as u64;
+        Ok(())
+    }
+
+    /// The raw handle of `record` as it is now; retires its index first when
+    /// its revision is too high for a handle.
+    ///
+    /// # Errors
+    /// [`HandleError::Full`] when a retirement finds no index left.
+    pub fn handle(&mut self, record: NonNull<ContRecord>) -> Result<u64, HandleError> {
+        // SAFETY: records handed to us are live records of our arena.
+        if unsafe { record.as_ref().revision() } >= RETIRED {
+            self.assign_index(record)?;
+        }
+        // SAFETY: as above.
+        let target = unsafe { record.as_ref() };
+        Ok(raw_handle(target.index(), self.mark, target.revision()))
+    }
+
+    /// The record `raw` names, if its revision still matches; does not
+    /// use it up.
+    ///
+    /// # Errors
+    /// [`HandleError::Null`], then [`HandleError::OtherTable`] or
+    /// [`HandleError::Consumed`].
+    pub fn lookup(&self, raw: u64) -> Result<NonNull<ContRecord>, HandleError> {
+        let low = raw as u32;
+        let marked = low.checked_sub(1).ok_or(HandleError::Null)?;
+        if marked & TIER_MARK != self.mark {
+            return Err(HandleError::OtherTable);
+        }
+        let index = marked.wrapping_sub(self.mark);
+        let record = self
+            .records
+            .get(index as usize)
+            .and_then(|&r| NonNull::new(r))
+            .ok_or(HandleError::Consumed)?;
+        // SAFETY: the table only points at live arena records or the sentinel.
+        if unsafe { record.as_ref().revision() } != raw >> 32 {
+            return Err(HandleError::Consumed);
+        }
+        Ok(record)
+    }
+
+    /// Uses `raw`: checks it like [`ContTable::lookup`] and bumps the
+    /// record's revision, so no copy of the handle works again.
+    ///
+    /// # Errors
+    /// As [`ContTable::lookup`].
+    pub fn consume(&mut self, raw: u64) -> Result<NonNull<ContRecord>, HandleError> {
+        let mut record = self.lookup(raw)?;
+        // SAFETY: a live record of our arena (the sentinel never matches).
+        unsafe { record.as_mut().bump_revision() };
+        Ok(record)
+    }
+
+    /// The record at `index`, if any (retired indices give the sentinel's
+    /// `None`).
+    pub fn record(&self, index: u32) -> Option<NonNull<ContRecord>> {
+        let record = NonNull::new(*self.records.get(index as usize)?)?;
+        (record.as_ptr() != (&raw const *self.sentinel).cast_mut()).then_some(record)
+    }
+
+    /// Releases `record`: its handles fail from now on and it is reused by
+    /// a later [`ContTable::alloc`]. Returns its stack, for the pool.
+    ///
+    /// # Safety
+    /// As [`ContArena::release`]: a live record of this table, off the
+    /// chain, with nothing running on its stack.
+    pub unsafe fn release(&mut self, record: NonNull<ContRecord>) -> Option<FibreStack> {
+        // SAFETY: the caller's promise.
+        unsafe { self.arena.release(record) }
+    }
+
+    /// Records allocated and not released.
+    pub fn live(&self) -> usize {
+        self.arena.live()
+    }
+
+    /// Indices handed out so far (retired ones included).
+    pub fn indices(&self) -> usize {
+        self.records.len()
+    }
+}
+
+impl Default for ContTable {
+    fn default() -> Self {
+        ContTable::new(0)
+    }
+}
+
+/// The raw handle of index `index` at `revision` in a table with `mark`.
+#[inline]
+pub fn raw_handle(index: u32, mark: u32, revision: u64) -> u64 {
+    (revision << 32) | u64::from((index | mark).wrapping_add(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MARK: u32 = TIER_MARK;
+
+    #[test]
+    fn header_layout_matches_the_drawing() {
+        use table_offsets::*;
+        assert_eq!((RECORDS, LEN, CHAIN, INNERMOST), (0, 8, 16, 16));
+        assert_eq!(size_of::<TableHeader>(), 24);
+    }
+
+    #[test]
+    fn handles_work_once_and_decode_as_drawn() {
+        let mut table = ContTable::new(MARK);
+        let record = table.alloc().expect("record");
+        let raw = table.handle(record).expect("handle");
+        // SAFETY: live record.
+        let index = unsafe { record.as_ref().index() };
+        assert_eq!(raw as u32, (index | MARK) + 1);
+        let header = table.header();
+        // SAFETY: the header and its array are live while the table is.
+        unsafe {
+            assert_eq!((*header).len, 1);
+            assert_eq!(*(*header).records.add(index as usize), record.as_ptr());
+        }
+        assert_eq!(table.consume(0), Err(HandleError::Null));
+        assert_eq!(table.consume(1), Err(HandleError::OtherTable));
+        assert_eq!(table.consume(raw), Ok(record));
+        assert_eq!(table.consume(raw), Err(HandleError::Consumed));
+        let again = table.handle(record).expect("handle");
+        assert_eq!(table.lookup(again), Ok(record));
+        // SAFETY: on no chain, no stack.
+        unsafe { table.release(record) };
+        assert_eq!(table.consume(again), Err(HandleError::Consumed));
+    }
+
+    #[test]
+    fn a_released_record_keeps_its_index_and_stale_handles_fail() {
+        let mut table = ContTable::new(MARK);
+        let record = table.alloc().expect("record");
+        let stale = table.handle(record).expect("handle");
+        // SAFETY: on no chain, no stack.
+        unsafe { table.release(record) };
+        let reused = table.alloc().expect("record");
+        assert_eq!(reused, record);
+        assert_eq!(table.indices(), 1);
+        let fresh = table.handle(reused).expect("handle");
+        assert_ne!(fresh, stale);
+        assert_eq!(table.consume(stale), Err(HandleError::Consumed));
+        assert_eq!(table.consume(fresh), Ok(reused));
+    }
+
+    #[test]
+    fn an_index_is_retired_before_its_revision_wraps() {
+        let mut table = ContTable::new(MARK);
+        let mut record = table.alloc().expect("record");
+        // SAFETY: a live record of the table; nothing else uses it.
+        unsafe { record.as_mut().set_index(0, RETIRED - 2) };
+        let old = table.handle(record).expect("handle");
+        assert_eq!(old >> 32, RETIRED - 2);
+        assert_eq!(table.consume(old), Ok(record));
+        let last = table.handle(record).expect("handle");
+        assert_eq!(table.consume(last), Ok(record));
+        // The revision is now RETIRED: the next handle moves the record.
+        // SAFETY: live record.
+        assert_eq!(unsafe { record.as_ref().revision() }, RETIRED);
+        let moved = table.handle(record).expect("handle");
+        // SAFETY: live record.
+        assert_eq!(unsafe { record.as_ref().index() }, 1);
+        assert_eq!(moved >> 32, 0);
+        assert_eq!(table.record(0), None, "index 0 is retired");
+        // A handle of the old index with any revision never matches again.
+        for revision in [0, RETIRED - 2, RETIRED - 1, RETIRED] {
+            let stale = raw_handle(0, MARK, revision);
+            assert_eq!(table.consume(stale), Err(HandleError::Consumed));
+        }
+        assert_eq!(table.consume(moved), Ok(record));
+        // Released near the limit, the record comes back under a new index.
+        // SAFETY: live record, then released on no chain.
+        unsafe {
+            record.as_mut().set_index(1, RETIRED);
+            table.release(record);
+        }
+        let reused = table.alloc().expect("record");
+        // SAFETY: live record.
+        assert_eq!(unsafe { reused.as_ref().index() }, 2);
+        assert_eq!(table.indices(), 3);
+    }
+
+    #[test]
+    fn a_table_without_mark_takes_unmarked_handles_only() {
+        let mut table = ContTable::new(0);
+        let record = table.alloc().expect("record");
+        let raw = table.handle(record).expect("handle");
+        assert_eq!(raw as u32, 1);
+        assert_eq!(table.lookup(raw), Ok(record));
+        let marked = raw_handle(0, TIER_MARK, 0);
+        assert_eq!(table.lookup(marked), Err(HandleError::OtherTable));
+    }
+}
