@@ -10,7 +10,6 @@
 //!    header: Box<TableHeader>  (stable address; compiled code holds a pointer to it)
 //!      +0  records ──▶ [ *ContRecord; len ]   index → record (a retired index → the sentinel)
 //!      +8  len     u64
-//!      +16 chain   StackChain (innermost running record)
 //!    arena: ContArena          the records themselves (reused after release)
 //!    sentinel: Box<ContRecord> revision u64::MAX, state Returned: matches no handle
 //! ```
@@ -39,7 +38,6 @@
 //! the bound values are in the record, shared.
 
 use crate::arena::ContArena;
-use crate::chain::StackChain;
 use crate::record::{ContRecord, ContState, NO_INDEX};
 use crate::stack::FibreStack;
 use std::mem::offset_of;
@@ -58,7 +56,6 @@ pub const TIER_MARK: u32 = 1 << 31;
 pub struct TableHeader {
     pub records: *const *mut ContRecord,
     pub len: u64,
-    pub chain: StackChain,
 }
 
 /// Offsets of [`TableHeader`] for compiled code.
@@ -66,8 +63,6 @@ pub mod table_offsets {
     use super::*;
     pub const RECORDS: i32 = offset_of!(TableHeader, records) as i32;
     pub const LEN: i32 = offset_of!(TableHeader, len) as i32;
-    pub const CHAIN: i32 = offset_of!(TableHeader, chain) as i32;
-    pub const INNERMOST: i32 = CHAIN + StackChain::INNERMOST;
 }
 
 /// Why a raw handle cannot be used.
@@ -106,7 +101,6 @@ impl ContTable {
             header: Box::new(TableHeader {
                 records: std::ptr::null(),
                 len: 0,
-                chain: StackChain::new(),
             }),
             arena: ContArena::new(),
             records: Vec::new(),
@@ -118,18 +112,6 @@ impl ContTable {
     /// The header compiled code reads; its address never changes.
     pub fn header(&self) -> *const TableHeader {
         &raw const *self.header
-    }
-
-    /// The stack chain of the store's running continuations.
-    #[inline]
-    pub fn chain(&mut self) -> &mut StackChain {
-        &mut self.header.chain
-    }
-
-    /// The chain as a raw pointer, for code that switches stacks (see
-    /// [`crate::native::resume`]).
-    pub fn chain_ptr(&mut self) -> *mut StackChain {
-        &raw mut self.header.chain
     }
 
     /// A fresh, detached record with an index.
@@ -270,8 +252,8 @@ mod tests {
     #[test]
     fn header_layout_matches_the_drawing() {
         use table_offsets::*;
-        assert_eq!((RECORDS, LEN, CHAIN, INNERMOST), (0, 8, 16, 16));
-        assert_eq!(size_of::<TableHeader>(), 24);
+        assert_eq!((RECORDS, LEN), (0, 8));
+        assert_eq!(size_of::<TableHeader>(), 16);
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //!     bits 0..32   (record index | ContHandle::COMPILED) + 1: never an interpreter handle
 //!     bits 32..64  the record's revision (one-shot check)
 //!
-//!   table: ContTable ── header (records, len, chain) ◀── VmRuntime.conts (compiled code)
+//!   table: ContTable ── header (records, len) ◀── VmRuntime.conts (compiled code)
+//!   chain: Box<StackChain>  the running records ◀── VmRuntime.chain (compiled code)
 //!   pool:  StackPool            a record's stack from its first resume to its return
 //!   resolved: (site, instance) ─▶ [tag address; clauses]   handler tables, kept for good
 //!   trampolines: FuncAddr ─▶ array trampoline (how a fresh continuation calls its function)
@@ -29,6 +30,9 @@ use wasmfx_fibre::{
 #[derive(Debug)]
 pub(crate) struct Conts {
     table: ContTable,
+    /// The running records, innermost first (boxed: compiled code holds
+    /// its address).
+    pub chain: Box<StackChain>,
     pool: StackPool,
     /// Tag addresses of each (resume site, instance)'s clauses. Installed
     /// handler tables point into these boxes, so they live as long as the
@@ -42,6 +46,7 @@ impl Default for Conts {
     fn default() -> Self {
         Conts {
             table: ContTable::new(ContHandle::COMPILED),
+            chain: Box::default(),
             pool: StackPool::default(),
             resolved: HashMap::new(),
             trampolines: Vec::new(),
@@ -67,8 +72,9 @@ impl Conts {
         self.table.header()
     }
 
-    pub fn chain(&mut self) -> &mut StackChain {
-        self.table.chain()
+    /// The chain's address, which compiled code reads (stable: boxed).
+    pub fn chain_addr(&self) -> usize {
+        std::ptr::from_ref::<StackChain>(&self.chain) as usize
     }
 
     /// A fresh continuation of `func`; returns its raw handle.
@@ -125,14 +131,14 @@ impl Conts {
     /// Takes every record above `mark` off the chain and releases it (a trap
     /// abandoned their stacks).
     pub fn unwind_to(&mut self, mark: Option<NonNull<ContRecord>>) {
-        while let Some(innermost) = self.chain().innermost() {
+        while let Some(innermost) = self.chain.innermost() {
             if Some(innermost) == mark {
                 break;
             }
             // SAFETY: `innermost` is on the chain; a trap ended everything
             // running on its stack.
             unsafe {
-                self.chain().detach(innermost);
+                self.chain.detach(innermost);
                 self.release(innermost);
             }
         }

@@ -239,7 +239,7 @@ impl Jit {
         self.state.trap_frames.len = 0;
         // A trap unwinds to this entry: the continuations it started are
         // released, and the stack limit is the one of this entry's stack.
-        let chain_mark = self.state.conts.chain().innermost();
+        let chain_mark = self.state.conts.chain.innermost();
         let saved_limit = self.state.vm.stack_limit;
         // What a suspend under this entry may capture ends at the mark.
         let saved_mark = std::mem::replace(

@@ -3,15 +3,16 @@
 //! instances points at its one record.
 //!
 //! ```text
-//!   VmContext +64 runtime ──▶ VmRuntime (48)
+//!   VmContext +64 runtime ──▶ VmRuntime (56)
 //!                             +0  stack_limit  lowest stack address compiled code may
 //!                                              grow its frames to (prologue check)
 //!                             +8  pending_exn  raw exnref of the exception being
 //!                                              unwound (0 = none)
 //!                             +16 func_refs ──▶ [*VmFuncRef; num_func_refs], by FuncAddr
 //!                             +24 num_func_refs
-//!                             +32 conts ──▶ fibre TableHeader (records, len, chain)
-//!                             +40 entry_mark   the innermost continuation record when the
+//!                             +32 conts ──▶ fibre TableHeader (records, len)
+//!                             +40 chain ──▶ fibre StackChain (innermost running record)
+//!                             +48 entry_mark   the innermost continuation record when the
 //!                                              running host entry began (0 = none)
 //! ```
 //!
@@ -44,6 +45,8 @@ pub struct VmRuntime {
     pub num_func_refs: u64,
     /// The continuation table's header.
     pub conts: usize,
+    /// The continuation chain.
+    pub chain: usize,
     /// The chain's innermost record when the running entry began.
     pub entry_mark: usize,
 }
@@ -93,6 +96,7 @@ impl Default for RuntimeState {
         RuntimeState {
             vm: VmRuntime {
                 conts: conts.header() as usize,
+                chain: conts.chain_addr(),
                 ..VmRuntime::default()
             },
             func_refs: Vec::new(),
@@ -133,10 +137,11 @@ mod tests {
     fn layout_matches_the_drawing() {
         assert_eq!(
             (STACK_LIMIT, PENDING_EXN, FUNC_REFS, size_of::<VmRuntime>()),
-            (0, 8, 16, 48)
+            (0, 8, 16, 56)
         );
         assert_eq!(offset_of!(VmRuntime, conts), 32);
-        assert_eq!(offset_of!(VmRuntime, entry_mark), 40);
+        assert_eq!(offset_of!(VmRuntime, chain), 40);
+        assert_eq!(offset_of!(VmRuntime, entry_mark), 48);
     }
 
     #[test]
@@ -145,5 +150,6 @@ mod tests {
         assert_eq!(state.vm.conts, state.conts.header() as usize);
         let moved = Box::new(state);
         assert_eq!(moved.vm.conts, moved.conts.header() as usize);
+        assert_eq!(moved.vm.chain, moved.conts.chain_addr());
     }
 }

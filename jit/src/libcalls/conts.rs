@@ -219,7 +219,7 @@ fn resume_in(
     conts_now.ensure_stack(record, run_fibre)?;
     target.set_state(ContState::Running);
     // SAFETY: a detached record of the table, kept live while attached.
-    let mut prompt = unsafe { conts_now.chain().attach(record, true) };
+    let mut prompt = unsafe { conts_now.chain.attach(record, true) };
     let table = HandlerTable {
         tags,
         len: site.len,
@@ -308,7 +308,7 @@ unsafe extern "C" fn run_fibre(record: *mut ContRecord) -> u64 {
             target.clear_payload();
         }
         conts(state_of(entry::current()))
-            .chain()
+            .chain
             .detach(NonNull::new_unchecked(record));
     }
     record as u64

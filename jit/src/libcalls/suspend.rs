@@ -68,7 +68,7 @@ fn suspend_in(call: &mut Call<'_>, tag: u64, values: *mut u64, count: u32) -> Re
     let state = state_of(call.act);
     // SAFETY: no other reference to the continuations is live.
     let conts_now = unsafe { conts(state) };
-    let found = (conts_now.chain())
+    let found = (conts_now.chain)
         .find_handler(tag, HandlerKind::Suspend)
         .ok_or_else(|| Trap::UnhandledTag(TagAddr(tag as u32)))?;
     check_no_host_frames(conts_now, found.prompt, call.act)?;
@@ -114,7 +114,7 @@ fn switch_in(
     // SAFETY: no other reference to the continuations is live.
     let conts_now = unsafe { conts(state) };
     let mut record = conts_now.consume(raw)?;
-    let found = (conts_now.chain())
+    let found = (conts_now.chain)
         .find_handler(tag, HandlerKind::Switch)
         .ok_or_else(|| Trap::UnhandledTag(TagAddr(tag as u32)))?;
     check_no_host_frames(conts_now, found.prompt, call.act)?;
@@ -132,7 +132,7 @@ fn switch_in(
     // SAFETY: a detached record, kept live while attached; both prompts are
     // live records, and the handler table's tags live as long as the Jit.
     unsafe {
-        let mut target_prompt = conts_now.chain().attach(record, true);
+        let mut target_prompt = conts_now.chain.attach(record, true);
         target_prompt
             .as_mut()
             .set_handlers(prompt.as_ref().handlers());
@@ -154,7 +154,7 @@ fn switch_in(
 /// the captured (innermost) record, now suspended.
 fn capture(conts: &mut Conts, prompt: NonNull<ContRecord>) -> Result<NonNull<ContRecord>, Trap> {
     // SAFETY: `prompt` is on the chain (the handler search found it there).
-    let mut captured = unsafe { conts.chain().detach(prompt) }
+    let mut captured = unsafe { conts.chain.detach(prompt) }
         .ok_or_else(|| Trap::Host("no continuation is running".into()))?;
     // SAFETY: records of the detached segment are live.
     unsafe { captured.as_mut().set_state(ContState::Suspended) };
@@ -169,7 +169,7 @@ fn check_no_host_frames(
     act: *mut Activation,
 ) -> Result<(), Trap> {
     let at = act as usize;
-    for record in conts.chain().iter() {
+    for record in conts.chain.iter() {
         // SAFETY: records on the chain are live.
         let (low, high) = unsafe { record.as_ref().stack_bounds() };
         if (low..high).contains(&at) {
