@@ -153,7 +153,8 @@ pub fn slab_stats() -> SlabStats {
 /// `None` when the kernel refuses guard markers (then map the stack alone).
 ///
 /// # Errors
-/// The `mmap` of a new slab or the `madvise` of a new slot failed.
+/// The `mmap` of a new slab, or its guard markers for a reason other than
+/// `EINVAL`, failed.
 pub(crate) fn carve(stride: usize, page: usize) -> io::Result<Option<usize>> {
     let mut slabs = slabs();
     let Slabs {
@@ -187,13 +188,13 @@ pub(crate) fn carve(stride: usize, page: usize) -> io::Result<Option<usize>> {
     let Some(slab) = by_base.get_mut(&base) else {
         return Err(io::Error::other("stack slab index out of step"));
     };
-    let slot = slab.free.pop().map_or_else(
-        || {
+    let slot = match slab.free.pop() {
+        Some(slot) => slot as usize,
+        None => {
             slab.carved += 1;
             slab.carved - 1
-        },
-        |slot| slot as usize,
-    );
+        }
+    };
     if slab.live == 0 {
         class.empty -= 1;
     }
