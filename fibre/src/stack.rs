@@ -15,13 +15,15 @@
 //! [`FibreStack::new`] carves the stack from a slab (slab.rs): one mapping
 //! of [`crate::SLAB_STACKS`] stacks whose guard pages are page-table
 //! markers (`MADV_GUARD_INSTALL`, Linux 6.13+), so a million live stacks
-//! cost about four thousand kernel mappings, well under `vm.max_map_count`
+//! cost at most about four thousand kernel mappings (fewer: the kernel
+//! merges slabs mapped side by side), well under `vm.max_map_count`
 //! (65530 by default). On an older kernel it falls back to
 //! [`FibreStack::new_mapped`]: a mapping of its own with an `mprotect`ed
 //! guard page, two mappings per stack, which caps a process at about 32k
 //! live stacks. Either way the memory is `MAP_PRIVATE | MAP_ANONYMOUS |
 //! MAP_NORESERVE`: the kernel gives a page only when it is first touched,
-//! so a stack costs address space, not memory, until it is used deeply; a
+//! so a stack costs address space, not memory, beyond the pages its frames
+//! reached (a suspended continuation's frames fit in its top page); a
 //! released slab stack is decommitted (`MADV_DONTNEED`).
 //!
 //! # Size
