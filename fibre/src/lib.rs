@@ -2,7 +2,7 @@
 //! interpreter and the Cranelift tier.
 //!
 //! ```text
-//!   StackPool ──take/give_back──▶ FibreStack   mmap'd stack, guard page below   stack.rs, pool.rs
+//!   StackPool ──take/give_back──▶ FibreStack   slab-carved stack, guard below   stack.rs, slab.rs, pool.rs
 //!   ContArena ──alloc/release──▶ ContRecord   #[repr(C)] continuation record   arena.rs, record.rs
 //!                                  │ ContRef = (record, revision), one-shot   reference.rs
 //!                                  └─ context: Context {sp, fp, ip}             context.rs
