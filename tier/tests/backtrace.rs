@@ -110,6 +110,20 @@ fn a_continuation_of_a_host_function_names_its_resumers() {
 }
 
 #[test]
+fn a_trap_after_a_suspension_names_the_second_resumer() {
+    check(
+        "trap_after_yield",
+        "unreachable",
+        &[
+            "nested!crash",
+            "nested!yield_then_trap",
+            "nested!resume_after_yield",
+            "nested!<wasm function 16>",
+        ],
+    );
+}
+
+#[test]
 fn a_consumed_continuation_names_the_second_resume() {
     check(
         "consumed",
@@ -122,7 +136,7 @@ fn a_consumed_continuation_names_the_second_resume() {
 fn mixed_tiers_name_interpreted_and_compiled_frames_alike() {
     // Compiled code runs functions without code in the interpreter; a trap
     // there lists the interpreted frames, then the compiled callers.
-    for export in ["trap", "unhandled", "host_trap"] {
+    for export in ["trap", "unhandled", "host_trap", "trap_after_yield"] {
         let (message, frames) = trace(TierMode::Interp, export);
         for parity in [0, 1] {
             let engine = Engine::new(TierMode::Jit).expect("tier is built");
