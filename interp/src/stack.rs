@@ -22,8 +22,9 @@ use std::rc::Rc;
 use wasmfx_core::{FuncAddr, Trap};
 
 /// The smallest value stack allocated: small, because every suspended
-/// continuation keeps its own (it grows by doubling).
-const MIN_SLOTS: usize = 8;
+/// continuation keeps its own (it grows by doubling). Four slots are 32
+/// bytes, the smallest allocation that holds them.
+const MIN_SLOTS: usize = 4;
 
 /// A caller suspended by a call, to continue at `pc` when the callee returns.
 #[derive(Debug)]
@@ -41,10 +42,9 @@ pub struct ExecStack {
     /// Raw slots; its length is the part in use or reserved (zeroed), grown on
     /// demand by [`ExecStack::reserve`].
     pub values: Vec<u64>,
+    /// Callers of the running frame; after a trap, the trapping frame on
+    /// top of its callers (until [`ExecStack::clear`]).
     pub frames: Vec<Frame>,
-    /// The function running when the last trap happened (its callers are
-    /// still in `frames` until [`ExecStack::clear`]).
-    pub trapped_in: Option<Rc<Code>>,
 }
 
 impl ExecStack {
@@ -77,16 +77,14 @@ impl ExecStack {
     /// allocations for reuse.
     pub fn clear(&mut self) {
         self.frames.clear();
-        self.trapped_in = None;
     }
 
     /// The functions active at the last trap, innermost first.
     pub fn backtrace(&self) -> Vec<FuncAddr> {
-        let callers = self.frames.iter().rev().map(|frame| frame.code.func);
-        self.trapped_in
+        self.frames
             .iter()
-            .map(|code| code.func)
-            .chain(callers)
+            .rev()
+            .map(|frame| frame.code.func)
             .collect()
     }
 }

@@ -24,7 +24,7 @@
 pub mod site;
 mod table;
 
-pub(crate) use table::{Body, ContTable};
+pub(crate) use table::{ContTable, Start};
 
 use crate::code::Code;
 use crate::stack::ExecStack;
@@ -38,6 +38,18 @@ pub(crate) struct Regs {
     /// One past its top operand.
     pub sp: u32,
     pub base: u32,
+}
+
+/// The heap frames of a continuation suspended by the interpreter: its
+/// stack, the registers of its top frame (which receives the resume's
+/// values at `top.sp`), and the links of resumes nested inside it,
+/// outermost first.
+#[derive(Debug)]
+pub(crate) struct Captured {
+    pub stack: ExecStack,
+    pub top: Regs,
+    /// Boxed: rarely any, and a parked continuation stays small (80 bytes).
+    pub links: Option<Box<Vec<Link>>>,
 }
 
 /// A resumer waiting in `resume` (or a `switch` target's handler): one

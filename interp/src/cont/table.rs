@@ -1,85 +1,83 @@
-//! [`ContTable`]: the continuation records of one store, and a pool of
-//! idle [`ExecStack`]s.
+//! [`ContTable`]: the interpreter's side of the store's continuation
+//! records (`wasmfx_fibre::ContTable`), and a pool of idle [`ExecStack`]s.
 //!
 //! ```text
-//!   records: [ Record { revision, body } … ]   a contref names (index, revision)
-//!   free:    [ index … ]                         released records, reused LIFO
-//!   pool:    [ ExecStack … ]                     cleared stacks, reused by resume
-//!
-//!   body:  Fresh(func, bound args)                 made by cont.new (+ cont.bind)
-//!          Suspended { stack, top, links, bound }  captured by suspend/switch
-//!          None                                    running, or released
+//!   records  (fibre)  index ─▶ ContRecord: revision, state, func,
+//!                                 payload (the values cont.bind bound)
+//!   parked   (ours)   index ─▶ Some(Captured { stack, top, links }), 80
+//!                                 bytes, while the interpreter holds it
+//!                                 suspended
+//!   pool              [ ExecStack … ]  cleared stacks, reused by resume
 //! ```
 //!
-//! Every use of a handle checks its revision against the record's and bumps
-//! the record's, so each handle works once; releasing a record bumps it too,
-//! so stale handles to a reused record fail as "already consumed".
+//! A contref names (index, revision): every use checks the revision
+//! against the record's and bumps it, so each handle works once; releasing
+//! a record bumps it too, so stale handles to a reused record fail as
+//! "already consumed". A record that never left the interpreter has no
+//! native stack: suspending and resuming it moves heap frames only.
 
-use super::{Link, Regs};
+use super::Captured;
 use crate::stack::ExecStack;
-use wasmfx_core::value::ContHandle;
+use std::ptr::NonNull;
 use wasmfx_core::{FuncAddr, Trap};
+use wasmfx_fibre::{ContRecord, ContState, HandleError, RETIRED, raw_handle};
 
 /// Stacks kept in the pool at most.
 const POOL_STACKS: usize = 256;
 /// A pooled stack bigger than this many value slots is freed instead.
 const POOL_MAX_SLOTS: usize = 4096;
 
-/// What a continuation will run when resumed.
+/// Where a resumed continuation starts.
 #[derive(Debug)]
-pub(crate) enum Body {
-    /// Not started: calls `func` with the bound arguments and then the
-    /// resume's.
-    Fresh { func: FuncAddr, bound: Vec<u64> },
-    /// Captured by a suspend or switch: its stack, the registers of its top
-    /// frame (which receives the resume's values at `top.sp`), and the
-    /// links of nested resumes inside it, outermost first.
-    Suspended {
-        stack: ExecStack,
-        top: Regs,
-        links: Vec<Link>,
-        bound: Vec<u64>,
-    },
+pub(crate) enum Start {
+    /// Not started: calls `func` (bound values first, then the resume's).
+    Fresh(FuncAddr),
+    /// Captured by a suspend or switch.
+    Suspended(Captured),
 }
 
-#[derive(Debug)]
-struct Record {
-    revision: u32,
-    body: Option<Body>,
-}
-
-/// The records and stack pool (one per interpreter, hence per store).
+/// The records' interpreter side and the stack pool (one per interpreter,
+/// hence per store).
 #[derive(Debug, Default)]
 pub(crate) struct ContTable {
-    records: Vec<Record>,
-    free: Vec<u32>,
+    records: wasmfx_fibre::ContTable,
+    /// Heap frames of records suspended by the interpreter, by record index.
+    parked: Vec<Option<Captured>>,
     pool: Vec<ExecStack>,
     /// Reused buffer for arguments on their way between stacks.
     pub scratch: Vec<u64>,
 }
 
+/// The trap for a handle the table refuses.
+fn handle_trap(e: HandleError) -> Trap {
+    match e {
+        HandleError::Null => Trap::NullContinuation,
+        HandleError::Consumed => Trap::ContinuationAlreadyConsumed,
+        HandleError::OtherTable => Trap::Host(
+            "continuation of compiled code used by the interpreter (not supported)".into(),
+        ),
+        HandleError::Full => Trap::Host("too many live continuations".into()),
+    }
+}
+
 impl ContTable {
-    /// A new record holding `body`; returns its raw handle.
+    /// Record `index` (of a handle this table checked).
+    #[inline]
+    fn record(&self, index: u32) -> Result<NonNull<ContRecord>, Trap> {
+        self.records
+            .record(index)
+            .ok_or_else(|| Trap::Host(format!("no continuation record {index}")))
+    }
+
+    /// A fresh record that calls `func`; returns its raw handle.
     ///
     /// # Errors
-    /// `Trap::Host` when 2^32 - 1 records are live.
-    pub fn create(&mut self, body: Body) -> Result<u64, Trap> {
-        let index = match self.free.pop() {
-            Some(index) => index,
-            None => {
-                let index = u32::try_from(self.records.len())
-                    .ok()
-                    .filter(|&i| i < u32::MAX)
-                    .ok_or_else(|| Trap::Host("too many live continuations".into()))?;
-                self.records.push(Record {
-                    revision: 0,
-                    body: None,
-                });
-                index
-            }
-        };
-        self.records[index as usize].body = Some(body);
-        Ok(self.handle(index))
+    /// `Trap::Host` when no record index is left.
+    pub fn create(&mut self, func: FuncAddr) -> Result<u64, Trap> {
+        let mut record = self.records.alloc().map_err(handle_trap)?;
+        // SAFETY: a live record of the table, used by nothing else yet.
+        unsafe { record.as_mut().set_func(func.0) };
+        self.records.handle(record).map_err(handle_trap)
     }
 
     /// Uses a raw handle: checks null, then that it is current, and bumps
@@ -87,73 +85,118 @@ impl ContTable {
     ///
     /// # Errors
     /// [`Trap::NullContinuation`], then [`Trap::ContinuationAlreadyConsumed`].
+    #[inline]
     pub fn consume(&mut self, raw: u64) -> Result<u32, Trap> {
-        let handle = ContHandle::from_raw(raw).ok_or(Trap::NullContinuation)?;
-        if handle.is_compiled() {
-            return Err(Trap::Host(
-                "continuation of compiled code used by the interpreter (not supported)".into(),
-            ));
-        }
-        let record = self
-            .records
-            .get_mut(handle.index as usize)
-            .filter(|r| r.revision == handle.revision && r.body.is_some())
-            .ok_or(Trap::ContinuationAlreadyConsumed)?;
-        record.revision = record.revision.wrapping_add(1);
-        Ok(handle.index)
+        let record = self.records.consume(raw).map_err(handle_trap)?;
+        // SAFETY: the table hands out live records.
+        Ok(unsafe { record.as_ref().index() })
     }
 
-    /// The current raw handle of record `index`.
-    pub fn handle(&self, index: u32) -> u64 {
-        let revision = self.records.get(index as usize).map_or(0, |r| r.revision);
-        ContHandle { index, revision }.to_raw()
-    }
-
-    /// Takes the body out of record `index` (it is running from now on).
+    /// The current raw handle of record `index`. A record whose revision is
+    /// about to wrap moves to a new index (see `wasmfx_fibre::ContTable`):
+    /// its captured frames move with it.
     ///
     /// # Errors
-    /// `Trap::Host` when the record has no body (an engine bug).
-    pub fn take(&mut self, index: u32) -> Result<Body, Trap> {
-        self.records
-            .get_mut(index as usize)
-            .and_then(|r| r.body.take())
-            .ok_or_else(|| Trap::Host(format!("continuation record {index} is empty")))
+    /// `Trap::Host` when no index is left for the move.
+    #[inline]
+    pub fn handle(&mut self, index: u32) -> Result<u64, Trap> {
+        let record = self.record(index)?;
+        self.handle_of(record)
     }
 
-    /// Puts `body` back into record `index` and returns its current handle.
-    pub fn park(&mut self, index: u32, body: Body) -> u64 {
-        if let Some(record) = self.records.get_mut(index as usize) {
-            record.body = Some(body);
+    /// [`ContTable::handle`] of a record at hand.
+    #[inline]
+    fn handle_of(&mut self, record: NonNull<ContRecord>) -> Result<u64, Trap> {
+        // SAFETY: a live record of the table.
+        let (index, revision) = unsafe { (record.as_ref().index(), record.as_ref().revision()) };
+        if revision < RETIRED {
+            return Ok(raw_handle(index, 0, revision));
         }
-        self.handle(index)
+        let raw = self.records.handle(record).map_err(handle_trap)?;
+        // SAFETY: as above.
+        let now = unsafe { record.as_ref().index() };
+        let parked = self.parked.get_mut(index as usize).and_then(Option::take);
+        self.put(now, parked);
+        Ok(raw)
     }
 
-    /// Appends bound arguments to a parked record's body.
-    pub fn bind(&mut self, index: u32, args: &[u64]) {
-        match self
-            .records
-            .get_mut(index as usize)
-            .and_then(|r| r.body.as_mut())
-        {
-            Some(Body::Fresh { bound, .. } | Body::Suspended { bound, .. }) => {
-                bound.extend_from_slice(args)
+    /// Appends bound arguments to record `index`.
+    ///
+    /// # Errors
+    /// `Trap::Host` beyond `u32::MAX` bound values.
+    pub fn bind(&mut self, index: u32, args: &[u64]) -> Result<(), Trap> {
+        let mut record = self.record(index)?;
+        // SAFETY: a live record of the table, not running (just consumed).
+        unsafe { record.as_mut().push_payload(args) }
+            .map_err(|_| Trap::Host("too many bound values".into()))
+    }
+
+    /// Starts running record `index`: moves its bound values to the end of
+    /// `args` and returns where it starts.
+    ///
+    /// # Errors
+    /// `Trap::Host` when compiled code suspended the record (its frames are
+    /// on a native stack).
+    pub fn start(&mut self, index: u32, args: &mut Vec<u64>) -> Result<Start, Trap> {
+        let mut record = self.record(index)?;
+        // SAFETY: a live record of the table, just consumed by the caller.
+        let target = unsafe { record.as_mut() };
+        let start = match target.state() {
+            ContState::Fresh => Start::Fresh(FuncAddr(target.func())),
+            _ => match self.parked.get_mut(index as usize).and_then(Option::take) {
+                Some(parked) => Start::Suspended(parked),
+                None => {
+                    return Err(Trap::Host(
+                        "continuation suspended by compiled code resumed by the interpreter \
+                         (not supported)"
+                            .into(),
+                    ));
+                }
+            },
+        };
+        args.extend_from_slice(target.payload());
+        target.clear_payload();
+        target.set_state(ContState::Running);
+        Ok(start)
+    }
+
+    /// Parks `captured` in record `index` (suspended) and returns the
+    /// record's current handle.
+    ///
+    /// # Errors
+    /// As [`ContTable::handle`].
+    pub fn park(&mut self, index: u32, captured: Captured) -> Result<u64, Trap> {
+        let mut record = self.record(index)?;
+        // SAFETY: a live record of the table whose frames we hold.
+        unsafe { record.as_mut().set_state(ContState::Suspended) };
+        self.put(index, Some(captured));
+        self.handle_of(record)
+    }
+
+    #[inline]
+    fn put(&mut self, index: u32, parked: Option<Captured>) {
+        match self.parked.get_mut(index as usize) {
+            Some(slot) => *slot = parked,
+            None => {
+                self.parked.resize_with(index as usize, || None);
+                self.parked.push(parked);
             }
-            None => {}
         }
     }
 
     /// Releases record `index` (returned, trapped, or consumed without
     /// running): stale handles fail, its stacks go to the pool.
     pub fn release(&mut self, index: u32) {
-        let Some(record) = self.records.get_mut(index as usize) else {
-            return;
-        };
-        record.revision = record.revision.wrapping_add(1);
-        let body = record.body.take();
-        self.free.push(index);
-        if let Some(Body::Suspended { stack, links, .. }) = body {
+        if let Some(record) = self.records.record(index) {
+            // SAFETY: a live record that the interpreter holds: off any
+            // native chain, with nothing running on a native stack. A
+            // native stack (none in practice) is unmapped.
+            drop(unsafe { self.records.release(record) });
+        }
+        let parked = self.parked.get_mut(index as usize).and_then(Option::take);
+        if let Some(Captured { stack, links, .. }) = parked {
             self.recycle(stack);
-            for link in links {
+            for link in links.into_iter().flat_map(|links| *links) {
                 self.recycle(link.parent);
                 self.release(link.record);
             }
@@ -176,29 +219,23 @@ impl ContTable {
 
     /// Records holding a continuation (fresh, suspended or running).
     pub fn live(&self) -> usize {
-        self.records.len() - self.free.len()
+        self.records.live()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn fresh() -> Body {
-        Body::Fresh {
-            func: FuncAddr(0),
-            bound: Vec::new(),
-        }
-    }
+    use wasmfx_core::value::ContHandle;
 
     #[test]
     fn handles_are_one_shot_and_null_is_checked_first() {
         let mut table = ContTable::default();
-        let raw = table.create(fresh()).expect("record");
+        let raw = table.create(FuncAddr(0)).expect("record");
         assert_eq!(table.consume(0), Err(Trap::NullContinuation));
         let index = table.consume(raw).expect("first use");
         assert_eq!(table.consume(raw), Err(Trap::ContinuationAlreadyConsumed));
-        let again = table.park(index, fresh());
+        let again = table.handle(index).expect("handle");
         assert_ne!(again, raw);
         assert_eq!(table.consume(again), Ok(index));
     }
@@ -206,13 +243,32 @@ mod tests {
     #[test]
     fn released_records_are_reused_and_old_handles_fail() {
         let mut table = ContTable::default();
-        let raw = table.create(fresh()).expect("record");
+        let raw = table.create(FuncAddr(0)).expect("record");
         let index = table.consume(raw).expect("use");
         table.release(index);
         assert_eq!(table.live(), 0);
-        let reused = table.create(fresh()).expect("record");
+        let reused = table.create(FuncAddr(1)).expect("record");
         assert_eq!(ContHandle::from_raw(reused).map(|h| h.index), Some(index));
         assert_eq!(table.consume(raw), Err(Trap::ContinuationAlreadyConsumed));
         assert_eq!(table.live(), 1);
+    }
+
+    #[test]
+    fn a_parked_continuation_takes_80_bytes() {
+        assert_eq!(size_of::<Option<Captured>>(), 80);
+    }
+
+    #[test]
+    fn bound_values_come_first_and_are_taken_once() {
+        let mut table = ContTable::default();
+        let raw = table.create(FuncAddr(7)).expect("record");
+        let index = table.consume(raw).expect("use");
+        table.bind(index, &[1, 2]).expect("bind");
+        let mut args = vec![];
+        let start = table.start(index, &mut args).expect("fresh");
+        assert!(matches!(start, Start::Fresh(FuncAddr(7))));
+        assert_eq!(args, [1, 2]);
+        // Running, and no frames of the interpreter to start from.
+        assert!(table.start(index, &mut args).is_err());
     }
 }

@@ -19,7 +19,7 @@
 
 use super::cont_transfer::{Entry, load_regs, regs_of, site_of, split};
 use super::{Executor, State};
-use crate::cont::Body;
+use crate::cont::{Captured, Start};
 use crate::op::Op;
 use wasmfx_core::{ExnAddr, FuncAddr, TagAddr, Trap};
 
@@ -45,16 +45,15 @@ impl Executor<'_> {
             0 => return Err(Trap::NullFunctionReference),
             raw => FuncAddr((raw - 1) as u32),
         };
-        let bound = Vec::new();
-        self.stack.values[top] = self.conts.create(Body::Fresh { func, bound })?;
+        self.stack.values[top] = self.conts.create(func)?;
         Ok(())
     }
 
     fn cont_bind(&mut self, state: &mut State, n: usize) -> Result<(), Trap> {
         let top = state.sp - 1;
         let index = self.conts.consume(self.stack.values[top])?;
-        self.conts.bind(index, &self.stack.values[top - n..top]);
-        self.stack.values[top - n] = self.conts.handle(index);
+        self.conts.bind(index, &self.stack.values[top - n..top])?;
+        self.stack.values[top - n] = self.conts.handle(index)?;
         state.sp = top - n + 1;
         Ok(())
     }
@@ -81,13 +80,12 @@ impl Executor<'_> {
             .reserve(at + n + 1, self.config.max_value_stack)?;
         self.stack.values[at..at + n]
             .copy_from_slice(&captured.values[payload_end - n..payload_end]);
-        let body = Body::Suspended {
+        let body = Captured {
             stack: captured,
             top,
             links,
-            bound: Vec::new(),
         };
-        self.stack.values[at + n] = self.conts.park(link.record, body);
+        self.stack.values[at + n] = self.conts.park(link.record, body)?;
         load_regs(state, link.regs);
         state.pc = target as usize;
         state.sp = at + n + 1;
@@ -99,14 +97,16 @@ impl Executor<'_> {
         self.check_chain_depth()?;
         let top = state.sp - 1;
         let index = self.conts.consume(self.stack.values[top])?;
-        let body = self.conts.take(index)?;
         let mut args = std::mem::take(&mut self.conts.scratch);
         args.clear();
+        let start = self.conts.start(index, &mut args);
         args.extend_from_slice(&self.stack.values[top - n..top]);
-        let (stack, entry, links, bound) = split(body, self.conts);
-        let regs = regs_of(state, top - n);
-        self.push_link(stack, regs, site, index, links);
-        let outcome = self.enter_cont(state, entry, &bound, &args);
+        let outcome = start.and_then(|start| {
+            let (stack, entry, links) = split(start, self.conts);
+            let regs = regs_of(state, top - n);
+            self.push_link(stack, regs, site, index, links);
+            self.enter_cont(state, entry, &args)
+        });
         self.conts.scratch = args;
         outcome
     }
@@ -130,17 +130,22 @@ impl Executor<'_> {
             (false, None) => return Err(Trap::Host("resume_throw without a tag".into())),
         };
         let regs = regs_of(state, top - n);
-        match self.conts.take(index)? {
+        // Bound values are dropped: the continuation receives an exception.
+        let mut bound = std::mem::take(&mut self.conts.scratch);
+        bound.clear();
+        let start = self.conts.start(index, &mut bound);
+        self.conts.scratch = bound;
+        match start? {
             // Nothing of it has run: the exception leaves at once, at the
             // resume_throw itself.
-            Body::Fresh { .. } => {
+            Start::Fresh(_) => {
                 self.conts.release(index);
                 let pc = state.pc - 1;
                 state.sp = top - n;
                 self.throw_through_chain(state, exn, pc)
             }
-            body => {
-                let (stack, entry, links, _bound) = split(body, self.conts);
+            start => {
+                let (stack, entry, links) = split(start, self.conts);
                 self.push_link(stack, regs, site, index, links);
                 let Entry::Suspended(top) = entry else {
                     return Err(Trap::Host("suspended continuation without frames".into()));
@@ -167,28 +172,41 @@ impl Executor<'_> {
             self.conts.release(index);
             return Err(Trap::UnhandledTag(tag));
         };
-        let body = self.conts.take(index)?;
         let mut args = std::mem::take(&mut self.conts.scratch);
         args.clear();
+        let start = match self.conts.start(index, &mut args) {
+            Ok(start) => start,
+            Err(trap) => {
+                self.conts.scratch = args;
+                return Err(trap);
+            }
+        };
         args.extend_from_slice(&self.stack.values[top - n..top]);
         let current = regs_of(state, top - n);
         let captured_links = self.links_inside(i);
-        let (stack, entry, links, bound) = split(body, self.conts);
+        let (stack, entry, links) = split(start, self.conts);
         let mut captured = stack;
         std::mem::swap(self.stack, &mut captured);
         let Some(link) = self.chain.last_mut() else {
             return Err(Trap::Host("continuation chain is empty".into()));
         };
         let switcher = std::mem::replace(&mut link.record, index);
-        let body = Body::Suspended {
+        let body = Captured {
             stack: captured,
             top: current,
             links: captured_links,
-            bound: Vec::new(),
         };
-        args.push(self.conts.park(switcher, body));
-        self.chain.extend(links);
-        let outcome = self.enter_cont(state, entry, &bound, &args);
+        match self.conts.park(switcher, body) {
+            Ok(handle) => args.push(handle),
+            Err(trap) => {
+                self.conts.scratch = args;
+                return Err(trap);
+            }
+        }
+        if let Some(links) = links {
+            self.chain.extend(*links);
+        }
+        let outcome = self.enter_cont(state, entry, &args);
         self.conts.scratch = args;
         outcome
     }

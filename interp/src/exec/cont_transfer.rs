@@ -15,7 +15,7 @@ use super::calls::call_host;
 use super::{Executor, State};
 use crate::cache::Callee;
 use crate::cont::site::ContSite;
-use crate::cont::{Body, ContTable, Link, Regs};
+use crate::cont::{Captured, ContTable, Link, Regs, Start};
 use crate::stack::{ExecStack, Frame};
 use wasmfx_core::{ExnAddr, FuncAddr, TagAddr, Trap};
 
@@ -120,7 +120,7 @@ impl Executor<'_> {
         regs: Regs,
         site: u32,
         record: u32,
-        links: Vec<Link>,
+        links: Option<Box<Vec<Link>>>,
     ) {
         let mut parent = stack;
         std::mem::swap(self.stack, &mut parent);
@@ -130,20 +130,21 @@ impl Executor<'_> {
             site,
             record,
         });
-        self.chain.extend(links);
+        if let Some(links) = links {
+            self.chain.extend(*links);
+        }
     }
 
     /// Starts or continues the continuation whose stack is running, passing
-    /// `bound` then `args`.
+    /// `args` (its bound values first).
     pub(super) fn enter_cont(
         &mut self,
         state: &mut State,
         entry: Entry,
-        bound: &[u64],
         args: &[u64],
     ) -> Result<(), Trap> {
         let limit = self.config.max_value_stack;
-        let total = bound.len() + args.len();
+        let total = args.len();
         match entry {
             Entry::Fresh(func) => {
                 let callee = self.codes.get(self.store, func)?;
@@ -152,7 +153,7 @@ impl Executor<'_> {
                     Callee::Host => host_results(self, func),
                 };
                 self.stack.reserve(total.max(room), limit)?;
-                write_args(&mut self.stack.values, 0, bound, args);
+                self.stack.values[..total].copy_from_slice(args);
                 state.base = 0;
                 match callee {
                     Callee::Wasm(code) => {
@@ -169,7 +170,7 @@ impl Executor<'_> {
             Entry::Suspended(top) => {
                 let at = top.sp as usize;
                 self.stack.reserve(at + total, limit)?;
-                write_args(&mut self.stack.values, at, bound, args);
+                self.stack.values[at..at + total].copy_from_slice(args);
                 load_regs(state, top);
                 state.sp = at + total;
                 Ok(())
@@ -179,12 +180,12 @@ impl Executor<'_> {
 
     /// Takes the links after link `i` (the resumes nested inside the
     /// continuation that link `i` runs), outermost first.
-    pub(super) fn links_inside(&mut self, i: usize) -> Vec<Link> {
+    pub(super) fn links_inside(&mut self, i: usize) -> Option<Box<Vec<Link>>> {
         if i + 1 >= self.chain.len() {
             // The common case: the handler is the innermost resume.
-            return Vec::new();
+            return None;
         }
-        self.chain.split_off(i + 1)
+        Some(Box::new(self.chain.split_off(i + 1)))
     }
 
     /// The operand count and tag of site `site` of the running function.
@@ -215,24 +216,16 @@ pub(super) fn site_of(link: &Link) -> Result<&ContSite, Trap> {
         .ok_or_else(|| Trap::Host(format!("no stack-switching site {}", link.site)))
 }
 
-/// Splits a body into its stack (a pooled one for a fresh continuation),
-/// where it starts, the links captured inside it and its bound arguments.
-pub(super) fn split(body: Body, conts: &mut ContTable) -> (ExecStack, Entry, Vec<Link>, Vec<u64>) {
-    match body {
-        Body::Fresh { func, bound } => (conts.stack(), Entry::Fresh(func), Vec::new(), bound),
-        Body::Suspended {
-            stack,
-            top,
-            links,
-            bound,
-        } => (stack, Entry::Suspended(top), links, bound),
+/// Splits where a continuation starts into its stack (a pooled one for a
+/// fresh continuation), its entry and the links captured inside it.
+pub(super) fn split(
+    start: Start,
+    conts: &mut ContTable,
+) -> (ExecStack, Entry, Option<Box<Vec<Link>>>) {
+    match start {
+        Start::Fresh(func) => (conts.stack(), Entry::Fresh(func), None),
+        Start::Suspended(Captured { stack, top, links }) => (stack, Entry::Suspended(top), links),
     }
-}
-
-fn write_args(values: &mut [u64], at: usize, bound: &[u64], args: &[u64]) {
-    values[at..at + bound.len()].copy_from_slice(bound);
-    let at = at + bound.len();
-    values[at..at + args.len()].copy_from_slice(args);
 }
 
 fn host_results(executor: &Executor<'_>, func: FuncAddr) -> usize {

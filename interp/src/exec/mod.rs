@@ -31,7 +31,7 @@ use crate::cache::CodeCache;
 use crate::code::Code;
 use crate::cont::{ContTable, Link};
 use crate::op::Op;
-use crate::stack::ExecStack;
+use crate::stack::{ExecStack, Frame};
 use std::rc::Rc;
 use wasmfx_core::{ExnAddr, Store, Trap};
 
@@ -76,7 +76,7 @@ impl Executor<'_> {
     ///
     /// # Errors
     /// The trap that stopped execution (the stacks are left as they were,
-    /// with the trapping function in [`ExecStack::trapped_in`]; the caller
+    /// with the trapping function pushed as the innermost frame; the caller
     /// clears them).
     pub fn run(mut self, code: Rc<Code>, base: usize) -> Result<(), Trap> {
         self.entry_depth = self.stack.frames.len();
@@ -89,7 +89,11 @@ impl Executor<'_> {
         let outcome = self.run_from(&mut state);
         if outcome.is_err() {
             self.unwind_chain();
-            self.stack.trapped_in = Some(state.code);
+            self.stack.frames.push(Frame {
+                code: state.code,
+                pc: state.pc as u32,
+                base: state.base as u32,
+            });
         }
         outcome
     }
