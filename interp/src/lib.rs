@@ -62,7 +62,8 @@ pub struct Interpreter {
     spare_stack: Option<ExecStack>,
     /// The functions active when the last call trapped (empty if it did not).
     backtrace: WasmBacktrace,
-    /// Continuation records of this store, and idle continuation stacks.
+    /// The interpreter's side of the store's continuations (their heap
+    /// frames; the records are `Store::conts`), and idle continuation stacks.
     conts: ContTable,
 }
 
@@ -81,12 +82,6 @@ impl Interpreter {
     /// trapped, innermost first; empty after a call that did not trap.
     pub fn backtrace(&self) -> &WasmBacktrace {
         &self.backtrace
-    }
-
-    /// Continuations of this store not yet released (fresh, suspended or
-    /// running): a returned, trapped or consumed one is released at once.
-    pub fn live_continuations(&self) -> usize {
-        self.conts.live()
     }
 
     /// Runs `func` (Wasm or host) to completion. `args` are already

@@ -33,7 +33,7 @@ fn returned_trapped_and_consumed_continuations_are_released() {
     for &(export, args, alive) in RUNS {
         let mut inst = instantiate(PROGRAM);
         let _ = inst.call(export, args);
-        assert_eq!(inst.interp.live_continuations(), alive, "{export}");
+        assert_eq!(inst.store.live_continuations(), alive, "{export}");
     }
 }
 

@@ -203,6 +203,9 @@ pub struct Store {
     pub tags: Vec<TagInst>,
     pub exns: Vec<ExnInst>,
     pub instances: Vec<Instance>,
+    /// The store's continuations, shared by both tiers: records, index
+    /// handles (a contref's raw slot, see `value.rs`) and the stack chain.
+    pub conts: wasmfx_fibre::ContTable,
 }
 
 impl Store {
@@ -223,7 +226,15 @@ impl Store {
             tags: Vec::new(),
             exns: Vec::new(),
             instances: Vec::new(),
+            conts: wasmfx_fibre::ContTable::default(),
         }
+    }
+
+    /// Continuations of the store not yet released (fresh, suspended or
+    /// running): one that returned, trapped or was consumed without running
+    /// is released at once.
+    pub fn live_continuations(&self) -> usize {
+        self.conts.live()
     }
 
     // Accessors by address. Addresses come from this store, so indexing

@@ -1,8 +1,10 @@
 //! [`ContTable`]: the interpreter's side of the store's continuation
-//! records (`wasmfx_fibre::ContTable`), and a pool of idle [`ExecStack`]s.
+//! records (`Store::conts`, a `wasmfx_fibre::ContTable` both tiers share),
+//! and a pool of idle [`ExecStack`]s. Every method that touches records
+//! takes the store's table.
 //!
 //! ```text
-//!   records  (fibre)  index ─▶ ContRecord: revision, state, func,
+//!   records  (store)  index ─▶ ContRecord: revision, state, func,
 //!                                 payload (the values cont.bind bound)
 //!   parked   (ours)   index ─▶ Some(Captured { stack, top, links }), 80
 //!                                 bytes, while the interpreter holds it
@@ -22,6 +24,9 @@ use std::ptr::NonNull;
 use wasmfx_core::{FuncAddr, Trap};
 use wasmfx_fibre::{ContRecord, ContState, HandleError, RETIRED, raw_handle};
 
+/// The store's continuation records.
+type Records = wasmfx_fibre::ContTable;
+
 /// Stacks kept in the pool at most.
 const POOL_STACKS: usize = 256;
 /// A pooled stack bigger than this many value slots is freed instead.
@@ -40,7 +45,6 @@ pub(crate) enum Start {
 /// hence per store).
 #[derive(Debug, Default)]
 pub(crate) struct ContTable {
-    records: wasmfx_fibre::ContTable,
     /// Heap frames of records suspended by the interpreter, by record index.
     parked: Vec<Option<Captured>>,
     pool: Vec<ExecStack>,
@@ -63,8 +67,8 @@ fn handle_trap(e: HandleError) -> Trap {
 impl ContTable {
     /// Record `index` (of a handle this table checked).
     #[inline]
-    fn record(&self, index: u32) -> Result<NonNull<ContRecord>, Trap> {
-        self.records
+    fn record(records: &Records, index: u32) -> Result<NonNull<ContRecord>, Trap> {
+        records
             .record(index)
             .ok_or_else(|| Trap::Host(format!("no continuation record {index}")))
     }
@@ -73,11 +77,11 @@ impl ContTable {
     ///
     /// # Errors
     /// `Trap::Host` when no record index is left.
-    pub fn create(&mut self, func: FuncAddr) -> Result<u64, Trap> {
-        let mut record = self.records.alloc().map_err(handle_trap)?;
+    pub fn create(&mut self, records: &mut Records, func: FuncAddr) -> Result<u64, Trap> {
+        let mut record = records.alloc().map_err(handle_trap)?;
         // SAFETY: a live record of the table, used by nothing else yet.
         unsafe { record.as_mut().set_func(func.0) };
-        self.records.handle(record).map_err(handle_trap)
+        records.handle(record).map_err(handle_trap)
     }
 
     /// Uses a raw handle: checks null, then that it is current, and bumps
@@ -86,8 +90,8 @@ impl ContTable {
     /// # Errors
     /// [`Trap::NullContinuation`], then [`Trap::ContinuationAlreadyConsumed`].
     #[inline]
-    pub fn consume(&mut self, raw: u64) -> Result<u32, Trap> {
-        let record = self.records.consume(raw).map_err(handle_trap)?;
+    pub fn consume(&mut self, records: &mut Records, raw: u64) -> Result<u32, Trap> {
+        let record = records.consume(raw).map_err(handle_trap)?;
         // SAFETY: the table hands out live records.
         Ok(unsafe { record.as_ref().index() })
     }
@@ -99,20 +103,24 @@ impl ContTable {
     /// # Errors
     /// `Trap::Host` when no index is left for the move.
     #[inline]
-    pub fn handle(&mut self, index: u32) -> Result<u64, Trap> {
-        let record = self.record(index)?;
-        self.handle_of(record)
+    pub fn handle(&mut self, records: &mut Records, index: u32) -> Result<u64, Trap> {
+        let record = Self::record(records, index)?;
+        self.handle_of(records, record)
     }
 
     /// [`ContTable::handle`] of a record at hand.
     #[inline]
-    fn handle_of(&mut self, record: NonNull<ContRecord>) -> Result<u64, Trap> {
+    fn handle_of(
+        &mut self,
+        records: &mut Records,
+        record: NonNull<ContRecord>,
+    ) -> Result<u64, Trap> {
         // SAFETY: a live record of the table.
         let (index, revision) = unsafe { (record.as_ref().index(), record.as_ref().revision()) };
         if revision < RETIRED {
             return Ok(raw_handle(index, 0, revision));
         }
-        let raw = self.records.handle(record).map_err(handle_trap)?;
+        let raw = records.handle(record).map_err(handle_trap)?;
         // SAFETY: as above.
         let now = unsafe { record.as_ref().index() };
         let parked = self.parked.get_mut(index as usize).and_then(Option::take);
@@ -124,8 +132,8 @@ impl ContTable {
     ///
     /// # Errors
     /// `Trap::Host` beyond `u32::MAX` bound values.
-    pub fn bind(&mut self, index: u32, args: &[u64]) -> Result<(), Trap> {
-        let mut record = self.record(index)?;
+    pub fn bind(&mut self, records: &mut Records, index: u32, args: &[u64]) -> Result<(), Trap> {
+        let mut record = Self::record(records, index)?;
         // SAFETY: a live record of the table, not running (just consumed).
         unsafe { record.as_mut().push_payload(args) }
             .map_err(|_| Trap::Host("too many bound values".into()))
@@ -137,8 +145,13 @@ impl ContTable {
     /// # Errors
     /// `Trap::Host` when compiled code suspended the record (its frames are
     /// on a native stack).
-    pub fn start(&mut self, index: u32, args: &mut Vec<u64>) -> Result<Start, Trap> {
-        let mut record = self.record(index)?;
+    pub fn start(
+        &mut self,
+        records: &mut Records,
+        index: u32,
+        args: &mut Vec<u64>,
+    ) -> Result<Start, Trap> {
+        let mut record = Self::record(records, index)?;
         // SAFETY: a live record of the table, just consumed by the caller.
         let target = unsafe { record.as_mut() };
         let start = match target.state() {
@@ -165,12 +178,17 @@ impl ContTable {
     ///
     /// # Errors
     /// As [`ContTable::handle`].
-    pub fn park(&mut self, index: u32, captured: Captured) -> Result<u64, Trap> {
-        let mut record = self.record(index)?;
+    pub fn park(
+        &mut self,
+        records: &mut Records,
+        index: u32,
+        captured: Captured,
+    ) -> Result<u64, Trap> {
+        let mut record = Self::record(records, index)?;
         // SAFETY: a live record of the table whose frames we hold.
         unsafe { record.as_mut().set_state(ContState::Suspended) };
         self.put(index, Some(captured));
-        self.handle_of(record)
+        self.handle_of(records, record)
     }
 
     #[inline]
@@ -186,19 +204,19 @@ impl ContTable {
 
     /// Releases record `index` (returned, trapped, or consumed without
     /// running): stale handles fail, its stacks go to the pool.
-    pub fn release(&mut self, index: u32) {
-        if let Some(record) = self.records.record(index) {
+    pub fn release(&mut self, records: &mut Records, index: u32) {
+        if let Some(record) = records.record(index) {
             // SAFETY: a live record that the interpreter holds: off any
             // native chain, with nothing running on a native stack. A
             // native stack (none in practice) is unmapped.
-            drop(unsafe { self.records.release(record) });
+            drop(unsafe { records.release(record) });
         }
         let parked = self.parked.get_mut(index as usize).and_then(Option::take);
         if let Some(Captured { stack, links, .. }) = parked {
             self.recycle(stack);
             for link in links.into_iter().flat_map(|links| *links) {
                 self.recycle(link.parent);
-                self.release(link.record);
+                self.release(records, link.record);
             }
         }
     }
@@ -216,11 +234,6 @@ impl ContTable {
         stack.clear();
         self.pool.push(stack);
     }
-
-    /// Records holding a continuation (fresh, suspended or running).
-    pub fn live(&self) -> usize {
-        self.records.live()
-    }
 }
 
 #[cfg(test)]
@@ -230,27 +243,33 @@ mod tests {
 
     #[test]
     fn handles_are_one_shot_and_null_is_checked_first() {
-        let mut table = ContTable::default();
-        let raw = table.create(FuncAddr(0)).expect("record");
-        assert_eq!(table.consume(0), Err(Trap::NullContinuation));
-        let index = table.consume(raw).expect("first use");
-        assert_eq!(table.consume(raw), Err(Trap::ContinuationAlreadyConsumed));
-        let again = table.handle(index).expect("handle");
+        let (mut table, mut records) = (ContTable::default(), Records::default());
+        let raw = table.create(&mut records, FuncAddr(0)).expect("record");
+        assert_eq!(table.consume(&mut records, 0), Err(Trap::NullContinuation));
+        let index = table.consume(&mut records, raw).expect("first use");
+        assert_eq!(
+            table.consume(&mut records, raw),
+            Err(Trap::ContinuationAlreadyConsumed)
+        );
+        let again = table.handle(&mut records, index).expect("handle");
         assert_ne!(again, raw);
-        assert_eq!(table.consume(again), Ok(index));
+        assert_eq!(table.consume(&mut records, again), Ok(index));
     }
 
     #[test]
     fn released_records_are_reused_and_old_handles_fail() {
-        let mut table = ContTable::default();
-        let raw = table.create(FuncAddr(0)).expect("record");
-        let index = table.consume(raw).expect("use");
-        table.release(index);
-        assert_eq!(table.live(), 0);
-        let reused = table.create(FuncAddr(1)).expect("record");
+        let (mut table, mut records) = (ContTable::default(), Records::default());
+        let raw = table.create(&mut records, FuncAddr(0)).expect("record");
+        let index = table.consume(&mut records, raw).expect("use");
+        table.release(&mut records, index);
+        assert_eq!(records.live(), 0);
+        let reused = table.create(&mut records, FuncAddr(1)).expect("record");
         assert_eq!(ContHandle::from_raw(reused).map(|h| h.index), Some(index));
-        assert_eq!(table.consume(raw), Err(Trap::ContinuationAlreadyConsumed));
-        assert_eq!(table.live(), 1);
+        assert_eq!(
+            table.consume(&mut records, raw),
+            Err(Trap::ContinuationAlreadyConsumed)
+        );
+        assert_eq!(records.live(), 1);
     }
 
     #[test]
@@ -260,15 +279,15 @@ mod tests {
 
     #[test]
     fn bound_values_come_first_and_are_taken_once() {
-        let mut table = ContTable::default();
-        let raw = table.create(FuncAddr(7)).expect("record");
-        let index = table.consume(raw).expect("use");
-        table.bind(index, &[1, 2]).expect("bind");
+        let (mut table, mut records) = (ContTable::default(), Records::default());
+        let raw = table.create(&mut records, FuncAddr(7)).expect("record");
+        let index = table.consume(&mut records, raw).expect("use");
+        table.bind(&mut records, index, &[1, 2]).expect("bind");
         let mut args = vec![];
-        let start = table.start(index, &mut args).expect("fresh");
+        let start = table.start(&mut records, index, &mut args).expect("fresh");
         assert!(matches!(start, Start::Fresh(FuncAddr(7))));
         assert_eq!(args, [1, 2]);
         // Running, and no frames of the interpreter to start from.
-        assert!(table.start(index, &mut args).is_err());
+        assert!(table.start(&mut records, index, &mut args).is_err());
     }
 }

@@ -45,15 +45,21 @@ impl Executor<'_> {
             0 => return Err(Trap::NullFunctionReference),
             raw => FuncAddr((raw - 1) as u32),
         };
-        self.stack.values[top] = self.conts.create(func)?;
+        self.stack.values[top] = self.conts.create(&mut self.store.conts, func)?;
         Ok(())
     }
 
     fn cont_bind(&mut self, state: &mut State, n: usize) -> Result<(), Trap> {
         let top = state.sp - 1;
-        let index = self.conts.consume(self.stack.values[top])?;
-        self.conts.bind(index, &self.stack.values[top - n..top])?;
-        self.stack.values[top - n] = self.conts.handle(index)?;
+        let index = self
+            .conts
+            .consume(&mut self.store.conts, self.stack.values[top])?;
+        self.conts.bind(
+            &mut self.store.conts,
+            index,
+            &self.stack.values[top - n..top],
+        )?;
+        self.stack.values[top - n] = self.conts.handle(&mut self.store.conts, index)?;
         state.sp = top - n + 1;
         Ok(())
     }
@@ -85,7 +91,7 @@ impl Executor<'_> {
             top,
             links,
         };
-        self.stack.values[at + n] = self.conts.park(link.record, body)?;
+        self.stack.values[at + n] = self.conts.park(&mut self.store.conts, link.record, body)?;
         load_regs(state, link.regs);
         state.pc = target as usize;
         state.sp = at + n + 1;
@@ -96,10 +102,12 @@ impl Executor<'_> {
         let (n, _) = self.site(state, site)?;
         self.check_chain_depth()?;
         let top = state.sp - 1;
-        let index = self.conts.consume(self.stack.values[top])?;
+        let index = self
+            .conts
+            .consume(&mut self.store.conts, self.stack.values[top])?;
         let mut args = std::mem::take(&mut self.conts.scratch);
         args.clear();
-        let start = self.conts.start(index, &mut args);
+        let start = self.conts.start(&mut self.store.conts, index, &mut args);
         args.extend_from_slice(&self.stack.values[top - n..top]);
         let outcome = start.and_then(|start| {
             let (stack, entry, links) = split(start, self.conts);
@@ -116,13 +124,15 @@ impl Executor<'_> {
         let (n, tag) = self.site(state, site)?;
         self.check_chain_depth()?;
         let top = state.sp - 1;
-        let index = self.conts.consume(self.stack.values[top])?;
+        let index = self
+            .conts
+            .consume(&mut self.store.conts, self.stack.values[top])?;
         let fields = &self.stack.values[top - n..top];
         let exn = match (by_ref, tag) {
             (true, _) => match fields.first() {
                 Some(&raw) if raw != 0 => ExnAddr((raw - 1) as u32),
                 _ => {
-                    self.conts.release(index);
+                    self.conts.release(&mut self.store.conts, index);
                     return Err(Trap::NullExceptionReference);
                 }
             },
@@ -133,13 +143,13 @@ impl Executor<'_> {
         // Bound values are dropped: the continuation receives an exception.
         let mut bound = std::mem::take(&mut self.conts.scratch);
         bound.clear();
-        let start = self.conts.start(index, &mut bound);
+        let start = self.conts.start(&mut self.store.conts, index, &mut bound);
         self.conts.scratch = bound;
         match start? {
             // Nothing of it has run: the exception leaves at once, at the
             // resume_throw itself.
             Start::Fresh(_) => {
-                self.conts.release(index);
+                self.conts.release(&mut self.store.conts, index);
                 let pc = state.pc - 1;
                 state.sp = top - n;
                 self.throw_through_chain(state, exn, pc)
@@ -163,18 +173,20 @@ impl Executor<'_> {
             return Err(Trap::Host("switch without a tag".into()));
         };
         let top = state.sp - 1;
-        let index = self.conts.consume(self.stack.values[top])?;
+        let index = self
+            .conts
+            .consume(&mut self.store.conts, self.stack.values[top])?;
         let handler = self
             .chain
             .iter()
             .rposition(|link| site_of(link).is_ok_and(|s| s.handles_switch(tag)));
         let Some(i) = handler else {
-            self.conts.release(index);
+            self.conts.release(&mut self.store.conts, index);
             return Err(Trap::UnhandledTag(tag));
         };
         let mut args = std::mem::take(&mut self.conts.scratch);
         args.clear();
-        let start = match self.conts.start(index, &mut args) {
+        let start = match self.conts.start(&mut self.store.conts, index, &mut args) {
             Ok(start) => start,
             Err(trap) => {
                 self.conts.scratch = args;
@@ -196,7 +208,7 @@ impl Executor<'_> {
             top: current,
             links: captured_links,
         };
-        match self.conts.park(switcher, body) {
+        match self.conts.park(&mut self.store.conts, switcher, body) {
             Ok(handle) => args.push(handle),
             Err(trap) => {
                 self.conts.scratch = args;

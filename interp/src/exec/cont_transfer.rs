@@ -40,7 +40,7 @@ impl Executor<'_> {
         self.stack.reserve(end, self.config.max_value_stack)?;
         self.stack.values[at..end].copy_from_slice(&returned.values[results]);
         self.conts.recycle(returned);
-        self.conts.release(link.record);
+        self.conts.release(&mut self.store.conts, link.record);
         load_regs(state, link.regs);
         state.sp = end;
         Ok(())
@@ -72,7 +72,7 @@ impl Executor<'_> {
                     let mut dead = link.parent;
                     std::mem::swap(self.stack, &mut dead);
                     self.conts.recycle(dead);
-                    self.conts.release(link.record);
+                    self.conts.release(&mut self.store.conts, link.record);
                     at = link.regs.pc as usize - 1;
                     load_regs(state, link.regs);
                 }
@@ -96,7 +96,7 @@ impl Executor<'_> {
                 pc: link.regs.pc,
                 base: link.regs.base,
             });
-            self.conts.release(link.record);
+            self.conts.release(&mut self.store.conts, link.record);
             stacks.push(parent);
         }
         let mut stacks = stacks.into_iter();
