@@ -135,15 +135,15 @@ impl TierExecutor {
         }
     }
 
-    /// Continuations of the store not yet released (made and neither
-    /// returned, trapped nor consumed for good): the interpreter's, plus
-    /// compiled code's under `jit`.
-    pub fn live_continuations(&self) -> usize {
+    /// Continuations of `store` (this executor's) not yet released (made
+    /// and neither returned, trapped nor consumed for good): the store's
+    /// table, plus compiled code's under `jit`.
+    pub fn live_continuations(&self, store: &Store) -> usize {
         match &self.tier {
-            TierImpl::Interp(interp) => interp.live_continuations(),
-            TierImpl::Jit(JitTier { jit, interp, .. }) => {
+            TierImpl::Interp(_) => store.live_continuations(),
+            TierImpl::Jit(JitTier { jit, .. }) => {
                 let compiled = jit.as_ref().map_or(0, |jit| jit.continuation_stats().0);
-                compiled + interp.live_continuations()
+                compiled + store.live_continuations()
             }
         }
     }

@@ -58,7 +58,7 @@ impl Runtime {
     /// Continuations of this store not yet released (see
     /// [`TierExecutor::live_continuations`]).
     pub fn live_continuations(&self) -> usize {
-        self.executor.live_continuations()
+        self.executor.live_continuations(&self.store)
     }
 
     pub fn store(&self) -> &Store {
