@@ -22,6 +22,8 @@
 //! cache points at are never rewritten, so a handler table installed from
 //! an older cache entry stays right.
 
+use std::mem::offset_of;
+
 #[repr(C)]
 #[derive(Debug)]
 pub(crate) struct ResumeSite {
@@ -80,21 +82,23 @@ impl TagSite {
     }
 }
 
+pub(crate) const RESUME_CACHE_VMCTX: i32 = offset_of!(ResumeSite, cache_vmctx) as i32;
+pub(crate) const RESUME_CACHE_TAGS: i32 = offset_of!(ResumeSite, cache_tags) as i32;
+pub(crate) const TAG_CACHE_VMCTX: i32 = offset_of!(TagSite, cache_vmctx) as i32;
+pub(crate) const TAG_CACHE_TAG: i32 = offset_of!(TagSite, cache_tag) as i32;
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::mem::offset_of;
 
     #[test]
     fn layouts_match_the_drawing() {
-        assert_eq!(offset_of!(ResumeSite, cache_vmctx), 0);
-        assert_eq!(offset_of!(ResumeSite, cache_tags), 8);
+        assert_eq!((RESUME_CACHE_VMCTX, RESUME_CACHE_TAGS), (0, 8));
         assert_eq!(offset_of!(ResumeSite, first_switch), 16);
         assert_eq!(offset_of!(ResumeSite, len), 20);
         assert_eq!(offset_of!(ResumeSite, tag_indices), 24);
         assert_eq!(size_of::<ResumeSite>(), 32);
-        assert_eq!(offset_of!(TagSite, cache_vmctx), 0);
-        assert_eq!(offset_of!(TagSite, cache_tag), 8);
+        assert_eq!((TAG_CACHE_VMCTX, TAG_CACHE_TAG), (0, 8));
         assert_eq!(offset_of!(TagSite, tag_index), 16);
         assert_eq!(size_of::<TagSite>(), 24);
     }

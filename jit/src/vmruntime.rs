@@ -128,6 +128,9 @@ impl RuntimeState {
 pub const STACK_LIMIT: i32 = offset_of!(VmRuntime, stack_limit) as i32;
 pub const PENDING_EXN: i32 = offset_of!(VmRuntime, pending_exn) as i32;
 pub const FUNC_REFS: i32 = offset_of!(VmRuntime, func_refs) as i32;
+pub const CONTS: i32 = offset_of!(VmRuntime, conts) as i32;
+pub const CHAIN: i32 = offset_of!(VmRuntime, chain) as i32;
+pub const ENTRY_MARK: i32 = offset_of!(VmRuntime, entry_mark) as i32;
 
 #[cfg(test)]
 mod tests {
@@ -139,9 +142,7 @@ mod tests {
             (STACK_LIMIT, PENDING_EXN, FUNC_REFS, size_of::<VmRuntime>()),
             (0, 8, 16, 56)
         );
-        assert_eq!(offset_of!(VmRuntime, conts), 32);
-        assert_eq!(offset_of!(VmRuntime, chain), 40);
-        assert_eq!(offset_of!(VmRuntime, entry_mark), 48);
+        assert_eq!((CONTS, CHAIN, ENTRY_MARK), (32, 40, 48));
     }
 
     #[test]

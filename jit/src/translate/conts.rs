@@ -1,6 +1,8 @@
 //! Stack switching: `cont.new`, `cont.bind`, `suspend`, `resume`,
 //! `resume_throw`, `resume_throw_ref` and `switch`, as calls into the
 //! continuation runtime (`libcalls/conts.rs`) with values in a frame buffer.
+//! `resume` (values) and `suspend` first try their inline fast path
+//! (`conts_fast.rs`), which falls back to the call.
 //!
 //! ```text
 //!   resume: args ─▶ buffer; status = resume(contref, site, buffer, mode, n)
@@ -15,6 +17,7 @@
 //!     results from buffer; pending exception (resume_throw)? ─▶ handler
 //! ```
 
+use super::conts_fast::{InlineClause, InlineSite};
 use super::{CompileError, FuncTranslator, bad};
 use crate::libcalls::{
     Libcall, RESUME_THROW_REF, RESUME_THROW_TAG, RESUME_VALUES, STATUS_SUSPENDED,
@@ -23,8 +26,9 @@ use crate::sites::{ResumeSite, TagSite};
 use crate::traps;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{I32, I64};
-use cranelift_codegen::ir::{InstBuilder, Value};
+use cranelift_codegen::ir::{Block, InstBuilder, Value};
 use wasmfx_core::types::{CompositeType, FuncType, HeapType, ValType};
+use wasmfx_fibre::PAYLOAD_INLINE;
 use wasmparser::{Handle, Operator, ResumeTable};
 
 /// A `(on $tag $label)` clause, in the order the site table lists it.
@@ -66,12 +70,27 @@ impl FuncTranslator<'_, '_> {
             Operator::Suspend { tag_index } => {
                 let sig = self.tag_sig(*tag_index)?;
                 let args = self.pop_n(sig.params.len())?;
+                let result_types = self.types_of(&sig.results)?;
+                let site = TagSite::leak(*tag_index) as i64;
+                let done = self.b.create_block();
+                for &ty in &result_types {
+                    self.b.append_block_param(done, ty);
+                }
+                let slow = self.b.create_block();
+                if args.len() <= PAYLOAD_INLINE {
+                    self.suspend_inline(site, &args, &result_types, slow, done);
+                } else {
+                    self.b.ins().jump(slow, &[]);
+                }
+                self.b.switch_to_block(slow);
                 let buffer = self.slot_buffer(sig.params.len().max(sig.results.len()));
                 self.store_raw(buffer, &args);
-                let site = self.b.ins().iconst(I64, TagSite::leak(*tag_index) as i64);
+                let site = self.b.ins().iconst(I64, site);
                 let count = self.b.ins().iconst(I32, args.len() as i64);
                 self.libcall_checked(Libcall::Suspend, &[site, buffer, count]);
-                self.receive(buffer, &sig.results)?;
+                let values = self.load_raw(buffer, &result_types);
+                self.jump(done, &values);
+                self.finish_at(done)?;
             }
             Operator::Switch {
                 cont_type_index,
@@ -160,13 +179,37 @@ impl FuncTranslator<'_, '_> {
             .chain([args.len(), results.len()])
             .max()
             .unwrap_or(0);
-        let buffer = self.slot_buffer(slots);
-        self.store_raw(buffer, args);
         let mut tags: Vec<u32> = labels.iter().map(|c| c.tag).collect();
         tags.extend(&switch_tags);
         // The site lives as long as the code that points at it (sites.rs).
-        let site = ResumeSite::new(labels.len() as u32, tags).leak();
-        let site = self.b.ins().iconst(I64, site as i64);
+        let site = InlineSite {
+            addr: ResumeSite::new(labels.len() as u32, tags).leak() as i64,
+            len: (labels.len() + switch_tags.len()) as u32,
+            first_switch: labels.len() as u32,
+        };
+        let result_types = self.types_of(&results)?;
+        let done = self.b.create_block();
+        for &ty in &result_types {
+            self.b.append_block_param(done, ty);
+        }
+        let slow = self.b.create_block();
+        if mode == RESUME_VALUES {
+            let mut clauses = Vec::with_capacity(labels.len());
+            for (clause, payload) in labels.iter().zip(&payloads) {
+                let payload = self.types_of(payload)?;
+                clauses.push(InlineClause {
+                    label: clause.label,
+                    payload,
+                });
+            }
+            self.resume_inline(cont, args, &site, &clauses, &result_types, slow, done)?;
+        } else {
+            self.b.ins().jump(slow, &[]);
+        }
+        self.b.switch_to_block(slow);
+        let buffer = self.slot_buffer(slots);
+        self.store_raw(buffer, args);
+        let site = self.b.ins().iconst(I64, site.addr);
         let mode = self.b.ins().iconst(I32, i64::from(mode));
         let arg = self.b.ins().iconst(I32, arg as i64);
         let status = self
@@ -190,7 +233,20 @@ impl FuncTranslator<'_, '_> {
             self.catch_branch(clause.label, &values)?;
             self.b.switch_to_block(next);
         }
-        self.receive(buffer, &results)
+        let values = self.load_raw(buffer, &result_types);
+        self.jump(done, &values);
+        self.finish_at(done)
+    }
+
+    /// Continues at `done`: its params are the instruction's results; then
+    /// branches away if an exception is pending.
+    fn finish_at(&mut self, done: Block) -> Result<(), CompileError> {
+        self.b.switch_to_block(done);
+        for v in self.b.block_params(done).to_vec() {
+            self.push(v);
+        }
+        self.check_pending();
+        Ok(())
     }
 
     /// Pushes `results` from `buffer`, then branches away if an exception

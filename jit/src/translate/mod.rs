@@ -14,6 +14,7 @@
 //!                calls.rs      call, call_indirect, call_ref, return_call*
 //!                exceptions.rs throw, throw_ref, try_table, pending checks
 //!                conts.rs      cont.new, cont.bind, suspend, resume*, switch
+//!                              (conts_fast.rs: inline resume and suspend)
 //! ```
 //! `heap.rs` finds linear memory (and caches memory 0's base and length);
 //! `values.rs` has the helpers they share (operand stack, runtime records,
@@ -29,6 +30,7 @@
 mod calls;
 mod control;
 mod conts;
+mod conts_fast;
 mod exceptions;
 mod heap;
 mod memory;
