@@ -13,8 +13,9 @@
 //!   contref        0 = null, else  bits 0..32: record index + 1
 //!                                  bits 32..64: record revision
 //! ```
-//! A contref is one-shot: the interpreter's continuation table bumps a
-//! record's revision at every use, so a stale copy no longer matches.
+//! A contref is one-shot: the store's continuation table (`Store::conts`,
+//! shared by both tiers) bumps a record's revision at every use, so a
+//! stale copy no longer matches. Both tiers make and read the same handles.
 //! `v128` has no raw form: SIMD is not executed yet.
 
 use crate::store::{ExnAddr, FuncAddr};
@@ -44,7 +45,7 @@ pub enum Ref {
     Cont(ContHandle),
 }
 
-/// A continuation reference: a record of the engine's continuation table
+/// A continuation reference: a record of the store's continuation table
 /// and the revision it was made at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ContHandle {
@@ -53,16 +54,6 @@ pub struct ContHandle {
 }
 
 impl ContHandle {
-    /// Set in `index` for continuations of compiled code (records on
-    /// native fibre stacks, `wasmfx-jit`), never in the interpreter's: a tier
-    /// given the other's handle traps instead of misreading it.
-    pub const COMPILED: u32 = 1 << 31;
-
-    /// Whether the handle names a continuation of compiled code.
-    pub fn is_compiled(self) -> bool {
-        self.index & ContHandle::COMPILED != 0
-    }
-
     /// The raw slot (never 0: the index is stored plus one).
     pub fn to_raw(self) -> u64 {
         ((self.revision as u64) << 32) | (self.index as u64 + 1)

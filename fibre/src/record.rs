@@ -3,7 +3,8 @@
 //! ```text
 //!   ContRecord (176 bytes, #[repr(C)]; compiled code uses the offsets in `offsets`)
 //!   +0   revision        u64    bumped by every use of a reference, and on release
-//!   +8   state           u32    ContState: 0 Fresh, 1 Running, 2 Suspended, 3 Returned
+//!   +8   state           u32    ContState: 0 Fresh, 1 Running, 2 Suspended, 3 Returned,
+//!                               4 Parked (suspended by the interpreter)
 //!   +12  link            u8     ParentLink: 0 Detached, 1 Host, 2 Continuation
 //!   +13  native_parent   u8     1 when reaching the parent takes a native switch
 //!   +16  index           u32    its index in a ContTable (handles name it; NO_INDEX outside)
@@ -70,6 +71,10 @@ pub enum ContState {
     Suspended = 2,
     /// Its function returned; only release is left.
     Returned = 3,
+    /// Suspended by the interpreter: its frames are heap frames that the
+    /// interpreter keeps (by record index), and it has no native resume
+    /// point, so compiled code leaves it to the runtime.
+    Parked = 4,
 }
 
 /// What a record's `parent` means.

@@ -1,13 +1,15 @@
-//! [`Conts`]: the continuations of compiled code in one store — a fibre
-//! [`ContTable`] (records, index handles, the stack chain), native stacks
-//! from a pool, and the handler tags of resume sites resolved per instance.
+//! [`Conts`]: the continuations of compiled code in one store — the store's
+//! fibre [`ContTable`] (records and index handles, shared with the
+//! interpreter), the stack chain, native stacks from a pool, and the
+//! handler tags of resume sites resolved per instance.
 //!
 //! ```text
 //!   raw contref (wasmfx_core::value's contref slot; 0 = null), see fibre's table.rs
-//!     bits 0..32   (record index | ContHandle::COMPILED) + 1: never an interpreter handle
+//!     bits 0..32   record index + 1     the same handles in both tiers
 //!     bits 32..64  the record's revision (one-shot check)
 //!
-//!   table: ContTable ── header (records, len) ◀── VmRuntime.conts (compiled code)
+//!   table ──▶ Store::conts: ContTable ── header (records, len) ◀── VmRuntime.conts
+//!             (set by every host entry, `RuntimeState::use_table`)
 //!   chain: Box<StackChain>  the running records ◀── VmRuntime.chain (compiled code)
 //!   pool:  StackPool            a record's stack from its first resume to its return
 //!   resolved: (site, instance) ─▶ [tag address; clauses]   handler tables, kept for good
@@ -20,16 +22,16 @@
 use crate::sites::{ResumeSite, TagSite};
 use std::collections::HashMap;
 use std::ptr::NonNull;
-use wasmfx_core::value::ContHandle;
 use wasmfx_core::{FuncAddr, TagAddr, Trap};
-use wasmfx_fibre::{
-    ContRecord, ContState, ContTable, HandleError, StackChain, StackPool, TableHeader,
-};
+use wasmfx_fibre::{ContRecord, ContState, ContTable, HandleError, StackChain, StackPool};
 
 /// The continuation runtime of one store (see the module doc).
 #[derive(Debug)]
 pub(crate) struct Conts {
-    table: ContTable,
+    /// The store's table (`Store::conts`), pointed at by every host entry;
+    /// null before the first. Used only inside a call, while the store is
+    /// borrowed by it.
+    table: *mut ContTable,
     /// The running records, innermost first (boxed: compiled code holds
     /// its address).
     pub chain: Box<StackChain>,
@@ -45,7 +47,7 @@ pub(crate) struct Conts {
 impl Default for Conts {
     fn default() -> Self {
         Conts {
-            table: ContTable::new(ContHandle::COMPILED),
+            table: std::ptr::null_mut(),
             chain: Box::default(),
             pool: StackPool::default(),
             resolved: HashMap::new(),
@@ -59,17 +61,28 @@ pub(crate) fn handle_trap(e: HandleError) -> Trap {
     match e {
         HandleError::Null => Trap::NullContinuation,
         HandleError::Consumed => Trap::ContinuationAlreadyConsumed,
-        HandleError::OtherTable => Trap::Host(
-            "continuation of the interpreter used by compiled code (not supported)".into(),
-        ),
+        HandleError::OtherTable => Trap::Host("continuation of another store".into()),
         HandleError::Full => Trap::Host("too many live continuations".into()),
     }
 }
 
 impl Conts {
-    /// The table header compiled code reads (stable address).
-    pub fn header(&self) -> *const TableHeader {
-        self.table.header()
+    /// Points at the store's table for the call that begins.
+    pub fn use_table(&mut self, table: &mut ContTable) {
+        self.table = table;
+    }
+
+    /// The store's table.
+    ///
+    /// # Errors
+    /// A host trap before any host entry gave one.
+    fn table<'a>(&self) -> Result<&'a mut ContTable, Trap> {
+        // SAFETY: `use_table` points at the table of the store that the
+        // running call borrows (runtime calls only happen inside a call),
+        // and no other reference to the table is live while a runtime call
+        // uses it.
+        unsafe { self.table.as_mut() }
+            .ok_or_else(|| Trap::Host("no store entered: no continuation table".into()))
     }
 
     /// The chain's address, which compiled code reads (stable: boxed).
@@ -79,7 +92,7 @@ impl Conts {
 
     /// A fresh continuation of `func`; returns its raw handle.
     pub fn create(&mut self, func: FuncAddr) -> Result<u64, Trap> {
-        let mut record = self.table.alloc().map_err(handle_trap)?;
+        let mut record = self.table()?.alloc().map_err(handle_trap)?;
         // SAFETY: a record just allocated, used by nobody else.
         unsafe { record.as_mut().set_func(func.0) };
         self.handle(record)
@@ -87,12 +100,12 @@ impl Conts {
 
     /// The raw handle of `record` now.
     pub fn handle(&mut self, record: NonNull<ContRecord>) -> Result<u64, Trap> {
-        self.table.handle(record).map_err(handle_trap)
+        self.table()?.handle(record).map_err(handle_trap)
     }
 
     /// Uses a raw handle (null first, then its revision); returns its record.
     pub fn consume(&mut self, raw: u64) -> Result<NonNull<ContRecord>, Trap> {
-        self.table.consume(raw).map_err(handle_trap)
+        self.table()?.consume(raw).map_err(handle_trap)
     }
 
     /// Gives a fresh record without a stack one from the pool, started at
@@ -122,8 +135,11 @@ impl Conts {
     /// The record must be a live record of this table, off the chain, and
     /// nothing may run on its stack.
     pub unsafe fn release(&mut self, record: NonNull<ContRecord>) {
+        let Ok(table) = self.table() else {
+            return;
+        };
         // SAFETY: the caller's promise.
-        if let Some(stack) = unsafe { self.table.release(record) } {
+        if let Some(stack) = unsafe { table.release(record) } {
             self.pool.give_back(stack);
         }
     }
@@ -196,9 +212,9 @@ impl Conts {
             .filter(|&t| t != 0)
     }
 
-    /// Records allocated and not released, and stacks mapped so far.
-    pub fn stats(&self) -> (usize, u64) {
-        (self.table.live(), self.pool.stats().mapped)
+    /// Native stacks mapped so far.
+    pub fn stacks_mapped(&self) -> u64 {
+        self.pool.stats().mapped
     }
 }
 
@@ -229,10 +245,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn handles_are_one_shot_and_marked_as_compiled_codes() {
+    fn without_a_store_there_is_no_table() {
         let mut conts = Conts::default();
+        assert!(matches!(conts.create(FuncAddr(0)), Err(Trap::Host(_))));
+    }
+
+    #[test]
+    fn handles_are_one_shot_and_the_stores() {
+        let (mut conts, mut table) = (Conts::default(), ContTable::default());
+        conts.use_table(&mut table);
         let raw = conts.create(FuncAddr(3)).expect("record");
-        assert_ne!(raw as u32 & ContHandle::COMPILED, 0);
+        assert_eq!(raw as u32, 1, "index 0, unmarked: the interpreter's format");
         assert_eq!(conts.consume(0), Err(Trap::NullContinuation));
         let record = conts.consume(raw).expect("live");
         // SAFETY: a live record of the table.
@@ -241,22 +264,24 @@ mod tests {
         let again = conts.handle(record).expect("handle");
         assert_ne!(again, raw);
         assert_eq!(conts.consume(again), Ok(record));
-        // An interpreter handle (index without the mark) is refused.
-        assert!(matches!(conts.consume(1), Err(Trap::Host(_))));
+        // A handle with the old tier mark names no record of this table.
+        assert!(matches!(conts.consume(1 << 31 | 1), Err(Trap::Host(_))));
     }
 
     #[test]
     fn released_records_come_back_with_new_handles() {
-        let mut conts = Conts::default();
+        let (mut conts, mut table) = (Conts::default(), ContTable::default());
+        conts.use_table(&mut table);
         let stale = conts.create(FuncAddr(0)).expect("record");
-        let record = conts.table.lookup(stale).expect("live");
+        let record = conts.consume(stale).expect("live");
+        let stale = conts.handle(record).expect("handle");
         // SAFETY: the record never ran.
         unsafe { conts.release(record) };
         let raw = conts.create(FuncAddr(1)).expect("record");
         assert_eq!(raw as u32, stale as u32, "same index");
         assert_eq!(conts.consume(stale), Err(Trap::ContinuationAlreadyConsumed));
         assert_eq!(conts.consume(raw), Ok(record));
-        assert_eq!(conts.stats().0, 1);
+        assert_eq!(table.live(), 1);
     }
 
     #[test]

@@ -164,10 +164,10 @@ impl Jit {
         Ok(CompileReport { installed, skipped })
     }
 
-    /// Continuation records alive (made and not yet returned or released)
-    /// and native stacks mapped so far, for tests and benchmarks.
-    pub fn continuation_stats(&self) -> (usize, u64) {
-        self.state.conts.stats()
+    /// Continuation records of `store` alive (made and not yet returned or
+    /// released) and native stacks mapped so far, for tests and benchmarks.
+    pub fn continuation_stats(&self, store: &Store) -> (usize, u64) {
+        (store.live_continuations(), self.state.conts.stacks_mapped())
     }
 
     /// Total time spent compiling, and the number of functions compiled.
@@ -236,6 +236,7 @@ impl Jit {
                 .ok_or_else(|| Trap::Host("unsupported value type: v128".into()))?;
         }
         self.state.sync_funcs(store);
+        self.state.use_table(&mut store.conts);
         self.state.trap_frames.len = 0;
         // A trap unwinds to this entry: the continuations it started are
         // released, and the stack limit is the one of this entry's stack.

@@ -95,7 +95,6 @@ impl Default for RuntimeState {
         let conts = crate::conts::Conts::default();
         RuntimeState {
             vm: VmRuntime {
-                conts: conts.header() as usize,
                 chain: conts.chain_addr(),
                 ..VmRuntime::default()
             },
@@ -107,6 +106,13 @@ impl Default for RuntimeState {
 }
 
 impl RuntimeState {
+    /// Points compiled code and the runtime at the store's continuation
+    /// table (`Store::conts`) for the call that begins.
+    pub fn use_table(&mut self, table: &mut wasmfx_fibre::ContTable) {
+        self.vm.conts = table.header() as usize;
+        self.conts.use_table(table);
+    }
+
     /// Lists the records of functions the store gained since the last call.
     pub fn sync_funcs(&mut self, store: &Store) {
         if self.func_refs.len() == store.funcs.len() {
@@ -147,10 +153,13 @@ mod tests {
 
     #[test]
     fn the_table_header_is_reachable() {
-        let state = RuntimeState::default();
-        assert_eq!(state.vm.conts, state.conts.header() as usize);
+        let mut table = wasmfx_fibre::ContTable::default();
+        let mut state = RuntimeState::default();
+        state.use_table(&mut table);
+        assert_eq!(state.vm.conts, table.header() as usize);
         let moved = Box::new(state);
-        assert_eq!(moved.vm.conts, moved.conts.header() as usize);
+        let table = Box::new(table);
+        assert_eq!(moved.vm.conts, table.header() as usize);
         assert_eq!(moved.vm.chain, moved.conts.chain_addr());
     }
 }

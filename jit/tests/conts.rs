@@ -45,11 +45,11 @@ impl Setup {
 
     /// Live continuation records.
     fn live(&self) -> usize {
-        self.jit.continuation_stats().0
+        self.jit.continuation_stats(&self.store).0
     }
 
     fn stacks_mapped(&self) -> u64 {
-        self.jit.continuation_stats().1
+        self.jit.continuation_stats(&self.store).1
     }
 }
 

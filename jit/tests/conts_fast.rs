@@ -112,7 +112,7 @@ const PAYLOADS: &str = r#"(module
 fn bound_values_and_long_payloads_reach_the_suspend_point() {
     let mut s = setup(PAYLOADS, 1);
     assert_eq!(s.call(0, "run", &[]), Ok(vec![Val::I32(75_150)]));
-    assert_eq!(s.jit.continuation_stats().0, 0, "the record was released");
+    assert_eq!(s.jit.continuation_stats(&s.store).0, 0, "the record was released");
 }
 
 /// `$leaf` suspends to the outer handler past `$middle`'s prompt and to
@@ -186,7 +186,7 @@ fn a_suspend_skips_prompts_without_its_tag_and_the_segment_comes_back_whole() {
     let mut s = setup(NESTED, 1);
     assert_eq!(s.call(0, "run", &[]), Ok(vec![Val::I32(1234)]));
     assert_eq!(s.call(0, "run", &[]), Ok(vec![Val::I32(1234)]));
-    assert_eq!(s.jit.continuation_stats().0, 0);
+    assert_eq!(s.jit.continuation_stats(&s.store).0, 0);
 }
 
 #[test]
@@ -222,7 +222,7 @@ fn a_handle_used_by_inline_resumes_stays_consumed() {
         Val::Ref(wasmfx_core::value::Ref::Cont(handle)) => handle,
         other => panic!("not a continuation: {other:?}"),
     };
-    assert!(raw.is_compiled());
+    assert_eq!(raw.index, 0, "the store's first record");
     let sum = s.call(0, "drive", &[k]);
     assert_eq!(sum, Ok(vec![Val::I32(5050)]));
     // The used handle is consumed for good.

@@ -136,16 +136,10 @@ impl TierExecutor {
     }
 
     /// Continuations of `store` (this executor's) not yet released (made
-    /// and neither returned, trapped nor consumed for good): the store's
-    /// table, plus compiled code's under `jit`.
+    /// and neither returned, trapped nor consumed for good): both tiers
+    /// keep them in the store's table.
     pub fn live_continuations(&self, store: &Store) -> usize {
-        match &self.tier {
-            TierImpl::Interp(_) => store.live_continuations(),
-            TierImpl::Jit(JitTier { jit, .. }) => {
-                let compiled = jit.as_ref().map_or(0, |jit| jit.continuation_stats().0);
-                compiled + store.live_continuations()
-            }
-        }
+        store.live_continuations()
     }
 
     /// The Wasm functions active at the last trap, innermost first, when the

@@ -57,9 +57,7 @@ fn handle_trap(e: HandleError) -> Trap {
     match e {
         HandleError::Null => Trap::NullContinuation,
         HandleError::Consumed => Trap::ContinuationAlreadyConsumed,
-        HandleError::OtherTable => Trap::Host(
-            "continuation of compiled code used by the interpreter (not supported)".into(),
-        ),
+        HandleError::OtherTable => Trap::Host("continuation of another store".into()),
         HandleError::Full => Trap::Host("too many live continuations".into()),
     }
 }
@@ -154,18 +152,22 @@ impl ContTable {
         let mut record = Self::record(records, index)?;
         // SAFETY: a live record of the table, just consumed by the caller.
         let target = unsafe { record.as_mut() };
-        let start = match target.state() {
-            ContState::Fresh => Start::Fresh(FuncAddr(target.func())),
-            _ => match self.parked.get_mut(index as usize).and_then(Option::take) {
-                Some(parked) => Start::Suspended(parked),
-                None => {
-                    return Err(Trap::Host(
-                        "continuation suspended by compiled code resumed by the interpreter \
-                         (not supported)"
-                            .into(),
-                    ));
-                }
-            },
+        let parked = match target.state() {
+            ContState::Fresh => None,
+            ContState::Parked => self.parked.get_mut(index as usize).and_then(Option::take),
+            // Suspended by compiled code: its frames are on a native stack.
+            _ => {
+                return Err(Trap::Host(
+                    "continuation suspended by compiled code resumed by interpreted code \
+                     (not supported)"
+                        .into(),
+                ));
+            }
+        };
+        let start = match parked {
+            Some(parked) => Start::Suspended(parked),
+            None if target.state() == ContState::Fresh => Start::Fresh(FuncAddr(target.func())),
+            None => return Err(Trap::Host(format!("continuation record {index} is empty"))),
         };
         args.extend_from_slice(target.payload());
         target.clear_payload();
@@ -186,7 +188,7 @@ impl ContTable {
     ) -> Result<u64, Trap> {
         let mut record = Self::record(records, index)?;
         // SAFETY: a live record of the table whose frames we hold.
-        unsafe { record.as_mut().set_state(ContState::Suspended) };
+        unsafe { record.as_mut().set_state(ContState::Parked) };
         self.put(index, Some(captured));
         self.handle_of(records, record)
     }

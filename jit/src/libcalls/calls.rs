@@ -100,7 +100,11 @@ pub(super) fn call_out(call: &mut Call<'_>, func: FuncAddr, values: *mut u64) ->
             call.set_pending(u64::from(exn.0) + 1);
             0
         }
-        Err(trap) => call.status(Err(trap)),
+        Err(trap) => {
+            // SAFETY: as in `Call::set_pending`; the fallback has returned.
+            let trap = super::mixed::from_interpreter(unsafe { &(*call.act.state).conts }, trap);
+            call.status(Err(trap))
+        }
     }
 }
 

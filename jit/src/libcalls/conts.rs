@@ -184,6 +184,7 @@ fn resume_in(
     let state = state_of(call.act);
     // SAFETY: no other reference to the continuations is live.
     let mut record = unsafe { conts(state) }.consume(raw)?;
+    super::mixed::check_resumable(record)?;
     let throw = match mode {
         RESUME_VALUES => 0,
         RESUME_THROW_TAG => super::suspend::new_exception(call, arg, values)?,

@@ -20,6 +20,7 @@ mod bulk;
 mod calls;
 mod conts;
 mod exceptions;
+mod mixed;
 mod suspend;
 
 pub(crate) use exceptions::uncaught;

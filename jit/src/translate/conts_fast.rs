@@ -5,7 +5,7 @@
 //!
 //! ```text
 //!   resume $ct (values; a suspended continuation)
-//!     idx = low32(h) - (COMPILED + 1);  idx < table.len          else slow (null, other tier)
+//!     idx = low32(h) - 1;  idx < table.len                       else slow (null)
 //!     C = table.records[idx]; C.revision == h >> 32               else slow (consumed)
 //!     C.state == Suspended; site.cache_vmctx == vmctx              else slow (fresh; not resolved)
 //!     C.payload_len + n <= C.payload_cap                           else slow
@@ -34,7 +34,6 @@ use crate::vmruntime;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{I8, I32, I64};
 use cranelift_codegen::ir::{Block, BlockArg, InstBuilder, MemFlagsData, Type, Value};
-use wasmfx_core::value::ContHandle;
 use wasmfx_fibre::{
     ContState, ParentLink, RETIRED, StackChain, offsets as rec, table_offsets as table,
 };
@@ -85,10 +84,7 @@ impl FuncTranslator<'_, '_> {
     ) -> Result<(), super::CompileError> {
         let header = self.ld(I64, self.runtime, vmruntime::CONTS);
         let low = self.b.ins().ireduce(I32, cont);
-        let index = self
-            .b
-            .ins()
-            .iadd_imm_s(low, -(i64::from(ContHandle::COMPILED) + 1));
+        let index = self.b.ins().iadd_imm_s(low, -1);
         let index = self.b.ins().uextend(I64, index);
         let len = self.ld(I64, header, table::LEN);
         let in_table = self.b.ins().icmp(IntCC::UnsignedLessThan, index, len);
@@ -245,10 +241,7 @@ impl FuncTranslator<'_, '_> {
         self.b.switch_to_block(inline);
         let high = self.b.ins().ishl_imm_u(revision, 32);
         let low = self.b.ins().uextend(I64, index);
-        let low = self
-            .b
-            .ins()
-            .iadd_imm_s(low, i64::from(ContHandle::COMPILED) + 1);
+        let low = self.b.ins().iadd_imm_s(low, 1);
         let made = self.b.ins().bor(high, low);
         self.b.ins().jump(merge, &[made.into()]);
         self.b.switch_to_block(call);

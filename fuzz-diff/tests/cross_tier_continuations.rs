@@ -1,0 +1,149 @@
+//! Continuations that cross tiers: both tiers keep their continuations in
+//! the store's one table, so a contref made by one is resumed by the other.
+//! The program compiles its even-indexed functions and interprets the odd
+//! ones (the index is in each function's comment), and every export checks
+//! one crossing against the interpreter's answer.
+
+use wasmfx_core::Trap;
+use wasmfx_tier::{Engine, Error, Runtime, TierExecutor, TierMode, Val};
+
+const PROGRAM: &str = r#"(module
+  (type $f0 (func (result i32)))
+  (type $c0 (cont $f0))
+  (type $f1 (func (param i32) (result i32)))
+  (type $c1 (cont $f1))
+  (type $f2 (func (param i32 i32) (result i32)))
+  (type $c2 (cont $f2))
+  (tag $t)
+  (elem declare func $add1 $sub $suspends_compiled $suspends_interpreted)
+
+  ;; 0, compiled
+  (func $add1 (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+  ;; 1, interpreted
+  (func $sub (param i32 i32) (result i32) (i32.sub (local.get 0) (local.get 1)))
+  ;; 2, compiled: a fresh continuation of compiled code
+  (func $c_new_add1 (result (ref $c1)) (cont.new $c1 (ref.func $add1)))
+  ;; 3, interpreted: a fresh continuation with a bound value
+  (func $i_new_sub_bound (result (ref $c1))
+    (cont.bind $c2 $c1 (i32.const 100) (cont.new $c2 (ref.func $sub))))
+  ;; 4, compiled
+  (func $c_resume (param (ref $c1) i32) (result i32)
+    (resume $c1 (local.get 1) (local.get 0)))
+  ;; 5, interpreted
+  (func $i_resume (param (ref $c1) i32) (result i32)
+    (resume $c1 (local.get 1) (local.get 0)))
+  ;; 6, compiled
+  (func (export "compiled_made_interpreted_resumed") (result i32)
+    (call $i_resume (call $c_new_add1) (i32.const 41)))
+  ;; 7, interpreted
+  (func $suspends_interpreted (result i32) (suspend $t) (i32.const 9))
+  ;; 8, compiled: compiled code runs everything it can, the interpreter
+  ;; everything it is given, so crossings start from compiled code
+  (func (export "interpreted_made_compiled_resumed") (result i32)
+    (call $c_resume (call $i_new_sub_bound) (i32.const 58)))
+  ;; 9, interpreted: runs k to its suspend, returns the suspended continuation
+  (func $i_park (param (ref $c0)) (result (ref $c0))
+    (block $h (result (ref $c0))
+      (drop (resume $c0 (on $t $h) (local.get 0)))
+      (unreachable)))
+  ;; 10, compiled: the same
+  (func $c_park (param (ref $c0)) (result (ref $c0))
+    (block $h (result (ref $c0))
+      (drop (resume $c0 (on $t $h) (local.get 0)))
+      (unreachable)))
+  ;; 11, interpreted
+  (func $i_resume0 (param (ref $c0)) (result i32) (resume $c0 (local.get 0)))
+  ;; 12, compiled
+  (func $suspends_compiled (result i32) (suspend $t) (i32.const 7))
+  ;; 13, interpreted
+  (func $c0_of_interpreted (result (ref $c0))
+    (cont.new $c0 (ref.func $suspends_interpreted)))
+  ;; 14, compiled
+  (func $c_resume0 (param (ref $c0)) (result i32) (resume $c0 (local.get 0)))
+  ;; 15, interpreted
+  (func $nothing)
+  ;; 16, compiled
+  (func (export "compiled_suspended_interpreted_resumed") (result i32)
+    (call $i_resume0 (call $c_park (cont.new $c0 (ref.func $suspends_compiled)))))
+  ;; 17, interpreted
+  (func $nothing_either)
+  ;; 18, compiled
+  (func (export "interpreted_suspended_compiled_resumed") (result i32)
+    (call $c_resume0 (call $i_park (call $c0_of_interpreted))))
+  ;; 19, interpreted
+  (func $nothing_at_all)
+  ;; 20, compiled: the one-shot check holds across tiers
+  (func (export "used_twice_across_tiers") (result i32)
+    (local $k (ref null $c1))
+    (local.set $k (call $i_new_sub_bound))
+    (drop (call $c_resume (ref.as_non_null (local.get $k)) (i32.const 1)))
+    (call $i_resume (ref.as_non_null (local.get $k)) (i32.const 1)))
+)"#;
+
+/// Calls `export` in a fresh runtime: interpreted, or compiled with only
+/// even function indices compiled.
+fn call(export: &str, mixed: bool) -> Result<Vec<Val>, Trap> {
+    let mode = if mixed {
+        TierMode::Jit
+    } else {
+        TierMode::Interp
+    };
+    let engine = Engine::new(mode).expect("tier is built");
+    let module = engine.compile_text(PROGRAM).expect("program compiles");
+    let mut runtime = match mixed {
+        true => Runtime::with_executor(
+            &engine,
+            TierExecutor::compiler_selecting(|_, index| index.is_multiple_of(2)),
+        ),
+        false => Runtime::new(&engine),
+    };
+    let id = runtime.instantiate(&module).expect("program instantiates");
+    match runtime.call(id, export, &[]) {
+        Ok(results) => Ok(results),
+        Err(Error::Trap(trap)) => Err(trap),
+        Err(e) => panic!("{export}: {e}"),
+    }
+}
+
+#[test]
+fn a_fresh_continuation_runs_in_the_other_tier() {
+    for export in [
+        "compiled_made_interpreted_resumed",
+        "interpreted_made_compiled_resumed",
+    ] {
+        let interpreted = call(export, false);
+        assert_eq!(interpreted, Ok(vec![Val::I32(42)]), "{export}");
+        assert_eq!(call(export, true), interpreted, "{export} mixed");
+    }
+}
+
+#[test]
+fn a_handle_works_once_whichever_tier_uses_it() {
+    let expected = Err(Trap::ContinuationAlreadyConsumed);
+    assert_eq!(call("used_twice_across_tiers", false), expected);
+    assert_eq!(call("used_twice_across_tiers", true), expected);
+}
+
+/// What is not supported yet traps and says which mix it met.
+#[test]
+fn suspended_frames_of_the_other_tier_trap_with_a_clear_message() {
+    let cases = [
+        (
+            "compiled_suspended_interpreted_resumed",
+            "suspended by compiled code resumed by interpreted code",
+            7,
+        ),
+        (
+            "interpreted_suspended_compiled_resumed",
+            "suspended by interpreted code resumed by compiled code",
+            9,
+        ),
+    ];
+    for (export, message, value) in cases {
+        assert_eq!(call(export, false), Ok(vec![Val::I32(value)]), "{export}");
+        match call(export, true) {
+            Err(Trap::Host(text)) => assert!(text.contains(message), "{export}: {text}"),
+            other => panic!("{export}: {other:?}"),
+        }
+    }
+}
