@@ -46,6 +46,8 @@ pub struct Handler {
 /// ```
 #[derive(Debug)]
 pub struct Code {
+    /// Ends with [`Op::Return`]; every branch target is an index into it
+    /// (checked by the translator; the dispatch loop fetches unchecked).
     pub ops: Box<[Op]>,
     /// `try_table` handlers, innermost first (nested ranges close inner first).
     pub handlers: Box<[Handler]>,

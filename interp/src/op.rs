@@ -480,6 +480,26 @@ pub enum Op {
         b: u32,
         dst: u32,
     },
+    /// `local.get src; i32.const imm; i32.add; local.tee dst`: sets `dst`
+    /// and pushes the sum.
+    LocalTeeI32AddImm {
+        dst: u32,
+        src: u32,
+        imm: i32,
+    },
+    /// `i32.const value; i32.store8`: pops the address, stores the low byte
+    /// of `value` (the static offset fits in u32).
+    Store8Imm {
+        mem: u32,
+        offset: u32,
+        value: u32,
+    },
+    /// `i32.const value; i32.store`: pops the address, stores `value`.
+    Store32Imm {
+        mem: u32,
+        offset: u32,
+        value: u32,
+    },
     /// `local.get l; i32.add`: adds local `l` to the top.
     I32AddLocal(u32),
     /// `local.get l; <binary op>`: local `l` is the right operand.
@@ -541,8 +561,19 @@ impl Op {
     /// Sets the branch target of a branching op (used to patch forward
     /// branches once their label's pc is known).
     pub(crate) fn set_target(&mut self, pc: u32) {
+        if let Some(target) = self.target_mut() {
+            *target = pc;
+        }
+    }
+
+    /// The branch target of a branching op.
+    pub(crate) fn target(mut self) -> Option<u32> {
+        self.target_mut().map(|target| *target)
+    }
+
+    fn target_mut(&mut self) -> Option<&mut u32> {
         match self {
-            Op::Jump(t) | Op::JumpIfZero(t) | Op::JumpIfNonZero(t) => *t = pc,
+            Op::Jump(t) | Op::JumpIfZero(t) | Op::JumpIfNonZero(t) => Some(t),
             Op::BrIfI32EqImm { target: t, .. }
             | Op::BrIfI32NeImm { target: t, .. }
             | Op::BrIfI32LtSImm { target: t, .. }
@@ -552,7 +583,7 @@ impl Op {
             | Op::BrIfI32LeSImm { target: t, .. }
             | Op::BrIfI32LeUImm { target: t, .. }
             | Op::BrIfI32GeSImm { target: t, .. }
-            | Op::BrIfI32GeUImm { target: t, .. } => *t = pc,
+            | Op::BrIfI32GeUImm { target: t, .. } => Some(t),
             Op::BrIfI32Eq(t)
             | Op::BrIfI32Ne(t)
             | Op::BrIfI32LtS(t)
@@ -572,13 +603,13 @@ impl Op {
             | Op::BrIfI64LeS(t)
             | Op::BrIfI64LeU(t)
             | Op::BrIfI64GeS(t)
-            | Op::BrIfI64GeU(t) => *t = pc,
+            | Op::BrIfI64GeU(t) => Some(t),
             Op::Br { target, .. }
             | Op::BrIfZero { target, .. }
             | Op::BrIf { target, .. }
             | Op::BrOnNull { target, .. }
-            | Op::BrOnNonNull { target, .. } => *target = pc,
-            _ => {}
+            | Op::BrOnNonNull { target, .. } => Some(target),
+            _ => None,
         }
     }
 }

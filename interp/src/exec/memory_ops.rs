@@ -60,6 +60,14 @@ macro_rules! match_op_with_memory_ops {
                         $sp -= 2;
                         super::memory::store_bytes($store, mem, $v[$sp], offset, ($v[$sp + 1] as u8).to_le_bytes())?;
                     }
+                    Op::Store8Imm { mem, offset, value } => {
+                        $sp -= 1;
+                        super::memory::store_bytes($store, mem, $v[$sp], offset as u64, (value as u8).to_le_bytes())?;
+                    }
+                    Op::Store32Imm { mem, offset, value } => {
+                        $sp -= 1;
+                        super::memory::store_bytes($store, mem, $v[$sp], offset as u64, value.to_le_bytes())?;
+                    }
                     Op::Store16 { mem, offset } => {
                         $sp -= 2;
                         super::memory::store_bytes($store, mem, $v[$sp], offset, ($v[$sp + 1] as u16).to_le_bytes())?;

@@ -1,7 +1,8 @@
 //! The executor: runs [`Code`] on an [`ExecStack`].
 //!
 //! ```text
-//!   run ─▶ loop { dispatch (dispatch.rs): ops, calls, returns, tail calls
+//!   run ─▶ loop { dispatch (frames.rs): calls, returns, tail calls around
+//!                 the op loop (dispatch.rs),
 //!                 until the entry function returns, something throws, or a
 //!                 stack-switching op runs;
 //!                 a throw unwinds (exceptions.rs), a stack-switching op
@@ -19,6 +20,7 @@ mod cont_transfer;
 mod dispatch;
 mod exceptions;
 mod float_ops;
+mod frames;
 mod int_ops;
 mod memory;
 mod memory_ops;

@@ -18,6 +18,8 @@
 //!   LocalGet(a) + I32SubImm(c)  ─▶ LocalI32AddImm { a, -c }
 //!   LocalI32AddImm + LocalSet   ─▶ LocalSetI32AddImm     (i += c)
 //!   LocalsI32Add + LocalSet     ─▶ LocalsI32AddSet       (d = a + b)
+//!   LocalI32AddImm + LocalTee   ─▶ LocalTeeI32AddImm     (d = s + c, pushed)
+//!   Const(c)    + Store8/Store32 ─▶ Store8Imm / Store32Imm (u32 offsets)
 //!   LocalGet(a) + I32Add        ─▶ I32AddLocal(a)        (also sub/mul/and/or/xor,
 //!                                                       i64 add/sub/mul, f64 add/mul)
 //!   I32ShlImm(k) + I32Add       ─▶ I32AddShl(k)          (a + (b << k))
@@ -309,6 +311,21 @@ pub(super) fn fuse(prev: Op, next: Op) -> Option<Op> {
             imm,
         },
         (LocalsI32Add(a, b), LocalSet(dst)) => LocalsI32AddSet { a, b, dst },
+        (LocalI32AddImm { local, imm }, LocalTee(dst)) => LocalTeeI32AddImm {
+            dst,
+            src: local,
+            imm,
+        },
+        (Const(value), Store8 { mem, offset }) if offset <= u32::MAX as u64 => Store8Imm {
+            mem,
+            offset: offset as u32,
+            value: value as u32,
+        },
+        (Const(value), Store32 { mem, offset }) if offset <= u32::MAX as u64 => Store32Imm {
+            mem,
+            offset: offset as u32,
+            value: value as u32,
+        },
         (LocalGet(local), I32Add) => I32AddLocal(local),
         (LocalGet(local), I32Sub) => I32SubLocal(local),
         (LocalGet(local), I32Mul) => I32MulLocal(local),
@@ -388,6 +405,33 @@ mod tests {
         assert_eq!(
             fuse(sum, Op::LocalSet(0)),
             Some(Op::LocalsI32AddSet { a: 1, b: 2, dst: 0 })
+        );
+    }
+
+    #[test]
+    fn constant_stores_and_tees_fuse() {
+        let store = Op::Store8 { mem: 1, offset: 7 };
+        assert_eq!(
+            fuse(Op::Const(0x101), store),
+            Some(Op::Store8Imm {
+                mem: 1,
+                offset: 7,
+                value: 0x101
+            })
+        );
+        let far = Op::Store32 {
+            mem: 0,
+            offset: 1 << 33,
+        };
+        assert_eq!(fuse(Op::Const(1), far), None, "memory64 offset too wide");
+        let add = Op::LocalI32AddImm { local: 2, imm: 4 };
+        assert_eq!(
+            fuse(add, Op::LocalTee(5)),
+            Some(Op::LocalTeeI32AddImm {
+                dst: 5,
+                src: 2,
+                imm: 4
+            })
         );
     }
 

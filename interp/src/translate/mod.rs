@@ -361,6 +361,7 @@ impl<'a> Translator<'a> {
             self.ops[at].set_target(pc);
         }
         fuse::thread_returns(&mut self.ops, self.num_results);
+        check_pcs(&self.ops)?;
         let labels = &self.labels;
         let handlers = self
             .handlers
@@ -399,5 +400,43 @@ impl<'a> Translator<'a> {
             instance: self.instance_id,
             func,
         })
+    }
+}
+
+/// Checks what the dispatch loop's unchecked op fetch relies on: the ops end
+/// with a `Return` (so running on from any other op stays in range) and every
+/// branch target is an op index.
+fn check_pcs(ops: &[Op]) -> Result<(), TranslateError> {
+    if ops.last() != Some(&Op::Return) {
+        return Err(err("function code does not end with a return"));
+    }
+    let len = ops.len();
+    if ops
+        .iter()
+        .filter_map(|op| op.target())
+        .any(|t| t as usize >= len)
+    {
+        return Err(err("branch target out of range"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pcs_are_checked_for_the_unchecked_fetch() {
+        let jump = |target| Op::Jump(target);
+        assert!(check_pcs(&[jump(1), Op::Return]).is_ok());
+        assert!(
+            check_pcs(&[jump(2), Op::Return]).is_err(),
+            "target past the end"
+        );
+        assert!(
+            check_pcs(&[Op::Return, jump(0)]).is_err(),
+            "no final return"
+        );
+        assert!(check_pcs(&[]).is_err());
     }
 }
