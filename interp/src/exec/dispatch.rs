@@ -13,7 +13,6 @@
 //!   dispatch.rs ─▶ memory_ops.rs ─▶ int_ops.rs ─▶ float_ops.rs (closes the match)
 //! ```
 
-use super::Transfer;
 use super::calls::{func_ref, resolve_indirect};
 use super::memory_ops::match_op_with_memory_ops;
 use super::numeric::*;
@@ -30,8 +29,11 @@ pub(super) enum Exit {
     TailCall(FuncAddr),
     /// Returns the top `num_results` values to the caller.
     Return,
-    /// Leaves the dispatch loop (a throw or a stack-switching op).
-    Leave(Transfer),
+    /// Throws the exception (from the op just before pc).
+    Throw(ExnAddr),
+    /// Runs the stack-switching op just before pc (kept small: the op is
+    /// read again from the code, so `Exit` fits in registers).
+    Cont,
 }
 
 /// The running function's registers (indices into the value stack).
@@ -162,7 +164,7 @@ pub(super) fn run_ops(
             let n = store.tags[tag.0 as usize].sig.params.len();
             sp -= n;
             let exn = store.alloc_exn(tag, v[sp..sp + n].into());
-            break Exit::Leave(Transfer::Throw { exn, pc: pc - 1 });
+            break Exit::Throw(exn);
         }
         Op::ContNew
         | Op::ContBind(_)
@@ -170,12 +172,12 @@ pub(super) fn run_ops(
         | Op::Resume(_)
         | Op::ResumeThrow(_)
         | Op::ResumeThrowRef(_)
-        | Op::Switch(_) => break Exit::Leave(Transfer::Cont(op)),
+        | Op::Switch(_) => break Exit::Cont,
         Op::ThrowRef => {
             sp -= 1;
             match v[sp] {
                 0 => return Err(Trap::NullExceptionReference),
-                r => break Exit::Leave(Transfer::Throw { exn: ExnAddr((r - 1) as u32), pc: pc - 1 }),
+                r => break Exit::Throw(ExnAddr((r - 1) as u32)),
             }
         }
 

@@ -7,7 +7,8 @@
 //!   loop { check pc; run_ops ─▶ Call      push Frame(caller), start callee
 //!                             ─▶ TailCall  callee takes the caller's frame
 //!                             ─▶ Return    pop Frame, or finish at entry depth
-//!                             ─▶ Leave     throw / stack switching: return }
+//!                             ─▶ Throw, Cont  leave the loop (exceptions,
+//!                                             stack switching) }
 //! ```
 
 use super::calls::call_host;
@@ -92,7 +93,11 @@ impl Executor<'_> {
                 Exit::Call(func) => (func, false),
                 Exit::TailCall(func) => (func, true),
                 Exit::Return => return_to_caller!(),
-                Exit::Leave(transfer) => break transfer,
+                Exit::Throw(exn) => {
+                    let pc = regs.pc - 1;
+                    break Transfer::Throw { exn, pc };
+                }
+                Exit::Cont => break Transfer::Cont(code.ops[regs.pc - 1]),
             };
             match codes.get(store, func)? {
                 Callee::Host => {
