@@ -500,6 +500,14 @@ pub enum Op {
         offset: u32,
         value: u32,
     },
+    /// `local.get a; local.get b` then a fused i32 compare-and-branch:
+    /// jumps to `target` when `local a <cmp> local b` (stack unchanged).
+    BrIfLocalsI32 {
+        cmp: I32Cmp,
+        a: u32,
+        b: u32,
+        target: u32,
+    },
     /// `local.get l; i32.add`: adds local `l` to the top.
     I32AddLocal(u32),
     /// `local.get l; <binary op>`: local `l` is the right operand.
@@ -557,7 +565,60 @@ pub enum Op {
     I64GeUImm(i32),
 }
 
+/// An i32 comparison carried as a field by fused ops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum I32Cmp {
+    Eq,
+    Ne,
+    LtS,
+    LtU,
+    GtS,
+    GtU,
+    LeS,
+    LeU,
+    GeS,
+    GeU,
+}
+
+impl I32Cmp {
+    /// Whether `a <cmp> b` holds.
+    #[inline(always)]
+    pub fn holds(self, a: u32, b: u32) -> bool {
+        let (sa, sb) = (a as i32, b as i32);
+        match self {
+            I32Cmp::Eq => a == b,
+            I32Cmp::Ne => a != b,
+            I32Cmp::LtS => sa < sb,
+            I32Cmp::LtU => a < b,
+            I32Cmp::GtS => sa > sb,
+            I32Cmp::GtU => a > b,
+            I32Cmp::LeS => sa <= sb,
+            I32Cmp::LeU => a <= b,
+            I32Cmp::GeS => sa >= sb,
+            I32Cmp::GeU => a >= b,
+        }
+    }
+}
+
 impl Op {
+    /// The comparison and target of a fused two-operand i32
+    /// compare-and-branch (`BrIfI32LtS(target)` and its kin).
+    pub(crate) fn i32_compare_branch(self) -> Option<(I32Cmp, u32)> {
+        Some(match self {
+            Op::BrIfI32Eq(t) => (I32Cmp::Eq, t),
+            Op::BrIfI32Ne(t) => (I32Cmp::Ne, t),
+            Op::BrIfI32LtS(t) => (I32Cmp::LtS, t),
+            Op::BrIfI32LtU(t) => (I32Cmp::LtU, t),
+            Op::BrIfI32GtS(t) => (I32Cmp::GtS, t),
+            Op::BrIfI32GtU(t) => (I32Cmp::GtU, t),
+            Op::BrIfI32LeS(t) => (I32Cmp::LeS, t),
+            Op::BrIfI32LeU(t) => (I32Cmp::LeU, t),
+            Op::BrIfI32GeS(t) => (I32Cmp::GeS, t),
+            Op::BrIfI32GeU(t) => (I32Cmp::GeU, t),
+            _ => return None,
+        })
+    }
+
     /// Sets the branch target of a branching op (used to patch forward
     /// branches once their label's pc is known).
     pub(crate) fn set_target(&mut self, pc: u32) {
@@ -608,7 +669,8 @@ impl Op {
             | Op::BrIfZero { target, .. }
             | Op::BrIf { target, .. }
             | Op::BrOnNull { target, .. }
-            | Op::BrOnNonNull { target, .. } => Some(target),
+            | Op::BrOnNonNull { target, .. }
+            | Op::BrIfLocalsI32 { target, .. } => Some(target),
             _ => None,
         }
     }

@@ -262,6 +262,11 @@ pub(super) fn run_ops(
             let sum = (v[base + src as usize] as i32).wrapping_add(imm);
             v[base + dst as usize] = from_i32(sum);
         }
+        Op::BrIfLocalsI32 { cmp, a, b, target } => {
+            if cmp.holds(v[base + a as usize] as u32, v[base + b as usize] as u32) {
+                pc = target as usize;
+            }
+        }
         Op::LocalTeeI32AddImm { dst, src, imm } => {
             let sum = from_i32((v[base + src as usize] as i32).wrapping_add(imm));
             v[base + dst as usize] = sum;

@@ -23,6 +23,7 @@
 //!   LocalGet(a) + I32Add        ─▶ I32AddLocal(a)        (also sub/mul/and/or/xor,
 //!                                                       i64 add/sub/mul, f64 add/mul)
 //!   I32ShlImm(k) + I32Add       ─▶ I32AddShl(k)          (a + (b << k))
+//!   LocalGet2(a, b) + BrIfI32GtU ─▶ BrIfLocalsI32 { GtU, a, b } (all ten)
 //!   Jump/Br to a Return         ─▶ Return            (after labels resolve)
 //! ```
 //!
@@ -39,6 +40,9 @@ fn fits_i32(raw: u64) -> bool {
 /// The fused form of `prev` followed by `next`, if there is one.
 pub(super) fn fuse(prev: Op, next: Op) -> Option<Op> {
     use Op::*;
+    if let (LocalGet2(a, b), Some((cmp, target))) = (prev, next.i32_compare_branch()) {
+        return Some(BrIfLocalsI32 { cmp, a, b, target });
+    }
     Some(match (prev, next) {
         (Const(c), I32Add) => I32AddImm(c as u32 as i32),
         (Const(c), I32Sub) => I32SubImm(c as u32 as i32),
@@ -433,6 +437,30 @@ mod tests {
                 imm: 4
             })
         );
+    }
+
+    #[test]
+    fn local_comparisons_fuse_into_the_branch() {
+        let branch = fuse(
+            Op::I32GtU,
+            Op::BrIf {
+                target: 9,
+                drop: 0,
+                keep: 0,
+            },
+        )
+        .expect("fuses");
+        assert_eq!(
+            fuse(Op::LocalGet2(1, 2), branch),
+            Some(Op::BrIfLocalsI32 {
+                cmp: crate::op::I32Cmp::GtU,
+                a: 1,
+                b: 2,
+                target: 9
+            })
+        );
+        assert!(crate::op::I32Cmp::LtS.holds(-1i32 as u32, 0));
+        assert!(!crate::op::I32Cmp::LtU.holds(-1i32 as u32, 0));
     }
 
     #[test]
