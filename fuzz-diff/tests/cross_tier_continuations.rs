@@ -1,8 +1,9 @@
 //! Continuations that cross tiers: both tiers keep their continuations in
 //! the store's one table, so a contref made by one is resumed by the other.
-//! The program compiles its even-indexed functions and interprets the odd
-//! ones (the index is in each function's comment), and every export checks
-//! one crossing against the interpreter's answer.
+//! Interpreted code called by compiled code suspends to handlers of
+//! compiled code. The program compiles its even-indexed functions and
+//! interprets the odd ones (the index is in each function's comment), and
+//! every export checks one crossing against the interpreter's answer.
 
 use wasmfx_core::Trap;
 use wasmfx_tier::{Engine, Error, Runtime, TierExecutor, TierMode, Val};
@@ -15,7 +16,9 @@ const PROGRAM: &str = r#"(module
   (type $f2 (func (param i32 i32) (result i32)))
   (type $c2 (cont $f2))
   (tag $t)
-  (elem declare func $add1 $sub $suspends_compiled $suspends_interpreted)
+  (tag $y (param i32))
+  (tag $exc (param i32))
+  (elem declare func $add1 $sub $suspends_compiled $suspends_interpreted $i_gen $i_catcher)
 
   ;; 0, compiled
   (func $add1 (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
@@ -78,6 +81,38 @@ const PROGRAM: &str = r#"(module
     (local.set $k (call $i_new_sub_bound))
     (drop (call $c_resume (ref.as_non_null (local.get $k)) (i32.const 1)))
     (call $i_resume (ref.as_non_null (local.get $k)) (i32.const 1)))
+  ;; 21, interpreted: yields 1, 2, 3 to its resumer, then returns 10
+  (func $i_gen (result i32)
+    (suspend $y (i32.const 1))
+    (suspend $y (i32.const 2))
+    (suspend $y (i32.const 3))
+    (i32.const 10))
+  ;; 22, compiled: the handler of the interpreted suspends
+  (func (export "interpreted_generator_compiled_handler") (result i32)
+    (local $k (ref null $c0)) (local $sum i32)
+    (local.set $k (cont.new $c0 (ref.func $i_gen)))
+    (loop $next
+      (block $on_y (result i32 (ref $c0))
+        (return (i32.add (local.get $sum) (resume $c0 (on $y $on_y) (local.get $k)))))
+      (local.set $k)
+      (local.set $sum (i32.add (local.get $sum)))
+      (br $next))
+    (unreachable))
+  ;; 23, interpreted: catches what its resumer throws in at the suspend
+  (func $i_catcher (result i32)
+    (block $h (result i32)
+      (try_table (catch $exc $h) (suspend $y (i32.const 5)) (return (i32.const 0)))
+      (unreachable))
+    (i32.add (i32.const 100)))
+  ;; 24, compiled
+  (func (export "compiled_handler_throws_into_interpreted") (result i32)
+    (local $k (ref null $c0)) (local $first i32)
+    (block $on_y (result i32 (ref $c0))
+      (drop (resume $c0 (on $y $on_y) (cont.new $c0 (ref.func $i_catcher))))
+      (unreachable))
+    (local.set $k)
+    (local.set $first)
+    (i32.add (local.get $first) (resume_throw $c0 $exc (i32.const 7) (local.get $k))))
 )"#;
 
 /// Calls `export` in a fresh runtime: interpreted, or compiled with only
@@ -114,6 +149,22 @@ fn a_fresh_continuation_runs_in_the_other_tier() {
         let interpreted = call(export, false);
         assert_eq!(interpreted, Ok(vec![Val::I32(42)]), "{export}");
         assert_eq!(call(export, true), interpreted, "{export} mixed");
+    }
+}
+
+#[test]
+fn interpreted_code_suspends_to_a_handler_of_compiled_code() {
+    let cases = [
+        ("interpreted_generator_compiled_handler", 16),
+        ("compiled_handler_throws_into_interpreted", 5 + 107),
+    ];
+    for (export, value) in cases {
+        assert_eq!(call(export, false), Ok(vec![Val::I32(value)]), "{export}");
+        assert_eq!(
+            call(export, true),
+            Ok(vec![Val::I32(value)]),
+            "{export} mixed"
+        );
     }
 }
 

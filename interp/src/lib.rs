@@ -18,6 +18,7 @@
 //! [`Trap::UncaughtException`]; a suspension that no handler takes ends it
 //! with [`Trap::UnhandledTag`].
 
+mod activation;
 mod cache;
 pub mod code;
 pub mod cont;
@@ -25,6 +26,9 @@ mod exec;
 pub mod op;
 pub mod stack;
 pub mod translate;
+
+pub use activation::CallExit;
+pub use exec::{Outward, Resumption};
 
 use cache::{Callee, CodeCache};
 use cont::ContTable;
@@ -96,52 +100,38 @@ impl Interpreter {
         func: FuncAddr,
         args: &[Val],
     ) -> Result<Vec<Val>, Trap> {
-        let sig = match store.funcs.get(func.0 as usize) {
-            Some(f) => f.sig.clone(),
-            None => return Err(Trap::Host(format!("no function at address {}", func.0))),
+        let raw_results = match self.call_raw(store, func, args, false)? {
+            CallExit::Returned(results) => results,
+            // Not allowed to suspend out: the executor traps instead.
+            CallExit::Suspended(outward) => {
+                self.release_parked(store, outward.parked);
+                return Err(Trap::UnhandledTag(outward.tag));
+            }
         };
-        if args.len() != sig.params.len() {
-            return Err(Trap::Host(format!(
-                "expected {} arguments, got {}",
-                sig.params.len(),
-                args.len()
-            )));
-        }
-        let raw_args = args
-            .iter()
-            .map(|v| v.to_raw().ok_or_else(v128_unsupported))
-            .collect::<Result<Vec<u64>, Trap>>()?;
-        let mut stack = self.spare_stack.take().unwrap_or_default();
-        let outcome = self.run(store, func, &raw_args, &mut stack);
-        self.backtrace.frames = match outcome {
-            Ok(_) => Vec::new(),
-            Err(_) => stack.backtrace(),
-        };
-        stack.clear();
-        self.spare_stack = Some(stack);
-        let raw_results = outcome?;
         raw_results
             .iter()
-            .zip(sig.results.iter())
+            .zip(store.funcs[func.0 as usize].sig.results.iter())
             .map(|(&raw, &ty)| Val::from_raw_in(raw, ty, &store.registry).ok_or_else(v128_unsupported))
             .collect()
     }
 
-    /// Runs `func` on `stack`, returning the raw results.
+    /// Runs `func` on `stack`; `suspends_out` lets it suspend out of the
+    /// interpreter (`exec/outward.rs`).
     fn run(
         &mut self,
         store: &mut Store,
         func: FuncAddr,
         args: &[u64],
         stack: &mut ExecStack,
-    ) -> Result<Vec<u64>, Trap> {
+        suspends_out: bool,
+    ) -> Result<CallExit, Trap> {
         let limit = self.config.max_value_stack;
         match self.codes.get(store, func)? {
             Callee::Host => {
                 stack.reserve(args.len().max(store_results(store, func)), limit)?;
                 stack.values[..args.len()].copy_from_slice(args);
                 let sp = exec::call_host(store, None, func, &mut stack.values, args.len())?;
-                Ok(stack.values[..sp].to_vec())
+                Ok(CallExit::Returned(stack.values[..sp].to_vec()))
             }
             Callee::Wasm(code) => {
                 stack.reserve(code.max_height as usize, limit)?;
@@ -155,9 +145,14 @@ impl Interpreter {
                     conts: &mut self.conts,
                     chain: Vec::new(),
                     entry_depth: 0,
+                    root: func,
+                    suspends_out,
+                    outward: None,
                 };
-                executor.run(code, 0)?;
-                Ok(stack.values[..n].to_vec())
+                Ok(match executor.run(code, 0)? {
+                    exec::Exit::Returned => CallExit::Returned(stack.values[..n].to_vec()),
+                    exec::Exit::Suspended(outward) => CallExit::Suspended(outward),
+                })
             }
         }
     }

@@ -33,7 +33,7 @@ use crate::vmruntime::RuntimeState;
 use std::cell::Cell;
 use std::ffi::c_void;
 use std::ptr::NonNull;
-use wasmfx_core::{FuncAddr, Store, Trap, Val};
+use wasmfx_core::{Store, Trap};
 use wasmfx_fibre::ContRecord;
 
 /// Callee-saved registers of the x86-64 System V ABI and the stack pointer,
@@ -127,8 +127,9 @@ pub(crate) unsafe fn raise_stored(act: *mut Activation) -> ! {
 }
 
 /// What compiled code calls when a Wasm function has no compiled code: the
-/// tier runs it (in the interpreter) and returns its results.
-pub type Fallback<'a> = dyn FnMut(&mut Store, FuncAddr, &[Val]) -> Result<Vec<Val>, Trap> + 'a;
+/// tier runs it (in the interpreter) and returns its results (a closure
+/// will do; see `fallback.rs`).
+pub type Fallback<'a> = dyn crate::fallback::FallbackTier + 'a;
 
 /// One entry from the host into compiled code, on this thread.
 pub(crate) struct Activation {

@@ -29,6 +29,7 @@ mod codegen;
 mod compiler;
 mod conts;
 mod entry;
+mod fallback;
 mod libcalls;
 mod signals;
 mod sites;
@@ -38,6 +39,7 @@ mod traps;
 mod vmruntime;
 
 pub use entry::Fallback;
+pub use fallback::{FallbackExit, FallbackSuspension, FallbackTier, ParkedResume};
 
 use compiler::Compiler;
 use std::collections::BTreeMap;
@@ -226,7 +228,7 @@ impl Jit {
                     },
                     args,
                 ),
-                FuncKind::Wasm { .. } => fallback(store, func, args),
+                FuncKind::Wasm { .. } => fallback.call(store, func, args),
             };
         };
         let mut values = vec![0u64; sig.params.len().max(sig.results.len())];

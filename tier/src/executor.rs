@@ -8,6 +8,7 @@
 //! function indices: a test knob for mixed-tier runs, which must give the
 //! same results.
 
+use crate::interp_fallback::InterpFallback;
 use crate::mode::TierMode;
 use wasmfx_core::backtrace::WasmBacktrace;
 use wasmfx_core::{FuncAddr, InstanceId, Store, Trap, Val};
@@ -61,22 +62,10 @@ impl JitTier {
                 .map_err(|e| Trap::Host(e.to_string()))?;
             self.compiled_instances += 1;
         }
-        let interp = &mut self.interp;
-        // A trap in the fallback ends the whole call (compiled code cannot
-        // catch it); an exception leaving it may be caught, so only traps
-        // keep their interpreted frames.
-        let mut interpreted = Vec::new();
-        let mut fallback = |store: &mut Store, f: FuncAddr, args: &[Val]| {
-            let result = interp.call(store, f, args);
-            if let Err(trap) = &result
-                && !matches!(trap, Trap::UncaughtException(_))
-            {
-                interpreted = interp.backtrace().frames.clone();
-            }
-            result
-        };
+        let mut fallback = InterpFallback::new(&mut self.interp);
         let result = jit.call(store, func, args, &mut fallback);
         if result.is_err() {
+            let interpreted = fallback.trapped_frames;
             self.backtrace.frames = [interpreted, jit.backtrace().frames.clone()].concat();
         }
         result

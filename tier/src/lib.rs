@@ -14,6 +14,7 @@
 mod engine;
 mod error;
 mod executor;
+mod interp_fallback;
 mod mode;
 mod runtime;
 

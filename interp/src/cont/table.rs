@@ -175,6 +175,43 @@ impl ContTable {
         Ok(start)
     }
 
+    /// A new record holding the parked activation `captured` of `root`
+    /// (see `exec/outward.rs`); returns its index.
+    ///
+    /// # Errors
+    /// `Trap::Host` when no record index is left.
+    pub fn park_new(
+        &mut self,
+        records: &mut Records,
+        root: FuncAddr,
+        captured: Captured,
+    ) -> Result<u32, Trap> {
+        let mut record = records.alloc().map_err(handle_trap)?;
+        // SAFETY: a live record of the table, used by nothing else yet.
+        let index = unsafe {
+            record.as_mut().set_func(root.0);
+            record.as_mut().set_state(ContState::Parked);
+            record.as_ref().index()
+        };
+        self.put(index, Some(captured));
+        Ok(index)
+    }
+
+    /// The function of record `index` (for a parked activation: its root).
+    ///
+    /// # Errors
+    /// `Trap::Host` for an index without a record.
+    pub fn func(records: &Records, index: u32) -> Result<FuncAddr, Trap> {
+        let record = Self::record(records, index)?;
+        // SAFETY: a live record of the table.
+        Ok(FuncAddr(unsafe { record.as_ref().func() }))
+    }
+
+    /// The frames parked in record `index`, if the interpreter holds any.
+    pub fn parked(&self, index: u32) -> Option<&Captured> {
+        self.parked.get(index as usize)?.as_ref()
+    }
+
     /// Parks `captured` in record `index` (suspended) and returns the
     /// record's current handle.
     ///

@@ -71,7 +71,10 @@ impl Executor<'_> {
             site.suspend_target(tag).map(|target| (i, target))
         });
         let Some((i, (target, height))) = found else {
-            return Err(Trap::UnhandledTag(tag));
+            return match self.suspends_out {
+                true => self.suspend_outward(state, tag, n),
+                false => Err(Trap::UnhandledTag(tag)),
+            };
         };
         let payload_end = state.sp;
         let top = regs_of(state, payload_end - n);

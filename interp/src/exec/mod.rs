@@ -25,17 +25,19 @@ mod int_ops;
 mod memory;
 mod memory_ops;
 mod numeric;
+mod outward;
 
 pub(crate) use calls::call_host;
+pub use outward::{Exit, Outward, Resumption};
 
 use crate::Config;
 use crate::cache::CodeCache;
 use crate::code::Code;
 use crate::cont::{ContTable, Link};
 use crate::op::Op;
-use crate::stack::{ExecStack, Frame};
+use crate::stack::ExecStack;
 use std::rc::Rc;
-use wasmfx_core::{ExnAddr, Store, Trap};
+use wasmfx_core::{ExnAddr, FuncAddr, Store, Trap};
 
 /// One activation of the interpreter over a store.
 pub(crate) struct Executor<'a> {
@@ -50,6 +52,13 @@ pub(crate) struct Executor<'a> {
     pub chain: Vec<Link>,
     /// Frame depth of the root stack at entry: returning below it finishes.
     pub entry_depth: usize,
+    /// The function the activation was called for.
+    pub root: FuncAddr,
+    /// Whether a suspend that no resume of the activation handles parks
+    /// the activation (`outward.rs`) instead of trapping "unhandled tag".
+    pub suspends_out: bool,
+    /// The suspension that stopped the activation, if one did.
+    pub outward: Option<Outward>,
 }
 
 /// The running function: its code and registers (indices into the value stack).
@@ -80,7 +89,7 @@ impl Executor<'_> {
     /// The trap that stopped execution (the stacks are left as they were,
     /// with the trapping function pushed as the innermost frame; the caller
     /// clears them).
-    pub fn run(mut self, code: Rc<Code>, base: usize) -> Result<(), Trap> {
+    pub fn run(mut self, code: Rc<Code>, base: usize) -> Result<Exit, Trap> {
         self.entry_depth = self.stack.frames.len();
         let mut state = State {
             sp: base + code.num_params as usize,
@@ -88,20 +97,14 @@ impl Executor<'_> {
             pc: 0,
             base,
         };
-        let outcome = self.run_from(&mut state);
-        if outcome.is_err() {
-            self.unwind_chain();
-            self.stack.frames.push(Frame {
-                code: state.code,
-                pc: state.pc as u32,
-                base: state.base as u32,
-            });
-        }
-        outcome
+        let outcome = self
+            .enter(&mut state)
+            .and_then(|()| self.run_loop(&mut state));
+        self.finish(outcome, state)
     }
 
-    fn run_from(&mut self, state: &mut State) -> Result<(), Trap> {
-        self.enter(state)?;
+    /// Dispatches until the activation returns or suspends outward.
+    fn run_loop(&mut self, state: &mut State) -> Result<(), Trap> {
         loop {
             // A continuation's stack holds only its own frames.
             let depth = if self.chain.is_empty() { self.entry_depth } else { 0 };
@@ -109,7 +112,12 @@ impl Executor<'_> {
                 Transfer::Finished if self.chain.is_empty() => return Ok(()),
                 Transfer::Finished => self.cont_returned(state)?,
                 Transfer::Throw { exn, pc } => self.throw_through_chain(state, exn, pc)?,
-                Transfer::Cont(op) => self.cont_op(state, op)?,
+                Transfer::Cont(op) => {
+                    self.cont_op(state, op)?;
+                    if self.outward.is_some() {
+                        return Ok(());
+                    }
+                }
             }
         }
     }

@@ -4,7 +4,6 @@
 //! `call_indirect` and `ref.func`.
 
 use super::{Call, missing, with_call};
-use crate::entry::Fallback;
 use wasmfx_core::store::Caller;
 use wasmfx_core::{FuncAddr, FuncKind, Trap, TypeId, Val};
 
@@ -53,42 +52,33 @@ pub(super) fn call_out(call: &mut Call<'_>, func: FuncAddr, values: *mut u64) ->
     let Some(args) = args else {
         return call.status(Err(Trap::Host("unsupported value type: v128".into())));
     };
-    // A panic must not cross this `extern "C"` frame (that aborts): it
-    // becomes a trap.
-    let run = std::panic::AssertUnwindSafe(|| match host {
+    let result = match host {
         Some(host) => {
             let instance = Some(call.instance);
-            host(
-                &mut Caller {
-                    store: call.store(),
-                    instance,
-                },
-                &args,
-            )
+            // A panic must not cross this `extern "C"` frame (that aborts):
+            // it becomes a trap.
+            let run = std::panic::AssertUnwindSafe(|| {
+                host(
+                    &mut Caller {
+                        store: call.store(),
+                        instance,
+                    },
+                    &args,
+                )
+            });
+            std::panic::catch_unwind(run)
+                .unwrap_or_else(|_| Err(Trap::Host(format!("function {} panicked", func.0))))
+                .and_then(|results| raw_results(&results))
         }
-        None => {
-            let fallback = call.act.fallback.cast::<&mut Fallback<'_>>();
-            // SAFETY: `fallback` points at the `&mut Fallback` that `enter`
-            // keeps alive for the activation.
-            let fallback = unsafe { &mut **fallback };
-            // SAFETY: as in `Call::store`.
-            fallback(unsafe { &mut *call.act.store }, func, &args)
-        }
-    });
-    let result = std::panic::catch_unwind(run)
-        .unwrap_or_else(|_| Err(Trap::Host(format!("function {} panicked", func.0))));
+        // May switch stacks and come back under another activation: `call`
+        // is the current one afterwards.
+        None => super::mixed::call_interpreted(call, func, &args),
+    };
     // SAFETY: as in `Call::set_pending`.
     unsafe { (*call.act.state).sync_funcs(&*call.act.store) };
     match result {
         Ok(results) if results.len() == sig.results.len() => {
-            for (slot, val) in values.iter_mut().zip(&results) {
-                match val.to_raw() {
-                    Some(raw) => *slot = raw,
-                    None => {
-                        return call.status(Err(Trap::Host("unsupported value type: v128".into())));
-                    }
-                }
-            }
+            values[..results.len()].copy_from_slice(&results);
             0
         }
         Ok(results) => call.status(Err(Trap::Host(format!(
@@ -100,12 +90,19 @@ pub(super) fn call_out(call: &mut Call<'_>, func: FuncAddr, values: *mut u64) ->
             call.set_pending(u64::from(exn.0) + 1);
             0
         }
-        Err(trap) => {
-            // SAFETY: as in `Call::set_pending`; the fallback has returned.
-            let trap = super::mixed::from_interpreter(unsafe { &(*call.act.state).conts }, trap);
-            call.status(Err(trap))
-        }
+        Err(trap) => call.status(Err(trap)),
     }
+}
+
+/// Host results as raw slots.
+fn raw_results(results: &[Val]) -> Result<Vec<u64>, Trap> {
+    results
+        .iter()
+        .map(|v| {
+            v.to_raw()
+                .ok_or_else(|| Trap::Host("unsupported value type: v128".into()))
+        })
+        .collect()
 }
 
 pub(super) extern "C" fn is_subtype(vmctx: usize, actual: u32, expected: u32) -> u32 {

@@ -153,7 +153,10 @@ fn switch_in(
 
 /// Detaches the segment from the innermost record up to `prompt`; returns
 /// the captured (innermost) record, now suspended.
-fn capture(conts: &mut Conts, prompt: NonNull<ContRecord>) -> Result<NonNull<ContRecord>, Trap> {
+pub(super) fn capture(
+    conts: &mut Conts,
+    prompt: NonNull<ContRecord>,
+) -> Result<NonNull<ContRecord>, Trap> {
     // SAFETY: `prompt` is on the chain (the handler search found it there).
     let mut captured = unsafe { conts.chain.detach(prompt) }
         .ok_or_else(|| Trap::Host("no continuation is running".into()))?;
@@ -164,7 +167,7 @@ fn capture(conts: &mut Conts, prompt: NonNull<ContRecord>) -> Result<NonNull<Con
 
 /// A suspend may not capture a host entry (compiled code → host or
 /// interpreter → compiled code): its activation would outlive the switch.
-fn check_no_host_frames(
+pub(super) fn check_no_host_frames(
     conts: &mut Conts,
     prompt: NonNull<ContRecord>,
     act: *mut Activation,

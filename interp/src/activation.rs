@@ -1,0 +1,161 @@
+//! Calls into the interpreter that may suspend out of it, for compiled
+//! code that called an interpreted function under one of its prompts.
+//!
+//! ```text
+//!   call_suspending(f, args) ─▶ Returned(results)
+//!                            └▶ Suspended { tag, payload, parked }   the call's
+//!        frames (all heap frames) wait in the Parked record `parked`
+//!   resume_parked(parked, values | exception) ─▶ the same two exits
+//!   release_parked(parked)   the suspension is abandoned (no handler, trap)
+//! ```
+//! The caller switches to its handler natively in between; the
+//! interpreter's Rust frames are gone by then (see `exec/outward.rs`).
+
+use crate::cont::{Captured, ContTable, Start};
+use crate::exec::{self, Exit, Outward, Resumption};
+use crate::stack::ExecStack;
+use crate::{Interpreter, store_results, v128_unsupported};
+use wasmfx_core::{FuncAddr, Store, Trap, Val};
+
+/// How a call that may suspend out of the interpreter stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallExit {
+    /// Its results, as raw slots.
+    Returned(Vec<u64>),
+    /// A suspend that none of its own resumes handles.
+    Suspended(Outward),
+}
+
+impl Interpreter {
+    /// Like [`Interpreter::call`], but a suspend that no resume inside the
+    /// call handles stops it with [`CallExit::Suspended`] instead of
+    /// trapping; results are raw slots.
+    ///
+    /// # Errors
+    /// As [`Interpreter::call`].
+    pub fn call_suspending(
+        &mut self,
+        store: &mut Store,
+        func: FuncAddr,
+        args: &[Val],
+    ) -> Result<CallExit, Trap> {
+        self.call_raw(store, func, args, true)
+    }
+
+    /// Runs `func`; see [`Interpreter::run`] for `suspends_out`.
+    pub(crate) fn call_raw(
+        &mut self,
+        store: &mut Store,
+        func: FuncAddr,
+        args: &[Val],
+        suspends_out: bool,
+    ) -> Result<CallExit, Trap> {
+        let params = match store.funcs.get(func.0 as usize) {
+            Some(f) => f.sig.params.len(),
+            None => return Err(Trap::Host(format!("no function at address {}", func.0))),
+        };
+        if args.len() != params {
+            return Err(Trap::Host(format!(
+                "expected {params} arguments, got {}",
+                args.len()
+            )));
+        }
+        let raw_args = args
+            .iter()
+            .map(|v| v.to_raw().ok_or_else(v128_unsupported))
+            .collect::<Result<Vec<u64>, Trap>>()?;
+        let mut stack = self.spare_stack.take().unwrap_or_default();
+        let outcome = self.run(store, func, &raw_args, &mut stack, suspends_out);
+        self.backtrace.frames = match outcome {
+            Ok(_) => Vec::new(),
+            Err(_) => stack.backtrace(),
+        };
+        stack.clear();
+        self.spare_stack = Some(stack);
+        outcome
+    }
+
+    /// Runs the activation parked in record `parked` again with
+    /// `resumption`, until it returns, suspends out again (into a new
+    /// record) or traps. The record is released.
+    ///
+    /// # Errors
+    /// The trap that stopped it; `Trap::Host` when `parked` holds no
+    /// parked activation.
+    pub fn resume_parked(
+        &mut self,
+        store: &mut Store,
+        parked: u32,
+        resumption: Resumption<'_>,
+    ) -> Result<CallExit, Trap> {
+        let root = ContTable::func(&store.conts, parked)?;
+        let mut bound = Vec::new();
+        let start = self.conts.start(&mut store.conts, parked, &mut bound);
+        let captured = match start {
+            Ok(Start::Suspended(captured)) => captured,
+            Ok(Start::Fresh(_)) | Err(_) => {
+                self.release_parked(store, parked);
+                return Err(Trap::Host(format!("record {parked} holds no parked call")));
+            }
+        };
+        let mut stack = self.spare_stack.take().unwrap_or_default();
+        let executor = exec::Executor {
+            codes: &mut self.codes,
+            config: &self.config,
+            stack: &mut stack,
+            store,
+            conts: &mut self.conts,
+            chain: Vec::new(),
+            entry_depth: 0,
+            root,
+            suspends_out: true,
+            outward: None,
+        };
+        let outcome = executor.resume_captured(captured, resumption);
+        self.release_parked(store, parked);
+        self.backtrace.frames = match outcome {
+            Ok(_) => Vec::new(),
+            Err(_) => stack.backtrace(),
+        };
+        let exit = outcome.map(|exit| match exit {
+            Exit::Returned => {
+                let n = store_results(store, root);
+                CallExit::Returned(stack.values[..n].to_vec())
+            }
+            Exit::Suspended(outward) => CallExit::Suspended(outward),
+        });
+        stack.clear();
+        self.spare_stack = Some(stack);
+        exit
+    }
+
+    /// Abandons the activation parked in record `parked` (its suspension
+    /// found no handler, or a trap ended its caller). Its frames become
+    /// [`Interpreter::backtrace`], for the trap its caller raises.
+    pub fn release_parked(&mut self, store: &mut Store, parked: u32) {
+        if let Some(captured) = self.conts.parked(parked) {
+            self.backtrace.frames = parked_backtrace(captured);
+        }
+        self.conts.release(&mut store.conts, parked);
+    }
+}
+
+/// The functions of a parked activation, innermost first: its top frame
+/// and callers, then each resume it waits in and that resume's callers.
+fn parked_backtrace(captured: &Captured) -> Vec<FuncAddr> {
+    let callers = |stack: &ExecStack| -> Vec<FuncAddr> {
+        stack
+            .frames
+            .iter()
+            .rev()
+            .map(|frame| frame.code.func)
+            .collect()
+    };
+    let mut frames = vec![captured.top.code.func];
+    frames.extend(callers(&captured.stack));
+    for link in captured.links.iter().flat_map(|links| links.iter()).rev() {
+        frames.push(link.regs.code.func);
+        frames.extend(callers(&link.parent));
+    }
+    frames
+}

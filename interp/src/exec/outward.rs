@@ -1,0 +1,132 @@
+//! Suspensions that leave the interpreter: a `suspend` whose handler is not
+//! among the activation's own resumes, when the caller allows it (compiled
+//! code that called the interpreter, whose prompts may handle the tag).
+//!
+//! ```text
+//!   suspend t, no Link handles t, outward allowed:
+//!     running stack + registers + every Link ─▶ a Parked record R
+//!     (its func: the activation's root function, whose results end it)
+//!     the activation stops with Exit::Suspended { t, payload, R }
+//!   resume_captured(R's frames, values | exception):
+//!     the running stack and the Links come back; the values land at the
+//!     suspend's result slots (or the exception is raised there)
+//! ```
+//! The caller does the rest (a native switch to its handler); nothing of
+//! the interpreter stays on the native stack while the suspension lasts.
+
+use super::cont_transfer::{Entry, load_regs, regs_of};
+use super::{Executor, State};
+use crate::cont::Captured;
+use crate::stack::Frame;
+use wasmfx_core::{ExnAddr, TagAddr, Trap};
+
+/// A suspension that left the interpreter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outward {
+    pub tag: TagAddr,
+    /// The tag's parameters.
+    pub payload: Vec<u64>,
+    /// The record holding the suspended activation (`ContState::Parked`).
+    pub parked: u32,
+}
+
+/// How an activation stopped without a trap.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Exit {
+    /// Its root function returned; the results are at the root's base.
+    Returned,
+    Suspended(Outward),
+}
+
+/// What a parked activation receives when it runs again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resumption<'a> {
+    /// The suspend's results.
+    Values(&'a [u64]),
+    /// An exception raised at the suspend (`resume_throw`).
+    Throw(ExnAddr),
+}
+
+impl Executor<'_> {
+    /// Parks the whole activation for a suspend to `tag` with its `n`
+    /// parameters below `state.sp` (see the module doc).
+    pub(super) fn suspend_outward(
+        &mut self,
+        state: &mut State,
+        tag: TagAddr,
+        n: usize,
+    ) -> Result<(), Trap> {
+        let payload_end = state.sp;
+        let payload = self.stack.values[payload_end - n..payload_end].to_vec();
+        let top = regs_of(state, payload_end - n);
+        let links = (!self.chain.is_empty()).then(|| Box::new(std::mem::take(&mut self.chain)));
+        let captured = Captured {
+            stack: std::mem::take(self.stack),
+            top,
+            links,
+        };
+        let parked = self
+            .conts
+            .park_new(&mut self.store.conts, self.root, captured)?;
+        self.outward = Some(Outward {
+            tag,
+            payload,
+            parked,
+        });
+        Ok(())
+    }
+
+    /// Runs a parked activation again (see the module doc) until it returns,
+    /// suspends outward again, or traps.
+    ///
+    /// # Errors
+    /// The trap that stopped it (stacks left as by [`Executor::run`]).
+    pub fn resume_captured(
+        mut self,
+        captured: Captured,
+        resumption: Resumption<'_>,
+    ) -> Result<Exit, Trap> {
+        self.entry_depth = 0;
+        *self.stack = captured.stack;
+        if let Some(links) = captured.links {
+            self.chain = *links;
+        }
+        let top = captured.top;
+        let mut state = State {
+            code: top.code.clone(),
+            pc: top.pc as usize,
+            sp: top.sp as usize,
+            base: top.base as usize,
+        };
+        let started = match resumption {
+            Resumption::Values(values) => {
+                self.enter_cont(&mut state, Entry::Suspended(top), values)
+            }
+            Resumption::Throw(exn) => {
+                let pc = top.pc as usize - 1;
+                load_regs(&mut state, top);
+                self.throw_through_chain(&mut state, exn, pc)
+            }
+        };
+        let outcome = started.and_then(|()| self.run_loop(&mut state));
+        self.finish(outcome, state)
+    }
+
+    /// The end of an activation: its exit, or its trap after the chain was
+    /// unwound and the trapping frame pushed for the backtrace.
+    pub(super) fn finish(&mut self, outcome: Result<(), Trap>, state: State) -> Result<Exit, Trap> {
+        match (outcome, self.outward.take()) {
+            (Ok(()), Some(outward)) => Ok(Exit::Suspended(outward)),
+            (Ok(()), None) => Ok(Exit::Returned),
+            (Err(trap), _) => {
+                self.unwind_chain();
+                self.stack.frames.push(Frame {
+                    code: state.code,
+                    pc: state.pc as u32,
+                    base: state.base as u32,
+                });
+                Err(trap)
+            }
+        }
+    }
+}

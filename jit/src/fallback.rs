@@ -1,0 +1,100 @@
+//! [`FallbackTier`]: how compiled code runs Wasm functions it has no code
+//! for — the tier's interpreter. A plain closure is one (calls only); the
+//! tier's interpreter also lets a call suspend out to a handler of
+//! compiled code:
+//!
+//! ```text
+//!   call_suspending(f, args) ─▶ Returned(raw results)
+//!                            └▶ Suspended { tag, payload, parked }
+//!        compiled code switches to its handler natively; when resumed,
+//!   resume_parked(parked, values | exception) ─▶ the same two exits
+//!   release_parked(parked)   when no handler takes the suspension
+//! ```
+//! `parked` is a record of the store's continuation table holding the
+//! interpreted frames (`ContState::Parked`).
+
+use wasmfx_core::{ExnAddr, FuncAddr, Store, TagAddr, Trap, Val};
+
+/// A suspension that left the fallback.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FallbackSuspension {
+    pub tag: TagAddr,
+    /// The tag's parameters, as raw slots.
+    pub payload: Vec<u64>,
+    /// The record holding the suspended call.
+    pub parked: u32,
+}
+
+/// How a call through the fallback stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FallbackExit {
+    /// The function's results, as raw slots.
+    Returned(Vec<u64>),
+    Suspended(FallbackSuspension),
+}
+
+/// What a parked call receives when it runs again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParkedResume<'a> {
+    /// The suspend's results.
+    Values(&'a [u64]),
+    /// An exception raised at the suspend (`resume_throw`).
+    Throw(ExnAddr),
+}
+
+/// The tier that runs functions without compiled code (see the module doc).
+pub trait FallbackTier {
+    /// Runs `func` to completion.
+    ///
+    /// # Errors
+    /// The trap that stopped it; [`Trap::UncaughtException`] for an
+    /// exception that left it.
+    fn call(&mut self, store: &mut Store, func: FuncAddr, args: &[Val]) -> Result<Vec<Val>, Trap>;
+
+    /// Runs `func`, which may suspend out to a handler of compiled code.
+    /// By default it cannot: [`FallbackTier::call`]'s results, raw.
+    ///
+    /// # Errors
+    /// As [`FallbackTier::call`].
+    fn call_suspending(
+        &mut self,
+        store: &mut Store,
+        func: FuncAddr,
+        args: &[Val],
+    ) -> Result<FallbackExit, Trap> {
+        let results = self.call(store, func, args)?;
+        results
+            .iter()
+            .map(|v| {
+                v.to_raw()
+                    .ok_or_else(|| Trap::Host("unsupported value type: v128".into()))
+            })
+            .collect::<Result<Vec<u64>, Trap>>()
+            .map(FallbackExit::Returned)
+    }
+
+    /// Runs a suspended call again.
+    ///
+    /// # Errors
+    /// As [`FallbackTier::call`]; by default a host trap (nothing suspends).
+    fn resume_parked(
+        &mut self,
+        _store: &mut Store,
+        parked: u32,
+        _resume: ParkedResume<'_>,
+    ) -> Result<FallbackExit, Trap> {
+        Err(Trap::Host(format!("record {parked} holds no parked call")))
+    }
+
+    /// Abandons a suspended call.
+    fn release_parked(&mut self, _store: &mut Store, _parked: u32) {}
+}
+
+impl<F> FallbackTier for F
+where
+    F: FnMut(&mut Store, FuncAddr, &[Val]) -> Result<Vec<Val>, Trap>,
+{
+    fn call(&mut self, store: &mut Store, func: FuncAddr, args: &[Val]) -> Result<Vec<Val>, Trap> {
+        self(store, func, args)
+    }
+}

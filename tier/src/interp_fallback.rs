@@ -1,0 +1,86 @@
+//! [`InterpFallback`]: the interpreter as compiled code's fallback, so an
+//! interpreted function that compiled code called may suspend to a handler
+//! of compiled code (`wasmfx_jit::FallbackTier`; the interpreter parks the
+//! call, compiled code switches natively and resumes it later).
+
+use wasmfx_core::{FuncAddr, Store, Trap, Val};
+use wasmfx_interp::{CallExit, Interpreter, Resumption};
+use wasmfx_jit::{FallbackExit, FallbackSuspension, FallbackTier, ParkedResume};
+
+/// The store's interpreter, lent to one call into compiled code.
+pub(crate) struct InterpFallback<'a> {
+    interp: &'a mut Interpreter,
+    /// The interpreted frames of the last fallback call that trapped. A
+    /// trap ends the whole call (compiled code cannot catch it); an
+    /// exception leaving the interpreter may be caught, so only traps keep
+    /// their frames.
+    pub trapped_frames: Vec<FuncAddr>,
+}
+
+impl<'a> InterpFallback<'a> {
+    pub fn new(interp: &'a mut Interpreter) -> InterpFallback<'a> {
+        InterpFallback {
+            interp,
+            trapped_frames: Vec::new(),
+        }
+    }
+
+    /// Keeps the interpreted frames when `result` is a trap.
+    fn note<T>(&mut self, result: Result<T, Trap>) -> Result<T, Trap> {
+        if let Err(trap) = &result
+            && !matches!(trap, Trap::UncaughtException(_))
+        {
+            self.trapped_frames = self.interp.backtrace().frames.clone();
+        }
+        result
+    }
+}
+
+impl FallbackTier for InterpFallback<'_> {
+    fn call(&mut self, store: &mut Store, func: FuncAddr, args: &[Val]) -> Result<Vec<Val>, Trap> {
+        let result = self.interp.call(store, func, args);
+        self.note(result)
+    }
+
+    fn call_suspending(
+        &mut self,
+        store: &mut Store,
+        func: FuncAddr,
+        args: &[Val],
+    ) -> Result<FallbackExit, Trap> {
+        let result = self.interp.call_suspending(store, func, args);
+        self.note(result).map(fallback_exit)
+    }
+
+    fn resume_parked(
+        &mut self,
+        store: &mut Store,
+        parked: u32,
+        resume: ParkedResume<'_>,
+    ) -> Result<FallbackExit, Trap> {
+        let resumption = match resume {
+            ParkedResume::Values(values) => Resumption::Values(values),
+            ParkedResume::Throw(exn) => Resumption::Throw(exn),
+        };
+        let result = self.interp.resume_parked(store, parked, resumption);
+        self.note(result).map(fallback_exit)
+    }
+
+    fn release_parked(&mut self, store: &mut Store, parked: u32) {
+        self.interp.release_parked(store, parked);
+        // The suspension found no handler: compiled code traps, and the
+        // parked call's frames are the interpreted part of the backtrace.
+        self.trapped_frames = self.interp.backtrace().frames.clone();
+    }
+}
+
+fn fallback_exit(exit: CallExit) -> FallbackExit {
+    match exit {
+        CallExit::Returned(results) => FallbackExit::Returned(results),
+        CallExit::Suspended(outward) => FallbackExit::Suspended(FallbackSuspension {
+            tag: outward.tag,
+            payload: outward.payload,
+            parked: outward.parked,
+        }),
+    }
+}
