@@ -61,16 +61,10 @@ fn continuation_programs_match_their_model_compiled() {
     assert!(failures.is_empty(), "seeds that fail: {failures:?}");
 }
 
-/// Known gap (issue 5): one mix of tiers is not supported yet. Both tiers
-/// share one continuation table, a continuation made by either runs in the
-/// other when fresh, and an interpreted `suspend` reaches handlers of
-/// compiled code; but an interpreted `switch` to an `(on $tag switch)`
-/// handler of compiled code traps with "suspending interpreted code to a
-/// handler of compiled code … is not supported" (12 of these 300 seeds, all
-/// with that trap). Run it with `cargo test -- --ignored`; it must pass
-/// before this attribute goes.
+/// Chains that mix the tiers: continuations made by one tier and run by
+/// the other, interpreted suspends and switches to handlers of compiled
+/// code (the interpreter parks the call, compiled code switches natively).
 #[test]
-#[ignore = "an interpreted switch to a handler of compiled code is not supported yet (issue 5)"]
 fn continuation_programs_match_their_model_mixed() {
     let failures = failing_seeds(Tiering::Mixed);
     assert!(failures.is_empty(), "seeds that fail: {failures:?}");

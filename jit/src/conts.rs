@@ -103,6 +103,16 @@ impl Conts {
         self.table()?.handle(record).map_err(handle_trap)
     }
 
+    /// The record at `index` of the store's table.
+    ///
+    /// # Errors
+    /// A host trap for an index without a record.
+    pub fn record(&self, index: u32) -> Result<NonNull<ContRecord>, Trap> {
+        self.table()?
+            .record(index)
+            .ok_or_else(|| Trap::Host(format!("no continuation record {index}")))
+    }
+
     /// Uses a raw handle (null first, then its revision); returns its record.
     pub fn consume(&mut self, raw: u64) -> Result<NonNull<ContRecord>, Trap> {
         self.table()?.consume(raw).map_err(handle_trap)

@@ -5,7 +5,7 @@
 //!
 //! ```text
 //!   call_suspending(f, args) ─▶ Returned(raw results)
-//!                            └▶ Suspended { tag, payload, parked }
+//!                            └▶ Suspended { tag, payload, parked, switch_target }
 //!        compiled code switches to its handler natively; when resumed,
 //!   resume_parked(parked, values | exception) ─▶ the same two exits
 //!   release_parked(parked)   when no handler takes the suspension
@@ -23,6 +23,9 @@ pub struct FallbackSuspension {
     pub payload: Vec<u64>,
     /// The record holding the suspended call.
     pub parked: u32,
+    /// For a `switch`: the record of its target (consumed), to run in the
+    /// suspended call's place under the handler.
+    pub switch_target: Option<u32>,
 }
 
 /// How a call through the fallback stopped.

@@ -81,6 +81,7 @@ fn fallback_exit(exit: CallExit) -> FallbackExit {
             tag: outward.tag,
             payload: outward.payload,
             parked: outward.parked,
+            switch_target: outward.switch_target,
         }),
     }
 }

@@ -72,7 +72,7 @@ impl Executor<'_> {
         });
         let Some((i, (target, height))) = found else {
             return match self.suspends_out {
-                true => self.suspend_outward(state, tag, n),
+                true => self.suspend_outward(state, tag, state.sp, n, None),
                 false => Err(Trap::UnhandledTag(tag)),
             };
         };
@@ -184,6 +184,9 @@ impl Executor<'_> {
             .iter()
             .rposition(|link| site_of(link).is_ok_and(|s| s.handles_switch(tag)));
         let Some(i) = handler else {
+            if self.suspends_out {
+                return self.suspend_outward(state, tag, top, n, Some(index));
+            }
             self.conts.release(&mut self.store.conts, index);
             return Err(Trap::UnhandledTag(tag));
         };

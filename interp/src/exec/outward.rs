@@ -3,10 +3,11 @@
 //! code that called the interpreter, whose prompts may handle the tag).
 //!
 //! ```text
-//!   suspend t, no Link handles t, outward allowed:
+//!   suspend t (or switch k t), no Link handles t, outward allowed:
 //!     running stack + registers + every Link ─▶ a Parked record R
 //!     (its func: the activation's root function, whose results end it)
 //!     the activation stops with Exit::Suspended { t, payload, R }
+//!     (and k's record, consumed: the caller switches to it)
 //!   resume_captured(R's frames, values | exception):
 //!     the running stack and the Links come back; the values land at the
 //!     suspend's result slots (or the exception is raised there)
@@ -28,6 +29,9 @@ pub struct Outward {
     pub payload: Vec<u64>,
     /// The record holding the suspended activation (`ContState::Parked`).
     pub parked: u32,
+    /// For a `switch`: the record of its target (consumed), which the
+    /// caller runs in the activation's place under the handler.
+    pub switch_target: Option<u32>,
 }
 
 /// How an activation stopped without a trap.
@@ -48,15 +52,18 @@ pub enum Resumption<'a> {
 }
 
 impl Executor<'_> {
-    /// Parks the whole activation for a suspend to `tag` with its `n`
-    /// parameters below `state.sp` (see the module doc).
+    /// Parks the whole activation for a suspend (or a switch to
+    /// `switch_target`) to `tag` whose `n` values end at `payload_end`; the
+    /// instruction's results will go where those values start (see the
+    /// module doc).
     pub(super) fn suspend_outward(
         &mut self,
         state: &mut State,
         tag: TagAddr,
+        payload_end: usize,
         n: usize,
+        switch_target: Option<u32>,
     ) -> Result<(), Trap> {
-        let payload_end = state.sp;
         let payload = self.stack.values[payload_end - n..payload_end].to_vec();
         let top = regs_of(state, payload_end - n);
         let links = (!self.chain.is_empty()).then(|| Box::new(std::mem::take(&mut self.chain)));
@@ -72,6 +79,7 @@ impl Executor<'_> {
             tag,
             payload,
             parked,
+            switch_target,
         });
         Ok(())
     }

@@ -31,13 +31,14 @@
 //!        ─▶ returned: the results go to the compiled caller; suspended
 //!        again: the same once more
 //! ```
-//! An interpreted `switch` to a handler of compiled code still traps (see
-//! [`from_interpreter`]).
+//! An interpreted `switch` to an `(on $tag switch)` handler of compiled
+//! code goes the same way: the interpreter parks the call and names the
+//! target it consumed, and `call_out` switches to that target natively
+//! (`suspend::switch_to_record`), handing it the carrier's handle.
 
 use super::Call;
 use super::conts::{conts, payload_trap, state_of};
-use super::suspend::{capture, check_no_host_frames};
-use crate::conts::Conts;
+use super::suspend::{capture, check_no_host_frames, switch_to_record};
 use crate::entry::{self, Fallback};
 use crate::fallback::{FallbackExit, FallbackSuspension, ParkedResume};
 use std::ptr::NonNull;
@@ -89,10 +90,7 @@ pub(super) fn call_interpreted(
         let suspension = match exit {
             Ok(FallbackExit::Returned(results)) => return Ok(results),
             Ok(FallbackExit::Suspended(suspension)) => suspension,
-            Err(trap) => {
-                // SAFETY: no other reference to the continuations is live.
-                return Err(from_interpreter(unsafe { conts(state_of(call.act)) }, trap));
-            }
+            Err(trap) => return Err(trap),
         };
         let parked = suspension.parked;
         let resume = match suspend_natively(call, &suspension) {
@@ -132,13 +130,50 @@ fn with_fallback<R>(
 }
 
 /// Suspends the innermost continuation to the handler of `suspension`'s
-/// tag with its payload, as compiled code's suspend does, and waits there
-/// to be resumed; `call` becomes the resumer's activation.
+/// tag with its payload, as compiled code's suspend (or switch, to the
+/// suspension's target) does, and waits there to be resumed; `call`
+/// becomes the resumer's activation.
 ///
 /// # Errors
 /// [`Trap::UnhandledTag`] without a handler; a host trap when host frames
 /// lie between here and the handler.
 fn suspend_natively(call: &mut Call<'_>, suspension: &FallbackSuspension) -> Result<Resumed, Trap> {
+    let mut captured = match suspension.switch_target {
+        None => suspend_to_handler(call, suspension)?,
+        Some(index) => {
+            // SAFETY: no other reference to the continuations is live.
+            let target = unsafe { conts(state_of(call.act)) }.record(index)?;
+            let tag = u64::from(suspension.tag.0);
+            let switched = switch_to_record(call, target, tag, &suspension.payload);
+            if switched.is_err() {
+                // SAFETY: the target is still detached (a failed switch
+                // attaches nothing) and nothing runs on its stack.
+                unsafe { conts(state_of(call.act)).release(target) };
+            }
+            switched?
+        }
+    };
+    // SAFETY: whoever resumed us runs in the current activation, which
+    // outlives this frame's use of it.
+    call.act = unsafe { &mut *entry::current() };
+    let exn = call.pending();
+    if exn != 0 {
+        call.set_pending(0);
+        return Ok(Resumed::Throw(ExnAddr((exn - 1) as u32)));
+    }
+    // SAFETY: the record runs again; only this frame uses its payload now.
+    let target = unsafe { captured.as_mut() };
+    let values = target.payload().to_vec();
+    target.clear_payload();
+    Ok(Resumed::Values(values))
+}
+
+/// The suspend half of [`suspend_natively`]: returns the captured record
+/// once it is resumed.
+fn suspend_to_handler(
+    call: &mut Call<'_>,
+    suspension: &FallbackSuspension,
+) -> Result<NonNull<ContRecord>, Trap> {
     let tag = suspension.tag;
     // SAFETY: no other reference to the continuations is live.
     let conts_now = unsafe { conts(state_of(call.act)) };
@@ -160,38 +195,5 @@ fn suspend_natively(call: &mut Call<'_>, suspension: &FallbackSuspension) -> Res
         let context = prompt.as_mut().context_ptr();
         switch(context, context, captured.as_ptr() as u64);
     }
-    // SAFETY: whoever resumed us runs in the current activation, which
-    // outlives this frame's use of it.
-    call.act = unsafe { &mut *entry::current() };
-    let exn = call.pending();
-    if exn != 0 {
-        call.set_pending(0);
-        return Ok(Resumed::Throw(ExnAddr((exn - 1) as u32)));
-    }
-    // SAFETY: the record runs again; only this frame uses its payload now.
-    let target = unsafe { captured.as_mut() };
-    let values = target.payload().to_vec();
-    target.clear_payload();
-    Ok(Resumed::Values(values))
-}
-
-/// What compiled code makes of a trap from the interpreter it called: an
-/// unhandled tag that a prompt of compiled code on the chain would handle
-/// is a suspension across tiers (an interpreted `switch`), which is not
-/// supported yet; say so rather than "unhandled tag".
-pub(super) fn from_interpreter(conts: &Conts, trap: Trap) -> Trap {
-    let Trap::UnhandledTag(tag) = trap else {
-        return trap;
-    };
-    let identity = u64::from(tag.0);
-    let handled = [HandlerKind::Suspend, HandlerKind::Switch]
-        .into_iter()
-        .any(|kind| conts.chain.find_handler(identity, kind).is_some());
-    match handled {
-        true => Trap::Host(format!(
-            "suspending interpreted code to a handler of compiled code (tag {}) is not supported",
-            tag.0
-        )),
-        false => trap,
-    }
+    Ok(captured)
 }

@@ -110,10 +110,28 @@ fn switch_in(
     values: *mut u64,
     count: u32,
 ) -> Result<(), Trap> {
+    // SAFETY: no other reference to the continuations is live.
+    let record = unsafe { conts(state_of(call.act)) }.consume(raw)?;
+    // SAFETY: compiled code passes `count` argument slots.
+    let args = unsafe { slots(values, count as usize) };
+    let captured = switch_to_record(call, record, tag, args)?;
+    receive(captured, values);
+    Ok(())
+}
+
+/// A switch to the consumed continuation `record` with `args`: captures
+/// the running segment up to the handler of `tag`, runs `record` in its
+/// place, and returns the captured record once it is resumed (its payload
+/// holds the resume's values).
+pub(super) fn switch_to_record(
+    call: &mut Call<'_>,
+    mut record: NonNull<ContRecord>,
+    tag: u64,
+    args: &[u64],
+) -> Result<NonNull<ContRecord>, Trap> {
     let state: *mut RuntimeState = state_of(call.act);
     // SAFETY: no other reference to the continuations is live.
     let conts_now = unsafe { conts(state) };
-    let mut record = conts_now.consume(raw)?;
     let found = (conts_now.chain)
         .find_handler(tag, HandlerKind::Switch)
         .ok_or_else(|| Trap::UnhandledTag(TagAddr(tag as u32)))?;
@@ -124,8 +142,7 @@ fn switch_in(
     let handle = conts_now.handle(captured)?;
     // SAFETY: the target is a detached record of the table (just consumed).
     let target = unsafe { record.as_mut() };
-    // SAFETY: compiled code passes `count` argument slots.
-    (target.push_payload(unsafe { slots(values, count as usize) })).map_err(payload_trap)?;
+    target.push_payload(args).map_err(payload_trap)?;
     target.push_payload(&[handle]).map_err(payload_trap)?;
     conts_now.ensure_stack(record, super::conts::run_fibre_entry())?;
     let fresh = target.state() == ContState::Fresh;
@@ -147,8 +164,7 @@ fn switch_in(
         let word = if fresh { record.as_ptr() as u64 } else { 0 };
         switch(prompt.as_mut().context_ptr(), &raw const load, word);
     }
-    receive(captured, values);
-    Ok(())
+    Ok(captured)
 }
 
 /// Detaches the segment from the innermost record up to `prompt`; returns
