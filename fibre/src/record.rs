@@ -154,6 +154,7 @@ pub mod offsets {
     pub const LAST_ANCESTOR: i32 = offset_of!(ContRecord, last_ancestor) as i32;
     pub const CONTEXT: i32 = offset_of!(ContRecord, context) as i32;
     pub const STACK_LIMIT: i32 = offset_of!(ContRecord, stack_limit) as i32;
+    pub const STACK_BASE: i32 = offset_of!(ContRecord, stack_base) as i32;
     pub const HANDLERS: i32 = offset_of!(ContRecord, handlers) as i32;
     pub const PAYLOAD_PTR: i32 = offset_of!(ContRecord, payload_ptr) as i32;
     pub const PAYLOAD_LEN: i32 = offset_of!(ContRecord, payload_len) as i32;
@@ -196,20 +197,22 @@ impl ContRecord {
 
     /// Makes the record fresh again, at its final address (the payload
     /// pointer and `last_ancestor` point at the record itself). Keeps the
-    /// revision; frees a payload spill buffer. The stack must have been taken.
+    /// revision and index; frees a payload spill buffer (the inline slots
+    /// keep stale values: nothing reads beyond `payload_len`). The stack
+    /// must have been taken. Field by field: this is on every `cont.new`.
     pub(crate) fn reset(&mut self) {
         debug_assert_eq!(self.stack_base, 0, "reset with a stack attached");
         self.free_spill();
-        let this: *mut ContRecord = self;
-        let (revision, index) = (self.revision, self.index);
-        *self = ContRecord {
-            revision,
-            index,
-            last_ancestor: this,
-            payload_cap: PAYLOAD_INLINE as u32,
-            ..ContRecord::EMPTY
-        };
-        self.payload_ptr = self.payload_inline.as_mut_ptr();
+        self.state = ContState::Fresh;
+        self.set_parent(ParentLink::Detached, std::ptr::null_mut(), false);
+        self.clause = 0;
+        self.last_ancestor = self;
+        self.context = Context::default();
+        self.stack_limit = 0;
+        self.entry = None;
+        self.handlers = HandlerTable::EMPTY;
+        self.interp = 0;
+        self.func = 0;
     }
 
     pub fn revision(&self) -> u64 {
@@ -480,7 +483,7 @@ mod tests {
         );
         assert_eq!((PAYLOAD_PTR, PAYLOAD_LEN, PAYLOAD_CAP), (88, 96, 100));
         assert_eq!(offset_of!(ContRecord, payload_inline), 104);
-        assert_eq!(offset_of!(ContRecord, stack_base), 136);
+        assert_eq!(STACK_BASE, 136);
         assert_eq!(offset_of!(ContRecord, stack_len), 144);
         assert_eq!(offset_of!(ContRecord, entry), 152);
         assert_eq!(INTERP, 160);

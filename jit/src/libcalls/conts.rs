@@ -142,6 +142,20 @@ pub(super) extern "C" fn cont_handle(vmctx: usize, record: u64) -> u64 {
     })
 }
 
+/// Gives a fresh record its stack, for compiled code's inline resume:
+/// status 0, or 1 with the trap stored.
+pub(super) extern "C" fn cont_stack(vmctx: usize, record: u64) -> u32 {
+    with_call(vmctx, |call| {
+        let made = match NonNull::new(record as *mut ContRecord) {
+            // SAFETY: no other reference to the continuations is live;
+            // compiled code passes a live, fresh record of the table.
+            Some(record) => unsafe { conts(state_of(call.act)) }.ensure_stack(record, run_fibre),
+            None => Err(Trap::Host("no continuation record".into())),
+        };
+        call.status(made)
+    })
+}
+
 /// Releases a record whose function returned to compiled code's inline
 /// resume (its stack goes back to the pool).
 pub(super) extern "C" fn cont_release(vmctx: usize, record: u64) {

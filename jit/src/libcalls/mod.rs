@@ -67,10 +67,11 @@ pub(crate) enum Libcall {
     Switch,
     ContHandle,
     ContRelease,
+    ContStack,
 }
 
 impl Libcall {
-    pub const ALL: [Libcall; 24] = [
+    pub const ALL: [Libcall; 25] = [
         Libcall::CallFunc,
         Libcall::CallAddr,
         Libcall::IsSubtype,
@@ -95,6 +96,7 @@ impl Libcall {
         Libcall::Switch,
         Libcall::ContHandle,
         Libcall::ContRelease,
+        Libcall::ContStack,
     ];
 
     pub fn symbol(self) -> &'static str {
@@ -123,6 +125,7 @@ impl Libcall {
             Libcall::Switch => "wasmfx_switch",
             Libcall::ContHandle => "wasmfx_cont_handle",
             Libcall::ContRelease => "wasmfx_cont_release",
+            Libcall::ContStack => "wasmfx_cont_stack",
         }
     }
 
@@ -153,6 +156,7 @@ impl Libcall {
             Libcall::Switch => switch_to as *const () as usize,
             Libcall::ContHandle => cont_handle as *const () as usize,
             Libcall::ContRelease => cont_release as *const () as usize,
+            Libcall::ContStack => cont_stack as *const () as usize,
         };
         f as *const u8
     }
@@ -181,6 +185,7 @@ impl Libcall {
             Libcall::Switch => (&[I64, I64, I64, I32], Some(I32)),
             Libcall::ContHandle => (&[I64], Some(I64)),
             Libcall::ContRelease => (&[I64], None),
+            Libcall::ContStack => (&[I64], Some(I32)),
         }
     }
 

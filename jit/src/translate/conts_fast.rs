@@ -4,15 +4,17 @@
 //! runtime call (`slow`), before anything was changed.
 //!
 //! ```text
-//!   resume $ct (values; a suspended continuation)
+//!   resume $ct (values; a fresh or suspended continuation)
 //!     idx = low32(h) - 1;  idx < table.len                       else slow (null)
 //!     C = table.records[idx]; C.revision == h >> 32               else slow (consumed)
-//!     C.state == Suspended; site.cache_vmctx == vmctx              else slow (fresh; not resolved)
+//!     C.state is Fresh or Suspended; site.cache_vmctx == vmctx     else slow (not resolved)
 //!     C.payload_len + n <= C.payload_cap                           else slow
+//!     fresh without a stack: take one from the pool (call)
 //!     ── commit ──  C.revision += 1; C.state = Running
 //!     P = C.last_ancestor; P.parent = chain.innermost (link Host or Continuation)
 //!     chain.innermost = C; P.handlers = site's tags; args after C's bound values
-//!     stack limit := C's; w = stack_switch(P.context, P.context, 0); limit back
+//!     stack limit := C's; w = stack_switch(P.context, P.context, fresh ? C : 0);
+//!     stack limit back
 //!     w.state == Returned ─▶ results from w's payload, release w (call) ─▶ done
 //!     else clause k = w.clause ─▶ payload + handle of w ─▶ clause k's label
 //!
@@ -98,11 +100,13 @@ impl FuncTranslator<'_, '_> {
         let live = self.b.ins().icmp(IntCC::Equal, revision, wanted);
         self.guard(live, slow);
         let state = self.ld(I32, record, rec::STATE);
+        let fresh = (self.b.ins()).icmp_imm_u(IntCC::Equal, state, ContState::Fresh as i64);
         let suspended = (self.b.ins()).icmp_imm_u(IntCC::Equal, state, ContState::Suspended as i64);
+        let resumable = self.b.ins().bor(fresh, suspended);
         let site_addr = self.b.ins().iconst(I64, site.addr);
         let cached = self.ld(I64, site_addr, RESUME_CACHE_VMCTX);
         let resolved = self.b.ins().icmp(IntCC::Equal, cached, self.vmctx);
-        let ready = self.b.ins().band(suspended, resolved);
+        let ready = self.b.ins().band(resumable, resolved);
         self.guard(ready, slow);
         let bound = self.ld(I32, record, rec::PAYLOAD_LEN);
         let filled = self.b.ins().iadd_imm_s(bound, args.len() as i64);
@@ -114,6 +118,7 @@ impl FuncTranslator<'_, '_> {
                 .icmp(IntCC::UnsignedLessThanOrEqual, filled, cap);
             self.guard(fits, slow);
         }
+        self.ensure_stack(fresh, record);
         // Commit: use the handle and attach the segment.
         let next = self.b.ins().iadd_imm_s(revision, 1);
         self.st(next, record, rec::REVISION);
@@ -143,7 +148,10 @@ impl FuncTranslator<'_, '_> {
             self.store_raw(base, args);
             self.st(filled, record, rec::PAYLOAD_LEN);
         }
-        let back = self.switch_into(record, prompt, None);
+        // The first switch into a fresh record carries its address.
+        let zero = self.b.ins().iconst(I64, 0);
+        let word = self.b.ins().select(fresh, record, zero);
+        let back = self.switch_into(record, prompt, word);
         // Back: the record in `back` says what happened.
         let returned = self.b.create_block();
         if clauses.is_empty() {
@@ -167,15 +175,29 @@ impl FuncTranslator<'_, '_> {
         Ok(())
     }
 
+    /// Gives a `fresh` record without a stack one (a call: the pool's).
+    fn ensure_stack(&mut self, fresh: Value, record: Value) {
+        let check = self.b.create_block();
+        let call = self.b.create_block();
+        let ready = self.b.create_block();
+        self.b.ins().brif(fresh, check, &[], ready, &[]);
+        self.b.switch_to_block(check);
+        let base = self.ld(I64, record, rec::STACK_BASE);
+        self.b.ins().brif(base, ready, &[], call, &[]);
+        self.b.switch_to_block(call);
+        self.libcall_checked(Libcall::ContStack, &[record]);
+        self.b.ins().jump(ready, &[]);
+        self.b.switch_to_block(ready);
+    }
+
     /// Switches into `record`'s segment through `prompt`'s context with
-    /// the compiled-code stack limit of `record`'s stack; returns the word
-    /// that comes back. `word` defaults to 0.
-    fn switch_into(&mut self, record: Value, prompt: Value, word: Option<Value>) -> Value {
+    /// the compiled-code stack limit of `record`'s stack, passing `word`;
+    /// returns the word that comes back.
+    fn switch_into(&mut self, record: Value, prompt: Value, word: Value) -> Value {
         let limit = self.ld(I64, record, rec::STACK_LIMIT);
         let saved = self.ld(I64, self.runtime, vmruntime::STACK_LIMIT);
         self.st(limit, self.runtime, vmruntime::STACK_LIMIT);
         let context = self.b.ins().iadd_imm_s(prompt, i64::from(rec::CONTEXT));
-        let word = word.unwrap_or_else(|| self.b.ins().iconst(I64, 0));
         let back = self.b.ins().stack_switch(context, context, word);
         self.st(saved, self.runtime, vmruntime::STACK_LIMIT);
         self.reload_memory_cache();
