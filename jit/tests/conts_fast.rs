@@ -231,3 +231,64 @@ fn a_handle_used_by_inline_resumes_stays_consumed() {
         Err(Trap::ContinuationAlreadyConsumed)
     );
 }
+
+/// Two players switch a countdown back and forth; at zero the one playing
+/// suspends `$done` with the switch count to whoever resumed the pair.
+/// `wrapped` runs them under a middle prompt without a `$swap` clause, so
+/// each switch goes past it.
+const PLAYERS: &str = r#"(module
+  (rec
+    (type $pf (func (param i32 (ref null $pc)) (result i32)))
+    (type $pc (cont $pf)))
+  (type $bf (func (param (ref null $pc)) (result i32)))
+  (type $bc (cont $bf))
+  (type $uf (func (result i32)))
+  (type $uc (cont $uf))
+  (tag $swap (result i32))
+  (tag $done (param i32))
+  (tag $other)
+  (global $switches (mut i32) (i32.const 0))
+  (elem declare func $player $middle)
+  (func $player (type $pf) (param $n i32) (param $peer (ref null $pc)) (result i32)
+    (loop $turn
+      (if (i32.eqz (local.get $n))
+        (then (suspend $done (global.get $switches)) (return (i32.const -1))))
+      (global.set $switches (i32.add (global.get $switches) (i32.const 1)))
+      (switch $pc $swap (i32.sub (local.get $n) (i32.const 1)) (local.get $peer))
+      (local.set $peer)
+      (local.set $n)
+      (br $turn))
+    (unreachable))
+  (func $pair (param $n i32) (result i32)
+    (block $on_other (result (ref $uc))
+      (return (resume $bc (on $other $on_other)
+        (cont.new $pc (ref.func $player))
+        (cont.bind $pc $bc (local.get $n) (cont.new $pc (ref.func $player))))))
+    (drop)
+    (i32.const -3))
+  (global $n (mut i32) (i32.const 0))
+  (func $middle (result i32) (call $pair (global.get $n)))
+  (func (export "run") (param $n i32) (result i32)
+    (global.set $switches (i32.const 0))
+    (block $on_done (result i32 (ref $uc))
+      (return (resume $bc (on $swap switch) (on $done $on_done)
+        (cont.new $pc (ref.func $player))
+        (cont.bind $pc $bc (local.get $n) (cont.new $pc (ref.func $player))))))
+    (drop))
+  (func (export "wrapped") (param $n i32) (result i32)
+    (global.set $switches (i32.const 0))
+    (global.set $n (local.get $n))
+    (block $on_done (result i32 (ref $uc))
+      (return (resume $uc (on $swap switch) (on $done $on_done)
+        (cont.new $uc (ref.func $middle)))))
+    (drop))
+)"#;
+
+#[test]
+fn switches_hand_over_bound_values_and_skip_prompts_without_the_tag() {
+    let mut s = setup(PLAYERS, 1);
+    for n in [0, 1, 2, 1000] {
+        assert_eq!(s.call(0, "run", &[Val::I32(n)]), Ok(vec![Val::I32(n)]));
+        assert_eq!(s.call(0, "wrapped", &[Val::I32(n)]), Ok(vec![Val::I32(n)]));
+    }
+}

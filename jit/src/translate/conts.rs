@@ -72,11 +72,7 @@ impl FuncTranslator<'_, '_> {
                 let args = self.pop_n(sig.params.len())?;
                 let result_types = self.types_of(&sig.results)?;
                 let site = TagSite::leak(*tag_index) as i64;
-                let done = self.b.create_block();
-                for &ty in &result_types {
-                    self.b.append_block_param(done, ty);
-                }
-                let slow = self.b.create_block();
+                let (slow, done) = self.slow_and_done(&result_types);
                 if args.len() <= PAYLOAD_INLINE {
                     self.suspend_inline(site, &args, &result_types, slow, done);
                 } else {
@@ -101,12 +97,19 @@ impl FuncTranslator<'_, '_> {
                 let results = self.switcher_results(*last)?;
                 let cont = self.pop()?;
                 let args = self.pop_n(params.len())?;
+                let result_types = self.types_of(&results)?;
+                let site = TagSite::leak(*tag_index) as i64;
+                let (slow, done) = self.slow_and_done(&result_types);
+                self.switch_inline(site, cont, &args, &result_types, slow, done);
+                self.b.switch_to_block(slow);
                 let buffer = self.slot_buffer(params.len().max(results.len()));
                 self.store_raw(buffer, &args);
-                let site = self.b.ins().iconst(I64, TagSite::leak(*tag_index) as i64);
+                let site = self.b.ins().iconst(I64, site);
                 let count = self.b.ins().iconst(I32, args.len() as i64);
                 self.libcall_checked(Libcall::Switch, &[cont, site, buffer, count]);
-                self.receive(buffer, &results)?;
+                let values = self.load_raw(buffer, &result_types);
+                self.jump(done, &values);
+                self.finish_at(done)?;
             }
             Operator::Resume {
                 cont_type_index,
@@ -188,11 +191,7 @@ impl FuncTranslator<'_, '_> {
             first_switch: labels.len() as u32,
         };
         let result_types = self.types_of(&results)?;
-        let done = self.b.create_block();
-        for &ty in &result_types {
-            self.b.append_block_param(done, ty);
-        }
-        let slow = self.b.create_block();
+        let (slow, done) = self.slow_and_done(&result_types);
         if mode == RESUME_VALUES {
             let mut clauses = Vec::with_capacity(labels.len());
             for (clause, payload) in labels.iter().zip(&payloads) {
@@ -238,22 +237,21 @@ impl FuncTranslator<'_, '_> {
         self.finish_at(done)
     }
 
+    /// The runtime-call block of an instruction with an inline path, and
+    /// the block both continue in (params: the instruction's results).
+    fn slow_and_done(&mut self, results: &[cranelift_codegen::ir::Type]) -> (Block, Block) {
+        let done = self.b.create_block();
+        for &ty in results {
+            self.b.append_block_param(done, ty);
+        }
+        (self.b.create_block(), done)
+    }
+
     /// Continues at `done`: its params are the instruction's results; then
     /// branches away if an exception is pending.
     fn finish_at(&mut self, done: Block) -> Result<(), CompileError> {
         self.b.switch_to_block(done);
         for v in self.b.block_params(done).to_vec() {
-            self.push(v);
-        }
-        self.check_pending();
-        Ok(())
-    }
-
-    /// Pushes `results` from `buffer`, then branches away if an exception
-    /// is pending.
-    fn receive(&mut self, buffer: Value, results: &[ValType]) -> Result<(), CompileError> {
-        let types = self.types_of(results)?;
-        for v in self.load_raw(buffer, &types) {
             self.push(v);
         }
         self.check_pending();

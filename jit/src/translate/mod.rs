@@ -14,7 +14,8 @@
 //!                calls.rs      call, call_indirect, call_ref, return_call*
 //!                exceptions.rs throw, throw_ref, try_table, pending checks
 //!                conts.rs      cont.new, cont.bind, suspend, resume*, switch
-//!                              (conts_fast.rs: inline resume and suspend)
+//!                              (conts_fast.rs, conts_inline.rs: inline resume,
+//!                              suspend and switch)
 //! ```
 //! `heap.rs` finds linear memory (and caches memory 0's base and length);
 //! `values.rs` has the helpers they share (operand stack, runtime records,
@@ -31,6 +32,7 @@ mod calls;
 mod control;
 mod conts;
 mod conts_fast;
+mod conts_inline;
 mod exceptions;
 mod heap;
 mod memory;

@@ -1,0 +1,285 @@
+//! The pieces the inline stack-switching instructions (`conts_fast.rs`)
+//! are made of, each the CLIF twin of a runtime step on the shared records
+//! (fibre's record.rs, table.rs, chain.rs). Checks branch to `slow` and
+//! change nothing; the steps after them commit.
+//!
+//! ```text
+//!   take_handle   raw h ─▶ record C of table.records[low32(h) - 1],
+//!                 revision == h >> 32, state Fresh or Suspended        (check)
+//!   make_room     C.payload_len + n <= C.payload_cap                   (check)
+//!   find_handler  innermost-first walk to entry_mark, tag among a
+//!                 record's suspend (or switch) clauses ─▶ (P, k)        (check)
+//!   use_handle    C.revision += 1, C.state = Running                   (commit)
+//!   attach        P = C.last_ancestor; P.parent = innermost (Host or
+//!                 Continuation link); innermost = C ─▶ P
+//!   detach        innermost = P.parent; P detached; S.last_ancestor = P;
+//!                 S.state = Suspended
+//!   make_handle   S's raw handle (a call when its index must retire)
+//! ```
+
+use super::FuncTranslator;
+use crate::libcalls::Libcall;
+use crate::traps;
+use crate::vmruntime;
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::types::{I8, I32, I64};
+use cranelift_codegen::ir::{Block, BlockArg, InstBuilder, MemFlagsData, Type, Value};
+use wasmfx_fibre::{
+    ContState, ParentLink, RETIRED, StackChain, offsets as rec, table_offsets as table,
+};
+
+/// A continuation whose handle checked out (nothing changed yet).
+pub(super) struct Taken {
+    pub record: Value,
+    pub revision: Value,
+    /// Whether it never ran (its first switch carries its address).
+    pub fresh: Value,
+}
+
+/// Which clauses of a handler table a search looks at.
+#[derive(Clone, Copy)]
+pub(super) enum Clauses {
+    /// `(on $tag $label)`: `[0, first_switch)`.
+    Suspend,
+    /// `(on $tag switch)`: `[first_switch, len)`.
+    Switch,
+}
+
+impl FuncTranslator<'_, '_> {
+    pub(super) fn ld(&mut self, ty: Type, base: Value, offset: i32) -> Value {
+        self.b.ins().load(ty, MemFlagsData::trusted(), base, offset)
+    }
+
+    pub(super) fn st(&mut self, value: Value, base: Value, offset: i32) {
+        (self.b.ins()).store(MemFlagsData::trusted(), value, base, offset);
+    }
+
+    /// Continues in a new block when `cond` holds, else goes to `slow`.
+    pub(super) fn guard(&mut self, cond: Value, slow: Block) {
+        let next = self.b.create_block();
+        self.b.ins().brif(cond, next, &[], slow, &[]);
+        self.b.switch_to_block(next);
+    }
+
+    /// The running record (0: the host stack) and the chain holding it.
+    pub(super) fn innermost(&mut self) -> (Value, Value) {
+        let chain = self.ld(I64, self.runtime, vmruntime::CHAIN);
+        (self.ld(I64, chain, StackChain::INNERMOST), chain)
+    }
+
+    /// Decodes and checks the handle `raw` (see the module doc).
+    pub(super) fn take_handle(&mut self, raw: Value, slow: Block) -> Taken {
+        let header = self.ld(I64, self.runtime, vmruntime::CONTS);
+        let low = self.b.ins().ireduce(I32, raw);
+        let index = self.b.ins().iadd_imm_s(low, -1);
+        let index = self.b.ins().uextend(I64, index);
+        let len = self.ld(I64, header, table::LEN);
+        let in_table = self.b.ins().icmp(IntCC::UnsignedLessThan, index, len);
+        self.guard(in_table, slow);
+        let records = self.ld(I64, header, table::RECORDS);
+        let at = self.b.ins().ishl_imm_u(index, 3);
+        let at = self.b.ins().iadd(records, at);
+        let record = self.ld(I64, at, 0);
+        let revision = self.ld(I64, record, rec::REVISION);
+        let wanted = self.b.ins().ushr_imm_u(raw, 32);
+        let live = self.b.ins().icmp(IntCC::Equal, revision, wanted);
+        self.guard(live, slow);
+        let state = self.ld(I32, record, rec::STATE);
+        let fresh = (self.b.ins()).icmp_imm_u(IntCC::Equal, state, ContState::Fresh as i64);
+        let suspended = (self.b.ins()).icmp_imm_u(IntCC::Equal, state, ContState::Suspended as i64);
+        let resumable = self.b.ins().bor(fresh, suspended);
+        self.guard(resumable, slow);
+        Taken {
+            record,
+            revision,
+            fresh,
+        }
+    }
+
+    /// Checks that `n` more values fit in `record`'s payload; returns its
+    /// length now and after.
+    pub(super) fn make_room(&mut self, record: Value, n: usize, slow: Block) -> (Value, Value) {
+        let len = self.ld(I32, record, rec::PAYLOAD_LEN);
+        let filled = self.b.ins().iadd_imm_s(len, n as i64);
+        if n > 0 {
+            let cap = self.ld(I32, record, rec::PAYLOAD_CAP);
+            let fits = self
+                .b
+                .ins()
+                .icmp(IntCC::UnsignedLessThanOrEqual, filled, cap);
+            self.guard(fits, slow);
+        }
+        (len, filled)
+    }
+
+    /// Stores `values` after the first `len` payload slots of `record`.
+    pub(super) fn append_payload(
+        &mut self,
+        record: Value,
+        len: Value,
+        values: &[Value],
+        filled: Value,
+    ) {
+        if values.is_empty() {
+            return;
+        }
+        let base = self.ld(I64, record, rec::PAYLOAD_PTR);
+        let skip = self.b.ins().uextend(I64, len);
+        let skip = self.b.ins().ishl_imm_u(skip, 3);
+        let base = self.b.ins().iadd(base, skip);
+        self.store_raw(base, values);
+        self.st(filled, record, rec::PAYLOAD_LEN);
+    }
+
+    /// Loads `tys` from `record`'s payload and empties it.
+    pub(super) fn load_payload(&mut self, record: Value, tys: &[Type]) -> Vec<Value> {
+        if tys.is_empty() {
+            return Vec::new();
+        }
+        let base = self.ld(I64, record, rec::PAYLOAD_PTR);
+        let values = self.load_raw(base, tys);
+        let zero = self.b.ins().iconst(I32, 0);
+        self.st(zero, record, rec::PAYLOAD_LEN);
+        values
+    }
+
+    /// Gives a `fresh` record without a stack one (a call: the pool's).
+    pub(super) fn ensure_stack(&mut self, fresh: Value, record: Value) {
+        let check = self.b.create_block();
+        let call = self.b.create_block();
+        let ready = self.b.create_block();
+        self.b.ins().brif(fresh, check, &[], ready, &[]);
+        self.b.switch_to_block(check);
+        let base = self.ld(I64, record, rec::STACK_BASE);
+        self.b.ins().brif(base, ready, &[], call, &[]);
+        self.b.switch_to_block(call);
+        self.libcall_checked(Libcall::ContStack, &[record]);
+        self.b.ins().jump(ready, &[]);
+        self.b.switch_to_block(ready);
+    }
+
+    /// Uses the handle of `taken` up: bumps the revision, marks it running.
+    pub(super) fn use_handle(&mut self, taken: &Taken) {
+        let next = self.b.ins().iadd_imm_s(taken.revision, 1);
+        self.st(next, taken.record, rec::REVISION);
+        let running = self.b.ins().iconst(I32, ContState::Running as i64);
+        self.st(running, taken.record, rec::STATE);
+    }
+
+    /// Puts `record`'s segment on top of `chain` (whose innermost is
+    /// `innermost`); returns the segment's prompt.
+    pub(super) fn attach(&mut self, record: Value, chain: Value, innermost: Value) -> Value {
+        let prompt = self.ld(I64, record, rec::LAST_ANCESTOR);
+        let host = self.b.ins().iconst(I8, ParentLink::Host as i64);
+        let child = self.b.ins().iconst(I8, ParentLink::Continuation as i64);
+        let link = self.b.ins().select(innermost, child, host);
+        self.st(link, prompt, rec::LINK);
+        let native = self.b.ins().iconst(I8, 1);
+        self.st(native, prompt, rec::NATIVE_PARENT);
+        self.st(innermost, prompt, rec::PARENT);
+        self.st(record, chain, StackChain::INNERMOST);
+        prompt
+    }
+
+    /// Takes the segment `suspender` .. `prompt` off `chain`; returns the
+    /// new innermost record (the prompt's parent, 0 for the host).
+    pub(super) fn detach(&mut self, suspender: Value, prompt: Value, chain: Value) -> Value {
+        let above = self.ld(I64, prompt, rec::PARENT);
+        self.st(above, chain, StackChain::INNERMOST);
+        let detached = self.b.ins().iconst(I8, ParentLink::Detached as i64);
+        self.st(detached, prompt, rec::LINK);
+        let zero8 = self.b.ins().iconst(I8, 0);
+        self.st(zero8, prompt, rec::NATIVE_PARENT);
+        let null = self.b.ins().iconst(I64, 0);
+        self.st(null, prompt, rec::PARENT);
+        self.st(prompt, suspender, rec::LAST_ANCESTOR);
+        let suspended = self.b.ins().iconst(I32, ContState::Suspended as i64);
+        self.st(suspended, suspender, rec::STATE);
+        above
+    }
+
+    /// The innermost prompt from `from` outwards (before `entry_mark`)
+    /// whose `kind` clauses hold `tag`: jumps to a block with params
+    /// (prompt, clause index), which it returns switched to.
+    pub(super) fn find_handler(
+        &mut self,
+        from: Value,
+        tag: Value,
+        kind: Clauses,
+        slow: Block,
+    ) -> (Value, Value) {
+        let mark = self.ld(I64, self.runtime, vmruntime::ENTRY_MARK);
+        let record_head = self.b.create_block();
+        let r = self.b.append_block_param(record_head, I64);
+        let clause_head = self.b.create_block();
+        let [cr, ctags, cend, ci] =
+            [I64, I64, I32, I32].map(|ty| self.b.append_block_param(clause_head, ty));
+        let found = self.b.create_block();
+        let prompt = self.b.append_block_param(found, I64);
+        let clause = self.b.append_block_param(found, I32);
+        self.b.ins().jump(record_head, &[from.into()]);
+
+        self.b.switch_to_block(record_head);
+        let at_end = self.b.ins().icmp_imm_u(IntCC::Equal, r, 0);
+        let at_mark = self.b.ins().icmp(IntCC::Equal, r, mark);
+        let stop = self.b.ins().bor(at_end, at_mark);
+        let search = self.b.create_block();
+        self.b.ins().brif(stop, slow, &[], search, &[]);
+        self.b.switch_to_block(search);
+        let tags = self.ld(I64, r, rec::HANDLER_TAGS);
+        let first_switch = self.ld(I32, r, rec::HANDLER_FIRST_SWITCH);
+        let (start, end) = match kind {
+            Clauses::Suspend => (self.b.ins().iconst(I32, 0), first_switch),
+            Clauses::Switch => (first_switch, self.ld(I32, r, rec::HANDLER_LEN)),
+        };
+        let begin = [r, tags, end, start].map(BlockArg::from);
+        self.b.ins().jump(clause_head, &begin);
+
+        self.b.switch_to_block(clause_head);
+        let more = self.b.ins().icmp(IntCC::UnsignedLessThan, ci, cend);
+        let compare = self.b.create_block();
+        let parent = self.b.create_block();
+        self.b.ins().brif(more, compare, &[], parent, &[]);
+        self.b.switch_to_block(compare);
+        let offset = self.b.ins().uextend(I64, ci);
+        let offset = self.b.ins().ishl_imm_u(offset, 3);
+        let at = self.b.ins().iadd(ctags, offset);
+        let candidate = self.ld(I64, at, 0);
+        let hit = self.b.ins().icmp(IntCC::Equal, candidate, tag);
+        let next = self.b.ins().iadd_imm_s(ci, 1);
+        let again = [cr, ctags, cend, next].map(BlockArg::from);
+        (self.b.ins()).brif(hit, found, &[cr.into(), ci.into()], clause_head, &again);
+        self.b.switch_to_block(parent);
+        let up = self.ld(I64, cr, rec::PARENT);
+        self.b.ins().jump(record_head, &[up.into()]);
+
+        self.b.switch_to_block(found);
+        (prompt, clause)
+    }
+
+    /// The raw handle of `record` now; calls out when its index must be
+    /// retired first (fibre's table.rs).
+    pub(super) fn make_handle(&mut self, record: Value) -> Value {
+        let revision = self.ld(I64, record, rec::REVISION);
+        let index = self.ld(I32, record, rec::INDEX);
+        let ok = (self.b.ins()).icmp_imm_u(IntCC::UnsignedLessThan, revision, RETIRED as i64);
+        let inline = self.b.create_block();
+        let call = self.b.create_block();
+        let merge = self.b.create_block();
+        let handle = self.b.append_block_param(merge, I64);
+        self.b.ins().brif(ok, inline, &[], call, &[]);
+        self.b.switch_to_block(inline);
+        let high = self.b.ins().ishl_imm_u(revision, 32);
+        let low = self.b.ins().uextend(I64, index);
+        let low = self.b.ins().iadd_imm_s(low, 1);
+        let made = self.b.ins().bor(high, low);
+        self.b.ins().jump(merge, &[made.into()]);
+        self.b.switch_to_block(call);
+        self.b.set_cold_block(call);
+        let made = (self.libcall(Libcall::ContHandle, &[record])).unwrap_or(revision);
+        self.b.ins().trapz(made, traps::STORED_TRAP);
+        self.b.ins().jump(merge, &[made.into()]);
+        self.b.switch_to_block(merge);
+        handle
+    }
+}
