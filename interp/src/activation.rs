@@ -6,12 +6,15 @@
 //!                            └▶ Suspended { tag, payload, parked }   the call's
 //!        frames (all heap frames) wait in the Parked record `parked`
 //!   resume_parked(parked, values | exception) ─▶ the same two exits
-//!   release_parked(parked)   the suspension is abandoned (no handler, trap)
+//!   release_parked(parked)   done with it (ran again, or abandoned)
+//!
+//! `resume_parked` also runs a continuation the interpreter suspended
+//! (a Parked record) when compiled code resumes it.
 //! ```
 //! The caller switches to its handler natively in between; the
 //! interpreter's Rust frames are gone by then (see `exec/outward.rs`).
 
-use crate::cont::{Captured, ContTable, Start};
+use crate::cont::{Captured, ContTable};
 use crate::exec::{self, Exit, Outward, Resumption};
 use crate::stack::ExecStack;
 use crate::{Interpreter, store_results, v128_unsupported};
@@ -75,13 +78,17 @@ impl Interpreter {
         outcome
     }
 
-    /// Runs the activation parked in record `parked` again with
-    /// `resumption`, until it returns, suspends out again (into a new
-    /// record) or traps. The record is released.
+    /// Runs the frames parked in record `parked` again with `resumption`
+    /// (values for the suspend, bound values first, or an exception), until
+    /// they return, suspend out again (into a new record) or trap. Also runs
+    /// a continuation the interpreter suspended that compiled code resumes:
+    /// its frames end when its function returns. The record stays
+    /// allocated: [`Interpreter::release_parked`] it, or it is the record
+    /// of compiled code's running continuation.
     ///
     /// # Errors
     /// The trap that stopped it; `Trap::Host` when `parked` holds no
-    /// parked activation.
+    /// parked frames.
     pub fn resume_parked(
         &mut self,
         store: &mut Store,
@@ -89,14 +96,8 @@ impl Interpreter {
         resumption: Resumption<'_>,
     ) -> Result<CallExit, Trap> {
         let root = ContTable::func(&store.conts, parked)?;
-        let mut bound = Vec::new();
-        let start = self.conts.start(&mut store.conts, parked, &mut bound);
-        let captured = match start {
-            Ok(Start::Suspended(captured)) => captured,
-            Ok(Start::Fresh(_)) | Err(_) => {
-                self.release_parked(store, parked);
-                return Err(Trap::Host(format!("record {parked} holds no parked call")));
-            }
+        let Some(captured) = self.conts.take_parked(&mut store.conts, parked) else {
+            return Err(Trap::Host(format!("record {parked} holds no parked call")));
         };
         let mut stack = self.spare_stack.take().unwrap_or_default();
         let executor = exec::Executor {
@@ -112,7 +113,6 @@ impl Interpreter {
             outward: None,
         };
         let outcome = executor.resume_captured(captured, resumption);
-        self.release_parked(store, parked);
         self.backtrace.frames = match outcome {
             Ok(_) => Vec::new(),
             Err(_) => stack.backtrace(),

@@ -207,6 +207,18 @@ impl ContTable {
         Ok(FuncAddr(unsafe { record.as_ref().func() }))
     }
 
+    /// Takes the frames parked in record `index` to run them (whatever
+    /// runs the record now: the interpreter, or compiled code that adopted
+    /// it); the record is running from now on.
+    pub fn take_parked(&mut self, records: &mut Records, index: u32) -> Option<Captured> {
+        let captured = self.parked.get_mut(index as usize)?.take()?;
+        if let Some(mut record) = records.record(index) {
+            // SAFETY: a live record of the table whose frames we held.
+            unsafe { record.as_mut().set_state(ContState::Running) };
+        }
+        Some(captured)
+    }
+
     /// The frames parked in record `index`, if the interpreter holds any.
     pub fn parked(&self, index: u32) -> Option<&Captured> {
         self.parked.get(index as usize)?.as_ref()

@@ -198,7 +198,9 @@ fn resume_in(
     let state = state_of(call.act);
     // SAFETY: no other reference to the continuations is live.
     let mut record = unsafe { conts(state) }.consume(raw)?;
-    super::mixed::check_resumable(record)?;
+    // SAFETY: as above. A continuation the interpreter suspended gets a
+    // stack that runs its frames (and counts as fresh from here on).
+    let adopted = super::mixed::adopt_parked(unsafe { conts(state) }, record)?;
     let throw = match mode {
         RESUME_VALUES => 0,
         RESUME_THROW_TAG => super::suspend::new_exception(call, arg, values)?,
@@ -213,7 +215,7 @@ fn resume_in(
     // SAFETY: a consumed record is live and detached.
     let target = unsafe { record.as_mut() };
     let fresh = target.state() == ContState::Fresh;
-    if throw != 0 && fresh {
+    if throw != 0 && fresh && !adopted {
         // Nothing ran: the exception leaves the resume at once.
         // SAFETY: a fresh record is off the chain and has no frames.
         unsafe { conts_now.release(record) };

@@ -9,13 +9,15 @@
 //!   Fresh      cont.new in either tier      runs it: a fibre stack, then the
 //!                                           function's code (or the fallback)
 //!   Suspended  a suspend in compiled code   native switch into its context
-//!   Parked     a suspend in the interpreter trap: its frames are heap frames
-//!                                           only the interpreter can run
+//!   Parked     a suspend in the interpreter adopted: it gets a fibre stack
+//!                                           whose first frame (run_parked)
+//!                                           runs its heap frames in the
+//!                                           interpreter
 //! ```
 //!
 //! The interpreter refuses the mirror case (a record with a native resume
-//! point); both traps name the mix, so nothing reads the other tier's
-//! frames as its own.
+//! point) with a trap that names the mix: interpreted code has no way to
+//! switch stacks.
 //!
 //! A suspend in interpreted code that compiled code called, to a handler
 //! of compiled code, works without interpreter frames on the native stack:
@@ -39,31 +41,12 @@
 use super::Call;
 use super::conts::{conts, payload_trap, state_of};
 use super::suspend::{capture, check_no_host_frames, switch_to_record};
+use crate::conts::Conts;
 use crate::entry::{self, Fallback};
 use crate::fallback::{FallbackExit, FallbackSuspension, ParkedResume};
 use std::ptr::NonNull;
-use wasmfx_core::{ExnAddr, FuncAddr, Store, Trap, Val};
+use wasmfx_core::{ExnAddr, FuncAddr, InstanceId, Store, Trap, Val};
 use wasmfx_fibre::{ContRecord, ContState, HandlerKind, switch};
-
-/// The trap for a continuation whose frames only the interpreter can run.
-fn parked_trap() -> Trap {
-    Trap::Host(
-        "continuation suspended by interpreted code resumed by compiled code (not supported)"
-            .into(),
-    )
-}
-
-/// Checks that compiled code can resume `record` (see the module doc).
-///
-/// # Errors
-/// [`parked_trap`] for a record the interpreter suspended.
-pub(super) fn check_resumable(record: NonNull<ContRecord>) -> Result<(), Trap> {
-    // SAFETY: callers pass a live record of the store's table.
-    match unsafe { record.as_ref().state() } {
-        ContState::Parked => Err(parked_trap()),
-        _ => Ok(()),
-    }
-}
 
 /// What a native suspend on the interpreter's behalf came back with.
 enum Resumed {
@@ -83,9 +66,20 @@ pub(super) fn call_interpreted(
     func: FuncAddr,
     args: &[Val],
 ) -> Result<Vec<u64>, Trap> {
-    let mut exit = with_fallback(call, func, |fallback, store| {
+    let exit = with_fallback(call, func, |fallback, store| {
         fallback.call_suspending(store, func, args)
     });
+    drive(call, func, exit)
+}
+
+/// Carries each suspension of an interpreted call (of `func`) out to its
+/// handler and runs the parked call again when it is resumed, until the
+/// call returns; returns its raw results.
+fn drive(
+    call: &mut Call<'_>,
+    func: FuncAddr,
+    mut exit: Result<FallbackExit, Trap>,
+) -> Result<Vec<u64>, Trap> {
     loop {
         let suspension = match exit {
             Ok(FallbackExit::Returned(results)) => return Ok(results),
@@ -103,13 +97,97 @@ pub(super) fn call_interpreted(
                 return Err(trap);
             }
         };
-        exit = with_fallback(call, func, |fallback, store| match &resume {
-            Resumed::Values(values) => {
-                fallback.resume_parked(store, parked, ParkedResume::Values(values))
-            }
-            Resumed::Throw(exn) => fallback.resume_parked(store, parked, ParkedResume::Throw(*exn)),
+        exit = with_fallback(call, func, |fallback, store| {
+            let resumed = fallback.resume_parked(store, parked, resume.as_parked());
+            fallback.release_parked(store, parked);
+            resumed
         });
     }
+}
+
+impl Resumed {
+    fn as_parked(&self) -> ParkedResume<'_> {
+        match self {
+            Resumed::Values(values) => ParkedResume::Values(values),
+            Resumed::Throw(exn) => ParkedResume::Throw(*exn),
+        }
+    }
+}
+
+/// Makes a continuation the interpreter suspended (`Parked`) runnable by
+/// compiled code: it gets a fibre stack whose first frame, [`run_parked`],
+/// runs its parked frames in the interpreter, and it counts as fresh (its
+/// stack has not run). Returns whether `record` was such a continuation.
+///
+/// # Errors
+/// A host trap when no stack can be mapped.
+pub(super) fn adopt_parked(
+    conts: &mut Conts,
+    mut record: NonNull<ContRecord>,
+) -> Result<bool, Trap> {
+    // SAFETY: callers pass a live, detached record of the store's table.
+    let target = unsafe { record.as_mut() };
+    if target.state() != ContState::Parked {
+        return Ok(false);
+    }
+    target.set_state(ContState::Fresh);
+    conts.ensure_stack(record, run_parked)?;
+    Ok(true)
+}
+
+/// The first frame on the stack of an adopted continuation (see
+/// [`adopt_parked`]): runs its parked frames with the resume's values (or
+/// raises the resume_throw's exception in them), carrying their
+/// suspensions out like [`call_interpreted`]; then hands the results to the
+/// resumer as `run_fibre` does.
+unsafe extern "C" fn run_parked(record: *mut ContRecord) -> u64 {
+    // SAFETY: the first switch into a fresh record carries its address; the
+    // record runs on this stack, inside the current activation.
+    let (target, act) = unsafe { (&mut *record, &mut *entry::current()) };
+    let (index, func) = (target.index(), FuncAddr(target.func()));
+    let mut call = Call {
+        act,
+        instance: InstanceId(0),
+    };
+    let values = target.payload().to_vec();
+    target.clear_payload();
+    let resume = match call.pending() {
+        0 => Resumed::Values(values),
+        exn => {
+            call.set_pending(0);
+            Resumed::Throw(ExnAddr((exn - 1) as u32))
+        }
+    };
+    let exit = with_fallback(&mut call, func, |fallback, store| {
+        fallback.resume_parked(store, index, resume.as_parked())
+    });
+    let results = match drive(&mut call, func, exit) {
+        Ok(results) => results,
+        Err(Trap::UncaughtException(exn)) => {
+            // The exception goes on at the resumer, as from a returning
+            // function; the results are not read.
+            call.set_pending(u64::from(exn.0) + 1);
+            Vec::new()
+        }
+        Err(trap) => {
+            call.status(Err(trap));
+            // SAFETY: a trap is stored; the frames up to the entry own only
+            // this frame's vectors, which leak.
+            unsafe { entry::raise_stored(entry::current()) }
+        }
+    };
+    // SAFETY: the record is live and runs innermost (its frames just
+    // returned); the runtime state is re-derived after the calls.
+    unsafe {
+        let target = &mut *record;
+        if target.set_payload(&results).is_err() {
+            target.clear_payload();
+        }
+        conts(state_of(entry::current()))
+            .chain
+            .detach(NonNull::new_unchecked(record));
+    }
+    record as u64
 }
 
 /// Runs `f` with the activation's fallback and store; a panic becomes a

@@ -136,7 +136,7 @@ pub(super) fn switch_to_record(
         .find_handler(tag, HandlerKind::Switch)
         .ok_or_else(|| Trap::UnhandledTag(TagAddr(tag as u32)))?;
     check_no_host_frames(conts_now, found.prompt, call.act)?;
-    super::mixed::check_resumable(record)?;
+    super::mixed::adopt_parked(conts_now, record)?;
     let mut prompt = found.prompt;
     let captured = capture(conts_now, prompt)?;
     let handle = conts_now.handle(captured)?;
