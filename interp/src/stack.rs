@@ -58,19 +58,7 @@ impl ExecStack {
     /// # Errors
     /// [`Trap::CallStackExhausted`] when `needed > limit`.
     pub fn reserve(&mut self, needed: usize, limit: usize) -> Result<(), Trap> {
-        if needed <= self.values.len() {
-            return Ok(());
-        }
-        let limit = limit.min(u32::MAX as usize);
-        if needed > limit {
-            return Err(Trap::CallStackExhausted);
-        }
-        let new_len = needed
-            .max(self.values.len().saturating_mul(2))
-            .max(MIN_SLOTS)
-            .min(limit);
-        self.values.resize(new_len, 0);
-        Ok(())
+        reserve_slots(&mut self.values, needed, limit)
     }
 
     /// Drops every frame (after a trap or a finished call), keeping the
@@ -87,6 +75,27 @@ impl ExecStack {
             .map(|frame| frame.code.func)
             .collect()
     }
+}
+
+/// [`ExecStack::reserve`] on the value stack alone (for code that holds
+/// the frame stack borrowed at the same time).
+///
+/// # Errors
+/// [`Trap::CallStackExhausted`] when `needed > limit`.
+pub fn reserve_slots(values: &mut Vec<u64>, needed: usize, limit: usize) -> Result<(), Trap> {
+    if needed <= values.len() {
+        return Ok(());
+    }
+    let limit = limit.min(u32::MAX as usize);
+    if needed > limit {
+        return Err(Trap::CallStackExhausted);
+    }
+    let new_len = needed
+        .max(values.len().saturating_mul(2))
+        .max(MIN_SLOTS)
+        .min(limit);
+    values.resize(new_len, 0);
+    Ok(())
 }
 
 #[cfg(test)]

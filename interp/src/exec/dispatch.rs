@@ -14,9 +14,11 @@
 //! ```
 
 use super::calls::{func_ref, resolve_indirect};
+use super::frames::Frames;
 use super::memory_ops::match_op_with_memory_ops;
 use super::numeric::*;
-use crate::code::Code;
+use crate::cache::Callee;
+use crate::stack::{Frame, reserve_slots};
 use crate::op::Op;
 use wasmfx_core::num;
 use wasmfx_core::{ExnAddr, FuncAddr, Store, Trap};
@@ -64,29 +66,66 @@ pub(super) fn move_down(values: &mut [u64], from: usize, to: usize, n: usize) {
     }
 }
 
-/// Runs the ops of `code` from `regs` until it calls, returns, throws or
-/// switches stacks; `regs` then holds pc (past the op that stopped) and sp.
-///
-/// `regs.pc` must be an index into `code.ops` (the frame loop checks it).
+/// Runs the ops of the running function (`frames.current`) from `regs`,
+/// calling and returning between Wasm functions itself, until a host call,
+/// a tail call, a throw, a stack-switching op or the return at the entry
+/// depth (or a frame limit) needs the frame loop; `regs` then holds pc (past
+/// the op that stopped), sp and base.
 ///
 /// # Errors
 /// The trap that stopped execution (`regs` is then left as it was).
 #[inline(never)]
 pub(super) fn run_ops(
     store: &mut Store,
-    code: &Code,
-    v: &mut [u64],
+    frames: &mut Frames<'_>,
     regs: &mut Regs,
 ) -> Result<Exit, Trap> {
-    let ops = &*code.ops;
-    let (mut pc, mut sp, base) = (regs.pc, regs.sp, regs.base);
-    let exit = loop {
-        // SAFETY: `pc < ops.len()`: the caller checks it on entry; after
-        // that pc is either a branch target (an op index, checked by the
-        // translator's `check_pcs`) or one past an op that is not the last
-        // (the last op is a `Return`, which leaves the loop).
-        let op = *unsafe { ops.get_unchecked(pc) };
-        pc += 1;
+    let (mut pc, mut sp, mut base) = (regs.pc, regs.sp, regs.base);
+    let exit = 'frames: loop {
+        let code = &**frames.current;
+        let ops = &*code.ops;
+        // The one pc check: on entering a function or resuming a frame.
+        // Inside the function pc stays in range by `Code`'s invariant.
+        if pc >= ops.len() {
+            return Err(Trap::Host(format!("pc {pc} out of range")));
+        }
+        let v = &mut frames.values[..];
+
+        // Calls `$func` (arguments on top of the stack): a Wasm callee
+        // starts here; a host callee, or a call past the depth limit, goes
+        // to the frame loop.
+        macro_rules! call {
+            ($func:expr) => {{
+                let func = $func;
+                match frames.codes.get(store, func)? {
+                    Callee::Wasm(callee) if frames.frames.len() < frames.max_depth => {
+                        let new_base = sp - callee.num_params as usize;
+                        let needed = new_base + callee.max_height as usize;
+                        reserve_slots(frames.values, needed, frames.limit)?;
+                        let params_end = new_base + callee.num_params as usize;
+                        let locals_end = new_base + callee.num_locals as usize;
+                        frames.values[params_end..locals_end].fill(0);
+                        let caller = std::mem::replace(frames.current, callee);
+                        frames.frames.push(Frame {
+                            code: caller,
+                            pc: pc as u32,
+                            base: base as u32,
+                        });
+                        (pc, sp, base) = (0, locals_end, new_base);
+                        continue 'frames;
+                    }
+                    _ => break 'frames Exit::Call(func),
+                }
+            }};
+        }
+
+        loop {
+            // SAFETY: `pc < ops.len()`: checked above on entry; after that
+            // pc is either a branch target (an op index, checked by the
+            // translator's `check_pcs`) or one past an op that is not the
+            // last (the last op is a `Return`, which leaves this loop).
+            let op = *unsafe { ops.get_unchecked(pc) };
+            pc += 1;
         match_op_with_memory_ops!(op, v, sp, pc, store, code, {
         // --- control ---------------------------------------------
         Op::Unreachable => return Err(Trap::Unreachable),
@@ -137,26 +176,42 @@ pub(super) fn run_ops(
                 sp -= 1;
             }
         }
-        Op::Return => break Exit::Return,
+        Op::Return => {
+            if frames.frames.len() <= frames.entry_depth {
+                break 'frames Exit::Return;
+            }
+            let n = code.num_results as usize;
+            move_down(v, sp - n, base, n);
+            sp = base + n;
+            match frames.frames.pop() {
+                Some(frame) => {
+                    *frames.current = frame.code;
+                    (pc, base) = (frame.pc as usize, frame.base as usize);
+                    continue 'frames;
+                }
+                None => break 'frames Exit::Return,
+            }
+        }
 
         // --- calls -------------------------------------------------
-        Op::Call(func) | Op::CallHost(func) => break Exit::Call(func),
+        Op::Call(func) => call!(func),
+        Op::CallHost(func) => break 'frames Exit::Call(func),
         Op::CallIndirect { table, ty } => {
             sp -= 1;
-            break Exit::Call(resolve_indirect(store, table, v[sp], ty)?);
+            call!(resolve_indirect(store, table, v[sp], ty)?);
         }
         Op::CallRef => {
             sp -= 1;
-            break Exit::Call(func_ref(v[sp])?);
+            call!(func_ref(v[sp])?);
         }
-        Op::ReturnCall(func) | Op::ReturnCallHost(func) => break Exit::TailCall(func),
+        Op::ReturnCall(func) | Op::ReturnCallHost(func) => break 'frames Exit::TailCall(func),
         Op::ReturnCallIndirect { table, ty } => {
             sp -= 1;
-            break Exit::TailCall(resolve_indirect(store, table, v[sp], ty)?);
+            break 'frames Exit::TailCall(resolve_indirect(store, table, v[sp], ty)?);
         }
         Op::ReturnCallRef => {
             sp -= 1;
-            break Exit::TailCall(func_ref(v[sp])?);
+            break 'frames Exit::TailCall(func_ref(v[sp])?);
         }
 
         // --- exceptions ------------------------------------------
@@ -164,7 +219,7 @@ pub(super) fn run_ops(
             let n = store.tags[tag.0 as usize].sig.params.len();
             sp -= n;
             let exn = store.alloc_exn(tag, v[sp..sp + n].into());
-            break Exit::Throw(exn);
+            break 'frames Exit::Throw(exn);
         }
         Op::ContNew
         | Op::ContBind(_)
@@ -172,12 +227,12 @@ pub(super) fn run_ops(
         | Op::Resume(_)
         | Op::ResumeThrow(_)
         | Op::ResumeThrowRef(_)
-        | Op::Switch(_) => break Exit::Cont,
+        | Op::Switch(_) => break 'frames Exit::Cont,
         Op::ThrowRef => {
             sp -= 1;
             match v[sp] {
                 0 => return Err(Trap::NullExceptionReference),
-                r => break Exit::Throw(ExnAddr((r - 1) as u32)),
+                r => break 'frames Exit::Throw(ExnAddr((r - 1) as u32)),
             }
         }
 
@@ -302,8 +357,8 @@ pub(super) fn run_ops(
         }
 
         })
+        }
     };
-    regs.pc = pc;
-    regs.sp = sp;
+    *regs = Regs { pc, sp, base };
     Ok(exit)
 }
