@@ -191,6 +191,15 @@ mod tests {
     }
 
     #[test]
+    fn the_innermost_offset_is_the_fields() {
+        assert_eq!(
+            std::mem::offset_of!(StackChain, innermost),
+            StackChain::INNERMOST as usize
+        );
+        assert_eq!(size_of::<StackChain>(), 8);
+    }
+
+    #[test]
     fn nested_resumes_walk_innermost_first() {
         let mut arena = ContArena::new();
         let (c1, c2, c3) = (arena.alloc(), arena.alloc(), arena.alloc());
