@@ -508,6 +508,34 @@ pub enum Op {
         b: u32,
         target: u32,
     },
+    /// `local.get l` then a fused i32 compare-with-immediate-and-branch:
+    /// jumps to `target` when `local l <cmp> imm` (stack unchanged).
+    BrIfLocalI32Imm {
+        cmp: I32Cmp,
+        local: u32,
+        imm: i32,
+        target: u32,
+    },
+    /// `local.tee a; local.get b` then a fused i32 compare-and-branch: pops
+    /// the top into local `a`, jumps when `top <cmp> local b`.
+    BrIfTeeI32 {
+        cmp: I32Cmp,
+        tee: u32,
+        b: u32,
+        target: u32,
+    },
+    /// `local.get l; i32.load` (the static offset fits in u32).
+    I32LoadLocal {
+        local: u32,
+        mem: u32,
+        offset: u32,
+    },
+    /// `local.get l; i64.load` (or `f64.load`; the offset fits in u32).
+    I64LoadLocal {
+        local: u32,
+        mem: u32,
+        offset: u32,
+    },
     /// `local.get l; i32.add`: adds local `l` to the top.
     I32AddLocal(u32),
     /// `local.get l; <binary op>`: local `l` is the right operand.
@@ -632,6 +660,25 @@ impl Op {
         self.target_mut().map(|target| *target)
     }
 
+    /// The comparison, immediate and target of a fused i32
+    /// compare-with-immediate-and-branch (`BrIfI32LtSImm` and its kin).
+    pub(crate) fn i32_imm_compare_branch(self) -> Option<(I32Cmp, i32, u32)> {
+        let (cmp, imm, target) = match self {
+            Op::BrIfI32EqImm { target, imm } => (I32Cmp::Eq, imm, target),
+            Op::BrIfI32NeImm { target, imm } => (I32Cmp::Ne, imm, target),
+            Op::BrIfI32LtSImm { target, imm } => (I32Cmp::LtS, imm, target),
+            Op::BrIfI32LtUImm { target, imm } => (I32Cmp::LtU, imm, target),
+            Op::BrIfI32GtSImm { target, imm } => (I32Cmp::GtS, imm, target),
+            Op::BrIfI32GtUImm { target, imm } => (I32Cmp::GtU, imm, target),
+            Op::BrIfI32LeSImm { target, imm } => (I32Cmp::LeS, imm, target),
+            Op::BrIfI32LeUImm { target, imm } => (I32Cmp::LeU, imm, target),
+            Op::BrIfI32GeSImm { target, imm } => (I32Cmp::GeS, imm, target),
+            Op::BrIfI32GeUImm { target, imm } => (I32Cmp::GeU, imm, target),
+            _ => return None,
+        };
+        Some((cmp, imm, target))
+    }
+
     fn target_mut(&mut self) -> Option<&mut u32> {
         match self {
             Op::Jump(t) | Op::JumpIfZero(t) | Op::JumpIfNonZero(t) => Some(t),
@@ -670,7 +717,9 @@ impl Op {
             | Op::BrIf { target, .. }
             | Op::BrOnNull { target, .. }
             | Op::BrOnNonNull { target, .. }
-            | Op::BrIfLocalsI32 { target, .. } => Some(target),
+            | Op::BrIfLocalsI32 { target, .. }
+            | Op::BrIfLocalI32Imm { target, .. }
+            | Op::BrIfTeeI32 { target, .. } => Some(target),
             _ => None,
         }
     }

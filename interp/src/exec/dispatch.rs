@@ -126,7 +126,7 @@ pub(super) fn run_ops(
             // last (the last op is a `Return`, which leaves this loop).
             let op = *unsafe { ops.get_unchecked(pc) };
             pc += 1;
-        match_op_with_memory_ops!(op, v, sp, pc, store, code, {
+        match_op_with_memory_ops!(op, v, sp, base, pc, store, code, {
         // --- control ---------------------------------------------
         Op::Unreachable => return Err(Trap::Unreachable),
         Op::Unsupported(i) => {
@@ -319,6 +319,19 @@ pub(super) fn run_ops(
         }
         Op::BrIfLocalsI32 { cmp, a, b, target } => {
             if cmp.holds(v[base + a as usize] as u32, v[base + b as usize] as u32) {
+                pc = target as usize;
+            }
+        }
+        Op::BrIfLocalI32Imm { cmp, local, imm, target } => {
+            if cmp.holds(v[base + local as usize] as u32, imm as u32) {
+                pc = target as usize;
+            }
+        }
+        Op::BrIfTeeI32 { cmp, tee, b, target } => {
+            sp -= 1;
+            let top = v[sp];
+            v[base + tee as usize] = top;
+            if cmp.holds(top as u32, v[base + b as usize] as u32) {
                 pc = target as usize;
             }
         }

@@ -4,15 +4,25 @@
 
 /// Expands to the dispatch `match` over `$op`: the caller's arms, then the
 /// memory and table arms here, then the integer and float arms. `$store` is
-/// the store and `$code` the running function's code.
+/// the store, `$code` the running function's code and `$base` its frame base.
 macro_rules! match_op_with_memory_ops {
-    ($op:expr, $v:ident, $sp:ident, $pc:ident, $store:ident, $code:ident, { $($arms:tt)* }) => {
+    ($op:expr, $v:ident, $sp:ident, $base:ident, $pc:ident, $store:ident, $code:ident, { $($arms:tt)* }) => {
         super::int_ops::match_op_with_int_ops!($op, $v, $sp, $pc, {
             $($arms)*
                     // --- memory ----------------------------------------------
                     Op::I32Load { mem, offset } => {
                         let b = super::memory::load::<4>($store, mem, $v[$sp - 1], offset)?;
                         $v[$sp - 1] = u32::from_le_bytes(b) as u64;
+                    }
+                    Op::I32LoadLocal { local, mem, offset } => {
+                        let b = super::memory::load::<4>($store, mem, $v[$base + local as usize], offset as u64)?;
+                        $v[$sp] = u32::from_le_bytes(b) as u64;
+                        $sp += 1;
+                    }
+                    Op::I64LoadLocal { local, mem, offset } => {
+                        let b = super::memory::load::<8>($store, mem, $v[$base + local as usize], offset as u64)?;
+                        $v[$sp] = u64::from_le_bytes(b);
+                        $sp += 1;
                     }
                     Op::I64Load { mem, offset } => {
                         $v[$sp - 1] = u64::from_le_bytes(super::memory::load::<8>($store, mem, $v[$sp - 1], offset)?);

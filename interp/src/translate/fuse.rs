@@ -24,6 +24,9 @@
 //!                                                       i64 add/sub/mul, f64 add/mul)
 //!   I32ShlImm(k) + I32Add       ─▶ I32AddShl(k)          (a + (b << k))
 //!   LocalGet2(a, b) + BrIfI32GtU ─▶ BrIfLocalsI32 { GtU, a, b } (all ten)
+//!   LocalTeeGet(a, b) + BrIfI32LtS ─▶ BrIfTeeI32 { LtS, a, b }  (all ten)
+//!   LocalGet(l) + BrIfI32GeUImm ─▶ BrIfLocalI32Imm { GeU, l } (all ten)
+//!   LocalGet(l) + I32Load/I64Load ─▶ I32LoadLocal / I64LoadLocal (u32 offsets)
 //!   Jump/Br to a Return         ─▶ Return            (after labels resolve)
 //! ```
 //!
@@ -40,8 +43,27 @@ fn fits_i32(raw: u64) -> bool {
 /// The fused form of `prev` followed by `next`, if there is one.
 pub(super) fn fuse(prev: Op, next: Op) -> Option<Op> {
     use Op::*;
-    if let (LocalGet2(a, b), Some((cmp, target))) = (prev, next.i32_compare_branch()) {
-        return Some(BrIfLocalsI32 { cmp, a, b, target });
+    if let Some((cmp, target)) = next.i32_compare_branch() {
+        match prev {
+            LocalGet2(a, b) => return Some(BrIfLocalsI32 { cmp, a, b, target }),
+            LocalTeeGet(tee, b) => {
+                return Some(BrIfTeeI32 {
+                    cmp,
+                    tee,
+                    b,
+                    target,
+                });
+            }
+            _ => {}
+        }
+    }
+    if let (LocalGet(local), Some((cmp, imm, target))) = (prev, next.i32_imm_compare_branch()) {
+        return Some(BrIfLocalI32Imm {
+            cmp,
+            local,
+            imm,
+            target,
+        });
     }
     Some(match (prev, next) {
         (Const(c), I32Add) => I32AddImm(c as u32 as i32),
@@ -315,6 +337,16 @@ pub(super) fn fuse(prev: Op, next: Op) -> Option<Op> {
             imm,
         },
         (LocalsI32Add(a, b), LocalSet(dst)) => LocalsI32AddSet { a, b, dst },
+        (LocalGet(local), I32Load { mem, offset }) if offset <= u32::MAX as u64 => I32LoadLocal {
+            local,
+            mem,
+            offset: offset as u32,
+        },
+        (LocalGet(local), I64Load { mem, offset }) if offset <= u32::MAX as u64 => I64LoadLocal {
+            local,
+            mem,
+            offset: offset as u32,
+        },
         (LocalI32AddImm { local, imm }, LocalTee(dst)) => LocalTeeI32AddImm {
             dst,
             src: local,
@@ -461,6 +493,40 @@ mod tests {
         );
         assert!(crate::op::I32Cmp::LtS.holds(-1i32 as u32, 0));
         assert!(!crate::op::I32Cmp::LtU.holds(-1i32 as u32, 0));
+    }
+
+    #[test]
+    fn locals_fuse_into_branches_and_loads() {
+        use crate::op::I32Cmp;
+        let lt = Op::BrIfI32LtS(4);
+        assert_eq!(
+            fuse(Op::LocalTeeGet(1, 2), lt),
+            Some(Op::BrIfTeeI32 {
+                cmp: I32Cmp::LtS,
+                tee: 1,
+                b: 2,
+                target: 4
+            })
+        );
+        let ge = Op::BrIfI32GeUImm { target: 6, imm: 2 };
+        assert_eq!(
+            fuse(Op::LocalGet(0), ge),
+            Some(Op::BrIfLocalI32Imm {
+                cmp: I32Cmp::GeU,
+                local: 0,
+                imm: 2,
+                target: 6
+            })
+        );
+        let load = Op::I64Load { mem: 3, offset: 8 };
+        assert_eq!(
+            fuse(Op::LocalGet(5), load),
+            Some(Op::I64LoadLocal {
+                local: 5,
+                mem: 3,
+                offset: 8
+            })
+        );
     }
 
     #[test]
