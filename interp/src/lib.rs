@@ -9,8 +9,13 @@
 //!        ├─ exec/ : dispatch loop over Ops on an ExecStack (stack.rs):
 //!        │      heap value stack + heap frame stack, no Rust recursion
 //!        │
-//!        └─ cont/ : continuations (records, chain of resumers, stack pool);
-//!               exec/cont*.rs move ExecStacks between them and the executor
+//!        └─ cont/ : continuations (the store's records, their heap frames,
+//!               chain of resumers, stack pool); exec/cont*.rs move
+//!               ExecStacks between them and the executor
+//!
+//!   Interpreter::call_suspending / resume_parked (activation.rs): calls
+//!        from compiled code whose suspensions leave the interpreter
+//!        (exec/outward.rs) for handlers of compiled code
 //! ```
 //!
 //! Every value is one raw `u64` slot (`wasmfx_core::value`). Traps end the

@@ -1,10 +1,13 @@
-//! The interpreter side of stack switching: continuation records, the chain
-//! of resumers, and the stack pool.
+//! The interpreter side of stack switching: its part of the continuation
+//! records, the chain of resumers, and the stack pool.
 //!
-//! A continuation is heap frames: its own [`ExecStack`] plus the registers
-//! of its top frame. Running it moves that `ExecStack` into the executor
-//! (the resumer's goes into a [`Link`]); suspending moves it back into the
-//! record. No native stack switch and no Rust recursion happens.
+//! Records (revision, state, function, bound values) are the store's
+//! `wasmfx_fibre::ContRecord`s, shared with compiled code (`Store::conts`).
+//! What the interpreter adds is heap frames: a [`Captured`] (its own
+//! [`ExecStack`] plus the registers of its top frame) kept by record index
+//! while the record is `Parked`. Running it moves that `ExecStack` into the
+//! executor (the resumer's goes into a [`Link`]); suspending moves it back.
+//! No native stack switch and no Rust recursion happens.
 //!
 //! ```text
 //!   executor.stack ── the running stack (innermost continuation, or the root)
@@ -19,7 +22,8 @@
 //! ```
 //!
 //! `site.rs` holds what the translator resolved per instruction,
-//! `table.rs` the records (one-shot handles, free list) and the stack pool.
+//! `table.rs` the records' interpreter side (one-shot handles through the
+//! store's table, captured frames) and the stack pool.
 
 pub mod site;
 mod table;
@@ -48,9 +52,14 @@ pub(crate) struct Regs {
 pub(crate) struct Captured {
     pub stack: ExecStack,
     pub top: Regs,
-    /// Boxed: rarely any, and a parked continuation stays small (80 bytes).
-    pub links: Option<Box<Vec<Link>>>,
+    pub links: CapturedLinks,
 }
+
+/// The links of resumes nested inside a captured continuation, outermost
+/// first. Boxed: there rarely are any, and a parked continuation then
+/// spends one word on them (it takes 80 bytes).
+#[allow(clippy::box_collection)]
+pub(crate) type CapturedLinks = Option<Box<Vec<Link>>>;
 
 /// A resumer waiting in `resume` (or a `switch` target's handler): one
 /// link of the chain of running continuations.

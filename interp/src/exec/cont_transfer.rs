@@ -15,7 +15,7 @@ use super::calls::call_host;
 use super::{Executor, State};
 use crate::cache::Callee;
 use crate::cont::site::ContSite;
-use crate::cont::{Captured, ContTable, Link, Regs, Start};
+use crate::cont::{Captured, CapturedLinks, ContTable, Link, Regs, Start};
 use crate::stack::{ExecStack, Frame};
 use wasmfx_core::{ExnAddr, FuncAddr, TagAddr, Trap};
 
@@ -120,7 +120,7 @@ impl Executor<'_> {
         regs: Regs,
         site: u32,
         record: u32,
-        links: Option<Box<Vec<Link>>>,
+        links: CapturedLinks,
     ) {
         let mut parent = stack;
         std::mem::swap(self.stack, &mut parent);
@@ -180,7 +180,7 @@ impl Executor<'_> {
 
     /// Takes the links after link `i` (the resumes nested inside the
     /// continuation that link `i` runs), outermost first.
-    pub(super) fn links_inside(&mut self, i: usize) -> Option<Box<Vec<Link>>> {
+    pub(super) fn links_inside(&mut self, i: usize) -> CapturedLinks {
         if i + 1 >= self.chain.len() {
             // The common case: the handler is the innermost resume.
             return None;
@@ -218,10 +218,7 @@ pub(super) fn site_of(link: &Link) -> Result<&ContSite, Trap> {
 
 /// Splits where a continuation starts into its stack (a pooled one for a
 /// fresh continuation), its entry and the links captured inside it.
-pub(super) fn split(
-    start: Start,
-    conts: &mut ContTable,
-) -> (ExecStack, Entry, Option<Box<Vec<Link>>>) {
+pub(super) fn split(start: Start, conts: &mut ContTable) -> (ExecStack, Entry, CapturedLinks) {
     match start {
         Start::Fresh(func) => (conts.stack(), Entry::Fresh(func), None),
         Start::Suspended(Captured { stack, top, links }) => (stack, Entry::Suspended(top), links),
