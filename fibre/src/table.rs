@@ -3,7 +3,7 @@
 //!
 //! ```text
 //!   raw handle (one u64 value slot; 0 = null)
-//!     bits 0..32   (index | tier mark) + 1
+//!     bits 0..32   (index | mark) + 1       (mark: 0 for the store's one table)
 //!     bits 32..64  the record's revision when the handle was made
 //!
 //!   ContTable
@@ -19,8 +19,10 @@
 //! record, which keeps its index when the arena hands it out again. Every
 //! tier decodes the same way: `index = low - 1 - mark` (unsigned), refuse
 //! `index >= len`, load `records[index]`, compare revisions, check the state.
-//! The tier mark (a high bit of the index) keeps the handles of two tables
-//! apart while both tiers still have their own.
+//! A table made with [`TIER_MARK`] sets that bit in its indices, so two
+//! tables with different marks tell their handles apart
+//! ([`HandleError::OtherTable`]); both tiers now share one unmarked table
+//! per store, and indices stay below the bit either way.
 //!
 //! # Retired indices
 //! Revisions only grow under one index, so a used handle never matches

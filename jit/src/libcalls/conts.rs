@@ -1,8 +1,9 @@
 //! The stack-switching runtime of compiled code: `cont.new`, `cont.bind`,
 //! `resume` (and `resume_throw*`), and the first frame of every
 //! continuation stack; `suspend` and `switch` are in `suspend.rs`. Compiled
-//! code does the common resume and suspend inline (`translate/conts_fast.rs`)
-//! and calls these for the rest, by the same rules:
+//! code does the common resume, suspend and switch inline
+//! (`translate/conts_fast.rs`) and calls these for the rest, by the same
+//! rules:
 //!
 //! ```text
 //!   resumer R (any stack)                 continuation C (fibre stack)

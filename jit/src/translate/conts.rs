@@ -1,8 +1,8 @@
 //! Stack switching: `cont.new`, `cont.bind`, `suspend`, `resume`,
 //! `resume_throw`, `resume_throw_ref` and `switch`, as calls into the
 //! continuation runtime (`libcalls/conts.rs`) with values in a frame buffer.
-//! `resume` (values) and `suspend` first try their inline fast path
-//! (`conts_fast.rs`), which falls back to the call.
+//! `resume` (values), `suspend` and `switch` first try their inline fast
+//! path (`conts_fast.rs`), which falls back to the call.
 //!
 //! ```text
 //!   resume: args ─▶ buffer; status = resume(contref, site, buffer, mode, n)
