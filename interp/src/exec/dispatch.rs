@@ -17,10 +17,12 @@ use super::calls::{func_ref, resolve_indirect};
 use super::frames::Frames;
 use super::memory_ops::match_op_with_memory_ops;
 use super::numeric::*;
+use super::slots::Slots;
 use crate::cache::Callee;
 use crate::stack::{Frame, reserve_slots};
 use crate::op::Op;
 use wasmfx_core::num;
+use std::ops::IndexMut;
 use wasmfx_core::{ExnAddr, FuncAddr, Store, Trap};
 
 /// Where the op loop stopped.
@@ -49,7 +51,7 @@ pub(super) struct Regs {
 
 /// Moves the top `keep` slots down over `drop` slots; returns the new sp.
 #[inline(always)]
-pub(super) fn branch(values: &mut [u64], sp: usize, drop: u32, keep: u32) -> usize {
+pub(super) fn branch(values: &mut Slots, sp: usize, drop: u32, keep: u32) -> usize {
     let (drop, keep) = (drop as usize, keep as usize);
     if drop != 0 {
         move_down(values, sp - keep, sp - keep - drop, keep);
@@ -60,7 +62,10 @@ pub(super) fn branch(values: &mut [u64], sp: usize, drop: u32, keep: u32) -> usi
 /// Copies `n` slots from `from` down to `to` (`to <= from`). A plain loop:
 /// `n` is almost always 0 or 1, where a `memmove` call costs more.
 #[inline(always)]
-pub(super) fn move_down(values: &mut [u64], from: usize, to: usize, n: usize) {
+pub(super) fn move_down<V>(values: &mut V, from: usize, to: usize, n: usize)
+where
+    V: IndexMut<usize, Output = u64> + ?Sized,
+{
     for i in 0..n {
         values[to + i] = values[from + i];
     }
@@ -89,7 +94,18 @@ pub(super) fn run_ops(
         if pc >= ops.len() {
             return Err(Trap::Host(format!("pc {pc} out of range")));
         }
-        let v = &mut frames.values[..];
+        // The one check of the value stack's length for this function
+        // (calls reserved it; returns and resumed continuations come back
+        // to frames reserved before, but the check costs one compare).
+        // SAFETY: every index below is under `base + code.max_height`: local
+        // indices are under `num_locals` and operand heights under
+        // `max_height` (translator), and pc stays in `code` (checked above).
+        let Some(mut v) = (unsafe { Slots::frame(frames.values, base, code.max_height) }) else {
+            let needed = base.saturating_add(code.max_height as usize);
+            reserve_slots(frames.values, needed, frames.limit)?;
+            continue 'frames;
+        };
+        let v = &mut v;
 
         // Calls `$func` (arguments on top of the stack): a Wasm callee
         // starts here; a host callee, or a call past the depth limit, goes
@@ -218,7 +234,7 @@ pub(super) fn run_ops(
         Op::Throw(tag) => {
             let n = store.tags[tag.0 as usize].sig.params.len();
             sp -= n;
-            let exn = store.alloc_exn(tag, v[sp..sp + n].into());
+            let exn = store.alloc_exn(tag, v.to_vec(sp, sp + n).into());
             break 'frames Exit::Throw(exn);
         }
         Op::ContNew

@@ -25,6 +25,7 @@ mod int_ops;
 mod memory;
 mod memory_ops;
 mod numeric;
+mod slots;
 mod outward;
 
 pub(crate) use calls::call_host;

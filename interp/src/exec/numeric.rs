@@ -7,6 +7,7 @@
 //! Wasm semantics of min/max/nearest, division and truncation come from
 //! `wasmfx_core::num`.
 
+use super::slots::Slots;
 use wasmfx_core::Trap;
 use wasmfx_core::num::{F32_QUIET_BIT, F64_QUIET_BIT};
 
@@ -35,7 +36,7 @@ pub(super) fn as_f64(raw: u64) -> f64 {
 
 /// Replaces the top slot with `f(top)`.
 #[inline(always)]
-pub(super) fn unary(values: &mut [u64], sp: usize, f: impl FnOnce(u64) -> u64) {
+pub(super) fn unary(values: &mut Slots, sp: usize, f: impl FnOnce(u64) -> u64) {
     let top = &mut values[sp - 1];
     *top = f(*top);
 }
@@ -43,7 +44,7 @@ pub(super) fn unary(values: &mut [u64], sp: usize, f: impl FnOnce(u64) -> u64) {
 /// Replaces the top slot with `f(top)`, or traps.
 #[inline(always)]
 pub(super) fn unary_trap(
-    values: &mut [u64],
+    values: &mut Slots,
     sp: usize,
     f: impl FnOnce(u64) -> Result<u64, Trap>,
 ) -> Result<(), Trap> {
@@ -54,7 +55,7 @@ pub(super) fn unary_trap(
 
 /// Pops `b`, replaces `a` with `f(a, b)`.
 #[inline(always)]
-pub(super) fn binary(values: &mut [u64], sp: &mut usize, f: impl FnOnce(u64, u64) -> u64) {
+pub(super) fn binary(values: &mut Slots, sp: &mut usize, f: impl FnOnce(u64, u64) -> u64) {
     *sp -= 1;
     let b = values[*sp];
     let a = &mut values[*sp - 1];
@@ -64,7 +65,7 @@ pub(super) fn binary(values: &mut [u64], sp: &mut usize, f: impl FnOnce(u64, u64
 /// Pops `b`, replaces `a` with `f(a, b)`, or traps.
 #[inline(always)]
 pub(super) fn binary_trap(
-    values: &mut [u64],
+    values: &mut Slots,
     sp: &mut usize,
     f: impl FnOnce(u64, u64) -> Result<u64, Trap>,
 ) -> Result<(), Trap> {
@@ -76,38 +77,38 @@ pub(super) fn binary_trap(
 }
 
 #[inline(always)]
-pub(super) fn i32_binary(values: &mut [u64], sp: &mut usize, f: impl FnOnce(i32, i32) -> i32) {
+pub(super) fn i32_binary(values: &mut Slots, sp: &mut usize, f: impl FnOnce(i32, i32) -> i32) {
     binary(values, sp, |a, b| from_i32(f(a as i32, b as i32)));
 }
 
 #[inline(always)]
-pub(super) fn i64_binary(values: &mut [u64], sp: &mut usize, f: impl FnOnce(i64, i64) -> i64) {
+pub(super) fn i64_binary(values: &mut Slots, sp: &mut usize, f: impl FnOnce(i64, i64) -> i64) {
     binary(values, sp, |a, b| f(a as i64, b as i64) as u64);
 }
 
 #[inline(always)]
-pub(super) fn i32_compare(values: &mut [u64], sp: &mut usize, f: impl FnOnce(i32, i32) -> bool) {
+pub(super) fn i32_compare(values: &mut Slots, sp: &mut usize, f: impl FnOnce(i32, i32) -> bool) {
     binary(values, sp, |a, b| f(a as i32, b as i32) as u64);
 }
 
 #[inline(always)]
-pub(super) fn u32_compare(values: &mut [u64], sp: &mut usize, f: impl FnOnce(u32, u32) -> bool) {
+pub(super) fn u32_compare(values: &mut Slots, sp: &mut usize, f: impl FnOnce(u32, u32) -> bool) {
     binary(values, sp, |a, b| f(a as u32, b as u32) as u64);
 }
 
 #[inline(always)]
-pub(super) fn i64_compare(values: &mut [u64], sp: &mut usize, f: impl FnOnce(i64, i64) -> bool) {
+pub(super) fn i64_compare(values: &mut Slots, sp: &mut usize, f: impl FnOnce(i64, i64) -> bool) {
     binary(values, sp, |a, b| f(a as i64, b as i64) as u64);
 }
 
 #[inline(always)]
-pub(super) fn u64_compare(values: &mut [u64], sp: &mut usize, f: impl FnOnce(u64, u64) -> bool) {
+pub(super) fn u64_compare(values: &mut Slots, sp: &mut usize, f: impl FnOnce(u64, u64) -> bool) {
     binary(values, sp, |a, b| f(a, b) as u64);
 }
 
 #[inline(always)]
 pub(super) fn i32_div(
-    values: &mut [u64],
+    values: &mut Slots,
     sp: &mut usize,
     f: impl FnOnce(i32, i32) -> Result<i32, Trap>,
 ) -> Result<(), Trap> {
@@ -116,7 +117,7 @@ pub(super) fn i32_div(
 
 #[inline(always)]
 pub(super) fn i64_div(
-    values: &mut [u64],
+    values: &mut Slots,
     sp: &mut usize,
     f: impl FnOnce(i64, i64) -> Result<i64, Trap>,
 ) -> Result<(), Trap> {
@@ -124,29 +125,29 @@ pub(super) fn i64_div(
 }
 
 #[inline(always)]
-pub(super) fn f32_binary(values: &mut [u64], sp: &mut usize, f: impl FnOnce(f32, f32) -> f32) {
+pub(super) fn f32_binary(values: &mut Slots, sp: &mut usize, f: impl FnOnce(f32, f32) -> f32) {
     binary(values, sp, |a, b| from_f32(f(as_f32(a), as_f32(b))));
 }
 
 #[inline(always)]
-pub(super) fn f64_binary(values: &mut [u64], sp: &mut usize, f: impl FnOnce(f64, f64) -> f64) {
+pub(super) fn f64_binary(values: &mut Slots, sp: &mut usize, f: impl FnOnce(f64, f64) -> f64) {
     binary(values, sp, |a, b| f(as_f64(a), as_f64(b)).to_bits());
 }
 
 #[inline(always)]
-pub(super) fn f32_compare(values: &mut [u64], sp: &mut usize, f: impl FnOnce(f32, f32) -> bool) {
+pub(super) fn f32_compare(values: &mut Slots, sp: &mut usize, f: impl FnOnce(f32, f32) -> bool) {
     binary(values, sp, |a, b| f(as_f32(a), as_f32(b)) as u64);
 }
 
 #[inline(always)]
-pub(super) fn f64_compare(values: &mut [u64], sp: &mut usize, f: impl FnOnce(f64, f64) -> bool) {
+pub(super) fn f64_compare(values: &mut Slots, sp: &mut usize, f: impl FnOnce(f64, f64) -> bool) {
     binary(values, sp, |a, b| f(as_f64(a), as_f64(b)) as u64);
 }
 
 /// A rounding or root op; a NaN result gets its quiet bit set (software
 /// `floor` and friends may return a signaling NaN input unchanged).
 #[inline(always)]
-pub(super) fn f32_unary(values: &mut [u64], sp: usize, f: impl FnOnce(f32) -> f32) {
+pub(super) fn f32_unary(values: &mut Slots, sp: usize, f: impl FnOnce(f32) -> f32) {
     unary(values, sp, |a| {
         let r = f(as_f32(a));
         if r.is_nan() {
@@ -159,7 +160,7 @@ pub(super) fn f32_unary(values: &mut [u64], sp: usize, f: impl FnOnce(f32) -> f3
 
 /// `f64` version of [`f32_unary`].
 #[inline(always)]
-pub(super) fn f64_unary(values: &mut [u64], sp: usize, f: impl FnOnce(f64) -> f64) {
+pub(super) fn f64_unary(values: &mut Slots, sp: usize, f: impl FnOnce(f64) -> f64) {
     unary(values, sp, |a| {
         let r = f(as_f64(a));
         if r.is_nan() {
@@ -201,7 +202,9 @@ mod tests {
     fn i32_results_are_zero_extended() {
         let mut values = [(-1i32) as u32 as u64, 1, 0];
         let mut sp = 2;
-        i32_binary(&mut values, &mut sp, |a, b| a - b);
-        assert_eq!((sp, values[0]), (1, 0xffff_fffe));
+        // SAFETY: the helper touches slots 0 and 1, below 0 + 3.
+        let mut slots = unsafe { Slots::frame(&mut values, 0, 3) }.expect("fits");
+        i32_binary(&mut slots, &mut sp, |a, b| a - b);
+        assert_eq!((sp, slots[0]), (1, 0xffff_fffe));
     }
 }
