@@ -41,7 +41,7 @@ impl CodeCache {
     /// # Errors
     /// `Trap::Host` with the translation error when `func` cannot be
     /// translated (or does not exist).
-    #[inline]
+    #[inline(always)]
     pub fn get(&mut self, store: &Store, func: FuncAddr) -> Result<Callee, Trap> {
         match self.slots.get(func.0 as usize) {
             Some(Slot::Wasm(code)) => Ok(Callee::Wasm(code.clone())),

@@ -117,10 +117,14 @@ pub(super) fn run_ops(
                     Callee::Wasm(callee) if frames.frames.len() < frames.max_depth => {
                         let new_base = sp - callee.num_params as usize;
                         let needed = new_base + callee.max_height as usize;
-                        reserve_slots(frames.values, needed, frames.limit)?;
+                        if needed > frames.values.len() {
+                            reserve_slots(frames.values, needed, frames.limit)?;
+                        }
                         let params_end = new_base + callee.num_params as usize;
                         let locals_end = new_base + callee.num_locals as usize;
-                        frames.values[params_end..locals_end].fill(0);
+                        if locals_end > params_end {
+                            frames.values[params_end..locals_end].fill(0);
+                        }
                         let caller = std::mem::replace(frames.current, callee);
                         frames.frames.push(Frame {
                             code: caller,
