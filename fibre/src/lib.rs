@@ -7,7 +7,7 @@
 //!                                  │ ContRef = (record, revision), one-shot   reference.rs
 //!                                  └─ context: Context {sp, fp, ip}             context.rs
 //!   switch(store_ctx, load_ctx, payload)   Rust twin of Cranelift's stack_switch context.rs
-//!   ContTable    index → record, raw handles (index, revision), the chain      table.rs
+//!   ContTable    index → record, raw handles (index, revision), warm records  table.rs
 //!   StackChain   active records innermost-first, handler search                chain.rs
 //!   native::{start, resume, suspend}   records on native stacks, from Rust     native.rs
 //! ```
@@ -45,5 +45,5 @@ pub use stack::{
     DEFAULT_STACK_SIZE, FibreStack, MAX_STACK_RESERVE, MIN_STACK_SIZE, page_size, usable_size,
 };
 pub use table::{
-    ContTable, HandleError, RETIRED, TIER_MARK, TableHeader, raw_handle, table_offsets,
+    ContTable, HandleError, MAX_WARM, RETIRED, TIER_MARK, TableHeader, raw_handle, table_offsets,
 };

@@ -75,6 +75,13 @@ pub fn start(
     record.install_stack(stack, fibre_main as *const () as usize, Some(entry))
 }
 
+/// The address a fresh context of [`start`] begins at (`fibre_main`), for
+/// code that restarts a record on the stack it keeps
+/// ([`ContRecord::restart`]).
+pub fn start_address() -> usize {
+    fibre_main as *const () as usize
+}
+
 /// The first code on a stack prepared by [`start`]: runs the record's entry,
 /// marks it returned and switches to its resumer for the last time.
 extern "C" fn fibre_main(record: u64) -> ! {

@@ -9,7 +9,8 @@
 //!   +13  native_parent   u8     1 when reaching the parent takes a native switch
 //!   +16  index           u32    its index in a ContTable (handles name it; NO_INDEX outside)
 //!   +20  clause          u32    the handler clause of the suspend that captured it
-//!   +24  parent          *ContRecord   (null unless link = Continuation)
+//!   +24  parent          *ContRecord   (null unless link = Continuation; on a table's
+//!                                      warm list, the next warm record)
 //!   +32  last_ancestor   *ContRecord   outermost record of the captured segment
 //!                                      (itself unless a suspend skipped prompts)
 //!   +40  context.sp      ┐ Context: its own resume point while suspended,
@@ -162,7 +163,10 @@ pub mod offsets {
     pub const HANDLER_TAGS: i32 = HANDLERS + offset_of!(HandlerTable, tags) as i32;
     pub const HANDLER_LEN: i32 = HANDLERS + offset_of!(HandlerTable, len) as i32;
     pub const HANDLER_FIRST_SWITCH: i32 = HANDLERS + offset_of!(HandlerTable, first_switch) as i32;
+    pub const STACK_LEN: i32 = offset_of!(ContRecord, stack_len) as i32;
+    pub const ENTRY: i32 = offset_of!(ContRecord, entry) as i32;
     pub const INTERP: i32 = offset_of!(ContRecord, interp) as i32;
+    pub const FUNC: i32 = offset_of!(ContRecord, func) as i32;
 }
 
 impl ContRecord {
@@ -213,6 +217,52 @@ impl ContRecord {
         self.handlers = HandlerTable::EMPTY;
         self.interp = 0;
         self.func = 0;
+    }
+
+    /// Makes a record whose function returned (or never ran) fresh again
+    /// on the stack it keeps, for the warm list (table.rs): as
+    /// [`ContRecord::reset`], then [`ContRecord::restart`].
+    pub(crate) fn reset_warm(&mut self, start_ip: usize, entry: Option<FibreEntry>) {
+        self.free_spill();
+        self.state = ContState::Fresh;
+        self.set_parent(ParentLink::Detached, std::ptr::null_mut(), false);
+        self.clause = 0;
+        self.last_ancestor = self;
+        self.handlers = HandlerTable::EMPTY;
+        self.interp = 0;
+        self.func = 0;
+        self.restart(start_ip, entry);
+    }
+
+    /// Whether the record may go on the warm list once its function
+    /// returned: it has a stack, no payload spill buffer, no interpreter
+    /// frames, and a revision that stays below retirement when bumped.
+    pub(crate) fn can_park_warm(&self) -> bool {
+        self.has_stack()
+            && self.payload_cap as usize == PAYLOAD_INLINE
+            && self.interp == 0
+            && self.revision + 1 < crate::table::RETIRED
+    }
+
+    /// Points the context of a record that keeps its stack, with nothing
+    /// running on it, at a fresh start of `entry_ip` (see
+    /// [`Context::fresh`]); `entry` is what a Rust trampoline there runs.
+    /// Without a stack, nothing changes.
+    pub fn restart(&mut self, entry_ip: usize, entry: Option<FibreEntry>) {
+        if !self.has_stack() {
+            return;
+        }
+        let top = self.stack_base + self.stack_len;
+        // SAFETY: the record owns the stack (install_stack) and nothing
+        // runs on it (the caller's promise).
+        self.context = unsafe { Context::fresh(top, entry_ip) };
+        self.entry = entry;
+    }
+
+    /// The raw `parent` field, whatever the link says (the warm list
+    /// threads through it).
+    pub(crate) fn parent_ptr(&self) -> *mut ContRecord {
+        self.parent
     }
 
     pub fn revision(&self) -> u64 {
@@ -483,11 +533,8 @@ mod tests {
         );
         assert_eq!((PAYLOAD_PTR, PAYLOAD_LEN, PAYLOAD_CAP), (88, 96, 100));
         assert_eq!(offset_of!(ContRecord, payload_inline), 104);
-        assert_eq!(STACK_BASE, 136);
-        assert_eq!(offset_of!(ContRecord, stack_len), 144);
-        assert_eq!(offset_of!(ContRecord, entry), 152);
-        assert_eq!(INTERP, 160);
-        assert_eq!(offset_of!(ContRecord, func), 168);
+        assert_eq!((STACK_BASE, STACK_LEN, ENTRY), (136, 144, 152));
+        assert_eq!((INTERP, FUNC), (160, 168));
         assert_eq!(size_of::<ContRecord>(), 176);
         assert_eq!((size_of::<ContState>(), size_of::<ParentLink>()), (4, 1));
         assert_eq!(size_of::<Option<FibreEntry>>(), 8);

@@ -9,7 +9,9 @@
 //!   ContTable
 //!    header: Box<TableHeader>  (stable address; compiled code holds a pointer to it)
 //!      +0  records ──▶ [ *ContRecord; len ]   index → record (a retired index → the sentinel)
-//!      +8  len     u64
+//!      +8  len       u64
+//!      +16 warm ──▶ record ──parent──▶ record ──▶ … 0   released records that kept
+//!      +24 warm_len  u64                               their stack (at most MAX_WARM)
 //!    arena: ContArena          the records themselves (reused after release)
 //!    sentinel: Box<ContRecord> revision u64::MAX, state Returned: matches no handle
 //! ```
@@ -34,13 +36,25 @@
 //! it cannot be retired; its index is.) Compiled code that makes a handle
 //! from a record checks `revision < RETIRED` and calls out otherwise.
 //!
+//! # Warm records
+//! A record released after its function returned on a native stack may
+//! keep that stack: it goes on the warm list (linked through `parent`),
+//! reset to fresh with its context at the stack's start
+//! ([`ContTable::park_warm`]), instead of back to the arena and its stack
+//! to the pool. Compiled `cont.new` pops it (`take_warm`, or the same
+//! steps inline), so a continuation made, run and returned in a loop costs
+//! no pool round trip and no stack set-up. A warm record is not live; it
+//! keeps its index and revision (bumped when parked, so stale handles
+//! fail), and at most [`MAX_WARM`] are kept: their stacks stay committed
+//! like the pool's kept ones.
+//!
 //! # Side data
 //! What a tier keeps per continuation beyond the record lives in that
 //! tier's own vectors indexed by [`ContRecord::index`]; the function and
 //! the bound values are in the record, shared.
 
 use crate::arena::ContArena;
-use crate::record::{ContRecord, ContState, NO_INDEX};
+use crate::record::{ContRecord, ContState, NO_INDEX, ParentLink};
 use crate::stack::FibreStack;
 use std::mem::offset_of;
 use std::ptr::NonNull;
@@ -52,12 +66,18 @@ pub const RETIRED: u64 = u32::MAX as u64;
 /// is made with it set or clear, and indices stay below it.
 pub const TIER_MARK: u32 = 1 << 31;
 
+/// The most warm records a table keeps (see the module doc).
+pub const MAX_WARM: u64 = 16;
+
 /// What compiled code reads: see the module doc.
 #[repr(C)]
 #[derive(Debug)]
 pub struct TableHeader {
     pub records: *const *mut ContRecord,
     pub len: u64,
+    /// The first warm record (null: none), the next in its `parent`.
+    pub warm: *mut ContRecord,
+    pub warm_len: u64,
 }
 
 /// Offsets of [`TableHeader`] for compiled code.
@@ -65,6 +85,8 @@ pub mod table_offsets {
     use super::*;
     pub const RECORDS: i32 = offset_of!(TableHeader, records) as i32;
     pub const LEN: i32 = offset_of!(TableHeader, len) as i32;
+    pub const WARM: i32 = offset_of!(TableHeader, warm) as i32;
+    pub const WARM_LEN: i32 = offset_of!(TableHeader, warm_len) as i32;
 }
 
 /// Why a raw handle cannot be used.
@@ -103,6 +125,8 @@ impl ContTable {
             header: Box::new(TableHeader {
                 records: std::ptr::null(),
                 len: 0,
+                warm: std::ptr::null_mut(),
+                warm_len: 0,
             }),
             arena: ContArena::new(),
             records: Vec::new(),
@@ -222,9 +246,60 @@ impl ContTable {
         unsafe { self.arena.release(record) }
     }
 
-    /// Records allocated and not released.
+    /// Parks `record`, whose function returned on its native stack, on
+    /// the warm list: reset to fresh with its context at `start_ip` on its
+    /// stack (see [`ContRecord::restart`]) and `entry`, revision bumped.
+    /// Compiled code does the same inline (jit's `conts_inline.rs`).
+    ///
+    /// # Errors
+    /// Hands the record back, untouched, when the list is full or the record
+    /// does not qualify (no stack, a payload spill buffer, interpreter
+    /// frames, or a revision about to retire): release it instead.
+    ///
+    /// # Safety
+    /// As [`ContTable::release`]: a live record of this table, off the
+    /// chain, with nothing running on its stack.
+    pub unsafe fn park_warm(
+        &mut self,
+        mut record: NonNull<ContRecord>,
+        start_ip: usize,
+        entry: crate::FibreEntry,
+    ) -> Result<(), NonNull<ContRecord>> {
+        // SAFETY: the caller's promise.
+        let target = unsafe { record.as_mut() };
+        if self.header.warm_len >= MAX_WARM || !target.can_park_warm() {
+            return Err(record);
+        }
+        target.bump_revision();
+        target.reset_warm(start_ip, Some(entry));
+        target.set_state(ContState::Returned);
+        target.set_parent(ParentLink::Detached, self.header.warm, false);
+        self.header.warm = record.as_ptr();
+        self.header.warm_len += 1;
+        Ok(())
+    }
+
+    /// Pops a warm record (fresh, with a stack ready to start); compiled
+    /// `cont.new` does the same inline.
+    pub fn take_warm(&mut self) -> Option<NonNull<ContRecord>> {
+        let mut record = NonNull::new(self.header.warm)?;
+        // SAFETY: warm records are records of our arena, used by nobody.
+        let target = unsafe { record.as_mut() };
+        self.header.warm = target.parent_ptr();
+        self.header.warm_len -= 1;
+        target.set_parent(ParentLink::Detached, std::ptr::null_mut(), false);
+        target.set_state(ContState::Fresh);
+        Some(record)
+    }
+
+    /// Records allocated and not released (warm records are not live).
     pub fn live(&self) -> usize {
-        self.arena.live()
+        self.arena.live() - self.header.warm_len as usize
+    }
+
+    /// Warm records kept now.
+    pub fn warm(&self) -> usize {
+        self.header.warm_len as usize
     }
 
     /// Indices handed out so far (retired ones included).
@@ -254,8 +329,8 @@ mod tests {
     #[test]
     fn header_layout_matches_the_drawing() {
         use table_offsets::*;
-        assert_eq!((RECORDS, LEN), (0, 8));
-        assert_eq!(size_of::<TableHeader>(), 16);
+        assert_eq!((RECORDS, LEN, WARM, WARM_LEN), (0, 8, 16, 24));
+        assert_eq!(size_of::<TableHeader>(), 32);
     }
 
     #[test]
@@ -334,6 +409,77 @@ mod tests {
         // SAFETY: live record.
         assert_eq!(unsafe { reused.as_ref().index() }, 2);
         assert_eq!(table.indices(), 3);
+    }
+
+    unsafe extern "C" fn no_body(_: *mut ContRecord) -> u64 {
+        0
+    }
+
+    #[test]
+    fn a_warm_record_keeps_its_stack_and_index() {
+        let mut table = ContTable::new(0);
+        let mut record = table.alloc().expect("record");
+        let stack = FibreStack::new(64 << 10).expect("map");
+        let top = stack.top();
+        // SAFETY: a live record of the table; nothing runs on the stack.
+        let target = unsafe { record.as_mut() };
+        target.install_stack(stack, 0x1000, None).expect("fresh");
+        let stale = table.handle(record).expect("handle");
+        target.set_func(7);
+        target.set_payload(&[1, 2]).expect("short");
+        // SAFETY: live, on no chain, nothing runs on its stack.
+        unsafe { table.park_warm(record, 0x2000, no_body) }.expect("parked");
+        assert_eq!((table.live(), table.warm()), (0, 1));
+        assert_eq!(table.consume(stale), Err(HandleError::Consumed));
+        let again = table.take_warm().expect("warm");
+        assert_eq!((again, table.live(), table.warm()), (record, 1, 0));
+        // SAFETY: live record.
+        let target = unsafe { again.as_ref() };
+        assert_eq!(
+            (target.state(), target.func(), target.payload()),
+            (ContState::Fresh, 0, &[][..])
+        );
+        assert_eq!(target.stack_bounds().1, top);
+        // SAFETY: the context is the record's own.
+        let context = unsafe {
+            *(&raw const *target)
+                .byte_add(crate::offsets::CONTEXT as usize)
+                .cast::<crate::Context>()
+        };
+        assert_eq!(
+            (context.sp, context.fp, context.ip),
+            (top as u64 - 8, 0, 0x2000)
+        );
+        assert!(table.take_warm().is_none());
+        let fresh = table.handle(again).expect("handle");
+        assert_eq!(fresh as u32, stale as u32, "same index");
+        assert_eq!(table.consume(fresh), Ok(again));
+    }
+
+    #[test]
+    fn warm_records_are_bounded_and_need_a_stack() {
+        let mut table = ContTable::new(0);
+        let bare = table.alloc().expect("record");
+        // SAFETY: live, on no chain, no stack.
+        assert_eq!(unsafe { table.park_warm(bare, 0, no_body) }, Err(bare));
+        let records: Vec<_> = (0..MAX_WARM + 1)
+            .map(|_| {
+                let mut record = table.alloc().expect("record");
+                let stack = FibreStack::new(64 << 10).expect("map");
+                // SAFETY: a live record of the table.
+                unsafe { record.as_mut() }
+                    .install_stack(stack, 0, None)
+                    .expect("fresh");
+                record
+            })
+            .collect();
+        let parked = records
+            .iter()
+            // SAFETY: live records, on no chain, nothing runs on their stacks.
+            .filter(|&&r| unsafe { table.park_warm(r, 0, no_body) }.is_ok())
+            .count();
+        assert_eq!(parked as u64, MAX_WARM);
+        assert_eq!((table.live(), table.warm()), (2, MAX_WARM as usize));
     }
 
     #[test]

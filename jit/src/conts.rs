@@ -12,6 +12,7 @@
 //!             (set by every host entry, `RuntimeState::use_table`)
 //!   chain: Box<StackChain>  the running records ◀── VmRuntime.chain (compiled code)
 //!   pool:  StackPool            a record's stack from its first resume to its return
+//!                               (or on to the table's warm list, kept with the record)
 //!   resolved: (site, instance) ─▶ [tag address; clauses]   handler tables, kept for good
 //!   trampolines: FuncAddr ─▶ array trampoline (how a fresh continuation calls its function)
 //! ```
@@ -127,7 +128,14 @@ impl Conts {
     ) -> Result<(), Trap> {
         // SAFETY: records handed to us are live records of the table.
         let target = unsafe { record.as_mut() };
-        if target.has_stack() || target.state() != ContState::Fresh {
+        if target.state() != ContState::Fresh {
+            return Ok(());
+        }
+        if target.has_stack() {
+            // A warm record (fibre's table.rs): nothing ran on its stack yet;
+            // start it again with `entry` (an adopted interpreted
+            // continuation runs another entry than a warm record's).
+            target.restart(wasmfx_fibre::native::start_address(), Some(entry));
             return Ok(());
         }
         let stack = self
@@ -151,6 +159,29 @@ impl Conts {
         // SAFETY: the caller's promise.
         if let Some(stack) = unsafe { table.release(record) } {
             self.pool.give_back(stack);
+        }
+    }
+
+    /// Releases `record`, whose function returned on its stack: parked on
+    /// the table's warm list with its stack, ready to start `entry` again
+    /// (fibre's table.rs), or released when the list is full or the record
+    /// does not qualify.
+    ///
+    /// # Safety
+    /// As [`Conts::release`].
+    pub unsafe fn release_returned(
+        &mut self,
+        record: NonNull<ContRecord>,
+        entry: wasmfx_fibre::FibreEntry,
+    ) {
+        let Ok(table) = self.table() else {
+            return;
+        };
+        let start = wasmfx_fibre::native::start_address();
+        // SAFETY: the caller's promise.
+        if let Err(record) = unsafe { table.park_warm(record, start, entry) } {
+            // SAFETY: as above.
+            unsafe { self.release(record) };
         }
     }
 

@@ -158,7 +158,8 @@ pub(super) extern "C" fn cont_stack(vmctx: usize, record: u64) -> u32 {
 }
 
 /// Releases a record whose function returned to compiled code's inline
-/// resume (its stack goes back to the pool).
+/// resume that could not park it warm (the same test as
+/// `ContTable::park_warm`): its stack goes back to the pool.
 pub(super) extern "C" fn cont_release(vmctx: usize, record: u64) {
     with_call(vmctx, |call| {
         if let Some(record) = NonNull::new(record as *mut ContRecord) {
@@ -279,7 +280,7 @@ fn finish_resume(conts: &mut Conts, back: u64, values: *mut u64) -> Result<u32, 
     match from.state() {
         ContState::Returned => {
             // SAFETY: it detached itself and made its last switch.
-            unsafe { conts.release(record) };
+            unsafe { conts.release_returned(record, run_fibre) };
             Ok(STATUS_RETURNED)
         }
         ContState::Suspended => {
@@ -297,7 +298,7 @@ fn finish_resume(conts: &mut Conts, back: u64, values: *mut u64) -> Result<u32, 
 }
 
 /// The entry of every continuation stack, for `Conts::ensure_stack`.
-pub(super) fn run_fibre_entry() -> wasmfx_fibre::FibreEntry {
+pub(crate) fn run_fibre_entry() -> wasmfx_fibre::FibreEntry {
     run_fibre
 }
 

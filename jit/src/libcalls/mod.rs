@@ -29,7 +29,9 @@ use crate::entry::{self, Activation};
 use bulk::*;
 use calls::*;
 use conts::*;
-pub(crate) use conts::{RESUME_THROW_REF, RESUME_THROW_TAG, RESUME_VALUES, STATUS_SUSPENDED};
+pub(crate) use conts::{
+    RESUME_THROW_REF, RESUME_THROW_TAG, RESUME_VALUES, STATUS_SUSPENDED, run_fibre_entry,
+};
 use cranelift_codegen::ir::types::{I32, I64};
 use cranelift_codegen::ir::{AbiParam, Signature, Type};
 use cranelift_codegen::isa::CallConv;

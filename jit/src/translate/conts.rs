@@ -1,8 +1,8 @@
 //! Stack switching: `cont.new`, `cont.bind`, `suspend`, `resume`,
 //! `resume_throw`, `resume_throw_ref` and `switch`, as calls into the
 //! continuation runtime (`libcalls/conts.rs`) with values in a frame buffer.
-//! `resume` (values), `suspend` and `switch` first try their inline fast
-//! path (`conts_fast.rs`), which falls back to the call.
+//! `cont.new`, `resume` (values), `suspend` and `switch` first try their
+//! inline fast path (`conts_fast.rs`), which falls back to the call.
 //!
 //! ```text
 //!   resume: args ─▶ buffer; status = resume(contref, site, buffer, mode, n)
@@ -43,10 +43,7 @@ impl FuncTranslator<'_, '_> {
             Operator::ContNew { .. } => {
                 let func = self.pop()?;
                 self.b.ins().trapz(func, traps::NULL_FUNCTION_REFERENCE);
-                let raw = self
-                    .libcall(Libcall::ContNew, &[func])
-                    .ok_or_else(|| bad("cont.new"))?;
-                self.b.ins().trapz(raw, traps::STORED_TRAP);
+                let raw = self.new_warm(func);
                 self.push(raw);
             }
             Operator::ContBind {

@@ -15,7 +15,8 @@
 //!     chain.innermost = C; P.handlers = site's tags; args after C's bound values
 //!     stack limit := C's; w = stack_switch(P.context, P.context, fresh ? C : 0);
 //!     stack limit back
-//!     w.state == Returned ─▶ results from w's payload, release w (call) ─▶ done
+//!     w.state == Returned ─▶ results from w's payload, release w (warm, or a
+//!       call: conts_inline.rs) ─▶ done
 //!     else clause k = w.clause ─▶ payload + handle of w ─▶ clause k's label
 //!
 //!   suspend $t (payload of at most PAYLOAD_INLINE values)
@@ -34,12 +35,13 @@
 //!     Q gets P's handler table; Q.context := P.context (the resumer's point);
 //!     stack limit := T's; stack_switch(P.context, T's old point, fresh ? T : 0)
 //!     results from S's payload ─▶ done
+//!
+//!   cont.new: pop a warm record (conts_inline.rs `new_warm`), else the call
 //! ```
 //! The building blocks are in `conts_inline.rs`.
 
 use super::FuncTranslator;
 use super::conts_inline::Clauses;
-use crate::libcalls::Libcall;
 use crate::sites::{RESUME_CACHE_TAGS, RESUME_CACHE_VMCTX, TAG_CACHE_TAG, TAG_CACHE_VMCTX};
 use crate::vmruntime;
 use cranelift_codegen::ir::condcodes::IntCC;
@@ -113,7 +115,7 @@ impl FuncTranslator<'_, '_> {
         }
         self.b.switch_to_block(returned);
         let values = self.load_payload(back, results);
-        self.libcall(Libcall::ContRelease, &[back]);
+        self.release_returned(back);
         let args: Vec<BlockArg> = values.iter().map(|&v| v.into()).collect();
         self.b.ins().jump(done, &args);
         Ok(())
