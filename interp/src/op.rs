@@ -536,6 +536,30 @@ pub enum Op {
         mem: u32,
         offset: u32,
     },
+    /// `local.get l; i32.load; local.set dst` (memory address and offset
+    /// narrowed to fit).
+    I32LoadLocalSet {
+        mem: u16,
+        local: u32,
+        dst: u32,
+        offset: u32,
+    },
+    /// `local.get a; local.get b; i32.add; i64.load` (or `f64.load`): loads
+    /// at `a + b` (wrapping in i32) plus `offset`.
+    I64LoadLocals {
+        mem: u16,
+        a: u32,
+        b: u32,
+        offset: u32,
+    },
+    /// `local.get l; i32.const imm; i32.add; i32.const value; i32.store8`
+    /// with no static offset: stores the low byte of `value` at `l + imm`.
+    Store8ImmAt {
+        mem: u16,
+        local: u32,
+        imm: i32,
+        value: u32,
+    },
     /// `local.get l; i32.add`: adds local `l` to the top.
     I32AddLocal(u32),
     /// `local.get l; <binary op>`: local `l` is the right operand.

@@ -24,6 +24,20 @@ macro_rules! match_op_with_memory_ops {
                         $v[$sp] = u64::from_le_bytes(b);
                         $sp += 1;
                     }
+                    Op::I32LoadLocalSet { mem, local, dst, offset } => {
+                        let b = super::memory::load::<4>($store, mem as u32, $v[$base + local as usize], offset as u64)?;
+                        $v[$base + dst as usize] = u32::from_le_bytes(b) as u64;
+                    }
+                    Op::I64LoadLocals { mem, a, b, offset } => {
+                        let addr = from_i32(($v[$base + a as usize] as i32).wrapping_add($v[$base + b as usize] as i32));
+                        let bytes = super::memory::load::<8>($store, mem as u32, addr, offset as u64)?;
+                        $v[$sp] = u64::from_le_bytes(bytes);
+                        $sp += 1;
+                    }
+                    Op::Store8ImmAt { mem, local, imm, value } => {
+                        let addr = from_i32(($v[$base + local as usize] as i32).wrapping_add(imm));
+                        super::memory::store_bytes($store, mem as u32, addr, 0, (value as u8).to_le_bytes())?;
+                    }
                     Op::I64Load { mem, offset } => {
                         $v[$sp - 1] = u64::from_le_bytes(super::memory::load::<8>($store, mem, $v[$sp - 1], offset)?);
                     }

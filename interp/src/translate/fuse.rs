@@ -27,6 +27,9 @@
 //!   LocalTeeGet(a, b) + BrIfI32LtS ─▶ BrIfTeeI32 { LtS, a, b }  (all ten)
 //!   LocalGet(l) + BrIfI32GeUImm ─▶ BrIfLocalI32Imm { GeU, l } (all ten)
 //!   LocalGet(l) + I32Load/I64Load ─▶ I32LoadLocal / I64LoadLocal (u32 offsets)
+//!   I32LoadLocal + LocalSet     ─▶ I32LoadLocalSet       (u16 memory address)
+//!   LocalsI32Add + I64Load      ─▶ I64LoadLocals         (load at a + b)
+//!   LocalI32AddImm + Store8Imm  ─▶ Store8ImmAt           (offset 0: store at l + c)
 //!   Jump/Br to a Return         ─▶ Return            (after labels resolve)
 //! ```
 //!
@@ -347,6 +350,37 @@ pub(super) fn fuse(prev: Op, next: Op) -> Option<Op> {
             mem,
             offset: offset as u32,
         },
+        (I32LoadLocal { local, mem, offset }, LocalSet(dst)) if mem <= u16::MAX as u32 => {
+            I32LoadLocalSet {
+                mem: mem as u16,
+                local,
+                dst,
+                offset,
+            }
+        }
+        (LocalsI32Add(a, b), I64Load { mem, offset })
+            if mem <= u16::MAX as u32 && offset <= u32::MAX as u64 =>
+        {
+            I64LoadLocals {
+                mem: mem as u16,
+                a,
+                b,
+                offset: offset as u32,
+            }
+        }
+        (
+            LocalI32AddImm { local, imm },
+            Store8Imm {
+                mem,
+                offset: 0,
+                value,
+            },
+        ) if mem <= u16::MAX as u32 => Store8ImmAt {
+            mem: mem as u16,
+            local,
+            imm,
+            value,
+        },
         (LocalI32AddImm { local, imm }, LocalTee(dst)) => LocalTeeI32AddImm {
             dst,
             src: local,
@@ -527,6 +561,53 @@ mod tests {
                 offset: 8
             })
         );
+    }
+
+    #[test]
+    fn addresses_from_locals_fuse_into_memory_ops() {
+        let load = fuse(Op::LocalGet(2), Op::I32Load { mem: 1, offset: 4 }).expect("fuses");
+        assert_eq!(
+            fuse(load, Op::LocalSet(3)),
+            Some(Op::I32LoadLocalSet {
+                mem: 1,
+                local: 2,
+                dst: 3,
+                offset: 4
+            })
+        );
+        let far = Op::I32LoadLocal {
+            local: 2,
+            mem: 1 << 16,
+            offset: 0,
+        };
+        assert_eq!(fuse(far, Op::LocalSet(3)), None, "memory address too wide");
+        let sum = Op::LocalsI32Add(5, 6);
+        let load = Op::I64Load { mem: 0, offset: 8 };
+        assert_eq!(
+            fuse(sum, load),
+            Some(Op::I64LoadLocals {
+                mem: 0,
+                a: 5,
+                b: 6,
+                offset: 8
+            })
+        );
+        let addr = Op::LocalI32AddImm { local: 1, imm: 64 };
+        let store = |offset| Op::Store8Imm {
+            mem: 0,
+            offset,
+            value: 1,
+        };
+        assert_eq!(
+            fuse(addr, store(0)),
+            Some(Op::Store8ImmAt {
+                mem: 0,
+                local: 1,
+                imm: 64,
+                value: 1
+            })
+        );
+        assert_eq!(fuse(addr, store(1)), None, "a static offset stays apart");
     }
 
     #[test]
