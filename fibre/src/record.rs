@@ -1,7 +1,7 @@
 //! [`ContRecord`]: the continuation record both tiers share.
 //!
 //! ```text
-//!   ContRecord (176 bytes, #[repr(C)]; compiled code uses the offsets in `offsets`)
+//!   ContRecord (184 bytes, #[repr(C)]; compiled code uses the offsets in `offsets`)
 //!   +0   revision        u64    bumped by every use of a reference, and on release
 //!   +8   state           u32    ContState: 0 Fresh, 1 Running, 2 Suspended, 3 Returned,
 //!                               4 Parked (suspended by the interpreter)
@@ -29,6 +29,8 @@
 //!   +152 entry           fn(*ContRecord) -> u64, run by the Rust entry trampoline
 //!   +160 interp          u64    opaque: the interpreter's heap frames (its ExecStack)
 //!   +168 func            u32    the function a fresh continuation calls (store address)
+//!   +176 func_ref        usize  its VmFuncRef, for a compiled start (jit's cont_start.rs;
+//!                               0 unless compiled code made the record)
 //! ```
 //!
 //! # Payload
@@ -140,6 +142,7 @@ pub struct ContRecord {
     entry: Option<FibreEntry>,
     interp: u64,
     func: u32,
+    func_ref: usize,
 }
 
 /// Offsets of the fields compiled code reads or writes.
@@ -167,6 +170,7 @@ pub mod offsets {
     pub const ENTRY: i32 = offset_of!(ContRecord, entry) as i32;
     pub const INTERP: i32 = offset_of!(ContRecord, interp) as i32;
     pub const FUNC: i32 = offset_of!(ContRecord, func) as i32;
+    pub const FUNC_REF: i32 = offset_of!(ContRecord, func_ref) as i32;
 }
 
 impl ContRecord {
@@ -197,6 +201,7 @@ impl ContRecord {
         payload_inline: [0; PAYLOAD_INLINE],
         interp: 0,
         func: 0,
+        func_ref: 0,
     };
 
     /// Makes the record fresh again, at its final address (the payload
@@ -217,6 +222,7 @@ impl ContRecord {
         self.handlers = HandlerTable::EMPTY;
         self.interp = 0;
         self.func = 0;
+        self.func_ref = 0;
     }
 
     /// Makes a record whose function returned (or never ran) fresh again
@@ -231,6 +237,7 @@ impl ContRecord {
         self.handlers = HandlerTable::EMPTY;
         self.interp = 0;
         self.func = 0;
+        self.func_ref = 0;
         self.restart(start_ip, entry);
     }
 
@@ -478,6 +485,22 @@ impl ContRecord {
         Ok(())
     }
 
+    /// The inline payload slots, when the payload lives there (no spill
+    /// buffer): a buffer of [`PAYLOAD_INLINE`] slots inside the record.
+    #[inline]
+    pub fn inline_slots(&mut self) -> Option<*mut u64> {
+        (self.payload_cap as usize == PAYLOAD_INLINE).then_some(self.payload_inline.as_mut_ptr())
+    }
+
+    /// Makes the payload the first `len` inline slots (at most
+    /// [`PAYLOAD_INLINE`]; values written there through
+    /// [`ContRecord::inline_slots`]), freeing a spill buffer made meanwhile.
+    #[inline]
+    pub fn set_inline_len(&mut self, len: usize) {
+        self.free_spill();
+        self.payload_len = len.min(PAYLOAD_INLINE) as u32;
+    }
+
     /// Empties the payload (its values were taken), keeping any spill buffer.
     #[inline]
     pub fn clear_payload(&mut self) {
@@ -534,8 +557,8 @@ mod tests {
         assert_eq!((PAYLOAD_PTR, PAYLOAD_LEN, PAYLOAD_CAP), (88, 96, 100));
         assert_eq!(offset_of!(ContRecord, payload_inline), 104);
         assert_eq!((STACK_BASE, STACK_LEN, ENTRY), (136, 144, 152));
-        assert_eq!((INTERP, FUNC), (160, 168));
-        assert_eq!(size_of::<ContRecord>(), 176);
+        assert_eq!((INTERP, FUNC, FUNC_REF), (160, 168, 176));
+        assert_eq!(size_of::<ContRecord>(), 184);
         assert_eq!((size_of::<ContState>(), size_of::<ParentLink>()), (4, 1));
         assert_eq!(size_of::<Option<FibreEntry>>(), 8);
     }

@@ -14,6 +14,7 @@
 //!     install: VmContext.runtime, FuncInst::set_code per function
 //! ```
 
+use crate::cont_start::{self, StartKey};
 use crate::translate::{ModuleEnv, translate_function};
 use crate::{CompileError, abi, codegen, libcalls::Libcall, signals};
 use cranelift_codegen::ir::types::I64;
@@ -76,6 +77,8 @@ pub(crate) struct Compiler {
     builder_ctx: FunctionBuilderContext,
     /// Array trampolines by (params, results) CLIF types.
     trampolines: HashMap<(Vec<Type>, Vec<Type>), usize>,
+    /// Compiled continuation starts by signature (`cont_start.rs`).
+    cont_starts: HashMap<StartKey, FuncId>,
     /// Code per Wasm module, keyed by the module's address and the guard
     /// bytes of its memories (code without bounds checks needs them).
     modules: HashMap<(usize, Box<[u64]>), ModuleEntry>,
@@ -117,6 +120,7 @@ impl Compiler {
             ctx,
             builder_ctx: FunctionBuilderContext::new(),
             trampolines: HashMap::new(),
+            cont_starts: HashMap::new(),
             modules: HashMap::new(),
             regions: Vec::new(),
             compile_time: Duration::ZERO,
@@ -171,6 +175,7 @@ impl Compiler {
             return Ok((entry.code.clone(), Vec::new()));
         }
         let started = Instant::now();
+        self.define_cont_starts(module)?;
         let mut failures = Vec::new();
         let mut func_ids: Vec<Option<FuncId>> = vec![None; n];
         for index in todo {
@@ -270,6 +275,7 @@ impl Compiler {
                     func_ids,
                     memory_guards,
                     libcalls: &self.libcalls,
+                    cont_starts: &self.cont_starts,
                     frontend,
                 };
                 let sig = Signature::new(CallConv::Tail);
@@ -286,6 +292,36 @@ impl Compiler {
             }
             return Ok(functions);
         }
+    }
+
+    /// Defines the continuation starts of `module`'s continuation types
+    /// that have none yet (finalized with the module's code).
+    fn define_cont_starts(&mut self, module: &Module) -> Result<(), CompileError> {
+        for def in &module.type_defs {
+            let wasmfx_core::types::CompositeType::Cont(ft) = def else {
+                continue;
+            };
+            let Some(ty) = module.registry.func_type(*ft) else {
+                continue;
+            };
+            let Some(key) = cont_start::start_key(&ty) else {
+                continue;
+            };
+            if self.cont_starts.contains_key(&key) {
+                continue;
+            }
+            let sig = cont_start::start_signature();
+            let id = self.jit()?.declare_anonymous_function(&sig)?;
+            let frontend = self.jit()?.isa().frontend_config();
+            self.ctx.clear();
+            self.ctx.func = Function::with_name_signature(UserFuncName::user(0, id.as_u32()), sig);
+            cont_start::build_start(&mut self.ctx.func, &mut self.builder_ctx, &ty, frontend)?;
+            let jit = (self.module.as_mut())
+                .ok_or_else(|| CompileError::Cranelift("code module freed".into()))?;
+            jit.define_function(id, &mut self.ctx)?;
+            self.cont_starts.insert(key, id);
+        }
+        Ok(())
     }
 
     /// `fn(code, vmctx, values)`: loads the params from `values`, calls

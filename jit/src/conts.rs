@@ -128,14 +128,9 @@ impl Conts {
     ) -> Result<(), Trap> {
         // SAFETY: records handed to us are live records of the table.
         let target = unsafe { record.as_mut() };
-        if target.state() != ContState::Fresh {
-            return Ok(());
-        }
-        if target.has_stack() {
-            // A warm record (fibre's table.rs): nothing ran on its stack yet;
-            // start it again with `entry` (an adopted interpreted
-            // continuation runs another entry than a warm record's).
-            target.restart(wasmfx_fibre::native::start_address(), Some(entry));
+        if target.has_stack() || target.state() != ContState::Fresh {
+            // A warm record (fibre's table.rs) keeps its start: the
+            // compiled start of its type, or `entry`'s.
             return Ok(());
         }
         let stack = self
@@ -144,6 +139,24 @@ impl Conts {
             .map_err(|e| Trap::Host(format!("cannot map a continuation stack: {e}")))?;
         wasmfx_fibre::native::start(target, stack, entry)
             .map_err(|_| Trap::Host("continuation stack already installed".into()))
+    }
+
+    /// Makes a fresh record start with `entry` when first resumed, whatever
+    /// start it had (a warm record's stack is kept): for a continuation the
+    /// interpreter suspended and compiled code adopts.
+    pub fn start_with(
+        &mut self,
+        mut record: NonNull<ContRecord>,
+        entry: wasmfx_fibre::FibreEntry,
+    ) -> Result<(), Trap> {
+        // SAFETY: records handed to us are live records of the table.
+        let target = unsafe { record.as_mut() };
+        if target.has_stack() && target.state() == ContState::Fresh {
+            // Nothing ran on its stack yet.
+            target.restart(wasmfx_fibre::native::start_address(), Some(entry));
+            return Ok(());
+        }
+        self.ensure_stack(record, entry)
     }
 
     /// Releases `record`: its handles fail from now on and its stack goes

@@ -27,6 +27,7 @@ mod abi;
 mod backtrace;
 mod codegen;
 mod compiler;
+mod cont_start;
 mod conts;
 mod entry;
 mod fallback;

@@ -40,7 +40,7 @@ use crate::sites::ResumeSite;
 use crate::vmruntime::RuntimeState;
 use std::ptr::NonNull;
 use wasmfx_core::{FuncAddr, FuncKind, InstanceId, TagAddr, Trap};
-use wasmfx_fibre::{ContRecord, ContState, HandlerTable, switch};
+use wasmfx_fibre::{ContRecord, ContState, HandlerTable, PAYLOAD_INLINE, switch};
 
 /// `resume` modes: values for the suspend point, or an exception to raise
 /// there (`resume_throw` with a tag index, `resume_throw_ref` with an exnref).
@@ -309,6 +309,68 @@ const INLINE_SLOTS: usize = 16;
 /// the record's function with its payload, puts the results back in it and
 /// hands the record to the resumer (fibre_main marks it returned).
 unsafe extern "C" fn run_fibre(record: *mut ContRecord) -> u64 {
+    // SAFETY: the first switch into a fresh record carries its address.
+    if !unsafe { run_in_payload(record) } {
+        // SAFETY: as above.
+        unsafe { run_buffered(record) };
+    }
+    // The resumer now may be another activation than the first one.
+    // SAFETY: the record is live and runs innermost (its function just
+    // returned); the runtime state is re-derived after the call.
+    unsafe {
+        conts(state_of(entry::current()))
+            .chain
+            .detach(NonNull::new_unchecked(record));
+    }
+    record as u64
+}
+
+/// The common case of [`run_fibre`]: a compiled function whose arguments
+/// and results fit in the record's inline payload slots, which its array
+/// trampoline reads and writes in place. False when it does not apply
+/// (nothing ran).
+///
+/// # Safety
+/// `record` must be the live record running on this stack.
+unsafe fn run_in_payload(record: *mut ContRecord) -> bool {
+    let act = entry::current();
+    // SAFETY: the caller's promise; the activation's store outlives it;
+    // nothing else uses the continuations while this frame runs.
+    let (target, store, conts_now) =
+        unsafe { (&mut *record, &*(*act).store, conts(state_of(act))) };
+    let func = FuncAddr(target.func());
+    let Some(inst) = store.funcs.get(func.0 as usize) else {
+        return false;
+    };
+    let (params, results) = (inst.sig.params.len(), inst.sig.results.len());
+    let (code, vmctx) = (inst.vm().code, inst.vm().vmctx);
+    let (Some(trampoline), Some(values)) = (conts_now.trampoline(func), target.inline_slots())
+    else {
+        return false;
+    };
+    if code == 0 || params.max(results) > PAYLOAD_INLINE || target.payload().len() != params {
+        return false;
+    }
+    target.clear_payload();
+    // SAFETY: the trampoline was made for the function's signature; it
+    // reads the params from the inline slots before the function runs
+    // (which may reuse the payload for its own switches) and writes the
+    // results there after. A trap unwinds to the host entry past this frame,
+    // which owns nothing.
+    unsafe {
+        let run: extern "C" fn(usize, usize, *mut u64) = std::mem::transmute(trampoline);
+        run(code, vmctx, values);
+        (*record).set_inline_len(results);
+    }
+    true
+}
+
+/// [`run_fibre`] for everything else: the arguments are copied out to a
+/// buffer on this stack (or the heap) and the results back.
+///
+/// # Safety
+/// `record` must be the live record running on this stack.
+unsafe fn run_buffered(record: *mut ContRecord) {
     let mut inline = [0u64; INLINE_SLOTS];
     let mut spilled = Vec::new();
     // SAFETY: the first switch into a fresh record carries its address.
@@ -318,19 +380,11 @@ unsafe extern "C" fn run_fibre(record: *mut ContRecord) -> u64 {
     } else {
         &spilled[..results.len()]
     };
-    // The resumer now may be another activation than the first one.
-    // SAFETY: the record is live and runs innermost (its function just
-    // returned); the runtime state is re-derived after the call.
-    unsafe {
-        let target = &mut *record;
-        if target.set_payload(values).is_err() {
-            target.clear_payload();
-        }
-        conts(state_of(entry::current()))
-            .chain
-            .detach(NonNull::new_unchecked(record));
+    // SAFETY: the record is live (its function just returned).
+    let target = unsafe { &mut *record };
+    if target.set_payload(values).is_err() {
+        target.clear_payload();
     }
-    record as u64
 }
 
 /// Calls `record`'s function with its payload as arguments; returns its

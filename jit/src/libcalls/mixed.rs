@@ -131,7 +131,7 @@ pub(super) fn adopt_parked(
         return Ok(false);
     }
     target.set_state(ContState::Fresh);
-    conts.ensure_stack(record, run_parked)?;
+    conts.start_with(record, run_parked)?;
     Ok(true)
 }
 

@@ -19,6 +19,7 @@
 
 use super::conts_fast::{InlineClause, InlineSite};
 use super::{CompileError, FuncTranslator, bad};
+use crate::cont_start;
 use crate::libcalls::{
     Libcall, RESUME_THROW_REF, RESUME_THROW_TAG, RESUME_VALUES, STATUS_SUSPENDED,
 };
@@ -26,7 +27,7 @@ use crate::sites::{ResumeSite, TagSite};
 use crate::traps;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{I32, I64};
-use cranelift_codegen::ir::{Block, InstBuilder, Value};
+use cranelift_codegen::ir::{Block, FuncRef, InstBuilder, Value};
 use wasmfx_core::types::{CompositeType, FuncType, HeapType, ValType};
 use wasmfx_fibre::PAYLOAD_INLINE;
 use wasmparser::{Handle, Operator, ResumeTable};
@@ -40,10 +41,11 @@ struct LabelClause {
 impl FuncTranslator<'_, '_> {
     pub(super) fn translate_cont(&mut self, op: &Operator<'_>) -> Result<bool, CompileError> {
         match op {
-            Operator::ContNew { .. } => {
+            Operator::ContNew { cont_type_index } => {
                 let func = self.pop()?;
                 self.b.ins().trapz(func, traps::NULL_FUNCTION_REFERENCE);
-                let raw = self.new_warm(func);
+                let start = self.cont_start(*cont_type_index)?;
+                let raw = self.new_warm(func, start);
                 self.push(raw);
             }
             Operator::ContBind {
@@ -253,6 +255,14 @@ impl FuncTranslator<'_, '_> {
         }
         self.check_pending();
         Ok(())
+    }
+
+    /// The compiled start of continuations of type `index`
+    /// (`cont_start.rs`), if its signature has one.
+    fn cont_start(&mut self, index: u32) -> Result<Option<FuncRef>, CompileError> {
+        let ty = self.cont_sig(index)?;
+        let id = cont_start::start_key(&ty).and_then(|key| self.env.cont_starts.get(&key));
+        Ok(id.map(|&id| self.func_ref(id, cont_start::start_signature(), true)))
     }
 
     /// The function type of continuation type `index`.

@@ -15,8 +15,9 @@
 //!   detach        innermost = P.parent; P detached; S.last_ancestor = P;
 //!                 S.state = Suspended
 //!   make_handle   S's raw handle (a call when its index must retire)
-//!   new_warm      pop table.warm: C.state = Fresh, C.func = f ─▶ handle
-//!                 (empty list: the cont_new call)
+//!   new_warm      pop table.warm: C.state = Fresh, C.func = f, C.func_ref =
+//!                 func_refs[f], C.context.ip = the type's compiled start
+//!                 (cont_start.rs) ─▶ handle   (empty list: the cont_new call)
 //!   release_returned  C qualifies (stack, no spill, no interpreter frames,
 //!                 revision + 1 < RETIRED) and table.warm_len < MAX_WARM:
 //!                 reset C, context at its stack's start, push on table.warm
@@ -31,7 +32,7 @@ use crate::traps;
 use crate::vmruntime;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{I8, I32, I64};
-use cranelift_codegen::ir::{Block, BlockArg, InstBuilder, MemFlagsData, Type, Value};
+use cranelift_codegen::ir::{Block, BlockArg, FuncRef, InstBuilder, MemFlagsData, Type, Value};
 use wasmfx_fibre::{
     ContState, MAX_WARM, PAYLOAD_INLINE, ParentLink, RETIRED, StackChain, offsets as rec,
     table_offsets as table,
@@ -293,8 +294,10 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// `cont.new` of the non-null raw funcref `func`: a warm record when
-    /// the table has one, else the runtime call; returns the raw handle.
-    pub(super) fn new_warm(&mut self, func: Value) -> Value {
+    /// the table has one (started by `start`, the compiled start of the
+    /// continuation type, when there is one), else the runtime call;
+    /// returns the raw handle.
+    pub(super) fn new_warm(&mut self, func: Value, start: Option<FuncRef>) -> Value {
         let header = self.ld(I64, self.runtime, vmruntime::CONTS);
         let record = self.ld(I64, header, table::WARM);
         let warm = self.b.create_block();
@@ -314,8 +317,18 @@ impl FuncTranslator<'_, '_> {
         let fresh = self.b.ins().iconst(I32, ContState::Fresh as i64);
         self.st(fresh, record, rec::STATE);
         let addr = self.b.ins().iadd_imm_s(func, -1);
-        let addr = self.b.ins().ireduce(I32, addr);
-        self.st(addr, record, rec::FUNC);
+        let addr32 = self.b.ins().ireduce(I32, addr);
+        self.st(addr32, record, rec::FUNC);
+        if let Some(start) = start {
+            // The context is at the stack's start (park); begin there.
+            let ip = self.b.ins().func_addr(I64, start);
+            self.st(ip, record, rec::CONTEXT + 16);
+            let refs = self.ld(I64, self.runtime, vmruntime::FUNC_REFS);
+            let at = self.b.ins().ishl_imm_u(addr, 3);
+            let at = self.b.ins().iadd(refs, at);
+            let func_ref = self.ld(I64, at, 0);
+            self.st(func_ref, record, rec::FUNC_REF);
+        }
         let made = self.make_handle(record);
         self.b.ins().jump(done, &[made.into()]);
 

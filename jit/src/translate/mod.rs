@@ -67,6 +67,8 @@ pub(crate) struct ModuleEnv<'a> {
     pub memory_guards: &'a [u64],
     /// Ids of the libcalls, in [`Libcall::ALL`] order.
     pub libcalls: &'a [FuncId],
+    /// Compiled continuation starts by signature (`cont_start.rs`).
+    pub cont_starts: &'a std::collections::HashMap<crate::cont_start::StartKey, FuncId>,
     pub frontend: cranelift_codegen::isa::TargetFrontendConfig,
 }
 

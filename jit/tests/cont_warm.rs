@@ -1,0 +1,164 @@
+//! Continuations made by compiled `cont.new` from warm records (released
+//! records that kept their stack) and started by the compiled start of
+//! their type (`cont_start.rs`): values of every type, results beyond the
+//! inline payload, traps and backtraces inside them, and what stays live.
+
+use std::sync::Arc;
+use wasmfx_core::{Extern, FuncAddr, InstanceId, Linker, Module, Store, Trap, TypeRegistry, Val};
+use wasmfx_jit::Jit;
+
+struct Setup {
+    store: Store,
+    jit: Jit,
+    instance: InstanceId,
+}
+
+fn setup(wat: &str) -> Setup {
+    let registry = Arc::new(TypeRegistry::new());
+    let bytes = wat::parse_str(wat).expect("wat");
+    let module = Arc::new(Module::new(&registry, &bytes).expect("module"));
+    let mut store = Store::new(registry);
+    let imports = Linker::new().resolve(&module).expect("imports");
+    let instance = store.instantiate(&module, &imports).expect("instantiate");
+    let mut jit = Jit::new().expect("jit");
+    let report = jit
+        .compile_instance(&mut store, instance, &|_| true)
+        .expect("compile");
+    assert!(report.skipped.is_empty(), "skipped: {:?}", report.skipped);
+    Setup {
+        store,
+        jit,
+        instance,
+    }
+}
+
+impl Setup {
+    fn call(&mut self, name: &str, args: &[Val]) -> Result<Vec<Val>, Trap> {
+        let Some(Extern::Func(func)) = self.store.export(self.instance, name) else {
+            panic!("no export {name}");
+        };
+        let mut no_fallback = |_: &mut Store, f: FuncAddr, _: &[Val]| {
+            Err(Trap::Host(format!("function {} not compiled", f.0)))
+        };
+        self.jit.call(&mut self.store, func, args, &mut no_fallback)
+    }
+
+    fn live(&self) -> usize {
+        self.jit.continuation_stats(&self.store).0
+    }
+
+    fn stacks_mapped(&self) -> u64 {
+        self.jit.continuation_stats(&self.store).1
+    }
+
+    fn frames(&self) -> Vec<String> {
+        let frames = &self.jit.backtrace().frames;
+        frames
+            .iter()
+            .map(|&f| wasmfx_core::backtrace::func_name(&self.store, f))
+            .collect()
+    }
+}
+
+const PROGRAM: &str = r#"(module
+  (type $succ (func (param i32) (result i32)))
+  (type $succ_k (cont $succ))
+  (type $mix (func (param i64 f32 f64 i32) (result f64 i64 f32 i32)))
+  (type $mix_k (cont $mix))
+  (type $five (func (param i32) (result i32 i32 i32 i32 i32)))
+  (type $five_k (cont $five))
+  (elem declare func $successor $mix $five $crash)
+
+  (func $successor (param $i i32) (result i32)
+    (i32.add (local.get $i) (i32.const 1)))
+  (func $crash (param $i i32) (result i32)
+    (if (i32.eq (local.get $i) (i32.const 7)) (then unreachable))
+    (local.get $i))
+  (func $mix (param $a i64) (param $b f32) (param $c f64) (param $d i32)
+    (result f64 i64 f32 i32)
+    (local.get $c) (local.get $a) (local.get $b) (local.get $d))
+  (func $five (param $i i32) (result i32 i32 i32 i32 i32)
+    (local.get $i)
+    (i32.add (local.get $i) (i32.const 1))
+    (i32.add (local.get $i) (i32.const 2))
+    (i32.add (local.get $i) (i32.const 3))
+    (i32.add (local.get $i) (i32.const 4)))
+
+  (func (export "sum") (param $n i32) (result i32) (local $i i32) (local $sum i32)
+    (loop $l
+      (local.set $sum (i32.add (local.get $sum)
+        (resume $succ_k (local.get $i) (cont.new $succ_k (ref.func $successor)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (local.get $sum))
+
+  (func $run_crash (param $n i32) (local $i i32)
+    (loop $l
+      (drop (resume $succ_k (local.get $i) (cont.new $succ_k (ref.func $crash))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n)))))
+  (func (export "crash") (param $n i32) (call $run_crash (local.get $n)))
+
+  (func (export "mix") (result f64 i64 f32 i32)
+    (drop (drop (drop (drop (resume $mix_k (i64.const 1) (f32.const 2) (f64.const 3)
+      (i32.const 4) (cont.new $mix_k (ref.func $mix)))))))
+    (resume $mix_k (i64.const -5) (f32.const 0.5) (f64.const -2.25) (i32.const 9)
+      (cont.new $mix_k (ref.func $mix))))
+
+  (func (export "five") (param $i i32) (result i32)
+    (local $sum i32)
+    (resume $five_k (local.get $i) (cont.new $five_k (ref.func $five)))
+    (i32.add) (i32.add) (i32.add) (i32.add))
+)"#;
+
+#[test]
+fn a_loop_of_continuations_reuses_one_record_and_stack() {
+    let mut s = setup(PROGRAM);
+    // sum over i < n of (i + 1) = n (n + 1) / 2
+    let got = s.call("sum", &[Val::I32(10_000)]).expect("sum");
+    assert_eq!(got, vec![Val::I32(50_005_000)]);
+    assert_eq!(s.live(), 0);
+    assert_eq!(s.stacks_mapped(), 1, "one stack, kept with its record");
+    assert_eq!(s.store.conts.warm(), 1);
+}
+
+#[test]
+fn values_of_every_type_cross_the_compiled_start() {
+    let mut s = setup(PROGRAM);
+    for _ in 0..2 {
+        let got = s.call("mix", &[]).expect("mix");
+        assert_eq!(
+            got,
+            vec![
+                Val::F64((-2.25f64).to_bits()),
+                Val::I64(-5),
+                Val::F32(0.5f32.to_bits()),
+                Val::I32(9)
+            ]
+        );
+    }
+    // Five results do not fit the inline payload: the Rust start runs them.
+    for _ in 0..2 {
+        assert_eq!(s.call("five", &[Val::I32(10)]), Ok(vec![Val::I32(60)]));
+    }
+    assert_eq!(s.live(), 0);
+}
+
+#[test]
+fn a_trap_in_a_warm_continuation_names_its_resumers_and_releases_it() {
+    let mut s = setup(PROGRAM);
+    // Continuations 0..7 return; the eighth (a warm record) traps.
+    let trap = s.call("crash", &[Val::I32(10)]).expect_err("traps");
+    assert_eq!(trap, Trap::Unreachable);
+    assert_eq!(
+        s.frames(),
+        vec![
+            "<unknown>!crash",
+            "<unknown>!run_crash",
+            "<unknown>!<wasm function 6>"
+        ]
+    );
+    assert_eq!(s.live(), 0, "the trap released the continuation");
+    assert_eq!(s.call("sum", &[Val::I32(100)]), Ok(vec![Val::I32(5050)]));
+    assert_eq!(s.live(), 0);
+}
