@@ -552,6 +552,14 @@ pub enum Op {
         b: u32,
         offset: u32,
     },
+    /// `I64LoadLocals` then `f64.mul`: multiplies the top by the f64 at
+    /// `a + b` plus `offset`.
+    F64MulLoadLocals {
+        mem: u16,
+        a: u32,
+        b: u32,
+        offset: u32,
+    },
     /// `local.get l; i32.const imm; i32.add; i32.const value; i32.store8`
     /// with no static offset: stores the low byte of `value` at `l + imm`.
     Store8ImmAt {

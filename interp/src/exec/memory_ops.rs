@@ -34,6 +34,12 @@ macro_rules! match_op_with_memory_ops {
                         $v[$sp] = u64::from_le_bytes(bytes);
                         $sp += 1;
                     }
+                    Op::F64MulLoadLocals { mem, a, b, offset } => {
+                        let addr = from_i32(($v[$base + a as usize] as i32).wrapping_add($v[$base + b as usize] as i32));
+                        let bytes = super::memory::load::<8>($store, mem as u32, addr, offset as u64)?;
+                        let product = f64::from_bits($v[$sp - 1]) * f64::from_le_bytes(bytes);
+                        $v[$sp - 1] = product.to_bits();
+                    }
                     Op::Store8ImmAt { mem, local, imm, value } => {
                         let addr = from_i32(($v[$base + local as usize] as i32).wrapping_add(imm));
                         super::memory::store_bytes($store, mem as u32, addr, 0, (value as u8).to_le_bytes())?;

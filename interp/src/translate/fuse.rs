@@ -29,6 +29,7 @@
 //!   LocalGet(l) + I32Load/I64Load ─▶ I32LoadLocal / I64LoadLocal (u32 offsets)
 //!   I32LoadLocal + LocalSet     ─▶ I32LoadLocalSet       (u16 memory address)
 //!   LocalsI32Add + I64Load      ─▶ I64LoadLocals         (load at a + b)
+//!   I64LoadLocals + F64Mul      ─▶ F64MulLoadLocals      (top * f64 at a + b)
 //!   LocalI32AddImm + Store8Imm  ─▶ Store8ImmAt           (offset 0: store at l + c)
 //!   Jump/Br to a Return         ─▶ Return            (after labels resolve)
 //! ```
@@ -381,6 +382,7 @@ pub(super) fn fuse(prev: Op, next: Op) -> Option<Op> {
             imm,
             value,
         },
+        (I64LoadLocals { mem, a, b, offset }, F64Mul) => F64MulLoadLocals { mem, a, b, offset },
         (LocalI32AddImm { local, imm }, LocalTee(dst)) => LocalTeeI32AddImm {
             dst,
             src: local,
@@ -586,6 +588,16 @@ mod tests {
         assert_eq!(
             fuse(sum, load),
             Some(Op::I64LoadLocals {
+                mem: 0,
+                a: 5,
+                b: 6,
+                offset: 8
+            })
+        );
+        let load = fuse(sum, load).expect("fuses");
+        assert_eq!(
+            fuse(load, Op::F64Mul),
+            Some(Op::F64MulLoadLocals {
                 mem: 0,
                 a: 5,
                 b: 6,
