@@ -1,13 +1,24 @@
-//! The op loop: one `match` over [`Op`] with pc and sp in locals, running
-//! the ops of one function until something only the frame loop
-//! (`frames.rs`) can do: a call, a return, a throw or a stack-switching op.
+//! The op loop: one `match` over [`Op`] with pc, sp and base in locals. It
+//! calls and returns between Wasm functions itself (push or pop a heap
+//! [`Frame`], re-borrow the new code's ops and value slots) and leaves to
+//! the frame loop (`frames.rs`) what is rarer: host and tail calls, the
+//! call depth limit, the entry function's return, throws and stack
+//! switching.
 //!
-//! Keeping calls and frames out of this function keeps its live state small
-//! (ops, value stack, pc, sp, base, store), so the hot registers stay in
+//! Keeping that rarer work out of this function keeps its live state small
+//! (ops, value slots, pc, sp, base, store), so the hot registers stay in
 //! registers instead of being spilled around the `match`.
 //!
-//! Arms by family: control, locals and fused control ops here; the rest join
-//! the same `match` through a chain of macros, one file each:
+//! ```text
+//!   'frames: loop { check pc; Slots for the frame (one length check)
+//!                   loop { fetch op (unchecked); match op {
+//!                          Call (Wasm)  ─▶ push Frame, continue 'frames
+//!                          Return       ─▶ pop Frame, continue 'frames
+//!                          rarer exits  ─▶ break 'frames Exit::… } } }
+//! ```
+//!
+//! Arms by family: control, calls, locals and fused control ops here; the
+//! rest join the same `match` through a chain of macros, one file each:
 //!
 //! ```text
 //!   dispatch.rs ─▶ memory_ops.rs ─▶ int_ops.rs ─▶ float_ops.rs (closes the match)
@@ -19,19 +30,20 @@ use super::memory_ops::match_op_with_memory_ops;
 use super::numeric::*;
 use super::slots::Slots;
 use crate::cache::Callee;
-use crate::stack::{Frame, reserve_slots};
 use crate::op::Op;
-use wasmfx_core::num;
+use crate::stack::{Frame, reserve_slots};
 use std::ops::IndexMut;
+use wasmfx_core::num;
 use wasmfx_core::{ExnAddr, FuncAddr, Store, Trap};
 
 /// Where the op loop stopped.
 pub(super) enum Exit {
-    /// Calls the function (its arguments are on top of the stack).
+    /// Calls a host function, or a Wasm function past the call depth limit
+    /// (its arguments are on top of the stack).
     Call(FuncAddr),
     /// Replaces the running function by this one (`return_call*`).
     TailCall(FuncAddr),
-    /// Returns the top `num_results` values to the caller.
+    /// Returns the top `num_results` values from the entry function.
     Return,
     /// Throws the exception (from the op just before pc).
     Throw(ExnAddr),
@@ -146,250 +158,250 @@ pub(super) fn run_ops(
             // last (the last op is a `Return`, which leaves this loop).
             let op = *unsafe { ops.get_unchecked(pc) };
             pc += 1;
-        match_op_with_memory_ops!(op, v, sp, base, pc, store, code, {
-        // --- control ---------------------------------------------
-        Op::Unreachable => return Err(Trap::Unreachable),
-        Op::Unsupported(i) => {
-            let name = code.unsupported.get(i as usize).map_or("?", |n| n);
-            return Err(Trap::Host(format!("unsupported instruction: {name}")));
-        }
-        Op::Jump(target) => pc = target as usize,
-        Op::JumpIfZero(target) => {
-            sp -= 1;
-            if v[sp] as u32 == 0 {
-                pc = target as usize;
+            match_op_with_memory_ops!(op, v, sp, base, pc, store, code, {
+            // --- control ---------------------------------------------
+            Op::Unreachable => return Err(Trap::Unreachable),
+            Op::Unsupported(i) => {
+                let name = code.unsupported.get(i as usize).map_or("?", |n| n);
+                return Err(Trap::Host(format!("unsupported instruction: {name}")));
             }
-        }
-        Op::Br { target, drop, keep } => {
-            sp = branch(v, sp, drop, keep);
-            pc = target as usize;
-        }
-        Op::BrIf { target, drop, keep } => {
-            sp -= 1;
-            if v[sp] as u32 != 0 {
+            Op::Jump(target) => pc = target as usize,
+            Op::JumpIfZero(target) => {
+                sp -= 1;
+                if v[sp] as u32 == 0 {
+                    pc = target as usize;
+                }
+            }
+            Op::Br { target, drop, keep } => {
                 sp = branch(v, sp, drop, keep);
                 pc = target as usize;
             }
-        }
-        Op::BrTable { len } => {
-            sp -= 1;
-            let entry = pc + (v[sp] as u32).min(len) as usize;
-            match ops.get(entry) {
-                Some(&Op::Br { target, drop, keep }) => {
+            Op::BrIf { target, drop, keep } => {
+                sp -= 1;
+                if v[sp] as u32 != 0 {
                     sp = branch(v, sp, drop, keep);
                     pc = target as usize;
                 }
-                _ => return Err(Trap::Host("malformed br_table".into())),
             }
-        }
-        Op::BrOnNull { target, drop, keep } => {
-            if v[sp - 1] == 0 {
-                sp = branch(v, sp - 1, drop, keep);
-                pc = target as usize;
-            }
-        }
-        Op::BrOnNonNull { target, drop, keep } => {
-            if v[sp - 1] != 0 {
-                sp = branch(v, sp, drop, keep);
-                pc = target as usize;
-            } else {
+            Op::BrTable { len } => {
                 sp -= 1;
-            }
-        }
-        Op::Return => {
-            if frames.frames.len() <= frames.entry_depth {
-                break 'frames Exit::Return;
-            }
-            let n = code.num_results as usize;
-            move_down(v, sp - n, base, n);
-            sp = base + n;
-            match frames.frames.pop() {
-                Some(frame) => {
-                    *frames.current = frame.code;
-                    (pc, base) = (frame.pc as usize, frame.base as usize);
-                    continue 'frames;
+                let entry = pc + (v[sp] as u32).min(len) as usize;
+                match ops.get(entry) {
+                    Some(&Op::Br { target, drop, keep }) => {
+                        sp = branch(v, sp, drop, keep);
+                        pc = target as usize;
+                    }
+                    _ => return Err(Trap::Host("malformed br_table".into())),
                 }
-                None => break 'frames Exit::Return,
             }
-        }
+            Op::BrOnNull { target, drop, keep } => {
+                if v[sp - 1] == 0 {
+                    sp = branch(v, sp - 1, drop, keep);
+                    pc = target as usize;
+                }
+            }
+            Op::BrOnNonNull { target, drop, keep } => {
+                if v[sp - 1] != 0 {
+                    sp = branch(v, sp, drop, keep);
+                    pc = target as usize;
+                } else {
+                    sp -= 1;
+                }
+            }
+            Op::Return => {
+                if frames.frames.len() <= frames.entry_depth {
+                    break 'frames Exit::Return;
+                }
+                let n = code.num_results as usize;
+                move_down(v, sp - n, base, n);
+                sp = base + n;
+                match frames.frames.pop() {
+                    Some(frame) => {
+                        *frames.current = frame.code;
+                        (pc, base) = (frame.pc as usize, frame.base as usize);
+                        continue 'frames;
+                    }
+                    None => break 'frames Exit::Return,
+                }
+            }
 
-        // --- calls -------------------------------------------------
-        Op::Call(func) => call!(func),
-        Op::CallHost(func) => break 'frames Exit::Call(func),
-        Op::CallIndirect { table, ty } => {
-            sp -= 1;
-            call!(resolve_indirect(store, table, v[sp], ty)?);
-        }
-        Op::CallRef => {
-            sp -= 1;
-            call!(func_ref(v[sp])?);
-        }
-        Op::ReturnCall(func) | Op::ReturnCallHost(func) => break 'frames Exit::TailCall(func),
-        Op::ReturnCallIndirect { table, ty } => {
-            sp -= 1;
-            break 'frames Exit::TailCall(resolve_indirect(store, table, v[sp], ty)?);
-        }
-        Op::ReturnCallRef => {
-            sp -= 1;
-            break 'frames Exit::TailCall(func_ref(v[sp])?);
-        }
+            // --- calls -------------------------------------------------
+            Op::Call(func) => call!(func),
+            Op::CallHost(func) => break 'frames Exit::Call(func),
+            Op::CallIndirect { table, ty } => {
+                sp -= 1;
+                call!(resolve_indirect(store, table, v[sp], ty)?);
+            }
+            Op::CallRef => {
+                sp -= 1;
+                call!(func_ref(v[sp])?);
+            }
+            Op::ReturnCall(func) | Op::ReturnCallHost(func) => break 'frames Exit::TailCall(func),
+            Op::ReturnCallIndirect { table, ty } => {
+                sp -= 1;
+                break 'frames Exit::TailCall(resolve_indirect(store, table, v[sp], ty)?);
+            }
+            Op::ReturnCallRef => {
+                sp -= 1;
+                break 'frames Exit::TailCall(func_ref(v[sp])?);
+            }
 
-        // --- exceptions ------------------------------------------
-        Op::Throw(tag) => {
-            let n = store.tags[tag.0 as usize].sig.params.len();
-            sp -= n;
-            let exn = store.alloc_exn(tag, v.to_vec(sp, sp + n).into());
-            break 'frames Exit::Throw(exn);
-        }
-        Op::ContNew
-        | Op::ContBind(_)
-        | Op::Suspend(_)
-        | Op::Resume(_)
-        | Op::ResumeThrow(_)
-        | Op::ResumeThrowRef(_)
-        | Op::Switch(_) => break 'frames Exit::Cont,
-        Op::ThrowRef => {
-            sp -= 1;
-            match v[sp] {
-                0 => return Err(Trap::NullExceptionReference),
-                r => break 'frames Exit::Throw(ExnAddr((r - 1) as u32)),
+            // --- exceptions ------------------------------------------
+            Op::Throw(tag) => {
+                let n = store.tags[tag.0 as usize].sig.params.len();
+                sp -= n;
+                let exn = store.alloc_exn(tag, v.to_vec(sp, sp + n).into());
+                break 'frames Exit::Throw(exn);
             }
-        }
+            Op::ContNew
+            | Op::ContBind(_)
+            | Op::Suspend(_)
+            | Op::Resume(_)
+            | Op::ResumeThrow(_)
+            | Op::ResumeThrowRef(_)
+            | Op::Switch(_) => break 'frames Exit::Cont,
+            Op::ThrowRef => {
+                sp -= 1;
+                match v[sp] {
+                    0 => return Err(Trap::NullExceptionReference),
+                    r => break 'frames Exit::Throw(ExnAddr((r - 1) as u32)),
+                }
+            }
 
-        // --- stack, locals, globals, references --------------------
-        Op::Drop => sp -= 1,
-        Op::Select => {
-            sp -= 2;
-            if v[sp + 1] as u32 == 0 {
-                v[sp - 1] = v[sp];
+            // --- stack, locals, globals, references --------------------
+            Op::Drop => sp -= 1,
+            Op::Select => {
+                sp -= 2;
+                if v[sp + 1] as u32 == 0 {
+                    v[sp - 1] = v[sp];
+                }
             }
-        }
-        Op::LocalGet(i) => {
-            v[sp] = v[base + i as usize];
-            sp += 1;
-        }
-        Op::LocalSet(i) => {
-            sp -= 1;
-            v[base + i as usize] = v[sp];
-        }
-        Op::LocalTee(i) => v[base + i as usize] = v[sp - 1],
-        Op::GlobalGet(g) => {
-            v[sp] = store.globals[g.0 as usize].get();
-            sp += 1;
-        }
-        Op::GlobalSet(g) => {
-            sp -= 1;
-            store.globals[g.0 as usize].set(v[sp]);
-        }
-        Op::Const(raw) => {
-            v[sp] = raw;
-            sp += 1;
-        }
-        Op::RefFunc(func) => {
-            v[sp] = func.0 as u64 + 1;
-            sp += 1;
-        }
-        Op::RefIsNull => unary(v, sp, |r| (r == 0) as u64),
-        Op::RefAsNonNull => {
-            if v[sp - 1] == 0 {
-                return Err(Trap::NullReference);
+            Op::LocalGet(i) => {
+                v[sp] = v[base + i as usize];
+                sp += 1;
             }
-        }
-        Op::RefEq => u64_compare(v, &mut sp, |a, b| a == b),
+            Op::LocalSet(i) => {
+                sp -= 1;
+                v[base + i as usize] = v[sp];
+            }
+            Op::LocalTee(i) => v[base + i as usize] = v[sp - 1],
+            Op::GlobalGet(g) => {
+                v[sp] = store.globals[g.0 as usize].get();
+                sp += 1;
+            }
+            Op::GlobalSet(g) => {
+                sp -= 1;
+                store.globals[g.0 as usize].set(v[sp]);
+            }
+            Op::Const(raw) => {
+                v[sp] = raw;
+                sp += 1;
+            }
+            Op::RefFunc(func) => {
+                v[sp] = func.0 as u64 + 1;
+                sp += 1;
+            }
+            Op::RefIsNull => unary(v, sp, |r| (r == 0) as u64),
+            Op::RefAsNonNull => {
+                if v[sp - 1] == 0 {
+                    return Err(Trap::NullReference);
+                }
+            }
+            Op::RefEq => u64_compare(v, &mut sp, |a, b| a == b),
 
-        // --- fused ---------------------------------------------------
-        Op::BrIfZero { target, drop, keep } => {
-            sp -= 1;
-            if v[sp] as u32 == 0 {
-                sp = branch(v, sp, drop, keep);
-                pc = target as usize;
+            // --- fused ---------------------------------------------------
+            Op::BrIfZero { target, drop, keep } => {
+                sp -= 1;
+                if v[sp] as u32 == 0 {
+                    sp = branch(v, sp, drop, keep);
+                    pc = target as usize;
+                }
             }
-        }
-        Op::JumpIfNonZero(target) => {
-            sp -= 1;
-            if v[sp] as u32 != 0 {
-                pc = target as usize;
+            Op::JumpIfNonZero(target) => {
+                sp -= 1;
+                if v[sp] as u32 != 0 {
+                    pc = target as usize;
+                }
             }
-        }
-        Op::LocalGet2(a, b) => {
-            v[sp] = v[base + a as usize];
-            v[sp + 1] = v[base + b as usize];
-            sp += 2;
-        }
-        Op::LocalCopy { from, to } => v[base + to as usize] = v[base + from as usize],
-        Op::LocalSetConst { local, value } => v[base + local as usize] = value,
-        Op::ConstLocalGet { local, value } => {
-            v[sp] = value;
-            v[sp + 1] = v[base + local as usize];
-            sp += 2;
-        }
-        Op::LocalsI32Add(a, b) => {
-            let sum = (v[base + a as usize] as i32).wrapping_add(v[base + b as usize] as i32);
-            v[sp] = from_i32(sum);
-            sp += 1;
-        }
-        Op::LocalTeeGet(a, b) => {
-            v[base + a as usize] = v[sp - 1];
-            v[sp] = v[base + b as usize];
-            sp += 1;
-        }
-        Op::LocalSetI32AddImm { dst, src, imm } => {
-            let sum = (v[base + src as usize] as i32).wrapping_add(imm);
-            v[base + dst as usize] = from_i32(sum);
-        }
-        Op::BrIfLocalsI32 { cmp, a, b, target } => {
-            if cmp.holds(v[base + a as usize] as u32, v[base + b as usize] as u32) {
-                pc = target as usize;
+            Op::LocalGet2(a, b) => {
+                v[sp] = v[base + a as usize];
+                v[sp + 1] = v[base + b as usize];
+                sp += 2;
             }
-        }
-        Op::BrIfLocalI32Imm { cmp, local, imm, target } => {
-            if cmp.holds(v[base + local as usize] as u32, imm as u32) {
-                pc = target as usize;
+            Op::LocalCopy { from, to } => v[base + to as usize] = v[base + from as usize],
+            Op::LocalSetConst { local, value } => v[base + local as usize] = value,
+            Op::ConstLocalGet { local, value } => {
+                v[sp] = value;
+                v[sp + 1] = v[base + local as usize];
+                sp += 2;
             }
-        }
-        Op::BrIfTeeI32 { cmp, tee, b, target } => {
-            sp -= 1;
-            let top = v[sp];
-            v[base + tee as usize] = top;
-            if cmp.holds(top as u32, v[base + b as usize] as u32) {
-                pc = target as usize;
+            Op::LocalsI32Add(a, b) => {
+                let sum = (v[base + a as usize] as i32).wrapping_add(v[base + b as usize] as i32);
+                v[sp] = from_i32(sum);
+                sp += 1;
             }
-        }
-        Op::LocalTeeI32AddImm { dst, src, imm } => {
-            let sum = from_i32((v[base + src as usize] as i32).wrapping_add(imm));
-            v[base + dst as usize] = sum;
-            v[sp] = sum;
-            sp += 1;
-        }
-        Op::LocalsI32AddSet { a, b, dst } => {
-            let sum = (v[base + a as usize] as i32).wrapping_add(v[base + b as usize] as i32);
-            v[base + dst as usize] = from_i32(sum);
-        }
-        Op::I32AddLocal(local) => {
-            let sum = (v[sp - 1] as i32).wrapping_add(v[base + local as usize] as i32);
-            v[sp - 1] = from_i32(sum);
-        }
-        Op::I32SubLocal(local) => v[sp - 1] = from_i32((v[sp - 1] as i32).wrapping_sub(v[base + local as usize] as i32)),
-        Op::I32MulLocal(local) => v[sp - 1] = from_i32((v[sp - 1] as i32).wrapping_mul(v[base + local as usize] as i32)),
-        Op::I32AndLocal(local) => v[sp - 1] = from_i32((v[sp - 1] as i32) & (v[base + local as usize] as i32)),
-        Op::I32OrLocal(local) => v[sp - 1] = from_i32((v[sp - 1] as i32) | (v[base + local as usize] as i32)),
-        Op::I32XorLocal(local) => v[sp - 1] = from_i32((v[sp - 1] as i32) ^ (v[base + local as usize] as i32)),
-        Op::I64AddLocal(local) => v[sp - 1] = (v[sp - 1] as i64).wrapping_add(v[base + local as usize] as i64) as u64,
-        Op::I64SubLocal(local) => v[sp - 1] = (v[sp - 1] as i64).wrapping_sub(v[base + local as usize] as i64) as u64,
-        Op::I64MulLocal(local) => v[sp - 1] = (v[sp - 1] as i64).wrapping_mul(v[base + local as usize] as i64) as u64,
-        Op::F64AddLocal(local) => v[sp - 1] = (f64::from_bits(v[sp - 1]) + f64::from_bits(v[base + local as usize])).to_bits(),
-        Op::F64MulLocal(local) => v[sp - 1] = (f64::from_bits(v[sp - 1]) * f64::from_bits(v[base + local as usize])).to_bits(),
-        Op::I32AddShl(k) => {
-            sp -= 1;
-            let shifted = (v[sp] as i32).wrapping_shl(k as u32);
-            v[sp - 1] = from_i32((v[sp - 1] as i32).wrapping_add(shifted));
-        }
-        Op::LocalI32AddImm { local, imm } => {
-            v[sp] = from_i32((v[base + local as usize] as i32).wrapping_add(imm));
-            sp += 1;
-        }
+            Op::LocalTeeGet(a, b) => {
+                v[base + a as usize] = v[sp - 1];
+                v[sp] = v[base + b as usize];
+                sp += 1;
+            }
+            Op::LocalSetI32AddImm { dst, src, imm } => {
+                let sum = (v[base + src as usize] as i32).wrapping_add(imm);
+                v[base + dst as usize] = from_i32(sum);
+            }
+            Op::BrIfLocalsI32 { cmp, a, b, target } => {
+                if cmp.holds(v[base + a as usize] as u32, v[base + b as usize] as u32) {
+                    pc = target as usize;
+                }
+            }
+            Op::BrIfLocalI32Imm { cmp, local, imm, target } => {
+                if cmp.holds(v[base + local as usize] as u32, imm as u32) {
+                    pc = target as usize;
+                }
+            }
+            Op::BrIfTeeI32 { cmp, tee, b, target } => {
+                sp -= 1;
+                let top = v[sp];
+                v[base + tee as usize] = top;
+                if cmp.holds(top as u32, v[base + b as usize] as u32) {
+                    pc = target as usize;
+                }
+            }
+            Op::LocalTeeI32AddImm { dst, src, imm } => {
+                let sum = from_i32((v[base + src as usize] as i32).wrapping_add(imm));
+                v[base + dst as usize] = sum;
+                v[sp] = sum;
+                sp += 1;
+            }
+            Op::LocalsI32AddSet { a, b, dst } => {
+                let sum = (v[base + a as usize] as i32).wrapping_add(v[base + b as usize] as i32);
+                v[base + dst as usize] = from_i32(sum);
+            }
+            Op::I32AddLocal(local) => {
+                let sum = (v[sp - 1] as i32).wrapping_add(v[base + local as usize] as i32);
+                v[sp - 1] = from_i32(sum);
+            }
+            Op::I32SubLocal(local) => v[sp - 1] = from_i32((v[sp - 1] as i32).wrapping_sub(v[base + local as usize] as i32)),
+            Op::I32MulLocal(local) => v[sp - 1] = from_i32((v[sp - 1] as i32).wrapping_mul(v[base + local as usize] as i32)),
+            Op::I32AndLocal(local) => v[sp - 1] = from_i32((v[sp - 1] as i32) & (v[base + local as usize] as i32)),
+            Op::I32OrLocal(local) => v[sp - 1] = from_i32((v[sp - 1] as i32) | (v[base + local as usize] as i32)),
+            Op::I32XorLocal(local) => v[sp - 1] = from_i32((v[sp - 1] as i32) ^ (v[base + local as usize] as i32)),
+            Op::I64AddLocal(local) => v[sp - 1] = (v[sp - 1] as i64).wrapping_add(v[base + local as usize] as i64) as u64,
+            Op::I64SubLocal(local) => v[sp - 1] = (v[sp - 1] as i64).wrapping_sub(v[base + local as usize] as i64) as u64,
+            Op::I64MulLocal(local) => v[sp - 1] = (v[sp - 1] as i64).wrapping_mul(v[base + local as usize] as i64) as u64,
+            Op::F64AddLocal(local) => v[sp - 1] = (f64::from_bits(v[sp - 1]) + f64::from_bits(v[base + local as usize])).to_bits(),
+            Op::F64MulLocal(local) => v[sp - 1] = (f64::from_bits(v[sp - 1]) * f64::from_bits(v[base + local as usize])).to_bits(),
+            Op::I32AddShl(k) => {
+                sp -= 1;
+                let shifted = (v[sp] as i32).wrapping_shl(k as u32);
+                v[sp - 1] = from_i32((v[sp - 1] as i32).wrapping_add(shifted));
+            }
+            Op::LocalI32AddImm { local, imm } => {
+                v[sp] = from_i32((v[base + local as usize] as i32).wrapping_add(imm));
+                sp += 1;
+            }
 
-        })
+            })
         }
     };
     *regs = Regs { pc, sp, base };
