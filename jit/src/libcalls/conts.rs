@@ -1,6 +1,7 @@
 //! The stack-switching runtime of compiled code: `cont.new`, `cont.bind`,
-//! `resume` (and `resume_throw*`), and the first frame of every
-//! continuation stack; `suspend` and `switch` are in `suspend.rs`. Compiled
+//! `resume` (and `resume_throw*`); `suspend` and `switch` are in
+//! `suspend.rs`, the Rust first frame of continuation stacks in `start.rs`
+//! (compiled starts: `cont_start.rs`). Compiled
 //! code does the common resume, suspend and switch inline
 //! (`translate/conts_fast.rs`) and calls these for the rest, by the same
 //! rules:
@@ -32,15 +33,15 @@
 //! A trap anywhere unwinds to the host entry, which releases every record
 //! left on the chain (`Conts::unwind_to`).
 
-use super::calls::call_out;
+pub(crate) use super::start::run_fibre_entry;
 use super::{Call, with_call};
 use crate::conts::Conts;
 use crate::entry::{self, Activation};
 use crate::sites::ResumeSite;
 use crate::vmruntime::RuntimeState;
 use std::ptr::NonNull;
-use wasmfx_core::{FuncAddr, FuncKind, InstanceId, TagAddr, Trap};
-use wasmfx_fibre::{ContRecord, ContState, HandlerTable, PAYLOAD_INLINE, switch};
+use wasmfx_core::{FuncAddr, TagAddr, Trap};
+use wasmfx_fibre::{ContRecord, ContState, HandlerTable, switch};
 
 /// `resume` modes: values for the suspend point, or an exception to raise
 /// there (`resume_throw` with a tag index, `resume_throw_ref` with an exnref).
@@ -150,7 +151,9 @@ pub(super) extern "C" fn cont_stack(vmctx: usize, record: u64) -> u32 {
         let made = match NonNull::new(record as *mut ContRecord) {
             // SAFETY: no other reference to the continuations is live;
             // compiled code passes a live, fresh record of the table.
-            Some(record) => unsafe { conts(state_of(call.act)) }.ensure_stack(record, run_fibre),
+            Some(record) => {
+                unsafe { conts(state_of(call.act)) }.ensure_stack(record, run_fibre_entry())
+            }
             None => Err(Trap::Host("no continuation record".into())),
         };
         call.status(made)
@@ -235,7 +238,7 @@ fn resume_in(
     // SAFETY: compiled code passes its leaked site.
     let site = unsafe { &mut *site };
     let tags = conts_now.resolve_site(site, vmctx, call.instance.0, instance_tags(call))?;
-    conts_now.ensure_stack(record, run_fibre)?;
+    conts_now.ensure_stack(record, run_fibre_entry())?;
     target.set_state(ContState::Running);
     // SAFETY: a detached record of the table, kept live while attached.
     let mut prompt = unsafe { conts_now.chain.attach(record, true) };
@@ -280,7 +283,7 @@ fn finish_resume(conts: &mut Conts, back: u64, values: *mut u64) -> Result<u32, 
     match from.state() {
         ContState::Returned => {
             // SAFETY: it detached itself and made its last switch.
-            unsafe { conts.release_returned(record, run_fibre) };
+            unsafe { conts.release_returned(record, run_fibre_entry()) };
             Ok(STATUS_RETURNED)
         }
         ContState::Suspended => {
@@ -295,154 +298,4 @@ fn finish_resume(conts: &mut Conts, back: u64, values: *mut u64) -> Result<u32, 
             "continuation came back {other:?}, not suspended or returned"
         ))),
     }
-}
-
-/// The entry of every continuation stack, for `Conts::ensure_stack`.
-pub(crate) fn run_fibre_entry() -> wasmfx_fibre::FibreEntry {
-    run_fibre
-}
-
-/// Slots of a continuation's argument buffer kept on its stack.
-const INLINE_SLOTS: usize = 16;
-
-/// The first frame of every continuation stack (run by fibre_main): calls
-/// the record's function with its payload, puts the results back in it and
-/// hands the record to the resumer (fibre_main marks it returned).
-unsafe extern "C" fn run_fibre(record: *mut ContRecord) -> u64 {
-    // SAFETY: the first switch into a fresh record carries its address.
-    if !unsafe { run_in_payload(record) } {
-        // SAFETY: as above.
-        unsafe { run_buffered(record) };
-    }
-    // The resumer now may be another activation than the first one.
-    // SAFETY: the record is live and runs innermost (its function just
-    // returned); the runtime state is re-derived after the call.
-    unsafe {
-        conts(state_of(entry::current()))
-            .chain
-            .detach(NonNull::new_unchecked(record));
-    }
-    record as u64
-}
-
-/// The common case of [`run_fibre`]: a compiled function whose arguments
-/// and results fit in the record's inline payload slots, which its array
-/// trampoline reads and writes in place. False when it does not apply
-/// (nothing ran).
-///
-/// # Safety
-/// `record` must be the live record running on this stack.
-unsafe fn run_in_payload(record: *mut ContRecord) -> bool {
-    let act = entry::current();
-    // SAFETY: the caller's promise; the activation's store outlives it;
-    // nothing else uses the continuations while this frame runs.
-    let (target, store, conts_now) =
-        unsafe { (&mut *record, &*(*act).store, conts(state_of(act))) };
-    let func = FuncAddr(target.func());
-    let Some(inst) = store.funcs.get(func.0 as usize) else {
-        return false;
-    };
-    let (params, results) = (inst.sig.params.len(), inst.sig.results.len());
-    let (code, vmctx) = (inst.vm().code, inst.vm().vmctx);
-    let (Some(trampoline), Some(values)) = (conts_now.trampoline(func), target.inline_slots())
-    else {
-        return false;
-    };
-    if code == 0 || params.max(results) > PAYLOAD_INLINE || target.payload().len() != params {
-        return false;
-    }
-    target.clear_payload();
-    // SAFETY: the trampoline was made for the function's signature; it
-    // reads the params from the inline slots before the function runs
-    // (which may reuse the payload for its own switches) and writes the
-    // results there after. A trap unwinds to the host entry past this frame,
-    // which owns nothing.
-    unsafe {
-        let run: extern "C" fn(usize, usize, *mut u64) = std::mem::transmute(trampoline);
-        run(code, vmctx, values);
-        (*record).set_inline_len(results);
-    }
-    true
-}
-
-/// [`run_fibre`] for everything else: the arguments are copied out to a
-/// buffer on this stack (or the heap) and the results back.
-///
-/// # Safety
-/// `record` must be the live record running on this stack.
-unsafe fn run_buffered(record: *mut ContRecord) {
-    let mut inline = [0u64; INLINE_SLOTS];
-    let mut spilled = Vec::new();
-    // SAFETY: the first switch into a fresh record carries its address.
-    let results = unsafe { run_function(record, &mut inline, &mut spilled) };
-    let values = if results.len() <= INLINE_SLOTS {
-        &inline[..results.len()]
-    } else {
-        &spilled[..results.len()]
-    };
-    // SAFETY: the record is live (its function just returned).
-    let target = unsafe { &mut *record };
-    if target.set_payload(values).is_err() {
-        target.clear_payload();
-    }
-}
-
-/// Calls `record`'s function with its payload as arguments; returns its
-/// result range in `inline` (or in `spilled` when longer).
-///
-/// # Safety
-/// `record` must be the live record running on this stack.
-unsafe fn run_function(
-    record: *mut ContRecord,
-    inline: &mut [u64; INLINE_SLOTS],
-    spilled: &mut Vec<u64>,
-) -> std::ops::Range<usize> {
-    let act = entry::current();
-    // SAFETY: the caller's promise; the activation's store outlives it;
-    // nothing else uses the continuations while this frame runs.
-    let (target, store, conts_now) =
-        unsafe { (&mut *record, &*(*act).store, conts(state_of(act))) };
-    let func = FuncAddr(target.func());
-    let Some(inst) = store.funcs.get(func.0 as usize) else {
-        return 0..0;
-    };
-    let (params, results) = (inst.sig.params.len(), inst.sig.results.len());
-    let instance = match inst.kind {
-        FuncKind::Wasm { instance, .. } => instance,
-        FuncKind::Host(_) => InstanceId(0),
-    };
-    let (code, vmctx) = (inst.vm().code, inst.vm().vmctx);
-    let values: &mut [u64] = if params.max(results) <= INLINE_SLOTS {
-        inline
-    } else {
-        spilled.resize(params.max(results), 0);
-        spilled
-    };
-    let n = params.min(target.payload().len());
-    values[..n].copy_from_slice(&target.payload()[..n]);
-    target.clear_payload();
-    match conts_now.trampoline(func) {
-        Some(trampoline) if code != 0 => {
-            // SAFETY: the trampoline was made for the function's signature
-            // and `values` has room for its params and results. A trap
-            // unwinds to the host entry past this frame (`spilled` leaks).
-            unsafe {
-                let run: extern "C" fn(usize, usize, *mut u64) = std::mem::transmute(trampoline);
-                run(code, vmctx, values.as_mut_ptr());
-            }
-        }
-        _ => {
-            let mut call = Call {
-                // SAFETY: the innermost activation, live while we run.
-                act: unsafe { &mut *act },
-                instance,
-            };
-            if call_out(&mut call, func, values.as_mut_ptr()) != 0 {
-                // SAFETY: a trap is stored; the frames up to the entry own
-                // only `spilled`.
-                unsafe { entry::raise_stored(entry::current()) };
-            }
-        }
-    }
-    0..results
 }

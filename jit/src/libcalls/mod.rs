@@ -21,6 +21,7 @@ mod calls;
 mod conts;
 mod exceptions;
 mod mixed;
+mod start;
 mod suspend;
 
 pub(crate) use exceptions::uncaught;
@@ -29,13 +30,12 @@ use crate::entry::{self, Activation};
 use bulk::*;
 use calls::*;
 use conts::*;
-pub(crate) use conts::{
-    RESUME_THROW_REF, RESUME_THROW_TAG, RESUME_VALUES, STATUS_SUSPENDED, run_fibre_entry,
-};
+pub(crate) use conts::{RESUME_THROW_REF, RESUME_THROW_TAG, RESUME_VALUES, STATUS_SUSPENDED};
 use cranelift_codegen::ir::types::{I32, I64};
 use cranelift_codegen::ir::{AbiParam, Signature, Type};
 use cranelift_codegen::isa::CallConv;
 use exceptions::*;
+pub(crate) use start::run_fibre_entry;
 use suspend::*;
 use wasmfx_core::vm::VmContext;
 use wasmfx_core::{InstanceId, MemAddr, Store, TableAddr, Trap};

@@ -33,6 +33,7 @@ mod control;
 mod conts;
 mod conts_fast;
 mod conts_inline;
+mod conts_warm;
 mod exceptions;
 mod heap;
 mod memory;
