@@ -67,7 +67,52 @@ const PROGRAM: &str = r#"(module
   (type $mix_k (cont $mix))
   (type $five (func (param i32) (result i32 i32 i32 i32 i32)))
   (type $five_k (cont $five))
-  (elem declare func $successor $mix $five $crash)
+  (type $gen (func (result i32)))
+  (type $gen_k (cont $gen))
+  (type $sub3 (func (param i32 i32 i32 i32 i32) (result i32)))
+  (type $sub3_k (cont $sub3))
+  (tag $yield (param i32))
+  (elem declare func $successor $mix $five $crash $count $sub3)
+
+  ;; yields 1, 2 and 3, then returns 100
+  (func $count (result i32)
+    (suspend $yield (i32.const 1))
+    (suspend $yield (i32.const 2))
+    (suspend $yield (i32.const 3))
+    (i32.const 100))
+  (func $sub3 (param $a i32) (param $b i32) (param $c i32) (param $d i32) (param $e i32)
+    (result i32)
+    (i32.sub (i32.sub (i32.sub (i32.sub (local.get $a) (local.get $b)) (local.get $c))
+      (local.get $d)) (local.get $e)))
+
+  ;; n generators, each driven to its end: sum of everything yielded and returned
+  (func (export "generators") (param $n i32) (result i32)
+    (local $i i32) (local $k (ref null $gen_k)) (local $sum i32)
+    (loop $each
+      (local.set $k (cont.new $gen_k (ref.func $count)))
+      (block $done
+        (loop $drive
+          (block $on_yield (result i32 (ref $gen_k))
+            (local.set $sum (i32.add (local.get $sum)
+              (resume $gen_k (on $yield $on_yield) (local.get $k))))
+            (br $done))
+          (local.set $k)
+          (local.set $sum (i32.add (local.get $sum)))
+          (br $drive)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $each (i32.lt_u (local.get $i) (local.get $n))))
+    (local.get $sum))
+
+  ;; four bound values and one argument: the payload spills past the record
+  (func (export "bound") (param $n i32) (result i32) (local $i i32) (local $sum i32)
+    (loop $l
+      (local.set $sum (i32.add (local.get $sum)
+        (resume $succ_k (local.get $i)
+          (cont.bind $sub3_k $succ_k (i32.const 1000) (i32.const 1) (i32.const 2)
+            (i32.const 3) (cont.new $sub3_k (ref.func $sub3))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (local.get $sum))
 
   (func $successor (param $i i32) (result i32)
     (i32.add (local.get $i) (i32.const 1)))
@@ -97,7 +142,7 @@ const PROGRAM: &str = r#"(module
       (drop (resume $succ_k (local.get $i) (cont.new $succ_k (ref.func $crash))))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br_if $l (i32.lt_u (local.get $i) (local.get $n)))))
-  (func (export "crash") (param $n i32) (call $run_crash (local.get $n)))
+  (func $crash_entry (export "crash") (param $n i32) (call $run_crash (local.get $n)))
 
   (func (export "mix") (result f64 i64 f32 i32)
     (drop (drop (drop (drop (resume $mix_k (i64.const 1) (f32.const 2) (f64.const 3)
@@ -155,10 +200,34 @@ fn a_trap_in_a_warm_continuation_names_its_resumers_and_releases_it() {
         vec![
             "<unknown>!crash",
             "<unknown>!run_crash",
-            "<unknown>!<wasm function 6>"
+            "<unknown>!crash_entry"
         ]
     );
     assert_eq!(s.live(), 0, "the trap released the continuation");
     assert_eq!(s.call("sum", &[Val::I32(100)]), Ok(vec![Val::I32(5050)]));
     assert_eq!(s.live(), 0);
+}
+
+#[test]
+fn warm_continuations_suspend_and_take_bound_values() {
+    let mut s = setup(PROGRAM);
+    // Each generator yields 1, 2 and 3 and returns 100.
+    let n = 50;
+    let expected = n * 106;
+    assert_eq!(
+        s.call("generators", &[Val::I32(n)]),
+        Ok(vec![Val::I32(expected)])
+    );
+    assert_eq!(s.live(), 0);
+    // 1000 - 1 - 2 - 3 - i for each i.
+    let expected: i32 = (0..n).map(|i| 994 - i).sum();
+    assert_eq!(
+        s.call("bound", &[Val::I32(n)]),
+        Ok(vec![Val::I32(expected)])
+    );
+    assert_eq!(s.live(), 0);
+    assert!(
+        s.stacks_mapped() <= 2,
+        "stacks come back with their records"
+    );
 }
