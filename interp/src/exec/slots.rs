@@ -19,7 +19,8 @@
 //!   the dispatch arms push and pop exactly what the translator counted.
 //!
 //! Debug builds (and so `cargo test`, which runs the spec suite and the
-//! differential fuzzer) keep a bounds check on every access.
+//! differential fuzzer) check every access against `base + max_height`,
+//! so they test the translator's accounting, not just the slice bounds.
 
 use std::marker::PhantomData;
 use std::ops::{Index, IndexMut};
@@ -27,7 +28,10 @@ use std::ops::{Index, IndexMut};
 /// The value stack of the running function, borrowed mutably for `'a`.
 pub(crate) struct Slots<'a> {
     ptr: *mut u64,
-    len: usize,
+    /// `base + max_height`: the end the translator's accounting promises
+    /// (checked on every access in debug builds, so a wrong height count
+    /// fails the tests instead of reading a neighbour's slots).
+    end: usize,
     _values: PhantomData<&'a mut [u64]>,
 }
 
@@ -47,7 +51,7 @@ impl<'a> Slots<'a> {
         }
         Some(Slots {
             ptr: values.as_mut_ptr(),
-            len: values.len(),
+            end,
             _values: PhantomData,
         })
     }
@@ -63,9 +67,10 @@ impl Index<usize> for Slots<'_> {
 
     #[inline(always)]
     fn index(&self, i: usize) -> &u64 {
-        debug_assert!(i < self.len, "slot {i} past the frame ({})", self.len);
-        // SAFETY: `i` is below the length of the slice `ptr` came from
-        // (borrowed for `'a`), as `Slots::frame`'s caller promised.
+        debug_assert!(i < self.end, "slot {i} past the frame ({})", self.end);
+        // SAFETY: `i` is below `end`, which `frame` checked against the
+        // length of the slice `ptr` came from (borrowed for `'a`), as
+        // `Slots::frame`'s caller promised.
         unsafe { &*self.ptr.add(i) }
     }
 }
@@ -73,7 +78,7 @@ impl Index<usize> for Slots<'_> {
 impl IndexMut<usize> for Slots<'_> {
     #[inline(always)]
     fn index_mut(&mut self, i: usize) -> &mut u64 {
-        debug_assert!(i < self.len, "slot {i} past the frame ({})", self.len);
+        debug_assert!(i < self.end, "slot {i} past the frame ({})", self.end);
         // SAFETY: as in `index`; `&mut self` makes the access unique.
         unsafe { &mut *self.ptr.add(i) }
     }
