@@ -94,18 +94,14 @@ fn a_host_trap_in_a_continuation_names_its_caller_and_resumers() {
 
 #[test]
 fn a_continuation_of_a_host_function_names_its_resumers() {
-    // Compiled tier only: the interpreter names `outer_body` twice here (its
-    // registers still hold the resumer when a fresh host continuation traps,
-    // and the unwound chain adds the resumer's frame again).
-    let (message, frames) = trace(TierMode::Jit, "host_body");
-    assert!(message.contains("host says no"), "{message}");
-    assert_eq!(
-        frames,
-        [
+    check(
+        "host_body",
+        "host says no",
+        &[
             "nested!outer_body",
             "nested!run",
-            "nested!<wasm function 10>"
-        ]
+            "nested!<wasm function 10>",
+        ],
     );
 }
 

@@ -46,6 +46,20 @@ impl Executor<'_> {
         Ok(())
     }
 
+    /// Drops the running continuation (it threw or trapped out): its
+    /// resumer's stack and registers are running again. Returns the pc just
+    /// past the resumer's instruction, `None` when nothing was running.
+    fn drop_innermost(&mut self, state: &mut State) -> Option<usize> {
+        let link = self.chain.pop()?;
+        let mut dead = link.parent;
+        std::mem::swap(self.stack, &mut dead);
+        self.conts.recycle(dead);
+        self.conts.release(&mut self.store.conts, link.record);
+        let pc = link.regs.pc as usize;
+        load_regs(state, link.regs);
+        Some(pc)
+    }
+
     /// Unwinds `exn` from `pc`; a continuation that does not catch it is
     /// dropped and the exception goes on at its resumer's instruction.
     ///
@@ -66,15 +80,9 @@ impl Executor<'_> {
             };
             match self.throw(state, exn, at, depth) {
                 Err(Trap::UncaughtException(_)) if !self.chain.is_empty() => {
-                    let Some(link) = self.chain.pop() else {
-                        continue;
-                    };
-                    let mut dead = link.parent;
-                    std::mem::swap(self.stack, &mut dead);
-                    self.conts.recycle(dead);
-                    self.conts.release(&mut self.store.conts, link.record);
-                    at = link.regs.pc as usize - 1;
-                    load_regs(state, link.regs);
+                    if let Some(resume_pc) = self.drop_innermost(state) {
+                        at = resume_pc - 1;
+                    }
                 }
                 outcome => return outcome,
             }
@@ -161,9 +169,18 @@ impl Executor<'_> {
                         self.enter(state)
                     }
                     Callee::Host => {
-                        state.sp =
-                            call_host(self.store, None, func, &mut self.stack.values, total)?;
-                        self.cont_returned(state)
+                        match call_host(self.store, None, func, &mut self.stack.values, total) {
+                            Ok(sp) => {
+                                state.sp = sp;
+                                self.cont_returned(state)
+                            }
+                            Err(trap) => {
+                                // No Wasm frame ran inside it: the resumer is
+                                // the innermost frame of the backtrace.
+                                self.drop_innermost(state);
+                                Err(trap)
+                            }
+                        }
                     }
                 }
             }
