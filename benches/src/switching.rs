@@ -147,11 +147,18 @@ pub fn to_markdown(engines: &[Engine], rows: &[SwitchingRow<'_>]) -> String {
     for engine in engines.iter().filter(|e| supported_by(e)) {
         out.push_str(&format!(" {} ns/op |", engine.label));
     }
-    if wasmtime.is_some() {
-        out.push_str(" wasmtime / wasmfx interp |");
+    // Ours over wasmtime's, one column per wasmfx tier (below 1.00x is faster).
+    let tiers: Vec<usize> = match wasmtime {
+        Some(_) => (0..engines.len())
+            .filter(|&i| supported_by(&engines[i]) && engines[i].label.starts_with("wasmfx"))
+            .collect(),
+        None => Vec::new(),
+    };
+    for &t in &tiers {
+        out.push_str(&format!(" {} / wasmtime |", engines[t].label));
     }
     out.push('\n');
-    let columns = 3 + engines.iter().filter(|e| supported_by(e)).count() + wasmtime.iter().count();
+    let columns = 3 + engines.iter().filter(|e| supported_by(e)).count() + tiers.len();
     out.push_str(&"|---".repeat(columns));
     out.push_str("|\n");
     for row in rows {
@@ -175,15 +182,15 @@ pub fn to_markdown(engines: &[Engine], rows: &[SwitchingRow<'_>]) -> String {
             }
         }
         if let Some(w) = wasmtime {
-            let interp = engines.iter().position(|e| e.label == "wasmfx interp");
-            let ratio = interp
-                .and_then(|i| per_op(&row.row.times[i]))
-                .zip(per_op(&row.row.times[w]))
-                .map(|(ours, theirs)| theirs / ours);
-            out.push_str(&match ratio {
-                Some(r) => format!(" {r:.2} |"),
-                None => " cannot run |".to_string(),
-            });
+            for &t in &tiers {
+                let ratio = per_op(&row.row.times[t])
+                    .zip(per_op(&row.row.times[w]))
+                    .map(|(ours, theirs)| ours / theirs);
+                out.push_str(&match ratio {
+                    Some(r) => format!(" {r:.2}x |"),
+                    None => " - |".to_string(),
+                });
+            }
         }
         out.push('\n');
     }
@@ -221,11 +228,10 @@ pub fn to_markdown(engines: &[Engine], rows: &[SwitchingRow<'_>]) -> String {
     out
 }
 
-/// An error cut to its status ("exit status: 1"): the stderr line that
-/// follows is often a peer's warning rather than the reason.
+/// An error's first line, fit for a table cell ("exit status: 1: Cannot
+/// allocate memory (os error 12)").
 fn short(error: &str) -> String {
-    let line = error.lines().next().unwrap_or("").replace('|', "/");
-    line.split(": ").take(2).collect::<Vec<_>>().join(": ")
+    error.lines().next().unwrap_or("").replace('|', "/")
 }
 
 /// Continuations skynet(size) makes: every node but the root, for a power of ten.

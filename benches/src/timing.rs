@@ -124,15 +124,23 @@ fn kill(pid: u32) {
         .status();
 }
 
+/// The line of a failed run's stderr that says why: an operating-system
+/// error where one is named (wasmtime puts "Cannot allocate memory (os error
+/// 12)" inside its error chain), else the first line that is not a warning.
+fn failure_reason(stderr: &str) -> &str {
+    let lines = || stderr.lines().map(str::trim).filter(|l| !l.is_empty());
+    lines()
+        .find(|line| line.contains("(os error"))
+        .or_else(|| lines().find(|line| !line.starts_with("warning:")))
+        .unwrap_or("")
+}
+
 /// Checks that the process succeeded and that its last non-empty stdout line is
 /// `expected`.
 fn check_output(output: &Output, expected: &str) -> Result<(), RunError> {
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
-        let stderr_line = stderr
-            .lines()
-            .find(|line| !line.trim().is_empty())
-            .unwrap_or("");
+        let stderr_line = failure_reason(&stderr);
         return Err(RunError::Failed {
             status: output.status.to_string(),
             stderr_line: stderr_line.trim().to_string(),
