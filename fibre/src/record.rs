@@ -52,9 +52,12 @@
 //! (table.rs); [`crate::ContRef`] (reference.rs) is the pointer form.
 
 use crate::context::Context;
-use crate::stack::FibreStack;
-use std::mem::offset_of;
 use std::ptr::NonNull;
+
+mod own_stack;
+mod payload;
+
+pub mod offsets;
 
 /// Payload slots stored in the record itself; longer payloads spill to the heap.
 pub const PAYLOAD_INLINE: usize = 4;
@@ -145,34 +148,6 @@ pub struct ContRecord {
     func_ref: usize,
 }
 
-/// Offsets of the fields compiled code reads or writes.
-pub mod offsets {
-    use super::*;
-    pub const REVISION: i32 = offset_of!(ContRecord, revision) as i32;
-    pub const STATE: i32 = offset_of!(ContRecord, state) as i32;
-    pub const LINK: i32 = offset_of!(ContRecord, link) as i32;
-    pub const NATIVE_PARENT: i32 = offset_of!(ContRecord, native_parent) as i32;
-    pub const INDEX: i32 = offset_of!(ContRecord, index) as i32;
-    pub const CLAUSE: i32 = offset_of!(ContRecord, clause) as i32;
-    pub const PARENT: i32 = offset_of!(ContRecord, parent) as i32;
-    pub const LAST_ANCESTOR: i32 = offset_of!(ContRecord, last_ancestor) as i32;
-    pub const CONTEXT: i32 = offset_of!(ContRecord, context) as i32;
-    pub const STACK_LIMIT: i32 = offset_of!(ContRecord, stack_limit) as i32;
-    pub const STACK_BASE: i32 = offset_of!(ContRecord, stack_base) as i32;
-    pub const HANDLERS: i32 = offset_of!(ContRecord, handlers) as i32;
-    pub const PAYLOAD_PTR: i32 = offset_of!(ContRecord, payload_ptr) as i32;
-    pub const PAYLOAD_LEN: i32 = offset_of!(ContRecord, payload_len) as i32;
-    pub const PAYLOAD_CAP: i32 = offset_of!(ContRecord, payload_cap) as i32;
-    pub const HANDLER_TAGS: i32 = HANDLERS + offset_of!(HandlerTable, tags) as i32;
-    pub const HANDLER_LEN: i32 = HANDLERS + offset_of!(HandlerTable, len) as i32;
-    pub const HANDLER_FIRST_SWITCH: i32 = HANDLERS + offset_of!(HandlerTable, first_switch) as i32;
-    pub const STACK_LEN: i32 = offset_of!(ContRecord, stack_len) as i32;
-    pub const ENTRY: i32 = offset_of!(ContRecord, entry) as i32;
-    pub const INTERP: i32 = offset_of!(ContRecord, interp) as i32;
-    pub const FUNC: i32 = offset_of!(ContRecord, func) as i32;
-    pub const FUNC_REF: i32 = offset_of!(ContRecord, func_ref) as i32;
-}
-
 impl ContRecord {
     /// A detached fresh record with no stack, revision 0. Only the arena
     /// makes records, and calls [`ContRecord::reset`] once it is in place.
@@ -249,21 +224,6 @@ impl ContRecord {
             && self.payload_cap as usize == PAYLOAD_INLINE
             && self.interp == 0
             && self.revision + 1 < crate::table::RETIRED
-    }
-
-    /// Points the context of a record that keeps its stack, with nothing
-    /// running on it, at a fresh start of `entry_ip` (see
-    /// [`Context::fresh`]); `entry` is what a Rust trampoline there runs.
-    /// Without a stack, nothing changes.
-    pub fn restart(&mut self, entry_ip: usize, entry: Option<FibreEntry>) {
-        if !self.has_stack() {
-            return;
-        }
-        let top = self.stack_base + self.stack_len;
-        // SAFETY: the record owns the stack (install_stack) and nothing
-        // runs on it (the caller's promise).
-        self.context = unsafe { Context::fresh(top, entry_ip) };
-        self.entry = entry;
     }
 
     /// The raw `parent` field, whatever the link says (the warm list
@@ -374,60 +334,6 @@ impl ContRecord {
         self.entry
     }
 
-    /// Whether the record owns a native stack.
-    #[inline]
-    pub fn has_stack(&self) -> bool {
-        self.stack_base != 0
-    }
-
-    /// The record's stack mapping `[low, high)`, guard page included
-    /// (empty without a stack).
-    pub fn stack_bounds(&self) -> (usize, usize) {
-        (self.stack_base, self.stack_base + self.stack_len)
-    }
-
-    /// The lowest address compiled frames may use on the record's stack (0
-    /// without one).
-    pub fn stack_limit(&self) -> usize {
-        self.stack_limit
-    }
-
-    /// Gives a fresh record `stack` and points its context at `entry_ip`,
-    /// started by the first switch into it (see [`Context::fresh`]); `entry`
-    /// is what a Rust trampoline at `entry_ip` may run.
-    ///
-    /// # Errors
-    /// Hands `stack` back when the record is not fresh or already has one.
-    pub fn install_stack(
-        &mut self,
-        stack: FibreStack,
-        entry_ip: usize,
-        entry: Option<FibreEntry>,
-    ) -> Result<(), FibreStack> {
-        if self.state != ContState::Fresh || self.has_stack() {
-            return Err(stack);
-        }
-        // SAFETY: the stack is ours (we hold it by value) and nothing runs on it.
-        self.context = unsafe { Context::fresh(stack.top(), entry_ip) };
-        self.stack_limit = stack.limit();
-        self.entry = entry;
-        (self.stack_base, self.stack_len) = stack.into_raw_parts();
-        Ok(())
-    }
-
-    /// Takes the record's stack back (for the pool). Only for a record whose
-    /// stack nothing runs on any more (returned, or abandoned).
-    pub fn take_stack(&mut self) -> Option<FibreStack> {
-        if !self.has_stack() {
-            return None;
-        }
-        // SAFETY: base and len came from `into_raw_parts` in install_stack
-        // and are cleared here, so they are taken back once.
-        let stack = unsafe { FibreStack::from_raw_parts(self.stack_base, self.stack_len) };
-        (self.stack_base, self.stack_len, self.stack_limit) = (0, 0, 0);
-        Some(stack)
-    }
-
     /// The handler table of the resume running the record.
     pub fn handlers(&self) -> HandlerTable {
         self.handlers
@@ -442,80 +348,6 @@ impl ContRecord {
         self.handlers = table;
     }
 
-    /// The values passed by the last switch.
-    #[inline]
-    pub fn payload(&self) -> &[u64] {
-        // SAFETY: payload_ptr points at payload_cap >= payload_len slots, in
-        // the record or in its spill buffer.
-        unsafe { std::slice::from_raw_parts(self.payload_ptr, self.payload_len as usize) }
-    }
-
-    /// Sets the payload length to `len` and returns the slots to fill
-    /// (contents unspecified), spilling to the heap beyond the inline area.
-    ///
-    /// # Errors
-    /// [`PayloadTooLong`] beyond `u32::MAX` slots.
-    #[inline]
-    pub fn payload_slots(&mut self, len: usize) -> Result<&mut [u64], PayloadTooLong> {
-        let len32 = u32::try_from(len).map_err(|_| PayloadTooLong)?;
-        if len32 > self.payload_cap {
-            self.free_spill();
-            let spill: Box<[u64]> = vec![0; len].into_boxed_slice();
-            self.payload_ptr = Box::into_raw(spill).cast();
-            self.payload_cap = len32;
-        }
-        self.payload_len = len32;
-        // SAFETY: as in `payload`, with payload_len <= payload_cap.
-        Ok(unsafe { std::slice::from_raw_parts_mut(self.payload_ptr, len) })
-    }
-
-    /// Appends `values` to the payload (a resume's arguments after the
-    /// bound values).
-    ///
-    /// # Errors
-    /// [`PayloadTooLong`] beyond `u32::MAX` slots.
-    pub fn push_payload(&mut self, values: &[u64]) -> Result<(), PayloadTooLong> {
-        let old = self.payload_len as usize;
-        let len = old.checked_add(values.len()).ok_or(PayloadTooLong)?;
-        if len > self.payload_cap as usize {
-            let kept: Vec<u64> = self.payload().to_vec();
-            self.payload_slots(len)?[..old].copy_from_slice(&kept);
-        }
-        self.payload_slots(len)?[old..].copy_from_slice(values);
-        Ok(())
-    }
-
-    /// The inline payload slots, when the payload lives there (no spill
-    /// buffer): a buffer of [`PAYLOAD_INLINE`] slots inside the record.
-    #[inline]
-    pub fn inline_slots(&mut self) -> Option<*mut u64> {
-        (self.payload_cap as usize == PAYLOAD_INLINE).then_some(self.payload_inline.as_mut_ptr())
-    }
-
-    /// Makes the payload the first `len` inline slots (at most
-    /// [`PAYLOAD_INLINE`]; values written there through
-    /// [`ContRecord::inline_slots`]), freeing a spill buffer made meanwhile.
-    #[inline]
-    pub fn set_inline_len(&mut self, len: usize) {
-        self.free_spill();
-        self.payload_len = len.min(PAYLOAD_INLINE) as u32;
-    }
-
-    /// Empties the payload (its values were taken), keeping any spill buffer.
-    #[inline]
-    pub fn clear_payload(&mut self) {
-        self.payload_len = 0;
-    }
-
-    /// Sets the payload to `values`.
-    ///
-    /// # Errors
-    /// [`PayloadTooLong`] beyond `u32::MAX` values.
-    pub fn set_payload(&mut self, values: &[u64]) -> Result<(), PayloadTooLong> {
-        self.payload_slots(values.len())?.copy_from_slice(values);
-        Ok(())
-    }
-
     /// The interpreter's opaque slot.
     pub fn interp(&self) -> u64 {
         self.interp
@@ -523,43 +355,5 @@ impl ContRecord {
 
     pub fn set_interp(&mut self, value: u64) {
         self.interp = value;
-    }
-
-    /// Frees the spill buffer, if any, and points the payload at the inline area.
-    pub(crate) fn free_spill(&mut self) {
-        if self.payload_cap as usize > PAYLOAD_INLINE {
-            let slice =
-                std::ptr::slice_from_raw_parts_mut(self.payload_ptr, self.payload_cap as usize);
-            // SAFETY: a capacity above the inline size means payload_ptr is a
-            // boxed slice of that length made by `payload_slots`.
-            drop(unsafe { Box::from_raw(slice) });
-        }
-        self.payload_ptr = self.payload_inline.as_mut_ptr();
-        self.payload_cap = PAYLOAD_INLINE as u32;
-        self.payload_len = 0;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn layout_matches_the_drawing() {
-        use offsets::*;
-        assert_eq!((REVISION, STATE, LINK, NATIVE_PARENT), (0, 8, 12, 13));
-        assert_eq!((INDEX, CLAUSE, PARENT, LAST_ANCESTOR), (16, 20, 24, 32));
-        assert_eq!((CONTEXT, STACK_LIMIT, HANDLERS), (40, 64, 72));
-        assert_eq!(
-            (HANDLER_TAGS, HANDLER_LEN, HANDLER_FIRST_SWITCH),
-            (72, 80, 84)
-        );
-        assert_eq!((PAYLOAD_PTR, PAYLOAD_LEN, PAYLOAD_CAP), (88, 96, 100));
-        assert_eq!(offset_of!(ContRecord, payload_inline), 104);
-        assert_eq!((STACK_BASE, STACK_LEN, ENTRY), (136, 144, 152));
-        assert_eq!((INTERP, FUNC, FUNC_REF), (160, 168, 176));
-        assert_eq!(size_of::<ContRecord>(), 184);
-        assert_eq!((size_of::<ContState>(), size_of::<ParentLink>()), (4, 1));
-        assert_eq!(size_of::<Option<FibreEntry>>(), 8);
     }
 }

@@ -1,0 +1,77 @@
+//! The record's native stack: installing a [`FibreStack`], taking it
+//! back for the pool, and pointing the context at a fresh start on it.
+
+use super::{ContRecord, ContState, FibreEntry};
+use crate::context::Context;
+use crate::stack::FibreStack;
+
+impl ContRecord {
+    /// Points the context of a record that keeps its stack, with nothing
+    /// running on it, at a fresh start of `entry_ip` (see
+    /// [`Context::fresh`]); `entry` is what a Rust trampoline there runs.
+    /// Without a stack, nothing changes.
+    pub fn restart(&mut self, entry_ip: usize, entry: Option<FibreEntry>) {
+        if !self.has_stack() {
+            return;
+        }
+        let top = self.stack_base + self.stack_len;
+        // SAFETY: the record owns the stack (install_stack) and nothing
+        // runs on it (the caller's promise).
+        self.context = unsafe { Context::fresh(top, entry_ip) };
+        self.entry = entry;
+    }
+
+    /// Whether the record owns a native stack.
+    #[inline]
+    pub fn has_stack(&self) -> bool {
+        self.stack_base != 0
+    }
+
+    /// The record's stack mapping `[low, high)`, guard page included
+    /// (empty without a stack).
+    pub fn stack_bounds(&self) -> (usize, usize) {
+        (self.stack_base, self.stack_base + self.stack_len)
+    }
+
+    /// The lowest address compiled frames may use on the record's stack (0
+    /// without one).
+    pub fn stack_limit(&self) -> usize {
+        self.stack_limit
+    }
+
+    /// Gives a fresh record `stack` and points its context at `entry_ip`,
+    /// started by the first switch into it (see [`Context::fresh`]); `entry`
+    /// is what a Rust trampoline at `entry_ip` may run.
+    ///
+    /// # Errors
+    /// Hands `stack` back when the record is not fresh or already has one.
+    pub fn install_stack(
+        &mut self,
+        stack: FibreStack,
+        entry_ip: usize,
+        entry: Option<FibreEntry>,
+    ) -> Result<(), FibreStack> {
+        if self.state != ContState::Fresh || self.has_stack() {
+            return Err(stack);
+        }
+        // SAFETY: the stack is ours (we hold it by value) and nothing runs on it.
+        self.context = unsafe { Context::fresh(stack.top(), entry_ip) };
+        self.stack_limit = stack.limit();
+        self.entry = entry;
+        (self.stack_base, self.stack_len) = stack.into_raw_parts();
+        Ok(())
+    }
+
+    /// Takes the record's stack back (for the pool). Only for a record whose
+    /// stack nothing runs on any more (returned, or abandoned).
+    pub fn take_stack(&mut self) -> Option<FibreStack> {
+        if !self.has_stack() {
+            return None;
+        }
+        // SAFETY: base and len came from `into_raw_parts` in install_stack
+        // and are cleared here, so they are taken back once.
+        let stack = unsafe { FibreStack::from_raw_parts(self.stack_base, self.stack_len) };
+        (self.stack_base, self.stack_len, self.stack_limit) = (0, 0, 0);
+        Some(stack)
+    }
+}
