@@ -1,0 +1,137 @@
+//! Branch targets of [`Op`]: reading and patching the target of any
+//! branching op, and decoding the fused compare-and-branch ops into an
+//! [`I32Cmp`] and their operands.
+
+use super::Op;
+
+/// An i32 comparison carried as a field by fused ops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum I32Cmp {
+    Eq,
+    Ne,
+    LtS,
+    LtU,
+    GtS,
+    GtU,
+    LeS,
+    LeU,
+    GeS,
+    GeU,
+}
+
+impl I32Cmp {
+    /// Whether `a <cmp> b` holds.
+    #[inline(always)]
+    pub fn holds(self, a: u32, b: u32) -> bool {
+        let (sa, sb) = (a as i32, b as i32);
+        match self {
+            I32Cmp::Eq => a == b,
+            I32Cmp::Ne => a != b,
+            I32Cmp::LtS => sa < sb,
+            I32Cmp::LtU => a < b,
+            I32Cmp::GtS => sa > sb,
+            I32Cmp::GtU => a > b,
+            I32Cmp::LeS => sa <= sb,
+            I32Cmp::LeU => a <= b,
+            I32Cmp::GeS => sa >= sb,
+            I32Cmp::GeU => a >= b,
+        }
+    }
+}
+
+impl Op {
+    /// The comparison and target of a fused two-operand i32
+    /// compare-and-branch (`BrIfI32LtS(target)` and its kin).
+    pub(crate) fn i32_compare_branch(self) -> Option<(I32Cmp, u32)> {
+        Some(match self {
+            Op::BrIfI32Eq(t) => (I32Cmp::Eq, t),
+            Op::BrIfI32Ne(t) => (I32Cmp::Ne, t),
+            Op::BrIfI32LtS(t) => (I32Cmp::LtS, t),
+            Op::BrIfI32LtU(t) => (I32Cmp::LtU, t),
+            Op::BrIfI32GtS(t) => (I32Cmp::GtS, t),
+            Op::BrIfI32GtU(t) => (I32Cmp::GtU, t),
+            Op::BrIfI32LeS(t) => (I32Cmp::LeS, t),
+            Op::BrIfI32LeU(t) => (I32Cmp::LeU, t),
+            Op::BrIfI32GeS(t) => (I32Cmp::GeS, t),
+            Op::BrIfI32GeU(t) => (I32Cmp::GeU, t),
+            _ => return None,
+        })
+    }
+
+    /// Sets the branch target of a branching op (used to patch forward
+    /// branches once their label's pc is known).
+    pub(crate) fn set_target(&mut self, pc: u32) {
+        if let Some(target) = self.target_mut() {
+            *target = pc;
+        }
+    }
+
+    /// The branch target of a branching op.
+    pub(crate) fn target(mut self) -> Option<u32> {
+        self.target_mut().map(|target| *target)
+    }
+
+    /// The comparison, immediate and target of a fused i32
+    /// compare-with-immediate-and-branch (`BrIfI32LtSImm` and its kin).
+    pub(crate) fn i32_imm_compare_branch(self) -> Option<(I32Cmp, i32, u32)> {
+        let (cmp, imm, target) = match self {
+            Op::BrIfI32EqImm { target, imm } => (I32Cmp::Eq, imm, target),
+            Op::BrIfI32NeImm { target, imm } => (I32Cmp::Ne, imm, target),
+            Op::BrIfI32LtSImm { target, imm } => (I32Cmp::LtS, imm, target),
+            Op::BrIfI32LtUImm { target, imm } => (I32Cmp::LtU, imm, target),
+            Op::BrIfI32GtSImm { target, imm } => (I32Cmp::GtS, imm, target),
+            Op::BrIfI32GtUImm { target, imm } => (I32Cmp::GtU, imm, target),
+            Op::BrIfI32LeSImm { target, imm } => (I32Cmp::LeS, imm, target),
+            Op::BrIfI32LeUImm { target, imm } => (I32Cmp::LeU, imm, target),
+            Op::BrIfI32GeSImm { target, imm } => (I32Cmp::GeS, imm, target),
+            Op::BrIfI32GeUImm { target, imm } => (I32Cmp::GeU, imm, target),
+            _ => return None,
+        };
+        Some((cmp, imm, target))
+    }
+
+    fn target_mut(&mut self) -> Option<&mut u32> {
+        match self {
+            Op::Jump(t) | Op::JumpIfZero(t) | Op::JumpIfNonZero(t) => Some(t),
+            Op::BrIfI32EqImm { target: t, .. }
+            | Op::BrIfI32NeImm { target: t, .. }
+            | Op::BrIfI32LtSImm { target: t, .. }
+            | Op::BrIfI32LtUImm { target: t, .. }
+            | Op::BrIfI32GtSImm { target: t, .. }
+            | Op::BrIfI32GtUImm { target: t, .. }
+            | Op::BrIfI32LeSImm { target: t, .. }
+            | Op::BrIfI32LeUImm { target: t, .. }
+            | Op::BrIfI32GeSImm { target: t, .. }
+            | Op::BrIfI32GeUImm { target: t, .. } => Some(t),
+            Op::BrIfI32Eq(t)
+            | Op::BrIfI32Ne(t)
+            | Op::BrIfI32LtS(t)
+            | Op::BrIfI32LtU(t)
+            | Op::BrIfI32GtS(t)
+            | Op::BrIfI32GtU(t)
+            | Op::BrIfI32LeS(t)
+            | Op::BrIfI32LeU(t)
+            | Op::BrIfI32GeS(t)
+            | Op::BrIfI32GeU(t)
+            | Op::BrIfI64Eq(t)
+            | Op::BrIfI64Ne(t)
+            | Op::BrIfI64LtS(t)
+            | Op::BrIfI64LtU(t)
+            | Op::BrIfI64GtS(t)
+            | Op::BrIfI64GtU(t)
+            | Op::BrIfI64LeS(t)
+            | Op::BrIfI64LeU(t)
+            | Op::BrIfI64GeS(t)
+            | Op::BrIfI64GeU(t) => Some(t),
+            Op::Br { target, .. }
+            | Op::BrIfZero { target, .. }
+            | Op::BrIf { target, .. }
+            | Op::BrOnNull { target, .. }
+            | Op::BrOnNonNull { target, .. }
+            | Op::BrIfLocalsI32 { target, .. }
+            | Op::BrIfLocalI32Imm { target, .. }
+            | Op::BrIfTeeI32 { target, .. } => Some(target),
+            _ => None,
+        }
+    }
+}
