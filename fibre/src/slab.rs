@@ -269,22 +269,7 @@ fn new_slab(stride: usize, page: usize, support: &mut Support) -> io::Result<Opt
     let len = stride
         .checked_mul(SLAB_STACKS)
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "stack slab too large"))?;
-    // SAFETY: an anonymous private mapping at an address of the kernel's
-    // choice touches no existing memory.
-    let base = unsafe {
-        libc::mmap(
-            std::ptr::null_mut(),
-            len,
-            libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
-            -1,
-            0,
-        )
-    };
-    if base == libc::MAP_FAILED {
-        return Err(io::Error::last_os_error());
-    }
-    let base = base as usize;
+    let base = crate::stack::map_stack_memory(len)? as usize;
     match install_guards(base, stride, page) {
         Ok(()) => {
             *support = Support::Yes;

@@ -94,6 +94,31 @@ pub fn page_size() -> usize {
     })
 }
 
+/// A fresh read-write mapping of `len` bytes, `MAP_PRIVATE | MAP_ANONYMOUS
+/// | MAP_NORESERVE` (see "Where the memory comes from"): a stack of its
+/// own, or a slab.
+///
+/// # Errors
+/// The `mmap` failure (out of address space or mappings).
+pub(crate) fn map_stack_memory(len: usize) -> io::Result<*mut libc::c_void> {
+    // SAFETY: an anonymous private mapping at an address of the kernel's
+    // choice touches no existing memory.
+    let base = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+            -1,
+            0,
+        )
+    };
+    if base == libc::MAP_FAILED {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(base)
+}
+
 /// `size` rounded up to whole pages, at least [`MIN_STACK_SIZE`].
 pub fn usable_size(size: usize) -> usize {
     let page = page_size();
@@ -150,21 +175,7 @@ impl FibreStack {
     pub fn new_mapped(size: usize) -> io::Result<FibreStack> {
         let page = page_size();
         let len = stack_len(size)?;
-        // SAFETY: an anonymous private mapping at an address of the kernel's
-        // choice touches no existing memory.
-        let base = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                len,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
-                -1,
-                0,
-            )
-        };
-        if base == libc::MAP_FAILED {
-            return Err(io::Error::last_os_error());
-        }
+        let base = map_stack_memory(len)?;
         let stack = FibreStack {
             base: base.cast(),
             len,

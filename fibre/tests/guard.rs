@@ -5,20 +5,14 @@
 
 #[path = "common/child.rs"]
 mod child;
+#[path = "common/guard_fault.rs"]
+mod guard_fault;
 
+use guard_fault::{GUARD_HIT, on_segv, watch_guard};
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use wasmfx_fibre::native;
 use wasmfx_fibre::{ContArena, ContRecord, FibreStack, StackChain, slab_stats};
 
-/// (start, end) of the guard page of the child's fibre stack.
-static GUARD_START: AtomicUsize = AtomicUsize::new(0);
-static GUARD_END: AtomicUsize = AtomicUsize::new(0);
-
-/// The child's exit code when the fault hit the guard page.
-const GUARD_HIT: i32 = 71;
-/// The child's exit code for any other fault.
-const OTHER_FAULT: i32 = 72;
 const CHILD_ENV: &str = "WASMFX_FIBRE_GUARD_CHILD";
 
 /// The permissions column of /proc/self/maps for the first mapping whose
@@ -79,19 +73,6 @@ fn recursion_on_a_fibre_hits_the_guard_page() {
     assert_eq!(code, Some(GUARD_HIT));
 }
 
-extern "C" fn on_segv(_: libc::c_int, info: *mut libc::siginfo_t, _: *mut libc::c_void) {
-    // SAFETY: the kernel passes a valid siginfo for SA_SIGINFO handlers.
-    let addr = unsafe { (*info).si_addr() } as usize;
-    let guard = GUARD_START.load(Ordering::Relaxed)..GUARD_END.load(Ordering::Relaxed);
-    let code = if guard.contains(&addr) {
-        GUARD_HIT
-    } else {
-        OTHER_FAULT
-    };
-    // SAFETY: _exit is async-signal-safe.
-    unsafe { libc::_exit(code) };
-}
-
 fn recurse(depth: u64) -> u64 {
     let frame = std::hint::black_box([depth; 32]);
     if depth == 0 {
@@ -112,8 +93,7 @@ fn overflow_a_fibre() -> ! {
     let mut record: NonNull<ContRecord> = arena.alloc();
     let stack = FibreStack::new(64 << 10).expect("fibre stack");
     let (start, end) = stack.guard();
-    GUARD_START.store(start, Ordering::Relaxed);
-    GUARD_END.store(end, Ordering::Relaxed);
+    watch_guard(start, end);
     // SAFETY: a live fresh record.
     native::start(unsafe { record.as_mut() }, stack, runaway).expect("fresh");
     let mut chain = StackChain::new();

@@ -5,8 +5,10 @@
 
 #[path = "common/child.rs"]
 mod child;
+#[path = "common/guard_fault.rs"]
+mod guard_fault;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use guard_fault::{GUARD_HIT, on_segv, watch_guard};
 use wasmfx_fibre::{FibreStack, page_size, slab_stats};
 
 /// Lines of /proc/self/maps: the process's kernel mappings.
@@ -78,25 +80,7 @@ fn a_released_stack_is_decommitted_and_its_slot_reused() {
     );
 }
 
-/// (start, end) of the guard the child touches.
-static GUARD_START: AtomicUsize = AtomicUsize::new(0);
-static GUARD_END: AtomicUsize = AtomicUsize::new(0);
-const GUARD_HIT: i32 = 71;
-const OTHER_FAULT: i32 = 72;
 const CHILD_ENV: &str = "WASMFX_FIBRE_SLAB_GUARD_CHILD";
-
-extern "C" fn on_segv(_: libc::c_int, info: *mut libc::siginfo_t, _: *mut libc::c_void) {
-    // SAFETY: the kernel passes a valid siginfo for SA_SIGINFO handlers.
-    let addr = unsafe { (*info).si_addr() } as usize;
-    let guard = GUARD_START.load(Ordering::Relaxed)..GUARD_END.load(Ordering::Relaxed);
-    let code = if guard.contains(&addr) {
-        GUARD_HIT
-    } else {
-        OTHER_FAULT
-    };
-    // SAFETY: _exit is async-signal-safe.
-    unsafe { libc::_exit(code) };
-}
 
 /// Writes one byte at `addr` (a guard page: never returns).
 fn touch(addr: usize) {
@@ -118,8 +102,7 @@ fn the_guard_of_a_reused_slot_still_faults() {
         let again = FibreStack::new(36 << 10).expect("stack");
         assert_eq!(again.top(), top, "the same slot");
         let (start, end) = again.guard();
-        GUARD_START.store(start, Ordering::Relaxed);
-        GUARD_END.store(end, Ordering::Relaxed);
+        watch_guard(start, end);
         touch(end - 1);
         std::process::exit(1);
     }
@@ -138,8 +121,7 @@ fn the_guard_below_a_fresh_slot_faults() {
         // The middle one: its guard sits right on top of the first stack.
         let (start, end) = stacks[1].guard();
         assert_eq!(start, stacks[0].top(), "slots are contiguous in one slab");
-        GUARD_START.store(start, Ordering::Relaxed);
-        GUARD_END.store(end, Ordering::Relaxed);
+        watch_guard(start, end);
         touch(start);
         std::process::exit(1);
     }
