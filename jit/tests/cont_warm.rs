@@ -3,54 +3,13 @@
 //! their type (`cont_start.rs`): values of every type, results beyond the
 //! inline payload, traps and backtraces inside them, and what stays live.
 
-use std::sync::Arc;
-use wasmfx_core::{Extern, FuncAddr, InstanceId, Linker, Module, Store, Trap, TypeRegistry, Val};
-use wasmfx_jit::Jit;
+#[path = "common/compiled.rs"]
+mod compiled;
 
-struct Setup {
-    store: Store,
-    jit: Jit,
-    instance: InstanceId,
-}
-
-fn setup(wat: &str) -> Setup {
-    let registry = Arc::new(TypeRegistry::new());
-    let bytes = wat::parse_str(wat).expect("wat");
-    let module = Arc::new(Module::new(&registry, &bytes).expect("module"));
-    let mut store = Store::new(registry);
-    let imports = Linker::new().resolve(&module).expect("imports");
-    let instance = store.instantiate(&module, &imports).expect("instantiate");
-    let mut jit = Jit::new().expect("jit");
-    let report = jit
-        .compile_instance(&mut store, instance, &|_| true)
-        .expect("compile");
-    assert!(report.skipped.is_empty(), "skipped: {:?}", report.skipped);
-    Setup {
-        store,
-        jit,
-        instance,
-    }
-}
+use compiled::{Setup, setup};
+use wasmfx_core::{Trap, Val};
 
 impl Setup {
-    fn call(&mut self, name: &str, args: &[Val]) -> Result<Vec<Val>, Trap> {
-        let Some(Extern::Func(func)) = self.store.export(self.instance, name) else {
-            panic!("no export {name}");
-        };
-        let mut no_fallback = |_: &mut Store, f: FuncAddr, _: &[Val]| {
-            Err(Trap::Host(format!("function {} not compiled", f.0)))
-        };
-        self.jit.call(&mut self.store, func, args, &mut no_fallback)
-    }
-
-    fn live(&self) -> usize {
-        self.jit.continuation_stats(&self.store).0
-    }
-
-    fn stacks_mapped(&self) -> u64 {
-        self.jit.continuation_stats(&self.store).1
-    }
-
     fn frames(&self) -> Vec<String> {
         let frames = &self.jit.backtrace().frames;
         frames
