@@ -1,4 +1,5 @@
-//! Structured control: blocks, loops, if/else, branches, `try_table`, return.
+//! Structured control: blocks, loops, if/else, branches, `try_table`, return,
+//! and the control frames ([`Control`]) the translator keeps for them.
 //!
 //! A block's label is resolved when it is known: a loop's at its start, any
 //! other block's at its `end`. Branches record the stack effect from the
@@ -11,10 +12,65 @@
 //!   end     ──▶ (nothing; labels resolve here)
 //! ```
 
-use super::{Control, ControlKind, PendingClause, TranslateError, Translator, UNKNOWN_PC, err};
+use super::{TranslateError, Translator, UNKNOWN_PC, err};
 use crate::code::CatchKind;
 use crate::op::Op;
 use wasmparser::{BlockType, Catch, Operator};
+
+/// What kind of construct opened a control frame.
+#[derive(Debug)]
+pub(super) enum ControlKind {
+    /// The function body itself (its label is the return point).
+    Function,
+    Block,
+    Loop,
+    /// `if`: the index of its `JumpIfZero` until an `else` patches it.
+    If {
+        jump_if_zero: Option<usize>,
+    },
+    /// `try_table`: where its range starts and its clauses.
+    TryTable {
+        start: u32,
+        clauses: Vec<PendingClause>,
+    },
+}
+
+/// A catch clause whose label pc is not known yet.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct PendingClause {
+    pub(super) kind: CatchKind,
+    pub(super) label: u32,
+    pub(super) height: u32,
+}
+
+/// A handler whose clauses still refer to label ids.
+pub(super) struct PendingHandler {
+    pub(super) start: u32,
+    pub(super) end: u32,
+    pub(super) clauses: Vec<PendingClause>,
+}
+
+/// One open construct on the translator's control stack.
+#[derive(Debug)]
+pub(super) struct Control {
+    pub(super) kind: ControlKind,
+    /// Label id (index into `Translator::labels`).
+    pub(super) label: u32,
+    /// Operand height below the block's params.
+    pub(super) height: u32,
+    pub(super) params: u32,
+    pub(super) results: u32,
+}
+
+impl Control {
+    /// How many values a branch to this block's label carries.
+    pub(super) fn branch_arity(&self) -> u32 {
+        match self.kind {
+            ControlKind::Loop => self.params,
+            _ => self.results,
+        }
+    }
+}
 
 /// Which branching op to build.
 #[derive(Clone, Copy)]
@@ -173,7 +229,7 @@ impl Translator<'_> {
                 jump_if_zero: Some(at),
             } => self.ops[at].set_target(pc),
             ControlKind::TryTable { start, clauses } => {
-                self.handlers.push(super::PendingHandler {
+                self.handlers.push(PendingHandler {
                     start,
                     end: pc,
                     clauses,

@@ -30,8 +30,9 @@ mod names;
 mod numeric;
 mod variables;
 
-use crate::code::{CatchKind, Code, Handler};
+use crate::code::{Code, Handler};
 use crate::op::Op;
+use control::{Control, ControlKind, PendingHandler};
 use std::fmt;
 use wasmfx_core::module::Module;
 use wasmfx_core::store::Instance;
@@ -106,60 +107,6 @@ pub fn translate(store: &Store, func: FuncAddr) -> Result<Code, TranslateError> 
         t.translate_op(op)?;
     }
     t.finish(func)
-}
-
-/// What kind of construct opened a control frame.
-#[derive(Debug)]
-enum ControlKind {
-    /// The function body itself (its label is the return point).
-    Function,
-    Block,
-    Loop,
-    /// `if`: the index of its `JumpIfZero` until an `else` patches it.
-    If {
-        jump_if_zero: Option<usize>,
-    },
-    /// `try_table`: where its range starts and its clauses.
-    TryTable {
-        start: u32,
-        clauses: Vec<PendingClause>,
-    },
-}
-
-/// A catch clause whose label pc is not known yet.
-#[derive(Debug, Clone, Copy)]
-struct PendingClause {
-    kind: CatchKind,
-    label: u32,
-    height: u32,
-}
-
-/// A handler whose clauses still refer to label ids.
-struct PendingHandler {
-    start: u32,
-    end: u32,
-    clauses: Vec<PendingClause>,
-}
-
-#[derive(Debug)]
-struct Control {
-    kind: ControlKind,
-    /// Label id (index into `Translator::labels`).
-    label: u32,
-    /// Operand height below the block's params.
-    height: u32,
-    params: u32,
-    results: u32,
-}
-
-impl Control {
-    /// How many values a branch to this block's label carries.
-    fn branch_arity(&self) -> u32 {
-        match self.kind {
-            ControlKind::Loop => self.params,
-            _ => self.results,
-        }
-    }
 }
 
 /// Sentinel for a label whose pc is not known yet.
