@@ -33,7 +33,8 @@
 //!     suspend; ── commit ── T's handle used; S..P detached (S suspended);
 //!     args ++ S's handle into T's payload; T's segment attached (prompt Q),
 //!     Q gets P's handler table; Q.context := P.context (the resumer's point);
-//!     stack limit := T's; stack_switch(P.context, T's old point, fresh ? T : 0)
+//!     stack limit := T's; stack_switch(P.context, T's old point, T)
+//!     (a fresh T starts from the word; a suspended point ignores it)
 //!     results from S's payload ─▶ done
 //!
 //!   cont.new: pop a warm record (conts_inline.rs `new_warm`), else the call
@@ -49,7 +50,7 @@ use cranelift_codegen::ir::types::{I32, I64};
 use cranelift_codegen::ir::{
     Block, BlockArg, InstBuilder, StackSlotData, StackSlotKind, Type, Value,
 };
-use wasmfx_fibre::{ContState, offsets as rec};
+use wasmfx_fibre::{ContState, StackChain, offsets as rec};
 
 /// A label clause of an inline resume: the branch depth and payload types
 /// (the new continuation's handle follows them).
@@ -84,8 +85,8 @@ impl FuncTranslator<'_, '_> {
         let cached = self.ld(I64, site_addr, RESUME_CACHE_VMCTX);
         let resolved = self.b.ins().icmp(IntCC::Equal, cached, self.vmctx);
         self.guard(resolved, slow);
-        let (len, filled) = self.make_room(taken.record, args.len(), slow);
-        self.ensure_stack(taken.fresh, taken.record);
+        self.make_room(taken.record, args.len(), slow);
+        self.ensure_stack(taken.state, taken.record);
         // Commit: use the handle and attach the segment.
         self.use_handle(&taken);
         let (innermost, chain) = self.innermost();
@@ -95,10 +96,11 @@ impl FuncTranslator<'_, '_> {
         let counts = i64::from(site.len) | (i64::from(site.first_switch) << 32);
         let counts = self.b.ins().iconst(I64, counts);
         self.st(counts, prompt, rec::HANDLER_LEN);
-        self.append_payload(taken.record, len, args, filled);
+        self.append_payload(taken.record, args);
         // The first switch into a fresh record carries its address.
         let zero = self.b.ins().iconst(I64, 0);
-        let word = self.b.ins().select(taken.fresh, taken.record, zero);
+        let fresh = (self.b.ins()).icmp_imm_u(IntCC::Equal, taken.state, ContState::Fresh as i64);
+        let word = self.b.ins().select(fresh, taken.record, zero);
         let back = self.switch_into(taken.record, prompt, word);
         // Back: the record in `back` says what happened.
         let returned = self.b.create_block();
@@ -195,7 +197,8 @@ impl FuncTranslator<'_, '_> {
         }
         let n = self.b.ins().iconst(I32, args.len() as i64);
         self.st(n, suspender, rec::PAYLOAD_LEN);
-        self.detach(suspender, prompt, chain);
+        let above = self.detach(suspender, prompt);
+        self.st(above, chain, StackChain::INNERMOST);
         self.st(clause, suspender, rec::CLAUSE);
         let context = self.b.ins().iadd_imm_s(prompt, i64::from(rec::CONTEXT));
         self.b.ins().stack_switch(context, context, suspender);
@@ -223,17 +226,18 @@ impl FuncTranslator<'_, '_> {
         done: Block,
     ) {
         let taken = self.take_handle(target, slow);
-        let (len, filled) = self.make_room(taken.record, args.len() + 1, slow);
+        self.make_room(taken.record, args.len() + 1, slow);
         let tag = self.site_tag(site, slow);
         let (suspender, chain) = self.innermost();
         let (prompt, _) = self.find_handler(suspender, tag, Clauses::Switch, slow);
-        self.ensure_stack(taken.fresh, taken.record);
-        // Commit: capture S..P, hand the target our arguments and handle.
+        self.ensure_stack(taken.state, taken.record);
+        // Commit: capture S..P, hand the target our arguments and handle;
+        // the target's segment takes S..P's place on the chain.
         self.use_handle(&taken);
-        let innermost = self.detach(suspender, prompt, chain);
+        let innermost = self.detach(suspender, prompt);
         let mut values = args.to_vec();
         values.push(self.make_handle(suspender));
-        self.append_payload(taken.record, len, &values, filled);
+        self.append_payload(taken.record, &values);
         let target_prompt = self.attach(taken.record, chain, innermost);
         let table = self.ld(I64, prompt, rec::HANDLER_TAGS);
         self.st(table, target_prompt, rec::HANDLER_TAGS);
@@ -253,8 +257,9 @@ impl FuncTranslator<'_, '_> {
         }
         let limit = self.ld(I64, taken.record, rec::STACK_LIMIT);
         self.st(limit, self.runtime, vmruntime::STACK_LIMIT);
-        let zero = self.b.ins().iconst(I64, 0);
-        let word = self.b.ins().select(taken.fresh, taken.record, zero);
+        // A fresh target starts from its address; a suspended point ignores
+        // the word, so it gets the same one (no select, nothing kept live).
+        let word = taken.record;
         let store = self.b.ins().iadd_imm_s(prompt, i64::from(rec::CONTEXT));
         let load = self.b.ins().stack_addr(I64, old_point, 0);
         self.b.ins().stack_switch(store, load, word);

@@ -12,8 +12,9 @@
 //!   use_handle    C.revision += 1, C.state = Running                   (commit)
 //!   attach        P = C.last_ancestor; P.parent = innermost (Host or
 //!                 Continuation link); innermost = C ─▶ P
-//!   detach        innermost = P.parent; P detached; S.last_ancestor = P;
-//!                 S.state = Suspended
+//!   detach        P detached; S.last_ancestor = P; S.state = Suspended
+//!                 ─▶ P.parent (the caller's new innermost, or what a
+//!                 switch attaches the target to)
 //!   make_handle   S's raw handle (a call when its index must retire)
 //! ```
 //! The warm-record steps of `cont.new` and of a return are in `conts_warm.rs`.
@@ -23,18 +24,26 @@ use crate::libcalls::Libcall;
 use crate::traps;
 use crate::vmruntime;
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::types::{I8, I32, I64};
+use cranelift_codegen::ir::types::{I16, I32, I64};
 use cranelift_codegen::ir::{Block, BlockArg, InstBuilder, MemFlagsData, Type, Value};
 use wasmfx_fibre::{
     ContState, ParentLink, RETIRED, StackChain, offsets as rec, table_offsets as table,
 };
 
+// `link` and `native_parent` are adjacent bytes, stored as one word.
+const _: () = assert!(rec::NATIVE_PARENT == rec::LINK + 1);
+
+/// The little-endian 16-bit word of a record's `link` and `native_parent`.
+const fn link_word(link: ParentLink, native: bool) -> i64 {
+    link as i64 | (native as i64) << 8
+}
+
 /// A continuation whose handle checked out (nothing changed yet).
 pub(super) struct Taken {
     pub record: Value,
     pub revision: Value,
-    /// Whether it never ran (its first switch carries its address).
-    pub fresh: Value,
+    /// Its `ContState`: `Fresh` (0, never ran) or `Suspended`.
+    pub state: Value,
 }
 
 /// Which clauses of a handler table a search looks at.
@@ -85,45 +94,45 @@ impl FuncTranslator<'_, '_> {
         let wanted = self.b.ins().ushr_imm_u(raw, 32);
         let live = self.b.ins().icmp(IntCC::Equal, revision, wanted);
         self.guard(live, slow);
+        // Fresh (0) and Suspended (2) are the states without other bits.
+        const _: () = assert!(ContState::Fresh as u32 == 0 && ContState::Suspended as u32 == 2);
         let state = self.ld(I32, record, rec::STATE);
-        let fresh = (self.b.ins()).icmp_imm_u(IntCC::Equal, state, ContState::Fresh as i64);
-        let suspended = (self.b.ins()).icmp_imm_u(IntCC::Equal, state, ContState::Suspended as i64);
-        let resumable = self.b.ins().bor(fresh, suspended);
+        let other = self
+            .b
+            .ins()
+            .band_imm_s(state, !(ContState::Suspended as i64));
+        let resumable = self.b.ins().icmp_imm_u(IntCC::Equal, other, 0);
         self.guard(resumable, slow);
         Taken {
             record,
             revision,
-            fresh,
+            state,
         }
     }
 
-    /// Checks that `n` more values fit in `record`'s payload; returns its
-    /// length now and after.
-    pub(super) fn make_room(&mut self, record: Value, n: usize, slow: Block) -> (Value, Value) {
+    /// Checks that `n` more values fit in `record`'s payload.
+    pub(super) fn make_room(&mut self, record: Value, n: usize, slow: Block) {
+        if n == 0 {
+            return;
+        }
         let len = self.ld(I32, record, rec::PAYLOAD_LEN);
         let filled = self.b.ins().iadd_imm_s(len, n as i64);
-        if n > 0 {
-            let cap = self.ld(I32, record, rec::PAYLOAD_CAP);
-            let fits = self
-                .b
-                .ins()
-                .icmp(IntCC::UnsignedLessThanOrEqual, filled, cap);
-            self.guard(fits, slow);
-        }
-        (len, filled)
+        let cap = self.ld(I32, record, rec::PAYLOAD_CAP);
+        let fits = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedLessThanOrEqual, filled, cap);
+        self.guard(fits, slow);
     }
 
-    /// Stores `values` after the first `len` payload slots of `record`.
-    pub(super) fn append_payload(
-        &mut self,
-        record: Value,
-        len: Value,
-        values: &[Value],
-        filled: Value,
-    ) {
+    /// Stores `values` after the payload of `record` (`make_room` made room;
+    /// the length is read again, which is cheaper than keeping it live).
+    pub(super) fn append_payload(&mut self, record: Value, values: &[Value]) {
         if values.is_empty() {
             return;
         }
+        let len = self.ld(I32, record, rec::PAYLOAD_LEN);
+        let filled = self.b.ins().iadd_imm_s(len, values.len() as i64);
         let base = self.ld(I64, record, rec::PAYLOAD_PTR);
         let skip = self.b.ins().uextend(I64, len);
         let skip = self.b.ins().ishl_imm_u(skip, 3);
@@ -144,12 +153,13 @@ impl FuncTranslator<'_, '_> {
         values
     }
 
-    /// Gives a `fresh` record without a stack one (a call: the pool's).
-    pub(super) fn ensure_stack(&mut self, fresh: Value, record: Value) {
+    /// Gives a fresh record (`state` 0) without a stack one (a call: the
+    /// pool's).
+    pub(super) fn ensure_stack(&mut self, state: Value, record: Value) {
         let check = self.b.create_block();
         let call = self.b.create_block();
         let ready = self.b.create_block();
-        self.b.ins().brif(fresh, check, &[], ready, &[]);
+        self.b.ins().brif(state, ready, &[], check, &[]);
         self.b.switch_to_block(check);
         let base = self.ld(I64, record, rec::STACK_BASE);
         self.b.ins().brif(base, ready, &[], call, &[]);
@@ -171,26 +181,23 @@ impl FuncTranslator<'_, '_> {
     /// `innermost`); returns the segment's prompt.
     pub(super) fn attach(&mut self, record: Value, chain: Value, innermost: Value) -> Value {
         let prompt = self.ld(I64, record, rec::LAST_ANCESTOR);
-        let host = self.b.ins().iconst(I8, ParentLink::Host as i64);
-        let child = self.b.ins().iconst(I8, ParentLink::Continuation as i64);
+        // link and native_parent (1) in one store.
+        let host = self.b.ins().iconst(I16, link_word(ParentLink::Host, true));
+        let child = (self.b.ins()).iconst(I16, link_word(ParentLink::Continuation, true));
         let link = self.b.ins().select(innermost, child, host);
         self.st(link, prompt, rec::LINK);
-        let native = self.b.ins().iconst(I8, 1);
-        self.st(native, prompt, rec::NATIVE_PARENT);
         self.st(innermost, prompt, rec::PARENT);
         self.st(record, chain, StackChain::INNERMOST);
         prompt
     }
 
-    /// Takes the segment `suspender` .. `prompt` off `chain`; returns the
-    /// new innermost record (the prompt's parent, 0 for the host).
-    pub(super) fn detach(&mut self, suspender: Value, prompt: Value, chain: Value) -> Value {
+    /// Takes the segment `suspender` .. `prompt` off the chain; returns the
+    /// new innermost record (the prompt's parent, 0 for the host), which
+    /// the caller stores in the chain (or attaches another segment to).
+    pub(super) fn detach(&mut self, suspender: Value, prompt: Value) -> Value {
         let above = self.ld(I64, prompt, rec::PARENT);
-        self.st(above, chain, StackChain::INNERMOST);
-        let detached = self.b.ins().iconst(I8, ParentLink::Detached as i64);
+        let detached = (self.b.ins()).iconst(I16, link_word(ParentLink::Detached, false));
         self.st(detached, prompt, rec::LINK);
-        let zero8 = self.b.ins().iconst(I8, 0);
-        self.st(zero8, prompt, rec::NATIVE_PARENT);
         let null = self.b.ins().iconst(I64, 0);
         self.st(null, prompt, rec::PARENT);
         self.st(prompt, suspender, rec::LAST_ANCESTOR);
@@ -221,11 +228,10 @@ impl FuncTranslator<'_, '_> {
         self.b.ins().jump(record_head, &[from.into()]);
 
         self.b.switch_to_block(record_head);
-        let at_end = self.b.ins().icmp_imm_u(IntCC::Equal, r, 0);
+        self.guard(r, slow);
         let at_mark = self.b.ins().icmp(IntCC::Equal, r, mark);
-        let stop = self.b.ins().bor(at_end, at_mark);
         let search = self.b.create_block();
-        self.b.ins().brif(stop, slow, &[], search, &[]);
+        self.b.ins().brif(at_mark, slow, &[], search, &[]);
         self.b.switch_to_block(search);
         let tags = self.ld(I64, r, rec::HANDLER_TAGS);
         let first_switch = self.ld(I32, r, rec::HANDLER_FIRST_SWITCH);
