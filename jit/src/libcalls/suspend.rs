@@ -70,7 +70,7 @@ fn suspend_in(call: &mut Call<'_>, tag: u64, values: *mut u64, count: u32) -> Re
     let conts_now = unsafe { conts(state) };
     let found = (conts_now.chain)
         .find_handler(tag, HandlerKind::Suspend)
-        .ok_or_else(|| Trap::UnhandledTag(TagAddr(tag as u32)))?;
+        .ok_or(Trap::UnhandledTag(TagAddr(tag as u32)))?;
     check_no_host_frames(conts_now, found.prompt, call.act)?;
     let mut captured = capture(conts_now, found.prompt)?;
     // SAFETY: the captured record is live and detached.
@@ -134,7 +134,7 @@ pub(super) fn switch_to_record(
     let conts_now = unsafe { conts(state) };
     let found = (conts_now.chain)
         .find_handler(tag, HandlerKind::Switch)
-        .ok_or_else(|| Trap::UnhandledTag(TagAddr(tag as u32)))?;
+        .ok_or(Trap::UnhandledTag(TagAddr(tag as u32)))?;
     check_no_host_frames(conts_now, found.prompt, call.act)?;
     super::mixed::adopt_parked(conts_now, record)?;
     let mut prompt = found.prompt;
