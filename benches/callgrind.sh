@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Instruction counts (valgrind's callgrind, total Ir of a whole process): the
+# repeatable figures README quotes next to wall times, which are noisy on a
+# shared machine. Needs valgrind (Debian package) and, for `interp`, wasmi
+# (`bash scripts/install-peers.sh`).
+#
+# Usage: bash benches/callgrind.sh interp|switching [WASMFX_TIER_BINARY]
+#   interp     the interpreter against wasmi on the compute programs:
+#              Ir per process and ours / wasmi, with the geomean
+#   switching  Ir per operation of the continuation programs under the jit:
+#              (Ir of run(2n) - Ir of run(n)) / operations, so start-up and
+#              compilation cancel out
+# Without a binary it builds the CLI in release mode.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:?usage: bash benches/callgrind.sh interp|switching [WASMFX_TIER_BINARY]}
+if [[ $# -ge 2 ]]; then
+    cli=$(realpath "$2")
+else
+    cargo build --quiet --release -p wasmfx-tier --bin wasmfx-tier
+    cli=target/release/wasmfx-tier
+fi
+programs=benches/programs
+
+# ir COMMAND...: the total instructions callgrind counted for COMMAND.
+ir() {
+    local out
+    out=$(mktemp)
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" >/dev/null 2>"$out" || {
+        cat "$out" >&2
+        rm -f "$out"
+        return 1
+    }
+    awk '/Collected :/ {print $NF}' "$out"
+    rm -f "$out"
+}
+
+case $mode in
+interp)
+    wasmi=${WASMI:-$(command -v wasmi || echo "$HOME/.cargo/bin/wasmi")}
+    echo "| call | wasmi Ir | interp Ir | interp / wasmi |"
+    echo "|---|---:|---:|---:|"
+    logsum=0
+    count=0
+    for spec in "fib.wat fib 30" "sieve.wasm sieve 2000000" "matmul.wasm matmul 150" \
+        "sort.wasm sort 300000"; do
+        read -r file export arg <<<"$spec"
+        theirs=$(ir "$wasmi" run --invoke "$export" "$programs/$file" "$arg")
+        ours=$(ir "$cli" run --tier interp "$programs/$file" --invoke "$export" "$arg")
+        ratio=$(awk -v a="$ours" -v b="$theirs" 'BEGIN {printf "%.2f", a / b}')
+        logsum=$(awk -v s="$logsum" -v r="$ratio" 'BEGIN {print s + log(r)}')
+        count=$((count + 1))
+        echo "| \`$export($arg)\` | $((theirs / 1000000)) M | $((ours / 1000000)) M | ${ratio}x |"
+    done
+    awk -v s="$logsum" -v n="$count" 'BEGIN {printf "| geomean | | | %.2fx |\n", exp(s / n)}'
+    ;;
+switching)
+    n=100000
+    echo "| program | operation | jit Ir per operation |"
+    echo "|---|---|---:|"
+    # file, operations per unit of the argument, what one operation is
+    for spec in "cont_generator.wat 1 suspend+resume round trip" \
+        "cont_state.wat 2 state effect (suspend+resume)" \
+        "cont_switch.wat 1 switch" \
+        "cont_new.wat 1 cont.new+resume+return"; do
+        read -r file per what <<<"$spec"
+        small=$(ir "$cli" run --tier jit "$programs/$file" --invoke run "$n")
+        large=$(ir "$cli" run --tier jit "$programs/$file" --invoke run "$((2 * n))")
+        awk -v a="$large" -v b="$small" -v ops="$((per * n))" -v f="$file" -v w="$what" \
+            'BEGIN {printf "| %s | %s | %.0f |\n", f, w, (a - b) / ops}'
+    done
+    ;;
+*)
+    echo "unknown mode: $mode (interp or switching)" >&2
+    exit 2
+    ;;
+esac
