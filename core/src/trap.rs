@@ -63,3 +63,15 @@ impl fmt::Display for Trap {
 }
 
 impl std::error::Error for Trap {}
+
+/// The trap for a continuation handle the store's table refuses (both
+/// tiers check handles through it).
+impl From<wasmfx_fibre::HandleError> for Trap {
+    fn from(e: wasmfx_fibre::HandleError) -> Trap {
+        match e {
+            wasmfx_fibre::HandleError::Null => Trap::NullContinuation,
+            wasmfx_fibre::HandleError::Consumed => Trap::ContinuationAlreadyConsumed,
+            wasmfx_fibre::HandleError::Full => Trap::Host("too many live continuations".into()),
+        }
+    }
+}

@@ -45,5 +45,5 @@ pub use stack::{
     DEFAULT_STACK_SIZE, FibreStack, MAX_STACK_RESERVE, MIN_STACK_SIZE, page_size, usable_size,
 };
 pub use table::{
-    ContTable, HandleError, MAX_WARM, RETIRED, TIER_MARK, TableHeader, raw_handle, table_offsets,
+    ContTable, HandleError, MAX_WARM, RETIRED, TableHeader, raw_handle, table_offsets,
 };

@@ -3,7 +3,7 @@
 //!
 //! ```text
 //!   raw handle (one u64 value slot; 0 = null)
-//!     bits 0..32   (index | mark) + 1       (mark: 0 for the store's one table)
+//!     bits 0..32   index + 1
 //!     bits 32..64  the record's revision when the handle was made
 //!
 //!   ContTable
@@ -19,12 +19,9 @@
 //! A handle matches while its record's revision (all 64 bits) equals the
 //! handle's 32: using it bumps the revision, and so does releasing the
 //! record, which keeps its index when the arena hands it out again. Every
-//! tier decodes the same way: `index = low - 1 - mark` (unsigned), refuse
+//! tier decodes the same way: `index = low - 1` (unsigned), refuse
 //! `index >= len`, load `records[index]`, compare revisions, check the state.
-//! A table made with [`TIER_MARK`] sets that bit in its indices, so two
-//! tables with different marks tell their handles apart
-//! ([`HandleError::OtherTable`]); both tiers now share one unmarked table
-//! per store, and indices stay below the bit either way.
+//! Both tiers share the store's one table.
 //!
 //! # Retired indices
 //! Revisions only grow under one index, so a used handle never matches
@@ -62,9 +59,9 @@ use std::ptr::NonNull;
 /// The revision at which an index is retired: no handle carries it.
 pub const RETIRED: u64 = u32::MAX as u64;
 
-/// The bit of a handle's index that tells the tiers' tables apart: a table
-/// is made with it set or clear, and indices stay below it.
-pub const TIER_MARK: u32 = 1 << 31;
+/// The most indices a table hands out: `index + 1` fits a handle's low
+/// 32 bits and no index is [`NO_INDEX`].
+const MAX_INDICES: u32 = NO_INDEX - 1;
 
 /// The most warm records a table keeps (see the module doc).
 pub const MAX_WARM: u64 = 16;
@@ -96,9 +93,7 @@ pub enum HandleError {
     Null,
     /// Used already (or released, or of a retired index).
     Consumed,
-    /// A handle of another table (the other tier's).
-    OtherTable,
-    /// No index is left below the tier mark.
+    /// No index is left.
     Full,
 }
 
@@ -109,15 +104,11 @@ pub struct ContTable {
     arena: ContArena,
     records: Vec<*mut ContRecord>,
     sentinel: Box<ContRecord>,
-    /// Set in every index this table hands out.
-    mark: u32,
 }
 
 impl ContTable {
-    /// An empty table whose handles carry `mark` in their index: 0 or
-    /// [`TIER_MARK`] (any other bit is ignored).
-    pub fn new(mark: u32) -> ContTable {
-        let mark = mark & TIER_MARK;
+    /// An empty table.
+    pub fn new() -> ContTable {
         let mut sentinel = Box::new(ContRecord::EMPTY);
         sentinel.set_index(NO_INDEX, u64::MAX);
         sentinel.set_state(ContState::Returned);
@@ -131,7 +122,6 @@ impl ContTable {
             arena: ContArena::new(),
             records: Vec::new(),
             sentinel,
-            mark,
         }
     }
 
@@ -162,7 +152,7 @@ impl ContTable {
     fn assign_index(&mut self, mut record: NonNull<ContRecord>) -> Result<(), HandleError> {
         let index = u32::try_from(self.records.len())
             .ok()
-            .filter(|&i| i < TIER_MARK - 1)
+            .filter(|&i| i < MAX_INDICES)
             .ok_or(HandleError::Full)?;
         // SAFETY: a live record of our arena.
         let target = unsafe { record.as_mut() };
@@ -188,22 +178,17 @@ impl ContTable {
         }
         // SAFETY: as above.
         let target = unsafe { record.as_ref() };
-        Ok(raw_handle(target.index(), self.mark, target.revision()))
+        Ok(raw_handle(target.index(), target.revision()))
     }
 
     /// The record `raw` names, if its revision still matches; does not
     /// use it up.
     ///
     /// # Errors
-    /// [`HandleError::Null`], then [`HandleError::OtherTable`] or
-    /// [`HandleError::Consumed`].
+    /// [`HandleError::Null`], then [`HandleError::Consumed`].
     pub fn lookup(&self, raw: u64) -> Result<NonNull<ContRecord>, HandleError> {
         let low = raw as u32;
-        let marked = low.checked_sub(1).ok_or(HandleError::Null)?;
-        if marked & TIER_MARK != self.mark {
-            return Err(HandleError::OtherTable);
-        }
-        let index = marked.wrapping_sub(self.mark);
+        let index = low.checked_sub(1).ok_or(HandleError::Null)?;
         let record = self
             .records
             .get(index as usize)
@@ -310,14 +295,14 @@ impl ContTable {
 
 impl Default for ContTable {
     fn default() -> Self {
-        ContTable::new(0)
+        ContTable::new()
     }
 }
 
-/// The raw handle of index `index` at `revision` in a table with `mark`.
+/// The raw handle of index `index` at `revision`.
 #[inline]
-pub fn raw_handle(index: u32, mark: u32, revision: u64) -> u64 {
-    (revision << 32) | u64::from((index | mark).wrapping_add(1))
+pub fn raw_handle(index: u32, revision: u64) -> u64 {
+    (revision << 32) | u64::from(index.wrapping_add(1))
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ use crate::sites::{ResumeSite, TagSite};
 use std::collections::HashMap;
 use std::ptr::NonNull;
 use wasmfx_core::{FuncAddr, TagAddr, Trap};
-use wasmfx_fibre::{ContRecord, ContState, ContTable, HandleError, StackChain, StackPool};
+use wasmfx_fibre::{ContRecord, ContState, ContTable, StackChain, StackPool};
 
 /// The continuation runtime of one store (see the module doc).
 #[derive(Debug)]
@@ -57,16 +57,6 @@ impl Default for Conts {
     }
 }
 
-/// The trap for a contref that cannot be used.
-pub(crate) fn handle_trap(e: HandleError) -> Trap {
-    match e {
-        HandleError::Null => Trap::NullContinuation,
-        HandleError::Consumed => Trap::ContinuationAlreadyConsumed,
-        HandleError::OtherTable => Trap::Host("continuation of another store".into()),
-        HandleError::Full => Trap::Host("too many live continuations".into()),
-    }
-}
-
 impl Conts {
     /// Points at the store's table for the call that begins.
     pub fn use_table(&mut self, table: &mut ContTable) {
@@ -93,7 +83,7 @@ impl Conts {
 
     /// A fresh continuation of `func`; returns its raw handle.
     pub fn create(&mut self, func: FuncAddr) -> Result<u64, Trap> {
-        let mut record = self.table()?.alloc().map_err(handle_trap)?;
+        let mut record = self.table()?.alloc().map_err(Trap::from)?;
         // SAFETY: a record just allocated, used by nobody else.
         unsafe { record.as_mut().set_func(func.0) };
         self.handle(record)
@@ -101,7 +91,7 @@ impl Conts {
 
     /// The raw handle of `record` now.
     pub fn handle(&mut self, record: NonNull<ContRecord>) -> Result<u64, Trap> {
-        self.table()?.handle(record).map_err(handle_trap)
+        self.table()?.handle(record).map_err(Trap::from)
     }
 
     /// The record at `index` of the store's table.
@@ -116,7 +106,7 @@ impl Conts {
 
     /// Uses a raw handle (null first, then its revision); returns its record.
     pub fn consume(&mut self, raw: u64) -> Result<NonNull<ContRecord>, Trap> {
-        self.table()?.consume(raw).map_err(handle_trap)
+        self.table()?.consume(raw).map_err(Trap::from)
     }
 
     /// Gives a fresh record without a stack one from the pool, started at
@@ -309,7 +299,7 @@ mod tests {
         let (mut conts, mut table) = (Conts::default(), ContTable::default());
         conts.use_table(&mut table);
         let raw = conts.create(FuncAddr(3)).expect("record");
-        assert_eq!(raw as u32, 1, "index 0, unmarked: the interpreter's format");
+        assert_eq!(raw as u32, 1, "index 0: the format both tiers use");
         assert_eq!(conts.consume(0), Err(Trap::NullContinuation));
         let record = conts.consume(raw).expect("live");
         // SAFETY: a live record of the table.
@@ -318,8 +308,11 @@ mod tests {
         let again = conts.handle(record).expect("handle");
         assert_ne!(again, raw);
         assert_eq!(conts.consume(again), Ok(record));
-        // A handle with the old tier mark names no record of this table.
-        assert!(matches!(conts.consume(1 << 31 | 1), Err(Trap::Host(_))));
+        // A handle naming an index the table never handed out is refused.
+        assert_eq!(
+            conts.consume(1 << 31 | 1),
+            Err(Trap::ContinuationAlreadyConsumed)
+        );
     }
 
     #[test]

@@ -3,8 +3,6 @@
 
 use super::*;
 
-const MARK: u32 = TIER_MARK;
-
 #[test]
 fn header_layout_matches_the_drawing() {
     use table_offsets::*;
@@ -14,12 +12,12 @@ fn header_layout_matches_the_drawing() {
 
 #[test]
 fn handles_work_once_and_decode_as_drawn() {
-    let mut table = ContTable::new(MARK);
+    let mut table = ContTable::new();
     let record = table.alloc().expect("record");
     let raw = table.handle(record).expect("handle");
     // SAFETY: live record.
     let index = unsafe { record.as_ref().index() };
-    assert_eq!(raw as u32, (index | MARK) + 1);
+    assert_eq!(raw as u32, index + 1);
     let header = table.header();
     // SAFETY: the header and its array are live while the table is.
     unsafe {
@@ -27,7 +25,6 @@ fn handles_work_once_and_decode_as_drawn() {
         assert_eq!(*(*header).records.add(index as usize), record.as_ptr());
     }
     assert_eq!(table.consume(0), Err(HandleError::Null));
-    assert_eq!(table.consume(1), Err(HandleError::OtherTable));
     assert_eq!(table.consume(raw), Ok(record));
     assert_eq!(table.consume(raw), Err(HandleError::Consumed));
     let again = table.handle(record).expect("handle");
@@ -39,7 +36,7 @@ fn handles_work_once_and_decode_as_drawn() {
 
 #[test]
 fn a_released_record_keeps_its_index_and_stale_handles_fail() {
-    let mut table = ContTable::new(MARK);
+    let mut table = ContTable::new();
     let record = table.alloc().expect("record");
     let stale = table.handle(record).expect("handle");
     // SAFETY: on no chain, no stack.
@@ -55,7 +52,7 @@ fn a_released_record_keeps_its_index_and_stale_handles_fail() {
 
 #[test]
 fn an_index_is_retired_before_its_revision_wraps() {
-    let mut table = ContTable::new(MARK);
+    let mut table = ContTable::new();
     let mut record = table.alloc().expect("record");
     // SAFETY: a live record of the table; nothing else uses it.
     unsafe { record.as_mut().set_index(0, RETIRED - 2) };
@@ -74,7 +71,7 @@ fn an_index_is_retired_before_its_revision_wraps() {
     assert_eq!(table.record(0), None, "index 0 is retired");
     // A handle of the old index with any revision never matches again.
     for revision in [0, RETIRED - 2, RETIRED - 1, RETIRED] {
-        let stale = raw_handle(0, MARK, revision);
+        let stale = raw_handle(0, revision);
         assert_eq!(table.consume(stale), Err(HandleError::Consumed));
     }
     assert_eq!(table.consume(moved), Ok(record));
@@ -96,7 +93,7 @@ unsafe extern "C" fn no_body(_: *mut ContRecord) -> u64 {
 
 #[test]
 fn a_warm_record_keeps_its_stack_and_index() {
-    let mut table = ContTable::new(0);
+    let mut table = ContTable::new();
     let mut record = table.alloc().expect("record");
     let stack = FibreStack::new(64 << 10).expect("map");
     let top = stack.top();
@@ -137,7 +134,7 @@ fn a_warm_record_keeps_its_stack_and_index() {
 
 #[test]
 fn warm_records_are_bounded_and_need_a_stack() {
-    let mut table = ContTable::new(0);
+    let mut table = ContTable::new();
     let bare = table.alloc().expect("record");
     // SAFETY: live, on no chain, no stack.
     assert_eq!(unsafe { table.park_warm(bare, 0, no_body) }, Err(bare));
@@ -159,15 +156,4 @@ fn warm_records_are_bounded_and_need_a_stack() {
         .count();
     assert_eq!(parked as u64, MAX_WARM);
     assert_eq!((table.live(), table.warm()), (2, MAX_WARM as usize));
-}
-
-#[test]
-fn a_table_without_mark_takes_unmarked_handles_only() {
-    let mut table = ContTable::new(0);
-    let record = table.alloc().expect("record");
-    let raw = table.handle(record).expect("handle");
-    assert_eq!(raw as u32, 1);
-    assert_eq!(table.lookup(raw), Ok(record));
-    let marked = raw_handle(0, TIER_MARK, 0);
-    assert_eq!(table.lookup(marked), Err(HandleError::OtherTable));
 }

@@ -22,7 +22,7 @@ use super::Captured;
 use crate::stack::ExecStack;
 use std::ptr::NonNull;
 use wasmfx_core::{FuncAddr, Trap};
-use wasmfx_fibre::{ContRecord, ContState, HandleError, RETIRED, raw_handle};
+use wasmfx_fibre::{ContRecord, ContState, RETIRED, raw_handle};
 
 /// The store's continuation records.
 type Records = wasmfx_fibre::ContTable;
@@ -52,16 +52,6 @@ pub(crate) struct ContTable {
     pub scratch: Vec<u64>,
 }
 
-/// The trap for a handle the table refuses.
-fn handle_trap(e: HandleError) -> Trap {
-    match e {
-        HandleError::Null => Trap::NullContinuation,
-        HandleError::Consumed => Trap::ContinuationAlreadyConsumed,
-        HandleError::OtherTable => Trap::Host("continuation of another store".into()),
-        HandleError::Full => Trap::Host("too many live continuations".into()),
-    }
-}
-
 impl ContTable {
     /// Record `index` (of a handle this table checked).
     #[inline]
@@ -76,10 +66,10 @@ impl ContTable {
     /// # Errors
     /// `Trap::Host` when no record index is left.
     pub fn create(&mut self, records: &mut Records, func: FuncAddr) -> Result<u64, Trap> {
-        let mut record = records.alloc().map_err(handle_trap)?;
+        let mut record = records.alloc().map_err(Trap::from)?;
         // SAFETY: a live record of the table, used by nothing else yet.
         unsafe { record.as_mut().set_func(func.0) };
-        records.handle(record).map_err(handle_trap)
+        records.handle(record).map_err(Trap::from)
     }
 
     /// Uses a raw handle: checks null, then that it is current, and bumps
@@ -89,7 +79,7 @@ impl ContTable {
     /// [`Trap::NullContinuation`], then [`Trap::ContinuationAlreadyConsumed`].
     #[inline]
     pub fn consume(&mut self, records: &mut Records, raw: u64) -> Result<u32, Trap> {
-        let record = records.consume(raw).map_err(handle_trap)?;
+        let record = records.consume(raw).map_err(Trap::from)?;
         // SAFETY: the table hands out live records.
         Ok(unsafe { record.as_ref().index() })
     }
@@ -116,9 +106,9 @@ impl ContTable {
         // SAFETY: a live record of the table.
         let (index, revision) = unsafe { (record.as_ref().index(), record.as_ref().revision()) };
         if revision < RETIRED {
-            return Ok(raw_handle(index, 0, revision));
+            return Ok(raw_handle(index, revision));
         }
-        let raw = records.handle(record).map_err(handle_trap)?;
+        let raw = records.handle(record).map_err(Trap::from)?;
         // SAFETY: as above.
         let now = unsafe { record.as_ref().index() };
         let parked = self.parked.get_mut(index as usize).and_then(Option::take);
@@ -186,7 +176,7 @@ impl ContTable {
         root: FuncAddr,
         captured: Captured,
     ) -> Result<u32, Trap> {
-        let mut record = records.alloc().map_err(handle_trap)?;
+        let mut record = records.alloc().map_err(Trap::from)?;
         // SAFETY: a live record of the table, used by nothing else yet.
         let index = unsafe {
             record.as_mut().set_func(root.0);
