@@ -176,7 +176,10 @@ fn jit_tables(
         .iter()
         .find(|engine| engine.kind == EngineKind::Peer(Peer::Wasmtime));
     let mut rows = Vec::new();
-    for program in selected.iter().filter(|p| switching::find(p.name).is_none()) {
+    for program in selected
+        .iter()
+        .filter(|p| switching::find(p.name).is_none())
+    {
         let workload = program.workload(options.quick);
         let module = program.module_path(module_dir);
         let cwasm = wasmtime.map(|peer| execution::precompile(peer, &module, module_dir));
@@ -215,7 +218,13 @@ fn jit_tables(
     let large = compile::write_large_module(module_dir, functions)?;
     let bytes = std::fs::metadata(&large).map(|m| m.len()).unwrap_or(0);
     eprintln!("compile throughput on {} ...", large.display());
-    let rows = compile::measure(Some(jit), wasmtime, &large, options.runs, options.time_limit);
+    let rows = compile::measure(
+        Some(jit),
+        wasmtime,
+        &large,
+        options.runs,
+        options.time_limit,
+    );
     print_stdout(&compile::to_markdown(&rows, functions, bytes))?;
     Ok(passed && rows.iter().all(|row| row.time.is_ok()))
 }

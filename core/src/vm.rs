@@ -246,7 +246,12 @@ mod tests {
             (32, 36, 40, 44)
         );
         assert_eq!(
-            (CTX_INSTANCE_ID, CTX_STORE, CTX_RUNTIME, size_of::<VmContext>()),
+            (
+                CTX_INSTANCE_ID,
+                CTX_STORE,
+                CTX_RUNTIME,
+                size_of::<VmContext>()
+            ),
             (48, 56, 64, 72)
         );
     }

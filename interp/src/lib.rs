@@ -116,7 +116,9 @@ impl Interpreter {
         raw_results
             .iter()
             .zip(store.funcs[func.0 as usize].sig.results.iter())
-            .map(|(&raw, &ty)| Val::from_raw_in(raw, ty, &store.registry).ok_or_else(v128_unsupported))
+            .map(|(&raw, &ty)| {
+                Val::from_raw_in(raw, ty, &store.registry).ok_or_else(v128_unsupported)
+            })
             .collect()
     }
 

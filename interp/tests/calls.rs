@@ -202,5 +202,8 @@ fn imported_wasm_functions_run_with_their_own_instance() {
 #[test]
 fn wrong_argument_count_is_an_error() {
     let mut inst = instantiate(INDIRECT);
-    assert_eq!(inst.trap("call", &[Val::I32(0)]), "expected 2 arguments, got 1");
+    assert_eq!(
+        inst.trap("call", &[Val::I32(0)]),
+        "expected 2 arguments, got 1"
+    );
 }

@@ -112,7 +112,11 @@ const PAYLOADS: &str = r#"(module
 fn bound_values_and_long_payloads_reach_the_suspend_point() {
     let mut s = setup(PAYLOADS, 1);
     assert_eq!(s.call(0, "run", &[]), Ok(vec![Val::I32(75_150)]));
-    assert_eq!(s.jit.continuation_stats(&s.store).0, 0, "the record was released");
+    assert_eq!(
+        s.jit.continuation_stats(&s.store).0,
+        0,
+        "the record was released"
+    );
 }
 
 /// `$leaf` suspends to the outer handler past `$middle`'s prompt and to

@@ -110,6 +110,15 @@ impl TierExecutor {
         executor
     }
 
+    /// A `dyn` executor with the settings `up`.
+    // Placeholder until the tiered executor lands: follows the plan's
+    // compiled/interpreted choice statically.
+    pub fn tiered(up: crate::tiering::TierUp) -> TierExecutor {
+        TierExecutor::compiler_selecting(move |instance, index| {
+            up.choice(instance, index).count().is_some()
+        })
+    }
+
     fn interpreter() -> TierExecutor {
         TierExecutor {
             tier: TierImpl::Interp(Interpreter::new(Config::default())),

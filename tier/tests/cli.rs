@@ -303,10 +303,18 @@ fn wasm_feature_switches_change_validation() {
     let script = script.to_str().unwrap();
     let off = cli(&["wast", "-W", "stack-switching=n", script]);
     assert!(off.status.success(), "{}", stdout(&off));
-    assert!(stdout(&off).ends_with("1 passed, 0 failed\n"), "{}", stdout(&off));
+    assert!(
+        stdout(&off).ends_with("1 passed, 0 failed\n"),
+        "{}",
+        stdout(&off)
+    );
     let on = cli(&["wast", script]);
     assert_eq!(on.status.code(), Some(1));
-    assert!(stdout(&on).ends_with("0 passed, 1 failed\n"), "{}", stdout(&on));
+    assert!(
+        stdout(&on).ends_with("0 passed, 1 failed\n"),
+        "{}",
+        stdout(&on)
+    );
     let unknown = cli(&["wast", "-W", "no-such-thing=y", script]);
     assert_eq!(unknown.status.code(), Some(2));
 }

@@ -13,7 +13,10 @@ use wasmparser as wp;
 
 impl From<wp::BinaryReaderError> for ModuleError {
     fn from(err: wp::BinaryReaderError) -> Self {
-        ModuleError { message: err.message().to_string(), offset: Some(err.offset() as usize) }
+        ModuleError {
+            message: err.message().to_string(),
+            offset: Some(err.offset() as usize),
+        }
     }
 }
 
@@ -57,7 +60,10 @@ impl TypeMap<'_> {
         self.types
             .get(index as usize)
             .copied()
-            .ok_or_else(|| ModuleError { message: format!("unknown type {index}"), offset: None })
+            .ok_or_else(|| ModuleError {
+                message: format!("unknown type {index}"),
+                offset: None,
+            })
     }
 
     pub fn heap_type(&self, heap: wp::HeapType) -> Result<HeapType, ModuleError> {
@@ -74,7 +80,10 @@ impl TypeMap<'_> {
     }
 
     pub fn ref_type(&self, ty: wp::RefType) -> Result<RefType, ModuleError> {
-        Ok(RefType { nullable: ty.is_nullable(), heap: self.heap_type(ty.heap_type())? })
+        Ok(RefType {
+            nullable: ty.is_nullable(),
+            heap: self.heap_type(ty.heap_type())?,
+        })
     }
 
     pub fn val_type(&self, ty: wp::ValType) -> Result<ValType, ModuleError> {
@@ -91,17 +100,25 @@ impl TypeMap<'_> {
     pub fn table_type(&self, ty: &wp::TableType) -> Result<TableType, ModuleError> {
         Ok(TableType {
             elem: self.ref_type(ty.element_type)?,
-            limits: Limits { min: ty.initial, max: ty.maximum },
+            limits: Limits {
+                min: ty.initial,
+                max: ty.maximum,
+            },
             table64: ty.table64,
         })
     }
 
     pub fn global_type(&self, ty: &wp::GlobalType) -> Result<GlobalType, ModuleError> {
-        Ok(GlobalType { content: self.val_type(ty.content_type)?, mutable: ty.mutable })
+        Ok(GlobalType {
+            content: self.val_type(ty.content_type)?,
+            mutable: ty.mutable,
+        })
     }
 
     pub fn tag_type(&self, ty: &wp::TagType) -> Result<TagType, ModuleError> {
-        Ok(TagType { func_type: self.type_id(ty.func_type_idx)? })
+        Ok(TagType {
+            func_type: self.type_id(ty.func_type_idx)?,
+        })
     }
 
     /// Converts an initializer expression (its final `end` is dropped).
@@ -155,7 +172,10 @@ impl TypeMap<'_> {
 /// Memory types have no type references.
 pub(crate) fn memory_type(ty: &wp::MemoryType) -> MemoryType {
     MemoryType {
-        limits: Limits { min: ty.initial, max: ty.maximum },
+        limits: Limits {
+            min: ty.initial,
+            max: ty.maximum,
+        },
         memory64: ty.memory64,
         shared: ty.shared,
     }

@@ -13,13 +13,17 @@ pub(super) fn read_name_section(module: &mut Module, reader: wp::NameSectionRead
             Ok(wp::Name::Function(map)) => {
                 for naming in map {
                     let Ok(naming) = naming else { break };
-                    module.func_names.insert(naming.index, naming.name.to_string());
+                    module
+                        .func_names
+                        .insert(naming.index, naming.name.to_string());
                 }
             }
             Ok(wp::Name::Tag(map)) => {
                 for naming in map {
                     let Ok(naming) = naming else { break };
-                    module.tag_names.insert(naming.index, naming.name.to_string());
+                    module
+                        .tag_names
+                        .insert(naming.index, naming.name.to_string());
                 }
             }
             Ok(_) => {}

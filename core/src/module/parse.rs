@@ -120,7 +120,8 @@ impl Module {
                 for global in reader {
                     let global = global?;
                     self.globals.push(self.type_map().global_type(&global.ty)?);
-                    self.global_inits.push(self.type_map().const_expr(&global.init_expr)?);
+                    self.global_inits
+                        .push(self.type_map().const_expr(&global.init_expr)?);
                 }
             }
             P::ExportSection(reader) => {
@@ -212,9 +213,19 @@ impl Module {
             wp::ElementItems::Functions(reader) => {
                 let items = reader
                     .into_iter()
-                    .map(|f| Ok(ConstExpr { ops: Box::new([ConstOp::RefFunc(f?)]) }))
+                    .map(|f| {
+                        Ok(ConstExpr {
+                            ops: Box::new([ConstOp::RefFunc(f?)]),
+                        })
+                    })
                     .collect::<Result<_, ModuleError>>()?;
-                (RefType { nullable: true, heap: HeapType::Func }, items)
+                (
+                    RefType {
+                        nullable: true,
+                        heap: HeapType::Func,
+                    },
+                    items,
+                )
             }
             wp::ElementItems::Expressions(ty, reader) => {
                 let items = reader
@@ -227,7 +238,10 @@ impl Module {
         let mode = match elem.kind {
             wp::ElementKind::Passive => ElemMode::Passive,
             wp::ElementKind::Declared => ElemMode::Declared,
-            wp::ElementKind::Active { table_index, offset_expr } => ElemMode::Active {
+            wp::ElementKind::Active {
+                table_index,
+                offset_expr,
+            } => ElemMode::Active {
                 table: table_index.unwrap_or(0),
                 offset: types.const_expr(&offset_expr)?,
             },
@@ -238,18 +252,26 @@ impl Module {
     fn data_segment(&self, data: wp::Data<'_>) -> Result<DataSegment, ModuleError> {
         // The segment's bytes are its last field, so they end where it ends.
         let end = data.range.end as usize;
-        let start = end.checked_sub(data.data.len()).ok_or_else(|| ModuleError {
-            message: "data segment bytes outside the segment".into(),
-            offset: Some(end),
-        })?;
+        let start = end
+            .checked_sub(data.data.len())
+            .ok_or_else(|| ModuleError {
+                message: "data segment bytes outside the segment".into(),
+                offset: Some(end),
+            })?;
         let mode = match data.kind {
             wp::DataKind::Passive => DataMode::Passive,
-            wp::DataKind::Active { memory_index, offset_expr } => DataMode::Active {
+            wp::DataKind::Active {
+                memory_index,
+                offset_expr,
+            } => DataMode::Active {
                 memory: memory_index,
                 offset: self.type_map().const_expr(&offset_expr)?,
             },
         };
-        Ok(DataSegment { range: start..end, mode })
+        Ok(DataSegment {
+            range: start..end,
+            mode,
+        })
     }
 }
 

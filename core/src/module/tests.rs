@@ -47,26 +47,62 @@ const EVERY_SECTION: &str = r#"
 #[test]
 fn every_section() {
     let module = parse(EVERY_SECTION).expect("valid module");
-    assert_eq!(module.types.len(), 3, "two declared, one implied by the imported tag");
+    assert_eq!(
+        module.types.len(),
+        3,
+        "two declared, one implied by the imported tag"
+    );
     assert_eq!(module.name.as_deref(), Some("everything"));
     assert_eq!(module.func_names.get(&1).map(String::as_str), Some("first"));
 
     // Imports come first in every index space.
     assert_eq!(module.imports.len(), 5);
-    assert_eq!((module.imports[0].module.as_str(), module.imports[0].name.as_str()), ("env", "f"));
+    assert_eq!(
+        (
+            module.imports[0].module.as_str(),
+            module.imports[0].name.as_str()
+        ),
+        ("env", "f")
+    );
     assert_eq!(module.imports[0].ty, ExternType::Func(0));
     assert_eq!(module.funcs, vec![0, 0, 1]);
     assert_eq!(module.num_imported_funcs, 1);
-    let ExternType::Table(table) = module.imports[1].ty else { panic!("table import") };
+    let ExternType::Table(table) = module.imports[1].ty else {
+        panic!("table import")
+    };
     assert!(table.table64);
     assert_eq!(module.tables[0], table);
-    let ExternType::Memory(memory) = module.imports[2].ty else { panic!("memory import") };
-    assert_eq!((memory.memory64, memory.limits), (true, Limits { min: 2, max: Some(3) }));
-    assert_eq!(module.globals[0], GlobalType { content: ValType::I64, mutable: true });
-    let tag_type = module.registry.func_type(module.tags[0].func_type).expect("function type");
+    let ExternType::Memory(memory) = module.imports[2].ty else {
+        panic!("memory import")
+    };
+    assert_eq!(
+        (memory.memory64, memory.limits),
+        (
+            true,
+            Limits {
+                min: 2,
+                max: Some(3)
+            }
+        )
+    );
+    assert_eq!(
+        module.globals[0],
+        GlobalType {
+            content: ValType::I64,
+            mutable: true
+        }
+    );
+    let tag_type = module
+        .registry
+        .func_type(module.tags[0].func_type)
+        .expect("function type");
     assert_eq!(*tag_type, FuncType::new([ValType::I32], []));
     assert_eq!(
-        [module.num_imported_tables, module.num_imported_memories, module.num_imported_globals],
+        [
+            module.num_imported_tables,
+            module.num_imported_memories,
+            module.num_imported_globals
+        ],
         [1, 1, 1]
     );
     assert_eq!(module.num_imported_tags, 1);
@@ -75,19 +111,43 @@ fn every_section() {
     assert_eq!(module.bodies.len(), 2);
     assert_eq!(module.bodies[1].type_index, 1);
     assert_eq!(module.tables.len(), 3);
-    assert_eq!(module.tables[1].limits, Limits { min: 2, max: Some(10) });
+    assert_eq!(
+        module.tables[1].limits,
+        Limits {
+            min: 2,
+            max: Some(10)
+        }
+    );
     assert_eq!(module.table_inits.len(), 2);
-    assert_eq!(ops(module.table_inits[0].as_ref().expect("init")), &[ConstOp::RefFunc(2)]);
+    assert_eq!(
+        ops(module.table_inits[0].as_ref().expect("init")),
+        &[ConstOp::RefFunc(2)]
+    );
     assert!(module.table_inits[1].is_none());
-    assert_eq!(module.tables[2].elem, RefType { nullable: true, heap: HeapType::Extern });
+    assert_eq!(
+        module.tables[2].elem,
+        RefType {
+            nullable: true,
+            heap: HeapType::Extern
+        }
+    );
     assert!(module.memories[1].shared);
     let add = [ConstOp::I32Const(1), ConstOp::I32Const(2), ConstOp::I32Add];
     assert_eq!(ops(&module.global_inits[0]), &add);
-    assert_eq!(ops(&module.global_inits[1]), &[ConstOp::F64Const(1.5f64.to_bits())]);
+    assert_eq!(
+        ops(&module.global_inits[1]),
+        &[ConstOp::F64Const(1.5f64.to_bits())]
+    );
     assert_eq!(module.tags.len(), 2);
 
-    assert_eq!(module.export("mem").map(|e| (e.kind, e.index)), Some((ExternKind::Memory, 1)));
-    assert_eq!(module.export("tag").map(|e| (e.kind, e.index)), Some((ExternKind::Tag, 1)));
+    assert_eq!(
+        module.export("mem").map(|e| (e.kind, e.index)),
+        Some((ExternKind::Memory, 1))
+    );
+    assert_eq!(
+        module.export("tag").map(|e| (e.kind, e.index)),
+        Some((ExternKind::Tag, 1))
+    );
     assert!(module.export("missing").is_none());
     assert_eq!(module.start, Some(2));
 }
@@ -97,10 +157,18 @@ fn element_and_data_segments() {
     let module = parse(EVERY_SECTION).expect("valid module");
     assert_eq!(module.elems.len(), 3);
     let active = &module.elems[0];
-    assert_eq!(active.ty, RefType { nullable: true, heap: HeapType::Func });
+    assert_eq!(
+        active.ty,
+        RefType {
+            nullable: true,
+            heap: HeapType::Func
+        }
+    );
     let items: Vec<_> = active.items.iter().map(ops).collect();
     assert_eq!(items, [&[ConstOp::RefFunc(1)], &[ConstOp::RefFunc(2)]]);
-    let ElemMode::Active { table, offset } = &active.mode else { panic!("active segment") };
+    let ElemMode::Active { table, offset } = &active.mode else {
+        panic!("active segment")
+    };
     assert_eq!((*table, ops(offset)), (1, &[ConstOp::I32Const(0)][..]));
     let passive = &module.elems[1];
     assert!(matches!(passive.mode, ElemMode::Passive));
@@ -109,7 +177,9 @@ fn element_and_data_segments() {
 
     let hello = &module.datas[0];
     assert_eq!(&module.bytes[hello.range.clone()], b"hello");
-    let DataMode::Active { memory, offset } = &hello.mode else { panic!("active segment") };
+    let DataMode::Active { memory, offset } = &hello.mode else {
+        panic!("active segment")
+    };
     assert_eq!((*memory, ops(offset)), (1, &[ConstOp::I32Const(8)][..]));
     assert_eq!(&module.bytes[module.datas[1].range.clone()], b"xyz");
     assert!(matches!(module.datas[1].mode, DataMode::Passive));
@@ -122,7 +192,10 @@ fn function_bodies_are_readable_from_their_range() {
               local.get 0 local.get 1 i32.add))"#,
     )
     .expect("valid module");
-    assert_eq!(module.func_type(0), &FuncType::new([ValType::I32, ValType::I32], [ValType::I32]));
+    assert_eq!(
+        module.func_type(0),
+        &FuncType::new([ValType::I32, ValType::I32], [ValType::I32])
+    );
     let range = module.bodies[0].range.clone();
     let reader = wasmparser::BinaryReader::new(&module.bytes[range.clone()], range.start as u64);
     let body = wasmparser::FunctionBody::new(reader);
@@ -157,9 +230,15 @@ fn truncated_binaries_are_errors() {
     }
     let registry = Arc::new(TypeRegistry::new());
     for len in (0..bytes.len()).filter(|len| !section_ends.contains(len)) {
-        assert!(Module::new(&registry, &bytes[..len]).is_err(), "prefix of {len} bytes");
+        assert!(
+            Module::new(&registry, &bytes[..len]).is_err(),
+            "prefix of {len} bytes"
+        );
     }
-    assert!(Module::new(&registry, &bytes[..8]).is_ok(), "the bare header is a module");
+    assert!(
+        Module::new(&registry, &bytes[..8]).is_ok(),
+        "the bare header is a module"
+    );
 }
 
 #[test]
@@ -177,8 +256,11 @@ fn modules_share_canonical_types() {
     let registry = Arc::new(TypeRegistry::new());
     let group = "(rec (type $s (struct (field (ref null $t)))) (type $t (func (param (ref $s)))))";
     let a = Module::new(&registry, &bytes_of(&format!("(module {group})"))).expect("valid");
-    let b = Module::new(&registry, &bytes_of(&format!("(module (type (func)) {group})")))
-        .expect("valid");
+    let b = Module::new(
+        &registry,
+        &bytes_of(&format!("(module (type (func)) {group})")),
+    )
+    .expect("valid");
     assert_eq!(a.types, b.types[1..]);
     assert_eq!(a.type_defs, b.type_defs[1..]);
 }
@@ -194,7 +276,13 @@ fn continuation_types_and_tags_with_results() {
     assert_eq!(module.type_defs[1], CompositeType::Cont(module.types[0]));
     assert_eq!(module.tags[0].func_type, module.types[0]);
     let k = HeapType::Concrete(module.types[1]);
-    assert_eq!(module.globals[0].content, ValType::Ref(RefType { nullable: true, heap: k }));
+    assert_eq!(
+        module.globals[0].content,
+        ValType::Ref(RefType {
+            nullable: true,
+            heap: k
+        })
+    );
     assert_eq!(ops(&module.global_inits[0]), &[ConstOp::RefNull(k)]);
 }
 

@@ -95,14 +95,19 @@ impl TypeRegistry {
         group: &wp::RecGroup,
         earlier: &[TypeId],
     ) -> Result<Vec<TypeId>, ModuleError> {
-        let too_many = || ModuleError { message: "too many types".into(), offset: None };
+        let too_many = || ModuleError {
+            message: "too many types".into(),
+            offset: None,
+        };
         let builder = KeyBuilder {
             earlier,
             group_start: u32::try_from(earlier.len()).map_err(|_| too_many())?,
             group_len: u32::try_from(group.types().len()).map_err(|_| too_many())?,
         };
         let first = self.write().intern(builder.group(group)?)?;
-        Ok((0..builder.group_len).map(|pos| TypeId(first.0 + pos)).collect())
+        Ok((0..builder.group_len)
+            .map(|pos| TypeId(first.0 + pos))
+            .collect())
     }
 
     /// Registers a host function type as its own (final, supertype-free)
@@ -147,7 +152,10 @@ impl TypeRegistry {
 
     /// Whether `id` was declared `final` (no type may name it as supertype).
     pub fn is_final(&self, id: TypeId) -> bool {
-        self.read().types.get(id.0 as usize).is_some_and(|e| e.is_final)
+        self.read()
+            .types
+            .get(id.0 as usize)
+            .is_some_and(|e| e.is_final)
     }
 
     /// How many canonical types exist.
@@ -193,7 +201,10 @@ impl RegistryInner {
             .ok()
             .filter(|first| first.checked_add(key.0.len() as u32).is_some())
             .map(TypeId)
-            .ok_or_else(|| ModuleError { message: "too many types".into(), offset: None })?;
+            .ok_or_else(|| ModuleError {
+                message: "too many types".into(),
+                offset: None,
+            })?;
         let resolver = Resolver { first };
         for sub in key.0.iter() {
             let composite = resolver.composite(&sub.composite);

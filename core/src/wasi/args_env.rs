@@ -54,9 +54,7 @@ fn write_strings(strings: &[String], caller: &mut Caller<'_>, p: &Params<'_>) ->
     for s in strings {
         mem.write_u32(ptr, buf)?;
         mem.write(buf, s.as_bytes())?;
-        buf = buf
-            .checked_add(to_u32(s.len())?)
-            .ok_or(Errno::FAULT)?;
+        buf = buf.checked_add(to_u32(s.len())?).ok_or(Errno::FAULT)?;
         mem.write_u8(buf, 0)?;
         buf = buf.checked_add(1).ok_or(Errno::FAULT)?;
         ptr = ptr.checked_add(4).ok_or(Errno::FAULT)?;

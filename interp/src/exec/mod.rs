@@ -25,8 +25,8 @@ mod int_ops;
 mod memory;
 mod memory_ops;
 mod numeric;
-mod slots;
 mod outward;
+mod slots;
 
 pub(crate) use calls::call_host;
 pub use outward::{Exit, Outward, Resumption};
@@ -108,7 +108,11 @@ impl Executor<'_> {
     fn run_loop(&mut self, state: &mut State) -> Result<(), Trap> {
         loop {
             // A continuation's stack holds only its own frames.
-            let depth = if self.chain.is_empty() { self.entry_depth } else { 0 };
+            let depth = if self.chain.is_empty() {
+                self.entry_depth
+            } else {
+                0
+            };
             match self.dispatch(state, depth)? {
                 Transfer::Finished if self.chain.is_empty() => return Ok(()),
                 Transfer::Finished => self.cont_returned(state)?,

@@ -63,7 +63,10 @@ pub(super) struct KeyField {
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(super) enum KeyComposite {
-    Func { params: Box<[KeyVal]>, results: Box<[KeyVal]> },
+    Func {
+        params: Box<[KeyVal]>,
+        results: Box<[KeyVal]>,
+    },
     Struct(Box<[KeyField]>),
     Array(KeyField),
     Cont(TypeRef),
@@ -93,7 +96,10 @@ pub(super) struct KeyBuilder<'a> {
 
 impl KeyBuilder<'_> {
     pub fn group(&self, group: &wp::RecGroup) -> Result<RecGroupKey, ModuleError> {
-        let subs = group.types().map(|sub| self.sub_type(sub)).collect::<Result<_, _>>()?;
+        let subs = group
+            .types()
+            .map(|sub| self.sub_type(sub))
+            .collect::<Result<_, _>>()?;
         Ok(RecGroupKey(subs))
     }
 
@@ -110,12 +116,19 @@ impl KeyBuilder<'_> {
                 results: self.val_types(f.results())?,
             },
             wp::CompositeInnerType::Struct(s) => KeyComposite::Struct(
-                s.fields.iter().map(|f| self.field(f)).collect::<Result<_, _>>()?,
+                s.fields
+                    .iter()
+                    .map(|f| self.field(f))
+                    .collect::<Result<_, _>>()?,
             ),
             wp::CompositeInnerType::Array(a) => KeyComposite::Array(self.field(&a.0)?),
             wp::CompositeInnerType::Cont(c) => KeyComposite::Cont(self.index(c.0.unpack())?),
         };
-        Ok(KeySubType { is_final: sub.is_final, supertype, composite })
+        Ok(KeySubType {
+            is_final: sub.is_final,
+            supertype,
+            composite,
+        })
     }
 
     fn field(&self, field: &wp::FieldType) -> Result<KeyField, ModuleError> {
@@ -124,7 +137,10 @@ impl KeyBuilder<'_> {
             wp::StorageType::I16 => KeyStorage::I16,
             wp::StorageType::Val(v) => KeyStorage::Val(self.val_type(v)?),
         };
-        Ok(KeyField { storage, mutable: field.mutable })
+        Ok(KeyField {
+            storage,
+            mutable: field.mutable,
+        })
     }
 
     fn val_types(&self, types: &[wp::ValType]) -> Result<Box<[KeyVal]>, ModuleError> {
@@ -143,14 +159,21 @@ impl KeyBuilder<'_> {
                     WasmHeapType::Abstract(h) => KeyHeap::Abstract(h),
                     WasmHeapType::Indexed(index) => KeyHeap::Concrete(self.index(index)?),
                 };
-                KeyVal::Ref { nullable: r.is_nullable(), heap }
+                KeyVal::Ref {
+                    nullable: r.is_nullable(),
+                    heap,
+                }
             }
         })
     }
 
     fn index(&self, index: wp::UnpackedIndex) -> Result<TypeRef, ModuleError> {
         let in_group = |pos: u32| {
-            if pos < self.group_len { Ok(TypeRef::InGroup(pos)) } else { Err(bad_index(pos)) }
+            if pos < self.group_len {
+                Ok(TypeRef::InGroup(pos))
+            } else {
+                Err(bad_index(pos))
+            }
         };
         match index {
             wp::UnpackedIndex::Module(i) if i >= self.group_start => in_group(i - self.group_start),
@@ -168,7 +191,10 @@ impl KeyBuilder<'_> {
 }
 
 fn bad_index(index: u32) -> ModuleError {
-    ModuleError { message: format!("unknown type {index}"), offset: None }
+    ModuleError {
+        message: format!("unknown type {index}"),
+        offset: None,
+    }
 }
 
 /// Turns a key's references into canonical ids, given that the group's
@@ -188,8 +214,14 @@ impl Resolver {
     pub fn composite(&self, key: &KeyComposite) -> CompositeType {
         match key {
             KeyComposite::Func { params, results } => CompositeType::Func(FuncType::new(
-                params.iter().map(|&v| self.val_type(v)).collect::<Box<[_]>>(),
-                results.iter().map(|&v| self.val_type(v)).collect::<Box<[_]>>(),
+                params
+                    .iter()
+                    .map(|&v| self.val_type(v))
+                    .collect::<Box<[_]>>(),
+                results
+                    .iter()
+                    .map(|&v| self.val_type(v))
+                    .collect::<Box<[_]>>(),
             )),
             KeyComposite::Struct(_) => CompositeType::Struct,
             KeyComposite::Array(_) => CompositeType::Array,

@@ -17,7 +17,9 @@ fn rec_groups(wat: &str) -> Vec<wp::RecGroup> {
 }
 
 fn register(registry: &TypeRegistry, wat: &str) -> ModuleTypes {
-    registry.register_module_types(&rec_groups(wat)).expect("types register")
+    registry
+        .register_module_types(&rec_groups(wat))
+        .expect("types register")
 }
 
 fn concrete(id: TypeId) -> HeapType {
@@ -31,12 +33,18 @@ const REC_PAIR: &str = "(rec (type $a (struct (field (ref null $b))))
 fn equal_groups_in_two_modules_share_ids() {
     let registry = TypeRegistry::new();
     let first = register(&registry, &format!("(module {REC_PAIR})"));
-    let second = register(&registry, &format!("(module (type (func (param i64))) {REC_PAIR})"));
+    let second = register(
+        &registry,
+        &format!("(module (type (func (param i64))) {REC_PAIR})"),
+    );
     assert_eq!(first.ids, second.ids[1..]);
     assert_eq!(registry.len(), 3);
     // The function's parameter refers to the struct by its canonical id.
     let expected = FuncType::new(
-        [ValType::Ref(RefType { nullable: false, heap: concrete(first.ids[0]) })],
+        [ValType::Ref(RefType {
+            nullable: false,
+            heap: concrete(first.ids[0]),
+        })],
         [],
     );
     assert_eq!(first.defs[1], CompositeType::Func(expected));
@@ -45,7 +53,10 @@ fn equal_groups_in_two_modules_share_ids() {
 #[test]
 fn references_to_earlier_groups_are_canonical() {
     let registry = TypeRegistry::new();
-    let a = register(&registry, "(module (type $f (func)) (type (func (param (ref $f)))))");
+    let a = register(
+        &registry,
+        "(module (type $f (func)) (type (func (param (ref $f)))))",
+    );
     let b = register(
         &registry,
         "(module (type (struct)) (type $f (func)) (type (func (param (ref $f)))))",
@@ -95,7 +106,9 @@ fn declared_supertype_and_finality_distinguish_types() {
                  (type $closed (sub final $base (func)))
                  (type $plain (func)))",
     );
-    let [base, open, closed, plain] = types.ids[..] else { panic!("four types") };
+    let [base, open, closed, plain] = types.ids[..] else {
+        panic!("four types")
+    };
     assert_ne!(open, closed);
     assert_ne!(base, plain);
     assert_eq!(registry.supertype(open), Some(base));
@@ -115,7 +128,9 @@ fn subtype_chains() {
                  (type $c (sub $b (struct (field i32) (field i64))))
                  (type $d (sub $a (struct (field f32)))))",
     );
-    let [a, b, c, d] = types.ids[..] else { panic!("four types") };
+    let [a, b, c, d] = types.ids[..] else {
+        panic!("four types")
+    };
     assert!(registry.is_subtype(c, a));
     assert!(registry.is_subtype(c, b));
     assert!(registry.is_subtype(b, b));
@@ -135,11 +150,19 @@ fn subtype_chains() {
 #[test]
 fn function_and_continuation_types() {
     let registry = TypeRegistry::new();
-    let types = register(&registry, "(module (type $f (func (result i32))) (type $k (cont $f)))");
-    let [f, k] = types.ids[..] else { panic!("two types") };
+    let types = register(
+        &registry,
+        "(module (type $f (func (result i32))) (type $k (cont $f)))",
+    );
+    let [f, k] = types.ids[..] else {
+        panic!("two types")
+    };
     assert_eq!(types.defs[1], CompositeType::Cont(f));
     assert_eq!(registry.cont_func_type(k), Some(f));
-    assert_eq!(registry.func_type(f).map(|t| t.results.to_vec()), Some(vec![ValType::I32]));
+    assert_eq!(
+        registry.func_type(f).map(|t| t.results.to_vec()),
+        Some(vec![ValType::I32])
+    );
     assert!(registry.func_type(k).is_none());
     assert!(registry.heap_type_matches(concrete(f), HeapType::Func));
     assert!(registry.heap_type_matches(HeapType::NoFunc, concrete(f)));
@@ -197,7 +220,10 @@ fn abstract_hierarchy() {
 #[test]
 fn nullability_and_value_types() {
     let registry = TypeRegistry::new();
-    let func = |nullable| RefType { nullable, heap: HeapType::Func };
+    let func = |nullable| RefType {
+        nullable,
+        heap: HeapType::Func,
+    };
     assert!(registry.ref_type_matches(func(false), func(true)));
     assert!(!registry.ref_type_matches(func(true), func(false)));
     assert!(registry.val_type_matches(ValType::Ref(func(false)), ValType::FUNCREF));
@@ -212,15 +238,23 @@ fn unknown_type_index_is_an_error() {
     // still refuse it without panicking.
     let registry = TypeRegistry::new();
     let groups = rec_groups("(module (type (func (param (ref 1)))) (type (func)))");
-    let err = registry.register_rec_group(&groups[0], &[]).expect_err("index 1 is unknown");
+    let err = registry
+        .register_rec_group(&groups[0], &[])
+        .expect_err("index 1 is unknown");
     assert!(err.message.contains("unknown type"), "{}", err.message);
 }
 
 #[test]
 fn host_function_types_match_module_singletons() {
     let registry = TypeRegistry::new();
-    let types = register(&registry, "(module (type $s (struct)) (type (func (param (ref $s)))))");
-    let param = ValType::Ref(RefType { nullable: false, heap: concrete(types.ids[0]) });
+    let types = register(
+        &registry,
+        "(module (type $s (struct)) (type (func (param (ref $s)))))",
+    );
+    let param = ValType::Ref(RefType {
+        nullable: false,
+        heap: concrete(types.ids[0]),
+    });
     let host = registry.register_func_type(&FuncType::new([param], []));
     assert_eq!(host, types.ids[1]);
     let other = registry.register_func_type(&FuncType::new([], [ValType::I32]));
