@@ -17,7 +17,7 @@
 use crate::cont::{Captured, ContTable};
 use crate::exec::{self, Exit, Outward, Resumption};
 use crate::stack::ExecStack;
-use crate::{Interpreter, store_results, v128_unsupported};
+use crate::{Interpreter, Tiering, store_results, v128_unsupported};
 use wasmfx_core::{FuncAddr, Store, Trap, Val};
 
 /// How a call that may suspend out of the interpreter stopped.
@@ -42,7 +42,21 @@ impl Interpreter {
         func: FuncAddr,
         args: &[Val],
     ) -> Result<CallExit, Trap> {
-        self.call_raw(store, func, args, true)
+        self.call_raw(store, func, args, true, &mut crate::NoTiering)
+    }
+
+    /// [`Interpreter::call_suspending`] in a tiered engine.
+    ///
+    /// # Errors
+    /// As [`Interpreter::call`].
+    pub fn call_suspending_tiered(
+        &mut self,
+        store: &mut Store,
+        func: FuncAddr,
+        args: &[Val],
+        tiering: &mut dyn Tiering,
+    ) -> Result<CallExit, Trap> {
+        self.call_raw(store, func, args, true, tiering)
     }
 
     /// Runs `func`; see [`Interpreter::run`] for `suspends_out`.
@@ -52,6 +66,7 @@ impl Interpreter {
         func: FuncAddr,
         args: &[Val],
         suspends_out: bool,
+        tiering: &mut dyn Tiering,
     ) -> Result<CallExit, Trap> {
         let params = match store.funcs.get(func.0 as usize) {
             Some(f) => f.sig.params.len(),
@@ -67,14 +82,13 @@ impl Interpreter {
             .iter()
             .map(|v| v.to_raw().ok_or_else(v128_unsupported))
             .collect::<Result<Vec<u64>, Trap>>()?;
-        let mut stack = self.spare_stack.take().unwrap_or_default();
-        let outcome = self.run(store, func, &raw_args, &mut stack, suspends_out);
+        let mut stack = self.take_stack();
+        let outcome = self.run(store, func, &raw_args, &mut stack, suspends_out, tiering);
         self.backtrace.frames = match outcome {
             Ok(_) => Vec::new(),
-            Err(_) => stack.backtrace(),
+            Err(_) => self.trap_backtrace(&stack),
         };
-        stack.clear();
-        self.spare_stack = Some(stack);
+        self.put_stack(stack);
         outcome
     }
 
@@ -95,17 +109,30 @@ impl Interpreter {
         parked: u32,
         resumption: Resumption<'_>,
     ) -> Result<CallExit, Trap> {
+        self.resume_parked_tiered(store, parked, resumption, &mut crate::NoTiering)
+    }
+
+    /// [`Interpreter::resume_parked`] in a tiered engine.
+    ///
+    /// # Errors
+    /// As [`Interpreter::resume_parked`].
+    pub fn resume_parked_tiered(
+        &mut self,
+        store: &mut Store,
+        parked: u32,
+        resumption: Resumption<'_>,
+        tiering: &mut dyn Tiering,
+    ) -> Result<CallExit, Trap> {
         let root = ContTable::func(&store.conts, parked)?;
         let Some(captured) = self.conts.take_parked(&mut store.conts, parked) else {
             return Err(Trap::Host(format!("record {parked} holds no parked call")));
         };
-        let mut stack = self.spare_stack.take().unwrap_or_default();
+        let mut stack = self.take_stack();
         let executor = exec::Executor {
-            codes: &mut self.codes,
-            config: &self.config,
+            interp: self,
+            tiering,
             stack: &mut stack,
             store,
-            conts: &mut self.conts,
             chain: Vec::new(),
             entry_depth: 0,
             root,
@@ -115,7 +142,7 @@ impl Interpreter {
         let outcome = executor.resume_captured(captured, resumption);
         self.backtrace.frames = match outcome {
             Ok(_) => Vec::new(),
-            Err(_) => stack.backtrace(),
+            Err(_) => self.trap_backtrace(&stack),
         };
         let exit = outcome.map(|exit| match exit {
             Exit::Returned => {
@@ -124,8 +151,7 @@ impl Interpreter {
             }
             Exit::Suspended(outward) => CallExit::Suspended(outward),
         });
-        stack.clear();
-        self.spare_stack = Some(stack);
+        self.put_stack(stack);
         exit
     }
 

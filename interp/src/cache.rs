@@ -1,17 +1,23 @@
-//! [`CodeCache`]: translated code per function address, filled on first call.
+//! [`CodeCache`]: translated code per function address, filled on first
+//! call, and each function's tier-up budget.
 //!
 //! ```text
-//!   slots[FuncAddr] ─▶ Empty          not called yet
-//!                      Wasm(Rc<Code>) translated once, shared by every frame running it
-//!                      Host           a host function (called directly)
-//!                      Failed(err)    translation failed; every call traps with err
+//!   slots[FuncAddr] ─▶ Empty            not called yet
+//!                      Wasm(Rc<Code>)   translated once, shared by every frame running it
+//!                      Compiled(code)   compiled code is installed; `code` still runs
+//!                                       frames that began interpreted, and calls
+//!                                       made inside continuations
+//!                      Host             a host function (called directly)
+//!                      Failed(err)      translation failed; every call traps with err
+//!   budgets[FuncAddr]  events (calls, loop headers) left before the function
+//!                      is hot; below 0: hot (see `tiering.rs`)
 //! ```
 //!
 //! Code embeds store addresses of its instance, so a cache belongs to one
 //! store.
 
 use crate::code::Code;
-use crate::translate::{TranslateError, translate};
+use crate::translate::{TranslateError, TranslateOptions, translate_with};
 use std::rc::Rc;
 use wasmfx_core::{FuncAddr, FuncKind, Store, Trap};
 
@@ -20,6 +26,7 @@ enum Slot {
     #[default]
     Empty,
     Wasm(Rc<Code>),
+    Compiled(Rc<Code>),
     Host,
     Failed(TranslateError),
 }
@@ -27,26 +34,108 @@ enum Slot {
 /// What a call to a function address runs.
 pub enum Callee {
     Wasm(Rc<Code>),
+    /// The function's budget is spent: ask the tiering (its code runs if
+    /// it is not compiled).
+    Hot(Rc<Code>),
+    /// Compiled code is installed (its interpreted code for where compiled
+    /// code cannot be called).
+    Compiled(Rc<Code>),
     Host,
 }
 
-#[derive(Debug, Default)]
+/// A function's first budget, by address (`None`: never compiled).
+pub type InitialBudget = Box<dyn Fn(&Store, FuncAddr) -> Option<u32>>;
+
+/// A budget that never runs out in practice (a never-compiled function
+/// spends it back to full once per 2^31 events).
+const UNLIMITED: i32 = i32::MAX;
+
+#[derive(Default)]
 pub struct CodeCache {
     slots: Vec<Slot>,
+    budgets: Vec<i32>,
+    /// The tiering's first budgets; `None`: an interpreter alone.
+    initial: Option<InitialBudget>,
+    /// Calls of interpreted functions (for `--tier-stats`).
+    pub interpreted_calls: u64,
+}
+
+impl std::fmt::Debug for CodeCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CodeCache")
+            .field("slots", &self.slots.len())
+            .field("tiering", &self.initial.is_some())
+            .finish()
+    }
 }
 
 impl CodeCache {
-    /// The code of `func`, translating it on first use.
+    /// A cache whose functions start with the budgets `initial` gives
+    /// (and whose loops count: translation adds loop headers).
+    pub fn tiered(initial: InitialBudget) -> CodeCache {
+        CodeCache {
+            initial: Some(initial),
+            ..CodeCache::default()
+        }
+    }
+
+    /// The code of `func`, translating it on first use; spends one unit of
+    /// its budget.
     ///
     /// # Errors
     /// `Trap::Host` with the translation error when `func` cannot be
     /// translated (or does not exist).
     #[inline(always)]
     pub fn get(&mut self, store: &Store, func: FuncAddr) -> Result<Callee, Trap> {
-        match self.slots.get(func.0 as usize) {
-            Some(Slot::Wasm(code)) => Ok(Callee::Wasm(code.clone())),
+        let index = func.0 as usize;
+        match self.slots.get(index) {
+            Some(Slot::Wasm(code)) => {
+                self.interpreted_calls += 1;
+                match self.budgets.get_mut(index) {
+                    Some(budget) if *budget > 0 => {
+                        *budget -= 1;
+                        Ok(Callee::Wasm(code.clone()))
+                    }
+                    _ => Ok(Callee::Hot(code.clone())),
+                }
+            }
+            Some(Slot::Compiled(code)) => Ok(Callee::Compiled(code.clone())),
             Some(Slot::Host) => Ok(Callee::Host),
             _ => self.fill(store, func),
+        }
+    }
+
+    /// Spends one unit of `func`'s budget at a loop header; true when it is
+    /// spent (the function is hot).
+    #[inline(always)]
+    pub fn tick(&mut self, func: FuncAddr) -> bool {
+        match self.budgets.get_mut(func.0 as usize) {
+            Some(budget) if *budget > 0 => {
+                *budget -= 1;
+                false
+            }
+            Some(_) => true,
+            None => false,
+        }
+    }
+
+    /// Gives `func` a budget of `n` events (saturating).
+    pub fn set_budget(&mut self, func: FuncAddr, n: u32) {
+        if let Some(budget) = self.budgets.get_mut(func.0 as usize) {
+            *budget = i32::try_from(n).unwrap_or(UNLIMITED);
+        }
+    }
+
+    /// Marks `func` as having compiled code (a no-op for functions this
+    /// cache has not translated, or host functions).
+    pub fn mark_compiled(&mut self, func: FuncAddr) {
+        let index = func.0 as usize;
+        if let Some(slot) = self.slots.get_mut(index)
+            && let Slot::Wasm(code) = slot
+        {
+            *slot = Slot::Compiled(code.clone());
+            // Its frames still running interpreted stop asking at loops.
+            self.budgets[index] = UNLIMITED;
         }
     }
 
@@ -56,22 +145,54 @@ impl CodeCache {
         let index = func.0 as usize;
         if self.slots.len() <= index {
             self.slots.resize(index + 1, Slot::Empty);
+            self.budgets.resize(index + 1, UNLIMITED);
         }
         if let Slot::Empty = self.slots[index] {
+            let options = TranslateOptions {
+                loop_headers: self.initial.is_some(),
+            };
             self.slots[index] = match store.funcs.get(index).map(|f| &f.kind) {
                 None => return Err(Trap::Host(format!("no function at address {index}"))),
                 Some(FuncKind::Host(_)) => Slot::Host,
-                Some(FuncKind::Wasm { .. }) => match translate(store, func) {
+                Some(FuncKind::Wasm { .. }) => match translate_with(store, func, options) {
                     Ok(code) => Slot::Wasm(Rc::new(code)),
                     Err(e) => Slot::Failed(e),
                 },
             };
+            let budget = match &self.initial {
+                Some(initial) => initial(store, func).map_or(UNLIMITED, |n| {
+                    i32::try_from(n).unwrap_or(UNLIMITED)
+                }),
+                None => UNLIMITED,
+            };
+            self.budgets[index] = budget;
         }
         match &self.slots[index] {
-            Slot::Wasm(code) => Ok(Callee::Wasm(code.clone())),
+            Slot::Wasm(_) | Slot::Compiled(_) => self.get(store, func),
             Slot::Host => Ok(Callee::Host),
             Slot::Failed(e) => Err(Trap::Host(e.to_string())),
             Slot::Empty => Err(Trap::Host(format!("no code for function {index}"))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn budgets_count_down_then_stay_hot() {
+        let mut cache = CodeCache::default();
+        cache.slots = vec![Slot::Empty];
+        cache.budgets = vec![2];
+        let f = FuncAddr(0);
+        assert!(!cache.tick(f));
+        assert!(!cache.tick(f));
+        assert!(cache.tick(f), "spent");
+        assert!(cache.tick(f), "stays spent until reset");
+        cache.set_budget(f, 1);
+        assert!(!cache.tick(f));
+        cache.set_budget(f, u32::MAX);
+        assert_eq!(cache.budgets[0], UNLIMITED);
     }
 }

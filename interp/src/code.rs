@@ -66,6 +66,9 @@ pub struct Code {
     pub instance: InstanceId,
     /// The function this is the code of (for backtraces).
     pub func: FuncAddr,
+    /// Whether it has stack-switching ops (the tiering keeps such
+    /// functions interpreted for now: see `tiering.rs`).
+    pub switches: bool,
 }
 
 impl Code {

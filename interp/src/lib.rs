@@ -30,10 +30,13 @@ pub mod cont;
 mod exec;
 pub mod op;
 pub mod stack;
+pub mod tiering;
 pub mod translate;
 
 pub use activation::CallExit;
+pub use cache::InitialBudget;
 pub use exec::{Outward, Resumption};
+pub use tiering::{HotReply, NoTiering, Tiering};
 
 use cache::{Callee, CodeCache};
 use cont::ContTable;
@@ -67,10 +70,15 @@ impl Default for Config {
 pub struct Interpreter {
     config: Config,
     codes: CodeCache,
-    /// An execution stack kept between calls to reuse its allocations.
-    spare_stack: Option<ExecStack>,
+    /// Execution stacks kept between calls to reuse their allocations
+    /// (activations nest when compiled code calls back into the
+    /// interpreter).
+    spare_stacks: Vec<ExecStack>,
     /// The functions active when the last call trapped (empty if it did not).
     backtrace: WasmBacktrace,
+    /// The frames inside a call of compiled code that trapped, innermost
+    /// first: they go before the interpreter's own in the backtrace.
+    inner_trap_frames: Vec<FuncAddr>,
     /// The interpreter's side of the store's continuations (their heap
     /// frames; the records are `Store::conts`), and idle continuation stacks.
     conts: ContTable,
@@ -81,10 +89,31 @@ impl Interpreter {
         Interpreter {
             config,
             codes: CodeCache::default(),
-            spare_stack: None,
+            spare_stacks: Vec::new(),
             backtrace: WasmBacktrace::default(),
+            inner_trap_frames: Vec::new(),
             conts: ContTable::default(),
         }
+    }
+
+    /// An interpreter for a tiered engine: functions start with the budgets
+    /// `initial` gives, and loops count (see `tiering.rs`). Its calls take
+    /// the engine as a [`Tiering`] (`*_tiered` methods).
+    pub fn tiered(config: Config, initial: InitialBudget) -> Interpreter {
+        Interpreter {
+            codes: CodeCache::tiered(initial),
+            ..Interpreter::new(config)
+        }
+    }
+
+    /// Calls of interpreted functions so far (tiered interpreters count).
+    pub fn interpreted_calls(&self) -> u64 {
+        self.codes.interpreted_calls
+    }
+
+    /// Marks `func` as compiled: calls from now on go to its compiled code.
+    pub fn mark_compiled(&mut self, func: FuncAddr) {
+        self.codes.mark_compiled(func);
     }
 
     /// The Wasm functions that were active when the most recent call
@@ -105,7 +134,21 @@ impl Interpreter {
         func: FuncAddr,
         args: &[Val],
     ) -> Result<Vec<Val>, Trap> {
-        let raw_results = match self.call_raw(store, func, args, false)? {
+        self.call_tiered(store, func, args, &mut NoTiering)
+    }
+
+    /// [`Interpreter::call`] in a tiered engine.
+    ///
+    /// # Errors
+    /// As [`Interpreter::call`].
+    pub fn call_tiered(
+        &mut self,
+        store: &mut Store,
+        func: FuncAddr,
+        args: &[Val],
+        tiering: &mut dyn Tiering,
+    ) -> Result<Vec<Val>, Trap> {
+        let raw_results = match self.call_raw(store, func, args, false, tiering)? {
             CallExit::Returned(results) => results,
             // Not allowed to suspend out: the executor traps instead.
             CallExit::Suspended(outward) => {
@@ -131,25 +174,47 @@ impl Interpreter {
         args: &[u64],
         stack: &mut ExecStack,
         suspends_out: bool,
+        tiering: &mut dyn Tiering,
     ) -> Result<CallExit, Trap> {
         let limit = self.config.max_value_stack;
-        match self.codes.get(store, func)? {
+        let callee = match self.codes.get(store, func)? {
+            Callee::Hot(code) => {
+                let compiled = self.hot(store, &code, tiering);
+                match compiled && tiering.can_call_compiled() {
+                    true => Callee::Compiled(code),
+                    false => Callee::Wasm(code),
+                }
+            }
+            Callee::Compiled(code) if !tiering.can_call_compiled() => Callee::Wasm(code),
+            callee => callee,
+        };
+        match callee {
+            Callee::Compiled(_) => {
+                let results = store_results(store, func);
+                stack.reserve(args.len().max(results), limit)?;
+                stack.values[..args.len()].copy_from_slice(args);
+                let values = &mut stack.values[..args.len().max(results)];
+                if let Err(trap) = tiering.call_compiled(store, func, values, self) {
+                    self.inner_trap_frames = tiering.trapped_frames();
+                    return Err(trap);
+                }
+                Ok(CallExit::Returned(stack.values[..results].to_vec()))
+            }
             Callee::Host => {
                 stack.reserve(args.len().max(store_results(store, func)), limit)?;
                 stack.values[..args.len()].copy_from_slice(args);
                 let sp = exec::call_host(store, None, func, &mut stack.values, args.len())?;
                 Ok(CallExit::Returned(stack.values[..sp].to_vec()))
             }
-            Callee::Wasm(code) => {
+            Callee::Wasm(code) | Callee::Hot(code) => {
                 stack.reserve(code.max_height as usize, limit)?;
                 stack.values[..args.len()].copy_from_slice(args);
                 let n = code.num_results as usize;
                 let executor = exec::Executor {
-                    codes: &mut self.codes,
-                    config: &self.config,
+                    interp: self,
+                    tiering,
                     stack,
                     store,
-                    conts: &mut self.conts,
                     chain: Vec::new(),
                     entry_depth: 0,
                     root: func,
@@ -162,6 +227,46 @@ impl Interpreter {
                 })
             }
         }
+    }
+}
+
+impl Interpreter {
+    /// Asks `tiering` about `code`'s function, whose budget is spent at a
+    /// call from the host; returns whether it now has compiled code.
+    fn hot(&mut self, store: &mut Store, code: &code::Code, tiering: &mut dyn Tiering) -> bool {
+        let func = code.func;
+        let installed = match tiering.hot(store, func, code, false) {
+            HotReply::Compiled(installed) => installed,
+            HotReply::Budget(n, installed) => {
+                self.codes.set_budget(func, n);
+                installed
+            }
+        };
+        for &f in &installed {
+            self.codes.mark_compiled(f);
+        }
+        installed.contains(&func)
+    }
+
+    /// A stack from the pool.
+    fn take_stack(&mut self) -> ExecStack {
+        self.spare_stacks.pop().unwrap_or_default()
+    }
+
+    /// Returns a used stack to the pool (cleared).
+    fn put_stack(&mut self, mut stack: ExecStack) {
+        stack.clear();
+        if self.spare_stacks.len() < 8 {
+            self.spare_stacks.push(stack);
+        }
+    }
+
+    /// The backtrace of a trap that ended an activation on `stack`: the
+    /// frames inside compiled code it called, then its own.
+    fn trap_backtrace(&mut self, stack: &ExecStack) -> Vec<FuncAddr> {
+        let mut frames = std::mem::take(&mut self.inner_trap_frames);
+        frames.extend(stack.backtrace());
+        frames
     }
 }
 

@@ -93,6 +93,11 @@ pub enum Op {
     Throw(TagAddr),
     ThrowRef,
 
+    // --- tiering --------------------------------------------------------------
+    /// The start of a loop (translations for a tiering only): spends one
+    /// unit of the function's tier-up budget.
+    LoopHeader,
+
     // --- stack switching (exec/cont.rs; sites in Code::cont_sites) ---------
     /// Pops a funcref, pushes a fresh continuation.
     ContNew,

@@ -45,21 +45,20 @@ impl Executor<'_> {
             0 => return Err(Trap::NullFunctionReference),
             raw => FuncAddr((raw - 1) as u32),
         };
-        self.stack.values[top] = self.conts.create(&mut self.store.conts, func)?;
+        self.stack.values[top] = self.interp.conts.create(&mut self.store.conts, func)?;
         Ok(())
     }
 
     fn cont_bind(&mut self, state: &mut State, n: usize) -> Result<(), Trap> {
         let top = state.sp - 1;
-        let index = self
-            .conts
+        let index = self.interp.conts
             .consume(&mut self.store.conts, self.stack.values[top])?;
-        self.conts.bind(
+        self.interp.conts.bind(
             &mut self.store.conts,
             index,
             &self.stack.values[top - n..top],
         )?;
-        self.stack.values[top - n] = self.conts.handle(&mut self.store.conts, index)?;
+        self.stack.values[top - n] = self.interp.conts.handle(&mut self.store.conts, index)?;
         state.sp = top - n + 1;
         Ok(())
     }
@@ -86,7 +85,7 @@ impl Executor<'_> {
         std::mem::swap(self.stack, &mut captured);
         let at = link.regs.base as usize + height as usize;
         self.stack
-            .reserve(at + n + 1, self.config.max_value_stack)?;
+            .reserve(at + n + 1, self.interp.config.max_value_stack)?;
         self.stack.values[at..at + n]
             .copy_from_slice(&captured.values[payload_end - n..payload_end]);
         let body = Captured {
@@ -94,7 +93,7 @@ impl Executor<'_> {
             top,
             links,
         };
-        self.stack.values[at + n] = self.conts.park(&mut self.store.conts, link.record, body)?;
+        self.stack.values[at + n] = self.interp.conts.park(&mut self.store.conts, link.record, body)?;
         load_regs(state, link.regs);
         state.pc = target as usize;
         state.sp = at + n + 1;
@@ -105,20 +104,19 @@ impl Executor<'_> {
         let (n, _) = self.site(state, site)?;
         self.check_chain_depth()?;
         let top = state.sp - 1;
-        let index = self
-            .conts
+        let index = self.interp.conts
             .consume(&mut self.store.conts, self.stack.values[top])?;
-        let mut args = std::mem::take(&mut self.conts.scratch);
+        let mut args = std::mem::take(&mut self.interp.conts.scratch);
         args.clear();
-        let start = self.conts.start(&mut self.store.conts, index, &mut args);
+        let start = self.interp.conts.start(&mut self.store.conts, index, &mut args);
         args.extend_from_slice(&self.stack.values[top - n..top]);
         let outcome = start.and_then(|start| {
-            let (stack, entry, links) = split(start, self.conts);
+            let (stack, entry, links) = split(start, &mut self.interp.conts);
             let regs = regs_of(state, top - n);
             self.push_link(stack, regs, site, index, links);
             self.enter_cont(state, entry, &args)
         });
-        self.conts.scratch = args;
+        self.interp.conts.scratch = args;
         outcome
     }
 
@@ -127,15 +125,14 @@ impl Executor<'_> {
         let (n, tag) = self.site(state, site)?;
         self.check_chain_depth()?;
         let top = state.sp - 1;
-        let index = self
-            .conts
+        let index = self.interp.conts
             .consume(&mut self.store.conts, self.stack.values[top])?;
         let fields = &self.stack.values[top - n..top];
         let exn = match (by_ref, tag) {
             (true, _) => match fields.first() {
                 Some(&raw) if raw != 0 => ExnAddr((raw - 1) as u32),
                 _ => {
-                    self.conts.release(&mut self.store.conts, index);
+                    self.interp.conts.release(&mut self.store.conts, index);
                     return Err(Trap::NullExceptionReference);
                 }
             },
@@ -144,21 +141,21 @@ impl Executor<'_> {
         };
         let regs = regs_of(state, top - n);
         // Bound values are dropped: the continuation receives an exception.
-        let mut bound = std::mem::take(&mut self.conts.scratch);
+        let mut bound = std::mem::take(&mut self.interp.conts.scratch);
         bound.clear();
-        let start = self.conts.start(&mut self.store.conts, index, &mut bound);
-        self.conts.scratch = bound;
+        let start = self.interp.conts.start(&mut self.store.conts, index, &mut bound);
+        self.interp.conts.scratch = bound;
         match start? {
             // Nothing of it has run: the exception leaves at once, at the
             // resume_throw itself.
             Start::Fresh(_) => {
-                self.conts.release(&mut self.store.conts, index);
+                self.interp.conts.release(&mut self.store.conts, index);
                 let pc = state.pc - 1;
                 state.sp = top - n;
                 self.throw_through_chain(state, exn, pc)
             }
             start => {
-                let (stack, entry, links) = split(start, self.conts);
+                let (stack, entry, links) = split(start, &mut self.interp.conts);
                 self.push_link(stack, regs, site, index, links);
                 let Entry::Suspended(top) = entry else {
                     return Err(Trap::Host("suspended continuation without frames".into()));
@@ -176,8 +173,7 @@ impl Executor<'_> {
             return Err(Trap::Host("switch without a tag".into()));
         };
         let top = state.sp - 1;
-        let index = self
-            .conts
+        let index = self.interp.conts
             .consume(&mut self.store.conts, self.stack.values[top])?;
         let handler = self
             .chain
@@ -187,22 +183,22 @@ impl Executor<'_> {
             if self.suspends_out {
                 return self.suspend_outward(state, tag, top, n, Some(index));
             }
-            self.conts.release(&mut self.store.conts, index);
+            self.interp.conts.release(&mut self.store.conts, index);
             return Err(Trap::UnhandledTag(tag));
         };
-        let mut args = std::mem::take(&mut self.conts.scratch);
+        let mut args = std::mem::take(&mut self.interp.conts.scratch);
         args.clear();
-        let start = match self.conts.start(&mut self.store.conts, index, &mut args) {
+        let start = match self.interp.conts.start(&mut self.store.conts, index, &mut args) {
             Ok(start) => start,
             Err(trap) => {
-                self.conts.scratch = args;
+                self.interp.conts.scratch = args;
                 return Err(trap);
             }
         };
         args.extend_from_slice(&self.stack.values[top - n..top]);
         let current = regs_of(state, top - n);
         let captured_links = self.links_inside(i);
-        let (stack, entry, links) = split(start, self.conts);
+        let (stack, entry, links) = split(start, &mut self.interp.conts);
         let mut captured = stack;
         std::mem::swap(self.stack, &mut captured);
         let Some(link) = self.chain.last_mut() else {
@@ -214,10 +210,10 @@ impl Executor<'_> {
             top: current,
             links: captured_links,
         };
-        match self.conts.park(&mut self.store.conts, switcher, body) {
+        match self.interp.conts.park(&mut self.store.conts, switcher, body) {
             Ok(handle) => args.push(handle),
             Err(trap) => {
-                self.conts.scratch = args;
+                self.interp.conts.scratch = args;
                 return Err(trap);
             }
         }
@@ -225,7 +221,7 @@ impl Executor<'_> {
             self.chain.extend(*links);
         }
         let outcome = self.enter_cont(state, entry, &args);
-        self.conts.scratch = args;
+        self.interp.conts.scratch = args;
         outcome
     }
 }

@@ -37,10 +37,10 @@ impl Executor<'_> {
         std::mem::swap(self.stack, &mut returned);
         let at = link.regs.sp as usize;
         let end = at + results.len();
-        self.stack.reserve(end, self.config.max_value_stack)?;
+        self.stack.reserve(end, self.interp.config.max_value_stack)?;
         self.stack.values[at..end].copy_from_slice(&returned.values[results]);
-        self.conts.recycle(returned);
-        self.conts.release(&mut self.store.conts, link.record);
+        self.interp.conts.recycle(returned);
+        self.interp.conts.release(&mut self.store.conts, link.record);
         load_regs(state, link.regs);
         state.sp = end;
         Ok(())
@@ -53,8 +53,8 @@ impl Executor<'_> {
         let link = self.chain.pop()?;
         let mut dead = link.parent;
         std::mem::swap(self.stack, &mut dead);
-        self.conts.recycle(dead);
-        self.conts.release(&mut self.store.conts, link.record);
+        self.interp.conts.recycle(dead);
+        self.interp.conts.release(&mut self.store.conts, link.record);
         let pc = link.regs.pc as usize;
         load_regs(state, link.regs);
         Some(pc)
@@ -104,7 +104,7 @@ impl Executor<'_> {
                 pc: link.regs.pc,
                 base: link.regs.base,
             });
-            self.conts.release(&mut self.store.conts, link.record);
+            self.interp.conts.release(&mut self.store.conts, link.record);
             stacks.push(parent);
         }
         let mut stacks = stacks.into_iter();
@@ -116,7 +116,7 @@ impl Executor<'_> {
         self.stack.frames = frames;
         // `root` now holds the innermost continuation's stack.
         for dead in std::iter::once(root).chain(stacks) {
-            self.conts.recycle(dead);
+            self.interp.conts.recycle(dead);
         }
     }
 
@@ -151,20 +151,26 @@ impl Executor<'_> {
         entry: Entry,
         args: &[u64],
     ) -> Result<(), Trap> {
-        let limit = self.config.max_value_stack;
+        let limit = self.interp.config.max_value_stack;
         let total = args.len();
         match entry {
             Entry::Fresh(func) => {
-                let callee = self.codes.get(self.store, func)?;
+                // Continuations run interpreted code (see `tiering.rs`).
+                let callee = match self.interp.codes.get(self.store, func)? {
+                    Callee::Hot(code) | Callee::Compiled(code) => Callee::Wasm(code),
+                    callee => callee,
+                };
                 let room = match &callee {
-                    Callee::Wasm(code) => code.max_height as usize,
+                    Callee::Wasm(code) | Callee::Hot(code) | Callee::Compiled(code) => {
+                        code.max_height as usize
+                    }
                     Callee::Host => host_results(self, func),
                 };
                 self.stack.reserve(total.max(room), limit)?;
                 self.stack.values[..total].copy_from_slice(args);
                 state.base = 0;
                 match callee {
-                    Callee::Wasm(code) => {
+                    Callee::Wasm(code) | Callee::Hot(code) | Callee::Compiled(code) => {
                         state.code = code;
                         self.enter(state)
                     }
@@ -217,7 +223,7 @@ impl Executor<'_> {
 
     /// Nested resumes are bounded like calls.
     pub(super) fn check_chain_depth(&self) -> Result<(), Trap> {
-        if self.chain.len() >= self.config.max_call_depth {
+        if self.chain.len() >= self.interp.config.max_call_depth {
             return Err(Trap::CallStackExhausted);
         }
         Ok(())

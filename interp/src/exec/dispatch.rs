@@ -50,6 +50,8 @@ pub(super) enum Exit {
     /// Runs the stack-switching op just before pc (kept small: the op is
     /// read again from the code, so `Exit` fits in registers).
     Cont,
+    /// The running function's tier-up budget is spent at a loop header.
+    HotLoop,
 }
 
 /// The running function's registers (indices into the value stack).
@@ -125,7 +127,7 @@ pub(super) fn run_ops(
         macro_rules! call {
             ($func:expr) => {{
                 let func = $func;
-                match frames.codes.get(store, func)? {
+                match frames.interp.codes.get(store, func)? {
                     Callee::Wasm(callee) if frames.frames.len() < frames.max_depth => {
                         let new_base = sp - callee.num_params as usize;
                         let needed = new_base + callee.max_height as usize;
@@ -244,6 +246,12 @@ pub(super) fn run_ops(
             Op::ReturnCallRef => {
                 sp -= 1;
                 break 'frames Exit::TailCall(func_ref(v[sp])?);
+            }
+
+            Op::LoopHeader => {
+                if frames.interp.codes.tick(code.func) {
+                    break 'frames Exit::HotLoop;
+                }
             }
 
             // --- exceptions ------------------------------------------

@@ -1,12 +1,14 @@
 //! The frame loop: runs the op loop (`dispatch.rs`) and does what it leaves
 //! to this loop. The op loop itself calls and returns between Wasm functions
 //! (push or pop a heap [`Frame`]); it stops for host calls, tail calls, the
-//! call depth limit, the entry function's return, throws and
-//! stack-switching ops.
+//! call depth limit, the entry function's return, throws, stack-switching
+//! ops and what a tiering needs (hot functions, calls of compiled code).
 //!
 //! ```text
-//!   loop { run_ops ─▶ Call      host call, or the depth-limit trap
+//!   loop { run_ops ─▶ Call      host call, compiled call, hot callee, or
+//!                               the depth-limit trap
 //!                  ─▶ TailCall  callee takes the caller's frame
+//!                  ─▶ HotLoop   the running function's budget is spent
 //!                  ─▶ Return    finish at entry depth
 //!                  ─▶ Throw, Cont  leave the loop (exceptions, stack switching) }
 //! ```
@@ -14,17 +16,22 @@
 use super::calls::call_host;
 use super::dispatch::{Exit, Regs, move_down, run_ops};
 use super::{Executor, State, Transfer};
-use crate::cache::{Callee, CodeCache};
+use crate::Interpreter;
+use crate::cache::Callee;
 use crate::code::Code;
 use crate::stack::{ExecStack, Frame, reserve_slots};
+use crate::tiering::{HotReply, Tiering};
 use std::rc::Rc;
-use wasmfx_core::Trap;
+use wasmfx_core::{FuncAddr, Store, Trap};
 
 /// The frame state the op loop calls and returns with: the running stack's
 /// two halves, borrowed apart so the op loop can hold the value stack while
 /// it pushes frames.
 pub(super) struct Frames<'a> {
-    pub codes: &'a mut CodeCache,
+    /// The code cache (and, for calls into compiled code, the interpreter
+    /// that runs what compiled code calls back).
+    pub interp: &'a mut Interpreter,
+    pub tiering: &'a mut dyn Tiering,
     pub values: &'a mut Vec<u64>,
     pub frames: &'a mut Vec<Frame>,
     /// The running function.
@@ -35,6 +42,19 @@ pub(super) struct Frames<'a> {
     pub max_depth: usize,
     /// Frame depth of the entry function: its return leaves the op loop.
     pub entry_depth: usize,
+    /// Whether calls may enter compiled code (see `tiering.rs`).
+    pub native_calls: bool,
+}
+
+/// What the frame loop does for a call the op loop left to it.
+enum Action {
+    /// Continue in the op loop (a host or compiled call is done, or the
+    /// callee's frame is set up).
+    Continue,
+    /// The running function finished by a tail call: return its results.
+    Return,
+    /// The compiled callee threw this exception.
+    Throw(wasmfx_core::ExnAddr),
 }
 
 impl Executor<'_> {
@@ -49,17 +69,24 @@ impl Executor<'_> {
         entry_depth: usize,
     ) -> Result<Transfer, Trap> {
         let store = &mut *self.store;
+        let native_calls = self.chain.is_empty() && self.tiering.can_call_compiled();
         let ExecStack { values, frames, .. } = &mut *self.stack;
+        let (limit, max_depth) = (
+            self.interp.config.max_value_stack,
+            self.interp.config.max_call_depth,
+        );
         // The running function lives in `state.code` (not a local), so that
         // after a trap it still names the function that trapped.
         let mut ctx = Frames {
-            codes: &mut *self.codes,
+            interp: &mut *self.interp,
+            tiering: &mut *self.tiering,
             values,
             frames,
             current: &mut state.code,
-            limit: self.config.max_value_stack,
-            max_depth: self.config.max_call_depth,
+            limit,
+            max_depth,
             entry_depth,
+            native_calls,
         };
         let mut regs = Regs {
             pc: state.pc,
@@ -68,12 +95,30 @@ impl Executor<'_> {
         };
         let transfer = loop {
             let exit = run_ops(store, &mut ctx, &mut regs)?;
-            let code = &**ctx.current;
-
-            // Returns the top `num_results` values to the caller.
-            macro_rules! return_to_caller {
-                () => {{
-                    let n = code.num_results as usize;
+            let action = match exit {
+                Exit::Call(func) => ctx.call(store, &mut regs, func, false)?,
+                Exit::TailCall(func) => ctx.call(store, &mut regs, func, true)?,
+                Exit::Return => Action::Return,
+                Exit::Throw(exn) => {
+                    let pc = regs.pc - 1;
+                    break Transfer::Throw { exn, pc };
+                }
+                Exit::Cont => break Transfer::Cont(ctx.current.ops[regs.pc - 1]),
+                Exit::HotLoop => {
+                    let code = ctx.current.clone();
+                    ctx.hot(store, &code, true);
+                    Action::Continue
+                }
+            };
+            match action {
+                Action::Continue => {}
+                Action::Throw(exn) => {
+                    let pc = regs.pc - 1;
+                    break Transfer::Throw { exn, pc };
+                }
+                // Returns the top `num_results` values to the caller.
+                Action::Return => {
+                    let n = ctx.current.num_results as usize;
                     move_down(ctx.values, regs.sp - n, regs.base, n);
                     regs.sp = regs.base + n;
                     if ctx.frames.len() <= entry_depth {
@@ -84,42 +129,9 @@ impl Executor<'_> {
                             *ctx.current = frame.code;
                             regs.pc = frame.pc as usize;
                             regs.base = frame.base as usize;
-                            continue;
                         }
                         None => break Transfer::Finished,
                     }
-                }};
-            }
-            let (func, tail) = match exit {
-                Exit::Call(func) => (func, false),
-                Exit::TailCall(func) => (func, true),
-                Exit::Return => return_to_caller!(),
-                Exit::Throw(exn) => {
-                    let pc = regs.pc - 1;
-                    break Transfer::Throw { exn, pc };
-                }
-                Exit::Cont => break Transfer::Cont(code.ops[regs.pc - 1]),
-            };
-            match ctx.codes.get(store, func)? {
-                Callee::Host => {
-                    let instance = Some(code.instance);
-                    regs.sp = call_host(store, instance, func, ctx.values, regs.sp)?;
-                    if tail {
-                        return_to_caller!();
-                    }
-                }
-                Callee::Wasm(_) if !tail => return Err(Trap::CallStackExhausted),
-                Callee::Wasm(callee) => {
-                    let n = callee.num_params as usize;
-                    move_down(ctx.values, regs.sp - n, regs.base, n);
-                    let needed = regs.base + callee.max_height as usize;
-                    reserve_slots(ctx.values, needed, ctx.limit)?;
-                    let params_end = regs.base + n;
-                    let locals_end = regs.base + callee.num_locals as usize;
-                    ctx.values[params_end..locals_end].fill(0);
-                    *ctx.current = callee;
-                    regs.pc = 0;
-                    regs.sp = locals_end;
                 }
             }
         };
@@ -127,5 +139,135 @@ impl Executor<'_> {
         state.sp = regs.sp;
         state.base = regs.base;
         Ok(transfer)
+    }
+}
+
+impl Frames<'_> {
+    /// A call the op loop left here: `func`'s arguments are on top of the
+    /// stack; `tail` replaces the running function.
+    fn call(
+        &mut self,
+        store: &mut Store,
+        regs: &mut Regs,
+        func: FuncAddr,
+        tail: bool,
+    ) -> Result<Action, Trap> {
+        let code = match self.interp.codes.get(store, func)? {
+            Callee::Host => {
+                let instance = Some(self.current.instance);
+                regs.sp = call_host(store, instance, func, self.values, regs.sp)?;
+                return Ok(if tail { Action::Return } else { Action::Continue });
+            }
+            // The op loop leaves a plain Wasm callee here only past the
+            // depth limit.
+            Callee::Wasm(_) if !tail => return Err(Trap::CallStackExhausted),
+            Callee::Wasm(code) => code,
+            Callee::Hot(code) => {
+                if self.hot(store, &code, false) && self.native_calls {
+                    return self.call_compiled(store, regs, func, tail);
+                }
+                code
+            }
+            Callee::Compiled(_) if self.native_calls => {
+                return self.call_compiled(store, regs, func, tail);
+            }
+            Callee::Compiled(code) => code,
+        };
+        if tail {
+            self.replace_frame(regs, code)?;
+        } else {
+            self.push_frame(regs, code)?;
+        }
+        Ok(Action::Continue)
+    }
+
+    /// Asks the tiering about `code`'s function, whose budget is spent;
+    /// returns whether it now has compiled code.
+    fn hot(&mut self, store: &mut Store, code: &Code, at_loop: bool) -> bool {
+        let func = code.func;
+        let codes = &mut self.interp.codes;
+        let installed = match self.tiering.hot(store, func, code, at_loop) {
+            HotReply::Compiled(installed) => installed,
+            HotReply::Budget(n, installed) => {
+                codes.set_budget(func, n);
+                installed
+            }
+        };
+        for &f in &installed {
+            codes.mark_compiled(f);
+        }
+        installed.contains(&func)
+    }
+
+    /// Calls the compiled code of `func` with its arguments in place.
+    fn call_compiled(
+        &mut self,
+        store: &mut Store,
+        regs: &mut Regs,
+        func: FuncAddr,
+        tail: bool,
+    ) -> Result<Action, Trap> {
+        let (params, results) = match store.funcs.get(func.0 as usize) {
+            Some(f) => (f.sig.params.len(), f.sig.results.len()),
+            None => return Err(Trap::Host(format!("no function at address {}", func.0))),
+        };
+        let start = regs.sp - params;
+        let end = start + params.max(results);
+        reserve_slots(self.values, end, self.limit)?;
+        let values = &mut self.values[start..end];
+        match self.tiering.call_compiled(store, func, values, self.interp) {
+            Ok(()) => {
+                regs.sp = start + results;
+                Ok(if tail { Action::Return } else { Action::Continue })
+            }
+            Err(Trap::UncaughtException(exn)) => {
+                regs.sp = start;
+                Ok(Action::Throw(exn))
+            }
+            Err(trap) => {
+                self.interp.inner_trap_frames = self.tiering.trapped_frames();
+                Err(trap)
+            }
+        }
+    }
+
+    /// Starts `callee` with its arguments on top of the stack, the running
+    /// function becoming its caller.
+    fn push_frame(&mut self, regs: &mut Regs, callee: Rc<Code>) -> Result<(), Trap> {
+        if self.frames.len() >= self.max_depth {
+            return Err(Trap::CallStackExhausted);
+        }
+        let new_base = regs.sp - callee.num_params as usize;
+        let needed = new_base + callee.max_height as usize;
+        reserve_slots(self.values, needed, self.limit)?;
+        let locals_end = new_base + callee.num_locals as usize;
+        self.values[new_base + callee.num_params as usize..locals_end].fill(0);
+        let caller = std::mem::replace(self.current, callee);
+        self.frames.push(Frame {
+            code: caller,
+            pc: regs.pc as u32,
+            base: regs.base as u32,
+        });
+        *regs = Regs {
+            pc: 0,
+            sp: locals_end,
+            base: new_base,
+        };
+        Ok(())
+    }
+
+    /// Runs `callee` in the running function's frame (a tail call).
+    fn replace_frame(&mut self, regs: &mut Regs, callee: Rc<Code>) -> Result<(), Trap> {
+        let n = callee.num_params as usize;
+        move_down(self.values, regs.sp - n, regs.base, n);
+        let needed = regs.base + callee.max_height as usize;
+        reserve_slots(self.values, needed, self.limit)?;
+        let params_end = regs.base + n;
+        let locals_end = regs.base + callee.num_locals as usize;
+        self.values[params_end..locals_end].fill(0);
+        *self.current = callee;
+        regs.pc = 0;
+        regs.sp = locals_end;
+        Ok(())
     }
 }

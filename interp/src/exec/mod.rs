@@ -31,10 +31,10 @@ mod slots;
 pub(crate) use calls::call_host;
 pub use outward::{Exit, Outward, Resumption};
 
-use crate::Config;
-use crate::cache::CodeCache;
+use crate::Interpreter;
 use crate::code::Code;
-use crate::cont::{ContTable, Link};
+use crate::cont::Link;
+use crate::tiering::Tiering;
 use crate::op::Op;
 use crate::stack::ExecStack;
 use std::rc::Rc;
@@ -42,12 +42,14 @@ use wasmfx_core::{ExnAddr, FuncAddr, Store, Trap};
 
 /// One activation of the interpreter over a store.
 pub(crate) struct Executor<'a> {
-    pub codes: &'a mut CodeCache,
-    pub config: &'a Config,
+    /// Code cache, limits and continuation frames (the interpreter minus
+    /// the running stack, which this activation took from its pool).
+    pub interp: &'a mut Interpreter,
+    /// The tiered engine, or `NoTiering`.
+    pub tiering: &'a mut dyn Tiering,
     /// The running stack: the root's, or the innermost continuation's.
     pub stack: &'a mut ExecStack,
     pub store: &'a mut Store,
-    pub conts: &'a mut ContTable,
     /// Resumers of the running continuations, outermost first (empty while
     /// the root stack runs).
     pub chain: Vec<Link>,
@@ -132,7 +134,7 @@ impl Executor<'_> {
     fn enter(&mut self, state: &mut State) -> Result<(), Trap> {
         let code = &state.code;
         let needed = state.base + code.max_height as usize;
-        self.stack.reserve(needed, self.config.max_value_stack)?;
+        self.stack.reserve(needed, self.interp.config.max_value_stack)?;
         let params_end = state.base + code.num_params as usize;
         let locals_end = state.base + code.num_locals as usize;
         self.stack.values[params_end..locals_end].fill(0);

@@ -72,8 +72,7 @@ impl Executor<'_> {
             top,
             links,
         };
-        let parked = self
-            .conts
+        let parked = self.interp.conts
             .park_new(&mut self.store.conts, self.root, captured)?;
         self.outward = Some(Outward {
             tag,

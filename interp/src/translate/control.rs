@@ -91,7 +91,12 @@ impl Translator<'_> {
             }
             Operator::Nop => {}
             Operator::Block { blockty } => self.push_control(ControlKind::Block, blockty)?,
-            Operator::Loop { blockty } => self.push_control(ControlKind::Loop, blockty)?,
+            Operator::Loop { blockty } => {
+                self.push_control(ControlKind::Loop, blockty)?;
+                if self.options.loop_headers {
+                    self.emit(Op::LoopHeader);
+                }
+            }
             Operator::If { blockty } => {
                 self.pop(1)?;
                 let at = self.emit(Op::JumpIfZero(UNKNOWN_PC));

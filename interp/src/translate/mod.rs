@@ -66,6 +66,26 @@ fn err(msg: impl Into<String>) -> TranslateError {
 /// A [`TranslateError`] when the function is not a Wasm function or its body
 /// cannot be read.
 pub fn translate(store: &Store, func: FuncAddr) -> Result<Code, TranslateError> {
+    translate_with(store, func, TranslateOptions::default())
+}
+
+/// What a translation adds beyond the function's own ops.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TranslateOptions {
+    /// An [`Op::LoopHeader`] at the start of every loop (it spends the
+    /// function's tier-up budget).
+    pub loop_headers: bool,
+}
+
+/// [`translate`] with `options`.
+///
+/// # Errors
+/// As [`translate`].
+pub fn translate_with(
+    store: &Store,
+    func: FuncAddr,
+    options: TranslateOptions,
+) -> Result<Code, TranslateError> {
     let inst = store
         .funcs
         .get(func.0 as usize)
@@ -94,6 +114,7 @@ pub fn translate(store: &Store, func: FuncAddr) -> Result<Code, TranslateError> 
     let sig = module.func_type_at(body.type_index);
 
     let mut t = Translator::new(store, instance_ref, instance, module, sig);
+    t.options = options;
     for local in body_reader.get_locals_reader()? {
         let (count, _ty) = local?;
         t.num_locals = t
@@ -113,6 +134,7 @@ pub fn translate(store: &Store, func: FuncAddr) -> Result<Code, TranslateError> 
 const UNKNOWN_PC: u32 = u32::MAX;
 
 struct Translator<'a> {
+    options: TranslateOptions,
     store: &'a Store,
     instance: &'a Instance,
     instance_id: InstanceId,
@@ -153,6 +175,7 @@ impl<'a> Translator<'a> {
         let num_params = sig.params.len() as u32;
         let num_results = sig.results.len() as u32;
         Translator {
+            options: TranslateOptions::default(),
             store,
             instance,
             instance_id,
@@ -332,7 +355,9 @@ impl<'a> Translator<'a> {
             .iter()
             .map(|site| site.resolve(labels))
             .collect();
+        let switches = self.ops.iter().any(Op::is_stack_switching);
         Ok(Code {
+            switches,
             ops: self.ops.into_boxed_slice(),
             handlers,
             cont_sites,

@@ -1,0 +1,93 @@
+//! [`Tiering`]: what the interpreter asks of a tiered engine. The
+//! interpreter only counts and calls; the engine decides, compiles and runs
+//! compiled code (this crate knows nothing of the compiler).
+//!
+//! ```text
+//!   CodeCache budget per function (cache.rs), spent by
+//!     each call of the function ─┐
+//!     each pass over a loop header (Op::LoopHeader, tiering builds only)
+//!   spent ─▶ Tiering::hot(func) ─▶ HotReply::Compiled: the slot turns
+//!                                  Compiled, the call runs compiled code
+//!                               └▶ HotReply::Budget(n): counts again
+//!   a call of a Compiled function ─▶ Tiering::call_compiled(func, values)
+//!        arguments in place on the value stack, results written back there
+//! ```
+//!
+//! Compiled code is called only from the root stack of an activation (no
+//! interpreted continuation running): a suspension inside compiled code
+//! cannot reach a handler of the interpreter's own chain. Inside
+//! continuations the interpreted code of the same function runs.
+
+use crate::Interpreter;
+use crate::code::Code;
+use wasmfx_core::{FuncAddr, Store, Trap};
+
+/// The answer to [`Tiering::hot`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HotReply {
+    /// Compiled code is installed for these functions (the hot one among
+    /// them or not): their calls go to it from now on.
+    Compiled(Vec<FuncAddr>),
+    /// Not compiled (yet): count this many more events first. Functions in
+    /// the list got compiled code meanwhile.
+    Budget(u32, Vec<FuncAddr>),
+}
+
+/// A tiered engine, as the interpreter sees it (see the module doc).
+pub trait Tiering {
+    /// `func`'s budget is spent, at a call (`at_loop` false) or at a loop
+    /// header (`at_loop`: the frame keeps running interpreted).
+    fn hot(&mut self, store: &mut Store, func: FuncAddr, code: &Code, at_loop: bool) -> HotReply;
+
+    /// Runs the compiled code of `func` with its arguments in
+    /// `values[..params]`; its results replace them in `values[..results]`
+    /// (`values` holds at least max(params, results) slots). `interp` runs
+    /// the functions compiled code calls without code of their own.
+    ///
+    /// # Errors
+    /// The trap that ended the call; [`Trap::UncaughtException`] for an
+    /// exception that left it.
+    fn call_compiled(
+        &mut self,
+        store: &mut Store,
+        func: FuncAddr,
+        values: &mut [u64],
+        interp: &mut Interpreter,
+    ) -> Result<(), Trap>;
+
+    /// Whether compiled code may be entered from here (no continuation of
+    /// compiled code's runs around the interpreter).
+    fn can_call_compiled(&self) -> bool {
+        true
+    }
+
+    /// The compiled frames active when the last `call_compiled` trapped,
+    /// innermost first (empty when unknown).
+    fn trapped_frames(&mut self) -> Vec<FuncAddr> {
+        Vec::new()
+    }
+}
+
+/// No tiered engine: nothing is ever compiled.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoTiering;
+
+impl Tiering for NoTiering {
+    fn can_call_compiled(&self) -> bool {
+        false
+    }
+
+    fn hot(&mut self, _: &mut Store, _: FuncAddr, _: &Code, _: bool) -> HotReply {
+        HotReply::Budget(u32::MAX, Vec::new())
+    }
+
+    fn call_compiled(
+        &mut self,
+        _: &mut Store,
+        func: FuncAddr,
+        _: &mut [u64],
+        _: &mut Interpreter,
+    ) -> Result<(), Trap> {
+        Err(Trap::Host(format!("function {} has no compiled code here", func.0)))
+    }
+}
