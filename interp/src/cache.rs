@@ -155,14 +155,16 @@ impl CodeCache {
                 None => return Err(Trap::Host(format!("no function at address {index}"))),
                 Some(FuncKind::Host(_)) => Slot::Host,
                 Some(FuncKind::Wasm { .. }) => match translate_with(store, func, options) {
+                    // Compiled before the interpreter met it (`jit` compiles
+                    // ahead).
+                    Ok(code) if store.funcs[index].vm().code != 0 => Slot::Compiled(Rc::new(code)),
                     Ok(code) => Slot::Wasm(Rc::new(code)),
                     Err(e) => Slot::Failed(e),
                 },
             };
             let budget = match &self.initial {
-                Some(initial) => initial(store, func).map_or(UNLIMITED, |n| {
-                    i32::try_from(n).unwrap_or(UNLIMITED)
-                }),
+                Some(initial) => initial(store, func)
+                    .map_or(UNLIMITED, |n| i32::try_from(n).unwrap_or(UNLIMITED)),
                 None => UNLIMITED,
             };
             self.budgets[index] = budget;

@@ -88,6 +88,9 @@ impl Tiering for NoTiering {
         _: &mut [u64],
         _: &mut Interpreter,
     ) -> Result<(), Trap> {
-        Err(Trap::Host(format!("function {} has no compiled code here", func.0)))
+        Err(Trap::Host(format!(
+            "function {} has no compiled code here",
+            func.0
+        )))
     }
 }

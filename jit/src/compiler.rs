@@ -14,6 +14,7 @@
 //!     install: VmContext.runtime, FuncInst::set_code per function
 //! ```
 
+use crate::codegen::CompiledFunction;
 use crate::cont_start::{self, StartKey};
 use crate::translate::{ModuleEnv, translate_function};
 use crate::{CompileError, abi, codegen, libcalls::Libcall, signals};
@@ -38,6 +39,27 @@ const CODE_ARENA_BYTES: usize = 1 << 30;
 /// and functions not compiled).
 pub(crate) type ModuleCode = Arc<[Option<usize>]>;
 
+/// A module's code is keyed by the module's address and the guard bytes
+/// of its memories (code without bounds checks needs them).
+pub(crate) type ModuleKey = (usize, Box<[u64]>);
+
+/// What [`Compiler::prepare`] left to do.
+pub(crate) enum Prepared {
+    /// Every picked function has code (or cannot have any).
+    Done(ModuleCode),
+    Batch(Batch),
+}
+
+/// Functions translated to CLIF, waiting for machine code.
+pub(crate) struct Batch {
+    pub key: ModuleKey,
+    pub functions: Vec<(u32, FuncId, Function)>,
+    /// The batch's ids by function index (direct calls within the batch).
+    pub func_ids: Vec<Option<FuncId>>,
+    /// Functions that did not translate.
+    pub failures: Vec<(u32, CompileError)>,
+}
+
 /// What the compiler knows of one Wasm module.
 struct ModuleEntry {
     /// Keeps the module (and so the key, its address) alive.
@@ -48,7 +70,7 @@ struct ModuleEntry {
 }
 
 /// Cranelift settings shared by every code module (built once).
-fn isa() -> Result<OwnedTargetIsa, CompileError> {
+pub(crate) fn isa() -> Result<OwnedTargetIsa, CompileError> {
     static ISA: OnceLock<Result<OwnedTargetIsa, String>> = OnceLock::new();
     ISA.get_or_init(|| {
         let mut flags = settings::builder();
@@ -81,7 +103,7 @@ pub(crate) struct Compiler {
     cont_starts: HashMap<StartKey, FuncId>,
     /// Code per Wasm module, keyed by the module's address and the guard
     /// bytes of its memories (code without bounds checks needs them).
-    modules: HashMap<(usize, Box<[u64]>), ModuleEntry>,
+    modules: HashMap<ModuleKey, ModuleEntry>,
     /// Starts of registered code regions, unregistered on drop.
     regions: Vec<usize>,
     pub compile_time: Duration,
@@ -158,6 +180,60 @@ impl Compiler {
         memory_guards: &[u64],
         select: &dyn Fn(u32) -> bool,
     ) -> Result<(ModuleCode, Vec<(u32, CompileError)>), CompileError> {
+        let started = Instant::now();
+        let batch = match self.prepare(module, memory_guards, select)? {
+            Prepared::Done(code) => return Ok((code, Vec::new())),
+            Prepared::Batch(batch) => batch,
+        };
+        let isa = isa()?;
+        let outcomes = codegen::compile_all(&*isa, batch.functions, self.workers)?;
+        let mut failures = batch.failures;
+        let mut compiled = Vec::new();
+        let mut func_ids = batch.func_ids;
+        let mut retry = false;
+        for outcome in outcomes {
+            match outcome {
+                Ok(f) => compiled.push(f),
+                Err((index, e)) => {
+                    func_ids[index as usize] = None;
+                    failures.push((index, e));
+                    retry = true;
+                }
+            }
+        }
+        // A function Cranelift refused leaves the batch; the rest is redone
+        // without direct calls to it.
+        while retry {
+            let functions =
+                self.translate_batch(module, memory_guards, &mut func_ids, &mut failures)?;
+            compiled.clear();
+            retry = false;
+            for outcome in codegen::compile_all(&*isa, functions, self.workers)? {
+                match outcome {
+                    Ok(f) => compiled.push(f),
+                    Err((index, e)) => {
+                        func_ids[index as usize] = None;
+                        failures.push((index, e));
+                        retry = true;
+                    }
+                }
+            }
+        }
+        let code = self.install(&batch.key, module, compiled, &failures)?;
+        self.compile_time += started.elapsed();
+        Ok((code, failures))
+    }
+
+    /// The first half of compiling the functions of `module` that `select`
+    /// picks and that have no code yet: declared and translated to CLIF on
+    /// this thread. Machine code may then be made on any thread
+    /// (`codegen.rs`) and [`Compiler::install`]ed here.
+    pub fn prepare(
+        &mut self,
+        module: &Arc<Module>,
+        memory_guards: &[u64],
+        select: &dyn Fn(u32) -> bool,
+    ) -> Result<Prepared, CompileError> {
         let key = (Arc::as_ptr(module) as usize, Box::from(memory_guards));
         let n = module.funcs.len();
         let entry = self
@@ -172,9 +248,8 @@ impl Compiler {
             .filter(|&i| select(i) && entry.code[i as usize].is_none() && !entry.failed[i as usize])
             .collect();
         if todo.is_empty() {
-            return Ok((entry.code.clone(), Vec::new()));
+            return Ok(Prepared::Done(entry.code.clone()));
         }
-        let started = Instant::now();
         self.define_cont_starts(module)?;
         let mut failures = Vec::new();
         let mut func_ids: Vec<Option<FuncId>> = vec![None; n];
@@ -186,28 +261,27 @@ impl Compiler {
                 Err(e) => failures.push((index, e)),
             }
         }
-        // Translate and compile; a function that fails either leaves the
-        // batch, and the rest is redone without direct calls to it.
-        let isa = isa()?;
-        let compiled = loop {
-            let functions =
-                self.translate_batch(module, memory_guards, &mut func_ids, &mut failures)?;
-            let mut compiled = Vec::new();
-            let mut failed = false;
-            for result in codegen::compile_all(&*isa, functions, self.workers)? {
-                match result {
-                    Ok(f) => compiled.push(f),
-                    Err((index, e)) => {
-                        func_ids[index as usize] = None;
-                        failures.push((index, e));
-                        failed = true;
-                    }
-                }
-            }
-            if !failed {
-                break compiled;
-            }
-        };
+        let functions =
+            self.translate_batch(module, memory_guards, &mut func_ids, &mut failures)?;
+        Ok(Prepared::Batch(Batch {
+            key,
+            functions,
+            func_ids,
+            failures,
+        }))
+    }
+
+    /// The second half of a compile: defines the machine code of
+    /// `compiled` (functions of `module`), makes the trampolines their
+    /// signatures need, finalizes, and records the code and the
+    /// `failures` for the module. Returns the module's code.
+    pub fn install(
+        &mut self,
+        key: &ModuleKey,
+        module: &Arc<Module>,
+        compiled: Vec<CompiledFunction>,
+        failures: &[(u32, CompileError)],
+    ) -> Result<ModuleCode, CompileError> {
         let mut defined = Vec::new();
         for f in compiled {
             self.jit()?
@@ -229,7 +303,7 @@ impl Compiler {
         self.jit()?.finalize_definitions()?;
         let entry = self
             .modules
-            .get(&key)
+            .get(key)
             .ok_or_else(|| CompileError::Cranelift("module entry".into()))?;
         let mut code = entry.code.to_vec();
         for (index, id, len, traps) in defined {
@@ -243,14 +317,13 @@ impl Compiler {
             self.trampolines.insert(key, start);
         }
         let code: ModuleCode = code.into();
-        if let Some(entry) = self.modules.get_mut(&key) {
+        if let Some(entry) = self.modules.get_mut(key) {
             entry.code = code.clone();
-            for &(index, _) in &failures {
+            for &(index, _) in failures {
                 entry.failed[index as usize] = true;
             }
         }
-        self.compile_time += started.elapsed();
-        Ok((code, failures))
+        Ok(code)
     }
 
     /// CLIF for every function of the batch (`func_ids`); one that does

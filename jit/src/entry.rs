@@ -139,6 +139,9 @@ pub(crate) struct Activation {
     /// is popped before `enter` returns).
     pub fallback: *mut c_void,
     pub state: *mut RuntimeState,
+    /// The Jit whose `call` made this activation (for nested calls and
+    /// installs from Rust code running under it: `with_active_jit`).
+    pub jit: *mut crate::Jit,
     /// A trap a libcall stored before making compiled code trap with
     /// `STORED_TRAP`.
     pub trap: Option<Trap>,
@@ -190,10 +193,13 @@ pub(crate) fn is_nested() -> bool {
 /// `trampoline` must be the array trampoline for `code`'s signature, `vmctx`
 /// its instance's context (with `runtime` pointing at `state`'s record), and
 /// `values` long enough for its parameters and results. `store` must be the
-/// store every address in those records belongs to.
+/// store every address in those records belongs to. `state` and `jit` must
+/// stay valid, and be used by nothing but this activation's code, until
+/// `enter` returns.
 pub(crate) unsafe fn enter(
     store: &mut Store,
-    state: &mut RuntimeState,
+    state: *mut RuntimeState,
+    jit: *mut crate::Jit,
     fallback: &mut Fallback<'_>,
     call: EntryCall,
     values: &mut [u64],
@@ -213,6 +219,7 @@ pub(crate) unsafe fn enter(
         store,
         fallback: (&raw mut fallback_ref).cast(),
         state,
+        jit,
         trap: None,
         chain_mark: call.chain_mark,
         stack_low,

@@ -24,6 +24,7 @@
 compile_error!("wasmfx-jit supports x86-64 Linux only (host entry and signal handling)");
 
 mod abi;
+mod background;
 mod backtrace;
 mod codegen;
 mod compiler;
@@ -35,12 +36,14 @@ mod libcalls;
 mod signals;
 mod sites;
 mod stack;
+mod tier_up;
 mod translate;
 mod traps;
 mod vmruntime;
 
 pub use entry::Fallback;
 pub use fallback::{FallbackExit, FallbackSuspension, FallbackTier, ParkedResume};
+pub use tier_up::{on_native_chain, with_active_jit};
 
 use compiler::Compiler;
 use std::collections::BTreeMap;
@@ -105,6 +108,10 @@ pub struct Jit {
     code_funcs: BTreeMap<usize, FuncAddr>,
     /// The compiled functions active at the last trap, innermost first.
     backtrace: WasmBacktrace,
+    /// The compile thread of the tiered mode (started on first use).
+    background: Option<background::Background>,
+    /// Time the compile thread has spent.
+    background_time: Duration,
 }
 
 impl Jit {
@@ -119,6 +126,8 @@ impl Jit {
             state: Box::default(),
             code_funcs: BTreeMap::new(),
             backtrace: WasmBacktrace::default(),
+            background: None,
+            background_time: Duration::ZERO,
         })
     }
 
@@ -135,36 +144,46 @@ impl Jit {
         id: InstanceId,
         select: &dyn Fn(u32) -> bool,
     ) -> Result<CompileReport, CompileError> {
-        let Some(instance) = store.instances.get_mut(id.0 as usize) else {
-            return Err(CompileError::Invalid(format!("no instance {}", id.0)));
-        };
-        let module = instance.module.clone();
-        // Code without bounds checks fits only memories with guard regions.
-        let memories = &store.memories;
-        let memory_guards: Vec<u64> = (instance.memories.iter())
-            .map(|a| memories.get(a.0 as usize).map_or(0, |m| m.guard_bytes()))
-            .collect();
+        let (module, memory_guards) = self.module_of(store, id)?;
         let (code, skipped) = self
             .compiler
             .compile_module(&module, &memory_guards, select)?;
-        instance.vm.set_runtime(self.state.vm_addr());
-        let funcs = instance.funcs.clone();
+        self.attach_runtime(store, id);
+        let funcs = store.instances[id.0 as usize].funcs.clone();
         let mut installed = 0;
         for (index, entry) in code.iter().enumerate() {
             if let (Some(entry), Some(&addr)) = (entry, funcs.get(index))
                 && select(index as u32)
             {
-                store.funcs[addr.0 as usize].set_code(*entry);
-                self.code_funcs.entry(*entry).or_insert(addr);
-                if let Some(trampoline) =
-                    self.compiler.trampoline(&store.funcs[addr.0 as usize].sig)
-                {
-                    self.state.conts.set_trampoline(addr, trampoline);
-                }
+                self.install_code(store, addr, *entry);
                 installed += 1;
             }
         }
         Ok(CompileReport { installed, skipped })
+    }
+
+    /// Instance `id`'s module and the guard bytes of its memories (code
+    /// without bounds checks fits only memories with guard regions).
+    fn module_of(
+        &self,
+        store: &Store,
+        id: InstanceId,
+    ) -> Result<(std::sync::Arc<wasmfx_core::Module>, Vec<u64>), CompileError> {
+        let Some(instance) = store.instances.get(id.0 as usize) else {
+            return Err(CompileError::Invalid(format!("no instance {}", id.0)));
+        };
+        let memories = &store.memories;
+        let memory_guards = (instance.memories.iter())
+            .map(|a| memories.get(a.0 as usize).map_or(0, |m| m.guard_bytes()))
+            .collect();
+        Ok((instance.module.clone(), memory_guards))
+    }
+
+    /// Points instance `id` at this Jit's runtime record (its code reads it).
+    fn attach_runtime(&mut self, store: &mut Store, id: InstanceId) {
+        if let Some(instance) = store.instances.get_mut(id.0 as usize) {
+            instance.vm.set_runtime(self.state.vm_addr());
+        }
     }
 
     /// Continuation records of `store` alive (made and not yet returned or
@@ -173,9 +192,11 @@ impl Jit {
         (store.live_continuations(), self.state.conts.stacks_mapped())
     }
 
-    /// Total time spent compiling, and the number of functions compiled.
+    /// Total time spent compiling (on this thread and the compile
+    /// thread), and the number of functions compiled.
     pub fn compile_stats(&self) -> (Duration, usize) {
-        (self.compiler.compile_time, self.compiler.compiled_functions)
+        let time = self.compiler.compile_time + self.background_time;
+        (time, self.compiler.compiled_functions)
     }
 
     /// The compiled Wasm functions that were active when the last call
@@ -217,10 +238,8 @@ impl Jit {
             return Err(Trap::Host(format!("no function at address {}", func.0)));
         };
         let sig = inst.sig.clone();
-        let (code, vmctx) = (inst.vm().code, inst.vm().vmctx);
-        let trampoline = self.compiler.trampoline(&sig);
         self.backtrace.frames.clear();
-        let (Some(trampoline), true) = (trampoline, code != 0) else {
+        if inst.vm().code == 0 || self.compiler.trampoline(&sig).is_none() {
             return match &inst.kind {
                 FuncKind::Host(host) => host.clone()(
                     &mut Caller {
@@ -231,13 +250,52 @@ impl Jit {
                 ),
                 FuncKind::Wasm { .. } => fallback.call(store, func, args),
             };
-        };
+        }
         let mut values = vec![0u64; sig.params.len().max(sig.results.len())];
         for (slot, arg) in values.iter_mut().zip(args) {
             *slot = arg
                 .to_raw()
                 .ok_or_else(|| Trap::Host("unsupported value type: v128".into()))?;
         }
+        self.call_in_place(store, func, &mut values, fallback)?;
+        values
+            .iter()
+            .zip(sig.results.iter())
+            .map(|(&raw, &ty)| {
+                Val::from_raw_in(raw, ty, &store.registry)
+                    .ok_or_else(|| Trap::Host("unsupported value type: v128".into()))
+            })
+            .collect()
+    }
+
+    /// Runs the compiled code of `func` with its arguments as raw slots in
+    /// `values[..params]`; its results replace them in `values[..results]`.
+    /// May be called from Rust code running under compiled code (through
+    /// [`with_active_jit`]): activations nest.
+    ///
+    /// # Errors
+    /// As [`Jit::call`]; a host trap when `func` has no compiled code or
+    /// `values` is too short.
+    pub fn call_in_place(
+        &mut self,
+        store: &mut Store,
+        func: FuncAddr,
+        values: &mut [u64],
+        fallback: &mut Fallback<'_>,
+    ) -> Result<(), Trap> {
+        let Some(inst) = store.funcs.get(func.0 as usize) else {
+            return Err(Trap::Host(format!("no function at address {}", func.0)));
+        };
+        let (code, vmctx) = (inst.vm().code, inst.vm().vmctx);
+        let slots = inst.sig.params.len().max(inst.sig.results.len());
+        let trampoline = self.compiler.trampoline(&inst.sig);
+        let (Some(trampoline), true, true) = (trampoline, code != 0, values.len() >= slots) else {
+            return Err(Trap::Host(format!(
+                "function {} has no compiled code",
+                func.0
+            )));
+        };
+        self.backtrace.frames.clear();
         self.state.sync_funcs(store);
         self.state.use_table(&mut store.conts);
         self.state.trap_frames.len = 0;
@@ -261,12 +319,16 @@ impl Jit {
             vmctx,
             chain_mark,
         };
+        let state: *mut RuntimeState = &raw mut *self.state;
+        let this: *mut Jit = self;
         // SAFETY: the trampoline was made for `func`'s signature, `code` and
         // `vmctx` come from its record, whose instance points at this Jit's
         // runtime record (compile_instance), and `values` has room for its
-        // params and results.
-        let (status, stored) =
-            unsafe { entry::enter(store, &mut self.state, fallback, call, &mut values) };
+        // params and results (checked above). Until `enter` returns, this
+        // frame does not touch `self`: the activation's code (and Rust code
+        // under it, through `with_active_jit`) is the only user of `state`
+        // and `this`.
+        let (status, stored) = unsafe { entry::enter(store, state, this, fallback, call, values) };
         let pending = std::mem::take(&mut self.state.vm.pending_exn);
         self.state.vm.entry_mark = saved_mark;
         if status != 0 {
@@ -280,13 +342,6 @@ impl Jit {
         if pending != 0 {
             return Err(libcalls::uncaught(pending));
         }
-        values
-            .iter()
-            .zip(sig.results.iter())
-            .map(|(&raw, &ty)| {
-                Val::from_raw_in(raw, ty, &store.registry)
-                    .ok_or_else(|| Trap::Host("unsupported value type: v128".into()))
-            })
-            .collect()
+        Ok(())
     }
 }

@@ -6,6 +6,7 @@
 use crate::error::{Error, TextError};
 use crate::executor::TierExecutor;
 use crate::mode::TierMode;
+use crate::tiering::TierUp;
 use std::sync::Arc;
 use wasmfx_core::{Module, TypeRegistry, WasmFeatures};
 use wast::Wat;
@@ -20,6 +21,8 @@ pub struct Engine {
     /// Validation features (default: Wasm 3.0 + stack switching).
     features: WasmFeatures,
     new_executor: fn() -> TierExecutor,
+    /// The `dyn` mode's settings.
+    tier_up: TierUp,
 }
 
 impl Engine {
@@ -34,7 +37,18 @@ impl Engine {
             mode,
             features: wasmfx_core::module::features(),
             new_executor,
+            tier_up: TierUp::default(),
         })
+    }
+
+    /// This engine, tiering up as `tier_up` says (`dyn` mode).
+    pub fn with_tier_up(mut self, tier_up: TierUp) -> Engine {
+        self.tier_up = tier_up;
+        self
+    }
+
+    pub fn tier_up(&self) -> &TierUp {
+        &self.tier_up
     }
 
     /// This engine, validating modules against `features` instead of the
@@ -97,7 +111,10 @@ impl Engine {
 
     /// A fresh executor for one store.
     pub fn executor(&self) -> TierExecutor {
-        (self.new_executor)()
+        match self.mode {
+            TierMode::Dyn => TierExecutor::tiered(self.tier_up.clone()),
+            _ => (self.new_executor)(),
+        }
     }
 }
 
@@ -124,14 +141,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn unavailable_tiers_are_refused() {
-        let err = Engine::new(TierMode::Dyn).err().map(|e| e.to_string());
-        assert_eq!(
-            err.as_deref(),
-            Some("tier `dyn` is not available yet in this build")
-        );
-        assert!(Engine::new(TierMode::Interp).is_ok());
-        assert!(Engine::new(TierMode::Jit).is_ok());
+    fn every_tier_is_built() {
+        for mode in TierMode::ALL {
+            assert!(Engine::new(mode).is_ok(), "{mode}");
+        }
     }
 
     #[test]

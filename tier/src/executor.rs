@@ -1,17 +1,21 @@
 //! One executor per store, for the tier the engine was built with. The spec
 //! runner drives stores through it (`wasmfx_spec_tests::Executor`).
 //!
-//! `jit`: before each call, every instance the store gained since the last
-//! call is compiled (all its functions; a function the compiler does not
-//! cover stays interpreted). Compiled code runs functions without code
-//! through the interpreter. `WASMFX_JIT_SELECT=even` compiles only even
-//! function indices: a test knob for mixed-tier runs, which must give the
-//! same results.
+//! ```text
+//!   interp  Interpreter alone
+//!   jit     CompiledTier: before each call, every instance the store gained
+//!           is compiled (all its functions, or those `select` picks); the
+//!           interpreter runs the rest and calls compiled code in turn
+//!   dyn     CompiledTier without compiling ahead: every function starts
+//!           interpreted and is compiled when hot (`tier_up.rs`, `tiering.rs`)
+//! ```
 
 use crate::interp_fallback::InterpFallback;
 use crate::mode::TierMode;
+use crate::tier_up::{TierStats, TierUpHook, TierUpState};
+use crate::tiering::{FunctionTier, TierUp};
 use wasmfx_core::backtrace::WasmBacktrace;
-use wasmfx_core::{FuncAddr, InstanceId, Store, Trap, Val};
+use wasmfx_core::{FuncAddr, FuncKind, InstanceId, Store, Trap, Val};
 use wasmfx_interp::{Config, Interpreter};
 use wasmfx_spec_tests::Executor;
 
@@ -24,21 +28,20 @@ enum TierImpl {
     Interp(Interpreter),
     /// Boxed: the compiler is ~9 KB, and the box costs one load per
     /// top-level call only.
-    Jit(Box<JitTier>),
+    Compiled(Box<CompiledTier>),
 }
 
-/// The compiled tier with the interpreter as its fallback.
-struct JitTier {
+/// The compiled tier with the interpreter beside it (`jit` and `dyn`).
+struct CompiledTier {
     /// `Err` with the reason when the compiler cannot run on this host.
     jit: Result<wasmfx_jit::Jit, String>,
     interp: Interpreter,
-    /// Instances below this id are compiled.
+    /// `jit`: compile each new instance before the next call, the
+    /// functions `select` picks (all when `None`). `dyn`: nothing ahead.
+    ahead: Option<Option<Box<FunctionSelection>>>,
+    /// Instances below this id are compiled (`jit`).
     compiled_instances: usize,
-    /// Compile only even function indices (`WASMFX_JIT_SELECT=even`).
-    even_only: bool,
-    /// The embedder's choice of compiled functions (instance, function
-    /// index); replaces `even_only` when set.
-    select: Option<Box<FunctionSelection>>,
+    tier_up: TierUpState,
     /// The frames of the last trap: the interpreted ones of a fallback
     /// call that trapped (innermost), then the compiled ones.
     backtrace: WasmBacktrace,
@@ -48,28 +51,65 @@ struct JitTier {
 /// compiles ([`TierExecutor::compiler_selecting`]).
 pub type FunctionSelection = dyn Fn(InstanceId, u32) -> bool;
 
-impl JitTier {
+impl CompiledTier {
+    fn new(ahead: Option<Option<Box<FunctionSelection>>>, up: TierUp) -> CompiledTier {
+        let compiles = ahead.is_none();
+        let initial_up = up.clone();
+        let initial = Box::new(move |store: &Store, func: FuncAddr| {
+            match store.funcs.get(func.0 as usize).map(|f| &f.kind) {
+                Some(FuncKind::Wasm { instance, index }) if compiles => {
+                    initial_up.choice(*instance, *index).count()
+                }
+                _ => None,
+            }
+        });
+        CompiledTier {
+            jit: wasmfx_jit::Jit::new().map_err(|e| e.to_string()),
+            interp: Interpreter::tiered(Config::default(), initial),
+            ahead,
+            compiled_instances: 0,
+            tier_up: TierUpState::new(up, compiles),
+            backtrace: WasmBacktrace::default(),
+        }
+    }
+
     fn call(&mut self, store: &mut Store, func: FuncAddr, args: &[Val]) -> Result<Vec<Val>, Trap> {
         self.backtrace.frames.clear();
         let jit = self.jit.as_mut().map_err(|e| Trap::Host(e.clone()))?;
-        let even_only = self.even_only;
-        while self.compiled_instances < store.instances.len() {
-            let id = InstanceId(self.compiled_instances as u32);
-            let chosen = self.select.as_deref();
-            let select = move |index: u32| match chosen {
-                Some(chosen) => chosen(id, index),
-                None => !even_only || index.is_multiple_of(2),
-            };
-            jit.compile_instance(store, id, &select)
-                .map_err(|e| Trap::Host(e.to_string()))?;
-            self.compiled_instances += 1;
+        if let Some(select) = &self.ahead {
+            while self.compiled_instances < store.instances.len() {
+                let id = InstanceId(self.compiled_instances as u32);
+                let chosen = select.as_deref();
+                let select = move |index: u32| chosen.is_none_or(|chosen| chosen(id, index));
+                jit.compile_instance(store, id, &select)
+                    .map_err(|e| Trap::Host(e.to_string()))?;
+                self.compiled_instances += 1;
+            }
         }
-        let mut fallback = InterpFallback::new(&mut self.interp);
-        let result = jit.call(store, func, args, &mut fallback);
-        if result.is_err() {
-            let interpreted = fallback.trapped_frames;
-            self.backtrace.frames = [interpreted, jit.backtrace().frames.clone()].concat();
+        for installed in self.tier_up.install_finished(jit, store) {
+            self.interp.mark_compiled(installed);
         }
+        let compiled = store
+            .funcs
+            .get(func.0 as usize)
+            .is_some_and(|f| f.vm().code != 0);
+        let result = if compiled {
+            self.tier_up.stats.compiled_entries += 1;
+            let mut fallback = InterpFallback::new(&mut self.interp, &mut self.tier_up);
+            let result = jit.call(store, func, args, &mut fallback);
+            if result.is_err() {
+                let interpreted = fallback.trapped_frames;
+                self.backtrace.frames = [interpreted, jit.backtrace().frames.clone()].concat();
+            }
+            result
+        } else {
+            let mut hook = TierUpHook::new(Some(jit), &mut self.tier_up);
+            let result = self.interp.call_tiered(store, func, args, &mut hook);
+            if result.is_err() {
+                self.backtrace.frames = self.interp.backtrace().frames.clone();
+            }
+            result
+        };
         result
     }
 }
@@ -81,21 +121,14 @@ impl TierExecutor {
         match mode {
             TierMode::Interp => Some(TierExecutor::interpreter),
             TierMode::Jit => Some(TierExecutor::compiler),
-            TierMode::Dyn => None,
+            TierMode::Dyn => Some(|| TierExecutor::tiered(TierUp::default())),
         }
     }
 
     fn compiler() -> TierExecutor {
-        let even_only = std::env::var("WASMFX_JIT_SELECT").is_ok_and(|v| v == "even");
+        let never = TierUp::with_plan(|_, _| FunctionTier::Interpreted);
         TierExecutor {
-            tier: TierImpl::Jit(Box::new(JitTier {
-                jit: wasmfx_jit::Jit::new().map_err(|e| e.to_string()),
-                interp: Interpreter::new(Config::default()),
-                compiled_instances: 0,
-                even_only,
-                select: None,
-                backtrace: WasmBacktrace::default(),
-            })),
+            tier: TierImpl::Compiled(Box::new(CompiledTier::new(Some(None), never))),
         }
     }
 
@@ -103,20 +136,19 @@ impl TierExecutor {
     /// the others run interpreted. Any choice must give the same results
     /// (the differential tests pick at random).
     pub fn compiler_selecting(select: impl Fn(InstanceId, u32) -> bool + 'static) -> TierExecutor {
-        let mut executor = TierExecutor::compiler();
-        if let TierImpl::Jit(jit) = &mut executor.tier {
-            jit.select = Some(Box::new(select));
+        let never = TierUp::with_plan(|_, _| FunctionTier::Interpreted);
+        let ahead = Some(Some(Box::new(select) as Box<FunctionSelection>));
+        TierExecutor {
+            tier: TierImpl::Compiled(Box::new(CompiledTier::new(ahead, never))),
         }
-        executor
     }
 
-    /// A `dyn` executor with the settings `up`.
-    // Placeholder until the tiered executor lands: follows the plan's
-    // compiled/interpreted choice statically.
-    pub fn tiered(up: crate::tiering::TierUp) -> TierExecutor {
-        TierExecutor::compiler_selecting(move |instance, index| {
-            up.choice(instance, index).count().is_some()
-        })
+    /// A `dyn` executor with the settings `up`: every function starts
+    /// interpreted and is compiled when hot.
+    pub fn tiered(up: TierUp) -> TierExecutor {
+        TierExecutor {
+            tier: TierImpl::Compiled(Box::new(CompiledTier::new(None, up))),
+        }
     }
 
     fn interpreter() -> TierExecutor {
@@ -125,12 +157,28 @@ impl TierExecutor {
         }
     }
 
-    /// Time spent compiling and functions compiled so far (`jit`; `None`
-    /// for tiers that do not compile), for benchmarks that report compile
-    /// time apart from run time.
+    /// Time spent compiling and functions compiled so far (`jit`, `dyn`;
+    /// `None` for tiers that do not compile), for benchmarks that report
+    /// compile time apart from run time.
     pub fn compile_stats(&self) -> Option<(std::time::Duration, usize)> {
         match &self.tier {
-            TierImpl::Jit(tier) => tier.jit.as_ref().ok().map(|jit| jit.compile_stats()),
+            TierImpl::Compiled(tier) => tier.jit.as_ref().ok().map(|jit| jit.compile_stats()),
+            TierImpl::Interp(_) => None,
+        }
+    }
+
+    /// What tiered up and when, and calls per tier (`dyn`; `None`
+    /// otherwise). Waits for compiles still in flight, so that the report
+    /// is complete.
+    pub fn tier_stats(&mut self, store: &mut Store) -> Option<(TierStats, u64)> {
+        match &mut self.tier {
+            TierImpl::Compiled(tier) => {
+                if let Ok(jit) = tier.jit.as_mut() {
+                    tier.tier_up.finish_pending(jit, store);
+                }
+                let interpreted = tier.interp.interpreted_calls();
+                Some((tier.tier_up.stats.clone(), interpreted))
+            }
             TierImpl::Interp(_) => None,
         }
     }
@@ -149,7 +197,7 @@ impl TierExecutor {
     pub fn backtrace(&self) -> Option<&WasmBacktrace> {
         match &self.tier {
             TierImpl::Interp(interp) => Some(interp.backtrace()),
-            TierImpl::Jit(jit) => jit.jit.is_ok().then_some(&jit.backtrace),
+            TierImpl::Compiled(tier) => tier.jit.is_ok().then_some(&tier.backtrace),
         }
     }
 
@@ -166,7 +214,7 @@ impl TierExecutor {
     ) -> Result<Vec<Val>, Trap> {
         match &mut self.tier {
             TierImpl::Interp(interp) => interp.call(store, func, args),
-            TierImpl::Jit(jit) => jit.call(store, func, args),
+            TierImpl::Compiled(tier) => tier.call(store, func, args),
         }
     }
 }

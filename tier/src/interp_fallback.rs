@@ -1,8 +1,11 @@
 //! [`InterpFallback`]: the interpreter as compiled code's fallback, so an
 //! interpreted function that compiled code called may suspend to a handler
 //! of compiled code (`wasmfx_jit::FallbackTier`; the interpreter parks the
-//! call, compiled code switches natively and resumes it later).
+//! call, compiled code switches natively and resumes it later). The
+//! interpreter it lends runs with the tiering hook (`tier_up.rs`), so it
+//! calls compiled code in turn.
 
+use crate::tier_up::{TierUpHook, TierUpState};
 use wasmfx_core::{FuncAddr, Store, Trap, Val};
 use wasmfx_interp::{CallExit, Interpreter, Resumption};
 use wasmfx_jit::{FallbackExit, FallbackSuspension, FallbackTier, ParkedResume};
@@ -10,6 +13,7 @@ use wasmfx_jit::{FallbackExit, FallbackSuspension, FallbackTier, ParkedResume};
 /// The store's interpreter, lent to one call into compiled code.
 pub(crate) struct InterpFallback<'a> {
     interp: &'a mut Interpreter,
+    state: &'a mut TierUpState,
     /// The interpreted frames of the last fallback call that trapped. A
     /// trap ends the whole call (compiled code cannot catch it); an
     /// exception leaving the interpreter may be caught, so only traps keep
@@ -18,9 +22,10 @@ pub(crate) struct InterpFallback<'a> {
 }
 
 impl<'a> InterpFallback<'a> {
-    pub fn new(interp: &'a mut Interpreter) -> InterpFallback<'a> {
+    pub fn new(interp: &'a mut Interpreter, state: &'a mut TierUpState) -> InterpFallback<'a> {
         InterpFallback {
             interp,
+            state,
             trapped_frames: Vec::new(),
         }
     }
@@ -38,7 +43,8 @@ impl<'a> InterpFallback<'a> {
 
 impl FallbackTier for InterpFallback<'_> {
     fn call(&mut self, store: &mut Store, func: FuncAddr, args: &[Val]) -> Result<Vec<Val>, Trap> {
-        let result = self.interp.call(store, func, args);
+        let mut hook = TierUpHook::new(None, self.state);
+        let result = self.interp.call_tiered(store, func, args, &mut hook);
         self.note(result)
     }
 
@@ -48,7 +54,10 @@ impl FallbackTier for InterpFallback<'_> {
         func: FuncAddr,
         args: &[Val],
     ) -> Result<FallbackExit, Trap> {
-        let result = self.interp.call_suspending(store, func, args);
+        let mut hook = TierUpHook::new(None, self.state);
+        let result = self
+            .interp
+            .call_suspending_tiered(store, func, args, &mut hook);
         self.note(result).map(fallback_exit)
     }
 
@@ -62,7 +71,10 @@ impl FallbackTier for InterpFallback<'_> {
             ParkedResume::Values(values) => Resumption::Values(values),
             ParkedResume::Throw(exn) => Resumption::Throw(exn),
         };
-        let result = self.interp.resume_parked(store, parked, resumption);
+        let mut hook = TierUpHook::new(None, self.state);
+        let result = self
+            .interp
+            .resume_parked_tiered(store, parked, resumption, &mut hook);
         self.note(result).map(fallback_exit)
     }
 

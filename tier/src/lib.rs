@@ -17,6 +17,7 @@ mod executor;
 mod interp_fallback;
 mod mode;
 mod runtime;
+mod tier_up;
 mod tiering;
 
 pub use engine::{Engine, text_to_binary};
@@ -24,5 +25,6 @@ pub use error::{Error, TextError, type_name};
 pub use executor::{FunctionSelection, TierExecutor};
 pub use mode::{TierMode, UnknownTier};
 pub use runtime::Runtime;
+pub use tier_up::TierStats;
 pub use tiering::{DEFAULT_TIER_UP_AFTER, FunctionTier, TierPlan, TierUp};
 pub use wasmfx_core::{InstanceId, Module, Trap, Val, ValType};

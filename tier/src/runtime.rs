@@ -61,6 +61,18 @@ impl Runtime {
         self.executor.live_continuations(&self.store)
     }
 
+    /// What tiered up and when, and interpreted calls (`dyn`; see
+    /// [`TierExecutor::tier_stats`]).
+    pub fn tier_stats(&mut self) -> Option<(crate::TierStats, u64)> {
+        self.executor.tier_stats(&mut self.store)
+    }
+
+    /// A name for function `func` in messages: its export or debug name if
+    /// it has one, else `func[N]` of its instance.
+    pub fn func_name(&self, func: FuncAddr) -> String {
+        wasmfx_core::backtrace::func_name(&self.store, func)
+    }
+
     pub fn store(&self) -> &Store {
         &self.store
     }

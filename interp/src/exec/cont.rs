@@ -51,7 +51,9 @@ impl Executor<'_> {
 
     fn cont_bind(&mut self, state: &mut State, n: usize) -> Result<(), Trap> {
         let top = state.sp - 1;
-        let index = self.interp.conts
+        let index = self
+            .interp
+            .conts
             .consume(&mut self.store.conts, self.stack.values[top])?;
         self.interp.conts.bind(
             &mut self.store.conts,
@@ -93,7 +95,10 @@ impl Executor<'_> {
             top,
             links,
         };
-        self.stack.values[at + n] = self.interp.conts.park(&mut self.store.conts, link.record, body)?;
+        self.stack.values[at + n] =
+            self.interp
+                .conts
+                .park(&mut self.store.conts, link.record, body)?;
         load_regs(state, link.regs);
         state.pc = target as usize;
         state.sp = at + n + 1;
@@ -104,11 +109,16 @@ impl Executor<'_> {
         let (n, _) = self.site(state, site)?;
         self.check_chain_depth()?;
         let top = state.sp - 1;
-        let index = self.interp.conts
+        let index = self
+            .interp
+            .conts
             .consume(&mut self.store.conts, self.stack.values[top])?;
         let mut args = std::mem::take(&mut self.interp.conts.scratch);
         args.clear();
-        let start = self.interp.conts.start(&mut self.store.conts, index, &mut args);
+        let start = self
+            .interp
+            .conts
+            .start(&mut self.store.conts, index, &mut args);
         args.extend_from_slice(&self.stack.values[top - n..top]);
         let outcome = start.and_then(|start| {
             let (stack, entry, links) = split(start, &mut self.interp.conts);
@@ -125,7 +135,9 @@ impl Executor<'_> {
         let (n, tag) = self.site(state, site)?;
         self.check_chain_depth()?;
         let top = state.sp - 1;
-        let index = self.interp.conts
+        let index = self
+            .interp
+            .conts
             .consume(&mut self.store.conts, self.stack.values[top])?;
         let fields = &self.stack.values[top - n..top];
         let exn = match (by_ref, tag) {
@@ -143,7 +155,10 @@ impl Executor<'_> {
         // Bound values are dropped: the continuation receives an exception.
         let mut bound = std::mem::take(&mut self.interp.conts.scratch);
         bound.clear();
-        let start = self.interp.conts.start(&mut self.store.conts, index, &mut bound);
+        let start = self
+            .interp
+            .conts
+            .start(&mut self.store.conts, index, &mut bound);
         self.interp.conts.scratch = bound;
         match start? {
             // Nothing of it has run: the exception leaves at once, at the
@@ -173,7 +188,9 @@ impl Executor<'_> {
             return Err(Trap::Host("switch without a tag".into()));
         };
         let top = state.sp - 1;
-        let index = self.interp.conts
+        let index = self
+            .interp
+            .conts
             .consume(&mut self.store.conts, self.stack.values[top])?;
         let handler = self
             .chain
@@ -188,7 +205,11 @@ impl Executor<'_> {
         };
         let mut args = std::mem::take(&mut self.interp.conts.scratch);
         args.clear();
-        let start = match self.interp.conts.start(&mut self.store.conts, index, &mut args) {
+        let start = match self
+            .interp
+            .conts
+            .start(&mut self.store.conts, index, &mut args)
+        {
             Ok(start) => start,
             Err(trap) => {
                 self.interp.conts.scratch = args;
@@ -210,7 +231,11 @@ impl Executor<'_> {
             top: current,
             links: captured_links,
         };
-        match self.interp.conts.park(&mut self.store.conts, switcher, body) {
+        match self
+            .interp
+            .conts
+            .park(&mut self.store.conts, switcher, body)
+        {
             Ok(handle) => args.push(handle),
             Err(trap) => {
                 self.interp.conts.scratch = args;

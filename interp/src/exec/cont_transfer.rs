@@ -37,10 +37,13 @@ impl Executor<'_> {
         std::mem::swap(self.stack, &mut returned);
         let at = link.regs.sp as usize;
         let end = at + results.len();
-        self.stack.reserve(end, self.interp.config.max_value_stack)?;
+        self.stack
+            .reserve(end, self.interp.config.max_value_stack)?;
         self.stack.values[at..end].copy_from_slice(&returned.values[results]);
         self.interp.conts.recycle(returned);
-        self.interp.conts.release(&mut self.store.conts, link.record);
+        self.interp
+            .conts
+            .release(&mut self.store.conts, link.record);
         load_regs(state, link.regs);
         state.sp = end;
         Ok(())
@@ -54,7 +57,9 @@ impl Executor<'_> {
         let mut dead = link.parent;
         std::mem::swap(self.stack, &mut dead);
         self.interp.conts.recycle(dead);
-        self.interp.conts.release(&mut self.store.conts, link.record);
+        self.interp
+            .conts
+            .release(&mut self.store.conts, link.record);
         let pc = link.regs.pc as usize;
         load_regs(state, link.regs);
         Some(pc)
@@ -104,7 +109,9 @@ impl Executor<'_> {
                 pc: link.regs.pc,
                 base: link.regs.base,
             });
-            self.interp.conts.release(&mut self.store.conts, link.record);
+            self.interp
+                .conts
+                .release(&mut self.store.conts, link.record);
             stacks.push(parent);
         }
         let mut stacks = stacks.into_iter();

@@ -156,7 +156,11 @@ impl Frames<'_> {
             Callee::Host => {
                 let instance = Some(self.current.instance);
                 regs.sp = call_host(store, instance, func, self.values, regs.sp)?;
-                return Ok(if tail { Action::Return } else { Action::Continue });
+                return Ok(if tail {
+                    Action::Return
+                } else {
+                    Action::Continue
+                });
             }
             // The op loop leaves a plain Wasm callee here only past the
             // depth limit.
@@ -218,10 +222,20 @@ impl Frames<'_> {
         match self.tiering.call_compiled(store, func, values, self.interp) {
             Ok(()) => {
                 regs.sp = start + results;
-                Ok(if tail { Action::Return } else { Action::Continue })
+                Ok(if tail {
+                    Action::Return
+                } else {
+                    Action::Continue
+                })
             }
             Err(Trap::UncaughtException(exn)) => {
                 regs.sp = start;
+                if tail {
+                    // The running function is gone: the exception leaves
+                    // it from its last op, the closing `Return`, which no
+                    // handler of its own covers.
+                    regs.pc = self.current.ops.len();
+                }
                 Ok(Action::Throw(exn))
             }
             Err(trap) => {

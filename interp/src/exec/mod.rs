@@ -34,9 +34,9 @@ pub use outward::{Exit, Outward, Resumption};
 use crate::Interpreter;
 use crate::code::Code;
 use crate::cont::Link;
-use crate::tiering::Tiering;
 use crate::op::Op;
 use crate::stack::ExecStack;
+use crate::tiering::Tiering;
 use std::rc::Rc;
 use wasmfx_core::{ExnAddr, FuncAddr, Store, Trap};
 
@@ -134,7 +134,8 @@ impl Executor<'_> {
     fn enter(&mut self, state: &mut State) -> Result<(), Trap> {
         let code = &state.code;
         let needed = state.base + code.max_height as usize;
-        self.stack.reserve(needed, self.interp.config.max_value_stack)?;
+        self.stack
+            .reserve(needed, self.interp.config.max_value_stack)?;
         let params_end = state.base + code.num_params as usize;
         let locals_end = state.base + code.num_locals as usize;
         self.stack.values[params_end..locals_end].fill(0);

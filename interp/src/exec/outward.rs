@@ -72,7 +72,9 @@ impl Executor<'_> {
             top,
             links,
         };
-        let parked = self.interp.conts
+        let parked = self
+            .interp
+            .conts
             .park_new(&mut self.store.conts, self.root, captured)?;
         self.outward = Some(Outward {
             tag,

@@ -1,6 +1,10 @@
 //! The spec harness (`harness = false`): runs every script of every corpus
 //! (see `corpus.rs`) under every tier this build has, each as a named case
-//! `tier/corpus/file.wast`, on parallel worker threads.
+//! `tier/corpus/file.wast`, on parallel worker threads. `dyn` runs three
+//! ways (`tiers.rs`): `dyn` (default count, background compiles),
+//! `dyn-eager` (compiled at the second event, synchronously: tier-up inside
+//! running loops and continuations) and `dyn-seeded` (a seeded count per
+//! function).
 //!
 //! ```text
 //!   cargo test -p wasmfx-spec-tests --test spec [-- FILTER... [--verbose]]
@@ -20,14 +24,15 @@
 
 mod corpus;
 mod expected;
+mod tiers;
 mod workers;
 
 use corpus::Script;
 use expected::ExpectedFailures;
 use std::process::ExitCode;
 use std::sync::Mutex;
+use tiers::TierConfig;
 use wasmfx_spec_tests::{Counts, FileReport, run_script_with_features};
-use wasmfx_tier::{Engine, TierMode};
 
 /// Failure lines shown per failed case unless `--verbose`.
 const SHOWN_FAILURES: usize = 10;
@@ -69,7 +74,7 @@ impl Options {
 }
 
 struct Case<'a> {
-    tier: TierMode,
+    tier: &'a TierConfig,
     script: &'a Script,
     expected: &'a ExpectedFailures,
 }
@@ -109,8 +114,8 @@ fn main() -> ExitCode {
     scripts.sort_by_key(|s| std::cmp::Reverse(s.text.len()));
 
     let mut lists = Vec::new();
-    for tier in TierMode::available() {
-        match ExpectedFailures::load(tier.name()) {
+    for tier in tiers::configs() {
+        match ExpectedFailures::load(tier.list) {
             Ok(list) => lists.push((tier, list)),
             Err(problem) => problems.push(problem),
         }
@@ -119,7 +124,7 @@ fn main() -> ExitCode {
         .iter()
         .flat_map(|(tier, expected)| {
             scripts.iter().map(move |script| Case {
-                tier: *tier,
+                tier,
                 script,
                 expected,
             })
@@ -195,14 +200,18 @@ fn print_totals(tally: &Tally) {
 
 /// Listed names that are no script of the corpora (names in a corpus that
 /// did not load are left out: the corpus is reported already).
-fn stale_list_entries(lists: &[(TierMode, ExpectedFailures)], scripts: &[Script]) -> Vec<String> {
+fn stale_list_entries(lists: &[(TierConfig, ExpectedFailures)], scripts: &[Script]) -> Vec<String> {
     let mut stale = Vec::new();
     let corpus_of = |name: &str| {
         name.rsplit_once('/')
             .map_or("", |(corpus, _)| corpus)
             .to_string()
     };
+    let mut seen = std::collections::HashSet::new();
     for (_, list) in lists {
+        if !seen.insert(list.path.clone()) {
+            continue;
+        }
         for name in list.entries.keys() {
             let corpus_loaded = scripts
                 .iter()
@@ -216,7 +225,7 @@ fn stale_list_entries(lists: &[(TierMode, ExpectedFailures)], scripts: &[Script]
 }
 
 fn run_case(case: &Case<'_>) -> FileReport {
-    match Engine::new(case.tier) {
+    match case.tier.engine() {
         Ok(engine) => run_script_with_features(
             &case.script.name,
             &case.script.text,

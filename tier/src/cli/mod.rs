@@ -48,14 +48,52 @@ enum Command {
     Wast(wast::WastCommand),
 }
 
-/// The `--tier` option shared by the commands.
+/// The tier options shared by the commands.
 #[derive(Args)]
 struct TierOption {
-    /// Execution tier: `interp` (interpreter), `jit` (compile everything) or
-    /// `dyn` (tiered). `dyn`, the design's default, is not built yet, so the
-    /// default is `interp` until it is.
-    #[arg(long, value_name = "TIER", default_value = "interp", value_parser = parse_tier)]
+    /// Execution tier: `dyn` (tiered: every function starts interpreted,
+    /// hot ones are compiled while the program runs), `interp` (interpreter
+    /// only) or `jit` (compile every function before it runs)
+    #[arg(long, value_name = "TIER", default_value = "dyn", value_parser = parse_tier)]
     tier: TierMode,
+    /// `dyn`: calls plus loop iterations a function spends interpreted
+    /// before it is compiled; 0 compiles it at its first call
+    #[arg(long, value_name = "N", default_value_t = wasmfx_tier::DEFAULT_TIER_UP_AFTER)]
+    tier_up_after: u32,
+    /// `dyn`: compile on the thread that runs the program, at once, instead
+    /// of on the background thread (deterministic, for tests)
+    #[arg(long)]
+    tier_up_sync: bool,
+    /// `dyn`: give each function its own count, drawn from this seed
+    /// uniformly in 0..=2N (N: --tier-up-after), for tests of tier mixes
+    #[arg(long, value_name = "S")]
+    tier_up_seed: Option<u64>,
+}
+
+impl TierOption {
+    /// An engine for these options.
+    ///
+    /// # Errors
+    /// The tier is not in this build, or a `--tier-up-*` option was given
+    /// with a tier that does not tier up.
+    fn engine(&self) -> Result<wasmfx_tier::Engine, String> {
+        let tiering = self.tier_up_sync
+            || self.tier_up_seed.is_some()
+            || self.tier_up_after != wasmfx_tier::DEFAULT_TIER_UP_AFTER;
+        if tiering && self.tier != TierMode::Dyn {
+            return Err(format!(
+                "--tier-up-after, --tier-up-sync and --tier-up-seed need --tier dyn (got --tier {})",
+                self.tier
+            ));
+        }
+        let engine = wasmfx_tier::Engine::new(self.tier).map_err(|e| e.to_string())?;
+        Ok(engine.with_tier_up(wasmfx_tier::TierUp {
+            after: self.tier_up_after,
+            sync: self.tier_up_sync,
+            seed: self.tier_up_seed,
+            plan: None,
+        }))
+    }
 }
 
 fn parse_tier(name: &str) -> Result<TierMode, wasmfx_tier::UnknownTier> {

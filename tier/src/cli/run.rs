@@ -53,6 +53,11 @@ pub struct RunCommand {
     /// the compiling done during it
     #[arg(long)]
     timings: bool,
+    /// After the run, print to stderr what tiered up and when (`dyn`):
+    /// functions compiled, on-stack replacements, compile time, and calls
+    /// made in each tier
+    #[arg(long)]
+    tier_stats: bool,
     /// The module: binary (.wasm) or text (.wat)
     file: PathBuf,
     /// Arguments of the program (`_start`) or of the invoked function; from
@@ -71,7 +76,7 @@ impl RunCommand {
 
     /// Each step returns the exit (its error already printed) on failure.
     fn run(&self) -> Result<(), Exit> {
-        let engine = Engine::new(self.tier.tier).map_err(|e| fail(1, e))?;
+        let engine = self.tier.engine().map_err(|e| fail(2, e))?;
         let features = self.features.apply(engine.features());
         let engine = engine.with_features(features);
         let mut runtime = Runtime::new(&engine);
@@ -116,6 +121,9 @@ impl RunCommand {
                 millis(compile),
                 millis(execute)
             );
+        }
+        if self.tier_stats {
+            print_tier_stats(&mut runtime);
         }
         let results = results.map_err(|e| match e {
             Error::Trap(trap) => trapped(&trap, &runtime),
@@ -225,5 +233,35 @@ fn trapped(trap: &Trap, runtime: &Runtime) -> Exit {
 fn print_backtrace(runtime: &Runtime) {
     if let Some(backtrace) = runtime.backtrace().filter(|b| !b.frames.is_empty()) {
         let _ = writeln!(std::io::stderr(), "{}", backtrace.display(runtime.store()));
+    }
+}
+
+/// `--tier-stats`: one summary line, then one line per function compiled
+/// while the program ran, in order.
+fn print_tier_stats(runtime: &mut Runtime) {
+    let mut err = std::io::stderr().lock();
+    let Some((stats, interpreted)) = runtime.tier_stats() else {
+        let _ = writeln!(err, "tier-stats: this tier does not tier up");
+        return;
+    };
+    let (compile, functions) = runtime.compile_stats().unwrap_or_default();
+    let _ = writeln!(
+        err,
+        "tier-stats: {} functions tiered up ({functions} compiled in all, {:.3} ms compiling), \
+         {} OSR entries, {} hot loops, calls: {interpreted} interpreted, {} into compiled code \
+         from the interpreter or host (calls between compiled functions are not counted)",
+        stats.tiered_up.len(),
+        compile.as_secs_f64() * 1e3,
+        stats.osr_entries,
+        stats.hot_loops,
+        stats.compiled_entries,
+    );
+    for (func, when) in &stats.tiered_up {
+        let name = runtime.func_name(*func);
+        let _ = writeln!(
+            err,
+            "tier-stats: {:>10.3} ms  {name}",
+            when.as_secs_f64() * 1e3
+        );
     }
 }

@@ -7,7 +7,6 @@ use super::{Exit, TierOption, fail};
 use clap::Args;
 use std::path::PathBuf;
 use wasmfx_spec_tests::{Counts, FileReport, run_script_with_features};
-use wasmfx_tier::Engine;
 
 #[derive(Args)]
 pub struct WastCommand {
@@ -25,9 +24,9 @@ pub struct WastCommand {
 
 impl WastCommand {
     pub fn execute(self) -> Exit {
-        let engine = match Engine::new(self.tier.tier) {
+        let engine = match self.tier.engine() {
             Ok(engine) => engine,
-            Err(e) => return fail(1, e),
+            Err(e) => return fail(2, e),
         };
         let features = self.features.apply(engine.features());
         let mut total = Counts::default();

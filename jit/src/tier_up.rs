@@ -1,0 +1,166 @@
+//! What the tiered mode asks of the compiled tier: one function at a time,
+//! at once or on the compile thread (`background.rs`), installed while the
+//! program runs; and access to the running Jit from Rust code under it.
+//!
+//! ```text
+//!   compile_function(f)        prepare ─▶ codegen (this thread) ─▶ install ─▶ set_code
+//!   compile_in_background(f)   prepare ─▶ Job ─▶ compile thread
+//!   install_finished()         Done ─▶ install ─▶ set_code   (the owner's safe point)
+//!   with_active_jit(|jit| ..)  the Jit of the innermost activation on this
+//!                              thread (an interpreter running under compiled
+//!                              code calls compiled code, or installs, through it)
+//! ```
+
+use crate::background::{Background, Job};
+use crate::compiler::Prepared;
+use crate::{CompileError, Jit, entry};
+use std::time::Duration;
+use wasmfx_core::{FuncAddr, FuncKind, Store};
+
+/// Where a store function's code comes from: its instance's module.
+fn wasm_function(store: &Store, func: FuncAddr) -> Option<(wasmfx_core::InstanceId, u32)> {
+    match store.funcs.get(func.0 as usize)?.kind {
+        FuncKind::Wasm { instance, index } => Some((instance, index)),
+        FuncKind::Host(_) => None,
+    }
+}
+
+impl Jit {
+    /// Makes `entry` the code of store function `addr`: its record (so every
+    /// compiled caller and the host entry see it), the continuation
+    /// trampoline, and the backtrace's code map.
+    pub(crate) fn install_code(&mut self, store: &mut Store, addr: FuncAddr, entry: usize) {
+        store.funcs[addr.0 as usize].set_code(entry);
+        self.code_funcs.entry(entry).or_insert(addr);
+        if let Some(trampoline) = self.compiler.trampoline(&store.funcs[addr.0 as usize].sig) {
+            self.state.conts.set_trampoline(addr, trampoline);
+        }
+    }
+
+    /// Compiles Wasm function `func` on this thread and installs its code.
+    /// Returns whether it has code now (false: the compiler does not cover
+    /// it, or it is a host function).
+    ///
+    /// # Errors
+    /// [`CompileError::Cranelift`] when code generation fails as a whole.
+    pub fn compile_function(
+        &mut self,
+        store: &mut Store,
+        func: FuncAddr,
+    ) -> Result<bool, CompileError> {
+        let Some((instance, index)) = wasm_function(store, func) else {
+            return Ok(false);
+        };
+        self.compile_instance(store, instance, &|i| i == index)?;
+        Ok(store.funcs[func.0 as usize].vm().code != 0)
+    }
+
+    /// Starts compiling Wasm function `func` on the compile thread. Returns
+    /// whether it was installed at once (its module's code had it already).
+    ///
+    /// # Errors
+    /// As [`Jit::compile_function`]; also when the thread cannot start.
+    pub fn compile_in_background(
+        &mut self,
+        store: &mut Store,
+        func: FuncAddr,
+    ) -> Result<bool, CompileError> {
+        let Some((instance, index)) = wasm_function(store, func) else {
+            return Ok(false);
+        };
+        let (module, guards) = self.module_of(store, instance)?;
+        match self.compiler.prepare(&module, &guards, &|i| i == index)? {
+            Prepared::Done(code) => {
+                self.attach_runtime(store, instance);
+                if let Some(Some(entry)) = code.get(index as usize) {
+                    self.install_code(store, func, *entry);
+                    return Ok(true);
+                }
+                Ok(false)
+            }
+            Prepared::Batch(batch) => {
+                let background = match &mut self.background {
+                    Some(background) => background,
+                    none => none.insert(Background::start()?),
+                };
+                background.send(Job {
+                    func,
+                    key: batch.key,
+                    module,
+                    functions: batch.functions,
+                    failures: batch.failures,
+                })?;
+                Ok(false)
+            }
+        }
+    }
+
+    /// Installs the code the compile thread has finished (`wait`: waits for
+    /// every job in flight); returns the functions that got code.
+    ///
+    /// # Errors
+    /// [`CompileError::Cranelift`] when defining the code fails.
+    pub fn install_finished(
+        &mut self,
+        store: &mut Store,
+        wait: bool,
+    ) -> Result<Vec<FuncAddr>, CompileError> {
+        let mut installed = Vec::new();
+        while let Some(done) = self.background.as_mut().and_then(|b| b.take(wait)) {
+            self.background_time += done.took;
+            let job = done.job;
+            let mut failures = job.failures;
+            let mut compiled = Vec::new();
+            for outcome in done.outcomes? {
+                match outcome {
+                    Ok(f) => compiled.push(f),
+                    Err(failure) => failures.push(failure),
+                }
+            }
+            let code = self
+                .compiler
+                .install(&job.key, &job.module, compiled, &failures)?;
+            let Some((instance, index)) = wasm_function(store, job.func) else {
+                continue;
+            };
+            self.attach_runtime(store, instance);
+            if let Some(Some(entry)) = code.get(index as usize) {
+                self.install_code(store, job.func, *entry);
+                installed.push(job.func);
+            }
+        }
+        Ok(installed)
+    }
+
+    /// Compile jobs sent to the compile thread and not yet installed.
+    pub fn compiles_in_flight(&self) -> usize {
+        self.background.as_ref().map_or(0, |b| b.in_flight)
+    }
+
+    /// Time the compile thread has spent generating code.
+    pub fn background_time(&self) -> Duration {
+        self.background_time
+    }
+}
+
+/// Runs `f` with the Jit whose compiled code runs on this thread (the
+/// innermost activation's), if compiled code runs: Rust code under it (the
+/// interpreter, called back) calls compiled code and installs code through
+/// it.
+pub fn with_active_jit<R>(f: impl FnOnce(&mut Jit) -> R) -> Option<R> {
+    let act = entry::current();
+    if act.is_null() {
+        return None;
+    }
+    // SAFETY: a live activation's `jit` is the Jit whose `call_in_place`
+    // made it; that frame does not touch the Jit until the activation ends,
+    // and `f` runs (and returns) inside the activation, on this thread.
+    let jit = unsafe { &mut *(*act).jit };
+    Some(f(jit))
+}
+
+/// Whether a continuation of compiled code runs on this thread (code
+/// called from here runs inside it).
+pub fn on_native_chain() -> bool {
+    with_active_jit(|jit| jit.state.conts.chain.innermost().is_some()).unwrap_or(false)
+}

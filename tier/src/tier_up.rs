@@ -1,0 +1,242 @@
+//! The tiered engine's side of the interpreter's [`Tiering`] hook: what
+//! happens when a function is hot, and how the interpreter calls compiled
+//! code.
+//!
+//! ```text
+//!   interpreter ── hot(f) ──▶ TierUpHook ── policy (TierUp) says compile?
+//!        │                      ├─ sync:  Jit::compile_function ─▶ installed now
+//!        │                      └─ async: Jit::compile_in_background; polled at
+//!        │                                later hot() calls and host entries
+//!        └── call_compiled(f, values) ─▶ Jit::call_in_place (values in place)
+//!               compiled code ─▶ functions without code ─▶ InterpFallback
+//!                  ─▶ the same interpreter, with a hook that reaches the
+//!                     Jit through the running activation (`with_active_jit`)
+//! ```
+//!
+//! What stays interpreted for now: functions with stack-switching
+//! instructions (their continuations could not be resumed by interpreted
+//! code once compiled code suspended them), and calls made inside an
+//! interpreted continuation.
+
+use crate::interp_fallback::InterpFallback;
+use crate::tiering::TierUp;
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+use wasmfx_core::{FuncAddr, FuncKind, Store, Trap};
+use wasmfx_interp::code::Code;
+use wasmfx_interp::{HotReply, Interpreter, Tiering};
+use wasmfx_jit::{Jit, on_native_chain, with_active_jit};
+
+/// Events a function whose compile is in flight counts before it looks
+/// for the finished code again.
+const POLL_EVERY: u32 = 64;
+
+/// What tiered up, and when (`run --tier-stats`).
+#[derive(Debug, Default, Clone)]
+pub struct TierStats {
+    /// Functions given compiled code while the program ran, with the time
+    /// since the executor began.
+    pub tiered_up: Vec<(FuncAddr, Duration)>,
+    /// Calls from the interpreter or the host into compiled code.
+    pub compiled_entries: u64,
+    /// Loop headers that found their function hot.
+    pub hot_loops: u64,
+    /// On-stack replacements (not built: hot loops finish interpreted).
+    pub osr_entries: u64,
+}
+
+/// The tiering state one executor keeps across calls.
+pub(crate) struct TierUpState {
+    pub up: TierUp,
+    /// Whether functions get compiled when hot (`dyn`); `jit` compiles
+    /// before calls instead and only calls compiled code.
+    pub compiles: bool,
+    /// Compiles sent to the compile thread and not installed yet.
+    pending: HashSet<FuncAddr>,
+    pub stats: TierStats,
+    started: Instant,
+}
+
+impl TierUpState {
+    pub fn new(up: TierUp, compiles: bool) -> TierUpState {
+        TierUpState {
+            up,
+            compiles,
+            pending: HashSet::new(),
+            stats: TierStats::default(),
+            started: Instant::now(),
+        }
+    }
+
+    /// Installs finished background compiles; returns the functions that
+    /// got code.
+    pub fn install_finished(&mut self, jit: &mut Jit, store: &mut Store) -> Vec<FuncAddr> {
+        if self.pending.is_empty() {
+            return Vec::new();
+        }
+        let installed = jit.install_finished(store, false).unwrap_or_default();
+        self.note_installed(&installed);
+        installed
+    }
+
+    fn note_installed(&mut self, installed: &[FuncAddr]) {
+        let now = self.started.elapsed();
+        for &func in installed {
+            self.pending.remove(&func);
+            self.stats.tiered_up.push((func, now));
+        }
+    }
+
+    /// Waits for every compile in flight (for a report that is complete).
+    pub fn finish_pending(&mut self, jit: &mut Jit, store: &mut Store) {
+        if !self.pending.is_empty() {
+            let installed = jit.install_finished(store, true).unwrap_or_default();
+            self.note_installed(&installed);
+            self.pending.clear();
+        }
+    }
+}
+
+/// The interpreter's [`Tiering`] hook: `jit` is the executor's own Jit at
+/// the root; `None` under compiled code, where the running activation's
+/// Jit is used.
+pub(crate) struct TierUpHook<'a> {
+    pub jit: Option<&'a mut Jit>,
+    pub state: &'a mut TierUpState,
+    /// The frames of the last compiled call that trapped.
+    trapped: Vec<FuncAddr>,
+}
+
+impl<'a> TierUpHook<'a> {
+    pub fn new(jit: Option<&'a mut Jit>, state: &'a mut TierUpState) -> TierUpHook<'a> {
+        TierUpHook {
+            jit,
+            state,
+            trapped: Vec::new(),
+        }
+    }
+
+    fn with_jit<R>(&mut self, f: impl FnOnce(&mut Jit) -> R) -> Option<R> {
+        match &mut self.jit {
+            Some(jit) => Some(f(jit)),
+            None => with_active_jit(f),
+        }
+    }
+
+    /// Compiles `func` as the policy says; returns the functions that got
+    /// code and whether `func` is among them.
+    fn compile(&mut self, store: &mut Store, func: FuncAddr) -> (Vec<FuncAddr>, bool) {
+        let sync = self.state.up.sync;
+        let queued = self.state.pending.contains(&func);
+        let state = &mut *self.state;
+        let outcome = match &mut self.jit {
+            Some(jit) => Some(compile_with(jit, state, store, func, sync, queued)),
+            None => with_active_jit(|jit| compile_with(jit, state, store, func, sync, queued)),
+        };
+        outcome.unwrap_or_default()
+    }
+}
+
+/// [`TierUpHook::compile`] with the Jit at hand.
+fn compile_with(
+    jit: &mut Jit,
+    state: &mut TierUpState,
+    store: &mut Store,
+    func: FuncAddr,
+    sync: bool,
+    queued: bool,
+) -> (Vec<FuncAddr>, bool) {
+    let mut installed = state.install_finished(jit, store);
+    if installed.contains(&func) {
+        return (installed, true);
+    }
+    let now = match (sync, queued) {
+        (_, true) => false,
+        (true, false) => jit.compile_function(store, func).unwrap_or(false),
+        (false, false) => match jit.compile_in_background(store, func) {
+            Ok(true) => true,
+            Ok(false) => {
+                state.pending.insert(func);
+                false
+            }
+            Err(_) => false,
+        },
+    };
+    if now {
+        state.note_installed(&[func]);
+        installed.push(func);
+    }
+    (installed, now)
+}
+
+impl Tiering for TierUpHook<'_> {
+    fn hot(&mut self, store: &mut Store, func: FuncAddr, code: &Code, at_loop: bool) -> HotReply {
+        if at_loop {
+            self.state.stats.hot_loops += 1;
+        }
+        let compilable = self.state.compiles
+            && !code.switches
+            && match store.funcs.get(func.0 as usize).map(|f| &f.kind) {
+                Some(FuncKind::Wasm { instance, index }) => {
+                    self.state.up.choice(*instance, *index).count().is_some()
+                }
+                _ => false,
+            };
+        if !compilable {
+            let installed = self
+                .with_jit(|jit| jit.install_finished(store, false).unwrap_or_default())
+                .unwrap_or_default();
+            self.state.note_installed(&installed);
+            return HotReply::Budget(u32::MAX, installed);
+        }
+        let (installed, now) = self.compile(store, func);
+        match (now, self.state.pending.contains(&func)) {
+            (true, _) => HotReply::Compiled(installed),
+            (false, true) => HotReply::Budget(POLL_EVERY, installed),
+            // Not compilable after all (outside the compiler's coverage).
+            (false, false) => HotReply::Budget(u32::MAX, installed),
+        }
+    }
+
+    fn call_compiled(
+        &mut self,
+        store: &mut Store,
+        func: FuncAddr,
+        values: &mut [u64],
+        interp: &mut Interpreter,
+    ) -> Result<(), Trap> {
+        self.state.stats.compiled_entries += 1;
+        let state = &mut *self.state;
+        let mut fallback = InterpFallback::new(interp, state);
+        let result = match &mut self.jit {
+            Some(jit) => {
+                let result = jit.call_in_place(store, func, values, &mut fallback);
+                (result, jit.backtrace().frames.clone())
+            }
+            None => with_active_jit(|jit| {
+                let result = jit.call_in_place(store, func, values, &mut fallback);
+                (result, jit.backtrace().frames.clone())
+            })
+            .unwrap_or_else(|| {
+                (
+                    Err(Trap::Host("no compiled code runs here".into())),
+                    Vec::new(),
+                )
+            }),
+        };
+        let (result, compiled_frames) = result;
+        if result.is_err() {
+            let interpreted = std::mem::take(&mut fallback.trapped_frames);
+            self.trapped = [interpreted, compiled_frames].concat();
+        }
+        result
+    }
+
+    fn can_call_compiled(&self) -> bool {
+        !on_native_chain()
+    }
+
+    fn trapped_frames(&mut self) -> Vec<FuncAddr> {
+        std::mem::take(&mut self.trapped)
+    }
+}
