@@ -178,6 +178,22 @@ pub(crate) fn set_current(act: *mut Activation) {
     CURRENT.with(|c| c.set(act));
 }
 
+/// Whether at least `n` activations are live on this thread (entries
+/// nest when the interpreter, called back by compiled code, calls compiled
+/// code again).
+pub fn nested_at_least(n: usize) -> bool {
+    let mut act = current();
+    for _ in 0..n {
+        if act.is_null() {
+            return false;
+        }
+        // SAFETY: activations on the list are live (each is popped before
+        // its `enter` returns).
+        act = unsafe { (*act).prev };
+    }
+    true
+}
+
 /// Whether this thread is already running compiled code.
 pub(crate) fn is_nested() -> bool {
     !current().is_null()

@@ -41,7 +41,7 @@ mod translate;
 mod traps;
 mod vmruntime;
 
-pub use entry::Fallback;
+pub use entry::{Fallback, nested_at_least};
 pub use fallback::{FallbackExit, FallbackSuspension, FallbackTier, ParkedResume};
 pub use tier_up::{on_native_chain, with_active_jit};
 

@@ -25,11 +25,18 @@ use std::time::{Duration, Instant};
 use wasmfx_core::{FuncAddr, FuncKind, Store, Trap};
 use wasmfx_interp::code::Code;
 use wasmfx_interp::{HotReply, Interpreter, Tiering};
-use wasmfx_jit::{Jit, on_native_chain, with_active_jit};
+use wasmfx_jit::{Jit, nested_at_least, on_native_chain, with_active_jit};
 
 /// Events a function whose compile is in flight counts before it looks
 /// for the finished code again.
 const POLL_EVERY: u32 = 64;
+
+/// Entries into compiled code that may nest on the native stack before the
+/// interpreter stops calling compiled code (it runs the interpreted code
+/// instead, whose frames are on the heap): each crossing pair costs Rust
+/// and entry frames, so deep recursion through both tiers would exhaust
+/// the native stack long before the interpreter's own depth limit.
+const MAX_NESTED_ENTRIES: usize = 32;
 
 /// What tiered up, and when (`run --tier-stats`).
 #[derive(Debug, Default, Clone)]
@@ -233,7 +240,7 @@ impl Tiering for TierUpHook<'_> {
     }
 
     fn can_call_compiled(&self) -> bool {
-        !on_native_chain()
+        !on_native_chain() && !nested_at_least(MAX_NESTED_ENTRIES)
     }
 
     fn trapped_frames(&mut self) -> Vec<FuncAddr> {

@@ -142,9 +142,14 @@ fn missing_file() {
 }
 
 #[test]
-fn unbuilt_and_unknown_tiers_are_refused() {
+fn unknown_tiers_and_misplaced_tier_up_options_are_refused() {
     let out = run_fib(&["--tier", "dyn", "--invoke", "fib", "1"]);
-    assert_one_error_line(&out, "tier `dyn` is not available yet in this build");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run_fib(&["--tier", "jit", "--tier-up-sync", "--invoke", "fib", "1"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_one_error_line(&out, "need --tier dyn");
+    let out = run_fib(&["--tier-up-after", "many", "--invoke", "fib", "1"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let out = run_fib(&["--tier", "fast", "--invoke", "fib", "1"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(

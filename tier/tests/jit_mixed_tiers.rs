@@ -1,7 +1,9 @@
 //! Tier equivalence of the compiled tier: the example and benchmark programs
-//! give the same output under `interp`, `jit`, and `jit` with only even
-//! function indices compiled (`WASMFX_JIT_SELECT=even`: compiled code calls
-//! the other functions through the interpreter).
+//! give the same output under `interp`, `jit`, and `dyn` three ways: at its
+//! defaults, with every function compiled at its second event
+//! (`--tier-up-after 1 --tier-up-sync`: tier-up inside running loops and
+//! recursions), and with a seeded count per function (`--tier-up-seed`:
+//! compiled and interpreted code call each other both ways).
 
 use std::path::Path;
 use std::process::Command;
@@ -27,18 +29,16 @@ const CALLS: &[(&str, &str, &[&str])] = &[
 ];
 
 /// stdout, stderr and status of one run.
-fn run(tier: &str, select: Option<&str>, file: &str, export: &str, args: &[&str]) -> String {
+fn run(tier: &[&str], file: &str, export: &str, args: &[&str]) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(file);
     assert!(path.exists(), "{} is missing", path.display());
     let mut command = Command::new(env!("CARGO_BIN_EXE_wasmfx-tier"));
     command
-        .args(["run", "--tier", tier])
+        .args(["run", "--tier"])
+        .args(tier)
         .arg(&path)
         .args(["--invoke", export])
         .args(args);
-    if let Some(select) = select {
-        command.env("WASMFX_JIT_SELECT", select);
-    }
     let out = command.output().expect("run wasmfx-tier");
     format!(
         "{}|{}|{:?}",
@@ -51,7 +51,7 @@ fn run(tier: &str, select: Option<&str>, file: &str, export: &str, args: &[&str]
 #[test]
 fn compiled_and_mixed_runs_match_the_interpreter() {
     for &(file, export, args) in CALLS {
-        let interp = run("interp", None, file, export, args);
+        let interp = run(&["interp"], file, export, args);
         // Every call prints a result, except the overflowing `checked_add`
         // (an uncaught exception).
         let prints = !interp.starts_with('|');
@@ -60,16 +60,26 @@ fn compiled_and_mixed_runs_match_the_interpreter() {
             export != "checked_add",
             "interp: {file} {export}: {interp}"
         );
-        assert_eq!(
-            run("jit", None, file, export, args),
-            interp,
-            "jit: {file} {export}"
-        );
-        assert_eq!(
-            run("jit", Some("even"), file, export, args),
-            interp,
-            "jit even: {file} {export}"
-        );
+        let seeded = [
+            "dyn",
+            "--tier-up-after",
+            "3",
+            "--tier-up-seed",
+            "11",
+            "--tier-up-sync",
+        ];
+        for tier in [
+            &["jit"][..],
+            &["dyn"],
+            &["dyn", "--tier-up-after", "1", "--tier-up-sync"],
+            &seeded,
+        ] {
+            assert_eq!(
+                run(tier, file, export, args),
+                interp,
+                "{tier:?}: {file} {export}"
+            );
+        }
     }
 }
 
