@@ -43,8 +43,9 @@ pub enum Callee {
     Host,
 }
 
-/// A function's first budget, by address (`None`: never compiled).
-pub type InitialBudget = Box<dyn Fn(&Store, FuncAddr) -> Option<u32>>;
+/// A function's first budget, by address and translated code (`None`:
+/// never compiled; its loops then do not count).
+pub type InitialBudget = Box<dyn Fn(&Store, FuncAddr, &Code) -> Option<u32>>;
 
 /// A budget that never runs out in practice (a never-compiled function
 /// spends it back to full once per 2^31 events).
@@ -151,23 +152,30 @@ impl CodeCache {
             let options = TranslateOptions {
                 loop_headers: self.initial.is_some(),
             };
+            let mut budget = None;
             self.slots[index] = match store.funcs.get(index).map(|f| &f.kind) {
                 None => return Err(Trap::Host(format!("no function at address {index}"))),
                 Some(FuncKind::Host(_)) => Slot::Host,
                 Some(FuncKind::Wasm { .. }) => match translate_with(store, func, options) {
-                    // Compiled before the interpreter met it (`jit` compiles
-                    // ahead).
-                    Ok(code) if store.funcs[index].vm().code != 0 => Slot::Compiled(Rc::new(code)),
-                    Ok(code) => Slot::Wasm(Rc::new(code)),
+                    Ok(mut code) => {
+                        budget = self.initial.as_ref().and_then(|f| f(store, func, &code));
+                        if budget.is_none() && options.loop_headers {
+                            // Never compiled: its loops need not count.
+                            let plain = TranslateOptions::default();
+                            code = translate_with(store, func, plain).unwrap_or(code);
+                        }
+                        // Compiled before the interpreter met it (`jit`
+                        // compiles ahead).
+                        match store.funcs[index].vm().code {
+                            0 => Slot::Wasm(Rc::new(code)),
+                            _ => Slot::Compiled(Rc::new(code)),
+                        }
+                    }
                     Err(e) => Slot::Failed(e),
                 },
             };
-            let budget = match &self.initial {
-                Some(initial) => initial(store, func)
-                    .map_or(UNLIMITED, |n| i32::try_from(n).unwrap_or(UNLIMITED)),
-                None => UNLIMITED,
-            };
-            self.budgets[index] = budget;
+            self.budgets[index] =
+                budget.map_or(UNLIMITED, |n| i32::try_from(n).unwrap_or(UNLIMITED));
         }
         match &self.slots[index] {
             Slot::Wasm(_) | Slot::Compiled(_) => self.get(store, func),

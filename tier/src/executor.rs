@@ -16,6 +16,7 @@ use crate::tier_up::{TierStats, TierUpHook, TierUpState};
 use crate::tiering::{FunctionTier, TierUp};
 use wasmfx_core::backtrace::WasmBacktrace;
 use wasmfx_core::{FuncAddr, FuncKind, InstanceId, Store, Trap, Val};
+use wasmfx_interp::code::Code;
 use wasmfx_interp::{Config, Interpreter};
 use wasmfx_spec_tests::Executor;
 
@@ -55,9 +56,11 @@ impl CompiledTier {
     fn new(ahead: Option<Option<Box<FunctionSelection>>>, up: TierUp) -> CompiledTier {
         let compiles = ahead.is_none();
         let initial_up = up.clone();
-        let initial = Box::new(move |store: &Store, func: FuncAddr| {
+        // Functions with stack-switching instructions stay interpreted
+        // (`tier_up.rs`).
+        let initial = Box::new(move |store: &Store, func: FuncAddr, code: &Code| {
             match store.funcs.get(func.0 as usize).map(|f| &f.kind) {
-                Some(FuncKind::Wasm { instance, index }) if compiles => {
+                Some(FuncKind::Wasm { instance, index }) if compiles && !code.switches => {
                     initial_up.choice(*instance, *index).count()
                 }
                 _ => None,

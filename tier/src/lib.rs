@@ -3,13 +3,14 @@
 //!
 //! ```text
 //!   Engine (type registry + TierMode) ──compile(bytes | .wat)──▶ Arc<Module>
-//!     └─ executor() ──▶ TierExecutor (one per store; interp today)
+//!     └─ executor() ──▶ TierExecutor (one per store: interp, jit, or dyn)
 //!   Runtime (Store + Linker + TierExecutor)
 //!     instantiate(&module) → InstanceId, call(id, "name", &[Val]) → Vec<Val>
 //! ```
 //!
-//! [`TierMode::Interp`] and [`TierMode::Jit`] are built; `dyn` is refused with
-//! [`Error::TierUnavailable`] until its tier exists.
+//! Every [`TierMode`] is built; `dyn` (the CLI's default) starts every
+//! function interpreted and compiles hot ones while the program runs
+//! (`tiering.rs` the policy, `tier_up.rs` the interpreter's hook).
 
 mod engine;
 mod error;
