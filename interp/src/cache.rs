@@ -192,9 +192,11 @@ mod tests {
 
     #[test]
     fn budgets_count_down_then_stay_hot() {
-        let mut cache = CodeCache::default();
-        cache.slots = vec![Slot::Empty];
-        cache.budgets = vec![2];
+        let mut cache = CodeCache {
+            slots: vec![Slot::Empty],
+            budgets: vec![2],
+            ..CodeCache::default()
+        };
         let f = FuncAddr(0);
         assert!(!cache.tick(f));
         assert!(!cache.tick(f));

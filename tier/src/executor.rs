@@ -26,7 +26,8 @@ pub struct TierExecutor {
 }
 
 enum TierImpl {
-    Interp(Interpreter),
+    /// Boxed like the compiled tier: both are a few hundred bytes or more.
+    Interp(Box<Interpreter>),
     /// Boxed: the compiler is ~9 KB, and the box costs one load per
     /// top-level call only.
     Compiled(Box<CompiledTier>),
@@ -96,7 +97,7 @@ impl CompiledTier {
             .funcs
             .get(func.0 as usize)
             .is_some_and(|f| f.vm().code != 0);
-        let result = if compiled {
+        if compiled {
             self.tier_up.stats.compiled_entries += 1;
             let mut fallback = InterpFallback::new(&mut self.interp, &mut self.tier_up);
             let result = jit.call(store, func, args, &mut fallback);
@@ -112,8 +113,7 @@ impl CompiledTier {
                 self.backtrace.frames = self.interp.backtrace().frames.clone();
             }
             result
-        };
-        result
+        }
     }
 }
 
@@ -156,7 +156,7 @@ impl TierExecutor {
 
     fn interpreter() -> TierExecutor {
         TierExecutor {
-            tier: TierImpl::Interp(Interpreter::new(Config::default())),
+            tier: TierImpl::Interp(Box::new(Interpreter::new(Config::default()))),
         }
     }
 
