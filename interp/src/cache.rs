@@ -135,8 +135,6 @@ impl CodeCache {
             && let Slot::Wasm(code) = slot
         {
             *slot = Slot::Compiled(code.clone());
-            // Its frames still running interpreted stop asking at loops.
-            self.budgets[index] = UNLIMITED;
         }
     }
 

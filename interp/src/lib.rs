@@ -235,8 +235,8 @@ impl Interpreter {
     /// call from the host; returns whether it now has compiled code.
     fn hot(&mut self, store: &mut Store, code: &code::Code, tiering: &mut dyn Tiering) -> bool {
         let func = code.func;
-        let installed = match tiering.hot(store, func, code, false) {
-            HotReply::Compiled(installed) => installed,
+        let installed = match tiering.hot(store, func, code, None) {
+            HotReply::Compiled(installed) | HotReply::Osr(installed) => installed,
             HotReply::Budget(n, installed) => {
                 self.codes.set_budget(func, n);
                 installed

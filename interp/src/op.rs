@@ -95,8 +95,9 @@ pub enum Op {
 
     // --- tiering --------------------------------------------------------------
     /// The start of a loop (translations for a tiering only): spends one
-    /// unit of the function's tier-up budget.
-    LoopHeader,
+    /// unit of the function's tier-up budget. Holds the `loop` operator's
+    /// offset in the module (the loop's name for an OSR entry).
+    LoopHeader(u32),
 
     // --- stack switching (exec/cont.rs; sites in Code::cont_sites) ---------
     /// Pops a funcref, pushes a fresh continuation.

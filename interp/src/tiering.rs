@@ -8,6 +8,9 @@
 //!     each pass over a loop header (Op::LoopHeader, tiering builds only)
 //!   spent ─▶ Tiering::hot(func) ─▶ HotReply::Compiled: the slot turns
 //!                                  Compiled, the call runs compiled code
+//!                               ├▶ HotReply::Osr (at a loop header): the
+//!                                  frame continues in compiled code
+//!                                  (Tiering::enter_osr) and returns from it
 //!                               └▶ HotReply::Budget(n): counts again
 //!   a call of a Compiled function ─▶ Tiering::call_compiled(func, values)
 //!        arguments in place on the value stack, results written back there
@@ -31,13 +34,44 @@ pub enum HotReply {
     /// Not compiled (yet): count this many more events first. Functions in
     /// the list got compiled code meanwhile.
     Budget(u32, Vec<FuncAddr>),
+    /// At a loop header: an on-stack-replacement entry for this loop is
+    /// ready ([`Tiering::enter_osr`]); the list as for `Compiled`.
+    Osr(Vec<FuncAddr>),
 }
 
 /// A tiered engine, as the interpreter sees it (see the module doc).
 pub trait Tiering {
-    /// `func`'s budget is spent, at a call (`at_loop` false) or at a loop
-    /// header (`at_loop`: the frame keeps running interpreted).
-    fn hot(&mut self, store: &mut Store, func: FuncAddr, code: &Code, at_loop: bool) -> HotReply;
+    /// `func`'s budget is spent, at a call (`at_loop` None) or at the
+    /// header of the loop whose operator is at offset `at_loop`.
+    fn hot(
+        &mut self,
+        store: &mut Store,
+        func: FuncAddr,
+        code: &Code,
+        at_loop: Option<u32>,
+    ) -> HotReply;
+
+    /// Continues the running frame of `func` in compiled code from the loop
+    /// at `offset` (after [`HotReply::Osr`]): `frame` starts with its
+    /// locals and operands; the function's results replace them in
+    /// `frame[..results]`.
+    ///
+    /// # Errors
+    /// As [`Tiering::call_compiled`].
+    fn enter_osr(
+        &mut self,
+        store: &mut Store,
+        func: FuncAddr,
+        offset: u32,
+        frame: &mut [u64],
+        interp: &mut Interpreter,
+    ) -> Result<(), Trap> {
+        let _ = (store, frame, interp);
+        Err(Trap::Host(format!(
+            "function {} has no OSR entry at {offset}",
+            func.0
+        )))
+    }
 
     /// Runs the compiled code of `func` with its arguments in
     /// `values[..params]`; its results replace them in `values[..results]`
@@ -77,7 +111,7 @@ impl Tiering for NoTiering {
         false
     }
 
-    fn hot(&mut self, _: &mut Store, _: FuncAddr, _: &Code, _: bool) -> HotReply {
+    fn hot(&mut self, _: &mut Store, _: FuncAddr, _: &Code, _: Option<u32>) -> HotReply {
         HotReply::Budget(u32::MAX, Vec::new())
     }
 

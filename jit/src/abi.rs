@@ -31,6 +31,12 @@ pub(crate) fn clif_types(tys: &[ValType]) -> Result<Vec<Type>, CompileError> {
     tys.iter().map(|&t| clif_type(t)).collect()
 }
 
+/// The type of an on-stack-replacement entry of a function of type `ty`:
+/// the address of the interpreted frame's slots in, `ty`'s results out.
+pub(crate) fn osr_type(ty: &FuncType) -> FuncType {
+    FuncType::new([wasmfx_core::ValType::I64], ty.results.clone())
+}
+
 /// The signature of a compiled Wasm function of type `ty`.
 pub(crate) fn wasm_signature(ty: &FuncType) -> Result<Signature, CompileError> {
     let mut sig = Signature::new(CallConv::Tail);

@@ -30,6 +30,8 @@ pub(crate) struct Job {
     pub module: Arc<Module>,
     pub functions: Vec<(u32, FuncId, Function)>,
     pub failures: Vec<(u32, CompileError)>,
+    /// For an OSR entry: the loop's offset (`osr.rs`).
+    pub osr: Option<u32>,
 }
 
 /// A job's machine code (or why Cranelift refused it).

@@ -32,6 +32,8 @@ use std::time::{Duration, Instant};
 
 use wasmfx_core::{FuncType, Module};
 
+mod osr;
+
 /// Address space reserved for one compiler's code (virtual; committed as used).
 const CODE_ARENA_BYTES: usize = 1 << 30;
 
@@ -354,7 +356,9 @@ impl Compiler {
                 let sig = Signature::new(CallConv::Tail);
                 let mut func =
                     Function::with_name_signature(UserFuncName::user(0, id.as_u32()), sig);
-                if let Err(e) = translate_function(&env, index, &mut func, &mut self.builder_ctx) {
+                let translated =
+                    translate_function(&env, index, &mut func, &mut self.builder_ctx, None);
+                if let Err(e) = translated {
                     // The builder stopped mid-function: start afresh.
                     self.builder_ctx = FunctionBuilderContext::new();
                     func_ids[index as usize] = None;

@@ -33,6 +33,7 @@ mod conts;
 mod entry;
 mod fallback;
 mod libcalls;
+mod osr;
 mod signals;
 mod sites;
 mod stack;
@@ -43,6 +44,7 @@ mod vmruntime;
 
 pub use entry::{Fallback, nested_at_least};
 pub use fallback::{FallbackExit, FallbackSuspension, FallbackTier, ParkedResume};
+pub use osr::OsrState;
 pub use tier_up::{on_native_chain, with_active_jit};
 
 use compiler::Compiler;
@@ -112,6 +114,8 @@ pub struct Jit {
     background: Option<background::Background>,
     /// Time the compile thread has spent.
     background_time: Duration,
+    /// On-stack replacement entries by (function, loop offset) (`osr.rs`).
+    osr: osr::OsrEntries,
 }
 
 impl Jit {
@@ -128,6 +132,7 @@ impl Jit {
             backtrace: WasmBacktrace::default(),
             background: None,
             background_time: Duration::ZERO,
+            osr: osr::OsrEntries::default(),
         })
     }
 
@@ -295,6 +300,28 @@ impl Jit {
                 func.0
             )));
         };
+        // SAFETY: the trampoline was made for `func`'s signature, `code` and
+        // `vmctx` come from its record, whose instance points at this Jit's
+        // runtime record (compile_instance), and `values` has room for its
+        // params and results (checked above).
+        unsafe { self.enter_code(store, trampoline, code, vmctx, values, fallback) }
+    }
+
+    /// The host entry of [`Jit::call_in_place`], for any code.
+    ///
+    /// # Safety
+    /// `trampoline` must be the array trampoline of `code`'s type, `vmctx`
+    /// the context of an instance whose runtime is this Jit's, and `values`
+    /// long enough for the type's params and results.
+    pub(crate) unsafe fn enter_code(
+        &mut self,
+        store: &mut Store,
+        trampoline: usize,
+        code: usize,
+        vmctx: usize,
+        values: &mut [u64],
+        fallback: &mut Fallback<'_>,
+    ) -> Result<(), Trap> {
         self.backtrace.frames.clear();
         self.state.sync_funcs(store);
         self.state.use_table(&mut store.conts);
@@ -321,13 +348,10 @@ impl Jit {
         };
         let state: *mut RuntimeState = &raw mut *self.state;
         let this: *mut Jit = self;
-        // SAFETY: the trampoline was made for `func`'s signature, `code` and
-        // `vmctx` come from its record, whose instance points at this Jit's
-        // runtime record (compile_instance), and `values` has room for its
-        // params and results (checked above). Until `enter` returns, this
-        // frame does not touch `self`: the activation's code (and Rust code
-        // under it, through `with_active_jit`) is the only user of `state`
-        // and `this`.
+        // SAFETY: the caller's promise for the code; until `enter` returns,
+        // this frame does not touch `self`: the activation's code (and Rust
+        // code under it, through `with_active_jit`) is the only user of
+        // `state` and `this`.
         let (status, stored) = unsafe { entry::enter(store, state, this, fallback, call, values) };
         let pending = std::mem::take(&mut self.state.vm.pending_exn);
         self.state.vm.entry_mark = saved_mark;

@@ -89,6 +89,7 @@ impl Jit {
                     module,
                     functions: batch.functions,
                     failures: batch.failures,
+                    osr: None,
                 })?;
                 Ok(false)
             }
@@ -109,6 +110,11 @@ impl Jit {
         while let Some(done) = self.background.as_mut().and_then(|b| b.take(wait)) {
             self.background_time += done.took;
             let job = done.job;
+            if let Some(offset) = job.osr {
+                let compiled = done.outcomes.ok().and_then(|mut o| o.pop()?.ok());
+                self.install_osr(&job, offset, compiled);
+                continue;
+            }
             let mut failures = job.failures;
             let mut compiled = Vec::new();
             for outcome in done.outcomes? {

@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use wasmfx_core::{FuncAddr, FuncKind, Store, Trap};
 use wasmfx_interp::code::Code;
 use wasmfx_interp::{HotReply, Interpreter, Tiering};
-use wasmfx_jit::{Jit, nested_at_least, on_native_chain, with_active_jit};
+use wasmfx_jit::{Jit, OsrState, nested_at_least, on_native_chain, with_active_jit};
 
 /// Events a function whose compile is in flight counts before it looks
 /// for the finished code again.
@@ -78,7 +78,7 @@ impl TierUpState {
     /// Installs finished background compiles; returns the functions that
     /// got code.
     pub fn install_finished(&mut self, jit: &mut Jit, store: &mut Store) -> Vec<FuncAddr> {
-        if self.pending.is_empty() {
+        if jit.compiles_in_flight() == 0 {
             return Vec::new();
         }
         let installed = jit.install_finished(store, false).unwrap_or_default();
@@ -96,7 +96,7 @@ impl TierUpState {
 
     /// Waits for every compile in flight (for a report that is complete).
     pub fn finish_pending(&mut self, jit: &mut Jit, store: &mut Store) {
-        if !self.pending.is_empty() {
+        if jit.compiles_in_flight() > 0 {
             let installed = jit.install_finished(store, true).unwrap_or_default();
             self.note_installed(&installed);
             self.pending.clear();
@@ -154,7 +154,11 @@ fn compile_with(
     queued: bool,
 ) -> (Vec<FuncAddr>, bool) {
     let mut installed = state.install_finished(jit, store);
-    if installed.contains(&func) {
+    let has_code = store
+        .funcs
+        .get(func.0 as usize)
+        .is_some_and(|f| f.vm().code != 0);
+    if installed.contains(&func) || has_code {
         return (installed, true);
     }
     let now = match (sync, queued) {
@@ -177,8 +181,14 @@ fn compile_with(
 }
 
 impl Tiering for TierUpHook<'_> {
-    fn hot(&mut self, store: &mut Store, func: FuncAddr, code: &Code, at_loop: bool) -> HotReply {
-        if at_loop {
+    fn hot(
+        &mut self,
+        store: &mut Store,
+        func: FuncAddr,
+        code: &Code,
+        at_loop: Option<u32>,
+    ) -> HotReply {
+        if at_loop.is_some() {
             self.state.stats.hot_loops += 1;
         }
         let compilable = self.state.compiles
@@ -197,6 +207,18 @@ impl Tiering for TierUpHook<'_> {
             return HotReply::Budget(u32::MAX, installed);
         }
         let (installed, now) = self.compile(store, func);
+        if let Some(offset) = at_loop {
+            let background = !self.state.up.sync;
+            let osr = self.with_jit(|jit| match jit.osr_state(func, offset) {
+                OsrState::Missing => jit.compile_osr(store, func, offset, background),
+                state => state,
+            });
+            return match osr {
+                Some(OsrState::Ready(_)) => HotReply::Osr(installed),
+                Some(OsrState::Pending) => HotReply::Budget(POLL_EVERY, installed),
+                _ => HotReply::Budget(u32::MAX, installed),
+            };
+        }
         match (now, self.state.pending.contains(&func)) {
             (true, _) => HotReply::Compiled(installed),
             (false, true) => HotReply::Budget(POLL_EVERY, installed),
@@ -232,6 +254,37 @@ impl Tiering for TierUpHook<'_> {
             }),
         };
         let (result, compiled_frames) = result;
+        if result.is_err() {
+            let interpreted = std::mem::take(&mut fallback.trapped_frames);
+            self.trapped = [interpreted, compiled_frames].concat();
+        }
+        result
+    }
+
+    fn enter_osr(
+        &mut self,
+        store: &mut Store,
+        func: FuncAddr,
+        offset: u32,
+        frame: &mut [u64],
+        interp: &mut Interpreter,
+    ) -> Result<(), Trap> {
+        self.state.stats.osr_entries += 1;
+        let state = &mut *self.state;
+        let mut fallback = InterpFallback::new(interp, state);
+        let mut run = |jit: &mut Jit| {
+            let result = jit.call_osr(store, func, offset, frame, &mut fallback);
+            (result, jit.backtrace().frames.clone())
+        };
+        let (result, compiled_frames) = match &mut self.jit {
+            Some(jit) => run(jit),
+            None => with_active_jit(run).unwrap_or_else(|| {
+                (
+                    Err(Trap::Host("no compiled code runs here".into())),
+                    Vec::new(),
+                )
+            }),
+        };
         if result.is_err() {
             let interpreted = std::mem::take(&mut fallback.trapped_frames);
             self.trapped = [interpreted, compiled_frames].concat();

@@ -248,7 +248,7 @@ pub(super) fn run_ops(
                 break 'frames Exit::TailCall(func_ref(v[sp])?);
             }
 
-            Op::LoopHeader => {
+            Op::LoopHeader(_) => {
                 if frames.interp.codes.tick(code.func) {
                     break 'frames Exit::HotLoop;
                 }

@@ -19,6 +19,7 @@ use super::{Executor, State, Transfer};
 use crate::Interpreter;
 use crate::cache::Callee;
 use crate::code::Code;
+use crate::op::Op;
 use crate::stack::{ExecStack, Frame, reserve_slots};
 use crate::tiering::{HotReply, Tiering};
 use std::rc::Rc;
@@ -104,11 +105,7 @@ impl Executor<'_> {
                     break Transfer::Throw { exn, pc };
                 }
                 Exit::Cont => break Transfer::Cont(ctx.current.ops[regs.pc - 1]),
-                Exit::HotLoop => {
-                    let code = ctx.current.clone();
-                    ctx.hot(store, &code, true);
-                    Action::Continue
-                }
+                Exit::HotLoop => ctx.hot_loop(store, &mut regs)?,
             };
             match action {
                 Action::Continue => {}
@@ -167,7 +164,7 @@ impl Frames<'_> {
             Callee::Wasm(_) if !tail => return Err(Trap::CallStackExhausted),
             Callee::Wasm(code) => code,
             Callee::Hot(code) => {
-                if self.hot(store, &code, false) && self.native_calls {
+                if self.hot(store, &code, None) && self.native_calls {
                     return self.call_compiled(store, regs, func, tail);
                 }
                 code
@@ -185,22 +182,69 @@ impl Frames<'_> {
         Ok(Action::Continue)
     }
 
-    /// Asks the tiering about `code`'s function, whose budget is spent;
-    /// returns whether it now has compiled code.
-    fn hot(&mut self, store: &mut Store, code: &Code, at_loop: bool) -> bool {
+    /// Asks the tiering about `code`'s function, whose budget is spent (at
+    /// the loop at offset `at_loop`, or at a call); returns whether it now
+    /// has compiled code, and whether an OSR entry for the loop is ready.
+    fn ask(&mut self, store: &mut Store, code: &Code, at_loop: Option<u32>) -> (bool, bool) {
         let func = code.func;
         let codes = &mut self.interp.codes;
-        let installed = match self.tiering.hot(store, func, code, at_loop) {
-            HotReply::Compiled(installed) => installed,
+        let (installed, osr) = match self.tiering.hot(store, func, code, at_loop) {
+            HotReply::Compiled(installed) => (installed, false),
+            HotReply::Osr(installed) => (installed, true),
             HotReply::Budget(n, installed) => {
                 codes.set_budget(func, n);
-                installed
+                (installed, false)
             }
         };
         for &f in &installed {
             codes.mark_compiled(f);
         }
-        installed.contains(&func)
+        (installed.contains(&func), osr)
+    }
+
+    /// [`Frames::ask`] at a call.
+    fn hot(&mut self, store: &mut Store, code: &Code, at_loop: Option<u32>) -> bool {
+        self.ask(store, code, at_loop).0
+    }
+
+    /// The running function's budget is spent at the loop header just
+    /// before pc: when the tiering has an OSR entry for the loop (and
+    /// compiled code may be called from here), the frame continues in
+    /// compiled code and returns from there.
+    fn hot_loop(&mut self, store: &mut Store, regs: &mut Regs) -> Result<Action, Trap> {
+        let code = self.current.clone();
+        let Some(&Op::LoopHeader(offset)) = code.ops.get(regs.pc - 1) else {
+            return Err(Trap::Host("hot loop without a loop header".into()));
+        };
+        let (_, osr) = self.ask(store, &code, Some(offset));
+        if !osr || !self.native_calls {
+            // Ask again after a while (the tiering set no budget).
+            if osr {
+                self.interp.codes.set_budget(code.func, u32::MAX);
+            }
+            return Ok(Action::Continue);
+        }
+        let results = code.num_results as usize;
+        let end = regs.base + (regs.sp - regs.base).max(results);
+        reserve_slots(self.values, end, self.limit)?;
+        let frame = &mut self.values[regs.base..end];
+        match (self.tiering).enter_osr(store, code.func, offset, frame, self.interp) {
+            Ok(()) => {
+                regs.sp = regs.base + results;
+                Ok(Action::Return)
+            }
+            Err(Trap::UncaughtException(exn)) => {
+                // The frame is gone: the exception leaves it from its last
+                // op, the closing `Return`, which no handler of its own covers.
+                regs.sp = regs.base;
+                regs.pc = code.ops.len();
+                Ok(Action::Throw(exn))
+            }
+            Err(trap) => {
+                self.interp.inner_trap_frames = self.tiering.trapped_frames();
+                Err(trap)
+            }
+        }
     }
 
     /// Calls the compiled code of `func` with its arguments in place.

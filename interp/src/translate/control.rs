@@ -94,7 +94,7 @@ impl Translator<'_> {
             Operator::Loop { blockty } => {
                 self.push_control(ControlKind::Loop, blockty)?;
                 if self.options.loop_headers {
-                    self.emit(Op::LoopHeader);
+                    self.emit(Op::LoopHeader(self.offset));
                 }
             }
             Operator::If { blockty } => {

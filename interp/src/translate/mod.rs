@@ -124,7 +124,8 @@ pub fn translate_with(
     }
     let mut ops = body_reader.get_operators_reader()?;
     while !ops.eof() {
-        let op = ops.read()?;
+        let (op, offset) = ops.read_with_offset()?;
+        t.offset = u32::try_from(offset).map_err(|_| err("module too large"))?;
         t.translate_op(op)?;
     }
     t.finish(func)
@@ -135,6 +136,8 @@ const UNKNOWN_PC: u32 = u32::MAX;
 
 struct Translator<'a> {
     options: TranslateOptions,
+    /// Offset of the operator being translated, in the module's bytes.
+    offset: u32,
     store: &'a Store,
     instance: &'a Instance,
     instance_id: InstanceId,
@@ -176,6 +179,7 @@ impl<'a> Translator<'a> {
         let num_results = sig.results.len() as u32;
         Translator {
             options: TranslateOptions::default(),
+            offset: 0,
             store,
             instance,
             instance_id,

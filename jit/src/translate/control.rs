@@ -32,6 +32,7 @@ impl FuncTranslator<'_, '_> {
                 self.push_frame(FrameKind::Block, end, end, params, results)?;
             }
             Operator::Loop { blockty } => {
+                self.osr_at_loop()?;
                 let (params, results) = self.block_type(blockty)?;
                 let header = self.new_block(&params);
                 let end = self.new_block(&results);

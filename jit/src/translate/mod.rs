@@ -38,6 +38,7 @@ mod exceptions;
 mod heap;
 mod memory;
 mod numeric;
+mod osr;
 mod table;
 mod values;
 mod variables;
@@ -73,12 +74,15 @@ pub(crate) struct ModuleEnv<'a> {
     pub frontend: cranelift_codegen::isa::TargetFrontendConfig,
 }
 
-/// Translates defined function `index` of `env.module` into `func`.
+/// Translates defined function `index` of `env.module` into `func`; with
+/// `osr`, the function entered at the loop whose operator is at that offset
+/// (`osr.rs`).
 pub(crate) fn translate_function(
     env: &ModuleEnv<'_>,
     index: u32,
     func: &mut Function,
     builder_ctx: &mut FunctionBuilderContext,
+    osr: Option<usize>,
 ) -> Result<(), CompileError> {
     let module = env.module;
     let body_index = index
@@ -94,17 +98,25 @@ pub(crate) fn translate_function(
         .ok_or_else(|| bad("body out of range"))?;
     let reader = FunctionBody::new(BinaryReader::new(bytes, body.range.start as u64));
     let ty = module.func_type_at(body.type_index);
-    func.signature = abi::wasm_signature(ty)?;
+    func.signature = match osr {
+        None => abi::wasm_signature(ty)?,
+        Some(_) => abi::wasm_signature(&abi::osr_type(ty))?,
+    };
 
     let b = FunctionBuilder::new(func, builder_ctx);
     let mut t = FuncTranslator::new(env, b, abi::clif_types(&ty.results)?)?;
-    t.declare_locals(&ty.params, &reader)?;
+    t.declare_locals(&ty.params, &reader, osr.is_none())?;
     t.cache_memory0(&reader)?;
+    if let Some(offset) = osr {
+        t.begin_osr(offset)?;
+    }
     let mut ops = reader.get_operators_reader()?;
     while !ops.eof() {
-        let op = ops.read()?;
+        let (op, offset) = ops.read_with_offset()?;
+        t.offset = offset as usize;
         t.translate_op(&op)?;
     }
+    t.end_osr()?;
     t.finish()
 }
 
@@ -152,6 +164,8 @@ pub(crate) struct FuncTranslator<'a, 'f> {
     /// The store's runtime record (`VmContext::runtime`), loaded once.
     runtime: Value,
     locals: Vec<Variable>,
+    /// The CLIF type of each local.
+    local_types: Vec<Type>,
     stack: Vec<Value>,
     frames: Vec<Frame>,
     reachable: bool,
@@ -169,6 +183,10 @@ pub(crate) struct FuncTranslator<'a, 'f> {
     heap_flags: MemFlagsData,
     /// Memory 0's base and length, when the function accesses it (heap.rs).
     memory0: Option<(Variable, Variable)>,
+    /// Offset of the operator being translated, in the module's bytes.
+    offset: usize,
+    /// The loop an OSR translation enters (`osr.rs`).
+    osr: Option<osr::OsrTarget>,
 }
 
 impl<'a, 'f> FuncTranslator<'a, 'f> {
@@ -223,6 +241,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             vmctx,
             runtime,
             locals: Vec::new(),
+            local_types: Vec::new(),
             stack: Vec::new(),
             frames: Vec::new(),
             reachable: true,
@@ -233,24 +252,35 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             func_refs: HashMap::new(),
             heap_flags,
             memory0: None,
+            offset: 0,
+            osr: None,
         })
     }
 
     /// Params and declared locals as variables, and the function's frame.
+    /// Params come from the entry's params when `from_params` (else they
+    /// start at zero: an OSR entry loads them).
     fn declare_locals(
         &mut self,
         params: &[ValType],
         body: &FunctionBody<'_>,
+        from_params: bool,
     ) -> Result<(), CompileError> {
         let entry = self
             .b
             .current_block()
             .ok_or_else(|| bad("no entry block"))?;
         let args = self.b.block_params(entry)[1..].to_vec();
-        for (&ty, &arg) in params.iter().zip(&args) {
-            let var = self.b.declare_var(abi::clif_type(ty)?);
+        for (i, &ty) in params.iter().enumerate() {
+            let ty = abi::clif_type(ty)?;
+            let var = self.b.declare_var(ty);
+            let arg = match (from_params, args.get(i)) {
+                (true, Some(&arg)) => arg,
+                _ => self.zero(ty),
+            };
             self.b.def_var(var, arg);
             self.locals.push(var);
+            self.local_types.push(ty);
         }
         for local in body.get_locals_reader()? {
             let (count, ty) = local?;
@@ -260,6 +290,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
                 let zero = self.zero(ty);
                 self.b.def_var(var, zero);
                 self.locals.push(var);
+                self.local_types.push(ty);
             }
         }
         let end = self.b.create_block();

@@ -1,0 +1,164 @@
+//! On-stack replacement entries of the tiered mode: an interpreted frame
+//! at a hot loop continues in compiled code.
+//!
+//! ```text
+//!   interpreter at loop L of f (frame slots: locals, then operands)
+//!     osr_state(f, L)  ─▶ Ready | Pending | Failed | Missing
+//!     compile_osr(f, L)          on this thread, or
+//!     compile_osr_in_background  (background.rs; install_finished installs it)
+//!     call_osr(f, L, frame)      entry(vmctx, &frame[0]) runs L and the rest of
+//!                                f; f's results come back in frame[..results]
+//! ```
+//! Entries are kept per store function and loop offset; the code of a
+//! function's OSR entry is separate from its own code (`translate/osr.rs`).
+
+use crate::background::{Background, Job};
+use crate::{CompileError, Fallback, Jit, abi};
+use std::collections::HashMap;
+use wasmfx_core::{FuncAddr, FuncKind, Store, Trap};
+
+/// Where an OSR entry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OsrState {
+    /// Compiled: its address.
+    Ready(usize),
+    /// On the compile thread.
+    Pending,
+    /// Cannot be compiled (not tried again).
+    Failed,
+    /// Not asked for yet.
+    Missing,
+}
+
+/// The entries of one Jit.
+#[derive(Debug, Default)]
+pub(crate) struct OsrEntries {
+    entries: HashMap<(FuncAddr, u32), OsrState>,
+}
+
+impl OsrEntries {
+    pub fn set(&mut self, func: FuncAddr, offset: u32, state: OsrState) {
+        self.entries.insert((func, offset), state);
+    }
+}
+
+impl Jit {
+    /// The OSR entry of `func` at the loop whose operator is at `offset`.
+    pub fn osr_state(&self, func: FuncAddr, offset: u32) -> OsrState {
+        (self.osr.entries.get(&(func, offset)))
+            .copied()
+            .unwrap_or(OsrState::Missing)
+    }
+
+    /// Compiles the OSR entry of `func` at `offset` (on the compile thread
+    /// when `background`); returns its state afterwards.
+    pub fn compile_osr(
+        &mut self,
+        store: &mut Store,
+        func: FuncAddr,
+        offset: u32,
+        background: bool,
+    ) -> OsrState {
+        let state = match self.try_compile_osr(store, func, offset, background) {
+            Ok(state) => state,
+            Err(_) => OsrState::Failed,
+        };
+        self.osr.set(func, offset, state);
+        state
+    }
+
+    fn try_compile_osr(
+        &mut self,
+        store: &mut Store,
+        func: FuncAddr,
+        offset: u32,
+        background: bool,
+    ) -> Result<OsrState, CompileError> {
+        let Some(FuncKind::Wasm { instance, index }) =
+            store.funcs.get(func.0 as usize).map(|f| &f.kind)
+        else {
+            return Ok(OsrState::Failed);
+        };
+        let (instance, index) = (*instance, *index);
+        let (module, guards) = self.module_of(store, instance)?;
+        self.attach_runtime(store, instance);
+        if !background {
+            let code = (self.compiler).compile_osr(&module, &guards, index, offset as usize)?;
+            self.code_funcs.entry(code).or_insert(func);
+            return Ok(OsrState::Ready(code));
+        }
+        let (id, function) = self
+            .compiler
+            .prepare_osr(&module, &guards, index, offset as usize)?;
+        let background = match &mut self.background {
+            Some(background) => background,
+            none => none.insert(Background::start()?),
+        };
+        background.send(Job {
+            func,
+            key: (0, Box::new([])),
+            module,
+            functions: vec![(index, id, function)],
+            failures: Vec::new(),
+            osr: Some(offset),
+        })?;
+        Ok(OsrState::Pending)
+    }
+
+    /// Installs a finished OSR job's code.
+    pub(crate) fn install_osr(
+        &mut self,
+        job: &Job,
+        offset: u32,
+        compiled: Option<crate::codegen::CompiledFunction>,
+    ) {
+        let state = compiled
+            .and_then(|f| self.compiler.install_osr(&job.module, f).ok())
+            .map_or(OsrState::Failed, OsrState::Ready);
+        if let OsrState::Ready(code) = state {
+            self.code_funcs.entry(code).or_insert(job.func);
+        }
+        self.osr.set(job.func, offset, state);
+    }
+
+    /// Runs `func` from the loop at `offset` with the interpreted frame's
+    /// slots (`frame[..live]`: locals, then operands); its results are then
+    /// in `frame[..results]`.
+    ///
+    /// # Errors
+    /// As [`Jit::call_in_place`]; a host trap when the entry is not ready.
+    pub fn call_osr(
+        &mut self,
+        store: &mut Store,
+        func: FuncAddr,
+        offset: u32,
+        frame: &mut [u64],
+        fallback: &mut Fallback<'_>,
+    ) -> Result<(), Trap> {
+        let no_entry = || Trap::Host(format!("function {} has no OSR entry there", func.0));
+        let OsrState::Ready(code) = self.osr_state(func, offset) else {
+            return Err(no_entry());
+        };
+        let Some(inst) = store.funcs.get(func.0 as usize) else {
+            return Err(no_entry());
+        };
+        let ty = abi::osr_type(&inst.sig);
+        let results = ty.results.len();
+        let vmctx = inst.vm().vmctx;
+        let trampoline = self.compiler.trampoline(&ty).ok_or_else(no_entry)?;
+        if frame.len() < results {
+            return Err(no_entry());
+        }
+        let mut values = vec![0u64; results.max(1)];
+        values[0] = frame.as_ptr() as u64;
+        // SAFETY: the trampoline is the one of the entry's type (made when
+        // the entry was installed), `vmctx` is its function's instance's,
+        // attached to this Jit's runtime when the entry was compiled, and
+        // `values` holds the frame address and room for the results. The
+        // frame's slots are the interpreted frame's: locals and operands of
+        // the entry's loop, which the entry reads before anything else.
+        unsafe { self.enter_code(store, trampoline, code, vmctx, &mut values, fallback)? };
+        frame[..results].copy_from_slice(&values[..results]);
+        Ok(())
+    }
+}

@@ -1,0 +1,132 @@
+//! On-stack replacement entries: a function compiled to start at one of
+//! its loops, with the locals and operand stack of an interpreted frame.
+//!
+//! ```text
+//!   fn osr(vmctx, frame: *const u64) -> results      (Wasm ABI, type (i64) -> results)
+//!
+//!   entry: locals[i] = frame[i]                      (params, then declared locals)
+//!          memory 0 cache, runtime record
+//!          brif 0, start, load                       (start: never taken)
+//!   load:  (emitted at the loop) operands[j] = frame[num_locals + j]
+//!          jump pre(operands)
+//!   start: the function from its first op, as usual (dead at run time; it
+//!          keeps every block reachable from the entry)
+//!   ...    at the target `loop` (by its operator's offset in the module):
+//!          jump pre(operand stack)
+//!   pre(operand stack): the operand stack becomes pre's params, and the loop
+//!          is translated as usual: the header's first predecessor is pre
+//! ```
+//! Locals are frontend variables, so defining them in the entry is all the
+//! SSA construction needs: at `pre` they merge the dead path's values with
+//! the frame's.
+
+use super::{CompileError, FuncTranslator, bad};
+use cranelift_codegen::ir::types::I32;
+use cranelift_codegen::ir::{Block, BlockArg, InstBuilder, MemFlagsData, Type, Value};
+
+/// The loop an OSR translation enters, and the entry that loads the frame.
+pub(crate) struct OsrTarget {
+    /// Offset of the `loop` operator in the module's bytes.
+    pub offset: usize,
+    /// Loads the operands and joins the loop (filled at the loop).
+    pub load: Block,
+    /// The frame buffer (the entry's second param).
+    pub frame: Value,
+    pub num_locals: usize,
+    pub reached: bool,
+}
+
+impl FuncTranslator<'_, '_> {
+    /// Defines every local from the frame buffer, then moves on to a fresh
+    /// block where the function's first op is translated (see the module
+    /// doc). Called after the locals are declared and memory 0 cached.
+    pub(super) fn begin_osr(&mut self, offset: usize) -> Result<(), CompileError> {
+        let entry = self
+            .b
+            .current_block()
+            .ok_or_else(|| bad("no entry block"))?;
+        let frame = *self
+            .b
+            .block_params(entry)
+            .get(1)
+            .ok_or_else(|| bad("an OSR entry takes the frame"))?;
+        for (i, &var) in self.locals.clone().iter().enumerate() {
+            let ty = self.local_type(i)?;
+            let value = self
+                .b
+                .ins()
+                .load(ty, MemFlagsData::trusted(), frame, slot(i)?);
+            self.b.def_var(var, value);
+        }
+        let start = self.b.create_block();
+        let load = self.b.create_block();
+        let never = self.b.ins().iconst(I32, 0);
+        self.b.ins().brif(never, start, &[], load, &[]);
+        self.osr = Some(OsrTarget {
+            offset,
+            load,
+            frame,
+            num_locals: self.locals.len(),
+            reached: false,
+        });
+        self.b.switch_to_block(start);
+        Ok(())
+    }
+
+    /// At a `loop` operator: when it is the OSR target, joins the entry's
+    /// path to the running one before the loop (see the module doc).
+    pub(super) fn osr_at_loop(&mut self) -> Result<(), CompileError> {
+        let Some(target) = &self.osr else {
+            return Ok(());
+        };
+        if target.offset != self.offset || target.reached {
+            return Ok(());
+        }
+        let (load, frame, num_locals) = (target.load, target.frame, target.num_locals);
+        let types: Vec<Type> = (self.stack.iter())
+            .map(|&v| self.b.func.dfg.value_type(v))
+            .collect();
+        let pre = self.new_block(&types);
+        let running = self.stack.clone();
+        self.jump(pre, &running);
+        self.b.switch_to_block(load);
+        let mut loaded = Vec::new();
+        for (j, &ty) in types.iter().enumerate() {
+            let at = slot(num_locals + j)?;
+            loaded.push(BlockArg::from(self.b.ins().load(
+                ty,
+                MemFlagsData::trusted(),
+                frame,
+                at,
+            )));
+        }
+        self.b.ins().jump(pre, &loaded);
+        self.b.switch_to_block(pre);
+        self.stack = self.b.block_params(pre).to_vec();
+        if let Some(target) = &mut self.osr {
+            target.reached = true;
+        }
+        Ok(())
+    }
+
+    /// Checks that the OSR target was found.
+    pub(super) fn end_osr(&self) -> Result<(), CompileError> {
+        match &self.osr {
+            Some(target) if !target.reached => Err(bad("no reachable loop at the OSR offset")),
+            _ => Ok(()),
+        }
+    }
+
+    /// The CLIF type of local `i`.
+    fn local_type(&self, i: usize) -> Result<Type, CompileError> {
+        self.local_types
+            .get(i)
+            .copied()
+            .ok_or_else(|| bad("no such local"))
+    }
+}
+
+/// Byte offset of slot `i` of the frame buffer.
+fn slot(i: usize) -> Result<i32, CompileError> {
+    i32::try_from(i * 8).map_err(|_| bad("frame too large for OSR"))
+}
