@@ -17,7 +17,7 @@
 use crate::cont::{Captured, ContTable};
 use crate::exec::{self, Exit, Outward, Resumption};
 use crate::stack::ExecStack;
-use crate::{Interpreter, Tiering, store_results, v128_unsupported};
+use crate::{Interpreter, RunExit, Tiering, store_results, v128_unsupported};
 use wasmfx_core::{FuncAddr, Store, Trap, Val};
 
 /// How a call that may suspend out of the interpreter stopped.
@@ -88,8 +88,51 @@ impl Interpreter {
             Ok(_) => Vec::new(),
             Err(_) => self.trap_backtrace(&stack),
         };
+        let exit = outcome.map(|exit| match exit {
+            RunExit::Returned(n) => CallExit::Returned(stack.values[..n].to_vec()),
+            RunExit::Suspended(outward) => CallExit::Suspended(outward),
+        });
         self.put_stack(stack);
-        outcome
+        exit
+    }
+
+    /// [`Interpreter::call_suspending_tiered`] with the arguments as raw
+    /// slots in `values[..params]`: when it returns (`Ok(None)`), its
+    /// results are in `values[..results]` (`values` holds max(params,
+    /// results) slots). No allocation on that path.
+    ///
+    /// # Errors
+    /// As [`Interpreter::call`].
+    pub fn call_in_place(
+        &mut self,
+        store: &mut Store,
+        func: FuncAddr,
+        values: &mut [u64],
+        tiering: &mut dyn Tiering,
+    ) -> Result<Option<Outward>, Trap> {
+        let params = match store.funcs.get(func.0 as usize) {
+            Some(f) => f.sig.params.len(),
+            None => return Err(Trap::Host(format!("no function at address {}", func.0))),
+        };
+        let args = values
+            .get(..params)
+            .ok_or_else(|| Trap::Host(format!("expected {params} arguments")))?;
+        let mut stack = self.take_stack();
+        let outcome = self.run(store, func, args, &mut stack, true, tiering);
+        self.backtrace.frames = match outcome {
+            Ok(_) => Vec::new(),
+            Err(_) => self.trap_backtrace(&stack),
+        };
+        let exit = outcome.map(|exit| match exit {
+            RunExit::Returned(n) => {
+                let n = n.min(values.len());
+                values[..n].copy_from_slice(&stack.values[..n]);
+                None
+            }
+            RunExit::Suspended(outward) => Some(outward),
+        });
+        self.put_stack(stack);
+        exit
     }
 
     /// Runs the frames parked in record `parked` again with `resumption`

@@ -175,7 +175,7 @@ impl Interpreter {
         stack: &mut ExecStack,
         suspends_out: bool,
         tiering: &mut dyn Tiering,
-    ) -> Result<CallExit, Trap> {
+    ) -> Result<RunExit, Trap> {
         let limit = self.config.max_value_stack;
         let callee = match self.codes.get(store, func)? {
             Callee::Hot(code) => {
@@ -198,13 +198,13 @@ impl Interpreter {
                     self.inner_trap_frames = tiering.trapped_frames();
                     return Err(trap);
                 }
-                Ok(CallExit::Returned(stack.values[..results].to_vec()))
+                Ok(RunExit::Returned(results))
             }
             Callee::Host => {
                 stack.reserve(args.len().max(store_results(store, func)), limit)?;
                 stack.values[..args.len()].copy_from_slice(args);
                 let sp = exec::call_host(store, None, func, &mut stack.values, args.len())?;
-                Ok(CallExit::Returned(stack.values[..sp].to_vec()))
+                Ok(RunExit::Returned(sp))
             }
             Callee::Wasm(code) | Callee::Hot(code) => {
                 stack.reserve(code.max_height as usize, limit)?;
@@ -222,8 +222,8 @@ impl Interpreter {
                     outward: None,
                 };
                 Ok(match executor.run(code, 0)? {
-                    exec::Exit::Returned => CallExit::Returned(stack.values[..n].to_vec()),
-                    exec::Exit::Suspended(outward) => CallExit::Suspended(outward),
+                    exec::Exit::Returned => RunExit::Returned(n),
+                    exec::Exit::Suspended(outward) => RunExit::Suspended(outward),
                 })
             }
         }
@@ -268,6 +268,13 @@ impl Interpreter {
         frames.extend(stack.backtrace());
         frames
     }
+}
+
+/// How a run on a stack ended: its `n` results are at the stack's bottom,
+/// or it suspended out.
+pub(crate) enum RunExit {
+    Returned(usize),
+    Suspended(Outward),
 }
 
 /// How many results `func` returns.

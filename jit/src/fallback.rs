@@ -76,6 +76,37 @@ pub trait FallbackTier {
             .map(FallbackExit::Returned)
     }
 
+    /// [`FallbackTier::call_suspending`] with the arguments as raw slots
+    /// in `values[..params]`; when it returns, its results are in
+    /// `values[..results]` (`values` holds max(params, results) slots).
+    /// By default through `call_suspending`.
+    ///
+    /// # Errors
+    /// As [`FallbackTier::call`].
+    fn call_suspending_raw(
+        &mut self,
+        store: &mut Store,
+        func: FuncAddr,
+        values: &mut [u64],
+    ) -> Result<Option<FallbackSuspension>, Trap> {
+        let Some(inst) = store.funcs.get(func.0 as usize) else {
+            return Err(Trap::Host(format!("no function at address {}", func.0)));
+        };
+        let sig = inst.sig.clone();
+        let args = (values.iter().zip(sig.params.iter()))
+            .map(|(&raw, &ty)| Val::from_raw_in(raw, ty, &store.registry))
+            .collect::<Option<Vec<Val>>>()
+            .ok_or_else(|| Trap::Host("unsupported value type: v128".into()))?;
+        match self.call_suspending(store, func, &args)? {
+            FallbackExit::Returned(results) => {
+                let room = values.len().min(results.len());
+                values[..room].copy_from_slice(&results[..room]);
+                Ok(None)
+            }
+            FallbackExit::Suspended(suspension) => Ok(Some(suspension)),
+        }
+    }
+
     /// Runs a suspended call again.
     ///
     /// # Errors

@@ -293,7 +293,9 @@ impl Jit {
         };
         let (code, vmctx) = (inst.vm().code, inst.vm().vmctx);
         let slots = inst.sig.params.len().max(inst.sig.results.len());
-        let trampoline = self.compiler.trampoline(&inst.sig);
+        // The per-function table first: looking up by signature allocates.
+        let trampoline =
+            (self.state.conts.trampoline(func)).or_else(|| self.compiler.trampoline(&inst.sig));
         let (Some(trampoline), true, true) = (trampoline, code != 0, values.len() >= slots) else {
             return Err(Trap::Host(format!(
                 "function {} has no compiled code",

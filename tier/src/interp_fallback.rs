@@ -7,7 +7,7 @@
 
 use crate::tier_up::{TierUpHook, TierUpState};
 use wasmfx_core::{FuncAddr, Store, Trap, Val};
-use wasmfx_interp::{CallExit, Interpreter, Resumption};
+use wasmfx_interp::{CallExit, Interpreter, Outward, Resumption};
 use wasmfx_jit::{FallbackExit, FallbackSuspension, FallbackTier, ParkedResume};
 
 /// The store's interpreter, lent to one call into compiled code.
@@ -61,6 +61,18 @@ impl FallbackTier for InterpFallback<'_> {
         self.note(result).map(fallback_exit)
     }
 
+    fn call_suspending_raw(
+        &mut self,
+        store: &mut Store,
+        func: FuncAddr,
+        values: &mut [u64],
+    ) -> Result<Option<FallbackSuspension>, Trap> {
+        let mut hook = TierUpHook::new(None, self.state);
+        let result = self.interp.call_in_place(store, func, values, &mut hook);
+        let suspension = self.note(result)?;
+        Ok(suspension.map(suspension_of))
+    }
+
     fn resume_parked(
         &mut self,
         store: &mut Store,
@@ -89,11 +101,15 @@ impl FallbackTier for InterpFallback<'_> {
 fn fallback_exit(exit: CallExit) -> FallbackExit {
     match exit {
         CallExit::Returned(results) => FallbackExit::Returned(results),
-        CallExit::Suspended(outward) => FallbackExit::Suspended(FallbackSuspension {
-            tag: outward.tag,
-            payload: outward.payload,
-            parked: outward.parked,
-            switch_target: outward.switch_target,
-        }),
+        CallExit::Suspended(outward) => FallbackExit::Suspended(suspension_of(outward)),
+    }
+}
+
+fn suspension_of(outward: Outward) -> FallbackSuspension {
+    FallbackSuspension {
+        tag: outward.tag,
+        payload: outward.payload,
+        parked: outward.parked,
+        switch_target: outward.switch_target,
     }
 }

@@ -35,63 +35,69 @@ pub(super) fn call_out(call: &mut Call<'_>, func: FuncAddr, values: *mut u64) ->
             func.0
         ))));
     };
-    let sig = inst.sig.clone();
+    let (params, results) = (inst.sig.params.len(), inst.sig.results.len());
     let host = match &inst.kind {
         FuncKind::Host(h) => Some(h.clone()),
         FuncKind::Wasm { .. } => None,
     };
-    let slots = sig.params.len().max(sig.results.len());
     // SAFETY: compiled code passes a buffer of max(params, results) slots.
-    let values = unsafe { std::slice::from_raw_parts_mut(values, slots) };
-    let registry = &call.store().registry;
-    let args: Option<Vec<Val>> = values
-        .iter()
-        .zip(sig.params.iter())
-        .map(|(&raw, &ty)| Val::from_raw_in(raw, ty, registry))
-        .collect();
-    let Some(args) = args else {
-        return call.status(Err(Trap::Host("unsupported value type: v128".into())));
-    };
+    let values = unsafe { std::slice::from_raw_parts_mut(values, params.max(results)) };
     let result = match host {
-        Some(host) => {
-            let instance = Some(call.instance);
-            // A panic must not cross this `extern "C"` frame (that aborts):
-            // it becomes a trap.
-            let run = std::panic::AssertUnwindSafe(|| {
-                host(
-                    &mut Caller {
-                        store: call.store(),
-                        instance,
-                    },
-                    &args,
-                )
-            });
-            std::panic::catch_unwind(run)
-                .unwrap_or_else(|_| Err(Trap::Host(format!("function {} panicked", func.0))))
-                .and_then(|results| raw_results(&results))
-        }
-        // May switch stacks and come back under another activation: `call`
-        // is the current one afterwards.
-        None => super::mixed::call_interpreted(call, func, &args),
+        Some(host) => call_host(call, func, host, values),
+        // In place, no conversions. May switch stacks and come back under
+        // another activation: `call` is the current one afterwards.
+        None => super::mixed::call_interpreted(call, func, values),
     };
     // SAFETY: as in `Call::set_pending`.
     unsafe { (*call.act.state).sync_funcs(&*call.act.store) };
     match result {
-        Ok(results) if results.len() == sig.results.len() => {
-            values[..results.len()].copy_from_slice(&results);
-            0
-        }
-        Ok(results) => call.status(Err(Trap::Host(format!(
-            "host function returned {} values, expected {}",
-            results.len(),
-            sig.results.len()
-        )))),
+        Ok(()) => 0,
         Err(Trap::UncaughtException(exn)) => {
             call.set_pending(u64::from(exn.0) + 1);
             0
         }
         Err(trap) => call.status(Err(trap)),
     }
+}
+
+/// Calls host function `func` with the arguments in `values`; writes its
+/// results there.
+fn call_host(
+    call: &mut Call<'_>,
+    func: FuncAddr,
+    host: wasmfx_core::store::HostFunc,
+    values: &mut [u64],
+) -> Result<(), Trap> {
+    let store = call.store();
+    let sig = store.funcs[func.0 as usize].sig.clone();
+    let args: Option<Vec<Val>> = (values.iter().zip(sig.params.iter()))
+        .map(|(&raw, &ty)| Val::from_raw_in(raw, ty, &store.registry))
+        .collect();
+    let args = args.ok_or_else(|| Trap::Host("unsupported value type: v128".into()))?;
+    let instance = Some(call.instance);
+    // A panic must not cross this `extern "C"` frame (that aborts): it
+    // becomes a trap.
+    let run = std::panic::AssertUnwindSafe(|| {
+        host(
+            &mut Caller {
+                store: call.store(),
+                instance,
+            },
+            &args,
+        )
+    });
+    let results = std::panic::catch_unwind(run)
+        .unwrap_or_else(|_| Err(Trap::Host(format!("function {} panicked", func.0))))
+        .and_then(|results| raw_results(&results))?;
+    if results.len() != sig.results.len() {
+        return Err(Trap::Host(format!(
+            "host function returned {} values, expected {}",
+            results.len(),
+            sig.results.len()
+        )));
+    }
+    values[..results.len()].copy_from_slice(&results);
+    Ok(())
 }
 
 /// Host results as raw slots.

@@ -45,7 +45,7 @@ use crate::conts::Conts;
 use crate::entry::{self, Fallback};
 use crate::fallback::{FallbackExit, FallbackSuspension, ParkedResume};
 use std::ptr::NonNull;
-use wasmfx_core::{ExnAddr, FuncAddr, InstanceId, Store, Trap, Val};
+use wasmfx_core::{ExnAddr, FuncAddr, InstanceId, Store, Trap};
 use wasmfx_fibre::{ContRecord, ContState, HandlerKind, switch};
 
 /// What a native suspend on the interpreter's behalf came back with.
@@ -54,8 +54,9 @@ enum Resumed {
     Throw(ExnAddr),
 }
 
-/// Calls `func` through the fallback, carrying its suspensions out to
-/// handlers of compiled code (see the module doc); returns its raw results.
+/// Calls `func` through the fallback with its arguments in `values`,
+/// carrying its suspensions out to handlers of compiled code (see the
+/// module doc); its results replace the arguments.
 /// `call` is the current activation afterwards (a resume may come from
 /// another one).
 ///
@@ -64,12 +65,21 @@ enum Resumed {
 pub(super) fn call_interpreted(
     call: &mut Call<'_>,
     func: FuncAddr,
-    args: &[Val],
-) -> Result<Vec<u64>, Trap> {
+    values: &mut [u64],
+) -> Result<(), Trap> {
     let exit = with_fallback(call, func, |fallback, store| {
-        fallback.call_suspending(store, func, args)
+        fallback.call_suspending_raw(store, func, values)
     });
-    drive(call, func, exit)
+    let suspension = match exit {
+        // The results are in `values` already.
+        Ok(None) => return Ok(()),
+        Ok(Some(suspension)) => suspension,
+        Err(trap) => return Err(trap),
+    };
+    let results = drive(call, func, Ok(FallbackExit::Suspended(suspension)))?;
+    let room = values.len().min(results.len());
+    values[..room].copy_from_slice(&results[..room]);
+    Ok(())
 }
 
 /// Carries each suspension of an interpreted call (of `func`) out to its
