@@ -66,9 +66,11 @@ pub struct Code {
     pub instance: InstanceId,
     /// The function this is the code of (for backtraces).
     pub func: FuncAddr,
-    /// Whether it has stack-switching ops (the tiering keeps such
-    /// functions interpreted for now: see `tiering.rs`).
+    /// Whether it has stack-switching ops.
     pub switches: bool,
+    /// Whether it has a `switch` op (the tiering keeps such functions
+    /// interpreted: see `exec/native.rs`).
+    pub has_switch: bool,
 }
 
 impl Code {

@@ -36,7 +36,7 @@ pub mod translate;
 pub use activation::CallExit;
 pub use cache::InitialBudget;
 pub use exec::{Outward, Resumption};
-pub use tiering::{HotReply, NoTiering, Tiering};
+pub use tiering::{HotReply, NativeOutcome, NoTiering, Tiering};
 
 use cache::{Callee, CodeCache};
 use cont::ContTable;
@@ -233,7 +233,12 @@ impl Interpreter {
 impl Interpreter {
     /// Asks `tiering` about `code`'s function, whose budget is spent at a
     /// call from the host; returns whether it now has compiled code.
-    fn hot(&mut self, store: &mut Store, code: &code::Code, tiering: &mut dyn Tiering) -> bool {
+    pub(crate) fn hot(
+        &mut self,
+        store: &mut Store,
+        code: &code::Code,
+        tiering: &mut dyn Tiering,
+    ) -> bool {
         let func = code.func;
         let installed = match tiering.hot(store, func, code, None) {
             HotReply::Compiled(installed) | HotReply::Osr(installed) => installed,

@@ -39,6 +39,20 @@ pub enum HotReply {
     Osr(Vec<FuncAddr>),
 }
 
+/// How a continuation run by [`Tiering::resume_native`] came back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NativeOutcome {
+    /// Its function returned these results.
+    Returned(Vec<u64>),
+    /// It suspended to suspend clause `clause` of the table, with this
+    /// payload; `handle` names the suspended continuation.
+    Suspended {
+        clause: u32,
+        payload: Vec<u64>,
+        handle: u64,
+    },
+}
+
 /// A tiered engine, as the interpreter sees it (see the module doc).
 pub trait Tiering {
     /// `func`'s budget is spent, at a call (`at_loop` None) or at the
@@ -88,6 +102,40 @@ pub trait Tiering {
         values: &mut [u64],
         interp: &mut Interpreter,
     ) -> Result<(), Trap>;
+
+    /// Resumes continuation record `index` (consumed, not running) in
+    /// compiled code's way — its frames are native, or it is a fresh
+    /// continuation of a compiled function — under a handler table of
+    /// `tags` (suspend clauses before `first_switch`); returns when it
+    /// returns or suspends to one of them (`exec/native.rs`).
+    ///
+    /// # Errors
+    /// The trap that ended it; [`Trap::UncaughtException`] for an exception
+    /// that left it.
+    fn resume_native(
+        &mut self,
+        store: &mut Store,
+        index: u32,
+        resumption: crate::Resumption<'_>,
+        tags: &[u64],
+        first_switch: u32,
+        interp: &mut Interpreter,
+    ) -> Result<NativeOutcome, Trap> {
+        let _ = (store, index, resumption, tags, first_switch, interp);
+        Err(Trap::Host(
+            "continuation suspended by compiled code resumed by interpreted code \
+             (not supported)"
+                .into(),
+        ))
+    }
+
+    /// Whether a fresh continuation of `func`, or a call of `func` inside
+    /// an interpreted continuation, should run its compiled code (as a
+    /// native continuation, [`Tiering::resume_native`]).
+    fn runs_natively(&self, store: &Store, func: FuncAddr) -> bool {
+        let _ = (store, func);
+        false
+    }
 
     /// Whether compiled code may be entered from here (no continuation of
     /// compiled code's runs around the interpreter).

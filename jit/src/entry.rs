@@ -194,6 +194,22 @@ pub fn nested_at_least(n: usize) -> bool {
     true
 }
 
+/// Makes `saved` the innermost activation again when it encloses the
+/// current one (it is on the current one's list of outer activations);
+/// leaves the current one otherwise (`saved` may be gone: only addresses
+/// are compared).
+pub(crate) fn restore_if_enclosing(saved: *mut Activation) {
+    let mut act = current();
+    while !act.is_null() {
+        if act == saved {
+            set_current(saved);
+            return;
+        }
+        // SAFETY: activations on the current list are live.
+        act = unsafe { (*act).prev };
+    }
+}
+
 /// Whether this thread is already running compiled code.
 pub(crate) fn is_nested() -> bool {
     !current().is_null()

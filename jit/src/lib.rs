@@ -44,6 +44,7 @@ mod vmruntime;
 
 pub use entry::{Fallback, nested_at_least};
 pub use fallback::{FallbackExit, FallbackSuspension, FallbackTier, ParkedResume};
+pub use libcalls::{HostOutcome, HostResumption};
 pub use osr::OsrState;
 pub use tier_up::{on_native_chain, with_active_jit};
 

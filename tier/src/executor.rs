@@ -57,11 +57,10 @@ impl CompiledTier {
     fn new(ahead: Option<Option<Box<FunctionSelection>>>, up: TierUp) -> CompiledTier {
         let compiles = ahead.is_none();
         let initial_up = up.clone();
-        // Functions with stack-switching instructions stay interpreted
-        // (`tier_up.rs`).
+        // Functions with `switch` stay interpreted (`tier_up.rs`).
         let initial = Box::new(move |store: &Store, func: FuncAddr, code: &Code| {
             match store.funcs.get(func.0 as usize).map(|f| &f.kind) {
-                Some(FuncKind::Wasm { instance, index }) if compiles && !code.switches => {
+                Some(FuncKind::Wasm { instance, index }) if compiles && !code.has_switch => {
                     initial_up.choice(*instance, *index).count()
                 }
                 _ => None,

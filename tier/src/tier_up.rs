@@ -13,10 +13,13 @@
 //!                     Jit through the running activation (`with_active_jit`)
 //! ```
 //!
-//! What stays interpreted for now: functions with stack-switching
-//! instructions (their continuations could not be resumed by interpreted
-//! code once compiled code suspended them), and calls made inside an
-//! interpreted continuation.
+//! Continuations mix: the interpreter resumes continuations that compiled
+//! code suspended, starts fresh ones of compiled functions, and calls
+//! compiled functions inside its own continuations, all in compiled code's
+//! way through `Jit::resume_from_host` (`resume_native`; see the
+//! interpreter's `exec/native.rs`). What stays interpreted: functions with
+//! a `switch` instruction (a compiled `switch` cannot reach a handler of
+//! interpreted code beyond the prompt the interpreter installs).
 
 use crate::interp_fallback::InterpFallback;
 use crate::tiering::TierUp;
@@ -24,8 +27,10 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 use wasmfx_core::{FuncAddr, FuncKind, Store, Trap};
 use wasmfx_interp::code::Code;
-use wasmfx_interp::{HotReply, Interpreter, Tiering};
-use wasmfx_jit::{Jit, OsrState, nested_at_least, on_native_chain, with_active_jit};
+use wasmfx_interp::{HotReply, Interpreter, NativeOutcome, Resumption, Tiering};
+use wasmfx_jit::{
+    HostOutcome, HostResumption, Jit, OsrState, nested_at_least, on_native_chain, with_active_jit,
+};
 
 /// Events a function whose compile is in flight counts before it looks
 /// for the finished code again.
@@ -37,6 +42,11 @@ const POLL_EVERY: u32 = 64;
 /// and entry frames, so deep recursion through both tiers would exhaust
 /// the native stack long before the interpreter's own depth limit.
 const MAX_NESTED_ENTRIES: usize = 32;
+
+/// Entries that may nest before the interpreter stops running compiled
+/// functions as native continuations (each runs on a fibre stack of its
+/// own, so this bounds the host stack only).
+const MAX_NATIVE_NESTING: usize = 256;
 
 /// What tiered up, and when (`run --tier-stats`).
 #[derive(Debug, Default, Clone)]
@@ -192,7 +202,7 @@ impl Tiering for TierUpHook<'_> {
             self.state.stats.hot_loops += 1;
         }
         let compilable = self.state.compiles
-            && !code.switches
+            && !code.has_switch
             && match store.funcs.get(func.0 as usize).map(|f| &f.kind) {
                 Some(FuncKind::Wasm { instance, index }) => {
                     self.state.up.choice(*instance, *index).count().is_some()
@@ -290,6 +300,65 @@ impl Tiering for TierUpHook<'_> {
             self.trapped = [interpreted, compiled_frames].concat();
         }
         result
+    }
+
+    fn resume_native(
+        &mut self,
+        store: &mut Store,
+        index: u32,
+        resumption: Resumption<'_>,
+        tags: &[u64],
+        first_switch: u32,
+        interp: &mut Interpreter,
+    ) -> Result<NativeOutcome, Trap> {
+        let resumption = match resumption {
+            Resumption::Values(values) => HostResumption::Values(values),
+            Resumption::Throw(exn) => HostResumption::Throw(exn),
+        };
+        let state = &mut *self.state;
+        let mut fallback = InterpFallback::new(interp, state);
+        let mut run = |jit: &mut Jit| {
+            let result =
+                jit.resume_from_host(store, index, resumption, tags, first_switch, &mut fallback);
+            (result, jit.backtrace().frames.clone())
+        };
+        let (result, compiled_frames) = match &mut self.jit {
+            Some(jit) => run(jit),
+            None => with_active_jit(run).unwrap_or_else(|| {
+                (
+                    Err(Trap::Host("no compiled code runs here".into())),
+                    Vec::new(),
+                )
+            }),
+        };
+        if result.is_err() {
+            let interpreted = std::mem::take(&mut fallback.trapped_frames);
+            self.trapped = [interpreted, compiled_frames].concat();
+        }
+        result.map(|outcome| match outcome {
+            HostOutcome::Returned(results) => NativeOutcome::Returned(results),
+            HostOutcome::Suspended {
+                clause,
+                payload,
+                handle,
+            } => NativeOutcome::Suspended {
+                clause,
+                payload,
+                handle,
+            },
+        })
+    }
+
+    /// `dyn` only: `jit` compiles functions with `switch` too, whose
+    /// switches may look for handlers past the interpreter's prompt.
+    fn runs_natively(&self, store: &Store, func: FuncAddr) -> bool {
+        self.state.compiles
+            && (self.jit.is_some() || wasmfx_jit::nested_at_least(1))
+            && !nested_at_least(MAX_NATIVE_NESTING)
+            && store
+                .funcs
+                .get(func.0 as usize)
+                .is_some_and(|f| f.vm().code != 0)
     }
 
     fn can_call_compiled(&self) -> bool {

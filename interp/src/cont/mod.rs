@@ -42,6 +42,11 @@ pub(crate) struct Regs {
     /// One past its top operand.
     pub sp: u32,
     pub base: u32,
+    /// A continuation whose frames are native (compiled code suspended
+    /// it) that this frame waits in, as record index + 1 (0: none). Its
+    /// instruction (the op before pc: a resume, or a call) resumes that
+    /// record with the values this frame receives (`exec/native.rs`).
+    pub native: u32,
 }
 
 /// The heap frames of a continuation suspended by the interpreter: its

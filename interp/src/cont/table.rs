@@ -187,6 +187,22 @@ impl ContTable {
         Ok(index)
     }
 
+    /// Whether record `index` holds native frames (compiled code suspended
+    /// it), and its function.
+    pub fn native_state(records: &Records, index: u32) -> Result<(bool, FuncAddr), Trap> {
+        let record = Self::record(records, index)?;
+        // SAFETY: a live record of the table.
+        let (state, func) = unsafe { (record.as_ref().state(), record.as_ref().func()) };
+        Ok((state == ContState::Suspended, FuncAddr(func)))
+    }
+
+    /// Whether record `index` is fresh.
+    pub fn is_fresh(records: &Records, index: u32) -> bool {
+        // SAFETY: a live record of the table.
+        Self::record(records, index)
+            .is_ok_and(|r| unsafe { r.as_ref().state() } == ContState::Fresh)
+    }
+
     /// The function of record `index` (for a parked activation: its root).
     ///
     /// # Errors

@@ -18,7 +18,8 @@
 //! native stack switch. The moves themselves are in `cont_transfer.rs`.
 
 use super::cont_transfer::{Entry, load_regs, regs_of, site_of, split};
-use super::{Executor, State};
+use super::native::NativeKind;
+use super::{Executor, Resumption, State};
 use crate::cont::{Captured, Start};
 use crate::op::Op;
 use wasmfx_core::{ExnAddr, FuncAddr, TagAddr, Trap};
@@ -29,7 +30,7 @@ impl Executor<'_> {
         match op {
             Op::ContNew => self.cont_new(state),
             Op::ContBind(n) => self.cont_bind(state, n as usize),
-            Op::Suspend(tag) => self.suspend(state, tag),
+            Op::Suspend(tag) => self.suspend(state, tag, 0),
             Op::Resume(site) => self.resume(state, site),
             Op::ResumeThrow(site) | Op::ResumeThrowRef(site) => {
                 self.resume_throw(state, site, matches!(op, Op::ResumeThrowRef(_)))
@@ -65,7 +66,15 @@ impl Executor<'_> {
         Ok(())
     }
 
-    fn suspend(&mut self, state: &mut State, tag: TagAddr) -> Result<(), Trap> {
+    /// `suspend` to `tag`, its payload on top of the stack. `native`: the
+    /// native continuation the suspended frame waits in (record index + 1,
+    /// or 0), which takes the values it is resumed with (`native.rs`).
+    pub(super) fn suspend(
+        &mut self,
+        state: &mut State,
+        tag: TagAddr,
+        native: u32,
+    ) -> Result<(), Trap> {
         let n = self.store.tags[tag.0 as usize].sig.params.len();
         let found = self.chain.iter().enumerate().rev().find_map(|(i, link)| {
             let site = site_of(link).ok()?;
@@ -73,12 +82,13 @@ impl Executor<'_> {
         });
         let Some((i, (target, height))) = found else {
             return match self.suspends_out {
-                true => self.suspend_outward(state, tag, state.sp, n, None),
+                true => self.suspend_outward(state, tag, state.sp, n, None, native),
                 false => Err(Trap::UnhandledTag(tag)),
             };
         };
         let payload_end = state.sp;
-        let top = regs_of(state, payload_end - n);
+        let mut top = regs_of(state, payload_end - n);
+        top.native = native;
         let links = self.links_inside(i);
         let Some(link) = self.chain.pop() else {
             return Err(Trap::Host("continuation chain is empty".into()));
@@ -113,6 +123,12 @@ impl Executor<'_> {
             .interp
             .conts
             .consume(&mut self.store.conts, self.stack.values[top])?;
+        if self.runs_natively(index)? {
+            let args = self.stack.values[top - n..top].to_vec();
+            state.sp = top - n;
+            let kind = NativeKind::Resume(site);
+            return self.native_resume(state, kind, index, Resumption::Values(&args));
+        }
         let mut args = std::mem::take(&mut self.interp.conts.scratch);
         args.clear();
         let start = self
@@ -151,6 +167,11 @@ impl Executor<'_> {
             (false, Some(tag)) => self.store.alloc_exn(tag, fields.into()),
             (false, None) => return Err(Trap::Host("resume_throw without a tag".into())),
         };
+        if self.runs_natively(index)? {
+            state.sp = top - n;
+            let kind = NativeKind::Resume(site);
+            return self.native_resume(state, kind, index, Resumption::Throw(exn));
+        }
         let regs = regs_of(state, top - n);
         // Bound values are dropped: the continuation receives an exception.
         let mut bound = std::mem::take(&mut self.interp.conts.scratch);
@@ -198,11 +219,14 @@ impl Executor<'_> {
             .rposition(|link| site_of(link).is_ok_and(|s| s.handles_switch(tag)));
         let Some(i) = handler else {
             if self.suspends_out {
-                return self.suspend_outward(state, tag, top, n, Some(index));
+                return self.suspend_outward(state, tag, top, n, Some(index), 0);
             }
             self.interp.conts.release(&mut self.store.conts, index);
             return Err(Trap::UnhandledTag(tag));
         };
+        if self.runs_natively(index)? {
+            return self.switch_to_native(state, i, index, top, n);
+        }
         let mut args = std::mem::take(&mut self.interp.conts.scratch);
         args.clear();
         let start = match self
@@ -248,5 +272,42 @@ impl Executor<'_> {
         let outcome = self.enter_cont(state, entry, &args);
         self.interp.conts.scratch = args;
         outcome
+    }
+
+    /// `switch` to `index`, whose frames are native, handled by link `i`:
+    /// the running continuation is captured (parked in link `i`'s record,
+    /// as any switch does), and link `i`'s resumer resumes the target
+    /// natively at its resume instruction, with the `n` arguments below
+    /// `top` and the captured continuation.
+    fn switch_to_native(
+        &mut self,
+        state: &mut State,
+        i: usize,
+        index: u32,
+        top: usize,
+        n: usize,
+    ) -> Result<(), Trap> {
+        let mut args = self.stack.values[top - n..top].to_vec();
+        let current = regs_of(state, top - n);
+        let captured_links = self.links_inside(i);
+        let Some(link) = self.chain.pop() else {
+            return Err(Trap::Host("continuation chain is empty".into()));
+        };
+        let mut captured = link.parent;
+        std::mem::swap(self.stack, &mut captured);
+        let body = Captured {
+            stack: captured,
+            top: current,
+            links: captured_links,
+        };
+        let handle = self
+            .interp
+            .conts
+            .park(&mut self.store.conts, link.record, body)?;
+        args.push(handle);
+        let site = link.site;
+        load_regs(state, link.regs);
+        let kind = NativeKind::Resume(site);
+        self.native_resume(state, kind, index, Resumption::Values(&args))
     }
 }

@@ -197,6 +197,11 @@ impl Executor<'_> {
                     }
                 }
             }
+            Entry::Suspended(top) if top.native != 0 => {
+                let (kind, index) = (super::native::kind_at(&top)?, top.native - 1);
+                load_regs(state, top);
+                self.native_resume(state, kind, index, super::Resumption::Values(args))
+            }
             Entry::Suspended(top) => {
                 let at = top.sp as usize;
                 self.stack.reserve(at + total, limit)?;
@@ -269,6 +274,7 @@ pub(super) fn regs_of(state: &State, sp: usize) -> Regs {
         pc: state.pc as u32,
         sp: sp as u32,
         base: state.base as u32,
+        native: 0,
     }
 }
 

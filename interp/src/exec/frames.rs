@@ -56,6 +56,8 @@ enum Action {
     Return,
     /// The compiled callee threw this exception.
     Throw(wasmfx_core::ExnAddr),
+    /// Call compiled `func` as a native continuation (leaves the op loop).
+    NativeCall(FuncAddr),
 }
 
 impl Executor<'_> {
@@ -113,6 +115,7 @@ impl Executor<'_> {
                     let pc = regs.pc - 1;
                     break Transfer::Throw { exn, pc };
                 }
+                Action::NativeCall(func) => break Transfer::NativeCall(func),
                 // Returns the top `num_results` values to the caller.
                 Action::Return => {
                     let n = ctx.current.num_results as usize;
@@ -163,14 +166,18 @@ impl Frames<'_> {
             // depth limit.
             Callee::Wasm(_) if !tail => return Err(Trap::CallStackExhausted),
             Callee::Wasm(code) => code,
-            Callee::Hot(code) => {
-                if self.hot(store, &code, None) && self.native_calls {
-                    return self.call_compiled(store, regs, func, tail);
+            Callee::Hot(code) => match self.hot(store, &code, None) {
+                true if self.native_calls => return self.call_compiled(store, regs, func, tail),
+                true if !tail && self.tiering.runs_natively(store, func) => {
+                    return Ok(Action::NativeCall(func));
                 }
-                code
-            }
+                _ => code,
+            },
             Callee::Compiled(_) if self.native_calls => {
                 return self.call_compiled(store, regs, func, tail);
+            }
+            Callee::Compiled(_) if !tail && self.tiering.runs_natively(store, func) => {
+                return Ok(Action::NativeCall(func));
             }
             Callee::Compiled(code) => code,
         };

@@ -24,6 +24,7 @@ mod frames;
 mod int_ops;
 mod memory;
 mod memory_ops;
+mod native;
 mod numeric;
 mod outward;
 mod slots;
@@ -82,6 +83,9 @@ enum Transfer {
     Throw { exn: ExnAddr, pc: usize },
     /// A stack-switching op (`state.pc` is just past it).
     Cont(Op),
+    /// A call of compiled `func` to run as a native continuation
+    /// (`native.rs`), its arguments on top of the stack.
+    NativeCall(FuncAddr),
 }
 
 impl Executor<'_> {
@@ -119,6 +123,12 @@ impl Executor<'_> {
                 Transfer::Finished if self.chain.is_empty() => return Ok(()),
                 Transfer::Finished => self.cont_returned(state)?,
                 Transfer::Throw { exn, pc } => self.throw_through_chain(state, exn, pc)?,
+                Transfer::NativeCall(func) => {
+                    self.native_call(state, func)?;
+                    if self.outward.is_some() {
+                        return Ok(());
+                    }
+                }
                 Transfer::Cont(op) => {
                     self.cont_op(state, op)?;
                     if self.outward.is_some() {

@@ -55,7 +55,7 @@ impl Executor<'_> {
     /// Parks the whole activation for a suspend (or a switch to
     /// `switch_target`) to `tag` whose `n` values end at `payload_end`; the
     /// instruction's results will go where those values start (see the
-    /// module doc).
+    /// module doc). `native` as for [`Executor::suspend`].
     pub(super) fn suspend_outward(
         &mut self,
         state: &mut State,
@@ -63,9 +63,11 @@ impl Executor<'_> {
         payload_end: usize,
         n: usize,
         switch_target: Option<u32>,
+        native: u32,
     ) -> Result<(), Trap> {
         let payload = self.stack.values[payload_end - n..payload_end].to_vec();
-        let top = regs_of(state, payload_end - n);
+        let mut top = regs_of(state, payload_end - n);
+        top.native = native;
         let links = (!self.chain.is_empty()).then(|| Box::new(std::mem::take(&mut self.chain)));
         let captured = Captured {
             stack: std::mem::take(self.stack),
@@ -111,13 +113,23 @@ impl Executor<'_> {
             Resumption::Values(values) => {
                 self.enter_cont(&mut state, Entry::Suspended(top), values)
             }
+            Resumption::Throw(exn) if top.native != 0 => {
+                let (kind, index) = (super::native::kind_at(&top)?, top.native - 1);
+                load_regs(&mut state, top);
+                self.native_resume(&mut state, kind, index, Resumption::Throw(exn))
+            }
             Resumption::Throw(exn) => {
                 let pc = top.pc as usize - 1;
                 load_regs(&mut state, top);
                 self.throw_through_chain(&mut state, exn, pc)
             }
         };
-        let outcome = started.and_then(|()| self.run_loop(&mut state));
+        // A native continuation the activation waited in may have suspended
+        // out again at once.
+        let outcome = match self.outward.is_some() {
+            true => started,
+            false => started.and_then(|()| self.run_loop(&mut state)),
+        };
         self.finish(outcome, state)
     }
 

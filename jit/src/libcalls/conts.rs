@@ -261,7 +261,12 @@ fn resume_in(
         let saved_act = entry::current();
         let context = prompt.as_mut().context_ptr();
         let back = switch(context, context, word);
-        entry::set_current(saved_act);
+        // This resume's activation again, if it still encloses the one
+        // current now. A suspend may instead have captured this frame with
+        // the continuation (this resume runs on a continuation's stack):
+        // then whoever resumed that later runs under an activation of its
+        // own, and the one of the resume may be gone.
+        entry::restore_if_enclosing(saved_act);
         (*state).vm.stack_limit = saved_limit;
         back
     };

@@ -20,11 +20,13 @@ mod bulk;
 mod calls;
 mod conts;
 mod exceptions;
+mod host_resume;
 mod mixed;
 mod start;
 mod suspend;
 
 pub(crate) use exceptions::uncaught;
+pub use host_resume::{HostOutcome, HostResumption};
 
 use crate::entry::{self, Activation};
 use bulk::*;
