@@ -132,7 +132,7 @@ pub trait Tiering {
     /// Whether a fresh continuation of `func`, or a call of `func` inside
     /// an interpreted continuation, should run its compiled code (as a
     /// native continuation, [`Tiering::resume_native`]).
-    fn runs_natively(&self, store: &Store, func: FuncAddr) -> bool {
+    fn runs_natively(&mut self, store: &Store, func: FuncAddr) -> bool {
         let _ = (store, func);
         false
     }

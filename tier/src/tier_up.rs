@@ -17,9 +17,12 @@
 //! code suspended, starts fresh ones of compiled functions, and calls
 //! compiled functions inside its own continuations, all in compiled code's
 //! way through `Jit::resume_from_host` (`resume_native`; see the
-//! interpreter's `exec/native.rs`). What stays interpreted: functions with
-//! a `switch` instruction (a compiled `switch` cannot reach a handler of
-//! interpreted code beyond the prompt the interpreter installs).
+//! interpreter's `exec/native.rs`). A `switch` cannot cross the prompt the
+//! interpreter installs for such a continuation to reach a handler further
+//! out, so: functions with `switch` stay interpreted, and in a store where
+//! any module has a `switch`, functions with other stack-switching
+//! instructions stay interpreted too and nothing runs as a native
+//! continuation (`TierUpState::switch_free`).
 
 use crate::interp_fallback::InterpFallback;
 use crate::tiering::TierUp;
@@ -72,6 +75,10 @@ pub(crate) struct TierUpState {
     pending: HashSet<FuncAddr>,
     pub stats: TierStats,
     started: Instant,
+    /// Instances of the store scanned for `switch` so far, and whether one
+    /// had it (see [`TierUpState::switch_free`]).
+    scanned_instances: usize,
+    store_has_switch: bool,
 }
 
 impl TierUpState {
@@ -82,7 +89,23 @@ impl TierUpState {
             pending: HashSet::new(),
             stats: TierStats::default(),
             started: Instant::now(),
+            scanned_instances: 0,
+            store_has_switch: false,
         }
+    }
+
+    /// Whether no module instantiated in `store` has a `switch`
+    /// instruction. Only then do continuations mix tiers beyond what the
+    /// interpreter must (running frames compiled code suspended): a
+    /// `switch` whose handler lies past a prompt the interpreter installed
+    /// for a native continuation could not reach it.
+    pub fn switch_free(&mut self, store: &Store) -> bool {
+        while self.scanned_instances < store.instances.len() && !self.store_has_switch {
+            let module = &store.instances[self.scanned_instances].module;
+            self.store_has_switch = has_switch(module);
+            self.scanned_instances += 1;
+        }
+        !self.store_has_switch
     }
 
     /// Installs finished background compiles; returns the functions that
@@ -112,6 +135,27 @@ impl TierUpState {
             self.pending.clear();
         }
     }
+}
+
+/// Whether a function body of `module` has a `switch` instruction (bodies
+/// that do not decode count as having one).
+fn has_switch(module: &wasmfx_core::Module) -> bool {
+    module.bodies.iter().any(|body| {
+        let Some(bytes) = module.bytes.get(body.range.clone()) else {
+            return true;
+        };
+        let reader = wasmparser::BinaryReader::new(bytes, body.range.start as u64);
+        let Ok(mut ops) = wasmparser::FunctionBody::new(reader).get_operators_reader() else {
+            return true;
+        };
+        while !ops.eof() {
+            match ops.read() {
+                Ok(wasmparser::Operator::Switch { .. }) | Err(_) => return true,
+                Ok(_) => {}
+            }
+        }
+        false
+    })
 }
 
 /// The interpreter's [`Tiering`] hook: `jit` is the executor's own Jit at
@@ -203,6 +247,7 @@ impl Tiering for TierUpHook<'_> {
         }
         let compilable = self.state.compiles
             && !code.has_switch
+            && (!code.switches || self.state.switch_free(store))
             && match store.funcs.get(func.0 as usize).map(|f| &f.kind) {
                 Some(FuncKind::Wasm { instance, index }) => {
                     self.state.up.choice(*instance, *index).count().is_some()
@@ -351,8 +396,9 @@ impl Tiering for TierUpHook<'_> {
 
     /// `dyn` only: `jit` compiles functions with `switch` too, whose
     /// switches may look for handlers past the interpreter's prompt.
-    fn runs_natively(&self, store: &Store, func: FuncAddr) -> bool {
+    fn runs_natively(&mut self, store: &Store, func: FuncAddr) -> bool {
         self.state.compiles
+            && self.state.switch_free(store)
             && (self.jit.is_some() || wasmfx_jit::nested_at_least(1))
             && !nested_at_least(MAX_NATIVE_NESTING)
             && store
