@@ -196,6 +196,13 @@ impl Executor<'_> {
                 let Entry::Suspended(top) = entry else {
                     return Err(Trap::Host("suspended continuation without frames".into()));
                 };
+                if top.native != 0 {
+                    // Its top frame waits in a native continuation: the
+                    // exception is raised in there.
+                    let (kind, native) = (super::native::kind_at(&top)?, top.native - 1);
+                    load_regs(state, top);
+                    return self.native_resume(state, kind, native, Resumption::Throw(exn));
+                }
                 let pc = top.pc as usize - 1;
                 load_regs(state, top);
                 self.throw_through_chain(state, exn, pc)
