@@ -153,6 +153,8 @@ pub(crate) struct Activation {
     /// or the thread's; 0 when unknown).
     pub stack_low: usize,
     prev: *mut Activation,
+    /// Activations on the list up to and including this one.
+    depth: usize,
 }
 
 impl Activation {
@@ -182,16 +184,18 @@ pub(crate) fn set_current(act: *mut Activation) {
 /// nest when the interpreter, called back by compiled code, calls compiled
 /// code again).
 pub fn nested_at_least(n: usize) -> bool {
-    let mut act = current();
-    for _ in 0..n {
-        if act.is_null() {
-            return false;
-        }
-        // SAFETY: activations on the list are live (each is popped before
-        // its `enter` returns).
-        act = unsafe { (*act).prev };
+    depth() >= n
+}
+
+/// Activations on this thread's current list.
+fn depth() -> usize {
+    let act = current();
+    if act.is_null() {
+        return 0;
     }
-    true
+    // SAFETY: the current activation is live (entry.rs keeps CURRENT
+    // pointing at a live activation).
+    unsafe { (*act).depth }
 }
 
 /// Makes `saved` the innermost activation again when it encloses the
@@ -256,6 +260,7 @@ pub(crate) unsafe fn enter(
         chain_mark: call.chain_mark,
         stack_low,
         prev: current(),
+        depth: depth() + 1,
     };
     let act: *mut Activation = &raw mut activation;
     CURRENT.with(|c| c.set(act));
