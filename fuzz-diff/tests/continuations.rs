@@ -8,7 +8,8 @@
 //! (e.g. `QUICKCHECK_TESTS=100000 cargo test --release -p wasmfx-fuzz-diff
 //! --test continuations`). A failure is shrunk to a small program and
 //! plan, printed with its Wasm text and saved as
-//! `target/fuzz-diff/cont-<property>.txt`. Every property prints its counts.
+//! `target/fuzz-diff/cont-<property>.txt`. Every property prints its counts
+//! (shown with `-- --nocapture`).
 
 use quickcheck::TestResult;
 use wasmfx_fuzz_diff::cont_case::{check_program, check_program_against, failure_report};
