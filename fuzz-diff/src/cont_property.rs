@@ -36,9 +36,10 @@ pub struct Tally {
     pub returned: u64,
     pub escaped: u64,
     pub trapped: u64,
-    /// Passing cases in which at least one function tiered up mid-run.
+    /// Passing cases in which at least one function was compiled while the
+    /// program ran (at its first call, or after k calls and back-edges).
     pub tiered_up_cases: u64,
-    /// Functions that tiered up, over all passing cases.
+    /// Functions so compiled, over all passing cases.
     pub tiered_up_functions: u64,
     /// Cases that failed (the first and every shrinking step that still
     /// failed).
