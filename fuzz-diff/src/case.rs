@@ -28,12 +28,12 @@ pub enum Verdict {
 /// per-function tier choice drawn from `seed`; `seed` also draws the
 /// arguments.
 pub fn check(wasm: &[u8], fuel_global: Option<u32>, seed: u64) -> Verdict {
-    let reference = match run(wasm, fuel_global, Tiering::Interp, seed) {
+    let reference = match run(wasm, fuel_global, &Tiering::Interp, seed) {
         Ok(seen) => seen,
         Err(e) => return Verdict::Skipped(format!("interp: {e}")),
     };
     for tiering in [Tiering::Jit, Tiering::Mixed(seed)] {
-        let difference = match run(wasm, fuel_global, tiering, seed) {
+        let difference = match run(wasm, fuel_global, &tiering, seed) {
             Ok(seen) => first_difference(&reference, &seen),
             Err(e) => Some(format!("does not run: {e}")),
         };

@@ -1,41 +1,53 @@
 //! One continuation case: a generated program run under a tiering and
-//! compared with its model; a failing program is shrunk before it is
-//! reported.
+//! compared with its model, and the report of a failing case.
 //!
 //! ```text
 //!   Program ─to_wat─▶ text ─▶ wasm ─run(tiering)─▶ observations
 //!   model: Expected { result, log } ─▶ the "main" call and global 0 it implies
-//!   mismatch ─▶ shrink (greedy: first smaller program that still fails)
+//!   mismatch ─▶ failure_report: what differed, the plan by function name,
+//!               the program's Debug form and its Wasm text
 //! ```
+//!
+//! Shrinking is quickcheck's (`cont_arbitrary.rs`, `tiering_plan.rs`).
 
-use crate::cont_gen::{Ending, Expected, Program, shrink};
-use crate::cont_wat::to_wat;
+use crate::cont_gen::{Ending, Expected, Program};
+use crate::cont_wat::{function_names, to_wat};
 use crate::outcome::Observation;
-use crate::run::{Tiering, run};
+use crate::run::{Tiering, run_reporting};
+use std::fmt::Write;
 
-/// Upper bound on shrinking steps (each step runs one candidate).
-const MAX_SHRINK_RUNS: usize = 2_000;
+/// Checks `program` under `tiering` against its model.
+///
+/// # Errors
+/// As [`check_program_against`].
+pub fn check_program(program: &Program, tiering: &Tiering) -> Result<usize, String> {
+    check_program_against(program, tiering, program.expected())
+}
 
-/// Checks `program` under `tiering`: `Err` says what differed from the model.
+/// Runs `program` under `tiering` and compares its `main` result and log
+/// with `expected`. `Ok` holds how many functions tiered up in the run.
 ///
 /// # Errors
 /// The expected and actual `main` result and log, or why it did not run.
-pub fn check_program(program: &Program, tiering: Tiering) -> Result<(), String> {
+pub fn check_program_against(
+    program: &Program,
+    tiering: &Tiering,
+    expected: Expected,
+) -> Result<usize, String> {
     let wat = to_wat(program);
     let wasm = wasmfx_tier::text_to_binary(&wat).map_err(|e| format!("text: {e:?}"))?;
-    let seen = run(&wasm, None, tiering, 0)?;
-    let expected = expected_observations(program.expected());
+    let report = run_reporting(&wasm, None, tiering, 0)?;
+    let seen = report.seen;
+    let expected = expected_observations(expected);
     let main = seen.iter().find(|o| matches!(o, Observation::Call { .. }));
     let log = seen
         .iter()
         .find(|o| matches!(o, Observation::Global { index: 0, .. }));
     let actual = [main.cloned(), log.cloned()];
     if actual == expected.clone().map(Some) {
-        Ok(())
+        Ok(report.tiered_up)
     } else {
-        Err(format!(
-            "{tiering:?}: expected {expected:?}\n  actual {actual:?}"
-        ))
+        Err(format!("expected {expected:?}\n  actual {actual:?}"))
     }
 }
 
@@ -59,23 +71,34 @@ fn expected_observations(expected: Expected) -> [Observation; 2] {
     ]
 }
 
-/// A smallest program (found greedily) that still fails under `tiering`,
-/// with its failure.
-pub fn minimize(program: &Program, tiering: Tiering, failure: String) -> (Program, String) {
-    let (mut current, mut failure) = (program.clone(), failure);
-    let mut runs = 0;
-    'shrink: while runs < MAX_SHRINK_RUNS {
-        for candidate in shrink(&current) {
-            runs += 1;
-            if let Err(why) = check_program(&candidate, tiering) {
-                (current, failure) = (candidate, why);
-                continue 'shrink;
-            }
-            if runs >= MAX_SHRINK_RUNS {
-                break 'shrink;
-            }
+/// A failing case for people: the tiering (a plan by function index and
+/// name), what differed, the program's `Debug` form (to paste into a test)
+/// and its Wasm text.
+pub fn failure_report(program: &Program, tiering: &Tiering, failure: &str) -> String {
+    let wat = to_wat(program);
+    let names = function_names(&wat);
+    let mut report = format!(
+        "{} ({} statements, {} functions)\n",
+        tiering_name(tiering),
+        program.size(),
+        names.len()
+    );
+    if let Tiering::Selected(plan) | Tiering::Planned(plan) = tiering {
+        let _ = write!(report, "plan (others Interpreted):");
+        for (index, tier) in plan.planned().filter(|&(i, _)| i < names.len()) {
+            let _ = write!(report, " {index} {}: {tier:?};", names[index]);
         }
-        break;
+        report.push('\n');
     }
-    (current, failure)
+    let _ = write!(report, "{failure}\nprogram: {program:?}\n{wat}");
+    report
+}
+
+/// A short name of `tiering` (the plan is listed apart).
+fn tiering_name(tiering: &Tiering) -> String {
+    match tiering {
+        Tiering::Selected(_) => "compiled at instantiation by plan (After(k): compiled)".into(),
+        Tiering::Planned(_) => "dyn, tier-up by plan".into(),
+        other => format!("{other:?}"),
+    }
 }

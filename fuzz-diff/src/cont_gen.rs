@@ -1,5 +1,6 @@
-//! Random structured programs with continuations, and the model that says
-//! what each must compute.
+//! Structured programs with continuations, and the model that says what
+//! each must compute (quickcheck generates and shrinks them:
+//! `cont_arbitrary.rs`).
 //!
 //! A program is a tree of statements over one `i32` accumulator per
 //! function. Every body runs as a continuation under a *driver* loop that
@@ -35,8 +36,6 @@
 //!                   whose callee runs stmts: suspensions capture it
 //!   log             global: log = (log * 31) ^ (value + tag) per event
 //! ```
-
-use crate::rng::Rng;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stmt {
@@ -89,21 +88,7 @@ pub enum Ending {
     Trapped(&'static str),
 }
 
-/// Limits of the random tree.
-const MAX_SPAWN_DEPTH: u32 = 3;
-const MAX_NESTING: u32 = 5;
-const MAX_STMTS: u64 = 6;
-
 impl Program {
-    /// A random program from `rng`.
-    pub fn random(rng: &mut Rng) -> Program {
-        let start = rng.below(1000) as i32;
-        Program {
-            root: random_stmts(rng, 0, 0),
-            start,
-        }
-    }
-
     /// The result and log every tier must produce.
     pub fn expected(&self) -> Expected {
         let mut model = Model { log: 0 };
@@ -127,33 +112,6 @@ impl Program {
 
 fn count(stmts: &[Stmt]) -> usize {
     stmts.iter().map(|s| 1 + s.body().map_or(0, count)).sum()
-}
-
-fn random_stmts(rng: &mut Rng, depth: u32, nesting: u32) -> Vec<Stmt> {
-    let len = 1 + rng.below(MAX_STMTS);
-    (0..len).map(|_| random_stmt(rng, depth, nesting)).collect()
-}
-
-fn random_stmt(rng: &mut Rng, depth: u32, nesting: u32) -> Stmt {
-    let nest = nesting < MAX_NESTING;
-    let small = |rng: &mut Rng| rng.below(21) as i32 - 10;
-    match rng.below(15) {
-        0 | 1 => Stmt::Add(small(rng)),
-        2 => Stmt::Mul(small(rng)),
-        3 | 4 => Stmt::Yield,
-        5 => Stmt::Up,
-        12 => Stmt::Raise,
-        13 => Stmt::Div(*rng.pick(&[2, 3, -1, -2, 5, -3, 7, 0]).unwrap_or(&1)),
-        6 | 7 if nest && depth < MAX_SPAWN_DEPTH => Stmt::Spawn {
-            bias: rng.below(256) as i32,
-            body: random_stmts(rng, depth + 1, nesting + 1),
-        },
-        8 if rng.chance(40) => Stmt::Throw(small(rng)),
-        9 if nest => Stmt::Try(random_stmts(rng, depth, nesting + 1)),
-        10 if nest => Stmt::Helper(random_stmts(rng, depth, nesting + 1)),
-        11 if nest => Stmt::Swap(random_stmts(rng, depth, nesting + 1)),
-        _ => Stmt::Add(small(rng)),
-    }
 }
 
 /// Direct-style evaluation: a driver answers at once, so a suspension is a
@@ -227,40 +185,9 @@ impl Model {
     }
 }
 
-/// Smaller variants of `program`, simplest first: each drops one statement
-/// or replaces a compound statement by its own statements.
-pub fn shrink(program: &Program) -> Vec<Program> {
-    shrink_stmts(&program.root)
-        .into_iter()
-        .map(|root| Program {
-            root,
-            start: program.start,
-        })
-        .collect()
-}
-
-fn shrink_stmts(stmts: &[Stmt]) -> Vec<Vec<Stmt>> {
-    let mut out = Vec::new();
-    for (i, stmt) in stmts.iter().enumerate() {
-        let replaced = |with: &[Stmt]| {
-            let mut v = stmts[..i].to_vec();
-            v.extend_from_slice(with);
-            v.extend_from_slice(&stmts[i + 1..]);
-            v
-        };
-        out.push(replaced(&[]));
-        let Some(body) = stmt.body() else { continue };
-        out.push(replaced(body));
-        for smaller in shrink_stmts(body) {
-            out.push(replaced(&[stmt.with_body(smaller)]));
-        }
-    }
-    out
-}
-
 impl Stmt {
     /// The statements inside a compound statement.
-    fn body(&self) -> Option<&[Stmt]> {
+    pub fn body(&self) -> Option<&[Stmt]> {
         match self {
             Stmt::Spawn { body, .. } | Stmt::Try(body) | Stmt::Helper(body) | Stmt::Swap(body) => {
                 Some(body)
@@ -270,7 +197,7 @@ impl Stmt {
     }
 
     /// This compound statement around `body` instead (others unchanged).
-    fn with_body(&self, body: Vec<Stmt>) -> Stmt {
+    pub fn with_body(&self, body: Vec<Stmt>) -> Stmt {
         match self {
             Stmt::Spawn { bias, .. } => Stmt::Spawn { bias: *bias, body },
             Stmt::Try(_) => Stmt::Try(body),
@@ -343,14 +270,5 @@ mod tests {
             program.expected().result,
             Ending::Trapped("integer divide by zero")
         );
-    }
-
-    #[test]
-    fn shrinking_only_makes_smaller_programs() {
-        let mut rng = Rng::new(9);
-        let program = Program::random(&mut rng);
-        let smaller = shrink(&program);
-        assert!(!smaller.is_empty());
-        assert!(smaller.iter().all(|p| p.size() < program.size()));
     }
 }

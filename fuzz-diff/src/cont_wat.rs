@@ -221,3 +221,65 @@ impl Emitter {
         code
     }
 }
+
+/// The functions of a module text made by [`to_wat`], in index order: the
+/// `$name`, or the export name in quotes for `main`.
+pub fn function_names(wat: &str) -> Vec<String> {
+    wat.lines()
+        .filter_map(|line| line.trim_start().strip_prefix("(func "))
+        .map(|rest| match rest.split_whitespace().next() {
+            Some(name) if name.starts_with('$') => name.to_string(),
+            _ => rest
+                .split('"')
+                .nth(1)
+                .map_or("?".into(), |e| format!("\"{e}\"")),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn function_names_follow_the_index_space() {
+        let program = Program {
+            root: vec![
+                Stmt::Helper(vec![Stmt::Yield]),
+                Stmt::Spawn {
+                    bias: 1,
+                    body: vec![Stmt::Swap(vec![])],
+                },
+            ],
+            start: 0,
+        };
+        let wat = to_wat(&program);
+        let names = function_names(&wat);
+        let expected = [
+            "$note",
+            "$drive",
+            "$drive_root",
+            "\"main\"",
+            "$helper_0",
+            "$inner_0",
+            "$partner_0",
+            "$body_1",
+            "$body_0",
+        ];
+        assert_eq!(names, expected);
+        // The module's own name section agrees, index for index.
+        let module = wasmfx_tier::Engine::new(wasmfx_tier::TierMode::Interp)
+            .and_then(|engine| engine.compile_text(&wat))
+            .map_err(|e| e.to_string());
+        let from_module = module.map(|m| {
+            (0..m.funcs.len() as u32)
+                .map(|i| m.func_names.get(&i).map(|n| format!("${n}")))
+                .collect::<Vec<_>>()
+        });
+        let from_text: Vec<Option<String>> = names
+            .iter()
+            .map(|n| n.starts_with('$').then(|| n.clone()))
+            .collect();
+        assert_eq!(from_module, Ok(from_text));
+    }
+}

@@ -1,6 +1,7 @@
-//! A small deterministic random source (SplitMix64): one seed gives the same
-//! module, arguments and tier choices on every machine, so a failing case is
-//! replayed from its seed alone.
+//! A small deterministic random source (SplitMix64) for the wasm-smith
+//! differential test: one seed gives the same module, arguments and tier
+//! choices on every machine, so a failing case is replayed from its seed
+//! alone. (The continuation properties draw from quickcheck instead.)
 
 /// SplitMix64 state. Not for cryptography; only for reproducible tests.
 #[derive(Debug, Clone)]
@@ -27,11 +28,6 @@ impl Rng {
         }
     }
 
-    /// True with probability `percent`/100.
-    pub fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-
     /// `len` random bytes.
     pub fn bytes(&mut self, len: usize) -> Vec<u8> {
         let mut out = Vec::with_capacity(len + 8);
@@ -40,11 +36,6 @@ impl Rng {
         }
         out.truncate(len);
         out
-    }
-
-    /// One element of `items` (`None` when it is empty).
-    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
-        items.get(self.below(items.len() as u64) as usize)
     }
 }
 

@@ -5,6 +5,11 @@
 //!   Tiering::Jit              every function compiled
 //!   Tiering::Mixed(seed)      each (instance, function) compiled or not by a
 //!                             coin flip derived from `seed`
+//!   Tiering::Selected(plan)   compiled at instantiation where the plan is not
+//!                             Interpreted (After(k) counts as compiled)
+//!   Tiering::Planned(plan)    the `dyn` executor: every function starts
+//!                             interpreted and follows the plan (compiled at
+//!                             once, after k calls and loop back-edges, never)
 //!   run(wasm, fuel, tiering, arg_seed)
 //!     instantiate ─▶ for each exported function, in export order:
 //!                      refill fuel, make arguments from (arg_seed, export
@@ -18,18 +23,25 @@
 use crate::outcome::{Observation, show};
 use crate::rng::{Rng, mix};
 use crate::smith::FUEL;
+use crate::tiering_plan::TieringPlan;
+use std::sync::Arc;
 use wasmfx_core::module::ExternKind;
 use wasmfx_core::value::Ref;
 use wasmfx_core::{InstanceId, Val, ValType};
-use wasmfx_tier::{Engine, Runtime, TierExecutor, TierMode};
+use wasmfx_tier::{Engine, FunctionTier, Module, Runtime, TierExecutor, TierMode};
 
 /// Which tier runs which function.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Tiering {
     Interp,
     Jit,
     /// A random per-function choice, fixed by the seed.
     Mixed(u64),
+    /// A static choice per function (`TierExecutor::compiler_selecting`):
+    /// compiled unless the plan says `Interpreted`.
+    Selected(TieringPlan),
+    /// Tier-up while running (`TierExecutor::tiered_with_plan`).
+    Planned(TieringPlan),
 }
 
 impl Tiering {
@@ -38,24 +50,42 @@ impl Tiering {
         mix(seed ^ mix(u64::from(instance.0) << 32 | u64::from(index))) & 1 == 1
     }
 
-    fn runtime(self, engine: &Engine) -> Runtime {
-        match self {
-            Tiering::Interp | Tiering::Jit => Runtime::new(engine),
-            Tiering::Mixed(seed) => Runtime::with_executor(
-                engine,
-                TierExecutor::compiler_selecting(move |instance, index| {
-                    Tiering::mixed_choice(seed, instance, index)
-                }),
-            ),
-        }
+    fn runtime(&self, engine: &Engine) -> Runtime {
+        let executor = match self {
+            Tiering::Interp | Tiering::Jit => return Runtime::new(engine),
+            &Tiering::Mixed(seed) => TierExecutor::compiler_selecting(move |instance, index| {
+                Tiering::mixed_choice(seed, instance, index)
+            }),
+            Tiering::Selected(plan) => {
+                let plan = plan.clone();
+                TierExecutor::compiler_selecting(move |_, index| {
+                    plan.get(index) != FunctionTier::Interpreted
+                })
+            }
+            Tiering::Planned(plan) => {
+                let plan = plan.clone();
+                TierExecutor::tiered_with_plan(move |_, index| plan.get(index))
+            }
+        };
+        Runtime::with_executor(engine, executor)
     }
 
-    fn mode(self) -> TierMode {
+    /// The engine's mode: it picks the default executor, which
+    /// [`Tiering::runtime`] replaces for the mixes.
+    fn mode(&self) -> TierMode {
         match self {
             Tiering::Interp => TierMode::Interp,
-            Tiering::Jit | Tiering::Mixed(_) => TierMode::Jit,
+            _ => TierMode::Jit,
         }
     }
+}
+
+/// What one run showed, and how much tiered up while it ran.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunReport {
+    pub seen: Vec<Observation>,
+    /// Functions compiled by tier-up during the run (`Planned` only).
+    pub tiered_up: usize,
 }
 
 /// Runs `wasm` under `tiering`. `fuel_global` (a mutable `i32` global) is
@@ -67,15 +97,46 @@ impl Tiering {
 pub fn run(
     wasm: &[u8],
     fuel_global: Option<u32>,
-    tiering: Tiering,
+    tiering: &Tiering,
     arg_seed: u64,
 ) -> Result<Vec<Observation>, String> {
+    run_reporting(wasm, fuel_global, tiering, arg_seed).map(|report| report.seen)
+}
+
+/// [`run`], and how many functions tiered up.
+///
+/// # Errors
+/// As [`run`].
+pub fn run_reporting(
+    wasm: &[u8],
+    fuel_global: Option<u32>,
+    tiering: &Tiering,
+    arg_seed: u64,
+) -> Result<RunReport, String> {
     let engine = Engine::new(tiering.mode()).map_err(|e| e.to_string())?;
     let module = engine.compile_binary(wasm).map_err(|e| e.to_string())?;
     let mut runtime = tiering.runtime(&engine);
-    let instance = match runtime.instantiate(&module) {
+    let seen = observe(&mut runtime, &module, fuel_global, arg_seed);
+    let tiered_up = match tiering {
+        Tiering::Planned(_) => runtime
+            .tier_stats()
+            .map_or(0, |(stats, _)| stats.tiered_up.len()),
+        _ => 0,
+    };
+    Ok(RunReport { seen, tiered_up })
+}
+
+/// Instantiates `module`, calls every exported function and records the
+/// final state.
+fn observe(
+    runtime: &mut Runtime,
+    module: &Arc<Module>,
+    fuel_global: Option<u32>,
+    arg_seed: u64,
+) -> Vec<Observation> {
+    let instance = match runtime.instantiate(module) {
         Ok(instance) => instance,
-        Err(e) => return Ok(vec![Observation::Instantiated(Err(e.to_string()))]),
+        Err(e) => return vec![Observation::Instantiated(Err(e.to_string()))],
     };
     let mut seen = vec![Observation::Instantiated(Ok(()))];
     for (position, export) in module.exports.iter().enumerate() {
@@ -83,13 +144,13 @@ pub fn run(
             continue;
         }
         if let Some(fuel) = fuel_global {
-            set_global(&mut runtime, instance, fuel, FUEL);
+            set_global(runtime, instance, fuel, FUEL);
         }
         let mut rng = Rng::new(mix(arg_seed ^ position as u64));
-        seen.push(call(&mut runtime, instance, &export.name, &mut rng));
+        seen.push(call(runtime, instance, &export.name, &mut rng));
     }
-    record_state(&runtime, instance, &mut seen);
-    Ok(seen)
+    record_state(runtime, instance, &mut seen);
+    seen
 }
 
 /// Calls export `name` with arguments drawn from `rng`.

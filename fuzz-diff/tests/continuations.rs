@@ -1,64 +1,54 @@
-//! Property test: generated programs with continuations (cont_gen.rs) give
-//! their model's result and log under `interp`, under `jit` (functions
-//! with stack-switching instructions stay interpreted, the helpers between
-//! them are compiled) and under a random per-function mix.
+//! Property tests (quickcheck): generated programs with continuations
+//! (`cont_gen.rs`) give their model's result and log under `interp`, under
+//! `jit`, under a static per-function mix, and under tier-up by a random
+//! per-function plan (interpreted, compiled, or compiled after k calls and
+//! loop back-edges).
 //!
-//! `WASMFX_DIFF_CASES=N` runs N seeds (default [`DEFAULT_CASES`]) from
-//! `WASMFX_DIFF_FIRST` (default 0); `WASMFX_DIFF_SEED=S` runs seed S only. A failure prints its seed and the
-//! shrunk program's text, saved as `target/fuzz-diff/cont-<seed>.wat`.
+//! Each property runs [`DEFAULT_TESTS`] cases; `QUICKCHECK_TESTS=N` runs N
+//! (e.g. `QUICKCHECK_TESTS=100000 cargo test --release -p wasmfx-fuzz-diff
+//! --test continuations`). A failure is shrunk to a small program and
+//! plan, printed with its Wasm text and saved as
+//! `target/fuzz-diff/cont-<property>.txt`. Every property prints its counts
+//! (shown with `-- --nocapture`).
 
-use wasmfx_fuzz_diff::case::save_failure;
-use wasmfx_fuzz_diff::cont_case::{check_program, minimize};
-use wasmfx_fuzz_diff::cont_gen::Program;
-use wasmfx_fuzz_diff::cont_wat::to_wat;
-use wasmfx_fuzz_diff::rng::Rng;
+use quickcheck::TestResult;
+use wasmfx_fuzz_diff::cont_case::{check_program, check_program_against, failure_report};
+use wasmfx_fuzz_diff::cont_gen::{Program, Stmt};
+use wasmfx_fuzz_diff::cont_property::{
+    Tally, fail, matches_model_compiled, matches_model_interpreted, matches_model_selected,
+    matches_model_tiered, run_property,
+};
 use wasmfx_fuzz_diff::run::Tiering;
+use wasmfx_fuzz_diff::tiering_plan::TieringPlan;
 
-const DEFAULT_CASES: u64 = 300;
+/// Cases per property in a default run (CI): a few seconds each in the
+/// test profile.
+const DEFAULT_TESTS: u64 = 1_000;
 
-fn env_u64(name: &str) -> Option<u64> {
-    std::env::var(name).ok().and_then(|v| v.parse().ok())
-}
-
-/// Runs every seed under `tiering(seed)`; returns the failing seeds.
-fn failing_seeds(tiering: impl Fn(u64) -> Tiering) -> Vec<u64> {
-    let seeds = match env_u64("WASMFX_DIFF_SEED") {
-        Some(seed) => seed..seed + 1,
-        None => {
-            let first = env_u64("WASMFX_DIFF_FIRST").unwrap_or(0);
-            first..first + env_u64("WASMFX_DIFF_CASES").unwrap_or(DEFAULT_CASES)
-        }
-    };
-    let mut failures = Vec::new();
-    for seed in seeds {
-        let program = Program::random(&mut Rng::new(seed));
-        let tiering = tiering(seed);
-        if let Err(failure) = check_program(&program, tiering) {
-            let (small, failure) = minimize(&program, tiering, failure);
-            let wat = to_wat(&small);
-            let saved = save_failure(&format!("cont-{seed}.wat"), wat.as_bytes())
-                .map_or_else(|e| e, |p| p.display().to_string());
-            eprintln!(
-                "seed {seed} ({} statements, shrunk to {}), {saved}:\n{failure}\n{wat}",
-                program.size(),
-                small.size()
-            );
-            failures.push(seed);
-        }
-    }
-    failures
+/// Runs `property`, prints its counts, and fails with the shrunk
+/// counterexample or when fewer cases ran than asked for.
+fn check(name: &str, property: impl quickcheck::Testable) -> Tally {
+    let tally = run_property(name, DEFAULT_TESTS, property).unwrap_or_else(|c| panic!("{c}"));
+    eprintln!("{name}: {tally}");
+    let wanted = std::env::var("QUICKCHECK_TESTS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(DEFAULT_TESTS);
+    assert_eq!(tally.passed(), wanted, "{name}: cases run");
+    tally
 }
 
 #[test]
 fn continuation_programs_match_their_model_interpreted() {
-    let failures = failing_seeds(|_| Tiering::Interp);
-    assert!(failures.is_empty(), "seeds that fail: {failures:?}");
+    check(
+        "interp",
+        matches_model_interpreted as fn(Program) -> TestResult,
+    );
 }
 
 #[test]
 fn continuation_programs_match_their_model_compiled() {
-    let failures = failing_seeds(|_| Tiering::Jit);
-    assert!(failures.is_empty(), "seeds that fail: {failures:?}");
+    check("jit", matches_model_compiled as fn(Program) -> TestResult);
 }
 
 /// Chains that mix the tiers: continuations made by one tier and run by
@@ -66,6 +56,100 @@ fn continuation_programs_match_their_model_compiled() {
 /// code (the interpreter parks the call, compiled code switches natively).
 #[test]
 fn continuation_programs_match_their_model_mixed() {
-    let failures = failing_seeds(Tiering::Mixed);
-    assert!(failures.is_empty(), "seeds that fail: {failures:?}");
+    check(
+        "mixed",
+        matches_model_selected as fn(Program, TieringPlan) -> TestResult,
+    );
+}
+
+/// Functions start interpreted and tier up by the plan while the program
+/// runs: in the middle of drivers' loops, of suspended continuations and
+/// of nested resumes.
+#[test]
+fn continuation_programs_match_their_model_tiered_by_plan() {
+    let tally = check(
+        "tiered",
+        matches_model_tiered as fn(Program, TieringPlan) -> TestResult,
+    );
+    assert!(
+        tally.tiered_up_cases * 5 > tally.passed(),
+        "too few cases tiered up: {tally}"
+    );
+}
+
+/// The harness finds and shrinks a failure: against a model that forgets
+/// every `Yield`, the counterexample shrinks to the one-statement program,
+/// whatever the plan, and the report holds its Wasm text.
+#[test]
+fn a_wrong_model_is_caught_and_shrunk() {
+    fn model_without_yields(program: Program, plan: TieringPlan) -> TestResult {
+        fn drop_yields(stmts: &[Stmt]) -> Vec<Stmt> {
+            let kept = stmts.iter().filter(|s| **s != Stmt::Yield);
+            kept.map(|s| match s.body() {
+                Some(body) => s.with_body(drop_yields(body)),
+                None => s.clone(),
+            })
+            .collect()
+        }
+        let wrong = Program {
+            root: drop_yields(&program.root),
+            start: program.start,
+        };
+        let tiering = Tiering::Planned(plan);
+        match check_program_against(&program, &tiering, wrong.expected()) {
+            Ok(_) => TestResult::passed(),
+            Err(why) => fail(failure_report(&program, &tiering, &why)),
+        }
+    }
+    let found = run_property(
+        "planted-model-bug",
+        200,
+        model_without_yields as fn(Program, TieringPlan) -> TestResult,
+    );
+    let counterexample = found.expect_err("a model without yields must fail");
+    let report = &counterexample.report;
+    eprintln!("{counterexample}");
+    assert!(
+        report.contains("program: Program { root: [Yield], start: 0 }"),
+        "{report}"
+    );
+    assert!(report.contains("plan (others Interpreted):\n"), "{report}");
+    assert!(
+        report.contains("(suspend $yield (local.get $acc))"),
+        "{report}"
+    );
+    assert!(counterexample.failing_runs >= 2, "{counterexample}");
+}
+
+/// Plans shrink too: a property that fails when anything tiers up ends at
+/// a one-statement program (one that calls `$note` or a helper: functions
+/// with stack-switching instructions do not tier up) and a plan with
+/// exactly one function that is not interpreted.
+#[test]
+fn a_tier_up_is_found_and_its_plan_shrunk() {
+    fn never_tiers_up(program: Program, plan: TieringPlan) -> TestResult {
+        let tiering = Tiering::Planned(plan);
+        match check_program(&program, &tiering) {
+            Ok(0) => TestResult::passed(),
+            Ok(n) => fail(failure_report(
+                &program,
+                &tiering,
+                &format!("{n} tiered up"),
+            )),
+            Err(why) => fail(failure_report(&program, &tiering, &why)),
+        }
+    }
+    let found = run_property(
+        "planted-tier-up",
+        200,
+        never_tiers_up as fn(Program, TieringPlan) -> TestResult,
+    );
+    let counterexample = found.expect_err("random plans tier up");
+    let report = &counterexample.report;
+    eprintln!("{counterexample}");
+    assert!(report.contains("\n1 tiered up\n"), "{report}");
+    assert!(report.contains("(1 statements, "), "{report}");
+    assert!(report.contains(", start: 0 }"), "{report}");
+    let plan_line = report.lines().nth(1).unwrap_or_default();
+    assert_eq!(plan_line.matches(';').count(), 1, "{report}");
 }
