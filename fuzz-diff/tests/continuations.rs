@@ -122,9 +122,9 @@ fn a_wrong_model_is_caught_and_shrunk() {
 }
 
 /// Plans shrink too: a property that fails when anything tiers up ends at
-/// a one-statement program (one that calls `$note` or a helper: functions
-/// with stack-switching instructions do not tier up) and a plan with
-/// exactly one function that is not interpreted.
+/// a program of at most one statement (the empty one already has a body
+/// that tiers up when its continuation starts) and a plan with exactly one
+/// function that is not interpreted.
 #[test]
 fn a_tier_up_is_found_and_its_plan_shrunk() {
     fn never_tiers_up(program: Program, plan: TieringPlan) -> TestResult {
@@ -148,7 +148,10 @@ fn a_tier_up_is_found_and_its_plan_shrunk() {
     let report = &counterexample.report;
     eprintln!("{counterexample}");
     assert!(report.contains("\n1 tiered up\n"), "{report}");
-    assert!(report.contains("(1 statements, "), "{report}");
+    assert!(
+        report.contains("(0 statements, ") || report.contains("(1 statements, "),
+        "{report}"
+    );
     assert!(report.contains(", start: 0 }"), "{report}");
     let plan_line = report.lines().nth(1).unwrap_or_default();
     assert_eq!(plan_line.matches(';').count(), 1, "{report}");
