@@ -122,9 +122,9 @@ fn a_wrong_model_is_caught_and_shrunk() {
 }
 
 /// Plans shrink too: a property that fails when anything tiers up ends at
-/// a program of at most one statement (the empty one already has a body
-/// that tiers up when its continuation starts) and a plan with exactly one
-/// function that is not interpreted.
+/// a plan with exactly one function that is not interpreted. (The program
+/// shrinks as far as quickcheck's greedy search gets: often to nothing,
+/// since a body tiers up when its continuation starts, sometimes not.)
 #[test]
 fn a_tier_up_is_found_and_its_plan_shrunk() {
     fn never_tiers_up(program: Program, plan: TieringPlan) -> TestResult {
@@ -148,10 +148,6 @@ fn a_tier_up_is_found_and_its_plan_shrunk() {
     let report = &counterexample.report;
     eprintln!("{counterexample}");
     assert!(report.contains("\n1 tiered up\n"), "{report}");
-    assert!(
-        report.contains("(0 statements, ") || report.contains("(1 statements, "),
-        "{report}"
-    );
     assert!(report.contains(", start: 0 }"), "{report}");
     let plan_line = report.lines().nth(1).unwrap_or_default();
     assert_eq!(plan_line.matches(';').count(), 1, "{report}");
