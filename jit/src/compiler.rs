@@ -188,39 +188,29 @@ impl Compiler {
             Prepared::Batch(batch) => batch,
         };
         let isa = isa()?;
-        let outcomes = codegen::compile_all(&*isa, batch.functions, self.workers)?;
-        let mut failures = batch.failures;
-        let mut compiled = Vec::new();
-        let mut func_ids = batch.func_ids;
-        let mut retry = false;
-        for outcome in outcomes {
-            match outcome {
-                Ok(f) => compiled.push(f),
-                Err((index, e)) => {
-                    func_ids[index as usize] = None;
-                    failures.push((index, e));
-                    retry = true;
-                }
-            }
-        }
-        // A function Cranelift refused leaves the batch; the rest is redone
+        let (mut functions, mut func_ids, mut failures) =
+            (batch.functions, batch.func_ids, batch.failures);
+        // A function Cranelift refuses leaves the batch; the rest is redone
         // without direct calls to it.
-        while retry {
-            let functions =
-                self.translate_batch(module, memory_guards, &mut func_ids, &mut failures)?;
-            compiled.clear();
-            retry = false;
+        let compiled = loop {
+            let mut compiled = Vec::new();
+            let mut failed = false;
             for outcome in codegen::compile_all(&*isa, functions, self.workers)? {
                 match outcome {
                     Ok(f) => compiled.push(f),
                     Err((index, e)) => {
                         func_ids[index as usize] = None;
                         failures.push((index, e));
-                        retry = true;
+                        failed = true;
                     }
                 }
             }
-        }
+            if !failed {
+                break compiled;
+            }
+            functions =
+                self.translate_batch(module, memory_guards, &mut func_ids, &mut failures)?;
+        };
         let code = self.install(&batch.key, module, compiled, &failures)?;
         self.compile_time += started.elapsed();
         Ok((code, failures))

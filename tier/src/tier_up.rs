@@ -234,6 +234,39 @@ fn compile_with(
     (installed, now)
 }
 
+impl TierUpHook<'_> {
+    /// Runs `f` with the Jit (the root's, or the running activation's) and
+    /// `interp` lent as compiled code's fallback; keeps both tiers' frames
+    /// when it traps ([`Tiering::trapped_frames`]).
+    fn enter<R>(
+        &mut self,
+        interp: &mut Interpreter,
+        f: impl FnOnce(&mut Jit, &mut InterpFallback<'_>) -> Result<R, Trap>,
+    ) -> Result<R, Trap> {
+        let mut fallback = InterpFallback::new(interp, self.state);
+        let run = |jit: &mut Jit| {
+            let result = f(jit, &mut fallback);
+            let frames = match &result {
+                Err(_) => jit.backtrace().frames.clone(),
+                Ok(_) => Vec::new(),
+            };
+            (result, frames)
+        };
+        let (result, compiled_frames) = match &mut self.jit {
+            Some(jit) => run(jit),
+            None => with_active_jit(run).unwrap_or_else(|| {
+                let none = Trap::Host("no compiled code runs here".into());
+                (Err(none), Vec::new())
+            }),
+        };
+        if result.is_err() {
+            let interpreted = std::mem::take(&mut fallback.trapped_frames);
+            self.trapped = [interpreted, compiled_frames].concat();
+        }
+        result
+    }
+}
+
 impl Tiering for TierUpHook<'_> {
     fn hot(
         &mut self,
@@ -290,30 +323,9 @@ impl Tiering for TierUpHook<'_> {
         interp: &mut Interpreter,
     ) -> Result<(), Trap> {
         self.state.stats.compiled_entries += 1;
-        let state = &mut *self.state;
-        let mut fallback = InterpFallback::new(interp, state);
-        let result = match &mut self.jit {
-            Some(jit) => {
-                let result = jit.call_in_place(store, func, values, &mut fallback);
-                (result, jit.backtrace().frames.clone())
-            }
-            None => with_active_jit(|jit| {
-                let result = jit.call_in_place(store, func, values, &mut fallback);
-                (result, jit.backtrace().frames.clone())
-            })
-            .unwrap_or_else(|| {
-                (
-                    Err(Trap::Host("no compiled code runs here".into())),
-                    Vec::new(),
-                )
-            }),
-        };
-        let (result, compiled_frames) = result;
-        if result.is_err() {
-            let interpreted = std::mem::take(&mut fallback.trapped_frames);
-            self.trapped = [interpreted, compiled_frames].concat();
-        }
-        result
+        self.enter(interp, |jit, fallback| {
+            jit.call_in_place(store, func, values, fallback)
+        })
     }
 
     fn enter_osr(
@@ -325,26 +337,9 @@ impl Tiering for TierUpHook<'_> {
         interp: &mut Interpreter,
     ) -> Result<(), Trap> {
         self.state.stats.osr_entries += 1;
-        let state = &mut *self.state;
-        let mut fallback = InterpFallback::new(interp, state);
-        let mut run = |jit: &mut Jit| {
-            let result = jit.call_osr(store, func, offset, frame, &mut fallback);
-            (result, jit.backtrace().frames.clone())
-        };
-        let (result, compiled_frames) = match &mut self.jit {
-            Some(jit) => run(jit),
-            None => with_active_jit(run).unwrap_or_else(|| {
-                (
-                    Err(Trap::Host("no compiled code runs here".into())),
-                    Vec::new(),
-                )
-            }),
-        };
-        if result.is_err() {
-            let interpreted = std::mem::take(&mut fallback.trapped_frames);
-            self.trapped = [interpreted, compiled_frames].concat();
-        }
-        result
+        self.enter(interp, |jit, fallback| {
+            jit.call_osr(store, func, offset, frame, fallback)
+        })
     }
 
     fn resume_native(
@@ -360,26 +355,9 @@ impl Tiering for TierUpHook<'_> {
             Resumption::Values(values) => HostResumption::Values(values),
             Resumption::Throw(exn) => HostResumption::Throw(exn),
         };
-        let state = &mut *self.state;
-        let mut fallback = InterpFallback::new(interp, state);
-        let mut run = |jit: &mut Jit| {
-            let result =
-                jit.resume_from_host(store, index, resumption, tags, first_switch, &mut fallback);
-            (result, jit.backtrace().frames.clone())
-        };
-        let (result, compiled_frames) = match &mut self.jit {
-            Some(jit) => run(jit),
-            None => with_active_jit(run).unwrap_or_else(|| {
-                (
-                    Err(Trap::Host("no compiled code runs here".into())),
-                    Vec::new(),
-                )
-            }),
-        };
-        if result.is_err() {
-            let interpreted = std::mem::take(&mut fallback.trapped_frames);
-            self.trapped = [interpreted, compiled_frames].concat();
-        }
+        let result = self.enter(interp, |jit, fallback| {
+            jit.resume_from_host(store, index, resumption, tags, first_switch, fallback)
+        });
         result.map(|outcome| match outcome {
             HostOutcome::Returned(results) => NativeOutcome::Returned(results),
             HostOutcome::Suspended {
