@@ -1,11 +1,14 @@
-//! Calls that cross between the tiers, against calls within one tier
-//! (issue 10, point 5): a loop calls a small function n times, with the
-//! loop and the callee each interpreted or compiled (a `dyn` plan per
-//! function), in this process.
+//! Calls and suspensions that cross between the tiers, against the same
+//! within one tier (issue 10, point 5), in this process, with a `dyn` plan
+//! per function:
 //!
 //! ```text
 //!   cargo run --release -p wasmfx-benches --bin tier_crossing [-- N]
-//!   caller -> callee     ns per call   over the same-tier call of the caller's tier
+//!   calls:   a loop calls a small function N times
+//!            caller -> callee   ns per call, over the caller's same-tier call
+//!   suspend: a driver resumes a generator that suspends N times
+//!            driver / generator   ns per suspend + resume round trip,
+//!            over the driver's same-tier round trip
 //! ```
 
 use std::time::Instant;
@@ -22,10 +25,49 @@ const PROGRAM: &str = r#"
     (local.get $acc)))
 "#;
 
-/// ns per call of `calls(n)` with the caller and the callee in these tiers.
+const GENERATOR: &str = r#"
+(module
+  (type $gen_f (func (param i32)))
+  (type $gen_c (cont $gen_f))
+  (type $k_f (func))
+  (type $k_c (cont $k_f))
+  (tag $yield (param i32))
+  (elem declare func $generate)
+  (func $generate (param $n i32) (local $i i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (suspend $yield (local.get $i))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next))))
+  (func (export "calls") (param $n i32) (result i32) (local $k (ref null $k_c))
+    (local.set $k (cont.bind $gen_c $k_c (local.get $n) (cont.new $gen_c (ref.func $generate))))
+    (block $finished
+      (loop $consume
+        (block $on_yield (result i32 (ref $k_c))
+          (resume $k_c (on $yield $on_yield) (local.get $k))
+          (br $finished))
+        (local.set $k)
+        (drop)
+        (br $consume)))
+    (local.get $n)))
+"#;
+
+/// ns per round of `calls(n)` in `program` with function 0 in tier
+/// `callee` and the others in `caller`.
 fn ns_per_call(caller: FunctionTier, callee: FunctionTier, n: i32) -> Result<f64, String> {
+    ns_per_round(PROGRAM, caller, callee, n)
+}
+
+/// See [`ns_per_call`].
+fn ns_per_round(
+    program: &str,
+    caller: FunctionTier,
+    callee: FunctionTier,
+    n: i32,
+) -> Result<f64, String> {
     let engine = Engine::new(TierMode::Dyn).map_err(|e| e.to_string())?;
-    let module = engine.compile_text(PROGRAM).map_err(|e| e.to_string())?;
+    let module = engine.compile_text(program).map_err(|e| e.to_string())?;
     let plan = move |_, index| if index == 0 { callee } else { caller };
     let mut runtime = Runtime::with_executor(&engine, TierExecutor::tiered_with_plan(plan));
     let id = runtime.instantiate(&module).map_err(|e| e.to_string())?;
@@ -59,6 +101,10 @@ fn main() -> std::process::ExitCode {
     // A second argument runs that one case only (for profilers).
     let only = std::env::args().nth(2);
     let mut same = [0.0f64; 2];
+    if suspensions(n).is_err() {
+        return std::process::ExitCode::FAILURE;
+    }
+    println!();
     println!("| caller -> callee | ns per call | over the caller's same-tier call |");
     println!("|---|---:|---:|");
     for (k, (name, caller, callee, baseline)) in cases.into_iter().enumerate() {
@@ -83,4 +129,32 @@ fn main() -> std::process::ExitCode {
         println!("| {name} | {ns:.1} | {ratio} |");
     }
     std::process::ExitCode::SUCCESS
+}
+
+/// The suspend table (see the module doc).
+fn suspensions(n: i32) -> Result<(), String> {
+    let (i, c) = (FunctionTier::Interpreted, FunctionTier::Compiled);
+    let cases = [
+        ("interp / interp", i, i, None),
+        ("jit / jit", c, c, None),
+        ("interp / jit", i, c, Some(0)),
+        ("jit / interp", c, i, Some(1)),
+    ];
+    let mut same = [0.0f64; 2];
+    println!("| driver / generator | ns per round trip | over the driver's same-tier round trip |");
+    println!("|---|---:|---:|");
+    for (k, (name, driver, generator, baseline)) in cases.into_iter().enumerate() {
+        let ns = ns_per_round(GENERATOR, driver, generator, n)
+            .inspect_err(|e| eprintln!("{name}: {e}"))?;
+        let ratio = match baseline {
+            None => {
+                same[k] = ns;
+                "1.00x".to_string()
+            }
+            Some(b) if same[b] > 0.0 => format!("{:.2}x", ns / same[b]),
+            Some(_) => "-".to_string(),
+        };
+        println!("| {name} | {ns:.1} | {ratio} |");
+    }
+    Ok(())
 }
