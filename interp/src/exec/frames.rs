@@ -225,7 +225,8 @@ impl Frames<'_> {
         };
         let (_, osr) = self.ask(store, &code, Some(offset));
         if !osr || !self.native_calls {
-            // Ask again after a while (the tiering set no budget).
+            // Without an entry, the tiering set the next budget; with one
+            // that cannot be entered from here, the frame stops asking.
             if osr {
                 self.interp.codes.set_budget(code.func, u32::MAX);
             }

@@ -132,9 +132,9 @@ unsafe fn resume(ctx: &mut ResumeCtx) -> Result<HostOutcome, Trap> {
     let act = entry::current();
     let state = state_of(act);
     let mut record = ctx.record;
-    // SAFETY: no other reference to the continuations is live; the record
-    // is live and detached (consumed by the caller).
+    // SAFETY: no other reference to the continuations is live.
     let conts_now = unsafe { conts(state) };
+    // SAFETY: the record is live and detached (consumed by the caller).
     let target = unsafe { record.as_mut() };
     let fresh = target.state() == ContState::Fresh;
     if ctx.throw != 0 && fresh {
@@ -185,7 +185,7 @@ unsafe fn resume(ctx: &mut ResumeCtx) -> Result<HostOutcome, Trap> {
     let from = unsafe { came.as_mut() };
     let payload = from.payload().to_vec();
     // An exception that left the continuation is pending at its resumer.
-    // SAFETY: as above.
+    // SAFETY: `state` is the live runtime state of this activation.
     let pending = unsafe { std::mem::take(&mut (*state).vm.pending_exn) };
     match from.state() {
         ContState::Returned => {
