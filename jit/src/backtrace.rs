@@ -34,13 +34,14 @@
 //! ```text
 //!   F + 8  return address into R     (pushed by R's call)
 //!   F      R's frame pointer         (shim: push rbp; mov rbp, rsp)
-//!   F - 8  F xor FRAME_KEY           (the mark; zeroed when the libcall returns)
+//!   F - 8  F xor the store's key     (the mark; zeroed when the libcall returns;
+//!                                    the key is VmRuntime::frame_key, via vmctx)
 //!   …      Rust frames of the libcall, down to C.context.sp
 //! ```
 //!
 //! The walk finds F as the first marked word above `C.context.sp`. Only a
 //! frame that returned clears its mark: frames a trap unwinds keep theirs,
-//! so every trap changes `FRAME_KEY` (marks written before it no longer
+//! so every trap changes the store's key (marks written before it no longer
 //! match). A resume frame inside a continuation that stays suspended across
 //! a trap is therefore missing from later backtraces; nothing else is.
 //!
@@ -54,12 +55,11 @@ use crate::entry::Activation;
 use crate::signals::CodeMap;
 use crate::vmruntime::TrapFrames;
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicU64, Ordering};
 use wasmfx_fibre::{ContRecord, Context, offsets};
 
-/// What the resume shim xors its frame address with. Changed by every trap
-/// ([`forget_unwound_frames`]).
-pub(crate) static FRAME_KEY: AtomicU64 = AtomicU64::new(0x6a09_e667_f3bc_c909);
+/// The first key of a store's resume-frame marks (`VmRuntime::frame_key`,
+/// renewed by every trap of its code: [`forget_unwound_frames`]).
+pub(crate) const FIRST_FRAME_KEY: u64 = 0x6a09_e667_f3bc_c909;
 
 /// The largest distance searched above a resumer's saved stack pointer for
 /// its shim frame (the Rust frames of the `resume` libcall are far smaller).
@@ -78,7 +78,9 @@ macro_rules! framed_libcall {
             concat!(stringify!($shim), ":"),
             "push rbp",
             "mov rbp, rsp",
-            "mov rax, qword ptr [rip + {key}]",
+            // The key: vmctx (the first argument) -> runtime -> frame_key.
+            "mov rax, qword ptr [rdi + {runtime}]",
+            "mov rax, qword ptr [rax + {key}]",
             "xor rax, rbp",
             "push rax",
             "sub rsp, 8",
@@ -88,7 +90,8 @@ macro_rules! framed_libcall {
             "ret",
             concat!(".size ", stringify!($shim), ", . - ", stringify!($shim)),
             target = sym $target,
-            key = sym $crate::backtrace::FRAME_KEY,
+            runtime = const wasmfx_core::vm::offsets::CTX_RUNTIME,
+            key = const $crate::vmruntime::FRAME_KEY,
         );
         unsafe extern "C" {
             fn $shim();
@@ -99,8 +102,8 @@ pub(crate) use framed_libcall;
 
 /// Makes the marks of every frame written so far stale: called when a trap
 /// has unwound frames without running their shims' epilogues.
-pub(crate) fn forget_unwound_frames() {
-    FRAME_KEY.fetch_add(0x9e37_79b9_7f4a_7c15, Ordering::Relaxed);
+pub(crate) fn forget_unwound_frames(runtime: &mut crate::vmruntime::VmRuntime) {
+    runtime.frame_key = runtime.frame_key.wrapping_add(0x9e37_79b9_7f4a_7c15);
 }
 
 /// Records the code addresses of the Wasm frames active in `act` into its
@@ -121,7 +124,9 @@ pub(crate) unsafe fn record_frames(act: *mut Activation, start: Option<(usize, u
         unsafe { (&mut (*state).trap_frames, (*state).conts.chain.innermost()) };
     frames.len = 0;
     let Some(code) = CodeMap::read() else { return };
-    let mut walk = Walk { code, frames };
+    // SAFETY: as above.
+    let key = unsafe { (*state).vm.frame_key };
+    let mut walk = Walk { code, frames, key };
     let entry = Bounds::from(entry);
     let mut record = innermost.filter(|&r| Some(r) != mark);
     if let Some((pc, fp)) = start {
@@ -185,6 +190,8 @@ impl Bounds {
 struct Walk<'a> {
     code: CodeMap<'a>,
     frames: &'a mut TrapFrames,
+    /// The store's key of resume-frame marks.
+    key: u64,
 }
 
 impl Walk<'_> {
@@ -224,8 +231,7 @@ impl Walk<'_> {
             // Compiled code switched away itself: `ip` is in it.
             self.stack(ip, fp, stack);
         } else {
-            let key = FRAME_KEY.load(Ordering::Relaxed);
-            if let Some(frame) = find_shim_frame(sp, stack.high, key) {
+            if let Some(frame) = find_shim_frame(sp, stack.high, self.key) {
                 // SAFETY: a marked frame record inside `stack`, above `sp`.
                 let (resumer_fp, return_addr) =
                     unsafe { (*(frame as *const usize), *((frame + 8) as *const usize)) };

@@ -362,7 +362,7 @@ impl Jit {
             self.state.conts.unwind_to(chain_mark);
             self.state.vm.stack_limit = saved_limit;
             self.backtrace.frames = self.take_trap_frames();
-            backtrace::forget_unwound_frames();
+            backtrace::forget_unwound_frames(&mut self.state.vm);
             let trap = traps::trap_of_code(status as u8).or(stored);
             return Err(trap.unwrap_or_else(|| Trap::Host(format!("unknown trap code {status}"))));
         }

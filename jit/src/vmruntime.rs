@@ -3,7 +3,7 @@
 //! instances points at its one record.
 //!
 //! ```text
-//!   VmContext +64 runtime ──▶ VmRuntime (56)
+//!   VmContext +64 runtime ──▶ VmRuntime (64)
 //!                             +0  stack_limit  lowest stack address compiled code may
 //!                                              grow its frames to (prologue check)
 //!                             +8  pending_exn  raw exnref of the exception being
@@ -14,6 +14,9 @@
 //!                             +40 chain ──▶ fibre StackChain (innermost running record)
 //!                             +48 entry_mark   the innermost continuation record when the
 //!                                              running host entry began (0 = none)
+//!                             +56 frame_key    what resume frames are marked with for the
+//!                                              backtrace walk (backtrace.rs); renewed by
+//!                                              every trap of this store's code
 //! ```
 //!
 //! `entry_mark` bounds what a suspend may capture: records above it on the
@@ -49,6 +52,9 @@ pub struct VmRuntime {
     pub chain: usize,
     /// The chain's innermost record when the running entry began.
     pub entry_mark: usize,
+    /// The key of the resume frames' marks (`backtrace.rs`): per store,
+    /// so that a trap on another thread leaves this store's marks alone.
+    pub frame_key: u64,
 }
 
 /// The record and the array it points at; boxed by the [`crate::Jit`] so
@@ -96,6 +102,7 @@ impl Default for RuntimeState {
         RuntimeState {
             vm: VmRuntime {
                 chain: conts.chain_addr(),
+                frame_key: crate::backtrace::FIRST_FRAME_KEY,
                 ..VmRuntime::default()
             },
             func_refs: Vec::new(),
@@ -137,6 +144,7 @@ pub const FUNC_REFS: i32 = offset_of!(VmRuntime, func_refs) as i32;
 pub const CONTS: i32 = offset_of!(VmRuntime, conts) as i32;
 pub const CHAIN: i32 = offset_of!(VmRuntime, chain) as i32;
 pub const ENTRY_MARK: i32 = offset_of!(VmRuntime, entry_mark) as i32;
+pub const FRAME_KEY: i32 = offset_of!(VmRuntime, frame_key) as i32;
 
 #[cfg(test)]
 mod tests {
@@ -146,9 +154,9 @@ mod tests {
     fn layout_matches_the_drawing() {
         assert_eq!(
             (STACK_LIMIT, PENDING_EXN, FUNC_REFS, size_of::<VmRuntime>()),
-            (0, 8, 16, 56)
+            (0, 8, 16, 64)
         );
-        assert_eq!((CONTS, CHAIN, ENTRY_MARK), (32, 40, 48));
+        assert_eq!((CONTS, CHAIN, ENTRY_MARK, FRAME_KEY), (32, 40, 48, 56));
     }
 
     #[test]

@@ -15,17 +15,8 @@ fn trace(mode: TierMode, export: &str) -> (String, Vec<String>) {
     trace_in(Runtime::new(&engine), &engine, export)
 }
 
-/// One call that traps at a time in this process: a trap on any thread
-/// renews the key that marks the resume frames a backtrace walks
-/// (`wasmfx-jit`'s `backtrace.rs`), so a trap on another test's thread
-/// could cut this one's walk short.
-static ONE_TRAP_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
 /// The same, in `runtime`.
 fn trace_in(mut runtime: Runtime, engine: &Engine, export: &str) -> (String, Vec<String>) {
-    let _alone = ONE_TRAP_AT_A_TIME
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let module = engine.compile_text(NESTED).expect("compiles");
     runtime.define_func("host", "fail", FuncType::new([], []), |_, _| {
         Err(Trap::Host("host says no".into()))
