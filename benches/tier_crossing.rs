@@ -7,7 +7,7 @@
 //!   calls:   a loop calls a small function N times
 //!            caller -> callee   ns per call, over the caller's same-tier call
 //!   suspend: a driver resumes a generator that suspends N times
-//!            driver / generator   ns per suspend + resume round trip,
+//!            driver -> generator   ns per suspend + resume round trip,
 //!            over the driver's same-tier round trip
 //! ```
 
@@ -55,11 +55,6 @@ const GENERATOR: &str = r#"
 
 /// ns per round of `calls(n)` in `program` with function 0 in tier
 /// `callee` and the others in `caller`.
-fn ns_per_call(caller: FunctionTier, callee: FunctionTier, n: i32) -> Result<f64, String> {
-    ns_per_round(PROGRAM, caller, callee, n)
-}
-
-/// See [`ns_per_call`].
 fn ns_per_round(
     program: &str,
     caller: FunctionTier,
@@ -86,66 +81,23 @@ fn ns_per_round(
     Ok(elapsed.as_secs_f64() * 1e9 / f64::from(n))
 }
 
-fn main() -> std::process::ExitCode {
-    let n: i32 = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(10_000_000);
+/// Prints one table: per case (the caller's tier, function 0's tier, the
+/// same-tier case it is compared with), ns per round of `program`. `only`
+/// keeps the case of that name (for profilers).
+fn table(program: &str, header: &str, n: i32, only: Option<&str>) -> Result<(), String> {
     let (i, c) = (FunctionTier::Interpreted, FunctionTier::Compiled);
-    let cases = [
-        ("interp -> interp", i, i, None),
-        ("jit -> jit", c, c, None),
-        ("interp -> jit", i, c, Some(0)),
-        ("jit -> interp", c, i, Some(1)),
-    ];
-    // A second argument runs that one case only (for profilers).
-    let only = std::env::args().nth(2);
+    let cases = [(i, i, None), (c, c, None), (i, c, Some(0)), (c, i, Some(1))];
+    let tier = |t: FunctionTier| if t == c { "jit" } else { "interp" };
     let mut same = [0.0f64; 2];
-    if suspensions(n).is_err() {
-        return std::process::ExitCode::FAILURE;
-    }
-    println!();
-    println!("| caller -> callee | ns per call | over the caller's same-tier call |");
+    println!("{header}");
     println!("|---|---:|---:|");
-    for (k, (name, caller, callee, baseline)) in cases.into_iter().enumerate() {
-        if only.as_deref().is_some_and(|o| o != name) {
+    for (k, (caller, callee, baseline)) in cases.into_iter().enumerate() {
+        let name = format!("{} -> {}", tier(caller), tier(callee));
+        if only.is_some_and(|o| o != name) {
             continue;
         }
-        let ns = match ns_per_call(caller, callee, n) {
-            Ok(ns) => ns,
-            Err(e) => {
-                eprintln!("{name}: {e}");
-                return std::process::ExitCode::FAILURE;
-            }
-        };
-        let ratio = match baseline {
-            None => {
-                same[k] = ns;
-                "1.00x".to_string()
-            }
-            Some(b) if same[b] > 0.0 => format!("{:.2}x", ns / same[b]),
-            Some(_) => "-".to_string(),
-        };
-        println!("| {name} | {ns:.1} | {ratio} |");
-    }
-    std::process::ExitCode::SUCCESS
-}
-
-/// The suspend table (see the module doc).
-fn suspensions(n: i32) -> Result<(), String> {
-    let (i, c) = (FunctionTier::Interpreted, FunctionTier::Compiled);
-    let cases = [
-        ("interp / interp", i, i, None),
-        ("jit / jit", c, c, None),
-        ("interp / jit", i, c, Some(0)),
-        ("jit / interp", c, i, Some(1)),
-    ];
-    let mut same = [0.0f64; 2];
-    println!("| driver / generator | ns per round trip | over the driver's same-tier round trip |");
-    println!("|---|---:|---:|");
-    for (k, (name, driver, generator, baseline)) in cases.into_iter().enumerate() {
-        let ns = ns_per_round(GENERATOR, driver, generator, n)
-            .inspect_err(|e| eprintln!("{name}: {e}"))?;
+        let ns =
+            ns_per_round(program, caller, callee, n).inspect_err(|e| eprintln!("{name}: {e}"))?;
         let ratio = match baseline {
             None => {
                 same[k] = ns;
@@ -157,4 +109,24 @@ fn suspensions(n: i32) -> Result<(), String> {
         println!("| {name} | {ns:.1} | {ratio} |");
     }
     Ok(())
+}
+
+fn main() -> std::process::ExitCode {
+    let n: i32 = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(10_000_000);
+    // A second argument runs that one case only (for profilers).
+    let only = std::env::args().nth(2);
+    let suspend =
+        "| driver -> generator | ns per round trip | over the driver's same-tier round trip |";
+    let calls = "| caller -> callee | ns per call | over the caller's same-tier call |";
+    let ran = table(GENERATOR, suspend, n, only.as_deref()).and_then(|()| {
+        println!();
+        table(PROGRAM, calls, n, only.as_deref())
+    });
+    match ran {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(_) => std::process::ExitCode::FAILURE,
+    }
 }

@@ -179,7 +179,7 @@ impl Interpreter {
         let limit = self.config.max_value_stack;
         let callee = match self.codes.get(store, func)? {
             Callee::Hot(code) => {
-                let compiled = self.hot(store, &code, tiering);
+                let (compiled, _) = self.hot(store, &code, None, tiering);
                 match compiled && tiering.can_call_compiled() {
                     true => Callee::Compiled(code),
                     false => Callee::Wasm(code),
@@ -231,26 +231,30 @@ impl Interpreter {
 }
 
 impl Interpreter {
-    /// Asks `tiering` about `code`'s function, whose budget is spent at a
-    /// call from the host; returns whether it now has compiled code.
+    /// Asks `tiering` about `code`'s function, whose budget is spent (at the
+    /// loop whose operator is at `at_loop`, or at a call), and applies its
+    /// reply to the cache. Returns whether the function now has compiled
+    /// code, and whether an OSR entry for the loop is ready.
     pub(crate) fn hot(
         &mut self,
         store: &mut Store,
         code: &code::Code,
+        at_loop: Option<u32>,
         tiering: &mut dyn Tiering,
-    ) -> bool {
+    ) -> (bool, bool) {
         let func = code.func;
-        let installed = match tiering.hot(store, func, code, None) {
-            HotReply::Compiled(installed) | HotReply::Osr(installed) => installed,
+        let (installed, osr) = match tiering.hot(store, func, code, at_loop) {
+            HotReply::Compiled(installed) => (installed, false),
+            HotReply::Osr(installed) => (installed, true),
             HotReply::Budget(n, installed) => {
                 self.codes.set_budget(func, n);
-                installed
+                (installed, false)
             }
         };
         for &f in &installed {
             self.codes.mark_compiled(f);
         }
-        installed.contains(&func)
+        (installed.contains(&func), osr)
     }
 
     /// A stack from the pool.

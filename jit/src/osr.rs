@@ -15,7 +15,7 @@
 use crate::background::{Background, Job};
 use crate::{CompileError, Fallback, Jit, abi};
 use std::collections::HashMap;
-use wasmfx_core::{FuncAddr, FuncKind, Store, Trap};
+use wasmfx_core::{FuncAddr, Store, Trap};
 
 /// Where an OSR entry is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,12 +74,9 @@ impl Jit {
         offset: u32,
         background: bool,
     ) -> Result<OsrState, CompileError> {
-        let Some(FuncKind::Wasm { instance, index }) =
-            store.funcs.get(func.0 as usize).map(|f| &f.kind)
-        else {
+        let Some((instance, index)) = crate::tier_up::wasm_function(store, func) else {
             return Ok(OsrState::Failed);
         };
-        let (instance, index) = (*instance, *index);
         let (module, guards) = self.module_of(store, instance)?;
         self.attach_runtime(store, instance);
         if !background {

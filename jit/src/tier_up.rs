@@ -18,7 +18,10 @@ use std::time::Duration;
 use wasmfx_core::{FuncAddr, FuncKind, Store};
 
 /// Where a store function's code comes from: its instance's module.
-fn wasm_function(store: &Store, func: FuncAddr) -> Option<(wasmfx_core::InstanceId, u32)> {
+pub(crate) fn wasm_function(
+    store: &Store,
+    func: FuncAddr,
+) -> Option<(wasmfx_core::InstanceId, u32)> {
     match store.funcs.get(func.0 as usize)?.kind {
         FuncKind::Wasm { instance, index } => Some((instance, index)),
         FuncKind::Host(_) => None,

@@ -21,7 +21,7 @@ use crate::cache::Callee;
 use crate::code::Code;
 use crate::op::Op;
 use crate::stack::{ExecStack, Frame, reserve_slots};
-use crate::tiering::{HotReply, Tiering};
+use crate::tiering::Tiering;
 use std::rc::Rc;
 use wasmfx_core::{FuncAddr, Store, Trap};
 
@@ -166,7 +166,7 @@ impl Frames<'_> {
             // depth limit.
             Callee::Wasm(_) if !tail => return Err(Trap::CallStackExhausted),
             Callee::Wasm(code) => code,
-            Callee::Hot(code) => match self.hot(store, &code, None) {
+            Callee::Hot(code) => match self.hot(store, &code) {
                 true if self.native_calls => return self.call_compiled(store, regs, func, tail),
                 true if !tail && self.tiering.runs_natively(store, func) => {
                     return Ok(Action::NativeCall(func));
@@ -189,29 +189,10 @@ impl Frames<'_> {
         Ok(Action::Continue)
     }
 
-    /// Asks the tiering about `code`'s function, whose budget is spent (at
-    /// the loop at offset `at_loop`, or at a call); returns whether it now
-    /// has compiled code, and whether an OSR entry for the loop is ready.
-    fn ask(&mut self, store: &mut Store, code: &Code, at_loop: Option<u32>) -> (bool, bool) {
-        let func = code.func;
-        let codes = &mut self.interp.codes;
-        let (installed, osr) = match self.tiering.hot(store, func, code, at_loop) {
-            HotReply::Compiled(installed) => (installed, false),
-            HotReply::Osr(installed) => (installed, true),
-            HotReply::Budget(n, installed) => {
-                codes.set_budget(func, n);
-                (installed, false)
-            }
-        };
-        for &f in &installed {
-            codes.mark_compiled(f);
-        }
-        (installed.contains(&func), osr)
-    }
-
-    /// [`Frames::ask`] at a call.
-    fn hot(&mut self, store: &mut Store, code: &Code, at_loop: Option<u32>) -> bool {
-        self.ask(store, code, at_loop).0
+    /// [`Interpreter::hot`] at a call: whether `code`'s function now has
+    /// compiled code.
+    fn hot(&mut self, store: &mut Store, code: &Code) -> bool {
+        self.interp.hot(store, code, None, self.tiering).0
     }
 
     /// The running function's budget is spent at the loop header just
@@ -223,7 +204,7 @@ impl Frames<'_> {
         let Some(&Op::LoopHeader(offset)) = code.ops.get(regs.pc - 1) else {
             return Err(Trap::Host("hot loop without a loop header".into()));
         };
-        let (_, osr) = self.ask(store, &code, Some(offset));
+        let (_, osr) = self.interp.hot(store, &code, Some(offset), self.tiering);
         if !osr || !self.native_calls {
             // Without an entry, the tiering set the next budget; with one
             // that cannot be entered from here, the frame stops asking.
@@ -236,16 +217,38 @@ impl Frames<'_> {
         let end = regs.base + (regs.sp - regs.base).max(results);
         reserve_slots(self.values, end, self.limit)?;
         let frame = &mut self.values[regs.base..end];
-        match (self.tiering).enter_osr(store, code.func, offset, frame, self.interp) {
+        let outcome = (self.tiering).enter_osr(store, code.func, offset, frame, self.interp);
+        self.after_compiled(outcome, regs, regs.base, results, true)
+    }
+
+    /// Where the running function goes after compiled code it entered
+    /// (its results, `results` of them, at `start`) came back: on, or
+    /// returning when the compiled code took its place (`tail`: a tail call
+    /// or an OSR entry); an exception is thrown from the call, or, when the
+    /// frame is gone, from its closing `Return`, which no handler of its
+    /// own covers; a trap keeps the compiled frames for the backtrace.
+    fn after_compiled(
+        &mut self,
+        outcome: Result<(), Trap>,
+        regs: &mut Regs,
+        start: usize,
+        results: usize,
+        tail: bool,
+    ) -> Result<Action, Trap> {
+        match outcome {
             Ok(()) => {
-                regs.sp = regs.base + results;
-                Ok(Action::Return)
+                regs.sp = start + results;
+                Ok(if tail {
+                    Action::Return
+                } else {
+                    Action::Continue
+                })
             }
             Err(Trap::UncaughtException(exn)) => {
-                // The frame is gone: the exception leaves it from its last
-                // op, the closing `Return`, which no handler of its own covers.
-                regs.sp = regs.base;
-                regs.pc = code.ops.len();
+                regs.sp = start;
+                if tail {
+                    regs.pc = self.current.ops.len();
+                }
                 Ok(Action::Throw(exn))
             }
             Err(trap) => {
@@ -271,30 +274,8 @@ impl Frames<'_> {
         let end = start + params.max(results);
         reserve_slots(self.values, end, self.limit)?;
         let values = &mut self.values[start..end];
-        match self.tiering.call_compiled(store, func, values, self.interp) {
-            Ok(()) => {
-                regs.sp = start + results;
-                Ok(if tail {
-                    Action::Return
-                } else {
-                    Action::Continue
-                })
-            }
-            Err(Trap::UncaughtException(exn)) => {
-                regs.sp = start;
-                if tail {
-                    // The running function is gone: the exception leaves
-                    // it from its last op, the closing `Return`, which no
-                    // handler of its own covers.
-                    regs.pc = self.current.ops.len();
-                }
-                Ok(Action::Throw(exn))
-            }
-            Err(trap) => {
-                self.interp.inner_trap_frames = self.tiering.trapped_frames();
-                Err(trap)
-            }
-        }
+        let outcome = self.tiering.call_compiled(store, func, values, self.interp);
+        self.after_compiled(outcome, regs, start, results, tail)
     }
 
     /// Starts `callee` with its arguments on top of the stack, the running

@@ -78,7 +78,7 @@ impl Executor<'_> {
             return Ok(false);
         }
         if let Ok(Callee::Hot(code)) = self.interp.codes.get(self.store, func) {
-            self.interp.hot(self.store, &code, self.tiering);
+            self.interp.hot(self.store, &code, None, self.tiering);
         }
         Ok(self.tiering.runs_natively(self.store, func))
     }
