@@ -15,7 +15,7 @@
 //! interpreter's Rust frames are gone by then (see `exec/outward.rs`).
 
 use crate::cont::{Captured, ContTable};
-use crate::exec::{self, Exit, Outward, Resumption};
+use crate::exec::{self, Exit, OsrHandoff, Outward, Resumption};
 use crate::stack::ExecStack;
 use crate::{Interpreter, RunExit, Tiering, store_results, v128_unsupported};
 use wasmfx_core::{FuncAddr, Store, Trap, Val};
@@ -27,6 +27,9 @@ pub enum CallExit {
     Returned(Vec<u64>),
     /// A suspend that none of its own resumes handles.
     Suspended(Outward),
+    /// Its only frame is handed to compiled code at a hot loop, whose OSR
+    /// entry the caller runs in the call's place (`exec/outward.rs`).
+    Osr(OsrHandoff),
 }
 
 impl Interpreter {
@@ -91,6 +94,7 @@ impl Interpreter {
         let exit = outcome.map(|exit| match exit {
             RunExit::Returned(n) => CallExit::Returned(stack.values[..n].to_vec()),
             RunExit::Suspended(outward) => CallExit::Suspended(outward),
+            RunExit::Osr(handoff) => CallExit::Osr(handoff),
         });
         self.put_stack(stack);
         exit
@@ -99,7 +103,8 @@ impl Interpreter {
     /// [`Interpreter::call_suspending_tiered`] with the arguments as raw
     /// slots in `values[..params]`: when it returns (`Ok(None)`), its
     /// results are in `values[..results]` (`values` holds max(params,
-    /// results) slots). No allocation on that path.
+    /// results) slots). No allocation on that path. Otherwise it stopped
+    /// as `Some` says (never `CallExit::Returned`).
     ///
     /// # Errors
     /// As [`Interpreter::call`].
@@ -109,7 +114,7 @@ impl Interpreter {
         func: FuncAddr,
         values: &mut [u64],
         tiering: &mut dyn Tiering,
-    ) -> Result<Option<Outward>, Trap> {
+    ) -> Result<Option<CallExit>, Trap> {
         let params = match store.funcs.get(func.0 as usize) {
             Some(f) => f.sig.params.len(),
             None => return Err(Trap::Host(format!("no function at address {}", func.0))),
@@ -129,7 +134,8 @@ impl Interpreter {
                 values[..n].copy_from_slice(&stack.values[..n]);
                 None
             }
-            RunExit::Suspended(outward) => Some(outward),
+            RunExit::Suspended(outward) => Some(CallExit::Suspended(outward)),
+            RunExit::Osr(handoff) => Some(CallExit::Osr(handoff)),
         });
         self.put_stack(stack);
         exit
@@ -181,6 +187,7 @@ impl Interpreter {
             root,
             suspends_out: true,
             outward: None,
+            handoff: None,
         };
         let outcome = executor.resume_captured(captured, resumption);
         self.backtrace.frames = match outcome {
@@ -193,6 +200,7 @@ impl Interpreter {
                 CallExit::Returned(stack.values[..n].to_vec())
             }
             Exit::Suspended(outward) => CallExit::Suspended(outward),
+            Exit::Osr(handoff) => CallExit::Osr(handoff),
         });
         self.put_stack(stack);
         exit

@@ -35,7 +35,7 @@ pub mod translate;
 
 pub use activation::CallExit;
 pub use cache::InitialBudget;
-pub use exec::{Outward, Resumption};
+pub use exec::{OsrHandoff, Outward, Resumption};
 pub use tiering::{HotReply, NativeOutcome, NoTiering, Tiering};
 
 use cache::{Callee, CodeCache};
@@ -155,6 +155,13 @@ impl Interpreter {
                 self.release_parked(store, outward.parked);
                 return Err(Trap::UnhandledTag(outward.tag));
             }
+            // Only callers that may be suspended out of take frames.
+            CallExit::Osr(handoff) => {
+                return Err(Trap::Host(format!(
+                    "function {} handed its frame to compiled code",
+                    handoff.func.0
+                )));
+            }
         };
         raw_results
             .iter()
@@ -220,10 +227,12 @@ impl Interpreter {
                     root: func,
                     suspends_out,
                     outward: None,
+                    handoff: None,
                 };
                 Ok(match executor.run(code, 0)? {
                     exec::Exit::Returned => RunExit::Returned(n),
                     exec::Exit::Suspended(outward) => RunExit::Suspended(outward),
+                    exec::Exit::Osr(handoff) => RunExit::Osr(handoff),
                 })
             }
         }
@@ -280,10 +289,11 @@ impl Interpreter {
 }
 
 /// How a run on a stack ended: its `n` results are at the stack's bottom,
-/// or it suspended out.
+/// or it suspended out, or handed its frame off.
 pub(crate) enum RunExit {
     Returned(usize),
     Suspended(Outward),
+    Osr(OsrHandoff),
 }
 
 /// How many results `func` returns.

@@ -7,7 +7,9 @@
 //!   call_suspending(f, args) ─▶ Returned(raw results)
 //!                            └▶ Suspended { tag, payload, parked, switch_target }
 //!        compiled code switches to its handler natively; when resumed,
-//!   resume_parked(parked, values | exception) ─▶ the same two exits
+//!                            └▶ Osr { f, loop, frame }   compiled code runs f's
+//!                               OSR entry in the call's place
+//!   resume_parked(parked, values | exception) ─▶ the same three exits
 //!   release_parked(parked)   when no handler takes the suspension
 //! ```
 //! `parked` is a record of the store's continuation table holding the
@@ -28,12 +30,25 @@ pub struct FallbackSuspension {
     pub switch_target: Option<u32>,
 }
 
+/// A fallback call's only frame, handed to compiled code at a hot loop:
+/// the caller runs `func`'s OSR entry at `offset` in the call's place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FallbackOsr {
+    pub func: FuncAddr,
+    /// The offset of the loop's operator.
+    pub offset: u32,
+    /// The frame's slots (locals, then operands; at least one per result).
+    pub frame: Vec<u64>,
+}
+
 /// How a call through the fallback stopped.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FallbackExit {
     /// The function's results, as raw slots.
     Returned(Vec<u64>),
     Suspended(FallbackSuspension),
+    /// The call's frame continues in compiled code (its OSR entry).
+    Osr(FallbackOsr),
 }
 
 /// What a parked call receives when it runs again.
@@ -77,7 +92,7 @@ pub trait FallbackTier {
     }
 
     /// [`FallbackTier::call_suspending`] with the arguments as raw slots
-    /// in `values[..params]`; when it returns, its results are in
+    /// in `values[..params]`; when it returns (`None`), its results are in
     /// `values[..results]` (`values` holds max(params, results) slots).
     /// By default through `call_suspending`.
     ///
@@ -88,7 +103,7 @@ pub trait FallbackTier {
         store: &mut Store,
         func: FuncAddr,
         values: &mut [u64],
-    ) -> Result<Option<FallbackSuspension>, Trap> {
+    ) -> Result<Option<FallbackExit>, Trap> {
         let Some(inst) = store.funcs.get(func.0 as usize) else {
             return Err(Trap::Host(format!("no function at address {}", func.0)));
         };
@@ -103,7 +118,7 @@ pub trait FallbackTier {
                 values[..room].copy_from_slice(&results[..room]);
                 Ok(None)
             }
-            FallbackExit::Suspended(suspension) => Ok(Some(suspension)),
+            stopped => Ok(Some(stopped)),
         }
     }
 

@@ -43,7 +43,7 @@ mod traps;
 mod vmruntime;
 
 pub use entry::{Fallback, nested_at_least};
-pub use fallback::{FallbackExit, FallbackSuspension, FallbackTier, ParkedResume};
+pub use fallback::{FallbackExit, FallbackOsr, FallbackSuspension, FallbackTier, ParkedResume};
 pub use libcalls::{HostOutcome, HostResumption};
 pub use osr::OsrState;
 pub use tier_up::{on_native_chain, with_active_jit};

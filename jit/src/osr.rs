@@ -118,6 +118,28 @@ impl Jit {
         self.osr.set(job.func, offset, state);
     }
 
+    /// What it takes to run `func`'s OSR entry at `offset`: the entry's
+    /// code, the array trampoline of its type, the function's vmctx and its
+    /// result count; `None` when the entry is not ready.
+    pub(crate) fn osr_entry(
+        &self,
+        store: &Store,
+        func: FuncAddr,
+        offset: u32,
+    ) -> Option<OsrEntry> {
+        let OsrState::Ready(code) = self.osr_state(func, offset) else {
+            return None;
+        };
+        let inst = store.funcs.get(func.0 as usize)?;
+        let ty = abi::osr_type(&inst.sig);
+        Some(OsrEntry {
+            code,
+            trampoline: self.compiler.trampoline(&ty)?,
+            vmctx: inst.vm().vmctx,
+            results: ty.results.len(),
+        })
+    }
+
     /// Runs `func` from the loop at `offset` with the interpreted frame's
     /// slots (`frame[..live]`: locals, then operands); its results are then
     /// in `frame[..results]`.
@@ -132,30 +154,50 @@ impl Jit {
         frame: &mut [u64],
         fallback: &mut Fallback<'_>,
     ) -> Result<(), Trap> {
-        let no_entry = || Trap::Host(format!("function {} has no OSR entry there", func.0));
-        let OsrState::Ready(code) = self.osr_state(func, offset) else {
-            return Err(no_entry());
-        };
-        let Some(inst) = store.funcs.get(func.0 as usize) else {
-            return Err(no_entry());
-        };
-        let ty = abi::osr_type(&inst.sig);
-        let results = ty.results.len();
-        let vmctx = inst.vm().vmctx;
-        let trampoline = self.compiler.trampoline(&ty).ok_or_else(no_entry)?;
-        if frame.len() < results {
-            return Err(no_entry());
-        }
-        let mut values = vec![0u64; results.max(1)];
-        values[0] = frame.as_ptr() as u64;
+        let entry = (self.osr_entry(store, func, offset))
+            .filter(|entry| frame.len() >= entry.results)
+            .ok_or_else(|| no_entry(func))?;
+        let mut values = entry.values(frame);
         // SAFETY: the trampoline is the one of the entry's type (made when
         // the entry was installed), `vmctx` is its function's instance's,
         // attached to this Jit's runtime when the entry was compiled, and
         // `values` holds the frame address and room for the results. The
         // frame's slots are the interpreted frame's: locals and operands of
         // the entry's loop, which the entry reads before anything else.
-        unsafe { self.enter_code(store, trampoline, code, vmctx, &mut values, fallback)? };
-        frame[..results].copy_from_slice(&values[..results]);
+        unsafe {
+            self.enter_code(
+                store,
+                entry.trampoline,
+                entry.code,
+                entry.vmctx,
+                &mut values,
+                fallback,
+            )?;
+        };
+        frame[..entry.results].copy_from_slice(&values[..entry.results]);
         Ok(())
     }
+}
+
+/// A ready OSR entry ([`Jit::osr_entry`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct OsrEntry {
+    pub code: usize,
+    pub trampoline: usize,
+    pub vmctx: usize,
+    pub results: usize,
+}
+
+impl OsrEntry {
+    /// The trampoline's value slots for a call with `frame`: the frame's
+    /// address, and room for the results.
+    pub fn values(&self, frame: &mut [u64]) -> Vec<u64> {
+        let mut values = vec![0u64; self.results.max(1)];
+        values[0] = frame.as_mut_ptr() as u64;
+        values
+    }
+}
+
+fn no_entry(func: FuncAddr) -> Trap {
+    Trap::Host(format!("function {} has no OSR entry there", func.0))
 }

@@ -8,7 +8,7 @@
 use crate::tier_up::{TierUpHook, TierUpState};
 use wasmfx_core::{FuncAddr, Store, Trap, Val};
 use wasmfx_interp::{CallExit, Interpreter, Outward, Resumption};
-use wasmfx_jit::{FallbackExit, FallbackSuspension, FallbackTier, ParkedResume};
+use wasmfx_jit::{FallbackExit, FallbackOsr, FallbackSuspension, FallbackTier, ParkedResume};
 
 /// The store's interpreter, lent to one call into compiled code.
 pub(crate) struct InterpFallback<'a> {
@@ -58,7 +58,7 @@ impl FallbackTier for InterpFallback<'_> {
         let result = self
             .interp
             .call_suspending_tiered(store, func, args, &mut hook);
-        self.note(result).map(fallback_exit)
+        self.note(result).map(|exit| self.exit(exit))
     }
 
     fn call_suspending_raw(
@@ -66,11 +66,11 @@ impl FallbackTier for InterpFallback<'_> {
         store: &mut Store,
         func: FuncAddr,
         values: &mut [u64],
-    ) -> Result<Option<FallbackSuspension>, Trap> {
+    ) -> Result<Option<FallbackExit>, Trap> {
         let mut hook = TierUpHook::new(None, self.state);
         let result = self.interp.call_in_place(store, func, values, &mut hook);
-        let suspension = self.note(result)?;
-        Ok(suspension.map(suspension_of))
+        let stopped = self.note(result)?;
+        Ok(stopped.map(|exit| self.exit(exit)))
     }
 
     fn resume_parked(
@@ -87,7 +87,7 @@ impl FallbackTier for InterpFallback<'_> {
         let result = self
             .interp
             .resume_parked_tiered(store, parked, resumption, &mut hook);
-        self.note(result).map(fallback_exit)
+        self.note(result).map(|exit| self.exit(exit))
     }
 
     fn release_parked(&mut self, store: &mut Store, parked: u32) {
@@ -98,10 +98,22 @@ impl FallbackTier for InterpFallback<'_> {
     }
 }
 
-fn fallback_exit(exit: CallExit) -> FallbackExit {
-    match exit {
-        CallExit::Returned(results) => FallbackExit::Returned(results),
-        CallExit::Suspended(outward) => FallbackExit::Suspended(suspension_of(outward)),
+impl InterpFallback<'_> {
+    /// The interpreter's exit as compiled code's (counting OSR hand-offs as
+    /// OSR entries).
+    fn exit(&mut self, exit: CallExit) -> FallbackExit {
+        match exit {
+            CallExit::Returned(results) => FallbackExit::Returned(results),
+            CallExit::Suspended(outward) => FallbackExit::Suspended(suspension_of(outward)),
+            CallExit::Osr(handoff) => {
+                self.state.stats.osr_entries += 1;
+                FallbackExit::Osr(FallbackOsr {
+                    func: handoff.func,
+                    offset: handoff.offset,
+                    frame: handoff.frame,
+                })
+            }
+        }
     }
 }
 

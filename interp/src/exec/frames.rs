@@ -45,7 +45,15 @@ pub(super) struct Frames<'a> {
     pub entry_depth: usize,
     /// Whether calls may enter compiled code (see `tiering.rs`).
     pub native_calls: bool,
+    /// Whether the entry frame may be handed to compiled code at a hot loop
+    /// (`outward.rs`): the activation's caller is compiled code's runtime
+    /// and no continuation of the activation runs.
+    pub osr_handoff: bool,
 }
+
+/// Loop-header events after which a frame that found an OSR entry it could
+/// not enter asks again (it may be resumed where it can hand off).
+const OSR_RETRY_AFTER: u32 = 1024;
 
 /// What the frame loop does for a call the op loop left to it.
 enum Action {
@@ -58,6 +66,9 @@ enum Action {
     Throw(wasmfx_core::ExnAddr),
     /// Call compiled `func` as a native continuation (leaves the op loop).
     NativeCall(FuncAddr),
+    /// Hand the entry frame to compiled code at the loop whose operator is
+    /// at this offset (leaves the op loop).
+    OsrHandoff(u32),
 }
 
 impl Executor<'_> {
@@ -73,6 +84,7 @@ impl Executor<'_> {
     ) -> Result<Transfer, Trap> {
         let store = &mut *self.store;
         let native_calls = self.chain.is_empty() && self.tiering.can_call_compiled();
+        let osr_handoff = self.chain.is_empty() && self.suspends_out;
         let ExecStack { values, frames, .. } = &mut *self.stack;
         let (limit, max_depth) = (
             self.interp.config.max_value_stack,
@@ -90,6 +102,7 @@ impl Executor<'_> {
             max_depth,
             entry_depth,
             native_calls,
+            osr_handoff,
         };
         let mut regs = Regs {
             pc: state.pc,
@@ -116,6 +129,7 @@ impl Executor<'_> {
                     break Transfer::Throw { exn, pc };
                 }
                 Action::NativeCall(func) => break Transfer::NativeCall(func),
+                Action::OsrHandoff(offset) => break Transfer::OsrHandoff(offset),
                 // Returns the top `num_results` values to the caller.
                 Action::Return => {
                     let n = ctx.current.num_results as usize;
@@ -196,20 +210,24 @@ impl Frames<'_> {
     }
 
     /// The running function's budget is spent at the loop header just
-    /// before pc: when the tiering has an OSR entry for the loop (and
-    /// compiled code may be called from here), the frame continues in
-    /// compiled code and returns from there.
+    /// before pc: when the tiering has an OSR entry for the loop, the frame
+    /// continues in compiled code: handed off when it is the entry frame
+    /// of an activation compiled code runs, else (when compiled code may
+    /// be called from here) entered, the frame returning from there.
     fn hot_loop(&mut self, store: &mut Store, regs: &mut Regs) -> Result<Action, Trap> {
         let code = self.current.clone();
         let Some(&Op::LoopHeader(offset)) = code.ops.get(regs.pc - 1) else {
             return Err(Trap::Host("hot loop without a loop header".into()));
         };
         let (_, osr) = self.interp.hot(store, &code, Some(offset), self.tiering);
+        if osr && self.osr_handoff && self.frames.len() == self.entry_depth {
+            return Ok(Action::OsrHandoff(offset));
+        }
         if !osr || !self.native_calls {
             // Without an entry, the tiering set the next budget; with one
-            // that cannot be entered from here, the frame stops asking.
+            // that cannot be entered from here, the frame asks again later.
             if osr {
-                self.interp.codes.set_budget(code.func, u32::MAX);
+                self.interp.codes.set_budget(code.func, OSR_RETRY_AFTER);
             }
             return Ok(Action::Continue);
         }

@@ -30,7 +30,7 @@ mod outward;
 mod slots;
 
 pub(crate) use calls::call_host;
-pub use outward::{Exit, Outward, Resumption};
+pub use outward::{Exit, OsrHandoff, Outward, Resumption};
 
 use crate::Interpreter;
 use crate::code::Code;
@@ -63,6 +63,9 @@ pub(crate) struct Executor<'a> {
     pub suspends_out: bool,
     /// The suspension that stopped the activation, if one did.
     pub outward: Option<Outward>,
+    /// The frame handed to compiled code, if the activation ended so
+    /// (only when `suspends_out`: its caller is compiled code's runtime).
+    pub handoff: Option<OsrHandoff>,
 }
 
 /// The running function: its code and registers (indices into the value stack).
@@ -86,6 +89,9 @@ enum Transfer {
     /// A call of compiled `func` to run as a native continuation
     /// (`native.rs`), its arguments on top of the stack.
     NativeCall(FuncAddr),
+    /// The activation's only frame is at the hot loop whose operator is at
+    /// this offset, with an OSR entry: handed off (`outward.rs`).
+    OsrHandoff(u32),
 }
 
 impl Executor<'_> {
@@ -125,15 +131,19 @@ impl Executor<'_> {
                 Transfer::Throw { exn, pc } => self.throw_through_chain(state, exn, pc)?,
                 Transfer::NativeCall(func) => {
                     self.native_call(state, func)?;
-                    if self.outward.is_some() {
+                    if self.left() {
                         return Ok(());
                     }
                 }
                 Transfer::Cont(op) => {
                     self.cont_op(state, op)?;
-                    if self.outward.is_some() {
+                    if self.left() {
                         return Ok(());
                     }
+                }
+                Transfer::OsrHandoff(offset) => {
+                    self.hand_off(state, offset);
+                    return Ok(());
                 }
             }
         }

@@ -14,12 +14,22 @@
 //! ```
 //! The caller does the rest (a native switch to its handler); nothing of
 //! the interpreter stays on the native stack while the suspension lasts.
+//!
+//! The same callers take an activation's last frame off its hands when the
+//! frame's loop is hot and has an OSR entry (an *OSR hand-off*):
+//!
+//! ```text
+//!   hot loop L in the activation's bottom frame (no continuation of the
+//!   activation running) ─▶ Exit::Osr { f, L, frame: locals + operands }
+//!   the caller runs f's OSR entry at L on its own stack, in place of the
+//!   activation: a continuation of compiled code from then on
+//! ```
 
 use super::cont_transfer::{Entry, load_regs, regs_of};
 use super::{Executor, State};
 use crate::cont::Captured;
 use crate::stack::Frame;
-use wasmfx_core::{ExnAddr, TagAddr, Trap};
+use wasmfx_core::{ExnAddr, FuncAddr, TagAddr, Trap};
 
 /// A suspension that left the interpreter.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,12 +44,26 @@ pub struct Outward {
     pub switch_target: Option<u32>,
 }
 
+/// An activation's only frame, handed to compiled code at a hot loop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OsrHandoff {
+    /// The frame's function.
+    pub func: FuncAddr,
+    /// The offset of the loop's operator (the key of its OSR entry).
+    pub offset: u32,
+    /// The frame's slots: locals, then operands (at least as many slots as
+    /// the function has results).
+    pub frame: Vec<u64>,
+}
+
 /// How an activation stopped without a trap.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Exit {
     /// Its root function returned; the results are at the root's base.
     Returned,
     Suspended(Outward),
+    /// Its frame continues in compiled code (see the module doc).
+    Osr(OsrHandoff),
 }
 
 /// What a parked activation receives when it runs again.
@@ -87,6 +111,24 @@ impl Executor<'_> {
         Ok(())
     }
 
+    /// Hands the running frame, the activation's only one, to compiled code
+    /// at the hot loop whose operator is at `offset` (see the module doc).
+    pub(super) fn hand_off(&mut self, state: &State, offset: u32) {
+        let end = state.sp.max(state.base + state.code.num_results as usize);
+        let frame = self.stack.values[state.base..end].to_vec();
+        self.handoff = Some(OsrHandoff {
+            func: state.code.func,
+            offset,
+            frame,
+        });
+    }
+
+    /// Whether the activation stopped for its caller: it suspended out or
+    /// handed its frame off.
+    pub(super) fn left(&self) -> bool {
+        self.outward.is_some() || self.handoff.is_some()
+    }
+
     /// Runs a parked activation again (see the module doc) until it returns,
     /// suspends outward again, or traps.
     ///
@@ -126,7 +168,7 @@ impl Executor<'_> {
         };
         // A native continuation the activation waited in may have suspended
         // out again at once.
-        let outcome = match self.outward.is_some() {
+        let outcome = match self.left() {
             true => started,
             false => started.and_then(|()| self.run_loop(&mut state)),
         };
@@ -138,7 +180,10 @@ impl Executor<'_> {
     pub(super) fn finish(&mut self, outcome: Result<(), Trap>, state: State) -> Result<Exit, Trap> {
         match (outcome, self.outward.take()) {
             (Ok(()), Some(outward)) => Ok(Exit::Suspended(outward)),
-            (Ok(()), None) => Ok(Exit::Returned),
+            (Ok(()), None) => Ok(match self.handoff.take() {
+                Some(handoff) => Exit::Osr(handoff),
+                None => Exit::Returned,
+            }),
             (Err(trap), _) => {
                 self.unwind_chain();
                 self.stack.frames.push(Frame {

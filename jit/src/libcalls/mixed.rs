@@ -43,7 +43,7 @@ use super::conts::{conts, payload_trap, state_of};
 use super::suspend::{capture, check_no_host_frames, switch_to_record};
 use crate::conts::Conts;
 use crate::entry::{self, Fallback};
-use crate::fallback::{FallbackExit, FallbackSuspension, ParkedResume};
+use crate::fallback::{FallbackExit, FallbackOsr, FallbackSuspension, ParkedResume};
 use std::ptr::NonNull;
 use wasmfx_core::{ExnAddr, FuncAddr, InstanceId, Store, Trap};
 use wasmfx_fibre::{ContRecord, ContState, HandlerKind, switch};
@@ -70,13 +70,13 @@ pub(super) fn call_interpreted(
     let exit = with_fallback(call, func, |fallback, store| {
         fallback.call_suspending_raw(store, func, values)
     });
-    let suspension = match exit {
+    let stopped = match exit {
         // The results are in `values` already.
         Ok(None) => return Ok(()),
-        Ok(Some(suspension)) => suspension,
+        Ok(Some(stopped)) => stopped,
         Err(trap) => return Err(trap),
     };
-    let results = drive(call, func, Ok(FallbackExit::Suspended(suspension)))?;
+    let results = drive(call, func, Ok(stopped))?;
     let room = values.len().min(results.len());
     values[..room].copy_from_slice(&results[..room]);
     Ok(())
@@ -84,7 +84,8 @@ pub(super) fn call_interpreted(
 
 /// Carries each suspension of an interpreted call (of `func`) out to its
 /// handler and runs the parked call again when it is resumed, until the
-/// call returns; returns its raw results.
+/// call returns or hands its frame to compiled code (then run here, in its
+/// place); returns its raw results.
 fn drive(
     call: &mut Call<'_>,
     func: FuncAddr,
@@ -94,6 +95,7 @@ fn drive(
         let suspension = match exit {
             Ok(FallbackExit::Returned(results)) => return Ok(results),
             Ok(FallbackExit::Suspended(suspension)) => suspension,
+            Ok(FallbackExit::Osr(osr)) => return run_osr(call, osr),
             Err(trap) => return Err(trap),
         };
         let parked = suspension.parked;
@@ -198,6 +200,49 @@ unsafe extern "C" fn run_parked(record: *mut ContRecord) -> u64 {
             .detach(NonNull::new_unchecked(record));
     }
     record as u64
+}
+
+/// Runs the OSR entry an interpreted call handed its frame to, on this
+/// stack, as compiled code calls compiled code: from now on its
+/// suspensions are native ones. Returns its results.
+///
+/// # Errors
+/// [`Trap::UncaughtException`] for an exception that left it; a host trap
+/// when the entry is not ready.
+fn run_osr(call: &mut Call<'_>, mut osr: FallbackOsr) -> Result<Vec<u64>, Trap> {
+    // SAFETY: the activation's Jit and store outlive it; this frame only
+    // reads them, before the entry runs.
+    let entry = unsafe { (*call.act.jit).osr_entry(&*call.act.store, osr.func, osr.offset) };
+    let entry = entry.ok_or_else(|| {
+        Trap::Host(format!(
+            "function {} has no OSR entry at {}",
+            osr.func.0, osr.offset
+        ))
+    })?;
+    if osr.frame.len() < entry.results {
+        osr.frame.resize(entry.results, 0);
+    }
+    let mut values = entry.values(&mut osr.frame);
+    // SAFETY: the trampoline is the one of the entry's type and `vmctx` its
+    // function's instance's (attached to this Jit's runtime when the entry
+    // was compiled); `values` holds the frame's address and room for the
+    // results; the frame holds the slots the entry reads (the interpreted
+    // frame's locals and operands at its loop). A trap unwinds to the host
+    // entry past this frame (the frame's vector leaks).
+    unsafe {
+        let run: extern "C" fn(usize, usize, *mut u64) = std::mem::transmute(entry.trampoline);
+        run(entry.code, entry.vmctx, values.as_mut_ptr());
+    }
+    // The entry may have been resumed from another activation.
+    // SAFETY: the innermost activation, live while we run.
+    call.act = unsafe { &mut *entry::current() };
+    let exn = call.pending();
+    if exn != 0 {
+        call.set_pending(0);
+        return Err(Trap::UncaughtException(ExnAddr((exn - 1) as u32)));
+    }
+    values.truncate(entry.results);
+    Ok(values)
 }
 
 /// Runs `f` with the activation's fallback and store; a panic becomes a
