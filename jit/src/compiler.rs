@@ -300,6 +300,7 @@ impl Compiler {
         let mut code = entry.code.to_vec();
         for (index, id, len, traps) in defined {
             let start = self.jit()?.get_finalized_function(id) as usize;
+            crate::perf_map::record(start, len, module, index, None);
             signals::register(start, len, traps);
             self.regions.push(start);
             code[index as usize] = Some(start);

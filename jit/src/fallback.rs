@@ -7,8 +7,9 @@
 //!   call_suspending(f, args) ─▶ Returned(raw results)
 //!                            └▶ Suspended { tag, payload, parked, switch_target }
 //!        compiled code switches to its handler natively; when resumed,
-//!                            └▶ Osr { f, loop, frame }   compiled code runs f's
-//!                               OSR entry in the call's place
+//!                            └▶ Osr { f, loop, frame, rest }   compiled code
+//!                               runs f's OSR entry in the frame's place,
+//!                               then resume_parked(rest, its results)
 //!   resume_parked(parked, values | exception) ─▶ the same three exits
 //!   release_parked(parked)   when no handler takes the suspension
 //! ```
@@ -30,8 +31,9 @@ pub struct FallbackSuspension {
     pub switch_target: Option<u32>,
 }
 
-/// A fallback call's only frame, handed to compiled code at a hot loop:
-/// the caller runs `func`'s OSR entry at `offset` in the call's place.
+/// A frame of a fallback call, handed to compiled code at a hot loop: the
+/// caller runs `func`'s OSR entry at `offset` in the frame's place, then
+/// the frame's callers, if any, with its results.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FallbackOsr {
     pub func: FuncAddr,
@@ -39,6 +41,10 @@ pub struct FallbackOsr {
     pub offset: u32,
     /// The frame's slots (locals, then operands; at least one per result).
     pub frame: Vec<u64>,
+    /// The record holding the frame's callers (resumed like a parked call,
+    /// with the results or the exception), or `None`: the frame was the
+    /// call's only one, and its results are the call's.
+    pub rest: Option<u32>,
 }
 
 /// How a call through the fallback stopped.

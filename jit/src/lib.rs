@@ -34,6 +34,7 @@ mod entry;
 mod fallback;
 mod libcalls;
 mod osr;
+mod perf_map;
 mod signals;
 mod sites;
 mod stack;

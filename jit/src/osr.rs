@@ -110,7 +110,7 @@ impl Jit {
         compiled: Option<crate::codegen::CompiledFunction>,
     ) {
         let state = compiled
-            .and_then(|f| self.compiler.install_osr(&job.module, f).ok())
+            .and_then(|f| (self.compiler).install_osr(&job.module, f, offset as usize).ok())
             .map_or(OsrState::Failed, OsrState::Ready);
         if let OsrState::Ready(code) = state {
             self.code_funcs.entry(code).or_insert(job.func);

@@ -111,6 +111,7 @@ impl InterpFallback<'_> {
                     func: handoff.func,
                     offset: handoff.offset,
                     frame: handoff.frame,
+                    rest: handoff.rest,
                 })
             }
         }

@@ -45,9 +45,9 @@ pub(super) struct Frames<'a> {
     pub entry_depth: usize,
     /// Whether calls may enter compiled code (see `tiering.rs`).
     pub native_calls: bool,
-    /// Whether the entry frame may be handed to compiled code at a hot loop
-    /// (`outward.rs`): the activation's caller is compiled code's runtime
-    /// and no continuation of the activation runs.
+    /// Whether the running frame may be handed to compiled code at a hot
+    /// loop (`outward.rs`): the activation's caller is compiled code's
+    /// runtime and no continuation of the activation runs.
     pub osr_handoff: bool,
 }
 
@@ -66,8 +66,8 @@ enum Action {
     Throw(wasmfx_core::ExnAddr),
     /// Call compiled `func` as a native continuation (leaves the op loop).
     NativeCall(FuncAddr),
-    /// Hand the entry frame to compiled code at the loop whose operator is
-    /// at this offset (leaves the op loop).
+    /// Hand the running frame to compiled code at the loop whose operator
+    /// is at this offset (leaves the op loop).
     OsrHandoff(u32),
 }
 
@@ -211,16 +211,16 @@ impl Frames<'_> {
 
     /// The running function's budget is spent at the loop header just
     /// before pc: when the tiering has an OSR entry for the loop, the frame
-    /// continues in compiled code: handed off when it is the entry frame
-    /// of an activation compiled code runs, else (when compiled code may
-    /// be called from here) entered, the frame returning from there.
+    /// continues in compiled code: handed off when compiled code runs the
+    /// activation, else (when compiled code may be called from here)
+    /// entered, the frame returning from there.
     fn hot_loop(&mut self, store: &mut Store, regs: &mut Regs) -> Result<Action, Trap> {
         let code = self.current.clone();
         let Some(&Op::LoopHeader(offset)) = code.ops.get(regs.pc - 1) else {
             return Err(Trap::Host("hot loop without a loop header".into()));
         };
         let (_, osr) = self.interp.hot(store, &code, Some(offset), self.tiering);
-        if osr && self.osr_handoff && self.frames.len() == self.entry_depth {
+        if osr && self.osr_handoff {
             return Ok(Action::OsrHandoff(offset));
         }
         if !osr || !self.native_calls {

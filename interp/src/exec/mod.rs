@@ -89,8 +89,8 @@ enum Transfer {
     /// A call of compiled `func` to run as a native continuation
     /// (`native.rs`), its arguments on top of the stack.
     NativeCall(FuncAddr),
-    /// The activation's only frame is at the hot loop whose operator is at
-    /// this offset, with an OSR entry: handed off (`outward.rs`).
+    /// The running frame is at the hot loop whose operator is at this
+    /// offset, with an OSR entry: handed off (`outward.rs`).
     OsrHandoff(u32),
 }
 
@@ -141,10 +141,7 @@ impl Executor<'_> {
                         return Ok(());
                     }
                 }
-                Transfer::OsrHandoff(offset) => {
-                    self.hand_off(state, offset);
-                    return Ok(());
-                }
+                Transfer::OsrHandoff(offset) => return self.hand_off(state, offset),
             }
         }
     }

@@ -15,19 +15,25 @@
 //! The caller does the rest (a native switch to its handler); nothing of
 //! the interpreter stays on the native stack while the suspension lasts.
 //!
-//! The same callers take an activation's last frame off its hands when the
-//! frame's loop is hot and has an OSR entry (an *OSR hand-off*):
+//! The same callers take a frame off the activation's hands when its loop
+//! is hot and has an OSR entry (an *OSR hand-off*):
 //!
 //! ```text
-//!   hot loop L in the activation's bottom frame (no continuation of the
-//!   activation running) ─▶ Exit::Osr { f, L, frame: locals + operands }
-//!   the caller runs f's OSR entry at L on its own stack, in place of the
-//!   activation: a continuation of compiled code from then on
+//!   hot loop L in the running frame of f, no continuation of the
+//!   activation running (so no handler of the activation's own lies
+//!   between the frame and its caller's)
+//!     ─▶ Exit::Osr { f, L, frame: locals + operands, rest }
+//!        rest: f's callers, parked like a suspended activation (none when
+//!        f's frame was the only one)
+//!   the caller runs f's OSR entry at L on its own stack, then resumes the
+//!   rest with f's results (or f's exception, raised at the call)
 //! ```
+//! A continuation whose frame is handed off runs compiled code natively from
+//! then on, as if compiled code had suspended it.
 
 use super::cont_transfer::{Entry, load_regs, regs_of};
 use super::{Executor, State};
-use crate::cont::Captured;
+use crate::cont::{Captured, Regs};
 use crate::stack::Frame;
 use wasmfx_core::{ExnAddr, FuncAddr, TagAddr, Trap};
 
@@ -54,6 +60,9 @@ pub struct OsrHandoff {
     /// The frame's slots: locals, then operands (at least as many slots as
     /// the function has results).
     pub frame: Vec<u64>,
+    /// The record holding the frame's callers (`ContState::Parked`), to be
+    /// resumed with its results; `None` when it was the only frame.
+    pub rest: Option<u32>,
 }
 
 /// How an activation stopped without a trap.
@@ -111,16 +120,39 @@ impl Executor<'_> {
         Ok(())
     }
 
-    /// Hands the running frame, the activation's only one, to compiled code
-    /// at the hot loop whose operator is at `offset` (see the module doc).
-    pub(super) fn hand_off(&mut self, state: &State, offset: u32) {
+    /// Hands the running frame to compiled code at the hot loop whose
+    /// operator is at `offset`, parking its callers (see the module doc).
+    pub(super) fn hand_off(&mut self, state: &State, offset: u32) -> Result<(), Trap> {
         let end = state.sp.max(state.base + state.code.num_results as usize);
         let frame = self.stack.values[state.base..end].to_vec();
+        let rest = match self.stack.frames.pop() {
+            None => None,
+            Some(caller) => {
+                // The caller waits at its call; the results land at the
+                // callee's base, as from a return.
+                let top = Regs {
+                    code: caller.code,
+                    pc: caller.pc,
+                    sp: state.base as u32,
+                    base: caller.base,
+                    native: 0,
+                };
+                let captured = Captured {
+                    stack: std::mem::take(self.stack),
+                    top,
+                    links: None,
+                };
+                let conts = &mut self.store.conts;
+                Some(self.interp.conts.park_new(conts, self.root, captured)?)
+            }
+        };
         self.handoff = Some(OsrHandoff {
             func: state.code.func,
             offset,
             frame,
+            rest,
         });
+        Ok(())
     }
 
     /// Whether the activation stopped for its caller: it suspended out or

@@ -78,13 +78,14 @@ impl Compiler {
             .pop()
             .ok_or_else(|| CompileError::Cranelift("no code".into()))?
             .map_err(|(_, e)| e)?;
-        let code = self.install_osr(module, compiled)?;
+        let code = self.install_osr(module, compiled, offset)?;
         self.compile_time += started.elapsed();
         Ok(code)
     }
 
-    /// Defines the machine code of an OSR entry of a function of `module`
-    /// (and the trampoline of its type, if new); returns its address.
+    /// Defines the machine code of an OSR entry (at the loop at `offset`) of
+    /// a function of `module` (and the trampoline of its type, if new);
+    /// returns its address.
     ///
     /// # Errors
     /// When the code module refuses the definition.
@@ -92,6 +93,7 @@ impl Compiler {
         &mut self,
         module: &Module,
         f: CompiledFunction,
+        offset: usize,
     ) -> Result<usize, CompileError> {
         let ty = abi::osr_type(module.func_type(f.index));
         self.jit()?
@@ -102,6 +104,7 @@ impl Compiler {
         };
         self.jit()?.finalize_definitions()?;
         let start = self.jit()?.get_finalized_function(f.id) as usize;
+        crate::perf_map::record(start, f.bytes.len(), module, f.index, Some(offset));
         signals::register(start, f.bytes.len(), f.traps);
         self.regions.push(start);
         if let Some(id) = trampoline {

@@ -95,7 +95,30 @@ fn drive(
         let suspension = match exit {
             Ok(FallbackExit::Returned(results)) => return Ok(results),
             Ok(FallbackExit::Suspended(suspension)) => suspension,
-            Ok(FallbackExit::Osr(osr)) => return run_osr(call, osr),
+            Ok(FallbackExit::Osr(osr)) => {
+                let rest = osr.rest;
+                let ran = run_osr(call, osr);
+                let Some(parked) = rest else {
+                    return ran;
+                };
+                let resume = match ran {
+                    Ok(results) => Resumed::Values(results),
+                    Err(Trap::UncaughtException(exn)) => Resumed::Throw(exn),
+                    Err(trap) => {
+                        let _ = with_fallback(call, func, |fallback, store| {
+                            fallback.release_parked(store, parked);
+                            Ok(())
+                        });
+                        return Err(trap);
+                    }
+                };
+                exit = with_fallback(call, func, |fallback, store| {
+                    let resumed = fallback.resume_parked(store, parked, resume.as_parked());
+                    fallback.release_parked(store, parked);
+                    resumed
+                });
+                continue;
+            }
             Err(trap) => return Err(trap),
         };
         let parked = suspension.parked;
