@@ -19,7 +19,10 @@
 //! Compiled code is called only from the root stack of an activation (no
 //! interpreted continuation running): a suspension inside compiled code
 //! cannot reach a handler of the interpreter's own chain. Inside
-//! continuations the interpreted code of the same function runs.
+//! continuations the interpreted code of the same function runs (or a
+//! native continuation of its own, `exec/native.rs`). An activation that
+//! compiled code runs hands a hot frame to its OSR entry instead of
+//! entering it (`exec/outward.rs`).
 
 use crate::Interpreter;
 use crate::code::Code;

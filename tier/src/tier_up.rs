@@ -61,7 +61,8 @@ pub struct TierStats {
     pub compiled_entries: u64,
     /// Loop headers that found their function hot.
     pub hot_loops: u64,
-    /// On-stack replacements (not built: hot loops finish interpreted).
+    /// On-stack replacements: frames that entered an OSR entry, or were
+    /// handed to one (`CallExit::Osr`).
     pub osr_entries: u64,
 }
 
