@@ -92,38 +92,29 @@ fn drive(
     mut exit: Result<FallbackExit, Trap>,
 ) -> Result<Vec<u64>, Trap> {
     loop {
-        let suspension = match exit {
+        // The parked frames to run again, and what they get.
+        let (parked, resumed) = match exit {
             Ok(FallbackExit::Returned(results)) => return Ok(results),
-            Ok(FallbackExit::Suspended(suspension)) => suspension,
+            Ok(FallbackExit::Suspended(suspension)) => {
+                (suspension.parked, suspend_natively(call, &suspension))
+            }
             Ok(FallbackExit::Osr(osr)) => {
                 let rest = osr.rest;
                 let ran = run_osr(call, osr);
                 let Some(parked) = rest else {
                     return ran;
                 };
-                let resume = match ran {
-                    Ok(results) => Resumed::Values(results),
-                    Err(Trap::UncaughtException(exn)) => Resumed::Throw(exn),
-                    Err(trap) => {
-                        let _ = with_fallback(call, func, |fallback, store| {
-                            fallback.release_parked(store, parked);
-                            Ok(())
-                        });
-                        return Err(trap);
-                    }
+                let resumed = match ran {
+                    Ok(results) => Ok(Resumed::Values(results)),
+                    Err(Trap::UncaughtException(exn)) => Ok(Resumed::Throw(exn)),
+                    Err(trap) => Err(trap),
                 };
-                exit = with_fallback(call, func, |fallback, store| {
-                    let resumed = fallback.resume_parked(store, parked, resume.as_parked());
-                    fallback.release_parked(store, parked);
-                    resumed
-                });
-                continue;
+                (parked, resumed)
             }
             Err(trap) => return Err(trap),
         };
-        let parked = suspension.parked;
-        let resume = match suspend_natively(call, &suspension) {
-            Ok(resumed) => resumed,
+        let resume = match resumed {
+            Ok(resume) => resume,
             Err(trap) => {
                 let _ = with_fallback(call, func, |fallback, store| {
                     fallback.release_parked(store, parked);
