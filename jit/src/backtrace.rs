@@ -45,6 +45,24 @@
 //! match). A resume frame inside a continuation that stays suspended across
 //! a trap is therefore missing from later backtraces; nothing else is.
 //!
+//! Frames the interpreter handed to compiled code (`libcalls/mixed.rs`,
+//! `run_osr`) run under a second kind of marked record, left by
+//! [`call_handed_off`] between the Rust caller and the array trampoline;
+//! it points at the interpreted frames that wait for the handed-off code
+//! (parked, no longer on any stack), which the walk lists where it stops
+//! at the trampoline:
+//!
+//! ```text
+//!   H + 8  return address into the shim   (checked: wasmfx_handoff_return)
+//!   H      the caller's rbp               ◀── the trampoline's saved rbp
+//!   H - 8  H xor key xor HANDOFF_SALT     (zeroed when the call returns)
+//!   H - 16 *const HandedOffFrames         (the waiting frames' functions)
+//! ```
+//! They are recorded as [`INTERPRETED_FRAME`] entries. The walk then goes
+//! on at the compiled code that called out to those frames, found by the
+//! mark of its framed `call_func` libcall above the shim (when the frames
+//! belonged to a continuation compiled code resumed, nothing is above).
+//!
 //! Everything here runs in the signal handler too: no allocation, and reads
 //! only inside the stacks of records on the chain and the entry's stack
 //! below its entry point. A record attached by a resume that has not
@@ -99,6 +117,81 @@ macro_rules! framed_libcall {
     };
 }
 pub(crate) use framed_libcall;
+
+/// What a hand-off mark is salted with, so that it never reads as a resume
+/// frame's mark (nor the reverse).
+const HANDOFF_SALT: u64 = 0x3c6e_f372_fe94_f82b;
+
+/// A recorded frame that is no code address: an interpreted frame of the
+/// function in the low 32 bits, waiting for handed-off code.
+pub(crate) const INTERPRETED_FRAME: usize = 1 << 63;
+
+/// The functions of interpreted frames that wait for a handed-off call,
+/// innermost first (see the module doc).
+#[repr(C)]
+#[derive(Debug)]
+pub(crate) struct HandedOffFrames {
+    pub funcs: *const u32,
+    pub len: usize,
+}
+
+std::arch::global_asm!(
+    ".text",
+    ".globl wasmfx_call_handed_off",
+    ".type wasmfx_call_handed_off, @function",
+    ".p2align 4",
+    // (rdi: code, rsi: vmctx, rdx: values, rcx: trampoline,
+    //  r8: *const HandedOffFrames, r9: key)
+    "wasmfx_call_handed_off:",
+    "push rbp",
+    "mov rbp, rsp",
+    "mov rax, {salt}",
+    "xor rax, r9",
+    "xor rax, rbp",
+    "push rax",
+    "push r8",
+    "call rcx",
+    ".globl wasmfx_handoff_return",
+    "wasmfx_handoff_return:",
+    "mov qword ptr [rbp - 8], 0",
+    "leave",
+    "ret",
+    ".size wasmfx_call_handed_off, . - wasmfx_call_handed_off",
+    salt = const HANDOFF_SALT,
+);
+
+unsafe extern "C" {
+    fn wasmfx_call_handed_off(
+        code: usize,
+        vmctx: usize,
+        values: *mut u64,
+        trampoline: usize,
+        frames: *const HandedOffFrames,
+        key: u64,
+    );
+    static wasmfx_handoff_return: u8;
+}
+
+/// Calls `code` through its array `trampoline` under a hand-off mark whose
+/// record points at `frames` (see the module doc).
+///
+/// # Safety
+/// As calling the trampoline directly: `trampoline` is the array
+/// trampoline of `code`'s type, `vmctx` its instance's context and
+/// `values` long enough for the type's params and results. `key` is the
+/// running store's `VmRuntime::frame_key`; `frames` outlives the call.
+pub(crate) unsafe fn call_handed_off(
+    trampoline: usize,
+    code: usize,
+    vmctx: usize,
+    values: *mut u64,
+    frames: &HandedOffFrames,
+    key: u64,
+) {
+    // SAFETY: the caller's promise; the shim keeps the System V stack
+    // alignment (two pushes after rbp) and restores rbp and rsp.
+    unsafe { wasmfx_call_handed_off(code, vmctx, values, trampoline, frames, key) }
+}
 
 /// Makes the marks of every frame written so far stale: called when a trap
 /// has unwound frames without running their shims' epilogues.
@@ -196,10 +289,20 @@ struct Walk<'a> {
 
 impl Walk<'_> {
     /// Records `pc` and the compiled frames above `fp` on one stack, until
-    /// a return address leaves compiled code, a frame pointer leaves
-    /// `stack`, or the buffer is full.
+    /// a return address leaves compiled code (past a hand-off's trampoline:
+    /// the interpreted frames waiting for it, then on at the compiled code
+    /// that called out to them), a frame pointer leaves `stack`, or the
+    /// buffer is full. Iterative: hand-offs nest as deep as calls do, and
+    /// this runs on the signal stack.
     fn stack(&mut self, mut pc: usize, mut fp: usize, stack: Bounds) {
-        while self.code.contains(pc) && self.frames.len < self.frames.pcs.len() {
+        while self.frames.len < self.frames.pcs.len() {
+            if !self.code.contains(pc) {
+                match self.handed_off(fp, stack) {
+                    Some((next_pc, next_fp)) => (pc, fp) = (next_pc, next_fp),
+                    None => return,
+                }
+                continue;
+            }
             self.frames.pcs[self.frames.len] = pc;
             self.frames.len += 1;
             if !stack.holds_frame(fp) {
@@ -218,6 +321,56 @@ impl Walk<'_> {
             pc = return_addr.wrapping_sub(1);
             fp = caller_fp;
         }
+    }
+
+    /// Records the interpreted frames waiting for the code whose outermost
+    /// frame (an array trampoline's) is at `fp`, when a hand-off shim
+    /// called it (see the module doc); returns the pc and frame pointer of
+    /// the compiled code that called out to them, if any (strictly above
+    /// `fp`, so that walks end).
+    fn handed_off(&mut self, fp: usize, stack: Bounds) -> Option<(usize, usize)> {
+        if !stack.holds_frame(fp) {
+            return None;
+        }
+        // SAFETY: a frame record inside `stack` (the trampoline's, its
+        // callee's saved frame pointer led here).
+        let (shim_fp, return_addr) =
+            unsafe { (*(fp as *const usize), *((fp + 8) as *const usize)) };
+        if return_addr != (&raw const wasmfx_handoff_return) as usize
+            || !stack.holds_frame(shim_fp)
+            || shim_fp <= fp
+            || shim_fp < stack.low + 16
+        {
+            return None;
+        }
+        // SAFETY: the shim's frame: its mark and frames pointer below its
+        // saved rbp, inside `stack`.
+        let (mark, frames) = unsafe {
+            (
+                *((shim_fp - 8) as *const u64),
+                *((shim_fp - 16) as *const *const HandedOffFrames),
+            )
+        };
+        if mark != shim_fp as u64 ^ self.key ^ HANDOFF_SALT {
+            return None;
+        }
+        // SAFETY: a live mark: the shim's call runs, so `run_osr`, which
+        // owns the frames it points at, does too.
+        let funcs = unsafe { std::slice::from_raw_parts((*frames).funcs, (*frames).len) };
+        for &func in funcs {
+            if self.frames.len == self.frames.pcs.len() {
+                return None;
+            }
+            self.frames.pcs[self.frames.len] = INTERPRETED_FRAME | func as usize;
+            self.frames.len += 1;
+        }
+        // Compiled code that called out to those frames (`call_func`, a
+        // framed libcall) is next on this stack.
+        let frame = find_shim_frame(shim_fp, stack.high, self.key)?;
+        // SAFETY: a marked frame record inside `stack`, above the shim.
+        let (caller_fp, return_addr) =
+            unsafe { (*(frame as *const usize), *((frame + 8) as *const usize)) };
+        (caller_fp > frame).then(|| (return_addr.wrapping_sub(1), caller_fp))
     }
 
     /// Walks the resumer that saved `point` on `stack`; false when `point`

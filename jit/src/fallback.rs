@@ -8,7 +8,8 @@
 //!                            └▶ Suspended { tag, payload, parked, switch_target }
 //!        compiled code switches to its handler natively; when resumed,
 //!                            └▶ Osr { f, loop, frame, rest }   compiled code
-//!                               runs f's OSR entry in the frame's place,
+//!                               runs f's OSR entry in the frame's place
+//!                               (or, without a loop, a call of compiled f),
 //!                               then resume_parked(rest, its results)
 //!   resume_parked(parked, values | exception) ─▶ the same three exits
 //!   release_parked(parked)   when no handler takes the suspension
@@ -32,19 +33,25 @@ pub struct FallbackSuspension {
 }
 
 /// A frame of a fallback call, handed to compiled code at a hot loop: the
-/// caller runs `func`'s OSR entry at `offset` in the frame's place, then
-/// the frame's callers, if any, with its results.
+/// caller runs `func`'s OSR entry at `at_loop` in the frame's place, then
+/// the frame's callers, if any, with its results. A call hand-off
+/// (`at_loop` None) is a call of compiled `func` the fallback's frames
+/// made: the caller runs `func`'s code, then those frames.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FallbackOsr {
     pub func: FuncAddr,
-    /// The offset of the loop's operator.
-    pub offset: u32,
-    /// The frame's slots (locals, then operands; at least one per result).
+    /// The offset of the loop's operator; `None` for a call hand-off.
+    pub at_loop: Option<u32>,
+    /// The frame's slots (locals, then operands; or the call's arguments;
+    /// at least one per result).
     pub frame: Vec<u64>,
     /// The record holding the frame's callers (resumed like a parked call,
     /// with the results or the exception), or `None`: the frame was the
     /// call's only one, and its results are the call's.
     pub rest: Option<u32>,
+    /// The functions of `rest`'s frames, innermost first, listed in
+    /// backtraces of the handed-off code.
+    pub rest_funcs: Vec<FuncAddr>,
 }
 
 /// How a call through the fallback stopped.

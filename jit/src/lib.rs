@@ -219,6 +219,9 @@ impl Jit {
     fn take_trap_frames(&mut self) -> Vec<FuncAddr> {
         let pcs = self.state.trap_frames.recorded();
         let funcs = pcs.iter().filter_map(|&pc| {
+            if pc & backtrace::INTERPRETED_FRAME != 0 {
+                return Some(FuncAddr(pc as u32));
+            }
             let start = signals::function_start(pc)?;
             self.code_funcs.get(&start).copied()
         });
@@ -293,17 +296,15 @@ impl Jit {
         let Some(inst) = store.funcs.get(func.0 as usize) else {
             return Err(Trap::Host(format!("no function at address {}", func.0)));
         };
-        let (code, vmctx) = (inst.vm().code, inst.vm().vmctx);
         let slots = inst.sig.params.len().max(inst.sig.results.len());
-        // The per-function table first: looking up by signature allocates.
-        let trampoline =
-            (self.state.conts.trampoline(func)).or_else(|| self.compiler.trampoline(&inst.sig));
-        let (Some(trampoline), true, true) = (trampoline, code != 0, values.len() >= slots) else {
+        let entry = self.function_entry(store, func);
+        let (Some(entry), true) = (entry, values.len() >= slots) else {
             return Err(Trap::Host(format!(
                 "function {} has no compiled code",
                 func.0
             )));
         };
+        let (trampoline, code, vmctx) = (entry.trampoline, entry.code, entry.vmctx);
         // SAFETY: the trampoline was made for `func`'s signature, `code` and
         // `vmctx` come from its record, whose instance points at this Jit's
         // runtime record (compile_instance), and `values` has room for its

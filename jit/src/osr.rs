@@ -110,7 +110,11 @@ impl Jit {
         compiled: Option<crate::codegen::CompiledFunction>,
     ) {
         let state = compiled
-            .and_then(|f| (self.compiler).install_osr(&job.module, f, offset as usize).ok())
+            .and_then(|f| {
+                (self.compiler)
+                    .install_osr(&job.module, f, offset as usize)
+                    .ok()
+            })
             .map_or(OsrState::Failed, OsrState::Ready);
         if let OsrState::Ready(code) = state {
             self.code_funcs.entry(code).or_insert(job.func);
@@ -121,12 +125,7 @@ impl Jit {
     /// What it takes to run `func`'s OSR entry at `offset`: the entry's
     /// code, the array trampoline of its type, the function's vmctx and its
     /// result count; `None` when the entry is not ready.
-    pub(crate) fn osr_entry(
-        &self,
-        store: &Store,
-        func: FuncAddr,
-        offset: u32,
-    ) -> Option<OsrEntry> {
+    pub(crate) fn osr_entry(&self, store: &Store, func: FuncAddr, offset: u32) -> Option<OsrEntry> {
         let OsrState::Ready(code) = self.osr_state(func, offset) else {
             return None;
         };
@@ -137,6 +136,24 @@ impl Jit {
             trampoline: self.compiler.trampoline(&ty)?,
             vmctx: inst.vm().vmctx,
             results: ty.results.len(),
+        })
+    }
+
+    /// What it takes to call `func`'s compiled code through its array
+    /// trampoline (values: its arguments, then room for its results);
+    /// `None` when it has no compiled code.
+    pub(crate) fn function_entry(&self, store: &Store, func: FuncAddr) -> Option<OsrEntry> {
+        let inst = store.funcs.get(func.0 as usize)?;
+        let code = inst.vm().code;
+        // The per-function table first: looking up by signature allocates.
+        let trampoline =
+            (self.state.conts.trampoline(func)).or_else(|| self.compiler.trampoline(&inst.sig));
+        (code != 0).then_some(())?;
+        Some(OsrEntry {
+            code,
+            trampoline: trampoline?,
+            vmctx: inst.vm().vmctx,
+            results: inst.sig.results.len(),
         })
     }
 
@@ -179,7 +196,8 @@ impl Jit {
     }
 }
 
-/// A ready OSR entry ([`Jit::osr_entry`]).
+/// A ready OSR entry ([`Jit::osr_entry`]), or a function's own code
+/// ([`Jit::function_entry`]).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct OsrEntry {
     pub code: usize,

@@ -100,18 +100,22 @@ impl FallbackTier for InterpFallback<'_> {
 
 impl InterpFallback<'_> {
     /// The interpreter's exit as compiled code's (counting OSR hand-offs as
-    /// OSR entries).
+    /// OSR entries, call hand-offs as calls into compiled code).
     fn exit(&mut self, exit: CallExit) -> FallbackExit {
         match exit {
             CallExit::Returned(results) => FallbackExit::Returned(results),
             CallExit::Suspended(outward) => FallbackExit::Suspended(suspension_of(outward)),
             CallExit::Osr(handoff) => {
-                self.state.stats.osr_entries += 1;
+                match handoff.at_loop {
+                    Some(_) => self.state.stats.osr_entries += 1,
+                    None => self.state.stats.compiled_entries += 1,
+                }
                 FallbackExit::Osr(FallbackOsr {
                     func: handoff.func,
-                    offset: handoff.offset,
+                    at_loop: handoff.at_loop,
                     frame: handoff.frame,
                     rest: handoff.rest,
+                    rest_funcs: handoff.rest_funcs,
                 })
             }
         }

@@ -253,25 +253,100 @@ fn a_hot_generator_resumed_by_compiled_code_continues_in_compiled_code() {
     }
 }
 
-/// The trap ends the call, and its backtrace starts at the handed-off
-/// frame and goes on through compiled code. (The interpreted callers
-/// parked under a handed-off frame, `outer` for "nested", are not listed
-/// yet: the walk of compiled frames does not see the parked record.)
+/// The trap ends the call, and its backtrace lists the frames the
+/// interpreter lists: the handed-off frame, the interpreted callers parked
+/// under it (`outer` for "nested"), then the compiled resumer.
 #[test]
 fn a_trap_in_a_handed_off_frame_ends_the_call() {
+    let trace = |rt: &Runtime| -> Vec<String> {
+        rt.backtrace()
+            .map(|b| b.frames.iter().map(|&f| func_name(rt.store(), f)).collect())
+            .unwrap_or_default()
+    };
     for export in ["direct", "nested"] {
+        let engine = Engine::new(TierMode::Interp).expect("interp is built");
+        let module = engine.compile_text(GENERATOR).expect("compiles");
+        let mut interpreted = Runtime::new(&engine);
+        let id = interpreted.instantiate(&module).expect("instantiates");
+        assert!(interpreted.call(id, export, &[Val::I32(17)]).is_err());
+        let expected = trace(&interpreted);
+        assert!(expected.first().is_some_and(|f| f.ends_with("!generate")));
+
         let (mut rt, id) = generator_runtime();
         match rt.call(id, export, &[Val::I32(17)]) {
             Err(Error::Trap(Trap::Unreachable)) => {}
             other => panic!("{export}: expected unreachable, got {other:?}"),
         }
-        let frames: Vec<String> = rt
-            .backtrace()
-            .map(|b| b.frames.iter().map(|&f| func_name(rt.store(), f)).collect())
-            .unwrap_or_default();
-        assert!(
-            frames.first().is_some_and(|f| f.ends_with("generate")),
-            "{export}: {frames:?}"
-        );
+        let (stats, _) = rt.tier_stats().expect("dyn reports");
+        assert_eq!(stats.osr_entries, 1, "{export}: {stats:?}");
+        assert_eq!(trace(&rt), expected, "{export}");
     }
+}
+
+/// Interpreted `mid`, which compiled `body` calls inside a continuation,
+/// calls compiled `leaf`: the call is handed to compiled code (no
+/// interpreted frame on the native stack), and a trap in `leaf` lists every
+/// frame as the interpreter does.
+const CALL_HANDOFF: &str = r#"
+(module
+  (type $f (func))
+  (type $c (cont $f))
+  (tag $t)
+  (elem declare func $body)
+  (func $leaf (param i32) (result i32)
+    (if (i32.eqz (local.get 0)) (then (unreachable)))
+    (i32.add (local.get 0) (i32.const 1)))
+  (func $mid (param i32) (result i32)
+    (i32.mul (call $leaf (local.get 0)) (i32.const 10)))
+  (global $out (mut i32) (i32.const 0))
+  (global $in (mut i32) (i32.const 0))
+  (func $body (global.set $out (call $mid (global.get $in))))
+  (func $run (param i32) (result i32)
+    (global.set $in (local.get 0))
+    (block $h (result (ref $c))
+      (resume $c (on $t $h) (cont.new $c (ref.func $body)))
+      (return (global.get $out)))
+    (unreachable))
+  (func (export "go") (param i32) (result i32) (call $run (local.get 0))))
+"#;
+
+#[test]
+fn a_call_from_interpreted_code_inside_a_continuation_is_handed_off() {
+    let trace = |rt: &Runtime| -> Vec<String> {
+        rt.backtrace()
+            .map(|b| b.frames.iter().map(|&f| func_name(rt.store(), f)).collect())
+            .unwrap_or_default()
+    };
+    let engine = Engine::new(TierMode::Interp).expect("interp is built");
+    let module = engine.compile_text(CALL_HANDOFF).expect("compiles");
+    let mut interpreted = Runtime::new(&engine);
+    let id = interpreted.instantiate(&module).expect("instantiates");
+    assert!(interpreted.call(id, "go", &[Val::I32(0)]).is_err());
+    let expected = trace(&interpreted);
+    assert_eq!(expected.len(), 5, "{expected:?}");
+
+    // leaf, body and run compiled; mid and the export interpreted.
+    let plan = |_, index| match index {
+        0 | 2 | 3 => FunctionTier::Compiled,
+        _ => FunctionTier::Interpreted,
+    };
+    let engine = Engine::new(TierMode::Dyn).expect("dyn is built");
+    let module = engine.compile_text(CALL_HANDOFF).expect("compiles");
+    let mut rt = Runtime::with_executor(&engine, TierExecutor::tiered_with_plan(plan));
+    let id = rt.instantiate(&module).expect("instantiates");
+    assert_eq!(i32_of(rt.call(id, "go", &[Val::I32(4)])), 50);
+    let (before, _) = rt.tier_stats().expect("dyn reports");
+    match rt.call(id, "go", &[Val::I32(0)]) {
+        Err(Error::Trap(Trap::Unreachable)) => {}
+        other => panic!("expected unreachable, got {other:?}"),
+    }
+    assert_eq!(trace(&rt), expected);
+    assert_eq!(i32_of(rt.call(id, "go", &[Val::I32(6)])), 70);
+    let (after, _) = rt.tier_stats().expect("dyn reports");
+    // Each call of `go` enters `run`, and `mid` hands `leaf` off.
+    assert_eq!(
+        after.compiled_entries - before.compiled_entries,
+        4,
+        "{after:?}"
+    );
 }

@@ -41,6 +41,7 @@ macro_rules! addr {
     ($($(#[$m:meta])* $name:ident;)*) => {$(
         $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[repr(transparent)]
         pub struct $name(pub u32);
     )*};
 }

@@ -69,6 +69,8 @@ enum Action {
     /// Hand the running frame to compiled code at the loop whose operator
     /// is at this offset (leaves the op loop).
     OsrHandoff(u32),
+    /// Hand a call of compiled `func` to compiled code (leaves the op loop).
+    CallHandoff(FuncAddr),
 }
 
 impl Executor<'_> {
@@ -130,6 +132,7 @@ impl Executor<'_> {
                 }
                 Action::NativeCall(func) => break Transfer::NativeCall(func),
                 Action::OsrHandoff(offset) => break Transfer::OsrHandoff(offset),
+                Action::CallHandoff(func) => break Transfer::CallHandoff(func),
                 // Returns the top `num_results` values to the caller.
                 Action::Return => {
                     let n = ctx.current.num_results as usize;
@@ -181,26 +184,48 @@ impl Frames<'_> {
             Callee::Wasm(_) if !tail => return Err(Trap::CallStackExhausted),
             Callee::Wasm(code) => code,
             Callee::Hot(code) => match self.hot(store, &code) {
-                true if self.native_calls => return self.call_compiled(store, regs, func, tail),
-                true if !tail && self.tiering.runs_natively(store, func) => {
-                    return Ok(Action::NativeCall(func));
-                }
-                _ => code,
+                true => return self.call_elsewhere(store, regs, func, tail, code),
+                false => code,
             },
-            Callee::Compiled(_) if self.native_calls => {
-                return self.call_compiled(store, regs, func, tail);
-            }
-            Callee::Compiled(_) if !tail && self.tiering.runs_natively(store, func) => {
-                return Ok(Action::NativeCall(func));
-            }
-            Callee::Compiled(code) => code,
+            Callee::Compiled(code) => return self.call_elsewhere(store, regs, func, tail, code),
         };
-        if tail {
-            self.replace_frame(regs, code)?;
-        } else {
-            self.push_frame(regs, code)?;
-        }
+        self.start_frame(regs, code, tail)?;
         Ok(Action::Continue)
+    }
+
+    /// A call of `func`, which has compiled code: called in place where
+    /// compiled code may be entered, else handed off, else run as a native
+    /// continuation, else (tail calls inside continuations) its interpreted
+    /// `code` runs.
+    fn call_elsewhere(
+        &mut self,
+        store: &mut Store,
+        regs: &mut Regs,
+        func: FuncAddr,
+        tail: bool,
+        code: Rc<Code>,
+    ) -> Result<Action, Trap> {
+        if self.native_calls {
+            return self.call_compiled(store, regs, func, tail);
+        }
+        if !tail && self.osr_handoff {
+            return Ok(Action::CallHandoff(func));
+        }
+        if !tail && self.tiering.runs_natively(store, func) {
+            return Ok(Action::NativeCall(func));
+        }
+        self.start_frame(regs, code, tail)?;
+        Ok(Action::Continue)
+    }
+
+    /// Starts interpreted `code`: in the running function's frame for a
+    /// tail call, else in a frame of its own.
+    fn start_frame(&mut self, regs: &mut Regs, code: Rc<Code>, tail: bool) -> Result<(), Trap> {
+        if tail {
+            self.replace_frame(regs, code)
+        } else {
+            self.push_frame(regs, code)
+        }
     }
 
     /// [`Interpreter::hot`] at a call: whether `code`'s function now has

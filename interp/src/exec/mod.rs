@@ -92,6 +92,9 @@ enum Transfer {
     /// The running frame is at the hot loop whose operator is at this
     /// offset, with an OSR entry: handed off (`outward.rs`).
     OsrHandoff(u32),
+    /// A call of compiled `func`, its arguments on top of the stack, to
+    /// hand off (`outward.rs`).
+    CallHandoff(FuncAddr),
 }
 
 impl Executor<'_> {
@@ -142,6 +145,7 @@ impl Executor<'_> {
                     }
                 }
                 Transfer::OsrHandoff(offset) => return self.hand_off(state, offset),
+                Transfer::CallHandoff(func) => return self.hand_off_call(state, func),
             }
         }
     }

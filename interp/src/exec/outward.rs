@@ -30,6 +30,19 @@
 //! ```
 //! A continuation whose frame is handed off runs compiled code natively from
 //! then on, as if compiled code had suspended it.
+//!
+//! A call of a compiled function from such an activation is handed off the
+//! same way (a *call hand-off*), instead of running as a native
+//! continuation of its own inside the interpreter:
+//!
+//! ```text
+//!   call g (compiled) in the running frame, no continuation of the
+//!   activation running
+//!     ─▶ Exit::Osr { g, at_loop: None, frame: g's arguments, rest }
+//!        rest: every frame, the caller waiting at its call
+//!   the caller runs g's code on its own stack (g's suspensions are native
+//!   ones from there), then resumes the rest with g's results
+//! ```
 
 use super::cont_transfer::{Entry, load_regs, regs_of};
 use super::{Executor, State};
@@ -50,19 +63,38 @@ pub struct Outward {
     pub switch_target: Option<u32>,
 }
 
-/// An activation's only frame, handed to compiled code at a hot loop.
+/// A frame handed to compiled code: at a hot loop, or a call's callee
+/// before it starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OsrHandoff {
     /// The frame's function.
     pub func: FuncAddr,
-    /// The offset of the loop's operator (the key of its OSR entry).
-    pub offset: u32,
-    /// The frame's slots: locals, then operands (at least as many slots as
-    /// the function has results).
+    /// The offset of the loop's operator (the key of its OSR entry); `None`
+    /// for a call hand-off, which runs the function from its entry.
+    pub at_loop: Option<u32>,
+    /// The frame's slots: locals, then operands at a loop; the arguments
+    /// for a call (at least as many slots as the function has results).
     pub frame: Vec<u64>,
     /// The record holding the frame's callers (`ContState::Parked`), to be
     /// resumed with its results; `None` when it was the only frame.
     pub rest: Option<u32>,
+    /// The functions of `rest`'s frames, innermost first (at most
+    /// [`MAX_REST_FUNCS`]), for backtraces of the handed-off code.
+    pub rest_funcs: Vec<FuncAddr>,
+}
+
+/// The most functions [`OsrHandoff::rest_funcs`] names (as many as a
+/// backtrace of compiled code records).
+pub const MAX_REST_FUNCS: usize = 256;
+
+/// The functions of `top` and the frames of `stack` under it, innermost
+/// first (at most [`MAX_REST_FUNCS`]).
+fn funcs_of(top: &Regs, stack: &crate::stack::ExecStack) -> Vec<FuncAddr> {
+    let callers = stack.frames.iter().rev().map(|frame| frame.code.func);
+    std::iter::once(top.code.func)
+        .chain(callers)
+        .take(MAX_REST_FUNCS)
+        .collect()
 }
 
 /// How an activation stopped without a trap.
@@ -125,6 +157,7 @@ impl Executor<'_> {
     pub(super) fn hand_off(&mut self, state: &State, offset: u32) -> Result<(), Trap> {
         let end = state.sp.max(state.base + state.code.num_results as usize);
         let frame = self.stack.values[state.base..end].to_vec();
+        let mut rest_funcs = Vec::new();
         let rest = match self.stack.frames.pop() {
             None => None,
             Some(caller) => {
@@ -137,6 +170,7 @@ impl Executor<'_> {
                     base: caller.base,
                     native: 0,
                 };
+                rest_funcs = funcs_of(&top, self.stack);
                 let captured = Captured {
                     stack: std::mem::take(self.stack),
                     top,
@@ -148,9 +182,38 @@ impl Executor<'_> {
         };
         self.handoff = Some(OsrHandoff {
             func: state.code.func,
-            offset,
+            at_loop: Some(offset),
             frame,
             rest,
+            rest_funcs,
+        });
+        Ok(())
+    }
+
+    /// Hands a call of compiled `func` (its arguments on top of the stack,
+    /// `state.pc` past the call) to compiled code, parking every frame with
+    /// the caller waiting at the call (see the module doc).
+    pub(super) fn hand_off_call(&mut self, state: &State, func: FuncAddr) -> Result<(), Trap> {
+        let sig = &self.store.funcs[func.0 as usize].sig;
+        let (params, results) = (sig.params.len(), sig.results.len());
+        let start = state.sp - params;
+        let mut frame = self.stack.values[start..state.sp].to_vec();
+        frame.resize(params.max(results), 0);
+        let top = regs_of(state, start);
+        let rest_funcs = funcs_of(&top, self.stack);
+        let captured = Captured {
+            stack: std::mem::take(self.stack),
+            top,
+            links: None,
+        };
+        let conts = &mut self.store.conts;
+        let rest = self.interp.conts.park_new(conts, self.root, captured)?;
+        self.handoff = Some(OsrHandoff {
+            func,
+            at_loop: None,
+            frame,
+            rest: Some(rest),
+            rest_funcs,
         });
         Ok(())
     }

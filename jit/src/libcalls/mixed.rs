@@ -41,6 +41,7 @@
 use super::Call;
 use super::conts::{conts, payload_trap, state_of};
 use super::suspend::{capture, check_no_host_frames, switch_to_record};
+use crate::backtrace::{HandedOffFrames, call_handed_off};
 use crate::conts::Conts;
 use crate::entry::{self, Fallback};
 use crate::fallback::{FallbackExit, FallbackOsr, FallbackSuspension, ParkedResume};
@@ -216,36 +217,59 @@ unsafe extern "C" fn run_parked(record: *mut ContRecord) -> u64 {
     record as u64
 }
 
-/// Runs the OSR entry an interpreted call handed its frame to, on this
-/// stack, as compiled code calls compiled code: from now on its
-/// suspensions are native ones. Returns its results.
+/// Runs the code an interpreted call handed a frame to, on this stack, as
+/// compiled code calls compiled code: the OSR entry at the frame's loop,
+/// or (a call hand-off) the function with the frame's arguments. From now
+/// on its suspensions are native ones. Returns its results.
 ///
 /// # Errors
 /// [`Trap::UncaughtException`] for an exception that left it; a host trap
-/// when the entry is not ready.
+/// when the code is not ready.
 fn run_osr(call: &mut Call<'_>, mut osr: FallbackOsr) -> Result<Vec<u64>, Trap> {
     // SAFETY: the activation's Jit and store outlive it; this frame only
-    // reads them, before the entry runs.
-    let entry = unsafe { (*call.act.jit).osr_entry(&*call.act.store, osr.func, osr.offset) };
+    // reads them, before the code runs.
+    let (jit, store) = unsafe { (&*call.act.jit, &*call.act.store) };
+    let entry = match osr.at_loop {
+        Some(offset) => jit.osr_entry(store, osr.func, offset),
+        None => jit.function_entry(store, osr.func),
+    };
     let entry = entry.ok_or_else(|| {
         Trap::Host(format!(
-            "function {} has no OSR entry at {}",
-            osr.func.0, osr.offset
+            "function {} has no compiled code at {:?}",
+            osr.func.0, osr.at_loop
         ))
     })?;
     if osr.frame.len() < entry.results {
         osr.frame.resize(entry.results, 0);
     }
-    let mut values = entry.values(&mut osr.frame);
-    // SAFETY: the trampoline is the one of the entry's type and `vmctx` its
-    // function's instance's (attached to this Jit's runtime when the entry
-    // was compiled); `values` holds the frame's address and room for the
-    // results; the frame holds the slots the entry reads (the interpreted
-    // frame's locals and operands at its loop). A trap unwinds to the host
-    // entry past this frame (the frame's vector leaks).
+    let mut values = match osr.at_loop {
+        Some(_) => entry.values(&mut osr.frame),
+        None => std::mem::take(&mut osr.frame),
+    };
+    // Backtraces list the interpreted frames that wait for this code.
+    let waiting = HandedOffFrames {
+        funcs: osr.rest_funcs.as_ptr().cast::<u32>(),
+        len: osr.rest_funcs.len(),
+    };
+    // SAFETY: the trampoline is the one of the code's type and `vmctx` its
+    // function's instance's (attached to this Jit's runtime when the code
+    // was compiled); `values` holds room for the results and either the
+    // frame's address, the frame holding the slots the OSR entry reads (the
+    // interpreted frame's locals and operands at its loop), or the call's
+    // arguments. `waiting` outlives the call (`FuncAddr` is a transparent
+    // u32). A trap unwinds to the host entry past this frame (the vectors
+    // leak).
     unsafe {
-        let run: extern "C" fn(usize, usize, *mut u64) = std::mem::transmute(entry.trampoline);
-        run(entry.code, entry.vmctx, values.as_mut_ptr());
+        let key = (*call.act.state).vm.frame_key;
+        let (code, vmctx) = (entry.code, entry.vmctx);
+        call_handed_off(
+            entry.trampoline,
+            code,
+            vmctx,
+            values.as_mut_ptr(),
+            &waiting,
+            key,
+        );
     }
     // The entry may have been resumed from another activation.
     // SAFETY: the innermost activation, live while we run.

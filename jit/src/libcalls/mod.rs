@@ -43,6 +43,10 @@ use wasmfx_core::vm::VmContext;
 use wasmfx_core::{InstanceId, MemAddr, Store, TableAddr, Trap};
 
 crate::backtrace::framed_libcall!(wasmfx_resume_framed, conts::resume);
+// Calls out may hand frames back to compiled code (`mixed.rs`): a walk
+// past those goes on at the caller.
+crate::backtrace::framed_libcall!(wasmfx_call_func_framed, calls::call_func);
+crate::backtrace::framed_libcall!(wasmfx_call_addr_framed, calls::call_addr);
 
 /// Every libcall: its symbol, address and signature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,8 +139,8 @@ impl Libcall {
 
     pub fn address(self) -> *const u8 {
         let f: usize = match self {
-            Libcall::CallFunc => call_func as *const () as usize,
-            Libcall::CallAddr => call_addr as *const () as usize,
+            Libcall::CallFunc => wasmfx_call_func_framed as *const () as usize,
+            Libcall::CallAddr => wasmfx_call_addr_framed as *const () as usize,
             Libcall::IsSubtype => is_subtype as *const () as usize,
             Libcall::RefFunc => ref_func as *const () as usize,
             Libcall::MemoryGrow => memory_grow as *const () as usize,
