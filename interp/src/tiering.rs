@@ -16,11 +16,12 @@
 //!        arguments in place on the value stack, results written back there
 //! ```
 //!
-//! Compiled code is called only from the root stack of an activation (no
-//! interpreted continuation running): a suspension inside compiled code
+//! Compiled code is called in place only from the root stack of an
+//! activation (no interpreted continuation running), or when it can never
+//! suspend ([`Tiering::calls_in_place`]): a suspension inside compiled code
 //! cannot reach a handler of the interpreter's own chain. Inside
-//! continuations the interpreted code of the same function runs (or a
-//! native continuation of its own, `exec/native.rs`). An activation that
+//! continuations other calls run the interpreted code of the same function
+//! (or a native continuation of its own, `exec/native.rs`). An activation that
 //! compiled code runs hands a hot frame to its OSR entry instead of
 //! entering it (`exec/outward.rs`).
 
@@ -136,6 +137,14 @@ pub trait Tiering {
     /// an interpreted continuation, should run its compiled code (as a
     /// native continuation, [`Tiering::resume_native`]).
     fn runs_natively(&mut self, store: &Store, func: FuncAddr) -> bool {
+        let _ = (store, func);
+        false
+    }
+
+    /// Whether compiled `func` may be called in place (`call_compiled`)
+    /// where [`Tiering::can_call_compiled`] says no (inside a continuation):
+    /// it can never suspend, so no suspension under it looks for a handler.
+    fn calls_in_place(&mut self, store: &Store, func: FuncAddr) -> bool {
         let _ = (store, func);
         false
     }

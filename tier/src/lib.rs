@@ -18,6 +18,7 @@ mod executor;
 mod interp_fallback;
 mod mode;
 mod runtime;
+mod suspend_free;
 mod tier_up;
 mod tiering;
 

@@ -17,7 +17,10 @@
 //! code suspended, starts fresh ones of compiled functions, and calls
 //! compiled functions inside its own continuations, all in compiled code's
 //! way through `Jit::resume_from_host` (`resume_native`; see the
-//! interpreter's `exec/native.rs`). A `switch` cannot cross the prompt the
+//! interpreter's `exec/native.rs`). Calls of compiled functions that can
+//! never suspend (`suspend_free.rs`) go in place instead, as at the top
+//! level, and so do calls from interpreted frames that compiled code runs,
+//! by a hand-off (the interpreter's `exec/outward.rs`). A `switch` cannot cross the prompt the
 //! interpreter installs for such a continuation to reach a handler further
 //! out, so: functions with `switch` stay interpreted, and in a store where
 //! any module has a `switch`, functions with other stack-switching
@@ -25,6 +28,7 @@
 //! continuation (`TierUpState::switch_free`).
 
 use crate::interp_fallback::InterpFallback;
+use crate::suspend_free::SuspendFree;
 use crate::tiering::TierUp;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -80,6 +84,9 @@ pub(crate) struct TierUpState {
     /// had it (see [`TierUpState::switch_free`]).
     scanned_instances: usize,
     store_has_switch: bool,
+    /// Which functions never suspend (calls of compiled code in place
+    /// inside interpreted continuations).
+    pub suspend_free: SuspendFree,
 }
 
 impl TierUpState {
@@ -92,6 +99,7 @@ impl TierUpState {
             started: Instant::now(),
             scanned_instances: 0,
             store_has_switch: false,
+            suspend_free: SuspendFree::default(),
         }
     }
 
@@ -388,6 +396,12 @@ impl Tiering for TierUpHook<'_> {
 
     fn can_call_compiled(&self) -> bool {
         !on_native_chain() && !nested_at_least(MAX_NESTED_ENTRIES)
+    }
+
+    fn calls_in_place(&mut self, store: &Store, func: FuncAddr) -> bool {
+        self.state.compiles
+            && !nested_at_least(MAX_NESTED_ENTRIES)
+            && self.state.suspend_free.cannot_suspend(store, func)
     }
 
     fn trapped_frames(&mut self) -> Vec<FuncAddr> {

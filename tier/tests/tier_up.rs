@@ -350,3 +350,78 @@ fn a_call_from_interpreted_code_inside_a_continuation_is_handed_off() {
         "{after:?}"
     );
 }
+
+/// Interpreted `body`, inside a continuation that interpreted `run`
+/// resumes, calls two compiled functions ten times each: `via_table`, whose
+/// indirect call can only reach functions that never suspend, runs in place;
+/// `via_yield` suspends (through `yield_then_inc`) and runs as a native
+/// continuation, its suspension handled by `run`.
+const IN_PLACE: &str = r#"
+(module
+  (type $f (func (result i32)))
+  (type $c (cont $f))
+  (type $ii (func (param i32) (result i32)))
+  (tag $yield)
+  (table 2 funcref)
+  (elem (i32.const 0) func $double $yield_then_inc)
+  (func $double (param i32) (result i32) (i32.mul (local.get 0) (i32.const 2)))
+  (func $yield_then_inc (param i64) (result i64)
+    (suspend $yield)
+    (i64.add (local.get 0) (i64.const 1)))
+  (func $via_table (param i32) (result i32)
+    (call_indirect (type $ii) (local.get 0) (i32.const 0)))
+  (func $via_yield (param i32) (result i32)
+    (i32.wrap_i64 (call $yield_then_inc (i64.extend_i32_u (local.get 0)))))
+  (func $body (result i32) (local $acc i32) (local $i i32)
+    (local.set $acc (i32.const 1))
+    (loop $next
+      (local.set $acc (call $via_table (local.get $acc)))
+      (local.set $acc (i32.add (local.get $acc) (call $via_yield (local.get $i))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $next (i32.lt_u (local.get $i) (i32.const 10))))
+    (local.get $acc))
+  (elem declare func $body)
+  (func (export "run") (result i32) (local $k (ref null $c)) (local $yields i32)
+    (local.set $k (cont.new $c (ref.func $body)))
+    (loop $again
+      (block $on_yield (result (ref $c))
+        (resume $c (on $yield $on_yield) (local.get $k))
+        (return (i32.add (i32.mul (local.get $yields) (i32.const 1000000)))))
+      (local.set $k)
+      (local.set $yields (i32.add (local.get $yields) (i32.const 1)))
+      (br $again))
+    (unreachable)))
+"#;
+
+#[test]
+fn compiled_functions_that_never_suspend_are_called_in_place_inside_continuations() {
+    let engine = Engine::new(TierMode::Interp).expect("interp is built");
+    let module = engine.compile_text(IN_PLACE).expect("compiles");
+    let mut interpreted = Runtime::new(&engine);
+    let id = interpreted.instantiate(&module).expect("instantiates");
+    let expected = i32_of(interpreted.call(id, "run", &[]));
+    assert_eq!(expected / 1_000_000, 10, "ten yields");
+
+    // The four helpers compiled; body and run interpreted.
+    let plan = |_, index| match index {
+        0..=3 => FunctionTier::Compiled,
+        _ => FunctionTier::Interpreted,
+    };
+    let engine = Engine::new(TierMode::Dyn).expect("dyn is built");
+    let module = engine.compile_text(IN_PLACE).expect("compiles");
+    let mut rt = Runtime::with_executor(&engine, TierExecutor::tiered_with_plan(plan));
+    let id = rt.instantiate(&module).expect("instantiates");
+    assert_eq!(i32_of(rt.call(id, "run", &[])), expected);
+    // Once every helper has code (the first run compiles them as they are
+    // called), each run enters compiled code exactly for the ten calls of
+    // `via_table`.
+    let (before, _) = rt.tier_stats().expect("dyn reports");
+    assert_eq!(i32_of(rt.call(id, "run", &[])), expected);
+    let (after, _) = rt.tier_stats().expect("dyn reports");
+    assert_eq!(after.tiered_up.len(), 4, "{after:?}");
+    assert_eq!(
+        after.compiled_entries - before.compiled_entries,
+        10,
+        "{after:?}"
+    );
+}

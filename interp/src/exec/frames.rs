@@ -194,9 +194,9 @@ impl Frames<'_> {
     }
 
     /// A call of `func`, which has compiled code: called in place where
-    /// compiled code may be entered, else handed off, else run as a native
-    /// continuation, else (tail calls inside continuations) its interpreted
-    /// `code` runs.
+    /// compiled code may be entered or when it never suspends, else handed
+    /// off, else run as a native continuation, else (tail calls inside
+    /// continuations) its interpreted `code` runs.
     fn call_elsewhere(
         &mut self,
         store: &mut Store,
@@ -205,7 +205,7 @@ impl Frames<'_> {
         tail: bool,
         code: Rc<Code>,
     ) -> Result<Action, Trap> {
-        if self.native_calls {
+        if self.native_calls || self.tiering.calls_in_place(store, func) {
             return self.call_compiled(store, regs, func, tail);
         }
         if !tail && self.osr_handoff {
