@@ -8,8 +8,10 @@
 //!
 //! Every one prints the call's result as its last stdout line. wasmfx-tier tiers are
 //! probed by running a tiny call: a tier the build refuses (not implemented yet) is
-//! reported as unavailable, so new tiers join the table by themselves. Peers are used
-//! when found on `PATH` or in cargo's `bin` folder (`scripts/install-peers.sh`).
+//! reported as unavailable, so new tiers join the table by themselves. With
+//! `--tier-up-seed S` one more column runs `dyn` with `--tier-up-seed S` (each
+//! function's tier-up count drawn from S). Peers are used when found on `PATH` or in
+//! cargo's `bin` folder (`scripts/install-peers.sh`).
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -24,8 +26,11 @@ pub const WASMFX_TIERS: &[&str] = &["interp", "jit", "dyn"];
 /// What kind of program an [`Engine`] starts.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EngineKind {
-    /// Our CLI with `--tier TIER`.
-    WasmfxTier { tier: &'static str },
+    /// Our CLI with `--tier TIER`, and `--tier-up-seed S` when seeded (`dyn` only).
+    WasmfxTier {
+        tier: &'static str,
+        tier_up_seed: Option<u64>,
+    },
     /// A peer engine we compare against.
     Peer(Peer),
 }
@@ -79,19 +84,29 @@ pub struct Engine {
 impl Engine {
     /// The command that calls `export(arg)` of the module at `module`.
     pub fn command(&self, module: &Path, export: &str, arg: i32) -> Command {
-        let mut command = Command::new(&self.executable);
+        let mut command = self.run_command();
         match &self.kind {
-            EngineKind::WasmfxTier { tier } => {
-                command
-                    .args(["run", "--tier", tier])
-                    .arg(module)
-                    .args(["--invoke", export]);
+            EngineKind::WasmfxTier { .. } => {
+                command.arg(module).args(["--invoke", export]);
             }
             EngineKind::Peer(_) => {
-                command.args(["run", "--invoke", export]).arg(module);
+                command.args(["--invoke", export]).arg(module);
             }
         }
         command.arg(arg.to_string());
+        command
+    }
+
+    /// `EXECUTABLE run` with the options that select our tier; the module comes next.
+    pub fn run_command(&self) -> Command {
+        let mut command = Command::new(&self.executable);
+        command.arg("run");
+        if let EngineKind::WasmfxTier { tier, tier_up_seed } = &self.kind {
+            command.args(["--tier", tier]);
+            if let Some(seed) = tier_up_seed {
+                command.args(["--tier-up-seed", &seed.to_string()]);
+            }
+        }
         command
     }
 }
@@ -106,21 +121,29 @@ pub struct Unavailable {
     pub reason: String,
 }
 
-/// Probes every wasmfx-tier tier of the CLI at `executable` by calling `export(0)` of
-/// `probe_module`, which must print `0`.
+/// Probes every wasmfx-tier tier of the CLI at `executable`, and `dyn` with
+/// `tier_up_seed` when given, by calling `export(0)` of `probe_module`, which must
+/// print `0`. Returns each column's label with its availability.
 pub fn probe_wasmfx_tiers(
     executable: &Path,
     probe_module: &Path,
     export: &str,
-) -> Vec<(&'static str, Availability)> {
+    tier_up_seed: Option<u64>,
+) -> Vec<(String, Availability)> {
     let version =
         first_line_of(executable, &["--version"]).unwrap_or_else(|| "wasmfx-tier".to_string());
-    WASMFX_TIERS
-        .iter()
-        .map(|&tier| {
+    let plain = WASMFX_TIERS.iter().map(|&tier| (tier, None));
+    let seeded = tier_up_seed.map(|seed| ("dyn", Some(seed)));
+    plain
+        .chain(seeded)
+        .map(|(tier, tier_up_seed)| {
+            let label = match tier_up_seed {
+                Some(seed) => format!("wasmfx {tier} seed {seed}"),
+                None => format!("wasmfx {tier}"),
+            };
             let engine = Engine {
-                label: format!("wasmfx {tier}"),
-                kind: EngineKind::WasmfxTier { tier },
+                label: label.clone(),
+                kind: EngineKind::WasmfxTier { tier, tier_up_seed },
                 executable: executable.to_path_buf(),
                 version: version.clone(),
             };
@@ -128,7 +151,7 @@ pub fn probe_wasmfx_tiers(
                 engine.command(probe_module, export, 0)
             });
             (
-                tier,
+                label,
                 probe.map(|_| engine).map_err(|error| error.to_string()),
             )
         })
@@ -204,14 +227,37 @@ mod tests {
 
     #[test]
     fn wasmfx_command_names_the_tier_and_puts_invoke_after_the_file() {
-        let command = engine(EngineKind::WasmfxTier { tier: "interp" }).command(
-            Path::new("m.wasm"),
-            "fib",
-            25,
-        );
+        let command = engine(EngineKind::WasmfxTier {
+            tier: "interp",
+            tier_up_seed: None,
+        })
+        .command(Path::new("m.wasm"), "fib", 25);
         assert_eq!(
             args_of(&command),
             ["run", "--tier", "interp", "m.wasm", "--invoke", "fib", "25"]
+        );
+    }
+
+    #[test]
+    fn a_seeded_wasmfx_command_passes_the_seed_before_the_file() {
+        let command = engine(EngineKind::WasmfxTier {
+            tier: "dyn",
+            tier_up_seed: Some(7),
+        })
+        .command(Path::new("m.wasm"), "fib", 25);
+        assert_eq!(
+            args_of(&command),
+            [
+                "run",
+                "--tier",
+                "dyn",
+                "--tier-up-seed",
+                "7",
+                "m.wasm",
+                "--invoke",
+                "fib",
+                "25"
+            ]
         );
     }
 

@@ -1,13 +1,16 @@
-//! Benchmark harness: runs every program of `benches/programs/` under every available
-//! wasmfx-tier tier and peer engine, each run a fresh process, and prints a markdown
-//! table of times and ratios (see `report`).
+//! Benchmark harness: runs every program of `benches/programs/` and the WASI programs
+//! of `examples/` (`wasi.rs`) under every available wasmfx-tier tier and peer engine,
+//! each run a fresh process, and prints a markdown table of times and ratios (see
+//! `report`).
 //!
 //! ```text
 //! cargo run --release -p wasmfx-benches -- [--quick]
 //!   1. encode programs to .wasm       target/<profile>/bench-modules/*.wasm
 //!   2. cargo build --release -p wasmfx-tier
-//!   3. probe tiers, find peers        wasmfx interp | jit | dyn, wasmi, wasmtime
+//!   3. probe tiers, find peers        wasmfx interp | jit | dyn [| dyn seed S], wasmi,
+//!                                     wasmtime
 //!   4. best-of-N wall time per (program, engine), runs round-robin, answer checked
+//!      (a WASI program's whole stdout against its recording)
 //!   5. markdown table on stdout, progress on stderr; stack-switching programs add
 //!      ns per operation and peak memory (switching.rs)
 //!   6. jit tier: execution alone beside wasmtime's precompiled run (execution.rs),
@@ -24,6 +27,7 @@ mod programs;
 mod report;
 mod switching;
 mod timing;
+mod wasi;
 
 use std::env;
 use std::io::{self, Write};
@@ -37,7 +41,8 @@ use engines::{Engine, EngineKind, Peer, Unavailable};
 use options::Options;
 use programs::{PROGRAMS, Program};
 use report::{Report, Row, STARTUP_ROW};
-use timing::RunError;
+use timing::{Expected, RunError};
+use wasi::{WASI_PROGRAMS, WasiProgram};
 
 fn main() -> ExitCode {
     match run() {
@@ -57,7 +62,7 @@ fn run() -> Result<bool> {
         print_stdout(options::USAGE)?;
         return Ok(true);
     }
-    let selected = select_programs(&options.only)?;
+    let (selected, selected_wasi) = select_programs(&options.only)?;
     let own_dir = env::current_exe()
         .context("cannot locate the harness executable")?
         .parent()
@@ -86,45 +91,26 @@ fn run() -> Result<bool> {
         };
         // Engines without stack switching (wasmi) cannot run its programs.
         let runs = |engine: &Engine| stack_switching.is_none() || switching::supported_by(engine);
-        let runnable: Vec<Engine> = engines.iter().filter(|e| runs(e)).cloned().collect();
-        let mut measured = measure_row(&runnable, &options, command, &expected).into_iter();
-        let mut times = Vec::new();
-        let mut peak_kib = Vec::new();
-        for engine in &engines {
-            let time = match runs(engine).then(|| measured.next()).flatten() {
-                Some(time) => time,
-                None => {
-                    let (name, label) = (program.name, &engine.label);
-                    eprintln!("{name:<8} {label:<14} cannot run (no stack switching)");
-                    times.push(Err("cannot run: no stack switching".to_string()));
-                    peak_kib.push(None);
-                    continue;
-                }
-            };
-            match &time {
-                Ok(best) => eprintln!(
-                    "{:<8} {:<14} {:>10.1} ms",
-                    program.name,
-                    engine.label,
-                    best.as_secs_f64() * 1e3
-                ),
-                Err(error) => {
-                    eprintln!("{:<8} {:<14} failed: {error}", program.name, engine.label);
-                    // A peer that cannot finish a stack-switching program (wasmtime
-                    // runs out of memory for continuations it never frees) is
-                    // reported as such, not as a failure of ours.
-                    let peer = matches!(engine.kind, EngineKind::Peer(_));
-                    all_passed &= peer && stack_switching.is_some();
-                }
-            }
-            let measure_peak = stack_switching.is_some_and(|bench| bench.peak_memory);
-            peak_kib.push(
+        let (times, passed) = time_row(
+            &engines,
+            &options,
+            program.name,
+            runs,
+            command,
+            Expected::LastLine(&expected),
+            stack_switching.is_some(),
+        );
+        all_passed &= passed;
+        let measure_peak = stack_switching.is_some_and(|bench| bench.peak_memory);
+        let peak_kib = engines
+            .iter()
+            .zip(&times)
+            .map(|(engine, time)| {
                 (measure_peak && time.is_ok())
                     .then(|| switching::peak_rss_kib(&command(engine)))
-                    .flatten(),
-            );
-            times.push(time.map_err(|error| error.to_string()));
-        }
+                    .flatten()
+            })
+            .collect();
         rows.push(Row {
             benchmark: program.name.to_string(),
             call: format!("{}({})", program.export, workload.arg),
@@ -134,6 +120,26 @@ fn run() -> Result<bool> {
         if let Some(bench) = stack_switching {
             switching_rows.push((bench, workload.arg, rows.len() - 1, peak_kib));
         }
+    }
+    for program in selected_wasi {
+        let run = program.run(options.quick);
+        let expected = run.expected_stdout()?;
+        let (times, passed) = time_row(
+            &engines,
+            &options,
+            program.name,
+            |engine| program.supported_by(engine),
+            |engine| program.command(engine, run.args),
+            Expected::Stdout(&expected),
+            program.stack_switching,
+        );
+        all_passed &= passed;
+        rows.push(Row {
+            benchmark: program.name.to_string(),
+            call: program.call(options.quick),
+            exercises: program.exercises.to_string(),
+            times,
+        });
     }
     let report = Report {
         engines: &engines,
@@ -168,7 +174,11 @@ fn jit_tables(
     selected: &[&Program],
     module_dir: &Path,
 ) -> Result<bool> {
-    let is_jit = |engine: &&Engine| engine.kind == (EngineKind::WasmfxTier { tier: "jit" });
+    let jit_kind = EngineKind::WasmfxTier {
+        tier: "jit",
+        tier_up_seed: None,
+    };
+    let is_jit = |engine: &&Engine| engine.kind == jit_kind;
     let Some(jit) = engines.iter().find(is_jit) else {
         return Ok(true);
     };
@@ -229,6 +239,48 @@ fn jit_tables(
     Ok(passed && rows.iter().all(|row| row.time.is_ok()))
 }
 
+/// One row's times, one per engine (in engine order): best of N (see [`measure_row`])
+/// for the engines `runs` accepts, "cannot run: no stack switching" for the others.
+/// Prints progress to stderr. The flag is false when a run failed, except for a peer
+/// that cannot finish a stack-switching program (wasmtime runs out of memory for
+/// continuations it never frees): that is reported as such, not as a failure of ours;
+/// a wrong answer always counts.
+fn time_row(
+    engines: &[Engine],
+    options: &Options,
+    name: &str,
+    runs: impl Fn(&Engine) -> bool,
+    make_command: impl Fn(&Engine) -> Command,
+    expected: Expected<'_>,
+    stack_switching: bool,
+) -> (Vec<Result<Duration, String>>, bool) {
+    let mut passed = true;
+    let runnable: Vec<Engine> = engines.iter().filter(|e| runs(e)).cloned().collect();
+    let mut measured = measure_row(&runnable, options, make_command, expected).into_iter();
+    let mut times = Vec::new();
+    for engine in engines {
+        let label = &engine.label;
+        let Some(time) = runs(engine).then(|| measured.next()).flatten() else {
+            eprintln!("{name:<8} {label:<14} cannot run (no stack switching)");
+            times.push(Err("cannot run: no stack switching".to_string()));
+            continue;
+        };
+        match &time {
+            Ok(best) => eprintln!(
+                "{name:<8} {label:<14} {:>10.1} ms",
+                best.as_secs_f64() * 1e3
+            ),
+            Err(error) => {
+                eprintln!("{name:<8} {label:<14} failed: {error}");
+                let peer = matches!(engine.kind, EngineKind::Peer(_));
+                passed &= peer && stack_switching && !error.is_wrong_output();
+            }
+        }
+        times.push(time.map_err(|error| error.to_string()));
+    }
+    (times, passed)
+}
+
 /// The best time of each engine on one benchmark (`make_command` builds its call). Runs
 /// go round-robin (engine 1, 2, ..., then 1, 2, ... again) so that a change in machine
 /// load during the measurement hits every engine alike; an engine stops at its first
@@ -237,14 +289,14 @@ fn measure_row(
     engines: &[Engine],
     options: &Options,
     make_command: impl Fn(&Engine) -> Command,
-    expected: &str,
+    expected: Expected<'_>,
 ) -> Vec<Result<Duration, RunError>> {
     let mut results: Vec<Result<Duration, RunError>> =
         engines.iter().map(|_| Ok(Duration::MAX)).collect();
     for _ in 0..options.runs {
         for (engine, result) in engines.iter().zip(&mut results) {
             let Ok(best) = result else { continue };
-            match timing::time_once(make_command(engine), options.time_limit, expected) {
+            match timing::time_once_expecting(make_command(engine), options.time_limit, expected) {
                 Ok(time) => *best = (*best).min(time),
                 Err(error) => *result = Err(error),
             }
@@ -262,19 +314,21 @@ fn print_stdout(text: &str) -> Result<()> {
     }
 }
 
-/// The programs named by `--only`, or all of them.
-fn select_programs(only: &[String]) -> Result<Vec<&'static Program>> {
-    if let Some(unknown) = only
+/// The programs and WASI programs named by `--only`, or all of them.
+fn select_programs(only: &[String]) -> Result<(Vec<&'static Program>, Vec<&'static WasiProgram>)> {
+    let known: Vec<&str> = PROGRAMS
         .iter()
-        .find(|name| !PROGRAMS.iter().any(|program| program.name == name.as_str()))
-    {
-        let known: Vec<&str> = PROGRAMS.iter().map(|program| program.name).collect();
+        .map(|program| program.name)
+        .chain(WASI_PROGRAMS.iter().map(|program| program.name))
+        .collect();
+    if let Some(unknown) = only.iter().find(|name| !known.contains(&name.as_str())) {
         bail!("unknown benchmark `{unknown}`; known: {}", known.join(", "));
     }
-    Ok(PROGRAMS
-        .iter()
-        .filter(|program| only.is_empty() || only.iter().any(|name| name == program.name))
-        .collect())
+    let chosen = |name: &str| only.is_empty() || only.iter().any(|only| only == name);
+    Ok((
+        PROGRAMS.iter().filter(|p| chosen(p.name)).collect(),
+        WASI_PROGRAMS.iter().filter(|p| chosen(p.name)).collect(),
+    ))
 }
 
 /// Every usable engine, and (label, reason) for those that are not.
@@ -292,13 +346,17 @@ fn find_engines(
                 .find(|program| program.name == STARTUP_ROW)
                 .context("no startup program")?;
             let probe_module = startup.module_path(module_dir);
-            for (tier, availability) in
-                engines::probe_wasmfx_tiers(&binary, &probe_module, startup.export)
-            {
+            let probed = engines::probe_wasmfx_tiers(
+                &binary,
+                &probe_module,
+                startup.export,
+                options.tier_up_seed,
+            );
+            for (label, availability) in probed {
                 match availability {
                     Ok(engine) => engines.push(engine),
                     Err(reason) => unavailable.push(Unavailable {
-                        label: format!("wasmfx {tier}"),
+                        label,
                         reason: format!("not available: {reason}"),
                     }),
                 }

@@ -6,19 +6,24 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 
 pub const USAGE: &str = "\
-Runs the benchmark programs (benches/programs/) under every available wasmfx-tier tier
-and, when installed, under wasmi and wasmtime; prints a markdown table of wall times
-(best of N process runs, start-up included) and ratios to stdout. With the jit tier,
-two more tables follow: execution alone (jit time minus its compile time, beside
-wasmtime running a precompiled .cwasm) and compile throughput on a large generated
-module (jit against `wasmtime compile`, functions/s and MB/s).
+Runs the benchmark programs (benches/programs/) and the WASI programs of examples/
+(run as `run FILE ARGS`, stdout compared with its recording) under every available
+wasmfx-tier tier and, when installed, under wasmi and wasmtime; prints a markdown table
+of wall times (best of N process runs, start-up included) and ratios to stdout. With
+the jit tier, two more tables follow: execution alone (jit time minus its compile
+time, beside wasmtime running a precompiled .cwasm) and compile throughput on a large
+generated module (jit against `wasmtime compile`, functions/s and MB/s).
 
 usage: cargo run --release -p wasmfx-benches -- [OPTIONS]
 
 options:
   --quick               small sizes and 3 runs: checks that everything runs
   --runs N              runs per (benchmark, engine); the best counts (default 5)
-  --only NAME[,NAME]    only these benchmarks (startup, fib, sieve, matmul, sort)
+  --only NAME[,NAME]    only these benchmarks (startup, fib, sieve, ..., cont_held,
+                        wasi:compute, fiber:generator, fiber:round_robin,
+                        fiber:sieve, fiber:c10m; a wrong name lists them all)
+  --tier-up-seed S      one more column: `run --tier dyn --tier-up-seed S` (each
+                        function's tier-up count drawn from seed S)
   --wasmfx-tier PATH    use this wasmfx-tier binary instead of building one
   --no-build            do not run `cargo build --release -p wasmfx-tier` first
   --time-limit SECS     kill a run after this long (default 120)
@@ -32,6 +37,8 @@ pub struct Options {
     /// Empty means every benchmark.
     pub only: Vec<String>,
     pub wasmfx_tier: Option<PathBuf>,
+    /// Adds a `dyn` column with this `--tier-up-seed`.
+    pub tier_up_seed: Option<u64>,
     pub build: bool,
     pub time_limit: Duration,
     pub help: bool,
@@ -48,6 +55,7 @@ impl Options {
             runs: 0,
             only: Vec::new(),
             wasmfx_tier: None,
+            tier_up_seed: None,
             build: true,
             time_limit: Duration::from_secs(120),
             help: false,
@@ -64,6 +72,13 @@ impl Options {
                     .extend(value("--only")?.split(',').map(str::to_string)),
                 "--wasmfx-tier" => {
                     options.wasmfx_tier = Some(PathBuf::from(value("--wasmfx-tier")?))
+                }
+                "--tier-up-seed" => {
+                    let seed = value("--tier-up-seed")?;
+                    let parsed = seed.parse().with_context(|| {
+                        format!("--tier-up-seed needs a whole number, got `{seed}`")
+                    })?;
+                    options.tier_up_seed = Some(parsed);
                 }
                 "--no-build" => options.build = false,
                 "--time-limit" => {
@@ -121,12 +136,19 @@ mod tests {
             "/x",
             "--time-limit",
             "9",
+            "--tier-up-seed",
+            "0",
         ]);
         let options = options.expect("valid options");
         assert_eq!(options.only, ["fib", "sieve"]);
         assert!(!options.build);
         assert_eq!(options.wasmfx_tier, Some(PathBuf::from("/x")));
         assert_eq!(options.time_limit, Duration::from_secs(9));
+        assert_eq!(options.tier_up_seed, Some(0));
+        assert_eq!(
+            parse(&[]).map(|options| options.tier_up_seed).ok(),
+            Some(None)
+        );
     }
 
     #[test]
@@ -135,5 +157,7 @@ mod tests {
         assert!(parse(&["--runs"]).is_err());
         assert!(parse(&["--runs", "0"]).is_err());
         assert!(parse(&["--runs", "many"]).is_err());
+        assert!(parse(&["--tier-up-seed"]).is_err());
+        assert!(parse(&["--tier-up-seed", "-1"]).is_err());
     }
 }

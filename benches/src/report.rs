@@ -8,8 +8,10 @@
 //! ```
 //!
 //! One time column per engine, then one ratio column per (wasmfx tier, peer) pair:
-//! tier time / peer time, so below 1.00x means the tier is faster. The geometric mean
-//! covers the compute benchmarks (every row but `startup`).
+//! tier time / peer time, so below 1.00x means the tier is faster. With both `interp`
+//! and `jit`, every `dyn` column (seeded ones too) also gets `dyn / better tier`: its
+//! time over the shorter of the two on the same row. The geometric mean covers the
+//! compute benchmarks (every row but `startup`).
 
 use std::fmt::Write;
 use std::time::Duration;
@@ -57,62 +59,85 @@ impl Report<'_> {
              if any, instantiate, call), best of {} runs, {size}; {}.\n",
             self.runs, self.conditions
         );
-        let pairs = self.ratio_pairs();
-        self.write_header(&mut out, &pairs);
+        let ratios = self.ratios();
+        self.write_header(&mut out, &ratios);
         for row in self.rows {
             let mut cells = vec![row.benchmark.clone(), format!("`{}`", row.call)];
             cells.extend(row.times.iter().map(format_time));
-            cells.extend(pairs.iter().map(|&(tier, peer)| {
-                match (&row.times[tier], &row.times[peer]) {
-                    (Ok(tier_time), Ok(peer_time)) => {
-                        format!("{:.2}x", ratio(*tier_time, *peer_time))
-                    }
-                    _ => "-".to_string(),
-                }
+            cells.extend(ratios.iter().map(|ratio| match ratio.of(row) {
+                Some(value) => format!("{value:.2}x"),
+                None => "-".to_string(),
             }));
             write_cells(&mut out, &cells);
         }
-        if !pairs.is_empty() {
+        if !ratios.is_empty() {
             let mut cells = vec![format!("geomean (without {STARTUP_ROW})"), String::new()];
             cells.extend(self.engines.iter().map(|_| String::new()));
-            cells.extend(
-                pairs
-                    .iter()
-                    .map(|&(tier, peer)| match self.geomean(tier, peer) {
-                        Some(mean) => format!("{mean:.2}x"),
-                        None => "-".to_string(),
-                    }),
-            );
+            cells.extend(ratios.iter().map(|&ratio| match self.geomean(ratio) {
+                Some(mean) => format!("{mean:.2}x"),
+                None => "-".to_string(),
+            }));
             write_cells(&mut out, &cells);
         }
-        self.write_legend(&mut out);
+        self.write_legend(&mut out, &ratios);
         out
     }
 
-    /// (wasmfx engine index, peer engine index) for every ratio column.
-    fn ratio_pairs(&self) -> Vec<(usize, usize)> {
+    /// Every ratio column: each wasmfx engine over each peer, then each `dyn` engine
+    /// over the better tier (when the report has `interp` and `jit` columns).
+    fn ratios(&self) -> Vec<Ratio> {
         let is_ours = |engine: &Engine| matches!(engine.kind, EngineKind::WasmfxTier { .. });
-        let ours = self
-            .engines
-            .iter()
-            .enumerate()
-            .filter(|(_, engine)| is_ours(engine));
-        ours.flat_map(|(tier, _)| {
+        let tier = |name: &'static str| {
+            self.engines.iter().position(|engine| {
+                engine.kind
+                    == EngineKind::WasmfxTier {
+                        tier: name,
+                        tier_up_seed: None,
+                    }
+            })
+        };
+        let ours = || {
             self.engines
                 .iter()
                 .enumerate()
-                .filter(|(_, engine)| !is_ours(engine))
-                .map(move |(peer, _)| (tier, peer))
-        })
-        .collect()
+                .filter(move |(_, engine)| is_ours(engine))
+        };
+        let mut ratios: Vec<Ratio> = ours()
+            .flat_map(|(ours, _)| {
+                self.engines
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, engine)| !is_ours(engine))
+                    .map(move |(peer, _)| Ratio {
+                        ours,
+                        against: Against::Peer(peer),
+                    })
+            })
+            .collect();
+        if let (Some(interp), Some(jit)) = (tier("interp"), tier("jit")) {
+            let is_dyn =
+                |engine: &Engine| matches!(engine.kind, EngineKind::WasmfxTier { tier: "dyn", .. });
+            ratios.extend(
+                ours()
+                    .filter(|(_, engine)| is_dyn(engine))
+                    .map(|(ours, _)| Ratio {
+                        ours,
+                        against: Against::BetterTier { interp, jit },
+                    }),
+            );
+        }
+        ratios
     }
 
-    fn write_header(&self, out: &mut String, pairs: &[(usize, usize)]) {
+    fn write_header(&self, out: &mut String, ratios: &[Ratio]) {
         let mut titles = vec!["benchmark".to_string(), "call".to_string()];
         titles.extend(self.engines.iter().map(|engine| engine.label.clone()));
-        titles.extend(pairs.iter().map(|&(tier, peer)| {
-            let tier_label = self.engines[tier].label.trim_start_matches("wasmfx ");
-            format!("{tier_label} / {}", self.engines[peer].label)
+        titles.extend(ratios.iter().map(|ratio| {
+            let ours = self.engines[ratio.ours].label.trim_start_matches("wasmfx ");
+            match ratio.against {
+                Against::Peer(peer) => format!("{ours} / {}", self.engines[peer].label),
+                Against::BetterTier { .. } => format!("{ours} / better tier"),
+            }
         }));
         write_cells(out, &titles);
         let mut rule = vec!["---".to_string(), "---".to_string()];
@@ -120,16 +145,13 @@ impl Report<'_> {
         write_cells(out, &rule);
     }
 
-    /// Geometric mean of tier/peer over the compute rows where both succeeded.
-    fn geomean(&self, tier: usize, peer: usize) -> Option<f64> {
+    /// Geometric mean of `ratio` over the compute rows where it has a value.
+    fn geomean(&self, ratio: Ratio) -> Option<f64> {
         let logs: Vec<f64> = self
             .rows
             .iter()
             .filter(|row| row.benchmark != STARTUP_ROW)
-            .filter_map(|row| match (&row.times[tier], &row.times[peer]) {
-                (Ok(tier_time), Ok(peer_time)) => Some(ratio(*tier_time, *peer_time).ln()),
-                _ => None,
-            })
+            .filter_map(|row| ratio.of(row).map(f64::ln))
             .collect();
         if logs.is_empty() {
             return None;
@@ -137,10 +159,21 @@ impl Report<'_> {
         Some((logs.iter().sum::<f64>() / logs.len() as f64).exp())
     }
 
-    fn write_legend(&self, out: &mut String) {
+    fn write_legend(&self, out: &mut String, ratios: &[Ratio]) {
         out.push('\n');
         for row in self.rows {
             let _ = writeln!(out, "- {}: {}", row.benchmark, row.exercises);
+        }
+        let better = ratios.iter().find_map(|ratio| match ratio.against {
+            Against::BetterTier { interp, jit } => Some((interp, jit)),
+            Against::Peer(_) => None,
+        });
+        if let Some((interp, jit)) = better {
+            let _ = writeln!(
+                out,
+                "- better tier: the shorter of {} and {} on the same row",
+                self.engines[interp].label, self.engines[jit].label
+            );
         }
         for engine in self.engines {
             let _ = writeln!(out, "- {}: {}", engine.label, engine.version);
@@ -159,6 +192,34 @@ impl Report<'_> {
                 }
             }
         }
+    }
+}
+
+/// A ratio column: a wasmfx engine's time over `against`'s (indices into the engines).
+#[derive(Clone, Copy, Debug)]
+struct Ratio {
+    ours: usize,
+    against: Against,
+}
+
+/// What a ratio column divides by.
+#[derive(Clone, Copy, Debug)]
+enum Against {
+    /// A peer engine's time.
+    Peer(usize),
+    /// The shorter of the `interp` and `jit` times (both must have run).
+    BetterTier { interp: usize, jit: usize },
+}
+
+impl Ratio {
+    /// The ratio on `row`, when every time it needs is there.
+    fn of(self, row: &Row) -> Option<f64> {
+        let time = |index: usize| row.times[index].as_ref().ok().copied();
+        let against = match self.against {
+            Against::Peer(peer) => time(peer)?,
+            Against::BetterTier { interp, jit } => time(interp)?.min(time(jit)?),
+        };
+        Some(ratio(time(self.ours)?, against))
     }
 }
 
@@ -207,7 +268,13 @@ mod tests {
     #[test]
     fn prints_times_ratios_geomean_and_failures() {
         let engines = [
-            engine("wasmfx interp", EngineKind::WasmfxTier { tier: "interp" }),
+            engine(
+                "wasmfx interp",
+                EngineKind::WasmfxTier {
+                    tier: "interp",
+                    tier_up_seed: None,
+                },
+            ),
             engine("wasmi", EngineKind::Peer(Peer::Wasmi)),
         ];
         let millis = |ms| Ok(Duration::from_millis(ms));
@@ -259,6 +326,65 @@ mod tests {
         assert!(markdown.contains("- wasmtime: not installed"), "{markdown}");
         assert!(
             markdown.contains("- sort under wasmfx interp failed: wasm trap: unreachable"),
+            "{markdown}"
+        );
+    }
+
+    #[test]
+    fn dyn_columns_get_a_ratio_to_the_better_tier() {
+        let ours = |tier, tier_up_seed: Option<u64>| {
+            let label = match tier_up_seed {
+                Some(seed) => format!("wasmfx {tier} seed {seed}"),
+                None => format!("wasmfx {tier}"),
+            };
+            engine(&label, EngineKind::WasmfxTier { tier, tier_up_seed })
+        };
+        let engines = [
+            ours("interp", None),
+            ours("jit", None),
+            ours("dyn", None),
+            ours("dyn", Some(1)),
+        ];
+        let millis = |ms| Ok(Duration::from_millis(ms));
+        let rows = [
+            row(
+                "fib",
+                vec![millis(800), millis(100), millis(110), millis(150)],
+            ),
+            row(
+                "sieve",
+                vec![millis(200), millis(400), millis(200), millis(800)],
+            ),
+            row(
+                "sort",
+                vec![
+                    Err("trap".to_string()),
+                    millis(100),
+                    millis(100),
+                    millis(100),
+                ],
+            ),
+        ];
+        let report = Report {
+            engines: &engines,
+            rows: &rows,
+            unavailable: &[],
+            runs: 1,
+            quick: true,
+            conditions: String::new(),
+        };
+        let markdown = report.to_markdown();
+        assert!(
+            markdown.contains("| dyn / better tier | dyn seed 1 / better tier |"),
+            "{markdown}"
+        );
+        assert!(markdown.contains("| 1.10x | 1.50x |"), "{markdown}");
+        assert!(markdown.contains("| 1.00x | 4.00x |"), "{markdown}");
+        // No better tier when interp failed; the means are sqrt(1.1) and sqrt(6).
+        assert!(markdown.contains("| - | - |"), "{markdown}");
+        assert!(markdown.contains("| 1.05x | 2.45x |"), "{markdown}");
+        assert!(
+            markdown.contains("- better tier: the shorter of wasmfx interp and wasmfx jit"),
             "{markdown}"
         );
     }

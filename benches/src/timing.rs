@@ -3,13 +3,23 @@
 //! A run is one process: start-up, decoding, validation, compilation (for compiling
 //! engines), instantiation and the call, measured from `spawn` until the process has
 //! exited and its output pipes are drained. A measurement is the best of N runs, and
-//! every run's printed answer is checked.
+//! every run's printed answer is checked: the last stdout line of an `--invoke` call,
+//! or the whole stdout of a WASI program ([`Expected`]).
 
 use std::io;
 use std::process::{Command, Output, Stdio};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
+
+/// What a successful run must print.
+#[derive(Clone, Copy, Debug)]
+pub enum Expected<'a> {
+    /// The last non-empty stdout line, trimmed: an `--invoke` call's result.
+    LastLine(&'a str),
+    /// The whole stdout, byte for byte: a WASI program's recorded output.
+    Stdout(&'a str),
+}
 
 /// Why a run did not produce a time.
 #[derive(Debug)]
@@ -22,6 +32,23 @@ pub enum RunError {
     Failed { status: String, stderr_line: String },
     /// The process succeeded but its last output line was not the expected answer.
     WrongAnswer { expected: String, printed: String },
+    /// The process succeeded but its stdout differs from the recording, first at
+    /// `line` (1-based; an empty string stands for a missing line).
+    WrongOutput {
+        line: usize,
+        expected: String,
+        printed: String,
+    },
+}
+
+impl RunError {
+    /// Whether the run finished but printed something else than expected.
+    pub fn is_wrong_output(&self) -> bool {
+        matches!(
+            self,
+            RunError::WrongAnswer { .. } | RunError::WrongOutput { .. }
+        )
+    }
 }
 
 impl std::fmt::Display for RunError {
@@ -36,6 +63,15 @@ impl std::fmt::Display for RunError {
             RunError::WrongAnswer { expected, printed } => {
                 write!(f, "printed `{printed}`, expected `{expected}`")
             }
+            RunError::WrongOutput {
+                line,
+                expected,
+                printed,
+            } => write!(
+                f,
+                "stdout differs from the recording at line {line}: printed `{printed}`, \
+                 expected `{expected}`"
+            ),
         }
     }
 }
@@ -68,7 +104,22 @@ pub fn time_once(
     time_limit: Duration,
     expected: &str,
 ) -> Result<Duration, RunError> {
-    time_once_with_output(command, time_limit, expected).map(|(elapsed, _)| elapsed)
+    time_once_expecting(command, time_limit, Expected::LastLine(expected))
+}
+
+/// Runs `command` once and returns its wall time, after checking that it succeeded and
+/// printed what `expected` says.
+///
+/// # Errors
+/// As [`time_once`].
+pub fn time_once_expecting(
+    command: Command,
+    time_limit: Duration,
+    expected: Expected<'_>,
+) -> Result<Duration, RunError> {
+    let (elapsed, output) = run_timed(command, time_limit)?;
+    check_output(&output, expected)?;
+    Ok(elapsed)
 }
 
 /// [`time_once`], also returning the process's output (for engines that report their
@@ -82,7 +133,7 @@ pub fn time_once_with_output(
     expected: &str,
 ) -> Result<(Duration, Output), RunError> {
     let (elapsed, output) = run_timed(command, time_limit)?;
-    check_output(&output, expected)?;
+    check_output(&output, Expected::LastLine(expected))?;
     Ok((elapsed, output))
 }
 
@@ -135,9 +186,8 @@ fn failure_reason(stderr: &str) -> &str {
         .unwrap_or("")
 }
 
-/// Checks that the process succeeded and that its last non-empty stdout line is
-/// `expected`.
-fn check_output(output: &Output, expected: &str) -> Result<(), RunError> {
+/// Checks that the process succeeded and printed what `expected` says.
+fn check_output(output: &Output, expected: Expected<'_>) -> Result<(), RunError> {
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         let stderr_line = failure_reason(&stderr);
@@ -147,6 +197,10 @@ fn check_output(output: &Output, expected: &str) -> Result<(), RunError> {
         });
     }
     let stdout = String::from_utf8_lossy(&output.stdout);
+    let expected = match expected {
+        Expected::LastLine(line) => line,
+        Expected::Stdout(recording) => return check_stdout(&stdout, recording),
+    };
     let last_line = stdout
         .lines()
         .rev()
@@ -159,6 +213,29 @@ fn check_output(output: &Output, expected: &str) -> Result<(), RunError> {
             expected: expected.to_string(),
             printed: last_line.trim().to_string(),
         })
+    }
+}
+
+/// Checks that `stdout` is `recording`, naming the first line that differs.
+fn check_stdout(stdout: &str, recording: &str) -> Result<(), RunError> {
+    if stdout == recording {
+        return Ok(());
+    }
+    // `split_inclusive` keeps each line's newline, so a missing final newline differs too.
+    let mut printed = stdout.split_inclusive('\n');
+    let mut expected = recording.split_inclusive('\n');
+    let mut line = 1;
+    loop {
+        match (printed.next(), expected.next()) {
+            (Some(p), Some(e)) if p == e => line += 1,
+            (p, e) => {
+                return Err(RunError::WrongOutput {
+                    line,
+                    expected: e.unwrap_or("").escape_debug().to_string(),
+                    printed: p.unwrap_or("").escape_debug().to_string(),
+                });
+            }
+        }
     }
 }
 
@@ -187,6 +264,37 @@ mod tests {
             matches!(time, Err(RunError::WrongAnswer { .. })),
             "{time:?}"
         );
+    }
+
+    #[test]
+    fn compares_the_whole_stdout_with_a_recording() {
+        let run = |script: &str, recording: &str| {
+            time_once_expecting(
+                shell(script),
+                Duration::from_secs(10),
+                Expected::Stdout(recording),
+            )
+        };
+        assert!(run("printf 'a\\nb\\n'", "a\nb\n").is_ok());
+        match run("printf 'a\\nc\\n'", "a\nb\n") {
+            Err(RunError::WrongOutput {
+                line,
+                expected,
+                printed,
+            }) => assert_eq!(
+                (line, expected.as_str(), printed.as_str()),
+                (2, "b\\n", "c\\n")
+            ),
+            other => panic!("expected a wrong output, got {other:?}"),
+        }
+        // A missing last line, and a missing final newline, are differences too.
+        let short = run("printf 'a\\n'", "a\nb\n");
+        assert!(
+            matches!(short, Err(RunError::WrongOutput { line: 2, .. })),
+            "{short:?}"
+        );
+        let unterminated = run("printf 'a\\nb'", "a\nb\n");
+        assert!(unterminated.is_err(), "{unterminated:?}");
     }
 
     #[test]
