@@ -40,7 +40,7 @@ pub use record::{
     PayloadTooLong, offsets,
 };
 pub use reference::{ContError, ContRef};
-pub use slab::{SLAB_STACKS, SlabStats, slab_stats};
+pub use slab::{DECOMMIT_BATCH, SLAB_STACKS, SlabStats, decommit_released, slab_stats};
 pub use stack::{
     DEFAULT_STACK_SIZE, FibreStack, MAX_STACK_RESERVE, MIN_STACK_SIZE, page_size, usable_size,
 };

@@ -23,12 +23,25 @@
 //! # Life of a slot
 //! Every slot gets its guard marker when the slab is mapped (one
 //! `process_madvise` for the whole slab; one `madvise` per slot before Linux
-//! 6.15), for good. A released slot is decommitted at once
-//! (`MADV_DONTNEED` on its usable part, so the memory of a process tracks
-//! its live stacks) and reused before its slab's never-carved slots; stacks
-//! are taken from the slab at the lowest address with room, so they gather
-//! at the bottom. A slab whose stacks are all released is unmapped, except one
-//! per stack size, kept for the next burst.
+//! 6.15), for good. A released stack stays committed among its size's
+//! released stacks, and the next stack of that size is one of them (warm:
+//! no page faults). The [`DECOMMIT_BATCH`]th release decommits them all
+//! (`MADV_DONTNEED` on their usable parts, one `process_madvise` for the
+//! batch, so the memory of a process tracks its live stacks within a
+//! batch's touched pages) and frees their slots; a freed slot is reused
+//! before its slab's never-carved slots, and stacks are taken from the slab
+//! at the lowest address with room, so they gather at the bottom. A slab
+//! whose stacks are all freed is unmapped, except one per stack size, kept
+//! for the next burst.
+//!
+//! ```text
+//!   release ─▶ released (warm, still live in its slab) ─▶ carve takes it back
+//!                 └─ 128th release: decommit the batch ─▶ free slots
+//!                                                        (empty slab: unmap)
+//! ```
+//! Batching matters when many continuations end together (a million held
+//! and then finished): one system call and TLB flush per batch instead of
+//! one per stack.
 //!
 //! # Fallback
 //! Guard markers need Linux 6.13. The first slab probes for them: when the
@@ -58,6 +71,13 @@ const PIDFD_SELF_THREAD_GROUP: libc::c_int = -10001;
 /// Stacks per slab: one mapping per 256 stacks (65 MiB of address space,
 /// not memory, at the default 256 KiB stack).
 pub const SLAB_STACKS: usize = 256;
+
+/// Released stacks of one size kept warm before they are decommitted
+/// together (see the module doc).
+pub const DECOMMIT_BATCH: usize = 128;
+
+/// Ranges one `process_madvise` takes (`UIO_MAXIOV`).
+const IOV_MAX: usize = 1024;
 
 /// What the slabs hold now.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -109,6 +129,9 @@ struct SizeClass {
     with_room: BTreeSet<usize>,
     /// Slabs with no live stack (kept: at most one).
     empty: usize,
+    /// Released stacks not decommitted yet (still live in their slabs),
+    /// reused last-in first-out.
+    released: Vec<usize>,
 }
 
 /// Every slab of the process.
@@ -167,6 +190,10 @@ pub(crate) fn carve(stride: usize, page: usize) -> io::Result<Option<usize>> {
         return Ok(None);
     }
     let class = classes.entry(stride).or_default();
+    if let Some(base) = class.released.pop() {
+        *stacks += 1;
+        return Ok(Some(base));
+    }
     let base = match class.with_room.first() {
         Some(&base) => base,
         None => {
@@ -206,41 +233,109 @@ pub(crate) fn carve(stride: usize, page: usize) -> io::Result<Option<usize>> {
     Ok(Some(base + slot * stride))
 }
 
-/// Takes back the stack at `[base, base + len)` when a slab holds it:
-/// decommits its usable part and frees its slot (unmapping the slab when it
-/// is empty and another empty one is kept). Returns false for a stack that
-/// is not a slab's (mapped alone: the caller unmaps it).
+/// Takes back the stack at `[base, base + len)` when a slab holds it: it
+/// joins its size's released stacks, which the next carve of that size
+/// reuses warm; the [`DECOMMIT_BATCH`]th is decommitted with the others
+/// and their slots freed (see the module doc). Returns false for a stack
+/// that is not a slab's (mapped alone: the caller unmaps it).
 pub(crate) fn release(base: usize, len: usize, page: usize) -> bool {
-    let Some(slab_base) = slab_holding(base, len) else {
-        return false;
+    let batch = {
+        let mut slabs = slabs();
+        if slab_holding(&slabs, base, len).is_none() {
+            return false;
+        }
+        let Slabs {
+            classes, stacks, ..
+        } = &mut *slabs;
+        let Some(class) = classes.get_mut(&len) else {
+            return true; // unreachable: a live slot keeps its class
+        };
+        *stacks -= 1;
+        class.released.push(base);
+        if class.released.len() < DECOMMIT_BATCH {
+            return true;
+        }
+        std::mem::take(&mut class.released)
     };
-    // Decommit before the slot is free: once it is, another thread may
-    // carve it. The stack is still ours (and keeps its slab mapped), so the
-    // lock is not needed here.
-    // SAFETY: the usable part of a slot we own; nothing runs on it any more.
-    unsafe {
-        libc::madvise(
-            (base + page) as *mut libc::c_void,
-            len - page,
-            libc::MADV_DONTNEED,
-        )
-    };
+    free_decommitted(&batch, len, page);
+    true
+}
+
+/// Decommits every released stack of every size and frees its slot.
+pub fn decommit_released() {
+    let sizes: Vec<usize> = slabs().classes.keys().copied().collect();
+    for len in sizes {
+        decommit_released_of(len);
+    }
+}
+
+/// Decommits the released stacks of `len` bytes and frees their slots.
+fn decommit_released_of(len: usize) {
+    let batch = (slabs().classes.get_mut(&len)).map(|class| std::mem::take(&mut class.released));
+    free_decommitted(&batch.unwrap_or_default(), len, crate::stack::page_size());
+}
+
+/// Decommits the released stacks at `bases` (of `len` bytes) and frees
+/// their slots, unmapping slabs left empty but one per size.
+fn free_decommitted(bases: &[usize], len: usize, page: usize) {
+    // Decommit before the slots are free: once they are, another thread
+    // may carve them. They are still ours (and keep their slabs mapped), so
+    // the lock is not needed here.
+    decommit(bases, len, page);
     let mut slabs = slabs();
+    for &base in bases {
+        free_slot(&mut slabs, base, len);
+    }
+}
+
+/// `MADV_DONTNEED` on the usable part of each stack at `bases`: one
+/// `process_madvise` per [`IOV_MAX`] stacks, else one `madvise` each.
+fn decommit(bases: &[usize], len: usize, page: usize) {
+    for chunk in bases.chunks(IOV_MAX) {
+        let ranges: Vec<libc::iovec> = (chunk.iter())
+            .map(|&base| libc::iovec {
+                iov_base: (base + page) as *mut libc::c_void,
+                iov_len: len - page,
+            })
+            .collect();
+        // SAFETY: the usable parts of released slots we still own; nothing
+        // runs on them any more.
+        let done = unsafe {
+            libc::syscall(
+                libc::SYS_process_madvise,
+                PIDFD_SELF_THREAD_GROUP,
+                ranges.as_ptr(),
+                ranges.len(),
+                libc::MADV_DONTNEED,
+                0,
+            )
+        };
+        if usize::try_from(done).ok() == Some(chunk.len() * (len - page)) {
+            continue;
+        }
+        for range in &ranges {
+            // SAFETY: as above (decommitting a range twice is harmless).
+            unsafe { libc::madvise(range.iov_base, range.iov_len, libc::MADV_DONTNEED) };
+        }
+    }
+}
+
+/// Frees the slot of the decommitted stack at `base` (of `len` bytes).
+fn free_slot(slabs: &mut Slabs, base: usize, len: usize) {
+    let Some(slab_base) = slab_holding(slabs, base, len) else {
+        return; // unreachable: a live slot keeps its slab indexed
+    };
     let Slabs {
-        by_base,
-        classes,
-        stacks,
-        ..
-    } = &mut *slabs;
+        by_base, classes, ..
+    } = slabs;
     let (Some(slab), Some(class)) = (by_base.get_mut(&slab_base), classes.get_mut(&len)) else {
-        return true; // unreachable: a live slot keeps its slab indexed
+        return;
     };
     if !slab.has_room() {
         class.with_room.insert(slab_base);
     }
     slab.free.push(((base - slab_base) / len) as u32);
     slab.live -= 1;
-    *stacks -= 1;
     if slab.live == 0 {
         if class.empty == 0 {
             class.empty = 1;
@@ -251,12 +346,10 @@ pub(crate) fn release(base: usize, len: usize, page: usize) -> bool {
             unmap(slab_base, slab_len);
         }
     }
-    true
 }
 
 /// The base of the slab holding the stack `[base, base + len)`, if any.
-fn slab_holding(base: usize, len: usize) -> Option<usize> {
-    let slabs = slabs();
+fn slab_holding(slabs: &Slabs, base: usize, len: usize) -> Option<usize> {
     let (&slab_base, slab) = slabs.by_base.range(..=base).next_back()?;
     (slab.stride == len && base < slab_base + slab.len()).then_some(slab_base)
 }

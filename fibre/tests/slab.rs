@@ -9,7 +9,7 @@ mod child;
 mod guard_fault;
 
 use guard_fault::{GUARD_HIT, on_segv, watch_guard};
-use wasmfx_fibre::{FibreStack, page_size, slab_stats};
+use wasmfx_fibre::{FibreStack, decommit_released, page_size, slab_stats};
 
 /// Lines of /proc/self/maps: the process's kernel mappings.
 fn mappings() -> usize {
@@ -62,16 +62,23 @@ fn forty_thousand_stacks_take_a_few_hundred_mappings() {
 }
 
 #[test]
-fn a_released_stack_is_decommitted_and_its_slot_reused() {
+fn a_released_stack_comes_back_warm_then_decommitted_with_its_batch() {
     let stack = FibreStack::new(40 << 10).expect("stack");
     let (low, top) = (stack.guard().1, stack.top());
     // SAFETY: the whole usable part of a stack we own.
     unsafe { std::ptr::write_bytes(low as *mut u8, 0xa5, top - low) };
     assert!(resident_pages(low, top - low).iter().all(|&r| r));
     drop(stack);
+    // Released, not decommitted: the next stack of its size is the same,
+    // its pages still there.
+    let warm = FibreStack::new(40 << 10).expect("stack");
+    assert_eq!(warm.top(), top, "the released stack comes back first");
+    assert!(resident_pages(low, top - low).iter().all(|&r| r));
+    drop(warm);
+    decommit_released();
     assert!(resident_pages(low, top - low).iter().all(|&r| !r));
     let again = FibreStack::new(40 << 10).expect("stack");
-    assert_eq!(again.top(), top, "the released slot comes back first");
+    assert_eq!(again.top(), top, "the freed slot comes back first");
     // SAFETY: the last usable word of a stack we own.
     assert_eq!(
         unsafe { ((top - 8) as *const u64).read() },
@@ -93,12 +100,13 @@ fn touch(addr: usize) {
 fn the_guard_of_a_reused_slot_still_faults() {
     if child::is_child(CHILD_ENV) {
         child::install_handler(&[libc::SIGSEGV, libc::SIGBUS], on_segv);
-        // Used, released (decommitted), carved again: the marker stays.
+        // Used, released and decommitted, carved again: the marker stays.
         let first = FibreStack::new(36 << 10).expect("stack");
         let top = first.top();
         // SAFETY: the last usable word of a stack we own.
         unsafe { ((top - 8) as *mut u64).write(7) };
         drop(first);
+        decommit_released();
         let again = FibreStack::new(36 << 10).expect("stack");
         assert_eq!(again.top(), top, "the same slot");
         let (start, end) = again.guard();

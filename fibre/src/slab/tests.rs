@@ -31,6 +31,7 @@ fn empty_slabs_are_unmapped_but_one() {
     for &stack in &stacks {
         assert!(release(stack, stride, page));
     }
+    decommit_released_of(stride);
     assert_eq!(slabs_of(stride), 1);
     let again = carve(stride, page).expect("carve").expect("slab");
     assert_eq!(slabs_of(stride), 1, "the kept slab serves it");
@@ -49,6 +50,7 @@ fn stacks_come_from_the_lowest_slab_with_room() {
     assert_ne!(full, second);
     let freed = stacks.swap_remove(5);
     assert!(release(freed, stride, page));
+    decommit_released_of(stride);
     let next = carve(stride, page).expect("carve").expect("slab");
     if full < second {
         assert_eq!(next, freed, "the freed slot of the lower slab");
@@ -59,6 +61,29 @@ fn stacks_come_from_the_lowest_slab_with_room() {
     for stack in stacks {
         assert!(release(stack, stride, page));
     }
+    decommit_released_of(stride);
+    assert_eq!(slabs_of(stride), 1);
+}
+
+#[test]
+fn released_stacks_come_back_warm_until_their_batch_is_decommitted() {
+    let (page, stride) = (page_size(), 20 * page_size());
+    let Some(stacks) = carve_many(stride, DECOMMIT_BATCH) else {
+        return;
+    };
+    let last = stacks[DECOMMIT_BATCH - 1];
+    for &stack in &stacks[..DECOMMIT_BATCH - 1] {
+        assert!(release(stack, stride, page));
+    }
+    // Released but not decommitted: the last released comes back first.
+    let again = carve(stride, page).expect("carve").expect("slab");
+    assert_eq!(again, stacks[DECOMMIT_BATCH - 2]);
+    assert!(release(again, stride, page));
+    let released = |s: &Slabs| s.classes.get(&stride).map_or(0, |c| c.released.len());
+    assert_eq!(released(&slabs()), DECOMMIT_BATCH - 1);
+    // The batch's last release decommits and frees all of them.
+    assert!(release(last, stride, page));
+    assert_eq!(released(&slabs()), 0);
     assert_eq!(slabs_of(stride), 1);
 }
 
