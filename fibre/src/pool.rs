@@ -99,6 +99,21 @@ impl StackPool {
         self.kept.len()
     }
 
+    /// Stacks taken from this pool and not given back.
+    pub fn in_use(&self) -> u64 {
+        (self.stats.mapped)
+            .saturating_sub(self.stats.unmapped)
+            .saturating_sub(self.kept.len() as u64)
+    }
+
+    /// Whether [`StackPool::take`] would find a stack whose memory is
+    /// already there: one kept, or one released to its slab and not
+    /// decommitted yet (slab.rs).
+    pub fn has_warm(&self) -> bool {
+        !self.kept.is_empty()
+            || crate::stack::stack_len(self.stack_size).is_ok_and(crate::slab::has_released)
+    }
+
     pub fn stats(&self) -> PoolStats {
         self.stats
     }
@@ -124,6 +139,22 @@ mod tests {
                 unmapped: 0
             }
         );
+    }
+
+    #[test]
+    fn stacks_in_use_and_warm_ones_are_counted() {
+        let mut pool = StackPool::new(72 << 10, 1);
+        assert!(!pool.has_warm());
+        let stacks: Vec<_> = (0..3).map(|_| pool.take().expect("map")).collect();
+        assert_eq!(pool.in_use(), 3);
+        for stack in stacks {
+            pool.give_back(stack);
+        }
+        assert_eq!((pool.in_use(), pool.kept()), (0, 1));
+        assert!(pool.has_warm());
+        drop(pool.take().expect("kept"));
+        // The two dropped ones wait warm in their slab (when slabs are used).
+        assert_eq!(pool.has_warm(), crate::slab_stats().guard_markers);
     }
 
     #[test]

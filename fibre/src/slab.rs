@@ -261,6 +261,14 @@ pub(crate) fn release(base: usize, len: usize, page: usize) -> bool {
     true
 }
 
+/// Whether a released stack of `len` bytes waits, not decommitted yet.
+pub(crate) fn has_released(len: usize) -> bool {
+    slabs()
+        .classes
+        .get(&len)
+        .is_some_and(|class| !class.released.is_empty())
+}
+
 /// Decommits every released stack of every size and frees its slot.
 pub fn decommit_released() {
     let sizes: Vec<usize> = slabs().classes.keys().copied().collect();

@@ -126,7 +126,7 @@ pub fn usable_size(size: usize) -> usize {
 }
 
 /// Guard page + usable part of a stack of `size` usable bytes.
-fn stack_len(size: usize) -> io::Result<usize> {
+pub(crate) fn stack_len(size: usize) -> io::Result<usize> {
     usable_size(size)
         .checked_add(page_size())
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "stack size overflows"))

@@ -63,8 +63,13 @@ impl Tiering {
                 })
             }
             Tiering::Planned(plan) => {
+                let heap_frames = plan.heap_frames();
                 let plan = plan.clone();
-                TierExecutor::tiered_with_plan(move |_, index| plan.get(index))
+                let executor = TierExecutor::tiered_with_plan(move |_, index| plan.get(index));
+                match heap_frames {
+                    true => executor.heap_frames_after(0),
+                    false => executor,
+                }
             }
         };
         Runtime::with_executor(engine, executor)

@@ -10,6 +10,8 @@
 //!              Compiled 1/6, After(k) 1/2 with k in 0..=MAX_AFTER
 //!   shrink     all Interpreted; the first or second half Interpreted; one
 //!              entry Interpreted; After(k) to After(0), After(k/2), After(k-1)
+//!   heap frames  1/2 of plans run continuations that compiled code resumes
+//!              as heap frames from the start (shrinks to off)
 //! ```
 //!
 //! Shrinking goes toward all-Interpreted and smaller counts, so a shrunk
@@ -31,12 +33,24 @@ pub const MAX_AFTER: u32 = 8;
 #[derive(Clone, PartialEq, Eq)]
 pub struct TieringPlan {
     tiers: Vec<FunctionTier>,
+    /// Run fresh continuations that compiled code resumes as heap frames
+    /// from the start (`TierExecutor::heap_frames_after(0)`), not only
+    /// once many native stacks are in use.
+    heap_frames: bool,
 }
 
 impl TieringPlan {
     /// A plan from explicit choices; indices past the end are interpreted.
     pub fn new(tiers: Vec<FunctionTier>) -> TieringPlan {
-        TieringPlan { tiers }
+        TieringPlan {
+            tiers,
+            heap_frames: false,
+        }
+    }
+
+    /// Whether the plan runs continuations as heap frames from the start.
+    pub fn heap_frames(&self) -> bool {
+        self.heap_frames
     }
 
     /// The choice for function `index`.
@@ -60,22 +74,27 @@ impl TieringPlan {
     fn with(&self, index: usize, tier: FunctionTier) -> TieringPlan {
         let mut tiers = self.tiers.clone();
         tiers[index] = tier;
-        TieringPlan { tiers }
+        TieringPlan { tiers, ..*self }
     }
 
     /// This plan with `range` interpreted.
     fn interpreted_in(&self, range: std::ops::Range<usize>) -> TieringPlan {
         let mut tiers = self.tiers.clone();
         tiers[range].fill(FunctionTier::Interpreted);
-        TieringPlan { tiers }
+        TieringPlan { tiers, ..*self }
     }
 }
 
 /// Only the entries that are not `Interpreted`, e.g.
-/// `{2: Compiled, 5: After(3)}` (all others interpreted).
+/// `{2: Compiled, 5: After(3)}` (all others interpreted), then
+/// ` with heap frames` when the plan says so.
 impl fmt::Debug for TieringPlan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_map().entries(self.planned()).finish()
+        f.debug_map().entries(self.planned()).finish()?;
+        match self.heap_frames {
+            true => write!(f, " with heap frames"),
+            false => Ok(()),
+        }
     }
 }
 
@@ -88,12 +107,21 @@ impl Arbitrary for TieringPlan {
                 _ => FunctionTier::After(u32::arbitrary(g) % (MAX_AFTER + 1)),
             })
             .collect();
-        TieringPlan { tiers }
+        TieringPlan {
+            tiers,
+            heap_frames: bool::arbitrary(g),
+        }
     }
 
     fn shrink(&self) -> Box<dyn Iterator<Item = TieringPlan>> {
         let planned: Vec<usize> = self.planned().map(|(index, _)| index).collect();
         let mut out = Vec::new();
+        if self.heap_frames {
+            out.push(TieringPlan {
+                heap_frames: false,
+                ..self.clone()
+            });
+        }
         if planned.is_empty() {
             return Box::new(out.into_iter());
         }
@@ -131,14 +159,16 @@ mod tests {
     use super::*;
     use quickcheck::{QuickCheck, TestResult};
 
-    /// How far a plan is from all-interpreted: shrinking lowers it.
+    /// How far a plan is from all-interpreted without heap frames:
+    /// shrinking lowers it.
     fn weight(plan: &TieringPlan) -> u64 {
         plan.planned()
             .map(|(_, tier)| match tier {
                 FunctionTier::After(k) => 2 + u64::from(k),
                 _ => 1,
             })
-            .sum()
+            .sum::<u64>()
+            + u64::from(plan.heap_frames())
     }
 
     #[test]

@@ -86,7 +86,15 @@ impl Interpreter {
             .map(|v| v.to_raw().ok_or_else(v128_unsupported))
             .collect::<Result<Vec<u64>, Trap>>()?;
         let mut stack = self.take_stack();
-        let outcome = self.run(store, func, &raw_args, &mut stack, suspends_out, tiering);
+        let outcome = self.run(
+            store,
+            func,
+            &raw_args,
+            &mut stack,
+            suspends_out,
+            false,
+            tiering,
+        );
         self.backtrace.frames = match outcome {
             Ok(_) => Vec::new(),
             Err(_) => self.trap_backtrace(&stack),
@@ -123,7 +131,7 @@ impl Interpreter {
             .get(..params)
             .ok_or_else(|| Trap::Host(format!("expected {params} arguments")))?;
         let mut stack = self.take_stack();
-        let outcome = self.run(store, func, args, &mut stack, true, tiering);
+        let outcome = self.run(store, func, args, &mut stack, true, false, tiering);
         self.backtrace.frames = match outcome {
             Ok(_) => Vec::new(),
             Err(_) => self.trap_backtrace(&stack),
@@ -139,6 +147,44 @@ impl Interpreter {
         });
         self.put_stack(stack);
         exit
+    }
+
+    /// Starts a continuation of `func` in place of a native one, on the
+    /// caller's stack (compiled code's resume), with its arguments as raw
+    /// slots: interpreted, and every suspension it makes leaves as
+    /// [`CallExit::Suspended`] (never a hand-off). Later resumptions go
+    /// through [`Interpreter::resume_parked_in_place`].
+    ///
+    /// # Errors
+    /// As [`Interpreter::call`].
+    pub fn start_in_place(
+        &mut self,
+        store: &mut Store,
+        func: FuncAddr,
+        args: &[u64],
+        tiering: &mut dyn Tiering,
+    ) -> Result<CallExit, Trap> {
+        let mut stack = self.take_stack();
+        let outcome = self.run(store, func, args, &mut stack, true, true, tiering);
+        self.backtrace.frames = match outcome {
+            Ok(_) => Vec::new(),
+            Err(_) => self.trap_backtrace(&stack),
+        };
+        let exit = outcome.map(|exit| match exit {
+            RunExit::Returned(n) => CallExit::Returned(stack.values[..n].to_vec()),
+            RunExit::Suspended(outward) => CallExit::Suspended(outward),
+            RunExit::Osr(handoff) => CallExit::Osr(handoff),
+        });
+        self.put_stack(stack);
+        exit
+    }
+
+    /// How many times the activation parked in record `parked` was resumed
+    /// so far (`None`: it holds no parked frames).
+    pub fn parked_resumptions(&self, parked: u32) -> Option<u32> {
+        self.conts
+            .parked(parked)
+            .map(|captured| captured.stack.resumptions)
     }
 
     /// Runs the frames parked in record `parked` again with `resumption`
@@ -172,6 +218,32 @@ impl Interpreter {
         resumption: Resumption<'_>,
         tiering: &mut dyn Tiering,
     ) -> Result<CallExit, Trap> {
+        self.resume_parked_as(store, parked, resumption, false, tiering)
+    }
+
+    /// [`Interpreter::resume_parked_tiered`] in place of a native
+    /// continuation (as [`Interpreter::start_in_place`]).
+    ///
+    /// # Errors
+    /// As [`Interpreter::resume_parked`].
+    pub fn resume_parked_in_place(
+        &mut self,
+        store: &mut Store,
+        parked: u32,
+        resumption: Resumption<'_>,
+        tiering: &mut dyn Tiering,
+    ) -> Result<CallExit, Trap> {
+        self.resume_parked_as(store, parked, resumption, true, tiering)
+    }
+
+    fn resume_parked_as(
+        &mut self,
+        store: &mut Store,
+        parked: u32,
+        resumption: Resumption<'_>,
+        in_place: bool,
+        tiering: &mut dyn Tiering,
+    ) -> Result<CallExit, Trap> {
         let root = ContTable::func(&store.conts, parked)?;
         let Some(captured) = self.conts.take_parked(&mut store.conts, parked) else {
             return Err(Trap::Host(format!("record {parked} holds no parked call")));
@@ -188,6 +260,7 @@ impl Interpreter {
             suspends_out: true,
             outward: None,
             handoff: None,
+            in_place,
         };
         let outcome = executor.resume_captured(captured, resumption);
         self.backtrace.frames = match outcome {

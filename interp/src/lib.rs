@@ -38,6 +38,10 @@ pub use cache::InitialBudget;
 pub use exec::{OsrHandoff, Outward, Resumption};
 pub use tiering::{HotReply, NativeOutcome, NoTiering, Tiering};
 
+/// Resumptions after which a continuation counts as long-lived
+/// ([`Tiering::long_lived`]).
+pub const LONG_LIVED_AFTER: u32 = 16;
+
 use cache::{Callee, CodeCache};
 use cont::ContTable;
 use stack::ExecStack;
@@ -173,7 +177,9 @@ impl Interpreter {
     }
 
     /// Runs `func` on `stack`; `suspends_out` lets it suspend out of the
-    /// interpreter (`exec/outward.rs`).
+    /// interpreter (`exec/outward.rs`); `in_place` runs it as a continuation
+    /// on its resumer's stack (`Executor::in_place`), interpreted.
+    #[allow(clippy::too_many_arguments)]
     fn run(
         &mut self,
         store: &mut Store,
@@ -181,18 +187,20 @@ impl Interpreter {
         args: &[u64],
         stack: &mut ExecStack,
         suspends_out: bool,
+        in_place: bool,
         tiering: &mut dyn Tiering,
     ) -> Result<RunExit, Trap> {
         let limit = self.config.max_value_stack;
+        let enters = |tiering: &mut dyn Tiering| !in_place && tiering.can_call_compiled();
         let callee = match self.codes.get(store, func)? {
             Callee::Hot(code) => {
                 let (compiled, _) = self.hot(store, &code, None, tiering);
-                match compiled && tiering.can_call_compiled() {
+                match compiled && enters(tiering) {
                     true => Callee::Compiled(code),
                     false => Callee::Wasm(code),
                 }
             }
-            Callee::Compiled(code) if !tiering.can_call_compiled() => Callee::Wasm(code),
+            Callee::Compiled(code) if !enters(tiering) => Callee::Wasm(code),
             callee => callee,
         };
         match callee {
@@ -228,6 +236,7 @@ impl Interpreter {
                     suspends_out,
                     outward: None,
                     handoff: None,
+                    in_place,
                 };
                 Ok(match executor.run(code, 0)? {
                     exec::Exit::Returned => RunExit::Returned(n),

@@ -45,6 +45,9 @@ pub struct ExecStack {
     /// Callers of the running frame; after a trap, the trapping frame on
     /// top of its callers (until [`ExecStack::clear`]).
     pub frames: Vec<Frame>,
+    /// How many times the activation on this stack was resumed after it
+    /// parked (it travels with the stack into each parked record).
+    pub resumptions: u32,
 }
 
 impl ExecStack {
@@ -65,6 +68,7 @@ impl ExecStack {
     /// allocations for reuse.
     pub fn clear(&mut self) {
         self.frames.clear();
+        self.resumptions = 0;
     }
 
     /// The functions active at the last trap, innermost first.

@@ -149,6 +149,13 @@ pub trait Tiering {
         false
     }
 
+    /// Continuations of `func` live long: one was resumed
+    /// [`crate::LONG_LIVED_AFTER`] times (new ones should rather get native
+    /// stacks than run as heap frames in place of them).
+    fn long_lived(&mut self, func: FuncAddr) {
+        let _ = func;
+    }
+
     /// Whether compiled code may be entered from here (no continuation of
     /// compiled code's runs around the interpreter).
     fn can_call_compiled(&self) -> bool {

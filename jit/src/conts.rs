@@ -26,6 +26,15 @@ use std::ptr::NonNull;
 use wasmfx_core::{FuncAddr, TagAddr, Trap};
 use wasmfx_fibre::{ContRecord, ContState, ContTable, StackChain, StackPool};
 
+/// Native stacks in use past which a fresh continuation that finds no warm
+/// stack may run as heap frames instead ([`Conts::stacks_are_dear`]):
+/// below it, stacks cost at most about a MiB of touched memory.
+pub const HEAP_FRAMES_AFTER: u64 = 256;
+
+/// Starts after which the history of continuations run as heap frames is
+/// halved ([`Conts::note_heap_frames`]).
+const HEAP_HISTORY: u64 = 4096;
+
 /// The continuation runtime of one store (see the module doc).
 #[derive(Debug)]
 pub(crate) struct Conts {
@@ -43,6 +52,19 @@ pub(crate) struct Conts {
     resolved: HashMap<(usize, u32), Box<[u64]>>,
     /// Addresses of the array trampolines of compiled functions, by FuncAddr.
     trampolines: Vec<usize>,
+    /// Continuations started as heap frames, and how many of them finished
+    /// there (halved together now and then: recent history).
+    pub heap_started: u64,
+    pub heap_finished: u64,
+    /// Continuations started as heap frames in all.
+    pub heap_total: u64,
+    /// Functions whose continuations live long (resumed many times): new
+    /// ones get native stacks, dear or not.
+    pub long_lived: std::collections::HashSet<FuncAddr>,
+    /// Stacks in use before heap frames are considered
+    /// ([`HEAP_FRAMES_AFTER`] unless set: `Jit::set_heap_frames_after`;
+    /// 0: always, warm stacks or not, for tests).
+    pub heap_frames_after: u64,
 }
 
 impl Default for Conts {
@@ -53,6 +75,11 @@ impl Default for Conts {
             pool: StackPool::default(),
             resolved: HashMap::new(),
             trampolines: Vec::new(),
+            heap_started: 0,
+            heap_finished: 0,
+            heap_total: 0,
+            long_lived: Default::default(),
+            heap_frames_after: HEAP_FRAMES_AFTER,
         }
     }
 }
@@ -129,6 +156,36 @@ impl Conts {
             .map_err(|e| Trap::Host(format!("cannot map a continuation stack: {e}")))?;
         wasmfx_fibre::native::start(target, stack, entry)
             .map_err(|_| Trap::Host("continuation stack already installed".into()))
+    }
+
+    /// Whether a fresh continuation should rather not get a native stack
+    /// now (its caller may run it as heap frames: `libcalls/in_place.rs`):
+    /// [`HEAP_FRAMES_AFTER`] stacks (or the number set) are in use and none is warm, so a new
+    /// one costs fresh memory, and continuations live long here: fewer
+    /// than half of those started as heap frames lately finished (when
+    /// they come and go, a stack is soon used again and pays for itself).
+    pub fn stacks_are_dear(&self) -> bool {
+        if self.heap_frames_after == 0 {
+            return true; // always (for tests)
+        }
+        let churning = self.heap_started > 0 && self.heap_finished * 2 >= self.heap_started;
+        self.pool.in_use() >= self.heap_frames_after && !churning && !self.pool.has_warm()
+    }
+
+    /// Notes a continuation started as heap frames (`finished`: one of
+    /// them finished).
+    pub fn note_heap_frames(&mut self, finished: bool) {
+        match finished {
+            true => self.heap_finished += 1,
+            false => {
+                self.heap_started += 1;
+                self.heap_total += 1;
+            }
+        }
+        if self.heap_started >= HEAP_HISTORY {
+            self.heap_started /= 2;
+            self.heap_finished /= 2;
+        }
     }
 
     /// Makes a fresh record start with `entry` when first resumed, whatever

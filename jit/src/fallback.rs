@@ -135,6 +135,53 @@ pub trait FallbackTier {
         }
     }
 
+    /// Whether continuations may run here in place of native ones, on the
+    /// stack of compiled code that resumes them (`libcalls/in_place.rs`):
+    /// only a tier whose interpreter can (the tiered mode's).
+    fn runs_in_place(&self) -> bool {
+        false
+    }
+
+    /// Starts a continuation of `func` in place (see
+    /// [`FallbackTier::runs_in_place`]) with its arguments as raw slots;
+    /// it stops as from [`FallbackTier::call_suspending`], never by a
+    /// hand-off.
+    ///
+    /// # Errors
+    /// As [`FallbackTier::call`].
+    fn start_in_place(
+        &mut self,
+        store: &mut Store,
+        func: FuncAddr,
+        args: &[u64],
+    ) -> Result<FallbackExit, Trap> {
+        let _ = (store, args);
+        Err(Trap::Host(format!(
+            "function {} cannot run in place",
+            func.0
+        )))
+    }
+
+    /// Runs a parked call again in place, as [`FallbackTier::start_in_place`].
+    ///
+    /// # Errors
+    /// As [`FallbackTier::resume_parked`].
+    fn resume_in_place(
+        &mut self,
+        store: &mut Store,
+        parked: u32,
+        resume: ParkedResume<'_>,
+    ) -> Result<FallbackExit, Trap> {
+        let _ = (store, resume);
+        Err(Trap::Host(format!("record {parked} cannot run in place")))
+    }
+
+    /// How many times the call parked in `parked` ran again so far.
+    fn parked_resumptions(&self, parked: u32) -> Option<u32> {
+        let _ = parked;
+        None
+    }
+
     /// Runs a suspended call again.
     ///
     /// # Errors

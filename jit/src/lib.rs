@@ -206,6 +206,27 @@ impl Jit {
         (time, self.compiler.compiled_functions)
     }
 
+    /// Native stacks in use past which fresh continuations that find no
+    /// warm stack may run as heap frames (`conts::HEAP_FRAMES_AFTER` by
+    /// default; 0 makes every one do so unless its function's continuations
+    /// proved long-lived, for tests).
+    pub fn set_heap_frames_after(&mut self, stacks: u64) {
+        self.state.conts.heap_frames_after = stacks;
+    }
+
+    /// Fresh continuations compiled code ran as heap frames in place of
+    /// native ones so far.
+    pub fn heap_frame_conts(&self) -> u64 {
+        self.state.conts.heap_total
+    }
+
+    /// Notes that continuations of `func` live long (resumed many times):
+    /// new ones run on native stacks, never as heap frames in place of them
+    /// (`libcalls/in_place.rs`).
+    pub fn note_long_lived(&mut self, func: FuncAddr) {
+        self.state.conts.long_lived.insert(func);
+    }
+
     /// The compiled Wasm functions that were active when the last call
     /// trapped, innermost first (empty after a call that returned, or one
     /// that ran no compiled code). Frames of functions without code, run by

@@ -153,6 +153,19 @@ impl TierExecutor {
         }
     }
 
+    /// This executor with fresh continuations run as heap frames in place
+    /// of native ones once `stacks` native stacks are in use and none is
+    /// warm (`dyn`; the jit's `set_heap_frames_after`: 0 for always, for
+    /// tests).
+    pub fn heap_frames_after(mut self, stacks: u64) -> TierExecutor {
+        if let TierImpl::Compiled(tier) = &mut self.tier
+            && let Ok(jit) = &mut tier.jit
+        {
+            jit.set_heap_frames_after(stacks);
+        }
+        self
+    }
+
     fn interpreter() -> TierExecutor {
         TierExecutor {
             tier: TierImpl::Interp(Box::new(Interpreter::new(Config::default()))),
@@ -175,11 +188,14 @@ impl TierExecutor {
     pub fn tier_stats(&mut self, store: &mut Store) -> Option<(TierStats, u64)> {
         match &mut self.tier {
             TierImpl::Compiled(tier) => {
+                let mut stats = tier.tier_up.stats.clone();
                 if let Ok(jit) = tier.jit.as_mut() {
                     tier.tier_up.finish_pending(jit, store);
+                    stats = tier.tier_up.stats.clone();
+                    stats.heap_frame_conts = jit.heap_frame_conts();
                 }
                 let interpreted = tier.interp.interpreted_calls();
-                Some((tier.tier_up.stats.clone(), interpreted))
+                Some((stats, interpreted))
             }
             TierImpl::Interp(_) => None,
         }

@@ -90,6 +90,40 @@ impl FallbackTier for InterpFallback<'_> {
         self.note(result).map(|exit| self.exit(exit))
     }
 
+    fn runs_in_place(&self) -> bool {
+        self.state.compiles
+    }
+
+    fn start_in_place(
+        &mut self,
+        store: &mut Store,
+        func: FuncAddr,
+        args: &[u64],
+    ) -> Result<FallbackExit, Trap> {
+        let mut hook = TierUpHook::new(None, self.state);
+        let result = self.interp.start_in_place(store, func, args, &mut hook);
+        self.note(result).map(|exit| self.exit(exit))
+    }
+
+    fn resume_in_place(
+        &mut self,
+        store: &mut Store,
+        parked: u32,
+        resume: ParkedResume<'_>,
+    ) -> Result<FallbackExit, Trap> {
+        let resumption = match resume {
+            ParkedResume::Values(values) => Resumption::Values(values),
+            ParkedResume::Throw(exn) => Resumption::Throw(exn),
+        };
+        let mut hook = TierUpHook::new(None, self.state);
+        let result = (self.interp).resume_parked_in_place(store, parked, resumption, &mut hook);
+        self.note(result).map(|exit| self.exit(exit))
+    }
+
+    fn parked_resumptions(&self, parked: u32) -> Option<u32> {
+        self.interp.parked_resumptions(parked)
+    }
+
     fn release_parked(&mut self, store: &mut Store, parked: u32) {
         self.interp.release_parked(store, parked);
         // The suspension found no handler: compiled code traps, and the

@@ -68,6 +68,9 @@ pub struct TierStats {
     /// On-stack replacements: frames that entered an OSR entry, or were
     /// handed to one (`CallExit::Osr`).
     pub osr_entries: u64,
+    /// Fresh continuations that compiled code ran as heap frames in place
+    /// of native ones (many native stacks in use, none warm).
+    pub heap_frame_conts: u64,
 }
 
 /// The tiering state one executor keeps across calls.
@@ -396,6 +399,10 @@ impl Tiering for TierUpHook<'_> {
 
     fn can_call_compiled(&self) -> bool {
         !on_native_chain() && !nested_at_least(MAX_NESTED_ENTRIES)
+    }
+
+    fn long_lived(&mut self, func: FuncAddr) {
+        self.with_jit(|jit| jit.note_long_lived(func));
     }
 
     fn calls_in_place(&mut self, store: &Store, func: FuncAddr) -> bool {

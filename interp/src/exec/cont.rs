@@ -20,7 +20,7 @@
 use super::cont_transfer::{Entry, load_regs, regs_of, site_of, split};
 use super::native::NativeKind;
 use super::{Executor, Resumption, State};
-use crate::cont::{Captured, Start};
+use crate::cont::{Captured, ContTable, Start};
 use crate::op::Op;
 use wasmfx_core::{ExnAddr, FuncAddr, TagAddr, Trap};
 
@@ -131,13 +131,20 @@ impl Executor<'_> {
         }
         let mut args = std::mem::take(&mut self.interp.conts.scratch);
         args.clear();
+        let func = ContTable::func(&self.store.conts, index);
         let start = self
             .interp
             .conts
             .start(&mut self.store.conts, index, &mut args);
         args.extend_from_slice(&self.stack.values[top - n..top]);
         let outcome = start.and_then(|start| {
-            let (stack, entry, links) = split(start, &mut self.interp.conts);
+            let (mut stack, entry, links) = split(start, &mut self.interp.conts);
+            if matches!(entry, Entry::Suspended(_)) {
+                stack.resumptions = stack.resumptions.saturating_add(1);
+                if let (crate::LONG_LIVED_AFTER, Ok(func)) = (stack.resumptions, func) {
+                    self.tiering.long_lived(func);
+                }
+            }
             let regs = regs_of(state, top - n);
             self.push_link(stack, regs, site, index, links);
             self.enter_cont(state, entry, &args)

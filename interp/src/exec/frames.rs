@@ -49,6 +49,9 @@ pub(super) struct Frames<'a> {
     /// loop (`outward.rs`): the activation's caller is compiled code's
     /// runtime and no continuation of the activation runs.
     pub osr_handoff: bool,
+    /// Whether calls of compiled code that may suspend may run as native
+    /// continuations (not in an activation run in place: `Executor::in_place`).
+    pub native_conts: bool,
 }
 
 /// Loop-header events after which a frame that found an OSR entry it could
@@ -85,8 +88,10 @@ impl Executor<'_> {
         entry_depth: usize,
     ) -> Result<Transfer, Trap> {
         let store = &mut *self.store;
-        let native_calls = self.chain.is_empty() && self.tiering.can_call_compiled();
-        let osr_handoff = self.chain.is_empty() && self.suspends_out;
+        let root_stack = self.chain.is_empty() && !self.in_place;
+        let native_calls = root_stack && self.tiering.can_call_compiled();
+        let osr_handoff = root_stack && self.suspends_out;
+        let native_conts = !self.in_place;
         let ExecStack { values, frames, .. } = &mut *self.stack;
         let (limit, max_depth) = (
             self.interp.config.max_value_stack,
@@ -105,6 +110,7 @@ impl Executor<'_> {
             entry_depth,
             native_calls,
             osr_handoff,
+            native_conts,
         };
         let mut regs = Regs {
             pc: state.pc,
@@ -196,7 +202,8 @@ impl Frames<'_> {
     /// A call of `func`, which has compiled code: called in place where
     /// compiled code may be entered or when it never suspends, else handed
     /// off, else run as a native continuation, else (tail calls inside
-    /// continuations) its interpreted `code` runs.
+    /// continuations, activations run in place) its interpreted `code`
+    /// runs.
     fn call_elsewhere(
         &mut self,
         store: &mut Store,
@@ -211,7 +218,7 @@ impl Frames<'_> {
         if !tail && self.osr_handoff {
             return Ok(Action::CallHandoff(func));
         }
-        if !tail && self.tiering.runs_natively(store, func) {
+        if !tail && self.native_conts && self.tiering.runs_natively(store, func) {
             return Ok(Action::NativeCall(func));
         }
         self.start_frame(regs, code, tail)?;

@@ -66,6 +66,12 @@ pub(crate) struct Executor<'a> {
     /// The frame handed to compiled code, if the activation ended so
     /// (only when `suspends_out`: its caller is compiled code's runtime).
     pub handoff: Option<OsrHandoff>,
+    /// Whether the activation runs a continuation in place of a native one,
+    /// on its resumer's stack (`suspends_out` too): compiled code that may
+    /// suspend is not entered from it (its interpreted code runs instead)
+    /// and nothing is handed off, so that every suspension leaves through
+    /// the interpreter.
+    pub in_place: bool,
 }
 
 /// The running function: its code and registers (indices into the value stack).

@@ -236,6 +236,7 @@ impl Executor<'_> {
     ) -> Result<Exit, Trap> {
         self.entry_depth = 0;
         *self.stack = captured.stack;
+        self.stack.resumptions = self.stack.resumptions.saturating_add(1);
         if let Some(links) = captured.links {
             self.chain = *links;
         }

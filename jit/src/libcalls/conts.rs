@@ -33,6 +33,7 @@
 //! A trap anywhere unwinds to the host entry, which releases every record
 //! left on the chain (`Conts::unwind_to`).
 
+use super::in_place::InPlace;
 pub(crate) use super::start::run_fibre_entry;
 use super::{Call, with_call};
 use crate::conts::Conts;
@@ -145,10 +146,15 @@ pub(super) extern "C" fn cont_handle(vmctx: usize, record: u64) -> u64 {
 }
 
 /// Gives a fresh record its stack, for compiled code's inline resume:
-/// status 0, or 1 with the trap stored.
+/// status 0, 1 with the trap stored, or `STACK_DEAR` (no stack given: the
+/// resume is left to the runtime call, which runs it in place:
+/// `in_place.rs`).
 pub(super) extern "C" fn cont_stack(vmctx: usize, record: u64) -> u32 {
     with_call(vmctx, |call| {
         let made = match NonNull::new(record as *mut ContRecord) {
+            Some(record) if super::in_place::prefers_heap_frames(call, record) => {
+                return super::in_place::STACK_DEAR;
+            }
             // SAFETY: no other reference to the continuations is live;
             // compiled code passes a live, fresh record of the table.
             Some(record) => {
@@ -203,6 +209,13 @@ fn resume_in(
     let state = state_of(call.act);
     // SAFETY: no other reference to the continuations is live.
     let mut record = unsafe { conts(state) }.consume(raw)?;
+    let (mut mode, mut arg) = (mode, arg);
+    match super::in_place::resume(call, vmctx, record, site, values, mode, arg)? {
+        None => {}
+        Some(InPlace::Done(status)) => return Ok(status),
+        // A switch target, its payload complete.
+        Some(InPlace::Native(target)) => (record, mode, arg) = (target, RESUME_VALUES, 0),
+    }
     // SAFETY: as above. A continuation the interpreter suspended gets a
     // stack that runs its frames (and counts as fresh from here on).
     let adopted = super::mixed::adopt_parked(unsafe { conts(state) }, record)?;

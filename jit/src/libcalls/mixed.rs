@@ -50,7 +50,7 @@ use wasmfx_core::{ExnAddr, FuncAddr, InstanceId, Store, Trap};
 use wasmfx_fibre::{ContRecord, ContState, HandlerKind, switch};
 
 /// What a native suspend on the interpreter's behalf came back with.
-enum Resumed {
+pub(super) enum Resumed {
     Values(Vec<u64>),
     Throw(ExnAddr),
 }
@@ -133,7 +133,7 @@ fn drive(
 }
 
 impl Resumed {
-    fn as_parked(&self) -> ParkedResume<'_> {
+    pub(super) fn as_parked(&self) -> ParkedResume<'_> {
         match self {
             Resumed::Values(values) => ParkedResume::Values(values),
             Resumed::Throw(exn) => ParkedResume::Throw(*exn),
@@ -285,7 +285,7 @@ fn run_osr(call: &mut Call<'_>, mut osr: FallbackOsr) -> Result<Vec<u64>, Trap> 
 
 /// Runs `f` with the activation's fallback and store; a panic becomes a
 /// trap (it must not cross the libcall's `extern "C"` frame).
-fn with_fallback<R>(
+pub(super) fn with_fallback<R>(
     call: &mut Call<'_>,
     func: FuncAddr,
     f: impl FnOnce(&mut Fallback<'_>, &mut Store) -> Result<R, Trap>,
@@ -308,7 +308,10 @@ fn with_fallback<R>(
 /// # Errors
 /// [`Trap::UnhandledTag`] without a handler; a host trap when host frames
 /// lie between here and the handler.
-fn suspend_natively(call: &mut Call<'_>, suspension: &FallbackSuspension) -> Result<Resumed, Trap> {
+pub(super) fn suspend_natively(
+    call: &mut Call<'_>,
+    suspension: &FallbackSuspension,
+) -> Result<Resumed, Trap> {
     let mut captured = match suspension.switch_target {
         None => suspend_to_handler(call, suspension)?,
         Some(index) => {

@@ -21,12 +21,14 @@ mod calls;
 mod conts;
 mod exceptions;
 mod host_resume;
+mod in_place;
 mod mixed;
 mod start;
 mod suspend;
 
 pub(crate) use exceptions::uncaught;
 pub use host_resume::{HostOutcome, HostResumption};
+pub(crate) use in_place::STACK_DEAR;
 
 use crate::entry::{self, Activation};
 use bulk::*;

@@ -86,7 +86,7 @@ impl FuncTranslator<'_, '_> {
         let resolved = self.b.ins().icmp(IntCC::Equal, cached, self.vmctx);
         self.guard(resolved, slow);
         self.make_room(taken.record, args.len(), slow);
-        self.ensure_stack(taken.state, taken.record);
+        self.ensure_stack(taken.state, taken.record, slow);
         // Commit: use the handle and attach the segment.
         self.use_handle(&taken);
         let (innermost, chain) = self.innermost();
@@ -230,7 +230,7 @@ impl FuncTranslator<'_, '_> {
         let tag = self.site_tag(site, slow);
         let (suspender, chain) = self.innermost();
         let (prompt, _) = self.find_handler(suspender, tag, Clauses::Switch, slow);
-        self.ensure_stack(taken.state, taken.record);
+        self.ensure_stack(taken.state, taken.record, slow);
         // Commit: capture S..P, hand the target our arguments and handle;
         // the target's segment takes S..P's place on the chain.
         self.use_handle(&taken);

@@ -20,7 +20,7 @@
 //! The warm-record steps of `cont.new` and of a return are in `conts_warm.rs`.
 
 use super::FuncTranslator;
-use crate::libcalls::Libcall;
+use crate::libcalls::{Libcall, STACK_DEAR};
 use crate::traps;
 use crate::vmruntime;
 use cranelift_codegen::ir::condcodes::IntCC;
@@ -154,17 +154,24 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// Gives a fresh record (`state` 0) without a stack one (a call: the
-    /// pool's).
-    pub(super) fn ensure_stack(&mut self, state: Value, record: Value) {
+    /// pool's), or goes to `slow` when the runtime would rather run it in
+    /// place (`libcalls/in_place.rs`).
+    pub(super) fn ensure_stack(&mut self, state: Value, record: Value, slow: Block) {
         let check = self.b.create_block();
         let call = self.b.create_block();
+        let given = self.b.create_block();
         let ready = self.b.create_block();
         self.b.ins().brif(state, ready, &[], check, &[]);
         self.b.switch_to_block(check);
         let base = self.ld(I64, record, rec::STACK_BASE);
         self.b.ins().brif(base, ready, &[], call, &[]);
         self.b.switch_to_block(call);
-        self.libcall_checked(Libcall::ContStack, &[record]);
+        let status = self.libcall(Libcall::ContStack, &[record]);
+        let status = status.unwrap_or_else(|| self.b.ins().iconst(I32, 0));
+        let dear = (self.b.ins()).icmp_imm_u(IntCC::Equal, status, i64::from(STACK_DEAR));
+        self.b.ins().brif(dear, slow, &[], given, &[]);
+        self.b.switch_to_block(given);
+        self.b.ins().trapnz(status, traps::STORED_TRAP);
         self.b.ins().jump(ready, &[]);
         self.b.switch_to_block(ready);
     }
