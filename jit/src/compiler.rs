@@ -95,7 +95,9 @@ pub(crate) fn isa() -> Result<OwnedTargetIsa, CompileError> {
 }
 
 pub(crate) struct Compiler {
+    /// Made at the first compile ([`Compiler::start`]); taken when dropped.
     module: Option<JITModule>,
+    started: bool,
     libcalls: Vec<FuncId>,
     ctx: Context,
     builder_ctx: FunctionBuilderContext,
@@ -115,7 +117,32 @@ pub(crate) struct Compiler {
 }
 
 impl Compiler {
-    pub fn new() -> Result<Compiler, CompileError> {
+    /// A compiler whose code module is made at its first compile
+    /// ([`Compiler::start`]): a tiered run that compiles nothing pays
+    /// nothing for it.
+    pub fn new() -> Compiler {
+        Compiler {
+            module: None,
+            started: false,
+            libcalls: Vec::new(),
+            ctx: Context::new(),
+            builder_ctx: FunctionBuilderContext::new(),
+            trampolines: HashMap::new(),
+            cont_starts: HashMap::new(),
+            modules: HashMap::new(),
+            regions: Vec::new(),
+            compile_time: Duration::ZERO,
+            compiled_functions: 0,
+            workers: 1,
+        }
+    }
+
+    /// Makes the code module, once: the host's ISA, the code arena and the
+    /// libcalls' declarations.
+    fn start(&mut self) -> Result<(), CompileError> {
+        if self.started {
+            return Ok(());
+        }
         let mut builder = JITBuilder::with_isa(isa()?, default_libcall_names());
         for call in Libcall::ALL {
             builder.symbol(call.symbol(), call.address());
@@ -137,20 +164,12 @@ impl Compiler {
                 &call.signature(),
             )?);
         }
-        let ctx = module.make_context();
-        Ok(Compiler {
-            module: Some(module),
-            libcalls,
-            ctx,
-            builder_ctx: FunctionBuilderContext::new(),
-            trampolines: HashMap::new(),
-            cont_starts: HashMap::new(),
-            modules: HashMap::new(),
-            regions: Vec::new(),
-            compile_time: Duration::ZERO,
-            compiled_functions: 0,
-            workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
-        })
+        self.ctx = module.make_context();
+        self.module = Some(module);
+        self.libcalls = libcalls;
+        self.workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+        self.started = true;
+        Ok(())
     }
 
     fn jit(&mut self) -> Result<&mut JITModule, CompileError> {
@@ -182,6 +201,7 @@ impl Compiler {
         memory_guards: &[u64],
         select: &dyn Fn(u32) -> bool,
     ) -> Result<(ModuleCode, Vec<(u32, CompileError)>), CompileError> {
+        self.start()?;
         let started = Instant::now();
         let batch = match self.prepare(module, memory_guards, select)? {
             Prepared::Done(code) => return Ok((code, Vec::new())),
@@ -226,6 +246,7 @@ impl Compiler {
         memory_guards: &[u64],
         select: &dyn Fn(u32) -> bool,
     ) -> Result<Prepared, CompileError> {
+        self.start()?;
         let key = (Arc::as_ptr(module) as usize, Box::from(memory_guards));
         let n = module.funcs.len();
         let entry = self
@@ -274,6 +295,7 @@ impl Compiler {
         compiled: Vec<CompiledFunction>,
         failures: &[(u32, CompileError)],
     ) -> Result<ModuleCode, CompileError> {
+        self.start()?;
         let mut defined = Vec::new();
         for f in compiled {
             self.jit()?

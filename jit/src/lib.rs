@@ -128,7 +128,7 @@ impl Jit {
     pub fn new() -> Result<Jit, CompileError> {
         signals::install_handlers();
         Ok(Jit {
-            compiler: Compiler::new()?,
+            compiler: Compiler::new(),
             state: Box::default(),
             code_funcs: BTreeMap::new(),
             backtrace: WasmBacktrace::default(),

@@ -27,6 +27,7 @@ impl Compiler {
         index: u32,
         offset: usize,
     ) -> Result<(FuncId, Function), CompileError> {
+        self.start()?;
         self.define_cont_starts(module)?;
         let sig = abi::wasm_signature(&abi::osr_type(module.func_type(index)))?;
         let id = self.jit()?.declare_anonymous_function(&sig)?;
@@ -70,6 +71,7 @@ impl Compiler {
         index: u32,
         offset: usize,
     ) -> Result<usize, CompileError> {
+        self.start()?;
         let started = Instant::now();
         let (id, func) = self.prepare_osr(module, memory_guards, index, offset)?;
         let isa = isa()?;
@@ -95,6 +97,7 @@ impl Compiler {
         f: CompiledFunction,
         offset: usize,
     ) -> Result<usize, CompileError> {
+        self.start()?;
         let ty = abi::osr_type(module.func_type(f.index));
         self.jit()?
             .define_function_bytes(f.id, f.alignment, &f.bytes, &f.relocs)?;
