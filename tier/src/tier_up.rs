@@ -306,13 +306,17 @@ impl Tiering for TierUpHook<'_> {
             self.state.note_installed(&installed);
             return HotReply::Budget(u32::MAX, installed);
         }
-        let (installed, now) = self.compile(store, func);
-        if let Some(offset) = at_loop {
-            let background = !self.state.up.sync;
-            let osr = self.with_jit(|jit| match jit.osr_state(func, offset) {
+        // At a loop, the frame waits for its OSR entry: that compile goes
+        // to the compile thread first.
+        let background = !self.state.up.sync;
+        let osr = at_loop.map(|offset| {
+            self.with_jit(|jit| match jit.osr_state(func, offset) {
                 OsrState::Missing => jit.compile_osr(store, func, offset, background),
                 state => state,
-            });
+            })
+        });
+        let (installed, now) = self.compile(store, func);
+        if let Some(osr) = osr {
             return match osr {
                 Some(OsrState::Ready(_)) => HotReply::Osr(installed),
                 Some(OsrState::Pending) => HotReply::Budget(POLL_EVERY, installed),
