@@ -391,14 +391,12 @@ impl Tiering for TierUpHook<'_> {
     /// `dyn` only: `jit` compiles functions with `switch` too, whose
     /// switches may look for handlers past the interpreter's prompt.
     fn runs_natively(&mut self, store: &Store, func: FuncAddr) -> bool {
+        // Cheapest first: the scan for `switch` reads every module's code.
         self.state.compiles
-            && self.state.switch_free(store)
+            && (store.funcs.get(func.0 as usize)).is_some_and(|f| f.vm().code != 0)
             && (self.jit.is_some() || wasmfx_jit::nested_at_least(1))
             && !nested_at_least(MAX_NATIVE_NESTING)
-            && store
-                .funcs
-                .get(func.0 as usize)
-                .is_some_and(|f| f.vm().code != 0)
+            && self.state.switch_free(store)
     }
 
     fn can_call_compiled(&self) -> bool {
