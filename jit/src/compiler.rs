@@ -67,6 +67,9 @@ struct ModuleEntry {
     /// Keeps the module (and so the key, its address) alive.
     _module: Arc<Module>,
     code: ModuleCode,
+    /// Ids of the functions with code, by function index (later batches
+    /// call them directly).
+    ids: Vec<Option<FuncId>>,
     /// Functions that cannot be compiled (not tried again).
     failed: Vec<bool>,
 }
@@ -255,6 +258,7 @@ impl Compiler {
             .or_insert_with(|| ModuleEntry {
                 _module: module.clone(),
                 code: vec![None; n].into(),
+                ids: vec![None; n],
                 failed: vec![false; n],
             });
         let todo: Vec<u32> = (module.num_imported_funcs..n as u32)
@@ -319,13 +323,14 @@ impl Compiler {
             .modules
             .get(key)
             .ok_or_else(|| CompileError::Cranelift("module entry".into()))?;
-        let mut code = entry.code.to_vec();
+        let (mut code, mut ids) = (entry.code.to_vec(), entry.ids.clone());
         for (index, id, len, traps) in defined {
             let start = self.jit()?.get_finalized_function(id) as usize;
             crate::perf_map::record(start, len, module, index, None);
             signals::register(start, len, traps);
             self.regions.push(start);
             code[index as usize] = Some(start);
+            ids[index as usize] = Some(id);
         }
         for (key, id) in new_trampolines {
             let start = self.jit()?.get_finalized_function(id) as usize;
@@ -334,6 +339,7 @@ impl Compiler {
         let code: ModuleCode = code.into();
         if let Some(entry) = self.modules.get_mut(key) {
             entry.code = code.clone();
+            entry.ids = ids;
             for &(index, _) in failures {
                 entry.failed[index as usize] = true;
             }
@@ -352,6 +358,7 @@ impl Compiler {
         failures: &mut Vec<(u32, CompileError)>,
     ) -> Result<Vec<(u32, FuncId, Function)>, CompileError> {
         let frontend = self.jit()?.isa().frontend_config();
+        let earlier_ids = self.earlier_ids(module, memory_guards);
         'retry: loop {
             let mut functions = Vec::new();
             for index in 0..func_ids.len() as u32 {
@@ -361,6 +368,7 @@ impl Compiler {
                 let env = ModuleEnv {
                     module,
                     func_ids,
+                    earlier_ids: &earlier_ids,
                     memory_guards,
                     libcalls: &self.libcalls,
                     cont_starts: &self.cont_starts,
@@ -382,6 +390,17 @@ impl Compiler {
             }
             return Ok(functions);
         }
+    }
+
+    /// The ids of `module`'s functions compiled so far (for the same
+    /// memory guards), by function index.
+    pub(crate) fn earlier_ids(
+        &self,
+        module: &Arc<Module>,
+        memory_guards: &[u64],
+    ) -> Vec<Option<FuncId>> {
+        let key = (Arc::as_ptr(module) as usize, Box::from(memory_guards));
+        (self.modules.get(&key)).map_or_else(|| vec![None; module.funcs.len()], |e| e.ids.clone())
     }
 
     /// Defines the continuation starts of `module`'s continuation types

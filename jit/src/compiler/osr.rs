@@ -32,11 +32,14 @@ impl Compiler {
         let sig = abi::wasm_signature(&abi::osr_type(module.func_type(index)))?;
         let id = self.jit()?.declare_anonymous_function(&sig)?;
         let frontend = self.jit()?.isa().frontend_config();
-        // Calls from the entry go through the callees' records.
+        // Calls from the entry to functions compiled so far are direct;
+        // the others go through the callees' records.
         let func_ids = vec![None; module.funcs.len()];
+        let earlier_ids = self.earlier_ids(module, memory_guards);
         let env = ModuleEnv {
             module,
             func_ids: &func_ids,
+            earlier_ids: &earlier_ids,
             memory_guards,
             libcalls: &self.libcalls,
             cont_starts: &self.cont_starts,

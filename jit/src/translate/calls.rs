@@ -1,7 +1,8 @@
 //! `call`, `call_indirect`, `call_ref` and their `return_call*` forms.
 //!
-//! A function compiled in the same batch is called directly. Any other
-//! callee goes through its `VmFuncRef`: compiled code if the record has
+//! A function compiled in the same batch, or before it into the same code
+//! module, is called directly. Any other callee goes through its
+//! `VmFuncRef`: compiled code if the record has
 //! some, else the `call_*` libcall (host functions, functions the tier left
 //! to the interpreter), with arguments and results in a stack buffer of raw
 //! slots:
@@ -24,6 +25,7 @@ use crate::{traps, vmruntime};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{I32, I64};
 use cranelift_codegen::ir::{InstBuilder, MemFlagsData, SigRef, Value};
+use cranelift_module::FuncId;
 use wasmfx_core::vm::offsets;
 use wasmparser::Operator;
 
@@ -64,9 +66,11 @@ impl FuncTranslator<'_, '_> {
             .ok_or_else(|| bad("no such function"))?;
         let n = module.func_type_at(type_index).params.len();
         let args = self.pop_n(n)?;
-        if let Some(Some(id)) = self.env.func_ids.get(index as usize) {
+        let direct = |ids: &[Option<FuncId>]| ids.get(index as usize).copied().flatten();
+        let id = direct(self.env.func_ids).or_else(|| direct(self.env.earlier_ids));
+        if let Some(id) = id {
             let sig = crate::abi::wasm_signature(module.func_type_at(type_index))?;
-            let fref = self.func_ref(*id, sig, true);
+            let fref = self.func_ref(id, sig, true);
             let mut all = vec![self.vmctx];
             all.extend_from_slice(&args);
             if tail {

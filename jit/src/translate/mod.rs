@@ -64,6 +64,9 @@ pub(crate) struct ModuleEnv<'a> {
     /// By function index: its id in the code module when it is compiled in
     /// the same batch (then calls to it are direct).
     pub func_ids: &'a [Option<FuncId>],
+    /// By function index: its id when it was compiled before, into the same
+    /// code module (calls to it are direct too: code never moves).
+    pub earlier_ids: &'a [Option<FuncId>],
     /// By memory index: guard bytes past its 32-bit range (0 = none), see
     /// `heap.rs`.
     pub memory_guards: &'a [u64],
