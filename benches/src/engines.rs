@@ -206,10 +206,11 @@ fn first_line_of(executable: &Path, args: &[&str]) -> Option<String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn engine(kind: EngineKind) -> Engine {
+    /// An engine of `kind` whose executable is named `engine`.
+    pub(crate) fn engine(kind: EngineKind) -> Engine {
         Engine {
             label: String::new(),
             kind,
@@ -218,7 +219,8 @@ mod tests {
         }
     }
 
-    fn args_of(command: &Command) -> Vec<String> {
+    /// The arguments of `command`, as text.
+    pub(crate) fn args_of(command: &Command) -> Vec<String> {
         command
             .get_args()
             .map(|arg| arg.to_string_lossy().into_owned())

@@ -176,23 +176,8 @@ mod tests {
     use wasmparser::{Validator, WasmFeatures};
 
     use super::*;
+    use crate::engines::tests::{args_of, engine};
     use crate::programs::PROGRAMS;
-
-    fn engine(kind: EngineKind) -> Engine {
-        Engine {
-            label: String::new(),
-            kind,
-            executable: PathBuf::from("engine"),
-            version: String::new(),
-        }
-    }
-
-    fn args_of(command: &Command) -> Vec<String> {
-        command
-            .get_args()
-            .map(|arg| arg.to_string_lossy().into_owned())
-            .collect()
-    }
 
     #[test]
     fn every_program_and_recording_exists_and_stack_switching_is_as_declared() {

@@ -85,14 +85,28 @@ impl Interpreter {
             .iter()
             .map(|v| v.to_raw().ok_or_else(v128_unsupported))
             .collect::<Result<Vec<u64>, Trap>>()?;
+        self.run_to_exit(store, func, &raw_args, suspends_out, false, tiering)
+    }
+
+    /// Runs `func` on a pooled stack (see [`Interpreter::run`]) and
+    /// reports its exit, its results copied out.
+    fn run_to_exit(
+        &mut self,
+        store: &mut Store,
+        func: FuncAddr,
+        args: &[u64],
+        suspends_out: bool,
+        in_place: bool,
+        tiering: &mut dyn Tiering,
+    ) -> Result<CallExit, Trap> {
         let mut stack = self.take_stack();
         let outcome = self.run(
             store,
             func,
-            &raw_args,
+            args,
             &mut stack,
             suspends_out,
-            false,
+            in_place,
             tiering,
         );
         self.backtrace.frames = match outcome {
@@ -164,19 +178,7 @@ impl Interpreter {
         args: &[u64],
         tiering: &mut dyn Tiering,
     ) -> Result<CallExit, Trap> {
-        let mut stack = self.take_stack();
-        let outcome = self.run(store, func, args, &mut stack, true, true, tiering);
-        self.backtrace.frames = match outcome {
-            Ok(_) => Vec::new(),
-            Err(_) => self.trap_backtrace(&stack),
-        };
-        let exit = outcome.map(|exit| match exit {
-            RunExit::Returned(n) => CallExit::Returned(stack.values[..n].to_vec()),
-            RunExit::Suspended(outward) => CallExit::Suspended(outward),
-            RunExit::Osr(handoff) => CallExit::Osr(handoff),
-        });
-        self.put_stack(stack);
-        exit
+        self.run_to_exit(store, func, args, true, true, tiering)
     }
 
     /// How many times the activation parked in record `parked` was resumed

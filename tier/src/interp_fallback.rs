@@ -79,15 +79,7 @@ impl FallbackTier for InterpFallback<'_> {
         parked: u32,
         resume: ParkedResume<'_>,
     ) -> Result<FallbackExit, Trap> {
-        let resumption = match resume {
-            ParkedResume::Values(values) => Resumption::Values(values),
-            ParkedResume::Throw(exn) => Resumption::Throw(exn),
-        };
-        let mut hook = TierUpHook::new(None, self.state);
-        let result = self
-            .interp
-            .resume_parked_tiered(store, parked, resumption, &mut hook);
-        self.note(result).map(|exit| self.exit(exit))
+        self.resume(store, parked, resume, false)
     }
 
     fn runs_in_place(&self) -> bool {
@@ -111,13 +103,7 @@ impl FallbackTier for InterpFallback<'_> {
         parked: u32,
         resume: ParkedResume<'_>,
     ) -> Result<FallbackExit, Trap> {
-        let resumption = match resume {
-            ParkedResume::Values(values) => Resumption::Values(values),
-            ParkedResume::Throw(exn) => Resumption::Throw(exn),
-        };
-        let mut hook = TierUpHook::new(None, self.state);
-        let result = (self.interp).resume_parked_in_place(store, parked, resumption, &mut hook);
-        self.note(result).map(|exit| self.exit(exit))
+        self.resume(store, parked, resume, true)
     }
 
     fn parked_resumptions(&self, parked: u32) -> Option<u32> {
@@ -133,6 +119,28 @@ impl FallbackTier for InterpFallback<'_> {
 }
 
 impl InterpFallback<'_> {
+    /// Runs the frames parked in `parked` again (`in_place`: in place of a
+    /// native continuation).
+    fn resume(
+        &mut self,
+        store: &mut Store,
+        parked: u32,
+        resume: ParkedResume<'_>,
+        in_place: bool,
+    ) -> Result<FallbackExit, Trap> {
+        let resumption = match resume {
+            ParkedResume::Values(values) => Resumption::Values(values),
+            ParkedResume::Throw(exn) => Resumption::Throw(exn),
+        };
+        let mut hook = TierUpHook::new(None, self.state);
+        let interp = &mut *self.interp;
+        let result = match in_place {
+            true => interp.resume_parked_in_place(store, parked, resumption, &mut hook),
+            false => interp.resume_parked_tiered(store, parked, resumption, &mut hook),
+        };
+        self.note(result).map(|exit| self.exit(exit))
+    }
+
     /// The interpreter's exit as compiled code's (counting OSR hand-offs as
     /// OSR entries, call hand-offs as calls into compiled code).
     fn exit(&mut self, exit: CallExit) -> FallbackExit {
