@@ -2,19 +2,21 @@
 //!
 //! ```text
 //!   take() ──▶ kept stack? ── yes ─▶ pop it            (no system call)
-//!                  └──────── no ──▶ FibreStack::new    (a slab slot; its first
-//!                                                       use is one madvise)
+//!                  └──────── no ──▶ FibreStack::new    (a released slab stack,
+//!                                                       still warm, else a slot)
 //!   give_back(stack) ──▶ fewer than max_kept kept? ── yes ─▶ push it (warm)
-//!                               └──────────────────── no ──▶ drop: decommitted
-//!                                                       into its slab (or unmapped)
+//!                               └──────────────────── no ──▶ drop: released to
+//!                                                       its slab, decommitted with
+//!                                                       its batch (or unmapped)
 //! ```
 //!
 //! In steady state (continuations created and finished at a steady rate) a
 //! new continuation's stack comes from the pool: no system call. A kept
 //! stack keeps the pages it touched, so the memory held by idle stacks is at
-//! most `max_kept` × the stack size; a stack beyond that is decommitted as
-//! it is dropped, so the memory of many held continuations goes away with
-//! them. Stacks are handed out last-in first-out: the most recently used
+//! most `max_kept` × the stack size, plus a slab batch of released ones
+//! (slab.rs); the rest are decommitted, so the memory of many held
+//! continuations goes away with them. [`StackPool::has_warm`] tells whether
+//! a take would find memory already there (`in_place.rs` of the jit asks). Stacks are handed out last-in first-out: the most recently used
 //! one is the likeliest to be warm in the caches.
 
 use crate::stack::{DEFAULT_STACK_SIZE, FibreStack, usable_size};
