@@ -3,7 +3,8 @@
 //! per function:
 //!
 //! ```text
-//!   cargo run --release -p wasmfx-benches --bin tier_crossing [-- N]
+//!   cargo run --release -p wasmfx-benches --bin tier_crossing [-- N [CASE]]
+//!   (CASE: one case, e.g. `interp -> jit`, or `calls:interp -> jit`)
 //!   calls:   a loop calls a small function N times
 //!            caller -> callee   ns per call, over the caller's same-tier call
 //!   suspend: a driver resumes a generator that suspends N times
@@ -116,15 +117,25 @@ fn main() -> std::process::ExitCode {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(10_000_000);
-    // A second argument runs that one case only (for profilers).
+    // A second argument runs that one case only (for profilers): the
+    // case's name, in both tables, or `suspend:NAME` / `calls:NAME`.
     let only = std::env::args().nth(2);
+    let (tables, only) = match only.as_deref().and_then(|o| o.split_once(':')) {
+        Some((table, name)) => (Some(table.to_string()), Some(name.to_string())),
+        None => (None, only),
+    };
+    let runs = |table: &str| tables.as_deref().is_none_or(|t| t == table);
     let suspend =
         "| driver -> generator | ns per round trip | over the driver's same-tier round trip |";
     let calls = "| caller -> callee | ns per call | over the caller's same-tier call |";
-    let ran = table(GENERATOR, suspend, n, only.as_deref()).and_then(|()| {
+    let mut ran = Ok(());
+    if runs("suspend") {
+        ran = table(GENERATOR, suspend, n, only.as_deref());
         println!();
-        table(PROGRAM, calls, n, only.as_deref())
-    });
+    }
+    if runs("calls") {
+        ran = ran.and_then(|()| table(PROGRAM, calls, n, only.as_deref()));
+    }
     match ran {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(_) => std::process::ExitCode::FAILURE,
