@@ -61,10 +61,11 @@ pub(crate) struct Conts {
     /// Functions whose continuations live long (resumed many times): new
     /// ones get native stacks, dear or not.
     pub long_lived: std::collections::HashSet<FuncAddr>,
-    /// Stacks in use before heap frames are considered
-    /// ([`HEAP_FRAMES_AFTER`] unless set: `Jit::set_heap_frames_after`;
-    /// 0: always, warm stacks or not, for tests).
-    pub heap_frames_after: u64,
+    /// Stacks in use before heap frames are considered (`None`: never, the
+    /// default; the tiered mode sets [`HEAP_FRAMES_AFTER`] through
+    /// `Jit::set_heap_frames_after`; 0: always, warm stacks or not, for
+    /// tests).
+    pub heap_frames_after: Option<u64>,
 }
 
 impl Default for Conts {
@@ -79,7 +80,7 @@ impl Default for Conts {
             heap_finished: 0,
             heap_total: 0,
             long_lived: Default::default(),
-            heap_frames_after: HEAP_FRAMES_AFTER,
+            heap_frames_after: None,
         }
     }
 }
@@ -165,11 +166,13 @@ impl Conts {
     /// than half of those started as heap frames lately finished (when
     /// they come and go, a stack is soon used again and pays for itself).
     pub fn stacks_are_dear(&self) -> bool {
-        if self.heap_frames_after == 0 {
-            return true; // always (for tests)
-        }
+        let after = match self.heap_frames_after {
+            None => return false,
+            Some(0) => return true, // always (for tests)
+            Some(after) => after,
+        };
         let churning = self.heap_started > 0 && self.heap_finished * 2 >= self.heap_started;
-        self.pool.in_use() >= self.heap_frames_after && !churning && !self.pool.has_warm()
+        self.pool.in_use() >= after && !churning && !self.pool.has_warm()
     }
 
     /// Notes a continuation started as heap frames (`finished`: one of

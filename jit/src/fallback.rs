@@ -135,15 +135,10 @@ pub trait FallbackTier {
         }
     }
 
-    /// Whether continuations may run here in place of native ones, on the
-    /// stack of compiled code that resumes them (`libcalls/in_place.rs`):
-    /// only a tier whose interpreter can (the tiered mode's).
-    fn runs_in_place(&self) -> bool {
-        false
-    }
-
-    /// Starts a continuation of `func` in place (see
-    /// [`FallbackTier::runs_in_place`]) with its arguments as raw slots;
+    /// Starts a continuation of `func` in place of a native one, on the
+    /// stack of compiled code that resumes it (`libcalls/in_place.rs`; only
+    /// when the Jit's `set_heap_frames_after` says so, for a tier whose
+    /// interpreter can: the tiered mode's), with its arguments as raw slots;
     /// it stops as from [`FallbackTier::call_suspending`], never by a
     /// hand-off.
     ///

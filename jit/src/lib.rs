@@ -43,6 +43,7 @@ mod translate;
 mod traps;
 mod vmruntime;
 
+pub use conts::HEAP_FRAMES_AFTER;
 pub use entry::{Fallback, nested_at_least};
 pub use fallback::{FallbackExit, FallbackOsr, FallbackSuspension, FallbackTier, ParkedResume};
 pub use libcalls::{HostOutcome, HostResumption};
@@ -206,12 +207,13 @@ impl Jit {
         (time, self.compiler.compiled_functions)
     }
 
-    /// Native stacks in use past which fresh continuations that find no
-    /// warm stack may run as heap frames (`conts::HEAP_FRAMES_AFTER` by
-    /// default; 0 makes every one do so unless its function's continuations
-    /// proved long-lived, for tests).
+    /// Lets compiled code run fresh continuations as heap frames, in the
+    /// fallback, once `stacks` native stacks are in use and none is warm
+    /// ([`HEAP_FRAMES_AFTER`] in the tiered mode, whose fallback can; off
+    /// by default). 0 makes every one do so unless its function's
+    /// continuations proved long-lived, for tests.
     pub fn set_heap_frames_after(&mut self, stacks: u64) {
-        self.state.conts.heap_frames_after = stacks;
+        self.state.conts.heap_frames_after = Some(stacks);
     }
 
     /// Fresh continuations compiled code ran as heap frames in place of

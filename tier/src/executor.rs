@@ -67,7 +67,16 @@ impl CompiledTier {
             }
         });
         CompiledTier {
-            jit: wasmfx_jit::Jit::new().map_err(|e| e.to_string()),
+            jit: wasmfx_jit::Jit::new()
+                .map(|mut jit| {
+                    // The tiered mode's interpreter runs continuations as heap
+                    // frames for compiled code (`jit`: its own stacks only).
+                    if compiles {
+                        jit.set_heap_frames_after(wasmfx_jit::HEAP_FRAMES_AFTER);
+                    }
+                    jit
+                })
+                .map_err(|e| e.to_string()),
             interp: Interpreter::tiered(Config::default(), initial),
             ahead,
             compiled_instances: 0,
@@ -159,6 +168,7 @@ impl TierExecutor {
     /// tests).
     pub fn heap_frames_after(mut self, stacks: u64) -> TierExecutor {
         if let TierImpl::Compiled(tier) = &mut self.tier
+            && tier.tier_up.compiles
             && let Ok(jit) = &mut tier.jit
         {
             jit.set_heap_frames_after(stacks);

@@ -82,10 +82,6 @@ impl FallbackTier for InterpFallback<'_> {
         self.resume(store, parked, resume, false)
     }
 
-    fn runs_in_place(&self) -> bool {
-        self.state.compiles
-    }
-
     fn start_in_place(
         &mut self,
         store: &mut Store,

@@ -62,14 +62,10 @@ pub(super) fn prefers_heap_frames(call: &mut Call<'_>, record: NonNull<ContRecor
     // continuations is live.
     let (target, conts_now) = unsafe { (record.as_ref(), conts(state_of(call.act))) };
     let func = FuncAddr(target.func());
-    if target.state() != ContState::Fresh
-        || target.has_stack()
-        || conts_now.long_lived.contains(&func)
-        || !conts_now.stacks_are_dear()
-    {
-        return false;
-    }
-    with_fallback(call, func, |fallback, _| Ok(fallback.runs_in_place())).unwrap_or(false)
+    target.state() == ContState::Fresh
+        && !target.has_stack()
+        && !conts_now.long_lived.contains(&func)
+        && conts_now.stacks_are_dear()
 }
 
 /// Runs consumed `record` in place when it should (see the module doc);
@@ -91,12 +87,17 @@ pub(super) fn resume(
     let target = unsafe { record.as_mut() };
     let (index, func) = (target.index(), FuncAddr(target.func()));
     let parked = target.state() == ContState::Parked;
+    // SAFETY: no other reference to the continuations is live.
+    let heap_frames = unsafe { conts(state_of(call.act)) }
+        .heap_frames_after
+        .is_some();
     let runs = match parked {
+        true if !heap_frames => false,
         true => {
             let resumptions = with_fallback(call, func, |fallback, _| {
-                Ok((fallback.runs_in_place()).then(|| fallback.parked_resumptions(index)))
+                Ok(fallback.parked_resumptions(index))
             })?;
-            match resumptions.flatten() {
+            match resumptions {
                 Some(n) if n < MIGRATE_AFTER => true,
                 Some(_) => {
                     // It moves to a native stack, and so will its kind.
