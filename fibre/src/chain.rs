@@ -14,6 +14,12 @@
 //! remembers P as its `last_ancestor`, so a later resume re-attaches the
 //! whole segment at once.
 //!
+//! A prompt installed for Rust code (the interpreter resuming a native
+//! continuation) may end its switch clauses with [`FORWARD_SWITCH`]: a
+//! `switch` that reaches it stops there like a suspend, and its resumer
+//! performs the switch on its own terms (its own handlers lie further out,
+//! where no native switch can reach past its Rust frames).
+//!
 //! Each link also says whether reaching the parent takes a native switch
 //! (the child runs on its own fibre stack) or not (an interpreted child
 //! whose frames are on the heap and which runs on its parent's stack).
@@ -33,6 +39,10 @@ pub enum HandlerKind {
     /// `(on $tag switch)`: the clauses from `first_switch`.
     Switch,
 }
+
+/// A switch clause that matches every tag (see the module doc). Never a
+/// tag identity: those are store addresses.
+pub const FORWARD_SWITCH: u64 = u64::MAX;
 
 /// Where a handler search ended: the prompt's record and the clause index
 /// in its table.
@@ -135,7 +145,8 @@ impl StackChain {
         }
     }
 
-    /// The innermost prompt whose handler table has a `kind` clause for `tag`.
+    /// The innermost prompt whose handler table has a `kind` clause for
+    /// `tag` (a switch stops at a [`FORWARD_SWITCH`] clause too).
     pub fn find_handler(&self, tag: u64, kind: HandlerKind) -> Option<HandlerMatch> {
         self.iter().find_map(|record| {
             // SAFETY: records on the chain are live (attach's contract).
@@ -150,7 +161,12 @@ impl StackChain {
                 HandlerKind::Suspend => (0, &tags[..first_switch]),
                 HandlerKind::Switch => (first_switch, &tags[first_switch..]),
             };
-            let at = clauses.iter().position(|&t| t == tag)?;
+            let at = match kind {
+                HandlerKind::Suspend => clauses.iter().position(|&t| t == tag)?,
+                HandlerKind::Switch => clauses
+                    .iter()
+                    .position(|&t| t == tag || t == FORWARD_SWITCH)?,
+            };
             Some(HandlerMatch {
                 prompt: record,
                 clause: (start + at) as u32,
@@ -239,6 +255,27 @@ mod tests {
         assert_eq!(found(7, HandlerKind::Suspend), Some((c1, 0)));
         assert_eq!(found(9, HandlerKind::Switch), Some((c1, 2)));
         assert_eq!(found(4, HandlerKind::Suspend), None);
+    }
+
+    #[test]
+    fn a_forwarding_prompt_stops_every_switch_but_no_suspend() {
+        let mut arena = ContArena::new();
+        let (mut c1, mut c2) = (arena.alloc(), arena.alloc());
+        let outer = [3, 6];
+        // Rust's prompt: suspend clause 4, its own switch clause 5, forward.
+        let forwarding = [4, 5, FORWARD_SWITCH];
+        let mut chain = StackChain::new();
+        // SAFETY: live records; the tag arrays outlive the chain's use.
+        unsafe {
+            c1.as_mut().set_handlers(table(&outer, 1));
+            c2.as_mut().set_handlers(table(&forwarding, 1));
+            chain.attach(c1, true);
+            chain.attach(c2, true);
+        }
+        let found = |tag, kind| chain.find_handler(tag, kind).map(|m| (m.prompt, m.clause));
+        assert_eq!(found(5, HandlerKind::Switch), Some((c2, 1)), "own clause first");
+        assert_eq!(found(6, HandlerKind::Switch), Some((c2, 2)), "forwarded");
+        assert_eq!(found(3, HandlerKind::Suspend), Some((c1, 0)));
     }
 
     #[test]

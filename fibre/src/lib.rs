@@ -32,7 +32,7 @@ mod stack;
 mod table;
 
 pub use arena::ContArena;
-pub use chain::{ChainIter, HandlerKind, HandlerMatch, StackChain};
+pub use chain::{ChainIter, FORWARD_SWITCH, HandlerKind, HandlerMatch, StackChain};
 pub use context::{Context, switch};
 pub use pool::{DEFAULT_MAX_KEPT, PoolStats, StackPool};
 pub use record::{

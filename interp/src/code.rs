@@ -68,9 +68,6 @@ pub struct Code {
     pub func: FuncAddr,
     /// Whether it has stack-switching ops.
     pub switches: bool,
-    /// Whether it has a `switch` op (the tiering keeps such functions
-    /// interpreted: see `exec/native.rs`).
-    pub has_switch: bool,
 }
 
 impl Code {

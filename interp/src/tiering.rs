@@ -55,6 +55,15 @@ pub enum NativeOutcome {
         payload: Vec<u64>,
         handle: u64,
     },
+    /// It switched to `tag`, which no switch clause of the table handles:
+    /// the interpreter switches to `target` (a raw handle) with `args`,
+    /// and `handle` names the switching continuation.
+    Switched {
+        tag: u32,
+        args: Vec<u64>,
+        target: u64,
+        handle: u64,
+    },
 }
 
 /// A tiered engine, as the interpreter sees it (see the module doc).
@@ -138,6 +147,15 @@ pub trait Tiering {
     /// native continuation, [`Tiering::resume_native`]).
     fn runs_natively(&mut self, store: &Store, func: FuncAddr) -> bool {
         let _ = (store, func);
+        false
+    }
+
+    /// Whether an interpreted continuation may be handed to compiled code
+    /// (parked, then resumed with [`Tiering::resume_native`], which runs
+    /// its frames on a native stack and hands its hot frame to an OSR
+    /// entry).
+    fn adopts_parked(&mut self, store: &Store) -> bool {
+        let _ = store;
         false
     }
 

@@ -57,10 +57,9 @@ impl CompiledTier {
     fn new(ahead: Option<Option<Box<FunctionSelection>>>, up: TierUp) -> CompiledTier {
         let compiles = ahead.is_none();
         let initial_up = up.clone();
-        // Functions with `switch` stay interpreted (`tier_up.rs`).
-        let initial = Box::new(move |store: &Store, func: FuncAddr, code: &Code| {
+        let initial = Box::new(move |store: &Store, func: FuncAddr, _: &Code| {
             match store.funcs.get(func.0 as usize).map(|f| &f.kind) {
-                Some(FuncKind::Wasm { instance, index }) if compiles && !code.has_switch => {
+                Some(FuncKind::Wasm { instance, index }) if compiles => {
                     initial_up.choice(*instance, *index).count()
                 }
                 _ => None,

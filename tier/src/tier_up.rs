@@ -20,12 +20,10 @@
 //! interpreter's `exec/native.rs`). Calls of compiled functions that can
 //! never suspend (`suspend_free.rs`) go in place instead, as at the top
 //! level, and so do calls from interpreted frames that compiled code runs,
-//! by a hand-off (the interpreter's `exec/outward.rs`). A `switch` cannot cross the prompt the
-//! interpreter installs for such a continuation to reach a handler further
-//! out, so: functions with `switch` stay interpreted, and in a store where
-//! any module has a `switch`, functions with other stack-switching
-//! instructions stay interpreted too and nothing runs as a native
-//! continuation (`TierUpState::switch_free`).
+//! by a hand-off (the interpreter's `exec/outward.rs`). A `switch` in
+//! compiled code whose handler lies past the prompt the interpreter
+//! installs for such a continuation stops at it and comes back to the
+//! interpreter, which switches on its own terms (`NativeOutcome::Switched`).
 
 use crate::interp_fallback::InterpFallback;
 use crate::suspend_free::SuspendFree;
@@ -83,10 +81,6 @@ pub(crate) struct TierUpState {
     pending: HashSet<FuncAddr>,
     pub stats: TierStats,
     started: Instant,
-    /// Instances of the store scanned for `switch` so far, and whether one
-    /// had it (see [`TierUpState::switch_free`]).
-    scanned_instances: usize,
-    store_has_switch: bool,
     /// Which functions never suspend (calls of compiled code in place
     /// inside interpreted continuations).
     pub suspend_free: SuspendFree,
@@ -100,24 +94,8 @@ impl TierUpState {
             pending: HashSet::new(),
             stats: TierStats::default(),
             started: Instant::now(),
-            scanned_instances: 0,
-            store_has_switch: false,
             suspend_free: SuspendFree::default(),
         }
-    }
-
-    /// Whether no module instantiated in `store` has a `switch`
-    /// instruction. Only then do continuations mix tiers beyond what the
-    /// interpreter must (running frames compiled code suspended): a
-    /// `switch` whose handler lies past a prompt the interpreter installed
-    /// for a native continuation could not reach it.
-    pub fn switch_free(&mut self, store: &Store) -> bool {
-        while self.scanned_instances < store.instances.len() && !self.store_has_switch {
-            let module = &store.instances[self.scanned_instances].module;
-            self.store_has_switch = has_switch(module);
-            self.scanned_instances += 1;
-        }
-        !self.store_has_switch
     }
 
     /// Installs finished background compiles; returns the functions that
@@ -147,27 +125,6 @@ impl TierUpState {
             self.pending.clear();
         }
     }
-}
-
-/// Whether a function body of `module` has a `switch` instruction (bodies
-/// that do not decode count as having one).
-fn has_switch(module: &wasmfx_core::Module) -> bool {
-    module.bodies.iter().any(|body| {
-        let Some(bytes) = module.bytes.get(body.range.clone()) else {
-            return true;
-        };
-        let reader = wasmparser::BinaryReader::new(bytes, body.range.start as u64);
-        let Ok(mut ops) = wasmparser::FunctionBody::new(reader).get_operators_reader() else {
-            return true;
-        };
-        while !ops.eof() {
-            match ops.read() {
-                Ok(wasmparser::Operator::Switch { .. }) | Err(_) => return true,
-                Ok(_) => {}
-            }
-        }
-        false
-    })
 }
 
 /// The interpreter's [`Tiering`] hook: `jit` is the executor's own Jit at
@@ -284,15 +241,13 @@ impl Tiering for TierUpHook<'_> {
         &mut self,
         store: &mut Store,
         func: FuncAddr,
-        code: &Code,
+        _code: &Code,
         at_loop: Option<u32>,
     ) -> HotReply {
         if at_loop.is_some() {
             self.state.stats.hot_loops += 1;
         }
         let compilable = self.state.compiles
-            && !code.has_switch
-            && (!code.switches || self.state.switch_free(store))
             && match store.funcs.get(func.0 as usize).map(|f| &f.kind) {
                 Some(FuncKind::Wasm { instance, index }) => {
                     self.state.up.choice(*instance, *index).count().is_some()
@@ -385,18 +340,33 @@ impl Tiering for TierUpHook<'_> {
                 payload,
                 handle,
             },
+            HostOutcome::Switched {
+                tag,
+                args,
+                target,
+                handle,
+            } => NativeOutcome::Switched {
+                tag: tag as u32,
+                args,
+                target,
+                handle,
+            },
         })
     }
 
-    /// `dyn` only: `jit` compiles functions with `switch` too, whose
-    /// switches may look for handlers past the interpreter's prompt.
+    /// `dyn` only: `jit` runs what it compiled ahead through its own
+    /// fallback.
     fn runs_natively(&mut self, store: &Store, func: FuncAddr) -> bool {
-        // Cheapest first: the scan for `switch` reads every module's code.
         self.state.compiles
             && (store.funcs.get(func.0 as usize)).is_some_and(|f| f.vm().code != 0)
             && (self.jit.is_some() || wasmfx_jit::nested_at_least(1))
             && !nested_at_least(MAX_NATIVE_NESTING)
-            && self.state.switch_free(store)
+    }
+
+    fn adopts_parked(&mut self, _: &Store) -> bool {
+        self.state.compiles
+            && (self.jit.is_some() || wasmfx_jit::nested_at_least(1))
+            && !nested_at_least(MAX_NATIVE_NESTING)
     }
 
     fn can_call_compiled(&self) -> bool {

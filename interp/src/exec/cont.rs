@@ -222,6 +222,20 @@ impl Executor<'_> {
         let Some(tag) = tag else {
             return Err(Trap::Host("switch without a tag".into()));
         };
+        self.switch_to_tag(state, tag, n, 0)
+    }
+
+    /// `switch` to `tag`'s handler, with the target continuation on top of
+    /// the stack and its `n` arguments below. `native` as for
+    /// [`Executor::suspend`]: a frame forwarding a native continuation's
+    /// switch (`native.rs`) waits in it.
+    pub(super) fn switch_to_tag(
+        &mut self,
+        state: &mut State,
+        tag: TagAddr,
+        n: usize,
+        native: u32,
+    ) -> Result<(), Trap> {
         let top = state.sp - 1;
         let index = self
             .interp
@@ -233,13 +247,13 @@ impl Executor<'_> {
             .rposition(|link| site_of(link).is_ok_and(|s| s.handles_switch(tag)));
         let Some(i) = handler else {
             if self.suspends_out {
-                return self.suspend_outward(state, tag, top, n, Some(index), 0);
+                return self.suspend_outward(state, tag, top, n, Some(index), native);
             }
             self.interp.conts.release(&mut self.store.conts, index);
             return Err(Trap::UnhandledTag(tag));
         };
         if self.runs_natively(index)? {
-            return self.switch_to_native(state, i, index, top, n);
+            return self.switch_to_native(state, i, index, top, n, native);
         }
         let mut args = std::mem::take(&mut self.interp.conts.scratch);
         args.clear();
@@ -255,7 +269,8 @@ impl Executor<'_> {
             }
         };
         args.extend_from_slice(&self.stack.values[top - n..top]);
-        let current = regs_of(state, top - n);
+        let mut current = regs_of(state, top - n);
+        current.native = native;
         let captured_links = self.links_inside(i);
         let (stack, entry, links) = split(start, &mut self.interp.conts);
         let mut captured = stack;
@@ -292,7 +307,8 @@ impl Executor<'_> {
     /// the running continuation is captured (parked in link `i`'s record,
     /// as any switch does), and link `i`'s resumer resumes the target
     /// natively at its resume instruction, with the `n` arguments below
-    /// `top` and the captured continuation.
+    /// `top` and the captured continuation. `native` as for
+    /// [`Executor::switch_to_tag`].
     fn switch_to_native(
         &mut self,
         state: &mut State,
@@ -300,9 +316,11 @@ impl Executor<'_> {
         index: u32,
         top: usize,
         n: usize,
+        native: u32,
     ) -> Result<(), Trap> {
         let mut args = self.stack.values[top - n..top].to_vec();
-        let current = regs_of(state, top - n);
+        let mut current = regs_of(state, top - n);
+        current.native = native;
         let captured_links = self.links_inside(i);
         let Some(link) = self.chain.pop() else {
             return Err(Trap::Host("continuation chain is empty".into()));

@@ -52,6 +52,10 @@ pub(super) struct Frames<'a> {
     /// Whether calls of compiled code that may suspend may run as native
     /// continuations (not in an activation run in place: `Executor::in_place`).
     pub native_conts: bool,
+    /// Whether the running frame is in a continuation of the activation
+    /// (not run in place), which may go to compiled code at a hot loop
+    /// (`native.rs`).
+    pub cont_osr: bool,
 }
 
 /// Loop-header events after which a frame that found an OSR entry it could
@@ -74,6 +78,9 @@ enum Action {
     OsrHandoff(u32),
     /// Hand a call of compiled `func` to compiled code (leaves the op loop).
     CallHandoff(FuncAddr),
+    /// Hand the running continuation to compiled code, its frame at a hot
+    /// loop with an OSR entry (leaves the op loop).
+    ContOsr,
 }
 
 impl Executor<'_> {
@@ -92,6 +99,7 @@ impl Executor<'_> {
         let native_calls = root_stack && self.tiering.can_call_compiled();
         let osr_handoff = root_stack && self.suspends_out;
         let native_conts = !self.in_place;
+        let cont_osr = !self.chain.is_empty() && !self.in_place;
         let ExecStack { values, frames, .. } = &mut *self.stack;
         let (limit, max_depth) = (
             self.interp.config.max_value_stack,
@@ -111,6 +119,7 @@ impl Executor<'_> {
             native_calls,
             osr_handoff,
             native_conts,
+            cont_osr,
         };
         let mut regs = Regs {
             pc: state.pc,
@@ -139,6 +148,7 @@ impl Executor<'_> {
                 Action::NativeCall(func) => break Transfer::NativeCall(func),
                 Action::OsrHandoff(offset) => break Transfer::OsrHandoff(offset),
                 Action::CallHandoff(func) => break Transfer::CallHandoff(func),
+                Action::ContOsr => break Transfer::ContOsr,
                 // Returns the top `num_results` values to the caller.
                 Action::Return => {
                     let n = ctx.current.num_results as usize;
@@ -245,7 +255,8 @@ impl Frames<'_> {
     /// before pc: when the tiering has an OSR entry for the loop, the frame
     /// continues in compiled code: handed off when compiled code runs the
     /// activation, else (when compiled code may be called from here)
-    /// entered, the frame returning from there.
+    /// entered, the frame returning from there; in a continuation, the
+    /// whole continuation goes to compiled code, which hands the frame off.
     fn hot_loop(&mut self, store: &mut Store, regs: &mut Regs) -> Result<Action, Trap> {
         let code = self.current.clone();
         let Some(&Op::LoopHeader(offset)) = code.ops.get(regs.pc - 1) else {
@@ -254,6 +265,9 @@ impl Frames<'_> {
         let (_, osr) = self.interp.hot(store, &code, Some(offset), self.tiering);
         if osr && self.osr_handoff {
             return Ok(Action::OsrHandoff(offset));
+        }
+        if osr && self.cont_osr && self.tiering.adopts_parked(store) {
+            return Ok(Action::ContOsr);
         }
         if !osr || !self.native_calls {
             // Without an entry, the tiering set the next budget; with one

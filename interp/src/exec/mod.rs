@@ -101,6 +101,9 @@ enum Transfer {
     /// A call of compiled `func`, its arguments on top of the stack, to
     /// hand off (`outward.rs`).
     CallHandoff(FuncAddr),
+    /// The running frame is at a hot loop with an OSR entry, inside a
+    /// continuation: the continuation goes to compiled code (`native.rs`).
+    ContOsr,
 }
 
 impl Executor<'_> {
@@ -146,6 +149,12 @@ impl Executor<'_> {
                 }
                 Transfer::Cont(op) => {
                     self.cont_op(state, op)?;
+                    if self.left() {
+                        return Ok(());
+                    }
+                }
+                Transfer::ContOsr => {
+                    self.cont_to_native(state)?;
                     if self.left() {
                         return Ok(());
                     }

@@ -8,7 +8,8 @@
 //! ```text
 //!   interpreted frame at instruction I (a resume at site S, or a call)
 //!     resume_native(record, values | exception, tags: S's suspend clauses,
-//!                   then every tag of the store, then S's switch clauses)
+//!                   then every tag of the store, then S's switch clauses,
+//!                   then FORWARD_SWITCH)
 //!       returned ──────────────▶ results pushed after I, as from I
 //!       suspended, S's clause ─▶ S's handler label gets payload + contref
 //!       suspended, other tag ──▶ forwarded: this frame suspends to that tag
@@ -17,21 +18,25 @@
 //!                                 the native continuation (Regs::native);
 //!                                 resumed later, I resumes the native
 //!                                 continuation again with the values
+//!   switched, not to S ───▶ forwarded: this frame switches to that tag's
+//!                                 handler with the target and arguments,
+//!                                 waiting in the native continuation
 //!   exception ─▶ thrown at I     trap ─▶ the trap, native frames in the
 //!                                        backtrace first
 //! ```
-//! Every tag being a suspend clause of the prompt, a suspension from
-//! compiled code stops there, so no interpreter frame is ever between a
-//! suspend and its handler on the native stack. A compiled `switch` to a
-//! tag outside S's own switch clauses finds no prompt (the tiering keeps
-//! functions with `switch` interpreted).
+//! Every tag being a suspend clause of the prompt, and its switch clauses
+//! ending with `FORWARD_SWITCH` (which stops every switch), a suspension
+//! from compiled code stops there, so no interpreter frame is ever between
+//! a suspend or switch and its handler on the native stack.
 
+use super::cont_transfer::{load_regs, regs_of};
 use super::{Executor, Resumption, State};
 use crate::cache::Callee;
-use crate::cont::{ContTable, Regs};
+use crate::cont::{Captured, ContTable, Regs};
 use crate::op::Op;
 use crate::tiering::NativeOutcome;
 use wasmfx_core::{FuncAddr, TagAddr, Trap};
+use wasmfx_fibre::FORWARD_SWITCH;
 
 /// The instruction a native continuation was resumed by.
 #[derive(Debug, Clone, Copy)]
@@ -114,6 +119,7 @@ impl Executor<'_> {
                 .filter(|c| c.kind == crate::cont::site::ClauseKind::Switch)
                 .map(|c| u64::from(c.tag.0)),
         );
+        tags.push(FORWARD_SWITCH);
         let outcome = (self.tiering).resume_native(
             self.store,
             index,
@@ -137,6 +143,23 @@ impl Executor<'_> {
                 payload,
                 handle,
             }) => (clause as usize, payload, handle),
+            Ok(NativeOutcome::Switched {
+                tag,
+                args,
+                target,
+                handle,
+            }) => {
+                // This frame switches, waiting in the native continuation.
+                let captured = self.interp.conts.consume(&mut self.store.conts, handle)?;
+                let at = state.sp;
+                let n = args.len();
+                self.stack
+                    .reserve(at + n + 1, self.interp.config.max_value_stack)?;
+                self.stack.values[at..at + n].copy_from_slice(&args);
+                self.stack.values[at + n] = target;
+                state.sp = at + n + 1;
+                return self.switch_to_tag(state, TagAddr(tag), n, captured + 1);
+            }
             Err(Trap::UncaughtException(exn)) => {
                 let pc = state.pc - 1;
                 return self.throw_through_chain(state, exn, pc);
@@ -174,6 +197,33 @@ impl Executor<'_> {
                 self.suspend(state, tag, captured + 1)
             }
         }
+    }
+
+    /// The running frame, in the innermost continuation, is at a hot loop
+    /// whose OSR entry is ready: the continuation moves to compiled code.
+    /// Its frames are parked, the loop header to run again, and its
+    /// resumer resumes it natively (see the module doc): compiled code runs
+    /// the frames on a stack of their own, where the loop header hands the
+    /// frame to its OSR entry (`outward.rs`). From then on the continuation
+    /// is native, its suspensions and switches native ones.
+    pub(super) fn cont_to_native(&mut self, state: &mut State) -> Result<(), Trap> {
+        let Some(link) = self.chain.pop() else {
+            return Err(Trap::Host("continuation chain is empty".into()));
+        };
+        let mut top = regs_of(state, state.sp);
+        top.pc -= 1;
+        let mut frames = link.parent;
+        std::mem::swap(self.stack, &mut frames);
+        let body = Captured {
+            stack: frames,
+            top,
+            links: None,
+        };
+        let handle = (self.interp.conts).park(&mut self.store.conts, link.record, body)?;
+        let index = self.interp.conts.consume(&mut self.store.conts, handle)?;
+        load_regs(state, link.regs);
+        let kind = NativeKind::Resume(link.site);
+        self.native_resume(state, kind, index, Resumption::Values(&[]))
     }
 
     /// Calls compiled `func` as a native continuation of its own (inside

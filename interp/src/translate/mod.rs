@@ -360,10 +360,8 @@ impl<'a> Translator<'a> {
             .map(|site| site.resolve(labels))
             .collect();
         let switches = self.ops.iter().any(Op::is_stack_switching);
-        let has_switch = self.ops.iter().any(|op| matches!(op, Op::Switch(_)));
         Ok(Code {
             switches,
-            has_switch,
             ops: self.ops.into_boxed_slice(),
             handlers,
             cont_sites,

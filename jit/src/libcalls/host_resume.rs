@@ -1,8 +1,10 @@
 //! Resuming a continuation from Rust code — the interpreter resuming,
 //! switching to or `resume_throw`ing a continuation whose frames are native
-//! (compiled code suspended it), or running a compiled function inside one
-//! of its own continuations. The resume is compiled code's (`conts.rs`),
-//! made from a host entry so that a trap unwinds to it:
+//! (compiled code suspended it), running a compiled function inside one of
+//! its own continuations, or handing one of its continuations to compiled
+//! code (a parked one, adopted: its hot frame goes to an OSR entry). The
+//! resume is compiled code's (`conts.rs`), made from a host entry so that a
+//! trap unwinds to it:
 //!
 //! ```text
 //!   Jit::resume_from_host(record, values | exception, tags, first_switch)
@@ -14,10 +16,12 @@
 //!     ─▶ HostOutcome, or the trap that unwound to the entry
 //! ```
 //! The interpreter passes every tag of the store among the suspend clauses
-//! (its own clauses first): a suspension from compiled code never looks
-//! past this prompt, so it never has to cross the interpreter's Rust
-//! frames. A clause past the interpreter's own is a suspension its caller
-//! forwards to handlers further out.
+//! (its own clauses first), and ends the switch clauses with
+//! [`FORWARD_SWITCH`]: a suspension or switch from compiled code never
+//! looks past this prompt, so it never has to cross the interpreter's Rust
+//! frames. A suspend clause past the interpreter's own is a suspension its
+//! caller forwards to handlers further out; a forwarded switch comes back
+//! as [`HostOutcome::Switched`], for the caller to switch on its own terms.
 
 use super::conts::{conts, payload_trap, state_of};
 use super::start::run_fibre_entry;
@@ -26,6 +30,8 @@ use crate::{Fallback, Jit};
 use std::ptr::NonNull;
 use wasmfx_core::{ExnAddr, Store, Trap};
 use wasmfx_fibre::{ContRecord, ContState, HandlerTable, switch};
+#[cfg(doc)]
+use wasmfx_fibre::FORWARD_SWITCH;
 
 /// What the resumed continuation receives.
 #[derive(Debug, Clone, Copy)]
@@ -47,6 +53,16 @@ pub enum HostOutcome {
     Suspended {
         clause: u32,
         payload: Vec<u64>,
+        handle: u64,
+    },
+    /// It switched to a tag that none of the table's own switch clauses
+    /// handles (the table ends with [`FORWARD_SWITCH`]): the resumer
+    /// switches to `target` with `args` itself, and hands it `handle`, the
+    /// switching continuation.
+    Switched {
+        tag: u64,
+        args: Vec<u64>,
+        target: u64,
         handle: u64,
     },
 }
@@ -137,6 +153,9 @@ unsafe fn resume(ctx: &mut ResumeCtx) -> Result<HostOutcome, Trap> {
     // SAFETY: the record is live and detached (consumed by the caller).
     let target = unsafe { record.as_mut() };
     let fresh = target.state() == ContState::Fresh;
+    // Heap frames the interpreter parked run on a fibre stack of their own
+    // (`mixed.rs`): fresh to the switch, not to the exception.
+    let adopted = super::mixed::adopt_parked(conts_now, record)?;
     if ctx.throw != 0 && fresh {
         // Nothing ran: the exception leaves the resume at once.
         // SAFETY: a fresh record is off the chain and has no frames.
@@ -162,7 +181,11 @@ unsafe fn resume(ctx: &mut ResumeCtx) -> Result<HostOutcome, Trap> {
     // SAFETY: the tags outlive the resume (the caller keeps them).
     unsafe { prompt.as_mut().set_handlers(table) };
     let limit = target.stack_limit();
-    let word = if fresh { record.as_ptr() as u64 } else { 0 };
+    let word = if fresh || adopted {
+        record.as_ptr() as u64
+    } else {
+        0
+    };
     // SAFETY: `state` is the live runtime state; the prompt's context holds
     // the segment's resume point (or its fresh start), and receives ours.
     let back = unsafe {
@@ -200,6 +223,19 @@ unsafe fn resume(ctx: &mut ResumeCtx) -> Result<HostOutcome, Trap> {
             let clause = from.clause();
             from.clear_payload();
             let handle = conts.handle(came)?;
+            if clause >= ctx.first_switch {
+                // Only a forwarding clause ends a resume at a switch.
+                let mut payload = payload;
+                let (Some(tag), Some(target)) = (payload.pop(), payload.pop()) else {
+                    return Err(Trap::Host("a forwarded switch without its target".into()));
+                };
+                return Ok(HostOutcome::Switched {
+                    tag,
+                    args: payload,
+                    target,
+                    handle,
+                });
+            }
             Ok(HostOutcome::Suspended {
                 clause,
                 payload,

@@ -22,7 +22,9 @@ use crate::sites::TagSite;
 use crate::vmruntime::RuntimeState;
 use std::ptr::NonNull;
 use wasmfx_core::{TagAddr, Trap};
-use wasmfx_fibre::{ContRecord, ContState, Context, HandlerKind, switch};
+use wasmfx_fibre::{
+    ContRecord, ContState, Context, FORWARD_SWITCH, HandlerKind, HandlerMatch, switch,
+};
 
 /// The store address of the calling instance's tag `tag`.
 fn tag_addr(call: &mut Call<'_>, tag: u32) -> Result<TagAddr, Trap> {
@@ -136,6 +138,9 @@ pub(super) fn switch_to_record(
         .find_handler(tag, HandlerKind::Switch)
         .ok_or(Trap::UnhandledTag(TagAddr(tag as u32)))?;
     check_no_host_frames(conts_now, found.prompt, call.act)?;
+    if forwards(found) {
+        return forward_switch(conts_now, found, record, tag, args);
+    }
     super::mixed::adopt_parked(conts_now, record)?;
     let mut prompt = found.prompt;
     let captured = capture(conts_now, prompt)?;
@@ -163,6 +168,45 @@ pub(super) fn switch_to_record(
         (*state).vm.stack_limit = target.stack_limit();
         let word = if fresh { record.as_ptr() as u64 } else { 0 };
         switch(prompt.as_mut().context_ptr(), &raw const load, word);
+    }
+    Ok(captured)
+}
+
+/// Whether a switch's handler search stopped at a prompt that forwards
+/// switches to its Rust resumer ([`FORWARD_SWITCH`]).
+fn forwards(found: HandlerMatch) -> bool {
+    // SAFETY: the search found the prompt on the chain, with its table.
+    let table = unsafe { found.prompt.as_ref().handlers() };
+    // SAFETY: set_handlers' contract: `len` valid tags while installed.
+    unsafe { *table.tags.add(found.clause as usize) == FORWARD_SWITCH }
+}
+
+/// A switch to `record` (consumed) that reached a forwarding prompt: the
+/// segment up to it suspends as for a suspend to that clause, its payload
+/// the switch's arguments, a new handle of the target and the tag
+/// (`host_resume.rs` reads them); the resumer switches on its own terms.
+/// Returns the captured record once it is resumed.
+fn forward_switch(
+    conts: &mut Conts,
+    found: HandlerMatch,
+    record: NonNull<ContRecord>,
+    tag: u64,
+    args: &[u64],
+) -> Result<NonNull<ContRecord>, Trap> {
+    let target = conts.handle(record)?;
+    let mut captured = capture(conts, found.prompt)?;
+    // SAFETY: the captured record is live and detached.
+    let suspender = unsafe { captured.as_mut() };
+    suspender.set_clause(found.clause);
+    (suspender.set_payload(args))
+        .and_then(|()| suspender.push_payload(&[target, tag]))
+        .map_err(payload_trap)?;
+    let mut prompt = found.prompt;
+    // SAFETY: the prompt's context holds its resumer's point; ours goes in
+    // its place for the next resume.
+    unsafe {
+        let context = prompt.as_mut().context_ptr();
+        switch(context, context, captured.as_ptr() as u64);
     }
     Ok(captured)
 }
