@@ -3,7 +3,10 @@
 //! own terms), and interpreted continuations whose hot loop moves them to
 //! compiled code (so that their switches become native ones).
 
-use wasmfx_tier::{Engine, FunctionTier, Runtime, TierExecutor, TierMode, TierUp, Val};
+use wasmfx_core::backtrace::func_name;
+use wasmfx_tier::{
+    Engine, Error, FunctionTier, Runtime, TierExecutor, TierMode, TierUp, Trap, Val,
+};
 
 /// `main` handles `$swap` switches; `middle`, between it and `worker`,
 /// handles nothing. `worker` and `peer` pass a countdown back and forth
@@ -173,4 +176,61 @@ fn forwarded_switches_agree_under_seeded_counts() {
             assert_eq!(got, expected, "main({n}), seed {seed}");
         }
     }
+}
+
+/// A continuation whose loop (in `inner`, under `body`) gets hot, then
+/// divides by zero at its last turn.
+const TRAPPING: &str = r#"
+(module
+  (type $f (func (param i32) (result i32)))
+  (type $c (cont $f))
+  (type $u (func (result i32)))
+  (type $uc (cont $u))
+  (tag $t)
+  (elem declare func $body)
+  (func $leaf (param i32) (result i32)
+    (i32.div_u (i32.const 1) (local.get 0)))
+  (func $inner (param $n i32) (result i32) (local $i i32) (local $s i32)
+    (loop $l
+      (local.set $s (i32.add (local.get $s)
+        (call $leaf (i32.sub (local.get $n) (local.get $i)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.le_u (local.get $i) (local.get $n))))
+    (local.get $s))
+  (func $body (param $n i32) (result i32)
+    (call $inner (local.get $n)))
+  (func (export "run") (param $n i32) (result i32)
+    (block $h (result (ref $uc))
+      (return (resume $c (on $t $h) (local.get $n) (cont.new $c (ref.func $body)))))
+    (drop)
+    (i32.const -1)))
+"#;
+
+#[test]
+fn a_trap_after_a_continuation_went_to_compiled_code_lists_every_frame() {
+    // `run` (index 3) interpreted; the others after 20 events.
+    let plan = |_, index: u32| match index {
+        3 => FunctionTier::Interpreted,
+        _ => FunctionTier::After(20),
+    };
+    let engine = Engine::new(TierMode::Dyn).expect("dyn is built");
+    let module = engine.compile_text(TRAPPING).expect("compiles");
+    let mut rt = Runtime::with_executor(&engine, TierExecutor::tiered_with_plan(plan));
+    let id = rt.instantiate(&module).expect("instantiates");
+    match rt.call(id, "run", &[Val::I32(500)]) {
+        Err(Error::Trap(Trap::IntegerDivideByZero)) => {}
+        other => panic!("expected a division trap, got {other:?}"),
+    }
+    let (stats, _) = rt.tier_stats().expect("dyn reports");
+    assert_eq!(stats.osr_entries, 1, "{stats:?}");
+    let frames: Vec<String> = rt
+        .backtrace()
+        .map(|b| b.frames.iter().map(|&f| func_name(rt.store(), f)).collect())
+        .unwrap_or_default();
+    let short: Vec<&str> = frames
+        .iter()
+        .map(|f| f.rsplit('!').next().unwrap_or(f))
+        .collect();
+    assert_eq!(short[..3], ["leaf", "inner", "body"], "{frames:?}");
+    assert_eq!(short.len(), 4, "{frames:?}");
 }
