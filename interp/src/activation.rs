@@ -25,11 +25,12 @@ use wasmfx_core::{FuncAddr, Store, Trap, Val};
 pub enum CallExit {
     /// Its results, as raw slots.
     Returned(Vec<u64>),
-    /// A suspend that none of its own resumes handles.
-    Suspended(Outward),
+    /// A suspend that none of its own resumes handles (boxed, as `Osr`:
+    /// exits pass through several calls).
+    Suspended(Box<Outward>),
     /// Its only frame is handed to compiled code at a hot loop, whose OSR
     /// entry the caller runs in the call's place (`exec/outward.rs`).
-    Osr(OsrHandoff),
+    Osr(Box<OsrHandoff>),
 }
 
 impl Interpreter {
@@ -251,7 +252,7 @@ impl Interpreter {
             return Err(Trap::Host(format!("record {parked} holds no parked call")));
         };
         let mut stack = self.take_stack();
-        let executor = exec::Executor {
+        let mut executor = exec::Executor {
             interp: self,
             tiering,
             stack: &mut stack,

@@ -225,7 +225,7 @@ impl Interpreter {
                 stack.reserve(code.max_height as usize, limit)?;
                 stack.values[..args.len()].copy_from_slice(args);
                 let n = code.num_results as usize;
-                let executor = exec::Executor {
+                let mut executor = exec::Executor {
                     interp: self,
                     tiering,
                     stack,
@@ -301,8 +301,8 @@ impl Interpreter {
 /// or it suspended out, or handed its frame off.
 pub(crate) enum RunExit {
     Returned(usize),
-    Suspended(Outward),
-    Osr(OsrHandoff),
+    Suspended(Box<Outward>),
+    Osr(Box<OsrHandoff>),
 }
 
 /// How many results `func` returns.

@@ -59,9 +59,10 @@ pub struct FallbackOsr {
 pub enum FallbackExit {
     /// The function's results, as raw slots.
     Returned(Vec<u64>),
-    Suspended(FallbackSuspension),
+    /// Boxed (as `Osr`): the exit passes through several calls.
+    Suspended(Box<FallbackSuspension>),
     /// The call's frame continues in compiled code (its OSR entry).
-    Osr(FallbackOsr),
+    Osr(Box<FallbackOsr>),
 }
 
 /// What a parked call receives when it runs again.

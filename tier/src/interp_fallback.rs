@@ -142,19 +142,22 @@ impl InterpFallback<'_> {
     fn exit(&mut self, exit: CallExit) -> FallbackExit {
         match exit {
             CallExit::Returned(results) => FallbackExit::Returned(results),
-            CallExit::Suspended(outward) => FallbackExit::Suspended(suspension_of(outward)),
+            CallExit::Suspended(outward) => {
+                FallbackExit::Suspended(Box::new(suspension_of(*outward)))
+            }
             CallExit::Osr(handoff) => {
+                let handoff = *handoff;
                 match handoff.at_loop {
                     Some(_) => self.state.stats.osr_entries += 1,
                     None => self.state.stats.compiled_entries += 1,
                 }
-                FallbackExit::Osr(FallbackOsr {
+                FallbackExit::Osr(Box::new(FallbackOsr {
                     func: handoff.func,
                     at_loop: handoff.at_loop,
                     frame: handoff.frame,
                     rest: handoff.rest,
                     rest_funcs: handoff.rest_funcs,
-                })
+                }))
             }
         }
     }

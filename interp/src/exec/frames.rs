@@ -43,8 +43,12 @@ pub(super) struct Frames<'a> {
     pub max_depth: usize,
     /// Frame depth of the entry function: its return leaves the op loop.
     pub entry_depth: usize,
-    /// Whether calls may enter compiled code (see `tiering.rs`).
-    pub native_calls: bool,
+    /// Whether the root stack runs (no continuation of the activation, not
+    /// run in place): calls may enter compiled code from here when the
+    /// tiering allows it ([`Frames::native_calls`]).
+    pub root_stack: bool,
+    /// The tiering's answer for this dispatch, once asked.
+    pub calls_compiled: Option<bool>,
     /// Whether the running frame may be handed to compiled code at a hot
     /// loop (`outward.rs`): the activation's caller is compiled code's
     /// runtime and no continuation of the activation runs.
@@ -96,7 +100,6 @@ impl Executor<'_> {
     ) -> Result<Transfer, Trap> {
         let store = &mut *self.store;
         let root_stack = self.chain.is_empty() && !self.in_place;
-        let native_calls = root_stack && self.tiering.can_call_compiled();
         let osr_handoff = root_stack && self.suspends_out;
         let native_conts = !self.in_place;
         let cont_osr = !self.chain.is_empty() && !self.in_place;
@@ -116,7 +119,8 @@ impl Executor<'_> {
             limit,
             max_depth,
             entry_depth,
-            native_calls,
+            root_stack,
+            calls_compiled: None,
             osr_handoff,
             native_conts,
             cont_osr,
@@ -176,6 +180,14 @@ impl Executor<'_> {
 }
 
 impl Frames<'_> {
+    /// Whether calls may enter compiled code (see `tiering.rs`); asked only
+    /// where a call or loop would (the tiering's answer reads thread state).
+    fn native_calls(&mut self) -> bool {
+        let tiering = &*self.tiering;
+        let root_stack = self.root_stack;
+        *(self.calls_compiled).get_or_insert_with(|| root_stack && tiering.can_call_compiled())
+    }
+
     /// A call the op loop left here: `func`'s arguments are on top of the
     /// stack; `tail` replaces the running function.
     fn call(
@@ -222,7 +234,7 @@ impl Frames<'_> {
         tail: bool,
         code: Rc<Code>,
     ) -> Result<Action, Trap> {
-        if self.native_calls || self.tiering.calls_in_place(store, func) {
+        if self.native_calls() || self.tiering.calls_in_place(store, func) {
             return self.call_compiled(store, regs, func, tail);
         }
         if !tail && self.osr_handoff {
@@ -269,7 +281,7 @@ impl Frames<'_> {
         if osr && self.cont_osr && self.tiering.adopts_parked(store) {
             return Ok(Action::ContOsr);
         }
-        if !osr || !self.native_calls {
+        if !osr || !self.native_calls() {
             // Without an entry, the tiering set the next budget; with one
             // that cannot be entered from here, the frame asks again later.
             if osr {

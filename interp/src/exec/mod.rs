@@ -62,10 +62,10 @@ pub(crate) struct Executor<'a> {
     /// the activation (`outward.rs`) instead of trapping "unhandled tag".
     pub suspends_out: bool,
     /// The suspension that stopped the activation, if one did.
-    pub outward: Option<Outward>,
+    pub outward: Option<Box<Outward>>,
     /// The frame handed to compiled code, if the activation ended so
     /// (only when `suspends_out`: its caller is compiled code's runtime).
-    pub handoff: Option<OsrHandoff>,
+    pub handoff: Option<Box<OsrHandoff>>,
     /// Whether the activation runs a continuation in place of a native one,
     /// on its resumer's stack (`suspends_out` too): compiled code that may
     /// suspend is not entered from it (its interpreted code runs instead)
@@ -114,7 +114,7 @@ impl Executor<'_> {
     /// The trap that stopped execution (the stacks are left as they were,
     /// with the trapping function pushed as the innermost frame; the caller
     /// clears them).
-    pub fn run(mut self, code: Rc<Code>, base: usize) -> Result<Exit, Trap> {
+    pub fn run(&mut self, code: Rc<Code>, base: usize) -> Result<Exit, Trap> {
         self.entry_depth = self.stack.frames.len();
         let mut state = State {
             sp: base + code.num_params as usize,

@@ -102,9 +102,11 @@ fn funcs_of(top: &Regs, stack: &crate::stack::ExecStack) -> Vec<FuncAddr> {
 pub enum Exit {
     /// Its root function returned; the results are at the root's base.
     Returned,
-    Suspended(Outward),
+    /// Boxed, as the other exits: an activation's exit passes through
+    /// several calls, which copy it.
+    Suspended(Box<Outward>),
     /// Its frame continues in compiled code (see the module doc).
-    Osr(OsrHandoff),
+    Osr(Box<OsrHandoff>),
 }
 
 /// What a parked activation receives when it runs again.
@@ -143,12 +145,12 @@ impl Executor<'_> {
             .interp
             .conts
             .park_new(&mut self.store.conts, self.root, captured)?;
-        self.outward = Some(Outward {
+        self.outward = Some(Box::new(Outward {
             tag,
             payload,
             parked,
             switch_target,
-        });
+        }));
         Ok(())
     }
 
@@ -180,13 +182,13 @@ impl Executor<'_> {
                 Some(self.interp.conts.park_new(conts, self.root, captured)?)
             }
         };
-        self.handoff = Some(OsrHandoff {
+        self.handoff = Some(Box::new(OsrHandoff {
             func: state.code.func,
             at_loop: Some(offset),
             frame,
             rest,
             rest_funcs,
-        });
+        }));
         Ok(())
     }
 
@@ -208,13 +210,13 @@ impl Executor<'_> {
         };
         let conts = &mut self.store.conts;
         let rest = self.interp.conts.park_new(conts, self.root, captured)?;
-        self.handoff = Some(OsrHandoff {
+        self.handoff = Some(Box::new(OsrHandoff {
             func,
             at_loop: None,
             frame,
             rest: Some(rest),
             rest_funcs,
-        });
+        }));
         Ok(())
     }
 
@@ -230,7 +232,7 @@ impl Executor<'_> {
     /// # Errors
     /// The trap that stopped it (stacks left as by [`Executor::run`]).
     pub fn resume_captured(
-        mut self,
+        &mut self,
         captured: Captured,
         resumption: Resumption<'_>,
     ) -> Result<Exit, Trap> {

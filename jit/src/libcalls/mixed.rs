@@ -101,7 +101,7 @@ fn drive(
             }
             Ok(FallbackExit::Osr(osr)) => {
                 let rest = osr.rest;
-                let ran = run_osr(call, osr);
+                let ran = run_osr(call, *osr);
                 let Some(parked) = rest else {
                     return ran;
                 };
