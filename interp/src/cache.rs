@@ -106,6 +106,12 @@ impl CodeCache {
         }
     }
 
+    /// Whether `func` has compiled code (a cheap look, no clone).
+    #[inline]
+    pub fn is_compiled(&self, func: FuncAddr) -> bool {
+        matches!(self.slots.get(func.0 as usize), Some(Slot::Compiled(_)))
+    }
+
     /// Spends one unit of `func`'s budget at a loop header; true when it is
     /// spent (the function is hot).
     #[inline(always)]

@@ -232,6 +232,7 @@ pub(crate) fn is_nested() -> bool {
 /// store every address in those records belongs to. `state` and `jit` must
 /// stay valid, and be used by nothing but this activation's code, until
 /// `enter` returns.
+#[inline]
 pub(crate) unsafe fn enter(
     store: &mut Store,
     state: *mut RuntimeState,
@@ -250,6 +251,9 @@ pub(crate) unsafe fn enter(
         Some((low, high)) if (low..high).contains(&here) => low,
         _ => crate::stack::thread_stack_low(),
     };
+    let prev = current();
+    // SAFETY: the current activation, if any, is live (see `depth`).
+    let depth = if prev.is_null() { 1 } else { unsafe { (*prev).depth + 1 } };
     let mut activation = Activation {
         jump: JumpBuffer::default(),
         store,
@@ -259,8 +263,8 @@ pub(crate) unsafe fn enter(
         trap: None,
         chain_mark: call.chain_mark,
         stack_low,
-        prev: current(),
-        depth: depth() + 1,
+        prev,
+        depth,
     };
     let act: *mut Activation = &raw mut activation;
     CURRENT.with(|c| c.set(act));

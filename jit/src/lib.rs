@@ -309,6 +309,7 @@ impl Jit {
     /// # Errors
     /// As [`Jit::call`]; a host trap when `func` has no compiled code or
     /// `values` is too short.
+    #[inline]
     pub fn call_in_place(
         &mut self,
         store: &mut Store,

@@ -33,11 +33,17 @@ pub(crate) fn thread_stack_low() -> usize {
     LOW.with(|low| match low.get() {
         Some(known) => known,
         None => {
-            let read = stack_low_end().unwrap_or(0);
+            let read = read_stack_low();
             low.set(Some(read));
             read
         }
     })
+}
+
+#[cold]
+#[inline(never)]
+fn read_stack_low() -> usize {
+    stack_low_end().unwrap_or(0)
 }
 
 /// The lowest address compiled frames may use on this thread's stack.
@@ -50,6 +56,8 @@ pub(crate) fn thread_stack_limit() -> usize {
     })
 }
 
+#[cold]
+#[inline(never)]
 fn compute_limit() -> usize {
     let probe = 0u8;
     let sp = &raw const probe as usize;

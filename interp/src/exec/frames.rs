@@ -197,6 +197,10 @@ impl Frames<'_> {
         func: FuncAddr,
         tail: bool,
     ) -> Result<Action, Trap> {
+        // The common way into compiled code first, without its code's Rc.
+        if self.interp.codes.is_compiled(func) && self.native_calls() {
+            return self.call_compiled(store, regs, func, tail);
+        }
         let code = match self.interp.codes.get(store, func)? {
             Callee::Host => {
                 let instance = Some(self.current.instance);
@@ -303,6 +307,7 @@ impl Frames<'_> {
     /// or an OSR entry); an exception is thrown from the call, or, when the
     /// frame is gone, from its closing `Return`, which no handler of its
     /// own covers; a trap keeps the compiled frames for the backtrace.
+    #[inline]
     fn after_compiled(
         &mut self,
         outcome: Result<(), Trap>,
@@ -335,6 +340,7 @@ impl Frames<'_> {
     }
 
     /// Calls the compiled code of `func` with its arguments in place.
+    #[inline]
     fn call_compiled(
         &mut self,
         store: &mut Store,
