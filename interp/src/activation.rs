@@ -17,7 +17,7 @@
 use crate::cont::{Captured, ContTable};
 use crate::exec::{self, Exit, OsrHandoff, Outward, Resumption};
 use crate::stack::ExecStack;
-use crate::{Interpreter, RunExit, Tiering, store_results, v128_unsupported};
+use crate::{Interpreter, RunExit, RunMode, Tiering, store_results, v128_unsupported};
 use wasmfx_core::{FuncAddr, Store, Trap, Val};
 
 /// How a call that may suspend out of the interpreter stopped.
@@ -25,11 +25,11 @@ use wasmfx_core::{FuncAddr, Store, Trap, Val};
 pub enum CallExit {
     /// Its results, as raw slots.
     Returned(Vec<u64>),
-    /// A suspend that none of its own resumes handles (boxed, as `Osr`:
-    /// exits pass through several calls).
-    Suspended(Box<Outward>),
+    /// A suspend that none of its own resumes handles.
+    Suspended(Outward),
     /// Its only frame is handed to compiled code at a hot loop, whose OSR
-    /// entry the caller runs in the call's place (`exec/outward.rs`).
+    /// entry the caller runs in the call's place (`exec/outward.rs`); boxed,
+    /// being rare and the largest (exits pass through several calls).
     Osr(Box<OsrHandoff>),
 }
 
@@ -86,7 +86,11 @@ impl Interpreter {
             .iter()
             .map(|v| v.to_raw().ok_or_else(v128_unsupported))
             .collect::<Result<Vec<u64>, Trap>>()?;
-        self.run_to_exit(store, func, &raw_args, suspends_out, false, tiering)
+        let mode = RunMode {
+            suspends_out,
+            ..RunMode::default()
+        };
+        self.run_to_exit(store, func, &raw_args, mode, tiering)
     }
 
     /// Runs `func` on a pooled stack (see [`Interpreter::run`]) and
@@ -96,20 +100,11 @@ impl Interpreter {
         store: &mut Store,
         func: FuncAddr,
         args: &[u64],
-        suspends_out: bool,
-        in_place: bool,
+        mode: RunMode,
         tiering: &mut dyn Tiering,
     ) -> Result<CallExit, Trap> {
         let mut stack = self.take_stack();
-        let outcome = self.run(
-            store,
-            func,
-            args,
-            &mut stack,
-            suspends_out,
-            in_place,
-            tiering,
-        );
+        let outcome = self.run(store, func, args, &mut stack, mode, tiering);
         self.backtrace.frames = match outcome {
             Ok(_) => Vec::new(),
             Err(_) => self.trap_backtrace(&stack),
@@ -146,7 +141,11 @@ impl Interpreter {
             .get(..params)
             .ok_or_else(|| Trap::Host(format!("expected {params} arguments")))?;
         let mut stack = self.take_stack();
-        let outcome = self.run(store, func, args, &mut stack, true, false, tiering);
+        let mode = RunMode {
+            suspends_out: true,
+            ..RunMode::default()
+        };
+        let outcome = self.run(store, func, args, &mut stack, mode, tiering);
         self.backtrace.frames = match outcome {
             Ok(_) => Vec::new(),
             Err(_) => self.trap_backtrace(&stack),
@@ -164,10 +163,13 @@ impl Interpreter {
         exit
     }
 
-    /// Starts a continuation of `func` in place of a native one, on the
-    /// caller's stack (compiled code's resume), with its arguments as raw
-    /// slots: interpreted, and every suspension it makes leaves as
-    /// [`CallExit::Suspended`] (never a hand-off). Later resumptions go
+    /// Starts the continuation of record `record` (fresh, consumed by the
+    /// caller, without a stack), a continuation of `func`, in place of a
+    /// native one, on the caller's stack (compiled code's resume), with its
+    /// arguments as raw slots: interpreted, and every suspension it makes
+    /// leaves as [`CallExit::Suspended`] (never a hand-off). Its first
+    /// suspension parks it in `record` itself; if it returns or traps
+    /// first, the record is the caller's to release. Later resumptions go
     /// through [`Interpreter::resume_parked_in_place`].
     ///
     /// # Errors
@@ -176,10 +178,16 @@ impl Interpreter {
         &mut self,
         store: &mut Store,
         func: FuncAddr,
+        record: u32,
         args: &[u64],
         tiering: &mut dyn Tiering,
     ) -> Result<CallExit, Trap> {
-        self.run_to_exit(store, func, args, true, true, tiering)
+        let mode = RunMode {
+            suspends_out: true,
+            in_place: true,
+            park_into: Some(record),
+        };
+        self.run_to_exit(store, func, args, mode, tiering)
     }
 
     /// How many times the activation parked in record `parked` was resumed
@@ -264,6 +272,7 @@ impl Interpreter {
             outward: None,
             handoff: None,
             in_place,
+            park_into: None,
         };
         let outcome = executor.resume_captured(captured, resumption);
         self.backtrace.frames = match outcome {

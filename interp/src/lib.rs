@@ -176,20 +176,21 @@ impl Interpreter {
             .collect()
     }
 
-    /// Runs `func` on `stack`; `suspends_out` lets it suspend out of the
-    /// interpreter (`exec/outward.rs`); `in_place` runs it as a continuation
-    /// on its resumer's stack (`Executor::in_place`), interpreted.
-    #[allow(clippy::too_many_arguments)]
+    /// Runs `func` on `stack` as `mode` says.
     fn run(
         &mut self,
         store: &mut Store,
         func: FuncAddr,
         args: &[u64],
         stack: &mut ExecStack,
-        suspends_out: bool,
-        in_place: bool,
+        mode: RunMode,
         tiering: &mut dyn Tiering,
     ) -> Result<RunExit, Trap> {
+        let RunMode {
+            suspends_out,
+            in_place,
+            park_into,
+        } = mode;
         let limit = self.config.max_value_stack;
         let enters = |tiering: &mut dyn Tiering| !in_place && tiering.can_call_compiled();
         let callee = match self.codes.get(store, func)? {
@@ -237,6 +238,7 @@ impl Interpreter {
                     outward: None,
                     handoff: None,
                     in_place,
+                    park_into,
                 };
                 Ok(match executor.run(code, 0)? {
                     exec::Exit::Returned => RunExit::Returned(n),
@@ -301,8 +303,20 @@ impl Interpreter {
 /// or it suspended out, or handed its frame off.
 pub(crate) enum RunExit {
     Returned(usize),
-    Suspended(Box<Outward>),
+    Suspended(Outward),
     Osr(Box<OsrHandoff>),
+}
+
+/// How an activation of [`Interpreter::run`] may stop.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct RunMode {
+    /// It may suspend out of the interpreter (`exec/outward.rs`).
+    pub suspends_out: bool,
+    /// It runs a continuation on its resumer's stack, interpreted
+    /// (`Executor::in_place`).
+    pub in_place: bool,
+    /// The record its outward suspension parks in (`Executor::park_into`).
+    pub park_into: Option<u32>,
 }
 
 /// How many results `func` returns.

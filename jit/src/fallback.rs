@@ -59,9 +59,9 @@ pub struct FallbackOsr {
 pub enum FallbackExit {
     /// The function's results, as raw slots.
     Returned(Vec<u64>),
-    /// Boxed (as `Osr`): the exit passes through several calls.
-    Suspended(Box<FallbackSuspension>),
-    /// The call's frame continues in compiled code (its OSR entry).
+    Suspended(FallbackSuspension),
+    /// The call's frame continues in compiled code (its OSR entry); boxed,
+    /// being rare and the largest.
     Osr(Box<FallbackOsr>),
 }
 
@@ -141,7 +141,9 @@ pub trait FallbackTier {
     /// when the Jit's `set_heap_frames_after` says so, for a tier whose
     /// interpreter can: the tiered mode's), with its arguments as raw slots;
     /// it stops as from [`FallbackTier::call_suspending`], never by a
-    /// hand-off.
+    /// hand-off. `record` is the continuation's (fresh, consumed, without a
+    /// stack): its first suspension parks there; when it returns or traps
+    /// first, the caller releases the record.
     ///
     /// # Errors
     /// As [`FallbackTier::call`].
@@ -149,9 +151,10 @@ pub trait FallbackTier {
         &mut self,
         store: &mut Store,
         func: FuncAddr,
+        record: u32,
         args: &[u64],
     ) -> Result<FallbackExit, Trap> {
-        let _ = (store, args);
+        let _ = (store, record, args);
         Err(Trap::Host(format!(
             "function {} cannot run in place",
             func.0

@@ -86,10 +86,11 @@ impl FallbackTier for InterpFallback<'_> {
         &mut self,
         store: &mut Store,
         func: FuncAddr,
+        record: u32,
         args: &[u64],
     ) -> Result<FallbackExit, Trap> {
         let mut hook = TierUpHook::new(None, self.state);
-        let result = self.interp.start_in_place(store, func, args, &mut hook);
+        let result = (self.interp).start_in_place(store, func, record, args, &mut hook);
         self.note(result).map(|exit| self.exit(exit))
     }
 
@@ -143,7 +144,7 @@ impl InterpFallback<'_> {
         match exit {
             CallExit::Returned(results) => FallbackExit::Returned(results),
             CallExit::Suspended(outward) => {
-                FallbackExit::Suspended(Box::new(suspension_of(*outward)))
+                FallbackExit::Suspended(suspension_of(outward))
             }
             CallExit::Osr(handoff) => {
                 let handoff = *handoff;

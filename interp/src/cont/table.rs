@@ -170,6 +170,24 @@ impl ContTable {
     ///
     /// # Errors
     /// `Trap::Host` when no record index is left.
+    pub fn park_at(
+        &mut self,
+        records: &mut Records,
+        index: u32,
+        root: FuncAddr,
+        captured: Captured,
+    ) -> Result<u32, Trap> {
+        let mut record = Self::record(records, index)?;
+        // SAFETY: a live record of the table, consumed by our caller's
+        // resumer, detached and without a stack.
+        unsafe {
+            record.as_mut().set_func(root.0);
+            record.as_mut().set_state(ContState::Parked);
+        }
+        self.put(index, Some(captured));
+        Ok(index)
+    }
+
     pub fn park_new(
         &mut self,
         records: &mut Records,

@@ -62,7 +62,7 @@ pub(crate) struct Executor<'a> {
     /// the activation (`outward.rs`) instead of trapping "unhandled tag".
     pub suspends_out: bool,
     /// The suspension that stopped the activation, if one did.
-    pub outward: Option<Box<Outward>>,
+    pub outward: Option<Outward>,
     /// The frame handed to compiled code, if the activation ended so
     /// (only when `suspends_out`: its caller is compiled code's runtime).
     pub handoff: Option<Box<OsrHandoff>>,
@@ -72,6 +72,10 @@ pub(crate) struct Executor<'a> {
     /// and nothing is handed off, so that every suspension leaves through
     /// the interpreter.
     pub in_place: bool,
+    /// The record the activation's outward suspension parks in, instead of
+    /// a new one: the record of the continuation it runs in place, which
+    /// its resumer consumed (used once).
+    pub park_into: Option<u32>,
 }
 
 /// The running function: its code and registers (indices into the value stack).

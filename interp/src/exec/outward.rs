@@ -102,10 +102,9 @@ fn funcs_of(top: &Regs, stack: &crate::stack::ExecStack) -> Vec<FuncAddr> {
 pub enum Exit {
     /// Its root function returned; the results are at the root's base.
     Returned,
-    /// Boxed, as the other exits: an activation's exit passes through
-    /// several calls, which copy it.
-    Suspended(Box<Outward>),
-    /// Its frame continues in compiled code (see the module doc).
+    Suspended(Outward),
+    /// Its frame continues in compiled code (see the module doc); boxed,
+    /// being rare and the largest: an exit passes through several calls.
     Osr(Box<OsrHandoff>),
 }
 
@@ -141,16 +140,17 @@ impl Executor<'_> {
             top,
             links,
         };
-        let parked = self
-            .interp
-            .conts
-            .park_new(&mut self.store.conts, self.root, captured)?;
-        self.outward = Some(Box::new(Outward {
+        let records = &mut self.store.conts;
+        let parked = match self.park_into.take() {
+            Some(index) => (self.interp.conts).park_at(records, index, self.root, captured)?,
+            None => (self.interp.conts).park_new(records, self.root, captured)?,
+        };
+        self.outward = Some(Outward {
             tag,
             payload,
             parked,
             switch_target,
-        }));
+        });
         Ok(())
     }
 

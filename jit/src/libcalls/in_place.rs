@@ -28,8 +28,8 @@ use super::conts::{
     RESUME_THROW_TAG, RESUME_VALUES, STATUS_RETURNED, STATUS_SUSPENDED, conts, instance_tags,
     payload_trap, slots, state_of,
 };
-use super::mixed::{Resumed, suspend_natively, with_fallback};
-use crate::fallback::FallbackExit;
+use super::mixed::{suspend_natively, with_fallback};
+use crate::fallback::{FallbackExit, ParkedResume};
 use crate::sites::ResumeSite;
 use std::ptr::NonNull;
 use wasmfx_core::{ExnAddr, FuncAddr, Trap};
@@ -113,24 +113,33 @@ pub(super) fn resume(
     if !runs {
         return Ok(None);
     }
-    let mut args = target.payload().to_vec();
-    target.clear_payload();
+    // The values bound to it, then the resume's: copied only when there
+    // are bound ones (the run reads them before it writes any result).
+    let mut joined = Vec::new();
     let resumed = match mode {
-        // SAFETY: compiled code passes `arg` argument slots.
         RESUME_VALUES => {
-            args.extend_from_slice(unsafe { slots(values, arg as usize) });
-            Resumed::Values(args)
+            // SAFETY: compiled code passes `arg` argument slots.
+            let given: &[u64] = unsafe { slots(values, arg as usize) };
+            match target.payload() {
+                [] => ParkedResume::Values(given),
+                bound => {
+                    joined.extend_from_slice(bound);
+                    joined.extend_from_slice(given);
+                    ParkedResume::Values(&joined)
+                }
+            }
         }
         RESUME_THROW_TAG => {
             let raw = super::suspend::new_exception(call, arg, values)?;
-            Resumed::Throw(ExnAddr((raw - 1) as u32))
+            ParkedResume::Throw(ExnAddr((raw - 1) as u32))
         }
         // SAFETY: resume_throw_ref passes its exnref in the first slot.
         _ => match unsafe { *values } {
             0 => return Err(Trap::NullExceptionReference),
-            raw => Resumed::Throw(ExnAddr((raw - 1) as u32)),
+            raw => ParkedResume::Throw(ExnAddr((raw - 1) as u32)),
         },
     };
+    target.clear_payload();
     // SAFETY: compiled code passes its leaked site.
     let site = unsafe { &mut *site };
     // SAFETY: no other reference to the continuations is live.
@@ -144,21 +153,28 @@ pub(super) fn resume(
     let tags = unsafe { std::slice::from_raw_parts(tags, site.len as usize) };
     let first_switch = site.first_switch as usize;
     let mut exit = if parked {
-        run_parked(call, func, index, &resumed)
+        run_parked(call, func, index, resumed)
     } else {
-        // SAFETY: a fresh record is off the chain and has no frames; the
-        // interpreter's frames stand for it from here.
-        unsafe { conts(state_of(call.act)).release(record) };
-        let Resumed::Values(args) = &resumed else {
+        let ParkedResume::Values(args) = resumed else {
             return Err(Trap::Host(
                 "a fresh continuation resumed with an exception".into(),
             ));
         };
-        // SAFETY: as above.
+        // SAFETY: no other reference to the continuations is live.
         unsafe { conts(state_of(call.act)).note_heap_frames(false) };
-        with_fallback(call, func, |fallback, store| {
-            fallback.start_in_place(store, func, args)
-        })
+        // The interpreter's frames stand for the record from here: its
+        // first suspension parks them in it.
+        let started = with_fallback(call, func, |fallback, store| {
+            fallback.start_in_place(store, func, index, args)
+        });
+        let parked_here = matches!(&started,
+            Ok(FallbackExit::Suspended(s)) if s.parked == index);
+        if !parked_here {
+            // SAFETY: a fresh record that never parked is off the chain and
+            // has no frames or stack.
+            unsafe { conts(state_of(call.act)).release(record) };
+        }
+        started
     };
     loop {
         let suspension = match exit {
@@ -212,7 +228,7 @@ pub(super) fn resume(
         }
         let parked_now = suspension.parked;
         exit = match suspend_natively(call, &suspension) {
-            Ok(resumed) => run_parked(call, func, parked_now, &resumed),
+            Ok(resumed) => run_parked(call, func, parked_now, resumed.as_parked()),
             Err(trap) => {
                 let _ = with_fallback(call, func, |fallback, store| {
                     fallback.release_parked(store, parked_now);
@@ -230,10 +246,10 @@ fn run_parked(
     call: &mut Call<'_>,
     func: FuncAddr,
     parked: u32,
-    resumed: &Resumed,
+    resumed: ParkedResume<'_>,
 ) -> Result<FallbackExit, Trap> {
     with_fallback(call, func, |fallback, store| {
-        let exit = fallback.resume_in_place(store, parked, resumed.as_parked());
+        let exit = fallback.resume_in_place(store, parked, resumed);
         fallback.release_parked(store, parked);
         exit
     })
