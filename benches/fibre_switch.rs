@@ -92,7 +92,7 @@ unsafe extern "C" fn record_echo(record: *mut ContRecord) -> u64 {
 fn bench_resume(round_trips: u64) -> f64 {
     let (mut arena, mut pool, mut chain) =
         (ContArena::new(), StackPool::default(), StackChain::new());
-    let mut record = arena.alloc();
+    let mut record = arena.alloc().expect("memory for a record");
     let started = pool.take().map_err(|e| e.to_string()).and_then(|stack| {
         // SAFETY: a live fresh record.
         native::start(unsafe { record.as_mut() }, stack, record_echo)
@@ -135,7 +135,7 @@ fn bench_lifecycle(count: u64) -> f64 {
     let start = Instant::now();
     let mut sum = 0u64;
     for _ in 0..count {
-        let mut record = arena.alloc();
+        let mut record = arena.alloc().expect("memory for a record");
         let Ok(stack) = pool.take() else {
             eprintln!("cannot map a fibre stack");
             std::process::exit(1);

@@ -28,7 +28,7 @@ pub use linker::{Extern, LinkError, Linker};
 pub use module::{Module, ModuleError};
 pub use store::{
     Caller, ExnAddr, FuncAddr, FuncInst, FuncKind, GlobalAddr, HostFunc, InstanceId, MemAddr,
-    Store, TableAddr, TagAddr,
+    Store, StoreLimits, TableAddr, TagAddr,
 };
 pub use trap::Trap;
 pub use types::{FuncType, HeapType, RefType, TypeId, TypeRegistry, ValType};

@@ -33,6 +33,10 @@ pub enum Trap {
     Exit(i32),
     /// A host function failed.
     Host(String),
+    /// The store could not allocate what the program asked for (a memory
+    /// or table at instantiation, continuation memory): out of memory, or
+    /// over a limit of the store. The message says which.
+    ResourceLimit(String),
 }
 
 impl fmt::Display for Trap {
@@ -56,7 +60,7 @@ impl fmt::Display for Trap {
             Trap::ContinuationAlreadyConsumed => "continuation already consumed",
             Trap::UnhandledTag(t) => return write!(f, "unhandled tag {}", t.0),
             Trap::Exit(code) => return write!(f, "exit with code {code}"),
-            Trap::Host(m) => return f.write_str(m),
+            Trap::Host(m) | Trap::ResourceLimit(m) => return f.write_str(m),
         };
         f.write_str(msg)
     }
@@ -71,7 +75,15 @@ impl From<wasmfx_fibre::HandleError> for Trap {
         match e {
             wasmfx_fibre::HandleError::Null => Trap::NullContinuation,
             wasmfx_fibre::HandleError::Consumed => Trap::ContinuationAlreadyConsumed,
-            wasmfx_fibre::HandleError::Full => Trap::Host("too many live continuations".into()),
+            wasmfx_fibre::HandleError::Full => {
+                Trap::ResourceLimit("too many live continuations (no index left)".into())
+            }
+            wasmfx_fibre::HandleError::OutOfMemory => {
+                Trap::ResourceLimit("out of memory: cannot allocate a continuation".into())
+            }
+            wasmfx_fibre::HandleError::Limit => Trap::ResourceLimit(
+                "too many live continuations (the limit of -W max-continuations)".into(),
+            ),
         }
     }
 }

@@ -27,7 +27,8 @@ const CHUNK_RECORDS: usize = 64;
 /// The arena of continuation records of one store (not shared by threads).
 #[derive(Debug, Default)]
 pub struct ContArena {
-    /// Each chunk is a leaked `Box<[ContRecord; CHUNK_RECORDS]>`.
+    /// Each chunk is an initialized `[ContRecord; CHUNK_RECORDS]` from the
+    /// global allocator (freed as a `Box` of it).
     chunks: Vec<NonNull<[ContRecord; CHUNK_RECORDS]>>,
     free: Vec<NonNull<ContRecord>>,
     live: usize,
@@ -38,24 +39,38 @@ impl ContArena {
         ContArena::default()
     }
 
-    /// A fresh, detached record without a stack, at a stable address.
-    pub fn alloc(&mut self) -> NonNull<ContRecord> {
+    /// A fresh, detached record without a stack, at a stable address;
+    /// `None` when a new chunk cannot be allocated (out of memory: never an
+    /// abort, the guest decides how many records there are).
+    pub fn alloc(&mut self) -> Option<NonNull<ContRecord>> {
         let mut record = match self.free.pop() {
             Some(record) => record,
-            None => self.grow(),
+            None => self.grow()?,
         };
         // SAFETY: free records belong to this arena's live chunks and are not
         // referenced as live by anyone (they were released).
         unsafe { record.as_mut().reset() };
         self.live += 1;
-        record
+        Some(record)
     }
 
-    /// Adds a chunk; pushes all but one of its records on the free list and
-    /// returns that one.
-    fn grow(&mut self) -> NonNull<ContRecord> {
-        let chunk = Box::new([ContRecord::EMPTY; CHUNK_RECORDS]);
-        let chunk = NonNull::from(Box::leak(chunk));
+    /// Adds a chunk, built in place; pushes all but one of its records on
+    /// the free list and returns that one. The free list always has room
+    /// for every record, so releases never allocate.
+    fn grow(&mut self) -> Option<NonNull<ContRecord>> {
+        self.chunks.try_reserve(1).ok()?;
+        self.free.try_reserve(CHUNK_RECORDS).ok()?;
+        let layout = std::alloc::Layout::new::<[ContRecord; CHUNK_RECORDS]>();
+        // SAFETY: the layout has a non-zero size.
+        let raw = unsafe { std::alloc::alloc(layout) }.cast::<ContRecord>();
+        let first = NonNull::new(raw)?;
+        for i in 0..CHUNK_RECORDS {
+            // SAFETY: `i` is within the fresh allocation, which holds
+            // CHUNK_RECORDS records.
+            unsafe { first.add(i).write(ContRecord::EMPTY) };
+        }
+        // Box::from_raw in Drop frees it with the same layout.
+        let chunk = first.cast::<[ContRecord; CHUNK_RECORDS]>();
         self.chunks.push(chunk);
         let first = chunk.cast::<ContRecord>();
         // Pushed in reverse so that records are handed out in address order.
@@ -63,7 +78,7 @@ impl ContArena {
             // SAFETY: `i` is within the chunk.
             self.free.push(unsafe { first.add(i) });
         }
-        first
+        Some(first)
     }
 
     /// Releases `record`: every reference to it fails from now on, its
@@ -102,7 +117,8 @@ impl ContArena {
 impl Drop for ContArena {
     fn drop(&mut self) {
         for chunk in self.chunks.drain(..) {
-            // SAFETY: every chunk was leaked from a Box in `grow`, and the
+            // SAFETY: every chunk was allocated in `grow` with the layout
+            // of the array (as a Box of it is), fully initialized, and the
             // arena is going away, so no record is used any more.
             let mut chunk = unsafe { Box::from_raw(chunk.as_ptr()) };
             for record in chunk.iter_mut() {
@@ -122,19 +138,19 @@ mod tests {
     #[test]
     fn a_released_record_is_reused_at_once() {
         let mut arena = ContArena::new();
-        let a = arena.alloc();
-        let b = arena.alloc();
+        let a = arena.alloc().expect("memory");
+        let b = arena.alloc().expect("memory");
         assert_ne!(a, b);
         // SAFETY: `a` is live and on no chain.
         assert!(unsafe { arena.release(a) }.is_none());
-        assert_eq!(arena.alloc(), a);
+        assert_eq!(arena.alloc().expect("memory"), a);
         assert_eq!((arena.live(), arena.capacity()), (2, CHUNK_RECORDS));
     }
 
     #[test]
     fn many_records_keep_their_addresses() {
         let mut arena = ContArena::new();
-        let records: Vec<_> = (0..200).map(|_| arena.alloc()).collect();
+        let records: Vec<_> = (0..200).map(|_| arena.alloc().expect("memory")).collect();
         for (i, record) in records.iter().enumerate() {
             let mut record = *record;
             // SAFETY: live records of this arena, used by this thread only.
@@ -150,7 +166,7 @@ mod tests {
     #[test]
     fn a_reference_works_once() {
         let mut arena = ContArena::new();
-        let record = arena.alloc();
+        let record = arena.alloc().expect("memory");
         // SAFETY: `record` is live in `arena` for the whole test.
         unsafe {
             let first = ContRef::new(record);
@@ -160,7 +176,7 @@ mod tests {
             assert_eq!(ContRef::NULL.consume(), Err(ContError::Null));
             arena.release(record);
             assert_eq!(second.consume(), Err(ContError::AlreadyConsumed));
-            let reused = arena.alloc();
+            let reused = arena.alloc().expect("memory");
             assert_eq!(reused, record);
             assert_eq!(second.consume(), Err(ContError::AlreadyConsumed));
         }
@@ -169,7 +185,7 @@ mod tests {
     #[test]
     fn payloads_spill_beyond_the_inline_area() {
         let mut arena = ContArena::new();
-        let mut record = arena.alloc();
+        let mut record = arena.alloc().expect("memory");
         // SAFETY: a live record of this arena, used by this thread only.
         let target = unsafe { record.as_mut() };
         target.set_payload(&[1, 2]).expect("short");
@@ -183,7 +199,7 @@ mod tests {
         assert_eq!(target.payload(), &[9]);
         // SAFETY: live, on no chain.
         unsafe { arena.release(record) };
-        let again = arena.alloc();
+        let again = arena.alloc().expect("memory");
         // SAFETY: live.
         assert_eq!(unsafe { again.as_ref() }.payload().as_ptr(), inline);
     }

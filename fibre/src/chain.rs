@@ -218,7 +218,7 @@ mod tests {
     #[test]
     fn nested_resumes_walk_innermost_first() {
         let mut arena = ContArena::new();
-        let (c1, c2, c3) = (arena.alloc(), arena.alloc(), arena.alloc());
+        let (c1, c2, c3) = (arena.alloc().expect("memory"), arena.alloc().expect("memory"), arena.alloc().expect("memory"));
         let mut chain = StackChain::new();
         // SAFETY: live, detached records of `arena`.
         unsafe {
@@ -237,7 +237,7 @@ mod tests {
     #[test]
     fn handler_search_takes_the_innermost_matching_prompt() {
         let mut arena = ContArena::new();
-        let (mut c1, mut c2) = (arena.alloc(), arena.alloc());
+        let (mut c1, mut c2) = (arena.alloc().expect("memory"), arena.alloc().expect("memory"));
         let outer = [7, 8, 9];
         let inner = [8, 5];
         let mut chain = StackChain::new();
@@ -260,7 +260,7 @@ mod tests {
     #[test]
     fn a_forwarding_prompt_stops_every_switch_but_no_suspend() {
         let mut arena = ContArena::new();
-        let (mut c1, mut c2) = (arena.alloc(), arena.alloc());
+        let (mut c1, mut c2) = (arena.alloc().expect("memory"), arena.alloc().expect("memory"));
         let outer = [3, 6];
         // Rust's prompt: suspend clause 4, its own switch clause 5, forward.
         let forwarding = [4, 5, FORWARD_SWITCH];
@@ -281,7 +281,7 @@ mod tests {
     #[test]
     fn a_suspend_past_prompts_captures_and_restores_the_segment() {
         let mut arena = ContArena::new();
-        let (c1, c2, c3) = (arena.alloc(), arena.alloc(), arena.alloc());
+        let (c1, c2, c3) = (arena.alloc().expect("memory"), arena.alloc().expect("memory"), arena.alloc().expect("memory"));
         let mut chain = StackChain::new();
         // SAFETY: live, detached records of `arena`.
         unsafe {

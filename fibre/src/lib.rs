@@ -20,6 +20,7 @@
 #[cfg(not(all(target_arch = "x86_64", unix)))]
 compile_error!("wasmfx-fibre supports x86-64 System V (Linux) only");
 
+mod address_space;
 mod arena;
 mod chain;
 mod context;
@@ -31,6 +32,7 @@ mod slab;
 mod stack;
 mod table;
 
+pub use address_space::address_space_limit;
 pub use arena::ContArena;
 pub use chain::{ChainIter, FORWARD_SWITCH, HandlerKind, HandlerMatch, StackChain};
 pub use context::{Context, switch};

@@ -95,6 +95,10 @@ pub enum HandleError {
     Consumed,
     /// No index is left.
     Full,
+    /// The host has no memory left for another record.
+    OutOfMemory,
+    /// As many records are live as the table allows.
+    Limit,
 }
 
 /// The continuation table of one store (see the module doc).
@@ -104,6 +108,8 @@ pub struct ContTable {
     arena: ContArena,
     records: Vec<*mut ContRecord>,
     sentinel: Box<ContRecord>,
+    /// Live records [`ContTable::alloc`] allows (see [`ContTable::set_max_live`]).
+    max_live: usize,
 }
 
 impl ContTable {
@@ -122,7 +128,20 @@ impl ContTable {
             arena: ContArena::new(),
             records: Vec::new(),
             sentinel,
+            max_live: usize::MAX,
         }
+    }
+
+    /// Makes [`ContTable::alloc`] refuse a record while `max` are live
+    /// ([`HandleError::Limit`]). Compiled code reusing the record of a
+    /// finished continuation (the warm list) may pass it by [`MAX_WARM`].
+    pub fn set_max_live(&mut self, max: usize) {
+        self.max_live = max;
+    }
+
+    /// The limit [`ContTable::set_max_live`] set (`usize::MAX`: none).
+    pub fn max_live(&self) -> usize {
+        self.max_live
     }
 
     /// The header compiled code reads; its address never changes.
@@ -133,9 +152,14 @@ impl ContTable {
     /// A fresh, detached record with an index.
     ///
     /// # Errors
-    /// [`HandleError::Full`] when no index is left.
+    /// [`HandleError::Limit`] at the limit of live records,
+    /// [`HandleError::Full`] when no index is left,
+    /// [`HandleError::OutOfMemory`] when no memory is.
     pub fn alloc(&mut self) -> Result<NonNull<ContRecord>, HandleError> {
-        let mut record = self.arena.alloc();
+        if self.live() >= self.max_live {
+            return Err(HandleError::Limit);
+        }
+        let mut record = self.arena.alloc().ok_or(HandleError::OutOfMemory)?;
         // SAFETY: a live record of our arena, not used by anyone else yet.
         let target = unsafe { record.as_mut() };
         if (target.index() == NO_INDEX || target.revision() >= RETIRED)
@@ -160,6 +184,9 @@ impl ContTable {
             *old = &raw mut *self.sentinel;
         }
         target.set_index(index, 0);
+        self.records
+            .try_reserve(1)
+            .map_err(|_| HandleError::OutOfMemory)?;
         self.records.push(record.as_ptr());
         self.header.records = self.records.as_ptr();
         self.header.len = self.records.len() as u64;

@@ -116,7 +116,7 @@ fn overflow_compiled_code(with_limit: bool) -> ! {
     let mut jit = Jit::new();
     let entry = compile(&mut jit);
     let (mut arena, mut pool) = (ContArena::new(), StackPool::new(256 << 10, 1));
-    let mut record: NonNull<ContRecord> = arena.alloc();
+    let mut record: NonNull<ContRecord> = arena.alloc().expect("memory for a record");
     let stack = pool.take().expect("stack");
     let (guard_start, guard_end) = stack.guard();
     GUARD_START.store(guard_start, Ordering::Relaxed);

@@ -76,7 +76,7 @@ fn rust_resumes_a_compiled_fibre() {
     jit.finish();
     let (mut arena, mut pool, mut chain) =
         (ContArena::new(), StackPool::default(), StackChain::new());
-    let mut record = arena.alloc();
+    let mut record = arena.alloc().expect("memory for a record");
     // SAFETY: a live fresh record; compiled_fibre is an entry of the
     // documented kind (argument in RDI, never returns).
     unsafe { record.as_mut() }
@@ -149,7 +149,7 @@ fn compiled_code_resumes_a_rust_fibre() {
     let compiled_resume: unsafe extern "C" fn(*mut ContRecord, u64) -> u64 =
         unsafe { std::mem::transmute(jit.address(resume_id)) };
     let (mut arena, mut pool) = (ContArena::new(), StackPool::default());
-    let mut record = arena.alloc();
+    let mut record = arena.alloc().expect("memory for a record");
     // SAFETY: a live fresh record.
     native::start(
         unsafe { record.as_mut() },
@@ -207,7 +207,7 @@ fn one_fibre_suspends_both_ways() {
     jit.finish();
     let (mut arena, mut pool, mut chain) =
         (ContArena::new(), StackPool::default(), StackChain::new());
-    let mut record = arena.alloc();
+    let mut record = arena.alloc().expect("memory for a record");
     // SAFETY: a live fresh record.
     let fresh = unsafe { record.as_mut() };
     native::start(fresh, pool.take().expect("stack"), mixed_suspender).expect("fresh");

@@ -90,7 +90,7 @@ unsafe extern "C" fn runaway(_: *mut ContRecord) -> u64 {
 fn overflow_a_fibre() -> ! {
     child::install_handler(&[libc::SIGSEGV], on_segv);
     let mut arena = ContArena::new();
-    let mut record: NonNull<ContRecord> = arena.alloc();
+    let mut record: NonNull<ContRecord> = arena.alloc().expect("memory for a record");
     let stack = FibreStack::new(64 << 10).expect("fibre stack");
     let (start, end) = stack.guard();
     watch_guard(start, end);

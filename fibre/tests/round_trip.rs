@@ -36,7 +36,7 @@ fn new_fibre(
     pool: &mut StackPool,
     entry: wasmfx_fibre::FibreEntry,
 ) -> NonNull<ContRecord> {
-    let mut record = arena.alloc();
+    let mut record = arena.alloc().expect("memory for a record");
     let stack = pool.take().expect("stack");
     // SAFETY: a live record just allocated.
     native::start(unsafe { record.as_mut() }, stack, entry).expect("fresh record");

@@ -98,8 +98,24 @@ pub fn reserve_slots(values: &mut Vec<u64>, needed: usize, limit: usize) -> Resu
         .max(values.len().saturating_mul(2))
         .max(MIN_SLOTS)
         .min(limit);
-    values.resize(new_len, 0);
+    // Fallible: the guest decides how many stacks there are (one per
+    // continuation) and how deep they get.
+    let mut target = new_len;
+    if values.try_reserve_exact(new_len - values.len()).is_err() {
+        // Doubling may ask for more than is left: then just enough.
+        (values.try_reserve_exact(needed - values.len())).map_err(|_| out_of_memory(needed))?;
+        target = needed;
+    }
+    values.resize(target, 0);
     Ok(())
+}
+
+/// The trap for a value stack the host has no memory for.
+#[cold]
+fn out_of_memory(slots: usize) -> Trap {
+    Trap::ResourceLimit(format!(
+        "out of memory: cannot grow a value stack to {slots} slots"
+    ))
 }
 
 #[cfg(test)]

@@ -155,7 +155,16 @@ impl Compiler {
         // Separate mmaps from the system allocator do not guarantee that (the
         // multi-GiB linear-memory reservations land in between), so code comes
         // from one reserved arena; only used pages are ever committed.
-        let arena = ArenaMemoryProvider::new_with_size(CODE_ARENA_BYTES)
+        // Under a lowered address-space limit the full reservation may not
+        // fit: smaller arenas still hold all but the largest programs.
+        let mut arena = ArenaMemoryProvider::new_with_size(CODE_ARENA_BYTES);
+        for smaller in [CODE_ARENA_BYTES / 4, CODE_ARENA_BYTES / 16] {
+            if arena.is_ok() {
+                break;
+            }
+            arena = ArenaMemoryProvider::new_with_size(smaller);
+        }
+        let arena = arena
             .map_err(|e| CompileError::Cranelift(format!("cannot reserve code memory: {e}")))?;
         builder.memory_provider(Box::new(arena));
         let mut module = JITModule::new(builder);

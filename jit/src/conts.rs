@@ -154,7 +154,7 @@ impl Conts {
         let stack = self
             .pool
             .take()
-            .map_err(|e| Trap::Host(format!("cannot map a continuation stack: {e}")))?;
+            .map_err(|e| Trap::ResourceLimit(format!("cannot map a continuation stack: {e}")))?;
         wasmfx_fibre::native::start(target, stack, entry)
             .map_err(|_| Trap::Host("continuation stack already installed".into()))
     }

@@ -29,4 +29,4 @@ pub use mode::{TierMode, UnknownTier};
 pub use runtime::Runtime;
 pub use tier_up::TierStats;
 pub use tiering::{DEFAULT_TIER_UP_AFTER, FunctionTier, TierPlan, TierUp};
-pub use wasmfx_core::{InstanceId, Module, Trap, Val, ValType};
+pub use wasmfx_core::{InstanceId, Module, StoreLimits, Trap, Val, ValType};

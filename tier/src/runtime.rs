@@ -14,6 +14,7 @@ use crate::engine::Engine;
 use crate::error::Error;
 use crate::executor::TierExecutor;
 use std::sync::Arc;
+use wasmfx_core::StoreLimits;
 use wasmfx_core::backtrace::WasmBacktrace;
 use wasmfx_core::store::InstantiateError;
 use wasmfx_core::value::Ref;
@@ -81,6 +82,13 @@ impl Runtime {
     /// [`TierExecutor::compile_stats`]).
     pub fn compile_stats(&self) -> Option<(std::time::Duration, usize)> {
         self.executor.compile_stats()
+    }
+
+    /// Sets the store's limits: memory and table sizes, live continuations
+    /// (`-W max-memory-size`, `max-table-elements`, `max-continuations`).
+    /// Set them before instantiating: what exists keeps its size.
+    pub fn set_limits(&mut self, limits: StoreLimits) {
+        self.store.set_limits(limits);
     }
 
     pub fn store_mut(&mut self) -> &mut Store {

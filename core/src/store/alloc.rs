@@ -25,13 +25,22 @@ impl Store {
     /// Adds a memory of `ty.limits.min` zeroed pages.
     ///
     /// # Errors
-    /// A [`Trap::Host`] if the size is beyond the index range or the store's limits.
+    /// A [`Trap::ResourceLimit`] if the size is beyond the index range or
+    /// the store's limits, or the host has not that much memory.
     pub fn alloc_memory(&mut self, ty: MemoryType) -> Result<MemAddr, Trap> {
+        let pages = ty.limits.min;
+        let bytes = pages.saturating_mul(crate::store::memory::WASM_PAGE_SIZE);
         let mem = MemoryInst::new(ty, &self.limits).ok_or_else(|| {
-            Trap::Host(format!(
-                "out of memory: cannot allocate {} pages",
-                ty.limits.min
-            ))
+            Trap::ResourceLimit(match bytes > self.limits.max_memory_bytes {
+                true => format!(
+                    "a memory of {pages} pages ({bytes} bytes) is over the limit of {} bytes \
+                     (-W max-memory-size)",
+                    self.limits.max_memory_bytes
+                ),
+                false => format!(
+                    "out of memory: cannot allocate a memory of {pages} pages ({bytes} bytes)"
+                ),
+            })
         })?;
         Ok(push(&mut self.memories, mem, MemAddr))
     }
@@ -39,13 +48,19 @@ impl Store {
     /// Adds a table of `ty.limits.min` slots, each the raw reference `init`.
     ///
     /// # Errors
-    /// A [`Trap::Host`] if the size is beyond the index range or the store's limits.
+    /// A [`Trap::ResourceLimit`] if the size is beyond the index range or
+    /// the store's limits, or the host has not that much memory.
     pub fn alloc_table(&mut self, ty: TableType, init: u64) -> Result<TableAddr, Trap> {
+        let elems = ty.limits.min;
         let table = TableInst::new(ty, init, &self.limits).ok_or_else(|| {
-            Trap::Host(format!(
-                "out of memory: cannot allocate a table of {} elements",
-                ty.limits.min
-            ))
+            Trap::ResourceLimit(match elems > self.limits.max_table_elems {
+                true => format!(
+                    "a table of {elems} elements is over the limit of {} \
+                     (-W max-table-elements)",
+                    self.limits.max_table_elems
+                ),
+                false => format!("out of memory: cannot allocate a table of {elems} elements"),
+            })
         })?;
         Ok(push(&mut self.tables, table, TableAddr))
     }

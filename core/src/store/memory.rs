@@ -26,9 +26,12 @@
 //! allocates a new zeroed buffer (about twice the size, within the limits)
 //! and copies; large zeroed buffers come from the allocator's lazily-zeroed
 //! pages. Every size is checked against the declared maximum, the index
-//! type's range and [`StoreLimits::max_memory_bytes`] before allocating, so
-//! no request aborts the process.
+//! type's range and [`StoreLimits::max_memory_bytes`] before allocating,
+//! and the allocation itself may fail (`heap.rs`): a memory that does not
+//! fit fails instantiation, a `memory.grow` that does not fit returns -1;
+//! neither aborts the process.
 
+mod heap;
 mod mapping;
 
 use super::{MemAddr, Store, StoreLimits};
@@ -74,7 +77,7 @@ impl MemoryInst {
             ty,
             bytes: match mapped {
                 Some(mapping) => Bytes::Mapped(mapping),
-                None => Bytes::Heap(vec![0; len]),
+                None => Bytes::Heap(heap::zeroed(len)?),
             },
             len,
             vm: Box::default(),
@@ -214,7 +217,8 @@ impl MemoryInst {
             }
             Bytes::Heap(bytes) if new_len > bytes.len() => {
                 let reserve = new_len.max(bytes.len().saturating_mul(2).min(ceiling));
-                let mut grown = vec![0; reserve];
+                // Doubling may ask for more than is left: then just enough.
+                let mut grown = heap::zeroed(reserve).or_else(|| heap::zeroed(new_len))?;
                 grown[..len].copy_from_slice(&bytes[..len]);
                 *bytes = grown;
             }

@@ -178,6 +178,10 @@ pub struct StoreLimits {
     pub max_memory_bytes: u64,
     /// `table.grow` beyond this many elements fails (returns -1).
     pub max_table_elems: u64,
+    /// `cont.new` (and every other way to make a continuation) traps while
+    /// this many continuations are live. The default leaves room under a
+    /// lowered address-space limit ([`default_max_continuations`]).
+    pub max_continuations: u64,
     /// 32-bit memories reserve their whole address range plus a guard
     /// region, so compiled code needs no bounds checks (see `memory.rs`);
     /// `false` makes every memory a movable allocation.
@@ -189,8 +193,26 @@ impl Default for StoreLimits {
         StoreLimits {
             max_memory_bytes: 4 << 30,
             max_table_elems: 10_000_000,
+            max_continuations: default_max_continuations(),
             memory_guard_regions: true,
         }
+    }
+}
+
+/// Bytes of address space a live continuation is reckoned to take, for
+/// [`default_max_continuations`]: an interpreted one takes about 350 (its
+/// record, value stack and frames), so this leaves the rest of the limit to
+/// everything else.
+const CONTINUATION_BUDGET_BYTES: u64 = 2048;
+
+/// No limit, unless the process runs under an address-space limit
+/// (`ulimit -v`, RLIMIT_AS): then as many as fit in half of it at
+/// [`CONTINUATION_BUDGET_BYTES`] each, so that running out is a trap
+/// ("too many live continuations") before the allocator fails.
+pub fn default_max_continuations() -> u64 {
+    match wasmfx_fibre::address_space_limit() {
+        Some(bytes) => bytes / 2 / CONTINUATION_BUDGET_BYTES,
+        None => u64::MAX,
     }
 }
 
@@ -210,6 +232,14 @@ pub struct Store {
 }
 
 impl Store {
+    /// Replaces the store's limits (before instantiating, typically: a
+    /// memory or table already larger keeps its size).
+    pub fn set_limits(&mut self, limits: StoreLimits) {
+        let max = usize::try_from(limits.max_continuations).unwrap_or(usize::MAX);
+        self.conts.set_max_live(max);
+        self.limits = limits;
+    }
+
     /// An empty store with default [`StoreLimits`].
     pub fn new(registry: Arc<TypeRegistry>) -> Store {
         Store::with_limits(registry, StoreLimits::default())
@@ -217,6 +247,8 @@ impl Store {
 
     /// An empty store with the given limits.
     pub fn with_limits(registry: Arc<TypeRegistry>, limits: StoreLimits) -> Store {
+        let mut conts = wasmfx_fibre::ContTable::default();
+        conts.set_max_live(usize::try_from(limits.max_continuations).unwrap_or(usize::MAX));
         Store {
             registry,
             limits,
@@ -227,7 +259,7 @@ impl Store {
             tags: Vec::new(),
             exns: Vec::new(),
             instances: Vec::new(),
-            conts: wasmfx_fibre::ContTable::default(),
+            conts,
         }
     }
 

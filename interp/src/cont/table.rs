@@ -112,7 +112,7 @@ impl ContTable {
         // SAFETY: as above.
         let now = unsafe { record.as_ref().index() };
         let parked = self.parked.get_mut(index as usize).and_then(Option::take);
-        self.put(now, parked);
+        self.put(now, parked)?;
         Ok(raw)
     }
 
@@ -178,13 +178,13 @@ impl ContTable {
         captured: Captured,
     ) -> Result<u32, Trap> {
         let mut record = Self::record(records, index)?;
+        self.put(index, Some(captured))?;
         // SAFETY: a live record of the table, consumed by our caller's
         // resumer, detached and without a stack.
         unsafe {
             record.as_mut().set_func(root.0);
             record.as_mut().set_state(ContState::Parked);
         }
-        self.put(index, Some(captured));
         Ok(index)
     }
 
@@ -196,12 +196,17 @@ impl ContTable {
     ) -> Result<u32, Trap> {
         let mut record = records.alloc().map_err(Trap::from)?;
         // SAFETY: a live record of the table, used by nothing else yet.
-        let index = unsafe {
+        let index = unsafe { record.as_ref().index() };
+        if let Err(trap) = self.put(index, Some(captured)) {
+            // SAFETY: just allocated, on no chain, no stack.
+            drop(unsafe { records.release(record) });
+            return Err(trap);
+        }
+        // SAFETY: as above.
+        unsafe {
             record.as_mut().set_func(root.0);
             record.as_mut().set_state(ContState::Parked);
-            record.as_ref().index()
-        };
-        self.put(index, Some(captured));
+        }
         Ok(index)
     }
 
@@ -260,21 +265,29 @@ impl ContTable {
         captured: Captured,
     ) -> Result<u64, Trap> {
         let mut record = Self::record(records, index)?;
+        self.put(index, Some(captured))?;
         // SAFETY: a live record of the table whose frames we hold.
         unsafe { record.as_mut().set_state(ContState::Parked) };
-        self.put(index, Some(captured));
         self.handle_of(records, record)
     }
 
     #[inline]
-    fn put(&mut self, index: u32, parked: Option<Captured>) {
+    fn put(&mut self, index: u32, parked: Option<Captured>) -> Result<(), Trap> {
         match self.parked.get_mut(index as usize) {
             Some(slot) => *slot = parked,
             None => {
+                // As many slots as records: the guest decides how many.
+                let more = index as usize + 1 - self.parked.len();
+                if self.parked.try_reserve(more).is_err() {
+                    (self.parked.try_reserve_exact(more)).map_err(|_| {
+                        Trap::ResourceLimit("out of memory: cannot park a continuation".into())
+                    })?;
+                }
                 self.parked.resize_with(index as usize, || None);
                 self.parked.push(parked);
             }
         }
+        Ok(())
     }
 
     /// Releases record `index` (returned, trapped, or consumed without

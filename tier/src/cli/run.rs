@@ -80,6 +80,8 @@ impl RunCommand {
         let features = self.features.apply(engine.features());
         let engine = engine.with_features(features);
         let mut runtime = Runtime::new(&engine);
+        let limits = self.features.limits(runtime.store().limits.clone());
+        runtime.set_limits(limits);
         let wasi = self
             .wasi
             .context(&self.wasi_argv())
@@ -201,6 +203,11 @@ fn instantiate(engine: &Engine, runtime: &mut Runtime, path: &Path) -> Result<In
         e => fail(1, format_args!("failed to compile {file}: {e}")),
     })?;
     runtime.instantiate(&module).map_err(|e| match e {
+        // Not a trap of the program: the store could not give it what it
+        // declares (Wasmtime's "insufficient resources").
+        Error::Trap(Trap::ResourceLimit(m)) => {
+            fail(1, format_args!("failed to instantiate {file}: {m}"))
+        }
         Error::Trap(trap) => trapped(&trap, runtime),
         e => fail(1, format_args!("failed to instantiate {file}: {e}")),
     })

@@ -28,6 +28,9 @@ impl WastCommand {
             Ok(engine) => engine,
             Err(e) => return fail(2, e),
         };
+        if let Some(limit) = self.features.first_limit() {
+            return fail(2, format_args!("-W {limit} is an option of `run`, not of `wast`"));
+        }
         let features = self.features.apply(engine.features());
         let mut total = Counts::default();
         for path in &self.files {

@@ -1,0 +1,153 @@
+//! Running out is an error, never an abort: the CLI under a lowered
+//! address-space limit (`ulimit -v` in a child shell, which `exec`s the
+//! binary, so a signal would show as one), and the `-W` limits, in every
+//! tier.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+const TIERS: [&str; 3] = ["interp", "jit", "dyn"];
+
+/// Address space for the limited runs: enough for the engine, far from
+/// enough for 4 GiB memories or millions of continuations.
+const LIMIT_KIB: &str = "800000";
+
+const MEMORY: &str = r#"(module
+  (memory 1)
+  (table 1 funcref)
+  (func (export "grow_memory") (param i32) (result i32)
+    (memory.grow (local.get 0)))
+  (func (export "grow_table") (param i32) (result i32)
+    (table.grow (ref.null func) (local.get 0))))"#;
+
+const BIG_MEMORY: &str = "(module (memory 65536) (func (export \"f\")))";
+
+const HELD: &str = include_str!("../../benches/programs/cont_held.wat");
+
+fn temp_file(name: &str, contents: &str) -> PathBuf {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "wasmfx-limits-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).expect("create temp dir");
+    let path = dir.join(name);
+    std::fs::write(&path, contents).expect("write temp file");
+    path
+}
+
+/// The CLI with `args`, under the address-space limit when `limited`.
+fn cli(limited: bool, args: &[&str]) -> Output {
+    let bin = env!("CARGO_BIN_EXE_wasmfx-tier");
+    let mut command = match limited {
+        true => {
+            let mut c = Command::new("bash");
+            c.args(["-c", &format!("ulimit -v {LIMIT_KIB} && exec \"$0\" \"$@\""), bin]);
+            c
+        }
+        false => Command::new(bin),
+    };
+    command.args(args).output().expect("run wasmfx-tier")
+}
+
+/// Exited (no signal) with `code`, stderr's first line an error containing
+/// `message`, and no allocator or panic message anywhere.
+fn assert_clean_error(out: &Output, code: i32, message: &str, what: &str) {
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(code), "{what}: {:?}\n{err}", out.status);
+    let first = err.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with("error: ") && first.contains(message),
+        "{what}: first line {first:?}, expected {message:?}\n{err}"
+    );
+    for bad in ["memory allocation of", "panicked", "RUST_BACKTRACE"] {
+        assert!(!err.contains(bad), "{what}: {bad:?} in\n{err}");
+    }
+}
+
+fn result(out: &Output, what: &str) -> String {
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{what}: {:?}\n{err}", out.status);
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn growing_past_what_the_host_has_returns_minus_one() {
+    let file = temp_file("memory.wat", MEMORY);
+    let file = file.to_str().expect("utf-8 path");
+    for tier in TIERS {
+        let what = format!("{tier}: memory.grow to 4 GiB under ulimit");
+        let args = ["run", "--tier", tier, "--invoke", "grow_memory", file, "65535"];
+        assert_eq!(result(&cli(true, &args), &what), "-1", "{what}");
+        let what = format!("{tier}: table.grow by 2^31 under ulimit");
+        let args = ["run", "--tier", tier, "--invoke", "grow_table", file, "2147483647"];
+        assert_eq!(result(&cli(true, &args), &what), "-1", "{what}");
+    }
+}
+
+#[test]
+fn a_memory_the_host_cannot_give_fails_instantiation() {
+    let file = temp_file("big.wat", BIG_MEMORY);
+    let file = file.to_str().expect("utf-8 path");
+    for tier in TIERS {
+        let out = cli(true, &["run", "--tier", tier, "--invoke", "f", file]);
+        let what = format!("{tier}: (memory 65536) under ulimit");
+        assert_clean_error(&out, 1, "failed to instantiate", &what);
+    }
+}
+
+#[test]
+fn continuations_past_what_the_host_has_trap() {
+    let file = temp_file("held.wat", HELD);
+    let file = file.to_str().expect("utf-8 path");
+    for tier in TIERS {
+        let out = cli(true, &["run", "--tier", tier, "--invoke", "run", file, "5000000"]);
+        let what = format!("{tier}: 5,000,000 held continuations under ulimit");
+        // Interpreted ones stop at the default limit the address space
+        // sets; native stacks may run out of mappings first.
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        let message = match err.contains("continuation stack") {
+            true => "cannot map a continuation stack",
+            false => "too many live continuations",
+        };
+        assert_clean_error(&out, 134, message, &what);
+    }
+}
+
+#[test]
+fn the_w_limits_bound_memories_tables_and_continuations() {
+    let memory = temp_file("memory.wat", MEMORY);
+    let memory = memory.to_str().expect("utf-8 path");
+    let big = temp_file("big.wat", BIG_MEMORY);
+    let big = big.to_str().expect("utf-8 path");
+    let held = temp_file("held.wat", HELD);
+    let held = held.to_str().expect("utf-8 path");
+    for tier in TIERS {
+        let run = |limit: &str, rest: &[&str]| {
+            let mut args = vec!["run", "--tier", tier, "-W", limit, "--invoke"];
+            args.extend_from_slice(rest);
+            cli(false, &args)
+        };
+        let what = format!("{tier}: max-memory-size");
+        let out = run("max-memory-size=128K", &["grow_memory", memory, "1"]);
+        assert_eq!(result(&out, &what), "1", "{what}: the second page fits");
+        let out = run("max-memory-size=128K", &["grow_memory", memory, "2"]);
+        assert_eq!(result(&out, &what), "-1", "{what}: a third does not");
+        let out = run("max-memory-size=64K", &["f", big]);
+        assert_clean_error(&out, 1, "-W max-memory-size", &what);
+
+        let what = format!("{tier}: max-table-elements");
+        let out = run("max-table-elements=10", &["grow_table", memory, "9"]);
+        assert_eq!(result(&out, &what), "1", "{what}");
+        let out = run("max-table-elements=10", &["grow_table", memory, "10"]);
+        assert_eq!(result(&out, &what), "-1", "{what}");
+
+        let what = format!("{tier}: max-continuations");
+        let out = run("max-continuations=1000", &["run", held, "900"]);
+        assert_eq!(result(&out, &what), (900 * 899 / 2).to_string(), "{what}");
+        let out = run("max-continuations=1000", &["run", held, "1100"]);
+        assert_clean_error(&out, 134, "too many live continuations", &what);
+    }
+}
