@@ -8,6 +8,18 @@
 //!       1: <unknown>!main            (no module name in the name section)
 //!       2: <unknown>!<wasm function 7>   (no function name either)
 //! ```
+//!
+//! Runs of repeated frames are folded, a run of one function or of a
+//! cycle of up to [`MAX_CYCLE`] functions (mutual recursion), and a trace
+//! that lost frames says so:
+//!
+//! ```text
+//!       0: prog!f
+//!       1: prog!g
+//!          ... the 2 frames above 49,999 more times (99,998 frames)
+//!   100000: prog!main
+//!          ... more frames were active but not recorded
+//! ```
 
 use crate::module::ExternKind;
 use crate::store::{FuncAddr, FuncKind, Store, TagAddr};
@@ -17,7 +29,16 @@ use std::fmt;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WasmBacktrace {
     pub frames: Vec<FuncAddr>,
+    /// More frames were active than these (compiled code's traces keep a
+    /// bounded number per entry, `MAX_TRAP_FRAMES` in the jit).
+    pub truncated: bool,
 }
+
+/// The longest cycle of functions a repeated run is folded by.
+pub const MAX_CYCLE: usize = 8;
+
+/// Repetitions a run needs to be folded (fewer print as they are).
+const FOLD_AFTER: usize = 3;
 
 impl WasmBacktrace {
     /// The backtrace as printable lines, names looked up in `store`.
@@ -37,11 +58,64 @@ struct Rendered<'a> {
 impl fmt::Display for Rendered<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("wasm backtrace:")?;
-        for (depth, &func) in self.backtrace.frames.iter().enumerate() {
-            write!(f, "\n    {depth}: {}", func_name(self.store, func))?;
+        let frames = &self.backtrace.frames;
+        let mut depth = 0;
+        while depth < frames.len() {
+            let (cycle, times) = repeated_run(&frames[depth..]);
+            for (offset, &func) in frames[depth..depth + cycle].iter().enumerate() {
+                let name = func_name(self.store, func);
+                write!(f, "\n    {}: {name}", depth + offset)?;
+            }
+            let more = times - 1;
+            match (more, cycle) {
+                (0, _) => {}
+                (_, 1) => write!(
+                    f,
+                    "\n       ... {} more frames of {}",
+                    grouped(more),
+                    func_name(self.store, frames[depth])
+                )?,
+                _ => write!(
+                    f,
+                    "\n       ... the {cycle} frames above {} more times ({} frames)",
+                    grouped(more),
+                    grouped(more * cycle)
+                )?,
+            }
+            depth += cycle * times;
+        }
+        if self.backtrace.truncated {
+            f.write_str("\n       ... more frames were active but not recorded")?;
         }
         Ok(())
     }
+}
+
+/// The run `frames` starts with: the shortest cycle (1 to [`MAX_CYCLE`]
+/// frames) repeated at least [`FOLD_AFTER`] times, as (cycle, times);
+/// `(1, 1)` when there is none.
+fn repeated_run(frames: &[FuncAddr]) -> (usize, usize) {
+    for cycle in 1..=MAX_CYCLE.min(frames.len() / FOLD_AFTER) {
+        let first = &frames[..cycle];
+        let times = frames.chunks_exact(cycle).take_while(|c| *c == first).count();
+        if times >= FOLD_AFTER {
+            return (cycle, times);
+        }
+    }
+    (1, 1)
+}
+
+/// `n` with thousands separated by commas.
+fn grouped(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// `module!function` for a Wasm function, `<host function>` for a host one.
@@ -104,10 +178,53 @@ mod tests {
         let funcs = store.instance(id).funcs.clone();
         let backtrace = WasmBacktrace {
             frames: vec![funcs[0], funcs[1], funcs[2]],
+            truncated: false,
         };
         assert_eq!(
             backtrace.display(&store).to_string(),
             "wasm backtrace:\n    0: prog!inner\n    1: prog!<wasm function 1>\n    2: prog!outer"
+        );
+    }
+
+    #[test]
+    fn runs_and_cycles_fold_and_a_truncated_trace_says_so() {
+        let registry = Arc::new(TypeRegistry::new());
+        let mut store = Store::new(Arc::clone(&registry));
+        let wat = r#"(module $p (func $f) (func $g) (func $main))"#;
+        let bytes = wat::parse_str(wat).expect("valid text");
+        let module = Arc::new(Module::new(&registry, &bytes).expect("valid module"));
+        let id = store.instantiate(&module, &[]).expect("instantiates");
+        let [f, g, main] = [0, 1, 2].map(|i| store.instance(id).funcs[i]);
+        // 1,000 of f, then main: one line for f, one for the rest of the run.
+        let mut frames = vec![f; 1000];
+        frames.push(main);
+        let shown = WasmBacktrace {
+            frames,
+            truncated: false,
+        };
+        assert_eq!(
+            shown.display(&store).to_string(),
+            "wasm backtrace:\n    0: p!f\n       ... 999 more frames of p!f\n    1000: p!main"
+        );
+        // f, g mutually recursive 5,000 times, cut off: the cycle folds.
+        let cycle: Vec<_> = [f, g].repeat(5000);
+        let cut = WasmBacktrace {
+            frames: cycle,
+            truncated: true,
+        };
+        assert_eq!(
+            cut.display(&store).to_string(),
+            "wasm backtrace:\n    0: p!f\n    1: p!g\n       ... the 2 frames above 4,999 more \
+             times (9,998 frames)\n       ... more frames were active but not recorded"
+        );
+        // Two repetitions stay as they are.
+        let twice = WasmBacktrace {
+            frames: vec![f, f, main],
+            truncated: false,
+        };
+        assert_eq!(
+            twice.display(&store).to_string(),
+            "wasm backtrace:\n    0: p!f\n    1: p!f\n    2: p!main"
         );
     }
 }

@@ -18,6 +18,7 @@ use crate::cont::{Captured, ContTable};
 use crate::exec::{self, Exit, OsrHandoff, Outward, Resumption};
 use crate::stack::ExecStack;
 use crate::{Interpreter, RunExit, RunMode, Tiering, store_results, v128_unsupported};
+use wasmfx_core::backtrace::WasmBacktrace;
 use wasmfx_core::{FuncAddr, Store, Trap, Val};
 
 /// How a call that may suspend out of the interpreter stopped.
@@ -105,9 +106,9 @@ impl Interpreter {
     ) -> Result<CallExit, Trap> {
         let mut stack = self.take_stack();
         let outcome = self.run(store, func, args, &mut stack, mode, tiering);
-        self.backtrace.frames = match outcome {
-            Ok(_) => Vec::new(),
-            Err(_) => self.trap_backtrace(&stack),
+        self.backtrace = match &outcome {
+            Ok(_) => WasmBacktrace::default(),
+            Err(trap) => self.trap_backtrace(&stack, trap),
         };
         let exit = outcome.map(|exit| match exit {
             RunExit::Returned(n) => CallExit::Returned(stack.values[..n].to_vec()),
@@ -146,9 +147,9 @@ impl Interpreter {
             ..RunMode::default()
         };
         let outcome = self.run(store, func, args, &mut stack, mode, tiering);
-        self.backtrace.frames = match outcome {
-            Ok(_) => Vec::new(),
-            Err(_) => self.trap_backtrace(&stack),
+        self.backtrace = match &outcome {
+            Ok(_) => WasmBacktrace::default(),
+            Err(trap) => self.trap_backtrace(&stack, trap),
         };
         let exit = outcome.map(|exit| match exit {
             RunExit::Returned(n) => {
@@ -275,9 +276,9 @@ impl Interpreter {
             park_into: None,
         };
         let outcome = executor.resume_captured(captured, resumption);
-        self.backtrace.frames = match outcome {
-            Ok(_) => Vec::new(),
-            Err(_) => self.trap_backtrace(&stack),
+        self.backtrace = match &outcome {
+            Ok(_) => WasmBacktrace::default(),
+            Err(trap) => self.trap_backtrace(&stack, trap),
         };
         let exit = outcome.map(|exit| match exit {
             Exit::Returned => {

@@ -46,7 +46,7 @@ use cache::{Callee, CodeCache};
 use cont::ContTable;
 use stack::ExecStack;
 use wasmfx_core::backtrace::WasmBacktrace;
-use wasmfx_core::{FuncAddr, Store, Trap, Val};
+use wasmfx_core::{ExnAddr, FuncAddr, Store, Trap, Val};
 
 /// Interpreter limits.
 #[derive(Debug, Clone)]
@@ -82,10 +82,14 @@ pub struct Interpreter {
     backtrace: WasmBacktrace,
     /// The frames inside a call of compiled code that trapped, innermost
     /// first: they go before the interpreter's own in the backtrace.
-    inner_trap_frames: Vec<FuncAddr>,
+    inner_trap_frames: WasmBacktrace,
     /// The interpreter's side of the store's continuations (their heap
     /// frames; the records are `Store::conts`), and idle continuation stacks.
     conts: ContTable,
+    /// The exception being unwound and the functions of the frames it left,
+    /// innermost first, since it was thrown or last caught: the backtrace
+    /// of an exception nothing catches (`exec/exceptions.rs`).
+    unwound: (Option<ExnAddr>, WasmBacktrace),
 }
 
 impl Interpreter {
@@ -95,8 +99,9 @@ impl Interpreter {
             codes: CodeCache::default(),
             spare_stacks: Vec::new(),
             backtrace: WasmBacktrace::default(),
-            inner_trap_frames: Vec::new(),
+            inner_trap_frames: WasmBacktrace::default(),
             conts: ContTable::default(),
+            unwound: (None, WasmBacktrace::default()),
         }
     }
 
@@ -211,7 +216,10 @@ impl Interpreter {
                 stack.values[..args.len()].copy_from_slice(args);
                 let values = &mut stack.values[..args.len().max(results)];
                 if let Err(trap) = tiering.call_compiled(store, func, values, self) {
-                    self.inner_trap_frames = tiering.trapped_frames();
+                    match trap {
+                        Trap::UncaughtException(exn) => self.exception_from_compiled(exn, tiering),
+                        _ => self.inner_trap_frames = tiering.trapped_frames(),
+                    }
                     return Err(trap);
                 }
                 Ok(RunExit::Returned(results))
@@ -291,11 +299,31 @@ impl Interpreter {
     }
 
     /// The backtrace of a trap that ended an activation on `stack`: the
-    /// frames inside compiled code it called, then its own.
-    fn trap_backtrace(&mut self, stack: &ExecStack) -> Vec<FuncAddr> {
-        let mut frames = std::mem::take(&mut self.inner_trap_frames);
-        frames.extend(stack.backtrace());
-        frames
+    /// frames inside compiled code it called, then its own; for an
+    /// exception nothing caught, the frames it unwound.
+    fn trap_backtrace(&mut self, stack: &ExecStack, trap: &Trap) -> WasmBacktrace {
+        if let Trap::UncaughtException(exn) = trap {
+            return self.exception_trail(*exn);
+        }
+        let mut backtrace = std::mem::take(&mut self.inner_trap_frames);
+        backtrace.frames.extend(stack.backtrace());
+        backtrace
+    }
+
+    /// Exception `exn` left compiled code that the interpreter called: the
+    /// frames it left there (the tiering's) begin its trail.
+    pub(crate) fn exception_from_compiled(&mut self, exn: ExnAddr, tiering: &mut dyn Tiering) {
+        self.unwound = (Some(exn), tiering.trapped_frames());
+    }
+
+    /// The functions of the frames exception `exn` unwound in the
+    /// interpreter, innermost first (empty unless it is the latest one
+    /// unwound).
+    pub fn exception_trail(&self, exn: ExnAddr) -> WasmBacktrace {
+        match self.unwound.0 {
+            Some(latest) if latest == exn => self.unwound.1.clone(),
+            _ => WasmBacktrace::default(),
+        }
     }
 }
 

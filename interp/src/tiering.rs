@@ -27,6 +27,7 @@
 
 use crate::Interpreter;
 use crate::code::Code;
+use wasmfx_core::backtrace::WasmBacktrace;
 use wasmfx_core::{FuncAddr, Store, Trap};
 
 /// The answer to [`Tiering::hot`].
@@ -182,8 +183,8 @@ pub trait Tiering {
 
     /// The compiled frames active when the last `call_compiled` trapped,
     /// innermost first (empty when unknown).
-    fn trapped_frames(&mut self) -> Vec<FuncAddr> {
-        Vec::new()
+    fn trapped_frames(&mut self) -> WasmBacktrace {
+        WasmBacktrace::default()
     }
 }
 

@@ -86,6 +86,31 @@ const MAX_SHIM_SEARCH: usize = 64 << 10;
 /// Defines `$shim`, an assembly entry to the libcall `$target` (at most six
 /// integer arguments) that leaves a marked frame record on the caller's
 /// stack while `$target` runs (see the module doc).
+/// Defines `$shim`, an assembly entry to the libcall `$target` that passes
+/// it, after the caller's three arguments, the return address into the
+/// compiled caller and the caller's frame pointer (the point a walk of its
+/// frames starts from), by a tail jump.
+macro_rules! located_libcall {
+    ($shim:ident, $target:path) => {
+        std::arch::global_asm!(
+            ".text",
+            concat!(".globl ", stringify!($shim)),
+            concat!(".type ", stringify!($shim), ", @function"),
+            ".p2align 4",
+            concat!(stringify!($shim), ":"),
+            "mov rcx, qword ptr [rsp]",
+            "mov r8, rbp",
+            "jmp {target}",
+            concat!(".size ", stringify!($shim), ", . - ", stringify!($shim)),
+            target = sym $target,
+        );
+        unsafe extern "C" {
+            fn $shim();
+        }
+    };
+}
+pub(crate) use located_libcall;
+
 macro_rules! framed_libcall {
     ($shim:ident, $target:path) => {
         std::arch::global_asm!(
@@ -209,13 +234,33 @@ pub(crate) fn forget_unwound_frames(runtime: &mut crate::vmruntime::VmRuntime) {
 /// `act` must be this thread's innermost live activation, and `start`'s
 /// frame pointer a live frame of compiled code on the running stack.
 pub(crate) unsafe fn record_frames(act: *mut Activation, start: Option<(usize, usize)>) {
+    // SAFETY: the caller's promise.
+    unsafe { record_frames_into(act, start, false) }
+}
+
+/// [`record_frames`] into the runtime's throw frames (`throw`: true)
+/// instead of its trap frames.
+///
+/// # Safety
+/// As [`record_frames`].
+pub(crate) unsafe fn record_frames_into(
+    act: *mut Activation,
+    start: Option<(usize, usize)>,
+    throw: bool,
+) {
     // SAFETY: the caller's promise: the activation and its runtime state are
     // live, and compiled code does not touch the trap frames meanwhile.
     let (state, mark, entry) = unsafe { ((*act).state, (*act).chain_mark, (*act).entry_stack()) };
     // SAFETY: as above.
-    let (frames, innermost) =
-        unsafe { (&mut (*state).trap_frames, (*state).conts.chain.innermost()) };
+    let (frames, innermost) = unsafe {
+        let frames = match throw {
+            true => &mut (*state).throw_frames.2,
+            false => &mut (*state).trap_frames,
+        };
+        (frames, (*state).conts.chain.innermost())
+    };
     frames.len = 0;
+    frames.truncated = false;
     let Some(code) = CodeMap::read() else { return };
     // SAFETY: as above.
     let key = unsafe { (*state).vm.frame_key };
@@ -295,7 +340,11 @@ impl Walk<'_> {
     /// buffer is full. Iterative: hand-offs nest as deep as calls do, and
     /// this runs on the signal stack.
     fn stack(&mut self, mut pc: usize, mut fp: usize, stack: Bounds) {
-        while self.frames.len < self.frames.pcs.len() {
+        loop {
+            if self.frames.len == self.frames.pcs.len() {
+                self.frames.truncated = true;
+                return;
+            }
             if !self.code.contains(pc) {
                 match self.handed_off(fp, stack) {
                     Some((next_pc, next_fp)) => (pc, fp) = (next_pc, next_fp),
@@ -359,6 +408,7 @@ impl Walk<'_> {
         let funcs = unsafe { std::slice::from_raw_parts((*frames).funcs, (*frames).len) };
         for &func in funcs {
             if self.frames.len == self.frames.pcs.len() {
+                self.frames.truncated = true;
                 return None;
             }
             self.frames.pcs[self.frames.len] = INTERPRETED_FRAME | func as usize;

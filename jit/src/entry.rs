@@ -158,6 +158,11 @@ pub(crate) struct Activation {
 }
 
 impl Activation {
+    /// Activations on the list up to and including this one.
+    pub fn depth(&self) -> usize {
+        self.depth
+    }
+
     /// The part of the entry's stack its frames may use: from the stack's
     /// low end to the stack pointer at the entry.
     pub fn entry_stack(&self) -> (usize, usize) {
@@ -188,7 +193,7 @@ pub fn nested_at_least(n: usize) -> bool {
 }
 
 /// Activations on this thread's current list.
-fn depth() -> usize {
+pub(crate) fn depth() -> usize {
     let act = current();
     if act.is_null() {
         return 0;

@@ -239,8 +239,17 @@ impl Jit {
 
     /// The functions whose code holds the addresses the signal handler
     /// recorded at the last trap.
-    fn take_trap_frames(&mut self) -> Vec<FuncAddr> {
-        let pcs = self.state.trap_frames.recorded();
+    fn take_trap_frames(&mut self) -> WasmBacktrace {
+        let backtrace = self.functions_of(&self.state.trap_frames);
+        self.state.trap_frames.len = 0;
+        self.state.trap_frames.truncated = false;
+        backtrace
+    }
+
+    /// The functions whose code holds `frames`' addresses (the interpreted
+    /// ones as recorded), innermost first.
+    fn functions_of(&self, frames: &vmruntime::TrapFrames) -> WasmBacktrace {
+        let pcs = frames.recorded();
         let funcs = pcs.iter().filter_map(|&pc| {
             if pc & backtrace::INTERPRETED_FRAME != 0 {
                 return Some(FuncAddr(pc as u32));
@@ -248,9 +257,10 @@ impl Jit {
             let start = signals::function_start(pc)?;
             self.code_funcs.get(&start).copied()
         });
-        let funcs = funcs.collect();
-        self.state.trap_frames.len = 0;
-        funcs
+        WasmBacktrace {
+            frames: funcs.collect(),
+            truncated: frames.truncated,
+        }
     }
 
     /// Runs `func` with `args` (already type-checked): its compiled code if
@@ -271,7 +281,7 @@ impl Jit {
             return Err(Trap::Host(format!("no function at address {}", func.0)));
         };
         let sig = inst.sig.clone();
-        self.backtrace.frames.clear();
+        self.backtrace = WasmBacktrace::default();
         if inst.vm().code == 0 || self.compiler.trampoline(&sig).is_none() {
             return match &inst.kind {
                 FuncKind::Host(host) => host.clone()(
@@ -351,10 +361,11 @@ impl Jit {
         values: &mut [u64],
         fallback: &mut Fallback<'_>,
     ) -> Result<(), Trap> {
-        self.backtrace.frames.clear();
+        self.backtrace = WasmBacktrace::default();
         self.state.sync_funcs(store);
         self.state.use_table(&mut store.conts);
         self.state.trap_frames.len = 0;
+        self.state.trap_frames.truncated = false;
         // A trap unwinds to this entry: the continuations it started are
         // released, and the stack limit is the one of this entry's stack.
         let chain_mark = self.state.conts.chain.innermost();
@@ -381,18 +392,29 @@ impl Jit {
         // this frame does not touch `self`: the activation's code (and Rust
         // code under it, through `with_active_jit`) is the only user of
         // `state` and `this`.
+        let depth = entry::depth() + 1;
         let (status, stored) = unsafe { entry::enter(store, state, this, fallback, call, values) };
         let pending = std::mem::take(&mut self.state.vm.pending_exn);
         self.state.vm.entry_mark = saved_mark;
         if status != 0 {
             self.state.conts.unwind_to(chain_mark);
             self.state.vm.stack_limit = saved_limit;
-            self.backtrace.frames = self.take_trap_frames();
+            self.backtrace = self.take_trap_frames();
             backtrace::forget_unwound_frames(&mut self.state.vm);
             let trap = traps::trap_of_code(status as u8).or(stored);
             return Err(trap.unwrap_or_else(|| Trap::Host(format!("unknown trap code {status}"))));
         }
         if pending != 0 {
+            // Thrown by this activation's code: its frames at the throw;
+            // thrown further in, this activation's own frames are gone.
+            let thrown = &self.state.throw_frames;
+            self.backtrace = match (thrown.0 == pending, thrown.1 == depth) {
+                (true, true) => self.functions_of(&thrown.2),
+                _ => WasmBacktrace {
+                    frames: Vec::new(),
+                    truncated: true,
+                },
+            };
             return Err(libcalls::uncaught(pending));
         }
         Ok(())

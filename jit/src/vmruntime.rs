@@ -67,6 +67,11 @@ pub struct RuntimeState {
     pub conts: crate::conts::Conts,
     /// Code addresses of the compiled frames active at the last trap.
     pub trap_frames: TrapFrames,
+    /// The latest exception compiled code threw (raw exnref), the depth of
+    /// the activation that threw it, and the code addresses of that
+    /// activation's frames at its `throw`: its backtrace, should nothing
+    /// catch it.
+    pub throw_frames: (u64, usize, TrapFrames),
 }
 
 /// The most frames a backtrace of compiled code records.
@@ -78,6 +83,9 @@ pub const MAX_TRAP_FRAMES: usize = 256;
 pub struct TrapFrames {
     pub pcs: [usize; MAX_TRAP_FRAMES],
     pub len: usize,
+    /// The walk had more frames than room (set by the walk, cleared with
+    /// `len`).
+    pub truncated: bool,
 }
 
 impl Default for TrapFrames {
@@ -85,6 +93,7 @@ impl Default for TrapFrames {
         TrapFrames {
             pcs: [0; MAX_TRAP_FRAMES],
             len: 0,
+            truncated: false,
         }
     }
 }
@@ -108,6 +117,7 @@ impl Default for RuntimeState {
             func_refs: Vec::new(),
             conts,
             trap_frames: TrapFrames::default(),
+            throw_frames: (0, 0, TrapFrames::default()),
         }
     }
 }

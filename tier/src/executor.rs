@@ -85,7 +85,7 @@ impl CompiledTier {
     }
 
     fn call(&mut self, store: &mut Store, func: FuncAddr, args: &[Val]) -> Result<Vec<Val>, Trap> {
-        self.backtrace.frames.clear();
+        self.backtrace = WasmBacktrace::default();
         let jit = self.jit.as_mut().map_err(|e| Trap::Host(e.clone()))?;
         if let Some(select) = &self.ahead {
             while self.compiled_instances < store.instances.len() {
@@ -109,15 +109,18 @@ impl CompiledTier {
             let mut fallback = InterpFallback::new(&mut self.interp, &mut self.tier_up);
             let result = jit.call(store, func, args, &mut fallback);
             if result.is_err() {
-                let interpreted = fallback.trapped_frames;
-                self.backtrace.frames = [interpreted, jit.backtrace().frames.clone()].concat();
+                let (interpreted, compiled) = (fallback.trapped_frames, jit.backtrace());
+                self.backtrace = WasmBacktrace {
+                    frames: [interpreted.frames, compiled.frames.clone()].concat(),
+                    truncated: interpreted.truncated || compiled.truncated,
+                };
             }
             result
         } else {
             let mut hook = TierUpHook::new(Some(jit), &mut self.tier_up);
             let result = self.interp.call_tiered(store, func, args, &mut hook);
             if result.is_err() {
-                self.backtrace.frames = self.interp.backtrace().frames.clone();
+                self.backtrace = self.interp.backtrace().clone();
             }
             result
         }

@@ -6,6 +6,7 @@
 //! calls compiled code in turn.
 
 use crate::tier_up::{TierUpHook, TierUpState};
+use wasmfx_core::backtrace::WasmBacktrace;
 use wasmfx_core::{FuncAddr, Store, Trap, Val};
 use wasmfx_interp::{CallExit, Interpreter, Outward, Resumption};
 use wasmfx_jit::{FallbackExit, FallbackOsr, FallbackSuspension, FallbackTier, ParkedResume};
@@ -18,7 +19,7 @@ pub(crate) struct InterpFallback<'a> {
     /// trap ends the whole call (compiled code cannot catch it); an
     /// exception leaving the interpreter may be caught, so only traps keep
     /// their frames.
-    pub trapped_frames: Vec<FuncAddr>,
+    pub trapped_frames: WasmBacktrace,
 }
 
 impl<'a> InterpFallback<'a> {
@@ -26,16 +27,19 @@ impl<'a> InterpFallback<'a> {
         InterpFallback {
             interp,
             state,
-            trapped_frames: Vec::new(),
+            trapped_frames: WasmBacktrace::default(),
         }
     }
 
-    /// Keeps the interpreted frames when `result` is a trap.
+    /// Keeps the interpreted frames when `result` is a trap, or the frames
+    /// an exception left (its backtrace, should nothing catch it).
     fn note<T>(&mut self, result: Result<T, Trap>) -> Result<T, Trap> {
-        if let Err(trap) = &result
-            && !matches!(trap, Trap::UncaughtException(_))
-        {
-            self.trapped_frames = self.interp.backtrace().frames.clone();
+        match &result {
+            Ok(_) => {}
+            Err(Trap::UncaughtException(exn)) => {
+                self.trapped_frames = self.interp.exception_trail(*exn);
+            }
+            Err(_) => self.trapped_frames = self.interp.backtrace().clone(),
         }
         result
     }
@@ -111,7 +115,7 @@ impl FallbackTier for InterpFallback<'_> {
         self.interp.release_parked(store, parked);
         // The suspension found no handler: compiled code traps, and the
         // parked call's frames are the interpreted part of the backtrace.
-        self.trapped_frames = self.interp.backtrace().frames.clone();
+        self.trapped_frames = self.interp.backtrace().clone();
     }
 }
 

@@ -30,6 +30,7 @@ use crate::suspend_free::SuspendFree;
 use crate::tiering::TierUp;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
+use wasmfx_core::backtrace::WasmBacktrace;
 use wasmfx_core::{FuncAddr, FuncKind, Store, Trap};
 use wasmfx_interp::code::Code;
 use wasmfx_interp::{HotReply, Interpreter, NativeOutcome, Resumption, Tiering};
@@ -134,7 +135,7 @@ pub(crate) struct TierUpHook<'a> {
     pub jit: Option<&'a mut Jit>,
     pub state: &'a mut TierUpState,
     /// The frames of the last compiled call that trapped.
-    trapped: Vec<FuncAddr>,
+    trapped: WasmBacktrace,
 }
 
 impl<'a> TierUpHook<'a> {
@@ -142,7 +143,7 @@ impl<'a> TierUpHook<'a> {
         TierUpHook {
             jit,
             state,
-            trapped: Vec::new(),
+            trapped: WasmBacktrace::default(),
         }
     }
 
@@ -216,21 +217,24 @@ impl TierUpHook<'_> {
         let run = |jit: &mut Jit| {
             let result = f(jit, &mut fallback);
             let frames = match &result {
-                Err(_) => jit.backtrace().frames.clone(),
-                Ok(_) => Vec::new(),
+                Err(_) => jit.backtrace().clone(),
+                Ok(_) => WasmBacktrace::default(),
             };
             (result, frames)
         };
-        let (result, compiled_frames) = match &mut self.jit {
+        let (result, compiled) = match &mut self.jit {
             Some(jit) => run(jit),
             None => with_active_jit(run).unwrap_or_else(|| {
                 let none = Trap::Host("no compiled code runs here".into());
-                (Err(none), Vec::new())
+                (Err(none), WasmBacktrace::default())
             }),
         };
         if result.is_err() {
             let interpreted = std::mem::take(&mut fallback.trapped_frames);
-            self.trapped = [interpreted, compiled_frames].concat();
+            self.trapped = WasmBacktrace {
+                frames: [interpreted.frames, compiled.frames].concat(),
+                truncated: interpreted.truncated || compiled.truncated,
+            };
         }
         result
     }
@@ -383,7 +387,7 @@ impl Tiering for TierUpHook<'_> {
             && self.state.suspend_free.cannot_suspend(store, func)
     }
 
-    fn trapped_frames(&mut self) -> Vec<FuncAddr> {
+    fn trapped_frames(&mut self) -> WasmBacktrace {
         std::mem::take(&mut self.trapped)
     }
 }

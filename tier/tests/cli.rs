@@ -199,9 +199,17 @@ fn uncaught_exception_is_an_error() {
         "throw.wat",
         br#"(module (tag $e (param i32)) (func (export "_start") (throw $e (i32.const 1))))"#,
     );
-    let out = cli(&["run", &file.to_string_lossy()]);
-    assert_one_error_line(&out, "uncaught exception");
-    assert_eq!(out.status.code(), Some(1));
+    for tier in ["interp", "jit", "dyn"] {
+        let out = cli(&["run", "--tier", tier, &file.to_string_lossy()]);
+        // The tag and its payload, then where it was thrown.
+        assert_eq!(
+            stderr(&out),
+            "error: wasm exception: uncaught exception of tag $e (1)\n\
+             wasm backtrace:\n    0: <unknown>!<wasm function 0>\n",
+            "{tier}"
+        );
+        assert_eq!(out.status.code(), Some(1), "{tier}");
+    }
 }
 
 #[test]
@@ -408,5 +416,37 @@ fn compiled_code_traps_print_the_same_backtrace_as_the_interpreter() {
         );
         assert_eq!(backtrace_lines(&jit), expected, "jit: {jit}");
         assert_eq!(backtrace_lines(&interp), expected, "interp: {interp}");
+    }
+}
+
+#[test]
+fn deep_recursion_backtraces_fold_and_say_when_they_are_cut() {
+    let file = temp_file(
+        "rec.wat",
+        br#"(module
+  (func $f (export "f") (param i32) (result i32)
+    (i32.add (call $g (local.get 0)) (i32.const 1)))
+  (func $g (param i32) (result i32) (call $f (local.get 0))))"#,
+    );
+    for tier in ["interp", "jit", "dyn"] {
+        let file = file.to_string_lossy();
+        let mut args = vec!["run", "--tier", tier, "--invoke", "f", &file, "1"];
+        if tier == "dyn" {
+            // Compiled at once, so that its deep frames are compiled ones.
+            args.insert(3, "--tier-up-sync");
+        }
+        let out = cli(&args);
+        let err = stderr(&out);
+        let lines: Vec<&str> = err.lines().collect();
+        assert_eq!(lines[0], "error: wasm trap: call stack exhausted", "{tier}");
+        assert!(lines.len() < 16, "{tier}: not folded:\n{err}");
+        assert!(
+            err.contains("... the 2 frames above"),
+            "{tier}: no fold of f, g:\n{err}"
+        );
+        // The interpreter keeps every frame; compiled code keeps 256.
+        let cut = err.contains("... more frames were active but not recorded");
+        assert_eq!(cut, tier != "interp", "{tier}:\n{err}");
+        assert_eq!(out.status.code(), Some(134), "{tier}");
     }
 }

@@ -16,6 +16,7 @@
 
 use super::{Executor, State};
 use crate::code::{CatchClause, CatchKind, Code};
+use wasmfx_core::backtrace::WasmBacktrace;
 use wasmfx_core::{ExnAddr, TagAddr, Trap};
 
 impl Executor<'_> {
@@ -36,11 +37,18 @@ impl Executor<'_> {
             None => return Err(Trap::Host(format!("no exception at address {}", exn.0))),
         };
         let mut at = pc;
+        let unwound = &mut self.interp.unwound;
+        if unwound.0 != Some(exn) {
+            *unwound = (Some(exn), WasmBacktrace::default());
+        }
         loop {
             if let Some(clause) = find_clause(&state.code, at as u32, tag) {
+                self.interp.unwound.1 = WasmBacktrace::default();
                 self.enter_handler(state, clause, exn);
                 return Ok(());
             }
+            // This frame is left: it goes in the exception's trail.
+            self.interp.unwound.1.frames.push(state.code.func);
             if self.stack.frames.len() <= entry_depth {
                 return Err(Trap::UncaughtException(exn));
             }

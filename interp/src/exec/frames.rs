@@ -326,6 +326,7 @@ impl Frames<'_> {
                 })
             }
             Err(Trap::UncaughtException(exn)) => {
+                self.interp.exception_from_compiled(exn, self.tiering);
                 regs.sp = start;
                 if tail {
                     regs.pc = self.current.ops.len();

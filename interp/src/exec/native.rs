@@ -161,6 +161,7 @@ impl Executor<'_> {
                 return self.switch_to_tag(state, TagAddr(tag), n, captured + 1);
             }
             Err(Trap::UncaughtException(exn)) => {
+                self.interp.exception_from_compiled(exn, self.tiering);
                 let pc = state.pc - 1;
                 return self.throw_through_chain(state, exn, pc);
             }

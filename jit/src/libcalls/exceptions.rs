@@ -5,8 +5,16 @@ use super::with_call;
 use wasmfx_core::{ExnAddr, Trap};
 
 /// `throw $tag`: allocates the exception from the payload in `values` and
-/// makes it pending.
-pub(super) extern "C" fn throw(vmctx: usize, tag: u32, values: *const u64) {
+/// makes it pending; records the frames active at the throw (from the
+/// compiled thrower at `return_addr`, frame pointer `fp`: the shim
+/// `wasmfx_throw_located` passes them).
+pub(super) extern "C" fn throw(
+    vmctx: usize,
+    tag: u32,
+    values: *const u64,
+    return_addr: usize,
+    fp: usize,
+) {
     with_call(vmctx, |call| {
         let id = call.instance;
         let store = call.store();
@@ -17,7 +25,20 @@ pub(super) extern "C" fn throw(vmctx: usize, tag: u32, values: *const u64) {
         // SAFETY: compiled code passes a buffer holding the tag's n params.
         let fields: Box<[u64]> = unsafe { std::slice::from_raw_parts(values, n) }.into();
         let exn = store.alloc_exn(tag_addr, fields);
-        call.set_pending(u64::from(exn.0) + 1);
+        let raw = u64::from(exn.0) + 1;
+        // SAFETY: the current activation is live; `fp` is the thrower's
+        // frame pointer on the running stack and `return_addr` is in its
+        // code (one past the call).
+        unsafe {
+            crate::backtrace::record_frames_into(
+                call.act,
+                Some((return_addr.wrapping_sub(1), fp)),
+                true,
+            );
+            let thrown = &mut (*call.act.state).throw_frames;
+            (thrown.0, thrown.1) = (raw, call.act.depth());
+        }
+        call.set_pending(raw);
     })
 }
 

@@ -49,6 +49,9 @@ crate::backtrace::framed_libcall!(wasmfx_resume_framed, conts::resume);
 // past those goes on at the caller.
 crate::backtrace::framed_libcall!(wasmfx_call_func_framed, calls::call_func);
 crate::backtrace::framed_libcall!(wasmfx_call_addr_framed, calls::call_addr);
+// A throw records where it happened, for the backtrace of an exception
+// that nothing catches.
+crate::backtrace::located_libcall!(wasmfx_throw_located, exceptions::throw);
 
 /// Every libcall: its symbol, address and signature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,7 +158,7 @@ impl Libcall {
             Libcall::TableCopy => table_copy as *const () as usize,
             Libcall::TableInit => table_init as *const () as usize,
             Libcall::ElemDrop => elem_drop as *const () as usize,
-            Libcall::Throw => throw as *const () as usize,
+            Libcall::Throw => wasmfx_throw_located as *const () as usize,
             Libcall::CatchMatches => catch_matches as *const () as usize,
             Libcall::TakeException => take_exception as *const () as usize,
             Libcall::ContNew => cont_new as *const () as usize,

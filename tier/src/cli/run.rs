@@ -221,7 +221,11 @@ fn trapped(trap: &Trap, runtime: &Runtime) -> Exit {
     match trap {
         Trap::Exit(0) => Exit::Success,
         Trap::Exit(code) => Exit::Failure((*code & 0xff) as u8),
-        Trap::UncaughtException(_) => fail(1, Error::Trap(trap.clone())),
+        Trap::UncaughtException(exn) => {
+            let exit = fail(1, uncaught(runtime, *exn));
+            print_backtrace(runtime);
+            exit
+        }
         Trap::UnhandledTag(tag) => {
             let name = wasmfx_core::backtrace::tag_name(runtime.store(), *tag);
             let exit = fail(EXIT_TRAP, format_args!("wasm trap: unhandled tag {name}"));
@@ -234,6 +238,26 @@ fn trapped(trap: &Trap, runtime: &Runtime) -> Exit {
             exit
         }
     }
+}
+
+/// An uncaught exception, named by its tag, with its payload.
+fn uncaught(runtime: &Runtime, exn: wasmfx_core::ExnAddr) -> String {
+    let store = runtime.store();
+    let Some(inst) = store.exns.get(exn.0 as usize) else {
+        return "wasm exception: uncaught exception".into();
+    };
+    let tag = wasmfx_core::backtrace::tag_name(store, inst.tag);
+    let types = &store.tag(inst.tag).sig.params;
+    let values: Vec<String> = (inst.fields.iter().zip(types.iter()))
+        .map(|(&raw, &ty)| match Val::from_raw_in(raw, ty, &store.registry) {
+            Some(value) => format_result(&value),
+            None => format!("{raw:#x}"),
+        })
+        .collect();
+    format!(
+        "wasm exception: uncaught exception of tag {tag} ({})",
+        values.join(", ")
+    )
 }
 
 /// The Wasm backtrace of the last trap, when the tier recorded one.
