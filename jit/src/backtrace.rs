@@ -234,31 +234,12 @@ pub(crate) fn forget_unwound_frames(runtime: &mut crate::vmruntime::VmRuntime) {
 /// `act` must be this thread's innermost live activation, and `start`'s
 /// frame pointer a live frame of compiled code on the running stack.
 pub(crate) unsafe fn record_frames(act: *mut Activation, start: Option<(usize, usize)>) {
-    // SAFETY: the caller's promise.
-    unsafe { record_frames_into(act, start, false) }
-}
-
-/// [`record_frames`] into the runtime's throw frames (`throw`: true)
-/// instead of its trap frames.
-///
-/// # Safety
-/// As [`record_frames`].
-pub(crate) unsafe fn record_frames_into(
-    act: *mut Activation,
-    start: Option<(usize, usize)>,
-    throw: bool,
-) {
     // SAFETY: the caller's promise: the activation and its runtime state are
     // live, and compiled code does not touch the trap frames meanwhile.
     let (state, mark, entry) = unsafe { ((*act).state, (*act).chain_mark, (*act).entry_stack()) };
     // SAFETY: as above.
-    let (frames, innermost) = unsafe {
-        let frames = match throw {
-            true => &mut (*state).throw_frames.2,
-            false => &mut (*state).trap_frames,
-        };
-        (frames, (*state).conts.chain.innermost())
-    };
+    let (frames, innermost) =
+        unsafe { (&mut (*state).trap_frames, (*state).conts.chain.innermost()) };
     frames.len = 0;
     frames.truncated = false;
     let Some(code) = CodeMap::read() else { return };
@@ -294,6 +275,56 @@ pub(crate) unsafe fn record_frames_into(
             break;
         }
         record = parent;
+    }
+}
+
+/// The most frames a throw records (see [`record_throw_frames`]).
+pub(crate) const MAX_THROW_FRAMES: usize = 64;
+
+/// Records, for the backtrace of an exception nothing may catch, the
+/// return addresses of the frame-pointer chain from the thrower (`pc`,
+/// frame pointer `fp`) on the running stack, up to [`MAX_THROW_FRAMES`],
+/// unchecked: a throw must stay cheap, so which of them are compiled
+/// frames is decided only if the exception leaves (the first that is not
+/// ends the trace). Reads stay inside the running stack.
+///
+/// # Safety
+/// `act` must be this thread's innermost live activation and `fp` the
+/// thrower's frame pointer on the running stack.
+pub(crate) unsafe fn record_throw_frames(act: *mut Activation, pc: usize, fp: usize) {
+    // SAFETY: the caller's promise: the activation and its runtime state are
+    // live.
+    let (state, entry) = unsafe { ((*act).state, (*act).entry_stack()) };
+    // SAFETY: as above.
+    let (frames, innermost) =
+        unsafe { (&mut (*state).throw_frames.2, (*state).conts.chain.innermost()) };
+    let stack = match innermost.map(Bounds::of) {
+        Some(record) if record.contains(fp) => record,
+        _ => Bounds::from(entry),
+    };
+    let limit = frames.pcs.len().min(MAX_THROW_FRAMES);
+    let (mut pc, mut fp) = (pc, fp);
+    frames.len = 0;
+    frames.truncated = false;
+    loop {
+        if frames.len == limit {
+            frames.truncated = true;
+            return;
+        }
+        frames.pcs[frames.len] = pc;
+        frames.len += 1;
+        if !stack.holds_frame(fp) {
+            return;
+        }
+        // SAFETY: `fp` and the word after it lie inside the running stack
+        // (checked), which is mapped; what they hold is checked later.
+        let (caller_fp, return_addr) =
+            unsafe { (*(fp as *const usize), *((fp + 8) as *const usize)) };
+        if caller_fp <= fp {
+            return;
+        }
+        pc = return_addr.wrapping_sub(1);
+        fp = caller_fp;
     }
 }
 

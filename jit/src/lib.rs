@@ -246,6 +246,23 @@ impl Jit {
         backtrace
     }
 
+    /// The functions of a throw's unchecked frames
+    /// (`backtrace::record_throw_frames`): up to the first address outside
+    /// compiled code.
+    fn thrown_functions(&self, frames: &vmruntime::TrapFrames) -> WasmBacktrace {
+        let code = signals::CodeMap::read();
+        let funcs = frames.recorded().iter().map_while(|&pc| {
+            code.as_ref().filter(|code| code.contains(pc))?;
+            let start = signals::function_start(pc)?;
+            self.code_funcs.get(&start).copied()
+        });
+        let frames_seen: Vec<FuncAddr> = funcs.collect();
+        WasmBacktrace {
+            truncated: frames.truncated && frames_seen.len() == frames.len,
+            frames: frames_seen,
+        }
+    }
+
     /// The functions whose code holds `frames`' addresses (the interpreted
     /// ones as recorded), innermost first.
     fn functions_of(&self, frames: &vmruntime::TrapFrames) -> WasmBacktrace {
@@ -409,7 +426,7 @@ impl Jit {
             // thrown further in, this activation's own frames are gone.
             let thrown = &self.state.throw_frames;
             self.backtrace = match (thrown.0 == pending, thrown.1 == depth) {
-                (true, true) => self.functions_of(&thrown.2),
+                (true, true) => self.thrown_functions(&thrown.2),
                 _ => WasmBacktrace {
                     frames: Vec::new(),
                     truncated: true,

@@ -30,11 +30,7 @@ pub(super) extern "C" fn throw(
         // frame pointer on the running stack and `return_addr` is in its
         // code (one past the call).
         unsafe {
-            crate::backtrace::record_frames_into(
-                call.act,
-                Some((return_addr.wrapping_sub(1), fp)),
-                true,
-            );
+            crate::backtrace::record_throw_frames(call.act, return_addr.wrapping_sub(1), fp);
             let thrown = &mut (*call.act.state).throw_frames;
             (thrown.0, thrown.1) = (raw, call.act.depth());
         }
