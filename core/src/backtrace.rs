@@ -97,7 +97,10 @@ impl fmt::Display for Rendered<'_> {
 fn repeated_run(frames: &[FuncAddr]) -> (usize, usize) {
     for cycle in 1..=MAX_CYCLE.min(frames.len() / FOLD_AFTER) {
         let first = &frames[..cycle];
-        let times = frames.chunks_exact(cycle).take_while(|c| *c == first).count();
+        let times = frames
+            .chunks_exact(cycle)
+            .take_while(|c| *c == first)
+            .count();
         if times >= FOLD_AFTER {
             return (cycle, times);
         }

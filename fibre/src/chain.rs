@@ -218,7 +218,11 @@ mod tests {
     #[test]
     fn nested_resumes_walk_innermost_first() {
         let mut arena = ContArena::new();
-        let (c1, c2, c3) = (arena.alloc().expect("memory"), arena.alloc().expect("memory"), arena.alloc().expect("memory"));
+        let (c1, c2, c3) = (
+            arena.alloc().expect("memory"),
+            arena.alloc().expect("memory"),
+            arena.alloc().expect("memory"),
+        );
         let mut chain = StackChain::new();
         // SAFETY: live, detached records of `arena`.
         unsafe {
@@ -237,7 +241,10 @@ mod tests {
     #[test]
     fn handler_search_takes_the_innermost_matching_prompt() {
         let mut arena = ContArena::new();
-        let (mut c1, mut c2) = (arena.alloc().expect("memory"), arena.alloc().expect("memory"));
+        let (mut c1, mut c2) = (
+            arena.alloc().expect("memory"),
+            arena.alloc().expect("memory"),
+        );
         let outer = [7, 8, 9];
         let inner = [8, 5];
         let mut chain = StackChain::new();
@@ -260,7 +267,10 @@ mod tests {
     #[test]
     fn a_forwarding_prompt_stops_every_switch_but_no_suspend() {
         let mut arena = ContArena::new();
-        let (mut c1, mut c2) = (arena.alloc().expect("memory"), arena.alloc().expect("memory"));
+        let (mut c1, mut c2) = (
+            arena.alloc().expect("memory"),
+            arena.alloc().expect("memory"),
+        );
         let outer = [3, 6];
         // Rust's prompt: suspend clause 4, its own switch clause 5, forward.
         let forwarding = [4, 5, FORWARD_SWITCH];
@@ -273,7 +283,11 @@ mod tests {
             chain.attach(c2, true);
         }
         let found = |tag, kind| chain.find_handler(tag, kind).map(|m| (m.prompt, m.clause));
-        assert_eq!(found(5, HandlerKind::Switch), Some((c2, 1)), "own clause first");
+        assert_eq!(
+            found(5, HandlerKind::Switch),
+            Some((c2, 1)),
+            "own clause first"
+        );
         assert_eq!(found(6, HandlerKind::Switch), Some((c2, 2)), "forwarded");
         assert_eq!(found(3, HandlerKind::Suspend), Some((c1, 0)));
     }
@@ -281,7 +295,11 @@ mod tests {
     #[test]
     fn a_suspend_past_prompts_captures_and_restores_the_segment() {
         let mut arena = ContArena::new();
-        let (c1, c2, c3) = (arena.alloc().expect("memory"), arena.alloc().expect("memory"), arena.alloc().expect("memory"));
+        let (c1, c2, c3) = (
+            arena.alloc().expect("memory"),
+            arena.alloc().expect("memory"),
+            arena.alloc().expect("memory"),
+        );
         let mut chain = StackChain::new();
         // SAFETY: live, detached records of `arena`.
         unsafe {

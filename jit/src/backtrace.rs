@@ -296,8 +296,12 @@ pub(crate) unsafe fn record_throw_frames(act: *mut Activation, pc: usize, fp: us
     // live.
     let (state, entry) = unsafe { ((*act).state, (*act).entry_stack()) };
     // SAFETY: as above.
-    let (frames, innermost) =
-        unsafe { (&mut (*state).throw_frames.2, (*state).conts.chain.innermost()) };
+    let (frames, innermost) = unsafe {
+        (
+            &mut (*state).throw_frames.2,
+            (*state).conts.chain.innermost(),
+        )
+    };
     let stack = match innermost.map(Bounds::of) {
         Some(record) if record.contains(fp) => record,
         _ => Bounds::from(entry),

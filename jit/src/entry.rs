@@ -258,7 +258,11 @@ pub(crate) unsafe fn enter(
     };
     let prev = current();
     // SAFETY: the current activation, if any, is live (see `depth`).
-    let depth = if prev.is_null() { 1 } else { unsafe { (*prev).depth + 1 } };
+    let depth = if prev.is_null() {
+        1
+    } else {
+        unsafe { (*prev).depth + 1 }
+    };
     let mut activation = Activation {
         jump: JumpBuffer::default(),
         store,

@@ -147,9 +147,7 @@ impl InterpFallback<'_> {
     fn exit(&mut self, exit: CallExit) -> FallbackExit {
         match exit {
             CallExit::Returned(results) => FallbackExit::Returned(results),
-            CallExit::Suspended(outward) => {
-                FallbackExit::Suspended(suspension_of(outward))
-            }
+            CallExit::Suspended(outward) => FallbackExit::Suspended(suspension_of(outward)),
             CallExit::Osr(handoff) => {
                 let handoff = *handoff;
                 match handoff.at_loop {

@@ -44,7 +44,11 @@ fn cli(limited: bool, args: &[&str]) -> Output {
     let mut command = match limited {
         true => {
             let mut c = Command::new("bash");
-            c.args(["-c", &format!("ulimit -v {LIMIT_KIB} && exec \"$0\" \"$@\""), bin]);
+            c.args([
+                "-c",
+                &format!("ulimit -v {LIMIT_KIB} && exec \"$0\" \"$@\""),
+                bin,
+            ]);
             c
         }
         false => Command::new(bin),
@@ -56,7 +60,12 @@ fn cli(limited: bool, args: &[&str]) -> Output {
 /// `message`, and no allocator or panic message anywhere.
 fn assert_clean_error(out: &Output, code: i32, message: &str, what: &str) {
     let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(code), "{what}: {:?}\n{err}", out.status);
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{what}: {:?}\n{err}",
+        out.status
+    );
     let first = err.lines().next().unwrap_or_default();
     assert!(
         first.starts_with("error: ") && first.contains(message),
@@ -79,10 +88,26 @@ fn growing_past_what_the_host_has_returns_minus_one() {
     let file = file.to_str().expect("utf-8 path");
     for tier in TIERS {
         let what = format!("{tier}: memory.grow to 4 GiB under ulimit");
-        let args = ["run", "--tier", tier, "--invoke", "grow_memory", file, "65535"];
+        let args = [
+            "run",
+            "--tier",
+            tier,
+            "--invoke",
+            "grow_memory",
+            file,
+            "65535",
+        ];
         assert_eq!(result(&cli(true, &args), &what), "-1", "{what}");
         let what = format!("{tier}: table.grow by 2^31 under ulimit");
-        let args = ["run", "--tier", tier, "--invoke", "grow_table", file, "2147483647"];
+        let args = [
+            "run",
+            "--tier",
+            tier,
+            "--invoke",
+            "grow_table",
+            file,
+            "2147483647",
+        ];
         assert_eq!(result(&cli(true, &args), &what), "-1", "{what}");
     }
 }
@@ -103,7 +128,10 @@ fn continuations_past_what_the_host_has_trap() {
     let file = temp_file("held.wat", HELD);
     let file = file.to_str().expect("utf-8 path");
     for tier in TIERS {
-        let out = cli(true, &["run", "--tier", tier, "--invoke", "run", file, "5000000"]);
+        let out = cli(
+            true,
+            &["run", "--tier", tier, "--invoke", "run", file, "5000000"],
+        );
         let what = format!("{tier}: 5,000,000 held continuations under ulimit");
         // Interpreted ones stop at the default limit the address space
         // sets; native stacks may run out of mappings first.

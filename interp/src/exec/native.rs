@@ -28,6 +28,17 @@
 //! ending with `FORWARD_SWITCH` (which stops every switch), a suspension
 //! from compiled code stops there, so no interpreter frame is ever between
 //! a suspend or switch and its handler on the native stack.
+//!
+//! An interpreted continuation goes the same way when its running frame
+//! reaches a hot loop whose OSR entry is ready (`cont_to_native`):
+//!
+//! ```text
+//!   Link L (resumer R at resume site S) runs continuation C, frame F of C
+//!   at loop header H:  C's frames parked in L's record (F at H again),
+//!   R resume_native's the record under S's table; compiled code adopts it
+//!   (a fibre stack whose first frame runs the parked frames), and at H the
+//!   interpreter there hands F to its OSR entry (`outward.rs`)
+//! ```
 
 use super::cont_transfer::{load_regs, regs_of};
 use super::{Executor, Resumption, State};
@@ -203,10 +214,10 @@ impl Executor<'_> {
     /// The running frame, in the innermost continuation, is at a hot loop
     /// whose OSR entry is ready: the continuation moves to compiled code.
     /// Its frames are parked, the loop header to run again, and its
-    /// resumer resumes it natively (see the module doc): compiled code runs
-    /// the frames on a stack of their own, where the loop header hands the
-    /// frame to its OSR entry (`outward.rs`). From then on the continuation
-    /// is native, its suspensions and switches native ones.
+    /// resumer resumes it natively (the module doc's last picture):
+    /// compiled code runs the frames on a stack of their own, where the loop
+    /// header hands the frame to its OSR entry (`outward.rs`). From then on
+    /// the continuation is native, its suspensions and switches native ones.
     pub(super) fn cont_to_native(&mut self, state: &mut State) -> Result<(), Trap> {
         let Some(link) = self.chain.pop() else {
             return Err(Trap::Host("continuation chain is empty".into()));

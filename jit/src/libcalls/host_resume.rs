@@ -29,9 +29,9 @@ use crate::entry;
 use crate::{Fallback, Jit};
 use std::ptr::NonNull;
 use wasmfx_core::{ExnAddr, Store, Trap};
-use wasmfx_fibre::{ContRecord, ContState, HandlerTable, switch};
 #[cfg(doc)]
 use wasmfx_fibre::FORWARD_SWITCH;
+use wasmfx_fibre::{ContRecord, ContState, HandlerTable, switch};
 
 /// What the resumed continuation receives.
 #[derive(Debug, Clone, Copy)]

@@ -249,10 +249,12 @@ fn uncaught(runtime: &Runtime, exn: wasmfx_core::ExnAddr) -> String {
     let tag = wasmfx_core::backtrace::tag_name(store, inst.tag);
     let types = &store.tag(inst.tag).sig.params;
     let values: Vec<String> = (inst.fields.iter().zip(types.iter()))
-        .map(|(&raw, &ty)| match Val::from_raw_in(raw, ty, &store.registry) {
-            Some(value) => format_result(&value),
-            None => format!("{raw:#x}"),
-        })
+        .map(
+            |(&raw, &ty)| match Val::from_raw_in(raw, ty, &store.registry) {
+                Some(value) => format_result(&value),
+                None => format!("{raw:#x}"),
+            },
+        )
         .collect();
     format!(
         "wasm exception: uncaught exception of tag {tag} ({})",

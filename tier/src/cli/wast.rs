@@ -29,7 +29,10 @@ impl WastCommand {
             Err(e) => return fail(2, e),
         };
         if let Some(limit) = self.features.first_limit() {
-            return fail(2, format_args!("-W {limit} is an option of `run`, not of `wast`"));
+            return fail(
+                2,
+                format_args!("-W {limit} is an option of `run`, not of `wast`"),
+            );
         }
         let features = self.features.apply(engine.features());
         let mut total = Counts::default();
