@@ -20,6 +20,15 @@
 //! performs the switch on its own terms (its own handlers lie further out,
 //! where no native switch can reach past its Rust frames).
 //!
+//! Each prompt keeps its *depth*: the resumes nested around and including
+//! its own, one more than the innermost record's when it was attached. A
+//! resume whose depth would pass a limit fails ("call stack exhausted"), as
+//! the interpreter's nested resumes do, so a nest of continuations cannot
+//! take all memory. A record inside a captured segment keeps the depth it
+//! had when it was attached, so after the segment is resumed higher up, a
+//! resume from inside it may count more than its true depth (at most the
+//! depth the segment had).
+//!
 //! Each link also says whether reaching the parent takes a native switch
 //! (the child runs on its own fibre stack) or not (an interpreted child
 //! whose frames are on the heap and which runs on its parent's stack).
@@ -82,10 +91,22 @@ impl StackChain {
         NonNull::new(self.innermost)
     }
 
+    /// The depth a resume attached now gets: one more than the innermost
+    /// record's (the records of a segment inside the chain keep the depth
+    /// they had as prompts, at most what they were then; see the module
+    /// doc). Compiled code computes it inline the same way.
+    #[inline]
+    pub fn next_depth(&self) -> u32 {
+        // SAFETY: records on the chain are live (attach's contract).
+        let inner = self.innermost().map_or(0, |r| unsafe { r.as_ref().depth() });
+        inner.saturating_add(1)
+    }
+
     /// Puts the segment `record` .. `record.last_ancestor` on top of the
     /// chain: its outermost record's parent becomes the current innermost
-    /// (or the host), and `record` runs. Returns the segment's outermost
-    /// record, the prompt of this resume (where its handler table goes).
+    /// (or the host), its depth [`StackChain::next_depth`], and `record`
+    /// runs. Returns the segment's outermost record, the prompt of this
+    /// resume (where its handler table goes).
     ///
     /// # Safety
     /// `record` must be a live, detached (captured) continuation whose
@@ -104,8 +125,12 @@ impl StackChain {
         } else {
             ParentLink::Continuation
         };
+        let depth = self.next_depth();
         // SAFETY: as above; the outermost record is live too.
-        unsafe { outermost.as_mut().set_parent(link, self.innermost, native) };
+        unsafe {
+            outermost.as_mut().set_parent(link, self.innermost, native);
+            outermost.as_mut().set_depth(depth);
+        }
         self.innermost = record.as_ptr();
         outermost
     }

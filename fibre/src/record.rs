@@ -29,6 +29,8 @@
 //!   +152 entry           fn(*ContRecord) -> u64, run by the Rust entry trampoline
 //!   +160 interp          u64    opaque: the interpreter's heap frames (its ExecStack)
 //!   +168 func            u32    the function a fresh continuation calls (store address)
+//!   +172 depth           u32    as a prompt: resumes nested around and including its
+//!                               own (set by every attach; see `chain.rs`)
 //!   +176 func_ref        usize  its VmFuncRef, for a compiled start (jit's cont_start.rs;
 //!                               0 unless compiled code made the record)
 //! ```
@@ -145,6 +147,7 @@ pub struct ContRecord {
     entry: Option<FibreEntry>,
     interp: u64,
     func: u32,
+    depth: u32,
     func_ref: usize,
 }
 
@@ -176,6 +179,7 @@ impl ContRecord {
         payload_inline: [0; PAYLOAD_INLINE],
         interp: 0,
         func: 0,
+        depth: 0,
         func_ref: 0,
     };
 
@@ -302,6 +306,17 @@ impl ContRecord {
             ParentLink::Continuation => NonNull::new(self.parent),
             ParentLink::Detached | ParentLink::Host => None,
         }
+    }
+
+    /// As a prompt: the resumes nested around and including its own.
+    #[inline]
+    pub fn depth(&self) -> u32 {
+        self.depth
+    }
+
+    #[inline]
+    pub(crate) fn set_depth(&mut self, depth: u32) {
+        self.depth = depth;
     }
 
     #[inline]

@@ -179,3 +179,30 @@ fn the_w_limits_bound_memories_tables_and_continuations() {
         assert_clean_error(&out, 134, "too many live continuations", &what);
     }
 }
+
+#[test]
+fn nested_resumes_are_bounded_like_calls_in_every_tier() {
+    let file = temp_file(
+        "nest.wat",
+        r#"(module
+  (type $f (func (param i32) (result i32)))
+  (type $c (cont $f))
+  (elem declare func $nest)
+  (func $nest (param $n i32) (result i32)
+    (if (result i32) (i32.eqz (local.get $n))
+      (then (i32.const 0))
+      (else (i32.add (i32.const 1)
+        (resume $c (i32.sub (local.get $n) (i32.const 1))
+          (cont.new $c (ref.func $nest)))))))
+  (func (export "run") (param i32) (result i32) (call $nest (local.get 0))))"#,
+    );
+    let file = file.to_str().expect("utf-8 path");
+    for tier in TIERS {
+        let what = format!("{tier}: a nest of 50,000 resumes");
+        let out = cli(false, &["run", "--tier", tier, "--invoke", "run", file, "50000"]);
+        assert_eq!(result(&out, &what), "50000", "{what}");
+        let what = format!("{tier}: a nest of 1,000,000 resumes");
+        let out = cli(false, &["run", "--tier", tier, "--invoke", "run", file, "1000000"]);
+        assert_clean_error(&out, 134, "call stack exhausted", &what);
+    }
+}

@@ -26,6 +26,7 @@ pub const STACK_LEN: i32 = offset_of!(ContRecord, stack_len) as i32;
 pub const ENTRY: i32 = offset_of!(ContRecord, entry) as i32;
 pub const INTERP: i32 = offset_of!(ContRecord, interp) as i32;
 pub const FUNC: i32 = offset_of!(ContRecord, func) as i32;
+pub const DEPTH: i32 = offset_of!(ContRecord, depth) as i32;
 pub const FUNC_REF: i32 = offset_of!(ContRecord, func_ref) as i32;
 
 #[cfg(test)]
@@ -45,7 +46,7 @@ mod tests {
         assert_eq!((PAYLOAD_PTR, PAYLOAD_LEN, PAYLOAD_CAP), (88, 96, 100));
         assert_eq!(offset_of!(ContRecord, payload_inline), 104);
         assert_eq!((STACK_BASE, STACK_LEN, ENTRY), (136, 144, 152));
-        assert_eq!((INTERP, FUNC, FUNC_REF), (160, 168, 176));
+        assert_eq!((INTERP, FUNC, DEPTH, FUNC_REF), (160, 168, 172, 176));
         assert_eq!(size_of::<ContRecord>(), 184);
         assert_eq!((size_of::<ContState>(), size_of::<ParentLink>()), (4, 1));
         assert_eq!(size_of::<Option<FibreEntry>>(), 8);

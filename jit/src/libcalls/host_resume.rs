@@ -169,6 +169,7 @@ unsafe fn resume(ctx: &mut ResumeCtx) -> Result<HostOutcome, Trap> {
     } else if ctx.throw != 0 {
         target.clear_payload();
     }
+    super::check_depth(conts_now)?;
     conts_now.ensure_stack(record, run_fibre_entry())?;
     target.set_state(ContState::Running);
     // SAFETY: a detached record of the table, kept live while attached.

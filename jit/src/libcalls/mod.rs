@@ -30,6 +30,25 @@ pub(crate) use exceptions::uncaught;
 pub use host_resume::{HostOutcome, HostResumption};
 pub(crate) use in_place::STACK_DEAR;
 
+/// The most resumes of native continuations that may be nested (counted
+/// by the chain's prompt depths, fibre's `chain.rs`); one more traps "call
+/// stack exhausted", as the interpreter's nested resumes do past its call
+/// depth limit (the same number). Each costs a native stack, so this also
+/// bounds what a nest of them takes: at about 8 KiB of stack each that is
+/// under a gigabyte.
+pub const MAX_RESUME_DEPTH: u32 = 100_000;
+
+/// Refuses a resume nested past [`MAX_RESUME_DEPTH`].
+///
+/// # Errors
+/// [`Trap::CallStackExhausted`].
+pub(super) fn check_depth(conts: &crate::conts::Conts) -> Result<(), Trap> {
+    match conts.chain.next_depth() > MAX_RESUME_DEPTH {
+        true => Err(Trap::CallStackExhausted),
+        false => Ok(()),
+    }
+}
+
 use crate::entry::{self, Activation};
 use bulk::*;
 use calls::*;

@@ -87,10 +87,12 @@ impl FuncTranslator<'_, '_> {
         self.guard(resolved, slow);
         self.make_room(taken.record, args.len(), slow);
         self.ensure_stack(taken.state, taken.record, slow);
+        let (innermost, chain) = self.innermost();
+        let depth = self.next_depth(innermost, slow);
         // Commit: use the handle and attach the segment.
         self.use_handle(&taken);
-        let (innermost, chain) = self.innermost();
         let prompt = self.attach(taken.record, chain, innermost);
+        self.st(depth, prompt, rec::DEPTH);
         let tags = self.ld(I64, site_addr, RESUME_CACHE_TAGS);
         self.st(tags, prompt, rec::HANDLER_TAGS);
         let counts = i64::from(site.len) | (i64::from(site.first_switch) << 32);
@@ -239,6 +241,9 @@ impl FuncTranslator<'_, '_> {
         values.push(self.make_handle(suspender));
         self.append_payload(taken.record, &values);
         let target_prompt = self.attach(taken.record, chain, innermost);
+        // The target takes the old prompt's place: its depth too.
+        let depth = self.ld(I32, prompt, rec::DEPTH);
+        self.st(depth, target_prompt, rec::DEPTH);
         let table = self.ld(I64, prompt, rec::HANDLER_TAGS);
         self.st(table, target_prompt, rec::HANDLER_TAGS);
         let counts = self.ld(I64, prompt, rec::HANDLER_LEN);

@@ -9,6 +9,7 @@
 //!   make_room     C.payload_len + n <= C.payload_cap                   (check)
 //!   find_handler  innermost-first walk to entry_mark, tag among a
 //!                 record's suspend (or switch) clauses ─▶ (P, k)        (check)
+//!   next_depth    1 + innermost.depth (1 at the host) <= MAX_RESUME_DEPTH (check)
 //!   use_handle    C.revision += 1, C.state = Running                   (commit)
 //!   attach        P = C.last_ancestor; P.parent = innermost (Host or
 //!                 Continuation link); innermost = C ─▶ P
@@ -20,7 +21,7 @@
 //! The warm-record steps of `cont.new` and of a return are in `conts_warm.rs`.
 
 use super::FuncTranslator;
-use crate::libcalls::{Libcall, STACK_DEAR};
+use crate::libcalls::{Libcall, MAX_RESUME_DEPTH, STACK_DEAR};
 use crate::traps;
 use crate::vmruntime;
 use cranelift_codegen::ir::condcodes::IntCC;
@@ -196,6 +197,27 @@ impl FuncTranslator<'_, '_> {
         self.st(innermost, prompt, rec::PARENT);
         self.st(record, chain, StackChain::INNERMOST);
         prompt
+    }
+
+    /// The depth of a resume attached under `innermost` now (fibre's
+    /// `StackChain::next_depth`: one more than the innermost record's, 1 at
+    /// the host); goes to `slow` past [`MAX_RESUME_DEPTH`], where the
+    /// runtime traps.                                                 (check)
+    pub(super) fn next_depth(&mut self, innermost: Value, slow: Block) -> Value {
+        let inner = self.b.create_block();
+        let merge = self.b.create_block();
+        let depth = self.b.append_block_param(merge, I32);
+        let zero = self.b.ins().iconst(I32, 0);
+        (self.b.ins()).brif(innermost, inner, &[], merge, &[zero.into()]);
+        self.b.switch_to_block(inner);
+        let inner_depth = self.ld(I32, innermost, rec::DEPTH);
+        self.b.ins().jump(merge, &[inner_depth.into()]);
+        self.b.switch_to_block(merge);
+        let next = self.b.ins().iadd_imm_s(depth, 1);
+        let limit = i64::from(MAX_RESUME_DEPTH);
+        let within = (self.b.ins()).icmp_imm_u(IntCC::UnsignedLessThanOrEqual, next, limit);
+        self.guard(within, slow);
+        next
     }
 
     /// Takes the segment `suspender` .. `prompt` off the chain; returns the
