@@ -98,7 +98,9 @@ impl StackChain {
     #[inline]
     pub fn next_depth(&self) -> u32 {
         // SAFETY: records on the chain are live (attach's contract).
-        let inner = self.innermost().map_or(0, |r| unsafe { r.as_ref().depth() });
+        let inner = self
+            .innermost()
+            .map_or(0, |r| unsafe { r.as_ref().depth() });
         inner.saturating_add(1)
     }
 

@@ -66,6 +66,9 @@ pub(crate) struct Conts {
     /// `Jit::set_heap_frames_after`; 0: always, warm stacks or not, for
     /// tests).
     pub heap_frames_after: Option<u64>,
+    /// Bytes of native stack continuations may have mapped at once (the
+    /// store's `StoreLimits::max_stack_memory`, set at every host entry).
+    pub max_stack_bytes: u64,
 }
 
 impl Default for Conts {
@@ -81,6 +84,7 @@ impl Default for Conts {
             heap_total: 0,
             long_lived: Default::default(),
             heap_frames_after: None,
+            max_stack_bytes: u64::MAX,
         }
     }
 }
@@ -150,6 +154,13 @@ impl Conts {
             // A warm record (fibre's table.rs) keeps its start: the
             // compiled start of its type, or `entry`'s.
             return Ok(());
+        }
+        let size = self.pool.stack_size() as u64;
+        if (self.pool.in_use() + 1).saturating_mul(size) > self.max_stack_bytes {
+            return Err(Trap::ResourceLimit(format!(
+                "continuation stacks over the limit of {} bytes (-W max-stack-memory)",
+                self.max_stack_bytes
+            )));
         }
         let stack = self
             .pool

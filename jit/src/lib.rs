@@ -381,6 +381,7 @@ impl Jit {
         self.backtrace = WasmBacktrace::default();
         self.state.sync_funcs(store);
         self.state.use_table(&mut store.conts);
+        self.state.conts.max_stack_bytes = store.limits.max_stack_memory;
         self.state.trap_frames.len = 0;
         self.state.trap_frames.truncated = false;
         // A trap unwinds to this entry: the continuations it started are

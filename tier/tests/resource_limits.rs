@@ -199,10 +199,44 @@ fn nested_resumes_are_bounded_like_calls_in_every_tier() {
     let file = file.to_str().expect("utf-8 path");
     for tier in TIERS {
         let what = format!("{tier}: a nest of 50,000 resumes");
-        let out = cli(false, &["run", "--tier", tier, "--invoke", "run", file, "50000"]);
+        let out = cli(
+            false,
+            &["run", "--tier", tier, "--invoke", "run", file, "50000"],
+        );
         assert_eq!(result(&out, &what), "50000", "{what}");
         let what = format!("{tier}: a nest of 1,000,000 resumes");
-        let out = cli(false, &["run", "--tier", tier, "--invoke", "run", file, "1000000"]);
+        let out = cli(
+            false,
+            &["run", "--tier", tier, "--invoke", "run", file, "1000000"],
+        );
         assert_clean_error(&out, 134, "call stack exhausted", &what);
     }
+}
+
+#[test]
+fn the_stack_memory_limit_bounds_native_continuations() {
+    let held = temp_file("held.wat", HELD);
+    let held = held.to_str().expect("utf-8 path");
+    // 16 MiB: 64 stacks of 256 KiB (the pool's size).
+    let run = |tier: &str, n: &str| {
+        let args = [
+            "run",
+            "--tier",
+            tier,
+            "-W",
+            "max-stack-memory=16M",
+            "--invoke",
+            "run",
+        ];
+        let mut args = args.to_vec();
+        args.extend_from_slice(&[held, n]);
+        cli(false, &args)
+    };
+    let what = "jit: 40 held continuations within 16 MiB of stacks";
+    assert_eq!(result(&run("jit", "40"), what), "780", "{what}");
+    let what = "jit: 1000 held continuations past 16 MiB of stacks";
+    assert_clean_error(&run("jit", "1000"), 134, "-W max-stack-memory", what);
+    // The interpreter's continuations have no native stacks.
+    let what = "interp: 1000 held continuations, no native stacks";
+    assert_eq!(result(&run("interp", "1000"), what), "499500", "{what}");
 }

@@ -182,6 +182,10 @@ pub struct StoreLimits {
     /// this many continuations are live. The default leaves room under a
     /// lowered address-space limit ([`default_max_continuations`]).
     pub max_continuations: u64,
+    /// Bytes of native stack that continuations of compiled code may have
+    /// mapped at once (each stack's whole size counts, committed or not):
+    /// making one more traps. No limit by default.
+    pub max_stack_memory: u64,
     /// 32-bit memories reserve their whole address range plus a guard
     /// region, so compiled code needs no bounds checks (see `memory.rs`);
     /// `false` makes every memory a movable allocation.
@@ -194,6 +198,7 @@ impl Default for StoreLimits {
             max_memory_bytes: 4 << 30,
             max_table_elems: 10_000_000,
             max_continuations: default_max_continuations(),
+            max_stack_memory: u64::MAX,
             memory_guard_regions: true,
         }
     }

@@ -30,6 +30,7 @@ enum Limit {
     MemorySize,
     TableElements,
     Continuations,
+    StackMemory,
 }
 
 /// Names accepted by `-W NAME=N`.
@@ -37,6 +38,7 @@ const LIMITS: &[(&str, Limit)] = &[
     ("max-memory-size", Limit::MemorySize),
     ("max-table-elements", Limit::TableElements),
     ("max-continuations", Limit::Continuations),
+    ("max-stack-memory", Limit::StackMemory),
 ];
 
 /// One `-W` setting.
@@ -58,7 +60,9 @@ pub struct FeatureOptions {
     /// tables; default 10,000,000), max-continuations (continuations live
     /// at once, past which making one traps; default none, or under an
     /// address-space limit (`ulimit -v`) as many as fit in half of it at
-    /// 2 KiB each).
+    /// 2 KiB each), max-stack-memory (bytes of native stack continuations
+    /// of compiled code may have mapped at once, 256 KiB each; default
+    /// none).
     #[arg(short = 'W', value_name = "NAME=VALUE", value_parser = parse_setting)]
     wasm: Vec<Setting>,
 }
@@ -82,6 +86,7 @@ impl FeatureOptions {
                 Setting::Limit(Limit::MemorySize, n) => base.max_memory_bytes = n,
                 Setting::Limit(Limit::TableElements, n) => base.max_table_elems = n,
                 Setting::Limit(Limit::Continuations, n) => base.max_continuations = n,
+                Setting::Limit(Limit::StackMemory, n) => base.max_stack_memory = n,
                 Setting::Feature(..) => {}
             }
         }
