@@ -15,9 +15,9 @@
 //!                                           interpreter
 //! ```
 //!
-//! The interpreter refuses the mirror case (a record with a native resume
-//! point) with a trap that names the mix: interpreted code has no way to
-//! switch stacks.
+//! The interpreter meets the mirror case (a record with a native resume
+//! point) by resuming it in compiled code's way from a host entry
+//! (`host_resume.rs`): interpreted code itself has no way to switch stacks.
 //!
 //! A suspend in interpreted code that compiled code called, to a handler
 //! of compiled code, works without interpreter frames on the native stack:
