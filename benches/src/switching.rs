@@ -75,6 +75,30 @@ pub const SWITCHING: &[SwitchingBench] = &[
         operations: |n| n as u64,
         peak_memory: true,
     },
+    SwitchingBench {
+        program: "cont_deep_1",
+        operation: "suspend + resume round trip past D handlers that do not handle its tag (D: the name's suffix)",
+        operations: |n| n as u64,
+        peak_memory: false,
+    },
+    SwitchingBench {
+        program: "cont_deep_10",
+        operation: "suspend + resume round trip past D handlers that do not handle its tag (D: the name's suffix)",
+        operations: |n| n as u64,
+        peak_memory: false,
+    },
+    SwitchingBench {
+        program: "cont_deep_100",
+        operation: "suspend + resume round trip past D handlers that do not handle its tag (D: the name's suffix)",
+        operations: |n| n as u64,
+        peak_memory: false,
+    },
+    SwitchingBench {
+        program: "cont_deep_1000",
+        operation: "suspend + resume round trip past D handlers that do not handle its tag (D: the name's suffix)",
+        operations: |n| n as u64,
+        peak_memory: false,
+    },
 ];
 
 /// Flags wasmtime needs for these programs.
