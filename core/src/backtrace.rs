@@ -41,6 +41,14 @@ pub const MAX_CYCLE: usize = 8;
 const FOLD_AFTER: usize = 3;
 
 impl WasmBacktrace {
+    /// Empties it, keeping the allocation (calls that do not trap clear it
+    /// on every call).
+    #[inline]
+    pub fn clear(&mut self) {
+        self.frames.clear();
+        self.truncated = false;
+    }
+
     /// The backtrace as printable lines, names looked up in `store`.
     pub fn display<'a>(&'a self, store: &'a Store) -> impl fmt::Display + 'a {
         Rendered {

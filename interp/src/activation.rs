@@ -18,7 +18,6 @@ use crate::cont::{Captured, ContTable};
 use crate::exec::{self, Exit, OsrHandoff, Outward, Resumption};
 use crate::stack::ExecStack;
 use crate::{Interpreter, RunExit, RunMode, Tiering, store_results, v128_unsupported};
-use wasmfx_core::backtrace::WasmBacktrace;
 use wasmfx_core::{FuncAddr, Store, Trap, Val};
 
 /// How a call that may suspend out of the interpreter stopped.
@@ -106,10 +105,10 @@ impl Interpreter {
     ) -> Result<CallExit, Trap> {
         let mut stack = self.take_stack();
         let outcome = self.run(store, func, args, &mut stack, mode, tiering);
-        self.backtrace = match &outcome {
-            Ok(_) => WasmBacktrace::default(),
-            Err(trap) => self.trap_backtrace(&stack, trap),
-        };
+        match &outcome {
+            Ok(_) => self.backtrace.clear(),
+            Err(trap) => self.backtrace = self.trap_backtrace(&stack, trap),
+        }
         let exit = outcome.map(|exit| match exit {
             RunExit::Returned(n) => CallExit::Returned(stack.values[..n].to_vec()),
             RunExit::Suspended(outward) => CallExit::Suspended(outward),
@@ -147,10 +146,10 @@ impl Interpreter {
             ..RunMode::default()
         };
         let outcome = self.run(store, func, args, &mut stack, mode, tiering);
-        self.backtrace = match &outcome {
-            Ok(_) => WasmBacktrace::default(),
-            Err(trap) => self.trap_backtrace(&stack, trap),
-        };
+        match &outcome {
+            Ok(_) => self.backtrace.clear(),
+            Err(trap) => self.backtrace = self.trap_backtrace(&stack, trap),
+        }
         let exit = outcome.map(|exit| match exit {
             RunExit::Returned(n) => {
                 let n = n.min(values.len());
@@ -276,10 +275,10 @@ impl Interpreter {
             park_into: None,
         };
         let outcome = executor.resume_captured(captured, resumption);
-        self.backtrace = match &outcome {
-            Ok(_) => WasmBacktrace::default(),
-            Err(trap) => self.trap_backtrace(&stack, trap),
-        };
+        match &outcome {
+            Ok(_) => self.backtrace.clear(),
+            Err(trap) => self.backtrace = self.trap_backtrace(&stack, trap),
+        }
         let exit = outcome.map(|exit| match exit {
             Exit::Returned => {
                 let n = store_results(store, root);

@@ -298,7 +298,7 @@ impl Jit {
             return Err(Trap::Host(format!("no function at address {}", func.0)));
         };
         let sig = inst.sig.clone();
-        self.backtrace = WasmBacktrace::default();
+        self.backtrace.clear();
         if inst.vm().code == 0 || self.compiler.trampoline(&sig).is_none() {
             return match &inst.kind {
                 FuncKind::Host(host) => host.clone()(
@@ -378,7 +378,7 @@ impl Jit {
         values: &mut [u64],
         fallback: &mut Fallback<'_>,
     ) -> Result<(), Trap> {
-        self.backtrace = WasmBacktrace::default();
+        self.backtrace.clear();
         self.state.sync_funcs(store);
         self.state.use_table(&mut store.conts);
         self.state.conts.max_stack_bytes = store.limits.max_stack_memory;
@@ -410,7 +410,6 @@ impl Jit {
         // this frame does not touch `self`: the activation's code (and Rust
         // code under it, through `with_active_jit`) is the only user of
         // `state` and `this`.
-        let depth = entry::depth() + 1;
         let (status, stored) = unsafe { entry::enter(store, state, this, fallback, call, values) };
         let pending = std::mem::take(&mut self.state.vm.pending_exn);
         self.state.vm.entry_mark = saved_mark;
@@ -425,6 +424,8 @@ impl Jit {
         if pending != 0 {
             // Thrown by this activation's code: its frames at the throw;
             // thrown further in, this activation's own frames are gone.
+            // (Its depth: one more than the list's, now that it is popped.)
+            let depth = entry::depth() + 1;
             let thrown = &self.state.throw_frames;
             self.backtrace = match (thrown.0 == pending, thrown.1 == depth) {
                 (true, true) => self.thrown_functions(&thrown.2),

@@ -85,7 +85,7 @@ impl CompiledTier {
     }
 
     fn call(&mut self, store: &mut Store, func: FuncAddr, args: &[Val]) -> Result<Vec<Val>, Trap> {
-        self.backtrace = WasmBacktrace::default();
+        self.backtrace.clear();
         let jit = self.jit.as_mut().map_err(|e| Trap::Host(e.clone()))?;
         if let Some(select) = &self.ahead {
             while self.compiled_instances < store.instances.len() {
