@@ -41,6 +41,14 @@ pub const MAX_CYCLE: usize = 8;
 const FOLD_AFTER: usize = 3;
 
 impl WasmBacktrace {
+    /// This trace, then the frames of `outer` (the callers of its
+    /// outermost frame); truncated if either is.
+    pub fn followed_by(mut self, outer: &WasmBacktrace) -> WasmBacktrace {
+        self.frames.extend_from_slice(&outer.frames);
+        self.truncated |= outer.truncated;
+        self
+    }
+
     /// Empties it, keeping the allocation (calls that do not trap clear it
     /// on every call).
     #[inline]

@@ -105,10 +105,7 @@ impl Interpreter {
     ) -> Result<CallExit, Trap> {
         let mut stack = self.take_stack();
         let outcome = self.run(store, func, args, &mut stack, mode, tiering);
-        match &outcome {
-            Ok(_) => self.backtrace.clear(),
-            Err(trap) => self.backtrace = self.trap_backtrace(&stack, trap),
-        }
+        self.note_backtrace(&outcome, &stack);
         let exit = outcome.map(|exit| match exit {
             RunExit::Returned(n) => CallExit::Returned(stack.values[..n].to_vec()),
             RunExit::Suspended(outward) => CallExit::Suspended(outward),
@@ -146,10 +143,7 @@ impl Interpreter {
             ..RunMode::default()
         };
         let outcome = self.run(store, func, args, &mut stack, mode, tiering);
-        match &outcome {
-            Ok(_) => self.backtrace.clear(),
-            Err(trap) => self.backtrace = self.trap_backtrace(&stack, trap),
-        }
+        self.note_backtrace(&outcome, &stack);
         let exit = outcome.map(|exit| match exit {
             RunExit::Returned(n) => {
                 let n = n.min(values.len());
@@ -260,25 +254,14 @@ impl Interpreter {
             return Err(Trap::Host(format!("record {parked} holds no parked call")));
         };
         let mut stack = self.take_stack();
-        let mut executor = exec::Executor {
-            interp: self,
-            tiering,
-            stack: &mut stack,
-            store,
-            chain: Vec::new(),
-            entry_depth: 0,
-            root,
+        let mode = RunMode {
             suspends_out: true,
-            outward: None,
-            handoff: None,
             in_place,
             park_into: None,
         };
+        let mut executor = exec::Executor::new(self, tiering, &mut stack, store, root, mode);
         let outcome = executor.resume_captured(captured, resumption);
-        match &outcome {
-            Ok(_) => self.backtrace.clear(),
-            Err(trap) => self.backtrace = self.trap_backtrace(&stack, trap),
-        }
+        self.note_backtrace(&outcome, &stack);
         let exit = outcome.map(|exit| match exit {
             Exit::Returned => {
                 let n = store_results(store, root);

@@ -66,8 +66,6 @@ pub struct Code {
     pub instance: InstanceId,
     /// The function this is the code of (for backtraces).
     pub func: FuncAddr,
-    /// Whether it has stack-switching ops.
-    pub switches: bool,
 }
 
 impl Code {

@@ -191,11 +191,7 @@ impl Interpreter {
         mode: RunMode,
         tiering: &mut dyn Tiering,
     ) -> Result<RunExit, Trap> {
-        let RunMode {
-            suspends_out,
-            in_place,
-            park_into,
-        } = mode;
+        let in_place = mode.in_place;
         let limit = self.config.max_value_stack;
         let enters = |tiering: &mut dyn Tiering| !in_place && tiering.can_call_compiled();
         let callee = match self.codes.get(store, func)? {
@@ -234,20 +230,7 @@ impl Interpreter {
                 stack.reserve(code.max_height as usize, limit)?;
                 stack.values[..args.len()].copy_from_slice(args);
                 let n = code.num_results as usize;
-                let mut executor = exec::Executor {
-                    interp: self,
-                    tiering,
-                    stack,
-                    store,
-                    chain: Vec::new(),
-                    entry_depth: 0,
-                    root: func,
-                    suspends_out,
-                    outward: None,
-                    handoff: None,
-                    in_place,
-                    park_into,
-                };
+                let mut executor = exec::Executor::new(self, tiering, stack, store, func, mode);
                 Ok(match executor.run(code, 0)? {
                     exec::Exit::Returned => RunExit::Returned(n),
                     exec::Exit::Suspended(outward) => RunExit::Suspended(outward),
@@ -295,6 +278,15 @@ impl Interpreter {
         stack.clear();
         if self.spare_stacks.len() < 8 {
             self.spare_stacks.push(stack);
+        }
+    }
+
+    /// Keeps the backtrace of an activation on `stack` that ended with
+    /// `outcome` (none when it did not trap).
+    fn note_backtrace<T>(&mut self, outcome: &Result<T, Trap>, stack: &ExecStack) {
+        match outcome {
+            Ok(_) => self.backtrace.clear(),
+            Err(trap) => self.backtrace = self.trap_backtrace(stack, trap),
         }
     }
 

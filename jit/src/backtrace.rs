@@ -71,7 +71,7 @@
 
 use crate::entry::Activation;
 use crate::signals::CodeMap;
-use crate::vmruntime::TrapFrames;
+use crate::vmruntime::{MAX_TRAP_FRAMES, TrapFrames};
 use std::ptr::NonNull;
 use wasmfx_fibre::{ContRecord, Context, offsets};
 
@@ -306,29 +306,15 @@ pub(crate) unsafe fn record_throw_frames(act: *mut Activation, pc: usize, fp: us
         Some(record) if record.contains(fp) => record,
         _ => Bounds::from(entry),
     };
-    let limit = frames.pcs.len().min(MAX_THROW_FRAMES);
     let (mut pc, mut fp) = (pc, fp);
     frames.len = 0;
     frames.truncated = false;
-    loop {
-        if frames.len == limit {
-            frames.truncated = true;
-            return;
+    // What the addresses hold is checked later.
+    while frames.push(pc, MAX_THROW_FRAMES) {
+        match stack.caller(fp) {
+            Some(caller) => (pc, fp) = caller,
+            None => return,
         }
-        frames.pcs[frames.len] = pc;
-        frames.len += 1;
-        if !stack.holds_frame(fp) {
-            return;
-        }
-        // SAFETY: `fp` and the word after it lie inside the running stack
-        // (checked), which is mapped; what they hold is checked later.
-        let (caller_fp, return_addr) =
-            unsafe { (*(fp as *const usize), *((fp + 8) as *const usize)) };
-        if caller_fp <= fp {
-            return;
-        }
-        pc = return_addr.wrapping_sub(1);
-        fp = caller_fp;
     }
 }
 
@@ -358,6 +344,26 @@ impl Bounds {
     fn contains(self, addr: usize) -> bool {
         (self.low..self.high).contains(&addr)
     }
+
+    /// The frame record at `fp` (saved frame pointer, return address), if
+    /// it lies inside.
+    fn frame_record(self, fp: usize) -> Option<(usize, usize)> {
+        if !self.holds_frame(fp) {
+            return None;
+        }
+        // SAFETY: the 16 bytes at `fp` lie inside this part of a stack,
+        // which is mapped (every Bounds is the used part of a live stack);
+        // callers check what the words mean.
+        Some(unsafe { (*(fp as *const usize), *((fp + 8) as *const usize)) })
+    }
+
+    /// The caller of the frame whose record is at `fp`: the address of its
+    /// call (one before the return address) and its frame pointer, strictly
+    /// above `fp` (so that walks end).
+    fn caller(self, fp: usize) -> Option<(usize, usize)> {
+        let (caller_fp, return_addr) = self.frame_record(fp)?;
+        (caller_fp > fp).then(|| (return_addr.wrapping_sub(1), caller_fp))
+    }
 }
 
 struct Walk<'a> {
@@ -376,34 +382,27 @@ impl Walk<'_> {
     /// this runs on the signal stack.
     fn stack(&mut self, mut pc: usize, mut fp: usize, stack: Bounds) {
         loop {
-            if self.frames.len == self.frames.pcs.len() {
-                self.frames.truncated = true;
-                return;
-            }
             if !self.code.contains(pc) {
+                if self.frames.len == self.frames.pcs.len() {
+                    self.frames.truncated = true;
+                    return;
+                }
                 match self.handed_off(fp, stack) {
                     Some((next_pc, next_fp)) => (pc, fp) = (next_pc, next_fp),
                     None => return,
                 }
                 continue;
             }
-            self.frames.pcs[self.frames.len] = pc;
-            self.frames.len += 1;
-            if !stack.holds_frame(fp) {
+            // `fp` is the frame pointer of a live compiled frame on this
+            // stack (the trapping one, a resumer, or a caller found by its
+            // return address).
+            if !self.frames.push(pc, MAX_TRAP_FRAMES) {
                 return;
             }
-            // SAFETY: `fp` is the frame pointer of a live compiled frame on
-            // this stack (the trapping one, a resumer, or a caller found by
-            // its return address): it points at its saved frame pointer,
-            // followed by its return address, inside `stack`.
-            let (caller_fp, return_addr) =
-                unsafe { (*(fp as *const usize), *((fp + 8) as *const usize)) };
-            if caller_fp <= fp {
-                return;
+            match stack.caller(fp) {
+                Some(caller) => (pc, fp) = caller,
+                None => return,
             }
-            // The return address is one past the call: look up the call.
-            pc = return_addr.wrapping_sub(1);
-            fp = caller_fp;
         }
     }
 
@@ -413,13 +412,8 @@ impl Walk<'_> {
     /// the compiled code that called out to them, if any (strictly above
     /// `fp`, so that walks end).
     fn handed_off(&mut self, fp: usize, stack: Bounds) -> Option<(usize, usize)> {
-        if !stack.holds_frame(fp) {
-            return None;
-        }
-        // SAFETY: a frame record inside `stack` (the trampoline's, its
-        // callee's saved frame pointer led here).
-        let (shim_fp, return_addr) =
-            unsafe { (*(fp as *const usize), *((fp + 8) as *const usize)) };
+        // The trampoline's record: its callee's saved frame pointer led here.
+        let (shim_fp, return_addr) = stack.frame_record(fp)?;
         if return_addr != (&raw const wasmfx_handoff_return) as usize
             || !stack.holds_frame(shim_fp)
             || shim_fp <= fp
@@ -442,20 +436,18 @@ impl Walk<'_> {
         // owns the frames it points at, does too.
         let funcs = unsafe { std::slice::from_raw_parts((*frames).funcs, (*frames).len) };
         for &func in funcs {
-            if self.frames.len == self.frames.pcs.len() {
-                self.frames.truncated = true;
+            if !self
+                .frames
+                .push(INTERPRETED_FRAME | func as usize, MAX_TRAP_FRAMES)
+            {
                 return None;
             }
-            self.frames.pcs[self.frames.len] = INTERPRETED_FRAME | func as usize;
-            self.frames.len += 1;
         }
         // Compiled code that called out to those frames (`call_func`, a
         // framed libcall) is next on this stack.
+        // A marked frame record inside `stack`, above the shim.
         let frame = find_shim_frame(shim_fp, stack.high, self.key)?;
-        // SAFETY: a marked frame record inside `stack`, above the shim.
-        let (caller_fp, return_addr) =
-            unsafe { (*(frame as *const usize), *((frame + 8) as *const usize)) };
-        (caller_fp > frame).then(|| (return_addr.wrapping_sub(1), caller_fp))
+        stack.caller(frame)
     }
 
     /// Walks the resumer that saved `point` on `stack`; false when `point`
@@ -469,10 +461,9 @@ impl Walk<'_> {
             // Compiled code switched away itself: `ip` is in it.
             self.stack(ip, fp, stack);
         } else {
-            if let Some(frame) = find_shim_frame(sp, stack.high, self.key) {
-                // SAFETY: a marked frame record inside `stack`, above `sp`.
-                let (resumer_fp, return_addr) =
-                    unsafe { (*(frame as *const usize), *((frame + 8) as *const usize)) };
+            // A marked frame record inside `stack`, above `sp`.
+            let shim = find_shim_frame(sp, stack.high, self.key);
+            if let Some((resumer_fp, return_addr)) = shim.and_then(|f| stack.frame_record(f)) {
                 self.stack(return_addr.wrapping_sub(1), resumer_fp, stack);
             }
         }

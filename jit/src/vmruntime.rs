@@ -99,6 +99,19 @@ impl Default for TrapFrames {
 }
 
 impl TrapFrames {
+    /// Appends `pc` while fewer than `limit` are recorded; else marks the
+    /// frames truncated and returns false. Allocation-free (the signal
+    /// handler calls it).
+    pub fn push(&mut self, pc: usize, limit: usize) -> bool {
+        if self.len >= limit.min(MAX_TRAP_FRAMES) {
+            self.truncated = true;
+            return false;
+        }
+        self.pcs[self.len] = pc;
+        self.len += 1;
+        true
+    }
+
     /// The recorded addresses.
     pub fn recorded(&self) -> &[usize] {
         &self.pcs[..self.len.min(MAX_TRAP_FRAMES)]

@@ -109,11 +109,7 @@ impl CompiledTier {
             let mut fallback = InterpFallback::new(&mut self.interp, &mut self.tier_up);
             let result = jit.call(store, func, args, &mut fallback);
             if result.is_err() {
-                let (interpreted, compiled) = (fallback.trapped_frames, jit.backtrace());
-                self.backtrace = WasmBacktrace {
-                    frames: [interpreted.frames, compiled.frames.clone()].concat(),
-                    truncated: interpreted.truncated || compiled.truncated,
-                };
+                self.backtrace = fallback.trapped_frames.followed_by(jit.backtrace());
             }
             result
         } else {

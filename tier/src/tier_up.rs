@@ -231,10 +231,7 @@ impl TierUpHook<'_> {
         };
         if result.is_err() {
             let interpreted = std::mem::take(&mut fallback.trapped_frames);
-            self.trapped = WasmBacktrace {
-                frames: [interpreted.frames, compiled.frames].concat(),
-                truncated: interpreted.truncated || compiled.truncated,
-            };
+            self.trapped = interpreted.followed_by(&compiled);
         }
         result
     }

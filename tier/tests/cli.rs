@@ -1,9 +1,10 @@
 //! Runs the built `wasmfx-tier` binary: results, and one-line errors with
 //! the right exit status for every way a run can fail.
 
-use std::path::PathBuf;
+mod common;
+
+use common::temp_file;
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 const FIB: &str = r#"(module
   (func $fib (export "fib") (param i32) (result i32)
@@ -18,21 +19,6 @@ const FIB: &str = r#"(module
   (func (export "pair") (result i32 f32)
     (i32.const -1) (f32.const 1.5))
   (func (export "boom") (unreachable)))"#;
-
-/// A file in a fresh temporary folder, removed by nothing: the OS temp dir
-/// is cleaned elsewhere; names are unique per test process and call.
-fn temp_file(name: &str, contents: &[u8]) -> PathBuf {
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "wasmfx-cli-{}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).expect("create temp dir");
-    let path = dir.join(name);
-    std::fs::write(&path, contents).expect("write temp file");
-    path
-}
 
 fn cli(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_wasmfx-tier"))

@@ -2,9 +2,10 @@
 //! trap reports, `--`, and the WASI calls a C runtime makes besides files,
 //! through the built binary, under every built tier.
 
-use std::path::PathBuf;
+mod common;
+
+use common::temp_file;
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A library that a command imports by the name it is preloaded under.
 const LIB: &str = r#"(module
@@ -17,17 +18,6 @@ const MAIN: &str = r#"(module
   (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
   (memory (export "memory") 1)
   (func (export "_start") (call $exit (call $double (i32.const 21)))))"#;
-
-/// Writes `contents` to a fresh file called `name`.
-fn temp_file(name: &str, contents: &str) -> PathBuf {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("wasmfx-run-{}-{n}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("create temp dir");
-    let path = dir.join(name);
-    std::fs::write(&path, contents).expect("write temp file");
-    path
-}
 
 /// The `--tier` names of every tier this build has.
 fn tiers() -> Vec<&'static str> {

@@ -3,9 +3,10 @@
 //! binary, so a signal would show as one), and the `-W` limits, in every
 //! tier.
 
-use std::path::PathBuf;
+mod common;
+
+use common::temp_file;
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 const TIERS: [&str; 3] = ["interp", "jit", "dyn"];
 
@@ -24,19 +25,6 @@ const MEMORY: &str = r#"(module
 const BIG_MEMORY: &str = "(module (memory 65536) (func (export \"f\")))";
 
 const HELD: &str = include_str!("../../benches/programs/cont_held.wat");
-
-fn temp_file(name: &str, contents: &str) -> PathBuf {
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "wasmfx-limits-{}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).expect("create temp dir");
-    let path = dir.join(name);
-    std::fs::write(&path, contents).expect("write temp file");
-    path
-}
 
 /// The CLI with `args`, under the address-space limit when `limited`.
 fn cli(limited: bool, args: &[&str]) -> Output {

@@ -78,6 +78,33 @@ pub(crate) struct Executor<'a> {
     pub park_into: Option<u32>,
 }
 
+impl<'a> Executor<'a> {
+    /// An activation of `root` on `stack`, stopping as `mode` says.
+    pub(crate) fn new(
+        interp: &'a mut Interpreter,
+        tiering: &'a mut dyn Tiering,
+        stack: &'a mut ExecStack,
+        store: &'a mut Store,
+        root: FuncAddr,
+        mode: crate::RunMode,
+    ) -> Executor<'a> {
+        Executor {
+            interp,
+            tiering,
+            stack,
+            store,
+            chain: Vec::new(),
+            entry_depth: 0,
+            root,
+            suspends_out: mode.suspends_out,
+            outward: None,
+            handoff: None,
+            in_place: mode.in_place,
+            park_into: mode.park_into,
+        }
+    }
+}
+
 /// The running function: its code and registers (indices into the value stack).
 struct State {
     code: Rc<Code>,

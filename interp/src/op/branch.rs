@@ -40,20 +40,6 @@ impl I32Cmp {
 }
 
 impl Op {
-    /// Whether this is one of the stack-switching ops.
-    pub fn is_stack_switching(&self) -> bool {
-        matches!(
-            self,
-            Op::ContNew
-                | Op::ContBind(_)
-                | Op::Suspend(_)
-                | Op::Resume(_)
-                | Op::ResumeThrow(_)
-                | Op::ResumeThrowRef(_)
-                | Op::Switch(_)
-        )
-    }
-
     /// The comparison and target of a fused two-operand i32
     /// compare-and-branch (`BrIfI32LtS(target)` and its kin).
     pub(crate) fn i32_compare_branch(self) -> Option<(I32Cmp, u32)> {

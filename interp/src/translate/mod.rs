@@ -359,9 +359,7 @@ impl<'a> Translator<'a> {
             .iter()
             .map(|site| site.resolve(labels))
             .collect();
-        let switches = self.ops.iter().any(Op::is_stack_switching);
         Ok(Code {
-            switches,
             ops: self.ops.into_boxed_slice(),
             handlers,
             cont_sites,

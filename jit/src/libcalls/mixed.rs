@@ -39,15 +39,15 @@
 //! (`suspend::switch_to_record`), handing it the carrier's handle.
 
 use super::Call;
-use super::conts::{conts, payload_trap, state_of};
-use super::suspend::{capture, check_no_host_frames, switch_to_record};
+use super::conts::{conts, state_of};
+use super::suspend::{check_no_host_frames, suspend_to, switch_to_record};
 use crate::backtrace::{HandedOffFrames, call_handed_off};
 use crate::conts::Conts;
 use crate::entry::{self, Fallback};
 use crate::fallback::{FallbackExit, FallbackOsr, FallbackSuspension, ParkedResume};
 use std::ptr::NonNull;
 use wasmfx_core::{ExnAddr, FuncAddr, InstanceId, Store, Trap};
-use wasmfx_fibre::{ContRecord, ContState, HandlerKind, switch};
+use wasmfx_fibre::{ContRecord, ContState, HandlerKind};
 
 /// What a native suspend on the interpreter's behalf came back with.
 pub(super) enum Resumed {
@@ -355,19 +355,5 @@ fn suspend_to_handler(
         .find_handler(u64::from(tag.0), HandlerKind::Suspend)
         .ok_or(Trap::UnhandledTag(tag))?;
     check_no_host_frames(conts_now, found.prompt, call.act)?;
-    let mut captured = capture(conts_now, found.prompt)?;
-    // SAFETY: the captured record is live and detached.
-    let target = unsafe { captured.as_mut() };
-    target.set_clause(found.clause);
-    target
-        .set_payload(&suspension.payload)
-        .map_err(payload_trap)?;
-    let mut prompt = found.prompt;
-    // SAFETY: the prompt's context holds its resumer's point; ours goes in
-    // its place for the next resume, which switches back here.
-    unsafe {
-        let context = prompt.as_mut().context_ptr();
-        switch(context, context, captured.as_ptr() as u64);
-    }
-    Ok(captured)
+    suspend_to(conts_now, found, &suspension.payload, &[])
 }

@@ -74,21 +74,37 @@ fn suspend_in(call: &mut Call<'_>, tag: u64, values: *mut u64, count: u32) -> Re
         .find_handler(tag, HandlerKind::Suspend)
         .ok_or(Trap::UnhandledTag(TagAddr(tag as u32)))?;
     check_no_host_frames(conts_now, found.prompt, call.act)?;
-    let mut captured = capture(conts_now, found.prompt)?;
-    // SAFETY: the captured record is live and detached.
-    let target = unsafe { captured.as_mut() };
-    target.set_clause(found.clause);
     // SAFETY: compiled code passes the tag's `count` params.
-    (target.set_payload(unsafe { slots(values, count as usize) })).map_err(payload_trap)?;
+    let payload = unsafe { slots(values, count as usize) };
+    let captured = suspend_to(conts_now, found, payload, &[])?;
+    receive(captured, values);
+    Ok(())
+}
+
+/// Suspends the segment up to `found`'s prompt to its clause, with the
+/// payload `payload` then `more`, and waits there; returns the captured
+/// (innermost) record once it is resumed.
+pub(super) fn suspend_to(
+    conts: &mut Conts,
+    found: HandlerMatch,
+    payload: &[u64],
+    more: &[u64],
+) -> Result<NonNull<ContRecord>, Trap> {
+    let mut captured = capture(conts, found.prompt)?;
+    // SAFETY: the captured record is live and detached.
+    let suspender = unsafe { captured.as_mut() };
+    suspender.set_clause(found.clause);
+    (suspender.set_payload(payload))
+        .and_then(|()| suspender.push_payload(more))
+        .map_err(payload_trap)?;
     let mut prompt = found.prompt;
     // SAFETY: the prompt's context holds its resumer's point; ours goes in
-    // its place for the next resume.
+    // its place for the next resume, which switches back here.
     unsafe {
         let context = prompt.as_mut().context_ptr();
         switch(context, context, captured.as_ptr() as u64);
     }
-    receive(captured, values);
-    Ok(())
+    Ok(captured)
 }
 
 pub(super) extern "C" fn switch_to(
@@ -194,21 +210,7 @@ fn forward_switch(
     args: &[u64],
 ) -> Result<NonNull<ContRecord>, Trap> {
     let target = conts.handle(record)?;
-    let mut captured = capture(conts, found.prompt)?;
-    // SAFETY: the captured record is live and detached.
-    let suspender = unsafe { captured.as_mut() };
-    suspender.set_clause(found.clause);
-    (suspender.set_payload(args))
-        .and_then(|()| suspender.push_payload(&[target, tag]))
-        .map_err(payload_trap)?;
-    let mut prompt = found.prompt;
-    // SAFETY: the prompt's context holds its resumer's point; ours goes in
-    // its place for the next resume.
-    unsafe {
-        let context = prompt.as_mut().context_ptr();
-        switch(context, context, captured.as_ptr() as u64);
-    }
-    Ok(captured)
+    suspend_to(conts, found, args, &[target, tag])
 }
 
 /// Detaches the segment from the innermost record up to `prompt`; returns

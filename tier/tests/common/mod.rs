@@ -1,0 +1,19 @@
+//! What the CLI test files share.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// A file in a fresh temporary folder, removed by nothing: the OS temp dir
+/// is cleaned elsewhere; names are unique per test process and call.
+pub fn temp_file(name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "wasmfx-test-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).expect("create temp dir");
+    let path = dir.join(name);
+    std::fs::write(&path, contents).expect("write temp file");
+    path
+}
