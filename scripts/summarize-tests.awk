@@ -1,4 +1,5 @@
-# Summarizes a `scripts/test.sh` log: one line per suite, then `N passed, N failed`.
+# Summarizes a `scripts/test.sh` log: one line per suite, then
+# `N passed, N failed, N skipped` (skipped: libtest's ignored tests, each with its reason).
 # A suite is a test binary (named from cargo's "Running" / "Doc-tests" line) or the
 # examples check; its counts come from libtest's "test result:" line or, for
 # harness = false binaries and the examples, from their own closing
@@ -18,6 +19,7 @@
 }
 /^test result: / {
     passed[suite] = $4; failed_count = $6; sub(/;/, "", failed_count); sub(/;/, "", passed[suite])
+    skipped[suite] = $8; sub(/;/, "", skipped[suite])
     failed[suite] = failed_count; counted[suite] = 1; next
 }
 /(^|: )[0-9]+ passed, [0-9]+ failed/ {
@@ -29,8 +31,8 @@ END {
     for (i = 1; i <= suites; i++) {
         suite = order[i]; name = suite; sub(/^[0-9]+\034/, "", name)
         if (counted[suite]) {
-            printf "%-60s %6d passed, %4d failed\n", name, passed[suite], failed[suite]
-            total_passed += passed[suite]; total_failed += failed[suite]
+            printf "%-60s %6d passed, %4d failed, %3d skipped\n", name, passed[suite], failed[suite], skipped[suite]
+            total_passed += passed[suite]; total_failed += failed[suite]; total_skipped += skipped[suite]
         } else {
             printf "%-60s no counts (did it crash?)\n", name
             total_failed += 1
@@ -40,5 +42,5 @@ END {
         print "(a build or a test binary failed outside the counted tests: counted as 1 failure)"
         total_failed = 1
     }
-    printf "%d passed, %d failed\n", total_passed, total_failed
+    printf "%d passed, %d failed, %d skipped\n", total_passed, total_failed, total_skipped
 }

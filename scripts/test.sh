@@ -2,7 +2,7 @@
 # The project's test command (README "Run the tests"; .ci/run calls exactly this):
 #   1. cargo test --workspace (test profile, opt-level 1), every suite even after a failure
 #   2. scripts/check-examples.sh: the programs in examples/ through the CLI
-# then prints each suite's counts and, as the last line, `N passed, N failed` over all.
+# then prints each suite's counts and, as the last line, `N passed, N failed, N skipped` over all.
 # Exits non-zero when anything failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -68,6 +68,8 @@ impl ContArena {
             // SAFETY: `i` is within the fresh allocation, which holds
             // CHUNK_RECORDS records.
             unsafe { first.add(i).write(ContRecord::EMPTY) };
+            // SAFETY: as above; written just now. Free until `alloc` resets it.
+            unsafe { (*first.add(i).as_ptr()).set_state(ContState::Free) };
         }
         // Box::from_raw in Drop frees it with the same layout.
         let chunk = first.cast::<[ContRecord; CHUNK_RECORDS]>();
@@ -83,20 +85,25 @@ impl ContArena {
 
     /// Releases `record`: every reference to it fails from now on, its
     /// memory is reused by the next [`ContArena::alloc`]. Returns its
-    /// stack, for the pool.
+    /// stack, for the pool. A record already released is left alone (a
+    /// second release would hand it out twice): `None`, live count kept.
     ///
     /// # Safety
-    /// `record` must be a live record of this arena that is not on a stack
+    /// `record` must be a record of this arena that is not on a stack
     /// chain, and nothing may run on its stack any more.
     pub unsafe fn release(&mut self, mut record: NonNull<ContRecord>) -> Option<FibreStack> {
-        // SAFETY: the caller promises a live record of this arena.
+        // SAFETY: the caller promises a record of this arena.
         let target = unsafe { record.as_mut() };
+        if target.state() == ContState::Free {
+            return None;
+        }
         target.bump_revision();
-        target.set_state(ContState::Returned);
+        target.set_state(ContState::Free);
         target.free_spill();
         let stack = target.take_stack();
         self.free.push(record);
-        self.live -= 1;
+        debug_assert!(self.live > 0, "a live record released with none counted");
+        self.live = self.live.saturating_sub(1);
         stack
     }
 
@@ -145,6 +152,30 @@ mod tests {
         assert!(unsafe { arena.release(a) }.is_none());
         assert_eq!(arena.alloc().expect("memory"), a);
         assert_eq!((arena.live(), arena.capacity()), (2, CHUNK_RECORDS));
+    }
+
+    #[test]
+    fn a_second_release_is_refused() {
+        let mut arena = ContArena::new();
+        let a = arena.alloc().expect("memory");
+        let _b = arena.alloc().expect("memory");
+        // SAFETY: `a` is live and on no chain; then already released,
+        // which release must notice.
+        unsafe {
+            arena.release(a);
+            arena.release(a);
+        }
+        assert_eq!(arena.live(), 1, "counted once");
+        let c = arena.alloc().expect("memory");
+        let d = arena.alloc().expect("memory");
+        assert_eq!(c, a);
+        assert_ne!(d, a, "handed out once");
+        // Records never handed out are free too.
+        // SAFETY: the first chunk is live and initialized.
+        let spare = NonNull::from(&unsafe { arena.chunks[0].as_ref() }[CHUNK_RECORDS - 1]);
+        // SAFETY: a record of the arena's first chunk, never allocated.
+        assert!(unsafe { arena.release(spare) }.is_none());
+        assert_eq!(arena.live(), 3);
     }
 
     #[test]

@@ -131,7 +131,7 @@ pub unsafe fn resume(
         ContState::Fresh if target.has_stack() => record.as_ptr() as u64,
         ContState::Fresh => return Err(ResumeError::NoStack),
         ContState::Suspended => word,
-        ContState::Running | ContState::Returned | ContState::Parked => {
+        ContState::Running | ContState::Returned | ContState::Parked | ContState::Free => {
             return Err(ResumeError::NotResumable(state));
         }
     };

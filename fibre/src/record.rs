@@ -4,7 +4,7 @@
 //!   ContRecord (184 bytes, #[repr(C)]; compiled code uses the offsets in `offsets`)
 //!   +0   revision        u64    bumped by every use of a reference, and on release
 //!   +8   state           u32    ContState: 0 Fresh, 1 Running, 2 Suspended, 3 Returned,
-//!                               4 Parked (suspended by the interpreter)
+//!                               4 Parked (suspended by the interpreter), 5 Free (released)
 //!   +12  link            u8     ParentLink: 0 Detached, 1 Host, 2 Continuation
 //!   +13  native_parent   u8     1 when reaching the parent takes a native switch
 //!   +16  index           u32    its index in a ContTable (handles name it; NO_INDEX outside)
@@ -83,6 +83,9 @@ pub enum ContState {
     /// interpreter keeps (by record index), and it has no native resume
     /// point, so compiled code leaves it to the runtime.
     Parked = 4,
+    /// Released to its arena's free list: no handle reaches it any more
+    /// (its revision moved on), and a second release is refused.
+    Free = 5,
 }
 
 /// What a record's `parent` means.

@@ -7,8 +7,11 @@
 mod child;
 #[path = "common/guard_fault.rs"]
 mod guard_fault;
+#[path = "common/maps.rs"]
+mod maps;
 
 use guard_fault::{GUARD_HIT, on_segv, watch_guard};
+use maps::mappings;
 use std::ptr::NonNull;
 use wasmfx_fibre::native;
 use wasmfx_fibre::{ContArena, ContRecord, FibreStack, StackChain, slab_stats};
@@ -39,6 +42,16 @@ fn mapping_containing(addr: usize) -> Option<String> {
 }
 
 #[test]
+fn stacks_mapped_alone_take_two_mappings_each() {
+    // The fallback of kernels without guard markers: guard + usable part.
+    let before = mappings();
+    let stacks: Vec<_> = (0..1000)
+        .map(|_| FibreStack::new_mapped(20 << 10).expect("map"))
+        .collect();
+    assert!(mappings() >= before + 2 * stacks.len() - 50);
+}
+
+#[test]
 fn the_guard_page_of_a_stack_mapped_alone_is_prot_none() {
     let stack = FibreStack::new_mapped(64 << 10).expect("map");
     let (start, end) = stack.guard();
@@ -47,14 +60,13 @@ fn the_guard_page_of_a_stack_mapped_alone_is_prot_none() {
 }
 
 #[test]
+#[cfg_attr(not(guard_markers), ignore = "needs guard markers (Linux 6.13+)")]
 fn a_slab_stack_does_not_split_its_mapping() {
     let stacks = [FibreStack::new(60 << 10), FibreStack::new(60 << 10)];
     let [Ok(_), Ok(second)] = &stacks else {
         panic!("stacks: {stacks:?}");
     };
-    if !slab_stats().guard_markers {
-        return; // an old kernel: mapped alone, checked above
-    }
+    assert!(slab_stats().guard_markers, "build.rs found guard markers");
     let (start, end) = second.guard();
     // Neither the second stack's guard page nor its usable part starts a
     // mapping: both lie inside the slab's one read-write mapping (the

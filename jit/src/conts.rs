@@ -35,6 +35,11 @@ pub const HEAP_FRAMES_AFTER: u64 = 256;
 /// halved ([`Conts::note_heap_frames`]).
 const HEAP_HISTORY: u64 = 4096;
 
+/// The error of a runtime call made outside any host entry.
+fn no_table() -> Trap {
+    Trap::Host("no store entered: no continuation table".into())
+}
+
 /// The continuation runtime of one store (see the module doc).
 #[derive(Debug)]
 pub(crate) struct Conts {
@@ -95,17 +100,22 @@ impl Conts {
         self.table = table;
     }
 
-    /// The store's table.
+    /// The store's table, borrowed with the runtime.
     ///
     /// # Errors
     /// A host trap before any host entry gave one.
-    fn table<'a>(&self) -> Result<&'a mut ContTable, Trap> {
+    fn table(&mut self) -> Result<&mut ContTable, Trap> {
         // SAFETY: `use_table` points at the table of the store that the
         // running call borrows (runtime calls only happen inside a call),
         // and no other reference to the table is live while a runtime call
-        // uses it.
-        unsafe { self.table.as_mut() }
-            .ok_or_else(|| Trap::Host("no store entered: no continuation table".into()))
+        // uses it: the runtime is borrowed mutably as long as this is.
+        unsafe { self.table.as_mut() }.ok_or_else(no_table)
+    }
+
+    /// The store's table, read only (as [`Conts::table`]).
+    fn table_ref(&self) -> Result<&ContTable, Trap> {
+        // SAFETY: as in `table`; the runtime is borrowed as long as this is.
+        unsafe { self.table.as_ref() }.ok_or_else(no_table)
     }
 
     /// The chain's address, which compiled code reads (stable: boxed).
@@ -131,7 +141,7 @@ impl Conts {
     /// # Errors
     /// A host trap for an index without a record.
     pub fn record(&self, index: u32) -> Result<NonNull<ContRecord>, Trap> {
-        self.table()?
+        self.table_ref()?
             .record(index)
             .ok_or_else(|| Trap::Host(format!("no continuation record {index}")))
     }
@@ -231,7 +241,8 @@ impl Conts {
             return;
         };
         // SAFETY: the caller's promise.
-        if let Some(stack) = unsafe { table.release(record) } {
+        let stack = unsafe { table.release(record) };
+        if let Some(stack) = stack {
             self.pool.give_back(stack);
         }
     }

@@ -252,8 +252,7 @@ impl Jit {
     fn thrown_functions(&self, frames: &vmruntime::TrapFrames) -> WasmBacktrace {
         let code = signals::CodeMap::read();
         let funcs = frames.recorded().iter().map_while(|&pc| {
-            code.as_ref().filter(|code| code.contains(pc))?;
-            let start = signals::function_start(pc)?;
+            let start = code.as_ref()?.function_start(pc)?;
             self.code_funcs.get(&start).copied()
         });
         let frames_seen: Vec<FuncAddr> = funcs.collect();
@@ -267,11 +266,12 @@ impl Jit {
     /// ones as recorded), innermost first.
     fn functions_of(&self, frames: &vmruntime::TrapFrames) -> WasmBacktrace {
         let pcs = frames.recorded();
+        let code = signals::CodeMap::read();
         let funcs = pcs.iter().filter_map(|&pc| {
             if pc & backtrace::INTERPRETED_FRAME != 0 {
                 return Some(FuncAddr(pc as u32));
             }
-            let start = signals::function_start(pc)?;
+            let start = code.as_ref()?.function_start(pc)?;
             self.code_funcs.get(&start).copied()
         });
         WasmBacktrace {

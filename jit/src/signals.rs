@@ -21,11 +21,19 @@
 //! The handler runs on the faulting thread's stack: compiled code checks its
 //! stack limit in every prologue, with a margin below it, so a trap never
 //! happens with the stack already exhausted.
+//!
+//! The map of code is behind a `RwLock`, which the handler never waits on
+//! in the kernel (that is not async-signal-safe): it spins on `try_read`
+//! while another thread registers code (a short insert or remove), and a
+//! fault on the thread that holds the write lock is not compiled code's, so
+//! it goes to the previous handler. Nothing takes the read side twice on
+//! one thread (a waiting writer would make the second wait forever).
 
 use crate::{backtrace, entry};
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::ffi::{c_int, c_void};
-use std::sync::{OnceLock, RwLock, RwLockReadGuard};
+use std::sync::{OnceLock, PoisonError, RwLock, RwLockReadGuard, TryLockError};
 
 /// A registered function: its code range and sorted trap sites.
 struct CodeRegion {
@@ -40,6 +48,36 @@ struct CodeRegion {
 /// never holds the lock: it is inside compiled code).
 static REGIONS: RwLock<BTreeMap<usize, CodeRegion>> = RwLock::new(BTreeMap::new());
 
+thread_local! {
+    /// Whether this thread holds REGIONS' write lock (const-initialized
+    /// and without a destructor: the handler may read it).
+    static WRITING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Changes the map of code under its write lock.
+fn write_regions<R>(change: impl FnOnce(&mut BTreeMap<usize, CodeRegion>) -> R) -> R {
+    let mut map = REGIONS.write().unwrap_or_else(PoisonError::into_inner);
+    WRITING.set(true);
+    let result = change(&mut map);
+    WRITING.set(false);
+    result
+}
+
+/// The map of code, read without blocking in the kernel (see the module
+/// doc): `None` on the thread that is writing it.
+fn read_regions() -> Option<RwLockReadGuard<'static, BTreeMap<usize, CodeRegion>>> {
+    if WRITING.get() {
+        return None;
+    }
+    loop {
+        match REGIONS.try_read() {
+            Ok(map) => return Some(map),
+            Err(TryLockError::Poisoned(map)) => return Some(map.into_inner()),
+            Err(TryLockError::WouldBlock) => std::hint::spin_loop(),
+        }
+    }
+}
+
 /// Registers the trap sites of the function at `[start, start + len)`.
 pub(crate) fn register(start: usize, len: usize, mut traps: Vec<(u32, u8)>) {
     traps.sort_unstable();
@@ -47,21 +85,21 @@ pub(crate) fn register(start: usize, len: usize, mut traps: Vec<(u32, u8)>) {
         end: start + len,
         traps: traps.into(),
     };
-    if let Ok(mut map) = REGIONS.write() {
+    write_regions(|map| {
         map.insert(start, region);
-    }
+    });
 }
 
 /// Forgets the function at `start` (its code is about to be freed).
 pub(crate) fn unregister(start: usize) {
-    if let Ok(mut map) = REGIONS.write() {
+    write_regions(|map| {
         map.remove(&start);
-    }
+    });
 }
 
 /// The raw trap code at `pc`, if `pc` is a trap site of compiled code.
 fn trap_code_at(pc: usize) -> Option<u8> {
-    let map = REGIONS.read().ok()?;
+    let map = read_regions()?;
     let (&start, region) = map.range(..=pc).next_back()?;
     if pc >= region.end {
         return None;
@@ -74,24 +112,23 @@ fn trap_code_at(pc: usize) -> Option<u8> {
     Some(region.traps[i].1)
 }
 
-/// The start of the compiled function whose code contains `pc`.
-pub(crate) fn function_start(pc: usize) -> Option<usize> {
-    let map = REGIONS.read().ok()?;
-    let (&start, region) = map.range(..=pc).next_back()?;
-    (pc < region.end).then_some(start)
-}
-
 /// A read view of the registered code, for frame walks (`backtrace.rs`).
 pub(crate) struct CodeMap<'a>(RwLockReadGuard<'a, BTreeMap<usize, CodeRegion>>);
 
 impl CodeMap<'_> {
     pub fn read() -> Option<CodeMap<'static>> {
-        REGIONS.read().ok().map(CodeMap)
+        read_regions().map(CodeMap)
     }
 
     /// Whether `addr` lies in the code of a compiled Wasm function.
     pub fn contains(&self, addr: usize) -> bool {
-        (self.0.range(..=addr).next_back()).is_some_and(|(_, region)| addr < region.end)
+        self.function_start(addr).is_some()
+    }
+
+    /// The start of the compiled function whose code contains `pc`.
+    pub fn function_start(&self, pc: usize) -> Option<usize> {
+        let (&start, region) = self.0.range(..=pc).next_back()?;
+        (pc < region.end).then_some(start)
     }
 }
 
@@ -173,5 +210,26 @@ fn chain(signal: c_int, info: *mut libc::siginfo_t, context: *mut c_void) {
         // SAFETY: a plain handler takes the signal number only.
         let f: extern "C" fn(c_int) = unsafe { std::mem::transmute(handler) };
         f(signal);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_writing_thread_gets_no_read_view_and_others_wait_their_turn() {
+        write_regions(|_| {
+            assert!(
+                read_regions().is_none(),
+                "a fault while writing is not ours"
+            );
+            let other = std::thread::spawn(|| read_regions().is_some());
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            assert!(!other.is_finished(), "another thread spins while we write");
+            other
+        })
+        .join()
+        .map_or_else(|_| panic!("reader"), |read| assert!(read));
     }
 }

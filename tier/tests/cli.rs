@@ -122,6 +122,13 @@ fn malformed_text_is_located() {
 }
 
 #[test]
+fn endless_input_is_refused_at_once() {
+    let out = cli(&["run", "/dev/zero"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_one_error_line(&out, "not a WebAssembly module");
+}
+
+#[test]
 fn missing_file() {
     let out = cli(&["run", "/nonexistent/wasmfx/none.wasm"]);
     assert_one_error_line(&out, "failed to read /nonexistent/wasmfx/none.wasm");

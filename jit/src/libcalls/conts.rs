@@ -70,10 +70,10 @@ pub(super) unsafe fn conts<'a>(state: *mut RuntimeState) -> &'a mut Conts {
     unsafe { &mut (*state).conts }
 }
 
-/// The tags of the calling instance.
-pub(super) fn instance_tags<'a>(call: &Call<'_>) -> &'a [TagAddr] {
-    // SAFETY: the store outlives the activation; only its tags are read,
-    // and instances are never removed from a store.
+/// The tags of the calling instance, borrowed with the call.
+pub(super) fn instance_tags<'c>(call: &'c Call<'_>) -> &'c [TagAddr] {
+    // SAFETY: the store outlives the activation, and compiled code (the
+    // caller of the libcall) does not touch it while `call` is borrowed.
     let store = unsafe { &*call.act.store };
     store
         .instances

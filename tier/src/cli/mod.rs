@@ -13,6 +13,7 @@
 //! everything else.
 
 mod features;
+mod input;
 mod run;
 mod values;
 mod wasi;

@@ -196,8 +196,8 @@ fn parse_preload(text: &str) -> Result<(String, PathBuf), String> {
 /// Reads, compiles and instantiates `path` (running its start function).
 fn instantiate(engine: &Engine, runtime: &mut Runtime, path: &Path) -> Result<InstanceId, Exit> {
     let file = path.display();
-    let bytes =
-        std::fs::read(path).map_err(|e| fail(1, format_args!("failed to read {file}: {e}")))?;
+    let bytes = super::input::read_module(path)
+        .map_err(|e| fail(1, format_args!("failed to read {file}: {e}")))?;
     let module = engine.compile(&bytes).map_err(|e| match e {
         Error::Text(e) => fail(1, format_args!("failed to parse {file}:{e}")),
         e => fail(1, format_args!("failed to compile {file}: {e}")),

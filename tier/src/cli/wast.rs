@@ -38,7 +38,7 @@ impl WastCommand {
         let mut total = Counts::default();
         for path in &self.files {
             let name = path.display().to_string();
-            let report = match std::fs::read_to_string(path) {
+            let report = match super::input::read_script(path) {
                 Ok(text) => run_script_with_features(&name, &text, engine.executor(), features),
                 Err(e) => unreadable(&name, &e),
             };
