@@ -4,16 +4,19 @@
 # shared machine. Needs valgrind (Debian package) and, for `interp`, wasmi
 # (`bash scripts/install-peers.sh`).
 #
-# Usage: bash benches/callgrind.sh interp|switching [WASMFX_TIER_BINARY]
+# Usage: bash benches/callgrind.sh interp|switching|interruption [WASMFX_TIER_BINARY]
 #   interp     the interpreter against wasmi on the compute programs:
 #              Ir per process and ours / wasmi, with the geomean
 #   switching  Ir per operation of the continuation programs under the jit:
 #              (Ir of run(2n) - Ir of run(n)) / operations, so start-up and
 #              compilation cancel out
+#   interruption what the fuel and timeout checks cost when on: Ir per
+#              process with `-W fuel=N`, `-W timeout=1h` and both, against
+#              none, under interp and jit
 # Without a binary it builds the CLI in release mode.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mode=${1:?usage: bash benches/callgrind.sh interp|switching [WASMFX_TIER_BINARY]}
+mode=${1:?usage: bash benches/callgrind.sh interp|switching|interruption [WASMFX_TIER_BINARY]}
 if [[ $# -ge 2 ]]; then
     cli=$(realpath "$2")
 else
@@ -70,8 +73,28 @@ switching)
             'BEGIN {printf "| %s | %s | %.0f |\n", f, w, (a - b) / ops}'
     done
     ;;
+interruption)
+    fuel=-Wfuel=1000000000000
+    echo "| tier | call | no checks Ir | fuel | timeout | both |"
+    echo "|---|---|---:|---:|---:|---:|"
+    for tier in interp jit; do
+        for spec in "fib.wat fib 25" "sieve.wasm sieve 1000000" "cont_generator.wat run 100000" \
+            "cont_switch.wat run 100000"; do
+            read -r file export arg <<<"$spec"
+            run=("$cli" run --tier "$tier" "$programs/$file" --invoke "$export" "$arg")
+            base=$(ir "${run[@]}")
+            row="| $tier | \`$export($arg)\` | $((base / 1000000)) M"
+            for checks in "$fuel" "-Wtimeout=1h" "$fuel -Wtimeout=1h"; do
+                # shellcheck disable=SC2086 # the checks are separate words
+                with=$(ir "${run[@]:0:4}" $checks "${run[@]:4}")
+                row+=$(awk -v a="$with" -v b="$base" 'BEGIN {printf " | %.2fx", a / b}')
+            done
+            echo "$row |"
+        done
+    done
+    ;;
 *)
-    echo "unknown mode: $mode (interp or switching)" >&2
+    echo "unknown mode: $mode (interp, switching or interruption)" >&2
     exit 2
     ;;
 esac

@@ -27,8 +27,8 @@ pub mod wasi;
 pub use linker::{Extern, LinkError, Linker};
 pub use module::{Module, ModuleError};
 pub use store::{
-    Caller, ExnAddr, FuncAddr, FuncInst, FuncKind, GlobalAddr, HostFunc, InstanceId, MemAddr,
-    Store, StoreLimits, TableAddr, TagAddr,
+    Caller, ExnAddr, FuncAddr, FuncInst, FuncKind, GlobalAddr, HostFunc, InstanceId,
+    InterruptChecks, InterruptHandle, MemAddr, Store, StoreLimits, TableAddr, TagAddr,
 };
 pub use trap::Trap;
 pub use types::{FuncType, HeapType, RefType, TypeId, TypeRegistry, ValType};

@@ -37,6 +37,10 @@ pub enum Trap {
     /// or table at instantiation, continuation memory): out of memory, or
     /// over a limit of the store. The message says which.
     ResourceLimit(String),
+    /// The store's fuel ran out (`StoreLimits::fuel`, `-W fuel`).
+    OutOfFuel,
+    /// The store's interrupt flag was set (`InterruptHandle`, `-W timeout`).
+    Interrupted,
 }
 
 impl fmt::Display for Trap {
@@ -58,6 +62,8 @@ impl fmt::Display for Trap {
             Trap::UncaughtException(_) => "uncaught exception",
             Trap::NullContinuation => "null continuation reference",
             Trap::ContinuationAlreadyConsumed => "continuation already consumed",
+            Trap::OutOfFuel => "all fuel consumed (the store's fuel limit)",
+            Trap::Interrupted => "interrupted (a timeout or the host's request)",
             Trap::UnhandledTag(t) => return write!(f, "unhandled tag {}", t.0),
             Trap::Exit(code) => return write!(f, "exit with code {code}"),
             Trap::Host(m) | Trap::ResourceLimit(m) => return f.write_str(m),

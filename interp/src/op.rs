@@ -98,6 +98,10 @@ pub enum Op {
     /// unit of the function's tier-up budget. Holds the `loop` operator's
     /// offset in the module (the loop's name for an OSR entry).
     LoopHeader(u32),
+    /// A check of the store's fuel and interrupt flag (`store/interrupt.rs`
+    /// in core), at the function's start and every loop's; translated only
+    /// when the store's limits ask for checks.
+    Check,
 
     // --- stack switching (exec/cont.rs; sites in Code::cont_sites) ---------
     /// Pops a funcref, pushes a fresh continuation.

@@ -117,6 +117,9 @@ pub(crate) struct Compiler {
     pub compiled_functions: usize,
     /// Compiler threads (the host's parallelism).
     workers: usize,
+    /// The interruption checks code made from now on carries (the store's,
+    /// set before each compile: one compiler serves one store).
+    pub interrupt: wasmfx_core::InterruptChecks,
 }
 
 impl Compiler {
@@ -137,6 +140,7 @@ impl Compiler {
             compile_time: Duration::ZERO,
             compiled_functions: 0,
             workers: 1,
+            interrupt: wasmfx_core::InterruptChecks::default(),
         }
     }
 
@@ -382,6 +386,7 @@ impl Compiler {
                     libcalls: &self.libcalls,
                     cont_starts: &self.cont_starts,
                     frontend,
+                    interrupt: self.interrupt,
                 };
                 let sig = Signature::new(CallConv::Tail);
                 let mut func =

@@ -173,13 +173,14 @@ impl Jit {
     /// Instance `id`'s module and the guard bytes of its memories (code
     /// without bounds checks fits only memories with guard regions).
     fn module_of(
-        &self,
+        &mut self,
         store: &Store,
         id: InstanceId,
     ) -> Result<(std::sync::Arc<wasmfx_core::Module>, Vec<u64>), CompileError> {
         let Some(instance) = store.instances.get(id.0 as usize) else {
             return Err(CompileError::Invalid(format!("no instance {}", id.0)));
         };
+        self.compiler.interrupt = store.interrupt_checks();
         let memories = &store.memories;
         let memory_guards = (instance.memories.iter())
             .map(|a| memories.get(a.0 as usize).map_or(0, |m| m.guard_bytes()))
@@ -380,7 +381,7 @@ impl Jit {
     ) -> Result<(), Trap> {
         self.backtrace.clear();
         self.state.sync_funcs(store);
-        self.state.use_table(&mut store.conts);
+        self.state.use_store(store);
         self.state.conts.max_stack_bytes = store.limits.max_stack_memory;
         self.state.trap_frames.len = 0;
         self.state.trap_frames.truncated = false;

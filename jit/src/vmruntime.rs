@@ -3,7 +3,7 @@
 //! instances points at its one record.
 //!
 //! ```text
-//!   VmContext +64 runtime ──▶ VmRuntime (64)
+//!   VmContext +64 runtime ──▶ VmRuntime (72)
 //!                             +0  stack_limit  lowest stack address compiled code may
 //!                                              grow its frames to (prologue check)
 //!                             +8  pending_exn  raw exnref of the exception being
@@ -17,6 +17,8 @@
 //!                             +56 frame_key    what resume frames are marked with for the
 //!                                              backtrace walk (backtrace.rs); renewed by
 //!                                              every trap of this store's code
+//!                             +64 interrupt ──▶ core's Interruption (fuel, interrupt flag),
+//!                                              read by code made with checks
 //! ```
 //!
 //! `entry_mark` bounds what a suspend may capture: records above it on the
@@ -55,6 +57,8 @@ pub struct VmRuntime {
     /// The key of the resume frames' marks (`backtrace.rs`): per store,
     /// so that a trap on another thread leaves this store's marks alone.
     pub frame_key: u64,
+    /// The store's fuel and interrupt flag (`wasmfx_core::store::interrupt`).
+    pub interrupt: usize,
 }
 
 /// The record and the array it points at; boxed by the [`crate::Jit`] so
@@ -143,6 +147,13 @@ impl RuntimeState {
         self.conts.use_table(table);
     }
 
+    /// [`RuntimeState::use_table`] for `store`, and its interruption
+    /// record for code with checks.
+    pub fn use_store(&mut self, store: &mut Store) {
+        self.use_table(&mut store.conts);
+        self.vm.interrupt = store.interruption.addr();
+    }
+
     /// Lists the records of functions the store gained since the last call.
     pub fn sync_funcs(&mut self, store: &Store) {
         if self.func_refs.len() == store.funcs.len() {
@@ -168,6 +179,7 @@ pub const CONTS: i32 = offset_of!(VmRuntime, conts) as i32;
 pub const CHAIN: i32 = offset_of!(VmRuntime, chain) as i32;
 pub const ENTRY_MARK: i32 = offset_of!(VmRuntime, entry_mark) as i32;
 pub const FRAME_KEY: i32 = offset_of!(VmRuntime, frame_key) as i32;
+pub const INTERRUPT: i32 = offset_of!(VmRuntime, interrupt) as i32;
 
 #[cfg(test)]
 mod tests {
@@ -177,9 +189,10 @@ mod tests {
     fn layout_matches_the_drawing() {
         assert_eq!(
             (STACK_LIMIT, PENDING_EXN, FUNC_REFS, size_of::<VmRuntime>()),
-            (0, 8, 16, 64)
+            (0, 8, 16, 72)
         );
         assert_eq!((CONTS, CHAIN, ENTRY_MARK, FRAME_KEY), (32, 40, 48, 56));
+        assert_eq!(INTERRUPT, 64);
     }
 
     #[test]

@@ -12,7 +12,8 @@
 //!
 //! Files: `memory.rs`, `table.rs`, `global.rs` (the three mutable object
 //! kinds), `alloc.rs` (host-side allocation), `const_eval.rs`,
-//! `import_check.rs` and `instantiate.rs` (module instantiation).
+//! `import_check.rs` and `instantiate.rs` (module instantiation),
+//! `interrupt.rs` (fuel and the interrupt flag).
 //! Objects live as long as the store; nothing is freed before it.
 
 mod alloc;
@@ -20,12 +21,14 @@ mod const_eval;
 mod global;
 mod import_check;
 mod instantiate;
+pub mod interrupt;
 mod memory;
 mod segments;
 mod table;
 
 pub use global::GlobalInst;
 pub use instantiate::InstantiateError;
+pub use interrupt::{InterruptChecks, InterruptHandle, Interruption};
 pub use memory::{GUARD_BYTES, MemoryInst, WASM_PAGE_SIZE};
 pub use table::TableInst;
 
@@ -190,6 +193,13 @@ pub struct StoreLimits {
     /// region, so compiled code needs no bounds checks (see `memory.rs`);
     /// `false` makes every memory a movable allocation.
     pub memory_guard_regions: bool,
+    /// Fuel: function entries plus loop iterations the store may run
+    /// (across calls) before it traps with "all fuel consumed". `None`:
+    /// no fuel, and no fuel checks in code made for the store.
+    pub fuel: Option<u64>,
+    /// Code made for the store checks its interrupt flag
+    /// ([`Store::interrupt_handle`]) at function entries and loop headers.
+    pub interruptible: bool,
 }
 
 impl Default for StoreLimits {
@@ -200,6 +210,8 @@ impl Default for StoreLimits {
             max_continuations: default_max_continuations(),
             max_stack_memory: u64::MAX,
             memory_guard_regions: true,
+            fuel: None,
+            interruptible: false,
         }
     }
 }
@@ -234,6 +246,8 @@ pub struct Store {
     /// The store's continuations, shared by both tiers: records, index
     /// handles (a contref's raw slot, see `value.rs`) and the stack chain.
     pub conts: wasmfx_fibre::ContTable,
+    /// Fuel and the interrupt flag (`interrupt.rs`).
+    pub interruption: Arc<Interruption>,
 }
 
 impl Store {
@@ -242,7 +256,22 @@ impl Store {
     pub fn set_limits(&mut self, limits: StoreLimits) {
         let max = usize::try_from(limits.max_continuations).unwrap_or(usize::MAX);
         self.conts.set_max_live(max);
+        self.interruption.set_fuel(limits.fuel.unwrap_or(u64::MAX));
         self.limits = limits;
+    }
+
+    /// The checks that code made for this store carries (set by its limits
+    /// before the code is made).
+    pub fn interrupt_checks(&self) -> InterruptChecks {
+        InterruptChecks {
+            fuel: self.limits.fuel.is_some(),
+            flag: self.limits.interruptible,
+        }
+    }
+
+    /// A handle that interrupts this store's code from any thread.
+    pub fn interrupt_handle(&self) -> InterruptHandle {
+        InterruptHandle(self.interruption.clone())
     }
 
     /// An empty store with default [`StoreLimits`].
@@ -254,6 +283,8 @@ impl Store {
     pub fn with_limits(registry: Arc<TypeRegistry>, limits: StoreLimits) -> Store {
         let mut conts = wasmfx_fibre::ContTable::default();
         conts.set_max_live(usize::try_from(limits.max_continuations).unwrap_or(usize::MAX));
+        let interruption = Arc::new(Interruption::default());
+        interruption.set_fuel(limits.fuel.unwrap_or(u64::MAX));
         Store {
             registry,
             limits,
@@ -265,6 +296,7 @@ impl Store {
             exns: Vec::new(),
             instances: Vec::new(),
             conts,
+            interruption,
         }
     }
 

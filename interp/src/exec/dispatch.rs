@@ -253,6 +253,7 @@ pub(super) fn run_ops(
                     break 'frames Exit::HotLoop;
                 }
             }
+            Op::Check => store.interruption.check()?,
 
             // --- exceptions ------------------------------------------
             Op::Throw(tag) => {

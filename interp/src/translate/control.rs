@@ -96,6 +96,9 @@ impl Translator<'_> {
                 if self.options.loop_headers {
                     self.emit(Op::LoopHeader(self.offset));
                 }
+                if self.checks {
+                    self.emit(Op::Check);
+                }
             }
             Operator::If { blockty } => {
                 self.pop(1)?;

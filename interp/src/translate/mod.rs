@@ -115,6 +115,10 @@ pub fn translate_with(
 
     let mut t = Translator::new(store, instance_ref, instance, module, sig);
     t.options = options;
+    t.checks = store.interrupt_checks().any();
+    if t.checks {
+        t.emit(Op::Check);
+    }
     for local in body_reader.get_locals_reader()? {
         let (count, _ty) = local?;
         t.num_locals = t
@@ -136,6 +140,9 @@ const UNKNOWN_PC: u32 = u32::MAX;
 
 struct Translator<'a> {
     options: TranslateOptions,
+    /// An [`Op::Check`] at the start and at every loop's (the store's
+    /// fuel or interrupt flag is checked).
+    checks: bool,
     /// Offset of the operator being translated, in the module's bytes.
     offset: u32,
     store: &'a Store,
@@ -179,6 +186,7 @@ impl<'a> Translator<'a> {
         let num_results = sig.results.len() as u32;
         Translator {
             options: TranslateOptions::default(),
+            checks: false,
             offset: 0,
             store,
             instance,
@@ -412,5 +420,28 @@ mod tests {
             "no final return"
         );
         assert!(check_pcs(&[]).is_err());
+    }
+
+    #[test]
+    fn interruption_checks_are_translated_only_when_the_store_asks() {
+        let wat = "(module (func (loop (br 0))))";
+        let bytes = wat::parse_str(wat).expect("test WAT parses");
+        let registry = std::sync::Arc::new(wasmfx_core::TypeRegistry::new());
+        let module = wasmfx_core::Module::new(&registry, &bytes).expect("validates");
+        let mut store = Store::new(registry);
+        let id = store
+            .instantiate(&std::sync::Arc::new(module), &[])
+            .expect("instantiates");
+        let func = store.instances[id.0 as usize].funcs[0];
+        let checks = |store: &Store| {
+            let code = translate(store, func).expect("translates");
+            code.ops.iter().filter(|op| matches!(op, Op::Check)).count()
+        };
+        assert_eq!(checks(&store), 0);
+        store.set_limits(wasmfx_core::StoreLimits {
+            fuel: Some(10),
+            ..Default::default()
+        });
+        assert_eq!(checks(&store), 2, "the entry's and the loop's");
     }
 }

@@ -44,6 +44,7 @@ impl Compiler {
             libcalls: &self.libcalls,
             cont_starts: &self.cont_starts,
             frontend,
+            interrupt: self.interrupt,
         };
         let name = UserFuncName::user(0, id.as_u32());
         let mut func = Function::with_name_signature(name, Signature::new(CallConv::Tail));

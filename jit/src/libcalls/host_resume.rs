@@ -97,7 +97,7 @@ impl Jit {
         first_switch: u32,
         fallback: &mut Fallback<'_>,
     ) -> Result<HostOutcome, Trap> {
-        self.state.use_table(&mut store.conts);
+        self.state.use_store(store);
         let record = self.state.conts.record(index)?;
         let (args, throw): (&[u64], u64) = match resumption {
             HostResumption::Values(values) => (values, 0),

@@ -13,8 +13,9 @@
 //! ```
 //!
 //! Files: this one holds the table of libcalls (symbol, address,
-//! signature) and the access to the activation; `calls.rs`, `bulk.rs` and
-//! `exceptions.rs`, `conts.rs` and `suspend.rs` hold the functions.
+//! signature) and the access to the activation; `calls.rs`, `bulk.rs`,
+//! `exceptions.rs`, `conts.rs`, `suspend.rs` and `interrupt.rs` hold the
+//! functions.
 
 mod bulk;
 mod calls;
@@ -22,6 +23,7 @@ mod conts;
 mod exceptions;
 mod host_resume;
 mod in_place;
+mod interrupt;
 mod mixed;
 mod start;
 mod suspend;
@@ -58,6 +60,7 @@ use cranelift_codegen::ir::types::{I32, I64};
 use cranelift_codegen::ir::{AbiParam, Signature, Type};
 use cranelift_codegen::isa::CallConv;
 use exceptions::*;
+use interrupt::interrupt;
 pub(crate) use start::run_fibre_entry;
 use suspend::*;
 use wasmfx_core::vm::VmContext;
@@ -100,10 +103,11 @@ pub(crate) enum Libcall {
     ContHandle,
     ContRelease,
     ContStack,
+    Interrupt,
 }
 
 impl Libcall {
-    pub const ALL: [Libcall; 25] = [
+    pub const ALL: [Libcall; 26] = [
         Libcall::CallFunc,
         Libcall::CallAddr,
         Libcall::IsSubtype,
@@ -129,6 +133,7 @@ impl Libcall {
         Libcall::ContHandle,
         Libcall::ContRelease,
         Libcall::ContStack,
+        Libcall::Interrupt,
     ];
 
     pub fn symbol(self) -> &'static str {
@@ -158,6 +163,7 @@ impl Libcall {
             Libcall::ContHandle => "wasmfx_cont_handle",
             Libcall::ContRelease => "wasmfx_cont_release",
             Libcall::ContStack => "wasmfx_cont_stack",
+            Libcall::Interrupt => "wasmfx_interrupt",
         }
     }
 
@@ -189,6 +195,7 @@ impl Libcall {
             Libcall::ContHandle => cont_handle as *const () as usize,
             Libcall::ContRelease => cont_release as *const () as usize,
             Libcall::ContStack => cont_stack as *const () as usize,
+            Libcall::Interrupt => interrupt as *const () as usize,
         };
         f as *const u8
     }
@@ -218,6 +225,7 @@ impl Libcall {
             Libcall::ContHandle => (&[I64], Some(I64)),
             Libcall::ContRelease => (&[I64], None),
             Libcall::ContStack => (&[I64], Some(I32)),
+            Libcall::Interrupt => (&[], Some(I32)),
         }
     }
 

@@ -40,6 +40,7 @@ impl FuncTranslator<'_, '_> {
                 self.jump(header, &args);
                 self.b.switch_to_block(header);
                 self.stack.extend_from_slice(self.b.block_params(header));
+                self.interrupt_check();
                 self.push_frame(FrameKind::Loop, header, end, params, results)?;
             }
             Operator::If { blockty } => {

@@ -18,6 +18,7 @@
 //!                              suspend and switch)
 //! ```
 //! `heap.rs` finds linear memory (and caches memory 0's base and length);
+//! `interrupt.rs` emits fuel and interrupt checks (entry, loop headers);
 //! `values.rs` has the helpers they share (operand stack, runtime records,
 //! libcalls, raw-slot buffers).
 //!
@@ -36,6 +37,7 @@ mod conts_inline;
 mod conts_warm;
 mod exceptions;
 mod heap;
+mod interrupt;
 mod memory;
 mod numeric;
 mod osr;
@@ -75,6 +77,8 @@ pub(crate) struct ModuleEnv<'a> {
     /// Compiled continuation starts by signature (`cont_start.rs`).
     pub cont_starts: &'a std::collections::HashMap<crate::cont_start::StartKey, FuncId>,
     pub frontend: cranelift_codegen::isa::TargetFrontendConfig,
+    /// The interruption checks the code carries (`interrupt.rs`).
+    pub interrupt: wasmfx_core::InterruptChecks,
 }
 
 /// Translates defined function `index` of `env.module` into `func`; with
@@ -113,6 +117,7 @@ pub(crate) fn translate_function(
     if let Some(offset) = osr {
         t.begin_osr(offset)?;
     }
+    t.interrupt_check();
     let mut ops = reader.get_operators_reader()?;
     while !ops.eof() {
         let (op, offset) = ops.read_with_offset()?;

@@ -1,11 +1,13 @@
 //! `-W NAME=VALUE`, as Wasmtime's `-W`: turn Wasm proposals on or off
 //! (`-W NAME=y|n`), and set the store's limits (`-W max-memory-size=BYTES`
-//! and the like). The default feature set is the engine's (Wasm 3.0 plus
-//! stack switching); spec scripts written for an older proposal want some
-//! off (e.g. the memory64 proposal's copy predates multi-memory:
+//! and the like), fuel (`-W fuel=N`) and a time limit (`-W timeout=1s`).
+//! The default feature set is the engine's (Wasm 3.0 plus stack
+//! switching); spec scripts written for an older proposal want some off
+//! (e.g. the memory64 proposal's copy predates multi-memory:
 //! `-W multi-memory=n`).
 
 use clap::Args;
+use std::time::Duration;
 use wasmfx_core::{StoreLimits, WasmFeatures};
 
 /// Names accepted by `-W NAME=y|n`, with the feature flags each one sets.
@@ -31,6 +33,7 @@ enum Limit {
     TableElements,
     Continuations,
     StackMemory,
+    Fuel,
 }
 
 /// Names accepted by `-W NAME=N`.
@@ -39,6 +42,7 @@ const LIMITS: &[(&str, Limit)] = &[
     ("max-table-elements", Limit::TableElements),
     ("max-continuations", Limit::Continuations),
     ("max-stack-memory", Limit::StackMemory),
+    ("fuel", Limit::Fuel),
 ];
 
 /// One `-W` setting.
@@ -46,6 +50,7 @@ const LIMITS: &[(&str, Limit)] = &[
 enum Setting {
     Feature(WasmFeatures, bool),
     Limit(Limit, u64),
+    Timeout(Duration),
 }
 
 #[derive(Args)]
@@ -62,7 +67,11 @@ pub struct FeatureOptions {
     /// address-space limit (`ulimit -v`) as many as fit in half of it at
     /// 2 KiB each), max-stack-memory (bytes of native stack continuations
     /// of compiled code may have mapped at once, 256 KiB each; default
-    /// none).
+    /// none), fuel (function entries plus loop iterations the program may
+    /// run before it traps "all fuel consumed"; checks at function entries
+    /// and loop headers, in both tiers, only with this option), timeout
+    /// (`-W timeout=DURATION`, e.g. 500ms, 2s, 1m, or seconds: the program
+    /// traps "interrupted" when it passes; checked at the same places).
     #[arg(short = 'W', value_name = "NAME=VALUE", value_parser = parse_setting)]
     wasm: Vec<Setting>,
 }
@@ -87,10 +96,20 @@ impl FeatureOptions {
                 Setting::Limit(Limit::TableElements, n) => base.max_table_elems = n,
                 Setting::Limit(Limit::Continuations, n) => base.max_continuations = n,
                 Setting::Limit(Limit::StackMemory, n) => base.max_stack_memory = n,
+                Setting::Limit(Limit::Fuel, n) => base.fuel = Some(n),
+                Setting::Timeout(_) => base.interruptible = true,
                 Setting::Feature(..) => {}
             }
         }
         base
+    }
+
+    /// The time limit (`-W timeout`), the last one given.
+    pub fn timeout(&self) -> Option<Duration> {
+        self.wasm.iter().rev().find_map(|setting| match setting {
+            Setting::Timeout(limit) => Some(*limit),
+            _ => None,
+        })
     }
 
     /// The first limit setting, by name (for commands that take none).
@@ -100,6 +119,7 @@ impl FeatureOptions {
                 .iter()
                 .find(|(_, known)| known == limit)
                 .map(|(name, _)| *name),
+            Setting::Timeout(_) => Some("timeout"),
             Setting::Feature(..) => None,
         })
     }
@@ -107,6 +127,11 @@ impl FeatureOptions {
 
 fn parse_setting(text: &str) -> Result<Setting, String> {
     let (name, value) = text.split_once('=').unwrap_or((text, "y"));
+    if name == "timeout" {
+        return parse_duration(value)
+            .map(Setting::Timeout)
+            .ok_or_else(|| format!("`{value}` is not a duration for `timeout` (e.g. 500ms, 2s)"));
+    }
     if let Some(&(_, limit)) = LIMITS.iter().find(|(known, _)| *known == name) {
         return parse_count(value)
             .map(|n| Setting::Limit(limit, n))
@@ -140,6 +165,26 @@ fn parse_count(text: &str) -> Option<u64> {
     n.checked_mul(scale)
 }
 
+/// A duration as Wasmtime takes one: a number of seconds, or a number
+/// with a unit (`ns`, `us`, `ms`, `s`, `m`, `h`); fractions allowed.
+fn parse_duration(text: &str) -> Option<Duration> {
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let seconds_per_unit = match unit {
+        "" | "s" => 1.0,
+        "ns" => 1e-9,
+        "us" => 1e-6,
+        "ms" => 1e-3,
+        "m" => 60.0,
+        "h" => 3600.0,
+        _ => return None,
+    };
+    let number: f64 = number.parse().ok()?;
+    Duration::try_from_secs_f64(number * seconds_per_unit).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,5 +206,18 @@ mod tests {
         assert!(parse_setting("max-table-elements=lots").is_err());
         assert!(parse_setting("max-memory-size=99999999999G").is_err());
         assert!(parse_setting("max-fuel=3").is_err());
+        assert!(
+            matches!(parse_setting("fuel=1M"), Ok(Setting::Limit(Limit::Fuel, n)) if n == 1 << 20)
+        );
+        assert!(matches!(
+            parse_setting("timeout=250ms"),
+            Ok(Setting::Timeout(d)) if d == Duration::from_millis(250)
+        ));
+        assert!(matches!(
+            parse_setting("timeout=2"),
+            Ok(Setting::Timeout(d)) if d == Duration::from_secs(2)
+        ));
+        assert!(parse_setting("timeout=2 weeks").is_err());
+        assert!(parse_setting("timeout=-1s").is_err());
     }
 }

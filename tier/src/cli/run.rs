@@ -82,6 +82,14 @@ impl RunCommand {
         let mut runtime = Runtime::new(&engine);
         let limits = self.features.limits(runtime.store().limits.clone());
         runtime.set_limits(limits);
+        if let Some(limit) = self.features.timeout() {
+            // From here: instantiation (a start function) counts too.
+            let handle = runtime.store().interrupt_handle();
+            std::thread::spawn(move || {
+                std::thread::sleep(limit);
+                handle.interrupt();
+            });
+        }
         let wasi = self
             .wasi
             .context(&self.wasi_argv())
@@ -223,6 +231,16 @@ fn trapped(trap: &Trap, runtime: &Runtime) -> Exit {
         Trap::Exit(code) => Exit::Failure((*code & 0xff) as u8),
         Trap::UncaughtException(exn) => {
             let exit = fail(1, uncaught(runtime, *exn));
+            print_backtrace(runtime);
+            exit
+        }
+        // The CLI's only sources of these: its options.
+        Trap::Interrupted | Trap::OutOfFuel => {
+            let limit = match trap {
+                Trap::Interrupted => "interrupted: the time limit (-W timeout) passed",
+                _ => "all fuel consumed (-W fuel)",
+            };
+            let exit = fail(EXIT_TRAP, format_args!("wasm trap: {limit}"));
             print_backtrace(runtime);
             exit
         }
