@@ -83,7 +83,7 @@ interruption)
             read -r file export arg <<<"$spec"
             run=("$cli" run --tier "$tier" "$programs/$file" --invoke "$export" "$arg")
             base=$(ir "${run[@]}")
-            row="| $tier | \`$export($arg)\` | $((base / 1000000)) M"
+            row="| $tier | $file \`$export($arg)\` | $((base / 1000000)) M"
             for checks in "$fuel" "-Wtimeout=1h" "$fuel -Wtimeout=1h"; do
                 # shellcheck disable=SC2086 # the checks are separate words
                 with=$(ir "${run[@]:0:4}" $checks "${run[@]:4}")

@@ -83,6 +83,9 @@ pub struct Interpreter {
     /// The frames inside a call of compiled code that trapped, innermost
     /// first: they go before the interpreter's own in the backtrace.
     inner_trap_frames: WasmBacktrace,
+    /// The compiled code took the place of the innermost interpreted frame
+    /// (an OSR entry or a tail call): that frame is not listed again.
+    inner_replaced_frame: bool,
     /// The interpreter's side of the store's continuations (their heap
     /// frames; the records are `Store::conts`), and idle continuation stacks.
     conts: ContTable,
@@ -100,6 +103,7 @@ impl Interpreter {
             spare_stacks: Vec::new(),
             backtrace: WasmBacktrace::default(),
             inner_trap_frames: WasmBacktrace::default(),
+            inner_replaced_frame: false,
             conts: ContTable::default(),
             unwound: (None, WasmBacktrace::default()),
         }
@@ -214,7 +218,10 @@ impl Interpreter {
                 if let Err(trap) = tiering.call_compiled(store, func, values, self) {
                     match trap {
                         Trap::UncaughtException(exn) => self.exception_from_compiled(exn, tiering),
-                        _ => self.inner_trap_frames = tiering.trapped_frames(),
+                        _ => {
+                            self.inner_trap_frames = tiering.trapped_frames();
+                            self.inner_replaced_frame = false;
+                        }
                     }
                     return Err(trap);
                 }
@@ -298,7 +305,11 @@ impl Interpreter {
             return self.exception_trail(*exn);
         }
         let mut backtrace = std::mem::take(&mut self.inner_trap_frames);
-        backtrace.frames.extend(stack.backtrace());
+        let mut own = stack.backtrace();
+        if std::mem::take(&mut self.inner_replaced_frame) && !backtrace.frames.is_empty() {
+            own.drain(..own.len().min(1));
+        }
+        backtrace.frames.extend(own);
         backtrace
     }
 

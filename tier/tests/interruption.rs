@@ -74,7 +74,15 @@ fn a_timeout_stops_loops_tail_calls_start_functions_and_continuations() {
             args.extend(["-W", "timeout=200ms", "--invoke", export]);
             args.push(forever.to_str().expect("utf-8 path"));
             let what = format!("{tier:?} {export}");
-            assert_trap(&cli(&args), "the time limit (-W timeout) passed", &what);
+            let out = cli(&args);
+            assert_trap(&out, "the time limit (-W timeout) passed", &what);
+            if let Some(inner) = ["spin", "tail"].into_iter().find(|f| *f == export) {
+                // Once, whether the frame handed off to compiled code
+                // (OSR, tail call) or not.
+                let err = String::from_utf8_lossy(&out.stderr);
+                let frames = err.lines().filter(|l| l.ends_with(&format!("!{inner}")));
+                assert_eq!(frames.count(), 1, "{what}: {err}");
+            }
         }
         let mut args = vec!["run"];
         args.extend_from_slice(tier);

@@ -335,6 +335,7 @@ impl Frames<'_> {
             }
             Err(trap) => {
                 self.interp.inner_trap_frames = self.tiering.trapped_frames();
+                self.interp.inner_replaced_frame = tail;
                 Err(trap)
             }
         }

@@ -178,6 +178,7 @@ impl Executor<'_> {
             }
             Err(trap) => {
                 self.interp.inner_trap_frames = self.tiering.trapped_frames();
+                self.interp.inner_replaced_frame = false;
                 return Err(trap);
             }
         };
