@@ -106,6 +106,25 @@ impl CodeCache {
         }
     }
 
+    /// The op loop's call: `func`'s code when it is translated, not hot and
+    /// not compiled (spending one unit of its budget), else `None`, with
+    /// nothing spent or counted: the call then goes through [`CodeCache::get`].
+    #[inline(always)]
+    pub fn interpreted(&mut self, func: FuncAddr) -> Option<Rc<Code>> {
+        let index = func.0 as usize;
+        let Some(Slot::Wasm(code)) = self.slots.get(index) else {
+            return None;
+        };
+        match self.budgets.get_mut(index) {
+            Some(budget) if *budget > 0 => {
+                *budget -= 1;
+                self.interpreted_calls += 1;
+                Some(code.clone())
+            }
+            _ => None,
+        }
+    }
+
     /// Whether `func` has compiled code (a cheap look, no clone).
     #[inline]
     pub fn is_compiled(&self, func: FuncAddr) -> bool {

@@ -86,10 +86,18 @@ impl ExecStack {
 ///
 /// # Errors
 /// [`Trap::CallStackExhausted`] when `needed > limit`.
+#[inline]
 pub fn reserve_slots(values: &mut Vec<u64>, needed: usize, limit: usize) -> Result<(), Trap> {
     if needed <= values.len() {
         return Ok(());
     }
+    grow_slots(values, needed, limit)
+}
+
+/// [`reserve_slots`] when the stack must grow.
+#[cold]
+#[inline(never)]
+fn grow_slots(values: &mut Vec<u64>, needed: usize, limit: usize) -> Result<(), Trap> {
     let limit = limit.min(u32::MAX as usize);
     if needed > limit {
         return Err(Trap::CallStackExhausted);

@@ -349,14 +349,16 @@ impl Jit {
             return Err(Trap::Host(format!("no function at address {}", func.0)));
         };
         let slots = inst.sig.params.len().max(inst.sig.results.len());
-        let entry = self.function_entry(store, func);
-        let (Some(entry), true) = (entry, values.len() >= slots) else {
+        let (code, vmctx) = (inst.vm().code, inst.vm().vmctx);
+        // The per-function table first: looking up by signature allocates.
+        let trampoline =
+            (self.state.conts.trampoline(func)).or_else(|| self.compiler.trampoline(&inst.sig));
+        let (Some(trampoline), true) = (trampoline, code != 0 && values.len() >= slots) else {
             return Err(Trap::Host(format!(
                 "function {} has no compiled code",
                 func.0
             )));
         };
-        let (trampoline, code, vmctx) = (entry.trampoline, entry.code, entry.vmctx);
         // SAFETY: the trampoline was made for `func`'s signature, `code` and
         // `vmctx` come from its record, whose instance points at this Jit's
         // runtime record (compile_instance), and `values` has room for its

@@ -214,24 +214,23 @@ impl TierUpHook<'_> {
         f: impl FnOnce(&mut Jit, &mut InterpFallback<'_>) -> Result<R, Trap>,
     ) -> Result<R, Trap> {
         let mut fallback = InterpFallback::new(interp, self.state);
+        // The compiled frames of a trap, read before the Jit is let go.
+        let mut compiled = None;
         let run = |jit: &mut Jit| {
             let result = f(jit, &mut fallback);
-            let frames = match &result {
-                Err(_) => jit.backtrace().clone(),
-                Ok(_) => WasmBacktrace::default(),
-            };
-            (result, frames)
+            if result.is_err() {
+                compiled = Some(jit.backtrace().clone());
+            }
+            result
         };
-        let (result, compiled) = match &mut self.jit {
+        let result = match &mut self.jit {
             Some(jit) => run(jit),
-            None => with_active_jit(run).unwrap_or_else(|| {
-                let none = Trap::Host("no compiled code runs here".into());
-                (Err(none), WasmBacktrace::default())
-            }),
+            None => with_active_jit(run)
+                .unwrap_or_else(|| Err(Trap::Host("no compiled code runs here".into()))),
         };
         if result.is_err() {
             let interpreted = std::mem::take(&mut fallback.trapped_frames);
-            self.trapped = interpreted.followed_by(&compiled);
+            self.trapped = interpreted.followed_by(&compiled.unwrap_or_default());
         }
         result
     }

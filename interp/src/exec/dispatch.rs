@@ -25,11 +25,10 @@
 //! ```
 
 use super::calls::{func_ref, resolve_indirect};
-use super::frames::Frames;
+use super::frames::{Action, Frames};
 use super::memory_ops::match_op_with_memory_ops;
 use super::numeric::*;
 use super::slots::Slots;
-use crate::cache::Callee;
 use crate::op::Op;
 use crate::stack::{Frame, reserve_slots};
 use std::ops::IndexMut;
@@ -127,8 +126,8 @@ pub(super) fn run_ops(
         macro_rules! call {
             ($func:expr) => {{
                 let func = $func;
-                match frames.interp.codes.get(store, func)? {
-                    Callee::Wasm(callee) if frames.frames.len() < frames.max_depth => {
+                match frames.interp.codes.interpreted(func) {
+                    Some(callee) if frames.frames.len() < frames.max_depth => {
                         let new_base = sp - callee.num_params as usize;
                         let needed = new_base + callee.max_height as usize;
                         if needed > frames.values.len() {
@@ -147,6 +146,22 @@ pub(super) fn run_ops(
                         });
                         (pc, sp, base) = (0, locals_end, new_base);
                         continue 'frames;
+                    }
+                    // Compiled code, called from here with the arguments in
+                    // place (the frame loop would only come back here).
+                    None if frames.interp.codes.is_compiled(func) && frames.native_calls() => {
+                        let mut regs = Regs { pc, sp, base };
+                        match frames.call_compiled(store, &mut regs, func, false)? {
+                            Action::Continue => {
+                                sp = regs.sp;
+                                continue 'frames;
+                            }
+                            Action::Throw(exn) => {
+                                sp = regs.sp;
+                                break 'frames Exit::Throw(exn);
+                            }
+                            _ => return Err(Trap::Host("a call left its frame".into())),
+                        }
                     }
                     _ => break 'frames Exit::Call(func),
                 }

@@ -67,7 +67,7 @@ pub(super) struct Frames<'a> {
 const OSR_RETRY_AFTER: u32 = 1024;
 
 /// What the frame loop does for a call the op loop left to it.
-enum Action {
+pub(super) enum Action {
     /// Continue in the op loop (a host or compiled call is done, or the
     /// callee's frame is set up).
     Continue,
@@ -182,7 +182,7 @@ impl Executor<'_> {
 impl Frames<'_> {
     /// Whether calls may enter compiled code (see `tiering.rs`); asked only
     /// where a call or loop would (the tiering's answer reads thread state).
-    fn native_calls(&mut self) -> bool {
+    pub(super) fn native_calls(&mut self) -> bool {
         let tiering = &*self.tiering;
         let root_stack = self.root_stack;
         *(self.calls_compiled).get_or_insert_with(|| root_stack && tiering.can_call_compiled())
@@ -211,9 +211,9 @@ impl Frames<'_> {
                     Action::Continue
                 });
             }
-            // The op loop leaves a plain Wasm callee here only past the
-            // depth limit.
-            Callee::Wasm(_) if !tail => return Err(Trap::CallStackExhausted),
+            // The op loop leaves a plain Wasm callee here at its first call
+            // (translated just now) or past the depth limit (which
+            // `push_frame` checks).
             Callee::Wasm(code) => code,
             Callee::Hot(code) => match self.hot(store, &code) {
                 true => return self.call_elsewhere(store, regs, func, tail, code),
@@ -343,7 +343,7 @@ impl Frames<'_> {
 
     /// Calls the compiled code of `func` with its arguments in place.
     #[inline]
-    fn call_compiled(
+    pub(super) fn call_compiled(
         &mut self,
         store: &mut Store,
         regs: &mut Regs,
