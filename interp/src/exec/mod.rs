@@ -205,7 +205,9 @@ impl Executor<'_> {
             .reserve(needed, self.interp.config.max_value_stack)?;
         let params_end = state.base + code.num_params as usize;
         let locals_end = state.base + code.num_locals as usize;
-        self.stack.values[params_end..locals_end].fill(0);
+        if locals_end > params_end {
+            self.stack.values[params_end..locals_end].fill(0);
+        }
         state.sp = locals_end;
         state.pc = 0;
         Ok(())
