@@ -8,6 +8,7 @@
 //!                                  └─ context: Context {sp, fp, ip}             context.rs
 //!   switch(store_ctx, load_ctx, payload)   Rust twin of Cranelift's stack_switch context.rs
 //!   ContTable    index → record, raw handles (index, revision), warm records  table.rs
+//!                marking for the continuation collector                     table/collect.rs
 //!   StackChain   active records innermost-first, handler search                chain.rs
 //!   native::{start, resume, suspend}   records on native stacks, from Rust     native.rs
 //! ```
@@ -47,5 +48,6 @@ pub use stack::{
     DEFAULT_STACK_SIZE, FibreStack, MAX_STACK_RESERVE, MIN_STACK_SIZE, page_size, usable_size,
 };
 pub use table::{
-    ContTable, HandleError, MAX_WARM, RETIRED, TableHeader, raw_handle, table_offsets,
+    ContTable, DEFAULT_COLLECTION_MINIMUM, HandleError, MAX_WARM, Marker, RETIRED, TableHeader,
+    raw_handle, table_offsets,
 };

@@ -45,10 +45,18 @@
 //! fail), and at most [`MAX_WARM`] are kept: their stacks stay committed
 //! like the pool's kept ones.
 //!
+//! # Collection
+//! A tier that knows every root asks [`ContTable::wants_collection`] before
+//! it makes a record, and marks and sweeps with a [`Marker`] (`collect.rs`).
+//!
 //! # Side data
 //! What a tier keeps per continuation beyond the record lives in that
 //! tier's own vectors indexed by [`ContRecord::index`]; the function and
 //! the bound values are in the record, shared.
+
+mod collect;
+
+pub use collect::{DEFAULT_COLLECTION_MINIMUM, Marker};
 
 use crate::arena::ContArena;
 use crate::record::{ContRecord, ContState, NO_INDEX, ParentLink};
@@ -110,6 +118,11 @@ pub struct ContTable {
     sentinel: Box<ContRecord>,
     /// Live records [`ContTable::alloc`] allows (see [`ContTable::set_max_live`]).
     max_live: usize,
+    /// Live records at which the next collection starts, the least that
+    /// can be, and collections made (`collect.rs`).
+    next_collection: usize,
+    collection_minimum: usize,
+    collections: u64,
 }
 
 impl ContTable {
@@ -129,6 +142,9 @@ impl ContTable {
             records: Vec::new(),
             sentinel,
             max_live: usize::MAX,
+            next_collection: DEFAULT_COLLECTION_MINIMUM,
+            collection_minimum: DEFAULT_COLLECTION_MINIMUM,
+            collections: 0,
         }
     }
 

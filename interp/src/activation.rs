@@ -259,8 +259,8 @@ impl Interpreter {
             in_place,
             park_into: None,
         };
-        let mut executor = exec::Executor::new(self, tiering, &mut stack, store, root, mode);
-        let outcome = executor.resume_captured(captured, resumption);
+        let outcome = exec::Executor::new(self, tiering, &mut stack, store, root, mode)
+            .resume_captured(captured, resumption);
         self.note_backtrace(&outcome, &stack);
         let exit = outcome.map(|exit| match exit {
             Exit::Returned => {

@@ -89,6 +89,8 @@ pub struct Interpreter {
     /// The interpreter's side of the store's continuations (their heap
     /// frames; the records are `Store::conts`), and idle continuation stacks.
     conts: ContTable,
+    /// Activations running (`exec::Executor`s alive).
+    activations: u32,
     /// The exception being unwound and the functions of the frames it left,
     /// innermost first, since it was thrown or last caught: the backtrace
     /// of an exception nothing catches (`exec/exceptions.rs`).
@@ -105,6 +107,7 @@ impl Interpreter {
             inner_trap_frames: WasmBacktrace::default(),
             inner_replaced_frame: false,
             conts: ContTable::default(),
+            activations: 0,
             unwound: (None, WasmBacktrace::default()),
         }
     }
@@ -237,8 +240,9 @@ impl Interpreter {
                 stack.reserve(code.max_height as usize, limit)?;
                 stack.values[..args.len()].copy_from_slice(args);
                 let n = code.num_results as usize;
-                let mut executor = exec::Executor::new(self, tiering, stack, store, func, mode);
-                Ok(match executor.run(code, 0)? {
+                let exit =
+                    exec::Executor::new(self, tiering, stack, store, func, mode).run(code, 0);
+                Ok(match exit? {
                     exec::Exit::Returned => RunExit::Returned(n),
                     exec::Exit::Suspended(outward) => RunExit::Suspended(outward),
                     exec::Exit::Osr(handoff) => RunExit::Osr(handoff),

@@ -13,7 +13,8 @@
 //! Files: `memory.rs`, `table.rs`, `global.rs` (the three mutable object
 //! kinds), `alloc.rs` (host-side allocation), `const_eval.rs`,
 //! `import_check.rs` and `instantiate.rs` (module instantiation),
-//! `interrupt.rs` (fuel and the interrupt flag).
+//! `interrupt.rs` (fuel and the interrupt flag), `roots.rs` (what the store
+//! holds, for the continuation collector).
 //! Objects live as long as the store; nothing is freed before it.
 
 mod alloc;
@@ -23,6 +24,7 @@ mod import_check;
 mod instantiate;
 pub mod interrupt;
 mod memory;
+mod roots;
 mod segments;
 mod table;
 

@@ -46,6 +46,7 @@ impl Executor<'_> {
             0 => return Err(Trap::NullFunctionReference),
             raw => FuncAddr((raw - 1) as u32),
         };
+        self.collect_if_due();
         self.stack.values[top] = self.interp.conts.create(&mut self.store.conts, func)?;
         Ok(())
     }

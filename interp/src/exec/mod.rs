@@ -15,6 +15,7 @@
 //! Wasm-to-Wasm calls never recurse on the Rust stack.
 
 mod calls;
+mod collect;
 mod cont;
 mod cont_transfer;
 mod dispatch;
@@ -88,6 +89,7 @@ impl<'a> Executor<'a> {
         root: FuncAddr,
         mode: crate::RunMode,
     ) -> Executor<'a> {
+        interp.activations += 1;
         Executor {
             interp,
             tiering,
@@ -102,6 +104,14 @@ impl<'a> Executor<'a> {
             in_place: mode.in_place,
             park_into: mode.park_into,
         }
+    }
+}
+
+/// An activation ends: the interpreter counts its activations (the
+/// continuation collector runs only when one is active, `collect.rs`).
+impl Drop for Executor<'_> {
+    fn drop(&mut self) {
+        self.interp.activations -= 1;
     }
 }
 
