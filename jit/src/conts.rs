@@ -31,6 +31,12 @@ use wasmfx_fibre::{ContRecord, ContState, ContTable, StackChain, StackPool};
 /// below it, stacks cost at most about a MiB of touched memory.
 pub const HEAP_FRAMES_AFTER: u64 = 256;
 
+/// Native stacks in use at which compiled code's first continuation
+/// collection starts (and the least a collection lets them grow to before
+/// the next): a stack holds at least a page, so this bounds what garbage
+/// continuations take to about 16 MiB before they are looked for.
+pub const STACK_COLLECTION_MINIMUM: u64 = 4096;
+
 /// Starts after which the history of continuations run as heap frames is
 /// halved ([`Conts::note_heap_frames`]).
 const HEAP_HISTORY: u64 = 4096;
@@ -74,6 +80,9 @@ pub(crate) struct Conts {
     /// Bytes of native stack continuations may have mapped at once (the
     /// store's `StoreLimits::max_stack_memory`, set at every host entry).
     pub max_stack_bytes: u64,
+    /// Stacks in use at which the next collection starts
+    /// (`libcalls/collect.rs`), besides the table's own count.
+    next_stack_collection: u64,
 }
 
 impl Default for Conts {
@@ -90,6 +99,7 @@ impl Default for Conts {
             long_lived: Default::default(),
             heap_frames_after: None,
             max_stack_bytes: u64::MAX,
+            next_stack_collection: STACK_COLLECTION_MINIMUM,
         }
     }
 }
@@ -341,6 +351,16 @@ impl Conts {
     /// Native stacks mapped so far.
     pub fn stacks_mapped(&self) -> u64 {
         self.pool.stats().mapped
+    }
+
+    /// Whether enough native stacks are in use for a collection.
+    pub fn stacks_want_collection(&self) -> bool {
+        self.pool.in_use() >= self.next_stack_collection
+    }
+
+    /// After a collection: the next waits until the stacks in use double.
+    pub fn stacks_collected(&mut self) {
+        self.next_stack_collection = STACK_COLLECTION_MINIMUM.max(self.pool.in_use() * 2);
     }
 }
 

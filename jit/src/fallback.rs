@@ -196,6 +196,16 @@ pub trait FallbackTier {
 
     /// Abandons a suspended call.
     fn release_parked(&mut self, _store: &mut Store, _parked: u32) {}
+
+    /// Whether the tier holds roots of the continuation collector that it
+    /// cannot show (running activations); compiled code's collection waits
+    /// then (`collect.rs`).
+    fn has_hidden_roots(&self) -> bool {
+        false
+    }
+
+    /// Offers the frames parked in `parked` to the collector's marker.
+    fn mark_parked(&self, _parked: u32, _marker: &mut wasmfx_fibre::Marker<'_>) {}
 }
 
 impl<F> FallbackTier for F

@@ -25,6 +25,8 @@ thread_local! {
     static LIMIT: Cell<usize> = const { Cell::new(0) };
     /// The low end of this thread's stack, once read (0: unknown).
     static LOW: Cell<Option<usize>> = const { Cell::new(None) };
+    /// This thread's stack `[low, high)`, once read (the collector scans it).
+    static BOUNDS: Cell<Option<Option<(usize, usize)>>> = const { Cell::new(None) };
 }
 
 /// The lowest address of this thread's stack (0 when pthreads cannot
@@ -70,6 +72,21 @@ fn compute_limit() -> usize {
 
 /// The lowest address of this thread's stack, from pthreads.
 fn stack_low_end() -> Option<usize> {
+    stack_bounds().map(|(low, _)| low)
+}
+
+/// This thread's stack `[low, high)`, read once per thread (`None` when
+/// pthreads cannot tell).
+pub(crate) fn thread_stack_bounds() -> Option<(usize, usize)> {
+    BOUNDS.with(|bounds| {
+        if bounds.get().is_none() {
+            bounds.set(Some(stack_bounds()));
+        }
+        bounds.get().flatten()
+    })
+}
+
+fn stack_bounds() -> Option<(usize, usize)> {
     // SAFETY: a zeroed pthread_attr_t is only written by pthread_getattr_np.
     let mut attr: libc::pthread_attr_t = unsafe { std::mem::zeroed() };
     // SAFETY: fills `attr` for the calling thread.
@@ -82,7 +99,7 @@ fn stack_low_end() -> Option<usize> {
     let ok = unsafe { libc::pthread_attr_getstack(&attr, &mut addr, &mut size) } == 0;
     // SAFETY: `attr` was initialized by pthread_getattr_np and is not used after.
     unsafe { libc::pthread_attr_destroy(&mut attr) };
-    ok.then_some(addr as usize)
+    ok.then_some((addr as usize, addr as usize + size))
 }
 
 #[cfg(test)]

@@ -117,6 +117,14 @@ impl FallbackTier for InterpFallback<'_> {
         // parked call's frames are the interpreted part of the backtrace.
         self.trapped_frames = self.interp.backtrace().clone();
     }
+
+    fn has_hidden_roots(&self) -> bool {
+        self.interp.is_running()
+    }
+
+    fn mark_parked(&self, parked: u32, marker: &mut wasmfx_core::ContMarker<'_>) {
+        self.interp.mark_parked(parked, marker);
+    }
 }
 
 impl InterpFallback<'_> {

@@ -1,8 +1,9 @@
 //! The continuation collector: a continuation hidden in each kind of root
 //! survives collections made at every `cont.new`, and unreachable ones,
-//! fresh or suspended, are freed. The interpreter collects when it runs
-//! alone (no compiled code in the store); the other tiers run the same
-//! programs without collecting, which must give the same results.
+//! fresh or suspended, are freed, under every tier: the interpreter
+//! collects when it runs alone (no compiled code in the store), compiled
+//! code when no interpreter activation runs (`dyn` runs this program
+//! interpreted with the default count).
 
 use wasmfx_tier::{Engine, InstanceId, Runtime, TierMode, Val};
 
@@ -42,21 +43,24 @@ fn a_continuation_in_every_kind_of_root_survives_collections() {
                 "{export} under {mode:?}"
             );
         }
-        if mode == TierMode::Interp {
-            let collections = runtime.store().conts.collections();
-            assert!(collections >= 800, "{collections} collections");
-        }
+        let collections = runtime.store().conts.collections();
+        assert!(
+            collections >= 800,
+            "{collections} collections under {mode:?}"
+        );
     }
 }
 
 #[test]
 fn unreachable_continuations_fresh_and_suspended_are_freed() {
-    let (mut runtime, id) = program(TierMode::Interp);
-    runtime.store_mut().conts.set_collection_minimum(1000);
-    let got = runtime.call(id, "garbage", &[Val::I32(100_000)]);
-    assert_eq!(got.ok(), Some(vec![]));
-    // At most the minimum, doubled, between two collections.
-    let live = runtime.live_continuations();
-    assert!(live <= 2_000, "{live} continuations live");
-    assert!(runtime.store().conts.collections() >= 100);
+    for mode in [TierMode::Interp, TierMode::Jit] {
+        let (mut runtime, id) = program(mode);
+        runtime.store_mut().conts.set_collection_minimum(1000);
+        let got = runtime.call(id, "garbage", &[Val::I32(100_000)]);
+        assert_eq!(got.ok(), Some(vec![]), "{mode:?}");
+        // At most the minimum, doubled, between two collections.
+        let live = runtime.live_continuations();
+        assert!(live <= 2_000, "{live} continuations live under {mode:?}");
+        assert!(runtime.store().conts.collections() >= 100, "{mode:?}");
+    }
 }

@@ -33,6 +33,21 @@ impl ContRecord {
         (self.stack_base, self.stack_base + self.stack_len)
     }
 
+    /// The record's stack without its guard page, `[low, high)`: memory
+    /// that may be read (a conservative scan of its frames); `None` without
+    /// a stack.
+    pub fn usable_stack(&self) -> Option<(usize, usize)> {
+        let high = self.stack_base + self.stack_len;
+        self.has_stack()
+            .then(|| (self.stack_base + crate::stack::page_size(), high))
+    }
+
+    /// The stack pointer in the record's context: its own resume point
+    /// while suspended, its resumer's while it runs.
+    pub fn saved_sp(&self) -> usize {
+        self.context.sp as usize
+    }
+
     /// The lowest address compiled frames may use on the record's stack (0
     /// without one).
     pub fn stack_limit(&self) -> usize {

@@ -23,6 +23,9 @@
 //! the live count doubles again.
 
 use super::Executor;
+use crate::Interpreter;
+use crate::cont::Captured;
+use wasmfx_fibre::Marker;
 
 impl Executor<'_> {
     /// Collects if the store's table asks for it (see the module doc).
@@ -48,13 +51,7 @@ impl Executor<'_> {
             }
             marker.words(&self.interp.conts.scratch);
             while let Some(index) = marker.next_marked() {
-                let Some(captured) = self.interp.conts.parked(index) else {
-                    continue;
-                };
-                marker.words(&captured.stack.values);
-                for link in captured.links.iter().flat_map(|links| links.iter()) {
-                    marker.words(&link.parent.values);
-                }
+                self.interp.mark_parked(index, &mut marker);
             }
             let unmarked = self.store.conts.unmarked(&marker);
             unmarked.into_iter().map(|(index, _)| index).collect()
@@ -62,5 +59,29 @@ impl Executor<'_> {
         for index in unreached {
             self.interp.conts.release(&mut self.store.conts, index);
         }
+    }
+}
+
+impl Interpreter {
+    /// Whether an activation of the interpreter is running (its value
+    /// stacks are roots that only it can show).
+    pub fn is_running(&self) -> bool {
+        self.activations > 0
+    }
+
+    /// Offers the frames parked in record `parked`, if the interpreter
+    /// holds any, to `marker`: the captured value stack and the stacks of
+    /// the resumers captured with it.
+    pub fn mark_parked(&self, parked: u32, marker: &mut Marker<'_>) {
+        if let Some(captured) = self.conts.parked(parked) {
+            mark_captured(captured, marker);
+        }
+    }
+}
+
+fn mark_captured(captured: &Captured, marker: &mut Marker<'_>) {
+    marker.words(&captured.stack.values);
+    for link in captured.links.iter().flat_map(|links| links.iter()) {
+        marker.words(&link.parent.values);
     }
 }

@@ -99,6 +99,7 @@ pub(super) fn payload_trap(_: wasmfx_fibre::PayloadTooLong) -> Trap {
 
 pub(super) extern "C" fn cont_new(vmctx: usize, funcref: u64) -> u64 {
     with_call(vmctx, |call| {
+        super::collect::collect_if_due(call);
         let func = FuncAddr(funcref.saturating_sub(1) as u32);
         // SAFETY: no other reference to the continuations is live.
         match unsafe { conts(state_of(call.act)) }.create(func) {

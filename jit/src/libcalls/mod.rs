@@ -15,10 +15,11 @@
 //! Files: this one holds the table of libcalls (symbol, address,
 //! signature) and the access to the activation; `calls.rs`, `bulk.rs`,
 //! `exceptions.rs`, `conts.rs`, `suspend.rs` and `interrupt.rs` hold the
-//! functions.
+//! functions; `collect.rs` is compiled code's continuation collector.
 
 mod bulk;
 mod calls;
+mod collect;
 mod conts;
 mod exceptions;
 mod host_resume;
