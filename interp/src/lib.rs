@@ -91,6 +91,9 @@ pub struct Interpreter {
     conts: ContTable,
     /// Activations running (`exec::Executor`s alive).
     activations: u32,
+    /// The roots of activations blocked in a call to compiled code, which
+    /// compiled code's collector may read (`exec/collect.rs`).
+    exposed: Vec<exec::Exposed>,
     /// The exception being unwound and the functions of the frames it left,
     /// innermost first, since it was thrown or last caught: the backtrace
     /// of an exception nothing catches (`exec/exceptions.rs`).
@@ -108,6 +111,7 @@ impl Interpreter {
             inner_replaced_frame: false,
             conts: ContTable::default(),
             activations: 0,
+            exposed: Vec::new(),
             unwound: (None, WasmBacktrace::default()),
         }
     }

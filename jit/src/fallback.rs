@@ -204,8 +204,16 @@ pub trait FallbackTier {
         false
     }
 
+    /// Offers the roots of the tier's activations (all blocked in calls to
+    /// compiled code when it has no hidden ones) to the collector's marker.
+    fn mark_roots(&self, _marker: &mut wasmfx_fibre::Marker<'_>) {}
+
     /// Offers the frames parked in `parked` to the collector's marker.
     fn mark_parked(&self, _parked: u32, _marker: &mut wasmfx_fibre::Marker<'_>) {}
+
+    /// Releases `parked`, which the collector found unreachable, with its
+    /// frames.
+    fn release_unreachable(&mut self, _store: &mut Store, _parked: u32) {}
 }
 
 impl<F> FallbackTier for F

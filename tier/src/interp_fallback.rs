@@ -119,11 +119,19 @@ impl FallbackTier for InterpFallback<'_> {
     }
 
     fn has_hidden_roots(&self) -> bool {
-        self.interp.is_running()
+        self.interp.has_hidden_roots()
+    }
+
+    fn mark_roots(&self, marker: &mut wasmfx_core::ContMarker<'_>) {
+        self.interp.mark_exposed(marker);
     }
 
     fn mark_parked(&self, parked: u32, marker: &mut wasmfx_core::ContMarker<'_>) {
         self.interp.mark_parked(parked, marker);
+    }
+
+    fn release_unreachable(&mut self, store: &mut Store, parked: u32) {
+        self.interp.release_unreachable(store, parked);
     }
 }
 

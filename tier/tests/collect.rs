@@ -5,7 +5,8 @@
 //! code when no interpreter activation runs (`dyn` runs this program
 //! interpreted with the default count).
 
-use wasmfx_tier::{Engine, InstanceId, Runtime, TierMode, Val};
+use std::sync::Arc;
+use wasmfx_tier::{Engine, FunctionTier, InstanceId, Runtime, TierMode, TierUp, Val};
 
 const PROGRAM: &str = include_str!("programs/collect_roots.wat");
 
@@ -20,10 +21,57 @@ const ROOTS: [(&str, i32); 8] = [
     ("in_resumer", 7),
 ];
 
-/// The program in a fresh runtime of `mode` that collects at every
-/// `cont.new` when it collects at all.
-fn program(mode: TierMode) -> (Runtime, InstanceId) {
-    let engine = Engine::new(mode).expect("tier is built");
+/// How `dyn` compiles in a configuration.
+#[derive(Clone, Copy)]
+enum Plan {
+    /// Its defaults (this program stays interpreted).
+    Default,
+    /// Everything at its first call.
+    Eager,
+    /// Only `$churn`, at its first call: its compiled `cont.new` collects
+    /// while the interpreted exports wait in calls to it, their value
+    /// stacks exposed to compiled code's collector.
+    ChurnCompiled,
+}
+
+/// Index of `$churn` in the program.
+const CHURN: u32 = 2;
+
+/// The configurations: (name, mode, dyn's plan).
+const TIERS: [(&str, TierMode, Plan); 5] = [
+    ("interp", TierMode::Interp, Plan::Default),
+    ("jit", TierMode::Jit, Plan::Default),
+    ("dyn", TierMode::Dyn, Plan::Default),
+    ("dyn eager", TierMode::Dyn, Plan::Eager),
+    (
+        "dyn with $churn compiled",
+        TierMode::Dyn,
+        Plan::ChurnCompiled,
+    ),
+];
+
+/// The program in a fresh runtime of `mode` (`dyn` following `plan`) that
+/// collects at every `cont.new` when it collects at all.
+fn program(mode: TierMode, plan: Plan) -> (Runtime, InstanceId) {
+    let mut engine = Engine::new(mode).expect("tier is built");
+    let tier_up = |plan| TierUp {
+        sync: true,
+        plan,
+        ..TierUp::default()
+    };
+    engine = match plan {
+        Plan::Default => engine,
+        Plan::Eager => engine.with_tier_up(TierUp {
+            after: 0,
+            ..tier_up(None)
+        }),
+        Plan::ChurnCompiled => {
+            engine.with_tier_up(tier_up(Some(Arc::new(|_, index| match index {
+                CHURN => FunctionTier::Compiled,
+                _ => FunctionTier::Interpreted,
+            }))))
+        }
+    };
     let module = engine.compile_text(PROGRAM).expect("program compiles");
     let mut runtime = Runtime::new(&engine);
     runtime.store_mut().conts.set_collection_minimum(0);
@@ -33,34 +81,31 @@ fn program(mode: TierMode) -> (Runtime, InstanceId) {
 
 #[test]
 fn a_continuation_in_every_kind_of_root_survives_collections() {
-    for mode in TierMode::ALL {
-        let (mut runtime, id) = program(mode);
+    for (name, mode, plan) in TIERS {
+        let (mut runtime, id) = program(mode, plan);
         for (export, expected) in ROOTS {
             let got = runtime.call(id, export, &[]);
             assert_eq!(
                 got.ok(),
                 Some(vec![Val::I32(expected)]),
-                "{export} under {mode:?}"
+                "{export} under {name}"
             );
         }
         let collections = runtime.store().conts.collections();
-        assert!(
-            collections >= 800,
-            "{collections} collections under {mode:?}"
-        );
+        assert!(collections >= 800, "{collections} collections under {name}");
     }
 }
 
 #[test]
 fn unreachable_continuations_fresh_and_suspended_are_freed() {
-    for mode in [TierMode::Interp, TierMode::Jit] {
-        let (mut runtime, id) = program(mode);
+    for (name, mode, plan) in TIERS {
+        let (mut runtime, id) = program(mode, plan);
         runtime.store_mut().conts.set_collection_minimum(1000);
         let got = runtime.call(id, "garbage", &[Val::I32(100_000)]);
-        assert_eq!(got.ok(), Some(vec![]), "{mode:?}");
+        assert_eq!(got.ok(), Some(vec![]), "{name}");
         // At most the minimum, doubled, between two collections.
         let live = runtime.live_continuations();
-        assert!(live <= 2_000, "{live} continuations live under {mode:?}");
-        assert!(runtime.store().conts.collections() >= 100, "{mode:?}");
+        assert!(live <= 2_000, "{live} continuations live under {name}");
+        assert!(runtime.store().conts.collections() >= 100, "{name}");
     }
 }

@@ -58,6 +58,17 @@ impl<'t> Marker<'t> {
         }
     }
 
+    /// Marks record `index` itself (a root that names it by index), if a
+    /// collection could free it.
+    pub fn mark(&mut self, index: u32) {
+        let Some(record) = self.table.record(index) else {
+            return;
+        };
+        // SAFETY: a live record of the table.
+        let raw = unsafe { crate::table::raw_handle(index, record.as_ref().revision()) };
+        self.word(raw);
+    }
+
     /// [`Marker::word`] for each of `raws`.
     pub fn words(&mut self, raws: &[u64]) {
         for &raw in raws {

@@ -47,6 +47,10 @@ pub(crate) enum Start {
 pub(crate) struct ContTable {
     /// Heap frames of records suspended by the interpreter, by record index.
     parked: Vec<Option<Captured>>,
+    /// Which parked records hold a *call* that suspended outward
+    /// ([`ContTable::park_new`]): their callers name them by index, not by
+    /// handle, so the collector keeps them (`exec/collect.rs`).
+    calls: Vec<bool>,
     pool: Vec<ExecStack>,
     /// Reused buffer for arguments on their way between stacks.
     pub scratch: Vec<u64>,
@@ -112,7 +116,9 @@ impl ContTable {
         // SAFETY: as above.
         let now = unsafe { record.as_ref().index() };
         let parked = self.parked.get_mut(index as usize).and_then(Option::take);
+        let call = self.calls.get_mut(index as usize).map(std::mem::take);
         self.put(now, parked)?;
+        self.calls[now as usize] = call.unwrap_or(false);
         Ok(raw)
     }
 
@@ -144,7 +150,12 @@ impl ContTable {
         let target = unsafe { record.as_mut() };
         let parked = match target.state() {
             ContState::Fresh => None,
-            ContState::Parked => self.parked.get_mut(index as usize).and_then(Option::take),
+            ContState::Parked => {
+                if let Some(call) = self.calls.get_mut(index as usize) {
+                    *call = false;
+                }
+                self.parked.get_mut(index as usize).and_then(Option::take)
+            }
             // Suspended by compiled code: its frames are on a native stack.
             _ => {
                 return Err(Trap::Host(
@@ -202,6 +213,7 @@ impl ContTable {
             drop(unsafe { records.release(record) });
             return Err(trap);
         }
+        self.calls[index as usize] = true;
         // SAFETY: as above.
         unsafe {
             record.as_mut().set_func(root.0);
@@ -241,11 +253,17 @@ impl ContTable {
     /// it); the record is running from now on.
     pub fn take_parked(&mut self, records: &mut Records, index: u32) -> Option<Captured> {
         let captured = self.parked.get_mut(index as usize)?.take()?;
+        self.calls[index as usize] = false;
         if let Some(mut record) = records.record(index) {
             // SAFETY: a live record of the table whose frames we held.
             unsafe { record.as_mut().set_state(ContState::Running) };
         }
         Some(captured)
+    }
+
+    /// Records holding a parked call (see `calls`).
+    pub fn parked_calls(&self) -> impl Iterator<Item = u32> + '_ {
+        (self.calls.iter().enumerate()).filter_map(|(index, &call)| call.then_some(index as u32))
     }
 
     /// The frames parked in record `index`, if the interpreter holds any.
@@ -273,6 +291,9 @@ impl ContTable {
 
     #[inline]
     fn put(&mut self, index: u32, parked: Option<Captured>) -> Result<(), Trap> {
+        if let Some(call) = self.calls.get_mut(index as usize) {
+            *call = false;
+        }
         match self.parked.get_mut(index as usize) {
             Some(slot) => *slot = parked,
             None => {
@@ -283,8 +304,12 @@ impl ContTable {
                         Trap::ResourceLimit("out of memory: cannot park a continuation".into())
                     })?;
                 }
+                self.calls.try_reserve(more).map_err(|_| {
+                    Trap::ResourceLimit("out of memory: cannot park a continuation".into())
+                })?;
                 self.parked.resize_with(index as usize, || None);
                 self.parked.push(parked);
+                self.calls.resize(index as usize + 1, false);
             }
         }
         Ok(())
@@ -300,6 +325,9 @@ impl ContTable {
             drop(unsafe { records.release(record) });
         }
         let parked = self.parked.get_mut(index as usize).and_then(Option::take);
+        if let Some(call) = self.calls.get_mut(index as usize) {
+            *call = false;
+        }
         if let Some(Captured { stack, links, .. }) = parked {
             self.recycle(stack);
             for link in links.into_iter().flat_map(|links| *links) {

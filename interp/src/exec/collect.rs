@@ -21,11 +21,26 @@
 //! and no compiled code in the store (compiled frames keep handles in
 //! registers and native stacks). Otherwise the collection is put off until
 //! the live count doubles again.
+//!
+//! Compiled code's collector (jit's `libcalls/collect.rs`) runs when every
+//! activation of the interpreter is blocked in a call to compiled code:
+//! each one exposes its value stack and chain for the call's duration
+//! ([`Exposed`]), and [`Interpreter::mark_exposed`] reads them.
 
 use super::Executor;
 use crate::Interpreter;
-use crate::cont::Captured;
+use crate::cont::{Captured, Link};
 use wasmfx_fibre::Marker;
+
+/// The roots of an activation blocked in a call to compiled code: its
+/// running value stack and its chain of waiting resumers (null: none).
+/// Valid from [`Interpreter::expose`] to the matching
+/// [`Interpreter::unexpose`], while the activation does not run.
+#[derive(Debug)]
+pub(crate) struct Exposed {
+    values: *const Vec<u64>,
+    chain: *const Vec<Link>,
+}
 
 impl Executor<'_> {
     /// Collects if the store's table asks for it (see the module doc).
@@ -49,7 +64,7 @@ impl Executor<'_> {
             for link in &self.chain {
                 marker.words(&link.parent.values);
             }
-            marker.words(&self.interp.conts.scratch);
+            self.interp.mark_exposed(&mut marker);
             while let Some(index) = marker.next_marked() {
                 self.interp.mark_parked(index, &mut marker);
             }
@@ -63,10 +78,49 @@ impl Executor<'_> {
 }
 
 impl Interpreter {
-    /// Whether an activation of the interpreter is running (its value
-    /// stacks are roots that only it can show).
-    pub fn is_running(&self) -> bool {
-        self.activations > 0
+    /// Whether an activation of the interpreter runs that has not exposed
+    /// its roots (see the module doc).
+    pub fn has_hidden_roots(&self) -> bool {
+        self.activations as usize > self.exposed.len()
+    }
+
+    /// Exposes the roots of an activation about to call compiled code.
+    pub(crate) fn expose(&mut self, values: &Vec<u64>, chain: Option<&Vec<Link>>) {
+        self.exposed.push(Exposed {
+            values,
+            chain: chain.map_or(std::ptr::null(), std::ptr::from_ref),
+        });
+    }
+
+    /// Ends the exposure [`Interpreter::expose`] began, the call returned.
+    pub(crate) fn unexpose(&mut self) {
+        self.exposed.pop();
+    }
+
+    /// Offers the exposed activations' value stacks, their waiting
+    /// resumers', the transfer buffer and the records of parked calls to
+    /// `marker`.
+    pub fn mark_exposed(&self, marker: &mut Marker<'_>) {
+        marker.words(&self.conts.scratch);
+        for index in self.conts.parked_calls() {
+            marker.mark(index);
+        }
+        for exposed in &self.exposed {
+            // SAFETY: an exposed activation is blocked in the call to
+            // compiled code during which the collector runs, so its stack
+            // and chain live and do not change; they are only read.
+            let (values, chain) = unsafe { (&*exposed.values, exposed.chain.as_ref()) };
+            marker.words(values);
+            for link in chain.into_iter().flatten() {
+                marker.words(&link.parent.values);
+            }
+        }
+    }
+
+    /// Releases record `parked`, which the collector found unreachable,
+    /// with the frames parked in it.
+    pub fn release_unreachable(&mut self, store: &mut wasmfx_core::Store, parked: u32) {
+        self.conts.release(&mut store.conts, parked);
     }
 
     /// Offers the frames parked in record `parked`, if the interpreter

@@ -35,6 +35,9 @@ pub(super) struct Frames<'a> {
     pub tiering: &'a mut dyn Tiering,
     pub values: &'a mut Vec<u64>,
     pub frames: &'a mut Vec<Frame>,
+    /// The resumers waiting on the activation's chain (exposed with
+    /// `values` to compiled code's collector during calls to compiled code).
+    pub chain: &'a Vec<crate::cont::Link>,
     /// The running function.
     pub current: &'a mut Rc<Code>,
     /// Most value slots the stack may hold.
@@ -115,6 +118,7 @@ impl Executor<'_> {
             tiering: &mut *self.tiering,
             values,
             frames,
+            chain: &self.chain,
             current: &mut state.code,
             limit,
             max_depth,
@@ -296,8 +300,10 @@ impl Frames<'_> {
         let results = code.num_results as usize;
         let end = regs.base + (regs.sp - regs.base).max(results);
         reserve_slots(self.values, end, self.limit)?;
+        self.interp.expose(self.values, Some(self.chain));
         let frame = &mut self.values[regs.base..end];
         let outcome = (self.tiering).enter_osr(store, code.func, offset, frame, self.interp);
+        self.interp.unexpose();
         self.after_compiled(outcome, regs, regs.base, results, true)
     }
 
@@ -357,8 +363,10 @@ impl Frames<'_> {
         let start = regs.sp - params;
         let end = start + params.max(results);
         reserve_slots(self.values, end, self.limit)?;
+        self.interp.expose(self.values, Some(self.chain));
         let values = &mut self.values[start..end];
         let outcome = self.tiering.call_compiled(store, func, values, self.interp);
+        self.interp.unexpose();
         self.after_compiled(outcome, regs, start, results, tail)
     }
 

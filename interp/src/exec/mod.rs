@@ -31,6 +31,7 @@ mod outward;
 mod slots;
 
 pub(crate) use calls::call_host;
+pub(crate) use collect::Exposed;
 pub use outward::{Exit, OsrHandoff, Outward, Resumption};
 
 use crate::Interpreter;

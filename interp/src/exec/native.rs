@@ -131,6 +131,7 @@ impl Executor<'_> {
                 .map(|c| u64::from(c.tag.0)),
         );
         tags.push(FORWARD_SWITCH);
+        self.interp.expose(&self.stack.values, Some(&self.chain));
         let outcome = (self.tiering).resume_native(
             self.store,
             index,
@@ -139,6 +140,7 @@ impl Executor<'_> {
             first_switch,
             self.interp,
         );
+        self.interp.unexpose();
         let (clause, payload, handle) = match outcome {
             Ok(NativeOutcome::Returned(results)) => {
                 let at = state.sp;

@@ -8,7 +8,8 @@
 //!
 //! ```text
 //!   roots:  the store (tables, globals, exception fields), running records'
-//!           payloads, the callee-saved registers, and every live native
+//!           payloads, the fallback tier's blocked activations, the
+//!           callee-saved registers, and every live native
 //!           stack region, scanned word by word (no stack maps):
 //!             the running stack          [sp here,               its top)
 //!             each waiting resumer's     [sp saved in its child, its stack's top)
@@ -17,15 +18,19 @@
 //!             several  each one's whole usable stack (where a resumer inside
 //!                      the segment waits is not kept apart)
 //!           a parked record (heap frames): the fallback tier's frames
-//!   release: unmarked fresh records, and unmarked suspended ones with their
-//!           whole segment (the frames on those stacks are abandoned)
+//!   release: unmarked fresh records, unmarked suspended ones with their
+//!           whole segment (the frames on those stacks are abandoned), and
+//!           unmarked parked ones with their heap frames
 //! ```
 //!
-//! Parked records are never released here: frames of the fallback tier's
-//! calls, on native stacks, name them by index, which no scan sees. Nor is
-//! anything collected while the fallback tier runs an activation (its
-//! value stacks are roots only it can show): the collection waits until
-//! the live count doubles again.
+//! Parked records that hold a *call* of the fallback tier are roots: its
+//! frames on native stacks name them by index, which no scan sees. Other
+//! parked records (continuations run as heap frames) are released through
+//! the fallback tier. The fallback tier's activations blocked in calls to
+//! compiled code show
+//! their value stacks (`FallbackTier::mark_roots`); while one of them runs
+//! instead (compiled code called it, and it made this call), nothing is
+//! collected: the collection waits until the counts double again.
 
 use super::Call;
 use super::conts::{conts, state_of};
@@ -45,7 +50,7 @@ pub(super) fn collect_if_due(call: &mut Call<'_>) {
     // SAFETY: `fallback` points at the `&mut Fallback` that `enter` keeps
     // alive for the activation; compiled code below us does not use it
     // while we run.
-    let fallback: &Fallback<'_> = unsafe { &**fallback };
+    let fallback: &mut Fallback<'_> = unsafe { &mut **fallback };
     if !fallback.has_hidden_roots() {
         collect(call, fallback);
     }
@@ -55,7 +60,7 @@ pub(super) fn collect_if_due(call: &mut Call<'_>) {
 }
 
 #[inline(never)]
-fn collect(call: &mut Call<'_>, fallback: &Fallback<'_>) {
+fn collect(call: &mut Call<'_>, fallback: &mut Fallback<'_>) {
     let registers = callee_saved_registers();
     let here = 0u8;
     let sp = &raw const here as usize;
@@ -70,6 +75,7 @@ fn collect(call: &mut Call<'_>, fallback: &Fallback<'_>) {
         };
         let mut marker = table.marker();
         store.mark_roots(&mut marker);
+        fallback.mark_roots(&mut marker);
         marker.words(&registers);
         for (low, high) in regions {
             scan(low, high, &mut marker);
@@ -89,13 +95,14 @@ fn collect(call: &mut Call<'_>, fallback: &Fallback<'_>) {
                 _ => {}
             }
         }
-        let unmarked = table.unmarked(&marker).into_iter().map(|(_, r)| r);
-        // SAFETY: live records of the table.
-        let releasable =
-            |r: &NonNull<ContRecord>| unsafe { r.as_ref() }.state() != ContState::Parked;
-        unmarked.filter(releasable).collect::<Vec<_>>()
+        table.unmarked(&marker)
     };
-    for record in unreached {
+    for (index, record) in unreached {
+        // SAFETY: a live record of the table.
+        if unsafe { record.as_ref() }.state() == ContState::Parked {
+            fallback.release_unreachable(call.store(), index);
+            continue;
+        }
         for member in segment(record) {
             // SAFETY: an unreachable record (or a member of its captured
             // segment): off the chain, nothing runs on its stack, and no
