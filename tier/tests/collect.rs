@@ -6,7 +6,7 @@
 //! interpreted with the default count).
 
 use std::sync::Arc;
-use wasmfx_tier::{Engine, FunctionTier, InstanceId, Runtime, TierMode, TierUp, Val};
+use wasmfx_tier::{Engine, FunctionTier, InstanceId, Runtime, StoreLimits, TierMode, TierUp, Val};
 
 const PROGRAM: &str = include_str!("programs/collect_roots.wat");
 
@@ -74,7 +74,10 @@ fn program(mode: TierMode, plan: Plan) -> (Runtime, InstanceId) {
     };
     let module = engine.compile_text(PROGRAM).expect("program compiles");
     let mut runtime = Runtime::new(&engine);
-    runtime.store_mut().conts.set_collection_minimum(0);
+    runtime.set_limits(StoreLimits {
+        collection_minimum: 0,
+        ..StoreLimits::default()
+    });
     let id = runtime.instantiate(&module).expect("program instantiates");
     (runtime, id)
 }
@@ -100,7 +103,10 @@ fn a_continuation_in_every_kind_of_root_survives_collections() {
 fn unreachable_continuations_fresh_and_suspended_are_freed() {
     for (name, mode, plan) in TIERS {
         let (mut runtime, id) = program(mode, plan);
-        runtime.store_mut().conts.set_collection_minimum(1000);
+        runtime.set_limits(StoreLimits {
+            collection_minimum: 1000,
+            ..StoreLimits::default()
+        });
         let got = runtime.call(id, "garbage", &[Val::I32(100_000)]);
         assert_eq!(got.ok(), Some(vec![]), "{name}");
         // At most the minimum, doubled, between two collections.

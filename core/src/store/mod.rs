@@ -202,6 +202,10 @@ pub struct StoreLimits {
     /// Code made for the store checks its interrupt flag
     /// ([`Store::interrupt_handle`]) at function entries and loop headers.
     pub interruptible: bool,
+    /// Live continuations at which the first collection of unreachable
+    /// ones starts, and the least the next may wait for (fibre's
+    /// `table/collect.rs`); 0 collects at every `cont.new` (for tests).
+    pub collection_minimum: usize,
 }
 
 impl Default for StoreLimits {
@@ -214,6 +218,7 @@ impl Default for StoreLimits {
             memory_guard_regions: true,
             fuel: None,
             interruptible: false,
+            collection_minimum: wasmfx_fibre::DEFAULT_COLLECTION_MINIMUM,
         }
     }
 }
@@ -259,6 +264,7 @@ impl Store {
         let max = usize::try_from(limits.max_continuations).unwrap_or(usize::MAX);
         self.conts.set_max_live(max);
         self.interruption.set_fuel(limits.fuel.unwrap_or(u64::MAX));
+        self.conts.set_collection_minimum(limits.collection_minimum);
         self.limits = limits;
     }
 
@@ -285,6 +291,7 @@ impl Store {
     pub fn with_limits(registry: Arc<TypeRegistry>, limits: StoreLimits) -> Store {
         let mut conts = wasmfx_fibre::ContTable::default();
         conts.set_max_live(usize::try_from(limits.max_continuations).unwrap_or(usize::MAX));
+        conts.set_collection_minimum(limits.collection_minimum);
         let interruption = Arc::new(Interruption::default());
         interruption.set_fuel(limits.fuel.unwrap_or(u64::MAX));
         Store {
