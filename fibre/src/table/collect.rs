@@ -118,12 +118,20 @@ impl ContTable {
     }
 
     /// A marker for a collection, with the payloads of running records
-    /// (values on their way into them) marked as roots.
-    pub fn marker(&self) -> Marker<'_> {
+    /// (values on their way into them) marked as roots; `None` when the
+    /// host has no memory for its marks (the collection is skipped: the
+    /// guest decides how many records there are).
+    pub fn marker(&self) -> Option<Marker<'_>> {
+        let indices = self.indices();
+        let (mut marked, mut work) = (Vec::new(), Vec::new());
+        marked.try_reserve_exact(indices).ok()?;
+        // Each index is pushed once at most: no growth while marking.
+        work.try_reserve_exact(indices).ok()?;
+        marked.resize(indices, false);
         let mut marker = Marker {
             table: self,
-            marked: vec![false; self.indices()],
-            work: Vec::new(),
+            marked,
+            work,
         };
         for index in 0..self.indices() as u32 {
             let Some(record) = self.record(index) else {
@@ -135,21 +143,26 @@ impl ContTable {
                 marker.words(target.payload());
             }
         }
-        marker
+        Some(marker)
     }
 
     /// The candidates `marker` did not reach, by index (the table's record
-    /// at that index now).
+    /// at that index now); empty when the host has no memory for the list.
     pub fn unmarked(&self, marker: &Marker<'_>) -> Vec<(u32, NonNull<ContRecord>)> {
-        (0..self.indices() as u32)
+        let mut unmarked = Vec::new();
+        if unmarked.try_reserve_exact(self.indices()).is_err() {
+            return unmarked;
+        }
+        let candidates = (0..self.indices() as u32)
             .filter(|&index| !marker.is_marked(index))
             .filter_map(|index| Some((index, self.record(index)?)))
             .filter(|(index, record)| {
                 // SAFETY: a live record of the table.
                 let target = unsafe { record.as_ref() };
                 target.index() == *index && collectable(target.state())
-            })
-            .collect()
+            });
+        unmarked.extend(candidates);
+        unmarked
     }
 
     /// Ends a collection: the next one starts when the live records have
@@ -184,7 +197,7 @@ mod tests {
         table.consume(stale).expect("current");
         // SAFETY: a live record, used by nothing else.
         unsafe { used.as_mut().set_state(ContState::Running) };
-        let mut marker = table.marker();
+        let mut marker = table.marker().expect("memory");
         marker.words(&[kept_handle, stale, 0, u64::MAX, 7 << 32 | 1]);
         while marker.next_marked().is_some() {}
         let unmarked: Vec<_> = table
@@ -204,14 +217,14 @@ mod tests {
         // SAFETY: a live record, used by nothing else.
         unsafe { holder.as_mut().push_payload(&[held_handle]) }.expect("fits");
         let holder_handle = table.handle(holder).expect("handle");
-        let mut marker = table.marker();
+        let mut marker = table.marker().expect("memory");
         marker.word(holder_handle);
         while marker.next_marked().is_some() {}
         assert!(table.unmarked(&marker).is_empty());
         // A running record's payload is a root by itself.
         // SAFETY: as above.
         unsafe { holder.as_mut().set_state(ContState::Running) };
-        let mut marker = table.marker();
+        let mut marker = table.marker().expect("memory");
         while marker.next_marked().is_some() {}
         assert!(table.unmarked(&marker).is_empty());
     }

@@ -58,7 +58,9 @@ impl Executor<'_> {
 
     fn collect(&mut self) {
         let unreached: Vec<u32> = {
-            let mut marker = self.store.conts.marker();
+            let Some(mut marker) = self.store.conts.marker() else {
+                return; // no memory for the marks: nothing is freed this time
+            };
             self.store.mark_roots(&mut marker);
             marker.words(&self.stack.values);
             for link in &self.chain {

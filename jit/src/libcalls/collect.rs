@@ -73,7 +73,9 @@ fn collect(call: &mut Call<'_>, fallback: &mut Fallback<'_>) {
         let Some(regions) = live_regions(sp, &conts.chain) else {
             return; // a stack pointer on no stack we know: roots unseen
         };
-        let mut marker = table.marker();
+        let Some(mut marker) = table.marker() else {
+            return; // no memory for the marks: nothing is freed this time
+        };
         store.mark_roots(&mut marker);
         fallback.mark_roots(&mut marker);
         marker.words(&registers);
