@@ -11,6 +11,7 @@
 //!                             interpreted and follows the plan (compiled at
 //!                             once, after k calls and loop back-edges, never)
 //!   run(wasm, fuel, tiering, arg_seed)
+//!     (run_limited: in a store with given limits, e.g. the engine's fuel)
 //!     instantiate ─▶ for each exported function, in export order:
 //!                      refill fuel, make arguments from (arg_seed, export
 //!                      position), call, record result or trap
@@ -27,7 +28,7 @@ use crate::tiering_plan::TieringPlan;
 use std::sync::Arc;
 use wasmfx_core::module::ExternKind;
 use wasmfx_core::value::Ref;
-use wasmfx_core::{InstanceId, Val, ValType};
+use wasmfx_core::{InstanceId, StoreLimits, Val, ValType};
 use wasmfx_tier::{Engine, FunctionTier, Module, Runtime, TierExecutor, TierMode};
 
 /// Which tier runs which function.
@@ -118,9 +119,26 @@ pub fn run_reporting(
     tiering: &Tiering,
     arg_seed: u64,
 ) -> Result<RunReport, String> {
+    run_limited(wasm, fuel_global, tiering, arg_seed, StoreLimits::default())
+}
+
+/// [`run_reporting`] in a store with `limits`, set before instantiating
+/// (so code made for the store checks the engine's fuel when they ask for
+/// it: the libFuzzer targets in `fuzz/`).
+///
+/// # Errors
+/// As [`run`].
+pub fn run_limited(
+    wasm: &[u8],
+    fuel_global: Option<u32>,
+    tiering: &Tiering,
+    arg_seed: u64,
+    limits: StoreLimits,
+) -> Result<RunReport, String> {
     let engine = Engine::new(tiering.mode()).map_err(|e| e.to_string())?;
     let module = engine.compile_binary(wasm).map_err(|e| e.to_string())?;
     let mut runtime = tiering.runtime(&engine);
+    runtime.set_limits(limits);
     let seen = observe(&mut runtime, &module, fuel_global, arg_seed);
     let tiered_up = match tiering {
         Tiering::Planned(_) => runtime

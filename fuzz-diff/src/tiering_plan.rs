@@ -48,6 +48,15 @@ impl TieringPlan {
         }
     }
 
+    /// This plan, running fresh continuations as heap frames from the start
+    /// or not (for generators other than quickcheck's: `fuzz/`).
+    pub fn with_heap_frames(self, heap_frames: bool) -> TieringPlan {
+        TieringPlan {
+            heap_frames,
+            ..self
+        }
+    }
+
     /// Whether the plan runs continuations as heap frames from the start.
     pub fn heap_frames(&self) -> bool {
         self.heap_frames

@@ -82,6 +82,16 @@ impl FuncTranslator<'_, '_> {
         if target.offset != self.offset || target.reached {
             return Ok(());
         }
+        // Operands beneath the loop become the pre-header's params, which
+        // do not dominate the end of an enclosing `if` (its else edge comes
+        // from the entry's dead path): such a loop gets no OSR entry (its
+        // function gets compiled code at its next call).
+        let in_if = (self.frames.iter()).any(|f| matches!(f.kind, super::FrameKind::If { .. }));
+        if in_if && !self.stack.is_empty() {
+            return Err(CompileError::Unsupported(
+                "an OSR entry inside an `if` with operands beneath its loop".into(),
+            ));
+        }
         let (load, frame, num_locals) = (target.load, target.frame, target.num_locals);
         let types: Vec<Type> = (self.stack.iter())
             .map(|&v| self.b.func.dfg.value_type(v))
