@@ -63,3 +63,42 @@ fn osr_entry_inside_if_with_operand_used_after_it() {
         result.map_err(|e| e.to_string())
     );
 }
+
+/// Finding 2 (the class of finding 1, found by target `differential` in
+/// wasm-smith modules under dyn tier-up by plan): the fix of finding 1
+/// refuses OSR entries inside an `if` only, but any enclosing block whose
+/// `end` is reached by a branch taken before the loop (here `br_if` out of
+/// a `block`; also `br_table`, `try_table` catches) bypasses the loop's
+/// pre-header just as the `if`'s false edge does: the `f32` beneath the
+/// block becomes a pre-header param (jit/src/translate/osr.rs,
+/// `osr_at_loop`, `self.stack = self.b.block_params(pre)`) that its use
+/// after the `end` is not dominated by. Cranelift's e-graph pass then
+/// panics ("rewriting arg v15 of inst36 to v4294967295, but v4294967295 ==
+/// Value::reserved_value()", egraph/mod.rs:966, a debug assertion; in
+/// other modules the release assertions at egraph/elaborate.rs:722
+/// "something has gone very wrong if we are elaborating effectful
+/// instructions" and machinst/lower.rs:1642 `regs.is_valid()`) on the
+/// interpreter's thread. Fixed with finding 1: no OSR entry at a nested
+/// loop with operands beneath it.
+#[test]
+fn osr_entry_inside_block_left_before_the_loop() {
+    let wat = r#"(module
+      (global $g (mut i32) (i32.const 0))
+      (func (export "f")
+        f32.const 1
+        block
+          global.get $g
+          br_if 0
+          loop
+            br 0
+          end
+        end
+        i32.reinterpret_f32
+        global.set $g))"#;
+    let result = call_with_fuel(&dyn_tier_up_after_one(), wat, "f", 10_000);
+    assert!(
+        matches!(result, Err(Error::Trap(Trap::OutOfFuel))),
+        "{:?}",
+        result.map_err(|e| e.to_string())
+    );
+}

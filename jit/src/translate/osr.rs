@@ -83,13 +83,14 @@ impl FuncTranslator<'_, '_> {
             return Ok(());
         }
         // Operands beneath the loop become the pre-header's params, which
-        // do not dominate the end of an enclosing `if` (its else edge comes
-        // from the entry's dead path): such a loop gets no OSR entry (its
-        // function gets compiled code at its next call).
-        let in_if = (self.frames.iter()).any(|f| matches!(f.kind, super::FrameKind::If { .. }));
-        if in_if && !self.stack.is_empty() {
+        // do not dominate the end of an enclosing frame that a path from
+        // before the loop reaches (an `if`'s else edge from the entry's dead
+        // path, a `br_if` out of a `block`, a catch): with operands and any
+        // frame around the loop besides the function's, it gets no OSR
+        // entry (its function gets compiled code at its next call).
+        if self.frames.len() > 1 && !self.stack.is_empty() {
             return Err(CompileError::Unsupported(
-                "an OSR entry inside an `if` with operands beneath its loop".into(),
+                "an OSR entry at a nested loop with operands beneath it".into(),
             ));
         }
         let (load, frame, num_locals) = (target.load, target.frame, target.num_locals);
