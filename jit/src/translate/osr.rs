@@ -85,10 +85,11 @@ impl FuncTranslator<'_, '_> {
         // Operands beneath the loop become the pre-header's params, which
         // do not dominate the end of an enclosing frame that a path from
         // before the loop reaches (an `if`'s else edge from the entry's dead
-        // path, a `br_if` out of a `block`, a catch): with operands and any
-        // frame around the loop besides the function's, it gets no OSR
-        // entry (its function gets compiled code at its next call).
-        if self.frames.len() > 1 && !self.stack.is_empty() {
+        // path, a `br_if` out of a `block`, a catch). An operand that lives
+        // past such an end lies beneath that frame: when any frame around
+        // the loop has operands beneath it, the loop gets no OSR entry (its
+        // function gets compiled code at its next call).
+        if self.frames.iter().skip(1).any(|frame| frame.height > 0) {
             return Err(CompileError::Unsupported(
                 "an OSR entry at a nested loop with operands beneath it".into(),
             ));
