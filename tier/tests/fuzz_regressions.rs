@@ -21,6 +21,17 @@ fn call_with_fuel(engine: &Engine, wat: &str, name: &str, fuel: u64) -> Result<(
     runtime.call(instance, name, &[]).map(|_| ())
 }
 
+/// Runs export `f` of `wat` (a loop that never ends) under
+/// [`dyn_tier_up_after_one`]: it must stop with "all fuel consumed".
+fn spins_until_fuel_runs_out(wat: &str) {
+    let result = call_with_fuel(&dyn_tier_up_after_one(), wat, "f", 10_000);
+    assert!(
+        matches!(result, Err(Error::Trap(Trap::OutOfFuel))),
+        "{:?}",
+        result.map_err(|e| e.to_string())
+    );
+}
+
 /// A `dyn` engine that compiles every function after one event (a call or a
 /// loop back-edge) in the interpreter, on the calling thread: a loop that
 /// is running interpreted is entered by on-stack replacement.
@@ -56,12 +67,7 @@ fn osr_entry_inside_if_with_operand_used_after_it() {
         end
         i32.reinterpret_f32
         global.set $g))"#;
-    let result = call_with_fuel(&dyn_tier_up_after_one(), wat, "f", 10_000);
-    assert!(
-        matches!(result, Err(Error::Trap(Trap::OutOfFuel))),
-        "{:?}",
-        result.map_err(|e| e.to_string())
-    );
+    spins_until_fuel_runs_out(wat);
 }
 
 /// Finding 2 (the class of finding 1, found by target `differential` in
@@ -95,10 +101,5 @@ fn osr_entry_inside_block_left_before_the_loop() {
         end
         i32.reinterpret_f32
         global.set $g))"#;
-    let result = call_with_fuel(&dyn_tier_up_after_one(), wat, "f", 10_000);
-    assert!(
-        matches!(result, Err(Error::Trap(Trap::OutOfFuel))),
-        "{:?}",
-        result.map_err(|e| e.to_string())
-    );
+    spins_until_fuel_runs_out(wat);
 }
