@@ -113,7 +113,10 @@ fn unreachable_continuations_fresh_and_suspended_are_freed() {
         });
         let got = runtime.call(id, "garbage", &[Val::I32(100_000)]);
         assert_eq!(got.ok(), Some(vec![]), "{name}");
-        if matches!((mode, plan), (TierMode::Dyn, Plan::Default | Plan::ChurnCompiled)) {
+        if matches!(
+            (mode, plan),
+            (TierMode::Dyn, Plan::Default | Plan::ChurnCompiled)
+        ) {
             continue; // its hot loop runs compiled under an activation: not collected yet
         }
         // At most the minimum, doubled, between two collections.
