@@ -43,10 +43,12 @@ pub(crate) struct Regs {
     pub sp: u32,
     pub base: u32,
     /// A continuation whose frames are native (compiled code suspended
-    /// it) that this frame waits in, as record index + 1 (0: none). Its
-    /// instruction (the op before pc: a resume, or a call) resumes that
-    /// record with the values this frame receives (`exec/native.rs`).
-    pub native: u32,
+    /// it) that this frame waits in, as a raw handle of its record (index
+    /// and revision; 0: none). Nothing else names that record, so the
+    /// collector finds it here, and resuming checks the revision. The
+    /// frame's instruction (the op before pc: a resume, or a call) resumes
+    /// that record with the values this frame receives (`exec/native.rs`).
+    pub native: u64,
 }
 
 /// The heap frames of a continuation suspended by the interpreter: its

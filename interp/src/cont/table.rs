@@ -231,6 +231,37 @@ impl ContTable {
         Ok((state == ContState::Suspended, FuncAddr(func)))
     }
 
+    /// The raw handle by which a frame waits in record `index`, whose
+    /// frames are native (`Regs::native`). Unlike [`ContTable::handle`] it
+    /// never moves the record: native frames name it by index too.
+    ///
+    /// # Errors
+    /// `Trap::Host` for an index without a record.
+    pub fn waiter_handle(records: &Records, index: u32) -> Result<u64, Trap> {
+        let record = Self::record(records, index)?;
+        // SAFETY: a live record of the table.
+        Ok(raw_handle(index, unsafe { record.as_ref().revision() }))
+    }
+
+    /// The record a frame waits in (its `Regs::native`), checked: still the
+    /// revision the frame saw, and suspended.
+    ///
+    /// # Errors
+    /// `Trap::Host` when that record was freed or reused, which the
+    /// collector's roots rule out.
+    pub fn waited_in(records: &Records, raw: u64) -> Result<u32, Trap> {
+        let index = (raw as u32).wrapping_sub(1);
+        let record = Self::record(records, index)?;
+        // SAFETY: a live record of the table.
+        let (revision, state) = unsafe { (record.as_ref().revision(), record.as_ref().state()) };
+        if revision != raw >> 32 || state != ContState::Suspended {
+            return Err(Trap::Host(format!(
+                "the native frames a continuation waits in (record {index}) are gone"
+            )));
+        }
+        Ok(index)
+    }
+
     /// Whether record `index` is fresh.
     pub fn is_fresh(records: &Records, index: u32) -> bool {
         // SAFETY: a live record of the table.

@@ -29,7 +29,7 @@
 
 use super::Executor;
 use crate::Interpreter;
-use crate::cont::{Captured, Link};
+use crate::cont::{Captured, Link, Regs};
 use wasmfx_fibre::Marker;
 
 /// The roots of an activation blocked in a call to compiled code: its
@@ -65,6 +65,7 @@ impl Executor<'_> {
             marker.words(&self.stack.values);
             for link in &self.chain {
                 marker.words(&link.parent.values);
+                mark_waited_in(&link.regs, &mut marker);
             }
             self.interp.mark_exposed(&mut marker);
             while let Some(index) = marker.next_marked() {
@@ -83,11 +84,7 @@ impl Interpreter {
     /// Whether an activation of the interpreter runs that has not exposed
     /// its roots (see the module doc).
     pub fn has_hidden_roots(&self) -> bool {
-        // Exposed activations are not trusted yet: a `dyn` run of
-        // examples/fibers/c10m once lost a reachable continuation with
-        // them (issue 11 note); until that is found, any running
-        // activation holds compiled code's collection back.
-        self.activations > 0
+        self.activations as usize > self.exposed.len()
     }
 
     /// Exposes the roots of an activation about to call compiled code.
@@ -119,6 +116,7 @@ impl Interpreter {
             marker.words(values);
             for link in chain.into_iter().flatten() {
                 marker.words(&link.parent.values);
+                mark_waited_in(&link.regs, marker);
             }
         }
     }
@@ -141,7 +139,15 @@ impl Interpreter {
 
 fn mark_captured(captured: &Captured, marker: &mut Marker<'_>) {
     marker.words(&captured.stack.values);
+    mark_waited_in(&captured.top, marker);
     for link in captured.links.iter().flat_map(|links| links.iter()) {
         marker.words(&link.parent.values);
+        mark_waited_in(&link.regs, marker);
     }
+}
+
+/// Marks the native continuation a suspended frame waits in
+/// (`Regs::native`: no value slot holds its handle).
+fn mark_waited_in(regs: &Regs, marker: &mut Marker<'_>) {
+    marker.word(regs.native);
 }

@@ -68,13 +68,14 @@ impl Executor<'_> {
     }
 
     /// `suspend` to `tag`, its payload on top of the stack. `native`: the
-    /// native continuation the suspended frame waits in (record index + 1,
-    /// or 0), which takes the values it is resumed with (`native.rs`).
+    /// native continuation the suspended frame waits in (`Regs::native`:
+    /// a raw handle, or 0), which takes the values it is resumed with
+    /// (`native.rs`).
     pub(super) fn suspend(
         &mut self,
         state: &mut State,
         tag: TagAddr,
-        native: u32,
+        native: u64,
     ) -> Result<(), Trap> {
         let n = self.store.tags[tag.0 as usize].sig.params.len();
         let found = self.chain.iter().enumerate().rev().find_map(|(i, link)| {
@@ -207,7 +208,8 @@ impl Executor<'_> {
                 if top.native != 0 {
                     // Its top frame waits in a native continuation: the
                     // exception is raised in there.
-                    let (kind, native) = (super::native::kind_at(&top)?, top.native - 1);
+                    let kind = super::native::kind_at(&top)?;
+                    let native = ContTable::waited_in(&self.store.conts, top.native)?;
                     load_regs(state, top);
                     return self.native_resume(state, kind, native, Resumption::Throw(exn));
                 }
@@ -235,7 +237,7 @@ impl Executor<'_> {
         state: &mut State,
         tag: TagAddr,
         n: usize,
-        native: u32,
+        native: u64,
     ) -> Result<(), Trap> {
         let top = state.sp - 1;
         let index = self
@@ -317,7 +319,7 @@ impl Executor<'_> {
         index: u32,
         top: usize,
         n: usize,
-        native: u32,
+        native: u64,
     ) -> Result<(), Trap> {
         let mut args = self.stack.values[top - n..top].to_vec();
         let mut current = regs_of(state, top - n);

@@ -198,7 +198,8 @@ impl Executor<'_> {
                 }
             }
             Entry::Suspended(top) if top.native != 0 => {
-                let (kind, index) = (super::native::kind_at(&top)?, top.native - 1);
+                let kind = super::native::kind_at(&top)?;
+                let index = ContTable::waited_in(&self.store.conts, top.native)?;
                 load_regs(state, top);
                 self.native_resume(state, kind, index, super::Resumption::Values(args))
             }

@@ -171,7 +171,8 @@ impl Executor<'_> {
                 self.stack.values[at..at + n].copy_from_slice(&args);
                 self.stack.values[at + n] = target;
                 state.sp = at + n + 1;
-                return self.switch_to_tag(state, TagAddr(tag), n, captured + 1);
+                let waited_in = ContTable::waiter_handle(&self.store.conts, captured)?;
+                return self.switch_to_tag(state, TagAddr(tag), n, waited_in);
             }
             Err(Trap::UncaughtException(exn)) => {
                 self.interp.exception_from_compiled(exn, self.tiering);
@@ -209,7 +210,8 @@ impl Executor<'_> {
                     .reserve(at + n, self.interp.config.max_value_stack)?;
                 self.stack.values[at..at + n].copy_from_slice(&payload);
                 state.sp = at + n;
-                self.suspend(state, tag, captured + 1)
+                let waited_in = ContTable::waiter_handle(&self.store.conts, captured)?;
+                self.suspend(state, tag, waited_in)
             }
         }
     }

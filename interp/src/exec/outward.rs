@@ -46,7 +46,7 @@
 
 use super::cont_transfer::{Entry, load_regs, regs_of};
 use super::{Executor, State};
-use crate::cont::{Captured, Regs};
+use crate::cont::{Captured, ContTable, Regs};
 use crate::stack::Frame;
 use wasmfx_core::{ExnAddr, FuncAddr, TagAddr, Trap};
 
@@ -129,7 +129,7 @@ impl Executor<'_> {
         payload_end: usize,
         n: usize,
         switch_target: Option<u32>,
-        native: u32,
+        native: u64,
     ) -> Result<(), Trap> {
         let payload = self.stack.values[payload_end - n..payload_end].to_vec();
         let mut top = regs_of(state, payload_end - n);
@@ -254,7 +254,8 @@ impl Executor<'_> {
                 self.enter_cont(&mut state, Entry::Suspended(top), values)
             }
             Resumption::Throw(exn) if top.native != 0 => {
-                let (kind, index) = (super::native::kind_at(&top)?, top.native - 1);
+                let kind = super::native::kind_at(&top)?;
+                let index = ContTable::waited_in(&self.store.conts, top.native)?;
                 load_regs(&mut state, top);
                 self.native_resume(&mut state, kind, index, Resumption::Throw(exn))
             }

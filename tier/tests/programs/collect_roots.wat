@@ -13,7 +13,7 @@
   (tag $carry (param (ref null $c)))
   (table $t 1 (ref null $c))
   (global $g (mut (ref null $c)) (ref.null $c))
-  (elem declare func $seven $run_it $holder $inner)
+  (elem declare func $seven $run_it $holder $inner $waiter)
 
   (func $seven (result i32) (i32.const 7))
   (func $run_it (param $k (ref null $c)) (result i32) (resume $c (local.get $k)))
@@ -23,6 +23,9 @@
     (loop $l
       (drop (cont.new $c (ref.func $seven)))
       (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))
+
+  ;; Suspends from its own frame (compiled under the "churn compiled" plan).
+  (func $suspender (result i32) (i32.add (suspend $yield) (i32.const 1)))
 
   (func (export "in_local") (result i32) (local $k (ref null $c))
     (local.set $k (cont.new $c (ref.func $seven)))
@@ -83,6 +86,18 @@
     (local.set $k (cont.new $c (ref.func $seven)))
     (drop (resume $c (cont.new $c (ref.func $inner))))
     (resume $c (local.get $k)))
+
+  ;; Named by index only: an interpreted frame ($waiter) waits in the
+  ;; native continuation of its call to compiled $suspender, which
+  ;; suspended through it.
+  (func $waiter (result i32) (i32.add (call $suspender) (i32.const 100)))
+  (func (export "in_waited") (result i32) (local $h (ref null $gc))
+    (local.set $h
+      (block $on (result (ref $gc))
+        (drop (resume $c (on $yield $on) (cont.new $c (ref.func $waiter))))
+        (unreachable)))
+    (call $churn (i32.const 100))
+    (resume $gc (i32.const 20) (local.get $h)))
 
   ;; Unreachable continuations, fresh and suspended: n of each.
   (func (export "garbage") (param $n i32)
