@@ -13,8 +13,18 @@
 use crate::cont_gen::{Ending, Expected, Program};
 use crate::cont_wat::{function_names, to_wat};
 use crate::outcome::Observation;
-use crate::run::{Tiering, run_reporting};
+use crate::run::{RunReport, Tiering, run_limited};
 use std::fmt::Write;
+use wasmfx_core::StoreLimits;
+
+/// When a case's store collects unreachable continuations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Collection {
+    /// The engine's default: when the live count doubles.
+    Default,
+    /// At every `cont.new` (collection minimum 0), in both tiers.
+    EveryContNew,
+}
 
 /// Checks `program` under `tiering` against its model.
 ///
@@ -22,6 +32,19 @@ use std::fmt::Write;
 /// As [`check_program_against`].
 pub fn check_program(program: &Program, tiering: &Tiering) -> Result<usize, String> {
     check_program_against(program, tiering, program.expected())
+}
+
+/// [`check_program`] with the store collecting as `collection` says; `Ok`
+/// holds the run's report (tier-ups and collections made).
+///
+/// # Errors
+/// As [`check_program_against`].
+pub fn check_program_collecting(
+    program: &Program,
+    tiering: &Tiering,
+    collection: Collection,
+) -> Result<RunReport, String> {
+    run_against(program, tiering, program.expected(), collection)
 }
 
 /// Runs `program` under `tiering` and compares its `main` result and log
@@ -34,10 +57,23 @@ pub fn check_program_against(
     tiering: &Tiering,
     expected: Expected,
 ) -> Result<usize, String> {
+    run_against(program, tiering, expected, Collection::Default).map(|report| report.tiered_up)
+}
+
+fn run_against(
+    program: &Program,
+    tiering: &Tiering,
+    expected: Expected,
+    collection: Collection,
+) -> Result<RunReport, String> {
     let wat = to_wat(program);
     let wasm = wasmfx_tier::text_to_binary(&wat).map_err(|e| format!("text: {e:?}"))?;
-    let report = run_reporting(&wasm, None, tiering, 0)?;
-    let seen = report.seen;
+    let mut limits = StoreLimits::default();
+    if collection == Collection::EveryContNew {
+        limits.collection_minimum = 0;
+    }
+    let report = run_limited(&wasm, None, tiering, 0, limits)?;
+    let seen = &report.seen;
     let expected = expected_observations(expected);
     let main = seen.iter().find(|o| matches!(o, Observation::Call { .. }));
     let log = seen
@@ -45,7 +81,7 @@ pub fn check_program_against(
         .find(|o| matches!(o, Observation::Global { index: 0, .. }));
     let actual = [main.cloned(), log.cloned()];
     if actual == expected.clone().map(Some) {
-        Ok(report.tiered_up)
+        Ok(report)
     } else {
         Err(format!("expected {expected:?}\n  actual {actual:?}"))
     }

@@ -6,6 +6,9 @@
 //!   matches_model_compiled(program)            Tiering::Jit
 //!   matches_model_selected(program, plan)      Tiering::Selected(plan)
 //!   matches_model_tiered(program, plan)        Tiering::Planned(plan)
+//!   matches_model_collecting(program, plan, which)
+//!                     one of the four (by `which`), the store collecting
+//!                     continuations at every `cont.new`
 //!     each: the run's `main` result and log equal Program::expected()
 //!
 //!   run_property(name, tests, property)
@@ -20,7 +23,7 @@
 //! calling thread, and the last failure it sees is the shrunk one.
 
 use crate::case::save_failure;
-use crate::cont_case::{check_program, failure_report};
+use crate::cont_case::{Collection, check_program_collecting, failure_report};
 use crate::cont_gen::{Ending, Program};
 use crate::run::Tiering;
 use crate::tiering_plan::TieringPlan;
@@ -41,6 +44,8 @@ pub struct Tally {
     pub tiered_up_cases: u64,
     /// Functions so compiled, over all passing cases.
     pub tiered_up_functions: u64,
+    /// Continuation collections made, over all passing cases.
+    pub collections: u64,
     /// Cases that failed (the first and every shrinking step that still
     /// failed).
     pub failed: u64,
@@ -62,14 +67,15 @@ impl fmt::Display for Tally {
         write!(
             f,
             "{} matched the model ({} returned, {} escaped, {} trapped), {} failed; \
-             tier-up in {} cases ({} functions)",
+             tier-up in {} cases ({} functions); {} collections",
             self.passed(),
             self.returned,
             self.escaped,
             self.trapped,
             self.failed,
             self.tiered_up_cases,
-            self.tiered_up_functions
+            self.tiered_up_functions,
+            self.collections
         )
     }
 }
@@ -119,16 +125,28 @@ pub fn fail(report: String) -> TestResult {
 
 /// Checks `program` under `tiering`; an engine panic is a failure too.
 pub fn verdict(program: &Program, tiering: &Tiering) -> TestResult {
-    let checked = catch_unwind(AssertUnwindSafe(|| check_program(program, tiering)))
-        .unwrap_or_else(|panic| {
-            let text = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()));
-            Err(format!("panicked: {}", text.unwrap_or_default()))
-        });
+    verdict_collecting(program, tiering, Collection::Default)
+}
+
+/// [`verdict`] in a store that collects as `collection` says.
+pub fn verdict_collecting(
+    program: &Program,
+    tiering: &Tiering,
+    collection: Collection,
+) -> TestResult {
+    let checked = catch_unwind(AssertUnwindSafe(|| {
+        check_program_collecting(program, tiering, collection)
+    }))
+    .unwrap_or_else(|panic| {
+        let text = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()));
+        Err(format!("panicked: {}", text.unwrap_or_default()))
+    });
     match checked {
-        Ok(tiered_up) => {
+        Ok(report) => {
+            let tiered_up = report.tiered_up;
             TALLY.with(|t| {
                 let mut tally = t.borrow_mut();
                 match program.expected().result {
@@ -138,10 +156,17 @@ pub fn verdict(program: &Program, tiering: &Tiering) -> TestResult {
                 }
                 tally.tiered_up_cases += u64::from(tiered_up > 0);
                 tally.tiered_up_functions += tiered_up as u64;
+                tally.collections += report.collections;
             });
             TestResult::passed()
         }
-        Err(why) => fail(failure_report(program, tiering, &why)),
+        Err(why) => {
+            let report = failure_report(program, tiering, &why);
+            fail(match collection {
+                Collection::Default => report,
+                Collection::EveryContNew => format!("collecting at every cont.new, {report}"),
+            })
+        }
     }
 }
 
@@ -165,6 +190,20 @@ pub fn matches_model_selected(program: Program, plan: TieringPlan) -> TestResult
 /// continuations.
 pub fn matches_model_tiered(program: Program, plan: TieringPlan) -> TestResult {
     verdict(&program, &Tiering::Planned(plan))
+}
+
+/// Any of the four tierings (`which` picks: interp, jit, the static mix,
+/// tier-up by plan), collecting at every `cont.new`: a collection that
+/// frees a reachable continuation, or corrupts one, shows as a result or
+/// log that differs from the model.
+pub fn matches_model_collecting(program: Program, plan: TieringPlan, which: u8) -> TestResult {
+    let tiering = match which % 4 {
+        0 => Tiering::Interp,
+        1 => Tiering::Jit,
+        2 => Tiering::Selected(plan),
+        _ => Tiering::Planned(plan),
+    };
+    verdict_collecting(&program, &tiering, Collection::EveryContNew)
 }
 
 /// Runs `property` with quickcheck: `tests` cases unless `QUICKCHECK_TESTS`

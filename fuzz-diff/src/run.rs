@@ -86,12 +86,15 @@ impl Tiering {
     }
 }
 
-/// What one run showed, and how much tiered up while it ran.
+/// What one run showed, and how much tiered up and was collected while it
+/// ran.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunReport {
     pub seen: Vec<Observation>,
     /// Functions compiled by tier-up during the run (`Planned` only).
     pub tiered_up: usize,
+    /// Continuation collections made by either tier.
+    pub collections: u64,
 }
 
 /// Runs `wasm` under `tiering`. `fuel_global` (a mutable `i32` global) is
@@ -146,7 +149,12 @@ pub fn run_limited(
             .map_or(0, |(stats, _)| stats.tiered_up.len()),
         _ => 0,
     };
-    Ok(RunReport { seen, tiered_up })
+    let collections = runtime.store().conts.collections();
+    Ok(RunReport {
+        seen,
+        tiered_up,
+        collections,
+    })
 }
 
 /// Instantiates `module`, calls every exported function and records the

@@ -2,7 +2,8 @@
 //! (`cont_gen.rs`) give their model's result and log under `interp`, under
 //! `jit`, under a static per-function mix, and under tier-up by a random
 //! per-function plan (interpreted, compiled, or compiled after k calls and
-//! loop back-edges).
+//! loop back-edges); and under any of those with a collection at every
+//! `cont.new`.
 //!
 //! Each property runs [`DEFAULT_TESTS`] cases; `QUICKCHECK_TESTS=N` runs N
 //! (e.g. `QUICKCHECK_TESTS=100000 cargo test --release -p wasmfx-fuzz-diff
@@ -15,8 +16,8 @@ use quickcheck::TestResult;
 use wasmfx_fuzz_diff::cont_case::{check_program, check_program_against, failure_report};
 use wasmfx_fuzz_diff::cont_gen::{Program, Stmt};
 use wasmfx_fuzz_diff::cont_property::{
-    Tally, fail, matches_model_compiled, matches_model_interpreted, matches_model_selected,
-    matches_model_tiered, run_property,
+    Tally, fail, matches_model_collecting, matches_model_compiled, matches_model_interpreted,
+    matches_model_selected, matches_model_tiered, run_property,
 };
 use wasmfx_fuzz_diff::run::Tiering;
 use wasmfx_fuzz_diff::tiering_plan::TieringPlan;
@@ -74,6 +75,21 @@ fn continuation_programs_match_their_model_tiered_by_plan() {
     assert!(
         tally.tiered_up_cases * 5 > tally.passed(),
         "too few cases tiered up: {tally}"
+    );
+}
+
+/// Every tiering, collecting at every `cont.new` (issue 11's "collect
+/// every" mode): the collector must never free or disturb what the
+/// program can still reach.
+#[test]
+fn continuation_programs_match_their_model_collecting_at_every_cont_new() {
+    let tally = check(
+        "collecting",
+        matches_model_collecting as fn(Program, TieringPlan, u8) -> TestResult,
+    );
+    assert!(
+        tally.collections > tally.passed(),
+        "too few collections: {tally}"
     );
 }
 
