@@ -64,7 +64,7 @@ pub(crate) struct Captured {
 
 /// The links of resumes nested inside a captured continuation, outermost
 /// first. Boxed: there rarely are any, and a parked continuation then
-/// spends one word on them (it takes 88 bytes).
+/// spends one word on them (it takes 96 bytes).
 #[allow(clippy::box_collection)]
 pub(crate) type CapturedLinks = Option<Box<Vec<Link>>>;
 
