@@ -76,8 +76,10 @@ pub struct Interpreter {
     codes: CodeCache,
     /// Execution stacks kept between calls to reuse their allocations
     /// (activations nest when compiled code calls back into the
-    /// interpreter).
-    spare_stacks: Vec<ExecStack>,
+    /// interpreter). Boxed, so that taking and returning one moves a
+    /// pointer (calls from compiled code take one each).
+    #[allow(clippy::vec_box)]
+    spare_stacks: Vec<Box<ExecStack>>,
     /// The functions active when the last call trapped (empty if it did not).
     backtrace: WasmBacktrace,
     /// The frames inside a call of compiled code that trapped, innermost
@@ -99,6 +101,10 @@ pub struct Interpreter {
     /// of an exception nothing catches (`exec/exceptions.rs`).
     unwound: (Option<ExnAddr>, WasmBacktrace),
 }
+
+/// Execution stacks the pool keeps (activations nest this deep without
+/// allocating).
+const SPARE_STACKS: usize = 8;
 
 impl Interpreter {
     pub fn new(config: Config) -> Interpreter {
@@ -193,6 +199,7 @@ impl Interpreter {
     }
 
     /// Runs `func` on `stack` as `mode` says.
+    #[inline]
     fn run(
         &mut self,
         store: &mut Store,
@@ -244,8 +251,7 @@ impl Interpreter {
                 stack.reserve(code.max_height as usize, limit)?;
                 stack.values[..args.len()].copy_from_slice(args);
                 let n = code.num_results as usize;
-                let exit =
-                    exec::Executor::new(self, tiering, stack, store, func, mode).run(code, 0);
+                let exit = exec::run_entry(self, tiering, stack, store, func, code, mode);
                 Ok(match exit? {
                     exec::Exit::Returned => RunExit::Returned(n),
                     exec::Exit::Suspended(outward) => RunExit::Suspended(outward),
@@ -284,20 +290,35 @@ impl Interpreter {
     }
 
     /// A stack from the pool.
-    fn take_stack(&mut self) -> ExecStack {
+    #[inline]
+    fn take_stack(&mut self) -> Box<ExecStack> {
         self.spare_stacks.pop().unwrap_or_default()
     }
 
     /// Returns a used stack to the pool (cleared).
-    fn put_stack(&mut self, mut stack: ExecStack) {
+    #[inline(always)]
+    fn put_stack(&mut self, mut stack: Box<ExecStack>) {
+        // A call that returned left no frame: nothing to drop.
+        if !stack.frames.is_empty() || self.spare_stacks.len() >= SPARE_STACKS {
+            return self.put_used_stack(stack);
+        }
+        stack.resumptions = 0;
+        self.spare_stacks.push(stack);
+    }
+
+    /// [`Interpreter::put_stack`] of a stack with frames, or to a full pool.
+    #[cold]
+    #[inline(never)]
+    fn put_used_stack(&mut self, mut stack: Box<ExecStack>) {
         stack.clear();
-        if self.spare_stacks.len() < 8 {
+        if self.spare_stacks.len() < SPARE_STACKS {
             self.spare_stacks.push(stack);
         }
     }
 
     /// Keeps the backtrace of an activation on `stack` that ended with
     /// `outcome` (none when it did not trap).
+    #[inline]
     fn note_backtrace<T>(&mut self, outcome: &Result<T, Trap>, stack: &ExecStack) {
         match outcome {
             Ok(_) => self.backtrace.clear(),

@@ -66,6 +66,7 @@ impl ExecStack {
 
     /// Drops every frame (after a trap or a finished call), keeping the
     /// allocations for reuse.
+    #[inline]
     pub fn clear(&mut self) {
         self.frames.clear();
         self.resumptions = 0;
@@ -138,5 +139,18 @@ mod tests {
         assert_eq!(stack.reserve(5000, 4096), Err(Trap::CallStackExhausted));
         assert_eq!(stack.reserve(4096, 4096), Ok(()));
         assert_eq!(stack.values.len(), 4096);
+    }
+}
+
+/// Copies `src` to the start of `dst`. Calls between the tiers pass a
+/// slot or two, where a `memcpy` call costs more than the copy (a plain
+/// loop becomes one), so those are copied by hand.
+#[inline(always)]
+pub(crate) fn copy_slots(dst: &mut [u64], src: &[u64]) {
+    match (src, dst) {
+        ([], _) => {}
+        ([a], [x, ..]) => *x = *a,
+        ([a, b], [x, y, ..]) => (*x, *y) = (*a, *b),
+        (src, dst) => dst[..src.len()].copy_from_slice(src),
     }
 }

@@ -134,8 +134,12 @@ impl Executor<'_> {
             sp: state.sp,
             base: state.base,
         };
+        let mut pending = self.pending.take();
         let transfer = loop {
-            let exit = run_ops(store, &mut ctx, &mut regs)?;
+            let exit = match pending.take() {
+                Some(exit) => exit,
+                None => run_ops(store, &mut ctx, &mut regs)?,
+            };
             let action = match exit {
                 Exit::Call(func) => ctx.call(store, &mut regs, func, false)?,
                 Exit::TailCall(func) => ctx.call(store, &mut regs, func, true)?,

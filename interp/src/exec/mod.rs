@@ -19,6 +19,7 @@ mod collect;
 mod cont;
 mod cont_transfer;
 mod dispatch;
+mod entry;
 mod exceptions;
 mod float_ops;
 mod frames;
@@ -32,6 +33,7 @@ mod slots;
 
 pub(crate) use calls::call_host;
 pub(crate) use collect::Exposed;
+pub(crate) use entry::run_entry;
 pub use outward::{Exit, OsrHandoff, Outward, Resumption};
 
 use crate::Interpreter;
@@ -78,10 +80,14 @@ pub(crate) struct Executor<'a> {
     /// a new one: the record of the continuation it runs in place, which
     /// its resumer consumed (used once).
     pub park_into: Option<u32>,
+    /// Where the op loop stopped before this executor took over (see
+    /// `entry.rs`): the frame loop's first step, instead of running ops.
+    pending: Option<dispatch::Exit>,
 }
 
 impl<'a> Executor<'a> {
     /// An activation of `root` on `stack`, stopping as `mode` says.
+    #[inline]
     pub(crate) fn new(
         interp: &'a mut Interpreter,
         tiering: &'a mut dyn Tiering,
@@ -104,6 +110,7 @@ impl<'a> Executor<'a> {
             handoff: None,
             in_place: mode.in_place,
             park_into: mode.park_into,
+            pending: None,
         }
     }
 }
@@ -149,27 +156,6 @@ enum Transfer {
 }
 
 impl Executor<'_> {
-    /// Runs `code` with its arguments at `values[base..]` until it returns;
-    /// its results are then at `values[base..]`.
-    ///
-    /// # Errors
-    /// The trap that stopped execution (the stacks are left as they were,
-    /// with the trapping function pushed as the innermost frame; the caller
-    /// clears them).
-    pub fn run(&mut self, code: Rc<Code>, base: usize) -> Result<Exit, Trap> {
-        self.entry_depth = self.stack.frames.len();
-        let mut state = State {
-            sp: base + code.num_params as usize,
-            code,
-            pc: 0,
-            base,
-        };
-        let outcome = self
-            .enter(&mut state)
-            .and_then(|()| self.run_loop(&mut state));
-        self.finish(outcome, state)
-    }
-
     /// Dispatches until the activation returns or suspends outward.
     fn run_loop(&mut self, state: &mut State) -> Result<(), Trap> {
         loop {
@@ -209,6 +195,7 @@ impl Executor<'_> {
 
     /// Prepares the frame of `state.code`, whose arguments are in place at
     /// `state.base`: reserves its slots and zeroes its declared locals.
+    #[inline]
     fn enter(&mut self, state: &mut State) -> Result<(), Trap> {
         let code = &state.code;
         let needed = state.base + code.max_height as usize;

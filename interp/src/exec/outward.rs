@@ -276,6 +276,7 @@ impl Executor<'_> {
 
     /// The end of an activation: its exit, or its trap after the chain was
     /// unwound and the trapping frame pushed for the backtrace.
+    #[inline]
     pub(super) fn finish(&mut self, outcome: Result<(), Trap>, state: State) -> Result<Exit, Trap> {
         match (outcome, self.outward.take()) {
             (Ok(()), Some(outward)) => Ok(Exit::Suspended(outward)),

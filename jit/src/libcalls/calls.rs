@@ -28,6 +28,7 @@ pub(super) extern "C" fn call_addr(vmctx: usize, func: u32, values: *mut u64) ->
 /// Calls a host function, or a Wasm function without compiled code through
 /// the tier's fallback, with arguments in `values`; writes the results there.
 /// An exception it raises becomes the pending exception.
+#[inline]
 pub(super) fn call_out(call: &mut Call<'_>, func: FuncAddr, values: *mut u64) -> u32 {
     let Some(inst) = call.store().funcs.get(func.0 as usize) else {
         return call.status(Err(Trap::Host(format!(

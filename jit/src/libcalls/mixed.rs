@@ -63,6 +63,7 @@ pub(super) enum Resumed {
 ///
 /// # Errors
 /// The trap that ended it ([`Trap::UncaughtException`] for an exception).
+#[inline]
 pub(super) fn call_interpreted(
     call: &mut Call<'_>,
     func: FuncAddr,
@@ -285,6 +286,7 @@ fn run_osr(call: &mut Call<'_>, mut osr: FallbackOsr) -> Result<Vec<u64>, Trap> 
 
 /// Runs `f` with the activation's fallback and store; a panic becomes a
 /// trap (it must not cross the libcall's `extern "C"` frame).
+#[inline]
 pub(super) fn with_fallback<R>(
     call: &mut Call<'_>,
     func: FuncAddr,

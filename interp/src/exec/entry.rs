@@ -1,0 +1,124 @@
+//! An activation's start: the entry function runs in the op loop before
+//! any [`Executor`] exists, so that a call that only computes (the usual
+//! call from compiled code or the host) costs the op loop and no more.
+//!
+//! ```text
+//!   run_entry(code, args at stack[0..])
+//!     enter the frame, run_ops ─▶ Return at the entry depth ─▶ Exit::Returned
+//!                              ─▶ a trap ─▶ Executor::finish (backtrace frame)
+//!                              ─▶ anything else (host call, throw, stack
+//!                                 switching, hot loop, ...) ─▶ an Executor
+//!                                 starts its frame loop with that exit
+//!                                 pending, from the registers run_ops left
+//! ```
+//!
+//! The op loop sees the same [`Frames`] the frame loop's first dispatch
+//! would give it: an activation starts with no continuation of its own.
+
+use super::dispatch::{self, Regs, move_down, run_ops};
+use super::frames::Frames;
+use super::{Executor, Exit, State};
+use crate::cont::Link;
+use crate::stack::ExecStack;
+use crate::{Interpreter, RunMode, Tiering, code::Code};
+use std::rc::Rc;
+use wasmfx_core::{FuncAddr, Store, Trap};
+
+/// The chain of an activation that has not resumed anything yet.
+const NO_LINKS: &Vec<Link> = &Vec::new();
+
+/// Runs `code`, the function `root` of a new activation stopping as `mode`
+/// says, with its arguments at the start of `stack`, until it returns (its
+/// results then at the start of `stack`), suspends out or hands off.
+///
+/// # Errors
+/// The trap that stopped execution (the stacks are left as they were,
+/// with the trapping function pushed as the innermost frame; the caller
+/// clears them).
+#[inline]
+pub(crate) fn run_entry(
+    interp: &mut Interpreter,
+    tiering: &mut dyn Tiering,
+    stack: &mut ExecStack,
+    store: &mut Store,
+    root: FuncAddr,
+    code: Rc<Code>,
+    mode: RunMode,
+) -> Result<Exit, Trap> {
+    let entry_depth = stack.frames.len();
+    let needed = code.max_height as usize;
+    stack.reserve(needed, interp.config.max_value_stack)?;
+    let (params, locals) = (code.num_params as usize, code.num_locals as usize);
+    if locals > params {
+        stack.values[params..locals].fill(0);
+    }
+    let mut current = code;
+    let mut regs = Regs {
+        pc: 0,
+        sp: locals,
+        base: 0,
+    };
+    // Counted as an activation while it runs (the collector asks).
+    interp.activations += 1;
+    let ran = {
+        let ExecStack { values, frames, .. } = &mut *stack;
+        let root_stack = !mode.in_place;
+        let mut ctx = Frames {
+            limit: interp.config.max_value_stack,
+            max_depth: interp.config.max_call_depth,
+            interp: &mut *interp,
+            tiering: &mut *tiering,
+            values,
+            frames,
+            chain: NO_LINKS,
+            current: &mut current,
+            entry_depth,
+            root_stack,
+            calls_compiled: None,
+            osr_handoff: root_stack && mode.suspends_out,
+            native_conts: !mode.in_place,
+            cont_osr: false,
+        };
+        let ran = run_ops(store, &mut ctx, &mut regs);
+        if let Ok(dispatch::Exit::Return) = ran
+            && ctx.frames.len() <= entry_depth
+        {
+            let n = ctx.current.num_results as usize;
+            move_down(ctx.values, regs.sp - n, regs.base, n);
+        }
+        ran
+    };
+    interp.activations -= 1;
+    let (outcome, state) = match ran {
+        Ok(dispatch::Exit::Return) if stack.frames.len() <= entry_depth => {
+            return Ok(Exit::Returned);
+        }
+        Ok(exit) => {
+            let mut state = State {
+                code: current,
+                pc: regs.pc,
+                sp: regs.sp,
+                base: regs.base,
+            };
+            let mut executor = Executor::new(interp, tiering, stack, store, root, mode);
+            executor.entry_depth = entry_depth;
+            executor.pending = Some(exit);
+            let outcome = executor.run_loop(&mut state);
+            return executor.finish(outcome, state);
+        }
+        // The frame loop's state when the op loop trapped: its registers
+        // as they were before it ran.
+        Err(trap) => (
+            Err(trap),
+            State {
+                code: current,
+                pc: 0,
+                sp: locals,
+                base: 0,
+            },
+        ),
+    };
+    let mut executor = Executor::new(interp, tiering, stack, store, root, mode);
+    executor.entry_depth = entry_depth;
+    executor.finish(outcome, state)
+}
