@@ -57,6 +57,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// `madvise` advice of Linux 6.13 (uapi `asm-generic/mman-common.h`):
 /// install guard markers in the page tables of a range. Defined here
@@ -155,6 +156,10 @@ static SLABS: Mutex<Slabs> = Mutex::new(Slabs {
 
 /// The slabs, whatever a panicking holder left (every update below keeps
 /// them consistent before it can fail).
+/// Released stacks waiting, over every size: kept with the lists (changed
+/// under the lock), so that [`has_released`] answers "none" without it.
+static RELEASED: AtomicUsize = AtomicUsize::new(0);
+
 fn slabs() -> std::sync::MutexGuard<'static, Slabs> {
     SLABS
         .lock()
@@ -191,6 +196,7 @@ pub(crate) fn carve(stride: usize, page: usize) -> io::Result<Option<usize>> {
     }
     let class = classes.entry(stride).or_default();
     if let Some(base) = class.released.pop() {
+        RELEASED.fetch_sub(1, Ordering::Relaxed);
         *stacks += 1;
         return Ok(Some(base));
     }
@@ -253,8 +259,10 @@ pub(crate) fn release(base: usize, len: usize, page: usize) -> bool {
         *stacks -= 1;
         class.released.push(base);
         if class.released.len() < DECOMMIT_BATCH {
+            RELEASED.fetch_add(1, Ordering::Relaxed);
             return true;
         }
+        RELEASED.fetch_sub(class.released.len() - 1, Ordering::Relaxed);
         std::mem::take(&mut class.released)
     };
     free_decommitted(&batch, len, page);
@@ -263,6 +271,9 @@ pub(crate) fn release(base: usize, len: usize, page: usize) -> bool {
 
 /// Whether a released stack of `len` bytes waits, not decommitted yet.
 pub(crate) fn has_released(len: usize) -> bool {
+    if RELEASED.load(Ordering::Relaxed) == 0 {
+        return false; // the usual answer while stacks pile up, lock-free
+    }
     slabs()
         .classes
         .get(&len)
@@ -279,7 +290,10 @@ pub fn decommit_released() {
 
 /// Decommits the released stacks of `len` bytes and frees their slots.
 fn decommit_released_of(len: usize) {
-    let batch = (slabs().classes.get_mut(&len)).map(|class| std::mem::take(&mut class.released));
+    let batch = (slabs().classes.get_mut(&len)).map(|class| {
+        RELEASED.fetch_sub(class.released.len(), Ordering::Relaxed);
+        std::mem::take(&mut class.released)
+    });
     free_decommitted(&batch.unwrap_or_default(), len, crate::stack::page_size());
 }
 
