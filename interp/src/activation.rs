@@ -210,7 +210,9 @@ impl Interpreter {
     /// leaves as [`CallExit::Suspended`] (never a hand-off). Its first
     /// suspension parks it in `record` itself; if it returns or traps
     /// first, the record is the caller's to release. Later resumptions go
-    /// through [`Interpreter::resume_parked_in_place`].
+    /// through [`Interpreter::resume_parked_in_place`]. The record counts
+    /// as running meanwhile: no handle names it, and the collector must
+    /// not take it for a forgotten fresh one.
     ///
     /// # Errors
     /// As [`Interpreter::call`].
@@ -222,6 +224,7 @@ impl Interpreter {
         args: &[u64],
         tiering: &mut dyn Tiering,
     ) -> Result<CallExit, Trap> {
+        ContTable::set_running(&mut store.conts, record)?;
         let mode = RunMode {
             suspends_out: true,
             in_place: true,

@@ -6,11 +6,13 @@
 //! interpreted with the default count).
 
 use std::sync::Arc;
-use wasmfx_tier::{Engine, FunctionTier, InstanceId, Runtime, StoreLimits, TierMode, TierUp, Val};
+use wasmfx_tier::{
+    Engine, FunctionTier, InstanceId, Runtime, StoreLimits, TierExecutor, TierMode, TierUp, Val,
+};
 
 const PROGRAM: &str = include_str!("programs/collect_roots.wat");
 
-const ROOTS: [(&str, i32); 9] = [
+const ROOTS: [(&str, i32); 10] = [
     ("in_local", 7),
     ("in_operand", 7),
     ("in_table", 7),
@@ -20,6 +22,7 @@ const ROOTS: [(&str, i32); 9] = [
     ("in_suspended", 1005),
     ("in_resumer", 7),
     ("in_waited", 121),
+    ("in_place", 7),
 ];
 
 /// How `dyn` compiles in a configuration.
@@ -34,14 +37,20 @@ enum Plan {
     /// it, their value stacks exposed to compiled code's collector, and an
     /// interpreted frame waits in a native continuation.
     ChurnCompiled,
+    /// Everything but `$in_place_body` at its first call, and fresh
+    /// continuations of interpreted functions run as heap frames in place
+    /// of native ones (`TierExecutor::heap_frames_after(0)`).
+    InPlace,
 }
 
 /// Indices of `$churn` and `$suspender` in the program.
 const CHURN: u32 = 2;
 const SUSPENDER: u32 = 3;
+/// Index of `$in_place_body`.
+const IN_PLACE_BODY: u32 = 16;
 
 /// The configurations: (name, mode, dyn's plan).
-const TIERS: [(&str, TierMode, Plan); 5] = [
+const TIERS: [(&str, TierMode, Plan); 6] = [
     ("interp", TierMode::Interp, Plan::Default),
     ("jit", TierMode::Jit, Plan::Default),
     ("dyn", TierMode::Dyn, Plan::Default),
@@ -50,6 +59,11 @@ const TIERS: [(&str, TierMode, Plan); 5] = [
         "dyn with $churn compiled",
         TierMode::Dyn,
         Plan::ChurnCompiled,
+    ),
+    (
+        "dyn running a continuation in place",
+        TierMode::Dyn,
+        Plan::InPlace,
     ),
 ];
 
@@ -74,9 +88,19 @@ fn program(mode: TierMode, plan: Plan) -> (Runtime, InstanceId) {
                 _ => FunctionTier::Interpreted,
             }))))
         }
+        Plan::InPlace => engine,
     };
     let module = engine.compile_text(PROGRAM).expect("program compiles");
-    let mut runtime = Runtime::new(&engine);
+    let mut runtime = match plan {
+        Plan::InPlace => {
+            let executor = TierExecutor::tiered_with_plan(|_, index| match index {
+                IN_PLACE_BODY => FunctionTier::Interpreted,
+                _ => FunctionTier::Compiled,
+            });
+            Runtime::with_executor(&engine, executor.heap_frames_after(0))
+        }
+        _ => Runtime::new(&engine),
+    };
     runtime.set_limits(StoreLimits {
         collection_minimum: 0,
         ..StoreLimits::default()

@@ -10,7 +10,9 @@
 //!     while marker.next_marked() ──▶ a marked record: its payload, and its tier's
 //!                             frames (captured or native), are roots too
 //!     table.unmarked(&marker) ──▶ the records to release
-//!     table.collected() ──▶ next_collection = max(minimum, 2 × live)
+//!     table.collected(true) ──▶ next_collection = max(minimum, 2 × live)
+//!   (a tier that cannot see every root now: table.collected(false), the
+//!    same wait, no collection counted)
 //! ```
 //!
 //! A word is taken for a handle when its low half names a record's index
@@ -165,18 +167,18 @@ impl ContTable {
         unmarked
     }
 
-    /// Ends a collection: the next one starts when the live records have
-    /// doubled (and are at least the minimum; a minimum of 0 collects at
-    /// every record made).
-    pub fn collected(&mut self) {
-        self.collections += 1;
+    /// Ends a collection (`made`), or one put off: the next one starts when
+    /// the live records have doubled (and are at least the minimum; a
+    /// minimum of 0 collects at every record made).
+    pub fn collected(&mut self, made: bool) {
+        self.collections += u64::from(made);
         self.next_collection = match self.collection_minimum {
             0 => 0,
             minimum => minimum.max(self.live().saturating_mul(2)),
         };
     }
 
-    /// Collections made so far.
+    /// Collections made so far (put-off ones not counted).
     pub fn collections(&self) -> u64 {
         self.collections
     }
@@ -237,7 +239,7 @@ mod tests {
         assert!(!table.wants_collection());
         let _b = table.alloc().expect("record");
         assert!(table.wants_collection());
-        table.collected();
+        table.collected(true);
         assert!(!table.wants_collection());
         let _c = table.alloc().expect("record");
         let _d = table.alloc().expect("record");

@@ -292,6 +292,19 @@ impl ContTable {
         Some(captured)
     }
 
+    /// Marks record `index`, fresh and consumed by compiled code that runs
+    /// it in place (`Interpreter::start_in_place`), as running.
+    ///
+    /// # Errors
+    /// `Trap::Host` for an index without a record.
+    pub fn set_running(records: &mut Records, index: u32) -> Result<(), Trap> {
+        let mut record = Self::record(records, index)?;
+        // SAFETY: a live record of the table, which its resumer consumed:
+        // nothing else reads or writes it while it runs here.
+        unsafe { record.as_mut().set_state(ContState::Running) };
+        Ok(())
+    }
+
     /// Records holding a parked call (see `calls`).
     pub fn parked_calls(&self) -> impl Iterator<Item = u32> + '_ {
         (self.calls.iter().enumerate()).filter_map(|(index, &call)| call.then_some(index as u32))

@@ -50,16 +50,15 @@ impl Executor<'_> {
         }
         let alone =
             self.interp.activations == 1 && self.store.funcs.iter().all(|f| f.vm().code == 0);
-        if alone {
-            self.collect();
-        }
-        self.store.conts.collected();
+        let made = alone && self.collect();
+        self.store.conts.collected(made);
     }
 
-    fn collect(&mut self) {
+    /// Whether it collected (it does not without memory for the marks).
+    fn collect(&mut self) -> bool {
         let unreached: Vec<u32> = {
             let Some(mut marker) = self.store.conts.marker() else {
-                return; // no memory for the marks: nothing is freed this time
+                return false; // no memory for the marks: nothing is freed this time
             };
             self.store.mark_roots(&mut marker);
             marker.words(&self.stack.values);
@@ -77,6 +76,7 @@ impl Executor<'_> {
         for index in unreached {
             self.interp.conts.release(&mut self.store.conts, index);
         }
+        true
     }
 }
 

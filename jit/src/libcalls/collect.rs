@@ -51,16 +51,16 @@ pub(super) fn collect_if_due(call: &mut Call<'_>) {
     // alive for the activation; compiled code below us does not use it
     // while we run.
     let fallback: &mut Fallback<'_> = unsafe { &mut **fallback };
-    if !fallback.has_hidden_roots() {
-        collect(call, fallback);
-    }
-    call.store().conts.collected();
+    let made = !fallback.has_hidden_roots() && collect(call, fallback);
+    call.store().conts.collected(made);
     // SAFETY: as above.
     unsafe { conts(state_of(call.act)) }.stacks_collected();
 }
 
+/// Whether it collected (not when a stack pointer lies on no stack it
+/// knows, or without memory for the marks).
 #[inline(never)]
-fn collect(call: &mut Call<'_>, fallback: &mut Fallback<'_>) {
+fn collect(call: &mut Call<'_>, fallback: &mut Fallback<'_>) -> bool {
     let registers = callee_saved_registers();
     let here = 0u8;
     let sp = &raw const here as usize;
@@ -71,10 +71,10 @@ fn collect(call: &mut Call<'_>, fallback: &mut Fallback<'_>) {
         let store = call.store();
         let table = &store.conts;
         let Some(regions) = live_regions(sp, &conts.chain) else {
-            return; // a stack pointer on no stack we know: roots unseen
+            return false; // a stack pointer on no stack we know: roots unseen
         };
         let Some(mut marker) = table.marker() else {
-            return; // no memory for the marks: nothing is freed this time
+            return false; // no memory for the marks: nothing is freed this time
         };
         store.mark_roots(&mut marker);
         fallback.mark_roots(&mut marker);
@@ -112,6 +112,7 @@ fn collect(call: &mut Call<'_>, fallback: &mut Fallback<'_>) {
             unsafe { conts.release(member) };
         }
     }
+    true
 }
 
 /// The callee-saved registers (System V): compiled code's values there

@@ -13,7 +13,7 @@
   (tag $carry (param (ref null $c)))
   (table $t 1 (ref null $c))
   (global $g (mut (ref null $c)) (ref.null $c))
-  (elem declare func $seven $run_it $holder $inner $waiter)
+  (elem declare func $seven $run_it $holder $inner $waiter $in_place_body)
 
   (func $seven (result i32) (i32.const 7))
   (func $run_it (param $k (ref null $c)) (result i32) (resume $c (local.get $k)))
@@ -98,6 +98,12 @@
         (unreachable)))
     (call $churn (i32.const 100))
     (resume $gc (i32.const 20) (local.get $h)))
+
+  ;; Its own record while it runs as heap frames in place of a native
+  ;; continuation (the "in place" configuration), named by no handle then.
+  (func $in_place_body (result i32) (call $churn (i32.const 100)) (i32.const 7))
+  (func (export "in_place") (result i32)
+    (resume $c (cont.new $c (ref.func $in_place_body))))
 
   ;; Unreachable continuations, fresh and suspended: n of each.
   (func (export "garbage") (param $n i32)
