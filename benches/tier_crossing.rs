@@ -10,6 +10,9 @@
 //!   suspend: a driver resumes a generator that suspends N times
 //!            driver -> generator   ns per suspend + resume round trip,
 //!            over the driver's same-tier round trip
+//!   switch:  two players pass a countdown of N by `switch`
+//!            player -> other player   ns per switch, over the first
+//!            player's same-tier switch
 //! ```
 
 use std::time::Instant;
@@ -52,6 +55,39 @@ const GENERATOR: &str = r#"
         (drop)
         (br $consume)))
     (local.get $n)))
+"#;
+
+const SWITCH: &str = r#"
+(module
+  (rec
+    (type $player_f (func (param i32 (ref null $player_c))))
+    (type $player_c (cont $player_f)))
+  (tag $swap)
+  (global $turns (mut i32) (i32.const 0))
+  (elem declare func $ping $pong)
+  (func $ping (type $player_f) (param $n i32) (param $other (ref null $player_c))
+    (loop $turn
+      (if (i32.eqz (local.get $n)) (then (return)))
+      (global.set $turns (i32.add (global.get $turns) (i32.const 1)))
+      (switch $player_c $swap (i32.sub (local.get $n) (i32.const 1)) (local.get $other))
+      (local.set $other)
+      (local.set $n)
+      (br $turn)))
+  (func $pong (type $player_f) (param $n i32) (param $other (ref null $player_c))
+    (loop $turn
+      (if (i32.eqz (local.get $n)) (then (return)))
+      (global.set $turns (i32.add (global.get $turns) (i32.const 1)))
+      (switch $player_c $swap (i32.sub (local.get $n) (i32.const 1)) (local.get $other))
+      (local.set $other)
+      (local.set $n)
+      (br $turn)))
+  (func (export "calls") (param $n i32) (result i32)
+    (global.set $turns (i32.const 0))
+    (resume $player_c (on $swap switch)
+      (local.get $n)
+      (cont.new $player_c (ref.func $pong))
+      (cont.new $player_c (ref.func $ping)))
+    (global.get $turns)))
 "#;
 
 /// ns per round of `calls(n)` in `program` with function 0 in tier
@@ -118,7 +154,7 @@ fn main() -> std::process::ExitCode {
         .and_then(|a| a.parse().ok())
         .unwrap_or(10_000_000);
     // A second argument runs that one case only (for profilers): the
-    // case's name, in both tables, or `suspend:NAME` / `calls:NAME`.
+    // case's name, in every table, or `suspend:NAME`, `calls:NAME`, `switch:NAME`.
     let only = std::env::args().nth(2);
     let (tables, only) = match only.as_deref().and_then(|o| o.split_once(':')) {
         Some((table, name)) => (Some(table.to_string()), Some(name.to_string())),
@@ -128,6 +164,7 @@ fn main() -> std::process::ExitCode {
     let suspend =
         "| driver -> generator | ns per round trip | over the driver's same-tier round trip |";
     let calls = "| caller -> callee | ns per call | over the caller's same-tier call |";
+    let switch = "| player -> player (function 0) | ns per switch | over the same-tier switch |";
     let mut ran = Ok(());
     if runs("suspend") {
         ran = table(GENERATOR, suspend, n, only.as_deref());
@@ -135,6 +172,10 @@ fn main() -> std::process::ExitCode {
     }
     if runs("calls") {
         ran = ran.and_then(|()| table(PROGRAM, calls, n, only.as_deref()));
+        println!();
+    }
+    if runs("switch") {
+        ran = ran.and_then(|()| table(SWITCH, switch, n, only.as_deref()));
     }
     match ran {
         Ok(()) => std::process::ExitCode::SUCCESS,
