@@ -2,8 +2,9 @@
 //! survives collections made at every `cont.new`, and unreachable ones,
 //! fresh or suspended, are freed, under every tier: the interpreter
 //! collects when it runs alone (no compiled code in the store), compiled
-//! code when no interpreter activation runs (`dyn` runs this program
-//! interpreted with the default count).
+//! code when every interpreter activation waits in a call to compiled code
+//! (`dyn` runs this program interpreted with the default count). Each case
+//! runs in a fresh store, and counts only collections made.
 
 use std::sync::Arc;
 use wasmfx_tier::{

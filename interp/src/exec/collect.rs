@@ -8,7 +8,8 @@
 //!            running records, this activation's value stack, the stacks of
 //!            the resumers waiting on its chain, the transfer buffer
 //!   marked:  a parked continuation's captured value stack and the stacks
-//!            of the resumers captured with it
+//!            of the resumers captured with it, and the native continuation
+//!            a frame waits in (`Regs::native`, a handle in registers)
 //!   release: every fresh or suspended record not marked, with its frames
 //! ```
 //!
