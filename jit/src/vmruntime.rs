@@ -155,10 +155,17 @@ impl RuntimeState {
     }
 
     /// Lists the records of functions the store gained since the last call.
+    #[inline]
     pub fn sync_funcs(&mut self, store: &Store) {
-        if self.func_refs.len() == store.funcs.len() {
-            return;
+        if self.func_refs.len() != store.funcs.len() {
+            self.add_funcs(store);
         }
+    }
+
+    /// [`RuntimeState::sync_funcs`] when the store has new functions.
+    #[cold]
+    #[inline(never)]
+    fn add_funcs(&mut self, store: &Store) {
         let known = self.func_refs.len();
         self.func_refs
             .extend(store.funcs[known..].iter().map(|f| record_addr(f.vm())));
