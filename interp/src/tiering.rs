@@ -143,6 +143,15 @@ pub trait Tiering {
         ))
     }
 
+    /// Gives `func`, which has no compiled code, code before a fresh
+    /// continuation of it starts, if the tiering wants that: a frame that
+    /// starts interpreted stays so for the continuation's life. Returns
+    /// whether `func` has code now; by default nothing is compiled.
+    fn compile_at_start(&mut self, store: &mut Store, func: FuncAddr) -> bool {
+        let _ = (store, func);
+        false
+    }
+
     /// Whether a fresh continuation of `func`, or a call of `func` inside
     /// an interpreted continuation, should run its compiled code (as a
     /// native continuation, [`Tiering::resume_native`]).

@@ -214,6 +214,16 @@ pub trait FallbackTier {
     /// Releases `parked`, which the collector found unreachable, with its
     /// frames.
     fn release_unreachable(&mut self, _store: &mut Store, _parked: u32) {}
+
+    /// Gives `func`, which has no compiled code, code before compiled code
+    /// starts a continuation of it on a native stack (`libcalls/start.rs`),
+    /// if the tier wants it: a frame that starts interpreted there stays so
+    /// for the continuation's life. Runs on the continuation's own stack
+    /// (compile elsewhere). Returns whether `func` has code now; by default
+    /// nothing is compiled.
+    fn compile_at_start(&mut self, _store: &mut Store, _func: FuncAddr) -> bool {
+        false
+    }
 }
 
 impl<F> FallbackTier for F

@@ -31,6 +31,9 @@ pub(crate) struct SuspendFree {
     analysed: usize,
     /// Per store function: whether it can never suspend.
     free: Vec<bool>,
+    /// Per store function: whether its body has a `resume` (or
+    /// `resume_throw*`), where its frame may wait for a long time.
+    resumes: Vec<bool>,
 }
 
 /// What one function's body says about its suspensions.
@@ -38,6 +41,8 @@ pub(crate) struct SuspendFree {
 struct Facts {
     /// It suspends or resumes (or its body did not parse).
     switches: bool,
+    /// It resumes.
+    resumes: bool,
     /// Its body did not parse: what it names is unknown.
     opaque: bool,
     /// Functions it calls directly.
@@ -61,6 +66,14 @@ impl SuspendFree {
         self.free.get(func.0 as usize).copied().unwrap_or(false)
     }
 
+    /// Whether `func`'s body resumes continuations.
+    pub fn resumes(&mut self, store: &Store, func: FuncAddr) -> bool {
+        if store.funcs.len() != self.analysed {
+            self.analyse(store);
+        }
+        self.resumes.get(func.0 as usize).copied().unwrap_or(false)
+    }
+
     fn analyse(&mut self, store: &Store) {
         let facts: Vec<Facts> = (store.funcs.iter())
             .map(|func| match &func.kind {
@@ -71,6 +84,7 @@ impl SuspendFree {
                 }
             })
             .collect();
+        self.resumes = facts.iter().map(|f| f.resumes).collect();
         let referenced = referenced_funcs(store, &facts);
         let mut may: Vec<bool> = facts.iter().map(|f| f.switches).collect();
         loop {
@@ -129,13 +143,12 @@ fn body_facts(module: &Module, index: u32, funcs: &[FuncAddr]) -> Facts {
         use wasmparser::Operator as O;
         let known = match ops.read() {
             Err(_) => return opaque,
-            Ok(
-                O::Suspend { .. }
-                | O::Switch { .. }
-                | O::Resume { .. }
-                | O::ResumeThrow { .. }
-                | O::ResumeThrowRef { .. },
-            ) => {
+            Ok(O::Resume { .. } | O::ResumeThrow { .. } | O::ResumeThrowRef { .. }) => {
+                facts.switches = true;
+                facts.resumes = true;
+                true
+            }
+            Ok(O::Suspend { .. } | O::Switch { .. }) => {
                 facts.switches = true;
                 true
             }

@@ -85,6 +85,9 @@ pub(crate) struct TierUpState {
     /// Which functions never suspend (calls of compiled code in place
     /// inside interpreted continuations).
     pub suspend_free: SuspendFree,
+    /// Functions asked about compiling before a continuation start
+    /// ([`TierUpState::compiles_at_start`]).
+    asked_at_start: HashSet<FuncAddr>,
 }
 
 impl TierUpState {
@@ -96,6 +99,7 @@ impl TierUpState {
             stats: TierStats::default(),
             started: Instant::now(),
             suspend_free: SuspendFree::default(),
+            asked_at_start: HashSet::new(),
         }
     }
 
@@ -116,6 +120,38 @@ impl TierUpState {
             self.pending.remove(&func);
             self.stats.tiered_up.push((func, now));
         }
+    }
+
+    /// Whether a continuation of `func` (without code) should not start
+    /// interpreted: under counts (no explicit plan), a function
+    /// that resumes continuations, whose frame may wait at a `resume` for
+    /// as long as the continuation lives, crossing into the interpreter at
+    /// every round trip (no OSR entry moves a frame waiting there). Asked
+    /// once per function.
+    pub fn compiles_at_start(&mut self, store: &Store, func: FuncAddr) -> bool {
+        self.compiles
+            && self.up.plan.is_none()
+            && self.asked_at_start.insert(func)
+            && self.suspend_free.resumes(store, func)
+    }
+
+    /// Compiles `func` on the compile thread and waits for it (and for every
+    /// compile in flight): for a frame that must not start interpreted, on
+    /// a stack that may be too small for the compiler. Returns whether
+    /// `func` has code now.
+    pub fn compile_and_wait(&mut self, jit: &mut Jit, store: &mut Store, func: FuncAddr) -> bool {
+        if !self.pending.contains(&func) {
+            match jit.compile_in_background(store, func) {
+                Ok(true) => self.note_installed(&[func]),
+                Ok(false) => {
+                    self.pending.insert(func);
+                }
+                Err(_) => return false,
+            }
+        }
+        let installed = jit.install_finished(store, true).unwrap_or_default();
+        self.note_installed(&installed);
+        (store.funcs.get(func.0 as usize)).is_some_and(|f| f.vm().code != 0)
     }
 
     /// Waits for every compile in flight (for a report that is complete).
@@ -356,6 +392,19 @@ impl Tiering for TierUpHook<'_> {
 
     /// `dyn` only: `jit` runs what it compiled ahead through its own
     /// fallback.
+    fn compile_at_start(&mut self, store: &mut Store, func: FuncAddr) -> bool {
+        if !self.state.compiles_at_start(store, func) {
+            return false;
+        }
+        let state = &mut *self.state;
+        match &mut self.jit {
+            Some(jit) => state.compile_and_wait(jit, store, func),
+            None => {
+                with_active_jit(|jit| state.compile_and_wait(jit, store, func)).unwrap_or(false)
+            }
+        }
+    }
+
     fn runs_natively(&mut self, store: &Store, func: FuncAddr) -> bool {
         self.state.compiles
             && (store.funcs.get(func.0 as usize)).is_some_and(|f| f.vm().code != 0)

@@ -425,3 +425,64 @@ fn compiled_functions_that_never_suspend_are_called_in_place_inside_continuation
         "{after:?}"
     );
 }
+
+/// A wrapper started once as a continuation, whose frame waits at a
+/// `resume` while a generator under it yields to an outer handler.
+const WRAPPED_GENERATOR: &str = r#"
+(module
+  (type $gen_f (func))
+  (type $gen_c (cont $gen_f))
+  (tag $yield)
+  (tag $other)
+  (global $count (mut i32) (i32.const 0))
+  (elem declare func $gen $wrap)
+  (func $gen
+    (loop $next
+      (global.set $count (i32.add (global.get $count) (i32.const 1)))
+      (suspend $yield)
+      (br $next)))
+  (func $wrap
+    (block $other_h (result (ref $gen_c))
+      (resume $gen_c (on $other $other_h) (cont.new $gen_c (ref.func $gen)))
+      (return))
+    (unreachable))
+  (func (export "drive") (param $n i32) (result i32) (local $k (ref null $gen_c))
+    (local.set $k
+      (block $first (result (ref $gen_c))
+        (resume $gen_c (on $yield $first) (cont.new $gen_c (ref.func $wrap)))
+        (unreachable)))
+    (loop $again
+      (local.set $k
+        (block $yielded (result (ref $gen_c))
+          (resume $gen_c (on $yield $yielded) (local.get $k))
+          (unreachable)))
+      (br_if $again (i32.lt_u (global.get $count) (local.get $n))))
+    (global.get $count)))
+"#;
+
+/// Under counts, a function that resumes continuations compiles
+/// when a continuation of it starts, even at its first call: its frame
+/// would otherwise wait interpreted at the `resume` for the continuation's
+/// life. A plan keeps it where it says.
+#[test]
+fn a_continuation_that_resumes_starts_compiled() {
+    let engine = Engine::new(TierMode::Dyn).expect("dyn is built");
+    let module = engine.compile_text(WRAPPED_GENERATOR).expect("compiles");
+    let wrap = 1;
+    let run = |executor: TierExecutor| {
+        let mut rt = Runtime::with_executor(&engine, executor);
+        let id = rt.instantiate(&module).expect("instantiates");
+        assert_eq!(i32_of(rt.call(id, "drive", &[Val::I32(100)])), 100);
+        let (stats, _) = rt.tier_stats().expect("dyn reports");
+        let funcs = &rt.store().instances[id.0 as usize].funcs;
+        (stats.tiered_up.iter()).any(|&(f, _)| f == funcs[wrap])
+    };
+    let uniform = TierExecutor::tiered(TierUp {
+        after: 1000,
+        sync: true,
+        ..TierUp::default()
+    });
+    assert!(run(uniform), "the wrapper compiles at its start");
+    let planned = TierExecutor::tiered_with_plan(|_, _| FunctionTier::Interpreted);
+    assert!(!run(planned), "a plan keeps it interpreted");
+}

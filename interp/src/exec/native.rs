@@ -96,6 +96,9 @@ impl Executor<'_> {
         if let Ok(Callee::Hot(code)) = self.interp.codes.get(self.store, func) {
             self.interp.hot(self.store, &code, None, self.tiering);
         }
+        if !self.interp.codes.is_compiled(func) && self.tiering.compile_at_start(self.store, func) {
+            self.interp.codes.mark_compiled(func);
+        }
         Ok(self.tiering.runs_natively(self.store, func))
     }
 

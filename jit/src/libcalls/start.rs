@@ -6,6 +6,8 @@
 //!
 //! ```text
 //!   fibre_main(record) ─▶ run_fibre(record)
+//!     no compiled code, and the fallback tier wants it before the start
+//!       (FallbackTier::compile_at_start) ─▶ compiled first
 //!     compiled function, args and results fit inline ─▶ array trampoline on
 //!       the record's inline payload, in place            (run_in_payload)
 //!     else args copied to a buffer here, the function called (trampoline or
@@ -17,6 +19,8 @@ use super::Call;
 use super::calls::call_out;
 use super::conts::{conts, state_of};
 use crate::entry;
+use crate::entry::Fallback;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr::NonNull;
 use wasmfx_core::{FuncAddr, FuncKind, InstanceId};
 use wasmfx_fibre::{ContRecord, PAYLOAD_INLINE};
@@ -34,6 +38,8 @@ const INLINE_SLOTS: usize = 16;
 /// hands the record to the resumer (fibre_main marks it returned).
 unsafe extern "C" fn run_fibre(record: *mut ContRecord) -> u64 {
     // SAFETY: the first switch into a fresh record carries its address.
+    unsafe { compile_at_start(record) };
+    // SAFETY: as above.
     if !unsafe { run_in_payload(record) } {
         // SAFETY: as above.
         unsafe { run_buffered(record) };
@@ -47,6 +53,32 @@ unsafe extern "C" fn run_fibre(record: *mut ContRecord) -> u64 {
             .detach(NonNull::new_unchecked(record));
     }
     record as u64
+}
+
+/// Lets the fallback tier give `record`'s function compiled code before
+/// its first frame starts here, when it has none (a frame that starts
+/// interpreted stays so for the continuation's life).
+///
+/// # Safety
+/// `record` must be the live record running on this stack.
+unsafe fn compile_at_start(record: *mut ContRecord) {
+    let act = entry::current();
+    // SAFETY: the caller's promise; the activation's store and fallback
+    // outlive this frame, and nothing else uses them while it runs (the
+    // fallback is the `&mut Fallback` that `enter` keeps for it).
+    let (store, fallback, func) = unsafe {
+        (
+            &mut *(*act).store,
+            &mut **(*act).fallback.cast::<&mut Fallback<'_>>(),
+            FuncAddr((*record).func()),
+        )
+    };
+    if (store.funcs.get(func.0 as usize)).is_none_or(|f| f.vm().code != 0) {
+        return;
+    }
+    // A panic must not cross this `extern "C"` frame: the function then
+    // starts interpreted, as it would have.
+    let _ = catch_unwind(AssertUnwindSafe(|| fallback.compile_at_start(store, func)));
 }
 
 /// The common case of [`run_fibre`]: a compiled function whose arguments
