@@ -215,12 +215,12 @@ pub trait FallbackTier {
     /// frames.
     fn release_unreachable(&mut self, _store: &mut Store, _parked: u32) {}
 
-    /// Gives `func`, which has no compiled code, code before compiled code
-    /// starts a continuation of it on a native stack (`libcalls/start.rs`),
-    /// if the tier wants it: a frame that starts interpreted there stays so
-    /// for the continuation's life. Runs on the continuation's own stack
-    /// (compile elsewhere). Returns whether `func` has code now; by default
-    /// nothing is compiled.
+    /// Whether a continuation of `func` that compiled code starts should
+    /// start compiled, given code first if it has none, and never run as
+    /// heap frames (`libcalls/start.rs`, `libcalls/in_place.rs`): a frame
+    /// that starts interpreted stays so for the continuation's life. May
+    /// run on a continuation's small stack (compile elsewhere). Returns
+    /// whether `func` has code now; by default nothing is compiled.
     fn compile_at_start(&mut self, _store: &mut Store, _func: FuncAddr) -> bool {
         false
     }

@@ -135,11 +135,19 @@ impl TierUpState {
             && self.suspend_free.resumes(store, func)
     }
 
-    /// Compiles `func` on the compile thread and waits for it (and for every
-    /// compile in flight): for a frame that must not start interpreted, on
-    /// a stack that may be too small for the compiler. Returns whether
-    /// `func` has code now.
+    /// Compiles `func` (unless it has code) on the compile thread and waits
+    /// for it (and for every compile in flight): for a frame that must not
+    /// start interpreted, on a stack that may be too small for the
+    /// compiler. Its continuations get native stacks from then on, never
+    /// heap frames (`Jit::note_long_lived`). Returns whether `func` has
+    /// code now.
     pub fn compile_and_wait(&mut self, jit: &mut Jit, store: &mut Store, func: FuncAddr) -> bool {
+        let has_code =
+            |store: &Store| (store.funcs.get(func.0 as usize)).is_some_and(|f| f.vm().code != 0);
+        if has_code(store) {
+            jit.note_long_lived(func);
+            return true;
+        }
         if !self.pending.contains(&func) {
             match jit.compile_in_background(store, func) {
                 Ok(true) => self.note_installed(&[func]),
@@ -151,7 +159,11 @@ impl TierUpState {
         }
         let installed = jit.install_finished(store, true).unwrap_or_default();
         self.note_installed(&installed);
-        (store.funcs.get(func.0 as usize)).is_some_and(|f| f.vm().code != 0)
+        let compiled = has_code(store);
+        if compiled {
+            jit.note_long_lived(func);
+        }
+        compiled
     }
 
     /// Waits for every compile in flight (for a report that is complete).

@@ -56,16 +56,23 @@ pub(super) enum InPlace {
     Native(NonNull<ContRecord>),
 }
 
-/// Whether fresh `record` should run in place rather than get a stack.
+/// Whether fresh `record` should run in place rather than get a stack: not
+/// when the fallback tier wants its function compiled at a continuation's
+/// start (`FallbackTier::compile_at_start`, which also marks it
+/// long-lived), since heap frames stay interpreted.
 pub(super) fn prefers_heap_frames(call: &mut Call<'_>, record: NonNull<ContRecord>) -> bool {
     // SAFETY: a live record of the table; no other reference to the
     // continuations is live.
     let (target, conts_now) = unsafe { (record.as_ref(), conts(state_of(call.act))) };
     let func = FuncAddr(target.func());
-    target.state() == ContState::Fresh
+    let dear = target.state() == ContState::Fresh
         && !target.has_stack()
         && !conts_now.long_lived.contains(&func)
-        && conts_now.stacks_are_dear()
+        && conts_now.stacks_are_dear();
+    dear && !with_fallback(call, func, |fallback, store| {
+        Ok(fallback.compile_at_start(store, func))
+    })
+    .unwrap_or(false)
 }
 
 /// Runs consumed `record` in place when it should (see the module doc);
