@@ -14,12 +14,10 @@
 //! The caller switches to its handler natively in between; the
 //! interpreter's Rust frames are gone by then (see `exec/outward.rs`).
 
-use crate::code::Code;
 use crate::cont::{Captured, ContTable};
 use crate::exec::{self, Exit, OsrHandoff, Outward, Resumption};
 use crate::stack::{ExecStack, copy_slots};
 use crate::{Interpreter, RunExit, RunMode, Tiering, store_results, v128_unsupported};
-use std::rc::Rc;
 use wasmfx_core::{FuncAddr, Store, Trap, Val};
 
 /// How a call that may suspend out of the interpreter stopped.
@@ -133,12 +131,15 @@ impl Interpreter {
         values: &mut [u64],
         tiering: &mut dyn Tiering,
     ) -> Result<Option<CallExit>, Trap> {
-        if let Some(code) = self.codes.interpreted(func) {
-            return self.interpret_in_place(store, func, code, values, tiering);
-        }
-        let params = match store.funcs.get(func.0 as usize) {
-            Some(f) => f.sig.params.len(),
-            None => return Err(Trap::Host(format!("no function at address {}", func.0))),
+        // The usual callee runs interpreted, its code at hand: no tiering
+        // decision to make.
+        let interpreted = self.codes.interpreted(func);
+        let params = match &interpreted {
+            Some(code) => code.num_params as usize,
+            None => match store.funcs.get(func.0 as usize) {
+                Some(f) => f.sig.params.len(),
+                None => return Err(Trap::Host(format!("no function at address {}", func.0))),
+            },
         };
         let args = values
             .get(..params)
@@ -148,56 +149,19 @@ impl Interpreter {
             suspends_out: true,
             ..RunMode::default()
         };
-        let outcome = self.run(store, func, args, &mut stack, mode, tiering);
+        let outcome = match interpreted {
+            Some(code) => self.run_wasm(store, func, code, args, &mut stack, mode, tiering),
+            None => self.run(store, func, args, &mut stack, mode, tiering),
+        };
         self.note_backtrace(&outcome, &stack);
         let exit = outcome.map(|exit| match exit {
             RunExit::Returned(n) => {
                 let n = n.min(values.len());
-                values[..n].copy_from_slice(&stack.values[..n]);
+                copy_slots(values, &stack.values[..n]);
                 None
             }
             RunExit::Suspended(outward) => Some(CallExit::Suspended(outward)),
             RunExit::Osr(handoff) => Some(CallExit::Osr(handoff)),
-        });
-        self.put_stack(stack);
-        exit
-    }
-
-    /// [`Interpreter::call_in_place`] of a function that runs interpreted,
-    /// its code at hand (the usual case: no tiering decision to make).
-    #[inline]
-    fn interpret_in_place(
-        &mut self,
-        store: &mut Store,
-        func: FuncAddr,
-        code: Rc<Code>,
-        values: &mut [u64],
-        tiering: &mut dyn Tiering,
-    ) -> Result<Option<CallExit>, Trap> {
-        let (params, results) = (code.num_params as usize, code.num_results as usize);
-        let args = values
-            .get(..params)
-            .ok_or_else(|| Trap::Host(format!("expected {params} arguments")))?;
-        let mut stack = self.take_stack();
-        let mode = RunMode {
-            suspends_out: true,
-            ..RunMode::default()
-        };
-        let outcome = match stack.reserve(code.max_height as usize, self.config.max_value_stack) {
-            Ok(()) => {
-                copy_slots(&mut stack.values, args);
-                exec::run_entry(self, tiering, &mut stack, store, func, code, mode)
-            }
-            Err(trap) => Err(trap),
-        };
-        self.note_backtrace(&outcome, &stack);
-        let exit = outcome.map(|exit| match exit {
-            Exit::Returned => {
-                copy_slots(values, &stack.values[..results]);
-                None
-            }
-            Exit::Suspended(outward) => Some(CallExit::Suspended(outward)),
-            Exit::Osr(handoff) => Some(CallExit::Osr(handoff)),
         });
         self.put_stack(stack);
         exit

@@ -45,6 +45,7 @@ pub const LONG_LIVED_AFTER: u32 = 16;
 use cache::{Callee, CodeCache};
 use cont::ContTable;
 use stack::ExecStack;
+use std::rc::Rc;
 use wasmfx_core::backtrace::WasmBacktrace;
 use wasmfx_core::{ExnAddr, FuncAddr, Store, Trap, Val};
 
@@ -248,17 +249,31 @@ impl Interpreter {
                 Ok(RunExit::Returned(sp))
             }
             Callee::Wasm(code) | Callee::Hot(code) => {
-                stack.reserve(code.max_height as usize, limit)?;
-                stack.values[..args.len()].copy_from_slice(args);
-                let n = code.num_results as usize;
-                let exit = exec::run_entry(self, tiering, stack, store, func, code, mode);
-                Ok(match exit? {
-                    exec::Exit::Returned => RunExit::Returned(n),
-                    exec::Exit::Suspended(outward) => RunExit::Suspended(outward),
-                    exec::Exit::Osr(handoff) => RunExit::Osr(handoff),
-                })
+                self.run_wasm(store, func, code, args, stack, mode, tiering)
             }
         }
+    }
+
+    /// [`Interpreter::run`] of `func` interpreted, its `code` at hand.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn run_wasm(
+        &mut self,
+        store: &mut Store,
+        func: FuncAddr,
+        code: Rc<code::Code>,
+        args: &[u64],
+        stack: &mut ExecStack,
+        mode: RunMode,
+        tiering: &mut dyn Tiering,
+    ) -> Result<RunExit, Trap> {
+        let n = code.num_results as usize;
+        let exit = exec::run_entry(self, tiering, stack, store, func, code, args, mode);
+        Ok(match exit? {
+            exec::Exit::Returned => RunExit::Returned(n),
+            exec::Exit::Suspended(outward) => RunExit::Suspended(outward),
+            exec::Exit::Osr(handoff) => RunExit::Osr(handoff),
+        })
     }
 }
 

@@ -64,6 +64,23 @@ impl ExecStack {
         reserve_slots(&mut self.values, needed, limit)
     }
 
+    /// Prepares a frame of `code` whose arguments are in place at `base`:
+    /// reserves its slots (at most `limit`) and zeroes its declared locals.
+    /// Returns its first operand slot.
+    ///
+    /// # Errors
+    /// As [`ExecStack::reserve`].
+    #[inline]
+    pub fn enter(&mut self, base: usize, code: &Code, limit: usize) -> Result<usize, Trap> {
+        self.reserve(base + code.max_height as usize, limit)?;
+        let params_end = base + code.num_params as usize;
+        let locals_end = base + code.num_locals as usize;
+        if locals_end > params_end {
+            self.values[params_end..locals_end].fill(0);
+        }
+        Ok(locals_end)
+    }
+
     /// Drops every frame (after a trap or a finished call), keeping the
     /// allocations for reuse.
     #[inline]

@@ -9,9 +9,7 @@ use crate::tier_up::{TierUpHook, TierUpState};
 use wasmfx_core::backtrace::WasmBacktrace;
 use wasmfx_core::{FuncAddr, Store, Trap, Val};
 use wasmfx_interp::{CallExit, Interpreter, Outward, Resumption};
-use wasmfx_jit::{
-    FallbackExit, FallbackOsr, FallbackSuspension, FallbackTier, ParkedResume, with_active_jit,
-};
+use wasmfx_jit::{FallbackExit, FallbackOsr, FallbackSuspension, FallbackTier, ParkedResume};
 
 /// The store's interpreter, lent to one call into compiled code.
 pub(crate) struct InterpFallback<'a> {
@@ -120,13 +118,9 @@ impl FallbackTier for InterpFallback<'_> {
         self.trapped_frames = self.interp.backtrace().clone();
     }
 
-    /// When [`TierUpState::compiles_at_start`] says so.
+    /// See [`TierUpState::compile_at_start`].
     fn compile_at_start(&mut self, store: &mut Store, func: FuncAddr) -> bool {
-        if !self.state.compiles_at_start(store, func) {
-            return false;
-        }
-        let state = &mut *self.state;
-        with_active_jit(|jit| state.compile_and_wait(jit, store, func)).unwrap_or(false)
+        self.state.compile_at_start(None, store, func)
     }
 
     fn has_hidden_roots(&self) -> bool {

@@ -128,38 +128,43 @@ impl TierUpState {
     /// as long as the continuation lives, crossing into the interpreter at
     /// every round trip (no OSR entry moves a frame waiting there). Asked
     /// once per function.
-    pub fn compiles_at_start(&mut self, store: &Store, func: FuncAddr) -> bool {
+    fn compiles_at_start(&mut self, store: &Store, func: FuncAddr) -> bool {
         self.compiles
             && self.up.plan.is_none()
             && self.asked_at_start.insert(func)
             && self.suspend_free.resumes(store, func)
     }
 
-    /// Compiles `func` (unless it has code) on the compile thread and waits
-    /// for it (and for every compile in flight): for a frame that must not
-    /// start interpreted, on a stack that may be too small for the
+    /// Gives `func` compiled code before a continuation of it starts, when
+    /// [`TierUpState::compiles_at_start`] says so: compiled (unless it has
+    /// code) on the compile thread and waited for, with every compile in
+    /// flight, since the start may be on a stack too small for the
     /// compiler. Its continuations get native stacks from then on, never
-    /// heap frames (`Jit::note_long_lived`). Returns whether `func` has
-    /// code now.
-    pub fn compile_and_wait(&mut self, jit: &mut Jit, store: &mut Store, func: FuncAddr) -> bool {
-        let has_code =
-            |store: &Store| (store.funcs.get(func.0 as usize)).is_some_and(|f| f.vm().code != 0);
-        if has_code(store) {
-            jit.note_long_lived(func);
-            return true;
+    /// heap frames (`Jit::note_long_lived`). `jit`: the executor's own, or
+    /// the running activation's. Returns whether `func` has code now.
+    pub fn compile_at_start(
+        &mut self,
+        jit: Option<&mut Jit>,
+        store: &mut Store,
+        func: FuncAddr,
+    ) -> bool {
+        if !self.compiles_at_start(store, func) {
+            return false;
         }
-        if !self.pending.contains(&func) {
-            match jit.compile_in_background(store, func) {
-                Ok(true) => self.note_installed(&[func]),
-                Ok(false) => {
-                    self.pending.insert(func);
-                }
-                Err(_) => return false,
-            }
+        match jit {
+            Some(jit) => self.compile_and_wait(jit, store, func),
+            None => with_active_jit(|jit| self.compile_and_wait(jit, store, func)).unwrap_or(false),
         }
-        let installed = jit.install_finished(store, true).unwrap_or_default();
-        self.note_installed(&installed);
-        let compiled = has_code(store);
+    }
+
+    fn compile_and_wait(&mut self, jit: &mut Jit, store: &mut Store, func: FuncAddr) -> bool {
+        let queued = self.pending.contains(&func);
+        let (_, now) = compile_with(jit, self, store, func, false, queued);
+        let compiled = now || {
+            let installed = jit.install_finished(store, true).unwrap_or_default();
+            self.note_installed(&installed);
+            (store.funcs.get(func.0 as usize)).is_some_and(|f| f.vm().code != 0)
+        };
         if compiled {
             jit.note_long_lived(func);
         }
@@ -405,16 +410,8 @@ impl Tiering for TierUpHook<'_> {
     /// `dyn` only: `jit` runs what it compiled ahead through its own
     /// fallback.
     fn compile_at_start(&mut self, store: &mut Store, func: FuncAddr) -> bool {
-        if !self.state.compiles_at_start(store, func) {
-            return false;
-        }
-        let state = &mut *self.state;
-        match &mut self.jit {
-            Some(jit) => state.compile_and_wait(jit, store, func),
-            None => {
-                with_active_jit(|jit| state.compile_and_wait(jit, store, func)).unwrap_or(false)
-            }
-        }
+        let jit = self.jit.as_deref_mut();
+        self.state.compile_at_start(jit, store, func)
     }
 
     fn runs_natively(&mut self, store: &Store, func: FuncAddr) -> bool {

@@ -19,7 +19,7 @@ use super::dispatch::{self, Regs, move_down, run_ops};
 use super::frames::Frames;
 use super::{Executor, Exit, State};
 use crate::cont::Link;
-use crate::stack::ExecStack;
+use crate::stack::{ExecStack, copy_slots};
 use crate::{Interpreter, RunMode, Tiering, code::Code};
 use std::rc::Rc;
 use wasmfx_core::{FuncAddr, Store, Trap};
@@ -28,13 +28,14 @@ use wasmfx_core::{FuncAddr, Store, Trap};
 const NO_LINKS: &Vec<Link> = &Vec::new();
 
 /// Runs `code`, the function `root` of a new activation stopping as `mode`
-/// says, with its arguments at the start of `stack`, until it returns (its
-/// results then at the start of `stack`), suspends out or hands off.
+/// says, with `args` (copied to the start of `stack`), until it returns
+/// (its results then at the start of `stack`), suspends out or hands off.
 ///
 /// # Errors
 /// The trap that stopped execution (the stacks are left as they were,
 /// with the trapping function pushed as the innermost frame; the caller
 /// clears them).
+#[allow(clippy::too_many_arguments)]
 #[inline]
 pub(crate) fn run_entry(
     interp: &mut Interpreter,
@@ -43,15 +44,13 @@ pub(crate) fn run_entry(
     store: &mut Store,
     root: FuncAddr,
     code: Rc<Code>,
+    args: &[u64],
     mode: RunMode,
 ) -> Result<Exit, Trap> {
     let entry_depth = stack.frames.len();
-    let needed = code.max_height as usize;
-    stack.reserve(needed, interp.config.max_value_stack)?;
-    let (params, locals) = (code.num_params as usize, code.num_locals as usize);
-    if locals > params {
-        stack.values[params..locals].fill(0);
-    }
+    // The frame's slots (its params among them) first, then the arguments.
+    let locals = stack.enter(0, &code, interp.config.max_value_stack)?;
+    copy_slots(&mut stack.values, args);
     let mut current = code;
     let mut regs = Regs {
         pc: 0,
@@ -61,24 +60,15 @@ pub(crate) fn run_entry(
     // Counted as an activation while it runs (the collector asks).
     interp.activations += 1;
     let ran = {
-        let ExecStack { values, frames, .. } = &mut *stack;
-        let root_stack = !mode.in_place;
-        let mut ctx = Frames {
-            limit: interp.config.max_value_stack,
-            max_depth: interp.config.max_call_depth,
-            interp: &mut *interp,
-            tiering: &mut *tiering,
-            values,
-            frames,
-            chain: NO_LINKS,
-            current: &mut current,
+        let mut ctx = Frames::new(
+            &mut *interp,
+            &mut *tiering,
+            &mut *stack,
+            NO_LINKS,
+            &mut current,
             entry_depth,
-            root_stack,
-            calls_compiled: None,
-            osr_handoff: root_stack && mode.suspends_out,
-            native_conts: !mode.in_place,
-            cont_osr: false,
-        };
+            (mode.in_place, mode.suspends_out),
+        );
         let ran = run_ops(store, &mut ctx, &mut regs);
         if let Ok(dispatch::Exit::Return) = ran
             && ctx.frames.len() <= entry_depth

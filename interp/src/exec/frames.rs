@@ -102,33 +102,17 @@ impl Executor<'_> {
         entry_depth: usize,
     ) -> Result<Transfer, Trap> {
         let store = &mut *self.store;
-        let root_stack = self.chain.is_empty() && !self.in_place;
-        let osr_handoff = root_stack && self.suspends_out;
-        let native_conts = !self.in_place;
-        let cont_osr = !self.chain.is_empty() && !self.in_place;
-        let ExecStack { values, frames, .. } = &mut *self.stack;
-        let (limit, max_depth) = (
-            self.interp.config.max_value_stack,
-            self.interp.config.max_call_depth,
-        );
         // The running function lives in `state.code` (not a local), so that
         // after a trap it still names the function that trapped.
-        let mut ctx = Frames {
-            interp: &mut *self.interp,
-            tiering: &mut *self.tiering,
-            values,
-            frames,
-            chain: &self.chain,
-            current: &mut state.code,
-            limit,
-            max_depth,
+        let mut ctx = Frames::new(
+            &mut *self.interp,
+            &mut *self.tiering,
+            &mut *self.stack,
+            &self.chain,
+            &mut state.code,
             entry_depth,
-            root_stack,
-            calls_compiled: None,
-            osr_handoff,
-            native_conts,
-            cont_osr,
-        };
+            (self.in_place, self.suspends_out),
+        );
         let mut regs = Regs {
             pc: state.pc,
             sp: state.sp,
@@ -187,7 +171,39 @@ impl Executor<'_> {
     }
 }
 
-impl Frames<'_> {
+impl<'a> Frames<'a> {
+    /// The frame state of an activation's dispatch: its running `stack`,
+    /// its `chain` of resumers, the running function `current`, and how it
+    /// runs (`Executor::in_place`, `Executor::suspends_out`).
+    pub(super) fn new(
+        interp: &'a mut Interpreter,
+        tiering: &'a mut dyn Tiering,
+        stack: &'a mut ExecStack,
+        chain: &'a Vec<crate::cont::Link>,
+        current: &'a mut Rc<Code>,
+        entry_depth: usize,
+        (in_place, suspends_out): (bool, bool),
+    ) -> Frames<'a> {
+        let root_stack = chain.is_empty() && !in_place;
+        let ExecStack { values, frames, .. } = stack;
+        Frames {
+            limit: interp.config.max_value_stack,
+            max_depth: interp.config.max_call_depth,
+            interp,
+            tiering,
+            values,
+            frames,
+            chain,
+            current,
+            entry_depth,
+            root_stack,
+            calls_compiled: None,
+            osr_handoff: root_stack && suspends_out,
+            native_conts: !in_place,
+            cont_osr: !chain.is_empty() && !in_place,
+        }
+    }
+
     /// Whether calls may enter compiled code (see `tiering.rs`); asked only
     /// where a call or loop would (the tiering's answer reads thread state).
     pub(super) fn native_calls(&mut self) -> bool {

@@ -197,16 +197,8 @@ impl Executor<'_> {
     /// `state.base`: reserves its slots and zeroes its declared locals.
     #[inline]
     fn enter(&mut self, state: &mut State) -> Result<(), Trap> {
-        let code = &state.code;
-        let needed = state.base + code.max_height as usize;
-        self.stack
-            .reserve(needed, self.interp.config.max_value_stack)?;
-        let params_end = state.base + code.num_params as usize;
-        let locals_end = state.base + code.num_locals as usize;
-        if locals_end > params_end {
-            self.stack.values[params_end..locals_end].fill(0);
-        }
-        state.sp = locals_end;
+        let limit = self.interp.config.max_value_stack;
+        state.sp = self.stack.enter(state.base, &state.code, limit)?;
         state.pc = 0;
         Ok(())
     }
