@@ -486,3 +486,31 @@ fn a_continuation_that_resumes_starts_compiled() {
     let planned = TierExecutor::tiered_with_plan(|_, _| FunctionTier::Interpreted);
     assert!(!run(planned), "a plan keeps it interpreted");
 }
+
+/// A generator that compiled code runs in place as heap frames, under a
+/// compiled wrapper whose handlers do not take its tag: every yield goes
+/// past the wrapper's resume, so that resume never counts its resumptions.
+/// The generator moves to a native stack all the same, and its loop
+/// continues in compiled code there (at its first hot loop header after
+/// the move: in place, it found its entry and asks again 1024 iterations
+/// later).
+#[test]
+fn a_generator_run_in_place_under_a_wrapper_moves_on_and_continues_compiled() {
+    let engine = Engine::new(TierMode::Dyn).expect("dyn is built");
+    let module = engine.compile_text(WRAPPED_GENERATOR).expect("compiles");
+    // Under counts the wrapper compiles at its start and gets a native
+    // stack; the generator (no resume) is run in place.
+    let counts = TierUp {
+        after: 100,
+        sync: true,
+        ..TierUp::default()
+    };
+    let executor = TierExecutor::tiered(counts).heap_frames_after(0);
+    let mut rt = Runtime::with_executor(&engine, executor);
+    let id = rt.instantiate(&module).expect("instantiates");
+    assert_eq!(i32_of(rt.call(id, "drive", &[Val::I32(3000)])), 3000);
+    let (stats, _) = rt.tier_stats().expect("dyn reports");
+    assert_eq!(stats.heap_frame_conts, 1, "{stats:?}");
+    // The driver's loop and the generator's (without the move: 1).
+    assert_eq!(stats.osr_entries, 2, "{stats:?}");
+}

@@ -51,8 +51,9 @@ pub(super) enum InPlace {
     /// With this status for compiled code (results or a clause's values
     /// in its buffer).
     Done(u32),
-    /// The native resume goes on with this record (a switch target), whose
-    /// payload holds everything it receives.
+    /// The native resume goes on with this record (a switch target, or a
+    /// continuation that moves to a native stack), whose payload holds
+    /// everything it receives.
     Native(NonNull<ContRecord>),
 }
 
@@ -235,7 +236,10 @@ pub(super) fn resume(
         }
         let parked_now = suspension.parked;
         exit = match suspend_natively(call, &suspension) {
-            Ok(resumed) => run_parked(call, func, parked_now, resumed.as_parked()),
+            Ok(resumed) => match migrate_forwarded(call, func, parked_now, &resumed)? {
+                Some(target) => return Ok(Some(InPlace::Native(target))),
+                None => run_parked(call, func, parked_now, resumed.as_parked()),
+            },
             Err(trap) => {
                 let _ = with_fallback(call, func, |fallback, store| {
                     fallback.release_parked(store, parked_now);
@@ -245,6 +249,39 @@ pub(super) fn resume(
             }
         };
     }
+}
+
+/// A continuation run in place whose suspensions go past this resume's
+/// handlers (a generator under wrappers that do not handle its tag) is
+/// resumed here by its own stack's resumer, never by the compiled resume
+/// that counts resumptions: after [`MIGRATE_AFTER`] of them it moves to a
+/// native stack all the same, under this resume's handlers, with the
+/// values it was resumed with in its payload (an exception is raised in
+/// place: the values path is the one that repeats).
+fn migrate_forwarded(
+    call: &mut Call<'_>,
+    func: FuncAddr,
+    parked: u32,
+    resumed: &super::mixed::Resumed,
+) -> Result<Option<NonNull<ContRecord>>, Trap> {
+    let super::mixed::Resumed::Values(values) = resumed else {
+        return Ok(None);
+    };
+    let resumptions = with_fallback(call, func, |fallback, _| {
+        Ok(fallback.parked_resumptions(parked))
+    })?;
+    if !resumptions.is_some_and(|n| n >= MIGRATE_AFTER) {
+        return Ok(None);
+    }
+    // SAFETY: no other reference to the continuations is live.
+    let conts_now = unsafe { conts(state_of(call.act)) };
+    conts_now.long_lived.insert(func);
+    let mut record = conts_now.record(parked)?;
+    // SAFETY: the frames parked in it make it a live, detached record.
+    let target = unsafe { record.as_mut() };
+    target.clear_payload();
+    target.push_payload(values).map_err(payload_trap)?;
+    Ok(Some(record))
 }
 
 /// Runs the interpreter's frames parked in `parked` again in place with
