@@ -33,11 +33,24 @@
 //! (the child runs on its own fibre stack) or not (an interpreted child
 //! whose frames are on the heap and which runs on its parent's stack).
 //!
+//! Handler search jumps runs of prompts it walked before (skip.rs): the
+//! chain's *epoch* says which shortcuts still hold, and its *mark* (the
+//! innermost record when compiled code was entered from the host, where
+//! compiled code's inline search stops) is where they end.
+//!
+//! ```text
+//!   StackChain (24 bytes, #[repr(C)])
+//!   +0   innermost   *ContRecord   the record that runs (null: the host stack)
+//!   +8   epoch       u64           bumped when a detach cuts a link a shortcut jumps
+//!   +16  mark        *ContRecord   set by compiled code's host entries (null: none)
+//! ```
+//!
 //! The chain is a plain value owned by whoever runs the thread (the store's
 //! runtime record), not a thread-local, so compiled code can read it at a
 //! fixed offset.
 
-use crate::record::{ContRecord, ParentLink};
+use crate::record::{ContRecord, HandlerTable, ParentLink};
+use crate::skip::{self, MIN_SKIPPED, SkipEntry};
 use std::ptr::NonNull;
 
 /// Which clauses of a handler table a search looks at.
@@ -67,6 +80,8 @@ pub struct HandlerMatch {
 #[derive(Debug)]
 pub struct StackChain {
     innermost: *mut ContRecord,
+    pub(crate) epoch: u64,
+    mark: *mut ContRecord,
 }
 
 impl Default for StackChain {
@@ -76,13 +91,28 @@ impl Default for StackChain {
 }
 
 impl StackChain {
-    /// Offset of the innermost record pointer, for compiled code.
+    /// Offsets of the fields, for compiled code.
     pub const INNERMOST: i32 = 0;
+    pub const EPOCH: i32 = 8;
+    pub const MARK: i32 = 16;
 
     pub const fn new() -> StackChain {
         StackChain {
             innermost: std::ptr::null_mut(),
+            epoch: 1,
+            mark: std::ptr::null_mut(),
         }
+    }
+
+    /// Sets the mark (see the module doc) to `record`, which must be the
+    /// innermost record or null; returns the old one, to put back.
+    pub fn set_mark(&mut self, record: *mut ContRecord) -> *mut ContRecord {
+        std::mem::replace(&mut self.mark, record)
+    }
+
+    /// The mark: compiled code's inline search stops there.
+    pub fn mark(&self) -> *mut ContRecord {
+        self.mark
     }
 
     /// The record that runs now (`None`: the host stack).
@@ -152,13 +182,14 @@ impl StackChain {
         let mut innermost = NonNull::new(self.innermost)?;
         // SAFETY: records on the chain are live (attach's contract).
         unsafe {
-            self.innermost = prompt
-                .as_ref()
-                .parent()
-                .map_or(std::ptr::null_mut(), |p| p.as_ptr());
-            prompt
-                .as_mut()
-                .set_parent(ParentLink::Detached, std::ptr::null_mut(), false);
+            let cut = prompt.as_mut();
+            self.innermost = cut.parent().map_or(std::ptr::null_mut(), |p| p.as_ptr());
+            cut.set_parent(ParentLink::Detached, std::ptr::null_mut(), false);
+            if cut.crossed() {
+                // A shortcut may jump the link just cut (skip.rs).
+                cut.set_crossed(false);
+                self.epoch += 1;
+            }
             innermost.as_mut().set_last_ancestor(prompt.as_ptr());
         }
         Some(innermost)
@@ -173,33 +204,103 @@ impl StackChain {
     }
 
     /// The innermost prompt whose handler table has a `kind` clause for
-    /// `tag` (a switch stops at a [`FORWARD_SWITCH`] clause too).
+    /// `tag` (a switch stops at a [`FORWARD_SWITCH`] clause too). Jumps
+    /// runs of prompts by their records' skip entries, and leaves the
+    /// innermost record one when it passed several (skip.rs).
     pub fn find_handler(&self, tag: u64, kind: HandlerKind) -> Option<HandlerMatch> {
-        self.iter().find_map(|record| {
-            // SAFETY: records on the chain are live (attach's contract).
-            let table = unsafe { record.as_ref().handlers() };
-            if table.tags.is_null() {
-                return None;
+        let start = self.innermost()?;
+        let bit = skip::tag_bit(tag);
+        // What a new entry for `start` jumps: the tags' bits and the
+        // records passed, up to the mark once met.
+        let (mut mask, mut passed, mut capped) = (0, 0, None);
+        let mut record = start;
+        let found = loop {
+            if record.as_ptr() == self.mark && capped.is_none() {
+                capped = Some(record);
             }
-            // SAFETY: set_handlers' contract: `len` valid tags while installed.
-            let tags = unsafe { std::slice::from_raw_parts(table.tags, table.len as usize) };
-            let first_switch = (table.first_switch as usize).min(tags.len());
-            let (start, clauses) = match kind {
-                HandlerKind::Suspend => (0, &tags[..first_switch]),
-                HandlerKind::Switch => (first_switch, &tags[first_switch..]),
+            // SAFETY: records on the chain are live (attach's contract),
+            // and so are the targets of valid skip entries (skip.rs).
+            let here = unsafe { record.as_ref() };
+            let table = here.handlers();
+            if let Some(clause) = clause_of(&table, tag, kind) {
+                break HandlerMatch {
+                    prompt: record,
+                    clause,
+                };
+            }
+            let (next, jumped) = match skip::jump(here, bit, self.epoch) {
+                Some((to, jumped)) => (NonNull::new(to), jumped),
+                None => (here.parent(), skip::table_mask(&table)),
             };
-            let at = match kind {
-                HandlerKind::Suspend => clauses.iter().position(|&t| t == tag)?,
-                HandlerKind::Switch => clauses
-                    .iter()
-                    .position(|&t| t == tag || t == FORWARD_SWITCH)?,
-            };
-            Some(HandlerMatch {
-                prompt: record,
-                clause: (start + at) as u32,
-            })
-        })
+            if capped.is_none() {
+                mask |= jumped;
+                passed += 1;
+            }
+            record = next?;
+        };
+        if passed >= MIN_SKIPPED {
+            let end = capped.unwrap_or(found.prompt);
+            // SAFETY: `start` .. `end` is the path just walked.
+            unsafe { self.leave_entry(start, end, bit, mask) };
+        }
+        Some(found)
     }
+
+    /// Gives `start` a skip entry to `end`, marking the records whose
+    /// parent links it jumps without an older entry as crossed.
+    ///
+    /// # Safety
+    /// `end` must be where a search from `start` for a tag of bit `bit`
+    /// went without a match, now (the same path is walked again).
+    unsafe fn leave_entry(
+        &self,
+        mut start: NonNull<ContRecord>,
+        end: NonNull<ContRecord>,
+        bit: u64,
+        mask: u64,
+    ) {
+        let mut record = start;
+        while record != end {
+            // SAFETY: on the path just walked (the caller's promise).
+            let here = unsafe { record.as_mut() };
+            let next = match skip::jump(here, bit, self.epoch) {
+                Some((to, _)) => to,
+                None => {
+                    here.set_crossed(true);
+                    here.parent_ptr()
+                }
+            };
+            let Some(next) = NonNull::new(next) else {
+                return;
+            };
+            record = next;
+        }
+        let entry = SkipEntry {
+            to: end.as_ptr(),
+            mask,
+            epoch: self.epoch,
+        };
+        // SAFETY: as above.
+        unsafe { start.as_mut().set_skip(entry) };
+    }
+}
+
+/// The index of `table`'s `kind` clause for `tag`, if it has one.
+pub(crate) fn clause_of(table: &HandlerTable, tag: u64, kind: HandlerKind) -> Option<u32> {
+    if table.tags.is_null() {
+        return None;
+    }
+    // SAFETY: set_handlers' contract: `len` valid tags while installed.
+    let tags = unsafe { std::slice::from_raw_parts(table.tags, table.len as usize) };
+    let first_switch = (table.first_switch as usize).min(tags.len());
+    let at = match kind {
+        HandlerKind::Suspend => tags[..first_switch].iter().position(|&t| t == tag)?,
+        HandlerKind::Switch => {
+            (tags[first_switch..].iter()).position(|&t| t == tag || t == FORWARD_SWITCH)?
+                + first_switch
+        }
+    };
+    Some(at as u32)
 }
 
 /// Iterator over a chain's records, innermost first.
@@ -235,11 +336,11 @@ mod tests {
 
     #[test]
     fn the_innermost_offset_is_the_fields() {
-        assert_eq!(
-            std::mem::offset_of!(StackChain, innermost),
-            StackChain::INNERMOST as usize
-        );
-        assert_eq!(size_of::<StackChain>(), 8);
+        use std::mem::offset_of;
+        assert_eq!(offset_of!(StackChain, innermost), StackChain::INNERMOST as usize);
+        assert_eq!(offset_of!(StackChain, epoch), StackChain::EPOCH as usize);
+        assert_eq!(offset_of!(StackChain, mark), StackChain::MARK as usize);
+        assert_eq!(size_of::<StackChain>(), 24);
     }
 
     #[test]

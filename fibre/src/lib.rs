@@ -10,6 +10,7 @@
 //!   ContTable    index → record, raw handles (index, revision), warm records  table.rs
 //!                marking for the continuation collector                     table/collect.rs
 //!   StackChain   active records innermost-first, handler search                chain.rs
+//!                shortcuts past prompts that do not handle a tag             skip.rs
 //!   native::{start, resume, suspend}   records on native stacks, from Rust     native.rs
 //! ```
 //!
@@ -29,6 +30,7 @@ pub mod native;
 mod pool;
 mod record;
 mod reference;
+mod skip;
 mod slab;
 mod stack;
 mod table;
@@ -43,6 +45,7 @@ pub use record::{
     PayloadTooLong, offsets,
 };
 pub use reference::{ContError, ContRef};
+pub use skip::{MIN_SKIPPED, SkipEntry, tag_bit};
 pub use slab::{DECOMMIT_BATCH, SLAB_STACKS, SlabStats, decommit_released, slab_stats};
 pub use stack::{
     DEFAULT_STACK_SIZE, FibreStack, MAX_STACK_RESERVE, MIN_STACK_SIZE, page_size, usable_size,

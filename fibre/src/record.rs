@@ -1,12 +1,13 @@
 //! [`ContRecord`]: the continuation record both tiers share.
 //!
 //! ```text
-//!   ContRecord (184 bytes, #[repr(C)]; compiled code uses the offsets in `offsets`)
+//!   ContRecord (208 bytes, #[repr(C)]; compiled code uses the offsets in `offsets`)
 //!   +0   revision        u64    bumped by every use of a reference, and on release
 //!   +8   state           u32    ContState: 0 Fresh, 1 Running, 2 Suspended, 3 Returned,
 //!                               4 Parked (suspended by the interpreter), 5 Free (released)
 //!   +12  link            u8     ParentLink: 0 Detached, 1 Host, 2 Continuation
 //!   +13  native_parent   u8     1 when reaching the parent takes a native switch
+//!   +14  crossed         u8     1 when a skip entry may jump its parent link (skip.rs)
 //!   +16  index           u32    its index in a ContTable (handles name it; NO_INDEX outside)
 //!   +20  clause          u32    the handler clause of the suspend that captured it
 //!   +24  parent          *ContRecord   (null unless link = Continuation; on a table's
@@ -33,6 +34,9 @@
 //!                               own (set by every attach; see `chain.rs`)
 //!   +176 func_ref        usize  its VmFuncRef, for a compiled start (jit's cont_start.rs;
 //!                               0 unless compiled code made the record)
+//!   +184 skip.to         *ContRecord   where a handler search from here may jump (skip.rs)
+//!   +192 skip.mask       u64    bits of the tags the jumped prompts handle
+//!   +200 skip.epoch      u64    the chain's epoch when made (0: none)
 //! ```
 //!
 //! # Payload
@@ -54,6 +58,7 @@
 //! (table.rs); [`crate::ContRef`] (reference.rs) is the pointer form.
 
 use crate::context::Context;
+use crate::skip::SkipEntry;
 use std::ptr::NonNull;
 
 mod own_stack;
@@ -134,6 +139,7 @@ pub struct ContRecord {
     state: ContState,
     link: ParentLink,
     native_parent: bool,
+    crossed: bool,
     index: u32,
     clause: u32,
     parent: *mut ContRecord,
@@ -152,6 +158,7 @@ pub struct ContRecord {
     func: u32,
     depth: u32,
     func_ref: usize,
+    skip: SkipEntry,
 }
 
 impl ContRecord {
@@ -162,6 +169,7 @@ impl ContRecord {
         state: ContState::Fresh,
         link: ParentLink::Detached,
         native_parent: false,
+        crossed: false,
         index: NO_INDEX,
         clause: 0,
         parent: std::ptr::null_mut(),
@@ -184,6 +192,7 @@ impl ContRecord {
         func: 0,
         depth: 0,
         func_ref: 0,
+        skip: SkipEntry::NONE,
     };
 
     /// Makes the record fresh again, at its final address (the payload
@@ -205,6 +214,7 @@ impl ContRecord {
         self.interp = 0;
         self.func = 0;
         self.func_ref = 0;
+        self.forget_skip();
     }
 
     /// Makes a record whose function returned (or never ran) fresh again
@@ -220,6 +230,7 @@ impl ContRecord {
         self.interp = 0;
         self.func = 0;
         self.func_ref = 0;
+        self.forget_skip();
         self.restart(start_ip, entry);
     }
 
@@ -364,6 +375,34 @@ impl ContRecord {
     /// table is installed (until the next `set_handlers` or release).
     pub unsafe fn set_handlers(&mut self, table: HandlerTable) {
         self.handlers = table;
+    }
+
+    /// Its handler-search shortcut (skip.rs).
+    #[inline]
+    pub(crate) fn skip(&self) -> SkipEntry {
+        self.skip
+    }
+
+    #[inline]
+    pub(crate) fn set_skip(&mut self, skip: SkipEntry) {
+        self.skip = skip;
+    }
+
+    /// Whether a skip entry may jump the record's parent link.
+    #[inline]
+    pub(crate) fn crossed(&self) -> bool {
+        self.crossed
+    }
+
+    #[inline]
+    pub(crate) fn set_crossed(&mut self, crossed: bool) {
+        self.crossed = crossed;
+    }
+
+    /// Drops its skip entry and crossing mark (a record made fresh again).
+    fn forget_skip(&mut self) {
+        self.skip = SkipEntry::NONE;
+        self.crossed = false;
     }
 
     /// The interpreter's opaque slot.

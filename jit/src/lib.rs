@@ -393,10 +393,8 @@ impl Jit {
         let chain_mark = self.state.conts.chain.innermost();
         let saved_limit = self.state.vm.stack_limit;
         // What a suspend under this entry may capture ends at the mark.
-        let saved_mark = std::mem::replace(
-            &mut self.state.vm.entry_mark,
-            chain_mark.map_or(0, |r| r.as_ptr() as usize),
-        );
+        let saved_mark = (self.state.conts.chain)
+            .set_mark(chain_mark.map_or(std::ptr::null_mut(), |r| r.as_ptr()));
         // An outermost entry runs on this thread's own stack; a nested one
         // keeps the limit of the stack it runs on (set by its outer entry).
         if !entry::is_nested() || self.state.vm.stack_limit == 0 {
@@ -416,7 +414,7 @@ impl Jit {
         // `state` and `this`.
         let (status, stored) = unsafe { entry::enter(store, state, this, fallback, call, values) };
         let pending = std::mem::take(&mut self.state.vm.pending_exn);
-        self.state.vm.entry_mark = saved_mark;
+        self.state.conts.chain.set_mark(saved_mark);
         if status != 0 {
             self.state.conts.unwind_to(chain_mark);
             self.state.vm.stack_limit = saved_limit;

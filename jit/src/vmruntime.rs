@@ -3,7 +3,7 @@
 //! instances points at its one record.
 //!
 //! ```text
-//!   VmContext +64 runtime ──▶ VmRuntime (72)
+//!   VmContext +64 runtime ──▶ VmRuntime (64)
 //!                             +0  stack_limit  lowest stack address compiled code may
 //!                                              grow its frames to (prologue check)
 //!                             +8  pending_exn  raw exnref of the exception being
@@ -11,17 +11,17 @@
 //!                             +16 func_refs ──▶ [*VmFuncRef; num_func_refs], by FuncAddr
 //!                             +24 num_func_refs
 //!                             +32 conts ──▶ fibre TableHeader (records, len)
-//!                             +40 chain ──▶ fibre StackChain (innermost running record)
-//!                             +48 entry_mark   the innermost continuation record when the
-//!                                              running host entry began (0 = none)
-//!                             +56 frame_key    what resume frames are marked with for the
+//!                             +40 chain ──▶ fibre StackChain (innermost running record,
+//!                                           epoch, mark)
+//!                             +48 frame_key    what resume frames are marked with for the
 //!                                              backtrace walk (backtrace.rs); renewed by
 //!                                              every trap of this store's code
-//!                             +64 interrupt ──▶ core's Interruption (fuel, interrupt flag),
+//!                             +56 interrupt ──▶ core's Interruption (fuel, interrupt flag),
 //!                                              read by code made with checks
 //! ```
 //!
-//! `entry_mark` bounds what a suspend may capture: records above it on the
+//! The chain's *mark*, the innermost continuation record when the running
+//! host entry began (null: none), bounds what a suspend may capture: records above it on the
 //! chain were attached under the running entry; the mark itself and those
 //! below it run host frames of an outer entry, so a handler found there is
 //! left to the runtime (which refuses it).
@@ -52,8 +52,6 @@ pub struct VmRuntime {
     pub conts: usize,
     /// The continuation chain.
     pub chain: usize,
-    /// The chain's innermost record when the running entry began.
-    pub entry_mark: usize,
     /// The key of the resume frames' marks (`backtrace.rs`): per store,
     /// so that a trap on another thread leaves this store's marks alone.
     pub frame_key: u64,
@@ -184,7 +182,6 @@ pub const PENDING_EXN: i32 = offset_of!(VmRuntime, pending_exn) as i32;
 pub const FUNC_REFS: i32 = offset_of!(VmRuntime, func_refs) as i32;
 pub const CONTS: i32 = offset_of!(VmRuntime, conts) as i32;
 pub const CHAIN: i32 = offset_of!(VmRuntime, chain) as i32;
-pub const ENTRY_MARK: i32 = offset_of!(VmRuntime, entry_mark) as i32;
 pub const FRAME_KEY: i32 = offset_of!(VmRuntime, frame_key) as i32;
 pub const INTERRUPT: i32 = offset_of!(VmRuntime, interrupt) as i32;
 
@@ -196,10 +193,9 @@ mod tests {
     fn layout_matches_the_drawing() {
         assert_eq!(
             (STACK_LIMIT, PENDING_EXN, FUNC_REFS, size_of::<VmRuntime>()),
-            (0, 8, 16, 72)
+            (0, 8, 16, 64)
         );
-        assert_eq!((CONTS, CHAIN, ENTRY_MARK, FRAME_KEY), (32, 40, 48, 56));
-        assert_eq!(INTERRUPT, 64);
+        assert_eq!((CONTS, CHAIN, FRAME_KEY, INTERRUPT), (32, 40, 48, 56));
     }
 
     #[test]

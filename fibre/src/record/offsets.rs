@@ -1,13 +1,14 @@
 //! Offsets of the [`ContRecord`] fields compiled code reads or writes
 //! (drawn in the record's module doc; the test pins them to the drawing).
 
-use super::{ContRecord, HandlerTable};
+use super::{ContRecord, HandlerTable, SkipEntry};
 use std::mem::offset_of;
 
 pub const REVISION: i32 = offset_of!(ContRecord, revision) as i32;
 pub const STATE: i32 = offset_of!(ContRecord, state) as i32;
 pub const LINK: i32 = offset_of!(ContRecord, link) as i32;
 pub const NATIVE_PARENT: i32 = offset_of!(ContRecord, native_parent) as i32;
+pub const CROSSED: i32 = offset_of!(ContRecord, crossed) as i32;
 pub const INDEX: i32 = offset_of!(ContRecord, index) as i32;
 pub const CLAUSE: i32 = offset_of!(ContRecord, clause) as i32;
 pub const PARENT: i32 = offset_of!(ContRecord, parent) as i32;
@@ -28,6 +29,10 @@ pub const INTERP: i32 = offset_of!(ContRecord, interp) as i32;
 pub const FUNC: i32 = offset_of!(ContRecord, func) as i32;
 pub const DEPTH: i32 = offset_of!(ContRecord, depth) as i32;
 pub const FUNC_REF: i32 = offset_of!(ContRecord, func_ref) as i32;
+pub const SKIP: i32 = offset_of!(ContRecord, skip) as i32;
+pub const SKIP_TO: i32 = SKIP + offset_of!(SkipEntry, to) as i32;
+pub const SKIP_MASK: i32 = SKIP + offset_of!(SkipEntry, mask) as i32;
+pub const SKIP_EPOCH: i32 = SKIP + offset_of!(SkipEntry, epoch) as i32;
 
 #[cfg(test)]
 mod tests {
@@ -37,6 +42,7 @@ mod tests {
     #[test]
     fn layout_matches_the_drawing() {
         assert_eq!((REVISION, STATE, LINK, NATIVE_PARENT), (0, 8, 12, 13));
+        assert_eq!(CROSSED, 14);
         assert_eq!((INDEX, CLAUSE, PARENT, LAST_ANCESTOR), (16, 20, 24, 32));
         assert_eq!((CONTEXT, STACK_LIMIT, HANDLERS), (40, 64, 72));
         assert_eq!(
@@ -47,7 +53,8 @@ mod tests {
         assert_eq!(offset_of!(ContRecord, payload_inline), 104);
         assert_eq!((STACK_BASE, STACK_LEN, ENTRY), (136, 144, 152));
         assert_eq!((INTERP, FUNC, DEPTH, FUNC_REF), (160, 168, 172, 176));
-        assert_eq!(size_of::<ContRecord>(), 184);
+        assert_eq!((SKIP_TO, SKIP_MASK, SKIP_EPOCH), (184, 192, 200));
+        assert_eq!(size_of::<ContRecord>(), 208);
         assert_eq!((size_of::<ContState>(), size_of::<ParentLink>()), (4, 1));
         assert_eq!(size_of::<Option<FibreEntry>>(), 8);
     }

@@ -21,10 +21,12 @@
 //!
 //!   suspend $t (payload of at most PAYLOAD_INLINE values)
 //!     site.cache_vmctx == vmctx; S = chain.innermost               else slow
-//!     r = S; loop: r == 0 or r == entry_mark ─▶ slow (no handler, or beyond the entry)
+//!     r = S; loop: r == 0 or r == chain.mark ─▶ slow (no handler, or beyond the entry)
 //!                  tag in r's suspend clauses [0, first_switch) ─▶ found (P = r, k)
-//!                  r = r.parent
-//!     payload into S; chain.innermost = P.parent; P detached; S.last_ancestor = P
+//!                  r = r's skip entry's target when it holds for the tag (fibre's
+//!                  skip.rs), else r.parent (past INLINE_WALK parents ─▶ slow)
+//!     payload into S; chain.innermost = P.parent; P detached (crossed: epoch + 1);
+//!     S.last_ancestor = P
 //!     S.state = Suspended; S.clause = k; stack_switch(P.context, P.context, S)
 //!     results from S's payload (or a pending exception: resume_throw) ─▶ done
 //!
@@ -191,7 +193,7 @@ impl FuncTranslator<'_, '_> {
     ) {
         let tag = self.site_tag(site, slow);
         let (suspender, chain) = self.innermost();
-        let (prompt, clause) = self.find_handler(suspender, tag, Clauses::Suspend, slow);
+        let (prompt, clause) = self.find_handler(chain, suspender, tag, Clauses::Suspend, slow);
         // Found: payload into the suspender, detach it up to the prompt.
         if !args.is_empty() {
             let base = self.ld(I64, suspender, rec::PAYLOAD_PTR);
@@ -199,7 +201,7 @@ impl FuncTranslator<'_, '_> {
         }
         let n = self.b.ins().iconst(I32, args.len() as i64);
         self.st(n, suspender, rec::PAYLOAD_LEN);
-        let above = self.detach(suspender, prompt);
+        let above = self.detach(chain, suspender, prompt);
         self.st(above, chain, StackChain::INNERMOST);
         self.st(clause, suspender, rec::CLAUSE);
         let context = self.b.ins().iadd_imm_s(prompt, i64::from(rec::CONTEXT));
@@ -231,12 +233,12 @@ impl FuncTranslator<'_, '_> {
         self.make_room(taken.record, args.len() + 1, slow);
         let tag = self.site_tag(site, slow);
         let (suspender, chain) = self.innermost();
-        let (prompt, _) = self.find_handler(suspender, tag, Clauses::Switch, slow);
+        let (prompt, _) = self.find_handler(chain, suspender, tag, Clauses::Switch, slow);
         self.ensure_stack(taken.state, taken.record, slow);
         // Commit: capture S..P, hand the target our arguments and handle;
         // the target's segment takes S..P's place on the chain.
         self.use_handle(&taken);
-        let innermost = self.detach(suspender, prompt);
+        let innermost = self.detach(chain, suspender, prompt);
         let mut values = args.to_vec();
         values.push(self.make_handle(suspender));
         self.append_payload(taken.record, &values);

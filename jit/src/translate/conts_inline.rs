@@ -7,13 +7,16 @@
 //!   take_handle   raw h ─▶ record C of table.records[low32(h) - 1],
 //!                 revision == h >> 32, state Fresh or Suspended        (check)
 //!   make_room     C.payload_len + n <= C.payload_cap                   (check)
-//!   find_handler  innermost-first walk to entry_mark, tag among a
-//!                 record's suspend (or switch) clauses ─▶ (P, k)        (check)
+//!   find_handler  innermost-first walk to the chain's mark, tag among a
+//!                 record's suspend (or switch) clauses ─▶ (P, k); past a
+//!                 record by its valid skip entry, else its parent; more
+//!                 than INLINE_WALK parents ─▶ slow                     (check)
 //!   next_depth    1 + innermost.depth (1 at the host) <= MAX_RESUME_DEPTH (check)
 //!   use_handle    C.revision += 1, C.state = Running                   (commit)
 //!   attach        P = C.last_ancestor; P.parent = innermost (Host or
 //!                 Continuation link); innermost = C ─▶ P
-//!   detach        P detached; S.last_ancestor = P; S.state = Suspended
+//!   detach        P detached; S.last_ancestor = P; S.state = Suspended;
+//!                 P crossed ─▶ P uncrossed, chain.epoch += 1
 //!                 ─▶ P.parent (the caller's new innermost, or what a
 //!                 switch attaches the target to)
 //!   make_handle   S's raw handle (a call when its index must retire)
@@ -25,7 +28,7 @@ use crate::libcalls::{Libcall, MAX_RESUME_DEPTH, STACK_DEAR};
 use crate::traps;
 use crate::vmruntime;
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::types::{I16, I32, I64};
+use cranelift_codegen::ir::types::{I8, I16, I32, I64};
 use cranelift_codegen::ir::{Block, BlockArg, InstBuilder, MemFlagsData, Type, Value};
 use wasmfx_fibre::{
     ContState, ParentLink, RETIRED, StackChain, offsets as rec, table_offsets as table,
@@ -33,6 +36,10 @@ use wasmfx_fibre::{
 
 // `link` and `native_parent` are adjacent bytes, stored as one word.
 const _: () = assert!(rec::NATIVE_PARENT == rec::LINK + 1);
+
+/// Parent links an inline handler search follows before it leaves the
+/// search to the runtime (which leaves a skip entry behind).
+const INLINE_WALK: i64 = 8;
 
 /// The little-endian 16-bit word of a record's `link` and `native_parent`.
 const fn link_word(link: ParentLink, native: bool) -> i64 {
@@ -220,10 +227,12 @@ impl FuncTranslator<'_, '_> {
         next
     }
 
-    /// Takes the segment `suspender` .. `prompt` off the chain; returns the
+    /// Takes the segment `suspender` .. `prompt` off `chain`; returns the
     /// new innermost record (the prompt's parent, 0 for the host), which
     /// the caller stores in the chain (or attaches another segment to).
-    pub(super) fn detach(&mut self, suspender: Value, prompt: Value) -> Value {
+    /// Cutting a link that a skip entry may jump bumps the chain's epoch
+    /// (fibre's skip.rs).
+    pub(super) fn detach(&mut self, chain: Value, suspender: Value, prompt: Value) -> Value {
         let above = self.ld(I64, prompt, rec::PARENT);
         let detached = (self.b.ins()).iconst(I16, link_word(ParentLink::Detached, false));
         self.st(detached, prompt, rec::LINK);
@@ -232,29 +241,49 @@ impl FuncTranslator<'_, '_> {
         self.st(prompt, suspender, rec::LAST_ANCESTOR);
         let suspended = self.b.ins().iconst(I32, ContState::Suspended as i64);
         self.st(suspended, suspender, rec::STATE);
+        let crossed = self.ld(I8, prompt, rec::CROSSED);
+        let bump = self.b.create_block();
+        let done = self.b.create_block();
+        self.b.ins().brif(crossed, bump, &[], done, &[]);
+        self.b.switch_to_block(bump);
+        self.b.set_cold_block(bump);
+        let zero = self.b.ins().iconst(I8, 0);
+        self.st(zero, prompt, rec::CROSSED);
+        let epoch = self.ld(I64, chain, StackChain::EPOCH);
+        let epoch = self.b.ins().iadd_imm_s(epoch, 1);
+        self.st(epoch, chain, StackChain::EPOCH);
+        self.b.ins().jump(done, &[]);
+        self.b.switch_to_block(done);
         above
     }
 
-    /// The innermost prompt from `from` outwards (before `entry_mark`)
-    /// whose `kind` clauses hold `tag`: jumps to a block with params
-    /// (prompt, clause index), which it returns switched to.
+    /// The innermost prompt from `from` (the innermost record of `chain`)
+    /// outwards, before the chain's mark, whose `kind` clauses hold `tag`:
+    /// jumps to a block with params (prompt, clause index), which it
+    /// returns switched to. A record's own table first; then its skip
+    /// entry when valid for the tag, else its parent (fibre's skip.rs). A
+    /// walk past more than [`INLINE_WALK`] parents goes to `slow`, where
+    /// the runtime's search leaves the entry that later walks jump by.
     pub(super) fn find_handler(
         &mut self,
+        chain: Value,
         from: Value,
         tag: Value,
         kind: Clauses,
         slow: Block,
     ) -> (Value, Value) {
-        let mark = self.ld(I64, self.runtime, vmruntime::ENTRY_MARK);
+        let mark = self.ld(I64, chain, StackChain::MARK);
         let record_head = self.b.create_block();
         let r = self.b.append_block_param(record_head, I64);
+        let steps = self.b.append_block_param(record_head, I32);
         let clause_head = self.b.create_block();
-        let [cr, ctags, cend, ci] =
-            [I64, I64, I32, I32].map(|ty| self.b.append_block_param(clause_head, ty));
+        let [cr, csteps, ctags, cend, ci] =
+            [I64, I32, I64, I32, I32].map(|ty| self.b.append_block_param(clause_head, ty));
         let found = self.b.create_block();
         let prompt = self.b.append_block_param(found, I64);
         let clause = self.b.append_block_param(found, I32);
-        self.b.ins().jump(record_head, &[from.into()]);
+        let zero = self.b.ins().iconst(I32, 0);
+        self.b.ins().jump(record_head, &[from.into(), zero.into()]);
 
         self.b.switch_to_block(record_head);
         self.guard(r, slow);
@@ -268,14 +297,14 @@ impl FuncTranslator<'_, '_> {
             Clauses::Suspend => (self.b.ins().iconst(I32, 0), first_switch),
             Clauses::Switch => (first_switch, self.ld(I32, r, rec::HANDLER_LEN)),
         };
-        let begin = [r, tags, end, start].map(BlockArg::from);
+        let begin = [r, steps, tags, end, start].map(BlockArg::from);
         self.b.ins().jump(clause_head, &begin);
 
         self.b.switch_to_block(clause_head);
         let more = self.b.ins().icmp(IntCC::UnsignedLessThan, ci, cend);
         let compare = self.b.create_block();
-        let parent = self.b.create_block();
-        self.b.ins().brif(more, compare, &[], parent, &[]);
+        let missed = self.b.create_block();
+        self.b.ins().brif(more, compare, &[], missed, &[]);
         self.b.switch_to_block(compare);
         let offset = self.b.ins().uextend(I64, ci);
         let offset = self.b.ins().ishl_imm_u(offset, 3);
@@ -283,11 +312,32 @@ impl FuncTranslator<'_, '_> {
         let candidate = self.ld(I64, at, 0);
         let hit = self.b.ins().icmp(IntCC::Equal, candidate, tag);
         let next = self.b.ins().iadd_imm_s(ci, 1);
-        let again = [cr, ctags, cend, next].map(BlockArg::from);
+        let again = [cr, csteps, ctags, cend, next].map(BlockArg::from);
         (self.b.ins()).brif(hit, found, &[cr.into(), ci.into()], clause_head, &again);
+
+        // Not here: the skip entry when it holds for the tag, else up.
+        self.b.switch_to_block(missed);
+        let entry_epoch = self.ld(I64, cr, rec::SKIP_EPOCH);
+        let epoch = self.ld(I64, chain, StackChain::EPOCH);
+        let covered = self.ld(I64, cr, rec::SKIP_MASK);
+        let one = self.b.ins().iconst(I64, 1);
+        let bit = self.b.ins().ishl(one, tag);
+        let covered = self.b.ins().band(covered, bit);
+        let current = self.b.ins().icmp(IntCC::Equal, entry_epoch, epoch);
+        let uncovered = self.b.ins().icmp_imm_u(IntCC::Equal, covered, 0);
+        let jumps = self.b.ins().band(current, uncovered);
+        let jump = self.b.create_block();
+        let parent = self.b.create_block();
+        self.b.ins().brif(jumps, jump, &[], parent, &[]);
+        self.b.switch_to_block(jump);
+        let to = self.ld(I64, cr, rec::SKIP_TO);
+        self.b.ins().jump(record_head, &[to.into(), csteps.into()]);
         self.b.switch_to_block(parent);
+        let walked = self.b.ins().iadd_imm_s(csteps, 1);
+        let near = (self.b.ins()).icmp_imm_u(IntCC::UnsignedLessThanOrEqual, walked, INLINE_WALK);
+        self.guard(near, slow);
         let up = self.ld(I64, cr, rec::PARENT);
-        self.b.ins().jump(record_head, &[up.into()]);
+        self.b.ins().jump(record_head, &[up.into(), walked.into()]);
 
         self.b.switch_to_block(found);
         (prompt, clause)

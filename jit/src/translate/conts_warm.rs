@@ -23,7 +23,7 @@ use crate::libcalls::Libcall;
 use crate::traps;
 use crate::vmruntime;
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::types::{I32, I64};
+use cranelift_codegen::ir::types::{I8, I32, I64};
 use cranelift_codegen::ir::{FuncRef, InstBuilder, Value};
 use wasmfx_fibre::{
     ContState, MAX_WARM, PAYLOAD_INLINE, RETIRED, offsets as rec, table_offsets as table,
@@ -117,6 +117,9 @@ impl FuncTranslator<'_, '_> {
         let zero = self.b.ins().iconst(I64, 0);
         self.st(zero, record, rec::HANDLER_TAGS);
         self.st(zero, record, rec::HANDLER_LEN);
+        self.st(zero, record, rec::SKIP_EPOCH);
+        let zero8 = self.b.ins().iconst(I8, 0);
+        self.st(zero8, record, rec::CROSSED);
         self.st(record, record, rec::LAST_ANCESTOR);
         let len = self.ld(I64, record, rec::STACK_LEN);
         let top = self.b.ins().iadd(base, len);
