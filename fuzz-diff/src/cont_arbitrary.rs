@@ -4,16 +4,18 @@
 //!
 //! ```text
 //!   generate   root: 1..=6 statements; a compound statement (Spawn, Try,
-//!              Helper, Swap) holds 1..=6 more, nested at most 5 deep with
-//!              at most 3 Spawns on a path; constants -10..=10, Div by one
-//!              of 2 3 -1 -2 5 -3 7 0, bias 0..=255, start 0..=999
+//!              Helper, Swap, Nest) holds 1..=6 more, nested at most 5 deep
+//!              with at most 3 Spawns on a path; constants -10..=10, Div by
+//!              one of 2 3 -1 -2 5 -3 7 0, bias 0..=255, Nest levels 0..=20
+//!              (past compiled code's inline search of 8), start 0..=999
 //!   shrink     (simplest first, each candidate strictly smaller)
 //!              1. the empty root
 //!              2. in any statement list: drop its first or second half,
 //!                 drop one statement, put a compound statement's own
 //!                 statements in its place (one function fewer for Spawn,
 //!                 Helper and Swap), or shrink inside a compound statement
-//!              3. constants toward 0 (Add, Mul, Div, Throw, bias), then start
+//!              3. constants toward 0 (Add, Mul, Div, Throw, bias, levels),
+//!                 then start
 //! ```
 //!
 //! `Gen::size()` (`QUICKCHECK_GENERATOR_SIZE`) caps the statements per list
@@ -28,6 +30,8 @@ const MAX_SPAWN_DEPTH: u32 = 3;
 const MAX_NESTING: u32 = 5;
 /// Statements per list.
 const MAX_STMTS: u32 = 6;
+/// Continuations a Nest puts around its statements.
+const MAX_LEVELS: u32 = 20;
 /// Divisors: both signs, the trapping 0 and the overflowing -1.
 const DIVISORS: [i32; 8] = [2, 3, -1, -2, 5, -3, 7, 0];
 
@@ -89,6 +93,10 @@ fn random_stmt(g: &mut Gen, depth: u32, nesting: u32) -> Stmt {
         9 if nest => Stmt::Try(random_stmts(g, depth, nesting + 1)),
         10 if nest => Stmt::Helper(random_stmts(g, depth, nesting + 1)),
         11 if nest => Stmt::Swap(random_stmts(g, depth, nesting + 1)),
+        14 if nest => Stmt::Nest {
+            levels: below(g, MAX_LEVELS + 1),
+            body: random_stmts(g, depth, nesting + 1),
+        },
         _ => Stmt::Add(small(g)),
     }
 }
@@ -139,6 +147,10 @@ fn smaller_constants(stmt: &Stmt) -> Box<dyn Iterator<Item = Stmt>> {
             bias,
             body: body.clone(),
         })),
+        Stmt::Nest { levels, body } => Box::new(levels.shrink().map(move |levels| Stmt::Nest {
+            levels,
+            body: body.clone(),
+        })),
         _ => Box::new(std::iter::empty()),
     }
 }
@@ -161,6 +173,7 @@ mod tests {
             .map(|s| match s {
                 Stmt::Add(k) | Stmt::Mul(k) | Stmt::Div(k) | Stmt::Throw(k) => distance(*k),
                 Stmt::Spawn { bias, body } => distance(*bias) + weight(body),
+                Stmt::Nest { levels, body } => distance(*levels as i32) + weight(body),
                 other => other.body().map_or(0, weight),
             })
             .sum()
@@ -206,6 +219,17 @@ mod tests {
         assert!(programs.iter().all(|p| (1..=6).contains(&p.root.len())));
         let compound = programs.iter().filter(|p| depth(&p.root) > 0).count();
         assert!(compound > 100, "{compound} of 300 have compound statements");
+        // Nests past compiled code's inline search, with a suspension in.
+        fn deep(stmts: &[Stmt]) -> bool {
+            stmts.iter().any(|s| match s {
+                Stmt::Nest { levels, body } if *levels > 8 => {
+                    body.iter().any(|s| matches!(s, Stmt::Yield | Stmt::Up)) || deep(body)
+                }
+                other => other.body().is_some_and(deep),
+            })
+        }
+        let deep_nests = programs.iter().filter(|p| deep(&p.root)).count();
+        assert!(deep_nests > 10, "{deep_nests} of 300 suspend under deep nests");
         assert!(programs.iter().any(|p| p != &programs[0]));
     }
 

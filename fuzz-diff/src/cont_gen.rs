@@ -34,6 +34,10 @@
 //!   Helper(stmts)   acc = inner(acc + 1) - 1 through a function without
 //!                   stack-switching instructions (compiled under `jit`),
 //!                   whose callee runs stmts: suspensions capture it
+//!   Nest(n, stmts)  stmts under n nested continuations whose resumes handle
+//!                   only $other, which nothing suspends to: every
+//!                   suspension passes them (deep handler searches), every
+//!                   exception crosses them; otherwise as stmts alone
 //!   log             global: log = (log * 31) ^ (value + tag) per event
 //! ```
 
@@ -50,6 +54,7 @@ pub enum Stmt {
     Try(Vec<Stmt>),
     Helper(Vec<Stmt>),
     Swap(Vec<Stmt>),
+    Nest { levels: u32, body: Vec<Stmt> },
 }
 
 /// An exception on its way out, in the model.
@@ -179,6 +184,7 @@ impl Model {
                     self.run(body, &mut inner, depth)?;
                     *acc = inner.wrapping_sub(1);
                 }
+                Stmt::Nest { body, .. } => self.run(body, acc, depth)?,
             }
         }
         Ok(())
@@ -189,9 +195,11 @@ impl Stmt {
     /// The statements inside a compound statement.
     pub fn body(&self) -> Option<&[Stmt]> {
         match self {
-            Stmt::Spawn { body, .. } | Stmt::Try(body) | Stmt::Helper(body) | Stmt::Swap(body) => {
-                Some(body)
-            }
+            Stmt::Spawn { body, .. }
+            | Stmt::Try(body)
+            | Stmt::Helper(body)
+            | Stmt::Swap(body)
+            | Stmt::Nest { body, .. } => Some(body),
             _ => None,
         }
     }
@@ -203,6 +211,10 @@ impl Stmt {
             Stmt::Try(_) => Stmt::Try(body),
             Stmt::Helper(_) => Stmt::Helper(body),
             Stmt::Swap(_) => Stmt::Swap(body),
+            Stmt::Nest { levels, .. } => Stmt::Nest {
+                levels: *levels,
+                body,
+            },
             other => other.clone(),
         }
     }

@@ -19,6 +19,9 @@
 //!   $helper_N(x)          $inner_N(x + 1) - 1   (no stack-switching code)
 //!   $inner_N(init)        acc = init; statements; acc
 //!   $partner_N(init, back) acc = init; statements; switch back (acc)
+//!   $nest_N(acc, n)       n = 0: $nested_N(acc); else resume $nest_N(acc, n - 1)
+//!                         as a fresh continuation under (on $other) only
+//!   $nested_N(init)       acc = init; statements; acc
 //! ```
 
 use crate::cont_gen::{Program, Stmt};
@@ -60,6 +63,9 @@ const PRELUDE: &str = r#"(module
   (tag $exc (param i32))
   (tag $sw (result i32))
   (tag $raise (param i32) (result i32))
+  (tag $other)
+  (type $f0 (func (result i32)))
+  (type $c0 (cont $f0))
   (global $log (export "log") (mut i32) (i32.const 0))
   (func $note (param $tag i32) (param $v i32)
     (global.set $log (i32.xor (i32.mul (global.get $log) (i32.const 31))
@@ -111,6 +117,7 @@ struct Emitter {
     bodies: usize,
     helpers: usize,
     partners: usize,
+    nests: usize,
     /// Try blocks so far (their labels are numbered).
     labels: usize,
     /// Functions named by `ref.func` (declared in an `elem` segment).
@@ -165,6 +172,27 @@ impl Emitter {
         name
     }
 
+    /// Emits `$nest_N` and `$nested_N` for `stmts`; returns the nest.
+    fn nest(&mut self, stmts: &[Stmt], depth: u32) -> String {
+        let n = self.nests;
+        self.nests += 1;
+        self.declared.push(format!("$nest_{n}"));
+        let code = self.stmts(stmts, depth);
+        let _ = writeln!(
+            self.funcs,
+            "  (func $nest_{n} (type $f2) (param $acc i32) (param $n i32) (result i32)\n    \
+             (if (i32.eqz (local.get $n)) (then (return (call $nested_{n} (local.get $acc)))))\n    \
+             (block $other_h (result (ref $c0))\n      \
+             (return (resume $c2 (on $other $other_h) (local.get $acc) \
+             (i32.sub (local.get $n) (i32.const 1)) (cont.new $c2 (ref.func $nest_{n})))))\n    \
+             (unreachable))\n  \
+             (func $nested_{n} (param $init i32) (result i32) (local $acc i32)\n    \
+             (local.set $acc (local.get $init))\n{code}    \
+             (local.get $acc))"
+        );
+        format!("$nest_{n}")
+    }
+
     /// The instructions of `stmts`, one per line.
     fn stmts(&mut self, stmts: &[Stmt], depth: u32) -> String {
         let mut code = String::new();
@@ -214,6 +242,12 @@ impl Emitter {
                 Stmt::Helper(body) => {
                     let helper = self.helper(body, depth);
                     format!("(local.set $acc (call {helper} (local.get $acc)))")
+                }
+                Stmt::Nest { levels, body } => {
+                    let nest = self.nest(body, depth);
+                    format!(
+                        "(local.set $acc (call {nest} (local.get $acc) (i32.const {levels})))"
+                    )
                 }
             };
             let _ = writeln!(code, "    {line}");

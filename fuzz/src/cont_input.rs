@@ -85,6 +85,10 @@ fn stmt(u: &mut Unstructured<'_>, depth: u32, nesting: u32) -> Result<Stmt> {
         9 if nest => Stmt::Try(stmts(u, depth, nesting + 1)?),
         10 if nest => Stmt::Helper(stmts(u, depth, nesting + 1)?),
         11 if nest => Stmt::Swap(stmts(u, depth, nesting + 1)?),
+        14 if nest => Stmt::Nest {
+            levels: u.int_in_range(0..=20)?,
+            body: stmts(u, depth, nesting + 1)?,
+        },
         _ => Stmt::Add(small(u)?),
     })
 }
