@@ -13,7 +13,9 @@
 //! (shown with `-- --nocapture`).
 
 use quickcheck::TestResult;
-use wasmfx_fuzz_diff::cont_case::{check_program, check_program_against, failure_report};
+use wasmfx_fuzz_diff::cont_case::{
+    Collection, check_program, check_program_against, check_program_collecting, failure_report,
+};
 use wasmfx_fuzz_diff::cont_gen::{Program, Stmt};
 use wasmfx_fuzz_diff::cont_property::{
     Tally, fail, matches_model_collecting, matches_model_compiled, matches_model_interpreted,
@@ -21,6 +23,7 @@ use wasmfx_fuzz_diff::cont_property::{
 };
 use wasmfx_fuzz_diff::run::Tiering;
 use wasmfx_fuzz_diff::tiering_plan::TieringPlan;
+use wasmfx_tier::FunctionTier;
 
 /// Cases per property in a default run (CI): a few seconds each in the
 /// test profile.
@@ -167,4 +170,41 @@ fn a_tier_up_is_found_and_its_plan_shrunk() {
     assert!(report.contains(", start: 0 }"), "{report}");
     let plan_line = report.lines().nth(1).unwrap_or_default();
     assert_eq!(plan_line.matches(';').count(), 1, "{report}");
+}
+
+/// Found by the collecting property (case 17412 of a 20,000-case run at
+/// 1dd86bf, shrunk): `$nest_0`, compiled, runs its fresh continuation in
+/// place as heap frames, whose `switch` goes on past it to the root
+/// driver. While the partner ran, only the in-place runner named the
+/// parked frames (by index), and a collection freed them: "record 2 holds
+/// no parked call". They are held as a root now.
+#[test]
+fn heap_frames_that_switch_past_their_runner_survive_collection() {
+    let program = Program {
+        root: vec![Stmt::Nest {
+            levels: 1,
+            body: vec![Stmt::Swap(vec![
+                Stmt::Spawn {
+                    bias: 0,
+                    body: vec![],
+                },
+                Stmt::Nest {
+                    levels: 1,
+                    body: vec![],
+                },
+            ])],
+        }],
+        start: 0,
+    };
+    let mut tiers = vec![FunctionTier::Interpreted; 11];
+    // $nest_1 and $nest_0 (function_names of the program's text).
+    tiers[5] = FunctionTier::After(0);
+    tiers[8] = FunctionTier::After(0);
+    let plan = TieringPlan::new(tiers).with_heap_frames(true);
+    let checked = check_program_collecting(
+        &program,
+        &Tiering::Planned(plan),
+        Collection::EveryContNew,
+    );
+    assert!(checked.is_ok(), "{checked:?}");
 }

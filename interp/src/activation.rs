@@ -197,6 +197,13 @@ impl Interpreter {
         self.run_to_exit(store, func, args, mode, tiering)
     }
 
+    /// Keeps the frames parked in record `parked` as a collection root
+    /// until they run again or are released, as a parked call's: whoever
+    /// runs them next names them by index.
+    pub fn hold_parked(&mut self, parked: u32) {
+        self.conts.hold(parked);
+    }
+
     /// How many times the activation parked in record `parked` was resumed
     /// so far (`None`: it holds no parked frames).
     pub fn parked_resumptions(&self, parked: u32) -> Option<u32> {

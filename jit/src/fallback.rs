@@ -197,6 +197,12 @@ pub trait FallbackTier {
     /// Abandons a suspended call.
     fn release_parked(&mut self, _store: &mut Store, _parked: u32) {}
 
+    /// Keeps the frames parked in record `parked` as a collection root
+    /// until they run again: their runner names them by index only (a
+    /// continuation run in place whose suspension goes on past its
+    /// resumer, `libcalls/in_place.rs`).
+    fn hold_parked(&mut self, _parked: u32) {}
+
     /// Whether the tier holds roots of the continuation collector that it
     /// cannot show (running activations); compiled code's collection waits
     /// then (`collect.rs`).

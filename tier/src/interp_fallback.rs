@@ -111,6 +111,10 @@ impl FallbackTier for InterpFallback<'_> {
         self.interp.parked_resumptions(parked)
     }
 
+    fn hold_parked(&mut self, parked: u32) {
+        self.interp.hold_parked(parked);
+    }
+
     fn release_parked(&mut self, store: &mut Store, parked: u32) {
         self.interp.release_parked(store, parked);
         // The suspension found no handler: compiled code traps, and the

@@ -48,7 +48,9 @@ pub(crate) struct ContTable {
     /// Heap frames of records suspended by the interpreter, by record index.
     parked: Vec<Option<Captured>>,
     /// Which parked records hold a *call* that suspended outward
-    /// ([`ContTable::park_new`]): their callers name them by index, not by
+    /// ([`ContTable::park_new`]), or frames that compiled code runs in
+    /// place and holds while their suspension goes on past it
+    /// ([`ContTable::hold`]): their runners name them by index, not by
     /// handle, so the collector keeps them (`exec/collect.rs`).
     calls: Vec<bool>,
     pool: Vec<ExecStack>,
@@ -303,6 +305,15 @@ impl ContTable {
         // nothing else reads or writes it while it runs here.
         unsafe { record.as_mut().set_state(ContState::Running) };
         Ok(())
+    }
+
+    /// Counts the frames parked in record `index` among the parked calls
+    /// (see `calls`) until they are taken or released.
+    pub fn hold(&mut self, index: u32) {
+        let parked = self.parked.get(index as usize).is_some_and(Option::is_some);
+        if let (true, Some(call)) = (parked, self.calls.get_mut(index as usize)) {
+            *call = true;
+        }
     }
 
     /// Records holding a parked call (see `calls`).

@@ -235,6 +235,11 @@ pub(super) fn resume(
             return Ok(Some(InPlace::Native(target)));
         }
         let parked_now = suspension.parked;
+        // Only this frame names the parked frames while this stack waits.
+        with_fallback(call, func, |fallback, _| {
+            fallback.hold_parked(parked_now);
+            Ok(())
+        })?;
         exit = match suspend_natively(call, &suspension) {
             Ok(resumed) => match migrate_forwarded(call, func, parked_now, &resumed)? {
                 Some(target) => return Ok(Some(InPlace::Native(target))),
