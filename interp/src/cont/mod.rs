@@ -11,7 +11,7 @@
 //!
 //! ```text
 //!   executor.stack ── the running stack (innermost continuation, or the root)
-//!   executor.chain ── [ Link 0 (root resumer) | Link 1 | … | Link n-1 ]
+//!   executor.chain ── [ Link 0 (root resumer) | Link 1 | … | Link n-1 ]  (in runs: chain.rs)
 //!                        each: parent ExecStack, its registers at the resume,
 //!                              the resume's handler table (site), the record
 //!                              of the continuation running under it
@@ -25,9 +25,11 @@
 //! `table.rs` the records' interpreter side (one-shot handles through the
 //! store's table, captured frames) and the stack pool.
 
+mod chain;
 pub mod site;
 mod table;
 
+pub(crate) use chain::LinkChain;
 pub(crate) use table::{ContTable, Start};
 
 use crate::code::Code;
@@ -65,8 +67,7 @@ pub(crate) struct Captured {
 /// The links of resumes nested inside a captured continuation, outermost
 /// first. Boxed: there rarely are any, and a parked continuation then
 /// spends one word on them (it takes 96 bytes).
-#[allow(clippy::box_collection)]
-pub(crate) type CapturedLinks = Option<Box<Vec<Link>>>;
+pub(crate) type CapturedLinks = Option<Box<LinkChain>>;
 
 /// A resumer waiting in `resume` (or a `switch` target's handler): one
 /// link of the chain of running continuations.
@@ -81,4 +82,13 @@ pub(crate) struct Link {
     pub site: u32,
     /// The record of the continuation running under this link.
     pub record: u32,
+}
+
+impl Link {
+    /// The [`site::tag_bit`]s of its resume's handler table (all of them
+    /// when the site is unknown).
+    pub fn tag_mask(&self) -> u64 {
+        let sites = &self.regs.code.cont_sites;
+        sites.get(self.site as usize).map_or(u64::MAX, |site| site.mask)
+    }
 }

@@ -40,6 +40,13 @@ pub struct ContSite {
     pub tag: Option<TagAddr>,
     /// The handler table (empty for `switch`), in source order.
     pub clauses: Box<[ResumeClause]>,
+    /// The [`tag_bit`]s of the table's tags.
+    pub mask: u64,
+}
+
+/// A tag's bit in the masks of handler tables (`chain.rs`).
+pub fn tag_bit(tag: TagAddr) -> u64 {
+    1 << (tag.0 % 64)
 }
 
 impl ContSite {

@@ -30,7 +30,7 @@
 
 use super::Executor;
 use crate::Interpreter;
-use crate::cont::{Captured, Link, Regs};
+use crate::cont::{Captured, LinkChain, Regs};
 use wasmfx_fibre::Marker;
 
 /// The roots of an activation blocked in a call to compiled code: its
@@ -40,7 +40,7 @@ use wasmfx_fibre::Marker;
 #[derive(Debug)]
 pub(crate) struct Exposed {
     values: *const Vec<u64>,
-    chain: *const Vec<Link>,
+    chain: *const LinkChain,
 }
 
 impl Executor<'_> {
@@ -89,7 +89,7 @@ impl Interpreter {
     }
 
     /// Exposes the roots of an activation about to call compiled code.
-    pub(crate) fn expose(&mut self, values: &Vec<u64>, chain: Option<&Vec<Link>>) {
+    pub(crate) fn expose(&mut self, values: &Vec<u64>, chain: Option<&LinkChain>) {
         self.exposed.push(Exposed {
             values,
             chain: chain.map_or(std::ptr::null(), std::ptr::from_ref),

@@ -20,6 +20,7 @@
 use super::cont_transfer::{Entry, load_regs, regs_of, site_of, split};
 use super::native::NativeKind;
 use super::{Executor, Resumption, State};
+use crate::cont::site::tag_bit;
 use crate::cont::{Captured, ContTable, Start};
 use crate::op::Op;
 use wasmfx_core::{ExnAddr, FuncAddr, TagAddr, Trap};
@@ -78,9 +79,8 @@ impl Executor<'_> {
         native: u64,
     ) -> Result<(), Trap> {
         let n = self.store.tags[tag.0 as usize].sig.params.len();
-        let found = self.chain.iter().enumerate().rev().find_map(|(i, link)| {
-            let site = site_of(link).ok()?;
-            site.suspend_target(tag).map(|target| (i, target))
+        let found = (self.chain).rfind(tag_bit(tag), |link| {
+            site_of(link).ok()?.suspend_target(tag)
         });
         let Some((i, (target, height))) = found else {
             return match self.suspends_out {
@@ -244,10 +244,10 @@ impl Executor<'_> {
             .interp
             .conts
             .consume(&mut self.store.conts, self.stack.values[top])?;
-        let handler = self
-            .chain
-            .iter()
-            .rposition(|link| site_of(link).is_ok_and(|s| s.handles_switch(tag)));
+        let handler = (self.chain).rfind(tag_bit(tag), |link| {
+            site_of(link).is_ok_and(|s| s.handles_switch(tag)).then_some(())
+        });
+        let handler = handler.map(|(i, ())| i);
         let Some(i) = handler else {
             if self.suspends_out {
                 return self.suspend_outward(state, tag, top, n, Some(index), native);

@@ -18,14 +18,14 @@
 use super::dispatch::{self, Regs, move_down, run_ops};
 use super::frames::Frames;
 use super::{Executor, Exit, State};
-use crate::cont::Link;
+use crate::cont::LinkChain;
 use crate::stack::{ExecStack, copy_slots};
 use crate::{Interpreter, RunMode, Tiering, code::Code};
 use std::rc::Rc;
 use wasmfx_core::{FuncAddr, Store, Trap};
 
 /// The chain of an activation that has not resumed anything yet.
-const NO_LINKS: &Vec<Link> = &Vec::new();
+const NO_LINKS: &LinkChain = &LinkChain::new();
 
 /// Runs `code`, the function `root` of a new activation stopping as `mode`
 /// says, with `args` (copied to the start of `stack`), until it returns

@@ -37,7 +37,7 @@ pub(super) struct Frames<'a> {
     pub frames: &'a mut Vec<Frame>,
     /// The resumers waiting on the activation's chain (exposed with
     /// `values` to compiled code's collector during calls to compiled code).
-    pub chain: &'a Vec<crate::cont::Link>,
+    pub chain: &'a crate::cont::LinkChain,
     /// The running function.
     pub current: &'a mut Rc<Code>,
     /// Most value slots the stack may hold.
@@ -179,7 +179,7 @@ impl<'a> Frames<'a> {
         interp: &'a mut Interpreter,
         tiering: &'a mut dyn Tiering,
         stack: &'a mut ExecStack,
-        chain: &'a Vec<crate::cont::Link>,
+        chain: &'a crate::cont::LinkChain,
         current: &'a mut Rc<Code>,
         entry_depth: usize,
         (in_place, suspends_out): (bool, bool),

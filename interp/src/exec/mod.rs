@@ -38,7 +38,7 @@ pub use outward::{Exit, OsrHandoff, Outward, Resumption};
 
 use crate::Interpreter;
 use crate::code::Code;
-use crate::cont::Link;
+use crate::cont::LinkChain;
 use crate::op::Op;
 use crate::stack::ExecStack;
 use crate::tiering::Tiering;
@@ -57,7 +57,7 @@ pub(crate) struct Executor<'a> {
     pub store: &'a mut Store,
     /// Resumers of the running continuations, outermost first (empty while
     /// the root stack runs).
-    pub chain: Vec<Link>,
+    pub chain: LinkChain,
     /// Frame depth of the root stack at entry: returning below it finishes.
     pub entry_depth: usize,
     /// The function the activation was called for.
@@ -102,7 +102,7 @@ impl<'a> Executor<'a> {
             tiering,
             stack,
             store,
-            chain: Vec::new(),
+            chain: LinkChain::default(),
             entry_depth: 0,
             root,
             suspends_out: mode.suspends_out,

@@ -15,7 +15,7 @@
 //! `(on $tag $label)` labels are resolved with the other branch targets.
 
 use super::{TranslateError, Translator, err};
-use crate::cont::site::{ClauseKind, ContSite, ResumeClause};
+use crate::cont::site::{ClauseKind, ContSite, ResumeClause, tag_bit};
 use crate::op::Op;
 use std::sync::Arc;
 use wasmfx_core::types::CompositeType;
@@ -62,11 +62,13 @@ impl PendingSite {
                     kind: ClauseKind::Switch,
                 },
             })
-            .collect();
+            .collect::<Box<[ResumeClause]>>();
+        let mask = (clauses.iter()).fold(0, |mask, clause| mask | tag_bit(clause.tag));
         ContSite {
             args: self.args,
             tag: self.tag,
             clauses,
+            mask,
         }
     }
 }
