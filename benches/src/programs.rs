@@ -212,7 +212,7 @@ pub const PROGRAMS: &[Program] = &[
         name: "cont_deep_1",
         file: "cont_deep.wat",
         export: "run1",
-        exercises: "stack switching: generator round trips under 1 handlers that do not handle its tag",
+        exercises: "stack switching: generator round trips under 1 handler that does not handle its tag",
         full: Workload {
             arg: 4_000_000,
             expected: 4_000_000,
@@ -228,8 +228,8 @@ pub const PROGRAMS: &[Program] = &[
         export: "run10",
         exercises: "stack switching: generator round trips under 10 handlers that do not handle its tag",
         full: Workload {
-            arg: 2_000_000,
-            expected: 2_000_000,
+            arg: 4_000_000,
+            expected: 4_000_000,
         },
         quick: Workload {
             arg: 20_000,
@@ -242,12 +242,12 @@ pub const PROGRAMS: &[Program] = &[
         export: "run100",
         exercises: "stack switching: generator round trips under 100 handlers that do not handle its tag",
         full: Workload {
-            arg: 500_000,
-            expected: 500_000,
+            arg: 4_000_000,
+            expected: 4_000_000,
         },
         quick: Workload {
-            arg: 5_000,
-            expected: 5_000,
+            arg: 20_000,
+            expected: 20_000,
         },
     },
     Program {
@@ -256,12 +256,12 @@ pub const PROGRAMS: &[Program] = &[
         export: "run1000",
         exercises: "stack switching: generator round trips under 1000 handlers that do not handle its tag",
         full: Workload {
-            arg: 50_000,
-            expected: 50_000,
+            arg: 4_000_000,
+            expected: 4_000_000,
         },
         quick: Workload {
-            arg: 500,
-            expected: 500,
+            arg: 20_000,
+            expected: 20_000,
         },
     },
 ];
