@@ -86,8 +86,10 @@ pub(crate) struct TierUpState {
     /// inside interpreted continuations).
     pub suspend_free: SuspendFree,
     /// Functions asked about compiling before a continuation start
-    /// ([`TierUpState::compiles_at_start`]).
-    asked_at_start: HashSet<FuncAddr>,
+    /// ([`TierUpState::compiles_at_start`]), by store address: asked at
+    /// every fresh continuation compiled code may run in place, so a
+    /// lookup without hashing.
+    asked_at_start: Vec<bool>,
 }
 
 impl TierUpState {
@@ -99,7 +101,7 @@ impl TierUpState {
             stats: TierStats::default(),
             started: Instant::now(),
             suspend_free: SuspendFree::default(),
-            asked_at_start: HashSet::new(),
+            asked_at_start: Vec::new(),
         }
     }
 
@@ -129,10 +131,18 @@ impl TierUpState {
     /// every round trip (no OSR entry moves a frame waiting there). Asked
     /// once per function.
     fn compiles_at_start(&mut self, store: &Store, func: FuncAddr) -> bool {
-        self.compiles
-            && self.up.plan.is_none()
-            && self.asked_at_start.insert(func)
-            && self.suspend_free.resumes(store, func)
+        if !self.compiles || self.up.plan.is_some() {
+            return false;
+        }
+        let at = func.0 as usize;
+        if self.asked_at_start.get(at) == Some(&true) {
+            return false;
+        }
+        if self.asked_at_start.len() <= at {
+            self.asked_at_start.resize(at + 1, false);
+        }
+        self.asked_at_start[at] = true;
+        self.suspend_free.resumes(store, func)
     }
 
     /// Gives `func` compiled code before a continuation of it starts, when
