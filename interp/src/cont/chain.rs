@@ -132,7 +132,11 @@ impl LinkChain {
         let mut runs = match at - start {
             0 if r > 0 => self.runs.split_off(r),
             // The base run keeps its buffer.
-            0 => vec![Run::of(std::mem::take(&mut self.runs[0].links))],
+            0 => {
+                let mut moved = vec![Run::of(std::mem::take(&mut self.runs[0].links))];
+                moved.extend(self.runs.split_off(1));
+                moved
+            }
             offset => {
                 let tail = self.runs[r].links.split_off(offset);
                 let mut moved = self.runs.split_off(r + 1);
@@ -168,5 +172,138 @@ impl IntoIterator for LinkChain {
 
     fn into_iter(self) -> Self::IntoIter {
         Box::new(self.runs.into_iter().flat_map(|run| run.links))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::code::Code;
+    use crate::cont::Regs;
+    use crate::cont::site::{ClauseKind, ContSite, ResumeClause, tag_bit};
+    use crate::op::Op;
+    use std::rc::Rc;
+    use wasmfx_core::{FuncAddr, InstanceId, TagAddr};
+
+    /// Code whose site `k` handles tag `k % 5` and, for odd `k`, tag 70
+    /// (bit 6, as tag 6's).
+    fn code() -> Rc<Code> {
+        let sites = (0..10u32)
+            .map(|k| {
+                let mut tags = vec![TagAddr(k % 5)];
+                if k % 2 == 1 {
+                    tags.push(TagAddr(70));
+                }
+                let clauses: Box<[ResumeClause]> = (tags.iter())
+                    .map(|&tag| ResumeClause {
+                        tag,
+                        kind: ClauseKind::Label {
+                            target: k,
+                            height: 0,
+                        },
+                    })
+                    .collect();
+                let mask = tags.iter().fold(0, |mask, &tag| mask | tag_bit(tag));
+                ContSite {
+                    args: 0,
+                    tag: None,
+                    clauses,
+                    mask,
+                }
+            })
+            .collect();
+        Rc::new(Code {
+            ops: Box::new([Op::Return]),
+            handlers: Box::new([]),
+            cont_sites: sites,
+            unsupported: Box::new([]),
+            num_params: 0,
+            num_locals: 0,
+            num_results: 0,
+            max_height: 0,
+            instance: InstanceId(0),
+            func: FuncAddr(0),
+        })
+    }
+
+    fn link(code: &Rc<Code>, site: u32, record: u32) -> Link {
+        Link {
+            parent: Default::default(),
+            regs: Regs {
+                code: code.clone(),
+                pc: 0,
+                sp: 0,
+                base: 0,
+                native: 0,
+            },
+            site,
+            record,
+        }
+    }
+
+    /// Random pushes, pops, captures (split anywhere) and resumes (captured
+    /// chains put back) against a plain vector of (site, record): the same
+    /// links in the same order, and every search finds the innermost link
+    /// whose site handles the tag.
+    #[test]
+    fn runs_behave_as_one_vector() {
+        let code = code();
+        let mut chain = LinkChain::new();
+        let mut model: Vec<(u32, u32)> = Vec::new();
+        let mut captured: Vec<(LinkChain, Vec<(u32, u32)>)> = Vec::new();
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let mut record = 0;
+        let (mut passed_runs, mut splits) = (0, 0);
+        for _ in 0..100_000 {
+            match next(10) {
+                0..=3 if model.len() < 200 => {
+                    let site = next(10) as u32;
+                    record += 1;
+                    chain.push(link(&code, site, record));
+                    model.push((site, record));
+                }
+                4 => {
+                    let got = chain.pop().map(|l| (l.site, l.record));
+                    assert_eq!(got, model.pop());
+                }
+                5 | 6 if !model.is_empty() => {
+                    let at = next(model.len() as u64 + 1) as usize;
+                    let moved = chain.split_off(at);
+                    let moved_model = model.split_off(at);
+                    splits += u32::from(!moved_model.is_empty());
+                    captured.push((moved, moved_model));
+                }
+                7 if !captured.is_empty() => {
+                    let at = next(captured.len() as u64) as usize;
+                    let (inner, inner_model) = captured.swap_remove(at);
+                    chain.extend(inner);
+                    model.extend(inner_model);
+                }
+                _ => {
+                    let tag = TagAddr(match next(3) {
+                        0 => 70,
+                        _ => next(6) as u32,
+                    });
+                    let found = chain.rfind(tag_bit(tag), |l| {
+                        code.cont_sites[l.site as usize].suspend_target(tag)
+                    });
+                    let expected = (model.iter().enumerate().rev()).find_map(|(i, &(site, _))| {
+                        code.cont_sites[site as usize].suspend_target(tag).map(|t| (i, t))
+                    });
+                    assert_eq!(found, expected, "tag {tag:?}");
+                    passed_runs += u32::from(chain.runs.len() > 1);
+                }
+            }
+            assert_eq!(chain.len(), model.len());
+            let links: Vec<(u32, u32)> = chain.iter().map(|l| (l.site, l.record)).collect();
+            assert_eq!(links, model);
+        }
+        assert!(splits > 1_000 && passed_runs > 1_000, "{splits} {passed_runs}");
     }
 }
