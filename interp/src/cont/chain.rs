@@ -53,15 +53,18 @@ impl LinkChain {
         }
     }
 
+    #[inline]
     pub fn len(&self) -> usize {
         self.len
     }
 
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
 
     /// Adds the innermost link.
+    #[inline]
     pub fn push(&mut self, link: Link) {
         let mask = link.tag_mask();
         if self.runs.is_empty() {
@@ -75,6 +78,7 @@ impl LinkChain {
     }
 
     /// Takes the innermost link off.
+    #[inline]
     pub fn pop(&mut self) -> Option<Link> {
         let run = self.runs.last_mut()?;
         let link = run.links.pop()?;
@@ -85,6 +89,7 @@ impl LinkChain {
         Some(link)
     }
 
+    #[inline]
     pub fn last_mut(&mut self) -> Option<&mut Link> {
         self.runs.last_mut()?.links.last_mut()
     }
@@ -96,11 +101,17 @@ impl LinkChain {
 
     /// The innermost link (and its index) for which `handles` answers,
     /// asked only of runs whose mask holds `bit`.
+    #[inline]
     pub fn rfind<T>(
         &self,
         bit: u64,
         mut handles: impl FnMut(&Link) -> Option<T>,
     ) -> Option<(usize, T)> {
+        // The common case first: the innermost resume handles it.
+        let innermost = self.runs.last().and_then(|run| run.links.last());
+        if let Some(answer) = innermost.and_then(&mut handles) {
+            return Some((self.len - 1, answer));
+        }
         let mut end = self.len;
         for run in self.runs.iter().rev() {
             let start = end - run.links.len();

@@ -87,6 +87,7 @@ pub(crate) struct Link {
 impl Link {
     /// The [`site::tag_bit`]s of its resume's handler table (all of them
     /// when the site is unknown).
+    #[inline]
     pub fn tag_mask(&self) -> u64 {
         let sites = &self.regs.code.cont_sites;
         sites.get(self.site as usize).map_or(u64::MAX, |site| site.mask)
