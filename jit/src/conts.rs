@@ -20,6 +20,7 @@
 //! Values cross a switch in the records' payload areas (fibre's record.rs,
 //! "Payload"): no heap allocation per switch.
 
+use crate::FuncSet;
 use crate::sites::{ResumeSite, TagSite};
 use std::collections::HashMap;
 use std::ptr::NonNull;
@@ -71,7 +72,11 @@ pub(crate) struct Conts {
     pub heap_total: u64,
     /// Functions whose continuations live long (resumed many times): new
     /// ones get native stacks, dear or not.
-    pub long_lived: std::collections::HashSet<FuncAddr>,
+    pub long_lived: FuncSet,
+    /// Functions the fallback tier was asked about compiling at a
+    /// continuation's start (it answers once per function:
+    /// `FallbackTier::compile_at_start`).
+    pub asked_at_start: FuncSet,
     /// Stacks in use before heap frames are considered (`None`: never, the
     /// default; the tiered mode sets [`HEAP_FRAMES_AFTER`] through
     /// `Jit::set_heap_frames_after`; 0: always, warm stacks or not, for
@@ -96,7 +101,8 @@ impl Default for Conts {
             heap_started: 0,
             heap_finished: 0,
             heap_total: 0,
-            long_lived: Default::default(),
+            long_lived: FuncSet::default(),
+            asked_at_start: FuncSet::default(),
             heap_frames_after: None,
             max_stack_bytes: u64::MAX,
             next_stack_collection: STACK_COLLECTION_MINIMUM,

@@ -32,6 +32,7 @@ mod cont_start;
 mod conts;
 mod entry;
 mod fallback;
+mod func_set;
 mod libcalls;
 mod osr;
 mod perf_map;
@@ -45,6 +46,7 @@ mod vmruntime;
 
 pub use conts::HEAP_FRAMES_AFTER;
 pub use entry::{Fallback, nested_at_least};
+pub use func_set::FuncSet;
 pub use fallback::{FallbackExit, FallbackOsr, FallbackSuspension, FallbackTier, ParkedResume};
 pub use libcalls::{HostOutcome, HostResumption};
 pub use osr::OsrState;

@@ -35,7 +35,8 @@ use wasmfx_core::{FuncAddr, FuncKind, Store, Trap};
 use wasmfx_interp::code::Code;
 use wasmfx_interp::{HotReply, Interpreter, NativeOutcome, Resumption, Tiering};
 use wasmfx_jit::{
-    HostOutcome, HostResumption, Jit, OsrState, nested_at_least, on_native_chain, with_active_jit,
+    FuncSet, HostOutcome, HostResumption, Jit, OsrState, nested_at_least, on_native_chain,
+    with_active_jit,
 };
 
 /// Events a function whose compile is in flight counts before it looks
@@ -89,7 +90,7 @@ pub(crate) struct TierUpState {
     /// ([`TierUpState::compiles_at_start`]), by store address: asked at
     /// every fresh continuation compiled code may run in place, so a
     /// lookup without hashing.
-    asked_at_start: Vec<bool>,
+    asked_at_start: FuncSet,
 }
 
 impl TierUpState {
@@ -101,7 +102,7 @@ impl TierUpState {
             stats: TierStats::default(),
             started: Instant::now(),
             suspend_free: SuspendFree::default(),
-            asked_at_start: Vec::new(),
+            asked_at_start: FuncSet::default(),
         }
     }
 
@@ -134,15 +135,7 @@ impl TierUpState {
         if !self.compiles || self.up.plan.is_some() {
             return false;
         }
-        let at = func.0 as usize;
-        if self.asked_at_start.get(at) == Some(&true) {
-            return false;
-        }
-        if self.asked_at_start.len() <= at {
-            self.asked_at_start.resize(at + 1, false);
-        }
-        self.asked_at_start[at] = true;
-        self.suspend_free.resumes(store, func)
+        self.asked_at_start.insert(func) && self.suspend_free.resumes(store, func)
     }
 
     /// Gives `func` compiled code before a continuation of it starts, when
