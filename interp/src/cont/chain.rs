@@ -4,21 +4,22 @@
 //! going link by link.
 //!
 //! ```text
-//!   runs: [ Run { links: [L0], mask } | Run { links: [L1 … L1000], mask } ]
-//!          (the base run stays,          (a run that a capture took and a
-//!           its buffer reused)            resume put back whole)
+//!   below: [ Run { links: [L0], mask } , … ]   top: [L1 … L1000], top_mask
+//!           (runs that a capture took and        (the innermost run: pushes
+//!            a resume put back whole)             and pops work here)
 //!
 //!   handler search for tag t: runs innermost first; a run whose mask lacks
 //!       t's bit is passed whole, else its links innermost first
 //!   capture of the links after link i: the runs after i move when i ends
 //!       a run; else i's run splits, its tail moving as a run of its own
-//!   resume: the captured runs go on top as they are; push and pop work on
-//!       the last run
+//!   resume: the captured runs go on top as they are (the old top run
+//!       goes below)
 //! ```
 //! A run's mask has the bit (`tag % 64`) of every tag of its links' handler
 //! tables (a link popped since may leave its bits: a mask only lets a
 //! search pass a run that cannot hold the tag). A generator under a
 //! thousand wrappers that do not handle its tag suspends past one run.
+//! `top` is empty only when the chain is.
 
 use super::Link;
 
@@ -30,25 +31,27 @@ struct Run {
     mask: u64,
 }
 
-impl Run {
-    fn of(links: Vec<Link>) -> Run {
-        let mask = links.iter().fold(0, |mask, link| mask | link.tag_mask());
-        Run { links, mask }
-    }
+/// The mask of `links` (see the module doc).
+fn mask_of(links: &[Link]) -> u64 {
+    links.iter().fold(0, |mask, link| mask | link.tag_mask())
 }
 
 /// The links of the running chain (or of a captured continuation),
 /// outermost first (see the module doc).
 #[derive(Debug, Default)]
 pub(crate) struct LinkChain {
-    runs: Vec<Run>,
+    top: Vec<Link>,
+    top_mask: u64,
+    below: Vec<Run>,
     len: usize,
 }
 
 impl LinkChain {
     pub const fn new() -> LinkChain {
         LinkChain {
-            runs: Vec::new(),
+            top: Vec::new(),
+            top_mask: 0,
+            below: Vec::new(),
             len: 0,
         }
     }
@@ -66,37 +69,40 @@ impl LinkChain {
     /// Adds the innermost link.
     #[inline]
     pub fn push(&mut self, link: Link) {
-        let mask = link.tag_mask();
-        if self.runs.is_empty() {
-            self.runs.push(Run::default());
-        }
-        if let Some(run) = self.runs.last_mut() {
-            run.mask |= mask;
-            run.links.push(link);
-        }
+        self.top_mask |= link.tag_mask();
+        self.top.push(link);
         self.len += 1;
     }
 
     /// Takes the innermost link off.
     #[inline]
     pub fn pop(&mut self) -> Option<Link> {
-        let run = self.runs.last_mut()?;
-        let link = run.links.pop()?;
-        if run.links.is_empty() && self.runs.len() > 1 {
-            self.runs.pop();
-        }
+        let link = self.top.pop()?;
         self.len -= 1;
+        if self.top.is_empty() {
+            self.refill();
+        }
         Some(link)
+    }
+
+    /// Makes the innermost run below the top run (the top is empty).
+    fn refill(&mut self) {
+        if let Some(run) = self.below.pop() {
+            self.top = run.links;
+            self.top_mask = run.mask;
+        }
     }
 
     #[inline]
     pub fn last_mut(&mut self) -> Option<&mut Link> {
-        self.runs.last_mut()?.links.last_mut()
+        self.top.last_mut()
     }
 
     /// The links, outermost first.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Link> {
-        self.runs.iter().flat_map(|run| run.links.iter())
+        (self.below.iter())
+            .flat_map(|run| run.links.iter())
+            .chain(self.top.iter())
     }
 
     /// The innermost link (and its index) for which `handles` answers,
@@ -108,25 +114,29 @@ impl LinkChain {
         mut handles: impl FnMut(&Link) -> Option<T>,
     ) -> Option<(usize, T)> {
         // The common case first: the innermost resume handles it.
-        let innermost = self.runs.last().and_then(|run| run.links.last());
-        if let Some(answer) = innermost.and_then(&mut handles) {
+        let innermost = self.top.last()?;
+        if let Some(answer) = handles(innermost) {
             return Some((self.len - 1, answer));
         }
         let mut end = self.len;
-        for run in self.runs.iter().rev() {
-            let start = end - run.links.len();
-            if run.mask & bit != 0 {
-                let found = run.links.iter().enumerate().rev();
-                if let Some(found) = found
-                    .filter_map(|(i, link)| handles(link).map(|answer| (start + i, answer)))
-                    .next()
-                {
-                    return Some(found);
-                }
-            }
+        let mut search = |links: &[Link], mask: u64| {
+            let start = end - links.len();
             end = start;
+            if mask & bit == 0 {
+                return None;
+            }
+            let found = links.iter().enumerate().rev();
+            found
+                .filter_map(|(i, link)| handles(link).map(|answer| (start + i, answer)))
+                .next()
+        };
+        if let Some(found) = search(&self.top, self.top_mask) {
+            return Some(found);
         }
-        None
+        self.below
+            .iter()
+            .rev()
+            .find_map(|run| search(&run.links, run.mask))
     }
 
     /// Takes the links from index `at` on (see the module doc).
@@ -134,37 +144,65 @@ impl LinkChain {
         if at >= self.len {
             return LinkChain::default();
         }
-        let mut start = self.len;
-        let mut r = self.runs.len();
+        let top_start = self.len - self.top.len();
+        let moved_len = self.len - at;
+        self.len = at;
+        if at > top_start {
+            // Inside the top run: its tail moves.
+            let tail = self.top.split_off(at - top_start);
+            return LinkChain {
+                top_mask: mask_of(&tail),
+                top: tail,
+                below: Vec::new(),
+                len: moved_len,
+            };
+        }
+        // The top run moves whole, with the runs below it from `at` on.
+        let mut moved = LinkChain {
+            top: std::mem::take(&mut self.top),
+            top_mask: self.top_mask,
+            below: Vec::new(),
+            len: moved_len,
+        };
+        let mut start = top_start;
+        let mut r = self.below.len();
         while start > at {
             r -= 1;
-            start -= self.runs[r].links.len();
+            start -= self.below[r].links.len();
         }
-        let mut runs = match at - start {
-            0 if r > 0 => self.runs.split_off(r),
-            // The base run keeps its buffer.
-            0 => {
-                let mut moved = vec![Run::of(std::mem::take(&mut self.runs[0].links))];
-                moved.extend(self.runs.split_off(1));
-                moved
-            }
-            offset => {
-                let tail = self.runs[r].links.split_off(offset);
-                let mut moved = self.runs.split_off(r + 1);
-                moved.insert(0, Run::of(tail));
-                moved
-            }
-        };
-        runs.retain(|run| !run.links.is_empty());
-        let len = self.len - at;
-        self.len = at;
-        LinkChain { runs, len }
+        if start < at {
+            // Run r splits: its tail moves as a run of its own.
+            let tail = self.below[r].links.split_off(at - start);
+            moved.below.push(Run {
+                mask: mask_of(&tail),
+                links: tail,
+            });
+            r += 1;
+        }
+        moved.below.append(&mut self.below.split_off(r));
+        // What is left ends with run r - 1 (or the split run's head).
+        self.refill();
+        moved
     }
 
     /// Puts `inner`'s links on top, as their runs.
-    pub fn extend(&mut self, inner: LinkChain) {
+    pub fn extend(&mut self, mut inner: LinkChain) {
+        if inner.len == 0 {
+            return;
+        }
+        if !self.top.is_empty() {
+            let links = std::mem::replace(&mut self.top, std::mem::take(&mut inner.top));
+            self.below.push(Run {
+                links,
+                mask: self.top_mask,
+            });
+        } else {
+            self.top = std::mem::take(&mut inner.top);
+        }
+        self.top_mask = inner.top_mask;
+        // Inner's runs go between the old top run and inner's top.
+        self.below.append(&mut inner.below);
         self.len += inner.len;
-        self.runs.extend(inner.runs);
     }
 }
 
@@ -182,7 +220,11 @@ impl IntoIterator for LinkChain {
     type IntoIter = Box<dyn Iterator<Item = Link>>;
 
     fn into_iter(self) -> Self::IntoIter {
-        Box::new(self.runs.into_iter().flat_map(|run| run.links))
+        Box::new(
+            (self.below.into_iter())
+                .flat_map(|run| run.links)
+                .chain(self.top),
+        )
     }
 }
 
@@ -308,7 +350,7 @@ mod tests {
                         code.cont_sites[site as usize].suspend_target(tag).map(|t| (i, t))
                     });
                     assert_eq!(found, expected, "tag {tag:?}");
-                    passed_runs += u32::from(chain.runs.len() > 1);
+                    passed_runs += u32::from(!chain.below.is_empty());
                 }
             }
             assert_eq!(chain.len(), model.len());
