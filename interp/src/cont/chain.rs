@@ -164,6 +164,11 @@ impl LinkChain {
             below: Vec::new(),
             len: moved_len,
         };
+        if at == top_start {
+            // The common case: just the top run.
+            self.refill();
+            return moved;
+        }
         let mut start = top_start;
         let mut r = self.below.len();
         while start > at {
@@ -201,7 +206,9 @@ impl LinkChain {
         }
         self.top_mask = inner.top_mask;
         // Inner's runs go between the old top run and inner's top.
-        self.below.append(&mut inner.below);
+        if !inner.below.is_empty() {
+            self.below.append(&mut inner.below);
+        }
         self.len += inner.len;
     }
 }
