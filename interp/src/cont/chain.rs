@@ -79,7 +79,7 @@ impl LinkChain {
     pub fn pop(&mut self) -> Option<Link> {
         let link = self.top.pop()?;
         self.len -= 1;
-        if self.top.is_empty() {
+        if self.top.is_empty() && !self.below.is_empty() {
             self.refill();
         }
         Some(link)
