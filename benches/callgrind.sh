@@ -4,19 +4,21 @@
 # shared machine. Needs valgrind (Debian package) and, for `interp`, wasmi
 # (`bash scripts/install-peers.sh`).
 #
-# Usage: bash benches/callgrind.sh interp|switching|interruption [WASMFX_TIER_BINARY]
+# Usage: bash benches/callgrind.sh interp|switching|tiers|interruption [WASMFX_TIER_BINARY]
 #   interp     the interpreter against wasmi on the compute programs:
 #              Ir per process and ours / wasmi, with the geomean
 #   switching  Ir per operation of the continuation programs under the jit:
 #              (Ir of run(2n) - Ir of run(n)) / operations, so start-up and
 #              compilation cancel out
+#   tiers      Ir per unit of the argument of continuation programs under
+#              interp, jit and dyn, and dyn over each
 #   interruption what the fuel and timeout checks cost when on: Ir per
 #              process with `-W fuel=N`, `-W timeout=1h` and both, against
 #              none, under interp and jit
 # Without a binary it builds the CLI in release mode.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mode=${1:?usage: bash benches/callgrind.sh interp|switching|interruption [WASMFX_TIER_BINARY]}
+mode=${1:?usage: bash benches/callgrind.sh interp|switching|tiers|interruption [WASMFX_TIER_BINARY]}
 if [[ $# -ge 2 ]]; then
     cli=$(realpath "$2")
 else
@@ -73,6 +75,36 @@ switching)
             'BEGIN {printf "| %s | %s | %.0f |\n", f, w, (a - b) / ops}'
     done
     ;;
+tiers)
+    # Ir per unit of the argument under each tier (run(2n) - run(n), so
+    # start-up cancels out; dyn compiles on the calling thread, counts as
+    # by default): whether dyn does the work of the tier it should match.
+    # Instructions only: page faults (a native stack's first touch) and
+    # memory layout are not in them.
+    echo "| call | unit | interp Ir | jit Ir | dyn Ir | dyn / interp | dyn / jit |"
+    echo "|---|---|---:|---:|---:|---:|---:|"
+    # file, export, n, what one unit of the argument is
+    for spec in "cont_generator.wat run 100000 round trip" \
+        "cont_switch.wat run 100000 switch" \
+        "cont_sieve.wat run 2000 number sieved" \
+        "cont_held.wat run 50000 continuation held" \
+        "cont_deep.wat run1000 20000 round trip past 1000 handlers"; do
+        read -r file export n what <<<"$spec"
+        row="| \`$file\` $export | $what"
+        per=()
+        for tier in "interp" "jit" "dyn --tier-up-sync"; do
+            # shellcheck disable=SC2086 # the tier options are separate words
+            small=$(ir "$cli" run --tier $tier "$programs/$file" --invoke "$export" "$n")
+            # shellcheck disable=SC2086
+            large=$(ir "$cli" run --tier $tier "$programs/$file" --invoke "$export" "$((2 * n))")
+            per+=("$(awk -v a="$large" -v b="$small" -v n="$n" 'BEGIN {printf "%.0f", (a - b) / n}')")
+            row+=" | ${per[-1]}"
+        done
+        row+=$(awk -v i="${per[0]}" -v j="${per[1]}" -v d="${per[2]}" \
+            'BEGIN {printf " | %.2fx | %.2fx", d / i, d / j}')
+        echo "$row |"
+    done
+    ;;
 interruption)
     fuel=-Wfuel=1000000000000
     echo "| tier | call | no checks Ir | fuel | timeout | both |"
@@ -94,7 +126,7 @@ interruption)
     done
     ;;
 *)
-    echo "unknown mode: $mode (interp, switching or interruption)" >&2
+    echo "unknown mode: $mode (interp, switching, tiers or interruption)" >&2
     exit 2
     ;;
 esac
