@@ -114,11 +114,11 @@ impl LinkChain {
         mut handles: impl FnMut(&Link) -> Option<T>,
     ) -> Option<(usize, T)> {
         // The common case first: the innermost resume handles it.
-        let innermost = self.top.last()?;
+        let (innermost, outer) = self.top.split_last()?;
         if let Some(answer) = handles(innermost) {
             return Some((self.len - 1, answer));
         }
-        let mut end = self.len;
+        let mut end = self.len - 1;
         let mut search = |links: &[Link], mask: u64| {
             let start = end - links.len();
             end = start;
@@ -130,7 +130,7 @@ impl LinkChain {
                 .filter_map(|(i, link)| handles(link).map(|answer| (start + i, answer)))
                 .next()
         };
-        if let Some(found) = search(&self.top, self.top_mask) {
+        if let Some(found) = search(outer, self.top_mask) {
             return Some(found);
         }
         self.below
