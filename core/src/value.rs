@@ -21,6 +21,11 @@
 use crate::store::{ExnAddr, FuncAddr};
 use crate::types::{HeapType, RefType, TypeRegistry, ValType};
 
+/// A call's results as raw slots, handed between tiers: held inline up
+/// to four values, the common case, so that returning them allocates
+/// nothing.
+pub type RawResults = smallvec::SmallVec<[u64; 4]>;
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Val {
     I32(i32),

@@ -113,7 +113,8 @@ impl StackPool {
     /// decommitted yet (slab.rs).
     pub fn has_warm(&self) -> bool {
         !self.kept.is_empty()
-            || crate::stack::stack_len(self.stack_size).is_ok_and(crate::slab::has_released)
+            || (crate::slab::any_released()
+                && crate::stack::stack_len(self.stack_size).is_ok_and(crate::slab::has_released))
     }
 
     pub fn stats(&self) -> PoolStats {

@@ -18,13 +18,13 @@ use crate::cont::{Captured, ContTable};
 use crate::exec::{self, Exit, OsrHandoff, Outward, Resumption};
 use crate::stack::{ExecStack, copy_slots};
 use crate::{Interpreter, RunExit, RunMode, Tiering, store_results, v128_unsupported};
-use wasmfx_core::{FuncAddr, Store, Trap, Val};
+use wasmfx_core::{FuncAddr, RawResults, Store, Trap, Val};
 
 /// How a call that may suspend out of the interpreter stopped.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CallExit {
     /// Its results, as raw slots.
-    Returned(Vec<u64>),
+    Returned(RawResults),
     /// A suspend that none of its own resumes handles.
     Suspended(Outward),
     /// Its only frame is handed to compiled code at a hot loop, whose OSR
@@ -107,7 +107,7 @@ impl Interpreter {
         let outcome = self.run(store, func, args, &mut stack, mode, tiering);
         self.note_backtrace(&outcome, &stack);
         let exit = outcome.map(|exit| match exit {
-            RunExit::Returned(n) => CallExit::Returned(stack.values[..n].to_vec()),
+            RunExit::Returned(n) => CallExit::Returned(RawResults::from_slice(&stack.values[..n])),
             RunExit::Suspended(outward) => CallExit::Suspended(outward),
             RunExit::Osr(handoff) => CallExit::Osr(handoff),
         });
@@ -285,7 +285,7 @@ impl Interpreter {
         let exit = outcome.map(|exit| match exit {
             Exit::Returned => {
                 let n = store_results(store, root);
-                CallExit::Returned(stack.values[..n].to_vec())
+                CallExit::Returned(RawResults::from_slice(&stack.values[..n]))
             }
             Exit::Suspended(outward) => CallExit::Suspended(outward),
             Exit::Osr(handoff) => CallExit::Osr(handoff),

@@ -77,6 +77,10 @@ pub(crate) struct Conts {
     /// continuation's start (it answers once per function:
     /// `FallbackTier::compile_at_start`).
     pub asked_at_start: FuncSet,
+    /// The fresh record `cont_stack` last left without a stack
+    /// (`STACK_DEAR`): the runtime resume that follows at once runs it in
+    /// place without weighing it again (0: none).
+    pub left_dear: usize,
     /// Stacks in use before heap frames are considered (`None`: never, the
     /// default; the tiered mode sets [`HEAP_FRAMES_AFTER`] through
     /// `Jit::set_heap_frames_after`; 0: always, warm stacks or not, for
@@ -103,6 +107,7 @@ impl Default for Conts {
             heap_total: 0,
             long_lived: FuncSet::default(),
             asked_at_start: FuncSet::default(),
+            left_dear: 0,
             heap_frames_after: None,
             max_stack_bytes: u64::MAX,
             next_stack_collection: STACK_COLLECTION_MINIMUM,

@@ -17,7 +17,7 @@
 //! `parked` is a record of the store's continuation table holding the
 //! interpreted frames (`ContState::Parked`).
 
-use wasmfx_core::{ExnAddr, FuncAddr, Store, TagAddr, Trap, Val};
+use wasmfx_core::{ExnAddr, FuncAddr, RawResults, Store, TagAddr, Trap, Val};
 
 /// A suspension that left the fallback.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,7 +58,7 @@ pub struct FallbackOsr {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FallbackExit {
     /// The function's results, as raw slots.
-    Returned(Vec<u64>),
+    Returned(RawResults),
     Suspended(FallbackSuspension),
     /// The call's frame continues in compiled code (its OSR entry); boxed,
     /// being rare and the largest.
@@ -101,7 +101,7 @@ pub trait FallbackTier {
                 v.to_raw()
                     .ok_or_else(|| Trap::Host("unsupported value type: v128".into()))
             })
-            .collect::<Result<Vec<u64>, Trap>>()
+            .collect::<Result<RawResults, Trap>>()
             .map(FallbackExit::Returned)
     }
 

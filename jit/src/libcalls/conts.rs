@@ -154,6 +154,8 @@ pub(super) extern "C" fn cont_stack(vmctx: usize, record: u64) -> u32 {
     with_call(vmctx, |call| {
         let made = match NonNull::new(record as *mut ContRecord) {
             Some(record) if super::in_place::prefers_heap_frames(call, record) => {
+                // SAFETY: no other reference to the continuations is live.
+                unsafe { conts(state_of(call.act)) }.left_dear = record.as_ptr() as usize;
                 return super::in_place::STACK_DEAR;
             }
             // SAFETY: no other reference to the continuations is live;

@@ -98,9 +98,9 @@ pub(super) fn resume(
     let (index, func) = (target.index(), FuncAddr(target.func()));
     let parked = target.state() == ContState::Parked;
     // SAFETY: no other reference to the continuations is live.
-    let heap_frames = unsafe { conts(state_of(call.act)) }
-        .heap_frames_after
-        .is_some();
+    let conts_now = unsafe { conts(state_of(call.act)) };
+    let heap_frames = conts_now.heap_frames_after.is_some();
+    let left_dear = std::mem::take(&mut conts_now.left_dear) == record.as_ptr() as usize;
     let runs = match parked {
         true if !heap_frames => false,
         true => {
@@ -118,7 +118,11 @@ pub(super) fn resume(
                 None => false,
             }
         }
-        false => mode == RESUME_VALUES && prefers_heap_frames(call, record),
+        false => {
+            mode == RESUME_VALUES
+                && ((left_dear && target.state() == ContState::Fresh)
+                    || prefers_heap_frames(call, record))
+        }
     };
     if !runs {
         return Ok(None);

@@ -96,7 +96,7 @@ fn drive(
     loop {
         // The parked frames to run again, and what they get.
         let (parked, resumed) = match exit {
-            Ok(FallbackExit::Returned(results)) => return Ok(results),
+            Ok(FallbackExit::Returned(results)) => return Ok(results.into_vec()),
             Ok(FallbackExit::Suspended(suspension)) => {
                 (suspension.parked, suspend_natively(call, &suspension))
             }
