@@ -32,8 +32,10 @@ pub(crate) struct SuspendFree {
     /// Per store function: whether it can never suspend.
     free: Vec<bool>,
     /// Per store function: whether its body has a `resume` (or
-    /// `resume_throw*`), where its frame may wait for a long time.
-    resumes: Vec<bool>,
+    /// `resume_throw*`), where its frame may wait for a long time; read
+    /// per function when first asked (`None`: not yet), since a
+    /// continuation's start asks it of one function only.
+    resumes: Vec<Option<bool>>,
 }
 
 /// What one function's body says about its suspensions.
@@ -68,23 +70,23 @@ impl SuspendFree {
 
     /// Whether `func`'s body resumes continuations.
     pub fn resumes(&mut self, store: &Store, func: FuncAddr) -> bool {
-        if store.funcs.len() != self.analysed {
-            self.analyse(store);
+        let at = func.0 as usize;
+        if let Some(&Some(known)) = self.resumes.get(at) {
+            return known;
         }
-        self.resumes.get(func.0 as usize).copied().unwrap_or(false)
+        let known = facts_of(store, func).resumes;
+        if self.resumes.len() <= at {
+            self.resumes.resize(at + 1, None);
+        }
+        self.resumes[at] = Some(known);
+        known
     }
 
     fn analyse(&mut self, store: &Store) {
-        let facts: Vec<Facts> = (store.funcs.iter())
-            .map(|func| match &func.kind {
-                FuncKind::Host(_) => Facts::default(),
-                FuncKind::Wasm { instance, index } => {
-                    let instance = &store.instances[instance.0 as usize];
-                    body_facts(&instance.module, *index, &instance.funcs)
-                }
-            })
+        let facts: Vec<Facts> = (0..store.funcs.len())
+            .map(|at| facts_of(store, FuncAddr(at as u32)))
             .collect();
-        self.resumes = facts.iter().map(|f| f.resumes).collect();
+        self.resumes = facts.iter().map(|f| Some(f.resumes)).collect();
         let referenced = referenced_funcs(store, &facts);
         let mut may: Vec<bool> = facts.iter().map(|f| f.switches).collect();
         loop {
@@ -110,6 +112,17 @@ impl SuspendFree {
         }
         self.free = may.into_iter().map(|m| !m).collect();
         self.analysed = store.funcs.len();
+    }
+}
+
+/// The facts of store function `func` (a host function's are empty).
+fn facts_of(store: &Store, func: FuncAddr) -> Facts {
+    match store.funcs.get(func.0 as usize).map(|f| &f.kind) {
+        Some(FuncKind::Wasm { instance, index }) => {
+            let instance = &store.instances[instance.0 as usize];
+            body_facts(&instance.module, *index, &instance.funcs)
+        }
+        _ => Facts::default(),
     }
 }
 
