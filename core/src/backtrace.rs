@@ -149,7 +149,7 @@ pub fn func_name(store: &Store, func: FuncAddr) -> String {
         return format!("<unknown>!<wasm function {index}>");
     };
     let module_name = module.name.as_deref().unwrap_or("<unknown>");
-    match module.func_names.get(&index) {
+    match module.func_name(index) {
         Some(name) => format!("{module_name}!{name}"),
         None => format!("{module_name}!<wasm function {index}>"),
     }
@@ -173,7 +173,7 @@ pub fn tag_name(store: &Store, tag: TagAddr) -> String {
             return format!("\"{}\"", export.name);
         }
         if local_name.is_none() {
-            local_name = module.tag_names.get(&index).map(|n| format!("${n}"));
+            local_name = module.tag_name(index).map(|n| format!("${n}"));
         }
     }
     local_name.unwrap_or_else(|| format!("tag {}", tag.0))

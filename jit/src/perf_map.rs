@@ -33,7 +33,7 @@ pub(crate) fn record(start: usize, len: usize, module: &Module, index: u32, osr:
     let Some(map) = map() else {
         return;
     };
-    let name = (module.func_names.get(&index)).map_or_else(|| format!("f{index}"), |n| n.clone());
+    let name = (module.func_name(index)).map_or_else(|| format!("f{index}"), str::to_string);
     let suffix = osr.map_or_else(String::new, |at| format!("@osr{at}"));
     if let Ok(mut file) = map.lock() {
         let _ = writeln!(file, "{start:x} {len:x} wasm!{name}{suffix}");

@@ -18,7 +18,6 @@ pub use parse::features;
 
 use crate::const_expr::ConstExpr;
 use crate::types::{CompositeType, FuncType, RefType, TypeId, TypeRegistry, ValType};
-use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -178,12 +177,22 @@ pub struct Module {
     pub datas: Vec<DataSegment>,
     /// From the name section, when present.
     pub name: Option<String>,
-    pub func_names: HashMap<u32, String>,
-    /// Tag names from the name section (`$name` in the text format).
-    pub tag_names: HashMap<u32, String>,
+    /// Function and tag names (`$name` in the text format), from the name
+    /// section: [`Module::func_name`], [`Module::tag_name`].
+    pub(crate) names: names::Names,
 }
 
 impl Module {
+    /// Function `index`'s name in the name section, if it has one.
+    pub fn func_name(&self, index: u32) -> Option<&str> {
+        self.names.func(&self.bytes, index)
+    }
+
+    /// Tag `index`'s name in the name section, if it has one.
+    pub fn tag_name(&self, index: u32) -> Option<&str> {
+        self.names.tag(&self.bytes, index)
+    }
+
     /// Parses and validates a binary module.
     ///
     /// # Errors

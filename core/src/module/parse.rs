@@ -19,7 +19,6 @@ use super::{
 };
 use crate::const_expr::{ConstExpr, ConstOp};
 use crate::types::{HeapType, RefType, TypeRegistry};
-use std::collections::HashMap;
 use std::sync::Arc;
 use wasmparser as wp;
 
@@ -66,8 +65,7 @@ fn empty_module(registry: &Arc<TypeRegistry>, bytes: &[u8]) -> Module {
         elems: Vec::new(),
         datas: Vec::new(),
         name: None,
-        func_names: HashMap::new(),
-        tag_names: HashMap::new(),
+        names: names::Names::default(),
     }
 }
 
@@ -158,8 +156,10 @@ impl Module {
                 self.bodies.push(FuncBody { type_index, range });
             }
             P::CustomSection(reader) => {
-                if let wp::KnownCustom::Name(names) = reader.as_known() {
-                    names::read_name_section(self, names);
+                if let wp::KnownCustom::Name(_) = reader.as_known() {
+                    if let Some(name) = self.names.read(&reader) {
+                        self.name = Some(name);
+                    }
                 }
             }
             _ => {}

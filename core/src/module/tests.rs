@@ -53,7 +53,7 @@ fn every_section() {
         "two declared, one implied by the imported tag"
     );
     assert_eq!(module.name.as_deref(), Some("everything"));
-    assert_eq!(module.func_names.get(&1).map(String::as_str), Some("first"));
+    assert_eq!(module.func_name(1), Some("first"));
 
     // Imports come first in every index space.
     assert_eq!(module.imports.len(), 5);
@@ -248,7 +248,7 @@ fn malformed_name_section_is_ignored() {
     // subsection (id 1) whose declared size (9) runs past the end.
     bytes.extend_from_slice(&[0, 7, 4, b'n', b'a', b'm', b'e', 1, 9]);
     let module = Module::new(&Arc::new(TypeRegistry::new()), &bytes).expect("still valid");
-    assert!(module.func_names.is_empty());
+    assert_eq!(module.func_name(0), None);
 }
 
 #[test]
