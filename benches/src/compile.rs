@@ -11,6 +11,11 @@
 //!                  whole process each
 //! ```
 //!
+//! Start-up on the same module (`measure_startup`): the whole process of calling
+//! its trivial `run(0)` under the interpreter and wasmi, which both translate
+//! lazily (a function at its first call), so it is decoding, validating and
+//! instantiating 10,000 functions.
+//!
 //! The jit compiles on every core (`available_parallelism` worker threads), so the
 //! ratio column compares against wasmtime's default parallel compile; the one-thread
 //! row shows what parallelism buys wasmtime on this machine.
@@ -187,24 +192,81 @@ pub fn measure(
     rows
 }
 
+/// Start-up on `module`: the best of `runs` whole processes calling its trivial
+/// `run(0)`, for each of `engines` (labelled by theirs), runs alternating.
+pub fn measure_startup(
+    engines: &[&Engine],
+    module: &Path,
+    runs: usize,
+    limit: Duration,
+) -> Vec<ThroughputRow> {
+    let mut best: Vec<Result<Duration, String>> = vec![Ok(Duration::MAX); engines.len()];
+    for _ in 0..runs.max(1) {
+        for (engine, best) in engines.iter().zip(best.iter_mut()) {
+            if let Ok(so_far) = *best {
+                *best = timing::time_once(engine.command(module, "run", 0), limit, "0")
+                    .map(|time| so_far.min(time))
+                    .map_err(|e| e.to_string());
+            }
+        }
+    }
+    (engines.iter().zip(best))
+        .map(|(engine, time)| ThroughputRow {
+            label: format!("{}: `run(0)`, whole process", engine.label),
+            time,
+        })
+        .collect()
+}
+
 /// The throughput table: time, functions/s, MB/s, and time relative to wasmtime's
 /// parallel compile (the row whose label starts with [`REFERENCE`]).
 pub fn to_markdown(rows: &[ThroughputRow], functions: usize, bytes: u64) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
+    let title = format!(
         "Compile throughput on a generated module of {functions} functions \
-         ({:.2} MB; `benches/src/compile.rs`), best of N:\n",
+         ({:.2} MB; `benches/src/compile.rs`), best of N:",
         bytes as f64 / 1e6
     );
+    let columns = ["compiling", "wasmtime parallel"];
+    table(&title, columns, REFERENCE, rows, functions, bytes)
+}
+
+/// The start-up table: as [`to_markdown`], relative to the row whose label starts
+/// with `reference` (wasmi's).
+pub fn startup_to_markdown(
+    rows: &[ThroughputRow],
+    reference: &str,
+    functions: usize,
+    bytes: u64,
+) -> String {
+    let title = "Start-up on the same module: a trivial export called, functions \
+                 translated lazily by both interpreters (so: decode, validate, \
+                 instantiate), best of N:";
+    let columns = ["running", reference];
+    table(title, columns, reference, rows, functions, bytes)
+}
+
+/// `title`, then a row per `rows` of time, functions/s, MB/s and time relative to
+/// the row whose label starts with `reference`; `columns`: the first column's
+/// header and the reference's name in the last.
+fn table(
+    title: &str,
+    columns: [&str; 2],
+    reference: &str,
+    rows: &[ThroughputRow],
+    functions: usize,
+    bytes: u64,
+) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{title}\n");
+    let [first, against] = columns;
     let _ = writeln!(
         out,
-        "| compiling | time | functions/s | MB/s | time / wasmtime parallel |"
+        "| {first} | time | functions/s | MB/s | time / {against} |"
     );
     let _ = writeln!(out, "|---|---:|---:|---:|---:|");
     let reference = rows
         .iter()
-        .find(|row| row.label.starts_with(REFERENCE))
+        .find(|row| row.label.starts_with(reference))
         .and_then(|row| row.time.as_ref().ok())
         .copied();
     for row in rows {
@@ -243,6 +305,24 @@ mod tests {
         wasmparser::Validator::new()
             .validate_all(&bytes)
             .expect("the generated module validates");
+    }
+
+    #[test]
+    fn startup_table_divides_by_its_reference() {
+        let rows = [
+            ThroughputRow {
+                label: "wasmfx interp: `run(0)`, whole process".to_string(),
+                time: Ok(Duration::from_millis(12)),
+            },
+            ThroughputRow {
+                label: "wasmi: `run(0)`, whole process".to_string(),
+                time: Ok(Duration::from_millis(10)),
+            },
+        ];
+        let markdown = startup_to_markdown(&rows, "wasmi", 1000, 1_000_000);
+        assert!(markdown.contains("| time / wasmi |"), "{markdown}");
+        assert!(markdown.contains("| 12.0 ms | 83333 | 83.33 | 1.20x |"), "{markdown}");
+        assert!(markdown.contains("| 10.0 ms | 100000 | 100.00 | 1.00x |"), "{markdown}");
     }
 
     #[test]

@@ -236,7 +236,35 @@ fn jit_tables(
         options.time_limit,
     );
     print_stdout(&compile::to_markdown(&rows, functions, bytes))?;
-    Ok(passed && rows.iter().all(|row| row.time.is_ok()))
+    let startup = startup_on_large(engines, &large, functions, bytes, options)?;
+    Ok(passed && rows.iter().chain(&startup).all(|row| row.time.is_ok()))
+}
+
+/// The start-up table on the large module (`compile::measure_startup`): the
+/// interpreter beside wasmi, when installed; its rows.
+fn startup_on_large(
+    engines: &[Engine],
+    large: &Path,
+    functions: usize,
+    bytes: u64,
+    options: &Options,
+) -> Result<Vec<compile::ThroughputRow>> {
+    let interp_kind = EngineKind::WasmfxTier {
+        tier: "interp",
+        tier_up_seed: None,
+    };
+    let wasmi_kind = EngineKind::Peer(Peer::Wasmi);
+    let measured: Vec<&Engine> = (engines.iter())
+        .filter(|engine| engine.kind == interp_kind || engine.kind == wasmi_kind)
+        .collect();
+    if measured.is_empty() {
+        return Ok(Vec::new());
+    }
+    eprintln!("start-up on {} ...", large.display());
+    let rows = compile::measure_startup(&measured, large, options.runs, options.time_limit);
+    let reference = Peer::Wasmi.name();
+    print_stdout(&compile::startup_to_markdown(&rows, reference, functions, bytes))?;
+    Ok(rows)
 }
 
 /// One row's times, one per engine (in engine order): best of N (see [`measure_row`])

@@ -307,7 +307,7 @@ mod tests {
             .map_err(|e| e.to_string());
         let from_module = module.map(|m| {
             (0..m.funcs.len() as u32)
-                .map(|i| m.func_names.get(&i).map(|n| format!("${n}")))
+                .map(|i| m.func_name(i).map(|n| format!("${n}")))
                 .collect::<Vec<_>>()
         });
         let from_text: Vec<Option<String>> = names

@@ -156,10 +156,10 @@ impl Module {
                 self.bodies.push(FuncBody { type_index, range });
             }
             P::CustomSection(reader) => {
-                if let wp::KnownCustom::Name(_) = reader.as_known() {
-                    if let Some(name) = self.names.read(&reader) {
-                        self.name = Some(name);
-                    }
+                if let wp::KnownCustom::Name(_) = reader.as_known()
+                    && let Some(name) = self.names.read(&reader)
+                {
+                    self.name = Some(name);
                 }
             }
             _ => {}

@@ -281,7 +281,7 @@ fn migrate_forwarded(
     let resumptions = with_fallback(call, func, |fallback, _| {
         Ok(fallback.parked_resumptions(parked))
     })?;
-    if !resumptions.is_some_and(|n| n >= MIGRATE_AFTER) {
+    if resumptions.is_none_or(|n| n < MIGRATE_AFTER) {
         return Ok(None);
     }
     // SAFETY: no other reference to the continuations is live.
