@@ -18,8 +18,17 @@
 //! loop runs in a bounded number of records.
 
 use crate::record::{ContRecord, ContState};
-use crate::stack::FibreStack;
 use std::ptr::NonNull;
+
+/// What releasing a record hands back: its native stack, if it had one,
+/// for the pool.
+#[cfg(feature = "native")]
+pub type ReleasedStack = Option<crate::stack::FibreStack>;
+
+/// What releasing a record hands back: nothing, since without the
+/// `native` feature records never have stacks.
+#[cfg(not(feature = "native"))]
+pub type ReleasedStack = ();
 
 /// Records per chunk.
 const CHUNK_RECORDS: usize = 64;
@@ -85,22 +94,26 @@ impl ContArena {
 
     /// Releases `record`: every reference to it fails from now on, its
     /// memory is reused by the next [`ContArena::alloc`]. Returns its
-    /// stack, for the pool. A record already released is left alone (a
-    /// second release would hand it out twice): `None`, live count kept.
+    /// stack, for the pool ([`ReleasedStack`]). A record already released
+    /// is left alone (a second release would hand it out twice): no stack,
+    /// live count kept.
     ///
     /// # Safety
     /// `record` must be a record of this arena that is not on a stack
     /// chain, and nothing may run on its stack any more.
-    pub unsafe fn release(&mut self, mut record: NonNull<ContRecord>) -> Option<FibreStack> {
+    pub unsafe fn release(&mut self, mut record: NonNull<ContRecord>) -> ReleasedStack {
         // SAFETY: the caller promises a record of this arena.
         let target = unsafe { record.as_mut() };
         if target.state() == ContState::Free {
-            return None;
+            return ReleasedStack::default();
         }
         target.bump_revision();
         target.set_state(ContState::Free);
         target.free_spill();
+        #[cfg(feature = "native")]
         let stack = target.take_stack();
+        #[cfg(not(feature = "native"))]
+        let stack = ();
         self.free.push(record);
         debug_assert!(self.live > 0, "a live record released with none counted");
         self.live = self.live.saturating_sub(1);
@@ -130,6 +143,7 @@ impl Drop for ContArena {
             let mut chunk = unsafe { Box::from_raw(chunk.as_ptr()) };
             for record in chunk.iter_mut() {
                 record.free_spill();
+                #[cfg(feature = "native")]
                 drop(record.take_stack());
             }
         }
@@ -142,6 +156,17 @@ mod tests {
     use crate::record::PAYLOAD_INLINE;
     use crate::reference::{ContError, ContRef};
 
+    /// Whether a release handed back no stack.
+    fn no_stack(released: ReleasedStack) -> bool {
+        #[cfg(feature = "native")]
+        return released.is_none();
+        #[cfg(not(feature = "native"))]
+        {
+            let () = released;
+            true
+        }
+    }
+
     #[test]
     fn a_released_record_is_reused_at_once() {
         let mut arena = ContArena::new();
@@ -149,7 +174,7 @@ mod tests {
         let b = arena.alloc().expect("memory");
         assert_ne!(a, b);
         // SAFETY: `a` is live and on no chain.
-        assert!(unsafe { arena.release(a) }.is_none());
+        assert!(no_stack(unsafe { arena.release(a) }));
         assert_eq!(arena.alloc().expect("memory"), a);
         assert_eq!((arena.live(), arena.capacity()), (2, CHUNK_RECORDS));
     }
@@ -174,7 +199,7 @@ mod tests {
         // SAFETY: the first chunk is live and initialized.
         let spare = NonNull::from(&unsafe { arena.chunks[0].as_ref() }[CHUNK_RECORDS - 1]);
         // SAFETY: a record of the arena's first chunk, never allocated.
-        assert!(unsafe { arena.release(spare) }.is_none());
+        assert!(no_stack(unsafe { arena.release(spare) }));
         assert_eq!(arena.live(), 3);
     }
 
