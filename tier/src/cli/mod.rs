@@ -63,8 +63,8 @@ const TIER_HELP: &str = "Execution tier: `dyn` (tiered: every function starts in
 
 /// `--tier`'s help: the tiers this build has.
 #[cfg(not(feature = "jit"))]
-const TIER_HELP: &str = "Execution tier: `interp` (the interpreter), the only one in this \
-                         build (built without the `jit` feature)";
+const TIER_HELP: &str = "Execution tier: `interp` (the interpreter), the only tier of this \
+                         interpreter-only build";
 
 /// Whether the tiering options are in this build's help.
 const TIERING_BUILT: bool = cfg!(feature = "jit");
