@@ -54,6 +54,8 @@ mod table;
 
 #[cfg(feature = "native")]
 pub use address_space::address_space_limit;
+#[cfg(not(feature = "native"))]
+pub use arena::NoStack;
 pub use arena::{ContArena, ReleasedStack};
 pub use chain::{ChainIter, FORWARD_SWITCH, HandlerKind, HandlerMatch, StackChain};
 pub use context::Context;
