@@ -2,20 +2,26 @@
 //! kernel has page-table guard markers (`madvise(MADV_GUARD_INSTALL)`,
 //! Linux 6.13+). Sets `cfg(guard_markers)` when it does: the tests that
 //! check slab guards run only then, and are reported as ignored (skipped)
-//! elsewhere, never as passed without checking anything.
+//! elsewhere, never as passed without checking anything. Only with the
+//! `native` feature, which has the slabs.
 
 /// `MADV_GUARD_INSTALL` (not in libc 0.2.189).
+#[cfg(feature = "native")]
 const MADV_GUARD_INSTALL: libc::c_int = 102;
 
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(guard_markers)");
     println!("cargo::rerun-if-changed=build.rs");
+    // Without the `native` feature there are no slabs to guard (and the
+    // target may not be this machine's kind at all).
+    #[cfg(feature = "native")]
     if guard_markers() {
         println!("cargo::rustc-cfg=guard_markers");
     }
 }
 
 /// Whether a guard marker can be installed in a fresh anonymous page.
+#[cfg(feature = "native")]
 fn guard_markers() -> bool {
     // SAFETY: sysconf has no preconditions.
     let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as usize;

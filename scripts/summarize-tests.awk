@@ -1,21 +1,24 @@
 # Summarizes a `scripts/test.sh` log: one line per suite, then
 # `N passed, N failed, N skipped` (skipped: libtest's ignored tests, each with its reason).
+# Suites after a `== interp-only build ==` line are named `interp-only: ...`.
 # A suite is a test binary (named from cargo's "Running" / "Doc-tests" line) or the
 # examples check; its counts come from libtest's "test result:" line or, for
 # harness = false binaries and the examples, from their own closing
 # "N passed, N failed" line (the last one wins). Set `status` (-v status=N) to the
 # run's exit status: a failed run never closes with "0 failed".
+# Suites after this line belong to the interpreter-only build (scripts/test.sh step 3).
+/^== interp-only build ==$/ { prefix = "interp-only: "; next }
 /^ *Running / {
     path = $2; binary = $NF
     if (path == "unittests") { path = $3 }
     gsub(/[()]/, "", binary); sub(/.*\//, "", binary); sub(/-[0-9a-f]+$/, "", binary)
     # Two crates may have test files of the same name: number every suite.
-    suites++; suite = suites SUBSEP binary " (" path ")"; order[suites] = suite; counted[suite] = 0
+    suites++; suite = suites SUBSEP prefix binary " (" path ")"; order[suites] = suite; counted[suite] = 0
     next
 }
-/^ *Doc-tests / { suites++; suite = suites SUBSEP "doc-tests " $2; order[suites] = suite; counted[suite] = 0; next }
+/^ *Doc-tests / { suites++; suite = suites SUBSEP prefix "doc-tests " $2; order[suites] = suite; counted[suite] = 0; next }
 /^examples: [0-9]+ passed, [0-9]+ failed/ {
-    suites++; suite = suites SUBSEP "examples (scripts/check-examples.sh)"; order[suites] = suite
+    suites++; suite = suites SUBSEP prefix "examples (scripts/check-examples.sh)"; order[suites] = suite
 }
 /^test result: / {
     passed[suite] = $4; failed_count = $6; sub(/;/, "", failed_count); sub(/;/, "", passed[suite])

@@ -18,8 +18,23 @@
 //! loop runs in a bounded number of records.
 
 use crate::record::{ContRecord, ContState};
-use crate::stack::FibreStack;
 use std::ptr::NonNull;
+
+/// What releasing a record hands back: its native stack, if it had one,
+/// for the pool.
+#[cfg(feature = "native")]
+pub type ReleasedStack = Option<crate::stack::FibreStack>;
+
+/// What releasing a record hands back: always `None`, since without the
+/// `native` feature records never have stacks.
+#[cfg(not(feature = "native"))]
+pub type ReleasedStack = Option<NoStack>;
+
+/// The stack of a record in a build without the `native` feature: there
+/// is none (no value of this type exists).
+#[cfg(not(feature = "native"))]
+#[derive(Debug)]
+pub enum NoStack {}
 
 /// Records per chunk.
 const CHUNK_RECORDS: usize = 64;
@@ -85,13 +100,14 @@ impl ContArena {
 
     /// Releases `record`: every reference to it fails from now on, its
     /// memory is reused by the next [`ContArena::alloc`]. Returns its
-    /// stack, for the pool. A record already released is left alone (a
-    /// second release would hand it out twice): `None`, live count kept.
+    /// stack, for the pool ([`ReleasedStack`]). A record already released
+    /// is left alone (a second release would hand it out twice): no stack,
+    /// live count kept.
     ///
     /// # Safety
     /// `record` must be a record of this arena that is not on a stack
     /// chain, and nothing may run on its stack any more.
-    pub unsafe fn release(&mut self, mut record: NonNull<ContRecord>) -> Option<FibreStack> {
+    pub unsafe fn release(&mut self, mut record: NonNull<ContRecord>) -> ReleasedStack {
         // SAFETY: the caller promises a record of this arena.
         let target = unsafe { record.as_mut() };
         if target.state() == ContState::Free {
@@ -100,7 +116,10 @@ impl ContArena {
         target.bump_revision();
         target.set_state(ContState::Free);
         target.free_spill();
+        #[cfg(feature = "native")]
         let stack = target.take_stack();
+        #[cfg(not(feature = "native"))]
+        let stack = None;
         self.free.push(record);
         debug_assert!(self.live > 0, "a live record released with none counted");
         self.live = self.live.saturating_sub(1);
@@ -130,6 +149,7 @@ impl Drop for ContArena {
             let mut chunk = unsafe { Box::from_raw(chunk.as_ptr()) };
             for record in chunk.iter_mut() {
                 record.free_spill();
+                #[cfg(feature = "native")]
                 drop(record.take_stack());
             }
         }

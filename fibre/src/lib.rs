@@ -17,28 +17,51 @@
 //! A continuation that only ever runs interpreted needs a record but no
 //! stack; one that holds compiled frames gets a [`FibreStack`] and is
 //! switched to natively, by compiled code or by [`native::resume`].
-//! x86-64 System V (Linux) only, like the jit.
+//!
+//! # The `native` feature
+//! Everything that needs x86-64 System V on Unix is behind the `native`
+//! cargo feature (on by default, enabled by the jit): stacks, slabs and
+//! the pool (mmap, guard pages), the `global_asm!` switch routine and
+//! [`Context::fresh`], `native`, the warm list, and the address-space
+//! limit (getrlimit). Without it the crate is plain Rust that builds for
+//! any target: records, arena, table, chain and collector, which is all
+//! the interpreter uses. The record layout is the same either way; a
+//! record simply never has a stack.
 
-#[cfg(not(all(target_arch = "x86_64", unix)))]
-compile_error!("wasmfx-fibre supports x86-64 System V (Linux) only");
+#[cfg(all(feature = "native", not(all(target_arch = "x86_64", unix))))]
+compile_error!(
+    "wasmfx-fibre's `native` feature supports x86-64 System V (Unix) only; \
+     build without it (the interpreter-only configuration) elsewhere"
+);
 
+#[cfg(feature = "native")]
 mod address_space;
 mod arena;
 mod chain;
 mod context;
+#[cfg(feature = "native")]
 pub mod native;
+#[cfg(feature = "native")]
 mod pool;
 mod record;
 mod reference;
 mod skip;
+#[cfg(feature = "native")]
 mod slab;
+#[cfg(feature = "native")]
 mod stack;
 mod table;
 
+#[cfg(feature = "native")]
 pub use address_space::address_space_limit;
-pub use arena::ContArena;
+#[cfg(not(feature = "native"))]
+pub use arena::NoStack;
+pub use arena::{ContArena, ReleasedStack};
 pub use chain::{ChainIter, FORWARD_SWITCH, HandlerKind, HandlerMatch, StackChain};
-pub use context::{Context, switch};
+pub use context::Context;
+#[cfg(feature = "native")]
+pub use context::switch;
+#[cfg(feature = "native")]
 pub use pool::{DEFAULT_MAX_KEPT, PoolStats, StackPool};
 pub use record::{
     ContRecord, ContState, FibreEntry, HandlerTable, NO_INDEX, PAYLOAD_INLINE, ParentLink,
@@ -46,7 +69,9 @@ pub use record::{
 };
 pub use reference::{ContError, ContRef};
 pub use skip::{MIN_SKIPPED, SkipEntry, tag_bit};
+#[cfg(feature = "native")]
 pub use slab::{DECOMMIT_BATCH, SLAB_STACKS, SlabStats, decommit_released, slab_stats};
+#[cfg(feature = "native")]
 pub use stack::{
     DEFAULT_STACK_SIZE, FibreStack, MAX_STACK_RESERVE, MIN_STACK_SIZE, page_size, usable_size,
 };

@@ -61,6 +61,7 @@ use crate::context::Context;
 use crate::skip::SkipEntry;
 use std::ptr::NonNull;
 
+#[cfg(feature = "native")]
 mod own_stack;
 mod payload;
 
@@ -218,8 +219,9 @@ impl ContRecord {
     }
 
     /// Makes a record whose function returned (or never ran) fresh again
-    /// on the stack it keeps, for the warm list (table.rs): as
+    /// on the stack it keeps, for the warm list (table.rs, `native` only): as
     /// [`ContRecord::reset`], then [`ContRecord::restart`].
+    #[cfg(feature = "native")]
     pub(crate) fn reset_warm(&mut self, start_ip: usize, entry: Option<FibreEntry>) {
         self.free_spill();
         self.state = ContState::Fresh;
@@ -237,6 +239,7 @@ impl ContRecord {
     /// Whether the record may go on the warm list once its function
     /// returned: it has a stack, no payload spill buffer, no interpreter
     /// frames, and a revision that stays below retirement when bumped.
+    #[cfg(feature = "native")]
     pub(crate) fn can_park_warm(&self) -> bool {
         self.has_stack()
             && self.payload_cap as usize == PAYLOAD_INLINE

@@ -59,8 +59,10 @@ mod collect;
 pub use collect::{DEFAULT_COLLECTION_MINIMUM, Marker};
 
 use crate::arena::ContArena;
-use crate::record::{ContRecord, ContState, NO_INDEX, ParentLink};
-use crate::stack::FibreStack;
+use crate::arena::ReleasedStack;
+use crate::record::{ContRecord, ContState, NO_INDEX};
+#[cfg(feature = "native")]
+use crate::record::ParentLink;
 use std::mem::offset_of;
 use std::ptr::NonNull;
 
@@ -269,7 +271,7 @@ impl ContTable {
     /// # Safety
     /// As [`ContArena::release`]: a live record of this table, off the
     /// chain, with nothing running on its stack.
-    pub unsafe fn release(&mut self, record: NonNull<ContRecord>) -> Option<FibreStack> {
+    pub unsafe fn release(&mut self, record: NonNull<ContRecord>) -> ReleasedStack {
         // SAFETY: the caller's promise.
         unsafe { self.arena.release(record) }
     }
@@ -278,6 +280,7 @@ impl ContTable {
     /// the warm list: reset to fresh with its context at `start_ip` on its
     /// stack (see [`ContRecord::restart`]) and `entry`, revision bumped.
     /// Compiled code does the same inline (jit's `conts_inline.rs`).
+    /// `native` only: records have no stacks without it.
     ///
     /// # Errors
     /// Hands the record back, untouched, when the list is full or the record
@@ -287,6 +290,7 @@ impl ContTable {
     /// # Safety
     /// As [`ContTable::release`]: a live record of this table, off the
     /// chain, with nothing running on its stack.
+    #[cfg(feature = "native")]
     pub unsafe fn park_warm(
         &mut self,
         mut record: NonNull<ContRecord>,
@@ -308,7 +312,9 @@ impl ContTable {
     }
 
     /// Pops a warm record (fresh, with a stack ready to start); compiled
-    /// `cont.new` does the same inline.
+    /// `cont.new` does the same inline. `native` only, as
+    /// [`ContTable::park_warm`].
+    #[cfg(feature = "native")]
     pub fn take_warm(&mut self) -> Option<NonNull<ContRecord>> {
         let mut record = NonNull::new(self.header.warm)?;
         // SAFETY: warm records are records of our arena, used by nobody.

@@ -112,6 +112,7 @@ impl Engine {
     /// A fresh executor for one store.
     pub fn executor(&self) -> TierExecutor {
         match self.mode {
+            #[cfg(feature = "jit")]
             TierMode::Dyn => TierExecutor::tiered(self.tier_up.clone()),
             _ => (self.new_executor)(),
         }
@@ -140,10 +141,22 @@ pub fn text_to_binary(text: &str) -> Result<Vec<u8>, TextError> {
 mod tests {
     use super::*;
 
+    #[cfg(feature = "jit")]
     #[test]
     fn every_tier_is_built() {
         for mode in TierMode::ALL {
             assert!(Engine::new(mode).is_ok(), "{mode}");
+        }
+    }
+
+    #[cfg(not(feature = "jit"))]
+    #[test]
+    fn only_the_interpreter_is_built() {
+        assert!(Engine::new(TierMode::Interp).is_ok());
+        for mode in [TierMode::Jit, TierMode::Dyn] {
+            let err = Engine::new(mode).err().map(|e| e.to_string());
+            let err = err.unwrap_or_default();
+            assert!(err.contains("without the `jit` feature"), "{mode}: {err}");
         }
     }
 

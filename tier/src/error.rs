@@ -6,7 +6,8 @@ use wasmfx_core::{HeapType, LinkError, ModuleError, Trap, ValType};
 
 #[derive(Debug, Clone)]
 pub enum Error {
-    /// The mode exists in the design but is not built yet.
+    /// The mode exists in the design but this build lacks it (built
+    /// without the `jit` feature: only `interp`).
     TierUnavailable(TierMode),
     /// Module text (`.wat`) did not parse or encode.
     Text(TextError),
@@ -49,9 +50,12 @@ impl fmt::Display for TextError {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::TierUnavailable(mode) => {
-                write!(f, "tier `{mode}` is not available yet in this build")
-            }
+            Error::TierUnavailable(mode) => write!(
+                f,
+                "tier `{mode}` is not in this build: it was built without the `jit` \
+                 feature and has only {}",
+                TierMode::available_names()
+            ),
             Error::Text(e) => write!(f, "text format error at {e}"),
             Error::Compile(e) => write!(f, "{e}"),
             Error::Link(e) => f.write_str(&e.0),

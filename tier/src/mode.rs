@@ -2,11 +2,13 @@
 //!
 //! | mode     | meaning                                              | built |
 //! |----------|------------------------------------------------------|-------|
-//! | `interp` | every function interpreted                           | yes   |
-//! | `jit`    | every function compiled before it first runs         | yes   |
-//! | `dyn`    | start interpreted, compile hot functions (the default) | yes |
+//! | `interp` | every function interpreted                           | always |
+//! | `jit`    | every function compiled before it first runs         | with the `jit` feature |
+//! | `dyn`    | start interpreted, compile hot functions (the default) | with the `jit` feature |
 //!
 //! Asking for a mode that is not built is an error, never a silent fallback.
+//! The CLI's default is [`TierMode::DEFAULT`]: `dyn`, or `interp` in a
+//! build without the `jit` feature.
 
 use std::fmt;
 use std::str::FromStr;
@@ -20,6 +22,15 @@ pub enum TierMode {
 
 impl TierMode {
     pub const ALL: [TierMode; 3] = [TierMode::Interp, TierMode::Jit, TierMode::Dyn];
+
+    /// The mode to use when none is asked for: the tiered one when it is
+    /// built.
+    #[cfg(feature = "jit")]
+    pub const DEFAULT: TierMode = TierMode::Dyn;
+
+    /// The mode to use when none is asked for: the only one built.
+    #[cfg(not(feature = "jit"))]
+    pub const DEFAULT: TierMode = TierMode::Interp;
 
     /// The mode's command-line name.
     pub fn name(self) -> &'static str {
@@ -39,6 +50,16 @@ impl TierMode {
     pub fn available() -> impl Iterator<Item = TierMode> {
         TierMode::ALL.into_iter().filter(|m| m.is_available())
     }
+
+    /// The names of [`TierMode::available`], as `interp, jit or dyn`.
+    pub fn available_names() -> String {
+        let names: Vec<&str> = TierMode::available().map(TierMode::name).collect();
+        match names.split_last() {
+            Some((last, [])) => (*last).to_string(),
+            Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+            None => String::new(),
+        }
+    }
 }
 
 impl fmt::Display for TierMode {
@@ -53,7 +74,8 @@ pub struct UnknownTier(pub String);
 
 impl fmt::Display for UnknownTier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "unknown tier `{}` (expected interp, jit or dyn)", self.0)
+        let expected = TierMode::available_names();
+        write!(f, "unknown tier `{}` (expected {expected})", self.0)
     }
 }
 
@@ -82,8 +104,21 @@ mod tests {
         assert_eq!("fast".parse::<TierMode>(), Err(UnknownTier("fast".into())));
     }
 
+    #[cfg(feature = "jit")]
     #[test]
     fn every_mode_is_built() {
         assert_eq!(TierMode::available().collect::<Vec<_>>(), TierMode::ALL);
+        assert_eq!(TierMode::available_names(), "interp, jit or dyn");
+        assert_eq!(TierMode::DEFAULT, TierMode::Dyn);
+    }
+
+    #[cfg(not(feature = "jit"))]
+    #[test]
+    fn only_the_interpreter_is_built() {
+        assert_eq!(TierMode::available().collect::<Vec<_>>(), [TierMode::Interp]);
+        assert_eq!(TierMode::available_names(), "interp");
+        assert_eq!(TierMode::DEFAULT, TierMode::Interp);
+        let unknown = UnknownTier("fast".into()).to_string();
+        assert_eq!(unknown, "unknown tier `fast` (expected interp)");
     }
 }

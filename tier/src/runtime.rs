@@ -64,6 +64,7 @@ impl Runtime {
 
     /// What tiered up and when, and interpreted calls (`dyn`; see
     /// [`TierExecutor::tier_stats`]).
+    #[cfg(feature = "jit")]
     pub fn tier_stats(&mut self) -> Option<(crate::TierStats, u64)> {
         self.executor.tier_stats(&mut self.store)
     }

@@ -12,7 +12,10 @@
 //!
 //! The CLI's `--tier-up-after N`, `--tier-up-sync` and `--tier-up-seed S`
 //! build a [`TierUp`]; tests give a [`TierPlan`] per function instead.
+//! The settings are plain data, built with or without the `jit` feature;
+//! only the `dyn` mode (with it) reads them.
 
+#[cfg(feature = "jit")]
 use crate::executor::TierExecutor;
 use std::sync::Arc;
 use wasmfx_core::InstanceId;
@@ -121,6 +124,7 @@ fn splitmix(x: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+#[cfg(feature = "jit")]
 impl TierExecutor {
     /// A `dyn` executor that follows `plan` per function, compiling on the
     /// calling thread (deterministic).

@@ -2,10 +2,12 @@
 //!
 //! ```text
 //!   MemoryInst
-//!   ├─ bytes: Bytes::Mapped (32-bit memories, when the reservation succeeds)
+//!   ├─ bytes: Bytes::Mapped (32-bit memories, `native` feature, when the
+//!   │         reservation succeeds)
 //!   │    base ─▶ [0 .. len) read-write │ [len .. 4 GiB) PROT_NONE │ guard, 2 GiB PROT_NONE
 //!   │    grow commits pages in place: the base never moves
-//!   │  or Bytes::Heap (memory64, or when address space runs out)
+//!   │  or Bytes::Heap (memory64, builds without `native`, guard regions
+//!   │     turned off, or when address space runs out)
 //!   │    Vec<u8>: [0 .. len) accessible │ [len .. capacity) reserved, zero
 //!   ├─ len              accessible bytes = size_pages * 64 KiB
 //!   └─ vm: Box<VmMemory> { base, length = len }   (for compiled code)
@@ -30,14 +32,20 @@
 //! and the allocation itself may fail (`heap.rs`): a memory that does not
 //! fit fails instantiation, a `memory.grow` that does not fit returns -1;
 //! neither aborts the process.
+//!
+//! Without the crate's `native` feature (the interpreter-only build) there
+//! are no mappings (no mmap): every memory is a heap one, which the
+//! interpreter's bounds-checked accesses need nothing more from.
 
 mod heap;
+#[cfg(feature = "native")]
 mod mapping;
 
 use super::{MemAddr, Store, StoreLimits};
 use crate::module::MemoryType;
 use crate::trap::Trap;
 use crate::vm::VmMemory;
+#[cfg(feature = "native")]
 use mapping::Mapping;
 
 /// Bytes in one Wasm page.
@@ -48,6 +56,7 @@ pub const WASM_PAGE_SIZE: u64 = 65536;
 pub const GUARD_BYTES: u64 = 2 << 30;
 
 /// Address space a mapped memory reserves.
+#[cfg(feature = "native")]
 const RESERVATION: u64 = (1 << 32) + GUARD_BYTES;
 
 /// Where a memory's bytes live.
@@ -55,7 +64,28 @@ enum Bytes {
     /// A movable buffer, at least `len` long.
     Heap(Vec<u8>),
     /// A fixed reservation with exactly `len` bytes committed.
+    #[cfg(feature = "native")]
     Mapped(Mapping),
+}
+
+impl Bytes {
+    /// `len` zero bytes for a memory of type `ty`: mapped when `native`
+    /// is built, the memory is 32-bit, `limits` ask for guard regions and
+    /// the reservation succeeds; on the heap otherwise (`None` when even
+    /// that fails).
+    fn new(ty: MemoryType, len: usize, limits: &StoreLimits) -> Option<Bytes> {
+        #[cfg(feature = "native")]
+        if !ty.memory64
+            && limits.memory_guard_regions
+            && let Ok(reserved) = usize::try_from(RESERVATION)
+            && let Some(mapping) = Mapping::new(reserved, len)
+        {
+            return Some(Bytes::Mapped(mapping));
+        }
+        #[cfg(not(feature = "native"))]
+        let _ = (ty, limits);
+        heap::zeroed(len).map(Bytes::Heap)
+    }
 }
 
 pub struct MemoryInst {
@@ -70,15 +100,9 @@ impl MemoryInst {
     /// index type's range or the store's limits.
     pub fn new(ty: MemoryType, limits: &StoreLimits) -> Option<MemoryInst> {
         let len = byte_len(ty, ty.limits.min, limits)?;
-        let mapped = (!ty.memory64 && limits.memory_guard_regions)
-            .then(|| Mapping::new(usize::try_from(RESERVATION).ok()?, len))
-            .flatten();
         let mut mem = MemoryInst {
             ty,
-            bytes: match mapped {
-                Some(mapping) => Bytes::Mapped(mapping),
-                None => Bytes::Heap(heap::zeroed(len)?),
-            },
+            bytes: Bytes::new(ty, len, limits)?,
             len,
             vm: Box::default(),
         };
@@ -91,6 +115,7 @@ impl MemoryInst {
     pub fn data(&self) -> &[u8] {
         match &self.bytes {
             Bytes::Heap(bytes) => &bytes[..self.len],
+            #[cfg(feature = "native")]
             Bytes::Mapped(mapping) => mapping.bytes(),
         }
     }
@@ -100,6 +125,7 @@ impl MemoryInst {
     pub fn data_mut(&mut self) -> &mut [u8] {
         match &mut self.bytes {
             Bytes::Heap(bytes) => &mut bytes[..self.len],
+            #[cfg(feature = "native")]
             Bytes::Mapped(mapping) => mapping.bytes_mut(),
         }
     }
@@ -128,6 +154,7 @@ impl MemoryInst {
     pub fn guard_bytes(&self) -> u64 {
         match &self.bytes {
             Bytes::Heap(_) => 0,
+            #[cfg(feature = "native")]
             Bytes::Mapped(mapping) => mapping.reserved() as u64 - (1 << 32),
         }
     }
@@ -210,6 +237,7 @@ impl MemoryInst {
         let ceiling = usize::try_from(ceiling).unwrap_or(usize::MAX);
         let len = self.len;
         match &mut self.bytes {
+            #[cfg(feature = "native")]
             Bytes::Mapped(mapping) => {
                 if !mapping.commit(new_len) {
                     return None;
@@ -247,6 +275,7 @@ impl MemoryInst {
     fn sync_vm(&mut self) {
         self.vm.base = match &self.bytes {
             Bytes::Heap(bytes) => bytes.as_ptr() as usize,
+            #[cfg(feature = "native")]
             Bytes::Mapped(mapping) => mapping.base(),
         };
         self.vm.length = self.len as u64;

@@ -193,7 +193,8 @@ pub struct StoreLimits {
     pub max_stack_memory: u64,
     /// 32-bit memories reserve their whole address range plus a guard
     /// region, so compiled code needs no bounds checks (see `memory.rs`);
-    /// `false` makes every memory a movable allocation.
+    /// `false` makes every memory a movable allocation, and so does a
+    /// build without the `native` feature, whatever this says.
     pub memory_guard_regions: bool,
     /// Fuel: function entries plus loop iterations the store may run
     /// (across calls) before it traps with "all fuel consumed". `None`:
@@ -227,17 +228,20 @@ impl Default for StoreLimits {
 /// [`default_max_continuations`]: an interpreted one takes about 350 (its
 /// record, value stack and frames), so this leaves the rest of the limit to
 /// everything else.
+#[cfg(feature = "native")]
 const CONTINUATION_BUDGET_BYTES: u64 = 2048;
 
 /// No limit, unless the process runs under an address-space limit
 /// (`ulimit -v`, RLIMIT_AS): then as many as fit in half of it at
 /// [`CONTINUATION_BUDGET_BYTES`] each, so that running out is a trap
-/// ("too many live continuations") before the allocator fails.
+/// ("too many live continuations") before the allocator fails. The limit
+/// is read (getrlimit) only with the `native` feature; without it, no limit.
 pub fn default_max_continuations() -> u64 {
-    match wasmfx_fibre::address_space_limit() {
-        Some(bytes) => bytes / 2 / CONTINUATION_BUDGET_BYTES,
-        None => u64::MAX,
+    #[cfg(feature = "native")]
+    if let Some(bytes) = wasmfx_fibre::address_space_limit() {
+        return bytes / 2 / CONTINUATION_BUDGET_BYTES;
     }
+    u64::MAX
 }
 
 pub struct Store {

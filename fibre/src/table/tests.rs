@@ -2,6 +2,8 @@
 //! retirement, warm records, and the header layout compiled code reads.
 
 use super::*;
+#[cfg(feature = "native")]
+use crate::stack::FibreStack;
 
 #[test]
 fn header_layout_matches_the_drawing() {
@@ -87,10 +89,12 @@ fn an_index_is_retired_before_its_revision_wraps() {
     assert_eq!(table.indices(), 3);
 }
 
+#[cfg(feature = "native")]
 unsafe extern "C" fn no_body(_: *mut ContRecord) -> u64 {
     0
 }
 
+#[cfg(feature = "native")]
 #[test]
 fn a_warm_record_keeps_its_stack_and_index() {
     let mut table = ContTable::new();
@@ -132,6 +136,7 @@ fn a_warm_record_keeps_its_stack_and_index() {
     assert_eq!(table.consume(fresh), Ok(again));
 }
 
+#[cfg(feature = "native")]
 #[test]
 fn warm_records_are_bounded_and_need_a_stack() {
     let mut table = ContTable::new();

@@ -212,7 +212,7 @@ impl ContTable {
         let index = unsafe { record.as_ref().index() };
         if let Err(trap) = self.put(index, Some(captured)) {
             // SAFETY: just allocated, on no chain, no stack.
-            drop(unsafe { records.release(record) });
+            let _ = unsafe { records.release(record) };
             return Err(trap);
         }
         self.calls[index as usize] = true;
@@ -376,8 +376,8 @@ impl ContTable {
         if let Some(record) = records.record(index) {
             // SAFETY: a live record that the interpreter holds: off any
             // native chain, with nothing running on a native stack. A
-            // native stack (none in practice) is unmapped.
-            drop(unsafe { records.release(record) });
+            // native stack (none in practice) is unmapped, dropped here.
+            let _ = unsafe { records.release(record) };
         }
         let parked = self.parked.get_mut(index as usize).and_then(Option::take);
         if let Some(call) = self.calls.get_mut(index as usize) {

@@ -1,5 +1,6 @@
 //! The tier configurations every script runs under: each mode this build
-//! has, and `dyn` three ways.
+//! has, and `dyn` three ways. With the `jit` feature that is every mode;
+//! without it (the interpreter-only build) `interp` alone.
 //!
 //! ```text
 //!   name        mode    tier-up                          expected failures
@@ -35,7 +36,17 @@ impl fmt::Display for TierConfig {
 }
 
 /// Every configuration of the modes this build has.
+///
+/// # Panics
+/// With the `jit` feature, when a mode is missing: a build that lost a
+/// tier must fail, not pass on fewer configurations.
 pub fn configs() -> Vec<TierConfig> {
+    #[cfg(feature = "jit")]
+    assert_eq!(
+        TierMode::available().collect::<Vec<_>>(),
+        TierMode::ALL,
+        "built with the `jit` feature, so every mode must be available"
+    );
     let mut configs = Vec::new();
     for mode in TierMode::available() {
         let plain = TierConfig {

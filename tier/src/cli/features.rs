@@ -32,6 +32,8 @@ enum Limit {
     MemorySize,
     TableElements,
     Continuations,
+    /// Native stacks of compiled code: only in builds with the `jit` feature.
+    #[cfg(feature = "jit")]
     StackMemory,
     Fuel,
 }
@@ -41,6 +43,7 @@ const LIMITS: &[(&str, Limit)] = &[
     ("max-memory-size", Limit::MemorySize),
     ("max-table-elements", Limit::TableElements),
     ("max-continuations", Limit::Continuations),
+    #[cfg(feature = "jit")]
     ("max-stack-memory", Limit::StackMemory),
     ("fuel", Limit::Fuel),
 ];
@@ -53,26 +56,48 @@ enum Setting {
     Timeout(Duration),
 }
 
+/// `-W`'s help, up to the limits that differ between builds.
+macro_rules! w_help {
+    ($limits:literal) => {
+        concat!(
+            "Turn a Wasm proposal on or off, or set a limit (repeatable). Proposals, \
+             `-W NAME=y|n`: stack-switching, exceptions, multi-memory, memory64, tail-call, \
+             function-references, gc, simd, relaxed-simd, threads, extended-const, \
+             wide-arithmetic. Limits (`run` only), `-W NAME=N`: max-memory-size (bytes a \
+             linear memory may reach: `memory.grow` past it returns -1, a module declaring \
+             more fails to instantiate; default 4 GiB), max-table-elements (the same for \
+             tables; default 10,000,000), ",
+            $limits,
+            ", timeout (`-W timeout=DURATION`, e.g. 500ms, 2s, 1m, or seconds: the program \
+             traps \"interrupted\" when it passes; checked at the same places)"
+        )
+    };
+}
+
+/// `-W`'s help in a build with the compiled tier.
+#[cfg(feature = "jit")]
+const W_HELP: &str = w_help!(
+    "max-continuations (continuations live at once, past which making one traps; default \
+     none, or under an address-space limit (`ulimit -v`) as many as fit in half of it at \
+     2 KiB each), max-stack-memory (bytes of native stack continuations of compiled code may \
+     have mapped at once, 256 KiB each; default none), fuel (function entries plus loop \
+     iterations the program may run before it traps \"all fuel consumed\"; checks at \
+     function entries and loop headers, in both tiers, only with this option)"
+);
+
+/// `-W`'s help in an interpreter-only build (no native stacks, no
+/// address-space limit read).
+#[cfg(not(feature = "jit"))]
+const W_HELP: &str = w_help!(
+    "max-continuations (continuations live at once, past which making one traps; default \
+     none), fuel (function entries plus loop iterations the program may run before it traps \
+     \"all fuel consumed\"; checks at function entries and loop headers, only with this \
+     option)"
+);
+
 #[derive(Args)]
 pub struct FeatureOptions {
-    /// Turn a Wasm proposal on or off, or set a limit (repeatable).
-    /// Proposals, `-W NAME=y|n`: stack-switching, exceptions, multi-memory,
-    /// memory64, tail-call, function-references, gc, simd, relaxed-simd,
-    /// threads, extended-const, wide-arithmetic. Limits (`run` only),
-    /// `-W NAME=N`: max-memory-size (bytes a linear memory may reach:
-    /// `memory.grow` past it returns -1, a module declaring more fails to
-    /// instantiate; default 4 GiB), max-table-elements (the same for
-    /// tables; default 10,000,000), max-continuations (continuations live
-    /// at once, past which making one traps; default none, or under an
-    /// address-space limit (`ulimit -v`) as many as fit in half of it at
-    /// 2 KiB each), max-stack-memory (bytes of native stack continuations
-    /// of compiled code may have mapped at once, 256 KiB each; default
-    /// none), fuel (function entries plus loop iterations the program may
-    /// run before it traps "all fuel consumed"; checks at function entries
-    /// and loop headers, in both tiers, only with this option), timeout
-    /// (`-W timeout=DURATION`, e.g. 500ms, 2s, 1m, or seconds: the program
-    /// traps "interrupted" when it passes; checked at the same places).
-    #[arg(short = 'W', value_name = "NAME=VALUE", value_parser = parse_setting)]
+    #[arg(short = 'W', value_name = "NAME=VALUE", value_parser = parse_setting, help = W_HELP)]
     wasm: Vec<Setting>,
 }
 
@@ -95,6 +120,7 @@ impl FeatureOptions {
                 Setting::Limit(Limit::MemorySize, n) => base.max_memory_bytes = n,
                 Setting::Limit(Limit::TableElements, n) => base.max_table_elems = n,
                 Setting::Limit(Limit::Continuations, n) => base.max_continuations = n,
+                #[cfg(feature = "jit")]
                 Setting::Limit(Limit::StackMemory, n) => base.max_stack_memory = n,
                 Setting::Limit(Limit::Fuel, n) => base.fuel = Some(n),
                 Setting::Timeout(_) => base.interruptible = true,
@@ -131,6 +157,12 @@ fn parse_setting(text: &str) -> Result<Setting, String> {
         return parse_duration(value)
             .map(Setting::Timeout)
             .ok_or_else(|| format!("`{value}` is not a duration for `timeout` (e.g. 500ms, 2s)"));
+    }
+    #[cfg(not(feature = "jit"))]
+    if name == "max-stack-memory" {
+        return Err("`max-stack-memory` limits the native stacks of compiled code, which this \
+                    build does not have: it was built without the `jit` feature"
+            .into());
     }
     if let Some(&(_, limit)) = LIMITS.iter().find(|(known, _)| *known == name) {
         return parse_count(value)
@@ -219,5 +251,10 @@ mod tests {
         ));
         assert!(parse_setting("timeout=2 weeks").is_err());
         assert!(parse_setting("timeout=-1s").is_err());
+        assert_eq!(
+            parse_setting("max-stack-memory=1M").is_ok(),
+            cfg!(feature = "jit"),
+            "native stacks are limited in builds that have them"
+        );
     }
 }

@@ -11,6 +11,12 @@
 //! 134 for a trap (what Wasmtime exits with on Unix: 128 + SIGABRT), the
 //! guest's code for an exit request, 2 for a bad command line (clap), 1 for
 //! everything else.
+//!
+//! A build without the `jit` feature has only `interp`, its default: the
+//! help names no other tier, `--tier jit|dyn` is a command-line error that
+//! says why, and the tiering options (`--tier-up-*`, `run --tier-stats`)
+//! are hidden from the help and refused when given (as Wasmtime refuses an
+//! option whose support was disabled at compile time).
 
 mod features;
 mod input;
@@ -49,25 +55,47 @@ enum Command {
     Wast(wast::WastCommand),
 }
 
+/// `--tier`'s help: the tiers this build has.
+#[cfg(feature = "jit")]
+const TIER_HELP: &str = "Execution tier: `dyn` (tiered: every function starts interpreted, \
+                         hot ones are compiled while the program runs), `interp` (interpreter \
+                         only) or `jit` (compile every function before it runs)";
+
+/// `--tier`'s help: the tiers this build has.
+#[cfg(not(feature = "jit"))]
+const TIER_HELP: &str = "Execution tier: `interp` (the interpreter), the only tier of this \
+                         interpreter-only build";
+
+/// Whether the tiering options are in this build's help.
+const TIERING_BUILT: bool = cfg!(feature = "jit");
+
 /// The tier options shared by the commands.
 #[derive(Args)]
 struct TierOption {
-    /// Execution tier: `dyn` (tiered: every function starts interpreted,
-    /// hot ones are compiled while the program runs), `interp` (interpreter
-    /// only) or `jit` (compile every function before it runs)
-    #[arg(long, value_name = "TIER", default_value = "dyn", value_parser = parse_tier)]
+    #[arg(
+        long,
+        value_name = "TIER",
+        help = TIER_HELP,
+        default_value = TierMode::DEFAULT.name(),
+        value_parser = parse_tier
+    )]
     tier: TierMode,
     /// `dyn`: calls plus loop iterations a function spends interpreted
     /// before it is compiled; 0 compiles it at its first call
-    #[arg(long, value_name = "N", default_value_t = wasmfx_tier::DEFAULT_TIER_UP_AFTER)]
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = wasmfx_tier::DEFAULT_TIER_UP_AFTER,
+        hide = !TIERING_BUILT
+    )]
     tier_up_after: u32,
     /// `dyn`: compile on the thread that runs the program, at once, instead
     /// of on the background thread (deterministic, for tests)
-    #[arg(long)]
+    #[arg(long, hide = !TIERING_BUILT)]
     tier_up_sync: bool,
     /// `dyn`: give each function its own count, drawn from this seed
     /// uniformly in 0..=2N (N: --tier-up-after), for tests of tier mixes
-    #[arg(long, value_name = "S")]
+    #[arg(long, value_name = "S", hide = !TIERING_BUILT)]
     tier_up_seed: Option<u64>,
 }
 
@@ -81,6 +109,14 @@ impl TierOption {
         let tiering = self.tier_up_sync
             || self.tier_up_seed.is_some()
             || self.tier_up_after != wasmfx_tier::DEFAULT_TIER_UP_AFTER;
+        if tiering && !TierMode::Dyn.is_available() {
+            return Err(format!(
+                "--tier-up-after, --tier-up-sync and --tier-up-seed need --tier dyn, which \
+                 this build does not have: it was built without the `jit` feature and has \
+                 only {}",
+                TierMode::available_names()
+            ));
+        }
         if tiering && self.tier != TierMode::Dyn {
             return Err(format!(
                 "--tier-up-after, --tier-up-sync and --tier-up-seed need --tier dyn (got --tier {})",
@@ -97,8 +133,13 @@ impl TierOption {
     }
 }
 
-fn parse_tier(name: &str) -> Result<TierMode, wasmfx_tier::UnknownTier> {
-    name.parse()
+/// A tier this build has; a known tier it lacks is an error that says so.
+fn parse_tier(name: &str) -> Result<TierMode, String> {
+    let mode: TierMode = name.parse().map_err(|e: wasmfx_tier::UnknownTier| e.to_string())?;
+    if !mode.is_available() {
+        return Err(wasmfx_tier::Error::TierUnavailable(mode).to_string());
+    }
+    Ok(mode)
 }
 
 /// How a command ended.
@@ -167,6 +208,21 @@ mod tests {
             strings(&["w", "run", "--invoke", "f", "a.wat"])
         );
         assert_eq!(with_default_command(strings(&["w"])), strings(&["w"]));
+    }
+
+    #[test]
+    fn tiers_this_build_lacks_are_refused_by_name() {
+        assert_eq!(parse_tier("interp"), Ok(TierMode::Interp));
+        for mode in [TierMode::Jit, TierMode::Dyn] {
+            let parsed = parse_tier(mode.name());
+            if cfg!(feature = "jit") {
+                assert_eq!(parsed, Ok(mode));
+            } else {
+                let err = parsed.err().unwrap_or_default();
+                assert!(err.contains("without the `jit` feature"), "{err}");
+            }
+        }
+        assert!(parse_tier("fast").is_err());
     }
 
     #[test]

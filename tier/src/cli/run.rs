@@ -56,7 +56,7 @@ pub struct RunCommand {
     /// After the run, print to stderr what tiered up and when (`dyn`):
     /// functions compiled, on-stack replacements, compile time, and calls
     /// made in each tier
-    #[arg(long)]
+    #[arg(long, hide = !cfg!(feature = "jit"))]
     tier_stats: bool,
     /// The module: binary (.wasm) or text (.wat)
     file: PathBuf,
@@ -76,6 +76,17 @@ impl RunCommand {
 
     /// Each step returns the exit (its error already printed) on failure.
     fn run(&self) -> Result<(), Exit> {
+        #[cfg(not(feature = "jit"))]
+        if self.tier_stats {
+            return Err(fail(
+                2,
+                format_args!(
+                    "--tier-stats reports the `dyn` tier's tiering, and this build has \
+                     only {}: it was built without the `jit` feature",
+                    wasmfx_tier::TierMode::available_names()
+                ),
+            ));
+        }
         let engine = self.tier.engine().map_err(|e| fail(2, e))?;
         let features = self.features.apply(engine.features());
         let engine = engine.with_features(features);
@@ -132,6 +143,7 @@ impl RunCommand {
                 millis(execute)
             );
         }
+        #[cfg(feature = "jit")]
         if self.tier_stats {
             print_tier_stats(&mut runtime);
         }
@@ -293,6 +305,7 @@ fn print_backtrace(runtime: &Runtime) {
 
 /// `--tier-stats`: one summary line, then one line per function compiled
 /// while the program ran, in order.
+#[cfg(feature = "jit")]
 fn print_tier_stats(runtime: &mut Runtime) {
     let mut err = std::io::stderr().lock();
     let Some((stats, interpreted)) = runtime.tier_stats() else {

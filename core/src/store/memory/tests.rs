@@ -83,6 +83,7 @@ fn grown_memory_is_zeroed_keeps_contents_and_updates_vm_record() {
     }
 }
 
+#[cfg(feature = "native")]
 #[test]
 fn only_32_bit_memories_get_guard_regions() {
     let limits = StoreLimits::default();
@@ -97,6 +98,20 @@ fn only_32_bit_memories_get_guard_regions() {
     };
     let heap = MemoryInst::new(memory(1, None, false), &off).expect("fits");
     assert_eq!(heap.guard_bytes(), 0);
+}
+
+/// Without `native` there is no mmap: every memory is a heap one, guard
+/// regions asked for or not.
+#[cfg(not(feature = "native"))]
+#[test]
+fn without_native_every_memory_is_on_the_heap() {
+    let limits = StoreLimits::default();
+    assert!(limits.memory_guard_regions);
+    for memory64 in [false, true] {
+        let mem = MemoryInst::new(memory(1, None, memory64), &limits).expect("fits");
+        assert_eq!(mem.guard_bytes(), 0);
+        assert!(matches!(mem.bytes, Bytes::Heap(_)));
+    }
 }
 
 #[test]
@@ -121,6 +136,7 @@ fn mapped_memory_grows_to_4_gib_and_respects_limits() {
 }
 
 /// Address space of this process, from /proc/self/status.
+#[cfg(feature = "native")]
 fn virtual_size_kib() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
@@ -130,6 +146,7 @@ fn virtual_size_kib() -> u64 {
         .unwrap_or(0)
 }
 
+#[cfg(feature = "native")]
 #[test]
 fn many_mapped_memories_live_at_once_and_release_their_reservations() {
     const COUNT: u64 = 1000;
