@@ -33,6 +33,7 @@ use std::time::{Duration, Instant};
 use wasmfx_core::{FuncType, Module};
 
 mod osr;
+mod placement;
 
 /// Address space reserved for one compiler's code (virtual; committed as used).
 const CODE_ARENA_BYTES: usize = 1 << 30;
@@ -170,7 +171,7 @@ impl Compiler {
         }
         let arena = arena
             .map_err(|e| CompileError::Cranelift(format!("cannot reserve code memory: {e}")))?;
-        builder.memory_provider(Box::new(arena));
+        builder.memory_provider(Box::new(placement::Staggered::new(arena)));
         let mut module = JITModule::new(builder);
         let mut libcalls = Vec::new();
         for call in Libcall::ALL {
