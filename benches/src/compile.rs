@@ -321,8 +321,14 @@ mod tests {
         ];
         let markdown = startup_to_markdown(&rows, "wasmi", 1000, 1_000_000);
         assert!(markdown.contains("| time / wasmi |"), "{markdown}");
-        assert!(markdown.contains("| 12.0 ms | 83333 | 83.33 | 1.20x |"), "{markdown}");
-        assert!(markdown.contains("| 10.0 ms | 100000 | 100.00 | 1.00x |"), "{markdown}");
+        assert!(
+            markdown.contains("| 12.0 ms | 83333 | 83.33 | 1.20x |"),
+            "{markdown}"
+        );
+        assert!(
+            markdown.contains("| 10.0 ms | 100000 | 100.00 | 1.00x |"),
+            "{markdown}"
+        );
     }
 
     #[test]

@@ -263,7 +263,9 @@ fn startup_on_large(
     eprintln!("start-up on {} ...", large.display());
     let rows = compile::measure_startup(&measured, large, options.runs, options.time_limit);
     let reference = Peer::Wasmi.name();
-    print_stdout(&compile::startup_to_markdown(&rows, reference, functions, bytes))?;
+    print_stdout(&compile::startup_to_markdown(
+        &rows, reference, functions, bytes,
+    ))?;
     Ok(rows)
 }
 

@@ -337,7 +337,10 @@ mod tests {
     #[test]
     fn the_innermost_offset_is_the_fields() {
         use std::mem::offset_of;
-        assert_eq!(offset_of!(StackChain, innermost), StackChain::INNERMOST as usize);
+        assert_eq!(
+            offset_of!(StackChain, innermost),
+            StackChain::INNERMOST as usize
+        );
         assert_eq!(offset_of!(StackChain, epoch), StackChain::EPOCH as usize);
         assert_eq!(offset_of!(StackChain, mark), StackChain::MARK as usize);
         assert_eq!(size_of::<StackChain>(), 24);

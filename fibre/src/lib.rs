@@ -28,7 +28,10 @@
 //! the interpreter uses. The record layout is the same either way; a
 //! record simply never has a stack.
 
-#[cfg(all(feature = "native", not(all(target_arch = "x86_64", target_os = "linux"))))]
+#[cfg(all(
+    feature = "native",
+    not(all(target_arch = "x86_64", target_os = "linux"))
+))]
 compile_error!(
     "wasmfx-fibre's `native` feature supports x86-64 Linux only (System V \
      calls, ELF assembly, Linux mmap and madvise flags); build without it \

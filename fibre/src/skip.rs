@@ -232,7 +232,10 @@ mod tests {
                     assert!(!jumps_the_mark(&chain), "an entry jumps the mark");
                     let Some(found) = found else { continue };
                     // Not past the mark (compiled code would trap there).
-                    let past_mark = chain.iter().take_while(|&r| r != found.prompt).any(|r| r.as_ptr() == mark);
+                    let past_mark = chain
+                        .iter()
+                        .take_while(|&r| r != found.prompt)
+                        .any(|r| r.as_ptr() == mark);
                     if past_mark || found.prompt.as_ptr() == mark || found.prompt == driver {
                         continue;
                     }
@@ -257,7 +260,11 @@ mod tests {
                 }
                 // A host entry marks the innermost record.
                 30 => {
-                    chain.set_mark(chain.innermost().map_or(std::ptr::null_mut(), |r| r.as_ptr()));
+                    chain.set_mark(
+                        chain
+                            .innermost()
+                            .map_or(std::ptr::null_mut(), |r| r.as_ptr()),
+                    );
                 }
                 _ => {
                     chain.set_mark(std::ptr::null_mut());

@@ -60,9 +60,9 @@ pub use collect::{DEFAULT_COLLECTION_MINIMUM, Marker};
 
 use crate::arena::ContArena;
 use crate::arena::ReleasedStack;
-use crate::record::{ContRecord, ContState, NO_INDEX};
 #[cfg(feature = "native")]
 use crate::record::ParentLink;
+use crate::record::{ContRecord, ContState, NO_INDEX};
 use std::mem::offset_of;
 use std::ptr::NonNull;
 

@@ -229,7 +229,10 @@ mod tests {
             })
         }
         let deep_nests = programs.iter().filter(|p| deep(&p.root)).count();
-        assert!(deep_nests > 10, "{deep_nests} of 300 suspend under deep nests");
+        assert!(
+            deep_nests > 10,
+            "{deep_nests} of 300 suspend under deep nests"
+        );
         assert!(programs.iter().any(|p| p != &programs[0]));
     }
 

@@ -245,9 +245,7 @@ impl Emitter {
                 }
                 Stmt::Nest { levels, body } => {
                     let nest = self.nest(body, depth);
-                    format!(
-                        "(local.set $acc (call {nest} (local.get $acc) (i32.const {levels})))"
-                    )
+                    format!("(local.set $acc (call {nest} (local.get $acc) (i32.const {levels})))")
                 }
             };
             let _ = writeln!(code, "    {line}");

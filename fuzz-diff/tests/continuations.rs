@@ -201,10 +201,7 @@ fn heap_frames_that_switch_past_their_runner_survive_collection() {
     tiers[5] = FunctionTier::After(0);
     tiers[8] = FunctionTier::After(0);
     let plan = TieringPlan::new(tiers).with_heap_frames(true);
-    let checked = check_program_collecting(
-        &program,
-        &Tiering::Planned(plan),
-        Collection::EveryContNew,
-    );
+    let checked =
+        check_program_collecting(&program, &Tiering::Planned(plan), Collection::EveryContNew);
     assert!(checked.is_ok(), "{checked:?}");
 }

@@ -46,8 +46,8 @@ mod vmruntime;
 
 pub use conts::HEAP_FRAMES_AFTER;
 pub use entry::{Fallback, nested_at_least};
-pub use func_set::FuncSet;
 pub use fallback::{FallbackExit, FallbackOsr, FallbackSuspension, FallbackTier, ParkedResume};
+pub use func_set::FuncSet;
 pub use libcalls::{HostOutcome, HostResumption};
 pub use osr::OsrState;
 pub use tier_up::{on_native_chain, with_active_jit};

@@ -68,7 +68,12 @@ impl CompiledTier {
         }
     }
 
-    pub(crate) fn call(&mut self, store: &mut Store, func: FuncAddr, args: &[Val]) -> Result<Vec<Val>, Trap> {
+    pub(crate) fn call(
+        &mut self,
+        store: &mut Store,
+        func: FuncAddr,
+        args: &[Val],
+    ) -> Result<Vec<Val>, Trap> {
         self.backtrace.clear();
         let jit = self.jit.as_mut().map_err(|e| Trap::Host(e.clone()))?;
         if let Some(select) = &self.ahead {
@@ -106,4 +111,3 @@ impl CompiledTier {
         }
     }
 }
-

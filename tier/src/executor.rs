@@ -21,9 +21,9 @@ use crate::mode::TierMode;
 use crate::tier_up::TierStats;
 #[cfg(feature = "jit")]
 use crate::tiering::{FunctionTier, TierUp};
-use wasmfx_core::backtrace::WasmBacktrace;
 #[cfg(feature = "jit")]
 use wasmfx_core::InstanceId;
+use wasmfx_core::backtrace::WasmBacktrace;
 use wasmfx_core::{FuncAddr, Store, Trap, Val};
 use wasmfx_interp::{Config, Interpreter};
 use wasmfx_spec_tests::Executor;

@@ -115,7 +115,10 @@ mod tests {
     #[cfg(not(feature = "jit"))]
     #[test]
     fn only_the_interpreter_is_built() {
-        assert_eq!(TierMode::available().collect::<Vec<_>>(), [TierMode::Interp]);
+        assert_eq!(
+            TierMode::available().collect::<Vec<_>>(),
+            [TierMode::Interp]
+        );
         assert_eq!(TierMode::available_names(), "interp");
         assert_eq!(TierMode::DEFAULT, TierMode::Interp);
         let unknown = UnknownTier("fast".into()).to_string();

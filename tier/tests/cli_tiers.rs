@@ -80,7 +80,11 @@ fn the_default_tier_is_the_best_one_built() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "6765\n");
     let help = text(&cli(&["run", "--help"]).stdout);
-    let default = if cfg!(feature = "jit") { "dyn" } else { "interp" };
+    let default = if cfg!(feature = "jit") {
+        "dyn"
+    } else {
+        "interp"
+    };
     assert!(help.contains(&format!("[default: {default}]")), "{help}");
 }
 
@@ -89,7 +93,13 @@ fn the_help_names_only_the_tiers_built() {
     for command in ["run", "wast"] {
         let help = text(&cli(&[command, "--help"]).stdout);
         assert!(help.contains("`interp`"), "{command}: {help}");
-        for named in ["`jit`", "`dyn`", "--tier-up-after", "--tier-up-sync", "--tier-up-seed"] {
+        for named in [
+            "`jit`",
+            "`dyn`",
+            "--tier-up-after",
+            "--tier-up-sync",
+            "--tier-up-seed",
+        ] {
             assert_eq!(
                 help.contains(named),
                 cfg!(feature = "jit"),
@@ -109,7 +119,15 @@ fn tiering_options_need_a_build_that_tiers() {
     let fib = fib.to_str().expect("utf-8 path");
     let tier_up = cli(&["run", "--tier-up-sync", fib, "--invoke", "fib", "5"]);
     let stats = cli(&["run", "--tier-stats", fib, "--invoke", "fib", "5"]);
-    let stack = cli(&["run", "-W", "max-stack-memory=1M", fib, "--invoke", "fib", "5"]);
+    let stack = cli(&[
+        "run",
+        "-W",
+        "max-stack-memory=1M",
+        fib,
+        "--invoke",
+        "fib",
+        "5",
+    ]);
     if cfg!(feature = "jit") {
         for out in [&tier_up, &stats, &stack] {
             assert!(out.status.success(), "{}", text(&out.stderr));
@@ -136,7 +154,15 @@ fn stack_switching_runs_in_every_tier_built() {
     let program = temp_file("cli_tiers_generator.wat", GENERATOR);
     let program = program.to_str().expect("utf-8 path");
     for mode in TierMode::available() {
-        let out = cli(&["run", "--tier", mode.name(), program, "--invoke", "sum", "10"]);
+        let out = cli(&[
+            "run",
+            "--tier",
+            mode.name(),
+            program,
+            "--invoke",
+            "sum",
+            "10",
+        ]);
         assert!(out.status.success(), "{mode}: {}", text(&out.stderr));
         assert_eq!(text(&out.stdout), "45\n", "{mode}");
     }

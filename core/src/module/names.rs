@@ -73,7 +73,10 @@ impl Names {
                 bytes.get(range).map(|data| (data, start))
             });
             if let Some((data, start)) = section {
-                decode(&mut maps, wp::NameSectionReader::new(wp::BinaryReader::new(data, start)));
+                decode(
+                    &mut maps,
+                    wp::NameSectionReader::new(wp::BinaryReader::new(data, start)),
+                );
             }
             maps
         })

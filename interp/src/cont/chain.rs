@@ -354,7 +354,9 @@ mod tests {
                         code.cont_sites[l.site as usize].suspend_target(tag)
                     });
                     let expected = (model.iter().enumerate().rev()).find_map(|(i, &(site, _))| {
-                        code.cont_sites[site as usize].suspend_target(tag).map(|t| (i, t))
+                        code.cont_sites[site as usize]
+                            .suspend_target(tag)
+                            .map(|t| (i, t))
                     });
                     assert_eq!(found, expected, "tag {tag:?}");
                     passed_runs += u32::from(!chain.below.is_empty());
@@ -364,6 +366,9 @@ mod tests {
             let links: Vec<(u32, u32)> = chain.iter().map(|l| (l.site, l.record)).collect();
             assert_eq!(links, model);
         }
-        assert!(splits > 1_000 && passed_runs > 1_000, "{splits} {passed_runs}");
+        assert!(
+            splits > 1_000 && passed_runs > 1_000,
+            "{splits} {passed_runs}"
+        );
     }
 }

@@ -90,6 +90,8 @@ impl Link {
     #[inline]
     pub fn tag_mask(&self) -> u64 {
         let sites = &self.regs.code.cont_sites;
-        sites.get(self.site as usize).map_or(u64::MAX, |site| site.mask)
+        sites
+            .get(self.site as usize)
+            .map_or(u64::MAX, |site| site.mask)
     }
 }

@@ -79,9 +79,8 @@ impl Executor<'_> {
         native: u64,
     ) -> Result<(), Trap> {
         let n = self.store.tags[tag.0 as usize].sig.params.len();
-        let found = (self.chain).rfind(tag_bit(tag), |link| {
-            site_of(link).ok()?.suspend_target(tag)
-        });
+        let found =
+            (self.chain).rfind(tag_bit(tag), |link| site_of(link).ok()?.suspend_target(tag));
         let Some((i, (target, height))) = found else {
             return match self.suspends_out {
                 true => self.suspend_outward(state, tag, state.sp, n, None, native),
@@ -245,7 +244,9 @@ impl Executor<'_> {
             .conts
             .consume(&mut self.store.conts, self.stack.values[top])?;
         let handler = (self.chain).rfind(tag_bit(tag), |link| {
-            site_of(link).is_ok_and(|s| s.handles_switch(tag)).then_some(())
+            site_of(link)
+                .is_ok_and(|s| s.handles_switch(tag))
+                .then_some(())
         });
         let handler = handler.map(|(i, ())| i);
         let Some(i) = handler else {

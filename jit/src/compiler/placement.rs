@@ -100,9 +100,16 @@ mod tests {
         let mut code = Staggered::new(arena);
         let mut offsets = Vec::new();
         for _ in 0..3 {
-            let first = code.allocate(100, 16, JITMemoryKind::Executable).expect("code");
-            let second = code.allocate(100, 16, JITMemoryKind::Executable).expect("code");
-            assert!(second as usize >= first as usize + 100, "a batch stays contiguous");
+            let first = code
+                .allocate(100, 16, JITMemoryKind::Executable)
+                .expect("code");
+            let second = code
+                .allocate(100, 16, JITMemoryKind::Executable)
+                .expect("code");
+            assert!(
+                second as usize >= first as usize + 100,
+                "a batch stays contiguous"
+            );
             offsets.push(first as usize % 4096);
             code.finalize(BranchProtection::None).expect("finalize");
         }

@@ -160,9 +160,11 @@ fn parse_setting(text: &str) -> Result<Setting, String> {
     }
     #[cfg(not(feature = "jit"))]
     if name == "max-stack-memory" {
-        return Err("`max-stack-memory` limits the native stacks of compiled code, which this \
+        return Err(
+            "`max-stack-memory` limits the native stacks of compiled code, which this \
                     build does not have: it was built without the `jit` feature"
-            .into());
+                .into(),
+        );
     }
     if let Some(&(_, limit)) = LIMITS.iter().find(|(known, _)| *known == name) {
         return parse_count(value)

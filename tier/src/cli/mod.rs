@@ -135,7 +135,9 @@ impl TierOption {
 
 /// A tier this build has; a known tier it lacks is an error that says so.
 fn parse_tier(name: &str) -> Result<TierMode, String> {
-    let mode: TierMode = name.parse().map_err(|e: wasmfx_tier::UnknownTier| e.to_string())?;
+    let mode: TierMode = name
+        .parse()
+        .map_err(|e: wasmfx_tier::UnknownTier| e.to_string())?;
     if !mode.is_available() {
         return Err(wasmfx_tier::Error::TierUnavailable(mode).to_string());
     }
