@@ -22,8 +22,9 @@ use super::{EXIT_TRAP, Exit, TierOption, fail};
 use clap::Args;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
-use wasmfx_core::FuncAddr;
+use wasmfx_core::{FuncAddr, Module};
 use wasmfx_tier::{Engine, Error, InstanceId, Runtime, Trap, Val};
 
 /// The function run when `--invoke` is not given.
@@ -105,12 +106,25 @@ impl RunCommand {
             .wasi
             .context(&self.wasi_argv())
             .map_err(|e| fail(1, e))?;
-        let wasi = runtime.define_wasi(wasi);
-        for (name, file) in &self.preload {
-            let preloaded = instantiate(&engine, &mut runtime, file)?;
+        let preloads = (self.preload.iter())
+            .map(|(name, file)| Ok((name, file, load(&engine, file)?)))
+            .collect::<Result<Vec<_>, Exit>>()?;
+        let main = load(&engine, &self.file)?;
+        // WASI's host functions only when a module imports them: defining
+        // them is a third of a small module's start-up.
+        let modules = preloads.iter().map(|(.., module)| module).chain([&main]);
+        let imports_wasi = |module: &Arc<Module>| {
+            (module.imports.iter()).any(|import| import.module == wasmfx_core::wasi::MODULE)
+        };
+        let wasi = modules
+            .into_iter()
+            .any(imports_wasi)
+            .then(|| runtime.define_wasi(wasi));
+        for (name, file, module) in &preloads {
+            let preloaded = instantiate(&mut runtime, module, file)?;
             runtime.register(name, preloaded);
         }
-        let instance = instantiate(&engine, &mut runtime, &self.file)?;
+        let instance = instantiate(&mut runtime, &main, &self.file)?;
         let file = self.file.display();
         let name = self.invoke.as_deref().unwrap_or(DEFAULT_ENTRY);
         let func = runtime.func(instance, name).map_err(|e| match e {
@@ -130,7 +144,9 @@ impl RunCommand {
         let call_start = Instant::now();
         let results = runtime.call_func(name, func, &args);
         let call_time = call_start.elapsed();
-        wasmfx_core::wasi::lock(&wasi).flush_outputs();
+        if let Some(wasi) = &wasi {
+            wasmfx_core::wasi::lock(wasi).flush_outputs();
+        }
         if self.timings {
             let (compile, functions) = runtime.compile_stats().unwrap_or_default();
             let compiled_during_call = compile.saturating_sub(compiled_before);
@@ -218,15 +234,25 @@ fn parse_preload(text: &str) -> Result<(String, PathBuf), String> {
 }
 
 /// Reads, compiles and instantiates `path` (running its start function).
-fn instantiate(engine: &Engine, runtime: &mut Runtime, path: &Path) -> Result<InstanceId, Exit> {
+/// Reads and compiles the module at `path`.
+fn load(engine: &Engine, path: &Path) -> Result<Arc<Module>, Exit> {
     let file = path.display();
     let bytes = super::input::read_module(path)
         .map_err(|e| fail(1, format_args!("failed to read {file}: {e}")))?;
-    let module = engine.compile(&bytes).map_err(|e| match e {
+    engine.compile(&bytes).map_err(|e| match e {
         Error::Text(e) => fail(1, format_args!("failed to parse {file}:{e}")),
         e => fail(1, format_args!("failed to compile {file}: {e}")),
-    })?;
-    runtime.instantiate(&module).map_err(|e| match e {
+    })
+}
+
+/// Instantiates `module`, read from `path`.
+fn instantiate(
+    runtime: &mut Runtime,
+    module: &Arc<Module>,
+    path: &Path,
+) -> Result<InstanceId, Exit> {
+    let file = path.display();
+    runtime.instantiate(module).map_err(|e| match e {
         // Not a trap of the program: the store could not give it what it
         // declares (Wasmtime's "insufficient resources").
         Error::Trap(Trap::ResourceLimit(m)) => {
