@@ -22,6 +22,7 @@
 
 use crate::FuncSet;
 use crate::sites::{ResumeSite, TagSite};
+use crate::tag_table::TagTable;
 use std::collections::HashMap;
 use std::ptr::NonNull;
 use wasmfx_core::{FuncAddr, TagAddr, Trap};
@@ -61,7 +62,7 @@ pub(crate) struct Conts {
     /// Tag addresses of each (resume site, instance)'s clauses. Installed
     /// handler tables point into these boxes, so they live as long as the
     /// code (as long as the Jit).
-    resolved: HashMap<(usize, u32), Box<[u64]>>,
+    resolved: HashMap<(usize, u32), TagTable>,
     /// Addresses of the array trampolines of compiled functions, by FuncAddr.
     trampolines: Vec<usize>,
     /// Continuations started as heap frames, and how many of them finished
@@ -331,7 +332,8 @@ impl Conts {
                     .tag_indices()
                     .iter()
                     .map(|&tag| tag_identity(instance_tags, tag))
-                    .collect::<Result<Box<[u64]>, Trap>>()?;
+                    .collect::<Result<Vec<u64>, Trap>>()?;
+                let tags = TagTable::new(&tags);
                 let at = tags.as_ptr();
                 self.resolved.insert(key, tags);
                 at
@@ -450,7 +452,7 @@ mod tests {
         let mut site = ResumeSite::new(1, vec![1, 0]);
         let tags = [TagAddr(10), TagAddr(11)];
         let first = conts.resolve_site(&mut site, 0x100, 0, &tags).expect("ok");
-        // SAFETY: the resolved box holds the site's two clauses.
+        // SAFETY: the resolved table holds the site's two clauses.
         assert_eq!(unsafe { std::slice::from_raw_parts(first, 2) }, &[11, 10]);
         let other = [TagAddr(20), TagAddr(21)];
         let second = conts.resolve_site(&mut site, 0x200, 1, &other).expect("ok");

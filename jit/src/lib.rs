@@ -39,6 +39,7 @@ mod perf_map;
 mod signals;
 mod sites;
 mod stack;
+mod tag_table;
 mod tier_up;
 mod translate;
 mod traps;
