@@ -60,8 +60,8 @@ pub(crate) struct Conts {
     pub chain: Box<StackChain>,
     pool: StackPool,
     /// Tag addresses of each (resume site, instance)'s clauses. Installed
-    /// handler tables point into these boxes, so they live as long as the
-    /// code (as long as the Jit).
+    /// handler tables point into these tables (`tag_table.rs`), so they
+    /// live as long as the code (as long as the Jit).
     resolved: HashMap<(usize, u32), TagTable>,
     /// Addresses of the array trampolines of compiled functions, by FuncAddr.
     trampolines: Vec<usize>,
