@@ -5,7 +5,9 @@
 
 use wasmfx_core::FuncType;
 use wasmfx_core::backtrace::func_name;
-use wasmfx_tier::{Engine, Error, Runtime, TierExecutor, TierMode, Trap};
+#[cfg(feature = "jit")]
+use wasmfx_tier::TierExecutor;
+use wasmfx_tier::{Engine, Error, Runtime, TierMode, Trap};
 
 const NESTED: &str = include_str!("programs/nested_continuations.wat");
 
@@ -33,8 +35,11 @@ fn trace_in(mut runtime: Runtime, engine: &Engine, export: &str) -> (String, Vec
     (message, frames)
 }
 
+/// The interpreter and the compiled tier, when this build has it.
 fn built_tiers() -> impl Iterator<Item = TierMode> {
-    [TierMode::Interp, TierMode::Jit].into_iter()
+    [TierMode::Interp, TierMode::Jit]
+        .into_iter()
+        .filter(|mode| mode.is_available())
 }
 
 /// Checks `export`'s message and frames under every tier.
@@ -129,6 +134,7 @@ fn a_consumed_continuation_names_the_second_resume() {
 }
 
 #[test]
+#[cfg(feature = "jit")]
 fn mixed_tiers_name_interpreted_and_compiled_frames_alike() {
     // Compiled code runs functions without code in the interpreter; a trap
     // there lists the interpreted frames, then the compiled callers.
@@ -214,7 +220,7 @@ fn the_cli_prints_the_same_backtrace_under_both_tiers() {
         ),
     ];
     for (export, lines) in cases {
-        for tier in ["interp", "jit"] {
+        for tier in built_tiers().map(TierMode::name) {
             let (stderr, code) = cli_run(tier, export);
             assert_eq!(code, Some(134), "{export} under {tier}: {stderr}");
             assert_eq!(
