@@ -176,7 +176,7 @@ impl InterpFallback<'_> {
             CallExit::Osr(handoff) => {
                 let handoff = *handoff;
                 match handoff.at_loop {
-                    Some(_) => self.state.stats.osr_entries += 1,
+                    Some(offset) => self.state.note_osr_entry(handoff.func, offset),
                     None => self.state.stats.compiled_entries += 1,
                 }
                 FallbackExit::Osr(Box::new(FallbackOsr {

@@ -68,6 +68,11 @@ pub struct TierStats {
     /// On-stack replacements: frames that entered an OSR entry, or were
     /// handed to one (`CallExit::Osr`).
     pub osr_entries: u64,
+    /// The first entry into each OSR entry (function, loop offset), with
+    /// the time since the executor began: a function that runs in its OSR
+    /// variant has compiled code from then on, whenever its own compile
+    /// is installed (`tiered_up`).
+    pub osr_first: Vec<(FuncAddr, u32, Duration)>,
     /// Fresh continuations that compiled code ran as heap frames in place
     /// of native ones (many native stacks in use, none warm).
     pub heap_frame_conts: u64,
@@ -115,6 +120,17 @@ impl TierUpState {
         let installed = jit.install_finished(store, false).unwrap_or_default();
         self.note_installed(&installed);
         installed
+    }
+
+    /// Counts a frame entering (or handed to) the OSR entry of `func` at
+    /// loop `offset`; the first one is noted with its time.
+    pub(crate) fn note_osr_entry(&mut self, func: FuncAddr, offset: u32) {
+        self.stats.osr_entries += 1;
+        let first = !(self.stats.osr_first.iter()).any(|&(f, o, _)| (f, o) == (func, offset));
+        if first {
+            let now = self.started.elapsed();
+            self.stats.osr_first.push((func, offset, now));
+        }
     }
 
     fn note_installed(&mut self, installed: &[FuncAddr]) {
@@ -363,7 +379,7 @@ impl Tiering for TierUpHook<'_> {
         frame: &mut [u64],
         interp: &mut Interpreter,
     ) -> Result<(), Trap> {
-        self.state.stats.osr_entries += 1;
+        self.state.note_osr_entry(func, offset);
         self.enter(interp, |jit, fallback| {
             jit.call_osr(store, func, offset, frame, fallback)
         })

@@ -99,6 +99,12 @@ fn a_hot_loop_continues_in_compiled_code() {
     assert_eq!(i32_of(rt.call(id, "sum", &[Val::I32(100)])), 7 + 328_350);
     let (stats, _) = rt.tier_stats().expect("dyn reports");
     assert_eq!(stats.osr_entries, 1, "{stats:?}");
+    // Its first (and only) entry is noted with the loop it entered at.
+    let sum = rt.func(id, "sum").expect("export");
+    assert!(
+        matches!(stats.osr_first.as_slice(), [(f, _, _)] if *f == sum),
+        "{stats:?}"
+    );
     // The next call runs the compiled function from its start.
     assert_eq!(i32_of(rt.call(id, "sum", &[Val::I32(3)])), 7 + 5);
     let (again, _) = rt.tier_stats().expect("dyn reports");

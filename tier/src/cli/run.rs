@@ -352,11 +352,21 @@ fn print_tier_stats(runtime: &mut Runtime) {
         stats.compiled_entries,
         stats.heap_frame_conts,
     );
-    for (func, when) in &stats.tiered_up {
-        let name = runtime.func_name(*func);
+    // In time order: compiled code installed for a function, and a
+    // function's first entry into an OSR entry (its frame went on there).
+    let compiled = (stats.tiered_up.iter()).map(|&(func, when)| (when, func, None));
+    let osr = (stats.osr_first.iter()).map(|&(func, offset, when)| (when, func, Some(offset)));
+    let mut events: Vec<_> = compiled.chain(osr).collect();
+    events.sort_by_key(|&(when, ..)| when);
+    for (when, func, osr) in events {
+        let name = runtime.func_name(func);
+        let what = match osr {
+            None => String::new(),
+            Some(offset) => format!("  (entered its OSR entry at the loop at offset {offset})"),
+        };
         let _ = writeln!(
             err,
-            "tier-stats: {:>10.3} ms  {name}",
+            "tier-stats: {:>10.3} ms  {name}{what}",
             when.as_secs_f64() * 1e3
         );
     }
