@@ -171,7 +171,7 @@ impl Compiler {
         }
         let arena = arena
             .map_err(|e| CompileError::Cranelift(format!("cannot reserve code memory: {e}")))?;
-        builder.memory_provider(Box::new(placement::Staggered::new(arena)));
+        builder.memory_provider(Box::new(placement::Continued::new(arena)));
         let mut module = JITModule::new(builder);
         let mut libcalls = Vec::new();
         for call in Libcall::ALL {
