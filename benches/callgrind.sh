@@ -4,7 +4,7 @@
 # shared machine. Needs valgrind (Debian package) and, for `interp`, wasmi
 # (`bash scripts/install-peers.sh`).
 #
-# Usage: bash benches/callgrind.sh interp|switching|tiers|interruption [WASMFX_TIER_BINARY]
+# Usage: bash benches/callgrind.sh interp|switching|tiers|interruption|startup|icache [WASMFX_TIER_BINARY]
 #   interp     the interpreter against wasmi on the compute programs:
 #              Ir per process and ours / wasmi, with the geomean
 #   switching  Ir per operation of the continuation programs under the jit:
@@ -15,10 +15,18 @@
 #   interruption what the fuel and timeout checks cost when on: Ir per
 #              process with `-W fuel=N`, `-W timeout=1h` and both, against
 #              none, under interp and jit
+#   startup    Ir of a whole process that calls a trivial export, under
+#              interp and wasmi: fib(0) (the bench command's startup row) and
+#              run(0) of its 10,000-function module (both in
+#              target/release/bench-modules/, written by the bench command:
+#              run it first)
+#   icache     L1 instruction-cache misses (valgrind's cachegrind, its
+#              simulated caches) of examples/fibers/c10m.wasm 300000 10000
+#              under jit and dyn --tier-up-sync, with the instructions
 # Without a binary it builds the CLI in release mode.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mode=${1:?usage: bash benches/callgrind.sh interp|switching|tiers|interruption [WASMFX_TIER_BINARY]}
+mode=${1:?usage: bash benches/callgrind.sh interp|switching|tiers|interruption|startup|icache [WASMFX_TIER_BINARY]}
 if [[ $# -ge 2 ]]; then
     cli=$(realpath "$2")
 else
@@ -88,6 +96,7 @@ tiers)
         "cont_switch.wat run 100000 switch" \
         "cont_sieve.wat run 2000 number sieved" \
         "cont_held.wat run 50000 continuation held" \
+        "cont_deep.wat run1 20000 round trip past 1 handler" \
         "cont_deep.wat run1000 20000 round trip past 1000 handlers"; do
         read -r file export n what <<<"$spec"
         row="| \`$file\` $export | $what"
@@ -125,8 +134,47 @@ interruption)
         done
     done
     ;;
+startup)
+    wasmi=${WASMI:-$(command -v wasmi || echo "$HOME/.cargo/bin/wasmi")}
+    modules=target/release/bench-modules
+    [[ -f $modules/large.wasm && -f $modules/fib.wasm ]] || {
+        echo "no $modules/{fib,large}.wasm: run the bench command first" >&2
+        exit 1
+    }
+    echo "| call | interp Ir | wasmi Ir | interp / wasmi |"
+    echo "|---|---:|---:|---:|"
+    for spec in "$modules/fib.wasm fib" "$modules/large.wasm run"; do
+        read -r file export <<<"$spec"
+        ours=$(ir "$cli" run --tier interp "$file" --invoke "$export" 0)
+        theirs=$(ir "$wasmi" run --invoke "$export" "$file" 0)
+        ratio=$(awk -v a="$ours" -v b="$theirs" 'BEGIN {printf "%.2f", a / b}')
+        echo "| \`$(basename "$file")\` $export(0) | $ours | $theirs | ${ratio}x |"
+    done
+    ;;
+icache)
+    # misses COMMAND...: "I refs, I1 misses" that cachegrind counted.
+    misses() {
+        local out
+        out=$(mktemp)
+        valgrind --tool=cachegrind --cache-sim=yes --cachegrind-out-file=/dev/null "$@" \
+            >/dev/null 2>"$out" || {
+            cat "$out" >&2
+            rm -f "$out"
+            return 1
+        }
+        awk '/I +refs:/ {r=$NF} /I1 +misses:/ {m=$NF} END {gsub(",", "", r); gsub(",", "", m); print r, m}' "$out"
+        rm -f "$out"
+    }
+    echo "| tier | instructions | L1i misses |"
+    echo "|---|---:|---:|"
+    for tier in "jit" "dyn --tier-up-sync"; do
+        # shellcheck disable=SC2086 # the tier options are separate words
+        read -r refs miss < <(misses "$cli" run --tier $tier examples/fibers/c10m.wasm 300000 10000)
+        echo "| $tier | $refs | $miss |"
+    done
+    ;;
 *)
-    echo "unknown mode: $mode (interp, switching, tiers or interruption)" >&2
+    echo "unknown mode: $mode (interp, switching, tiers, interruption, startup or icache)" >&2
     exit 2
     ;;
 esac
