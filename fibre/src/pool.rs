@@ -43,6 +43,9 @@ pub struct PoolStats {
 #[derive(Debug)]
 pub struct StackPool {
     stack_size: usize,
+    /// Guard page + usable part of each stack (`None`: the size overflows,
+    /// so no stack of it exists).
+    mapped_len: Option<usize>,
     max_kept: usize,
     kept: Vec<FibreStack>,
     stats: PoolStats,
@@ -58,8 +61,10 @@ impl StackPool {
     /// A pool of stacks with `stack_size` usable bytes (rounded up to
     /// pages) that keeps at most `max_kept` idle stacks.
     pub fn new(stack_size: usize, max_kept: usize) -> StackPool {
+        let stack_size = usable_size(stack_size);
         StackPool {
-            stack_size: usable_size(stack_size),
+            stack_size,
+            mapped_len: crate::stack::stack_len(stack_size).ok(),
             max_kept,
             kept: Vec::new(),
             stats: PoolStats::default(),
@@ -112,9 +117,7 @@ impl StackPool {
     /// already there: one kept, or one released to its slab and not
     /// decommitted yet (slab.rs).
     pub fn has_warm(&self) -> bool {
-        !self.kept.is_empty()
-            || (crate::slab::any_released()
-                && crate::stack::stack_len(self.stack_size).is_ok_and(crate::slab::has_released))
+        !self.kept.is_empty() || self.mapped_len.is_some_and(crate::slab::has_released)
     }
 
     pub fn stats(&self) -> PoolStats {

@@ -269,16 +269,10 @@ pub(crate) fn release(base: usize, len: usize, page: usize) -> bool {
     true
 }
 
-/// Whether any released stack waits, not decommitted yet: lock-free, the
-/// usual answer while stacks pile up being no.
-pub(crate) fn any_released() -> bool {
-    RELEASED.load(Ordering::Relaxed) != 0
-}
-
 /// Whether a released stack of `len` bytes waits, not decommitted yet.
 pub(crate) fn has_released(len: usize) -> bool {
-    if !any_released() {
-        return false;
+    if RELEASED.load(Ordering::Relaxed) == 0 {
+        return false; // the usual answer while stacks pile up, lock-free
     }
     slabs()
         .classes

@@ -31,11 +31,6 @@ pub(crate) struct SuspendFree {
     analysed: usize,
     /// Per store function: whether it can never suspend.
     free: Vec<bool>,
-    /// Per store function: whether its body has a `resume` (or
-    /// `resume_throw*`), where its frame may wait for a long time; read
-    /// per function when first asked (`None`: not yet), since a
-    /// continuation's start asks it of one function only.
-    resumes: Vec<Option<bool>>,
 }
 
 /// What one function's body says about its suspensions.
@@ -68,25 +63,16 @@ impl SuspendFree {
         self.free.get(func.0 as usize).copied().unwrap_or(false)
     }
 
-    /// Whether `func`'s body resumes continuations.
-    pub fn resumes(&mut self, store: &Store, func: FuncAddr) -> bool {
-        let at = func.0 as usize;
-        if let Some(&Some(known)) = self.resumes.get(at) {
-            return known;
-        }
-        let known = facts_of(store, func).resumes;
-        if self.resumes.len() <= at {
-            self.resumes.resize(at + 1, None);
-        }
-        self.resumes[at] = Some(known);
-        known
+    /// Whether `func`'s body resumes continuations (read from that body
+    /// alone: a continuation's start asks it of one function, once).
+    pub fn resumes(&self, store: &Store, func: FuncAddr) -> bool {
+        facts_of(store, func).resumes
     }
 
     fn analyse(&mut self, store: &Store) {
         let facts: Vec<Facts> = (0..store.funcs.len())
             .map(|at| facts_of(store, FuncAddr(at as u32)))
             .collect();
-        self.resumes = facts.iter().map(|f| Some(f.resumes)).collect();
         let referenced = referenced_funcs(store, &facts);
         let mut may: Vec<bool> = facts.iter().map(|f| f.switches).collect();
         loop {

@@ -112,14 +112,11 @@ impl RunCommand {
         let main = load(&engine, &self.file)?;
         // WASI's host functions only when a module imports them: defining
         // them is a third of a small module's start-up.
-        let modules = preloads.iter().map(|(.., module)| module).chain([&main]);
+        let mut modules = preloads.iter().map(|(.., module)| module).chain([&main]);
         let imports_wasi = |module: &Arc<Module>| {
             (module.imports.iter()).any(|import| import.module == wasmfx_core::wasi::MODULE)
         };
-        let wasi = modules
-            .into_iter()
-            .any(imports_wasi)
-            .then(|| runtime.define_wasi(wasi));
+        let wasi = modules.any(imports_wasi).then(|| runtime.define_wasi(wasi));
         for (name, file, module) in &preloads {
             let preloaded = instantiate(&mut runtime, module, file)?;
             runtime.register(name, preloaded);
@@ -233,7 +230,6 @@ fn parse_preload(text: &str) -> Result<(String, PathBuf), String> {
     }
 }
 
-/// Reads, compiles and instantiates `path` (running its start function).
 /// Reads and compiles the module at `path`.
 fn load(engine: &Engine, path: &Path) -> Result<Arc<Module>, Exit> {
     let file = path.display();
@@ -245,7 +241,7 @@ fn load(engine: &Engine, path: &Path) -> Result<Arc<Module>, Exit> {
     })
 }
 
-/// Instantiates `module`, read from `path`.
+/// Instantiates `module`, read from `path` (running its start function).
 fn instantiate(
     runtime: &mut Runtime,
     module: &Arc<Module>,
