@@ -28,10 +28,15 @@ pub(crate) struct Job {
     pub func: FuncAddr,
     pub key: ModuleKey,
     pub module: Arc<Module>,
+    /// The function indices of `functions` (the thread takes those).
+    pub indices: Vec<u32>,
     pub functions: Vec<(u32, FuncId, Function)>,
     pub failures: Vec<(u32, CompileError)>,
-    /// For an OSR entry: the loop's offset (`osr.rs`).
-    pub osr: Option<u32>,
+    /// For an OSR entry: the loop's offset, and the functions it calls
+    /// directly that were in a batch still being compiled when it was
+    /// prepared (`osr.rs`; jobs finish in order, so that batch is installed
+    /// first, unless some of it failed).
+    pub osr: Option<(u32, Vec<u32>)>,
 }
 
 /// A job's machine code (or why Cranelift refused it).

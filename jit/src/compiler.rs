@@ -73,6 +73,17 @@ struct ModuleEntry {
     ids: Vec<Option<FuncId>>,
     /// Functions that cannot be compiled (not tried again).
     failed: Vec<bool>,
+    /// Ids of functions in a batch that is being compiled (declared, not
+    /// defined yet), by function index: not picked again, and an OSR
+    /// entry prepared meanwhile may call them directly (`osr.rs`).
+    queued: Vec<Option<FuncId>>,
+}
+
+impl ModuleEntry {
+    fn is_open(&self, index: u32) -> bool {
+        let i = index as usize;
+        self.code[i].is_none() && !self.failed[i] && self.queued[i].is_none()
+    }
 }
 
 /// Cranelift settings shared by every code module (built once).
@@ -229,10 +240,18 @@ impl Compiler {
             (batch.functions, batch.func_ids, batch.failures);
         // A function Cranelift refuses leaves the batch; the rest is redone
         // without direct calls to it.
+        let indices: Vec<u32> = functions.iter().map(|&(i, ..)| i).collect();
         let compiled = loop {
             let mut compiled = Vec::new();
             let mut failed = false;
-            for outcome in codegen::compile_all(&*isa, functions, self.workers)? {
+            let outcomes = match codegen::compile_all(&*isa, functions, self.workers) {
+                Ok(outcomes) => outcomes,
+                Err(e) => {
+                    self.forget_queued(&batch.key, indices);
+                    return Err(e);
+                }
+            };
+            for outcome in outcomes {
                 match outcome {
                     Ok(f) => compiled.push(f),
                     Err((index, e)) => {
@@ -274,9 +293,10 @@ impl Compiler {
                 code: vec![None; n].into(),
                 ids: vec![None; n],
                 failed: vec![false; n],
+                queued: vec![None; n],
             });
         let todo: Vec<u32> = (module.num_imported_funcs..n as u32)
-            .filter(|&i| select(i) && entry.code[i as usize].is_none() && !entry.failed[i as usize])
+            .filter(|&i| select(i) && entry.is_open(i))
             .collect();
         if todo.is_empty() {
             return Ok(Prepared::Done(entry.code.clone()));
@@ -294,6 +314,11 @@ impl Compiler {
         }
         let functions =
             self.translate_batch(module, memory_guards, &mut func_ids, &mut failures)?;
+        if let Some(entry) = self.modules.get_mut(&key) {
+            for &(index, id, _) in &functions {
+                entry.queued[index as usize] = Some(id);
+            }
+        }
         Ok(Prepared::Batch(Batch {
             key,
             functions,
@@ -358,7 +383,30 @@ impl Compiler {
                 entry.failed[index as usize] = true;
             }
         }
+        let done = (code.iter().enumerate()).filter_map(|(i, c)| c.is_some().then_some(i as u32));
+        self.forget_queued(key, done.chain(failures.iter().map(|&(i, _)| i)));
         Ok(code)
+    }
+
+    /// Functions `indices` of the module under `key` are no longer in a
+    /// batch being compiled (installed, failed, or the batch dropped).
+    pub fn forget_queued(&mut self, key: &ModuleKey, indices: impl IntoIterator<Item = u32>) {
+        if let Some(entry) = self.modules.get_mut(key) {
+            for index in indices {
+                if let Some(slot) = entry.queued.get_mut(index as usize) {
+                    *slot = None;
+                }
+            }
+        }
+    }
+
+    /// Whether function `index` of `module` (for these memory guards) may
+    /// be picked for a batch: defined, with no code, not failed, not in a
+    /// batch being compiled.
+    pub fn is_open(&self, module: &Arc<Module>, memory_guards: &[u64], index: u32) -> bool {
+        let key = (Arc::as_ptr(module) as usize, Box::from(memory_guards));
+        index >= module.num_imported_funcs
+            && (self.modules.get(&key)).is_none_or(|entry| entry.is_open(index))
     }
 
     /// CLIF for every function of the batch (`func_ids`); one that does
@@ -416,6 +464,18 @@ impl Compiler {
     ) -> Vec<Option<FuncId>> {
         let key = (Arc::as_ptr(module) as usize, Box::from(memory_guards));
         (self.modules.get(&key)).map_or_else(|| vec![None; module.funcs.len()], |e| e.ids.clone())
+    }
+
+    /// The ids of `module`'s functions in batches being compiled, by
+    /// function index.
+    pub(crate) fn queued_ids(
+        &self,
+        module: &Arc<Module>,
+        memory_guards: &[u64],
+    ) -> Vec<Option<FuncId>> {
+        let key = (Arc::as_ptr(module) as usize, Box::from(memory_guards));
+        (self.modules.get(&key))
+            .map_or_else(|| vec![None; module.funcs.len()], |e| e.queued.clone())
     }
 
     /// Defines the continuation starts of `module`'s continuation types

@@ -26,6 +26,7 @@ compile_error!("wasmfx-jit supports x86-64 Linux only (host entry and signal han
 mod abi;
 mod background;
 mod backtrace;
+mod batch;
 mod codegen;
 mod compiler;
 mod cont_start;
@@ -51,7 +52,7 @@ pub use fallback::{FallbackExit, FallbackOsr, FallbackSuspension, FallbackTier, 
 pub use func_set::FuncSet;
 pub use libcalls::{HostOutcome, HostResumption};
 pub use osr::OsrState;
-pub use tier_up::{on_native_chain, with_active_jit};
+pub use tier_up::{Reach, on_native_chain, with_active_jit};
 
 use compiler::Compiler;
 use std::collections::BTreeMap;

@@ -84,9 +84,9 @@ impl Jit {
             self.code_funcs.entry(code).or_insert(func);
             return Ok(OsrState::Ready(code));
         }
-        let (id, function) = self
-            .compiler
-            .prepare_osr(&module, &guards, index, offset as usize)?;
+        let (id, function, needs) =
+            self.compiler
+                .prepare_osr(&module, &guards, index, offset as usize, true)?;
         let background = match &mut self.background {
             Some(background) => background,
             none => none.insert(Background::start()?),
@@ -95,20 +95,34 @@ impl Jit {
             func,
             key: (0, Box::new([])),
             module,
+            indices: Vec::new(),
             functions: vec![(index, id, function)],
             failures: Vec::new(),
-            osr: Some(offset),
+            osr: Some((offset, needs)),
         })?;
         Ok(OsrState::Pending)
     }
 
-    /// Installs a finished OSR job's code.
+    /// Installs a finished OSR job's code, unless a function it calls
+    /// directly (`needs`) failed to compile meanwhile: then the entry is
+    /// asked for again.
     pub(crate) fn install_osr(
         &mut self,
+        store: &Store,
         job: &Job,
-        offset: u32,
+        (offset, needs): &(u32, Vec<u32>),
         compiled: Option<crate::codegen::CompiledFunction>,
     ) {
+        let offset = *offset;
+        let has_code = |&i: &u32| {
+            let instance = crate::tier_up::wasm_function(store, job.func).map(|(id, _)| id);
+            let addr = instance.and_then(|id| store.instances[id.0 as usize].funcs.get(i as usize));
+            addr.is_some_and(|a| store.funcs[a.0 as usize].vm().code != 0)
+        };
+        if !needs.iter().all(has_code) {
+            self.osr.set(job.func, offset, OsrState::Missing);
+            return;
+        }
         let state = compiled
             .and_then(|f| {
                 (self.compiler)

@@ -13,9 +13,20 @@
 
 use crate::background::{Background, Job};
 use crate::compiler::Prepared;
-use crate::{CompileError, Jit, entry};
+use crate::{CompileError, Jit, batch, entry};
+use std::sync::Arc;
 use std::time::Duration;
-use wasmfx_core::{FuncAddr, FuncKind, Store};
+use wasmfx_core::{FuncAddr, FuncKind, Module, Store};
+
+/// What a tier-up compiles besides the hot function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// The hot function alone.
+    Alone,
+    /// Its small direct callees without code too (`batch.rs`), so that it
+    /// calls them directly.
+    Callees,
+}
 
 /// Where a store function's code comes from: its instance's module.
 pub(crate) fn wasm_function(
@@ -40,9 +51,35 @@ impl Jit {
         }
     }
 
-    /// Compiles Wasm function `func` on this thread and installs its code.
-    /// Returns whether it has code now (false: the compiler does not cover
-    /// it, or it is a host function).
+    /// The functions to compile with hot store function `func` (at
+    /// `index` of its instance), as `reach` says.
+    fn batch_of(&self, module: &Arc<Module>, guards: &[u64], index: u32, reach: Reach) -> Vec<u32> {
+        match reach {
+            Reach::Alone => vec![index],
+            Reach::Callees => {
+                let open = |i| self.compiler.is_open(module, guards, i);
+                batch::neighbourhood(module, index, &open)
+            }
+        }
+    }
+
+    /// Whether a tier-up of `func` under `reach` would compile more than
+    /// `func` (an OSR entry prepared after that batch calls it directly;
+    /// one of `func` alone need not wait for it).
+    pub fn batch_has_callees(&mut self, store: &Store, func: FuncAddr, reach: Reach) -> bool {
+        let Some((instance, index)) = wasm_function(store, func) else {
+            return false;
+        };
+        let Ok((module, guards)) = self.module_of(store, instance) else {
+            return false;
+        };
+        self.batch_of(&module, &guards, index, reach).len() > 1
+    }
+
+    /// Compiles Wasm function `func` (and what `reach` adds) on this
+    /// thread and installs the code. Returns the functions that got code
+    /// (`func` is missing when the compiler does not cover it, or it is a
+    /// host function).
     ///
     /// # Errors
     /// [`CompileError::Cranelift`] when code generation fails as a whole.
@@ -50,16 +87,24 @@ impl Jit {
         &mut self,
         store: &mut Store,
         func: FuncAddr,
-    ) -> Result<bool, CompileError> {
+        reach: Reach,
+    ) -> Result<Vec<FuncAddr>, CompileError> {
         let Some((instance, index)) = wasm_function(store, func) else {
-            return Ok(false);
+            return Ok(Vec::new());
         };
-        self.compile_instance(store, instance, &|i| i == index)?;
-        Ok(store.funcs[func.0 as usize].vm().code != 0)
+        let (module, guards) = self.module_of(store, instance)?;
+        let batch = self.batch_of(&module, &guards, index, reach);
+        self.compile_instance(store, instance, &|i| batch.contains(&i))?;
+        let funcs = &store.instances[instance.0 as usize].funcs;
+        Ok((batch.iter())
+            .filter_map(|&i| funcs.get(i as usize).copied())
+            .filter(|f| store.funcs[f.0 as usize].vm().code != 0)
+            .collect())
     }
 
-    /// Starts compiling Wasm function `func` on the compile thread. Returns
-    /// whether it was installed at once (its module's code had it already).
+    /// Starts compiling Wasm function `func` (and what `reach` adds) on the
+    /// compile thread. Returns whether `func` was installed at once (its
+    /// module's code had it already).
     ///
     /// # Errors
     /// As [`Jit::compile_function`]; also when the thread cannot start.
@@ -67,12 +112,17 @@ impl Jit {
         &mut self,
         store: &mut Store,
         func: FuncAddr,
+        reach: Reach,
     ) -> Result<bool, CompileError> {
         let Some((instance, index)) = wasm_function(store, func) else {
             return Ok(false);
         };
         let (module, guards) = self.module_of(store, instance)?;
-        match self.compiler.prepare(&module, &guards, &|i| i == index)? {
+        let batch = self.batch_of(&module, &guards, index, reach);
+        match self
+            .compiler
+            .prepare(&module, &guards, &|i| batch.contains(&i))?
+        {
             Prepared::Done(code) => {
                 self.attach_runtime(store, instance);
                 if let Some(Some(entry)) = code.get(index as usize) {
@@ -90,6 +140,7 @@ impl Jit {
                     func,
                     key: batch.key,
                     module,
+                    indices: batch.functions.iter().map(|&(i, ..)| i).collect(),
                     functions: batch.functions,
                     failures: batch.failures,
                     osr: None,
@@ -113,29 +164,50 @@ impl Jit {
         while let Some(done) = self.background.as_mut().and_then(|b| b.take(wait)) {
             self.background_time += done.took;
             let job = done.job;
-            if let Some(offset) = job.osr {
+            if let Some(osr) = &job.osr {
                 let compiled = done.outcomes.ok().and_then(|mut o| o.pop()?.ok());
-                self.install_osr(&job, offset, compiled);
+                self.install_osr(store, &job, osr, compiled);
                 continue;
             }
             let mut failures = job.failures;
             let mut compiled = Vec::new();
-            for outcome in done.outcomes? {
+            let outcomes = match done.outcomes {
+                Ok(outcomes) => outcomes,
+                Err(e) => {
+                    self.compiler.forget_queued(&job.key, job.indices);
+                    return Err(e);
+                }
+            };
+            let translated = failures.len();
+            for outcome in outcomes {
                 match outcome {
                     Ok(f) => compiled.push(f),
                     Err(failure) => failures.push(failure),
                 }
             }
+            if failures.len() > translated {
+                // Cranelift refused a function the others may call directly:
+                // none is installed. The refused ones are not tried again;
+                // the others can be picked again (and call them indirectly).
+                compiled.clear();
+                self.compiler
+                    .forget_queued(&job.key, job.indices.iter().copied());
+            }
             let code = self
                 .compiler
                 .install(&job.key, &job.module, compiled, &failures)?;
-            let Some((instance, index)) = wasm_function(store, job.func) else {
+            let Some((instance, _)) = wasm_function(store, job.func) else {
                 continue;
             };
             self.attach_runtime(store, instance);
-            if let Some(Some(entry)) = code.get(index as usize) {
-                self.install_code(store, job.func, *entry);
-                installed.push(job.func);
+            for index in job.indices {
+                let addr = store.instances[instance.0 as usize]
+                    .funcs
+                    .get(index as usize);
+                if let (Some(Some(entry)), Some(&addr)) = (code.get(index as usize), addr) {
+                    self.install_code(store, addr, *entry);
+                    installed.push(addr);
+                }
             }
         }
         Ok(installed)

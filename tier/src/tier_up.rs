@@ -112,13 +112,19 @@ impl TierUpState {
     }
 
     /// Installs finished background compiles; returns the functions that
-    /// got code.
+    /// got code. With no compile in flight, nothing is pending any more
+    /// (a batch that ended without code for its hot function, because
+    /// Cranelift refused one of its functions, is asked for again).
     pub fn install_finished(&mut self, jit: &mut Jit, store: &mut Store) -> Vec<FuncAddr> {
         if jit.compiles_in_flight() == 0 {
+            self.pending.clear();
             return Vec::new();
         }
         let installed = jit.install_finished(store, false).unwrap_or_default();
         self.note_installed(&installed);
+        if jit.compiles_in_flight() == 0 {
+            self.pending.clear();
+        }
         installed
     }
 
@@ -177,8 +183,7 @@ impl TierUpState {
     }
 
     fn compile_and_wait(&mut self, jit: &mut Jit, store: &mut Store, func: FuncAddr) -> bool {
-        let queued = self.pending.contains(&func);
-        let (_, now) = compile_with(jit, self, store, func, false, queued);
+        let (_, now) = compile_with(jit, self, store, func, false);
         let compiled = now || {
             let installed = jit.install_finished(store, true).unwrap_or_default();
             self.note_installed(&installed);
@@ -230,11 +235,10 @@ impl<'a> TierUpHook<'a> {
     /// code and whether `func` is among them.
     fn compile(&mut self, store: &mut Store, func: FuncAddr) -> (Vec<FuncAddr>, bool) {
         let sync = self.state.up.sync;
-        let queued = self.state.pending.contains(&func);
         let state = &mut *self.state;
         let outcome = match &mut self.jit {
-            Some(jit) => Some(compile_with(jit, state, store, func, sync, queued)),
-            None => with_active_jit(|jit| compile_with(jit, state, store, func, sync, queued)),
+            Some(jit) => Some(compile_with(jit, state, store, func, sync)),
+            None => with_active_jit(|jit| compile_with(jit, state, store, func, sync)),
         };
         outcome.unwrap_or_default()
     }
@@ -247,9 +251,9 @@ fn compile_with(
     store: &mut Store,
     func: FuncAddr,
     sync: bool,
-    queued: bool,
 ) -> (Vec<FuncAddr>, bool) {
     let mut installed = state.install_finished(jit, store);
+    let queued = state.pending.contains(&func);
     let has_code = store
         .funcs
         .get(func.0 as usize)
@@ -257,11 +261,21 @@ fn compile_with(
     if installed.contains(&func) || has_code {
         return (installed, true);
     }
+    let reach = state.up.reach();
     let now = match (sync, queued) {
         (_, true) => false,
-        (true, false) => jit.compile_function(store, func).unwrap_or(false),
-        (false, false) => match jit.compile_in_background(store, func) {
-            Ok(true) => true,
+        (true, false) => {
+            let compiled = jit.compile_function(store, func, reach).unwrap_or_default();
+            state.note_installed(&compiled);
+            installed.extend_from_slice(&compiled);
+            compiled.contains(&func)
+        }
+        (false, false) => match jit.compile_in_background(store, func, reach) {
+            Ok(true) => {
+                state.note_installed(&[func]);
+                installed.push(func);
+                true
+            }
             Ok(false) => {
                 state.pending.insert(func);
                 false
@@ -269,10 +283,6 @@ fn compile_with(
             Err(_) => false,
         },
     };
-    if now {
-        state.note_installed(&[func]);
-        installed.push(func);
-    }
     (installed, now)
 }
 
@@ -333,16 +343,21 @@ impl Tiering for TierUpHook<'_> {
             self.state.note_installed(&installed);
             return HotReply::Budget(u32::MAX, installed);
         }
-        // At a loop, the frame waits for its OSR entry: that compile goes
-        // to the compile thread first.
+        // At a loop, the frame waits for its OSR entry: it goes first, unless
+        // the function's batch has callees, which the entry then calls
+        // directly (on the compile thread, jobs finish in order).
         let background = !self.state.up.sync;
+        let reach = self.state.up.reach();
+        let callees_first = at_loop.is_some()
+            && (self.with_jit(|jit| jit.batch_has_callees(store, func, reach))).unwrap_or(false);
+        let mut compiled = callees_first.then(|| self.compile(store, func));
         let osr = at_loop.map(|offset| {
             self.with_jit(|jit| match jit.osr_state(func, offset) {
                 OsrState::Missing => jit.compile_osr(store, func, offset, background),
                 state => state,
             })
         });
-        let (installed, now) = self.compile(store, func);
+        let (installed, now) = compiled.take().unwrap_or_else(|| self.compile(store, func));
         if let Some(osr) = osr {
             return match osr {
                 Some(OsrState::Ready(_)) => HotReply::Osr(installed),

@@ -104,6 +104,17 @@ impl TierUp {
         FunctionTier::After(count)
     }
 
+    /// What a tier-up compiles with the hot function: its small callees
+    /// under counts, itself alone under a seed or a plan (which choose per
+    /// function).
+    #[cfg(feature = "jit")]
+    pub(crate) fn reach(&self) -> wasmfx_jit::Reach {
+        match (&self.plan, self.seed) {
+            (None, None) => wasmfx_jit::Reach::Callees,
+            _ => wasmfx_jit::Reach::Alone,
+        }
+    }
+
     /// Settings that follow `plan`, compiling synchronously (for tests).
     pub fn with_plan(
         plan: impl Fn(InstanceId, u32) -> FunctionTier + Send + Sync + 'static,

@@ -112,6 +112,48 @@ fn a_hot_loop_continues_in_compiled_code() {
 }
 
 #[test]
+fn a_hot_function_compiles_with_its_small_callees() {
+    let (mut rt, id) = runtime(eager());
+    assert_eq!(i32_of(rt.call(id, "sum", &[Val::I32(100)])), 7 + 328_350);
+    let (stats, _) = rt.tier_stats().expect("dyn reports");
+    let (sum, square) = (rt.func(id, "sum"), rt.func(id, "square"));
+    let (sum, square) = (sum.expect("export"), square.expect("export"));
+    // One batch, installed at once: the loop's OSR entry calls `square`
+    // directly.
+    let at = |f| {
+        stats
+            .tiered_up
+            .iter()
+            .find(|&&(g, _)| g == f)
+            .map(|&(_, t)| t)
+    };
+    assert!(at(sum).is_some() && at(sum) == at(square), "{stats:?}");
+    assert_eq!(stats.osr_entries, 1, "{stats:?}");
+}
+
+#[test]
+fn an_osr_entry_made_on_the_compile_thread_calls_its_batch() {
+    // Compiled on the compile thread while the loop runs interpreted: the
+    // OSR entry is prepared while its function's batch (with `square`) is
+    // still being compiled, and installed after it. Interpreted, the loop
+    // would take seconds; the entry comes within milliseconds.
+    let (mut rt, id) = runtime(TierExecutor::tiered(TierUp {
+        after: 2,
+        ..TierUp::default()
+    }));
+    let n = 30_000_000;
+    let squares = (0..n).fold(7i32, |acc, i: i32| acc.wrapping_add(i.wrapping_mul(i)));
+    assert_eq!(i32_of(rt.call(id, "sum", &[Val::I32(n)])), squares);
+    let (stats, _) = rt.tier_stats().expect("dyn reports");
+    assert_eq!(stats.osr_entries, 1, "{stats:?}");
+    let square = rt.func(id, "square").expect("export");
+    assert!(
+        stats.tiered_up.iter().any(|&(f, _)| f == square),
+        "{stats:?}"
+    );
+}
+
+#[test]
 fn a_plan_keeps_functions_where_it_says() {
     for choice in [
         FunctionTier::Interpreted,

@@ -193,6 +193,16 @@ impl Module {
         self.names.tag(&self.bytes, index)
     }
 
+    /// The body of function `index` (in the whole function index space),
+    /// to read its locals and operators; `None` for an import.
+    pub fn body(&self, index: u32) -> Option<wasmparser::FunctionBody<'_>> {
+        let defined = index.checked_sub(self.num_imported_funcs)?;
+        let range = self.bodies.get(defined as usize)?.range.clone();
+        let bytes = self.bytes.get(range.clone())?;
+        let reader = wasmparser::BinaryReader::new(bytes, range.start as u64);
+        Some(wasmparser::FunctionBody::new(reader))
+    }
+
     /// Parses and validates a binary module.
     ///
     /// # Errors

@@ -16,7 +16,10 @@ use wasmfx_core::Module;
 
 impl Compiler {
     /// Declares and translates the OSR entry of defined function `index` of
-    /// `module` at the loop whose operator is at byte `offset`.
+    /// `module` at the loop whose operator is at byte `offset`. Returns it
+    /// with the functions it calls directly that are in a batch being
+    /// compiled (`queued`: such calls are allowed; the entry must then be
+    /// installed after that batch).
     ///
     /// # Errors
     /// The function does not translate, or has no reachable loop there.
@@ -26,15 +29,22 @@ impl Compiler {
         memory_guards: &[u64],
         index: u32,
         offset: usize,
-    ) -> Result<(FuncId, Function), CompileError> {
+        queued: bool,
+    ) -> Result<(FuncId, Function, Vec<u32>), CompileError> {
         self.start()?;
         self.define_cont_starts(module)?;
         let sig = abi::wasm_signature(&abi::osr_type(module.func_type(index)))?;
         let id = self.jit()?.declare_anonymous_function(&sig)?;
         let frontend = self.jit()?.isa().frontend_config();
-        // Calls from the entry to functions compiled so far are direct;
-        // the others go through the callees' records.
-        let func_ids = vec![None; module.funcs.len()];
+        // Calls from the entry to functions compiled so far (or queued) are
+        // direct; the others go through the callees' records.
+        let func_ids = match queued {
+            true => self.queued_ids(module, memory_guards),
+            false => vec![None; module.funcs.len()],
+        };
+        let needs = (func_ids.iter().enumerate())
+            .filter_map(|(i, id)| id.map(|_| i as u32))
+            .collect();
         let earlier_ids = self.earlier_ids(module, memory_guards);
         let env = ModuleEnv {
             module,
@@ -60,7 +70,7 @@ impl Compiler {
             self.builder_ctx = FunctionBuilderContext::new();
             return Err(e);
         }
-        Ok((id, func))
+        Ok((id, func, needs))
     }
 
     /// Compiles the OSR entry of `index` at `offset` on this thread;
@@ -77,7 +87,7 @@ impl Compiler {
     ) -> Result<usize, CompileError> {
         self.start()?;
         let started = Instant::now();
-        let (id, func) = self.prepare_osr(module, memory_guards, index, offset)?;
+        let (id, func, _) = self.prepare_osr(module, memory_guards, index, offset, false)?;
         let isa = isa()?;
         let mut outcomes = codegen::compile_all(&*isa, vec![(index, id, func)], 1)?;
         let compiled = outcomes

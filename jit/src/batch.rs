@@ -1,0 +1,119 @@
+//! Which functions a tier-up compiles together: the hot function and its
+//! small direct callees that have no code yet, so that its calls to them
+//! are direct calls rather than calls through their `VmFuncRef`s (a
+//! function compiled before its callees calls them indirectly for as long
+//! as its code lives, and an OSR variant for as long as its frame runs).
+//!
+//! ```text
+//!   hot f ─▶ f's direct calls ─▶ callees (depth 1) ─▶ their callees (depth 2)
+//!            taken when: defined here, no code yet, body ≤ MAX_BODY bytes,
+//!            and the batch's callee bytes stay ≤ MAX_CALLEE_BYTES
+//! ```
+//!
+//! The bounds keep the batch's compile short: the hot frame waits for it
+//! at its OSR entry (about 0.5 ms per KiB of Wasm on this tier).
+
+use wasmfx_core::Module;
+
+/// Calls followed from the hot function.
+const MAX_DEPTH: usize = 2;
+/// The largest callee body taken along (bytes of Wasm).
+const MAX_BODY: usize = 2048;
+/// The callees' bodies together (bytes of Wasm).
+const MAX_CALLEE_BYTES: usize = 8192;
+
+/// The functions to compile with hot function `index` of `module`: `index`
+/// first, then its small direct callees (breadth first) for which
+/// `wanted` holds (no code, not failed).
+pub(crate) fn neighbourhood(module: &Module, index: u32, wanted: &dyn Fn(u32) -> bool) -> Vec<u32> {
+    let mut batch = vec![index];
+    let mut bytes = 0;
+    let mut frontier = 0..1;
+    for _ in 0..MAX_DEPTH {
+        for at in frontier.clone() {
+            for callee in direct_callees(module, batch[at]) {
+                let Some(size) = body_size(module, callee) else {
+                    continue;
+                };
+                if batch.contains(&callee)
+                    || size > MAX_BODY
+                    || bytes + size > MAX_CALLEE_BYTES
+                    || !wanted(callee)
+                {
+                    continue;
+                }
+                bytes += size;
+                batch.push(callee);
+            }
+        }
+        frontier = frontier.end..batch.len();
+    }
+    batch
+}
+
+/// The functions `index` calls by `call` or `return_call`, in order, each
+/// once (none when its body does not decode).
+fn direct_callees(module: &Module, index: u32) -> Vec<u32> {
+    let mut callees = Vec::new();
+    let Some(Ok(mut ops)) = module.body(index).map(|b| b.get_operators_reader()) else {
+        return callees;
+    };
+    while !ops.eof() {
+        use wasmparser::Operator as O;
+        match ops.read() {
+            Ok(O::Call { function_index } | O::ReturnCall { function_index }) => {
+                if !callees.contains(&function_index) {
+                    callees.push(function_index);
+                }
+            }
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    callees
+}
+
+/// The size of defined function `index`'s body in bytes (`None`: an
+/// import).
+fn body_size(module: &Module, index: u32) -> Option<usize> {
+    let defined = index.checked_sub(module.num_imported_funcs)?;
+    module.bodies.get(defined as usize).map(|b| b.range.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use wasmfx_core::TypeRegistry;
+
+    fn module(wat: &str) -> Module {
+        let bytes = wat::parse_str(wat).expect("wat");
+        Module::new(&Arc::new(TypeRegistry::new()), &bytes).expect("valid")
+    }
+
+    #[test]
+    fn takes_small_callees_two_calls_deep_once_each() {
+        let m = module(
+            r#"(module
+                (import "h" "f" (func $host))
+                (func $hot (call $a) (call $b) (call $a) (call $host))
+                (func $a (call $c))
+                (func $b (return_call $c))
+                (func $c (call $d))
+                (func $d))"#,
+        );
+        // Index 0 is the import: $hot is 1, $a 2, $b 3, $c 4, $d 5.
+        assert_eq!(neighbourhood(&m, 1, &|_| true), vec![1, 2, 3, 4]);
+        assert_eq!(neighbourhood(&m, 1, &|i| i != 2), vec![1, 3, 4]);
+    }
+
+    #[test]
+    fn leaves_large_callees_out() {
+        // 3 bytes each: over MAX_BODY in all.
+        let big = "(drop (i32.const 0))".repeat(MAX_BODY / 2);
+        let m = module(&format!(
+            "(module (func $hot (call $big) (call $small)) (func $big {big}) (func $small))"
+        ));
+        assert_eq!(neighbourhood(&m, 0, &|_| true), vec![0, 2]);
+    }
+}
