@@ -29,7 +29,7 @@ use std::sync::Arc;
 use wasmfx_core::module::ExternKind;
 use wasmfx_core::value::Ref;
 use wasmfx_core::{InstanceId, StoreLimits, Val, ValType};
-use wasmfx_tier::{Engine, FunctionTier, Module, Runtime, TierExecutor, TierMode};
+use wasmfx_tier::{Engine, FunctionTier, Module, Runtime, TierExecutor, TierMode, TierUp};
 
 /// Which tier runs which function.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,9 +64,12 @@ impl Tiering {
                 })
             }
             Tiering::Planned(plan) => {
-                let heap_frames = plan.heap_frames();
+                let (heap_frames, batches) = (plan.heap_frames(), plan.batches());
                 let plan = plan.clone();
-                let executor = TierExecutor::tiered_with_plan(move |_, index| plan.get(index));
+                let executor = TierExecutor::tiered(TierUp {
+                    callees: batches,
+                    ..TierUp::with_plan(move |_, index| plan.get(index))
+                });
                 match heap_frames {
                     true => executor.heap_frames_after(0),
                     false => executor,

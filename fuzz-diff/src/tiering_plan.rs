@@ -12,6 +12,10 @@
 //!              entry Interpreted; After(k) to After(0), After(k/2), After(k-1)
 //!   heap frames  1/2 of plans run continuations that compiled code resumes
 //!              as heap frames from the start (shrinks to off)
+//!   batches    1/2 of plans compile a hot function's small direct callees
+//!              with it (`TierUp::callees`; those the plan does not keep
+//!              interpreted, perhaps before their count), so that it calls
+//!              them directly (shrinks to off)
 //! ```
 //!
 //! Shrinking goes toward all-Interpreted and smaller counts, so a shrunk
@@ -37,6 +41,8 @@ pub struct TieringPlan {
     /// from the start (`TierExecutor::heap_frames_after(0)`), not only
     /// once many native stacks are in use.
     heap_frames: bool,
+    /// Compile a hot function's small callees with it.
+    batches: bool,
 }
 
 impl TieringPlan {
@@ -45,6 +51,7 @@ impl TieringPlan {
         TieringPlan {
             tiers,
             heap_frames: false,
+            batches: false,
         }
     }
 
@@ -60,6 +67,11 @@ impl TieringPlan {
     /// Whether the plan runs continuations as heap frames from the start.
     pub fn heap_frames(&self) -> bool {
         self.heap_frames
+    }
+
+    /// Whether a hot function compiles with its small callees.
+    pub fn batches(&self) -> bool {
+        self.batches
     }
 
     /// The choice for function `index`.
@@ -96,14 +108,17 @@ impl TieringPlan {
 
 /// Only the entries that are not `Interpreted`, e.g.
 /// `{2: Compiled, 5: After(3)}` (all others interpreted), then
-/// ` with heap frames` when the plan says so.
+/// ` with heap frames` and ` with batches` when the plan says so.
 impl fmt::Debug for TieringPlan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_map().entries(self.planned()).finish()?;
-        match self.heap_frames {
-            true => write!(f, " with heap frames"),
-            false => Ok(()),
+        if self.heap_frames {
+            write!(f, " with heap frames")?;
         }
+        if self.batches {
+            write!(f, " with batches")?;
+        }
+        Ok(())
     }
 }
 
@@ -119,6 +134,7 @@ impl Arbitrary for TieringPlan {
         TieringPlan {
             tiers,
             heap_frames: bool::arbitrary(g),
+            batches: bool::arbitrary(g),
         }
     }
 
@@ -128,6 +144,12 @@ impl Arbitrary for TieringPlan {
         if self.heap_frames {
             out.push(TieringPlan {
                 heap_frames: false,
+                ..self.clone()
+            });
+        }
+        if self.batches {
+            out.push(TieringPlan {
+                batches: false,
                 ..self.clone()
             });
         }
@@ -178,6 +200,7 @@ mod tests {
             })
             .sum::<u64>()
             + u64::from(plan.heap_frames())
+            + u64::from(plan.batches())
     }
 
     #[test]

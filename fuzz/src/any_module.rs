@@ -43,7 +43,7 @@ fn engine(mode: TierMode, bytes: &[u8]) -> Option<Engine> {
                 after: 3,
                 sync: true,
                 seed: Some(hasher.finish()),
-                plan: None,
+                ..TierUp::default()
             })
         }
         _ => engine,

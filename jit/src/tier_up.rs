@@ -19,13 +19,14 @@ use std::time::Duration;
 use wasmfx_core::{FuncAddr, FuncKind, Module, Store};
 
 /// What a tier-up compiles besides the hot function.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reach {
+#[derive(Clone, Copy)]
+pub enum Reach<'a> {
     /// The hot function alone.
     Alone,
     /// Its small direct callees without code too (`batch.rs`), so that it
-    /// calls them directly.
-    Callees,
+    /// calls them directly: those of its instance's function indices that
+    /// the tiering would compile at all (this says which).
+    Callees(&'a dyn Fn(u32) -> bool),
 }
 
 /// Where a store function's code comes from: its instance's module.
@@ -56,8 +57,8 @@ impl Jit {
     fn batch_of(&self, module: &Arc<Module>, guards: &[u64], index: u32, reach: Reach) -> Vec<u32> {
         match reach {
             Reach::Alone => vec![index],
-            Reach::Callees => {
-                let open = |i| self.compiler.is_open(module, guards, i);
+            Reach::Callees(allowed) => {
+                let open = |i| allowed(i) && self.compiler.is_open(module, guards, i);
                 batch::neighbourhood(module, index, &open)
             }
         }

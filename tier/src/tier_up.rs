@@ -31,11 +31,11 @@ use crate::tiering::TierUp;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 use wasmfx_core::backtrace::WasmBacktrace;
-use wasmfx_core::{FuncAddr, FuncKind, Store, Trap};
+use wasmfx_core::{FuncAddr, FuncKind, InstanceId, Store, Trap};
 use wasmfx_interp::code::Code;
 use wasmfx_interp::{HotReply, Interpreter, NativeOutcome, Resumption, Tiering};
 use wasmfx_jit::{
-    FuncSet, HostOutcome, HostResumption, Jit, OsrState, nested_at_least, on_native_chain,
+    FuncSet, HostOutcome, HostResumption, Jit, OsrState, Reach, nested_at_least, on_native_chain,
     with_active_jit,
 };
 
@@ -231,6 +231,20 @@ impl<'a> TierUpHook<'a> {
         }
     }
 
+    /// Whether a tier-up of `func` would compile callees with it.
+    fn batch_has_callees(&mut self, store: &Store, func: FuncAddr) -> bool {
+        let up = &self.state.up;
+        let Some(instance) = wasm_instance(store, func).filter(|_| up.batches()) else {
+            return false;
+        };
+        let allowed = |i| up.choice(instance, i).count().is_some();
+        let has = |jit: &mut Jit| jit.batch_has_callees(store, func, Reach::Callees(&allowed));
+        match &mut self.jit {
+            Some(jit) => has(jit),
+            None => with_active_jit(has).unwrap_or(false),
+        }
+    }
+
     /// Compiles `func` as the policy says; returns the functions that got
     /// code and whether `func` is among them.
     fn compile(&mut self, store: &mut Store, func: FuncAddr) -> (Vec<FuncAddr>, bool) {
@@ -241,6 +255,14 @@ impl<'a> TierUpHook<'a> {
             None => with_active_jit(|jit| compile_with(jit, state, store, func, sync)),
         };
         outcome.unwrap_or_default()
+    }
+}
+
+/// The instance of Wasm function `func` (`None`: a host function).
+fn wasm_instance(store: &Store, func: FuncAddr) -> Option<InstanceId> {
+    match store.funcs.get(func.0 as usize)?.kind {
+        FuncKind::Wasm { instance, .. } => Some(instance),
+        FuncKind::Host(_) => None,
     }
 }
 
@@ -261,7 +283,13 @@ fn compile_with(
     if installed.contains(&func) || has_code {
         return (installed, true);
     }
-    let reach = state.up.reach();
+    let up = state.up.clone();
+    let instance = wasm_instance(store, func).filter(|_| up.batches());
+    let allowed = |i| instance.is_some_and(|id| up.choice(id, i).count().is_some());
+    let reach = match instance {
+        Some(_) => Reach::Callees(&allowed),
+        None => Reach::Alone,
+    };
     let now = match (sync, queued) {
         (_, true) => false,
         (true, false) => {
@@ -347,9 +375,7 @@ impl Tiering for TierUpHook<'_> {
         // the function's batch has callees, which the entry then calls
         // directly (on the compile thread, jobs finish in order).
         let background = !self.state.up.sync;
-        let reach = self.state.up.reach();
-        let callees_first = at_loop.is_some()
-            && (self.with_jit(|jit| jit.batch_has_callees(store, func, reach))).unwrap_or(false);
+        let callees_first = at_loop.is_some() && self.batch_has_callees(store, func);
         let mut compiled = callees_first.then(|| self.compile(store, func));
         let osr = at_loop.map(|offset| {
             self.with_jit(|jit| match jit.osr_state(func, offset) {

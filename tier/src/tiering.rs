@@ -63,6 +63,10 @@ pub struct TierUp {
     pub seed: Option<u64>,
     /// An explicit choice per function; replaces `after` and `seed`.
     pub plan: Option<TierPlan>,
+    /// Compile a hot function's small direct callees with it (those that
+    /// would be compiled at all), so that it calls them directly. Not with
+    /// a seed, which draws each function's own moment.
+    pub callees: bool,
 }
 
 impl Default for TierUp {
@@ -72,6 +76,7 @@ impl Default for TierUp {
             sync: false,
             seed: None,
             plan: None,
+            callees: true,
         }
     }
 }
@@ -83,6 +88,7 @@ impl std::fmt::Debug for TierUp {
             .field("sync", &self.sync)
             .field("seed", &self.seed)
             .field("plan", &self.plan.as_ref().map(|_| "<fn>"))
+            .field("callees", &self.callees)
             .finish()
     }
 }
@@ -104,24 +110,21 @@ impl TierUp {
         FunctionTier::After(count)
     }
 
-    /// What a tier-up compiles with the hot function: its small callees
-    /// under counts, itself alone under a seed or a plan (which choose per
-    /// function).
-    #[cfg(feature = "jit")]
-    pub(crate) fn reach(&self) -> wasmfx_jit::Reach {
-        match (&self.plan, self.seed) {
-            (None, None) => wasmfx_jit::Reach::Callees,
-            _ => wasmfx_jit::Reach::Alone,
-        }
+    /// Whether a tier-up compiles the hot function's small callees with it
+    /// ([`TierUp::callees`], never under a seed).
+    pub(crate) fn batches(&self) -> bool {
+        self.callees && (self.seed.is_none() || self.plan.is_some())
     }
 
-    /// Settings that follow `plan`, compiling synchronously (for tests).
+    /// Settings that follow `plan`, compiling synchronously and each
+    /// function alone (for tests).
     pub fn with_plan(
         plan: impl Fn(InstanceId, u32) -> FunctionTier + Send + Sync + 'static,
     ) -> TierUp {
         TierUp {
             sync: true,
             plan: Some(Arc::new(plan)),
+            callees: false,
             ..TierUp::default()
         }
     }

@@ -128,7 +128,7 @@ impl TierOption {
             after: self.tier_up_after,
             sync: self.tier_up_sync,
             seed: self.tier_up_seed,
-            plan: None,
+            ..wasmfx_tier::TierUp::default()
         }))
     }
 }
