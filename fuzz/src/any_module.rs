@@ -43,7 +43,9 @@ fn engine(mode: TierMode, bytes: &[u8]) -> Option<Engine> {
                 after: 3,
                 sync: true,
                 seed: Some(hasher.finish()),
-                ..TierUp::default()
+                // Batches too: a hot function compiles its small callees.
+                callees: true,
+                plan: None,
             })
         }
         _ => engine,

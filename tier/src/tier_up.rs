@@ -234,7 +234,7 @@ impl<'a> TierUpHook<'a> {
     /// Whether a tier-up of `func` would compile callees with it.
     fn batch_has_callees(&mut self, store: &Store, func: FuncAddr) -> bool {
         let up = &self.state.up;
-        let Some(instance) = wasm_instance(store, func).filter(|_| up.batches()) else {
+        let Some(instance) = wasm_instance(store, func).filter(|_| up.callees) else {
             return false;
         };
         let allowed = |i| up.choice(instance, i).count().is_some();
@@ -284,7 +284,7 @@ fn compile_with(
         return (installed, true);
     }
     let up = state.up.clone();
-    let instance = wasm_instance(store, func).filter(|_| up.batches());
+    let instance = wasm_instance(store, func).filter(|_| up.callees);
     let allowed = |i| instance.is_some_and(|id| up.choice(id, i).count().is_some());
     let reach = match instance {
         Some(_) => Reach::Callees(&allowed),

@@ -64,8 +64,9 @@ pub struct TierUp {
     /// An explicit choice per function; replaces `after` and `seed`.
     pub plan: Option<TierPlan>,
     /// Compile a hot function's small direct callees with it (those that
-    /// would be compiled at all), so that it calls them directly. Not with
-    /// a seed, which draws each function's own moment.
+    /// would be compiled at all, perhaps before their own count), so that
+    /// it calls them directly. The CLI turns it off under
+    /// `--tier-up-seed`, whose point is each function's own moment.
     pub callees: bool,
 }
 
@@ -108,12 +109,6 @@ impl TierUp {
             }
         };
         FunctionTier::After(count)
-    }
-
-    /// Whether a tier-up compiles the hot function's small callees with it
-    /// ([`TierUp::callees`], never under a seed).
-    pub(crate) fn batches(&self) -> bool {
-        self.callees && (self.seed.is_none() || self.plan.is_some())
     }
 
     /// Settings that follow `plan`, compiling synchronously and each

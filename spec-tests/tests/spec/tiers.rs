@@ -62,10 +62,12 @@ pub fn configs() -> Vec<TierConfig> {
                 sync: true,
                 ..TierUp::default()
             };
+            // As the CLI's `--tier-up-seed`: each function alone.
             let seeded = TierUp {
                 after: 2,
                 sync: true,
                 seed: Some(1),
+                callees: false,
                 ..TierUp::default()
             };
             for (name, tier_up) in [("dyn-eager", eager), ("dyn-seeded", seeded)] {

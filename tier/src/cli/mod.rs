@@ -128,7 +128,9 @@ impl TierOption {
             after: self.tier_up_after,
             sync: self.tier_up_sync,
             seed: self.tier_up_seed,
-            ..wasmfx_tier::TierUp::default()
+            // A seed gives each function its own moment: no batches.
+            callees: self.tier_up_seed.is_none(),
+            plan: None,
         }))
     }
 }
