@@ -93,6 +93,12 @@ impl LinkChain {
         }
     }
 
+    /// The innermost link.
+    #[inline]
+    pub fn last(&self) -> Option<&Link> {
+        self.top.last()
+    }
+
     #[inline]
     pub fn last_mut(&mut self) -> Option<&mut Link> {
         self.top.last_mut()

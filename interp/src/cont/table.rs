@@ -326,6 +326,35 @@ impl ContTable {
         self.parked.get(index as usize)?.as_ref()
     }
 
+    /// Takes the frames parked in the record `raw` names, to run them, when
+    /// that is all a resume has to do: the handle is current, the record is
+    /// parked here with no bound values, and its top frame waits in no
+    /// native continuation. It then uses the handle up and marks the record
+    /// running; otherwise it changes nothing (`None`), and the general path
+    /// ([`ContTable::consume`], [`ContTable::start`]) says what is wrong.
+    #[inline]
+    pub fn take_resumable(&mut self, records: &mut Records, raw: u64) -> Option<(u32, Captured)> {
+        let record = records.lookup(raw).ok()?;
+        // SAFETY: a live record of the table.
+        let (state, bound, index) = unsafe {
+            let target = record.as_ref();
+            (target.state(), target.payload().len(), target.index())
+        };
+        let slot = self.parked.get_mut(index as usize)?;
+        let plain = slot.as_ref().is_some_and(|parked| parked.top.native == 0);
+        if state != ContState::Parked || bound != 0 || !plain {
+            return None;
+        }
+        let mut record = records.consume(raw).ok()?;
+        let captured = slot.take()?;
+        if let Some(call) = self.calls.get_mut(index as usize) {
+            *call = false;
+        }
+        // SAFETY: as above; its resumer (our caller) runs it now.
+        unsafe { record.as_mut().set_state(ContState::Running) };
+        Some((index, captured))
+    }
+
     /// Parks `captured` in record `index` (suspended) and returns the
     /// record's current handle.
     ///
@@ -346,6 +375,21 @@ impl ContTable {
 
     #[inline]
     fn put(&mut self, index: u32, parked: Option<Captured>) -> Result<(), Trap> {
+        if let (Some(slot), Some(call)) = (
+            self.parked.get_mut(index as usize),
+            self.calls.get_mut(index as usize),
+        ) {
+            *call = false;
+            *slot = parked;
+            return Ok(());
+        }
+        self.put_growing(index, parked)
+    }
+
+    /// [`ContTable::put`] where the slots may have to grow first.
+    #[cold]
+    #[inline(never)]
+    fn put_growing(&mut self, index: u32, parked: Option<Captured>) -> Result<(), Trap> {
         if let Some(call) = self.calls.get_mut(index as usize) {
             *call = false;
         }

@@ -277,13 +277,25 @@ pub(super) fn run_ops(
                 let exn = store.alloc_exn(tag, v.to_vec(sp, sp + n).into());
                 break 'frames Exit::Throw(exn);
             }
-            Op::ContNew
-            | Op::ContBind(_)
-            | Op::Suspend(_)
-            | Op::Resume(_)
-            | Op::ResumeThrow(_)
-            | Op::ResumeThrowRef(_)
-            | Op::Switch(_) => break 'frames Exit::Cont,
+            // The common switches here (`cont_fast.rs`); the rest, and
+            // these where the common case does not hold, in `cont.rs`.
+            Op::Suspend(_) | Op::Resume(_) | Op::Switch(_) => {
+                let mut at = Regs { pc, sp, base };
+                match frames.fast_cont(store, &mut at, op) {
+                    Ok(true) => {
+                        (pc, sp, base) = (at.pc, at.sp, at.base);
+                        continue 'frames;
+                    }
+                    Ok(false) => break 'frames Exit::Cont,
+                    Err(trap) => {
+                        *regs = at;
+                        return Err(trap);
+                    }
+                }
+            }
+            Op::ContNew | Op::ContBind(_) | Op::ResumeThrow(_) | Op::ResumeThrowRef(_) => {
+                break 'frames Exit::Cont;
+            }
             Op::ThrowRef => {
                 sp -= 1;
                 match v[sp] {

@@ -24,9 +24,6 @@ use crate::{Interpreter, RunMode, Tiering, code::Code};
 use std::rc::Rc;
 use wasmfx_core::{FuncAddr, Store, Trap};
 
-/// The chain of an activation that has not resumed anything yet.
-const NO_LINKS: &LinkChain = &LinkChain::new();
-
 /// Runs `code`, the function `root` of a new activation stopping as `mode`
 /// says, with `args` (copied to the start of `stack`), until it returns
 /// (its results then at the start of `stack`), suspends out or hands off.
@@ -60,15 +57,17 @@ pub(crate) fn run_entry(
     // Counted as an activation while it runs (the collector asks).
     interp.activations += 1;
     let ran = {
+        let mut no_links = LinkChain::new();
         let mut ctx = Frames::new(
             &mut *interp,
             &mut *tiering,
             &mut *stack,
-            NO_LINKS,
+            &mut no_links,
             &mut current,
             entry_depth,
             (mode.in_place, mode.suspends_out),
         );
+        ctx.switches = false;
         let ran = run_ops(store, &mut ctx, &mut regs);
         if let Ok(dispatch::Exit::Return) = ran
             && ctx.frames.len() <= entry_depth

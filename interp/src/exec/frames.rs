@@ -35,9 +35,12 @@ pub(super) struct Frames<'a> {
     pub tiering: &'a mut dyn Tiering,
     pub values: &'a mut Vec<u64>,
     pub frames: &'a mut Vec<Frame>,
+    /// The running stack's resumption count (the third part of its
+    /// `ExecStack`, which a switch here exchanges whole: `cont_fast.rs`).
+    pub resumptions: &'a mut u32,
     /// The resumers waiting on the activation's chain (exposed with
     /// `values` to compiled code's collector during calls to compiled code).
-    pub chain: &'a crate::cont::LinkChain,
+    pub chain: &'a mut crate::cont::LinkChain,
     /// The running function.
     pub current: &'a mut Rc<Code>,
     /// Most value slots the stack may hold.
@@ -46,23 +49,20 @@ pub(super) struct Frames<'a> {
     pub max_depth: usize,
     /// Frame depth of the entry function: its return leaves the op loop.
     pub entry_depth: usize,
-    /// Whether the root stack runs (no continuation of the activation, not
-    /// run in place): calls may enter compiled code from here when the
-    /// tiering allows it ([`Frames::native_calls`]).
-    pub root_stack: bool,
-    /// The tiering's answer for this dispatch, once asked.
+    /// The root stack's entry depth (`entry_depth` while no continuation
+    /// runs; a continuation's stack holds only its own frames: 0).
+    pub root_depth: usize,
+    /// How the activation runs (`Executor::in_place`,
+    /// `Executor::suspends_out`): with `chain`, what the questions below
+    /// answer.
+    pub mode: (bool, bool),
+    /// Whether `chain` is the activation's own, so that the op loop may
+    /// switch stacks itself (`cont_fast.rs`); not when the op loop runs
+    /// before an executor exists (`entry.rs`), whose stop makes one.
+    pub switches: bool,
+    /// The tiering's answer to [`Frames::native_calls`] while the running
+    /// stack stays, once asked.
     pub calls_compiled: Option<bool>,
-    /// Whether the running frame may be handed to compiled code at a hot
-    /// loop (`outward.rs`): the activation's caller is compiled code's
-    /// runtime and no continuation of the activation runs.
-    pub osr_handoff: bool,
-    /// Whether calls of compiled code that may suspend may run as native
-    /// continuations (not in an activation run in place: `Executor::in_place`).
-    pub native_conts: bool,
-    /// Whether the running frame is in a continuation of the activation
-    /// (not run in place), which may go to compiled code at a hot loop
-    /// (`native.rs`).
-    pub cont_osr: bool,
 }
 
 /// Loop-header events after which a frame that found an OSR entry it could
@@ -96,11 +96,7 @@ impl Executor<'_> {
     ///
     /// # Errors
     /// The trap that stopped execution.
-    pub(super) fn dispatch(
-        &mut self,
-        state: &mut State,
-        entry_depth: usize,
-    ) -> Result<Transfer, Trap> {
+    pub(super) fn dispatch(&mut self, state: &mut State) -> Result<Transfer, Trap> {
         let store = &mut *self.store;
         // The running function lives in `state.code` (not a local), so that
         // after a trap it still names the function that trapped.
@@ -108,9 +104,9 @@ impl Executor<'_> {
             &mut *self.interp,
             &mut *self.tiering,
             &mut *self.stack,
-            &self.chain,
+            &mut self.chain,
             &mut state.code,
-            entry_depth,
+            self.entry_depth,
             (self.in_place, self.suspends_out),
         );
         let mut regs = Regs {
@@ -150,7 +146,7 @@ impl Executor<'_> {
                     let n = ctx.current.num_results as usize;
                     move_down(ctx.values, regs.sp - n, regs.base, n);
                     regs.sp = regs.base + n;
-                    if ctx.frames.len() <= entry_depth {
+                    if ctx.frames.len() <= ctx.entry_depth {
                         break Transfer::Finished;
                     }
                     match ctx.frames.pop() {
@@ -173,42 +169,86 @@ impl Executor<'_> {
 
 impl<'a> Frames<'a> {
     /// The frame state of an activation's dispatch: its running `stack`,
-    /// its `chain` of resumers, the running function `current`, and how it
-    /// runs (`Executor::in_place`, `Executor::suspends_out`).
+    /// its `chain` of resumers, the running function `current`, the root
+    /// stack's entry depth, and how it runs (`Executor::in_place`,
+    /// `Executor::suspends_out`).
     pub(super) fn new(
         interp: &'a mut Interpreter,
         tiering: &'a mut dyn Tiering,
         stack: &'a mut ExecStack,
-        chain: &'a crate::cont::LinkChain,
+        chain: &'a mut crate::cont::LinkChain,
         current: &'a mut Rc<Code>,
-        entry_depth: usize,
-        (in_place, suspends_out): (bool, bool),
+        root_depth: usize,
+        mode: (bool, bool),
     ) -> Frames<'a> {
-        let root_stack = chain.is_empty() && !in_place;
-        let ExecStack { values, frames, .. } = stack;
-        Frames {
+        let ExecStack {
+            values,
+            frames,
+            resumptions,
+        } = stack;
+        let mut ctx = Frames {
             limit: interp.config.max_value_stack,
             max_depth: interp.config.max_call_depth,
             interp,
             tiering,
             values,
             frames,
+            resumptions,
             chain,
             current,
-            entry_depth,
-            root_stack,
+            entry_depth: root_depth,
+            root_depth,
+            mode,
+            switches: true,
             calls_compiled: None,
-            osr_handoff: root_stack && suspends_out,
-            native_conts: !in_place,
-            cont_osr: !chain.is_empty() && !in_place,
-        }
+        };
+        ctx.chain_changed();
+        ctx
+    }
+
+    /// Sets what depends on whether a continuation runs again (after a
+    /// switch here, or at the start).
+    #[inline]
+    pub(super) fn chain_changed(&mut self) {
+        self.entry_depth = match self.chain.is_empty() {
+            true => self.root_depth,
+            false => 0,
+        };
+        self.calls_compiled = None;
+    }
+
+    /// Whether the root stack runs (no continuation of the activation, not
+    /// run in place): calls may enter compiled code from here when the
+    /// tiering allows it ([`Frames::native_calls`]).
+    fn root_stack(&self) -> bool {
+        self.chain.is_empty() && !self.mode.0
+    }
+
+    /// Whether the running frame may be handed to compiled code at a hot
+    /// loop (`outward.rs`): the activation's caller is compiled code's
+    /// runtime and no continuation of the activation runs.
+    fn osr_handoff(&self) -> bool {
+        self.root_stack() && self.mode.1
+    }
+
+    /// Whether calls of compiled code that may suspend may run as native
+    /// continuations (not in an activation run in place: `Executor::in_place`).
+    fn native_conts(&self) -> bool {
+        !self.mode.0
+    }
+
+    /// Whether the running frame is in a continuation of the activation
+    /// (not run in place), which may go to compiled code at a hot loop
+    /// (`native.rs`).
+    fn cont_osr(&self) -> bool {
+        !self.chain.is_empty() && !self.mode.0
     }
 
     /// Whether calls may enter compiled code (see `tiering.rs`); asked only
     /// where a call or loop would (the tiering's answer reads thread state).
     pub(super) fn native_calls(&mut self) -> bool {
         let tiering = &*self.tiering;
-        let root_stack = self.root_stack;
+        let root_stack = self.root_stack();
         *(self.calls_compiled).get_or_insert_with(|| root_stack && tiering.can_call_compiled())
     }
 
@@ -265,10 +305,10 @@ impl<'a> Frames<'a> {
         if self.native_calls() || self.tiering.calls_in_place(store, func) {
             return self.call_compiled(store, regs, func, tail);
         }
-        if !tail && self.osr_handoff {
+        if !tail && self.osr_handoff() {
             return Ok(Action::CallHandoff(func));
         }
-        if !tail && self.native_conts && self.tiering.runs_natively(store, func) {
+        if !tail && self.native_conts() && self.tiering.runs_natively(store, func) {
             return Ok(Action::NativeCall(func));
         }
         self.start_frame(regs, code, tail)?;
@@ -303,10 +343,10 @@ impl<'a> Frames<'a> {
             return Err(Trap::Host("hot loop without a loop header".into()));
         };
         let (_, osr) = self.interp.hot(store, &code, Some(offset), self.tiering);
-        if osr && self.osr_handoff {
+        if osr && self.osr_handoff() {
             return Ok(Action::OsrHandoff(offset));
         }
-        if osr && self.cont_osr && self.tiering.adopts_parked(store) {
+        if osr && self.cont_osr() && self.tiering.adopts_parked(store) {
             return Ok(Action::ContOsr);
         }
         if !osr || !self.native_calls() {

@@ -17,6 +17,7 @@
 mod calls;
 mod collect;
 mod cont;
+mod cont_fast;
 mod cont_transfer;
 mod dispatch;
 mod entry;
@@ -159,13 +160,7 @@ impl Executor<'_> {
     /// Dispatches until the activation returns or suspends outward.
     fn run_loop(&mut self, state: &mut State) -> Result<(), Trap> {
         loop {
-            // A continuation's stack holds only its own frames.
-            let depth = if self.chain.is_empty() {
-                self.entry_depth
-            } else {
-                0
-            };
-            match self.dispatch(state, depth)? {
+            match self.dispatch(state)? {
                 Transfer::Finished if self.chain.is_empty() => return Ok(()),
                 Transfer::Finished => self.cont_returned(state)?,
                 Transfer::Throw { exn, pc } => self.throw_through_chain(state, exn, pc)?,

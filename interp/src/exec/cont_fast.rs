@@ -1,0 +1,240 @@
+//! The common stack switches, done by the op loop (`dispatch.rs`) without
+//! leaving it: a `resume` of a continuation the interpreter suspended, and
+//! a `suspend` that the innermost resume handles. Everything else, and
+//! every error, goes the general way (`cont.rs`), which this file leaves
+//! the state untouched for.
+//!
+//! ```text
+//!   resume k   k parked here, no bound values, top frame not waiting in a
+//!              native continuation, chain below the depth limit
+//!                running stack ─▶ new Link; k's stack ─▶ running;
+//!                arguments ─▶ k's top frame, which continues
+//!   suspend t  the innermost link's handler table has (on t $l)
+//!                running stack ─▶ k's record (parked); the link's stack
+//!                ─▶ running, at $l with | payload | contref |
+//!   switch k t the innermost link's table has (on t switch), k as for
+//!              resume: running stack ─▶ its record (parked); k runs under
+//!              the link instead, with | arguments | contref |
+//! ```
+//! They are the moves of `cont.rs` for these cases, made on the op loop's
+//! borrowed parts of the running stack.
+
+use super::dispatch::Regs as Running;
+use super::frames::Frames;
+use crate::cont::{Captured, Link, Regs};
+use crate::op::Op;
+use crate::stack::ExecStack;
+use wasmfx_core::{Store, TagAddr, Trap};
+
+impl Frames<'_> {
+    /// Runs the stack-switching `op` (just before `regs.pc`) here when it
+    /// is one of the cases above; false when it must go the general way
+    /// (nothing changed then).
+    ///
+    /// # Errors
+    /// A trap from reserving value slots (the limit), after the switch.
+    #[inline]
+    pub(super) fn fast_cont(
+        &mut self,
+        store: &mut Store,
+        regs: &mut Running,
+        op: Op,
+    ) -> Result<bool, Trap> {
+        if !self.switches {
+            return Ok(false);
+        }
+        match op {
+            Op::Resume(site) => self.fast_resume(store, regs, site),
+            Op::Suspend(tag) => self.fast_suspend(store, regs, tag),
+            Op::Switch(site) => self.fast_switch(store, regs, site),
+            _ => Ok(false),
+        }
+    }
+
+    /// Exchanges the running stack with `other` (the three parts the
+    /// frame loop borrows).
+    fn swap_running(&mut self, other: &mut ExecStack) {
+        std::mem::swap(self.values, &mut other.values);
+        std::mem::swap(self.frames, &mut other.frames);
+        std::mem::swap(self.resumptions, &mut other.resumptions);
+    }
+
+    fn fast_resume(
+        &mut self,
+        store: &mut Store,
+        regs: &mut Running,
+        site: u32,
+    ) -> Result<bool, Trap> {
+        let Some(n) = self
+            .current
+            .cont_sites
+            .get(site as usize)
+            .map(|s| s.args as usize)
+        else {
+            return Ok(false);
+        };
+        if self.chain.len() >= self.interp.config.max_call_depth {
+            return Ok(false);
+        }
+        let top = regs.sp - 1;
+        let raw = self.values[top];
+        let Some((index, captured)) = self.interp.conts.take_resumable(&mut store.conts, raw)
+        else {
+            return Ok(false);
+        };
+        let Captured {
+            mut stack,
+            top: resumed,
+            links,
+        } = captured;
+        stack.resumptions = stack.resumptions.saturating_add(1);
+        if stack.resumptions == crate::LONG_LIVED_AFTER
+            && let Ok(func) = crate::cont::ContTable::func(&store.conts, index)
+        {
+            self.tiering.long_lived(func);
+        }
+        // The resumer's stack goes into the link; k's runs.
+        self.swap_running(&mut stack);
+        let link_regs = Regs {
+            code: std::mem::replace(self.current, resumed.code),
+            pc: regs.pc as u32,
+            sp: (top - n) as u32,
+            base: regs.base as u32,
+            native: 0,
+        };
+        self.chain.push(Link {
+            parent: stack,
+            regs: link_regs,
+            site,
+            record: index,
+        });
+        let args = match self.chain.last() {
+            Some(link) => &link.parent.values[top - n..top],
+            None => &[],
+        };
+        let at = resumed.sp as usize;
+        let end = at + n;
+        regs.pc = resumed.pc as usize;
+        regs.sp = end;
+        regs.base = resumed.base as usize;
+        crate::stack::reserve_slots(self.values, end, self.limit)?;
+        self.values[at..end].copy_from_slice(args);
+        if let Some(links) = links {
+            self.chain.extend(*links);
+        }
+        self.chain_changed();
+        Ok(true)
+    }
+
+    fn fast_switch(
+        &mut self,
+        store: &mut Store,
+        regs: &mut Running,
+        site: u32,
+    ) -> Result<bool, Trap> {
+        let (n, tag) = match self.current.cont_sites.get(site as usize) {
+            Some(s) => (s.args as usize, s.tag),
+            None => return Ok(false),
+        };
+        let Some(link) = self.chain.last() else {
+            return Ok(false);
+        };
+        let handles = |tag| {
+            let site = link.regs.code.cont_sites.get(link.site as usize);
+            site.is_some_and(|s| s.handles_switch(tag))
+        };
+        if !tag.is_some_and(handles) {
+            return Ok(false);
+        }
+        let top = regs.sp - 1;
+        let raw = self.values[top];
+        let Some((index, captured)) = self.interp.conts.take_resumable(&mut store.conts, raw)
+        else {
+            return Ok(false);
+        };
+        let Captured {
+            mut stack,
+            top: resumed,
+            links,
+        } = captured;
+        // The switcher's stack goes into its record; k runs under the link.
+        let switcher = Regs {
+            code: std::mem::replace(self.current, resumed.code),
+            pc: regs.pc as u32,
+            sp: (top - n) as u32,
+            base: regs.base as u32,
+            native: 0,
+        };
+        self.swap_running(&mut stack);
+        let Some(link) = self.chain.last_mut() else {
+            return Ok(false);
+        };
+        let record = std::mem::replace(&mut link.record, index);
+        let at = resumed.sp as usize;
+        let end = at + n + 1;
+        regs.pc = resumed.pc as usize;
+        regs.sp = end;
+        regs.base = resumed.base as usize;
+        crate::stack::reserve_slots(self.values, end, self.limit)?;
+        self.values[at..end - 1].copy_from_slice(&stack.values[top - n..top]);
+        let body = Captured {
+            stack,
+            top: switcher,
+            links: None,
+        };
+        self.values[end - 1] = self.interp.conts.park(&mut store.conts, record, body)?;
+        if let Some(links) = links {
+            self.chain.extend(*links);
+        }
+        self.chain_changed();
+        Ok(true)
+    }
+
+    fn fast_suspend(
+        &mut self,
+        store: &mut Store,
+        regs: &mut Running,
+        tag: TagAddr,
+    ) -> Result<bool, Trap> {
+        let Some(link) = self.chain.last() else {
+            return Ok(false);
+        };
+        let target = (link.regs.code.cont_sites.get(link.site as usize))
+            .and_then(|site| site.suspend_target(tag));
+        let (Some((target, height)), Some(t)) = (target, store.tags.get(tag.0 as usize)) else {
+            return Ok(false);
+        };
+        let n = t.sig.params.len();
+        let Some(link) = self.chain.pop() else {
+            return Ok(false);
+        };
+        let payload_end = regs.sp;
+        let suspended = Regs {
+            code: std::mem::replace(self.current, link.regs.code),
+            pc: regs.pc as u32,
+            sp: (payload_end - n) as u32,
+            base: regs.base as u32,
+            native: 0,
+        };
+        // The continuation's stack goes into its record; the resumer's runs.
+        let mut captured = link.parent;
+        self.swap_running(&mut captured);
+        let at = link.regs.base as usize + height as usize;
+        regs.pc = target as usize;
+        regs.sp = at + n + 1;
+        regs.base = link.regs.base as usize;
+        self.chain_changed();
+        crate::stack::reserve_slots(self.values, at + n + 1, self.limit)?;
+        self.values[at..at + n].copy_from_slice(&captured.values[payload_end - n..payload_end]);
+        let body = Captured {
+            stack: captured,
+            top: suspended,
+            links: None,
+        };
+        self.values[at + n] = self
+            .interp
+            .conts
+            .park(&mut store.conts, link.record, body)?;
+        Ok(true)
+    }
+}
