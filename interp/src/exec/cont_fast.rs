@@ -23,7 +23,7 @@ use super::dispatch::Regs as Running;
 use super::frames::Frames;
 use crate::cont::{Captured, Link, Regs};
 use crate::op::Op;
-use crate::stack::ExecStack;
+use crate::stack::{ExecStack, copy_slots, reserve_slots};
 use wasmfx_core::{Store, TagAddr, Trap};
 
 impl Frames<'_> {
@@ -117,8 +117,8 @@ impl Frames<'_> {
         regs.pc = resumed.pc as usize;
         regs.sp = end;
         regs.base = resumed.base as usize;
-        crate::stack::reserve_slots(self.values, end, self.limit)?;
-        self.values[at..end].copy_from_slice(args);
+        reserve_slots(self.values, end, self.limit)?;
+        copy_slots(&mut self.values[at..end], args);
         if let Some(links) = links {
             self.chain.extend(*links);
         }
@@ -175,8 +175,8 @@ impl Frames<'_> {
         regs.pc = resumed.pc as usize;
         regs.sp = end;
         regs.base = resumed.base as usize;
-        crate::stack::reserve_slots(self.values, end, self.limit)?;
-        self.values[at..end - 1].copy_from_slice(&stack.values[top - n..top]);
+        reserve_slots(self.values, end, self.limit)?;
+        copy_slots(&mut self.values[at..end - 1], &stack.values[top - n..top]);
         let body = Captured {
             stack,
             top: switcher,
@@ -224,8 +224,11 @@ impl Frames<'_> {
         regs.sp = at + n + 1;
         regs.base = link.regs.base as usize;
         self.chain_changed();
-        crate::stack::reserve_slots(self.values, at + n + 1, self.limit)?;
-        self.values[at..at + n].copy_from_slice(&captured.values[payload_end - n..payload_end]);
+        reserve_slots(self.values, at + n + 1, self.limit)?;
+        copy_slots(
+            &mut self.values[at..at + n],
+            &captured.values[payload_end - n..payload_end],
+        );
         let body = Captured {
             stack: captured,
             top: suspended,
