@@ -29,7 +29,7 @@ use wasmfx_core::{Store, TagAddr, Trap};
 impl Frames<'_> {
     /// Runs the stack-switching `op` (just before `regs.pc`) here when it
     /// is one of the cases above; false when it must go the general way
-    /// (nothing changed then).
+    /// (nothing changed then). Only for [`Frames::switches`].
     ///
     /// # Errors
     /// A trap from reserving value slots (the limit), after the switch.
@@ -40,9 +40,6 @@ impl Frames<'_> {
         regs: &mut Running,
         op: Op,
     ) -> Result<bool, Trap> {
-        if !self.switches {
-            return Ok(false);
-        }
         match op {
             Op::Resume(site) => self.fast_resume(store, regs, site),
             Op::Suspend(tag) => self.fast_suspend(store, regs, tag),

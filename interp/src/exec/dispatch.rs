@@ -279,7 +279,7 @@ pub(super) fn run_ops(
             }
             // The common switches here (`cont_fast.rs`); the rest, and
             // these where the common case does not hold, in `cont.rs`.
-            Op::Suspend(_) | Op::Resume(_) | Op::Switch(_) => {
+            Op::Suspend(_) | Op::Resume(_) | Op::Switch(_) if frames.switches => {
                 let mut at = Regs { pc, sp, base };
                 match frames.fast_cont(store, &mut at, op) {
                     Ok(true) => {
@@ -293,9 +293,13 @@ pub(super) fn run_ops(
                     }
                 }
             }
-            Op::ContNew | Op::ContBind(_) | Op::ResumeThrow(_) | Op::ResumeThrowRef(_) => {
-                break 'frames Exit::Cont;
-            }
+            Op::ContNew
+            | Op::ContBind(_)
+            | Op::Suspend(_)
+            | Op::Resume(_)
+            | Op::ResumeThrow(_)
+            | Op::ResumeThrowRef(_)
+            | Op::Switch(_) => break 'frames Exit::Cont,
             Op::ThrowRef => {
                 sp -= 1;
                 match v[sp] {
