@@ -1,6 +1,7 @@
 //! The common stack switches, done by the op loop (`dispatch.rs`) without
-//! leaving it: a `resume` of a continuation the interpreter suspended, and
-//! a `suspend` that the innermost resume handles. Everything else, and
+//! leaving it: a `resume` of a continuation the interpreter suspended, a
+//! `suspend` that some resume of the activation handles, and a `switch`
+//! that the innermost resume handles. Everything else, and
 //! every error, goes the general way (`cont.rs`), which this file leaves
 //! the state untouched for.
 //!
@@ -9,9 +10,10 @@
 //!              native continuation, chain below the depth limit
 //!                running stack ─▶ new Link; k's stack ─▶ running;
 //!                arguments ─▶ k's top frame, which continues
-//!   suspend t  the innermost link's handler table has (on t $l)
-//!                running stack ─▶ k's record (parked); the link's stack
-//!                ─▶ running, at $l with | payload | contref |
+//!   suspend t  the innermost link whose handler table has (on t $l)
+//!                running stack and the links inside it ─▶ k's record
+//!                (parked); the link's stack ─▶ running, at $l with
+//!                | payload | contref |
 //!   switch k t the innermost link's table has (on t switch), k as for
 //!              resume: running stack ─▶ its record (parked); k runs under
 //!              the link instead, with | arguments | contref |
@@ -21,6 +23,7 @@
 
 use super::dispatch::Regs as Running;
 use super::frames::Frames;
+use crate::cont::site::tag_bit;
 use crate::cont::{Captured, Link, Regs};
 use crate::op::Op;
 use crate::stack::{ExecStack, copy_slots, reserve_slots};
@@ -193,15 +196,18 @@ impl Frames<'_> {
         regs: &mut Running,
         tag: TagAddr,
     ) -> Result<bool, Trap> {
-        let Some(link) = self.chain.last() else {
-            return Ok(false);
+        // The innermost resume first: that is the common case.
+        let innermost = (self.chain.last()).and_then(|link| suspend_target(link, tag));
+        let found = match innermost {
+            Some(found) => Some((self.chain.len() - 1, found)),
+            None => (self.chain).rfind(tag_bit(tag), |link| suspend_target(link, tag)),
         };
-        let target = (link.regs.code.cont_sites.get(link.site as usize))
-            .and_then(|site| site.suspend_target(tag));
-        let (Some((target, height)), Some(t)) = (target, store.tags.get(tag.0 as usize)) else {
+        let (Some((i, (target, height))), Some(t)) = (found, store.tags.get(tag.0 as usize)) else {
             return Ok(false);
         };
         let n = t.sig.params.len();
+        // The resumes nested inside the continuation go with it.
+        let links = (i + 1 < self.chain.len()).then(|| Box::new(self.chain.split_off(i + 1)));
         let Some(link) = self.chain.pop() else {
             return Ok(false);
         };
@@ -229,7 +235,7 @@ impl Frames<'_> {
         let body = Captured {
             stack: captured,
             top: suspended,
-            links: None,
+            links,
         };
         self.values[at + n] = self
             .interp
@@ -237,4 +243,11 @@ impl Frames<'_> {
             .park(&mut store.conts, link.record, body)?;
         Ok(true)
     }
+}
+
+/// Where a suspend to `tag` lands in the resume `link` waits in: the
+/// handler's pc and the height of its label, if its table handles `tag`.
+fn suspend_target(link: &Link, tag: TagAddr) -> Option<(u32, u32)> {
+    let site = link.regs.code.cont_sites.get(link.site as usize);
+    site?.suspend_target(tag)
 }
