@@ -17,6 +17,9 @@
 //!   switch k t the innermost link's table has (on t switch), k as for
 //!              resume: running stack ─▶ its record (parked); k runs under
 //!              the link instead, with | arguments | contref |
+//!   return     from a continuation's function: its stack ─▶ the pool,
+//!              its record released; the link's stack ─▶ running, after
+//!              the resume with | results |
 //! ```
 //! They are the moves of `cont.rs` for these cases, made on the op loop's
 //! borrowed parts of the running stack.
@@ -27,7 +30,7 @@ use crate::cont::site::tag_bit;
 use crate::cont::{Captured, Link, Regs};
 use crate::op::Op;
 use crate::stack::{ExecStack, copy_slots, reserve_slots};
-use wasmfx_core::{Store, TagAddr, Trap};
+use wasmfx_core::{FuncAddr, Store, TagAddr, Trap};
 
 impl Frames<'_> {
     /// Runs the stack-switching `op` (just before `regs.pc`) here when it
@@ -57,6 +60,60 @@ impl Frames<'_> {
         std::mem::swap(self.values, &mut other.values);
         std::mem::swap(self.frames, &mut other.frames);
         std::mem::swap(self.resumptions, &mut other.resumptions);
+    }
+
+    /// `cont.new` of the function reference on top of the stack, unless
+    /// the continuation collector is due (which `cont.rs` runs first) or
+    /// the reference is null (its trap too).
+    ///
+    /// # Errors
+    /// When no record is left.
+    #[inline(never)]
+    pub(super) fn fast_cont_new(
+        &mut self,
+        store: &mut Store,
+        regs: &mut Running,
+    ) -> Result<bool, Trap> {
+        let top = regs.sp - 1;
+        let raw = self.values[top];
+        if raw == 0 || store.conts.wants_collection() {
+            return Ok(false);
+        }
+        let func = FuncAddr((raw - 1) as u32);
+        self.values[top] = self.interp.conts.create(&mut store.conts, func)?;
+        Ok(true)
+    }
+
+    /// The running continuation's function returns (its frame is the
+    /// stack's last, its results on top): its resumer continues after
+    /// its resume with them, as `cont_returned` does. Only in the frame
+    /// loop of an executor (whose chain it is), with a continuation running.
+    ///
+    /// # Errors
+    /// A trap from reserving the resumer's value slots.
+    pub(super) fn fast_return(
+        &mut self,
+        store: &mut Store,
+        regs: &mut Running,
+    ) -> Result<(), Trap> {
+        let n = self.current.num_results as usize;
+        let results = regs.sp - n..regs.sp;
+        let Some(link) = self.chain.pop() else {
+            return Ok(());
+        };
+        let mut returned = link.parent;
+        self.swap_running(&mut returned);
+        *self.current = link.regs.code;
+        let at = link.regs.sp as usize;
+        regs.pc = link.regs.pc as usize;
+        regs.sp = at + n;
+        regs.base = link.regs.base as usize;
+        self.chain_changed();
+        reserve_slots(self.values, at + n, self.limit)?;
+        copy_slots(&mut self.values[at..at + n], &returned.values[results]);
+        self.interp.conts.recycle(returned);
+        self.interp.conts.release(&mut store.conts, link.record);
+        Ok(())
     }
 
     fn fast_resume(

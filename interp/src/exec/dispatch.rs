@@ -293,6 +293,18 @@ pub(super) fn run_ops(
                     }
                 }
             }
+            Op::ContNew if frames.switches => {
+                // `sp - 1` holds the function reference, then the handle.
+                let mut at = Regs { pc, sp, base };
+                match frames.fast_cont_new(store, &mut at) {
+                    Ok(true) => continue 'frames,
+                    Ok(false) => break 'frames Exit::Cont,
+                    Err(trap) => {
+                        *regs = at;
+                        return Err(trap);
+                    }
+                }
+            }
             Op::ContNew
             | Op::ContBind(_)
             | Op::Suspend(_)

@@ -147,7 +147,12 @@ impl Executor<'_> {
                     move_down(ctx.values, regs.sp - n, regs.base, n);
                     regs.sp = regs.base + n;
                     if ctx.frames.len() <= ctx.entry_depth {
-                        break Transfer::Finished;
+                        if ctx.chain.is_empty() {
+                            break Transfer::Finished;
+                        }
+                        // A continuation returns to its resumer.
+                        ctx.fast_return(store, &mut regs)?;
+                        continue;
                     }
                     match ctx.frames.pop() {
                         Some(frame) => {
