@@ -190,6 +190,13 @@ pub trait Tiering {
         true
     }
 
+    /// Whether nothing ever runs compiled code (the interpreter alone): a
+    /// fresh continuation then starts interpreted without asking
+    /// [`Tiering::runs_natively`] and the rest.
+    fn interpreter_only(&self) -> bool {
+        false
+    }
+
     /// The compiled frames active when the last `call_compiled` trapped,
     /// innermost first (empty when unknown).
     fn trapped_frames(&mut self) -> WasmBacktrace {
@@ -204,6 +211,10 @@ pub struct NoTiering;
 impl Tiering for NoTiering {
     fn can_call_compiled(&self) -> bool {
         false
+    }
+
+    fn interpreter_only(&self) -> bool {
+        true
     }
 
     fn hot(&mut self, _: &mut Store, _: FuncAddr, _: &Code, _: Option<u32>) -> HotReply {

@@ -326,6 +326,16 @@ impl ContTable {
         self.parked.get(index as usize)?.as_ref()
     }
 
+    /// The function of the record `raw` names, when the handle is current
+    /// and the record fresh (nothing changed).
+    #[inline]
+    pub fn fresh_func(records: &Records, raw: u64) -> Option<FuncAddr> {
+        let record = records.lookup(raw).ok()?;
+        // SAFETY: a live record of the table.
+        let target = unsafe { record.as_ref() };
+        (target.state() == ContState::Fresh).then(|| FuncAddr(target.func()))
+    }
+
     /// Takes the frames parked in the record `raw` names, to run them, when
     /// that is all a resume has to do: the handle is current, the record is
     /// parked here with no bound values, and its top frame waits in no

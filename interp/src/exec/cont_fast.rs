@@ -10,6 +10,9 @@
 //!              native continuation, chain below the depth limit
 //!                running stack ─▶ new Link; k's stack ─▶ running;
 //!                arguments ─▶ k's top frame, which continues
+//!              or k fresh, its function interpreted, the interpreter alone
+//!                running stack ─▶ new Link; a pooled stack runs k's
+//!                function with | bound values | arguments |
 //!   suspend t  the innermost link whose handler table has (on t $l)
 //!                running stack and the links inside it ─▶ k's record
 //!                (parked); the link's stack ─▶ running, at $l with
@@ -26,8 +29,9 @@
 
 use super::dispatch::Regs as Running;
 use super::frames::Frames;
+use crate::cache::Callee;
 use crate::cont::site::tag_bit;
-use crate::cont::{Captured, Link, Regs};
+use crate::cont::{Captured, ContTable, Link, Regs};
 use crate::op::Op;
 use crate::stack::{ExecStack, copy_slots, reserve_slots};
 use wasmfx_core::{FuncAddr, Store, TagAddr, Trap};
@@ -137,7 +141,7 @@ impl Frames<'_> {
         let raw = self.values[top];
         let Some((index, captured)) = self.interp.conts.take_resumable(&mut store.conts, raw)
         else {
-            return Ok(false);
+            return self.fast_start(store, regs, site, n);
         };
         let Captured {
             mut stack,
@@ -180,6 +184,78 @@ impl Frames<'_> {
             self.chain.extend(*links);
         }
         self.chain_changed();
+        Ok(true)
+    }
+
+    /// `resume` of a fresh continuation of an interpreted function, with
+    /// the interpreter alone (no tiering to ask where it runs): a pooled
+    /// stack runs the function with the bound values and the `n`
+    /// arguments, as `cont.rs` does.
+    #[inline(never)]
+    fn fast_start(
+        &mut self,
+        store: &mut Store,
+        regs: &mut Running,
+        site: u32,
+        n: usize,
+    ) -> Result<bool, Trap> {
+        let top = regs.sp - 1;
+        let raw = self.values[top];
+        if !self.tiering.interpreter_only() {
+            return Ok(false);
+        }
+        let Some(func) = ContTable::fresh_func(&store.conts, raw) else {
+            return Ok(false);
+        };
+        let code = match self.interp.codes.get(store, func) {
+            Ok(Callee::Wasm(code) | Callee::Hot(code) | Callee::Compiled(code)) => code,
+            _ => return Ok(false),
+        };
+        let index = self.interp.conts.consume(&mut store.conts, raw)?;
+        let mut args = std::mem::take(&mut self.interp.conts.scratch);
+        args.clear();
+        let started = self.interp.conts.start(&mut store.conts, index, &mut args);
+        if let Err(trap) = started {
+            self.interp.conts.scratch = args;
+            return Err(trap);
+        }
+        args.extend_from_slice(&self.values[top - n..top]);
+        // The resumer's stack goes into the link; a pooled one runs.
+        let mut stack = self.interp.conts.stack();
+        self.swap_running(&mut stack);
+        let link_regs = Regs {
+            code: std::mem::replace(self.current, code),
+            pc: regs.pc as u32,
+            sp: (top - n) as u32,
+            base: regs.base as u32,
+            native: 0,
+        };
+        self.chain.push(Link {
+            parent: stack,
+            regs: link_regs,
+            site,
+            record: index,
+        });
+        self.chain_changed();
+        let code = &**self.current;
+        let (params, locals) = (args.len(), code.num_locals as usize);
+        regs.pc = 0;
+        regs.base = 0;
+        regs.sp = locals;
+        let reserved = reserve_slots(
+            self.values,
+            params.max(code.max_height as usize),
+            self.limit,
+        );
+        if let Err(trap) = reserved {
+            self.interp.conts.scratch = args;
+            return Err(trap);
+        }
+        copy_slots(&mut self.values[..params], &args);
+        if locals > params {
+            self.values[params..locals].fill(0);
+        }
+        self.interp.conts.scratch = args;
         Ok(true)
     }
 
