@@ -7,9 +7,9 @@
 # Usage: bash benches/callgrind.sh interp|switching|tiers|interruption|startup|icache [WASMFX_TIER_BINARY]
 #   interp     the interpreter against wasmi on the compute programs:
 #              Ir per process and ours / wasmi, with the geomean
-#   switching  Ir per operation of the continuation programs under the jit:
-#              (Ir of run(2n) - Ir of run(n)) / operations, so start-up and
-#              compilation cancel out
+#   switching  Ir per operation of the continuation programs under the jit
+#              and the interpreter: (Ir of run(2n) - Ir of run(n)) /
+#              operations, so start-up and compilation cancel out
 #   tiers      Ir per unit of the argument of continuation programs under
 #              interp, jit and dyn, and dyn over each
 #   interruption what the fuel and timeout checks cost when on: Ir per
@@ -69,18 +69,22 @@ interp)
     ;;
 switching)
     n=100000
-    echo "| program | operation | jit Ir per operation |"
-    echo "|---|---|---:|"
+    echo "| program | operation | jit Ir per operation | interp Ir per operation |"
+    echo "|---|---|---:|---:|"
+    # per_op TIER FILE PER: Ir per operation of FILE's run under TIER
+    per_op() {
+        local small large
+        small=$(ir "$cli" run --tier "$1" "$programs/$2" --invoke run "$n")
+        large=$(ir "$cli" run --tier "$1" "$programs/$2" --invoke run "$((2 * n))")
+        awk -v a="$large" -v b="$small" -v ops="$(($3 * n))" 'BEGIN {printf "%.0f", (a - b) / ops}'
+    }
     # file, operations per unit of the argument, what one operation is
     for spec in "cont_generator.wat 1 suspend+resume round trip" \
         "cont_state.wat 2 state effect (suspend+resume)" \
         "cont_switch.wat 1 switch" \
         "cont_new.wat 1 cont.new+resume+return"; do
         read -r file per what <<<"$spec"
-        small=$(ir "$cli" run --tier jit "$programs/$file" --invoke run "$n")
-        large=$(ir "$cli" run --tier jit "$programs/$file" --invoke run "$((2 * n))")
-        awk -v a="$large" -v b="$small" -v ops="$((per * n))" -v f="$file" -v w="$what" \
-            'BEGIN {printf "| %s | %s | %.0f |\n", f, w, (a - b) / ops}'
+        echo "| $file | $what | $(per_op jit "$file" "$per") | $(per_op interp "$file" "$per") |"
     done
     ;;
 tiers)
