@@ -19,6 +19,7 @@ use super::dispatch::{self, Regs, move_down, run_ops};
 use super::frames::Frames;
 use super::{Executor, Exit, State};
 use crate::cont::LinkChain;
+use crate::op::Op;
 use crate::stack::{ExecStack, copy_slots};
 use crate::{Interpreter, RunMode, Tiering, code::Code};
 use std::rc::Rc;
@@ -91,6 +92,14 @@ pub(crate) fn run_entry(
             };
             let mut executor = Executor::new(interp, tiering, stack, store, root, mode);
             executor.entry_depth = entry_depth;
+            // A suspend: no resume of this activation can handle it, so it
+            // goes outward (or traps) at once, without the executor's loop.
+            if let (dispatch::Exit::Cont, Some(&Op::Suspend(tag))) =
+                (&exit, state.code.ops.get(state.pc.wrapping_sub(1)))
+            {
+                let outcome = executor.suspend(&mut state, tag, 0);
+                return executor.finish(outcome, state);
+            }
             executor.pending = Some(exit);
             let outcome = executor.run_loop(&mut state);
             return executor.finish(outcome, state);
