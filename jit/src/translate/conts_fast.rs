@@ -13,7 +13,8 @@
 //!     ── commit ──  C.revision += 1; C.state = Running
 //!     P = C.last_ancestor; P.parent = chain.innermost (link Host or Continuation)
 //!     chain.innermost = C; P.handlers = site's tags; args after C's bound values
-//!     stack limit := C's; w = stack_switch(P.context, P.context, fresh ? C : 0);
+//!     stack limit := C's; w = stack_switch(P.context, P.context, C) (a fresh C
+//!     starts from the word; a suspended point ignores it)
 //!     stack limit back
 //!     w.state == Returned ─▶ results from w's payload, release w (warm, or a
 //!       call: conts_inline.rs) ─▶ done
@@ -101,11 +102,10 @@ impl FuncTranslator<'_, '_> {
         let counts = self.b.ins().iconst(I64, counts);
         self.st(counts, prompt, rec::HANDLER_LEN);
         self.append_payload(taken.record, args);
-        // The first switch into a fresh record carries its address.
-        let zero = self.b.ins().iconst(I64, 0);
-        let fresh = (self.b.ins()).icmp_imm_u(IntCC::Equal, taken.state, ContState::Fresh as i64);
-        let word = self.b.ins().select(fresh, taken.record, zero);
-        let back = self.switch_into(taken.record, prompt, word);
+        // The first switch into a fresh record carries its address; a
+        // suspended point ignores the word (every suspend of the engine
+        // does), so it gets the same one: no select, nothing kept live.
+        let back = self.switch_into(taken.record, prompt, taken.record);
         // Back: the record in `back` says what happened.
         let returned = self.b.create_block();
         if clauses.is_empty() {
@@ -148,9 +148,12 @@ impl FuncTranslator<'_, '_> {
         back: Value,
         clauses: &[InlineClause],
     ) -> Result<(), super::CompileError> {
-        let clause = self.ld(I32, back, rec::CLAUSE);
+        // One clause takes every suspension: no clause to read.
+        let clause = (clauses.len() > 1).then(|| self.ld(I32, back, rec::CLAUSE));
         for (k, arm) in clauses.iter().enumerate() {
-            if k + 1 < clauses.len() {
+            if let Some(clause) = clause
+                && k + 1 < clauses.len()
+            {
                 let hit = self.b.ins().icmp_imm_u(IntCC::Equal, clause, k as i64);
                 let take = self.b.create_block();
                 let next = self.b.create_block();
@@ -174,11 +177,13 @@ impl FuncTranslator<'_, '_> {
     /// The tag identity a suspend or switch site resolved for this
     /// instance (else `slow`).
     fn site_tag(&mut self, site: i64, slow: Block) -> Value {
+        // Both loads before the branch: one materialized site address.
         let site = self.b.ins().iconst(I64, site);
         let cached = self.ld(I64, site, TAG_CACHE_VMCTX);
+        let tag = self.ld(I64, site, TAG_CACHE_TAG);
         let resolved = self.b.ins().icmp(IntCC::Equal, cached, self.vmctx);
         self.guard(resolved, slow);
-        self.ld(I64, site, TAG_CACHE_TAG)
+        tag
     }
 
     /// The inline suspend (see the module doc); ends the current block,

@@ -297,8 +297,36 @@ impl FuncTranslator<'_, '_> {
             Clauses::Suspend => (self.b.ins().iconst(I32, 0), first_switch),
             Clauses::Switch => (first_switch, self.ld(I32, r, rec::HANDLER_LEN)),
         };
+        // The first clause peeled off the loop: most searches hit there,
+        // and for suspend clauses its offset is a constant.
+        let any = self.b.ins().icmp(IntCC::UnsignedLessThan, start, end);
+        let first = self.b.create_block();
+        let none = self.b.create_block();
+        self.b.ins().brif(any, first, &[], none, &[]);
+        self.b.switch_to_block(none);
         let begin = [r, steps, tags, end, start].map(BlockArg::from);
         self.b.ins().jump(clause_head, &begin);
+        self.b.switch_to_block(first);
+        let candidate = match kind {
+            Clauses::Suspend => self.ld(I64, tags, 0),
+            Clauses::Switch => {
+                let offset = self.b.ins().uextend(I64, start);
+                let offset = self.b.ins().ishl_imm_u(offset, 3);
+                let at = self.b.ins().iadd(tags, offset);
+                self.ld(I64, at, 0)
+            }
+        };
+        let hit = self.b.ins().icmp(IntCC::Equal, candidate, tag);
+        // Branch arguments in blocks of their own, made on their path.
+        let first_hit = self.b.create_block();
+        let first_missed = self.b.create_block();
+        self.b.ins().brif(hit, first_hit, &[], first_missed, &[]);
+        self.b.switch_to_block(first_hit);
+        self.b.ins().jump(found, &[r.into(), start.into()]);
+        self.b.switch_to_block(first_missed);
+        let second = self.b.ins().iadd_imm_s(start, 1);
+        let rest = [r, steps, tags, end, second].map(BlockArg::from);
+        self.b.ins().jump(clause_head, &rest);
 
         self.b.switch_to_block(clause_head);
         let more = self.b.ins().icmp(IntCC::UnsignedLessThan, ci, cend);
@@ -355,10 +383,12 @@ impl FuncTranslator<'_, '_> {
         let handle = self.b.append_block_param(merge, I64);
         self.b.ins().brif(ok, inline, &[], call, &[]);
         self.b.switch_to_block(inline);
+        // index + 1 does not wrap (no table index is NO_INDEX), and the
+        // halves do not overlap: a 32-bit add and a plain add.
         let high = self.b.ins().ishl_imm_u(revision, 32);
-        let low = self.b.ins().uextend(I64, index);
-        let low = self.b.ins().iadd_imm_s(low, 1);
-        let made = self.b.ins().bor(high, low);
+        let low = self.b.ins().iadd_imm_s(index, 1);
+        let low = self.b.ins().uextend(I64, low);
+        let made = self.b.ins().iadd(high, low);
         self.b.ins().jump(merge, &[made.into()]);
         self.b.switch_to_block(call);
         self.b.set_cold_block(call);
