@@ -6,11 +6,11 @@
 //! ```text
 //!   resume $ct (values; a fresh or suspended continuation)
 //!     idx = low32(h) - 1;  idx < table.len                       else slow (null)
-//!     C = table.records[idx]; C.revision == h >> 32               else slow (consumed)
+//!     C = table.records[idx]; C.key == h (its revision)            else slow (consumed)
 //!     C.state is Fresh or Suspended; site.cache_vmctx == vmctx     else slow (not resolved)
 //!     C.payload_len + n <= C.payload_cap                           else slow
 //!     fresh without a stack: take one from the pool (call)
-//!     ── commit ──  C.revision += 1; C.state = Running
+//!     ── commit ──  C.key = h + 2^32 (revision + 1); C.state = Running
 //!     P = C.last_ancestor; P.parent = chain.innermost (link Host or Continuation)
 //!     chain.innermost = C; P.handlers = site's tags; args after C's bound values
 //!     stack limit := C's; w = stack_switch(P.context, P.context, C) (a fresh C
