@@ -73,7 +73,7 @@ impl FuncTranslator<'_, '_> {
                 let site = TagSite::leak(*tag_index) as i64;
                 let (slow, done) = self.slow_and_done(&result_types);
                 if args.len() <= PAYLOAD_INLINE {
-                    self.suspend_inline(site, &args, &result_types, slow, done);
+                    self.suspend_inline(*tag_index, &args, &result_types, slow, done);
                 } else {
                     self.b.ins().jump(slow, &[]);
                 }
@@ -99,7 +99,7 @@ impl FuncTranslator<'_, '_> {
                 let result_types = self.types_of(&results)?;
                 let site = TagSite::leak(*tag_index) as i64;
                 let (slow, done) = self.slow_and_done(&result_types);
-                self.switch_inline(site, cont, &args, &result_types, slow, done);
+                self.switch_inline(*tag_index, cont, &args, &result_types, slow, done);
                 self.b.switch_to_block(slow);
                 let buffer = self.slot_buffer(params.len().max(results.len()));
                 self.store_raw(buffer, &args);

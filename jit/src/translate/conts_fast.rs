@@ -21,7 +21,7 @@
 //!     else clause k = w.clause ─▶ payload + handle of w ─▶ clause k's label
 //!
 //!   suspend $t (payload of at most PAYLOAD_INLINE values)
-//!     site.cache_vmctx == vmctx; S = chain.innermost               else slow
+//!     tag = vmctx.tags[$t] (its store address); S = chain.innermost
 //!     r = S; loop: r == 0 or r == chain.mark ─▶ slow (no handler, or beyond the entry)
 //!                  tag in r's suspend clauses [0, first_switch) ─▶ found (P = r, k)
 //!                  r = r's skip entry's target when it holds for the tag (fibre's
@@ -46,13 +46,14 @@
 
 use super::FuncTranslator;
 use super::conts_inline::Clauses;
-use crate::sites::{RESUME_CACHE_TAGS, RESUME_CACHE_VMCTX, TAG_CACHE_TAG, TAG_CACHE_VMCTX};
+use crate::sites::{RESUME_CACHE_TAGS, RESUME_CACHE_VMCTX};
 use crate::vmruntime;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{I32, I64};
 use cranelift_codegen::ir::{
-    Block, BlockArg, InstBuilder, StackSlotData, StackSlotKind, Type, Value,
+    Block, BlockArg, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, Type, Value,
 };
+use wasmfx_core::vm::offsets;
 use wasmfx_fibre::{ContState, StackChain, offsets as rec};
 
 /// A label clause of an inline resume: the branch depth and payload types
@@ -84,8 +85,10 @@ impl FuncTranslator<'_, '_> {
         done: Block,
     ) -> Result<(), super::CompileError> {
         let taken = self.take_handle(cont, slow);
+        // Both loads before the branch: one materialized site address.
         let site_addr = self.b.ins().iconst(I64, site.addr);
         let cached = self.ld(I64, site_addr, RESUME_CACHE_VMCTX);
+        let tags = self.ld(I64, site_addr, RESUME_CACHE_TAGS);
         let resolved = self.b.ins().icmp(IntCC::Equal, cached, self.vmctx);
         self.guard(resolved, slow);
         self.make_room(taken.record, args.len(), slow);
@@ -96,7 +99,6 @@ impl FuncTranslator<'_, '_> {
         self.use_handle(&taken);
         let prompt = self.attach(taken.record, chain, innermost);
         self.st(depth, prompt, rec::DEPTH);
-        let tags = self.ld(I64, site_addr, RESUME_CACHE_TAGS);
         self.st(tags, prompt, rec::HANDLER_TAGS);
         let counts = i64::from(site.len) | (i64::from(site.first_switch) << 32);
         let counts = self.b.ins().iconst(I64, counts);
@@ -174,29 +176,24 @@ impl FuncTranslator<'_, '_> {
         self.catch_branch(arm.label, &values)
     }
 
-    /// The tag identity a suspend or switch site resolved for this
-    /// instance (else `slow`).
-    fn site_tag(&mut self, site: i64, slow: Block) -> Value {
-        // Both loads before the branch: one materialized site address.
-        let site = self.b.ins().iconst(I64, site);
-        let cached = self.ld(I64, site, TAG_CACHE_VMCTX);
-        let tag = self.ld(I64, site, TAG_CACHE_TAG);
-        let resolved = self.b.ins().icmp(IntCC::Equal, cached, self.vmctx);
-        self.guard(resolved, slow);
-        tag
+    /// The identity of the instance's tag `index` (its store address,
+    /// which handler tables hold): from the context's tag array.
+    fn tag_identity(&mut self, index: u32) -> Value {
+        let tags = self.ld(I64, self.vmctx, offsets::CTX_TAGS as i32);
+        (self.b.ins()).uload32(MemFlagsData::trusted(), tags, 4 * index as i32)
     }
 
     /// The inline suspend (see the module doc); ends the current block,
     /// going to `done` with the results or to `slow`.
     pub(super) fn suspend_inline(
         &mut self,
-        site: i64,
+        tag_index: u32,
         args: &[Value],
         results: &[Type],
         slow: Block,
         done: Block,
     ) {
-        let tag = self.site_tag(site, slow);
+        let tag = self.tag_identity(tag_index);
         let (suspender, chain) = self.innermost();
         let (prompt, clause) = self.find_handler(chain, suspender, tag, Clauses::Suspend, slow);
         // Found: payload into the suspender, detach it up to the prompt.
@@ -227,7 +224,7 @@ impl FuncTranslator<'_, '_> {
     /// going to `done` with the results or to `slow`.
     pub(super) fn switch_inline(
         &mut self,
-        site: i64,
+        tag_index: u32,
         target: Value,
         args: &[Value],
         results: &[Type],
@@ -236,7 +233,7 @@ impl FuncTranslator<'_, '_> {
     ) {
         let taken = self.take_handle(target, slow);
         self.make_room(taken.record, args.len() + 1, slow);
-        let tag = self.site_tag(site, slow);
+        let tag = self.tag_identity(tag_index);
         let (suspender, chain) = self.innermost();
         let (prompt, _) = self.find_handler(chain, suspender, tag, Clauses::Switch, slow);
         self.ensure_stack(taken.state, taken.record, slow);

@@ -118,11 +118,7 @@ impl FuncTranslator<'_, '_> {
             .band_imm_s(state, !(ContState::Suspended as i64));
         let resumable = self.b.ins().icmp_imm_u(IntCC::Equal, other, 0);
         self.guard(resumable, slow);
-        Taken {
-            record,
-            key: raw,
-            state,
-        }
+        Taken { record, key, state }
     }
 
     /// Checks that `n` more values fit in `record`'s payload.
