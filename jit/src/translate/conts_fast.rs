@@ -29,7 +29,8 @@
 //!     payload into S; chain.innermost = P.parent; P detached (crossed: epoch + 1);
 //!     S.last_ancestor = P
 //!     S.state = Suspended; S.clause = k; stack_switch(P.context, P.context, S)
-//!     results from S's payload (or a pending exception: resume_throw) ─▶ done
+//!     results from S's payload ─▶ done; the word back 0 (the runtime's
+//!     resume, whose resume_throw leaves an exception pending) ─▶ check first
 //!
 //!   switch $ct $t (target T: fresh or suspended; its payload has room)
 //!     T's handle checks as in resume; handler P, k among switch clauses as in
@@ -38,7 +39,7 @@
 //!     Q gets P's handler table; Q.context := P.context (the resumer's point);
 //!     stack limit := T's; stack_switch(P.context, T's old point, T)
 //!     (a fresh T starts from the word; a suspended point ignores it)
-//!     results from S's payload ─▶ done
+//!     results from S's payload ─▶ done (the word back 0: check first, as suspend)
 //!
 //!   cont.new: pop a warm record (conts_inline.rs `new_warm`), else the call
 //! ```
@@ -191,7 +192,7 @@ impl FuncTranslator<'_, '_> {
         args: &[Value],
         results: &[Type],
         slow: Block,
-        done: Block,
+        (done, checked): (Block, Block),
     ) {
         let tag = self.tag_identity(tag_index);
         let (suspender, chain) = self.innermost();
@@ -207,17 +208,28 @@ impl FuncTranslator<'_, '_> {
         self.st(above, chain, StackChain::INNERMOST);
         self.st(clause, suspender, rec::CLAUSE);
         let context = self.b.ins().iadd_imm_s(prompt, i64::from(rec::CONTEXT));
-        self.b.ins().stack_switch(context, context, suspender);
-        self.resumed(suspender, results, done);
+        let word = self.b.ins().stack_switch(context, context, suspender);
+        self.resumed(suspender, word, results, done, checked);
     }
 
-    /// Back at a suspend or switch point: whoever resumed `suspender` set
-    /// our stack limit and its payload; its values go to `done`.
-    fn resumed(&mut self, suspender: Value, results: &[Type], done: Block) {
+    /// Back at a suspend or switch point with `word`: whoever resumed
+    /// `suspender` set our stack limit and its payload; its values go to
+    /// `checked` when the word is not 0 (compiled code's inline resume or
+    /// switch, which runs with no exception pending and never leaves one),
+    /// else to `done`, which checks for the exception a `resume_throw`
+    /// leaves pending (the runtime's resumes pass 0 to a suspended point).
+    fn resumed(
+        &mut self,
+        suspender: Value,
+        word: Value,
+        results: &[Type],
+        done: Block,
+        checked: Block,
+    ) {
         self.reload_memory_cache();
         let values = self.load_payload(suspender, results);
         let args: Vec<BlockArg> = values.iter().map(|&v| v.into()).collect();
-        self.b.ins().jump(done, &args);
+        self.b.ins().brif(word, checked, &args, done, &args);
     }
 
     /// The inline switch (see the module doc); ends the current block,
@@ -229,7 +241,7 @@ impl FuncTranslator<'_, '_> {
         args: &[Value],
         results: &[Type],
         slow: Block,
-        done: Block,
+        (done, checked): (Block, Block),
     ) {
         let taken = self.take_handle(target, slow);
         self.make_room(taken.record, args.len() + 1, slow);
@@ -274,7 +286,7 @@ impl FuncTranslator<'_, '_> {
         let word = taken.record;
         let store = self.b.ins().iadd_imm_s(prompt, i64::from(rec::CONTEXT));
         let load = self.b.ins().stack_addr(I64, old_point, 0);
-        self.b.ins().stack_switch(store, load, word);
-        self.resumed(suspender, results, done);
+        let word = self.b.ins().stack_switch(store, load, word);
+        self.resumed(suspender, word, results, done, checked);
     }
 }
