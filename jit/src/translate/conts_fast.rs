@@ -15,7 +15,7 @@
 //!     chain.innermost = C; P.handlers = site's tags; args after C's bound values
 //!     stack limit := C's; w = stack_switch(P.context, P.context, C) (a fresh C
 //!     starts from the word; a suspended point ignores it)
-//!     stack limit back
+//!     stack limit back: the one at function entry (a frame never leaves its stack)
 //!     w.state == Returned ─▶ results from w's payload, release w (warm, or a
 //!       call: conts_inline.rs) ─▶ done
 //!     else clause k = w.clause ─▶ payload + handle of w ─▶ clause k's label
@@ -49,10 +49,11 @@ use super::FuncTranslator;
 use super::conts_inline::Clauses;
 use crate::sites::{RESUME_CACHE_TAGS, RESUME_CACHE_VMCTX};
 use crate::vmruntime;
+use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{I32, I64};
 use cranelift_codegen::ir::{
-    Block, BlockArg, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, Type, Value,
+    Block, BlockArg, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, Type, Value, ValueDef,
 };
 use wasmfx_core::vm::offsets;
 use wasmfx_fibre::{ContState, StackChain, offsets as rec};
@@ -108,7 +109,7 @@ impl FuncTranslator<'_, '_> {
         // The first switch into a fresh record carries its address; a
         // suspended point ignores the word (every suspend of the engine
         // does), so it gets the same one: no select, nothing kept live.
-        let back = self.switch_into(taken.record, prompt, taken.record);
+        let back = self.switch_into(taken.record, prompt, taken.record)?;
         // Back: the record in `back` says what happened.
         let returned = self.b.create_block();
         if clauses.is_empty() {
@@ -133,15 +134,41 @@ impl FuncTranslator<'_, '_> {
     /// Switches into `record`'s segment through `prompt`'s context with
     /// the compiled-code stack limit of `record`'s stack, passing `word`;
     /// returns the word that comes back.
-    fn switch_into(&mut self, record: Value, prompt: Value, word: Value) -> Value {
+    fn switch_into(
+        &mut self,
+        record: Value,
+        prompt: Value,
+        word: Value,
+    ) -> Result<Value, super::CompileError> {
         let limit = self.ld(I64, record, rec::STACK_LIMIT);
-        let saved = self.ld(I64, self.runtime, vmruntime::STACK_LIMIT);
         self.st(limit, self.runtime, vmruntime::STACK_LIMIT);
         let context = self.b.ins().iadd_imm_s(prompt, i64::from(rec::CONTEXT));
         let back = self.b.ins().stack_switch(context, context, word);
-        self.st(saved, self.runtime, vmruntime::STACK_LIMIT);
+        let ours = self.entry_limit()?;
+        self.st(ours, self.runtime, vmruntime::STACK_LIMIT);
         self.reload_memory_cache();
-        back
+        Ok(back)
+    }
+
+    /// The stack limit this frame runs under: the one at function entry,
+    /// loaded in the entry block on first use. A frame never leaves its
+    /// stack, and whoever lets it run again sets that stack's limit (a
+    /// resume, a call's return, a switch back), so the value holds
+    /// whenever the frame runs; a resume puts it back with no load before.
+    fn entry_limit(&mut self) -> Result<Value, super::CompileError> {
+        if let Some(limit) = self.entry_limit {
+            return Ok(limit);
+        }
+        let ValueDef::Result(runtime, _) = self.b.func.dfg.value_def(self.runtime) else {
+            return Err(super::bad(
+                "the runtime pointer is not the entry block's load",
+            ));
+        };
+        let mut pos = FuncCursor::new(self.b.func).after_inst(runtime);
+        let flags = MemFlagsData::trusted();
+        let limit = (pos.ins()).load(I64, flags, self.runtime, vmruntime::STACK_LIMIT);
+        self.entry_limit = Some(limit);
+        Ok(limit)
     }
 
     /// Branches to the label of `back`'s clause with its payload and handle
