@@ -22,7 +22,7 @@
 //!   +8  vmctx    *VmContext of the defining instance, 0 = host function
 //!   +16 type_id  u32 canonical TypeId, then 4 bytes padding
 //!
-//!   VmContext (72)                         arrays owned by InstanceVm:
+//!   VmContext (80)                         arrays owned by InstanceVm:
 //!   +0  memories  ──▶ [*VmMemory; num_memories]   (records live in MemoryInst)
 //!   +8  tables    ──▶ [*VmTable;  num_tables]     (records live in TableInst)
 //!   +16 globals   ──▶ [*VmGlobal; num_globals]    (records live in GlobalInst)
@@ -33,6 +33,8 @@
 //!   +56 store      opaque address of the owning Store, set by the tier (0 until then)
 //!   +64 runtime    opaque address of the compiled tier's per-store record (stack
 //!                  limit, pending exception), set by that tier (0 until then)
+//!   +72 tags      ──▶ [u32; tags in the module]  the tags' store addresses (the
+//!                     identities handler tables hold), in index-space order
 //! ```
 
 use std::mem::offset_of;
@@ -94,6 +96,9 @@ pub struct VmContext {
     /// Opaque address of the compiled tier's per-store runtime record; the
     /// tier that compiles code for the instance sets it.
     pub runtime: usize,
+    /// Address of the tags' store addresses (`u32` each), in index-space
+    /// order.
+    pub tags: usize,
 }
 
 /// Owner of an instance's [`VmContext`] and of the arrays it points to.
@@ -116,6 +121,9 @@ pub struct VmArrays {
     pub globals: Box<[usize]>,
     /// Addresses of [`VmFuncRef`] records (each owned by its function).
     pub funcs: Box<[usize]>,
+    /// The tags' store addresses (`TagAddr`), not records: a tag is its
+    /// address.
+    pub tags: Box<[u32]>,
 }
 
 impl InstanceVm {
@@ -140,6 +148,7 @@ impl InstanceVm {
         ctx.tables = a.tables.as_ptr() as usize;
         ctx.globals = a.globals.as_ptr() as usize;
         ctx.funcs = a.funcs.as_ptr() as usize;
+        ctx.tags = a.tags.as_ptr() as usize;
         ctx.num_memories = len_u32(a.memories.len());
         ctx.num_tables = len_u32(a.tables.len());
         ctx.num_globals = len_u32(a.globals.len());
@@ -203,6 +212,7 @@ pub mod offsets {
     pub const CTX_INSTANCE_ID: usize = offset_of!(VmContext, instance_id);
     pub const CTX_STORE: usize = offset_of!(VmContext, store);
     pub const CTX_RUNTIME: usize = offset_of!(VmContext, runtime);
+    pub const CTX_TAGS: usize = offset_of!(VmContext, tags);
 }
 
 #[cfg(test)]
@@ -250,9 +260,10 @@ mod tests {
                 CTX_INSTANCE_ID,
                 CTX_STORE,
                 CTX_RUNTIME,
+                CTX_TAGS,
                 size_of::<VmContext>()
             ),
-            (48, 56, 64, 72)
+            (48, 56, 64, 72, 80)
         );
     }
 
@@ -265,9 +276,11 @@ mod tests {
             tables: Box::new([0x30]),
             globals: Box::new([]),
             funcs: Box::new([0x40, 0x50]),
+            tags: Box::new([7]),
         });
         let ctx = vm.ctx();
         assert_eq!(ctx.memories, vm.arrays().memories.as_ptr() as usize);
+        assert_eq!(ctx.tags, vm.arrays().tags.as_ptr() as usize);
         assert_eq!(ctx.funcs, vm.arrays().funcs.as_ptr() as usize);
         assert_eq!(
             (

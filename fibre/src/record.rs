@@ -2,7 +2,7 @@
 //!
 //! ```text
 //!   ContRecord (208 bytes, #[repr(C)]; compiled code uses the offsets in `offsets`)
-//!   +0   revision        u64    bumped by every use of a reference, and on release
+//!   +0   key             u64    (revision << 32) | (index + 1), see "Key"
 //!   +8   state           u32    ContState: 0 Fresh, 1 Running, 2 Suspended, 3 Returned,
 //!                               4 Parked (suspended by the interpreter), 5 Free (released)
 //!   +12  link            u8     ParentLink: 0 Detached, 1 Host, 2 Continuation
@@ -39,6 +39,16 @@
 //!   +200 skip.epoch      u64    the chain's epoch when made (0: none)
 //! ```
 //!
+//! # Key
+//! The revision (bumped by every use of a reference, and on release) and
+//! the index share one word, laid out as a raw handle (table.rs): while
+//! the revision is below [`crate::RETIRED`] the key is the record's
+//! current handle, so compiled code checks a handle with one compare and
+//! makes one with one load. The revision stops at `RETIRED`, which no
+//! handle carries (the table gives such a record a new index before it
+//! hands out another handle). Outside a table (`NO_INDEX`) the low half
+//! is 0; a table's sentinel has key `u64::MAX`, which equals no handle.
+//!
 //! # Payload
 //! One area carries every value that crosses a switch, in this order of use:
 //! while detached (fresh or suspended) it holds the values `cont.bind`
@@ -47,7 +57,7 @@
 //! in the record it captures (the innermost), a returning function its
 //! results in its own record; the resumer that gets control back reads
 //! them from there and empties it. The fields compiled code uses for the
-//! round trip (revision to payload) come first.
+//! round trip (key to payload) come first.
 //!
 //! Rust reads `state` and `link` as enums: compiled code stores only the
 //! values listed above.
@@ -59,6 +69,7 @@
 
 use crate::context::Context;
 use crate::skip::SkipEntry;
+use crate::table::RETIRED;
 use std::ptr::NonNull;
 
 #[cfg(feature = "native")]
@@ -136,7 +147,7 @@ pub struct PayloadTooLong;
 #[repr(C)]
 #[derive(Debug)]
 pub struct ContRecord {
-    revision: u64,
+    key: u64,
     state: ContState,
     link: ParentLink,
     native_parent: bool,
@@ -163,10 +174,11 @@ pub struct ContRecord {
 }
 
 impl ContRecord {
-    /// A detached fresh record with no stack, revision 0. Only the arena
-    /// makes records, and calls [`ContRecord::reset`] once it is in place.
+    /// A detached fresh record with no stack, revision 0, no index. Only
+    /// the arena makes records, and calls [`ContRecord::reset`] once it is
+    /// in place.
     pub(crate) const EMPTY: ContRecord = ContRecord {
-        revision: 0,
+        key: 0,
         state: ContState::Fresh,
         link: ParentLink::Detached,
         native_parent: false,
@@ -244,7 +256,7 @@ impl ContRecord {
         self.has_stack()
             && self.payload_cap as usize == PAYLOAD_INLINE
             && self.interp == 0
-            && self.revision + 1 < crate::table::RETIRED
+            && self.revision() + 1 < RETIRED
     }
 
     /// The raw `parent` field, whatever the link says (the warm list
@@ -253,19 +265,38 @@ impl ContRecord {
         self.parent
     }
 
+    /// The revision: at most [`RETIRED`] (see "Key" in the module doc).
     pub fn revision(&self) -> u64 {
-        self.revision
+        self.key >> 32
     }
 
-    /// Invalidates every reference to the record.
+    /// Invalidates every reference to the record; stops at [`RETIRED`].
     pub(crate) fn bump_revision(&mut self) {
-        self.revision = self.revision.wrapping_add(1);
+        if self.revision() < RETIRED {
+            self.key += 1 << 32;
+        }
     }
 
-    /// Starts the record's count again under a new table index.
+    /// The key: the record's current raw handle while its revision is
+    /// below [`RETIRED`] (see the module doc).
+    #[inline]
+    pub fn key(&self) -> u64 {
+        self.key
+    }
+
+    /// Makes the record a table's sentinel: no index, and a key that no
+    /// raw handle equals (its low half names no index). State Returned.
+    pub(crate) fn make_sentinel(&mut self) {
+        self.index = NO_INDEX;
+        self.key = u64::MAX;
+        self.state = ContState::Returned;
+    }
+
+    /// Starts the record's count again under a new table index, at
+    /// `revision` (at most [`RETIRED`]).
     pub(crate) fn set_index(&mut self, index: u32, revision: u64) {
         self.index = index;
-        self.revision = revision;
+        self.key = (revision.min(RETIRED) << 32) | u64::from(index.wrapping_add(1));
     }
 
     /// Its index in the [`crate::ContTable`] that holds it ([`NO_INDEX`]

@@ -9,8 +9,10 @@
 //! Using a reference checks that the revision still matches the record's
 //! and bumps the record's, so every copy of the reference works once;
 //! releasing the record bumps it too, so stale references to a recycled
-//! record fail as "already consumed". Records never leave their arena, so
-//! checking a stale reference is always safe.
+//! record fail as "already consumed". A revision stops at
+//! [`crate::RETIRED`] (record.rs), so a reference made there is used up
+//! already. Records never leave their arena, so checking a stale reference
+//! is always safe.
 
 use crate::record::ContRecord;
 use std::fmt;
@@ -78,7 +80,7 @@ impl ContRef {
         let mut record = NonNull::new(self.record).ok_or(ContError::Null)?;
         // SAFETY: the caller promises the record is in a live arena.
         let target = unsafe { record.as_mut() };
-        if target.revision() != self.revision {
+        if target.revision() != self.revision || self.revision >= crate::RETIRED {
             return Err(ContError::AlreadyConsumed);
         }
         target.bump_revision();

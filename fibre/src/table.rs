@@ -13,14 +13,18 @@
 //!      +16 warm ──▶ record ──parent──▶ record ──▶ … 0   released records that kept
 //!      +24 warm_len  u64                               their stack (at most MAX_WARM)
 //!    arena: ContArena          the records themselves (reused after release)
-//!    sentinel: Box<ContRecord> revision u64::MAX, state Returned: matches no handle
+//!    sentinel: Box<ContRecord> key u64::MAX, state Returned: matches no handle
 //! ```
 //!
-//! A handle matches while its record's revision (all 64 bits) equals the
-//! handle's 32: using it bumps the revision, and so does releasing the
+//! A handle matches while its record's key equals it, that is while the
+//! record's revision equals the handle's 32 bits (record.rs, "Key"; the
+//! sentinel's key equals no handle): using it bumps the revision, and so
+//! does releasing the
 //! record, which keeps its index when the arena hands it out again. Every
 //! tier decodes the same way: `index = low - 1` (unsigned), refuse
 //! `index >= len`, load `records[index]`, compare revisions, check the state.
+//! (A record's key is its current handle, record.rs: compiled code compares
+//! the whole handle with it.)
 //! Both tiers share the store's one table.
 //!
 //! # Retired indices
@@ -31,7 +35,8 @@
 //! never to be reused. Every stale handle of the old index then fails, and
 //! the new index has no stale handles. (The record itself may be live, so
 //! it cannot be retired; its index is.) Compiled code that makes a handle
-//! from a record checks `revision < RETIRED` and calls out otherwise.
+//! from a record takes its key when `key < RETIRED << 32` (revision below
+//! `RETIRED`) and calls out otherwise. A revision never passes `RETIRED`.
 //!
 //! # Warm records
 //! A record released after its function returned on a native stack may
@@ -131,8 +136,7 @@ impl ContTable {
     /// An empty table.
     pub fn new() -> ContTable {
         let mut sentinel = Box::new(ContRecord::EMPTY);
-        sentinel.set_index(NO_INDEX, u64::MAX);
-        sentinel.set_state(ContState::Returned);
+        sentinel.make_sentinel();
         ContTable {
             header: Box::new(TableHeader {
                 records: std::ptr::null(),
@@ -239,8 +243,10 @@ impl ContTable {
             .get(index as usize)
             .and_then(|&r| NonNull::new(r))
             .ok_or(HandleError::Consumed)?;
+        // The key of the record at the handle's index is the handle while
+        // the revisions match (record.rs); the sentinel's matches none.
         // SAFETY: the table only points at live arena records or the sentinel.
-        if unsafe { record.as_ref().revision() } != raw >> 32 {
+        if unsafe { record.as_ref().key() } != raw {
             return Err(HandleError::Consumed);
         }
         Ok(record)

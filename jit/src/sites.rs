@@ -11,7 +11,8 @@
 //!   +20 len           u32  clauses
 //!   +24 tag_indices ──▶ [u32; len] the instance's tag indices (leaked)
 //!
-//!   TagSite (24, #[repr(C)]), one per suspend / switch
+//!   TagSite (24, #[repr(C)]), one per suspend / switch (read by the runtime only:
+//!   the inline paths take the tag from the instance's context, core's vm.rs)
 //!   +0  cache_vmctx   the vmctx cache_tag was resolved for (0 = none)
 //!   +8  cache_tag     the tag's address, the identity handler tables hold
 //!   +16 tag_index     u32
@@ -84,8 +85,6 @@ impl TagSite {
 
 pub(crate) const RESUME_CACHE_VMCTX: i32 = offset_of!(ResumeSite, cache_vmctx) as i32;
 pub(crate) const RESUME_CACHE_TAGS: i32 = offset_of!(ResumeSite, cache_tags) as i32;
-pub(crate) const TAG_CACHE_VMCTX: i32 = offset_of!(TagSite, cache_vmctx) as i32;
-pub(crate) const TAG_CACHE_TAG: i32 = offset_of!(TagSite, cache_tag) as i32;
 
 #[cfg(test)]
 mod tests {
@@ -98,7 +97,8 @@ mod tests {
         assert_eq!(offset_of!(ResumeSite, len), 20);
         assert_eq!(offset_of!(ResumeSite, tag_indices), 24);
         assert_eq!(size_of::<ResumeSite>(), 32);
-        assert_eq!((TAG_CACHE_VMCTX, TAG_CACHE_TAG), (0, 8));
+        assert_eq!(offset_of!(TagSite, cache_vmctx), 0);
+        assert_eq!(offset_of!(TagSite, cache_tag), 8);
         assert_eq!(offset_of!(TagSite, tag_index), 16);
         assert_eq!(size_of::<TagSite>(), 24);
     }

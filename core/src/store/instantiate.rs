@@ -180,6 +180,7 @@ impl Store {
                 .iter()
                 .map(|&a| record_addr(self.func(a).vm()))
                 .collect(),
+            tags: spaces.tags.iter().map(|a| a.0).collect(),
         });
         Ok(Instance {
             module: Arc::clone(module),

@@ -4,7 +4,7 @@
 use super::{ContRecord, HandlerTable, SkipEntry};
 use std::mem::offset_of;
 
-pub const REVISION: i32 = offset_of!(ContRecord, revision) as i32;
+pub const KEY: i32 = offset_of!(ContRecord, key) as i32;
 pub const STATE: i32 = offset_of!(ContRecord, state) as i32;
 pub const LINK: i32 = offset_of!(ContRecord, link) as i32;
 pub const NATIVE_PARENT: i32 = offset_of!(ContRecord, native_parent) as i32;
@@ -41,7 +41,7 @@ mod tests {
 
     #[test]
     fn layout_matches_the_drawing() {
-        assert_eq!((REVISION, STATE, LINK, NATIVE_PARENT), (0, 8, 12, 13));
+        assert_eq!((KEY, STATE, LINK, NATIVE_PARENT), (0, 8, 12, 13));
         assert_eq!(CROSSED, 14);
         assert_eq!((INDEX, CLAUSE, PARENT, LAST_ANCESTOR), (16, 20, 24, 32));
         assert_eq!((CONTEXT, STACK_LIMIT, HANDLERS), (40, 64, 72));

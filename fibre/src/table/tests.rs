@@ -89,6 +89,31 @@ fn an_index_is_retired_before_its_revision_wraps() {
     assert_eq!(table.indices(), 3);
 }
 
+#[test]
+fn a_key_is_the_current_handle_until_retirement() {
+    let mut table = ContTable::new();
+    let record = table.alloc().expect("record");
+    let raw = table.handle(record).expect("handle");
+    // SAFETY: a live record of the table, here and below.
+    assert_eq!(unsafe { record.as_ref().key() }, raw);
+    assert_eq!(table.consume(raw), Ok(record));
+    let next = table.handle(record).expect("handle");
+    assert_eq!(unsafe { record.as_ref().key() }, next);
+    assert_eq!(next, raw + (1 << 32));
+    // The revision stops at RETIRED, where the key is no handle any more.
+    let mut record = record;
+    unsafe { record.as_mut().set_index(0, RETIRED - 1) };
+    let last = table.handle(record).expect("handle");
+    assert_eq!(table.consume(last), Ok(record));
+    unsafe {
+        assert_eq!(record.as_ref().revision(), RETIRED);
+        record.as_mut().bump_revision();
+        assert_eq!(record.as_ref().revision(), RETIRED);
+        assert_eq!(record.as_ref().key(), (RETIRED << 32) | 1);
+    }
+    assert_eq!(table.consume(last), Err(HandleError::Consumed));
+}
+
 #[cfg(feature = "native")]
 unsafe extern "C" fn no_body(_: *mut ContRecord) -> u64 {
     0

@@ -267,6 +267,9 @@ fn resume_in(
     // SAFETY: the resolved tags live as long as the Jit.
     unsafe { prompt.as_mut().set_handlers(table) };
     let limit = target.stack_limit();
+    // A fresh start takes its record; a suspended point gets 0, which
+    // makes compiled suspend points check for a pending exception
+    // (conts_fast.rs `resumed`).
     let word = if fresh { record.as_ptr() as u64 } else { 0 };
     if throw != 0 {
         call.set_pending(throw);

@@ -182,6 +182,9 @@ unsafe fn resume(ctx: &mut ResumeCtx) -> Result<HostOutcome, Trap> {
     // SAFETY: the tags outlive the resume (the caller keeps them).
     unsafe { prompt.as_mut().set_handlers(table) };
     let limit = target.stack_limit();
+    // A fresh start takes its record; a suspended point gets 0, which
+    // makes compiled suspend points check for a pending exception
+    // (conts_fast.rs `resumed`).
     let word = if fresh || adopted {
         record.as_ptr() as u64
     } else {

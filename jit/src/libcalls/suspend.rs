@@ -182,6 +182,9 @@ pub(super) fn switch_to_record(
         let load: Context = *target_prompt.as_mut().context_ptr();
         *target_prompt.as_mut().context_ptr() = *prompt.as_mut().context_ptr();
         (*state).vm.stack_limit = target.stack_limit();
+        // A fresh start takes its record; a suspended point gets 0, which
+        // makes compiled suspend points check for a pending exception
+        // (conts_fast.rs `resumed`).
         let word = if fresh { record.as_ptr() as u64 } else { 0 };
         switch(prompt.as_mut().context_ptr(), &raw const load, word);
     }

@@ -27,7 +27,7 @@ use crate::sites::{ResumeSite, TagSite};
 use crate::traps;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{I32, I64};
-use cranelift_codegen::ir::{Block, FuncRef, InstBuilder, Value};
+use cranelift_codegen::ir::{Block, BlockArg, FuncRef, InstBuilder, Value};
 use wasmfx_core::types::{CompositeType, FuncType, HeapType, ValType};
 use wasmfx_fibre::PAYLOAD_INLINE;
 use wasmparser::{Handle, Operator, ResumeTable};
@@ -72,8 +72,10 @@ impl FuncTranslator<'_, '_> {
                 let result_types = self.types_of(&sig.results)?;
                 let site = TagSite::leak(*tag_index) as i64;
                 let (slow, done) = self.slow_and_done(&result_types);
+                let checked = self.block_with(&result_types);
                 if args.len() <= PAYLOAD_INLINE {
-                    self.suspend_inline(site, &args, &result_types, slow, done);
+                    let ends = (done, checked);
+                    self.suspend_inline(*tag_index, &args, &result_types, slow, ends);
                 } else {
                     self.b.ins().jump(slow, &[]);
                 }
@@ -85,7 +87,7 @@ impl FuncTranslator<'_, '_> {
                 self.libcall_checked(Libcall::Suspend, &[site, buffer, count]);
                 let values = self.load_raw(buffer, &result_types);
                 self.jump(done, &values);
-                self.finish_at(done)?;
+                self.finish_checked(done, checked);
             }
             Operator::Switch {
                 cont_type_index,
@@ -99,7 +101,9 @@ impl FuncTranslator<'_, '_> {
                 let result_types = self.types_of(&results)?;
                 let site = TagSite::leak(*tag_index) as i64;
                 let (slow, done) = self.slow_and_done(&result_types);
-                self.switch_inline(site, cont, &args, &result_types, slow, done);
+                let checked = self.block_with(&result_types);
+                let ends = (done, checked);
+                self.switch_inline(*tag_index, cont, &args, &result_types, slow, ends);
                 self.b.switch_to_block(slow);
                 let buffer = self.slot_buffer(params.len().max(results.len()));
                 self.store_raw(buffer, &args);
@@ -108,7 +112,7 @@ impl FuncTranslator<'_, '_> {
                 self.libcall_checked(Libcall::Switch, &[cont, site, buffer, count]);
                 let values = self.load_raw(buffer, &result_types);
                 self.jump(done, &values);
-                self.finish_at(done)?;
+                self.finish_checked(done, checked);
             }
             Operator::Resume {
                 cont_type_index,
@@ -239,11 +243,32 @@ impl FuncTranslator<'_, '_> {
     /// The runtime-call block of an instruction with an inline path, and
     /// the block both continue in (params: the instruction's results).
     fn slow_and_done(&mut self, results: &[cranelift_codegen::ir::Type]) -> (Block, Block) {
-        let done = self.b.create_block();
-        for &ty in results {
-            self.b.append_block_param(done, ty);
-        }
+        let done = self.block_with(results);
         (self.b.create_block(), done)
+    }
+
+    /// A new block with params of types `tys`.
+    fn block_with(&mut self, tys: &[cranelift_codegen::ir::Type]) -> Block {
+        let block = self.b.create_block();
+        for &ty in tys {
+            self.b.append_block_param(block, ty);
+        }
+        block
+    }
+
+    /// Continues at `done` (params: the instruction's results), which
+    /// branches away if an exception is pending, else on to `checked`
+    /// (same params), where the inline path that knows none is pending
+    /// joins; pushes `checked`'s params.
+    fn finish_checked(&mut self, done: Block, checked: Block) {
+        self.b.switch_to_block(done);
+        let args: Vec<BlockArg> = (self.b.block_params(done).iter())
+            .map(|&v| v.into())
+            .collect();
+        self.check_pending_then(checked, &args);
+        for v in self.b.block_params(checked).to_vec() {
+            self.push(v);
+        }
     }
 
     /// Continues at `done`: its params are the instruction's results; then

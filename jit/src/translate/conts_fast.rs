@@ -6,21 +6,22 @@
 //! ```text
 //!   resume $ct (values; a fresh or suspended continuation)
 //!     idx = low32(h) - 1;  idx < table.len                       else slow (null)
-//!     C = table.records[idx]; C.revision == h >> 32               else slow (consumed)
+//!     C = table.records[idx]; C.key == h (its revision)            else slow (consumed)
 //!     C.state is Fresh or Suspended; site.cache_vmctx == vmctx     else slow (not resolved)
 //!     C.payload_len + n <= C.payload_cap                           else slow
 //!     fresh without a stack: take one from the pool (call)
-//!     ── commit ──  C.revision += 1; C.state = Running
+//!     ── commit ──  C.key = h + 2^32 (revision + 1); C.state = Running
 //!     P = C.last_ancestor; P.parent = chain.innermost (link Host or Continuation)
 //!     chain.innermost = C; P.handlers = site's tags; args after C's bound values
-//!     stack limit := C's; w = stack_switch(P.context, P.context, fresh ? C : 0);
-//!     stack limit back
+//!     stack limit := C's; w = stack_switch(P.context, P.context, C) (a fresh C
+//!     starts from the word; a suspended point ignores it)
+//!     stack limit back: the one at function entry (a frame never leaves its stack)
 //!     w.state == Returned ─▶ results from w's payload, release w (warm, or a
 //!       call: conts_inline.rs) ─▶ done
 //!     else clause k = w.clause ─▶ payload + handle of w ─▶ clause k's label
 //!
 //!   suspend $t (payload of at most PAYLOAD_INLINE values)
-//!     site.cache_vmctx == vmctx; S = chain.innermost               else slow
+//!     tag = vmctx.tags[$t] (its store address); S = chain.innermost
 //!     r = S; loop: r == 0 or r == chain.mark ─▶ slow (no handler, or beyond the entry)
 //!                  tag in r's suspend clauses [0, first_switch) ─▶ found (P = r, k)
 //!                  r = r's skip entry's target when it holds for the tag (fibre's
@@ -28,7 +29,8 @@
 //!     payload into S; chain.innermost = P.parent; P detached (crossed: epoch + 1);
 //!     S.last_ancestor = P
 //!     S.state = Suspended; S.clause = k; stack_switch(P.context, P.context, S)
-//!     results from S's payload (or a pending exception: resume_throw) ─▶ done
+//!     results from S's payload ─▶ done; the word back 0 (the runtime's
+//!     resume, whose resume_throw leaves an exception pending) ─▶ check first
 //!
 //!   switch $ct $t (target T: fresh or suspended; its payload has room)
 //!     T's handle checks as in resume; handler P, k among switch clauses as in
@@ -37,7 +39,7 @@
 //!     Q gets P's handler table; Q.context := P.context (the resumer's point);
 //!     stack limit := T's; stack_switch(P.context, T's old point, T)
 //!     (a fresh T starts from the word; a suspended point ignores it)
-//!     results from S's payload ─▶ done
+//!     results from S's payload ─▶ done (the word back 0: check first, as suspend)
 //!
 //!   cont.new: pop a warm record (conts_inline.rs `new_warm`), else the call
 //! ```
@@ -45,13 +47,15 @@
 
 use super::FuncTranslator;
 use super::conts_inline::Clauses;
-use crate::sites::{RESUME_CACHE_TAGS, RESUME_CACHE_VMCTX, TAG_CACHE_TAG, TAG_CACHE_VMCTX};
+use crate::sites::{RESUME_CACHE_TAGS, RESUME_CACHE_VMCTX};
 use crate::vmruntime;
+use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{I32, I64};
 use cranelift_codegen::ir::{
-    Block, BlockArg, InstBuilder, StackSlotData, StackSlotKind, Type, Value,
+    Block, BlockArg, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, Type, Value, ValueDef,
 };
+use wasmfx_core::vm::offsets;
 use wasmfx_fibre::{ContState, StackChain, offsets as rec};
 
 /// A label clause of an inline resume: the branch depth and payload types
@@ -83,8 +87,10 @@ impl FuncTranslator<'_, '_> {
         done: Block,
     ) -> Result<(), super::CompileError> {
         let taken = self.take_handle(cont, slow);
+        // Both loads before the branch: one materialized site address.
         let site_addr = self.b.ins().iconst(I64, site.addr);
         let cached = self.ld(I64, site_addr, RESUME_CACHE_VMCTX);
+        let tags = self.ld(I64, site_addr, RESUME_CACHE_TAGS);
         let resolved = self.b.ins().icmp(IntCC::Equal, cached, self.vmctx);
         self.guard(resolved, slow);
         self.make_room(taken.record, args.len(), slow);
@@ -95,17 +101,15 @@ impl FuncTranslator<'_, '_> {
         self.use_handle(&taken);
         let prompt = self.attach(taken.record, chain, innermost);
         self.st(depth, prompt, rec::DEPTH);
-        let tags = self.ld(I64, site_addr, RESUME_CACHE_TAGS);
         self.st(tags, prompt, rec::HANDLER_TAGS);
         let counts = i64::from(site.len) | (i64::from(site.first_switch) << 32);
         let counts = self.b.ins().iconst(I64, counts);
         self.st(counts, prompt, rec::HANDLER_LEN);
         self.append_payload(taken.record, args);
-        // The first switch into a fresh record carries its address.
-        let zero = self.b.ins().iconst(I64, 0);
-        let fresh = (self.b.ins()).icmp_imm_u(IntCC::Equal, taken.state, ContState::Fresh as i64);
-        let word = self.b.ins().select(fresh, taken.record, zero);
-        let back = self.switch_into(taken.record, prompt, word);
+        // The first switch into a fresh record carries its address; a
+        // suspended point ignores the word (every suspend of the engine
+        // does), so it gets the same one: no select, nothing kept live.
+        let back = self.switch_into(taken.record, prompt, taken.record)?;
         // Back: the record in `back` says what happened.
         let returned = self.b.create_block();
         if clauses.is_empty() {
@@ -130,15 +134,41 @@ impl FuncTranslator<'_, '_> {
     /// Switches into `record`'s segment through `prompt`'s context with
     /// the compiled-code stack limit of `record`'s stack, passing `word`;
     /// returns the word that comes back.
-    fn switch_into(&mut self, record: Value, prompt: Value, word: Value) -> Value {
+    fn switch_into(
+        &mut self,
+        record: Value,
+        prompt: Value,
+        word: Value,
+    ) -> Result<Value, super::CompileError> {
         let limit = self.ld(I64, record, rec::STACK_LIMIT);
-        let saved = self.ld(I64, self.runtime, vmruntime::STACK_LIMIT);
         self.st(limit, self.runtime, vmruntime::STACK_LIMIT);
         let context = self.b.ins().iadd_imm_s(prompt, i64::from(rec::CONTEXT));
         let back = self.b.ins().stack_switch(context, context, word);
-        self.st(saved, self.runtime, vmruntime::STACK_LIMIT);
+        let ours = self.entry_limit()?;
+        self.st(ours, self.runtime, vmruntime::STACK_LIMIT);
         self.reload_memory_cache();
-        back
+        Ok(back)
+    }
+
+    /// The stack limit this frame runs under: the one at function entry,
+    /// loaded in the entry block on first use. A frame never leaves its
+    /// stack, and whoever lets it run again sets that stack's limit (a
+    /// resume, a call's return, a switch back), so the value holds
+    /// whenever the frame runs; a resume puts it back with no load before.
+    fn entry_limit(&mut self) -> Result<Value, super::CompileError> {
+        if let Some(limit) = self.entry_limit {
+            return Ok(limit);
+        }
+        let ValueDef::Result(runtime, _) = self.b.func.dfg.value_def(self.runtime) else {
+            return Err(super::bad(
+                "the runtime pointer is not the entry block's load",
+            ));
+        };
+        let mut pos = FuncCursor::new(self.b.func).after_inst(runtime);
+        let flags = MemFlagsData::trusted();
+        let limit = (pos.ins()).load(I64, flags, self.runtime, vmruntime::STACK_LIMIT);
+        self.entry_limit = Some(limit);
+        Ok(limit)
     }
 
     /// Branches to the label of `back`'s clause with its payload and handle
@@ -148,9 +178,12 @@ impl FuncTranslator<'_, '_> {
         back: Value,
         clauses: &[InlineClause],
     ) -> Result<(), super::CompileError> {
-        let clause = self.ld(I32, back, rec::CLAUSE);
+        // One clause takes every suspension: no clause to read.
+        let clause = (clauses.len() > 1).then(|| self.ld(I32, back, rec::CLAUSE));
         for (k, arm) in clauses.iter().enumerate() {
-            if k + 1 < clauses.len() {
+            if let Some(clause) = clause
+                && k + 1 < clauses.len()
+            {
                 let hit = self.b.ins().icmp_imm_u(IntCC::Equal, clause, k as i64);
                 let take = self.b.create_block();
                 let next = self.b.create_block();
@@ -171,27 +204,24 @@ impl FuncTranslator<'_, '_> {
         self.catch_branch(arm.label, &values)
     }
 
-    /// The tag identity a suspend or switch site resolved for this
-    /// instance (else `slow`).
-    fn site_tag(&mut self, site: i64, slow: Block) -> Value {
-        let site = self.b.ins().iconst(I64, site);
-        let cached = self.ld(I64, site, TAG_CACHE_VMCTX);
-        let resolved = self.b.ins().icmp(IntCC::Equal, cached, self.vmctx);
-        self.guard(resolved, slow);
-        self.ld(I64, site, TAG_CACHE_TAG)
+    /// The identity of the instance's tag `index` (its store address,
+    /// which handler tables hold): from the context's tag array.
+    fn tag_identity(&mut self, index: u32) -> Value {
+        let tags = self.ld(I64, self.vmctx, offsets::CTX_TAGS as i32);
+        (self.b.ins()).uload32(MemFlagsData::trusted(), tags, 4 * index as i32)
     }
 
     /// The inline suspend (see the module doc); ends the current block,
     /// going to `done` with the results or to `slow`.
     pub(super) fn suspend_inline(
         &mut self,
-        site: i64,
+        tag_index: u32,
         args: &[Value],
         results: &[Type],
         slow: Block,
-        done: Block,
+        (done, checked): (Block, Block),
     ) {
-        let tag = self.site_tag(site, slow);
+        let tag = self.tag_identity(tag_index);
         let (suspender, chain) = self.innermost();
         let (prompt, clause) = self.find_handler(chain, suspender, tag, Clauses::Suspend, slow);
         // Found: payload into the suspender, detach it up to the prompt.
@@ -205,33 +235,44 @@ impl FuncTranslator<'_, '_> {
         self.st(above, chain, StackChain::INNERMOST);
         self.st(clause, suspender, rec::CLAUSE);
         let context = self.b.ins().iadd_imm_s(prompt, i64::from(rec::CONTEXT));
-        self.b.ins().stack_switch(context, context, suspender);
-        self.resumed(suspender, results, done);
+        let word = self.b.ins().stack_switch(context, context, suspender);
+        self.resumed(suspender, word, results, done, checked);
     }
 
-    /// Back at a suspend or switch point: whoever resumed `suspender` set
-    /// our stack limit and its payload; its values go to `done`.
-    fn resumed(&mut self, suspender: Value, results: &[Type], done: Block) {
+    /// Back at a suspend or switch point with `word`: whoever resumed
+    /// `suspender` set our stack limit and its payload; its values go to
+    /// `checked` when the word is not 0 (compiled code's inline resume or
+    /// switch, which runs with no exception pending and never leaves one),
+    /// else to `done`, which checks for the exception a `resume_throw`
+    /// leaves pending (the runtime's resumes pass 0 to a suspended point).
+    fn resumed(
+        &mut self,
+        suspender: Value,
+        word: Value,
+        results: &[Type],
+        done: Block,
+        checked: Block,
+    ) {
         self.reload_memory_cache();
         let values = self.load_payload(suspender, results);
         let args: Vec<BlockArg> = values.iter().map(|&v| v.into()).collect();
-        self.b.ins().jump(done, &args);
+        self.b.ins().brif(word, checked, &args, done, &args);
     }
 
     /// The inline switch (see the module doc); ends the current block,
     /// going to `done` with the results or to `slow`.
     pub(super) fn switch_inline(
         &mut self,
-        site: i64,
+        tag_index: u32,
         target: Value,
         args: &[Value],
         results: &[Type],
         slow: Block,
-        done: Block,
+        (done, checked): (Block, Block),
     ) {
         let taken = self.take_handle(target, slow);
         self.make_room(taken.record, args.len() + 1, slow);
-        let tag = self.site_tag(site, slow);
+        let tag = self.tag_identity(tag_index);
         let (suspender, chain) = self.innermost();
         let (prompt, _) = self.find_handler(chain, suspender, tag, Clauses::Switch, slow);
         self.ensure_stack(taken.state, taken.record, slow);
@@ -272,7 +313,7 @@ impl FuncTranslator<'_, '_> {
         let word = taken.record;
         let store = self.b.ins().iadd_imm_s(prompt, i64::from(rec::CONTEXT));
         let load = self.b.ins().stack_addr(I64, old_point, 0);
-        self.b.ins().stack_switch(store, load, word);
-        self.resumed(suspender, results, done);
+        let word = self.b.ins().stack_switch(store, load, word);
+        self.resumed(suspender, word, results, done, checked);
     }
 }

@@ -5,21 +5,21 @@
 //!
 //! ```text
 //!   take_handle   raw h ─▶ record C of table.records[low32(h) - 1],
-//!                 revision == h >> 32, state Fresh or Suspended        (check)
+//!                 C.key == h (its revision), state Fresh or Suspended  (check)
 //!   make_room     C.payload_len + n <= C.payload_cap                   (check)
 //!   find_handler  innermost-first walk to the chain's mark, tag among a
 //!                 record's suspend (or switch) clauses ─▶ (P, k); past a
 //!                 record by its valid skip entry, else its parent; more
 //!                 than INLINE_WALK parents ─▶ slow                     (check)
 //!   next_depth    1 + innermost.depth (1 at the host) <= MAX_RESUME_DEPTH (check)
-//!   use_handle    C.revision += 1, C.state = Running                   (commit)
+//!   use_handle    C.key = h + 2^32 (revision + 1), C.state = Running   (commit)
 //!   attach        P = C.last_ancestor; P.parent = innermost (Host or
 //!                 Continuation link); innermost = C ─▶ P
 //!   detach        P detached; S.last_ancestor = P; S.state = Suspended;
 //!                 P crossed ─▶ P uncrossed, chain.epoch += 1
 //!                 ─▶ P.parent (the caller's new innermost, or what a
 //!                 switch attaches the target to)
-//!   make_handle   S's raw handle (a call when its index must retire)
+//!   make_handle   S.key (a call when its index must retire)
 //! ```
 //! The warm-record steps of `cont.new` and of a return are in `conts_warm.rs`.
 
@@ -37,6 +37,12 @@ use wasmfx_fibre::{
 // `link` and `native_parent` are adjacent bytes, stored as one word.
 const _: () = assert!(rec::NATIVE_PARENT == rec::LINK + 1);
 
+/// One revision in a record's key (fibre's record.rs, "Key").
+pub(super) const KEY_REVISION_ONE: i64 = 1 << 32;
+
+/// The least key of a record whose revision reached `RETIRED` (unsigned).
+pub(super) const KEY_RETIRED: i64 = (RETIRED << 32) as i64;
+
 /// Parent links an inline handler search follows before it leaves the
 /// search to the runtime (which leaves a skip entry behind).
 const INLINE_WALK: i64 = 8;
@@ -49,7 +55,8 @@ const fn link_word(link: ParentLink, native: bool) -> i64 {
 /// A continuation whose handle checked out (nothing changed yet).
 pub(super) struct Taken {
     pub record: Value,
-    pub revision: Value,
+    /// Its key: the handle.
+    pub key: Value,
     /// Its `ContState`: `Fresh` (0, never ran) or `Suspended`.
     pub state: Value,
 }
@@ -98,9 +105,9 @@ impl FuncTranslator<'_, '_> {
         let at = self.b.ins().ishl_imm_u(index, 3);
         let at = self.b.ins().iadd(records, at);
         let record = self.ld(I64, at, 0);
-        let revision = self.ld(I64, record, rec::REVISION);
-        let wanted = self.b.ins().ushr_imm_u(raw, 32);
-        let live = self.b.ins().icmp(IntCC::Equal, revision, wanted);
+        // The key is the current handle (fibre's record.rs, "Key").
+        let key = self.ld(I64, record, rec::KEY);
+        let live = self.b.ins().icmp(IntCC::Equal, key, raw);
         self.guard(live, slow);
         // Fresh (0) and Suspended (2) are the states without other bits.
         const _: () = assert!(ContState::Fresh as u32 == 0 && ContState::Suspended as u32 == 2);
@@ -111,11 +118,7 @@ impl FuncTranslator<'_, '_> {
             .band_imm_s(state, !(ContState::Suspended as i64));
         let resumable = self.b.ins().icmp_imm_u(IntCC::Equal, other, 0);
         self.guard(resumable, slow);
-        Taken {
-            record,
-            revision,
-            state,
-        }
+        Taken { record, key, state }
     }
 
     /// Checks that `n` more values fit in `record`'s payload.
@@ -185,9 +188,10 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// Uses the handle of `taken` up: bumps the revision, marks it running.
+    /// The handle's revision is below `RETIRED`: the sum does not carry out.
     pub(super) fn use_handle(&mut self, taken: &Taken) {
-        let next = self.b.ins().iadd_imm_s(taken.revision, 1);
-        self.st(next, taken.record, rec::REVISION);
+        let next = self.b.ins().iadd_imm_s(taken.key, KEY_REVISION_ONE);
+        self.st(next, taken.record, rec::KEY);
         let running = self.b.ins().iconst(I32, ContState::Running as i64);
         self.st(running, taken.record, rec::STATE);
     }
@@ -297,8 +301,36 @@ impl FuncTranslator<'_, '_> {
             Clauses::Suspend => (self.b.ins().iconst(I32, 0), first_switch),
             Clauses::Switch => (first_switch, self.ld(I32, r, rec::HANDLER_LEN)),
         };
+        // The first clause peeled off the loop: most searches hit there,
+        // and for suspend clauses its offset is a constant.
+        let any = self.b.ins().icmp(IntCC::UnsignedLessThan, start, end);
+        let first = self.b.create_block();
+        let none = self.b.create_block();
+        self.b.ins().brif(any, first, &[], none, &[]);
+        self.b.switch_to_block(none);
         let begin = [r, steps, tags, end, start].map(BlockArg::from);
         self.b.ins().jump(clause_head, &begin);
+        self.b.switch_to_block(first);
+        let candidate = match kind {
+            Clauses::Suspend => self.ld(I64, tags, 0),
+            Clauses::Switch => {
+                let offset = self.b.ins().uextend(I64, start);
+                let offset = self.b.ins().ishl_imm_u(offset, 3);
+                let at = self.b.ins().iadd(tags, offset);
+                self.ld(I64, at, 0)
+            }
+        };
+        let hit = self.b.ins().icmp(IntCC::Equal, candidate, tag);
+        // Branch arguments in blocks of their own, made on their path.
+        let first_hit = self.b.create_block();
+        let first_missed = self.b.create_block();
+        self.b.ins().brif(hit, first_hit, &[], first_missed, &[]);
+        self.b.switch_to_block(first_hit);
+        self.b.ins().jump(found, &[r.into(), start.into()]);
+        self.b.switch_to_block(first_missed);
+        let second = self.b.ins().iadd_imm_s(start, 1);
+        let rest = [r, steps, tags, end, second].map(BlockArg::from);
+        self.b.ins().jump(clause_head, &rest);
 
         self.b.switch_to_block(clause_head);
         let more = self.b.ins().icmp(IntCC::UnsignedLessThan, ci, cend);
@@ -343,26 +375,19 @@ impl FuncTranslator<'_, '_> {
         (prompt, clause)
     }
 
-    /// The raw handle of `record` now; calls out when its index must be
-    /// retired first (fibre's table.rs).
+    /// The raw handle of `record` now: its key, unless its revision
+    /// reached `RETIRED` and its index must be retired first (a call;
+    /// fibre's table.rs).
     pub(super) fn make_handle(&mut self, record: Value) -> Value {
-        let revision = self.ld(I64, record, rec::REVISION);
-        let index = self.ld(I32, record, rec::INDEX);
-        let ok = (self.b.ins()).icmp_imm_u(IntCC::UnsignedLessThan, revision, RETIRED as i64);
-        let inline = self.b.create_block();
+        let key = self.ld(I64, record, rec::KEY);
+        let ok = (self.b.ins()).icmp_imm_u(IntCC::UnsignedLessThan, key, KEY_RETIRED);
         let call = self.b.create_block();
         let merge = self.b.create_block();
         let handle = self.b.append_block_param(merge, I64);
-        self.b.ins().brif(ok, inline, &[], call, &[]);
-        self.b.switch_to_block(inline);
-        let high = self.b.ins().ishl_imm_u(revision, 32);
-        let low = self.b.ins().uextend(I64, index);
-        let low = self.b.ins().iadd_imm_s(low, 1);
-        let made = self.b.ins().bor(high, low);
-        self.b.ins().jump(merge, &[made.into()]);
+        self.b.ins().brif(ok, merge, &[key.into()], call, &[]);
         self.b.switch_to_block(call);
         self.b.set_cold_block(call);
-        let made = (self.libcall(Libcall::ContHandle, &[record])).unwrap_or(revision);
+        let made = (self.libcall(Libcall::ContHandle, &[record])).unwrap_or(key);
         self.b.ins().trapz(made, traps::STORED_TRAP);
         self.b.ins().jump(merge, &[made.into()]);
         self.b.switch_to_block(merge);

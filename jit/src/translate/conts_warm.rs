@@ -13,21 +13,21 @@
 //!   release_returned  warm_len < MAX_WARM, payload inline (no spill), no
 //!                     interpreter frames, revision + 1 < RETIRED, a stack
 //!                     else ─▶ cont_release call
-//!                     revision += 1; state = Returned; clause, payload and
-//!                     handlers cleared; context = {top - 8, 0, fibre_main};
+//!                     key += 2^32 (revision + 1); state = Returned; clause,
+//!                     payload and handlers cleared; context = {top - 8, 0,
+//!                     fibre_main};
 //!                     entry = run_fibre; push on table.warm
 //! ```
 
 use super::FuncTranslator;
+use super::conts_inline::{KEY_RETIRED, KEY_REVISION_ONE};
 use crate::libcalls::Libcall;
 use crate::traps;
 use crate::vmruntime;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{I8, I32, I64};
 use cranelift_codegen::ir::{FuncRef, InstBuilder, Value};
-use wasmfx_fibre::{
-    ContState, MAX_WARM, PAYLOAD_INLINE, RETIRED, offsets as rec, table_offsets as table,
-};
+use wasmfx_fibre::{ContState, MAX_WARM, PAYLOAD_INLINE, offsets as rec, table_offsets as table};
 
 impl FuncTranslator<'_, '_> {
     /// `cont.new` of the non-null raw funcref `func`: a warm record when
@@ -84,31 +84,34 @@ impl FuncTranslator<'_, '_> {
         let count = self.ld(I64, header, table::WARM_LEN);
         let cap = self.ld(I32, record, rec::PAYLOAD_CAP);
         let interp = self.ld(I64, record, rec::INTERP);
-        let revision = self.ld(I64, record, rec::REVISION);
-        let revision = self.b.ins().iadd_imm_s(revision, 1);
+        // Revision + 1 below RETIRED: the key below KEY_RETIRED less one
+        // revision (the key one revision on may carry out).
+        let key = self.ld(I64, record, rec::KEY);
+        let bumped = self.b.ins().iadd_imm_s(key, KEY_REVISION_ONE);
         let base = self.ld(I64, record, rec::STACK_BASE);
         let tests = [
             (count, IntCC::UnsignedLessThan, MAX_WARM as i64),
             (cap, IntCC::Equal, PAYLOAD_INLINE as i64),
             (interp, IntCC::Equal, 0),
-            (revision, IntCC::UnsignedLessThan, RETIRED as i64),
+            (key, IntCC::UnsignedLessThan, KEY_RETIRED - KEY_REVISION_ONE),
             (base, IntCC::NotEqual, 0),
         ];
-        let mut ok = None;
-        for (value, cc, imm) in tests {
-            let holds = self.b.ins().icmp_imm_u(cc, value, imm);
-            ok = Some(ok.map_or(holds, |all| self.b.ins().band(all, holds)));
-        }
         let park = self.b.create_block();
         let call = self.b.create_block();
         let done = self.b.create_block();
-        let ok = ok.unwrap_or(count);
-        self.b.ins().brif(ok, park, &[], call, &[]);
+        // One compare and branch each (cheaper than combining the flags).
+        for (value, cc, imm) in tests {
+            let holds = self.b.ins().icmp_imm_u(cc, value, imm);
+            let next = self.b.create_block();
+            self.b.ins().brif(holds, next, &[], call, &[]);
+            self.b.switch_to_block(next);
+        }
+        self.b.ins().jump(park, &[]);
 
         // Reset as ContRecord::reset_warm (link, parent and last ancestor
         // are as the return's detach left them), then push.
         self.b.switch_to_block(park);
-        self.st(revision, record, rec::REVISION);
+        self.st(bumped, record, rec::KEY);
         let returned = self.b.ins().iconst(I32, ContState::Returned as i64);
         self.st(returned, record, rec::STATE);
         let zero32 = self.b.ins().iconst(I32, 0);

@@ -25,7 +25,7 @@ use super::{CompileError, FrameKind, FuncTranslator, bad};
 use crate::libcalls::Libcall;
 use crate::{traps, vmruntime};
 use cranelift_codegen::ir::types::{I32, I64};
-use cranelift_codegen::ir::{Block, InstBuilder, MemFlagsData, Value};
+use cranelift_codegen::ir::{Block, BlockArg, InstBuilder, MemFlagsData, Value};
 use wasmparser::{Catch, Operator};
 
 /// A catch clause of a `try_table`, as the translator keeps it.
@@ -124,11 +124,17 @@ impl FuncTranslator<'_, '_> {
     /// After a call: branches to the handler when an exception is pending.
     /// Also reloads the memory cache first: the callee may have grown it.
     pub(super) fn check_pending(&mut self) {
+        let next = self.b.create_block();
+        self.check_pending_then(next, &[]);
+    }
+
+    /// [`Self::check_pending`], going on to `next` with `args`, which it
+    /// switches to.
+    pub(super) fn check_pending_then(&mut self, next: Block, args: &[BlockArg]) {
         self.reload_memory_cache();
         let pending = self.load_field(I64, self.runtime, vmruntime::PENDING_EXN);
         let target = self.handler_target();
-        let next = self.b.create_block();
-        self.b.ins().brif(pending, target, &[], next, &[]);
+        self.b.ins().brif(pending, target, &[], next, args);
         self.b.switch_to_block(next);
     }
 

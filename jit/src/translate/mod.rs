@@ -195,6 +195,9 @@ pub(crate) struct FuncTranslator<'a, 'f> {
     offset: usize,
     /// The loop an OSR translation enters (`osr.rs`).
     osr: Option<osr::OsrTarget>,
+    /// The compiled-code stack limit at entry, loaded in the entry block
+    /// on first use ([`FuncTranslator::entry_limit`]).
+    entry_limit: Option<Value>,
 }
 
 impl<'a, 'f> FuncTranslator<'a, 'f> {
@@ -262,6 +265,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             memory0: None,
             offset: 0,
             osr: None,
+            entry_limit: None,
         })
     }
 
