@@ -1,9 +1,12 @@
-//! The common stack switches, done by the op loop (`dispatch.rs`) without
-//! leaving it: a `resume` of a continuation the interpreter suspended, a
-//! `suspend` that some resume of the activation handles, and a `switch`
-//! that the innermost resume handles. Everything else, and
-//! every error, goes the general way (`cont.rs`), which this file leaves
-//! the state untouched for.
+//! The common stack switches, done where the op loop (`dispatch.rs`) meets
+//! them, or a continuation's return where the frame loop (`frames.rs`)
+//! does, without leaving to the executor loop: a `resume` of a
+//! continuation the interpreter suspended or of a fresh one, a `suspend`
+//! that some resume of the activation handles, a `switch` that the
+//! innermost resume handles, `cont.new`, and the return. Everything else
+//! goes the general way (`cont.rs`), for which this file declines before
+//! it changes anything; a trap after a switch here (no room for values)
+//! ends the call as one there would.
 //!
 //! ```text
 //!   resume k   k parked here, no bound values, top frame not waiting in a
@@ -20,6 +23,7 @@
 //!   switch k t the innermost link's table has (on t switch), k as for
 //!              resume: running stack ─▶ its record (parked); k runs under
 //!              the link instead, with | arguments | contref |
+//!   cont.new   no collection due: a fresh record, its handle on top
 //!   return     from a continuation's function: its stack ─▶ the pool,
 //!              its record released; the link's stack ─▶ running, after
 //!              the resume with | results |
