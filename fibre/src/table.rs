@@ -258,10 +258,23 @@ impl ContTable {
     /// # Errors
     /// As [`ContTable::lookup`].
     pub fn consume(&mut self, raw: u64) -> Result<NonNull<ContRecord>, HandleError> {
-        let mut record = self.lookup(raw)?;
-        // SAFETY: a live record of our arena (the sentinel never matches).
-        unsafe { record.as_mut().bump_revision() };
+        let record = self.lookup(raw)?;
+        // SAFETY: just found by `lookup`, nothing changed since.
+        unsafe { self.consume_found(record) };
         Ok(record)
+    }
+
+    /// Uses up the handle [`ContTable::lookup`] found `record` by, as
+    /// [`ContTable::consume`] would (for a caller that looks at the record
+    /// before it decides to use it).
+    ///
+    /// # Safety
+    /// `record` came from `lookup` on this table, and its handle was not
+    /// used since.
+    pub unsafe fn consume_found(&mut self, mut record: NonNull<ContRecord>) {
+        // SAFETY: the caller promises a record `lookup` found current: a
+        // live record of our arena (the sentinel never matches).
+        unsafe { record.as_mut().bump_revision() };
     }
 
     /// The record at `index`, if any (retired indices give the sentinel's

@@ -404,9 +404,8 @@ impl Compiler {
     /// be picked for a batch: defined, with no code, not failed, not in a
     /// batch being compiled.
     pub fn is_open(&self, module: &Arc<Module>, memory_guards: &[u64], index: u32) -> bool {
-        let key = (Arc::as_ptr(module) as usize, Box::from(memory_guards));
         index >= module.num_imported_funcs
-            && (self.modules.get(&key)).is_none_or(|entry| entry.is_open(index))
+            && (self.entry(module, memory_guards)).is_none_or(|entry| entry.is_open(index))
     }
 
     /// CLIF for every function of the batch (`func_ids`); one that does
@@ -462,8 +461,8 @@ impl Compiler {
         module: &Arc<Module>,
         memory_guards: &[u64],
     ) -> Vec<Option<FuncId>> {
-        let key = (Arc::as_ptr(module) as usize, Box::from(memory_guards));
-        (self.modules.get(&key)).map_or_else(|| vec![None; module.funcs.len()], |e| e.ids.clone())
+        let entry = self.entry(module, memory_guards);
+        entry.map_or_else(|| vec![None; module.funcs.len()], |e| e.ids.clone())
     }
 
     /// The ids of `module`'s functions in batches being compiled, by
@@ -473,9 +472,14 @@ impl Compiler {
         module: &Arc<Module>,
         memory_guards: &[u64],
     ) -> Vec<Option<FuncId>> {
+        let entry = self.entry(module, memory_guards);
+        entry.map_or_else(|| vec![None; module.funcs.len()], |e| e.queued.clone())
+    }
+
+    /// What is known of `module` compiled for these memory guards.
+    fn entry(&self, module: &Arc<Module>, memory_guards: &[u64]) -> Option<&ModuleEntry> {
         let key = (Arc::as_ptr(module) as usize, Box::from(memory_guards));
-        (self.modules.get(&key))
-            .map_or_else(|| vec![None; module.funcs.len()], |e| e.queued.clone())
+        self.modules.get(&key)
     }
 
     /// Defines the continuation starts of `module`'s continuation types

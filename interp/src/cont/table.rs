@@ -344,7 +344,7 @@ impl ContTable {
     /// ([`ContTable::consume`], [`ContTable::start`]) says what is wrong.
     #[inline]
     pub fn take_resumable(&mut self, records: &mut Records, raw: u64) -> Option<(u32, Captured)> {
-        let record = records.lookup(raw).ok()?;
+        let mut record = records.lookup(raw).ok()?;
         // SAFETY: a live record of the table.
         let (state, bound, index) = unsafe {
             let target = record.as_ref();
@@ -355,8 +355,9 @@ impl ContTable {
         if state != ContState::Parked || bound != 0 || !plain {
             return None;
         }
-        let mut record = records.consume(raw).ok()?;
         let captured = slot.take()?;
+        // SAFETY: `lookup` found it just now; nothing used its handle since.
+        unsafe { records.consume_found(record) };
         if let Some(call) = self.calls.get_mut(index as usize) {
             *call = false;
         }

@@ -34,10 +34,12 @@
 use super::dispatch::Regs as Running;
 use super::frames::Frames;
 use crate::cache::Callee;
+use crate::code::Code;
 use crate::cont::site::tag_bit;
 use crate::cont::{Captured, ContTable, Link, Regs};
 use crate::op::Op;
 use crate::stack::{ExecStack, copy_slots, reserve_slots};
+use std::rc::Rc;
 use wasmfx_core::{FuncAddr, Store, TagAddr, Trap};
 
 impl Frames<'_> {
@@ -68,6 +70,29 @@ impl Frames<'_> {
         std::mem::swap(self.values, &mut other.values);
         std::mem::swap(self.frames, &mut other.frames);
         std::mem::swap(self.resumptions, &mut other.resumptions);
+    }
+
+    /// The running frame's registers as it stops at the op before
+    /// `regs.pc`, its operands below `sp`; `code` runs from now on.
+    fn stop_running(&mut self, regs: &Running, sp: usize, code: Rc<Code>) -> Regs {
+        Regs {
+            code: std::mem::replace(self.current, code),
+            pc: regs.pc as u32,
+            sp: sp as u32,
+            base: regs.base as u32,
+            native: 0,
+        }
+    }
+
+    /// Puts the resumer (its stack `parent` and registers) on the chain,
+    /// under continuation `record`, which runs from now on.
+    fn push_resumer(&mut self, parent: ExecStack, regs: Regs, site: u32, record: u32) {
+        self.chain.push(Link {
+            parent,
+            regs,
+            site,
+            record,
+        });
     }
 
     /// `cont.new` of the function reference on top of the stack, unless
@@ -160,19 +185,8 @@ impl Frames<'_> {
         }
         // The resumer's stack goes into the link; k's runs.
         self.swap_running(&mut stack);
-        let link_regs = Regs {
-            code: std::mem::replace(self.current, resumed.code),
-            pc: regs.pc as u32,
-            sp: (top - n) as u32,
-            base: regs.base as u32,
-            native: 0,
-        };
-        self.chain.push(Link {
-            parent: stack,
-            regs: link_regs,
-            site,
-            record: index,
-        });
+        let link_regs = self.stop_running(regs, top - n, resumed.code);
+        self.push_resumer(stack, link_regs, site, index);
         let args = match self.chain.last() {
             Some(link) => &link.parent.values[top - n..top],
             None => &[],
@@ -227,19 +241,8 @@ impl Frames<'_> {
         // The resumer's stack goes into the link; a pooled one runs.
         let mut stack = self.interp.conts.stack();
         self.swap_running(&mut stack);
-        let link_regs = Regs {
-            code: std::mem::replace(self.current, code),
-            pc: regs.pc as u32,
-            sp: (top - n) as u32,
-            base: regs.base as u32,
-            native: 0,
-        };
-        self.chain.push(Link {
-            parent: stack,
-            regs: link_regs,
-            site,
-            record: index,
-        });
+        let link_regs = self.stop_running(regs, top - n, code);
+        self.push_resumer(stack, link_regs, site, index);
         self.chain_changed();
         let code = &**self.current;
         let (params, locals) = (args.len(), code.num_locals as usize);
@@ -295,13 +298,7 @@ impl Frames<'_> {
             links,
         } = captured;
         // The switcher's stack goes into its record; k runs under the link.
-        let switcher = Regs {
-            code: std::mem::replace(self.current, resumed.code),
-            pc: regs.pc as u32,
-            sp: (top - n) as u32,
-            base: regs.base as u32,
-            native: 0,
-        };
+        let switcher = self.stop_running(regs, top - n, resumed.code);
         self.swap_running(&mut stack);
         let Some(link) = self.chain.last_mut() else {
             return Ok(false);
@@ -349,13 +346,7 @@ impl Frames<'_> {
             return Ok(false);
         };
         let payload_end = regs.sp;
-        let suspended = Regs {
-            code: std::mem::replace(self.current, link.regs.code),
-            pc: regs.pc as u32,
-            sp: (payload_end - n) as u32,
-            base: regs.base as u32,
-            native: 0,
-        };
+        let suspended = self.stop_running(regs, payload_end - n, link.regs.code);
         // The continuation's stack goes into its record; the resumer's runs.
         let mut captured = link.parent;
         self.swap_running(&mut captured);
