@@ -3,8 +3,10 @@
 //! call from compiled code or the host) costs the op loop and no more.
 //!
 //! ```text
-//!   run_entry(code, args at stack[0..])
-//!     enter the frame, run_ops ─▶ Return at the entry depth ─▶ Exit::Returned
+//!   run_entry(code, args at stack[0..])   or
+//!   run_from(a parked activation's top frame, its suspend's results in
+//!            place; outward.rs's resume_plain)
+//!     run_ops ─▶ Return at the entry depth ─▶ Exit::Returned
 //!                              ─▶ a trap ─▶ Executor::finish (backtrace frame)
 //!                              ─▶ anything else (host call, throw, stack
 //!                                 switching, hot loop, ...) ─▶ an Executor
@@ -49,12 +51,47 @@ pub(crate) fn run_entry(
     // The frame's slots (its params among them) first, then the arguments.
     let locals = stack.enter(0, &code, interp.config.max_value_stack)?;
     copy_slots(&mut stack.values, args);
-    let mut current = code;
-    let mut regs = Regs {
+    let regs = Regs {
         pc: 0,
         sp: locals,
         base: 0,
     };
+    let at = Resumed { code, regs, entry_depth };
+    run_from(interp, tiering, stack, store, root, at, mode)
+}
+
+/// Where [`run_from`] starts: the running function and its registers, on
+/// a stack whose frames below `entry_depth` are not the activation's.
+pub(super) struct Resumed {
+    pub code: Rc<Code>,
+    pub regs: Regs,
+    pub entry_depth: usize,
+}
+
+/// [`run_entry`] from registers already set up on `stack`: a new
+/// activation's entry frame, or a parked activation's top frame with its
+/// suspend's results in place (`outward.rs`), whose root returns at
+/// `entry_depth` with its results at the start of `stack`.
+///
+/// # Errors
+/// As [`run_entry`].
+#[inline]
+pub(super) fn run_from(
+    interp: &mut Interpreter,
+    tiering: &mut dyn Tiering,
+    stack: &mut ExecStack,
+    store: &mut Store,
+    root: FuncAddr,
+    at: Resumed,
+    mode: RunMode,
+) -> Result<Exit, Trap> {
+    let Resumed {
+        code,
+        mut regs,
+        entry_depth,
+    } = at;
+    let start = (regs.pc, regs.sp, regs.base);
+    let mut current = code;
     // Counted as an activation while it runs (the collector asks).
     interp.activations += 1;
     let ran = {
@@ -110,9 +147,9 @@ pub(crate) fn run_entry(
             Err(trap),
             State {
                 code: current,
-                pc: 0,
-                sp: locals,
-                base: 0,
+                pc: start.0,
+                sp: start.1,
+                base: start.2,
             },
         ),
     };

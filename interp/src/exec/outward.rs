@@ -45,10 +45,13 @@
 //! ```
 
 use super::cont_transfer::{Entry, load_regs, regs_of};
+use super::dispatch::Regs as OpRegs;
+use super::entry::{Resumed, run_from};
 use super::{Executor, State};
 use crate::cont::{Captured, ContTable, Regs};
-use crate::stack::Frame;
-use wasmfx_core::{ExnAddr, FuncAddr, TagAddr, Trap};
+use crate::stack::{ExecStack, Frame, copy_slots};
+use crate::{Interpreter, RunMode, Tiering};
+use wasmfx_core::{ExnAddr, FuncAddr, Store, TagAddr, Trap};
 
 /// A suspension that left the interpreter.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,6 +118,46 @@ pub enum Resumption<'a> {
     Values(&'a [u64]),
     /// An exception raised at the suspend (`resume_throw`).
     Throw(ExnAddr),
+}
+
+/// [`Executor::resume_captured`] with values, of an activation that waits
+/// in no resume of its own (no links, no native continuation) and whose
+/// top frame has room for them: that frame continues in the op loop
+/// (`entry.rs`), with no executor unless the op loop stops for one. Any
+/// other activation comes back as `Err`, untouched.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn resume_plain(
+    interp: &mut Interpreter,
+    tiering: &mut dyn Tiering,
+    stack: &mut ExecStack,
+    store: &mut Store,
+    root: FuncAddr,
+    captured: Captured,
+    values: &[u64],
+    mode: RunMode,
+) -> Result<Result<Exit, Trap>, Captured> {
+    let at = captured.top.sp as usize;
+    if captured.links.is_some()
+        || captured.top.native != 0
+        || captured.stack.values.len() < at + values.len()
+    {
+        return Err(captured);
+    }
+    let Captured { stack: parked, top, .. } = captured;
+    *stack = parked;
+    stack.resumptions = stack.resumptions.saturating_add(1);
+    copy_slots(&mut stack.values[at..], values);
+    let regs = OpRegs {
+        pc: top.pc as usize,
+        sp: at + values.len(),
+        base: top.base as usize,
+    };
+    let at = Resumed {
+        code: top.code,
+        regs,
+        entry_depth: 0,
+    };
+    Ok(run_from(interp, tiering, stack, store, root, at, mode))
 }
 
 impl Executor<'_> {
