@@ -67,7 +67,9 @@ use crate::arena::ContArena;
 use crate::arena::ReleasedStack;
 #[cfg(feature = "native")]
 use crate::record::ParentLink;
-use crate::record::{ContRecord, ContState, NO_INDEX};
+#[cfg(feature = "native")]
+use crate::record::ContState;
+use crate::record::{ContRecord, NO_INDEX};
 use std::mem::offset_of;
 use std::ptr::NonNull;
 
