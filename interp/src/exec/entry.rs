@@ -19,6 +19,7 @@
 
 use super::dispatch::{self, Regs, move_down, run_ops};
 use super::frames::Frames;
+use super::outward::Parking;
 use super::{Executor, Exit, State};
 use crate::cont::LinkChain;
 use crate::op::Op;
@@ -121,25 +122,45 @@ pub(super) fn run_from(
             return Ok(Exit::Returned);
         }
         Ok(exit) => {
-            let mut state = State {
-                code: current,
-                pc: regs.pc,
-                sp: regs.sp,
-                base: regs.base,
-            };
-            let mut executor = Executor::new(interp, tiering, stack, store, root, mode);
-            executor.entry_depth = entry_depth;
             // A suspend: no resume of this activation can handle it, so it
             // goes outward (or traps) at once, without the executor's loop.
-            if let (dispatch::Exit::Cont, Some(&Op::Suspend(tag))) =
-                (&exit, state.code.ops.get(state.pc.wrapping_sub(1)))
+            let suspend = match (&exit, current.ops.get(regs.pc.wrapping_sub(1))) {
+                (dispatch::Exit::Cont, Some(&Op::Suspend(tag))) => Some(tag),
+                _ => None,
+            };
+            if let Some(tag) = suspend
+                && mode.suspends_out
             {
-                let outcome = executor.suspend(&mut state, tag, 0);
+                let n = store.tags[tag.0 as usize].sig.params.len();
+                let payload = stack.values[regs.sp - n..regs.sp].to_vec();
+                let parking = Parking {
+                    root,
+                    into: mode.park_into,
+                    top: crate::cont::Regs {
+                        code: current.clone(),
+                        pc: regs.pc as u32,
+                        sp: (regs.sp - n) as u32,
+                        base: regs.base as u32,
+                        native: 0,
+                    },
+                    links: None,
+                };
+                match parking.park(interp, store, stack, tag, payload, None) {
+                    Ok(outward) => return Ok(Exit::Suspended(outward)),
+                    Err(trap) => (Err(trap), state_at(current, &regs)),
+                }
+            } else {
+                let mut state = state_at(current, &regs);
+                let mut executor = Executor::new(interp, tiering, stack, store, root, mode);
+                executor.entry_depth = entry_depth;
+                if let Some(tag) = suspend {
+                    let outcome = executor.suspend(&mut state, tag, 0);
+                    return executor.finish(outcome, state);
+                }
+                executor.pending = Some(exit);
+                let outcome = executor.run_loop(&mut state);
                 return executor.finish(outcome, state);
             }
-            executor.pending = Some(exit);
-            let outcome = executor.run_loop(&mut state);
-            return executor.finish(outcome, state);
         }
         // The frame loop's state when the op loop trapped: its registers
         // as they were before it ran.
@@ -156,4 +177,13 @@ pub(super) fn run_from(
     let mut executor = Executor::new(interp, tiering, stack, store, root, mode);
     executor.entry_depth = entry_depth;
     executor.finish(outcome, state)
+}
+
+fn state_at(code: Rc<Code>, regs: &Regs) -> State {
+    State {
+        code,
+        pc: regs.pc,
+        sp: regs.sp,
+        base: regs.base,
+    }
 }

@@ -48,7 +48,7 @@ use super::cont_transfer::{Entry, load_regs, regs_of};
 use super::dispatch::Regs as OpRegs;
 use super::entry::{Resumed, run_from};
 use super::{Executor, State};
-use crate::cont::{Captured, ContTable, Regs};
+use crate::cont::{Captured, CapturedLinks, ContTable, Regs};
 use crate::stack::{ExecStack, Frame, copy_slots};
 use crate::{Interpreter, RunMode, Tiering};
 use wasmfx_core::{ExnAddr, FuncAddr, Store, TagAddr, Trap};
@@ -120,6 +120,53 @@ pub enum Resumption<'a> {
     Throw(ExnAddr),
 }
 
+/// Where an activation that suspends outward parks (see the module doc).
+pub(super) struct Parking {
+    /// The activation's root function, whose results end it.
+    pub root: FuncAddr,
+    /// The record to park in (the continuation run in place), or a new one.
+    pub into: Option<u32>,
+    /// Its running frame's registers, `sp` where the payload started.
+    pub top: Regs,
+    /// The resumes running inside it.
+    pub links: CapturedLinks,
+}
+
+impl Parking {
+    /// Parks the activation running on `stack` for a suspend (or a switch
+    /// to `switch_target`) to `tag` with `payload`: the suspension its
+    /// caller gets.
+    ///
+    /// # Errors
+    /// When no record or slot can be had for it.
+    pub(super) fn park(
+        self,
+        interp: &mut Interpreter,
+        store: &mut Store,
+        stack: &mut ExecStack,
+        tag: TagAddr,
+        payload: Vec<u64>,
+        switch_target: Option<u32>,
+    ) -> Result<Outward, Trap> {
+        let captured = Captured {
+            stack: std::mem::take(stack),
+            top: self.top,
+            links: self.links,
+        };
+        let records = &mut store.conts;
+        let parked = match self.into {
+            Some(index) => interp.conts.park_at(records, index, self.root, captured)?,
+            None => interp.conts.park_new(records, self.root, captured)?,
+        };
+        Ok(Outward {
+            tag,
+            payload,
+            parked,
+            switch_target,
+        })
+    }
+}
+
 /// [`Executor::resume_captured`] with values, of an activation that waits
 /// in no resume of its own (no links, no native continuation) and whose
 /// top frame has room for them: that frame continues in the op loop
@@ -178,22 +225,15 @@ impl Executor<'_> {
         let mut top = regs_of(state, payload_end - n);
         top.native = native;
         let links = (!self.chain.is_empty()).then(|| Box::new(std::mem::take(&mut self.chain)));
-        let captured = Captured {
-            stack: std::mem::take(self.stack),
+        let parking = Parking {
+            root: self.root,
+            into: self.park_into.take(),
             top,
             links,
         };
-        let records = &mut self.store.conts;
-        let parked = match self.park_into.take() {
-            Some(index) => (self.interp.conts).park_at(records, index, self.root, captured)?,
-            None => (self.interp.conts).park_new(records, self.root, captured)?,
-        };
-        self.outward = Some(Outward {
-            tag,
-            payload,
-            parked,
-            switch_target,
-        });
+        let stack = &mut *self.stack;
+        let outward = parking.park(self.interp, self.store, stack, tag, payload, switch_target)?;
+        self.outward = Some(outward);
         Ok(())
     }
 
