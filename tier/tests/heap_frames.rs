@@ -3,6 +3,7 @@
 //! continuation (`TierExecutor::heap_frames_after(0)`): every way such a
 //! continuation can come back gives what the interpreter gives.
 
+use wasmfx_core::backtrace::func_name;
 use wasmfx_tier::{Engine, Error, FunctionTier, Runtime, TierExecutor, TierMode, Val};
 
 const PROGRAM: &str = r#"
@@ -16,7 +17,7 @@ const PROGRAM: &str = r#"
   (tag $ask (result i32))
   (tag $oops (param i32))
   (table $held 64 (ref null $gc))
-  (elem declare func $wait $gen $asker $middle $thrower $crash)
+  (elem declare func $wait $gen $asker $middle $thrower $crash $crash_later)
 
   ;; Suspends once, then returns its argument.
   (func $wait (param $i i32) (result i32)
@@ -135,7 +136,17 @@ const PROGRAM: &str = r#"
   ;; A trap inside a continuation.
   (func $crash (param i32) (result i32) (unreachable))
   (func (export "trap") (param $x i32) (result i32)
-    (resume $c (local.get $x) (cont.new $c (ref.func $crash)))))
+    (resume $c (local.get $x) (cont.new $c (ref.func $crash))))
+
+  ;; A trap in a continuation's frames after they were parked and resumed.
+  (func $crash_later (param i32) (result i32)
+    (suspend $park)
+    (call $crash (local.get 0)))
+  (func (export "trap_late") (param $x i32) (result i32)
+    (block $on_park (result (ref $gc))
+      (drop (resume $c (on $park $on_park) (local.get $x) (cont.new $c (ref.func $crash_later))))
+      (unreachable))
+    (resume $gc)))
 "#;
 
 /// The calls, each list in a runtime of its own (made by `runtime`).
@@ -146,18 +157,25 @@ const CALLS: &[&[(&str, i32)]] = &[
     &[("throw_into", 0)],
     &[("throw_into", 1)],
     &[("trap", 3)],
+    &[("trap_late", 4)],
 ];
 
-/// Each call's answer (or trap message), and the continuations run as heap
-/// frames (`dyn`).
+/// Each call's answer (or trap message and backtrace), and the
+/// continuations run as heap frames (`dyn`).
 fn answers(engine: &Engine, runtime: impl Fn() -> Runtime) -> (Vec<Result<i32, String>>, u64) {
     let module = engine.compile_text(PROGRAM).expect("compiles");
-    let answer = |export: &str, result: Result<Vec<Val>, Error>| match result {
+    let answer = |export: &str, runtime: &Runtime, result: Result<Vec<Val>, Error>| match result {
         Ok(values) => match values.as_slice() {
             [Val::I32(v)] => Ok(*v),
             other => Err(format!("{export}: {other:?}")),
         },
-        Err(Error::Trap(trap)) => Err(format!("{export}: {trap}")),
+        Err(Error::Trap(trap)) => {
+            let frames: Vec<String> = runtime.backtrace().map_or(Vec::new(), |b| {
+                let names = b.frames.iter().map(|&f| func_name(runtime.store(), f));
+                names.collect()
+            });
+            Err(format!("{export}: {trap} in {frames:?}"))
+        }
         Err(other) => Err(format!("{export}: {other}")),
     };
     let (mut out, mut heap_frame_conts) = (Vec::new(), 0);
@@ -165,7 +183,8 @@ fn answers(engine: &Engine, runtime: impl Fn() -> Runtime) -> (Vec<Result<i32, S
         let mut runtime = runtime();
         let id = runtime.instantiate(&module).expect("instantiates");
         for &(export, arg) in *calls {
-            out.push(answer(export, runtime.call(id, export, &[Val::I32(arg)])));
+            let result = runtime.call(id, export, &[Val::I32(arg)]);
+            out.push(answer(export, &runtime, result));
         }
         if let Some((stats, _)) = runtime.tier_stats() {
             heap_frame_conts += stats.heap_frame_conts;
@@ -192,6 +211,11 @@ fn continuations_run_as_heap_frames_by_compiled_code_behave_as_interpreted_ones(
         matches!(&expected[5], Err(e) if e.contains("unreachable")),
         "{expected:?}"
     );
+    assert!(
+        matches!(&expected[6], Err(e) if e.contains("unreachable")
+            && e.contains(r#"["<unknown>!crash", "<unknown>!crash_later", "#)),
+        "{expected:?}"
+    );
 
     let engine = Engine::new(TierMode::Dyn).expect("dyn is built");
     let (got, heap_frame_conts) = answers(&engine, || {
@@ -199,6 +223,6 @@ fn continuations_run_as_heap_frames_by_compiled_code_behave_as_interpreted_ones(
         Runtime::with_executor(&engine, executor.heap_frames_after(0))
     });
     assert_eq!(got, expected);
-    // held's 50, gen, middle and asker, thrower twice, crash.
-    assert_eq!(heap_frame_conts, 50 + 1 + 2 + 2 + 1);
+    // held's 50, gen, middle and asker, thrower twice, crash, crash_later.
+    assert_eq!(heap_frame_conts, 50 + 1 + 2 + 2 + 1 + 1);
 }
