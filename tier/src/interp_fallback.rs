@@ -8,7 +8,7 @@
 use crate::tier_up::{TierUpHook, TierUpState};
 use wasmfx_core::backtrace::WasmBacktrace;
 use wasmfx_core::{FuncAddr, Store, Trap, Val};
-use wasmfx_interp::{CallExit, Interpreter, Outward, Resumption};
+use wasmfx_interp::{CallExit, Interpreter, OsrHandoff, Outward, Resumption};
 use wasmfx_jit::{FallbackExit, FallbackOsr, FallbackSuspension, FallbackTier, ParkedResume};
 
 /// The store's interpreter, lent to one call into compiled code.
@@ -33,15 +33,21 @@ impl<'a> InterpFallback<'a> {
 
     /// Keeps the interpreted frames when `result` is a trap, or the frames
     /// an exception left (its backtrace, should nothing catch it).
+    #[inline]
     fn note<T>(&mut self, result: Result<T, Trap>) -> Result<T, Trap> {
-        match &result {
-            Ok(_) => {}
-            Err(Trap::UncaughtException(exn)) => {
-                self.trapped_frames = self.interp.exception_trail(*exn);
-            }
-            Err(_) => self.trapped_frames = self.interp.backtrace().clone(),
+        if let Err(trap) = &result {
+            self.note_trap(trap);
         }
         result
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn note_trap(&mut self, trap: &Trap) {
+        self.trapped_frames = match trap {
+            Trap::UncaughtException(exn) => self.interp.exception_trail(*exn),
+            _ => self.interp.backtrace().clone(),
+        };
     }
 }
 
@@ -169,25 +175,28 @@ impl InterpFallback<'_> {
 
     /// The interpreter's exit as compiled code's (counting OSR hand-offs as
     /// OSR entries, call hand-offs as calls into compiled code).
+    #[inline]
     fn exit(&mut self, exit: CallExit) -> FallbackExit {
         match exit {
             CallExit::Returned(results) => FallbackExit::Returned(results),
             CallExit::Suspended(outward) => FallbackExit::Suspended(suspension_of(outward)),
-            CallExit::Osr(handoff) => {
-                let handoff = *handoff;
-                match handoff.at_loop {
-                    Some(offset) => self.state.note_osr_entry(handoff.func, offset),
-                    None => self.state.stats.compiled_entries += 1,
-                }
-                FallbackExit::Osr(Box::new(FallbackOsr {
-                    func: handoff.func,
-                    at_loop: handoff.at_loop,
-                    frame: handoff.frame,
-                    rest: handoff.rest,
-                    rest_funcs: handoff.rest_funcs,
-                }))
-            }
+            CallExit::Osr(handoff) => self.handed_off(*handoff),
         }
+    }
+
+    #[cold]
+    fn handed_off(&mut self, handoff: OsrHandoff) -> FallbackExit {
+        match handoff.at_loop {
+            Some(offset) => self.state.note_osr_entry(handoff.func, offset),
+            None => self.state.stats.compiled_entries += 1,
+        }
+        FallbackExit::Osr(Box::new(FallbackOsr {
+            func: handoff.func,
+            at_loop: handoff.at_loop,
+            frame: handoff.frame,
+            rest: handoff.rest,
+            rest_funcs: handoff.rest_funcs,
+        }))
     }
 }
 
