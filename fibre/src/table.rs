@@ -66,9 +66,9 @@ pub use collect::{DEFAULT_COLLECTION_MINIMUM, Marker};
 use crate::arena::ContArena;
 use crate::arena::ReleasedStack;
 #[cfg(feature = "native")]
-use crate::record::ParentLink;
-#[cfg(feature = "native")]
 use crate::record::ContState;
+#[cfg(feature = "native")]
+use crate::record::ParentLink;
 use crate::record::{ContRecord, NO_INDEX};
 use std::mem::offset_of;
 use std::ptr::NonNull;

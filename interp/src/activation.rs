@@ -280,9 +280,9 @@ impl Interpreter {
             park_into: None,
         };
         let plain = match resumption {
-            Resumption::Values(values) => {
-                exec::resume_plain(self, tiering, &mut stack, store, root, captured, values, mode)
-            }
+            Resumption::Values(values) => exec::resume_plain(
+                self, tiering, &mut stack, store, root, captured, values, mode,
+            ),
             Resumption::Throw(_) => Err(captured),
         };
         let outcome = plain.unwrap_or_else(|captured| {

@@ -57,7 +57,11 @@ pub(crate) fn run_entry(
         sp: locals,
         base: 0,
     };
-    let at = Resumed { code, regs, entry_depth };
+    let at = Resumed {
+        code,
+        regs,
+        entry_depth,
+    };
     run_from(interp, tiering, stack, store, root, at, mode)
 }
 

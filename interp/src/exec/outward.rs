@@ -190,7 +190,9 @@ pub(crate) fn resume_plain(
     {
         return Err(captured);
     }
-    let Captured { stack: parked, top, .. } = captured;
+    let Captured {
+        stack: parked, top, ..
+    } = captured;
     *stack = parked;
     stack.resumptions = stack.resumptions.saturating_add(1);
     copy_slots(&mut stack.values[at..], values);
