@@ -12,7 +12,14 @@
 //!
 //! The bounds keep the batch's compile short: the hot frame waits for it
 //! at its OSR entry (about 0.5 ms per KiB of Wasm on this tier).
+//!
+//! A function's direct calls are read from its body once ([`CalleeLists`]):
+//! the batch is asked for at every hot event (`Jit::batch_has_callees`),
+//! and a program whose many continuations each run a hot loop has
+//! thousands of them.
 
+use std::collections::HashMap;
+use std::sync::Arc;
 use wasmfx_core::Module;
 
 /// Calls followed from the hot function.
@@ -22,16 +29,53 @@ const MAX_BODY: usize = 2048;
 /// The callees' bodies together (bytes of Wasm).
 const MAX_CALLEE_BYTES: usize = 8192;
 
+/// The direct callees of the functions of the modules tiered so far, each
+/// list read from its function's body when first asked for.
+#[derive(Default)]
+pub(crate) struct CalleeLists {
+    /// By module address.
+    modules: HashMap<usize, ModuleCallees>,
+}
+
+/// The lists read so far of one module's functions, by function index.
+struct ModuleCallees {
+    /// Kept alive, so that its address names no other module while listed.
+    _module: Arc<Module>,
+    lists: Vec<Option<Box<[u32]>>>,
+}
+
+impl CalleeLists {
+    /// The functions `index` of `module` calls by `call` or `return_call`.
+    fn of(&mut self, module: &Arc<Module>, index: u32) -> &[u32] {
+        let ModuleCallees { lists, .. } = (self.modules)
+            .entry(Arc::as_ptr(module) as usize)
+            .or_insert_with(|| ModuleCallees {
+                _module: module.clone(),
+                lists: Vec::new(),
+            });
+        let at = index as usize;
+        if lists.len() <= at {
+            lists.resize(at + 1, None);
+        }
+        lists[at].get_or_insert_with(|| direct_callees(module, index).into())
+    }
+}
+
 /// The functions to compile with hot function `index` of `module`: `index`
 /// first, then its small direct callees (breadth first) for which
 /// `wanted` holds (no code, not failed).
-pub(crate) fn neighbourhood(module: &Module, index: u32, wanted: &dyn Fn(u32) -> bool) -> Vec<u32> {
+pub(crate) fn neighbourhood(
+    module: &Arc<Module>,
+    lists: &mut CalleeLists,
+    index: u32,
+    wanted: &dyn Fn(u32) -> bool,
+) -> Vec<u32> {
     let mut batch = vec![index];
     let mut bytes = 0;
     let mut frontier = 0..1;
     for _ in 0..MAX_DEPTH {
         for at in frontier.clone() {
-            for callee in direct_callees(module, batch[at]) {
+            for &callee in lists.of(module, batch[at]) {
                 let Some(size) = body_size(module, callee) else {
                     continue;
                 };
@@ -86,9 +130,9 @@ mod tests {
     use std::sync::Arc;
     use wasmfx_core::TypeRegistry;
 
-    fn module(wat: &str) -> Module {
+    fn module(wat: &str) -> Arc<Module> {
         let bytes = wat::parse_str(wat).expect("wat");
-        Module::new(&Arc::new(TypeRegistry::new()), &bytes).expect("valid")
+        Arc::new(Module::new(&Arc::new(TypeRegistry::new()), &bytes).expect("valid"))
     }
 
     #[test]
@@ -103,8 +147,12 @@ mod tests {
                 (func $d))"#,
         );
         // Index 0 is the import: $hot is 1, $a 2, $b 3, $c 4, $d 5.
-        assert_eq!(neighbourhood(&m, 1, &|_| true), vec![1, 2, 3, 4]);
-        assert_eq!(neighbourhood(&m, 1, &|i| i != 2), vec![1, 3, 4]);
+        let lists = &mut CalleeLists::default();
+        assert_eq!(neighbourhood(&m, lists, 1, &|_| true), vec![1, 2, 3, 4]);
+        assert_eq!(neighbourhood(&m, lists, 1, &|i| i != 2), vec![1, 3, 4]);
+        // Read once each, and only where calls were followed: $hot, $a, $b.
+        let read = &lists.modules[&(Arc::as_ptr(&m) as usize)].lists;
+        assert_eq!(read.iter().filter(|list| list.is_some()).count(), 3);
     }
 
     #[test]
@@ -114,6 +162,7 @@ mod tests {
         let m = module(&format!(
             "(module (func $hot (call $big) (call $small)) (func $big {big}) (func $small))"
         ));
-        assert_eq!(neighbourhood(&m, 0, &|_| true), vec![0, 2]);
+        let lists = &mut CalleeLists::default();
+        assert_eq!(neighbourhood(&m, lists, 0, &|_| true), vec![0, 2]);
     }
 }

@@ -123,6 +123,8 @@ pub struct Jit {
     background_time: Duration,
     /// On-stack replacement entries by (function, loop offset) (`osr.rs`).
     osr: osr::OsrEntries,
+    /// Direct callees by function, for tier-up batches (`batch.rs`).
+    callee_lists: batch::CalleeLists,
 }
 
 impl Jit {
@@ -140,6 +142,7 @@ impl Jit {
             background: None,
             background_time: Duration::ZERO,
             osr: osr::OsrEntries::default(),
+            callee_lists: batch::CalleeLists::default(),
         })
     }
 

@@ -54,12 +54,19 @@ impl Jit {
 
     /// The functions to compile with hot store function `func` (at
     /// `index` of its instance), as `reach` says.
-    fn batch_of(&self, module: &Arc<Module>, guards: &[u64], index: u32, reach: Reach) -> Vec<u32> {
+    fn batch_of(
+        &mut self,
+        module: &Arc<Module>,
+        guards: &[u64],
+        index: u32,
+        reach: Reach,
+    ) -> Vec<u32> {
         match reach {
             Reach::Alone => vec![index],
             Reach::Callees(allowed) => {
-                let open = |i| allowed(i) && self.compiler.is_open(module, guards, i);
-                batch::neighbourhood(module, index, &open)
+                let compiler = &self.compiler;
+                let open = |i| allowed(i) && compiler.is_open(module, guards, i);
+                batch::neighbourhood(module, &mut self.callee_lists, index, &open)
             }
         }
     }
