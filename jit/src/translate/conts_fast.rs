@@ -12,7 +12,8 @@
 //!     fresh without a stack: take one from the pool (call)
 //!     ── commit ──  C.key = h + 2^32 (revision + 1); C.state = Running
 //!     P = C.last_ancestor; P.parent = chain.innermost (link Host or Continuation)
-//!     chain.innermost = C; P.handlers = site's tags; args after C's bound values
+//!     chain.innermost = C; P.handlers = site's cached table (16 bytes: tags, counts);
+//!     args after C's bound values
 //!     stack limit := C's; w = stack_switch(P.context, P.context, C) (a fresh C
 //!     starts from the word; a suspended point ignores it)
 //!     stack limit back: the one at function entry (a frame never leaves its stack)
@@ -47,11 +48,11 @@
 
 use super::FuncTranslator;
 use super::conts_inline::Clauses;
-use crate::sites::{RESUME_CACHE_TAGS, RESUME_CACHE_VMCTX};
+use crate::sites::{RESUME_CACHE_HANDLERS, RESUME_CACHE_VMCTX};
 use crate::vmruntime;
 use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::types::{I32, I64};
+use cranelift_codegen::ir::types::{I32, I64, I64X2};
 use cranelift_codegen::ir::{
     Block, BlockArg, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, Type, Value, ValueDef,
 };
@@ -65,13 +66,6 @@ pub(super) struct InlineClause {
     pub payload: Vec<Type>,
 }
 
-/// An inline resume's site: its leaked `ResumeSite` and clause counts.
-pub(super) struct InlineSite {
-    pub addr: i64,
-    pub len: u32,
-    pub first_switch: u32,
-}
-
 impl FuncTranslator<'_, '_> {
     /// The inline resume (see the module doc); ends the current block.
     /// `results` go to `done`, a clause's values to its label.
@@ -80,31 +74,30 @@ impl FuncTranslator<'_, '_> {
         &mut self,
         cont: Value,
         args: &[Value],
-        site: &InlineSite,
+        site_addr: i64,
         clauses: &[InlineClause],
         results: &[Type],
         slow: Block,
         done: Block,
     ) -> Result<(), super::CompileError> {
         let taken = self.take_handle(cont, slow);
-        // Both loads before the branch: one materialized site address.
-        let site_addr = self.b.ins().iconst(I64, site.addr);
-        let cached = self.ld(I64, site_addr, RESUME_CACHE_VMCTX);
-        let tags = self.ld(I64, site_addr, RESUME_CACHE_TAGS);
+        let site = self.b.ins().iconst(I64, site_addr);
+        let cached = self.ld(I64, site, RESUME_CACHE_VMCTX);
         let resolved = self.b.ins().icmp(IntCC::Equal, cached, self.vmctx);
         self.guard(resolved, slow);
         self.make_room(taken.record, args.len(), slow);
-        self.ensure_stack(taken.state, taken.record, slow);
+        self.ensure_stack(&taken, slow);
         let (innermost, chain) = self.innermost();
-        let depth = self.next_depth(innermost, slow);
+        let (depth, link) = self.next_depth(innermost, slow);
         // Commit: use the handle and attach the segment.
         self.use_handle(&taken);
-        let prompt = self.attach(taken.record, chain, innermost);
+        let prompt = self.attach(taken.record, chain, innermost, link);
         self.st(depth, prompt, rec::DEPTH);
-        self.st(tags, prompt, rec::HANDLER_TAGS);
-        let counts = i64::from(site.len) | (i64::from(site.first_switch) << 32);
-        let counts = self.b.ins().iconst(I64, counts);
-        self.st(counts, prompt, rec::HANDLER_LEN);
+        // Loaded here, not before the check: no vector register is kept
+        // across the call that gives a stack (none survives a call).
+        let site = self.b.ins().iconst(I64, site_addr);
+        let handlers = self.ld(I64X2, site, RESUME_CACHE_HANDLERS);
+        self.st(handlers, prompt, rec::HANDLER_TAGS);
         self.append_payload(taken.record, args);
         // The first switch into a fresh record carries its address; a
         // suspended point ignores the word (every suspend of the engine
@@ -275,7 +268,7 @@ impl FuncTranslator<'_, '_> {
         let tag = self.tag_identity(tag_index);
         let (suspender, chain) = self.innermost();
         let (prompt, _) = self.find_handler(chain, suspender, tag, Clauses::Switch, slow);
-        self.ensure_stack(taken.state, taken.record, slow);
+        self.ensure_stack(&taken, slow);
         // Commit: capture S..P, hand the target our arguments and handle;
         // the target's segment takes S..P's place on the chain.
         self.use_handle(&taken);
@@ -283,14 +276,13 @@ impl FuncTranslator<'_, '_> {
         let mut values = args.to_vec();
         values.push(self.make_handle(suspender));
         self.append_payload(taken.record, &values);
-        let target_prompt = self.attach(taken.record, chain, innermost);
+        let link = self.link_under(innermost);
+        let target_prompt = self.attach(taken.record, chain, innermost, link);
         // The target takes the old prompt's place: its depth too.
         let depth = self.ld(I32, prompt, rec::DEPTH);
         self.st(depth, target_prompt, rec::DEPTH);
-        let table = self.ld(I64, prompt, rec::HANDLER_TAGS);
-        self.st(table, target_prompt, rec::HANDLER_TAGS);
-        let counts = self.ld(I64, prompt, rec::HANDLER_LEN);
-        self.st(counts, target_prompt, rec::HANDLER_LEN);
+        let handlers = self.ld(I64X2, prompt, rec::HANDLER_TAGS);
+        self.st(handlers, target_prompt, rec::HANDLER_TAGS);
         // The resumer's point moves to the target's prompt; the target's
         // own point is copied out first, to switch to. Word by word, as
         // `stack_switch` stored them: a 16-byte load of two fresh 8-byte
