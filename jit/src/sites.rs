@@ -110,8 +110,14 @@ mod tests {
     fn the_cached_handlers_are_laid_out_as_a_handler_table() {
         use wasmfx_fibre::HandlerTable;
         let at = |field: usize| field - RESUME_CACHE_HANDLERS as usize;
-        assert_eq!(at(offset_of!(ResumeSite, cache_tags)), offset_of!(HandlerTable, tags));
-        assert_eq!(at(offset_of!(ResumeSite, len)), offset_of!(HandlerTable, len));
+        assert_eq!(
+            at(offset_of!(ResumeSite, cache_tags)),
+            offset_of!(HandlerTable, tags)
+        );
+        assert_eq!(
+            at(offset_of!(ResumeSite, len)),
+            offset_of!(HandlerTable, len)
+        );
         let first_switch = offset_of!(HandlerTable, first_switch);
         assert_eq!(at(offset_of!(ResumeSite, first_switch)), first_switch);
         assert_eq!(size_of::<HandlerTable>(), 16);

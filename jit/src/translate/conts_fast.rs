@@ -7,9 +7,11 @@
 //!   resume $ct (values; a fresh or suspended continuation)
 //!     idx = low32(h) - 1;  idx < table.len                       else slow (null)
 //!     C = table.records[idx]; C.key == h (its revision)            else slow (consumed)
-//!     C.state is Fresh or Suspended; site.cache_vmctx == vmctx     else slow (not resolved)
-//!     C.payload_len + n <= C.payload_cap                           else slow
-//!     fresh without a stack: take one from the pool (call)
+//!     site.cache_vmctx == vmctx                                    else slow (not resolved)
+//!     C.payload_len == 0, or C.payload_len + n <= C.payload_cap    else slow
+//!     C.state is Suspended, or Fresh (without a stack: take one from the pool,
+//!     a call)                                                      else slow
+//!     depth = chain.innermost's + 1 (1 at the host) <= MAX_RESUME_DEPTH else slow
 //!     ── commit ──  C.key = h + 2^32 (revision + 1); C.state = Running
 //!     P = C.last_ancestor; P.parent = chain.innermost (link Host or Continuation)
 //!     chain.innermost = C; P.handlers = site's cached table (16 bytes: tags, counts);
