@@ -8,14 +8,14 @@
 //!     idx = low32(h) - 1;  idx < table.len                       else slow (null)
 //!     C = table.records[idx]; C.key == h (its revision)            else slow (consumed)
 //!     site.cache_vmctx == vmctx                                    else slow (not resolved)
-//!     C.payload_len == 0, or C.payload_len + n <= C.payload_cap    else slow
 //!     C.state is Suspended, or Fresh (without a stack: take one from the pool,
 //!     a call)                                                      else slow
 //!     depth = chain.innermost's + 1 (1 at the host) <= MAX_RESUME_DEPTH else slow
+//!     args after C's bound values: C.payload_len == 0 (args at [0, n)), or
+//!     C.payload_len + n <= C.payload_cap                           else slow
 //!     ── commit ──  C.key = h + 2^32 (revision + 1); C.state = Running
 //!     P = C.last_ancestor; P.parent = chain.innermost (link Host or Continuation)
-//!     chain.innermost = C; P.handlers = site's cached table (16 bytes: tags, counts);
-//!     args after C's bound values
+//!     chain.innermost = C; P.handlers = site's cached table (16 bytes: tags, counts)
 //!     stack limit := C's; w = stack_switch(P.context, P.context, C) (a fresh C
 //!     starts from the word; a suspended point ignores it)
 //!     stack limit back: the one at function entry (a frame never leaves its stack)
@@ -37,8 +37,9 @@
 //!
 //!   switch $ct $t (target T: fresh or suspended; its payload has room)
 //!     T's handle checks as in resume; handler P, k among switch clauses as in
-//!     suspend; ── commit ── T's handle used; S..P detached (S suspended);
-//!     args ++ S's handle into T's payload; T's segment attached (prompt Q),
+//!     suspend; args ++ S's handle into T's payload as in resume (or slow);
+//!     ── commit ── T's handle used; S..P detached (S suspended);
+//!     T's segment attached (prompt Q),
 //!     Q gets P's handler table; Q.context := P.context (the resumer's point);
 //!     stack limit := T's; stack_switch(P.context, T's old point, T)
 //!     (a fresh T starts from the word; a suspended point ignores it)
@@ -87,11 +88,11 @@ impl FuncTranslator<'_, '_> {
         let cached = self.ld(I64, site, RESUME_CACHE_VMCTX);
         let resolved = self.b.ins().icmp(IntCC::Equal, cached, self.vmctx);
         self.guard(resolved, slow);
-        self.make_room(taken.record, args.len(), slow);
         self.ensure_stack(&taken, slow);
         let (innermost, chain) = self.innermost();
         let (depth, link) = self.next_depth(innermost, slow);
-        // Commit: use the handle and attach the segment.
+        // Commit: the arguments (or slow), use the handle, attach the segment.
+        self.put_payload(taken.record, args, slow);
         self.use_handle(&taken);
         let prompt = self.attach(taken.record, chain, innermost, link);
         self.st(depth, prompt, rec::DEPTH);
@@ -100,7 +101,6 @@ impl FuncTranslator<'_, '_> {
         let site = self.b.ins().iconst(I64, site_addr);
         let handlers = self.ld(I64X2, site, RESUME_CACHE_HANDLERS);
         self.st(handlers, prompt, rec::HANDLER_TAGS);
-        self.append_payload(taken.record, args);
         // The first switch into a fresh record carries its address; a
         // suspended point ignores the word (every suspend of the engine
         // does), so it gets the same one: no select, nothing kept live.
@@ -266,18 +266,19 @@ impl FuncTranslator<'_, '_> {
         (done, checked): (Block, Block),
     ) {
         let taken = self.take_handle(target, slow);
-        self.make_room(taken.record, args.len() + 1, slow);
         let tag = self.tag_identity(tag_index);
         let (suspender, chain) = self.innermost();
         let (prompt, _) = self.find_handler(chain, suspender, tag, Clauses::Switch, slow);
         self.ensure_stack(&taken, slow);
-        // Commit: capture S..P, hand the target our arguments and handle;
-        // the target's segment takes S..P's place on the chain.
-        self.use_handle(&taken);
-        let innermost = self.detach(chain, suspender, prompt);
+        // Our handle (a retired index's renewal, if it comes to that, is
+        // all a later slow path would do first too).
         let mut values = args.to_vec();
         values.push(self.make_handle(suspender));
-        self.append_payload(taken.record, &values);
+        // Commit: hand the target our arguments and handle (or slow),
+        // capture S..P; the target's segment takes S..P's place.
+        self.put_payload(taken.record, &values, slow);
+        self.use_handle(&taken);
+        let innermost = self.detach(chain, suspender, prompt);
         let link = self.link_under(innermost);
         let target_prompt = self.attach(taken.record, chain, innermost, link);
         // The target takes the old prompt's place: its depth too.

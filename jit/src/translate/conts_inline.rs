@@ -8,8 +8,9 @@
 //!                 C.key == h (its revision)                          (check)
 //!   ensure_stack  C.state Suspended, or Fresh with a stack (given one
 //!                 by a call when it has none)                         (check)
-//!   make_room     C.payload_len == 0 (n <= PAYLOAD_INLINE), else
-//!                 C.payload_len + n <= C.payload_cap                  (check)
+//!   put_payload   C.payload_len == 0 (n <= PAYLOAD_INLINE): values at
+//!                 [0, n); else C.payload_len + n <= C.payload_cap and
+//!                 values after the bound ones     (the last check, commit)
 //!   find_handler  innermost-first walk to the chain's mark, tag among a
 //!                 record's suspend (or switch) clauses ─▶ (P, k); past a
 //!                 record by its valid skip entry, else its parent; more
@@ -118,34 +119,41 @@ impl FuncTranslator<'_, '_> {
         Taken { record, key, state }
     }
 
-    /// Checks that `n` more values fit in `record`'s payload. An empty
-    /// payload takes one compare (a record's capacity is at least
-    /// [`PAYLOAD_INLINE`]); bound values take the capacity check, laid out
-    /// with the cold code.                                            (check)
-    pub(super) fn make_room(&mut self, record: Value, n: usize, slow: Block) {
-        if n == 0 {
+    /// Puts `values` after the payload of `record`, the last check of an
+    /// inline resume or switch: goes to `slow` (nothing written) when they
+    /// do not fit. An empty payload (no bound values) takes one compare and
+    /// constant offsets (a record's capacity is at least
+    /// [`PAYLOAD_INLINE`]); bound values take the capacity check and the
+    /// append, laid out with the cold code.                  (check, commit)
+    pub(super) fn put_payload(&mut self, record: Value, values: &[Value], slow: Block) {
+        if values.is_empty() {
             return;
         }
+        let n = values.len();
         let len = self.ld(I32, record, rec::PAYLOAD_LEN);
         if n > PAYLOAD_INLINE {
             let room = self.room_for(record, len, n);
             self.guard(room, slow);
+            self.append_payload(record, len, values);
             return;
         }
-        // Cold blocks of their own on the bound path keep both edges into
-        // `fits` uncritical: the hot path's register moves fall through.
-        let [empty, bound, bound_fits, fits] = [(); 4].map(|()| self.b.create_block());
+        let [empty, bound, fits, put] = [(); 4].map(|()| self.b.create_block());
         self.b.ins().brif(len, bound, &[], empty, &[]);
         self.b.switch_to_block(empty);
-        self.b.ins().jump(fits, &[]);
+        let base = self.ld(I64, record, rec::PAYLOAD_PTR);
+        self.store_raw(base, values);
+        let filled = self.b.ins().iconst(I32, n as i64);
+        self.st(filled, record, rec::PAYLOAD_LEN);
+        self.b.ins().jump(put, &[]);
         self.b.switch_to_block(bound);
         self.b.set_cold_block(bound);
         let room = self.room_for(record, len, n);
-        self.b.ins().brif(room, bound_fits, &[], slow, &[]);
-        self.b.switch_to_block(bound_fits);
-        self.b.set_cold_block(bound_fits);
-        self.b.ins().jump(fits, &[]);
+        self.b.ins().brif(room, fits, &[], slow, &[]);
         self.b.switch_to_block(fits);
+        self.b.set_cold_block(fits);
+        self.append_payload(record, len, values);
+        self.b.ins().jump(put, &[]);
+        self.b.switch_to_block(put);
     }
 
     /// Whether `n` values fit after the `len` in `record`'s payload.
@@ -155,13 +163,8 @@ impl FuncTranslator<'_, '_> {
         (self.b.ins()).icmp(IntCC::UnsignedLessThanOrEqual, filled, cap)
     }
 
-    /// Stores `values` after the payload of `record` (`make_room` made room;
-    /// the length is read again, which is cheaper than keeping it live).
-    pub(super) fn append_payload(&mut self, record: Value, values: &[Value]) {
-        if values.is_empty() {
-            return;
-        }
-        let len = self.ld(I32, record, rec::PAYLOAD_LEN);
+    /// Stores `values` after the `len` values in `record`'s payload.
+    fn append_payload(&mut self, record: Value, len: Value, values: &[Value]) {
         let filled = self.b.ins().iadd_imm_s(len, values.len() as i64);
         let base = self.ld(I64, record, rec::PAYLOAD_PTR);
         let skip = self.b.ins().uextend(I64, len);
