@@ -57,7 +57,7 @@ use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{I32, I64, I64X2};
 use cranelift_codegen::ir::{
-    Block, BlockArg, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, Type, Value, ValueDef,
+    Block, BlockArg, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, Type, Value,
 };
 use wasmfx_core::vm::offsets;
 use wasmfx_fibre::{ContState, StackChain, offsets as rec};
@@ -139,31 +139,35 @@ impl FuncTranslator<'_, '_> {
         self.st(limit, self.runtime, vmruntime::STACK_LIMIT);
         let context = self.b.ins().iadd_imm_s(prompt, i64::from(rec::CONTEXT));
         let back = self.b.ins().stack_switch(context, context, word);
-        let ours = self.entry_limit()?;
+        let ours = self.entry_limit();
         self.st(ours, self.runtime, vmruntime::STACK_LIMIT);
         self.reload_memory_cache();
         Ok(back)
     }
 
     /// The stack limit this frame runs under: the one at function entry,
-    /// loaded in the entry block on first use. A frame never leaves its
-    /// stack, and whoever lets it run again sets that stack's limit (a
-    /// resume, a call's return, a switch back), so the value holds
-    /// whenever the frame runs; a resume puts it back with no load before.
-    fn entry_limit(&mut self) -> Result<Value, super::CompileError> {
-        if let Some(limit) = self.entry_limit {
-            return Ok(limit);
-        }
-        let ValueDef::Result(runtime, _) = self.b.func.dfg.value_def(self.runtime) else {
-            return Err(super::bad(
-                "the runtime pointer is not the entry block's load",
-            ));
+    /// kept in a stack slot of its own (stored in the entry block on first
+    /// use, loaded at each use). As an SSA value it would live across the
+    /// switches, where the register allocator spills it and, around loops,
+    /// stores it back to its slot again. A frame never leaves its stack,
+    /// and whoever lets it run again sets that stack's limit (a resume, a
+    /// call's return, a switch back), so the value holds whenever the frame
+    /// runs; a resume puts it back with no load before.
+    fn entry_limit(&mut self) -> Value {
+        let slot = match self.entry_limit {
+            Some(slot) => slot,
+            None => {
+                let data = StackSlotData::new(StackSlotKind::ExplicitSlot, 8, 3);
+                let slot = self.b.create_sized_stack_slot(data);
+                let mut pos = FuncCursor::new(self.b.func).after_inst(self.runtime_load);
+                let flags = MemFlagsData::trusted();
+                let limit = (pos.ins()).load(I64, flags, self.runtime, vmruntime::STACK_LIMIT);
+                pos.ins().stack_store(I64, limit, slot, 0);
+                self.entry_limit = Some(slot);
+                slot
+            }
         };
-        let mut pos = FuncCursor::new(self.b.func).after_inst(runtime);
-        let flags = MemFlagsData::trusted();
-        let limit = (pos.ins()).load(I64, flags, self.runtime, vmruntime::STACK_LIMIT);
-        self.entry_limit = Some(limit);
-        Ok(limit)
+        self.b.ins().stack_load(I64, I64, slot, 0)
     }
 
     /// Branches to the label of `back`'s clause with its payload and handle
