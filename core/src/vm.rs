@@ -20,7 +20,8 @@
 //!   VmFuncRef (24)
 //!   +0  code     entry point of compiled code, 0 = not compiled
 //!   +8  vmctx    *VmContext of the defining instance, 0 = host function
-//!   +16 type_id  u32 canonical TypeId, then 4 bytes padding
+//!   +16 type_id  u32 canonical TypeId
+//!   +20 addr     u32 its FuncAddr in the store (`ref.func` is addr + 1)
 //!
 //!   VmContext (80)                         arrays owned by InstanceVm:
 //!   +0  memories  ──▶ [*VmMemory; num_memories]   (records live in MemoryInst)
@@ -76,6 +77,9 @@ pub struct VmFuncRef {
     pub vmctx: usize,
     /// Canonical type id (`TypeId.0`), for signature checks.
     pub type_id: u32,
+    /// The function's store address (`FuncAddr.0`), set when the store
+    /// adds it: compiled `ref.func` makes its raw funcref from it.
+    pub addr: u32,
 }
 
 /// Per-instance context: the root compiled code is given.
@@ -201,6 +205,7 @@ pub mod offsets {
     pub const FUNC_REF_CODE: usize = offset_of!(VmFuncRef, code);
     pub const FUNC_REF_VMCTX: usize = offset_of!(VmFuncRef, vmctx);
     pub const FUNC_REF_TYPE_ID: usize = offset_of!(VmFuncRef, type_id);
+    pub const FUNC_REF_ADDR: usize = offset_of!(VmFuncRef, addr);
     pub const CTX_MEMORIES: usize = offset_of!(VmContext, memories);
     pub const CTX_TABLES: usize = offset_of!(VmContext, tables);
     pub const CTX_GLOBALS: usize = offset_of!(VmContext, globals);
@@ -234,9 +239,10 @@ mod tests {
                 FUNC_REF_CODE,
                 FUNC_REF_VMCTX,
                 FUNC_REF_TYPE_ID,
+                FUNC_REF_ADDR,
                 size_of::<VmFuncRef>()
             ),
-            (0, 8, 16, 24)
+            (0, 8, 16, 20, 24)
         );
     }
 

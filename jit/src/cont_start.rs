@@ -30,7 +30,7 @@
 use crate::CompileError;
 use crate::abi;
 use crate::vmruntime;
-use cranelift_codegen::ir::types::{F32, I8, I32, I64};
+use cranelift_codegen::ir::types::{F32, I16, I32, I64};
 use cranelift_codegen::ir::{AbiParam, Function, InstBuilder, MemFlagsData, Signature, Type};
 use cranelift_codegen::isa::CallConv;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
@@ -122,10 +122,10 @@ pub(crate) fn build_start(
     let chain = b.ins().load(I64, flags, runtime, vmruntime::CHAIN);
     let parent = b.ins().load(I64, flags, record, rec::PARENT);
     b.ins().store(flags, parent, chain, StackChain::INNERMOST);
-    let detached = b.ins().iconst(I8, ParentLink::Detached as i64);
+    // link (Detached) and native_parent (0), adjacent bytes, in one store.
+    const _: () = assert!(rec::NATIVE_PARENT == rec::LINK + 1 && ParentLink::Detached as u8 == 0);
+    let detached = b.ins().iconst(I16, 0);
     b.ins().store(flags, detached, record, rec::LINK);
-    let zero8 = b.ins().iconst(I8, 0);
-    b.ins().store(flags, zero8, record, rec::NATIVE_PARENT);
     let null = b.ins().iconst(I64, 0);
     b.ins().store(flags, null, record, rec::PARENT);
     b.ins().store(flags, record, record, rec::LAST_ANCESTOR);

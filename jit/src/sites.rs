@@ -6,9 +6,10 @@
 //! ```text
 //!   ResumeSite (32, #[repr(C)]), one per resume / resume_throw*
 //!   +0  cache_vmctx   the vmctx cache_tags were resolved for (0 = none)
-//!   +8  cache_tags ──▶ [tag address; len]  (Conts keeps it for good)
-//!   +16 first_switch  u32  suspend clauses [0, first_switch), switch clauses after
-//!   +20 len           u32  clauses
+//!   +8  cache_tags ──▶ [tag address; len]  (Conts keeps it for good)  ┐ laid out as fibre's
+//!   +16 len           u32  clauses                                   │ HandlerTable: an inline
+//!   +20 first_switch  u32  suspend clauses [0, first_switch), switch │ resume copies the 16
+//!                          clauses after                             ┘ bytes to its prompt
 //!   +24 tag_indices ──▶ [u32; len] the instance's tag indices (leaked)
 //!
 //!   TagSite (24, #[repr(C)]), one per suspend / switch (read by the runtime only:
@@ -30,8 +31,8 @@ use std::mem::offset_of;
 pub(crate) struct ResumeSite {
     pub cache_vmctx: usize,
     pub cache_tags: *const u64,
-    pub first_switch: u32,
     pub len: u32,
+    pub first_switch: u32,
     tag_indices: *const u32,
 }
 
@@ -44,8 +45,8 @@ impl ResumeSite {
         ResumeSite {
             cache_vmctx: 0,
             cache_tags: std::ptr::null(),
-            first_switch,
             len,
+            first_switch,
             tag_indices: tags.as_ptr(),
         }
     }
@@ -84,7 +85,9 @@ impl TagSite {
 }
 
 pub(crate) const RESUME_CACHE_VMCTX: i32 = offset_of!(ResumeSite, cache_vmctx) as i32;
-pub(crate) const RESUME_CACHE_TAGS: i32 = offset_of!(ResumeSite, cache_tags) as i32;
+/// Where a site's cached handler table starts: `cache_tags`, `len` and
+/// `first_switch` in the layout of fibre's `HandlerTable`.
+pub(crate) const RESUME_CACHE_HANDLERS: i32 = offset_of!(ResumeSite, cache_tags) as i32;
 
 #[cfg(test)]
 mod tests {
@@ -92,15 +95,32 @@ mod tests {
 
     #[test]
     fn layouts_match_the_drawing() {
-        assert_eq!((RESUME_CACHE_VMCTX, RESUME_CACHE_TAGS), (0, 8));
-        assert_eq!(offset_of!(ResumeSite, first_switch), 16);
-        assert_eq!(offset_of!(ResumeSite, len), 20);
+        assert_eq!((RESUME_CACHE_VMCTX, RESUME_CACHE_HANDLERS), (0, 8));
+        assert_eq!(offset_of!(ResumeSite, len), 16);
+        assert_eq!(offset_of!(ResumeSite, first_switch), 20);
         assert_eq!(offset_of!(ResumeSite, tag_indices), 24);
         assert_eq!(size_of::<ResumeSite>(), 32);
         assert_eq!(offset_of!(TagSite, cache_vmctx), 0);
         assert_eq!(offset_of!(TagSite, cache_tag), 8);
         assert_eq!(offset_of!(TagSite, tag_index), 16);
         assert_eq!(size_of::<TagSite>(), 24);
+    }
+
+    #[test]
+    fn the_cached_handlers_are_laid_out_as_a_handler_table() {
+        use wasmfx_fibre::HandlerTable;
+        let at = |field: usize| field - RESUME_CACHE_HANDLERS as usize;
+        assert_eq!(
+            at(offset_of!(ResumeSite, cache_tags)),
+            offset_of!(HandlerTable, tags)
+        );
+        assert_eq!(
+            at(offset_of!(ResumeSite, len)),
+            offset_of!(HandlerTable, len)
+        );
+        let first_switch = offset_of!(HandlerTable, first_switch);
+        assert_eq!(at(offset_of!(ResumeSite, first_switch)), first_switch);
+        assert_eq!(size_of::<HandlerTable>(), 16);
     }
 
     #[test]

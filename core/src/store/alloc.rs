@@ -19,7 +19,7 @@ impl Store {
         let id = self.registry.register_func_type(&ty);
         let sig = self.registry.func_type(id).unwrap_or_else(|| Arc::new(ty));
         let func = FuncInst::new(id, sig, FuncKind::Host(f), 0);
-        push(&mut self.funcs, func, FuncAddr)
+        push_func(&mut self.funcs, func)
     }
 
     /// Adds a memory of `ty.limits.min` zeroed pages.
@@ -103,6 +103,15 @@ impl Store {
 /// # Panics
 /// When an arena outgrows 32-bit addresses (4 billion objects), like a `Vec`
 /// that outgrows memory.
+/// [`push`] for a function, whose record learns its address.
+pub(super) fn push_func(funcs: &mut Vec<FuncInst>, func: FuncInst) -> FuncAddr {
+    let addr = push(funcs, func, FuncAddr);
+    if let Some(func) = funcs.last_mut() {
+        func.set_addr(addr);
+    }
+    addr
+}
+
 pub(super) fn push<T, A>(arena: &mut Vec<T>, item: T, addr: fn(u32) -> A) -> A {
     let index = match u32::try_from(arena.len()) {
         Ok(index) => index,

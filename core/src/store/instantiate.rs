@@ -15,7 +15,7 @@
 //! instance, since other instances may share the tables and memories it wrote.
 //! The start function is not run here: the caller runs [`Store::start_func`].
 
-use super::alloc::push;
+use super::alloc::{push, push_func};
 use super::const_eval::ConstContext;
 use super::{
     FuncAddr, FuncInst, FuncKind, GlobalAddr, Instance, InstanceId, MemAddr, Store, TableAddr,
@@ -219,10 +219,9 @@ impl Store {
                 instance: id,
                 index,
             };
-            funcs.push(push(
+            funcs.push(push_func(
                 &mut self.funcs,
                 FuncInst::new(ty, sig, kind, vmctx),
-                FuncAddr,
             ));
         }
         Ok(())

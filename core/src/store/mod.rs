@@ -105,6 +105,7 @@ impl FuncInst {
             code: 0,
             vmctx,
             type_id: ty.0,
+            addr: 0,
         });
         FuncInst { ty, sig, kind, vm }
     }
@@ -112,6 +113,11 @@ impl FuncInst {
     /// The record compiled code reads.
     pub fn vm(&self) -> &VmFuncRef {
         &self.vm
+    }
+
+    /// Tells the record the function's store address (`alloc::push_func`).
+    pub(crate) fn set_addr(&mut self, addr: FuncAddr) {
+        self.vm.addr = addr.0;
     }
 
     /// Installs (or, with 0, removes) the entry point of compiled code.

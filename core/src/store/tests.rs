@@ -372,3 +372,17 @@ fn tables_with_init_expressions_and_vm_context() {
         (2 * 65536, fx.store.memory(memory).data().as_ptr() as usize)
     );
 }
+
+#[test]
+fn every_function_record_knows_its_store_address() {
+    let mut f = Fixture::new();
+    f.instantiate(r#"(module (import "spectest" "print_i32" (func (param i32))) (func) (func))"#)
+        .expect("instantiates");
+    assert!(
+        f.store.funcs.len() >= 3,
+        "spectest's and the module's functions"
+    );
+    for (addr, func) in f.store.funcs.iter().enumerate() {
+        assert_eq!(func.vm().addr as usize, addr);
+    }
+}

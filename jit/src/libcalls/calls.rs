@@ -121,13 +121,3 @@ pub(super) extern "C" fn is_subtype(vmctx: usize, actual: u32, expected: u32) ->
         )
     })
 }
-
-pub(super) extern "C" fn ref_func(vmctx: usize, index: u32) -> u64 {
-    with_call(vmctx, |call| {
-        let id = call.instance;
-        call.store().instances[id.0 as usize]
-            .funcs
-            .get(index as usize)
-            .map_or(0, |f| u64::from(f.0) + 1)
-    })
-}

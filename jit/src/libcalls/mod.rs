@@ -82,7 +82,6 @@ pub(crate) enum Libcall {
     CallFunc,
     CallAddr,
     IsSubtype,
-    RefFunc,
     MemoryGrow,
     MemoryFill,
     MemoryCopy,
@@ -108,11 +107,10 @@ pub(crate) enum Libcall {
 }
 
 impl Libcall {
-    pub const ALL: [Libcall; 26] = [
+    pub const ALL: [Libcall; 25] = [
         Libcall::CallFunc,
         Libcall::CallAddr,
         Libcall::IsSubtype,
-        Libcall::RefFunc,
         Libcall::MemoryGrow,
         Libcall::MemoryFill,
         Libcall::MemoryCopy,
@@ -142,7 +140,6 @@ impl Libcall {
             Libcall::CallFunc => "wasmfx_call_func",
             Libcall::CallAddr => "wasmfx_call_addr",
             Libcall::IsSubtype => "wasmfx_is_subtype",
-            Libcall::RefFunc => "wasmfx_ref_func",
             Libcall::MemoryGrow => "wasmfx_memory_grow",
             Libcall::MemoryFill => "wasmfx_memory_fill",
             Libcall::MemoryCopy => "wasmfx_memory_copy",
@@ -173,7 +170,6 @@ impl Libcall {
             Libcall::CallFunc => wasmfx_call_func_framed as *const () as usize,
             Libcall::CallAddr => wasmfx_call_addr_framed as *const () as usize,
             Libcall::IsSubtype => is_subtype as *const () as usize,
-            Libcall::RefFunc => ref_func as *const () as usize,
             Libcall::MemoryGrow => memory_grow as *const () as usize,
             Libcall::MemoryFill => memory_fill as *const () as usize,
             Libcall::MemoryCopy => memory_copy as *const () as usize,
@@ -206,7 +202,6 @@ impl Libcall {
         match self {
             Libcall::CallFunc | Libcall::CallAddr => (&[I32, I64], Some(I32)),
             Libcall::IsSubtype => (&[I32, I32], Some(I32)),
-            Libcall::RefFunc => (&[I32], Some(I64)),
             Libcall::MemoryGrow => (&[I32, I64], Some(I64)),
             Libcall::MemoryFill => (&[I32, I64, I32, I64], Some(I32)),
             Libcall::MemoryCopy | Libcall::MemoryInit | Libcall::TableCopy | Libcall::TableInit => {

@@ -17,7 +17,7 @@
 //!     results from buffer; pending exception (resume_throw)? ─▶ handler
 //! ```
 
-use super::conts_fast::{InlineClause, InlineSite};
+use super::conts_fast::InlineClause;
 use super::{CompileError, FuncTranslator, bad};
 use crate::cont_start;
 use crate::libcalls::{
@@ -188,11 +188,7 @@ impl FuncTranslator<'_, '_> {
         let mut tags: Vec<u32> = labels.iter().map(|c| c.tag).collect();
         tags.extend(&switch_tags);
         // The site lives as long as the code that points at it (sites.rs).
-        let site = InlineSite {
-            addr: ResumeSite::new(labels.len() as u32, tags).leak() as i64,
-            len: (labels.len() + switch_tags.len()) as u32,
-            first_switch: labels.len() as u32,
-        };
+        let site = ResumeSite::new(labels.len() as u32, tags).leak() as i64;
         let result_types = self.types_of(&results)?;
         let (slow, done) = self.slow_and_done(&result_types);
         if mode == RESUME_VALUES {
@@ -204,14 +200,14 @@ impl FuncTranslator<'_, '_> {
                     payload,
                 });
             }
-            self.resume_inline(cont, args, &site, &clauses, &result_types, slow, done)?;
+            self.resume_inline(cont, args, site, &clauses, &result_types, slow, done)?;
         } else {
             self.b.ins().jump(slow, &[]);
         }
         self.b.switch_to_block(slow);
         let buffer = self.slot_buffer(slots);
         self.store_raw(buffer, args);
-        let site = self.b.ins().iconst(I64, site.addr);
+        let site = self.b.ins().iconst(I64, site);
         let mode = self.b.ins().iconst(I32, i64::from(mode));
         let arg = self.b.ins().iconst(I32, arg as i64);
         let status = self
@@ -240,11 +236,14 @@ impl FuncTranslator<'_, '_> {
         self.finish_at(done)
     }
 
-    /// The runtime-call block of an instruction with an inline path, and
-    /// the block both continue in (params: the instruction's results).
+    /// The runtime-call block of an instruction with an inline path (cold:
+    /// laid out after the function's hot code), and the block both
+    /// continue in (params: the instruction's results).
     fn slow_and_done(&mut self, results: &[cranelift_codegen::ir::Type]) -> (Block, Block) {
         let done = self.block_with(results);
-        (self.b.create_block(), done)
+        let slow = self.b.create_block();
+        self.b.set_cold_block(slow);
+        (slow, done)
     }
 
     /// A new block with params of types `tys`.
@@ -259,8 +258,10 @@ impl FuncTranslator<'_, '_> {
     /// Continues at `done` (params: the instruction's results), which
     /// branches away if an exception is pending, else on to `checked`
     /// (same params), where the inline path that knows none is pending
-    /// joins; pushes `checked`'s params.
+    /// joins; pushes `checked`'s params. `done` is cold (the runtime's
+    /// paths), so `checked` follows the inline path in the layout.
     fn finish_checked(&mut self, done: Block, checked: Block) {
+        self.b.set_cold_block(done);
         self.b.switch_to_block(done);
         let args: Vec<BlockArg> = (self.b.block_params(done).iter())
             .map(|&v| v.into())

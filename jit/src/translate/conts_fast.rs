@@ -7,12 +7,15 @@
 //!   resume $ct (values; a fresh or suspended continuation)
 //!     idx = low32(h) - 1;  idx < table.len                       else slow (null)
 //!     C = table.records[idx]; C.key == h (its revision)            else slow (consumed)
-//!     C.state is Fresh or Suspended; site.cache_vmctx == vmctx     else slow (not resolved)
+//!     site.cache_vmctx == vmctx                                    else slow (not resolved)
+//!     C.state is Suspended, or Fresh (without a stack: take one from the pool,
+//!     a call)                                                      else slow
+//!     depth = chain.innermost's + 1 (1 at the host) <= MAX_RESUME_DEPTH else slow
+//!     args after C's bound values: C.payload_len == 0 (args at [0, n)), or
 //!     C.payload_len + n <= C.payload_cap                           else slow
-//!     fresh without a stack: take one from the pool (call)
 //!     ── commit ──  C.key = h + 2^32 (revision + 1); C.state = Running
 //!     P = C.last_ancestor; P.parent = chain.innermost (link Host or Continuation)
-//!     chain.innermost = C; P.handlers = site's tags; args after C's bound values
+//!     chain.innermost = C; P.handlers = site's cached table (16 bytes: tags, counts)
 //!     stack limit := C's; w = stack_switch(P.context, P.context, C) (a fresh C
 //!     starts from the word; a suspended point ignores it)
 //!     stack limit back: the one at function entry (a frame never leaves its stack)
@@ -34,8 +37,9 @@
 //!
 //!   switch $ct $t (target T: fresh or suspended; its payload has room)
 //!     T's handle checks as in resume; handler P, k among switch clauses as in
-//!     suspend; ── commit ── T's handle used; S..P detached (S suspended);
-//!     args ++ S's handle into T's payload; T's segment attached (prompt Q),
+//!     suspend; args ++ S's handle into T's payload as in resume (or slow);
+//!     ── commit ── T's handle used; S..P detached (S suspended);
+//!     T's segment attached (prompt Q),
 //!     Q gets P's handler table; Q.context := P.context (the resumer's point);
 //!     stack limit := T's; stack_switch(P.context, T's old point, T)
 //!     (a fresh T starts from the word; a suspended point ignores it)
@@ -47,13 +51,13 @@
 
 use super::FuncTranslator;
 use super::conts_inline::Clauses;
-use crate::sites::{RESUME_CACHE_TAGS, RESUME_CACHE_VMCTX};
+use crate::sites::{RESUME_CACHE_HANDLERS, RESUME_CACHE_VMCTX};
 use crate::vmruntime;
 use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::types::{I32, I64};
+use cranelift_codegen::ir::types::{I32, I64, I64X2};
 use cranelift_codegen::ir::{
-    Block, BlockArg, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, Type, Value, ValueDef,
+    Block, BlockArg, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, Type, Value,
 };
 use wasmfx_core::vm::offsets;
 use wasmfx_fibre::{ContState, StackChain, offsets as rec};
@@ -65,13 +69,6 @@ pub(super) struct InlineClause {
     pub payload: Vec<Type>,
 }
 
-/// An inline resume's site: its leaked `ResumeSite` and clause counts.
-pub(super) struct InlineSite {
-    pub addr: i64,
-    pub len: u32,
-    pub first_switch: u32,
-}
-
 impl FuncTranslator<'_, '_> {
     /// The inline resume (see the module doc); ends the current block.
     /// `results` go to `done`, a clause's values to its label.
@@ -80,32 +77,30 @@ impl FuncTranslator<'_, '_> {
         &mut self,
         cont: Value,
         args: &[Value],
-        site: &InlineSite,
+        site_addr: i64,
         clauses: &[InlineClause],
         results: &[Type],
         slow: Block,
         done: Block,
     ) -> Result<(), super::CompileError> {
         let taken = self.take_handle(cont, slow);
-        // Both loads before the branch: one materialized site address.
-        let site_addr = self.b.ins().iconst(I64, site.addr);
-        let cached = self.ld(I64, site_addr, RESUME_CACHE_VMCTX);
-        let tags = self.ld(I64, site_addr, RESUME_CACHE_TAGS);
+        let site = self.b.ins().iconst(I64, site_addr);
+        let cached = self.ld(I64, site, RESUME_CACHE_VMCTX);
         let resolved = self.b.ins().icmp(IntCC::Equal, cached, self.vmctx);
         self.guard(resolved, slow);
-        self.make_room(taken.record, args.len(), slow);
-        self.ensure_stack(taken.state, taken.record, slow);
+        self.ensure_stack(&taken, slow);
         let (innermost, chain) = self.innermost();
-        let depth = self.next_depth(innermost, slow);
-        // Commit: use the handle and attach the segment.
+        let (depth, link) = self.next_depth(innermost, slow);
+        // Commit: the arguments (or slow), use the handle, attach the segment.
+        self.put_payload(taken.record, args, slow);
         self.use_handle(&taken);
-        let prompt = self.attach(taken.record, chain, innermost);
+        let prompt = self.attach(taken.record, chain, innermost, link);
         self.st(depth, prompt, rec::DEPTH);
-        self.st(tags, prompt, rec::HANDLER_TAGS);
-        let counts = i64::from(site.len) | (i64::from(site.first_switch) << 32);
-        let counts = self.b.ins().iconst(I64, counts);
-        self.st(counts, prompt, rec::HANDLER_LEN);
-        self.append_payload(taken.record, args);
+        // Loaded here, not before the check: no vector register is kept
+        // across the call that gives a stack (none survives a call).
+        let site = self.b.ins().iconst(I64, site_addr);
+        let handlers = self.ld(I64X2, site, RESUME_CACHE_HANDLERS);
+        self.st(handlers, prompt, rec::HANDLER_TAGS);
         // The first switch into a fresh record carries its address; a
         // suspended point ignores the word (every suspend of the engine
         // does), so it gets the same one: no select, nothing kept live.
@@ -144,31 +139,35 @@ impl FuncTranslator<'_, '_> {
         self.st(limit, self.runtime, vmruntime::STACK_LIMIT);
         let context = self.b.ins().iadd_imm_s(prompt, i64::from(rec::CONTEXT));
         let back = self.b.ins().stack_switch(context, context, word);
-        let ours = self.entry_limit()?;
+        let ours = self.entry_limit();
         self.st(ours, self.runtime, vmruntime::STACK_LIMIT);
         self.reload_memory_cache();
         Ok(back)
     }
 
     /// The stack limit this frame runs under: the one at function entry,
-    /// loaded in the entry block on first use. A frame never leaves its
-    /// stack, and whoever lets it run again sets that stack's limit (a
-    /// resume, a call's return, a switch back), so the value holds
-    /// whenever the frame runs; a resume puts it back with no load before.
-    fn entry_limit(&mut self) -> Result<Value, super::CompileError> {
-        if let Some(limit) = self.entry_limit {
-            return Ok(limit);
-        }
-        let ValueDef::Result(runtime, _) = self.b.func.dfg.value_def(self.runtime) else {
-            return Err(super::bad(
-                "the runtime pointer is not the entry block's load",
-            ));
+    /// kept in a stack slot of its own (stored in the entry block on first
+    /// use, loaded at each use). As an SSA value it would live across the
+    /// switches, where the register allocator spills it and, around loops,
+    /// stores it back to its slot again. A frame never leaves its stack,
+    /// and whoever lets it run again sets that stack's limit (a resume, a
+    /// call's return, a switch back), so the value holds whenever the frame
+    /// runs; a resume puts it back with no load before.
+    fn entry_limit(&mut self) -> Value {
+        let slot = match self.entry_limit {
+            Some(slot) => slot,
+            None => {
+                let data = StackSlotData::new(StackSlotKind::ExplicitSlot, 8, 3);
+                let slot = self.b.create_sized_stack_slot(data);
+                let mut pos = FuncCursor::new(self.b.func).after_inst(self.runtime_load);
+                let flags = MemFlagsData::trusted();
+                let limit = (pos.ins()).load(I64, flags, self.runtime, vmruntime::STACK_LIMIT);
+                pos.ins().stack_store(I64, limit, slot, 0);
+                self.entry_limit = Some(slot);
+                slot
+            }
         };
-        let mut pos = FuncCursor::new(self.b.func).after_inst(runtime);
-        let flags = MemFlagsData::trusted();
-        let limit = (pos.ins()).load(I64, flags, self.runtime, vmruntime::STACK_LIMIT);
-        self.entry_limit = Some(limit);
-        Ok(limit)
+        self.b.ins().stack_load(I64, I64, slot, 0)
     }
 
     /// Branches to the label of `back`'s clause with its payload and handle
@@ -271,26 +270,26 @@ impl FuncTranslator<'_, '_> {
         (done, checked): (Block, Block),
     ) {
         let taken = self.take_handle(target, slow);
-        self.make_room(taken.record, args.len() + 1, slow);
         let tag = self.tag_identity(tag_index);
         let (suspender, chain) = self.innermost();
         let (prompt, _) = self.find_handler(chain, suspender, tag, Clauses::Switch, slow);
-        self.ensure_stack(taken.state, taken.record, slow);
-        // Commit: capture S..P, hand the target our arguments and handle;
-        // the target's segment takes S..P's place on the chain.
-        self.use_handle(&taken);
-        let innermost = self.detach(chain, suspender, prompt);
+        self.ensure_stack(&taken, slow);
+        // Our handle (a retired index's renewal, if it comes to that, is
+        // all a later slow path would do first too).
         let mut values = args.to_vec();
         values.push(self.make_handle(suspender));
-        self.append_payload(taken.record, &values);
-        let target_prompt = self.attach(taken.record, chain, innermost);
+        // Commit: hand the target our arguments and handle (or slow),
+        // capture S..P; the target's segment takes S..P's place.
+        self.put_payload(taken.record, &values, slow);
+        self.use_handle(&taken);
+        let innermost = self.detach(chain, suspender, prompt);
+        let link = self.link_under(innermost);
+        let target_prompt = self.attach(taken.record, chain, innermost, link);
         // The target takes the old prompt's place: its depth too.
         let depth = self.ld(I32, prompt, rec::DEPTH);
         self.st(depth, target_prompt, rec::DEPTH);
-        let table = self.ld(I64, prompt, rec::HANDLER_TAGS);
-        self.st(table, target_prompt, rec::HANDLER_TAGS);
-        let counts = self.ld(I64, prompt, rec::HANDLER_LEN);
-        self.st(counts, target_prompt, rec::HANDLER_LEN);
+        let handlers = self.ld(I64X2, prompt, rec::HANDLER_TAGS);
+        self.st(handlers, target_prompt, rec::HANDLER_TAGS);
         // The resumer's point moves to the target's prompt; the target's
         // own point is copied out first, to switch to. Word by word, as
         // `stack_switch` stored them: a 16-byte load of two fresh 8-byte

@@ -5,8 +5,12 @@
 //!
 //! ```text
 //!   take_handle   raw h ─▶ record C of table.records[low32(h) - 1],
-//!                 C.key == h (its revision), state Fresh or Suspended  (check)
-//!   make_room     C.payload_len + n <= C.payload_cap                   (check)
+//!                 C.key == h (its revision)                          (check)
+//!   ensure_stack  C.state Suspended, or Fresh with a stack (given one
+//!                 by a call when it has none)                         (check)
+//!   put_payload   C.payload_len == 0 (n <= PAYLOAD_INLINE): values at
+//!                 [0, n); else C.payload_len + n <= C.payload_cap and
+//!                 values after the bound ones     (the last check, commit)
 //!   find_handler  innermost-first walk to the chain's mark, tag among a
 //!                 record's suspend (or switch) clauses ─▶ (P, k); past a
 //!                 record by its valid skip entry, else its parent; more
@@ -31,7 +35,8 @@ use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{I8, I16, I32, I64};
 use cranelift_codegen::ir::{Block, BlockArg, InstBuilder, MemFlagsData, Type, Value};
 use wasmfx_fibre::{
-    ContState, ParentLink, RETIRED, StackChain, offsets as rec, table_offsets as table,
+    ContState, PAYLOAD_INLINE, ParentLink, RETIRED, StackChain, offsets as rec,
+    table_offsets as table,
 };
 
 // `link` and `native_parent` are adjacent bytes, stored as one word.
@@ -57,7 +62,7 @@ pub(super) struct Taken {
     pub record: Value,
     /// Its key: the handle.
     pub key: Value,
-    /// Its `ContState`: `Fresh` (0, never ran) or `Suspended`.
+    /// Its `ContState`, not yet checked (`ensure_stack` does).
     pub state: Value,
 }
 
@@ -109,40 +114,57 @@ impl FuncTranslator<'_, '_> {
         let key = self.ld(I64, record, rec::KEY);
         let live = self.b.ins().icmp(IntCC::Equal, key, raw);
         self.guard(live, slow);
-        // Fresh (0) and Suspended (2) are the states without other bits.
-        const _: () = assert!(ContState::Fresh as u32 == 0 && ContState::Suspended as u32 == 2);
+        // `ensure_stack` checks it (Suspended, or Fresh with a stack).
         let state = self.ld(I32, record, rec::STATE);
-        let other = self
-            .b
-            .ins()
-            .band_imm_s(state, !(ContState::Suspended as i64));
-        let resumable = self.b.ins().icmp_imm_u(IntCC::Equal, other, 0);
-        self.guard(resumable, slow);
         Taken { record, key, state }
     }
 
-    /// Checks that `n` more values fit in `record`'s payload.
-    pub(super) fn make_room(&mut self, record: Value, n: usize, slow: Block) {
-        if n == 0 {
-            return;
-        }
-        let len = self.ld(I32, record, rec::PAYLOAD_LEN);
-        let filled = self.b.ins().iadd_imm_s(len, n as i64);
-        let cap = self.ld(I32, record, rec::PAYLOAD_CAP);
-        let fits = self
-            .b
-            .ins()
-            .icmp(IntCC::UnsignedLessThanOrEqual, filled, cap);
-        self.guard(fits, slow);
-    }
-
-    /// Stores `values` after the payload of `record` (`make_room` made room;
-    /// the length is read again, which is cheaper than keeping it live).
-    pub(super) fn append_payload(&mut self, record: Value, values: &[Value]) {
+    /// Puts `values` after the payload of `record`, the last check of an
+    /// inline resume or switch: goes to `slow` (nothing written) when they
+    /// do not fit. An empty payload (no bound values) takes one compare and
+    /// constant offsets (a record's capacity is at least
+    /// [`PAYLOAD_INLINE`]); bound values take the capacity check and the
+    /// append, laid out with the cold code.                  (check, commit)
+    pub(super) fn put_payload(&mut self, record: Value, values: &[Value], slow: Block) {
         if values.is_empty() {
             return;
         }
+        let n = values.len();
         let len = self.ld(I32, record, rec::PAYLOAD_LEN);
+        if n > PAYLOAD_INLINE {
+            let room = self.room_for(record, len, n);
+            self.guard(room, slow);
+            self.append_payload(record, len, values);
+            return;
+        }
+        let [empty, bound, fits, put] = [(); 4].map(|()| self.b.create_block());
+        self.b.ins().brif(len, bound, &[], empty, &[]);
+        self.b.switch_to_block(empty);
+        let base = self.ld(I64, record, rec::PAYLOAD_PTR);
+        self.store_raw(base, values);
+        let filled = self.b.ins().iconst(I32, n as i64);
+        self.st(filled, record, rec::PAYLOAD_LEN);
+        self.b.ins().jump(put, &[]);
+        self.b.switch_to_block(bound);
+        self.b.set_cold_block(bound);
+        let room = self.room_for(record, len, n);
+        self.b.ins().brif(room, fits, &[], slow, &[]);
+        self.b.switch_to_block(fits);
+        self.b.set_cold_block(fits);
+        self.append_payload(record, len, values);
+        self.b.ins().jump(put, &[]);
+        self.b.switch_to_block(put);
+    }
+
+    /// Whether `n` values fit after the `len` in `record`'s payload.
+    fn room_for(&mut self, record: Value, len: Value, n: usize) -> Value {
+        let filled = self.b.ins().iadd_imm_s(len, n as i64);
+        let cap = self.ld(I32, record, rec::PAYLOAD_CAP);
+        (self.b.ins()).icmp(IntCC::UnsignedLessThanOrEqual, filled, cap)
+    }
+
+    /// Stores `values` after the `len` values in `record`'s payload.
+    fn append_payload(&mut self, record: Value, len: Value, values: &[Value]) {
         let filled = self.b.ins().iadd_imm_s(len, values.len() as i64);
         let base = self.ld(I64, record, rec::PAYLOAD_PTR);
         let skip = self.b.ins().uextend(I64, len);
@@ -164,24 +186,41 @@ impl FuncTranslator<'_, '_> {
         values
     }
 
-    /// Gives a fresh record (`state` 0) without a stack one (a call: the
-    /// pool's), or goes to `slow` when the runtime would rather run it in
-    /// place (`libcalls/in_place.rs`).
-    pub(super) fn ensure_stack(&mut self, state: Value, record: Value, slow: Block) {
-        let check = self.b.create_block();
-        let call = self.b.create_block();
-        let given = self.b.create_block();
-        let ready = self.b.create_block();
-        self.b.ins().brif(state, ready, &[], check, &[]);
+    /// Checks that `taken` can run: Suspended, or Fresh with a stack; a
+    /// fresh record without one gets one (a call: the pool's), or goes to
+    /// `slow` when the runtime would rather run it in place
+    /// (`libcalls/in_place.rs`). Any other state goes to `slow`.  (check)
+    pub(super) fn ensure_stack(&mut self, taken: &Taken, slow: Block) {
+        let (state, record) = (taken.state, taken.record);
+        let [go, fresh, check, has_stack, call, given, ready] =
+            [(); 7].map(|()| self.b.create_block());
+        // One compare for the common case, a suspended continuation; the
+        // rest is laid out after the function's hot code. (`go` and
+        // `has_stack` keep the edges into `ready` uncritical: the hot
+        // path's register moves fall through.)
+        let suspended = (self.b.ins()).icmp_imm_u(IntCC::Equal, state, ContState::Suspended as i64);
+        self.b.ins().brif(suspended, go, &[], fresh, &[]);
+        self.b.switch_to_block(go);
+        self.b.ins().jump(ready, &[]);
+        self.b.switch_to_block(fresh);
+        self.b.set_cold_block(fresh);
+        const _: () = assert!(ContState::Fresh as u32 == 0);
+        self.b.ins().brif(state, slow, &[], check, &[]);
         self.b.switch_to_block(check);
+        self.b.set_cold_block(check);
         let base = self.ld(I64, record, rec::STACK_BASE);
-        self.b.ins().brif(base, ready, &[], call, &[]);
+        self.b.ins().brif(base, has_stack, &[], call, &[]);
+        self.b.switch_to_block(has_stack);
+        self.b.set_cold_block(has_stack);
+        self.b.ins().jump(ready, &[]);
         self.b.switch_to_block(call);
+        self.b.set_cold_block(call);
         let status = self.libcall(Libcall::ContStack, &[record]);
         let status = status.unwrap_or_else(|| self.b.ins().iconst(I32, 0));
         let dear = (self.b.ins()).icmp_imm_u(IntCC::Equal, status, i64::from(STACK_DEAR));
         self.b.ins().brif(dear, slow, &[], given, &[]);
         self.b.switch_to_block(given);
+        self.b.set_cold_block(given);
         self.b.ins().trapnz(status, traps::STORED_TRAP);
         self.b.ins().jump(ready, &[]);
         self.b.switch_to_block(ready);
@@ -197,38 +236,55 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// Puts `record`'s segment on top of `chain` (whose innermost is
-    /// `innermost`); returns the segment's prompt.
-    pub(super) fn attach(&mut self, record: Value, chain: Value, innermost: Value) -> Value {
+    /// `innermost`), its prompt linked by `link` (the word of
+    /// [`link_word`]: Host when `innermost` is 0, else Continuation, both
+    /// native); returns the segment's prompt.
+    pub(super) fn attach(
+        &mut self,
+        record: Value,
+        chain: Value,
+        innermost: Value,
+        link: Value,
+    ) -> Value {
         let prompt = self.ld(I64, record, rec::LAST_ANCESTOR);
-        // link and native_parent (1) in one store.
-        let host = self.b.ins().iconst(I16, link_word(ParentLink::Host, true));
-        let child = (self.b.ins()).iconst(I16, link_word(ParentLink::Continuation, true));
-        let link = self.b.ins().select(innermost, child, host);
+        // link and native_parent in one store.
         self.st(link, prompt, rec::LINK);
         self.st(innermost, prompt, rec::PARENT);
         self.st(record, chain, StackChain::INNERMOST);
         prompt
     }
 
+    /// The link word [`FuncTranslator::attach`] stores for a segment put
+    /// under `innermost`, picked without a branch.
+    pub(super) fn link_under(&mut self, innermost: Value) -> Value {
+        let host = self.b.ins().iconst(I16, link_word(ParentLink::Host, true));
+        let child = (self.b.ins()).iconst(I16, link_word(ParentLink::Continuation, true));
+        self.b.ins().select(innermost, child, host)
+    }
+
     /// The depth of a resume attached under `innermost` now (fibre's
     /// `StackChain::next_depth`: one more than the innermost record's, 1 at
-    /// the host); goes to `slow` past [`MAX_RESUME_DEPTH`], where the
-    /// runtime traps.                                                 (check)
-    pub(super) fn next_depth(&mut self, innermost: Value, slow: Block) -> Value {
+    /// the host) and the link word it attaches with (Host at the host,
+    /// else Continuation), one branch for both; goes to `slow` past
+    /// [`MAX_RESUME_DEPTH`], where the runtime traps (only a resume under
+    /// a record can be that deep).                                   (check)
+    pub(super) fn next_depth(&mut self, innermost: Value, slow: Block) -> (Value, Value) {
         let inner = self.b.create_block();
         let merge = self.b.create_block();
         let depth = self.b.append_block_param(merge, I32);
-        let zero = self.b.ins().iconst(I32, 0);
-        (self.b.ins()).brif(innermost, inner, &[], merge, &[zero.into()]);
+        let link = self.b.append_block_param(merge, I16);
+        let one = self.b.ins().iconst(I32, 1);
+        let host = self.b.ins().iconst(I16, link_word(ParentLink::Host, true));
+        (self.b.ins()).brif(innermost, inner, &[], merge, &[one.into(), host.into()]);
         self.b.switch_to_block(inner);
         let inner_depth = self.ld(I32, innermost, rec::DEPTH);
-        self.b.ins().jump(merge, &[inner_depth.into()]);
-        self.b.switch_to_block(merge);
-        let next = self.b.ins().iadd_imm_s(depth, 1);
+        let next = self.b.ins().iadd_imm_s(inner_depth, 1);
         let limit = i64::from(MAX_RESUME_DEPTH);
         let within = (self.b.ins()).icmp_imm_u(IntCC::UnsignedLessThanOrEqual, next, limit);
-        self.guard(within, slow);
-        next
+        let child = (self.b.ins()).iconst(I16, link_word(ParentLink::Continuation, true));
+        (self.b.ins()).brif(within, merge, &[next.into(), child.into()], slow, &[]);
+        self.b.switch_to_block(merge);
+        (depth, link)
     }
 
     /// Takes the segment `suspender` .. `prompt` off `chain`; returns the

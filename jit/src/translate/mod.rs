@@ -195,9 +195,12 @@ pub(crate) struct FuncTranslator<'a, 'f> {
     offset: usize,
     /// The loop an OSR translation enters (`osr.rs`).
     osr: Option<osr::OsrTarget>,
-    /// The compiled-code stack limit at entry, loaded in the entry block
-    /// on first use ([`FuncTranslator::entry_limit`]).
-    entry_limit: Option<Value>,
+    /// The entry block's load of `runtime`, after which
+    /// [`FuncTranslator::entry_limit`] copies the stack limit to its slot.
+    runtime_load: ir::Inst,
+    /// The stack slot holding the compiled-code stack limit at entry,
+    /// made on first use ([`FuncTranslator::entry_limit`]).
+    entry_limit: Option<ir::StackSlot>,
 }
 
 impl<'a, 'f> FuncTranslator<'a, 'f> {
@@ -246,6 +249,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         let runtime = b
             .ins()
             .load(I64, readonly, vmctx, offsets::CTX_RUNTIME as i32);
+        let runtime_load = b.func.dfg.value_def(runtime).unwrap_inst();
         Ok(FuncTranslator {
             env,
             b,
@@ -265,6 +269,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             memory0: None,
             offset: 0,
             osr: None,
+            runtime_load,
             entry_limit: None,
         })
     }

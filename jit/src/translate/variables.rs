@@ -6,6 +6,7 @@
 //!
 //! ```text
 //!   vmctx.globals ──▶ [*VmGlobal] ──▶ VmGlobal { value: u64 }
+//!   vmctx.funcs   ──▶ [*VmFuncRef] ──▶ VmFuncRef { .., addr: u32 }   ref.func: addr + 1
 //! ```
 
 use super::{CompileError, FuncTranslator, bad};
@@ -85,10 +86,13 @@ impl FuncTranslator<'_, '_> {
                 self.push(v);
             }
             Operator::RefFunc { function_index } => {
-                let index = self.b.ins().iconst(I32, i64::from(function_index));
-                let v = self
-                    .libcall(crate::libcalls::Libcall::RefFunc, &[index])
-                    .ok_or_else(|| bad("ref.func"))?;
+                // The raw funcref: the function's store address + 1, kept
+                // in its record (core's vm.rs).
+                let record = self.record(offsets::CTX_FUNCS, function_index);
+                let flags = MemFlagsData::trusted().with_readonly().with_can_move();
+                let at = offsets::FUNC_REF_ADDR as i32;
+                let addr = self.b.ins().uload32(flags, record, at);
+                let v = self.b.ins().iadd_imm_s(addr, 1);
                 self.push(v);
             }
             Operator::RefAsNonNull => {
