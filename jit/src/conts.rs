@@ -309,21 +309,36 @@ impl Conts {
     }
 
     /// The tag addresses of `site`'s clauses for the instance of `vmctx`
-    /// (whose tags are `instance_tags`), kept for good; the site remembers
+    /// (whose tags `instance_tags` gives), kept for good; the site remembers
     /// them for that vmctx, so compiled code finds them without calling out.
     ///
     /// # Errors
     /// A host trap when the instance lacks a tag the site names.
-    pub fn resolve_site(
+    #[inline]
+    pub fn resolve_site<'t>(
+        &mut self,
+        site: &mut ResumeSite,
+        vmctx: usize,
+        instance: u32,
+        instance_tags: impl FnOnce() -> &'t [TagAddr],
+    ) -> Result<*const u64, Trap> {
+        if site.cache_vmctx == vmctx {
+            return Ok(site.cache_tags);
+        }
+        self.resolve_site_again(site, vmctx, instance, instance_tags())
+    }
+
+    /// [`Conts::resolve_site`] for a site last resolved for another vmctx
+    /// (or never).
+    #[cold]
+    #[inline(never)]
+    fn resolve_site_again(
         &mut self,
         site: &mut ResumeSite,
         vmctx: usize,
         instance: u32,
         instance_tags: &[TagAddr],
     ) -> Result<*const u64, Trap> {
-        if site.cache_vmctx == vmctx {
-            return Ok(site.cache_tags);
-        }
         let key = (std::ptr::from_mut(site) as usize, instance);
         let tags = match self.resolved.get(&key) {
             Some(tags) => tags.as_ptr(),
@@ -451,14 +466,24 @@ mod tests {
         let mut conts = Conts::default();
         let mut site = ResumeSite::new(1, vec![1, 0]);
         let tags = [TagAddr(10), TagAddr(11)];
-        let first = conts.resolve_site(&mut site, 0x100, 0, &tags).expect("ok");
+        let first = conts
+            .resolve_site(&mut site, 0x100, 0, || &tags)
+            .expect("ok");
         // SAFETY: the resolved table holds the site's two clauses.
         assert_eq!(unsafe { std::slice::from_raw_parts(first, 2) }, &[11, 10]);
         let other = [TagAddr(20), TagAddr(21)];
-        let second = conts.resolve_site(&mut site, 0x200, 1, &other).expect("ok");
+        let second = conts
+            .resolve_site(&mut site, 0x200, 1, || &other)
+            .expect("ok");
         assert_ne!(first, second);
-        let back = conts.resolve_site(&mut site, 0x100, 0, &tags).expect("ok");
+        let back = conts
+            .resolve_site(&mut site, 0x100, 0, || &tags)
+            .expect("ok");
         assert_eq!(back, first, "the first instance's table is kept");
-        assert!(conts.resolve_site(&mut site, 0x300, 2, &tags[..1]).is_err());
+        assert!(
+            conts
+                .resolve_site(&mut site, 0x300, 2, || &tags[..1])
+                .is_err()
+        );
     }
 }

@@ -253,7 +253,7 @@ fn resume_in(
     }
     // SAFETY: compiled code passes its leaked site.
     let site = unsafe { &mut *site };
-    let tags = conts_now.resolve_site(site, vmctx, call.instance.0, instance_tags(call))?;
+    let tags = conts_now.resolve_site(site, vmctx, call.instance.0, || instance_tags(call))?;
     super::check_depth(conts_now)?;
     conts_now.ensure_stack(record, run_fibre_entry())?;
     target.set_state(ContState::Running);

@@ -157,12 +157,9 @@ pub(super) fn resume(
     // SAFETY: compiled code passes its leaked site.
     let site = unsafe { &mut *site };
     // SAFETY: no other reference to the continuations is live.
-    let tags = unsafe { conts(state_of(call.act)) }.resolve_site(
-        site,
-        vmctx,
-        call.instance.0,
-        instance_tags(call),
-    )?;
+    let tags =
+        unsafe { conts(state_of(call.act)) }
+            .resolve_site(site, vmctx, call.instance.0, || instance_tags(call))?;
     // SAFETY: the resolved tags live as long as the Jit.
     let tags = unsafe { std::slice::from_raw_parts(tags, site.len as usize) };
     let first_switch = site.first_switch as usize;
