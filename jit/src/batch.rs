@@ -150,7 +150,7 @@ mod tests {
         let lists = &mut CalleeLists::default();
         assert_eq!(neighbourhood(&m, lists, 1, &|_| true), vec![1, 2, 3, 4]);
         assert_eq!(neighbourhood(&m, lists, 1, &|i| i != 2), vec![1, 3, 4]);
-        // Read once each, and only where calls were followed: $hot, $a, $b.
+        // Lists are read only where calls were followed: $hot, $a, $b.
         let read = &lists.modules[&(Arc::as_ptr(&m) as usize)].lists;
         assert_eq!(read.iter().filter(|list| list.is_some()).count(), 3);
     }
