@@ -6,8 +6,8 @@
 /// memory and table arms here, then the integer and float arms. `$store` is
 /// the store, `$code` the running function's code and `$base` its frame base.
 macro_rules! match_op_with_memory_ops {
-    ($op:expr, $v:ident, $sp:ident, $base:ident, $pc:ident, $store:ident, $code:ident, { $($arms:tt)* }) => {
-        super::int_ops::match_op_with_int_ops!($op, $v, $sp, $pc, {
+    ($op:expr, $v:ident, $sp:ident, $base:ident, $pc:ident, $start:ident, $store:ident, $code:ident, { $($arms:tt)* }) => {
+        super::int_ops::match_op_with_int_ops!($op, $v, $sp, $pc, $start, {
             $($arms)*
                     // --- memory ----------------------------------------------
                     Op::I32Load { mem, offset } => {
