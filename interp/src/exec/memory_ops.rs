@@ -7,7 +7,7 @@
 /// the store, `$code` the running function's code and `$base` its frame base.
 macro_rules! match_op_with_memory_ops {
     ($op:expr, $v:ident, $sp:ident, $base:ident, $pc:ident, $start:ident, $store:ident, $code:ident, { $($arms:tt)* }) => {
-        super::int_ops::match_op_with_int_ops!($op, $v, $sp, $pc, $start, {
+        super::reg_ops::match_op_with_reg_ops!($op, $v, $sp, $base, $pc, $start, {
             $($arms)*
                     // --- memory ----------------------------------------------
                     Op::I32Load { mem, offset } => {

@@ -30,6 +30,7 @@ mod memory_ops;
 mod native;
 mod numeric;
 mod outward;
+mod reg_ops;
 mod slots;
 
 pub(crate) use calls::call_host;

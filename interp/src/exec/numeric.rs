@@ -8,6 +8,7 @@
 //! `wasmfx_core::num`.
 
 use super::slots::Slots;
+use crate::op::{Bin, BinImm};
 use wasmfx_core::Trap;
 use wasmfx_core::num::{F32_QUIET_BIT, F64_QUIET_BIT};
 
@@ -182,6 +183,36 @@ pub(super) fn f32_copysign(a: u64, b: u64) -> u64 {
 #[inline(always)]
 pub(super) fn f64_copysign(a: u64, b: u64) -> u64 {
     (a & !F64_SIGN) | (b & F64_SIGN)
+}
+
+/// A register-form binary op: `slot[dst] = f(slot[a], slot[b])`, then `sp`
+/// from the op (`op/reg.rs`).
+#[inline(always)]
+pub(super) fn rr(
+    values: &mut Slots,
+    sp: &mut usize,
+    base: usize,
+    o: Bin,
+    f: impl FnOnce(u64, u64) -> u64,
+) {
+    let result = f(values[base + o.a as usize], values[base + o.b as usize]);
+    values[base + o.dst as usize] = result;
+    *sp = base + o.sp as usize;
+}
+
+/// [`rr`] with an immediate right operand (`imm`, widened by the caller).
+#[inline(always)]
+pub(super) fn ri(
+    values: &mut Slots,
+    sp: &mut usize,
+    base: usize,
+    o: BinImm,
+    imm: u64,
+    f: impl FnOnce(u64, u64) -> u64,
+) {
+    let result = f(values[base + o.a as usize], imm);
+    values[base + o.dst as usize] = result;
+    *sp = base + o.sp as usize;
 }
 
 #[cfg(test)]

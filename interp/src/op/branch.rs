@@ -20,6 +20,22 @@ pub enum I32Cmp {
 }
 
 impl I32Cmp {
+    /// The comparison that holds exactly when this one does not.
+    pub fn negated(self) -> I32Cmp {
+        match self {
+            I32Cmp::Eq => I32Cmp::Ne,
+            I32Cmp::Ne => I32Cmp::Eq,
+            I32Cmp::LtS => I32Cmp::GeS,
+            I32Cmp::LtU => I32Cmp::GeU,
+            I32Cmp::GtS => I32Cmp::LeS,
+            I32Cmp::GtU => I32Cmp::LeU,
+            I32Cmp::LeS => I32Cmp::GtS,
+            I32Cmp::LeU => I32Cmp::GtU,
+            I32Cmp::GeS => I32Cmp::LtS,
+            I32Cmp::GeU => I32Cmp::LtU,
+        }
+    }
+
     /// Whether `a <cmp> b` holds.
     #[inline(always)]
     pub fn holds(self, a: u32, b: u32) -> bool {
@@ -130,7 +146,9 @@ impl Op {
             | Op::BrOnNonNull { target, .. }
             | Op::BrIfLocalsI32 { target, .. }
             | Op::BrIfLocalI32Imm { target, .. }
-            | Op::BrIfTeeI32 { target, .. } => Some(target),
+            | Op::BrIfTeeI32 { target, .. }
+            | Op::BrIfCmpRR { target, .. }
+            | Op::BrIfCmpRI { target, .. } => Some(target),
             _ => None,
         }
     }

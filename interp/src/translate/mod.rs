@@ -28,6 +28,7 @@ mod fuse;
 mod memory;
 mod names;
 mod numeric;
+mod operands;
 mod variables;
 
 use crate::code::{Code, Handler};
@@ -154,8 +155,10 @@ struct Translator<'a> {
     /// Params plus declared locals.
     num_locals: u32,
     ops: Vec<Op>,
-    /// Operand stack height (above the locals).
+    /// Operand stack height (above the locals), pending entries included.
     height: u32,
+    /// Top entries not written to their slots yet (`operands.rs`).
+    pending: Vec<operands::Pending>,
     max_height: u32,
     controls: Vec<Control>,
     /// pc of each label id (`UNKNOWN_PC` until known).
@@ -197,6 +200,7 @@ impl<'a> Translator<'a> {
             num_locals: num_params,
             ops: Vec::new(),
             height: 0,
+            pending: Vec::new(),
             max_height: 0,
             controls: vec![Control {
                 kind: ControlKind::Function,
@@ -243,6 +247,7 @@ impl<'a> Translator<'a> {
     /// Marks the current pc as a branch target (or handler boundary): no
     /// fusion across it.
     fn bind_here(&mut self) {
+        debug_assert!(self.pending.is_empty(), "a label with operands pending");
         self.barrier = self.pc();
     }
 
@@ -273,6 +278,10 @@ impl<'a> Translator<'a> {
         if self.unreachable {
             return self.skip_unreachable(op);
         }
+        if self.translate_register(&op)? {
+            return Ok(());
+        }
+        self.flush_before(&op);
         if self.translate_control(&op)? {
             return Ok(());
         }

@@ -12,6 +12,9 @@ use crate::op::Op;
 /// The fused form of `prev` followed by the branching `next`, if there is one.
 pub(super) fn fuse_branch(prev: Op, next: Op) -> Option<Op> {
     use Op::*;
+    if let Some(fused) = register_compare_branch(prev, next) {
+        return Some(fused);
+    }
     if let Some((cmp, target)) = next.i32_compare_branch() {
         match prev {
             LocalGet2(a, b) => return Some(BrIfLocalsI32 { cmp, a, b, target }),
@@ -249,4 +252,41 @@ pub(super) fn fuse_branch(prev: Op, next: Op) -> Option<Op> {
         (I32GeUImm(imm), JumpIfZero(target)) => BrIfI32LtUImm { target, imm },
         _ => return None,
     })
+}
+
+/// A register-form i32 comparison whose result is the new top, then `br_if`
+/// (dropping nothing) or an `if`: one op that branches on the operands and
+/// leaves `sp` below the result it no longer pushes.
+fn register_compare_branch(prev: Op, next: Op) -> Option<Op> {
+    let (cmp, target) = match next {
+        Op::BrIf {
+            target, drop: 0, ..
+        } => (false, target),
+        Op::JumpIfZero(target) => (true, target),
+        _ => return None,
+    };
+    let pick = |c: crate::op::I32Cmp| if cmp { c.negated() } else { c };
+    if let Some((c, o)) = prev.i32_compare_rr()
+        && o.sp == o.dst + 1
+    {
+        return Some(Op::BrIfCmpRR {
+            cmp: pick(c),
+            a: o.a,
+            b: o.b,
+            sp: o.dst,
+            target,
+        });
+    }
+    if let Some((c, o)) = prev.i32_compare_ri()
+        && o.sp == o.dst + 1
+    {
+        return Some(Op::BrIfCmpRI {
+            cmp: pick(c),
+            a: o.a,
+            sp: o.dst,
+            imm: o.imm,
+            target,
+        });
+    }
+    None
 }

@@ -1,0 +1,85 @@
+//! The register forms (`op/reg.rs`, `translate/operands.rs`): results
+//! stored into locals, compare-and-branch on locals and constants, and the
+//! cases where a pending operand must read a local before it is written.
+
+mod common;
+
+use common::instantiate;
+use wasmfx_core::Val;
+
+const PROGRAMS: &str = r#"(module
+    ;; d = a - b, then d = d * 3 + 1 (result into a local, then read back).
+    (func (export "store_into_local") (param i32 i32) (result i32) (local i32)
+        (local.set 2 (i32.sub (local.get 0) (local.get 1)))
+        (local.set 2 (i32.add (i32.mul (local.get 2) (i32.const 3)) (i32.const 1)))
+        (local.get 2))
+    ;; local.tee of a register result keeps the value on the stack.
+    (func (export "tee_keeps_value") (param i64) (result i64) (local i64)
+        (i64.add (local.tee 1 (i64.shl (local.get 0) (i64.const 4))) (local.get 1)))
+    ;; A pending local.get 0 below the sum must read x before the set.
+    (func (export "read_before_write") (param i32) (result i32)
+        (local.get 0)
+        (local.set 0 (i32.add (local.get 0) (i32.const 100)))
+        (local.get 0)
+        (i32.sub))
+    ;; x = x + 1 through the pending top itself (reads then writes x).
+    (func (export "self_update") (param i32) (result i32)
+        (local.set 0 (i32.add (local.get 0) (i32.const 1)))
+        (local.get 0))
+    ;; Counts down with a compare-and-branch on a local and an immediate,
+    ;; and an `if` on a compare of two locals (negated branch).
+    (func (export "count") (param i32 i32) (result i32) (local i32)
+        (block $done
+            (loop $next
+                (br_if $done (i32.le_s (local.get 0) (i32.const 0)))
+                (if (i32.lt_u (local.get 0) (local.get 1))
+                    (then (local.set 2 (i32.add (local.get 2) (i32.const 1)))))
+                (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+                (br $next)))
+        (local.get 2))
+    ;; A constant on the left of a commutative op, and i64 immediates that
+    ;; do not fit in i32 (the stack forms).
+    (func (export "const_left") (param i64) (result i64) (local i64)
+        (local.set 1 (i64.add (i64.const 7) (local.get 0)))
+        (local.set 1 (i64.xor (local.get 1) (i64.const 0x100000000)))
+        (local.get 1))
+    ;; f64 arithmetic into a local.
+    (func (export "f64_into_local") (param f64 f64) (result f64) (local f64)
+        (local.set 2 (f64.div (local.get 0) (local.get 1)))
+        (local.get 2)))"#;
+
+#[test]
+fn results_stored_into_locals_are_the_stack_forms_results() {
+    let mut inst = instantiate(PROGRAMS);
+    assert_eq!(
+        inst.i32("store_into_local", &[Val::I32(10), Val::I32(3)]),
+        22
+    );
+    assert_eq!(
+        inst.i32("store_into_local", &[Val::I32(i32::MIN), Val::I32(1)]),
+        i32::MAX.wrapping_mul(3).wrapping_add(1)
+    );
+    assert_eq!(inst.i64("tee_keeps_value", &[Val::I64(3)]), 96);
+    assert_eq!(inst.i64("const_left", &[Val::I64(1)]), 8 ^ 0x1_0000_0000);
+    let quotient = inst.call(
+        "f64_into_local",
+        &[Val::F64(1.0f64.to_bits()), Val::F64(4.0f64.to_bits())],
+    );
+    assert_eq!(quotient.expect("runs"), vec![Val::F64(0.25f64.to_bits())]);
+}
+
+#[test]
+fn a_pending_local_reads_its_value_before_a_later_set() {
+    let mut inst = instantiate(PROGRAMS);
+    assert_eq!(inst.i32("read_before_write", &[Val::I32(5)]), -100);
+    assert_eq!(inst.i32("self_update", &[Val::I32(41)]), 42);
+}
+
+#[test]
+fn compare_and_branch_on_slots_and_immediates() {
+    let mut inst = instantiate(PROGRAMS);
+    // 10 down to 1; those below 4 (3, 2, 1) count.
+    assert_eq!(inst.i32("count", &[Val::I32(10), Val::I32(4)]), 3);
+    assert_eq!(inst.i32("count", &[Val::I32(0), Val::I32(4)]), 0);
+    assert_eq!(inst.i32("count", &[Val::I32(-5), Val::I32(4)]), 0);
+}
