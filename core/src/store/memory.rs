@@ -92,6 +92,9 @@ pub struct MemoryInst {
     pub ty: MemoryType,
     bytes: Bytes,
     len: usize,
+    /// Address of byte 0 of `bytes` (kept by `sync_vm`): loads and stores
+    /// check `len` and go straight there.
+    base: usize,
     vm: Box<VmMemory>,
 }
 
@@ -104,6 +107,7 @@ impl MemoryInst {
             ty,
             bytes: Bytes::new(ty, len, limits)?,
             len,
+            base: 0,
             vm: Box::default(),
         };
         mem.sync_vm();
@@ -165,12 +169,11 @@ impl MemoryInst {
     /// [`Trap::MemoryOutOfBounds`] if any of them is past the end.
     #[inline]
     pub fn read<const N: usize>(&self, addr: u64) -> Result<[u8; N], Trap> {
-        // Checked against the slice itself, so indexing needs no second check.
-        let data = self.data();
-        let range = checked_range(addr, N as u64, data.len()).ok_or(Trap::MemoryOutOfBounds)?;
-        let mut out = [0; N];
-        out.copy_from_slice(&data[range]);
-        Ok(out)
+        let range = checked_range(addr, N as u64, self.len).ok_or(Trap::MemoryOutOfBounds)?;
+        // SAFETY: `base` is the address of the accessible bytes, `len` long
+        // (`sync_vm` keeps both after every change of `bytes` or `len`), and
+        // `range` lies inside them; `&self` keeps them alive and unwritten.
+        Ok(unsafe { std::ptr::read_unaligned((self.base as *const u8).add(range.start).cast()) })
     }
 
     /// Writes `bytes` at `addr`; nothing is written if it does not all fit.
@@ -179,10 +182,18 @@ impl MemoryInst {
     /// [`Trap::MemoryOutOfBounds`] if the write would pass the end.
     #[inline]
     pub fn write(&mut self, addr: u64, bytes: &[u8]) -> Result<(), Trap> {
-        let data = self.data_mut();
         let range =
-            checked_range(addr, bytes.len() as u64, data.len()).ok_or(Trap::MemoryOutOfBounds)?;
-        data[range].copy_from_slice(bytes);
+            checked_range(addr, bytes.len() as u64, self.len).ok_or(Trap::MemoryOutOfBounds)?;
+        // SAFETY: as in `read`, `range` lies inside the accessible bytes at
+        // `base`; `&mut self` makes this the only access to them, and
+        // `bytes` (borrowed apart from `self`) cannot overlap them.
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                bytes.as_ptr(),
+                (self.base as *mut u8).add(range.start),
+                bytes.len(),
+            )
+        };
         Ok(())
     }
 
@@ -273,11 +284,12 @@ impl MemoryInst {
     }
 
     fn sync_vm(&mut self) {
-        self.vm.base = match &self.bytes {
-            Bytes::Heap(bytes) => bytes.as_ptr() as usize,
+        self.base = match &mut self.bytes {
+            Bytes::Heap(bytes) => bytes.as_mut_ptr() as usize,
             #[cfg(feature = "native")]
             Bytes::Mapped(mapping) => mapping.base(),
         };
+        self.vm.base = self.base;
         self.vm.length = self.len as u64;
     }
 }

@@ -1,5 +1,6 @@
 //! A linear memory's bytes inside a virtual-memory reservation that never
-//! moves: the only `unsafe` of linear memory.
+//! moves: with the unchecked reads and writes of `MemoryInst::read` and
+//! `write` (after their bounds check), the only `unsafe` of linear memory.
 //!
 //! ```text
 //!   base                       base + committed              base + reserved
