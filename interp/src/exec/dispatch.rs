@@ -80,13 +80,18 @@ pub(super) fn branch(values: &mut Slots, sp: usize, drop: u32, keep: u32) -> usi
     sp - drop
 }
 
-/// Copies `n` slots from `from` down to `to` (`to <= from`). A plain loop:
-/// `n` is almost always 0 or 1, where a `memmove` call costs more.
+/// Copies `n` slots from `from` down to `to` (`to <= from`). A plain loop
+/// after a test for the one-slot case: `n` is almost always 0 or 1, where a
+/// `memmove` call, or the loop's own setup, costs more.
 #[inline(always)]
 pub(super) fn move_down<V>(values: &mut V, from: usize, to: usize, n: usize)
 where
     V: IndexMut<usize, Output = u64> + ?Sized,
 {
+    if n == 1 {
+        values[to] = values[from];
+        return;
+    }
     for i in 0..n {
         values[to + i] = values[from + i];
     }
