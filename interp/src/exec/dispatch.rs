@@ -302,6 +302,10 @@ pub(super) fn run_ops(
             }
             // The common switches here (`cont_fast.rs`); the rest, and
             // these where the common case does not hold, in `cont.rs`.
+            // `Exit::Cont` goes through `black_box`: as a constant, LLVM
+            // loaded it into a register in the dispatch head, once per op
+            // of every kind, for these arms to share (and took a register
+            // from the loop).
             Op::Suspend(_) | Op::Resume(_) | Op::Switch(_) if frames.switches => {
                 let mut at = Regs { pc: pc_of(start, ip), sp, base };
                 match frames.fast_cont(store, &mut at, *op) {
@@ -309,7 +313,7 @@ pub(super) fn run_ops(
                         (pc, sp, base) = (at.pc, at.sp, at.base);
                         continue 'frames;
                     }
-                    Ok(false) => break 'frames Exit::Cont,
+                    Ok(false) => break 'frames std::hint::black_box(Exit::Cont),
                     Err(trap) => {
                         *regs = at;
                         return Err(trap);
@@ -324,7 +328,7 @@ pub(super) fn run_ops(
                         pc = at.pc;
                         continue 'frames;
                     }
-                    Ok(false) => break 'frames Exit::Cont,
+                    Ok(false) => break 'frames std::hint::black_box(Exit::Cont),
                     Err(trap) => {
                         *regs = at;
                         return Err(trap);
@@ -337,7 +341,7 @@ pub(super) fn run_ops(
             | Op::Resume(_)
             | Op::ResumeThrow(_)
             | Op::ResumeThrowRef(_)
-            | Op::Switch(_) => break 'frames Exit::Cont,
+            | Op::Switch(_) => break 'frames std::hint::black_box(Exit::Cont),
             Op::ThrowRef => {
                 sp -= 1;
                 match v[sp] {
