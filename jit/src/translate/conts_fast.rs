@@ -7,13 +7,14 @@
 //!   resume $ct (values; a fresh or suspended continuation)
 //!     idx = low32(h) - 1;  idx < table.len                       else slow (null)
 //!     C = table.records[idx]; C.key == h (its revision)            else slow (consumed)
+//!       (h made by the operator just before, a cont.new: C is known, Fresh)
 //!     site.cache_vmctx == vmctx                                    else slow (not resolved)
 //!     C.state is Suspended, or Fresh (without a stack: take one from the pool,
-//!     a call)                                                      else slow
+//!     a call, then from the top)                                   else slow
 //!     depth = chain.innermost's + 1 (1 at the host) <= MAX_RESUME_DEPTH else slow
 //!     args after C's bound values: C.payload_len == 0 (args at [0, n)), or
 //!     C.payload_len + n <= C.payload_cap                           else slow
-//!     ── commit ──  C.key = h + 2^32 (revision + 1); C.state = Running
+//!     ── commit ──  C.key's high half + 1 (revision + 1); C.state = Running
 //!     P = C.last_ancestor; P.parent = chain.innermost (link Host or Continuation)
 //!     chain.innermost = C; P.handlers = site's cached table (16 bytes: tags, counts)
 //!     stack limit := C's; w = stack_switch(P.context, P.context, C) (a fresh C
@@ -24,8 +25,10 @@
 //!     else clause k = w.clause ─▶ payload + handle of w ─▶ clause k's label
 //!
 //!   suspend $t (payload of at most PAYLOAD_INLINE values)
-//!     tag = vmctx.tags[$t] (its store address); S = chain.innermost
-//!     r = S; loop: r == 0 or r == chain.mark ─▶ slow (no handler, or beyond the entry)
+//!     tag = vmctx.tags[$t] (its store address); S = chain.innermost (the chain
+//!     and the runtime record at constant addresses: translate/mod.rs, RuntimeAddrs)
+//!     r = S; loop: r == chain.mark ─▶ slow (no handler, or beyond the entry;
+//!                  the mark, null at the host, ends every walk: fibre's skip.rs)
 //!                  tag in r's suspend clauses [0, first_switch) ─▶ found (P = r, k)
 //!                  r = r's skip entry's target when it holds for the tag (fibre's
 //!                  skip.rs), else r.parent (past INLINE_WALK parents ─▶ slow)
@@ -35,9 +38,11 @@
 //!     results from S's payload ─▶ done; the word back 0 (the runtime's
 //!     resume, whose resume_throw leaves an exception pending) ─▶ check first
 //!
-//!   switch $ct $t (target T: fresh or suspended; its payload has room)
+//!   switch $ct $t (target T: suspended, or fresh with a stack; its payload has room)
 //!     T's handle checks as in resume; handler P, k among switch clauses as in
-//!     suspend; args ++ S's handle into T's payload as in resume (or slow);
+//!     suspend; S's key a handle (not RETIRED) else slow; no call on the way,
+//!     so no value waits in a callee-saved register;
+//!     args ++ S's handle into T's payload as in resume (or slow);
 //!     ── commit ── T's handle used; S..P detached (S suspended);
 //!     T's segment attached (prompt Q),
 //!     Q gets P's handler table; Q.context := P.context (the resumer's point);
@@ -83,12 +88,16 @@ impl FuncTranslator<'_, '_> {
         slow: Block,
         done: Block,
     ) -> Result<(), super::CompileError> {
+        // Where a fresh continuation that was given a stack starts again.
+        let retry = self.b.create_block();
+        self.b.ins().jump(retry, &[]);
+        self.b.switch_to_block(retry);
         let taken = self.take_handle(cont, slow);
         let site = self.b.ins().iconst(I64, site_addr);
         let cached = self.ld(I64, site, RESUME_CACHE_VMCTX);
         let resolved = self.b.ins().icmp(IntCC::Equal, cached, self.vmctx);
         self.guard(resolved, slow);
-        self.ensure_stack(&taken, slow);
+        self.ensure_stack(&taken, slow, retry);
         let (innermost, chain) = self.innermost();
         let (depth, link) = self.next_depth(innermost, slow);
         // Commit: the arguments (or slow), use the handle, attach the segment.
@@ -136,13 +145,27 @@ impl FuncTranslator<'_, '_> {
         word: Value,
     ) -> Result<Value, super::CompileError> {
         let limit = self.ld(I64, record, rec::STACK_LIMIT);
-        self.st(limit, self.runtime, vmruntime::STACK_LIMIT);
+        let runtime = self.runtime_record();
+        self.st(limit, runtime, vmruntime::STACK_LIMIT);
         let context = self.b.ins().iadd_imm_s(prompt, i64::from(rec::CONTEXT));
-        let back = self.b.ins().stack_switch(context, context, word);
+        let back = self.stack_switch(context, context, word);
         let ours = self.entry_limit();
-        self.st(ours, self.runtime, vmruntime::STACK_LIMIT);
+        let runtime = self.runtime_record();
+        self.st(ours, runtime, vmruntime::STACK_LIMIT);
         self.reload_memory_cache();
         Ok(back)
+    }
+
+    /// `stack_switch`, after which the code goes on in a block of its own:
+    /// constants (the runtime's addresses) are made again in each block
+    /// that uses them, not kept across the switch, which clobbers every
+    /// register.
+    fn stack_switch(&mut self, store: Value, load: Value, word: Value) -> Value {
+        let back = self.b.ins().stack_switch(store, load, word);
+        let after = self.b.create_block();
+        self.b.ins().jump(after, &[]);
+        self.b.switch_to_block(after);
+        back
     }
 
     /// The stack limit this frame runs under: the one at function entry,
@@ -234,7 +257,7 @@ impl FuncTranslator<'_, '_> {
         self.st(above, chain, StackChain::INNERMOST);
         self.st(clause, suspender, rec::CLAUSE);
         let context = self.b.ins().iadd_imm_s(prompt, i64::from(rec::CONTEXT));
-        let word = self.b.ins().stack_switch(context, context, suspender);
+        let word = self.stack_switch(context, context, suspender);
         self.resumed(suspender, word, results, done, checked);
     }
 
@@ -273,11 +296,9 @@ impl FuncTranslator<'_, '_> {
         let tag = self.tag_identity(tag_index);
         let (suspender, chain) = self.innermost();
         let (prompt, _) = self.find_handler(chain, suspender, tag, Clauses::Switch, slow);
-        self.ensure_stack(&taken, slow);
-        // Our handle (a retired index's renewal, if it comes to that, is
-        // all a later slow path would do first too).
+        self.check_runnable(&taken, slow);
         let mut values = args.to_vec();
-        values.push(self.make_handle(suspender));
+        values.push(self.current_handle(suspender, slow));
         // Commit: hand the target our arguments and handle (or slow),
         // capture S..P; the target's segment takes S..P's place.
         self.put_payload(taken.record, &values, slow);
@@ -306,13 +327,14 @@ impl FuncTranslator<'_, '_> {
             self.st(resumer, target_prompt, offset);
         }
         let limit = self.ld(I64, taken.record, rec::STACK_LIMIT);
-        self.st(limit, self.runtime, vmruntime::STACK_LIMIT);
+        let runtime = self.runtime_record();
+        self.st(limit, runtime, vmruntime::STACK_LIMIT);
         // A fresh target starts from its address; a suspended point ignores
         // the word, so it gets the same one (no select, nothing kept live).
         let word = taken.record;
         let store = self.b.ins().iadd_imm_s(prompt, i64::from(rec::CONTEXT));
         let load = self.b.ins().stack_addr(I64, old_point, 0);
-        let word = self.b.ins().stack_switch(store, load, word);
+        let word = self.stack_switch(store, load, word);
         self.resumed(suspender, word, results, done, checked);
     }
 }
