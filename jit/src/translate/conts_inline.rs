@@ -22,7 +22,8 @@
 //!                 memory), C.state = Running                          (commit)
 //!   attach        P = C.last_ancestor; P.parent = innermost (Host or
 //!                 Continuation link); innermost = C ─▶ P
-//!   detach        P detached; S.last_ancestor = P; S.state = Suspended;
+//!   detach        P detached (its link; its stale parent is not read);
+//!                 S.last_ancestor = P; S.state = Suspended;
 //!                 P crossed ─▶ P uncrossed, chain.epoch += 1
 //!                 ─▶ P.parent (the caller's new innermost, or what a
 //!                 switch attaches the target to)
@@ -378,10 +379,11 @@ impl FuncTranslator<'_, '_> {
     /// (fibre's skip.rs).
     pub(super) fn detach(&mut self, chain: Value, suspender: Value, prompt: Value) -> Value {
         let above = self.ld(I64, prompt, rec::PARENT);
+        // The link says Detached; `parent` keeps a stale pointer that
+        // nothing reads without a Continuation link (an attach, or a warm
+        // park, writes it first).
         let detached = (self.b.ins()).iconst(I16, link_word(ParentLink::Detached, false));
         self.st(detached, prompt, rec::LINK);
-        let null = self.b.ins().iconst(I64, 0);
-        self.st(null, prompt, rec::PARENT);
         self.st(prompt, suspender, rec::LAST_ANCESTOR);
         let suspended = self.b.ins().iconst(I32, ContState::Suspended as i64);
         self.st(suspended, suspender, rec::STATE);
