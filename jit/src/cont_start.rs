@@ -117,7 +117,9 @@ pub(crate) fn build_start(
     }
     let count = b.ins().iconst(I32, results.len() as i64);
     b.ins().store(flags, count, record, rec::PAYLOAD_LEN);
-    // Detach (fibre's StackChain::detach with the record as its own prompt).
+    // Detach (fibre's StackChain::detach with the record as its own prompt):
+    // the chain and the link. Its stale parent and last ancestor are not
+    // read before its release resets them (warm park or arena).
     let runtime = b.ins().load(I64, flags, vmctx, vm::CTX_RUNTIME as i32);
     let chain = b.ins().load(I64, flags, runtime, vmruntime::CHAIN);
     let parent = b.ins().load(I64, flags, record, rec::PARENT);
@@ -126,9 +128,6 @@ pub(crate) fn build_start(
     const _: () = assert!(rec::NATIVE_PARENT == rec::LINK + 1 && ParentLink::Detached as u8 == 0);
     let detached = b.ins().iconst(I16, 0);
     b.ins().store(flags, detached, record, rec::LINK);
-    let null = b.ins().iconst(I64, 0);
-    b.ins().store(flags, null, record, rec::PARENT);
-    b.ins().store(flags, record, record, rec::LAST_ANCESTOR);
     b.ins().jump(finish, &[]);
 
     // The last switch: the resumer's point is in the record's context.

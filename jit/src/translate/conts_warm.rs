@@ -14,8 +14,9 @@
 //!   release_returned  warm_len < MAX_WARM, payload inline (no spill), no
 //!                     interpreter frames, revision + 1 < RETIRED, a stack
 //!                     else ─▶ cont_release call
-//!                     key += 2^32 (revision + 1); state = Returned; clause,
-//!                     payload and handlers cleared; context = {top - 8, 0,
+//!                     key += 2^32 (revision + 1); clause and handlers
+//!                     cleared (state Returned, payload empty: already);
+//!                     last_ancestor = r; context = {top - 8, 0,
 //!                     fibre_main};
 //!                     entry = run_fibre; push on table.warm
 //! ```
@@ -128,15 +129,13 @@ impl FuncTranslator<'_, '_> {
         }
         self.b.ins().jump(park, &[]);
 
-        // Reset as ContRecord::reset_warm (link, parent and last ancestor
-        // are as the return's detach left them), then push.
+        // Reset as ContRecord::reset_warm (the link as the return's detach
+        // left it; the state already Returned and the payload empty: the
+        // return and the resume's read of the results did that), then push.
         self.b.switch_to_block(park);
         self.st(bumped, record, rec::KEY);
-        let returned = self.b.ins().iconst(I32, ContState::Returned as i64);
-        self.st(returned, record, rec::STATE);
         let zero32 = self.b.ins().iconst(I32, 0);
         self.st(zero32, record, rec::CLAUSE);
-        self.st(zero32, record, rec::PAYLOAD_LEN);
         let zero = self.b.ins().iconst(I64, 0);
         self.st(zero, record, rec::HANDLER_TAGS);
         self.st(zero, record, rec::HANDLER_LEN);
