@@ -32,11 +32,15 @@
 //!                  tag in r's suspend clauses [0, first_switch) ─▶ found (P = r, k)
 //!                  r = r's skip entry's target when it holds for the tag (fibre's
 //!                  skip.rs), else r.parent (past INLINE_WALK parents ─▶ slow)
+//!     (the rest is emitted twice: for a hit at S's first clause, P = S and
+//!     k = 0 as constants, and for the others)
 //!     payload into S; chain.innermost = P.parent; P detached (crossed: epoch + 1);
 //!     S.last_ancestor = P
 //!     S.state = Suspended; S.clause = k; stack_switch(P.context, P.context, S)
-//!     results from S's payload ─▶ done; the word back 0 (the runtime's
-//!     resume, whose resume_throw leaves an exception pending) ─▶ check first
+//!     the word back is S (a compiled resume or switch passes the record it
+//!     resumes): results from its payload ─▶ done; the word 0 (the runtime's
+//!     resume, whose resume_throw leaves an exception pending) ─▶ results
+//!     from S's, check first
 //!
 //!   switch $ct $t (target T: suspended, or fresh with a stack; its payload has room)
 //!     T's handle checks as in resume; handler P, k among switch clauses as in
@@ -48,7 +52,8 @@
 //!     Q gets P's handler table; Q.context := P.context (the resumer's point);
 //!     stack limit := T's; stack_switch(P.context, T's old point, T)
 //!     (a fresh T starts from the word; a suspended point ignores it)
-//!     results from S's payload ─▶ done (the word back 0: check first, as suspend)
+//!     results from the payload of the word (S) ─▶ done (the word 0: check first,
+//!     as suspend)
 //!
 //!   cont.new: pop a warm record (conts_inline.rs `new_warm`), else the call
 //! ```
@@ -95,6 +100,10 @@ impl FuncTranslator<'_, '_> {
         let taken = self.take_handle(cont, slow);
         let site = self.b.ins().iconst(I64, site_addr);
         let cached = self.ld(I64, site, RESUME_CACHE_VMCTX);
+        // The handler table with the check, from the site's address at
+        // hand; only stored after the commit. (Nothing keeps the vector
+        // across the call that gives a stack: that path starts over.)
+        let handlers = self.ld(I64X2, site, RESUME_CACHE_HANDLERS);
         let resolved = self.b.ins().icmp(IntCC::Equal, cached, self.vmctx);
         self.guard(resolved, slow);
         self.ensure_stack(&taken, slow, retry);
@@ -105,10 +114,6 @@ impl FuncTranslator<'_, '_> {
         self.use_handle(&taken);
         let prompt = self.attach(taken.record, chain, innermost, link);
         self.st(depth, prompt, rec::DEPTH);
-        // Loaded here, not before the check: no vector register is kept
-        // across the call that gives a stack (none survives a call).
-        let site = self.b.ins().iconst(I64, site_addr);
-        let handlers = self.ld(I64X2, site, RESUME_CACHE_HANDLERS);
         self.st(handlers, prompt, rec::HANDLER_TAGS);
         // The first switch into a fresh record carries its address; a
         // suspended point ignores the word (every suspend of the engine
@@ -245,7 +250,30 @@ impl FuncTranslator<'_, '_> {
     ) {
         let tag = self.tag_identity(tag_index);
         let (suspender, chain) = self.innermost();
-        let (prompt, clause) = self.find_handler(chain, suspender, tag, Clauses::Suspend, slow);
+        let kind = Clauses::Suspend;
+        let (found, first) = self.find_handler_peeled(chain, suspender, tag, kind, slow, true);
+        // The rest twice: for a hit at the suspender's first clause (the
+        // common case, with constants) and for the others.
+        let ends = (done, checked);
+        self.suspend_found(suspender, chain, found, args, results, ends);
+        if let Some(hit) = first {
+            self.b.switch_to_block(hit.block);
+            let found = (hit.prompt, hit.clause);
+            self.suspend_found(suspender, chain, found, args, results, ends);
+        }
+    }
+
+    /// The inline suspend once its handler is found: `prompt` and the
+    /// index of its `clause`.
+    fn suspend_found(
+        &mut self,
+        suspender: Value,
+        chain: Value,
+        (prompt, clause): (Value, Value),
+        args: &[Value],
+        results: &[Type],
+        (done, checked): (Block, Block),
+    ) {
         // Found: payload into the suspender, detach it up to the prompt.
         if !args.is_empty() {
             let base = self.ld(I64, suspender, rec::PAYLOAD_PTR);
@@ -267,6 +295,9 @@ impl FuncTranslator<'_, '_> {
     /// switch, which runs with no exception pending and never leaves one),
     /// else to `done`, which checks for the exception a `resume_throw`
     /// leaves pending (the runtime's resumes pass 0 to a suspended point).
+    /// A compiled resume or switch passes the record it resumes, which is
+    /// `suspender` (the handle it used names it): the values come from the
+    /// word, not from `suspender` kept across the switch.
     fn resumed(
         &mut self,
         suspender: Value,
@@ -276,9 +307,20 @@ impl FuncTranslator<'_, '_> {
         checked: Block,
     ) {
         self.reload_memory_cache();
-        let values = self.load_payload(suspender, results);
-        let args: Vec<BlockArg> = values.iter().map(|&v| v.into()).collect();
-        self.b.ins().brif(word, checked, &args, done, &args);
+        if results.is_empty() {
+            self.b.ins().brif(word, checked, &[], done, &[]);
+            return;
+        }
+        let compiled = self.b.create_block();
+        let runtime = self.b.create_block();
+        self.b.set_cold_block(runtime);
+        self.b.ins().brif(word, compiled, &[], runtime, &[]);
+        for (block, record, to) in [(compiled, word, checked), (runtime, suspender, done)] {
+            self.b.switch_to_block(block);
+            let values = self.load_payload(record, results);
+            let args: Vec<BlockArg> = values.iter().map(|&v| v.into()).collect();
+            self.b.ins().jump(to, &args);
+        }
     }
 
     /// The inline switch (see the module doc); ends the current block,

@@ -79,6 +79,14 @@ pub(super) enum Clauses {
     Switch,
 }
 
+/// A handler search's hit at the first clause of the first record, in a
+/// block of its own (`find_handler_peeled`), left for the caller to fill.
+pub(super) struct FirstHit {
+    pub block: Block,
+    pub prompt: Value,
+    pub clause: Value,
+}
+
 /// What a handler search looks for, and where its blocks go.
 struct Search {
     mark: Value,
@@ -418,6 +426,23 @@ impl FuncTranslator<'_, '_> {
         kind: Clauses,
         slow: Block,
     ) -> (Value, Value) {
+        let (found, _) = self.find_handler_peeled(chain, from, tag, kind, slow, false);
+        found
+    }
+
+    /// [`FuncTranslator::find_handler`]; with `peel`, a hit at the first
+    /// clause of `from` goes to a block of its own, returned empty with
+    /// its (prompt, clause) for the caller to fill (which then does the
+    /// rest twice, and moves no block parameters on the common path).
+    pub(super) fn find_handler_peeled(
+        &mut self,
+        chain: Value,
+        from: Value,
+        tag: Value,
+        kind: Clauses,
+        slow: Block,
+        peel: bool,
+    ) -> ((Value, Value), Option<FirstHit>) {
         let mark = self.ld(I64, chain, StackChain::MARK);
         let record_head = self.b.create_block();
         let r = self.b.append_block_param(record_head, I64);
@@ -439,9 +464,9 @@ impl FuncTranslator<'_, '_> {
         // The first record peeled off the walk (most searches end there):
         // no loop parameters to move.
         let zero = self.b.ins().iconst(I32, 0);
-        self.search_record(&search, from, zero);
+        let first = self.search_record(&search, from, zero, peel);
         self.b.switch_to_block(record_head);
-        self.search_record(&search, r, steps);
+        self.search_record(&search, r, steps, false);
 
         self.b.switch_to_block(clause_head);
         let more = self.b.ins().icmp(IntCC::UnsignedLessThan, ci, cend);
@@ -483,14 +508,21 @@ impl FuncTranslator<'_, '_> {
         self.b.ins().jump(record_head, &[up.into(), walked.into()]);
 
         self.b.switch_to_block(found);
-        (prompt, clause)
+        ((prompt, clause), first)
     }
 
     /// One record `r` (after `steps` parent links) of a handler search:
     /// the mark ends the search (slow); the first clause of its `kind`
     /// takes one compare (for suspend clauses at a constant offset), the
-    /// rest go to the clause loop.
-    fn search_record(&mut self, search: &Search, r: Value, steps: Value) {
+    /// rest go to the clause loop. With `hit_apart`, a hit there goes to a
+    /// block of its own, returned empty with (prompt, clause).
+    fn search_record(
+        &mut self,
+        search: &Search,
+        r: Value,
+        steps: Value,
+        hit_apart: bool,
+    ) -> Option<FirstHit> {
         // No null check: the walk meets the mark (null for the host) before
         // it could pass the chain's end, and skip entries end at the mark
         // too (fibre's skip.rs).
@@ -526,12 +558,19 @@ impl FuncTranslator<'_, '_> {
         let first_hit = self.b.create_block();
         let first_missed = self.b.create_block();
         self.b.ins().brif(hit, first_hit, &[], first_missed, &[]);
-        self.b.switch_to_block(first_hit);
-        self.b.ins().jump(search.found, &[r.into(), start.into()]);
+        if !hit_apart {
+            self.b.switch_to_block(first_hit);
+            self.b.ins().jump(search.found, &[r.into(), start.into()]);
+        }
         self.b.switch_to_block(first_missed);
         let second = self.b.ins().iadd_imm_s(start, 1);
         let rest = [r, steps, tags, end, second].map(BlockArg::from);
         self.b.ins().jump(search.clause_head, &rest);
+        hit_apart.then_some(FirstHit {
+            block: first_hit,
+            prompt: r,
+            clause: start,
+        })
     }
 
     /// The raw handle of `record` now: its key, unless its revision
