@@ -508,7 +508,8 @@ impl Compiler {
             let frontend = self.jit()?.isa().frontend_config();
             self.ctx.clear();
             self.ctx.func = Function::with_name_signature(UserFuncName::user(0, id.as_u32()), sig);
-            cont_start::build_start(&mut self.ctx.func, &mut self.builder_ctx, &ty, frontend)?;
+            let (func, builder_ctx) = (&mut self.ctx.func, &mut self.builder_ctx);
+            cont_start::build_start(func, builder_ctx, &ty, frontend, self.runtime.chain)?;
             let jit = (self.module.as_mut())
                 .ok_or_else(|| CompileError::Cranelift("code module freed".into()))?;
             jit.define_function(id, &mut self.ctx)?;

@@ -12,7 +12,7 @@
 //!     args = record.payload[..params]; payload_len = 0
 //!     results = fr.code(fr.vmctx, args...)      Wasm `tail` convention
 //!     record.payload[..results] = results       (results ≤ PAYLOAD_INLINE ≤ capacity)
-//!     detach record from vmctx.runtime.chain (innermost = its parent)
+//!     detach record from the chain (its address a constant: innermost = its parent)
 //!   finish:
 //!     record.state = Returned
 //!     stack_switch(record.context, record.context, record)   to the resumer, for good
@@ -58,12 +58,15 @@ pub(crate) fn start_signature() -> Signature {
 }
 
 /// Builds the start for functions of type `ty` into `func` (whose
-/// signature is [`start_signature`]).
+/// signature is [`start_signature`]); `chain` is the address of the Jit's
+/// stack chain (a constant for its code: `translate/mod.rs`, RuntimeAddrs;
+/// 0: unknown, read through the context).
 pub(crate) fn build_start(
     func: &mut Function,
     builder_ctx: &mut FunctionBuilderContext,
     ty: &FuncType,
     frontend: cranelift_codegen::isa::TargetFrontendConfig,
+    chain: usize,
 ) -> Result<(), CompileError> {
     let params = abi::clif_types(&ty.params)?;
     let callee_sig = abi::wasm_signature(ty)?;
@@ -120,8 +123,13 @@ pub(crate) fn build_start(
     // Detach (fibre's StackChain::detach with the record as its own prompt):
     // the chain and the link. Its stale parent and last ancestor are not
     // read before its release resets them (warm park or arena).
-    let runtime = b.ins().load(I64, flags, vmctx, vm::CTX_RUNTIME as i32);
-    let chain = b.ins().load(I64, flags, runtime, vmruntime::CHAIN);
+    let chain = match chain {
+        0 => {
+            let runtime = b.ins().load(I64, flags, vmctx, vm::CTX_RUNTIME as i32);
+            b.ins().load(I64, flags, runtime, vmruntime::CHAIN)
+        }
+        at => b.ins().iconst(I64, at as i64),
+    };
     let parent = b.ins().load(I64, flags, record, rec::PARENT);
     b.ins().store(flags, parent, chain, StackChain::INNERMOST);
     // link (Detached) and native_parent (0), adjacent bytes, in one store.

@@ -183,8 +183,9 @@ pub(crate) struct FuncTranslator<'a, 'f> {
     env: &'a ModuleEnv<'a>,
     b: FunctionBuilder<'f>,
     vmctx: Value,
-    /// The store's runtime record (`VmContext::runtime`), loaded once (uses
-    /// go through [`FuncTranslator::runtime_record`]).
+    /// The store's runtime record (`VmContext::runtime`), loaded once, or
+    /// its constant address (`const_runtime`); uses go through
+    /// [`FuncTranslator::runtime_record`].
     runtime: Value,
     /// Whether uses of the runtime record take its constant address: in
     /// modules with continuation types, whose code switches stacks.
@@ -213,7 +214,7 @@ pub(crate) struct FuncTranslator<'a, 'f> {
     offset: usize,
     /// The loop an OSR translation enters (`osr.rs`).
     osr: Option<osr::OsrTarget>,
-    /// The entry block's load of `runtime`, after which
+    /// The entry block's instruction that makes `runtime`, after which
     /// [`FuncTranslator::entry_limit`] copies the stack limit to its slot.
     runtime_load: ir::Inst,
     /// The stack slot holding the compiled-code stack limit at entry,
@@ -271,17 +272,20 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         let heap_flags = MemFlagsData::new()
             .with_notrap()
             .with_alias_region(Some(heap));
-        let runtime = b
-            .ins()
-            .load(I64, readonly, vmctx, offsets::CTX_RUNTIME as i32);
+        let const_runtime = env.runtime.record != 0
+            && (env.module.type_defs.iter()).any(|t| matches!(t, CompositeType::Cont(_)));
+        // A constant needs no load at entry (and goes if nothing uses it).
+        let runtime = match const_runtime {
+            true => b.ins().iconst(I64, env.runtime.record as i64),
+            false => (b.ins()).load(I64, readonly, vmctx, offsets::CTX_RUNTIME as i32),
+        };
         let runtime_load = b.func.dfg.value_def(runtime).unwrap_inst();
         Ok(FuncTranslator {
             env,
             b,
             vmctx,
             runtime,
-            const_runtime: env.runtime.record != 0
-                && (env.module.type_defs.iter()).any(|t| matches!(t, CompositeType::Cont(_))),
+            const_runtime,
             locals: Vec::new(),
             local_types: Vec::new(),
             stack: Vec::new(),
