@@ -110,7 +110,7 @@ impl FuncTranslator<'_, '_> {
         let (innermost, chain) = self.innermost();
         let (depth, link) = self.next_depth(innermost, slow);
         // Commit: the arguments (or slow), use the handle, attach the segment.
-        self.put_payload(taken.record, args, slow);
+        self.put_payload(taken.record, args, slow, taken.state.is_none());
         self.use_handle(&taken);
         let prompt = self.attach(taken.record, chain, innermost, link);
         self.st(depth, prompt, rec::DEPTH);
@@ -343,7 +343,7 @@ impl FuncTranslator<'_, '_> {
         values.push(self.current_handle(suspender, slow));
         // Commit: hand the target our arguments and handle (or slow),
         // capture S..P; the target's segment takes S..P's place.
-        self.put_payload(taken.record, &values, slow);
+        self.put_payload(taken.record, &values, slow, taken.state.is_none());
         self.use_handle(&taken);
         let innermost = self.detach(chain, suspender, prompt);
         let link = self.link_under(innermost);

@@ -12,7 +12,8 @@
 //!   check_runnable  the same without the call (switch)                (check)
 //!   put_payload   C.payload_len == 0 (n <= PAYLOAD_INLINE): values at
 //!                 [0, n); else C.payload_len + n <= C.payload_cap and
-//!                 values after the bound ones     (the last check, commit)
+//!                 values after the bound ones; C just made by cont.new:
+//!                 the inline slots, no check      (the last check, commit)
 //!   find_handler  innermost-first walk to the chain's mark, tag among a
 //!                 record's suspend (or switch) clauses ─▶ (P, k); past a
 //!                 record by its valid skip entry, else its parent; more
@@ -167,12 +168,31 @@ impl FuncTranslator<'_, '_> {
     /// do not fit. An empty payload (no bound values) takes one compare and
     /// constant offsets (a record's capacity is at least
     /// [`PAYLOAD_INLINE`]); bound values take the capacity check and the
-    /// append, laid out with the cold code.                  (check, commit)
-    pub(super) fn put_payload(&mut self, record: Value, values: &[Value], slow: Block) {
+    /// append, laid out with the cold code. A record `cont.new` just made
+    /// (`fresh`) has an empty payload in its inline slots (a new record's,
+    /// or a warm one's: those have no spill buffer): no check, no pointer
+    /// to load.                                               (check, commit)
+    pub(super) fn put_payload(
+        &mut self,
+        record: Value,
+        values: &[Value],
+        slow: Block,
+        fresh: bool,
+    ) {
         if values.is_empty() {
             return;
         }
         let n = values.len();
+        if fresh && n <= PAYLOAD_INLINE {
+            let slots = self
+                .b
+                .ins()
+                .iadd_imm_s(record, i64::from(rec::PAYLOAD_INLINE_SLOTS));
+            self.store_raw(slots, values);
+            let filled = self.b.ins().iconst(I32, n as i64);
+            self.st(filled, record, rec::PAYLOAD_LEN);
+            return;
+        }
         let len = self.ld(I32, record, rec::PAYLOAD_LEN);
         if n > PAYLOAD_INLINE {
             let room = self.room_for(record, len, n);
