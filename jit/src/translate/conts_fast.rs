@@ -49,8 +49,9 @@
 //!     args ++ S's handle into T's payload as in resume (or slow);
 //!     ── commit ── T's handle used; S..P detached (S suspended);
 //!     T's segment attached (prompt Q),
-//!     Q gets P's handler table; Q.context := P.context (the resumer's point);
-//!     stack limit := T's; stack_switch(P.context, T's old point, T)
+//!     Q gets P's handler table; Q.context and P.context trade places (Q gets
+//!     the resumer's point, P T's own); stack limit := T's;
+//!     stack_switch(P.context, P.context, T)
 //!     (a fresh T starts from the word; a suspended point ignores it)
 //!     results from the payload of the word (S) ─▶ done (the word 0: check first,
 //!     as suspend)
@@ -353,20 +354,19 @@ impl FuncTranslator<'_, '_> {
         self.st(depth, target_prompt, rec::DEPTH);
         let handlers = self.ld(I64X2, prompt, rec::HANDLER_TAGS);
         self.st(handlers, target_prompt, rec::HANDLER_TAGS);
-        // The resumer's point moves to the target's prompt; the target's
-        // own point is copied out first, to switch to. Word by word, as
+        // The resumer's point and the target's own point trade places: the
+        // target's prompt gets the resumer's, the old prompt the target's,
+        // which the switch loads there before it stores ours in its place
+        // (the captured segment's resume point). Word by word, as
         // `stack_switch` stored them: a 16-byte load of two fresh 8-byte
         // stores is not store-forwarded (tried: 6 fewer instructions, 25%
         // slower).
-        let old_point =
-            self.b
-                .create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 24, 3));
         for word in 0..3 {
             let offset = rec::CONTEXT + 8 * word;
             let own = self.ld(I64, target_prompt, offset);
-            self.b.ins().stack_store(I64, own, old_point, 8 * word);
             let resumer = self.ld(I64, prompt, offset);
             self.st(resumer, target_prompt, offset);
+            self.st(own, prompt, offset);
         }
         let limit = self.ld(I64, taken.record, rec::STACK_LIMIT);
         let runtime = self.runtime_record();
@@ -374,9 +374,8 @@ impl FuncTranslator<'_, '_> {
         // A fresh target starts from its address; a suspended point ignores
         // the word, so it gets the same one (no select, nothing kept live).
         let word = taken.record;
-        let store = self.b.ins().iadd_imm_s(prompt, i64::from(rec::CONTEXT));
-        let load = self.b.ins().stack_addr(I64, old_point, 0);
-        let word = self.stack_switch(store, load, word);
+        let context = self.b.ins().iadd_imm_s(prompt, i64::from(rec::CONTEXT));
+        let word = self.stack_switch(context, context, word);
         self.resumed(suspender, word, results, done, checked);
     }
 }
