@@ -16,7 +16,7 @@
 
 use crate::codegen::CompiledFunction;
 use crate::cont_start::{self, StartKey};
-use crate::translate::{ModuleEnv, translate_function};
+use crate::translate::{ModuleEnv, RuntimeAddrs, translate_function};
 use crate::{CompileError, abi, codegen, libcalls::Libcall, signals};
 use cranelift_codegen::ir::types::I64;
 use cranelift_codegen::ir::{Function, InstBuilder, MemFlagsData, Signature, Type, UserFuncName};
@@ -132,6 +132,9 @@ pub(crate) struct Compiler {
     /// The interruption checks code made from now on carries (the store's,
     /// set before each compile: one compiler serves one store).
     pub interrupt: wasmfx_core::InterruptChecks,
+    /// Where the runtime record and the stack chain of the one store the
+    /// compiler serves are (its Jit's, set once).
+    pub runtime: RuntimeAddrs,
 }
 
 impl Compiler {
@@ -153,6 +156,7 @@ impl Compiler {
             compiled_functions: 0,
             workers: 1,
             interrupt: wasmfx_core::InterruptChecks::default(),
+            runtime: RuntimeAddrs::default(),
         }
     }
 
@@ -435,6 +439,7 @@ impl Compiler {
                     cont_starts: &self.cont_starts,
                     frontend,
                     interrupt: self.interrupt,
+                    runtime: self.runtime,
                 };
                 let sig = Signature::new(CallConv::Tail);
                 let mut func =
@@ -503,7 +508,8 @@ impl Compiler {
             let frontend = self.jit()?.isa().frontend_config();
             self.ctx.clear();
             self.ctx.func = Function::with_name_signature(UserFuncName::user(0, id.as_u32()), sig);
-            cont_start::build_start(&mut self.ctx.func, &mut self.builder_ctx, &ty, frontend)?;
+            let (func, builder_ctx) = (&mut self.ctx.func, &mut self.builder_ctx);
+            cont_start::build_start(func, builder_ctx, &ty, frontend, self.runtime.chain)?;
             let jit = (self.module.as_mut())
                 .ok_or_else(|| CompileError::Cranelift("code module freed".into()))?;
             jit.define_function(id, &mut self.ctx)?;

@@ -12,7 +12,7 @@
 //!     args = record.payload[..params]; payload_len = 0
 //!     results = fr.code(fr.vmctx, args...)      Wasm `tail` convention
 //!     record.payload[..results] = results       (results ≤ PAYLOAD_INLINE ≤ capacity)
-//!     detach record from vmctx.runtime.chain (innermost = its parent)
+//!     detach record from the chain (its address a constant: innermost = its parent)
 //!   finish:
 //!     record.state = Returned
 //!     stack_switch(record.context, record.context, record)   to the resumer, for good
@@ -58,12 +58,15 @@ pub(crate) fn start_signature() -> Signature {
 }
 
 /// Builds the start for functions of type `ty` into `func` (whose
-/// signature is [`start_signature`]).
+/// signature is [`start_signature`]); `chain` is the address of the Jit's
+/// stack chain (a constant for its code: `translate/mod.rs`, RuntimeAddrs;
+/// 0: unknown, read through the context).
 pub(crate) fn build_start(
     func: &mut Function,
     builder_ctx: &mut FunctionBuilderContext,
     ty: &FuncType,
     frontend: cranelift_codegen::isa::TargetFrontendConfig,
+    chain: usize,
 ) -> Result<(), CompileError> {
     let params = abi::clif_types(&ty.params)?;
     let callee_sig = abi::wasm_signature(ty)?;
@@ -117,18 +120,22 @@ pub(crate) fn build_start(
     }
     let count = b.ins().iconst(I32, results.len() as i64);
     b.ins().store(flags, count, record, rec::PAYLOAD_LEN);
-    // Detach (fibre's StackChain::detach with the record as its own prompt).
-    let runtime = b.ins().load(I64, flags, vmctx, vm::CTX_RUNTIME as i32);
-    let chain = b.ins().load(I64, flags, runtime, vmruntime::CHAIN);
+    // Detach (fibre's StackChain::detach with the record as its own prompt):
+    // the chain and the link. Its stale parent and last ancestor are not
+    // read before its release resets them (warm park or arena).
+    let chain = match chain {
+        0 => {
+            let runtime = b.ins().load(I64, flags, vmctx, vm::CTX_RUNTIME as i32);
+            b.ins().load(I64, flags, runtime, vmruntime::CHAIN)
+        }
+        at => b.ins().iconst(I64, at as i64),
+    };
     let parent = b.ins().load(I64, flags, record, rec::PARENT);
     b.ins().store(flags, parent, chain, StackChain::INNERMOST);
     // link (Detached) and native_parent (0), adjacent bytes, in one store.
     const _: () = assert!(rec::NATIVE_PARENT == rec::LINK + 1 && ParentLink::Detached as u8 == 0);
     let detached = b.ins().iconst(I16, 0);
     b.ins().store(flags, detached, record, rec::LINK);
-    let null = b.ins().iconst(I64, 0);
-    b.ins().store(flags, null, record, rec::PARENT);
-    b.ins().store(flags, record, record, rec::LAST_ANCESTOR);
     b.ins().jump(finish, &[]);
 
     // The last switch: the resumer's point is in the record's context.

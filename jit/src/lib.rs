@@ -134,9 +134,15 @@ impl Jit {
     /// [`CompileError::Cranelift`] when the host is not supported.
     pub fn new() -> Result<Jit, CompileError> {
         signals::install_handlers();
+        let state: Box<RuntimeState> = Box::default();
+        let mut compiler = Compiler::new();
+        compiler.runtime = translate::RuntimeAddrs {
+            record: state.vm_addr(),
+            chain: state.vm.chain,
+        };
         Ok(Jit {
-            compiler: Compiler::new(),
-            state: Box::default(),
+            compiler,
+            state,
             code_funcs: BTreeMap::new(),
             backtrace: WasmBacktrace::default(),
             background: None,

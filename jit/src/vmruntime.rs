@@ -34,6 +34,11 @@
 //!
 //! The stack limit is memory, not a constant, so the runtime can change it
 //! when it switches to another stack (fibres, with stack switching).
+//!
+//! A Jit has one record, boxed, and only its code reads it: code of
+//! modules with continuation types takes the record's address and the
+//! chain's as constants instead of loading them from the context
+//! (`translate/mod.rs`, `RuntimeAddrs`), so no switch has to keep them.
 
 use std::mem::offset_of;
 use wasmfx_core::Store;

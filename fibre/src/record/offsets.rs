@@ -20,6 +20,7 @@ pub const HANDLERS: i32 = offset_of!(ContRecord, handlers) as i32;
 pub const PAYLOAD_PTR: i32 = offset_of!(ContRecord, payload_ptr) as i32;
 pub const PAYLOAD_LEN: i32 = offset_of!(ContRecord, payload_len) as i32;
 pub const PAYLOAD_CAP: i32 = offset_of!(ContRecord, payload_cap) as i32;
+pub const PAYLOAD_INLINE_SLOTS: i32 = offset_of!(ContRecord, payload_inline) as i32;
 pub const HANDLER_TAGS: i32 = HANDLERS + offset_of!(HandlerTable, tags) as i32;
 pub const HANDLER_LEN: i32 = HANDLERS + offset_of!(HandlerTable, len) as i32;
 pub const HANDLER_FIRST_SWITCH: i32 = HANDLERS + offset_of!(HandlerTable, first_switch) as i32;
@@ -50,7 +51,7 @@ mod tests {
             (72, 80, 84)
         );
         assert_eq!((PAYLOAD_PTR, PAYLOAD_LEN, PAYLOAD_CAP), (88, 96, 100));
-        assert_eq!(offset_of!(ContRecord, payload_inline), 104);
+        assert_eq!(PAYLOAD_INLINE_SLOTS, 104);
         assert_eq!((STACK_BASE, STACK_LEN, ENTRY), (136, 144, 152));
         assert_eq!((INTERP, FUNC, DEPTH, FUNC_REF), (160, 168, 172, 176));
         assert_eq!((SKIP_TO, SKIP_MASK, SKIP_EPOCH), (184, 192, 200));

@@ -55,6 +55,7 @@ impl Compiler {
             cont_starts: &self.cont_starts,
             frontend,
             interrupt: self.interrupt,
+            runtime: self.runtime,
         };
         let name = UserFuncName::user(0, id.as_u32());
         let mut func = Function::with_name_signature(name, Signature::new(CallConv::Tail));

@@ -142,7 +142,8 @@ impl FuncTranslator<'_, '_> {
     /// The `VmFuncRef` of a non-null raw funcref, and its `FuncAddr` (i32).
     fn func_record_of(&mut self, raw: Value) -> (Value, Value) {
         let addr = self.b.ins().iadd_imm_s(raw, -1);
-        let refs = self.load_field(I64, self.runtime, vmruntime::FUNC_REFS);
+        let runtime = self.runtime_record();
+        let refs = self.load_field(I64, runtime, vmruntime::FUNC_REFS);
         let offset = self.b.ins().ishl_imm_u(addr, 3);
         let entry = self.b.ins().iadd(refs, offset);
         // Valid only after the null check: not `can_move`.
@@ -202,7 +203,8 @@ impl FuncTranslator<'_, '_> {
             // Only the slow path gets here; this frame is done either way, so
             // a pending exception skips this function's handlers.
             let unwind = self.unwind_block();
-            let pending = self.load_field(I64, self.runtime, vmruntime::PENDING_EXN);
+            let runtime = self.runtime_record();
+            let pending = self.load_field(I64, runtime, vmruntime::PENDING_EXN);
             let ret = self.b.create_block();
             self.b.ins().brif(pending, unwind, &[], ret, &[]);
             self.b.switch_to_block(ret);

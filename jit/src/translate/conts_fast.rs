@@ -7,13 +7,14 @@
 //!   resume $ct (values; a fresh or suspended continuation)
 //!     idx = low32(h) - 1;  idx < table.len                       else slow (null)
 //!     C = table.records[idx]; C.key == h (its revision)            else slow (consumed)
+//!       (h made by the operator just before, a cont.new: C is known, Fresh)
 //!     site.cache_vmctx == vmctx                                    else slow (not resolved)
 //!     C.state is Suspended, or Fresh (without a stack: take one from the pool,
-//!     a call)                                                      else slow
+//!     a call, then from the top)                                   else slow
 //!     depth = chain.innermost's + 1 (1 at the host) <= MAX_RESUME_DEPTH else slow
 //!     args after C's bound values: C.payload_len == 0 (args at [0, n)), or
 //!     C.payload_len + n <= C.payload_cap                           else slow
-//!     ── commit ──  C.key = h + 2^32 (revision + 1); C.state = Running
+//!     ── commit ──  C.key's high half + 1 (revision + 1); C.state = Running
 //!     P = C.last_ancestor; P.parent = chain.innermost (link Host or Continuation)
 //!     chain.innermost = C; P.handlers = site's cached table (16 bytes: tags, counts)
 //!     stack limit := C's; w = stack_switch(P.context, P.context, C) (a fresh C
@@ -24,26 +25,36 @@
 //!     else clause k = w.clause ─▶ payload + handle of w ─▶ clause k's label
 //!
 //!   suspend $t (payload of at most PAYLOAD_INLINE values)
-//!     tag = vmctx.tags[$t] (its store address); S = chain.innermost
-//!     r = S; loop: r == 0 or r == chain.mark ─▶ slow (no handler, or beyond the entry)
+//!     tag = vmctx.tags[$t] (its store address); S = chain.innermost (the chain
+//!     and the runtime record at constant addresses: translate/mod.rs, RuntimeAddrs)
+//!     r = S; loop: r == chain.mark ─▶ slow (no handler, or beyond the entry;
+//!                  the mark, null at the host, ends every walk: fibre's skip.rs)
 //!                  tag in r's suspend clauses [0, first_switch) ─▶ found (P = r, k)
 //!                  r = r's skip entry's target when it holds for the tag (fibre's
 //!                  skip.rs), else r.parent (past INLINE_WALK parents ─▶ slow)
+//!     (the rest is emitted twice: for a hit at S's first clause, P = S and
+//!     k = 0 as constants, and for the others)
 //!     payload into S; chain.innermost = P.parent; P detached (crossed: epoch + 1);
 //!     S.last_ancestor = P
 //!     S.state = Suspended; S.clause = k; stack_switch(P.context, P.context, S)
-//!     results from S's payload ─▶ done; the word back 0 (the runtime's
-//!     resume, whose resume_throw leaves an exception pending) ─▶ check first
+//!     the word back is S (a compiled resume or switch passes the record it
+//!     resumes): results from its payload ─▶ done; the word 0 (the runtime's
+//!     resume, whose resume_throw leaves an exception pending) ─▶ results
+//!     from S's, check first
 //!
-//!   switch $ct $t (target T: fresh or suspended; its payload has room)
+//!   switch $ct $t (target T: suspended, or fresh with a stack; its payload has room)
 //!     T's handle checks as in resume; handler P, k among switch clauses as in
-//!     suspend; args ++ S's handle into T's payload as in resume (or slow);
+//!     suspend; S's key a handle (not RETIRED) else slow; no call on the way,
+//!     so no value waits in a callee-saved register;
+//!     args ++ S's handle into T's payload as in resume (or slow);
 //!     ── commit ── T's handle used; S..P detached (S suspended);
 //!     T's segment attached (prompt Q),
-//!     Q gets P's handler table; Q.context := P.context (the resumer's point);
-//!     stack limit := T's; stack_switch(P.context, T's old point, T)
+//!     Q gets P's handler table; Q.context and P.context trade places (Q gets
+//!     the resumer's point, P T's own); stack limit := T's;
+//!     stack_switch(P.context, P.context, T)
 //!     (a fresh T starts from the word; a suspended point ignores it)
-//!     results from S's payload ─▶ done (the word back 0: check first, as suspend)
+//!     results from the payload of the word (S) ─▶ done (the word 0: check first,
+//!     as suspend)
 //!
 //!   cont.new: pop a warm record (conts_inline.rs `new_warm`), else the call
 //! ```
@@ -83,23 +94,27 @@ impl FuncTranslator<'_, '_> {
         slow: Block,
         done: Block,
     ) -> Result<(), super::CompileError> {
+        // Where a fresh continuation that was given a stack starts again.
+        let retry = self.b.create_block();
+        self.b.ins().jump(retry, &[]);
+        self.b.switch_to_block(retry);
         let taken = self.take_handle(cont, slow);
         let site = self.b.ins().iconst(I64, site_addr);
         let cached = self.ld(I64, site, RESUME_CACHE_VMCTX);
+        // The handler table with the check, from the site's address at
+        // hand; only stored after the commit. (Nothing keeps the vector
+        // across the call that gives a stack: that path starts over.)
+        let handlers = self.ld(I64X2, site, RESUME_CACHE_HANDLERS);
         let resolved = self.b.ins().icmp(IntCC::Equal, cached, self.vmctx);
         self.guard(resolved, slow);
-        self.ensure_stack(&taken, slow);
+        self.ensure_stack(&taken, slow, retry);
         let (innermost, chain) = self.innermost();
         let (depth, link) = self.next_depth(innermost, slow);
         // Commit: the arguments (or slow), use the handle, attach the segment.
-        self.put_payload(taken.record, args, slow);
+        self.put_payload(taken.record, args, slow, taken.state.is_none());
         self.use_handle(&taken);
         let prompt = self.attach(taken.record, chain, innermost, link);
         self.st(depth, prompt, rec::DEPTH);
-        // Loaded here, not before the check: no vector register is kept
-        // across the call that gives a stack (none survives a call).
-        let site = self.b.ins().iconst(I64, site_addr);
-        let handlers = self.ld(I64X2, site, RESUME_CACHE_HANDLERS);
         self.st(handlers, prompt, rec::HANDLER_TAGS);
         // The first switch into a fresh record carries its address; a
         // suspended point ignores the word (every suspend of the engine
@@ -136,13 +151,27 @@ impl FuncTranslator<'_, '_> {
         word: Value,
     ) -> Result<Value, super::CompileError> {
         let limit = self.ld(I64, record, rec::STACK_LIMIT);
-        self.st(limit, self.runtime, vmruntime::STACK_LIMIT);
+        let runtime = self.runtime_record();
+        self.st(limit, runtime, vmruntime::STACK_LIMIT);
         let context = self.b.ins().iadd_imm_s(prompt, i64::from(rec::CONTEXT));
-        let back = self.b.ins().stack_switch(context, context, word);
+        let back = self.stack_switch(context, context, word);
         let ours = self.entry_limit();
-        self.st(ours, self.runtime, vmruntime::STACK_LIMIT);
+        let runtime = self.runtime_record();
+        self.st(ours, runtime, vmruntime::STACK_LIMIT);
         self.reload_memory_cache();
         Ok(back)
+    }
+
+    /// `stack_switch`, after which the code goes on in a block of its own:
+    /// constants (the runtime's addresses) are made again in each block
+    /// that uses them, not kept across the switch, which clobbers every
+    /// register.
+    fn stack_switch(&mut self, store: Value, load: Value, word: Value) -> Value {
+        let back = self.b.ins().stack_switch(store, load, word);
+        let after = self.b.create_block();
+        self.b.ins().jump(after, &[]);
+        self.b.switch_to_block(after);
+        back
     }
 
     /// The stack limit this frame runs under: the one at function entry,
@@ -222,7 +251,30 @@ impl FuncTranslator<'_, '_> {
     ) {
         let tag = self.tag_identity(tag_index);
         let (suspender, chain) = self.innermost();
-        let (prompt, clause) = self.find_handler(chain, suspender, tag, Clauses::Suspend, slow);
+        let kind = Clauses::Suspend;
+        let (found, first) = self.find_handler_peeled(chain, suspender, tag, kind, slow, true);
+        // The rest twice: for a hit at the suspender's first clause (the
+        // common case, with constants) and for the others.
+        let ends = (done, checked);
+        self.suspend_found(suspender, chain, found, args, results, ends);
+        if let Some(hit) = first {
+            self.b.switch_to_block(hit.block);
+            let found = (hit.prompt, hit.clause);
+            self.suspend_found(suspender, chain, found, args, results, ends);
+        }
+    }
+
+    /// The inline suspend once its handler is found: `prompt` and the
+    /// index of its `clause`.
+    fn suspend_found(
+        &mut self,
+        suspender: Value,
+        chain: Value,
+        (prompt, clause): (Value, Value),
+        args: &[Value],
+        results: &[Type],
+        (done, checked): (Block, Block),
+    ) {
         // Found: payload into the suspender, detach it up to the prompt.
         if !args.is_empty() {
             let base = self.ld(I64, suspender, rec::PAYLOAD_PTR);
@@ -234,7 +286,7 @@ impl FuncTranslator<'_, '_> {
         self.st(above, chain, StackChain::INNERMOST);
         self.st(clause, suspender, rec::CLAUSE);
         let context = self.b.ins().iadd_imm_s(prompt, i64::from(rec::CONTEXT));
-        let word = self.b.ins().stack_switch(context, context, suspender);
+        let word = self.stack_switch(context, context, suspender);
         self.resumed(suspender, word, results, done, checked);
     }
 
@@ -244,6 +296,9 @@ impl FuncTranslator<'_, '_> {
     /// switch, which runs with no exception pending and never leaves one),
     /// else to `done`, which checks for the exception a `resume_throw`
     /// leaves pending (the runtime's resumes pass 0 to a suspended point).
+    /// A compiled resume or switch passes the record it resumes, which is
+    /// `suspender` (the handle it used names it): the values come from the
+    /// word, not from `suspender` kept across the switch.
     fn resumed(
         &mut self,
         suspender: Value,
@@ -253,9 +308,20 @@ impl FuncTranslator<'_, '_> {
         checked: Block,
     ) {
         self.reload_memory_cache();
-        let values = self.load_payload(suspender, results);
-        let args: Vec<BlockArg> = values.iter().map(|&v| v.into()).collect();
-        self.b.ins().brif(word, checked, &args, done, &args);
+        if results.is_empty() {
+            self.b.ins().brif(word, checked, &[], done, &[]);
+            return;
+        }
+        let compiled = self.b.create_block();
+        let runtime = self.b.create_block();
+        self.b.set_cold_block(runtime);
+        self.b.ins().brif(word, compiled, &[], runtime, &[]);
+        for (block, record, to) in [(compiled, word, checked), (runtime, suspender, done)] {
+            self.b.switch_to_block(block);
+            let values = self.load_payload(record, results);
+            let args: Vec<BlockArg> = values.iter().map(|&v| v.into()).collect();
+            self.b.ins().jump(to, &args);
+        }
     }
 
     /// The inline switch (see the module doc); ends the current block,
@@ -273,14 +339,12 @@ impl FuncTranslator<'_, '_> {
         let tag = self.tag_identity(tag_index);
         let (suspender, chain) = self.innermost();
         let (prompt, _) = self.find_handler(chain, suspender, tag, Clauses::Switch, slow);
-        self.ensure_stack(&taken, slow);
-        // Our handle (a retired index's renewal, if it comes to that, is
-        // all a later slow path would do first too).
+        self.check_runnable(&taken, slow);
         let mut values = args.to_vec();
-        values.push(self.make_handle(suspender));
+        values.push(self.current_handle(suspender, slow));
         // Commit: hand the target our arguments and handle (or slow),
         // capture S..P; the target's segment takes S..P's place.
-        self.put_payload(taken.record, &values, slow);
+        self.put_payload(taken.record, &values, slow, taken.state.is_none());
         self.use_handle(&taken);
         let innermost = self.detach(chain, suspender, prompt);
         let link = self.link_under(innermost);
@@ -290,29 +354,28 @@ impl FuncTranslator<'_, '_> {
         self.st(depth, target_prompt, rec::DEPTH);
         let handlers = self.ld(I64X2, prompt, rec::HANDLER_TAGS);
         self.st(handlers, target_prompt, rec::HANDLER_TAGS);
-        // The resumer's point moves to the target's prompt; the target's
-        // own point is copied out first, to switch to. Word by word, as
+        // The resumer's point and the target's own point trade places: the
+        // target's prompt gets the resumer's, the old prompt the target's,
+        // which the switch loads there before it stores ours in its place
+        // (the captured segment's resume point). Word by word, as
         // `stack_switch` stored them: a 16-byte load of two fresh 8-byte
         // stores is not store-forwarded (tried: 6 fewer instructions, 25%
         // slower).
-        let old_point =
-            self.b
-                .create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 24, 3));
         for word in 0..3 {
             let offset = rec::CONTEXT + 8 * word;
             let own = self.ld(I64, target_prompt, offset);
-            self.b.ins().stack_store(I64, own, old_point, 8 * word);
             let resumer = self.ld(I64, prompt, offset);
             self.st(resumer, target_prompt, offset);
+            self.st(own, prompt, offset);
         }
         let limit = self.ld(I64, taken.record, rec::STACK_LIMIT);
-        self.st(limit, self.runtime, vmruntime::STACK_LIMIT);
+        let runtime = self.runtime_record();
+        self.st(limit, runtime, vmruntime::STACK_LIMIT);
         // A fresh target starts from its address; a suspended point ignores
         // the word, so it gets the same one (no select, nothing kept live).
         let word = taken.record;
-        let store = self.b.ins().iadd_imm_s(prompt, i64::from(rec::CONTEXT));
-        let load = self.b.ins().stack_addr(I64, old_point, 0);
-        let word = self.b.ins().stack_switch(store, load, word);
+        let context = self.b.ins().iadd_imm_s(prompt, i64::from(rec::CONTEXT));
+        let word = self.stack_switch(context, context, word);
         self.resumed(suspender, word, results, done, checked);
     }
 }

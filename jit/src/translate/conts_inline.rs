@@ -5,25 +5,31 @@
 //!
 //! ```text
 //!   take_handle   raw h ─▶ record C of table.records[low32(h) - 1],
-//!                 C.key == h (its revision)                          (check)
+//!                 C.key == h (its revision); h from the operator just
+//!                 before, a cont.new: C known, Fresh, no check       (check)
 //!   ensure_stack  C.state Suspended, or Fresh with a stack (given one
-//!                 by a call when it has none)                         (check)
+//!                 by a call when it has none, then from the top)      (check)
+//!   check_runnable  the same without the call (switch)                (check)
 //!   put_payload   C.payload_len == 0 (n <= PAYLOAD_INLINE): values at
 //!                 [0, n); else C.payload_len + n <= C.payload_cap and
-//!                 values after the bound ones     (the last check, commit)
+//!                 values after the bound ones; C just made by cont.new:
+//!                 the inline slots, no check      (the last check, commit)
 //!   find_handler  innermost-first walk to the chain's mark, tag among a
 //!                 record's suspend (or switch) clauses ─▶ (P, k); past a
 //!                 record by its valid skip entry, else its parent; more
 //!                 than INLINE_WALK parents ─▶ slow                     (check)
 //!   next_depth    1 + innermost.depth (1 at the host) <= MAX_RESUME_DEPTH (check)
-//!   use_handle    C.key = h + 2^32 (revision + 1), C.state = Running   (commit)
+//!   use_handle    C.key's high half += 1 (revision + 1; one add on
+//!                 memory), C.state = Running                          (commit)
 //!   attach        P = C.last_ancestor; P.parent = innermost (Host or
 //!                 Continuation link); innermost = C ─▶ P
-//!   detach        P detached; S.last_ancestor = P; S.state = Suspended;
+//!   detach        P detached (its link; its stale parent is not read);
+//!                 S.last_ancestor = P; S.state = Suspended;
 //!                 P crossed ─▶ P uncrossed, chain.epoch += 1
 //!                 ─▶ P.parent (the caller's new innermost, or what a
 //!                 switch attaches the target to)
 //!   make_handle   S.key (a call when its index must retire)
+//!   current_handle  S.key, or slow when its index must retire (switch)
 //! ```
 //! The warm-record steps of `cont.new` and of a return are in `conts_warm.rs`.
 
@@ -60,10 +66,9 @@ const fn link_word(link: ParentLink, native: bool) -> i64 {
 /// A continuation whose handle checked out (nothing changed yet).
 pub(super) struct Taken {
     pub record: Value,
-    /// Its key: the handle.
-    pub key: Value,
-    /// Its `ContState`, not yet checked (`ensure_stack` does).
-    pub state: Value,
+    /// Its `ContState`, not yet checked (`ensure_stack` does); `None` when
+    /// known to be Fresh.
+    pub state: Option<Value>,
 }
 
 /// Which clauses of a handler table a search looks at.
@@ -73,6 +78,26 @@ pub(super) enum Clauses {
     Suspend,
     /// `(on $tag switch)`: `[first_switch, len)`.
     Switch,
+}
+
+/// A handler search's hit at the first clause of the first record, in a
+/// block of its own (`find_handler_peeled`), left for the caller to fill.
+pub(super) struct FirstHit {
+    pub block: Block,
+    pub prompt: Value,
+    pub clause: Value,
+}
+
+/// What a handler search looks for, and where its blocks go.
+struct Search {
+    mark: Value,
+    tag: Value,
+    kind: Clauses,
+    slow: Block,
+    /// The clause loop: (record, steps, tags, end, clause index).
+    clause_head: Block,
+    /// The end: (prompt, clause index).
+    found: Block,
 }
 
 impl FuncTranslator<'_, '_> {
@@ -91,15 +116,41 @@ impl FuncTranslator<'_, '_> {
         self.b.switch_to_block(next);
     }
 
-    /// The running record (0: the host stack) and the chain holding it.
+    /// The running record (0: the host stack) and the chain holding it (a
+    /// constant, [`super::RuntimeAddrs`]).
     pub(super) fn innermost(&mut self) -> (Value, Value) {
-        let chain = self.ld(I64, self.runtime, vmruntime::CHAIN);
+        let chain = self.b.ins().iconst(I64, self.env.runtime.chain as i64);
         (self.ld(I64, chain, StackChain::INNERMOST), chain)
     }
 
-    /// Decodes and checks the handle `raw` (see the module doc).
+    /// Decodes and checks the handle `raw` (see the module doc). The
+    /// handle the previous operator, a `cont.new`, made comes with its
+    /// record, which nothing touched since: its key is that handle, its
+    /// state Fresh (no check, no load).
     pub(super) fn take_handle(&mut self, raw: Value, slow: Block) -> Taken {
-        let header = self.ld(I64, self.runtime, vmruntime::CONTS);
+        if let Some((handle, record)) = self.made_before
+            && handle == raw
+        {
+            return Taken {
+                record,
+                state: None,
+            };
+        }
+        let record = self.look_up_handle(raw, slow);
+        // The key is the current handle (fibre's record.rs, "Key").
+        let key = self.ld(I64, record, rec::KEY);
+        let live = self.b.ins().icmp(IntCC::Equal, key, raw);
+        self.guard(live, slow);
+        // `ensure_stack` checks it (Suspended, or Fresh with a stack).
+        let state = Some(self.ld(I32, record, rec::STATE));
+        Taken { record, state }
+    }
+
+    /// The record of table entry `low32(raw) - 1`, or `slow` past the
+    /// table's end.
+    fn look_up_handle(&mut self, raw: Value, slow: Block) -> Value {
+        let runtime = self.runtime_record();
+        let header = self.ld(I64, runtime, vmruntime::CONTS);
         let low = self.b.ins().ireduce(I32, raw);
         let index = self.b.ins().iadd_imm_s(low, -1);
         let index = self.b.ins().uextend(I64, index);
@@ -109,14 +160,7 @@ impl FuncTranslator<'_, '_> {
         let records = self.ld(I64, header, table::RECORDS);
         let at = self.b.ins().ishl_imm_u(index, 3);
         let at = self.b.ins().iadd(records, at);
-        let record = self.ld(I64, at, 0);
-        // The key is the current handle (fibre's record.rs, "Key").
-        let key = self.ld(I64, record, rec::KEY);
-        let live = self.b.ins().icmp(IntCC::Equal, key, raw);
-        self.guard(live, slow);
-        // `ensure_stack` checks it (Suspended, or Fresh with a stack).
-        let state = self.ld(I32, record, rec::STATE);
-        Taken { record, key, state }
+        self.ld(I64, at, 0)
     }
 
     /// Puts `values` after the payload of `record`, the last check of an
@@ -124,12 +168,31 @@ impl FuncTranslator<'_, '_> {
     /// do not fit. An empty payload (no bound values) takes one compare and
     /// constant offsets (a record's capacity is at least
     /// [`PAYLOAD_INLINE`]); bound values take the capacity check and the
-    /// append, laid out with the cold code.                  (check, commit)
-    pub(super) fn put_payload(&mut self, record: Value, values: &[Value], slow: Block) {
+    /// append, laid out with the cold code. A record `cont.new` just made
+    /// (`fresh`) has an empty payload in its inline slots (a new record's,
+    /// or a warm one's: those have no spill buffer): no check, no pointer
+    /// to load.                                               (check, commit)
+    pub(super) fn put_payload(
+        &mut self,
+        record: Value,
+        values: &[Value],
+        slow: Block,
+        fresh: bool,
+    ) {
         if values.is_empty() {
             return;
         }
         let n = values.len();
+        if fresh && n <= PAYLOAD_INLINE {
+            let slots = self
+                .b
+                .ins()
+                .iadd_imm_s(record, i64::from(rec::PAYLOAD_INLINE_SLOTS));
+            self.store_raw(slots, values);
+            let filled = self.b.ins().iconst(I32, n as i64);
+            self.st(filled, record, rec::PAYLOAD_LEN);
+            return;
+        }
         let len = self.ld(I32, record, rec::PAYLOAD_LEN);
         if n > PAYLOAD_INLINE {
             let room = self.room_for(record, len, n);
@@ -189,29 +252,42 @@ impl FuncTranslator<'_, '_> {
     /// Checks that `taken` can run: Suspended, or Fresh with a stack; a
     /// fresh record without one gets one (a call: the pool's), or goes to
     /// `slow` when the runtime would rather run it in place
-    /// (`libcalls/in_place.rs`). Any other state goes to `slow`.  (check)
-    pub(super) fn ensure_stack(&mut self, taken: &Taken, slow: Block) {
-        let (state, record) = (taken.state, taken.record);
+    /// (`libcalls/in_place.rs`), else to `retry`, which takes the handle
+    /// again (so that no value of the checks lives across the call, which
+    /// would keep it in a callee-saved register on the hot path too). Any
+    /// other state goes to `slow`. A record
+    /// known to be Fresh (a `cont.new`'s, `take_handle`) takes the stack
+    /// check alone, on the hot path.                               (check)
+    pub(super) fn ensure_stack(&mut self, taken: &Taken, slow: Block, retry: Block) {
+        let record = taken.record;
         let [go, fresh, check, has_stack, call, given, ready] =
             [(); 7].map(|()| self.b.create_block());
-        // One compare for the common case, a suspended continuation; the
-        // rest is laid out after the function's hot code. (`go` and
-        // `has_stack` keep the edges into `ready` uncritical: the hot
-        // path's register moves fall through.)
-        let suspended = (self.b.ins()).icmp_imm_u(IntCC::Equal, state, ContState::Suspended as i64);
-        self.b.ins().brif(suspended, go, &[], fresh, &[]);
-        self.b.switch_to_block(go);
-        self.b.ins().jump(ready, &[]);
-        self.b.switch_to_block(fresh);
-        self.b.set_cold_block(fresh);
-        const _: () = assert!(ContState::Fresh as u32 == 0);
-        self.b.ins().brif(state, slow, &[], check, &[]);
+        let known_fresh = taken.state.is_none();
+        if let Some(state) = taken.state {
+            // One compare for the common case, a suspended continuation;
+            // the rest is laid out after the function's hot code. (`go`
+            // and `has_stack` keep the edges into `ready` uncritical: the
+            // hot path's register moves fall through.)
+            let suspended =
+                (self.b.ins()).icmp_imm_u(IntCC::Equal, state, ContState::Suspended as i64);
+            self.b.ins().brif(suspended, go, &[], fresh, &[]);
+            self.b.switch_to_block(go);
+            self.b.ins().jump(ready, &[]);
+            self.b.switch_to_block(fresh);
+            self.b.set_cold_block(fresh);
+            const _: () = assert!(ContState::Fresh as u32 == 0);
+            self.b.ins().brif(state, slow, &[], check, &[]);
+        } else {
+            self.b.ins().jump(check, &[]);
+        }
         self.b.switch_to_block(check);
-        self.b.set_cold_block(check);
         let base = self.ld(I64, record, rec::STACK_BASE);
         self.b.ins().brif(base, has_stack, &[], call, &[]);
         self.b.switch_to_block(has_stack);
-        self.b.set_cold_block(has_stack);
+        if !known_fresh {
+            self.b.set_cold_block(check);
+            self.b.set_cold_block(has_stack);
+        }
         self.b.ins().jump(ready, &[]);
         self.b.switch_to_block(call);
         self.b.set_cold_block(call);
@@ -222,15 +298,52 @@ impl FuncTranslator<'_, '_> {
         self.b.switch_to_block(given);
         self.b.set_cold_block(given);
         self.b.ins().trapnz(status, traps::STORED_TRAP);
-        self.b.ins().jump(ready, &[]);
+        self.b.ins().jump(retry, &[]);
         self.b.switch_to_block(ready);
     }
 
+    /// Checks that `taken` can run without a call: Suspended, or Fresh with
+    /// a stack; anything else goes to `slow` (the runtime gives a stack).
+    /// For `switch`, whose inline path then makes no call, so the register
+    /// allocator keeps its values in registers.                     (check)
+    pub(super) fn check_runnable(&mut self, taken: &Taken, slow: Block) {
+        let [go, fresh, ready] = [(); 3].map(|()| self.b.create_block());
+        let state = match taken.state {
+            Some(state) => state,
+            None => self.b.ins().iconst(I32, ContState::Fresh as i64),
+        };
+        let suspended = (self.b.ins()).icmp_imm_u(IntCC::Equal, state, ContState::Suspended as i64);
+        self.b.ins().brif(suspended, go, &[], fresh, &[]);
+        self.b.switch_to_block(go);
+        self.b.ins().jump(ready, &[]);
+        self.b.switch_to_block(fresh);
+        self.b.set_cold_block(fresh);
+        const _: () = assert!(ContState::Fresh as u32 == 0);
+        let base = self.ld(I64, taken.record, rec::STACK_BASE);
+        let has_stack = self.b.ins().icmp_imm_u(IntCC::NotEqual, base, 0);
+        let is_fresh = self.b.ins().icmp_imm_u(IntCC::Equal, state, 0);
+        let ok = self.b.ins().band(is_fresh, has_stack);
+        self.b.ins().brif(ok, ready, &[], slow, &[]);
+        self.b.switch_to_block(ready);
+    }
+
+    /// The raw handle of `record` now, its key; goes to `slow` when its
+    /// revision reached `RETIRED` (the runtime retires its index). (check)
+    pub(super) fn current_handle(&mut self, record: Value, slow: Block) -> Value {
+        let key = self.ld(I64, record, rec::KEY);
+        let ok = (self.b.ins()).icmp_imm_u(IntCC::UnsignedLessThan, key, KEY_RETIRED);
+        self.guard(ok, slow);
+        key
+    }
+
     /// Uses the handle of `taken` up: bumps the revision, marks it running.
-    /// The handle's revision is below `RETIRED`: the sum does not carry out.
+    /// The handle's revision is below `RETIRED`: the key's high half (the
+    /// revision, little-endian) takes the add alone, one instruction on
+    /// memory (its load has no other use).
     pub(super) fn use_handle(&mut self, taken: &Taken) {
-        let next = self.b.ins().iadd_imm_s(taken.key, KEY_REVISION_ONE);
-        self.st(next, taken.record, rec::KEY);
+        let revision = self.ld(I32, taken.record, rec::KEY + 4);
+        let next = self.b.ins().iadd_imm_s(revision, 1);
+        self.st(next, taken.record, rec::KEY + 4);
         let running = self.b.ins().iconst(I32, ContState::Running as i64);
         self.st(running, taken.record, rec::STATE);
     }
@@ -294,10 +407,11 @@ impl FuncTranslator<'_, '_> {
     /// (fibre's skip.rs).
     pub(super) fn detach(&mut self, chain: Value, suspender: Value, prompt: Value) -> Value {
         let above = self.ld(I64, prompt, rec::PARENT);
+        // The link says Detached; `parent` keeps a stale pointer that
+        // nothing reads without a Continuation link (an attach, or a warm
+        // park, writes it first).
         let detached = (self.b.ins()).iconst(I16, link_word(ParentLink::Detached, false));
         self.st(detached, prompt, rec::LINK);
-        let null = self.b.ins().iconst(I64, 0);
-        self.st(null, prompt, rec::PARENT);
         self.st(prompt, suspender, rec::LAST_ANCESTOR);
         let suspended = self.b.ins().iconst(I32, ContState::Suspended as i64);
         self.st(suspended, suspender, rec::STATE);
@@ -332,6 +446,23 @@ impl FuncTranslator<'_, '_> {
         kind: Clauses,
         slow: Block,
     ) -> (Value, Value) {
+        let (found, _) = self.find_handler_peeled(chain, from, tag, kind, slow, false);
+        found
+    }
+
+    /// [`FuncTranslator::find_handler`]; with `peel`, a hit at the first
+    /// clause of `from` goes to a block of its own, returned empty with
+    /// its (prompt, clause) for the caller to fill (which then does the
+    /// rest twice, and moves no block parameters on the common path).
+    pub(super) fn find_handler_peeled(
+        &mut self,
+        chain: Value,
+        from: Value,
+        tag: Value,
+        kind: Clauses,
+        slow: Block,
+        peel: bool,
+    ) -> ((Value, Value), Option<FirstHit>) {
         let mark = self.ld(I64, chain, StackChain::MARK);
         let record_head = self.b.create_block();
         let r = self.b.append_block_param(record_head, I64);
@@ -342,51 +473,20 @@ impl FuncTranslator<'_, '_> {
         let found = self.b.create_block();
         let prompt = self.b.append_block_param(found, I64);
         let clause = self.b.append_block_param(found, I32);
+        let search = Search {
+            mark,
+            tag,
+            kind,
+            slow,
+            clause_head,
+            found,
+        };
+        // The first record peeled off the walk (most searches end there):
+        // no loop parameters to move.
         let zero = self.b.ins().iconst(I32, 0);
-        self.b.ins().jump(record_head, &[from.into(), zero.into()]);
-
+        let first = self.search_record(&search, from, zero, peel);
         self.b.switch_to_block(record_head);
-        self.guard(r, slow);
-        let at_mark = self.b.ins().icmp(IntCC::Equal, r, mark);
-        let search = self.b.create_block();
-        self.b.ins().brif(at_mark, slow, &[], search, &[]);
-        self.b.switch_to_block(search);
-        let tags = self.ld(I64, r, rec::HANDLER_TAGS);
-        let first_switch = self.ld(I32, r, rec::HANDLER_FIRST_SWITCH);
-        let (start, end) = match kind {
-            Clauses::Suspend => (self.b.ins().iconst(I32, 0), first_switch),
-            Clauses::Switch => (first_switch, self.ld(I32, r, rec::HANDLER_LEN)),
-        };
-        // The first clause peeled off the loop: most searches hit there,
-        // and for suspend clauses its offset is a constant.
-        let any = self.b.ins().icmp(IntCC::UnsignedLessThan, start, end);
-        let first = self.b.create_block();
-        let none = self.b.create_block();
-        self.b.ins().brif(any, first, &[], none, &[]);
-        self.b.switch_to_block(none);
-        let begin = [r, steps, tags, end, start].map(BlockArg::from);
-        self.b.ins().jump(clause_head, &begin);
-        self.b.switch_to_block(first);
-        let candidate = match kind {
-            Clauses::Suspend => self.ld(I64, tags, 0),
-            Clauses::Switch => {
-                let offset = self.b.ins().uextend(I64, start);
-                let offset = self.b.ins().ishl_imm_u(offset, 3);
-                let at = self.b.ins().iadd(tags, offset);
-                self.ld(I64, at, 0)
-            }
-        };
-        let hit = self.b.ins().icmp(IntCC::Equal, candidate, tag);
-        // Branch arguments in blocks of their own, made on their path.
-        let first_hit = self.b.create_block();
-        let first_missed = self.b.create_block();
-        self.b.ins().brif(hit, first_hit, &[], first_missed, &[]);
-        self.b.switch_to_block(first_hit);
-        self.b.ins().jump(found, &[r.into(), start.into()]);
-        self.b.switch_to_block(first_missed);
-        let second = self.b.ins().iadd_imm_s(start, 1);
-        let rest = [r, steps, tags, end, second].map(BlockArg::from);
-        self.b.ins().jump(clause_head, &rest);
+        self.search_record(&search, r, steps, false);
 
         self.b.switch_to_block(clause_head);
         let more = self.b.ins().icmp(IntCC::UnsignedLessThan, ci, cend);
@@ -428,7 +528,69 @@ impl FuncTranslator<'_, '_> {
         self.b.ins().jump(record_head, &[up.into(), walked.into()]);
 
         self.b.switch_to_block(found);
-        (prompt, clause)
+        ((prompt, clause), first)
+    }
+
+    /// One record `r` (after `steps` parent links) of a handler search:
+    /// the mark ends the search (slow); the first clause of its `kind`
+    /// takes one compare (for suspend clauses at a constant offset), the
+    /// rest go to the clause loop. With `hit_apart`, a hit there goes to a
+    /// block of its own, returned empty with (prompt, clause).
+    fn search_record(
+        &mut self,
+        search: &Search,
+        r: Value,
+        steps: Value,
+        hit_apart: bool,
+    ) -> Option<FirstHit> {
+        // No null check: the walk meets the mark (null for the host) before
+        // it could pass the chain's end, and skip entries end at the mark
+        // too (fibre's skip.rs).
+        let at_mark = self.b.ins().icmp(IntCC::Equal, r, search.mark);
+        let inside = self.b.create_block();
+        self.b.ins().brif(at_mark, search.slow, &[], inside, &[]);
+        self.b.switch_to_block(inside);
+        let tags = self.ld(I64, r, rec::HANDLER_TAGS);
+        let first_switch = self.ld(I32, r, rec::HANDLER_FIRST_SWITCH);
+        let (start, end) = match search.kind {
+            Clauses::Suspend => (self.b.ins().iconst(I32, 0), first_switch),
+            Clauses::Switch => (first_switch, self.ld(I32, r, rec::HANDLER_LEN)),
+        };
+        let any = self.b.ins().icmp(IntCC::UnsignedLessThan, start, end);
+        let first = self.b.create_block();
+        let none = self.b.create_block();
+        self.b.ins().brif(any, first, &[], none, &[]);
+        self.b.switch_to_block(none);
+        let begin = [r, steps, tags, end, start].map(BlockArg::from);
+        self.b.ins().jump(search.clause_head, &begin);
+        self.b.switch_to_block(first);
+        let candidate = match search.kind {
+            Clauses::Suspend => self.ld(I64, tags, 0),
+            Clauses::Switch => {
+                let offset = self.b.ins().uextend(I64, start);
+                let offset = self.b.ins().ishl_imm_u(offset, 3);
+                let at = self.b.ins().iadd(tags, offset);
+                self.ld(I64, at, 0)
+            }
+        };
+        let hit = self.b.ins().icmp(IntCC::Equal, candidate, search.tag);
+        // Branch arguments in blocks of their own, made on their path.
+        let first_hit = self.b.create_block();
+        let first_missed = self.b.create_block();
+        self.b.ins().brif(hit, first_hit, &[], first_missed, &[]);
+        if !hit_apart {
+            self.b.switch_to_block(first_hit);
+            self.b.ins().jump(search.found, &[r.into(), start.into()]);
+        }
+        self.b.switch_to_block(first_missed);
+        let second = self.b.ins().iadd_imm_s(start, 1);
+        let rest = [r, steps, tags, end, second].map(BlockArg::from);
+        self.b.ins().jump(search.clause_head, &rest);
+        hit_apart.then_some(FirstHit {
+            block: first_hit,
+            prompt: r,
+            clause: start,
+        })
     }
 
     /// The raw handle of `record` now: its key, unless its revision

@@ -9,12 +9,14 @@
 //!                     r.state = Fresh; r.func = f
 //!                     compiled start for the type? r.context.ip = start,
 //!                       r.func_ref = func_refs[f]   (cont_start.rs)
-//!                     ─▶ r's handle
+//!                     ─▶ r's handle, and r (after the call: read from the
+//!                     table) for a resume that comes next (take_handle)
 //!   release_returned  warm_len < MAX_WARM, payload inline (no spill), no
 //!                     interpreter frames, revision + 1 < RETIRED, a stack
 //!                     else ─▶ cont_release call
-//!                     key += 2^32 (revision + 1); state = Returned; clause,
-//!                     payload and handlers cleared; context = {top - 8, 0,
+//!                     key += 2^32 (revision + 1); clause and handlers
+//!                     cleared (state Returned, payload empty: already);
+//!                     last_ancestor = r; context = {top - 8, 0,
 //!                     fibre_main};
 //!                     entry = run_fibre; push on table.warm
 //! ```
@@ -35,12 +37,14 @@ impl FuncTranslator<'_, '_> {
     /// continuation type, when there is one), else the runtime call;
     /// returns the raw handle.
     pub(super) fn new_warm(&mut self, func: Value, start: Option<FuncRef>) -> Value {
-        let header = self.ld(I64, self.runtime, vmruntime::CONTS);
+        let runtime = self.runtime_record();
+        let header = self.ld(I64, runtime, vmruntime::CONTS);
         let record = self.ld(I64, header, table::WARM);
         let warm = self.b.create_block();
         let call = self.b.create_block();
         let done = self.b.create_block();
         let handle = self.b.append_block_param(done, I64);
+        let made_record = self.b.append_block_param(done, I64);
         self.b.ins().brif(record, warm, &[], call, &[]);
 
         self.b.switch_to_block(warm);
@@ -60,27 +64,44 @@ impl FuncTranslator<'_, '_> {
             // The context is at the stack's start (park); begin there.
             let ip = self.b.ins().func_addr(I64, start);
             self.st(ip, record, rec::CONTEXT + 16);
-            let refs = self.ld(I64, self.runtime, vmruntime::FUNC_REFS);
+            let refs = self.ld(I64, runtime, vmruntime::FUNC_REFS);
             let at = self.b.ins().ishl_imm_u(addr, 3);
             let at = self.b.ins().iadd(refs, at);
             let func_ref = self.ld(I64, at, 0);
             self.st(func_ref, record, rec::FUNC_REF);
         }
         let made = self.make_handle(record);
-        self.b.ins().jump(done, &[made.into()]);
+        self.b.ins().jump(done, &[made.into(), record.into()]);
 
         self.b.switch_to_block(call);
         let made = (self.libcall(Libcall::ContNew, &[func])).unwrap_or(func);
         self.b.ins().trapz(made, traps::STORED_TRAP);
-        self.b.ins().jump(done, &[made.into()]);
+        let record = self.record_of_handle(made);
+        self.b.ins().jump(done, &[made.into(), record.into()]);
         self.b.switch_to_block(done);
+        self.just_made = Some((handle, made_record));
         handle
+    }
+
+    /// The record a handle the runtime just made names (its index is in
+    /// the table: no check).
+    fn record_of_handle(&mut self, raw: Value) -> Value {
+        let runtime = self.runtime_record();
+        let header = self.ld(I64, runtime, vmruntime::CONTS);
+        let records = self.ld(I64, header, table::RECORDS);
+        let low = self.b.ins().ireduce(I32, raw);
+        let index = self.b.ins().iadd_imm_s(low, -1);
+        let index = self.b.ins().uextend(I64, index);
+        let at = self.b.ins().ishl_imm_u(index, 3);
+        let at = self.b.ins().iadd(records, at);
+        self.ld(I64, at, 0)
     }
 
     /// Releases `record`, whose function returned to an inline resume:
     /// parks it warm when it qualifies, else calls out (see the module doc).
     pub(super) fn release_returned(&mut self, record: Value) {
-        let header = self.ld(I64, self.runtime, vmruntime::CONTS);
+        let runtime = self.runtime_record();
+        let header = self.ld(I64, runtime, vmruntime::CONTS);
         let count = self.ld(I64, header, table::WARM_LEN);
         let cap = self.ld(I32, record, rec::PAYLOAD_CAP);
         let interp = self.ld(I64, record, rec::INTERP);
@@ -108,15 +129,13 @@ impl FuncTranslator<'_, '_> {
         }
         self.b.ins().jump(park, &[]);
 
-        // Reset as ContRecord::reset_warm (link, parent and last ancestor
-        // are as the return's detach left them), then push.
+        // Reset as ContRecord::reset_warm (the link as the return's detach
+        // left it; the state already Returned and the payload empty: the
+        // return and the resume's read of the results did that), then push.
         self.b.switch_to_block(park);
         self.st(bumped, record, rec::KEY);
-        let returned = self.b.ins().iconst(I32, ContState::Returned as i64);
-        self.st(returned, record, rec::STATE);
         let zero32 = self.b.ins().iconst(I32, 0);
         self.st(zero32, record, rec::CLAUSE);
-        self.st(zero32, record, rec::PAYLOAD_LEN);
         let zero = self.b.ins().iconst(I64, 0);
         self.st(zero, record, rec::HANDLER_TAGS);
         self.st(zero, record, rec::HANDLER_LEN);

@@ -58,10 +58,11 @@ impl FuncTranslator<'_, '_> {
             Operator::ThrowRef => {
                 let exn = self.pop()?;
                 self.b.ins().trapz(exn, traps::NULL_EXCEPTION_REFERENCE);
-                self.b.ins().store(
+                let runtime = self.runtime_record();
+                (self.b.ins()).store(
                     MemFlagsData::trusted(),
                     exn,
-                    self.runtime,
+                    runtime,
                     vmruntime::PENDING_EXN,
                 );
                 let target = self.handler_target();
@@ -132,7 +133,8 @@ impl FuncTranslator<'_, '_> {
     /// switches to.
     pub(super) fn check_pending_then(&mut self, next: Block, args: &[BlockArg]) {
         self.reload_memory_cache();
-        let pending = self.load_field(I64, self.runtime, vmruntime::PENDING_EXN);
+        let runtime = self.runtime_record();
+        let pending = self.load_field(I64, runtime, vmruntime::PENDING_EXN);
         let target = self.handler_target();
         self.b.ins().brif(pending, target, &[], next, args);
         self.b.switch_to_block(next);
@@ -192,14 +194,11 @@ impl FuncTranslator<'_, '_> {
                     self.b.switch_to_block(next);
                 }
                 Clause::All { label, with_ref } => {
-                    let exn = self.load_field(I64, self.runtime, vmruntime::PENDING_EXN);
+                    let runtime = self.runtime_record();
+                    let exn = self.load_field(I64, runtime, vmruntime::PENDING_EXN);
                     let zero = self.b.ins().iconst(I64, 0);
-                    self.b.ins().store(
-                        MemFlagsData::trusted(),
-                        zero,
-                        self.runtime,
-                        vmruntime::PENDING_EXN,
-                    );
+                    let flags = MemFlagsData::trusted();
+                    (self.b.ins()).store(flags, zero, runtime, vmruntime::PENDING_EXN);
                     let args: Vec<Value> = if with_ref { vec![exn] } else { Vec::new() };
                     return self.catch_branch(label, &args);
                 }

@@ -26,7 +26,8 @@ impl FuncTranslator<'_, '_> {
         if !checks.any() {
             return;
         }
-        let state = self.load_readonly(self.runtime, vmruntime::INTERRUPT);
+        let runtime = self.runtime_record();
+        let state = self.load_readonly(runtime, vmruntime::INTERRUPT);
         let flags = MemFlagsData::trusted();
         let mut due = None;
         if checks.fuel {

@@ -56,7 +56,7 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_module::FuncId;
 use std::collections::HashMap;
 use wasmfx_core::module::Module;
-use wasmfx_core::types::ValType;
+use wasmfx_core::types::{CompositeType, ValType};
 use wasmfx_core::vm::offsets;
 use wasmparser::{BinaryReader, FunctionBody, Operator};
 
@@ -79,6 +79,20 @@ pub(crate) struct ModuleEnv<'a> {
     pub frontend: cranelift_codegen::isa::TargetFrontendConfig,
     /// The interruption checks the code carries (`interrupt.rs`).
     pub interrupt: wasmfx_core::InterruptChecks,
+    /// The runtime record and stack chain the code runs with.
+    pub runtime: RuntimeAddrs,
+}
+
+/// The addresses of a Jit's runtime record ([`vmruntime::VmRuntime`]) and
+/// its stack chain: fixed for the Jit's life (both boxed), and a Jit's code
+/// runs only with them (every instance it compiles points at its record),
+/// so compiled code may take them as constants: a constant in each block
+/// that uses it, where a value loaded once would live in a stack slot
+/// across every switch.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct RuntimeAddrs {
+    pub record: usize,
+    pub chain: usize,
 }
 
 /// Translates defined function `index` of `env.module` into `func`; with
@@ -169,8 +183,13 @@ pub(crate) struct FuncTranslator<'a, 'f> {
     env: &'a ModuleEnv<'a>,
     b: FunctionBuilder<'f>,
     vmctx: Value,
-    /// The store's runtime record (`VmContext::runtime`), loaded once.
+    /// The store's runtime record (`VmContext::runtime`), loaded once, or
+    /// its constant address (`const_runtime`); uses go through
+    /// [`FuncTranslator::runtime_record`].
     runtime: Value,
+    /// Whether uses of the runtime record take its constant address: in
+    /// modules with continuation types, whose code switches stacks.
+    const_runtime: bool,
     locals: Vec<Variable>,
     /// The CLIF type of each local.
     local_types: Vec<Type>,
@@ -195,12 +214,19 @@ pub(crate) struct FuncTranslator<'a, 'f> {
     offset: usize,
     /// The loop an OSR translation enters (`osr.rs`).
     osr: Option<osr::OsrTarget>,
-    /// The entry block's load of `runtime`, after which
+    /// The entry block's instruction that makes `runtime`, after which
     /// [`FuncTranslator::entry_limit`] copies the stack limit to its slot.
     runtime_load: ir::Inst,
     /// The stack slot holding the compiled-code stack limit at entry,
     /// made on first use ([`FuncTranslator::entry_limit`]).
     entry_limit: Option<ir::StackSlot>,
+    /// The raw handle and record the operator just translated made, when
+    /// it was a `cont.new` (set by it, moved to `made_before` by the next).
+    just_made: Option<(Value, Value)>,
+    /// The handle and record the previous operator made, if it was a
+    /// `cont.new`: a fresh continuation nothing has touched since
+    /// (`take_handle`).
+    made_before: Option<(Value, Value)>,
 }
 
 impl<'a, 'f> FuncTranslator<'a, 'f> {
@@ -246,15 +272,20 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         let heap_flags = MemFlagsData::new()
             .with_notrap()
             .with_alias_region(Some(heap));
-        let runtime = b
-            .ins()
-            .load(I64, readonly, vmctx, offsets::CTX_RUNTIME as i32);
+        let const_runtime = env.runtime.record != 0
+            && (env.module.type_defs.iter()).any(|t| matches!(t, CompositeType::Cont(_)));
+        // A constant needs no load at entry (and goes if nothing uses it).
+        let runtime = match const_runtime {
+            true => b.ins().iconst(I64, env.runtime.record as i64),
+            false => (b.ins()).load(I64, readonly, vmctx, offsets::CTX_RUNTIME as i32),
+        };
         let runtime_load = b.func.dfg.value_def(runtime).unwrap_inst();
         Ok(FuncTranslator {
             env,
             b,
             vmctx,
             runtime,
+            const_runtime,
             locals: Vec::new(),
             local_types: Vec::new(),
             stack: Vec::new(),
@@ -271,6 +302,8 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             osr: None,
             runtime_load,
             entry_limit: None,
+            just_made: None,
+            made_before: None,
         })
     }
 
@@ -327,6 +360,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
     }
 
     fn translate_op(&mut self, op: &Operator<'_>) -> Result<(), CompileError> {
+        self.made_before = self.just_made.take();
         if !self.reachable {
             return self.translate_unreachable(op);
         }

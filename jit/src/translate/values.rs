@@ -58,6 +58,17 @@ impl FuncTranslator<'_, '_> {
         self.b.ins().load(I64, flags, base, offset)
     }
 
+    /// The store's runtime record: the constant address when the module
+    /// switches stacks (see [`super::RuntimeAddrs`]), else the value
+    /// loaded at entry, which stays in a register where no switch
+    /// clobbers it.
+    pub(super) fn runtime_record(&mut self) -> Value {
+        match self.const_runtime {
+            true => (self.b.ins()).iconst(I64, self.env.runtime.record as i64),
+            false => self.runtime,
+        }
+    }
+
     /// A load from a runtime record that compiled code or libcalls change.
     pub(super) fn load_field(&mut self, ty: Type, base: Value, offset: i32) -> Value {
         self.b.ins().load(ty, MemFlagsData::trusted(), base, offset)
