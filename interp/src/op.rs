@@ -17,8 +17,10 @@
 //! `offset` (u64, for memory64). `BrTable { len }` is followed by `len + 1`
 //! `Br` ops used as its table (the last one is the default).
 //!
-//! The last group, fused ops, are made by `translate/fuse.rs` from common
-//! adjacent pairs (`i32.const c; i32.add` → `I32AddImm(c)`), to save dispatches.
+//! The register forms (`op/reg.rs`) name their operands and destination by
+//! slot; `translate/operands.rs` emits them. The last group, fused ops, are
+//! made by `translate/fuse.rs` from common adjacent pairs (`i32.const c;
+//! i32.add` → `I32AddImm(c)`), to save dispatches.
 
 use wasmfx_core::{FuncAddr, GlobalAddr, TagAddr};
 

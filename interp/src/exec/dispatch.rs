@@ -29,7 +29,8 @@
 //! rest join the same `match` through a chain of macros, one file each:
 //!
 //! ```text
-//!   dispatch.rs ─▶ memory_ops.rs ─▶ int_ops.rs ─▶ float_ops.rs (closes the match)
+//!   dispatch.rs ─▶ memory_ops.rs ─▶ reg_ops.rs ─▶ int_ops.rs ─▶ float_ops.rs
+//!                                                          (closes the match)
 //! ```
 
 use super::calls::{func_ref, resolve_indirect};

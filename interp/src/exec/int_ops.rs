@@ -4,8 +4,9 @@
 //! Macros let these arms join the single `match` in `dispatch.rs` (one jump
 //! table for every op) while living in files of their own: `dispatch.rs`
 //! hands its arms to `match_op_with_memory_ops!` (`memory_ops.rs`), which
-//! adds its own and calls `match_op_with_int_ops!` here, which adds these
-//! and calls `match_op_with_float_ops!` (`float_ops.rs`), which closes the
+//! adds its own and calls `match_op_with_reg_ops!` (`reg_ops.rs`), which
+//! adds the register forms and calls `match_op_with_int_ops!` here, which
+//! adds these and calls `match_op_with_float_ops!` (`float_ops.rs`), which closes the
 //! `match`. `$v` is the value stack slice, `$sp` and `$pc` the loop's registers (`$pc`
 //! points at the next op; `$start` at the function's first).
 

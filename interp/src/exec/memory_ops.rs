@@ -3,7 +3,8 @@
 //! join the single dispatch `match`). The work itself is in `memory.rs`.
 
 /// Expands to the dispatch `match` over `$op`: the caller's arms, then the
-/// memory and table arms here, then the integer and float arms. `$store` is
+/// memory and table arms here, then the register-form, integer and float
+/// arms. `$store` is
 /// the store, `$code` the running function's code and `$base` its frame base.
 macro_rules! match_op_with_memory_ops {
     ($op:expr, $v:ident, $sp:ident, $base:ident, $pc:ident, $start:ident, $store:ident, $code:ident, { $($arms:tt)* }) => {

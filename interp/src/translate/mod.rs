@@ -9,6 +9,8 @@
 //!                          cont.rs      cont.new, resume, suspend, switch, …
 //!                          memory.rs    loads, stores, memory.*, table.*, segments
 //!                          variables.rs locals, globals, constants, select, ref.*
+//!                          operands.rs  locals, constants and binary ops on them
+//!                                       kept pending, in register form where it pays
 //!                          numeric.rs   arithmetic, comparisons, conversions
 //! ```
 //!
