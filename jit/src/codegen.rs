@@ -31,6 +31,9 @@ pub(crate) struct CompiledFunction {
     pub relocs: Vec<ModuleReloc>,
     /// (code offset, raw trap code).
     pub traps: Vec<(u32, u8)>,
+    /// Where in a cache line the code should start, for its small loops
+    /// (`compiler/loop_lines.rs`).
+    pub line_offset: Option<u32>,
 }
 
 /// A function's code, or its index and why Cranelift refused it.
@@ -112,6 +115,8 @@ fn compile_one(isa: &dyn TargetIsa, (index, id, func): (u32, FuncId, Function)) 
         .iter()
         .map(|r| ModuleReloc::from_mach_reloc(r, &ctx.func, id))
         .collect();
+    let loops = crate::compiler::loops(&compiled.bb_starts, &compiled.bb_edges, bytes.len() as u32);
+    let line_offset = crate::compiler::preferred_offset(&loops);
     Ok(CompiledFunction {
         index,
         id,
@@ -119,5 +124,6 @@ fn compile_one(isa: &dyn TargetIsa, (index, id, func): (u32, FuncId, Function)) 
         alignment,
         relocs,
         traps,
+        line_offset,
     })
 }

@@ -32,8 +32,11 @@ use std::time::{Duration, Instant};
 
 use wasmfx_core::{FuncType, Module};
 
+mod loop_lines;
 mod osr;
 mod placement;
+
+pub(crate) use loop_lines::{loops, preferred_offset};
 
 /// Address space reserved for one compiler's code (virtual; committed as used).
 const CODE_ARENA_BYTES: usize = 1 << 30;
@@ -97,6 +100,9 @@ pub(crate) fn isa() -> Result<OwnedTargetIsa, CompileError> {
             // Stack switching (next milestone) lowers `stack_switch`, which needs it.
             ("stack_switch_model", "basic"),
             ("enable_verifier", "false"),
+            // Block starts and edges, for placing small loops within a
+            // cache line (`loop_lines.rs`).
+            ("machine_code_cfg_info", "true"),
         ] {
             flags.set(name, value).map_err(|e| e.to_string())?;
         }
@@ -135,6 +141,9 @@ pub(crate) struct Compiler {
     /// Where the runtime record and the stack chain of the one store the
     /// compiler serves are (its Jit's, set once).
     pub runtime: RuntimeAddrs,
+    /// Where in a cache line the next function defined should start
+    /// (`placement::LineHint`, shared with the code arena).
+    line_hint: placement::LineHint,
 }
 
 impl Compiler {
@@ -157,6 +166,7 @@ impl Compiler {
             workers: 1,
             interrupt: wasmfx_core::InterruptChecks::default(),
             runtime: RuntimeAddrs::default(),
+            line_hint: placement::LineHint::default(),
         }
     }
 
@@ -186,7 +196,8 @@ impl Compiler {
         }
         let arena = arena
             .map_err(|e| CompileError::Cranelift(format!("cannot reserve code memory: {e}")))?;
-        builder.memory_provider(Box::new(placement::Continued::new(arena)));
+        let code = placement::Continued::new(arena, self.line_hint.clone());
+        builder.memory_provider(Box::new(code));
         let mut module = JITModule::new(builder);
         let mut libcalls = Vec::new();
         for call in Libcall::ALL {
@@ -345,8 +356,11 @@ impl Compiler {
         self.start()?;
         let mut defined = Vec::new();
         for f in compiled {
-            self.jit()?
-                .define_function_bytes(f.id, f.alignment, &f.bytes, &f.relocs)?;
+            self.line_hint.set(f.line_offset);
+            let defined_now =
+                (self.jit()?).define_function_bytes(f.id, f.alignment, &f.bytes, &f.relocs);
+            self.line_hint.set(None);
+            defined_now?;
             defined.push((f.index, f.id, f.bytes.len(), f.traps));
             self.compiled_functions += 1;
         }
