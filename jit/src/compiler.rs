@@ -342,6 +342,16 @@ impl Compiler {
         }))
     }
 
+    /// Defines `f`'s machine code in the code module, at the offset within a
+    /// cache line its loops ask for (`compiler/loop_lines.rs`).
+    fn define_placed(&mut self, f: &CompiledFunction) -> Result<(), CompileError> {
+        self.line_hint.set(f.line_offset);
+        let defined = (self.jit()?).define_function_bytes(f.id, f.alignment, &f.bytes, &f.relocs);
+        self.line_hint.set(None);
+        defined?;
+        Ok(())
+    }
+
     /// The second half of a compile: defines the machine code of
     /// `compiled` (functions of `module`), makes the trampolines their
     /// signatures need, finalizes, and records the code and the
@@ -356,11 +366,7 @@ impl Compiler {
         self.start()?;
         let mut defined = Vec::new();
         for f in compiled {
-            self.line_hint.set(f.line_offset);
-            let defined_now =
-                (self.jit()?).define_function_bytes(f.id, f.alignment, &f.bytes, &f.relocs);
-            self.line_hint.set(None);
-            defined_now?;
+            self.define_placed(&f)?;
             defined.push((f.index, f.id, f.bytes.len(), f.traps));
             self.compiled_functions += 1;
         }

@@ -93,7 +93,8 @@ pub struct MemoryInst {
     bytes: Bytes,
     len: usize,
     /// Address of byte 0 of `bytes` (kept by `sync_vm`): loads and stores
-    /// check `len` and go straight there.
+    /// check `len` and go straight there. The same as `vm.base`, kept here
+    /// too so that the interpreter's accesses need no load through the box.
     base: usize,
     vm: Box<VmMemory>,
 }

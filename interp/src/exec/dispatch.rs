@@ -9,7 +9,7 @@
 //! (ops, value slots, pc, sp, base, store), so the hot registers stay in
 //! registers instead of being spilled around the `match`.
 //!
-//! Two choices keep the dispatch head short (about 9 instructions): the
+//! Two choices keep the dispatch head short: the
 //! loop steps a pointer to the next op (`ip`; the pc index is worked out
 //! only where a frame or an exit needs it), and it matches on the op in
 //! place (`*op`), so each arm loads the fields it uses. Copying the op out

@@ -4,8 +4,10 @@
 //! Cranelift does not align loop headers, so a hot loop of a few
 //! instructions lands wherever the function's start puts it. Straddling a
 //! 64-byte line costs a second fetch (and op-cache line) per iteration: the
-//! same machine code ran 10-20% slower (sieve's OSR version, 73.5 ms, against
-//! 59.8-62.7 ms with the function started 16, 32 or 48 bytes later).
+//! same machine code runs slower. sieve's OSR version had its inner loop
+//! across a line; the bench command's sieve row under `dyn` went from 66.9
+//! ms (9c92c7d) to 58.7 ms with this placement (a5cf3a9; `jit` 56.3 and
+//! 54.6 ms in the same runs).
 //!
 //! Cranelift reports its blocks' starts and edges (`machine_code_cfg_info`).
 //! A back edge (to a block that starts at or before the source block) closes

@@ -114,10 +114,7 @@ impl Compiler {
     ) -> Result<usize, CompileError> {
         self.start()?;
         let ty = abi::osr_type(module.func_type(f.index));
-        self.line_hint.set(f.line_offset);
-        let defined = (self.jit()?).define_function_bytes(f.id, f.alignment, &f.bytes, &f.relocs);
-        self.line_hint.set(None);
-        defined?;
+        self.define_placed(&f)?;
         let trampoline = match self.trampoline(&ty) {
             Some(_) => None,
             None => Some(self.define_trampoline(&ty)?),

@@ -260,21 +260,12 @@ impl FuncTranslator<'_, '_> {
     /// check alone, on the hot path.                               (check)
     pub(super) fn ensure_stack(&mut self, taken: &Taken, slow: Block, retry: Block) {
         let record = taken.record;
-        let [go, fresh, check, has_stack, call, given, ready] =
-            [(); 7].map(|()| self.b.create_block());
+        let [check, has_stack, call, given, ready] = [(); 5].map(|()| self.b.create_block());
         let known_fresh = taken.state.is_none();
         if let Some(state) = taken.state {
-            // One compare for the common case, a suspended continuation;
-            // the rest is laid out after the function's hot code. (`go`
-            // and `has_stack` keep the edges into `ready` uncritical: the
-            // hot path's register moves fall through.)
-            let suspended =
-                (self.b.ins()).icmp_imm_u(IntCC::Equal, state, ContState::Suspended as i64);
-            self.b.ins().brif(suspended, go, &[], fresh, &[]);
-            self.b.switch_to_block(go);
-            self.b.ins().jump(ready, &[]);
-            self.b.switch_to_block(fresh);
-            self.b.set_cold_block(fresh);
+            // (`has_stack`, like the suspended case's own block, keeps the
+            // edges into `ready` uncritical.)
+            self.jump_if_suspended(state, ready);
             const _: () = assert!(ContState::Fresh as u32 == 0);
             self.b.ins().brif(state, slow, &[], check, &[]);
         } else {
@@ -307,17 +298,12 @@ impl FuncTranslator<'_, '_> {
     /// For `switch`, whose inline path then makes no call, so the register
     /// allocator keeps its values in registers.                     (check)
     pub(super) fn check_runnable(&mut self, taken: &Taken, slow: Block) {
-        let [go, fresh, ready] = [(); 3].map(|()| self.b.create_block());
+        let ready = self.b.create_block();
         let state = match taken.state {
             Some(state) => state,
             None => self.b.ins().iconst(I32, ContState::Fresh as i64),
         };
-        let suspended = (self.b.ins()).icmp_imm_u(IntCC::Equal, state, ContState::Suspended as i64);
-        self.b.ins().brif(suspended, go, &[], fresh, &[]);
-        self.b.switch_to_block(go);
-        self.b.ins().jump(ready, &[]);
-        self.b.switch_to_block(fresh);
-        self.b.set_cold_block(fresh);
+        self.jump_if_suspended(state, ready);
         const _: () = assert!(ContState::Fresh as u32 == 0);
         let base = self.ld(I64, taken.record, rec::STACK_BASE);
         let has_stack = self.b.ins().icmp_imm_u(IntCC::NotEqual, base, 0);
@@ -325,6 +311,20 @@ impl FuncTranslator<'_, '_> {
         let ok = self.b.ins().band(is_fresh, has_stack);
         self.b.ins().brif(ok, ready, &[], slow, &[]);
         self.b.switch_to_block(ready);
+    }
+
+    /// One compare for the common case, a suspended continuation: jumps to
+    /// `ready` through a block of its own (so the hot path's register moves
+    /// fall through), else continues in a cold block laid out after the
+    /// function's hot code.
+    fn jump_if_suspended(&mut self, state: Value, ready: Block) {
+        let [go, other] = [(); 2].map(|()| self.b.create_block());
+        let suspended = (self.b.ins()).icmp_imm_u(IntCC::Equal, state, ContState::Suspended as i64);
+        self.b.ins().brif(suspended, go, &[], other, &[]);
+        self.b.switch_to_block(go);
+        self.b.ins().jump(ready, &[]);
+        self.b.switch_to_block(other);
+        self.b.set_cold_block(other);
     }
 
     /// The raw handle of `record` now, its key; goes to `slow` when its
