@@ -3,22 +3,27 @@
 //!
 //! ```text
 //!   owner thread                         compile thread
-//!   Compiler::prepare (declare, CLIF) ──Job──▶ codegen::compile_all
-//!   ...the interpreter keeps running...        │
+//!   Compiler::prepare (declare) ──Job──▶ Job::translate (CLIF)
+//!   ...the interpreter keeps running...  codegen::compile_all
 //!   Jit::install_finished ◀──────Done──────────┘
 //!     Compiler::install (define, finalize), FuncInst::set_code
 //! ```
 //!
-//! Only Cranelift's code generation runs on the thread: the code module,
-//! the store and the runtime stay with their owner, which installs at a
-//! point of its choosing.
+//! Translation and Cranelift's code generation run on the thread: the code
+//! module, the store and the runtime stay with their owner, which declares
+//! the functions, hands over what translating them needs
+//! ([`Translation`]), and installs at a point of its choosing. The thread
+//! keeps off the CPU its owner was on when it sent the job (`beside.rs`).
 
 use crate::CompileError;
+use crate::beside::{Beside, current_cpu};
 use crate::codegen::{self, Outcome};
-use crate::compiler::{ModuleKey, isa};
+use crate::compiler::{ModuleKey, Translation, isa};
 use cranelift_codegen::ir::Function;
+use cranelift_frontend::FunctionBuilderContext;
 use cranelift_module::FuncId;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::{Duration, Instant};
 use wasmfx_core::{FuncAddr, Module};
@@ -28,15 +33,56 @@ pub(crate) struct Job {
     pub func: FuncAddr,
     pub key: ModuleKey,
     pub module: Arc<Module>,
-    /// The function indices of `functions` (the thread takes those).
+    /// The function indices declared for the job.
     pub indices: Vec<u32>,
-    pub functions: Vec<(u32, FuncId, Function)>,
+    /// What the thread translates.
+    pub work: Work,
+    /// Functions that did not declare, or (from the thread) translate.
     pub failures: Vec<(u32, CompileError)>,
     /// For an OSR entry: the loop's offset, and the functions it calls
     /// directly that were in a batch still being compiled when it was
     /// prepared (`osr.rs`; jobs finish in order, so that batch is installed
     /// first, unless some of it failed).
     pub osr: Option<(u32, Vec<u32>)>,
+}
+
+/// The functions of a job, declared and still to be translated.
+pub(crate) enum Work {
+    /// A batch ([`Translation::batch`]).
+    Batch(Translation),
+    /// The OSR entry `id` of function `index` at the loop in the job's `osr`.
+    Osr {
+        translation: Translation,
+        index: u32,
+        id: FuncId,
+    },
+}
+
+impl Job {
+    /// CLIF for the job's functions; those that do not translate go to
+    /// its failures.
+    fn translate(
+        &mut self,
+        builder_ctx: &mut FunctionBuilderContext,
+    ) -> Vec<(u32, FuncId, Function)> {
+        match &mut self.work {
+            Work::Batch(translation) => translation.batch(builder_ctx, &mut self.failures),
+            Work::Osr {
+                translation,
+                index,
+                id,
+            } => {
+                let offset = self.osr.as_ref().map_or(0, |&(offset, _)| offset as usize);
+                match translation.osr(builder_ctx, *index, *id, offset) {
+                    Ok(function) => vec![(*index, *id, function)],
+                    Err(e) => {
+                        self.failures.push((*index, e));
+                        Vec::new()
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// A job's machine code (or why Cranelift refused it).
@@ -47,11 +93,13 @@ pub(crate) struct Done {
     pub took: Duration,
 }
 
-/// The compile thread, started on first use and stopped when dropped.
+/// The compile thread, started on first use and told to stop when dropped.
 pub(crate) struct Background {
-    jobs: Option<Sender<Job>>,
+    /// Jobs, each with the CPU its owner was on ([`Beside`]).
+    jobs: Option<Sender<(Job, Option<usize>)>>,
     done: Receiver<Done>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    /// Set when the owner goes: the thread drops the jobs still queued.
+    abandoned: Arc<AtomicBool>,
     /// Jobs sent and not yet taken back.
     pub in_flight: usize,
 }
@@ -62,14 +110,22 @@ impl Background {
     /// # Errors
     /// When the thread cannot be spawned.
     pub fn start() -> Result<Background, CompileError> {
-        let (jobs, inbox) = channel::<Job>();
+        let (jobs, inbox) = channel::<(Job, Option<usize>)>();
         let (outbox, done) = channel::<Done>();
-        let thread = std::thread::Builder::new()
+        let abandoned = Arc::new(AtomicBool::new(false));
+        let abandoned_seen = Arc::clone(&abandoned);
+        std::thread::Builder::new()
             .name("wasmfx-compile".into())
             .spawn(move || {
-                while let Ok(mut job) = inbox.recv() {
+                let mut builder_ctx = FunctionBuilderContext::new();
+                let mut beside = Beside::new();
+                while let Ok((mut job, owner_cpu)) = inbox.recv() {
+                    if abandoned_seen.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    beside.avoid(owner_cpu);
                     let started = Instant::now();
-                    let functions = std::mem::take(&mut job.functions);
+                    let functions = job.translate(&mut builder_ctx);
                     let outcomes = isa().and_then(|isa| codegen::compile_all(&*isa, functions, 1));
                     let took = started.elapsed();
                     if outbox
@@ -90,7 +146,7 @@ impl Background {
         Ok(Background {
             jobs: Some(jobs),
             done,
-            thread: Some(thread),
+            abandoned,
             in_flight: 0,
         })
     }
@@ -101,7 +157,7 @@ impl Background {
     /// When the thread has stopped.
     pub fn send(&mut self, job: Job) -> Result<(), CompileError> {
         let jobs = self.jobs.as_ref();
-        jobs.and_then(|jobs| jobs.send(job).ok())
+        jobs.and_then(|jobs| jobs.send((job, current_cpu())).ok())
             .ok_or_else(|| CompileError::Cranelift("the compile thread stopped".into()))?;
         self.in_flight += 1;
         Ok(())
@@ -123,11 +179,13 @@ impl Background {
 }
 
 impl Drop for Background {
+    /// Does not wait for the thread. Code nobody will install is not worth
+    /// the owner's time: a program that ends while a batch compiles would
+    /// otherwise end only when the queue is empty. The thread finishes the
+    /// job in hand (it owns all it reads), drops the rest and ends; at
+    /// process exit it simply stops.
     fn drop(&mut self) {
-        // Closing the job channel ends the thread's loop.
+        self.abandoned.store(true, Ordering::Relaxed);
         self.jobs = None;
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }

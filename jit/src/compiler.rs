@@ -16,11 +16,10 @@
 
 use crate::codegen::CompiledFunction;
 use crate::cont_start::{self, StartKey};
-use crate::translate::{ModuleEnv, RuntimeAddrs, translate_function};
+use crate::translate::RuntimeAddrs;
 use crate::{CompileError, abi, codegen, libcalls::Libcall, signals};
 use cranelift_codegen::ir::types::I64;
-use cranelift_codegen::ir::{Function, InstBuilder, MemFlagsData, Signature, Type, UserFuncName};
-use cranelift_codegen::isa::CallConv;
+use cranelift_codegen::ir::{Function, InstBuilder, MemFlagsData, Type, UserFuncName};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::{Context, isa::OwnedTargetIsa};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
@@ -35,8 +34,10 @@ use wasmfx_core::{FuncType, Module};
 mod loop_lines;
 mod osr;
 mod placement;
+mod translation;
 
 pub(crate) use loop_lines::{loops, preferred_offset};
+pub(crate) use translation::Translation;
 
 /// Address space reserved for one compiler's code (virtual; committed as used).
 const CODE_ARENA_BYTES: usize = 1 << 30;
@@ -56,13 +57,14 @@ pub(crate) enum Prepared {
     Batch(Batch),
 }
 
-/// Functions translated to CLIF, waiting for machine code.
+/// Functions declared, waiting for CLIF and machine code.
 pub(crate) struct Batch {
     pub key: ModuleKey,
-    pub functions: Vec<(u32, FuncId, Function)>,
-    /// The batch's ids by function index (direct calls within the batch).
-    pub func_ids: Vec<Option<FuncId>>,
-    /// Functions that did not translate.
+    /// The batch's ids by function index (direct calls within the batch),
+    /// with what translating them needs.
+    pub translation: Translation,
+    /// Functions that cannot be declared (and those that later do not
+    /// translate).
     pub failures: Vec<(u32, CompileError)>,
 }
 
@@ -251,11 +253,13 @@ impl Compiler {
             Prepared::Batch(batch) => batch,
         };
         let isa = isa()?;
-        let (mut functions, mut func_ids, mut failures) =
-            (batch.functions, batch.func_ids, batch.failures);
+        let (mut translation, mut failures) = (batch.translation, batch.failures);
+        let indices: Vec<u32> = (translation.func_ids.iter().enumerate())
+            .filter_map(|(i, id)| id.map(|_| i as u32))
+            .collect();
+        let mut functions = translation.batch(&mut self.builder_ctx, &mut failures);
         // A function Cranelift refuses leaves the batch; the rest is redone
         // without direct calls to it.
-        let indices: Vec<u32> = functions.iter().map(|&(i, ..)| i).collect();
         let compiled = loop {
             let mut compiled = Vec::new();
             let mut failed = false;
@@ -270,7 +274,7 @@ impl Compiler {
                 match outcome {
                     Ok(f) => compiled.push(f),
                     Err((index, e)) => {
-                        func_ids[index as usize] = None;
+                        translation.func_ids[index as usize] = None;
                         failures.push((index, e));
                         failed = true;
                     }
@@ -279,8 +283,7 @@ impl Compiler {
             if !failed {
                 break compiled;
             }
-            functions =
-                self.translate_batch(module, memory_guards, &mut func_ids, &mut failures)?;
+            functions = translation.batch(&mut self.builder_ctx, &mut failures);
         };
         let code = self.install(&batch.key, module, compiled, &failures)?;
         self.compile_time += started.elapsed();
@@ -288,9 +291,9 @@ impl Compiler {
     }
 
     /// The first half of compiling the functions of `module` that `select`
-    /// picks and that have no code yet: declared and translated to CLIF on
-    /// this thread. Machine code may then be made on any thread
-    /// (`codegen.rs`) and [`Compiler::install`]ed here.
+    /// picks and that have no code yet: declared on this thread. CLIF
+    /// ([`Translation::batch`]) and machine code (`codegen.rs`) may then be
+    /// made on any thread, and [`Compiler::install`]ed here.
     pub fn prepare(
         &mut self,
         module: &Arc<Module>,
@@ -327,19 +330,40 @@ impl Compiler {
                 Err(e) => failures.push((index, e)),
             }
         }
-        let functions =
-            self.translate_batch(module, memory_guards, &mut func_ids, &mut failures)?;
         if let Some(entry) = self.modules.get_mut(&key) {
-            for &(index, id, _) in &functions {
-                entry.queued[index as usize] = Some(id);
+            for (index, id) in func_ids.iter().enumerate() {
+                if id.is_some() {
+                    entry.queued[index] = *id;
+                }
             }
         }
+        let translation = self.translation(module, memory_guards, func_ids)?;
         Ok(Prepared::Batch(Batch {
             key,
-            functions,
-            func_ids,
+            translation,
             failures,
         }))
+    }
+
+    /// What translating functions `func_ids` of `module` needs, on any
+    /// thread: the names of the code module as they are now.
+    fn translation(
+        &mut self,
+        module: &Arc<Module>,
+        memory_guards: &[u64],
+        func_ids: Vec<Option<FuncId>>,
+    ) -> Result<Translation, CompileError> {
+        Ok(Translation {
+            module: module.clone(),
+            memory_guards: Box::from(memory_guards),
+            func_ids,
+            earlier_ids: self.earlier_ids(module, memory_guards),
+            libcalls: self.libcalls.clone(),
+            cont_starts: self.cont_starts.clone(),
+            frontend: self.jit()?.isa().frontend_config(),
+            interrupt: self.interrupt,
+            runtime: self.runtime,
+        })
     }
 
     /// Defines `f`'s machine code in the code module, at the offset within a
@@ -430,53 +454,6 @@ impl Compiler {
     pub fn is_open(&self, module: &Arc<Module>, memory_guards: &[u64], index: u32) -> bool {
         index >= module.num_imported_funcs
             && (self.entry(module, memory_guards)).is_none_or(|entry| entry.is_open(index))
-    }
-
-    /// CLIF for every function of the batch (`func_ids`); one that does
-    /// not translate is dropped from the batch (into `failures`) and the rest
-    /// retranslated, until all translate.
-    fn translate_batch(
-        &mut self,
-        module: &Arc<Module>,
-        memory_guards: &[u64],
-        func_ids: &mut [Option<FuncId>],
-        failures: &mut Vec<(u32, CompileError)>,
-    ) -> Result<Vec<(u32, FuncId, Function)>, CompileError> {
-        let frontend = self.jit()?.isa().frontend_config();
-        let earlier_ids = self.earlier_ids(module, memory_guards);
-        'retry: loop {
-            let mut functions = Vec::new();
-            for index in 0..func_ids.len() as u32 {
-                let Some(id) = func_ids[index as usize] else {
-                    continue;
-                };
-                let env = ModuleEnv {
-                    module,
-                    func_ids,
-                    earlier_ids: &earlier_ids,
-                    memory_guards,
-                    libcalls: &self.libcalls,
-                    cont_starts: &self.cont_starts,
-                    frontend,
-                    interrupt: self.interrupt,
-                    runtime: self.runtime,
-                };
-                let sig = Signature::new(CallConv::Tail);
-                let mut func =
-                    Function::with_name_signature(UserFuncName::user(0, id.as_u32()), sig);
-                let translated =
-                    translate_function(&env, index, &mut func, &mut self.builder_ctx, None);
-                if let Err(e) = translated {
-                    // The builder stopped mid-function: start afresh.
-                    self.builder_ctx = FunctionBuilderContext::new();
-                    func_ids[index as usize] = None;
-                    failures.push((index, e));
-                    continue 'retry;
-                }
-                functions.push((index, id, func));
-            }
-            return Ok(functions);
-        }
     }
 
     /// The ids of `module`'s functions compiled so far (for the same

@@ -27,6 +27,7 @@ mod abi;
 mod background;
 mod backtrace;
 mod batch;
+mod beside;
 mod codegen;
 mod compiler;
 mod cont_start;

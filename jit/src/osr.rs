@@ -12,7 +12,7 @@
 //! Entries are kept per store function and loop offset; the code of a
 //! function's OSR entry is separate from its own code (`translate/osr.rs`).
 
-use crate::background::{Background, Job};
+use crate::background::{Background, Job, Work};
 use crate::{CompileError, Fallback, Jit, abi};
 use std::collections::HashMap;
 use wasmfx_core::{FuncAddr, Store, Trap};
@@ -84,9 +84,7 @@ impl Jit {
             self.code_funcs.entry(code).or_insert(func);
             return Ok(OsrState::Ready(code));
         }
-        let (id, function, needs) =
-            self.compiler
-                .prepare_osr(&module, &guards, index, offset as usize, true)?;
+        let (id, translation, needs) = self.compiler.prepare_osr(&module, &guards, index, true)?;
         let background = match &mut self.background {
             Some(background) => background,
             none => none.insert(Background::start()?),
@@ -96,7 +94,11 @@ impl Jit {
             key: (0, Box::new([])),
             module,
             indices: Vec::new(),
-            functions: vec![(index, id, function)],
+            work: Work::Osr {
+                translation,
+                index,
+                id,
+            },
             failures: Vec::new(),
             osr: Some((offset, needs)),
         })?;

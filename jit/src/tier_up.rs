@@ -4,14 +4,14 @@
 //!
 //! ```text
 //!   compile_function(f)        prepare ─▶ codegen (this thread) ─▶ install ─▶ set_code
-//!   compile_in_background(f)   prepare ─▶ Job ─▶ compile thread
+//!   compile_in_background(f)   prepare ─▶ Job ─▶ compile thread (CLIF, codegen)
 //!   install_finished()         Done ─▶ install ─▶ set_code   (the owner's safe point)
 //!   with_active_jit(|jit| ..)  the Jit of the innermost activation on this
 //!                              thread (an interpreter running under compiled
 //!                              code calls compiled code, or installs, through it)
 //! ```
 
-use crate::background::{Background, Job};
+use crate::background::{Background, Job, Work};
 use crate::compiler::Prepared;
 use crate::{CompileError, Jit, batch, entry};
 use std::sync::Arc;
@@ -144,12 +144,15 @@ impl Jit {
                     Some(background) => background,
                     none => none.insert(Background::start()?),
                 };
+                let func_ids = batch.translation.func_ids.iter().enumerate();
                 background.send(Job {
                     func,
                     key: batch.key,
                     module,
-                    indices: batch.functions.iter().map(|&(i, ..)| i).collect(),
-                    functions: batch.functions,
+                    indices: func_ids
+                        .filter_map(|(i, id)| id.map(|_| i as u32))
+                        .collect(),
+                    work: Work::Batch(batch.translation),
                     failures: batch.failures,
                     osr: None,
                 })?;

@@ -1,41 +1,38 @@
 //! The code module's side of on-stack replacement: an entry of a function
-//! at one of its loops (`translate/osr.rs`) declared, translated, and once
-//! its machine code is made, defined with the trampoline of its type.
+//! at one of its loops (`translate/osr.rs`) declared, and once translated
+//! (here or on the compile thread) and its machine code made, defined with
+//! the trampoline of its type.
 
-use super::{Compiler, isa};
+use super::{Compiler, Translation, isa};
 use crate::codegen::{self, CompiledFunction};
-use crate::translate::{ModuleEnv, translate_function};
 use crate::{CompileError, abi, signals};
-use cranelift_codegen::ir::{Function, Signature, UserFuncName};
-use cranelift_codegen::isa::CallConv;
-use cranelift_frontend::FunctionBuilderContext;
 use cranelift_module::{FuncId, Module as _};
 use std::sync::Arc;
 use std::time::Instant;
 use wasmfx_core::Module;
 
 impl Compiler {
-    /// Declares and translates the OSR entry of defined function `index` of
-    /// `module` at the loop whose operator is at byte `offset`. Returns it
-    /// with the functions it calls directly that are in a batch being
-    /// compiled (`queued`: such calls are allowed; the entry must then be
-    /// installed after that batch).
+    /// Declares the OSR entry of defined function `index` of `module` at
+    /// the loop whose operator is at byte `offset`. Returns its id, what
+    /// translating it needs ([`Translation::osr`], on any thread), and the
+    /// functions it calls directly that are in a batch being compiled
+    /// (`queued`: such calls are allowed; the entry must then be installed
+    /// after that batch).
     ///
     /// # Errors
-    /// The function does not translate, or has no reachable loop there.
+    /// The function's type has no signature, or the code module refuses
+    /// the declaration.
     pub fn prepare_osr(
         &mut self,
         module: &Arc<Module>,
         memory_guards: &[u64],
         index: u32,
-        offset: usize,
         queued: bool,
-    ) -> Result<(FuncId, Function, Vec<u32>), CompileError> {
+    ) -> Result<(FuncId, Translation, Vec<u32>), CompileError> {
         self.start()?;
         self.define_cont_starts(module)?;
         let sig = abi::wasm_signature(&abi::osr_type(module.func_type(index)))?;
         let id = self.jit()?.declare_anonymous_function(&sig)?;
-        let frontend = self.jit()?.isa().frontend_config();
         // Calls from the entry to functions compiled so far (or queued) are
         // direct; the others go through the callees' records.
         let func_ids = match queued {
@@ -45,33 +42,8 @@ impl Compiler {
         let needs = (func_ids.iter().enumerate())
             .filter_map(|(i, id)| id.map(|_| i as u32))
             .collect();
-        let earlier_ids = self.earlier_ids(module, memory_guards);
-        let env = ModuleEnv {
-            module,
-            func_ids: &func_ids,
-            earlier_ids: &earlier_ids,
-            memory_guards,
-            libcalls: &self.libcalls,
-            cont_starts: &self.cont_starts,
-            frontend,
-            interrupt: self.interrupt,
-            runtime: self.runtime,
-        };
-        let name = UserFuncName::user(0, id.as_u32());
-        let mut func = Function::with_name_signature(name, Signature::new(CallConv::Tail));
-        let builder_ctx = &mut self.builder_ctx;
-        // A translation that panics (a frontend assertion) fails this entry
-        // only: the interpreted frame goes on.
-        let translated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            translate_function(&env, index, &mut func, builder_ctx, Some(offset))
-        }))
-        .unwrap_or_else(|_| Err(CompileError::Cranelift("OSR translation panicked".into())));
-        if let Err(e) = translated {
-            // The builder stopped mid-function: start afresh.
-            self.builder_ctx = FunctionBuilderContext::new();
-            return Err(e);
-        }
-        Ok((id, func, needs))
+        let translation = self.translation(module, memory_guards, func_ids)?;
+        Ok((id, translation, needs))
     }
 
     /// Compiles the OSR entry of `index` at `offset` on this thread;
@@ -88,7 +60,8 @@ impl Compiler {
     ) -> Result<usize, CompileError> {
         self.start()?;
         let started = Instant::now();
-        let (id, func, _) = self.prepare_osr(module, memory_guards, index, offset, false)?;
+        let (id, translation, _) = self.prepare_osr(module, memory_guards, index, false)?;
+        let func = translation.osr(&mut self.builder_ctx, index, id, offset)?;
         let isa = isa()?;
         let mut outcomes = codegen::compile_all(&*isa, vec![(index, id, func)], 1)?;
         let compiled = outcomes
