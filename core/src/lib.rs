@@ -16,6 +16,7 @@ pub mod const_expr;
 pub mod linker;
 pub mod module;
 pub mod num;
+pub mod reserve;
 pub mod spectest;
 pub mod store;
 pub mod trap;

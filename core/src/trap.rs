@@ -85,6 +85,7 @@ impl From<wasmfx_fibre::HandleError> for Trap {
                 Trap::ResourceLimit("too many live continuations (no index left)".into())
             }
             wasmfx_fibre::HandleError::OutOfMemory => {
+                crate::reserve::release();
                 Trap::ResourceLimit("out of memory: cannot allocate a continuation".into())
             }
             wasmfx_fibre::HandleError::Limit => Trap::ResourceLimit(

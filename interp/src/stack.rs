@@ -139,6 +139,7 @@ fn grow_slots(values: &mut Vec<u64>, needed: usize, limit: usize) -> Result<(), 
 /// The trap for a value stack the host has no memory for.
 #[cold]
 fn out_of_memory(slots: usize) -> Trap {
+    wasmfx_core::reserve::release();
     Trap::ResourceLimit(format!(
         "out of memory: cannot grow a value stack to {slots} slots"
     ))

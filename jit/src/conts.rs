@@ -194,10 +194,10 @@ impl Conts {
                 self.max_stack_bytes
             )));
         }
-        let stack = self
-            .pool
-            .take()
-            .map_err(|e| Trap::ResourceLimit(format!("cannot map a continuation stack: {e}")))?;
+        let stack = self.pool.take().map_err(|e| {
+            wasmfx_core::reserve::release();
+            Trap::ResourceLimit(format!("cannot map a continuation stack: {e}"))
+        })?;
         wasmfx_fibre::native::start(target, stack, entry)
             .map_err(|_| Trap::Host("continuation stack already installed".into()))
     }

@@ -299,6 +299,7 @@ impl Store {
 
     /// An empty store with the given limits.
     pub fn with_limits(registry: Arc<TypeRegistry>, limits: StoreLimits) -> Store {
+        crate::reserve::hold();
         let mut conts = wasmfx_fibre::ContTable::default();
         conts.set_max_live(usize::try_from(limits.max_continuations).unwrap_or(usize::MAX));
         conts.set_collection_minimum(limits.collection_minimum);

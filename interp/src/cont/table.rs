@@ -410,13 +410,9 @@ impl ContTable {
                 // As many slots as records: the guest decides how many.
                 let more = index as usize + 1 - self.parked.len();
                 if self.parked.try_reserve(more).is_err() {
-                    (self.parked.try_reserve_exact(more)).map_err(|_| {
-                        Trap::ResourceLimit("out of memory: cannot park a continuation".into())
-                    })?;
+                    (self.parked.try_reserve_exact(more)).map_err(|_| cannot_park())?;
                 }
-                self.calls.try_reserve(more).map_err(|_| {
-                    Trap::ResourceLimit("out of memory: cannot park a continuation".into())
-                })?;
+                self.calls.try_reserve(more).map_err(|_| cannot_park())?;
                 self.parked.resize_with(index as usize, || None);
                 self.parked.push(parked);
                 self.calls.resize(index as usize + 1, false);
@@ -460,6 +456,13 @@ impl ContTable {
         stack.clear();
         self.pool.push(stack);
     }
+}
+
+/// The trap for a parked continuation the host has no memory for.
+#[cold]
+fn cannot_park() -> Trap {
+    wasmfx_core::reserve::release();
+    Trap::ResourceLimit("out of memory: cannot park a continuation".into())
 }
 
 #[cfg(test)]
