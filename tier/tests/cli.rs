@@ -378,6 +378,7 @@ fn no_timings_line_without_the_flag() {
 }
 
 /// `main` calls `a` calls `b`, which traps with `b_body` (given `n`).
+#[cfg(feature = "jit")]
 fn nested_trap(b_body: &str) -> String {
     format!(
         r#"(module $prog
@@ -389,6 +390,7 @@ fn nested_trap(b_body: &str) -> String {
 }
 
 /// The stderr lines from `wasm backtrace:` on.
+#[cfg(feature = "jit")]
 fn backtrace_lines(err: &str) -> Vec<&str> {
     err.lines()
         .skip_while(|line| *line != "wasm backtrace:")

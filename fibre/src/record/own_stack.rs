@@ -16,8 +16,8 @@ impl ContRecord {
         }
         let top = self.stack_base + self.stack_len;
         // SAFETY: the record owns the stack (install_stack) and nothing
-        // runs on it (the caller's promise).
-        self.context = unsafe { Context::fresh(top, entry_ip) };
+        // runs on it (the caller's promise); start_sp stays within it.
+        self.context = unsafe { Context::fresh(crate::stack::start_sp(top), entry_ip) };
         self.entry = entry;
     }
 
@@ -69,8 +69,10 @@ impl ContRecord {
         if self.state != ContState::Fresh || self.has_stack() {
             return Err(stack);
         }
-        // SAFETY: the stack is ours (we hold it by value) and nothing runs on it.
-        self.context = unsafe { Context::fresh(stack.top(), entry_ip) };
+        // SAFETY: the stack is ours (we hold it by value) and nothing runs
+        // on it; start_sp stays within it.
+        let sp = crate::stack::start_sp(stack.top());
+        self.context = unsafe { Context::fresh(sp, entry_ip) };
         self.stack_limit = stack.limit();
         self.entry = entry;
         (self.stack_base, self.stack_len) = stack.into_raw_parts();

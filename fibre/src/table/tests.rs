@@ -153,7 +153,7 @@ fn a_warm_record_keeps_its_stack_and_index() {
     };
     assert_eq!(
         (context.sp, context.fp, context.ip),
-        (top as u64 - 8, 0, 0x2000)
+        (crate::stack::start_sp(top) as u64 - 8, 0, 0x2000)
     );
     assert!(table.take_warm().is_none());
     let fresh = table.handle(again).expect("handle");
