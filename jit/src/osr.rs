@@ -107,7 +107,8 @@ impl Jit {
 
     /// Installs a finished OSR job's code, unless a function it calls
     /// directly (`needs`) failed to compile meanwhile: then the entry is
-    /// asked for again.
+    /// asked for again. An entry that did not translate (on the compile
+    /// thread: in the job's failures) is failed for good.
     pub(crate) fn install_osr(
         &mut self,
         store: &Store,
@@ -121,7 +122,8 @@ impl Jit {
             let addr = instance.and_then(|id| store.instances[id.0 as usize].funcs.get(i as usize));
             addr.is_some_and(|a| store.funcs[a.0 as usize].vm().code != 0)
         };
-        if !needs.iter().all(has_code) {
+        // An entry that did not translate will not the next time either.
+        if job.failures.is_empty() && !needs.iter().all(has_code) {
             self.osr.set(job.func, offset, OsrState::Missing);
             return;
         }
