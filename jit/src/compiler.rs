@@ -37,7 +37,7 @@ mod placement;
 mod translation;
 
 pub(crate) use loop_lines::{loops, preferred_offset};
-pub(crate) use translation::Translation;
+pub(crate) use translation::{Translation, indices_with_ids};
 
 /// Address space reserved for one compiler's code (virtual; committed as used).
 const CODE_ARENA_BYTES: usize = 1 << 30;
@@ -254,9 +254,7 @@ impl Compiler {
         };
         let isa = isa()?;
         let (mut translation, mut failures) = (batch.translation, batch.failures);
-        let indices: Vec<u32> = (translation.func_ids.iter().enumerate())
-            .filter_map(|(i, id)| id.map(|_| i as u32))
-            .collect();
+        let indices = indices_with_ids(&translation.func_ids);
         let mut functions = translation.batch(&mut self.builder_ctx, &mut failures);
         // A function Cranelift refuses leaves the batch; the rest is redone
         // without direct calls to it.

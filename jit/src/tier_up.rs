@@ -12,7 +12,7 @@
 //! ```
 
 use crate::background::{Background, Job, Work};
-use crate::compiler::Prepared;
+use crate::compiler::{Prepared, indices_with_ids};
 use crate::{CompileError, Jit, batch, entry};
 use std::sync::Arc;
 use std::time::Duration;
@@ -144,14 +144,11 @@ impl Jit {
                     Some(background) => background,
                     none => none.insert(Background::start()?),
                 };
-                let func_ids = batch.translation.func_ids.iter().enumerate();
                 background.send(Job {
                     func,
                     key: batch.key,
                     module,
-                    indices: func_ids
-                        .filter_map(|(i, id)| id.map(|_| i as u32))
-                        .collect(),
+                    indices: indices_with_ids(&batch.translation.func_ids),
                     work: Work::Batch(batch.translation),
                     failures: batch.failures,
                     osr: None,

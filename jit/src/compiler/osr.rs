@@ -3,7 +3,7 @@
 //! (here or on the compile thread) and its machine code made, defined with
 //! the trampoline of its type.
 
-use super::{Compiler, Translation, isa};
+use super::{Compiler, Translation, indices_with_ids, isa};
 use crate::codegen::{self, CompiledFunction};
 use crate::{CompileError, abi, signals};
 use cranelift_module::{FuncId, Module as _};
@@ -39,9 +39,7 @@ impl Compiler {
             true => self.queued_ids(module, memory_guards),
             false => vec![None; module.funcs.len()],
         };
-        let needs = (func_ids.iter().enumerate())
-            .filter_map(|(i, id)| id.map(|_| i as u32))
-            .collect();
+        let needs = indices_with_ids(&func_ids);
         let translation = self.translation(module, memory_guards, func_ids)?;
         Ok((id, translation, needs))
     }

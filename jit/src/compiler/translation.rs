@@ -113,6 +113,13 @@ impl Translation {
     }
 }
 
+/// The function indices that have an id in `ids` (by function index).
+pub(crate) fn indices_with_ids(ids: &[Option<FuncId>]) -> Vec<u32> {
+    (ids.iter().enumerate())
+        .filter_map(|(i, id)| id.map(|_| i as u32))
+        .collect()
+}
+
 /// An empty function named after its id (translation sets the signature).
 fn new_function(id: FuncId) -> Function {
     Function::with_name_signature(
