@@ -33,13 +33,19 @@ impl ContRecord {
         (self.stack_base, self.stack_base + self.stack_len)
     }
 
-    /// The record's stack without its guard page, `[low, high)`: memory
+    /// Where the record's frames may lie, `[low, high)`: its stack above
+    /// the guard page and below the coloured start of its frames
+    /// ([`crate::stack::start_sp`]; nothing is written above it), memory
     /// that may be read (a conservative scan of its frames); `None` without
     /// a stack.
     pub fn usable_stack(&self) -> Option<(usize, usize)> {
-        let high = self.stack_base + self.stack_len;
-        self.has_stack()
-            .then(|| (self.stack_base + crate::stack::page_size(), high))
+        let top = self.stack_base + self.stack_len;
+        self.has_stack().then(|| {
+            (
+                self.stack_base + crate::stack::page_size(),
+                crate::stack::start_sp(top),
+            )
+        })
     }
 
     /// The stack pointer in the record's context: its own resume point

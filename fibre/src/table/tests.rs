@@ -155,6 +155,10 @@ fn a_warm_record_keeps_its_stack_and_index() {
         (context.sp, context.fp, context.ip),
         (crate::stack::start_sp(top) as u64 - 8, 0, 0x2000)
     );
+    // The frame area a collection scans ends where the frames start.
+    let (low, high) = target.usable_stack().expect("a stack");
+    assert_eq!(high, crate::stack::start_sp(top));
+    assert!((low..high).contains(&(context.sp as usize)));
     assert!(table.take_warm().is_none());
     let fresh = table.handle(again).expect("handle");
     assert_eq!(fresh as u32, stale as u32, "same index");

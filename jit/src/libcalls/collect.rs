@@ -13,8 +13,10 @@
 //!           stack region, scanned word by word (no stack maps):
 //!             the running stack          [sp here,               its top)
 //!             each waiting resumer's     [sp saved in its child, its stack's top)
+//!           (a fibre stack's "top" is where its frames start, below its
+//!           coloured gap: fibre's `stack::start_sp`; nothing lies above)
 //!   marked: a suspended record's segment, innermost first:
-//!             alone    [its own saved sp, its top)
+//!             alone    [its own saved sp, its frames' start)
 //!             several  each one's whole usable stack (where a resumer inside
 //!                      the segment waits is not kept apart)
 //!           a parked record (heap frames): the fallback tier's frames
@@ -88,11 +90,7 @@ fn collect(call: &mut Call<'_>, fallback: &mut Fallback<'_>) -> bool {
             };
             // SAFETY: a live record of the table.
             match unsafe { record.as_ref() }.state() {
-                ContState::Suspended => {
-                    for (low, high) in suspended_regions(record) {
-                        scan(low, high, &mut marker);
-                    }
-                }
+                ContState::Suspended => scan_suspended(record, &mut marker),
                 ContState::Parked => fallback.mark_parked(index, &mut marker),
                 _ => {}
             }
@@ -187,21 +185,30 @@ fn segment(innermost: NonNull<ContRecord>) -> Vec<NonNull<ContRecord>> {
     members
 }
 
-/// The stack regions a suspended record's frames may occupy.
-fn suspended_regions(record: NonNull<ContRecord>) -> Vec<(usize, usize)> {
-    let members = segment(record);
-    // SAFETY: live records (see `segment`).
-    let stack = |r: &NonNull<ContRecord>| unsafe { r.as_ref() }.usable_stack();
-    if let [alone] = members[..] {
+/// Scans the stack regions a suspended record's frames may occupy: from
+/// its saved stack pointer when its segment is itself alone (the common
+/// case: nothing allocated), else every member's whole stack.
+fn scan_suspended(record: NonNull<ContRecord>, marker: &mut Marker<'_>) {
+    // SAFETY: a live record; its segment links are intact while captured.
+    let alone = unsafe { record.as_ref() }.last_ancestor() == record.as_ptr();
+    let members = if alone { Vec::new() } else { segment(record) };
+    if alone || members.len() == 1 {
         // SAFETY: as above.
-        let sp = unsafe { alone.as_ref() }.saved_sp();
-        return stack(&alone)
-            .filter(|(low, high)| (*low..*high).contains(&sp))
-            .map(|(_, high)| (sp, high))
-            .into_iter()
-            .collect();
+        let record = unsafe { record.as_ref() };
+        let sp = record.saved_sp();
+        if let Some((low, high)) = record.usable_stack()
+            && (low..high).contains(&sp)
+        {
+            scan(sp, high, marker);
+        }
+        return;
     }
-    members.iter().filter_map(stack).collect()
+    for member in members {
+        // SAFETY: live records (see `segment`).
+        if let Some((low, high)) = unsafe { member.as_ref() }.usable_stack() {
+            scan(low, high, marker);
+        }
+    }
 }
 
 /// Offers every aligned word of `[low, high)` to `marker`.
