@@ -195,7 +195,8 @@ pub struct StoreLimits {
     pub max_continuations: u64,
     /// Bytes of native stack that continuations of compiled code may have
     /// mapped at once (each stack's whole size counts, committed or not):
-    /// making one more traps. No limit by default.
+    /// making one more traps. No limit by default, unless under a lowered
+    /// address-space limit ([`default_max_stack_memory`]).
     pub max_stack_memory: u64,
     /// 32-bit memories reserve their whole address range plus a guard
     /// region, so compiled code needs no bounds checks (see `memory.rs`);
@@ -221,7 +222,7 @@ impl Default for StoreLimits {
             max_memory_bytes: 4 << 30,
             max_table_elems: 10_000_000,
             max_continuations: default_max_continuations(),
-            max_stack_memory: u64::MAX,
+            max_stack_memory: default_max_stack_memory(),
             memory_guard_regions: true,
             fuel: None,
             interruptible: false,
@@ -232,20 +233,43 @@ impl Default for StoreLimits {
 
 /// Bytes of address space a live continuation is reckoned to take, for
 /// [`default_max_continuations`]: an interpreted one takes about 350 (its
-/// record, value stack and frames), so this leaves the rest of the limit to
-/// everything else.
+/// record, value stack and frames), so this leaves the rest of its share
+/// to everything else.
 #[cfg(feature = "native")]
 const CONTINUATION_BUDGET_BYTES: u64 = 2048;
 
-/// No limit, unless the process runs under an address-space limit
-/// (`ulimit -v`, RLIMIT_AS): then as many as fit in half of it at
-/// [`CONTINUATION_BUDGET_BYTES`] each, so that running out is a trap
-/// ("too many live continuations") before the allocator fails. The limit
-/// is read (getrlimit) only with the `native` feature; without it, no limit.
+/// The share of a lowered address-space limit (`ulimit -v`, RLIMIT_AS)
+/// that each of the two kinds of continuation memory may take by default:
+/// records and heap frames ([`default_max_continuations`]), and native
+/// stacks ([`default_max_stack_memory`]; each maps 256 KiB, a hundred
+/// times a heap continuation). The other half is for everything else:
+/// memories, tables, compiled code (its arena alone reserves 256 MiB) and
+/// the host. So running out is a trap that names its limit, before a
+/// mapping or the allocator fails.
+#[cfg(feature = "native")]
+const SHARE_DIVISOR: u64 = 4;
+
+/// No limit, unless the process runs under an address-space limit: then
+/// as many as fit in a quarter of it at [`CONTINUATION_BUDGET_BYTES`]
+/// each, past which making one traps ("too many live continuations"). The
+/// limit is read (getrlimit) only with the `native` feature; without it,
+/// no limit.
 pub fn default_max_continuations() -> u64 {
     #[cfg(feature = "native")]
     if let Some(bytes) = wasmfx_fibre::address_space_limit() {
-        return bytes / 2 / CONTINUATION_BUDGET_BYTES;
+        return bytes / SHARE_DIVISOR / CONTINUATION_BUDGET_BYTES;
+    }
+    u64::MAX
+}
+
+/// No limit, unless the process runs under an address-space limit: then a
+/// quarter of it, past which a continuation of compiled code that needs a
+/// native stack traps ("continuation stacks over the limit"). Without the
+/// `native` feature there are no native stacks: no limit.
+pub fn default_max_stack_memory() -> u64 {
+    #[cfg(feature = "native")]
+    if let Some(bytes) = wasmfx_fibre::address_space_limit() {
+        return bytes / SHARE_DIVISOR;
     }
     u64::MAX
 }

@@ -78,9 +78,10 @@ macro_rules! w_help {
 #[cfg(feature = "jit")]
 const W_HELP: &str = w_help!(
     "max-continuations (continuations live at once, past which making one traps; default \
-     none, or under an address-space limit (`ulimit -v`) as many as fit in half of it at \
-     2 KiB each), max-stack-memory (bytes of native stack continuations of compiled code may \
-     have mapped at once, 256 KiB each; default none), fuel (function entries plus loop \
+     none, or under an address-space limit (`ulimit -v`) as many as fit in a quarter of it \
+     at 2 KiB each), max-stack-memory (bytes of native stack continuations of compiled code \
+     may have mapped at once, 256 KiB each; default none, or under an address-space limit a \
+     quarter of it), fuel (function entries plus loop \
      iterations the program may run before it traps \"all fuel consumed\"; checks at \
      function entries and loop headers, in both tiers, only with this option)"
 );
