@@ -77,7 +77,8 @@ pub use skip::{MIN_SKIPPED, SkipEntry, tag_bit};
 pub use slab::{DECOMMIT_BATCH, SLAB_STACKS, SlabStats, decommit_released, slab_stats};
 #[cfg(feature = "native")]
 pub use stack::{
-    DEFAULT_STACK_SIZE, FibreStack, MAX_STACK_RESERVE, MIN_STACK_SIZE, page_size, usable_size,
+    DEFAULT_STACK_SIZE, FibreStack, MAX_STACK_RESERVE, MIN_STACK_SIZE, page_size, start_sp,
+    usable_size,
 };
 pub use table::{
     ContTable, DEFAULT_COLLECTION_MINIMUM, HandleError, MAX_WARM, Marker, RETIRED, TableHeader,
