@@ -26,7 +26,9 @@
 //!   +100 payload_cap     u32
 //!   +104 payload_inline  [u64; 4]
 //!   +136 stack_base      usize  fibre stack mapping (0 = no native stack)
-//!   +144 stack_len       usize
+//!   +144 stack_start     usize  where a fresh context's frames start on it
+//!                               (stack::start_sp of its top, which is this rounded
+//!                               up to 4 KiB); nothing on the stack lies above it
 //!   +152 entry           fn(*ContRecord) -> u64, run by the Rust entry trampoline
 //!   +160 interp          u64    opaque: the interpreter's heap frames (its ExecStack)
 //!   +168 func            u32    the function a fresh continuation calls (store address)
@@ -164,7 +166,7 @@ pub struct ContRecord {
     payload_cap: u32,
     payload_inline: [u64; PAYLOAD_INLINE],
     stack_base: usize,
-    stack_len: usize,
+    stack_start: usize,
     entry: Option<FibreEntry>,
     interp: u64,
     func: u32,
@@ -193,7 +195,7 @@ impl ContRecord {
             ip: 0,
         },
         stack_base: 0,
-        stack_len: 0,
+        stack_start: 0,
         stack_limit: 0,
         entry: None,
         handlers: HandlerTable::EMPTY,

@@ -95,8 +95,19 @@ pub const MIN_STACK_SIZE: usize = 16 << 10;
 /// in `cont_held` under `jit`).
 pub fn start_sp(top: usize) -> usize {
     const LINE: usize = 64;
-    top - ((top >> 12) % COLOURS) * LINE
+    top - ((top / COLOUR_SPAN) % COLOURS) * LINE
 }
+
+/// The top of the stack whose frames start at `start` ([`start_sp`]):
+/// tops are page aligned, so at least [`COLOUR_SPAN`] aligned, and a start
+/// lies less than that below its top.
+pub fn top_of_start(start: usize) -> usize {
+    start.next_multiple_of(COLOUR_SPAN)
+}
+
+/// The granule whose number picks a stack's colour (the smallest page
+/// size): every stack top is a multiple of it.
+const COLOUR_SPAN: usize = 4096;
 
 /// How many cache lines [`start_sp`] spreads frame starts over.
 pub const COLOURS: usize = 48;
@@ -289,6 +300,9 @@ mod tests {
         lines.sort_unstable();
         lines.dedup();
         assert_eq!(lines.len(), COLOURS);
+        for &top in &tops {
+            assert_eq!(top_of_start(start_sp(top)), top);
+        }
     }
 
     #[test]

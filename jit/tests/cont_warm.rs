@@ -126,6 +126,25 @@ fn a_loop_of_continuations_reuses_one_record_and_stack() {
     assert_eq!(s.store.conts.warm(), 1);
 }
 
+/// Compiled code parks a returned record warm with its context at the
+/// start of its frames, as the runtime's `restart` does: the collector
+/// scans a suspended stack only up to there (fibre's `usable_stack`), so
+/// frames above it would hide their roots (a continuation held only there
+/// was freed, found by the quickcheck collecting property).
+#[test]
+fn a_warm_record_restarts_where_its_frames_start() {
+    let mut s = setup(PROGRAM);
+    s.call("sum", &[Val::I32(3)]).expect("sum");
+    assert_eq!(s.store.conts.warm(), 1);
+    let record = s.store.conts.take_warm().expect("a warm record");
+    // SAFETY: a live record of the store's table, taken off its warm list.
+    let record = unsafe { record.as_ref() };
+    let (_, frames_start) = record.usable_stack().expect("a stack");
+    assert_eq!(record.saved_sp(), frames_start - 8);
+    let (_, top) = record.stack_bounds();
+    assert_eq!(frames_start, wasmfx_fibre::start_sp(top));
+}
+
 #[test]
 fn values_of_every_type_cross_the_compiled_start() {
     let mut s = setup(PROGRAM);

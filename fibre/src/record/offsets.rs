@@ -24,7 +24,7 @@ pub const PAYLOAD_INLINE_SLOTS: i32 = offset_of!(ContRecord, payload_inline) as 
 pub const HANDLER_TAGS: i32 = HANDLERS + offset_of!(HandlerTable, tags) as i32;
 pub const HANDLER_LEN: i32 = HANDLERS + offset_of!(HandlerTable, len) as i32;
 pub const HANDLER_FIRST_SWITCH: i32 = HANDLERS + offset_of!(HandlerTable, first_switch) as i32;
-pub const STACK_LEN: i32 = offset_of!(ContRecord, stack_len) as i32;
+pub const STACK_START: i32 = offset_of!(ContRecord, stack_start) as i32;
 pub const ENTRY: i32 = offset_of!(ContRecord, entry) as i32;
 pub const INTERP: i32 = offset_of!(ContRecord, interp) as i32;
 pub const FUNC: i32 = offset_of!(ContRecord, func) as i32;
@@ -52,7 +52,7 @@ mod tests {
         );
         assert_eq!((PAYLOAD_PTR, PAYLOAD_LEN, PAYLOAD_CAP), (88, 96, 100));
         assert_eq!(PAYLOAD_INLINE_SLOTS, 104);
-        assert_eq!((STACK_BASE, STACK_LEN, ENTRY), (136, 144, 152));
+        assert_eq!((STACK_BASE, STACK_START, ENTRY), (136, 144, 152));
         assert_eq!((INTERP, FUNC, DEPTH, FUNC_REF), (160, 168, 172, 176));
         assert_eq!((SKIP_TO, SKIP_MASK, SKIP_EPOCH), (184, 192, 200));
         assert_eq!(size_of::<ContRecord>(), 208);

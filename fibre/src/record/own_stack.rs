@@ -1,9 +1,11 @@
 //! The record's native stack: installing a [`FibreStack`], taking it
 //! back for the pool, and pointing the context at a fresh start on it.
+//! The record keeps the stack's base and where its frames start
+//! ([`start_sp`] of its top, from which the top follows: [`top_of_start`]).
 
 use super::{ContRecord, ContState, FibreEntry};
 use crate::context::Context;
-use crate::stack::FibreStack;
+use crate::stack::{FibreStack, page_size, start_sp, top_of_start};
 
 impl ContRecord {
     /// Points the context of a record that keeps its stack, with nothing
@@ -14,10 +16,9 @@ impl ContRecord {
         if !self.has_stack() {
             return;
         }
-        let top = self.stack_base + self.stack_len;
         // SAFETY: the record owns the stack (install_stack) and nothing
-        // runs on it (the caller's promise); start_sp stays within it.
-        self.context = unsafe { Context::fresh(crate::stack::start_sp(top), entry_ip) };
+        // runs on it (the caller's promise); its start lies within it.
+        self.context = unsafe { Context::fresh(self.stack_start, entry_ip) };
         self.entry = entry;
     }
 
@@ -30,22 +31,20 @@ impl ContRecord {
     /// The record's stack mapping `[low, high)`, guard page included
     /// (empty without a stack).
     pub fn stack_bounds(&self) -> (usize, usize) {
-        (self.stack_base, self.stack_base + self.stack_len)
+        match self.has_stack() {
+            true => (self.stack_base, top_of_start(self.stack_start)),
+            false => (0, 0),
+        }
     }
 
     /// Where the record's frames may lie, `[low, high)`: its stack above
-    /// the guard page and below the coloured start of its frames
-    /// ([`crate::stack::start_sp`]; nothing is written above it), memory
-    /// that may be read (a conservative scan of its frames); `None` without
-    /// a stack.
+    /// the guard page and below the start of its frames (every fresh
+    /// start of the record, by either tier, is there; nothing is written
+    /// above it), memory that may be read (a conservative scan of its
+    /// frames); `None` without a stack.
     pub fn usable_stack(&self) -> Option<(usize, usize)> {
-        let top = self.stack_base + self.stack_len;
-        self.has_stack().then(|| {
-            (
-                self.stack_base + crate::stack::page_size(),
-                crate::stack::start_sp(top),
-            )
-        })
+        self.has_stack()
+            .then(|| (self.stack_base + page_size(), self.stack_start))
     }
 
     /// The stack pointer in the record's context: its own resume point
@@ -75,13 +74,15 @@ impl ContRecord {
         if self.state != ContState::Fresh || self.has_stack() {
             return Err(stack);
         }
+        let start = start_sp(stack.top());
         // SAFETY: the stack is ours (we hold it by value) and nothing runs
         // on it; start_sp stays within it.
-        let sp = crate::stack::start_sp(stack.top());
-        self.context = unsafe { Context::fresh(sp, entry_ip) };
+        self.context = unsafe { Context::fresh(start, entry_ip) };
         self.stack_limit = stack.limit();
         self.entry = entry;
-        (self.stack_base, self.stack_len) = stack.into_raw_parts();
+        let (base, len) = stack.into_raw_parts();
+        debug_assert_eq!(top_of_start(start), base + len);
+        (self.stack_base, self.stack_start) = (base, start);
         Ok(())
     }
 
@@ -91,10 +92,12 @@ impl ContRecord {
         if !self.has_stack() {
             return None;
         }
-        // SAFETY: base and len came from `into_raw_parts` in install_stack
-        // and are cleared here, so they are taken back once.
-        let stack = unsafe { FibreStack::from_raw_parts(self.stack_base, self.stack_len) };
-        (self.stack_base, self.stack_len, self.stack_limit) = (0, 0, 0);
+        let (base, top) = self.stack_bounds();
+        // SAFETY: base and len (its top less its base) came from
+        // `into_raw_parts` in install_stack and are cleared here, so they
+        // are taken back once.
+        let stack = unsafe { FibreStack::from_raw_parts(base, top - base) };
+        (self.stack_base, self.stack_start, self.stack_limit) = (0, 0, 0);
         Some(stack)
     }
 }

@@ -16,8 +16,8 @@
 //!                     else ─▶ cont_release call
 //!                     key += 2^32 (revision + 1); clause and handlers
 //!                     cleared (state Returned, payload empty: already);
-//!                     last_ancestor = r; context = {top - 8, 0,
-//!                     fibre_main};
+//!                     last_ancestor = r; context = {its frames' start - 8,
+//!                     0, fibre_main};
 //!                     entry = run_fibre; push on table.warm
 //! ```
 
@@ -143,9 +143,10 @@ impl FuncTranslator<'_, '_> {
         let zero8 = self.b.ins().iconst(I8, 0);
         self.st(zero8, record, rec::CROSSED);
         self.st(record, record, rec::LAST_ANCESTOR);
-        let len = self.ld(I64, record, rec::STACK_LEN);
-        let top = self.b.ins().iadd(base, len);
-        let sp = self.b.ins().iadd_imm_s(top, -8);
+        // Where the record's frames start (fibre's `start_sp` of its top,
+        // kept in the record), as `restart` does.
+        let start = self.ld(I64, record, rec::STACK_START);
+        let sp = self.b.ins().iadd_imm_s(start, -8);
         self.st(zero, sp, 0);
         self.st(sp, record, rec::CONTEXT);
         self.st(zero, record, rec::CONTEXT + 8);
