@@ -31,9 +31,10 @@ impl ContRecord {
     /// The record's stack mapping `[low, high)`, guard page included
     /// (empty without a stack).
     pub fn stack_bounds(&self) -> (usize, usize) {
-        match self.has_stack() {
-            true => (self.stack_base, top_of_start(self.stack_start)),
-            false => (0, 0),
+        if self.has_stack() {
+            (self.stack_base, top_of_start(self.stack_start))
+        } else {
+            (0, 0)
         }
     }
 
