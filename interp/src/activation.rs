@@ -243,7 +243,7 @@ impl Interpreter {
         resumption: Resumption<'_>,
         tiering: &mut dyn Tiering,
     ) -> Result<CallExit, Trap> {
-        self.resume_parked_as(store, parked, resumption, false, tiering)
+        self.resume_parked_as(store, parked, resumption, (false, None), tiering)
     }
 
     /// [`Interpreter::resume_parked_tiered`] in place of a native
@@ -258,15 +258,40 @@ impl Interpreter {
         resumption: Resumption<'_>,
         tiering: &mut dyn Tiering,
     ) -> Result<CallExit, Trap> {
-        self.resume_parked_as(store, parked, resumption, true, tiering)
+        self.resume_parked_as(store, parked, resumption, (true, None), tiering)
     }
 
+    /// [`Interpreter::resume_parked_tiered`] of a parked call whose record
+    /// its caller gives up: a suspension parks the frames in `parked`
+    /// again (the exit names it, held as a parked call's), a return or a
+    /// hand-off releases it. After a trap it is the caller's to release.
+    ///
+    /// # Errors
+    /// As [`Interpreter::resume_parked`].
+    pub fn resume_parked_reusing(
+        &mut self,
+        store: &mut Store,
+        parked: u32,
+        resumption: Resumption<'_>,
+        tiering: &mut dyn Tiering,
+    ) -> Result<CallExit, Trap> {
+        let exit = self.resume_parked_as(store, parked, resumption, (false, Some(parked)), tiering);
+        match &exit {
+            Ok(CallExit::Suspended(outward)) if outward.parked == parked => self.conts.hold(parked),
+            Ok(_) => self.conts.release(&mut store.conts, parked),
+            Err(_) => {}
+        }
+        exit
+    }
+
+    /// Runs the frames parked in `parked`; `(in_place, park_into)` as in
+    /// [`RunMode`].
     fn resume_parked_as(
         &mut self,
         store: &mut Store,
         parked: u32,
         resumption: Resumption<'_>,
-        in_place: bool,
+        (in_place, park_into): (bool, Option<u32>),
         tiering: &mut dyn Tiering,
     ) -> Result<CallExit, Trap> {
         let root = ContTable::func(&store.conts, parked)?;
@@ -277,7 +302,7 @@ impl Interpreter {
         let mode = RunMode {
             suspends_out: true,
             in_place,
-            park_into: None,
+            park_into,
         };
         let plain = match resumption {
             Resumption::Values(values) => exec::resume_plain(

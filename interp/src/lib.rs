@@ -101,6 +101,10 @@ pub struct Interpreter {
     /// innermost first, since it was thrown or last caught: the backtrace
     /// of an exception nothing catches (`exec/exceptions.rs`).
     unwound: (Option<ExnAddr>, WasmBacktrace),
+    /// The handler table of the last native resume (`exec/native.rs`),
+    /// kept for its allocation: a resume takes it and gives it back, so a
+    /// resume nested inside gets one of its own.
+    native_tags: Vec<u64>,
 }
 
 /// Execution stacks the pool keeps (activations nest this deep without
@@ -120,6 +124,7 @@ impl Interpreter {
             activations: 0,
             exposed: Vec::new(),
             unwound: (None, WasmBacktrace::default()),
+            native_tags: Vec::new(),
         }
     }
 

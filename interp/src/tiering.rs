@@ -28,7 +28,7 @@
 use crate::Interpreter;
 use crate::code::Code;
 use wasmfx_core::backtrace::WasmBacktrace;
-use wasmfx_core::{FuncAddr, Store, Trap};
+use wasmfx_core::{FuncAddr, RawResults, Store, Trap};
 
 /// The answer to [`Tiering::hot`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,12 +48,12 @@ pub enum HotReply {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NativeOutcome {
     /// Its function returned these results.
-    Returned(Vec<u64>),
+    Returned(RawResults),
     /// It suspended to suspend clause `clause` of the table, with this
     /// payload; `handle` names the suspended continuation.
     Suspended {
         clause: u32,
-        payload: Vec<u64>,
+        payload: RawResults,
         handle: u64,
     },
     /// It switched to `tag`, which no switch clause of the table handles:
@@ -61,7 +61,7 @@ pub enum NativeOutcome {
     /// and `handle` names the switching continuation.
     Switched {
         tag: u32,
-        args: Vec<u64>,
+        args: RawResults,
         target: u64,
         handle: u64,
     },

@@ -24,7 +24,7 @@ use wasmfx_core::{ExnAddr, FuncAddr, RawResults, Store, TagAddr, Trap, Val};
 pub struct FallbackSuspension {
     pub tag: TagAddr,
     /// The tag's parameters, as raw slots.
-    pub payload: Vec<u64>,
+    pub payload: RawResults,
     /// The record holding the suspended call.
     pub parked: u32,
     /// For a `switch`: the record of its target (consumed), to run in the
@@ -196,6 +196,24 @@ pub trait FallbackTier {
 
     /// Abandons a suspended call.
     fn release_parked(&mut self, _store: &mut Store, _parked: u32) {}
+
+    /// Runs a suspended call again, giving up its record: as
+    /// [`FallbackTier::resume_parked`] then [`FallbackTier::release_parked`],
+    /// except that a fallback may park the call's next suspension in the
+    /// same record (the suspension's `parked`), which is then not released.
+    ///
+    /// # Errors
+    /// As [`FallbackTier::resume_parked`].
+    fn resume_parked_once(
+        &mut self,
+        store: &mut Store,
+        parked: u32,
+        resume: ParkedResume<'_>,
+    ) -> Result<FallbackExit, Trap> {
+        let exit = self.resume_parked(store, parked, resume);
+        self.release_parked(store, parked);
+        exit
+    }
 
     /// Keeps the frames parked in record `parked` as a collection root
     /// until they run again: their runner names them by index only (a

@@ -92,6 +92,24 @@ impl FallbackTier for InterpFallback<'_> {
         self.resume(store, parked, resume, false)
     }
 
+    /// The next suspension parks in `parked` again: no record is made and
+    /// released per suspension of a call that compiled code drives.
+    fn resume_parked_once(
+        &mut self,
+        store: &mut Store,
+        parked: u32,
+        resume: ParkedResume<'_>,
+    ) -> Result<FallbackExit, Trap> {
+        let mut hook = TierUpHook::new(None, self.state);
+        let resumption = resumption_of(resume);
+        let result = (self.interp).resume_parked_reusing(store, parked, resumption, &mut hook);
+        let result = self.note(result);
+        if result.is_err() {
+            self.release_parked(store, parked);
+        }
+        result.map(|exit| self.exit(exit))
+    }
+
     fn start_in_place(
         &mut self,
         store: &mut Store,
@@ -160,10 +178,7 @@ impl InterpFallback<'_> {
         resume: ParkedResume<'_>,
         in_place: bool,
     ) -> Result<FallbackExit, Trap> {
-        let resumption = match resume {
-            ParkedResume::Values(values) => Resumption::Values(values),
-            ParkedResume::Throw(exn) => Resumption::Throw(exn),
-        };
+        let resumption = resumption_of(resume);
         let mut hook = TierUpHook::new(None, self.state);
         let interp = &mut *self.interp;
         let result = match in_place {
@@ -206,5 +221,12 @@ fn suspension_of(outward: Outward) -> FallbackSuspension {
         payload: outward.payload,
         parked: outward.parked,
         switch_target: outward.switch_target,
+    }
+}
+
+fn resumption_of(resume: ParkedResume<'_>) -> Resumption<'_> {
+    match resume {
+        ParkedResume::Values(values) => Resumption::Values(values),
+        ParkedResume::Throw(exn) => Resumption::Throw(exn),
     }
 }

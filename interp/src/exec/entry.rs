@@ -26,7 +26,7 @@ use crate::op::Op;
 use crate::stack::{ExecStack, copy_slots};
 use crate::{Interpreter, RunMode, Tiering, code::Code};
 use std::rc::Rc;
-use wasmfx_core::{FuncAddr, Store, Trap};
+use wasmfx_core::{FuncAddr, RawResults, Store, Trap};
 
 /// Runs `code`, the function `root` of a new activation stopping as `mode`
 /// says, with `args` (copied to the start of `stack`), until it returns
@@ -136,7 +136,7 @@ pub(super) fn run_from(
                 && mode.suspends_out
             {
                 let n = store.tags[tag.0 as usize].sig.params.len();
-                let payload = stack.values[regs.sp - n..regs.sp].to_vec();
+                let payload = RawResults::from_slice(&stack.values[regs.sp - n..regs.sp]);
                 let parking = Parking {
                     root,
                     into: mode.park_into,

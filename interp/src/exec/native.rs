@@ -46,7 +46,7 @@ use crate::cache::Callee;
 use crate::cont::{Captured, ContTable, Regs};
 use crate::op::Op;
 use crate::tiering::NativeOutcome;
-use wasmfx_core::{FuncAddr, TagAddr, Trap};
+use wasmfx_core::{FuncAddr, RawResults, TagAddr, Trap};
 use wasmfx_fibre::FORWARD_SWITCH;
 
 /// The instruction a native continuation was resumed by.
@@ -121,10 +121,13 @@ impl Executor<'_> {
             NativeKind::Call => None,
         };
         let clauses = site.map_or(&[][..], |s| &s.clauses[..]);
-        let mut tags: Vec<u64> = (clauses.iter())
-            .filter(|c| c.kind != crate::cont::site::ClauseKind::Switch)
-            .map(|c| u64::from(c.tag.0))
-            .collect();
+        let mut tags = std::mem::take(&mut self.interp.native_tags);
+        tags.clear();
+        tags.extend(
+            (clauses.iter())
+                .filter(|c| c.kind != crate::cont::site::ClauseKind::Switch)
+                .map(|c| u64::from(c.tag.0)),
+        );
         let own = tags.len();
         tags.extend((0..self.store.tags.len()).map(|t| t as u64));
         let first_switch = tags.len() as u32;
@@ -144,6 +147,11 @@ impl Executor<'_> {
             self.interp,
         );
         self.interp.unexpose();
+        let clause_tag = match &outcome {
+            Ok(NativeOutcome::Suspended { clause, .. }) => tags.get(*clause as usize).copied(),
+            _ => None,
+        };
+        self.interp.native_tags = tags;
         let (clause, payload, handle) = match outcome {
             Ok(NativeOutcome::Returned(results)) => {
                 let at = state.sp;
@@ -188,7 +196,7 @@ impl Executor<'_> {
                 return Err(trap);
             }
         };
-        let tag = TagAddr(*tags.get(clause).ok_or_else(|| bad_clause(clause))? as u32);
+        let tag = TagAddr(clause_tag.ok_or_else(|| bad_clause(clause))? as u32);
         let n = payload.len();
         match site
             .and_then(|s| s.suspend_target(tag))
@@ -254,7 +262,7 @@ impl Executor<'_> {
         let raw = self.interp.conts.create(&mut self.store.conts, func)?;
         let index = self.interp.conts.consume(&mut self.store.conts, raw)?;
         let start = state.sp - params;
-        let args = self.stack.values[start..state.sp].to_vec();
+        let args = RawResults::from_slice(&self.stack.values[start..state.sp]);
         state.sp = start;
         self.native_resume(state, NativeKind::Call, index, Resumption::Values(&args))
     }

@@ -28,7 +28,7 @@ use super::start::run_fibre_entry;
 use crate::entry;
 use crate::{Fallback, Jit};
 use std::ptr::NonNull;
-use wasmfx_core::{ExnAddr, Store, Trap};
+use wasmfx_core::{ExnAddr, RawResults, Store, Trap};
 #[cfg(doc)]
 use wasmfx_fibre::FORWARD_SWITCH;
 use wasmfx_fibre::{ContRecord, ContState, HandlerTable, switch};
@@ -47,12 +47,12 @@ pub enum HostResumption<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HostOutcome {
     /// Its function returned these results (raw slots).
-    Returned(Vec<u64>),
+    Returned(RawResults),
     /// It suspended to suspend clause `clause` of the given tags, with this
     /// payload; `handle` names the suspended continuation.
     Suspended {
         clause: u32,
-        payload: Vec<u64>,
+        payload: RawResults,
         handle: u64,
     },
     /// It switched to a tag that none of the table's own switch clauses
@@ -61,7 +61,7 @@ pub enum HostOutcome {
     /// switching continuation.
     Switched {
         tag: u64,
-        args: Vec<u64>,
+        args: RawResults,
         target: u64,
         handle: u64,
     },
@@ -210,7 +210,7 @@ unsafe fn resume(ctx: &mut ResumeCtx) -> Result<HostOutcome, Trap> {
         .ok_or_else(|| Trap::Host("continuation came back without an outcome".into()))?;
     // SAFETY: the word a resumer gets back is a live record of the table.
     let from = unsafe { came.as_mut() };
-    let payload = from.payload().to_vec();
+    let payload = RawResults::from_slice(from.payload());
     // An exception that left the continuation is pending at its resumer.
     // SAFETY: `state` is the live runtime state of this activation.
     let pending = unsafe { std::mem::take(&mut (*state).vm.pending_exn) };

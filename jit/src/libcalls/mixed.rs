@@ -46,12 +46,12 @@ use crate::conts::Conts;
 use crate::entry::{self, Fallback};
 use crate::fallback::{FallbackExit, FallbackOsr, FallbackSuspension, ParkedResume};
 use std::ptr::NonNull;
-use wasmfx_core::{ExnAddr, FuncAddr, InstanceId, Store, Trap};
+use wasmfx_core::{ExnAddr, FuncAddr, InstanceId, RawResults, Store, Trap};
 use wasmfx_fibre::{ContRecord, ContState, HandlerKind};
 
 /// What a native suspend on the interpreter's behalf came back with.
 pub(super) enum Resumed {
-    Values(Vec<u64>),
+    Values(RawResults),
     Throw(ExnAddr),
 }
 
@@ -107,7 +107,7 @@ fn drive(
                     return ran;
                 };
                 let resumed = match ran {
-                    Ok(results) => Ok(Resumed::Values(results)),
+                    Ok(results) => Ok(Resumed::Values(RawResults::from_vec(results))),
                     Err(Trap::UncaughtException(exn)) => Ok(Resumed::Throw(exn)),
                     Err(trap) => Err(trap),
                 };
@@ -126,9 +126,7 @@ fn drive(
             }
         };
         exit = with_fallback(call, func, |fallback, store| {
-            let resumed = fallback.resume_parked(store, parked, resume.as_parked());
-            fallback.release_parked(store, parked);
-            resumed
+            fallback.resume_parked_once(store, parked, resume.as_parked())
         });
     }
 }
@@ -177,7 +175,7 @@ unsafe extern "C" fn run_parked(record: *mut ContRecord) -> u64 {
         act,
         instance: InstanceId(0),
     };
-    let values = target.payload().to_vec();
+    let values = RawResults::from_slice(target.payload());
     target.clear_payload();
     let resume = match call.pending() {
         0 => Resumed::Values(values),
@@ -339,7 +337,7 @@ pub(super) fn suspend_natively(
     }
     // SAFETY: the record runs again; only this frame uses its payload now.
     let target = unsafe { captured.as_mut() };
-    let values = target.payload().to_vec();
+    let values = RawResults::from_slice(target.payload());
     target.clear_payload();
     Ok(Resumed::Values(values))
 }
