@@ -33,7 +33,7 @@ pub use store::{
 };
 pub use trap::Trap;
 pub use types::{FuncType, HeapType, RefType, TypeId, TypeRegistry, ValType};
-pub use value::{RawResults, Val};
+pub use value::{RawPayload, RawResults, Val};
 /// The continuation collector's marker (fibre's `table/collect.rs`).
 pub use wasmfx_fibre::Marker as ContMarker;
 pub use wasmparser::WasmFeatures;

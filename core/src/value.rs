@@ -26,6 +26,11 @@ use crate::types::{HeapType, RefType, TypeRegistry, ValType};
 /// nothing.
 pub type RawResults = smallvec::SmallVec<[u64; 4]>;
 
+/// A suspension's payload as raw slots, handed between tiers: inline up
+/// to two values (most tags carry one or two), and no bigger than a
+/// `Vec`, so that the exits that carry it stay as small as before.
+pub type RawPayload = smallvec::SmallVec<[u64; 2]>;
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Val {
     I32(i32),

@@ -28,7 +28,7 @@
 use crate::Interpreter;
 use crate::code::Code;
 use wasmfx_core::backtrace::WasmBacktrace;
-use wasmfx_core::{FuncAddr, RawResults, Store, Trap};
+use wasmfx_core::{FuncAddr, RawPayload, RawResults, Store, Trap};
 
 /// The answer to [`Tiering::hot`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,7 +53,7 @@ pub enum NativeOutcome {
     /// payload; `handle` names the suspended continuation.
     Suspended {
         clause: u32,
-        payload: RawResults,
+        payload: RawPayload,
         handle: u64,
     },
     /// It switched to `tag`, which no switch clause of the table handles:
@@ -61,7 +61,7 @@ pub enum NativeOutcome {
     /// and `handle` names the switching continuation.
     Switched {
         tag: u32,
-        args: RawResults,
+        args: RawPayload,
         target: u64,
         handle: u64,
     },

@@ -17,14 +17,14 @@
 //! `parked` is a record of the store's continuation table holding the
 //! interpreted frames (`ContState::Parked`).
 
-use wasmfx_core::{ExnAddr, FuncAddr, RawResults, Store, TagAddr, Trap, Val};
+use wasmfx_core::{ExnAddr, FuncAddr, RawPayload, RawResults, Store, TagAddr, Trap, Val};
 
 /// A suspension that left the fallback.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FallbackSuspension {
     pub tag: TagAddr,
     /// The tag's parameters, as raw slots.
-    pub payload: RawResults,
+    pub payload: RawPayload,
     /// The record holding the suspended call.
     pub parked: u32,
     /// For a `switch`: the record of its target (consumed), to run in the

@@ -51,14 +51,14 @@ use super::{Executor, State};
 use crate::cont::{Captured, CapturedLinks, ContTable, Regs};
 use crate::stack::{ExecStack, Frame, copy_slots};
 use crate::{Interpreter, RunMode, Tiering};
-use wasmfx_core::{ExnAddr, FuncAddr, RawResults, Store, TagAddr, Trap};
+use wasmfx_core::{ExnAddr, FuncAddr, RawPayload, Store, TagAddr, Trap};
 
 /// A suspension that left the interpreter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outward {
     pub tag: TagAddr,
     /// The tag's parameters.
-    pub payload: RawResults,
+    pub payload: RawPayload,
     /// The record holding the suspended activation (`ContState::Parked`).
     pub parked: u32,
     /// For a `switch`: the record of its target (consumed), which the
@@ -145,7 +145,7 @@ impl Parking {
         store: &mut Store,
         stack: &mut ExecStack,
         tag: TagAddr,
-        payload: RawResults,
+        payload: RawPayload,
         switch_target: Option<u32>,
     ) -> Result<Outward, Trap> {
         let captured = Captured {
@@ -223,7 +223,7 @@ impl Executor<'_> {
         switch_target: Option<u32>,
         native: u64,
     ) -> Result<(), Trap> {
-        let payload = RawResults::from_slice(&self.stack.values[payload_end - n..payload_end]);
+        let payload = RawPayload::from_slice(&self.stack.values[payload_end - n..payload_end]);
         let mut top = regs_of(state, payload_end - n);
         top.native = native;
         let links = (!self.chain.is_empty()).then(|| Box::new(std::mem::take(&mut self.chain)));

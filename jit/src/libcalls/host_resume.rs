@@ -28,7 +28,7 @@ use super::start::run_fibre_entry;
 use crate::entry;
 use crate::{Fallback, Jit};
 use std::ptr::NonNull;
-use wasmfx_core::{ExnAddr, RawResults, Store, Trap};
+use wasmfx_core::{ExnAddr, RawPayload, RawResults, Store, Trap};
 #[cfg(doc)]
 use wasmfx_fibre::FORWARD_SWITCH;
 use wasmfx_fibre::{ContRecord, ContState, HandlerTable, switch};
@@ -52,7 +52,7 @@ pub enum HostOutcome {
     /// payload; `handle` names the suspended continuation.
     Suspended {
         clause: u32,
-        payload: RawResults,
+        payload: RawPayload,
         handle: u64,
     },
     /// It switched to a tag that none of the table's own switch clauses
@@ -61,7 +61,7 @@ pub enum HostOutcome {
     /// switching continuation.
     Switched {
         tag: u64,
-        args: RawResults,
+        args: RawPayload,
         target: u64,
         handle: u64,
     },
@@ -210,21 +210,22 @@ unsafe fn resume(ctx: &mut ResumeCtx) -> Result<HostOutcome, Trap> {
         .ok_or_else(|| Trap::Host("continuation came back without an outcome".into()))?;
     // SAFETY: the word a resumer gets back is a live record of the table.
     let from = unsafe { came.as_mut() };
-    let payload = RawResults::from_slice(from.payload());
     // An exception that left the continuation is pending at its resumer.
     // SAFETY: `state` is the live runtime state of this activation.
     let pending = unsafe { std::mem::take(&mut (*state).vm.pending_exn) };
     match from.state() {
         ContState::Returned => {
+            let results = RawResults::from_slice(from.payload());
             // SAFETY: it detached itself and made its last switch.
             unsafe { conts.release_returned(came, run_fibre_entry()) };
             match pending {
-                0 => Ok(HostOutcome::Returned(payload)),
+                0 => Ok(HostOutcome::Returned(results)),
                 exn => Err(Trap::UncaughtException(ExnAddr((exn - 1) as u32))),
             }
         }
         ContState::Suspended => {
             let clause = from.clause();
+            let payload = RawPayload::from_slice(from.payload());
             from.clear_payload();
             let handle = conts.handle(came)?;
             if clause >= ctx.first_switch {
