@@ -386,7 +386,7 @@ impl Jit {
     /// `trampoline` must be the array trampoline of `code`'s type, `vmctx`
     /// the context of an instance whose runtime is this Jit's, and `values`
     /// long enough for the type's params and results.
-    #[inline]
+    #[inline(always)]
     pub(crate) unsafe fn enter_code(
         &mut self,
         store: &mut Store,

@@ -326,16 +326,9 @@ impl TierUpHook<'_> {
         let mut fallback = InterpFallback::new(interp, self.state);
         // The compiled frames of a trap, read before the Jit is let go.
         let mut compiled = None;
-        let run = |jit: &mut Jit| {
-            let result = f(jit, &mut fallback);
-            if result.is_err() {
-                compiled = Some(jit.backtrace().clone());
-            }
-            result
-        };
-        let result = match &mut self.jit {
-            Some(jit) => run(jit),
-            None => with_active_jit(run)
+        let result = match self.jit.as_deref_mut() {
+            Some(jit) => run_noting(jit, &mut fallback, &mut compiled, f),
+            None => with_active_jit(|jit| run_noting(jit, &mut fallback, &mut compiled, f))
                 .unwrap_or_else(|| Err(Trap::Host("no compiled code runs here".into()))),
         };
         if result.is_err() {
@@ -344,6 +337,23 @@ impl TierUpHook<'_> {
         }
         result
     }
+}
+
+/// Runs `f` for [`TierUpHook::enter`], keeping the compiled frames of a
+/// trap in `compiled`. Inlined: every frame between the interpreter and a
+/// stack switch is a return that the switch makes the CPU mispredict.
+#[inline(always)]
+fn run_noting<R>(
+    jit: &mut Jit,
+    fallback: &mut InterpFallback<'_>,
+    compiled: &mut Option<WasmBacktrace>,
+    f: impl FnOnce(&mut Jit, &mut InterpFallback<'_>) -> Result<R, Trap>,
+) -> Result<R, Trap> {
+    let result = f(jit, fallback);
+    if result.is_err() {
+        *compiled = Some(jit.backtrace().clone());
+    }
+    result
 }
 
 impl Tiering for TierUpHook<'_> {

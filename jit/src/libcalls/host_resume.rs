@@ -88,6 +88,7 @@ impl Jit {
     /// # Errors
     /// The trap that ended it; [`Trap::UncaughtException`] for an
     /// exception that left it.
+    #[inline(always)]
     pub fn resume_from_host(
         &mut self,
         store: &mut Store,

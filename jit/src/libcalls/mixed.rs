@@ -308,6 +308,7 @@ pub(super) fn with_fallback<R>(
 /// # Errors
 /// [`Trap::UnhandledTag`] without a handler; a host trap when host frames
 /// lie between here and the handler.
+#[inline(always)]
 pub(super) fn suspend_natively(
     call: &mut Call<'_>,
     suspension: &FallbackSuspension,
@@ -344,6 +345,7 @@ pub(super) fn suspend_natively(
 
 /// The suspend half of [`suspend_natively`]: returns the captured record
 /// once it is resumed.
+#[inline(always)]
 fn suspend_to_handler(
     call: &mut Call<'_>,
     suspension: &FallbackSuspension,

@@ -84,6 +84,7 @@ fn suspend_in(call: &mut Call<'_>, tag: u64, values: *mut u64, count: u32) -> Re
 /// Suspends the segment up to `found`'s prompt to its clause, with the
 /// payload `payload` then `more`, and waits there; returns the captured
 /// (innermost) record once it is resumed.
+#[inline(always)]
 pub(super) fn suspend_to(
     conts: &mut Conts,
     found: HandlerMatch,
@@ -141,6 +142,7 @@ fn switch_in(
 /// the running segment up to the handler of `tag`, runs `record` in its
 /// place, and returns the captured record once it is resumed (its payload
 /// holds the resume's values).
+#[inline(always)]
 pub(super) fn switch_to_record(
     call: &mut Call<'_>,
     mut record: NonNull<ContRecord>,
