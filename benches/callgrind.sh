@@ -4,7 +4,7 @@
 # shared machine. Needs valgrind (Debian package) and, for `interp`, wasmi
 # (`bash scripts/install-peers.sh`).
 #
-# Usage: bash benches/callgrind.sh interp|switching|tiers|interruption|startup|icache [WASMFX_TIER_BINARY]
+# Usage: bash benches/callgrind.sh interp|switching|tiers|interruption|startup|icache|crossing [WASMFX_TIER_BINARY]
 #   interp     the interpreter against wasmi on the compute programs:
 #              Ir per process and ours / wasmi, with the geomean
 #   switching  Ir per operation of the continuation programs under the jit
@@ -23,10 +23,14 @@
 #   icache     L1 instruction-cache misses (valgrind's cachegrind, its
 #              simulated caches) of examples/fibers/c10m.wasm 300000 10000
 #              under jit and dyn --tier-up-sync, with the instructions
+#   crossing   Ir per operation of every case of the tier_crossing bench
+#              (calls, suspend + resume round trips and switches within a
+#              tier and across): (Ir at 2n - Ir at n) / n, and each over the
+#              interpreted operation (builds the bench; takes no binary)
 # Without a binary it builds the CLI in release mode.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mode=${1:?usage: bash benches/callgrind.sh interp|switching|tiers|interruption|startup|icache [WASMFX_TIER_BINARY]}
+mode=${1:?usage: bash benches/callgrind.sh interp|switching|tiers|interruption|startup|icache|crossing [WASMFX_TIER_BINARY]}
 if [[ $# -ge 2 ]]; then
     cli=$(realpath "$2")
 else
@@ -177,8 +181,26 @@ icache)
         echo "| $tier | $refs | $miss |"
     done
     ;;
+crossing)
+    cargo build --quiet --release -p wasmfx-benches --bin tier_crossing
+    bench=target/release/tier_crossing
+    n=100000
+    echo "| operation | case | Ir per operation | over the interpreted one |"
+    echo "|---|---|---:|---:|"
+    for table in calls suspend switch; do
+        within=""
+        for case in "interp -> interp" "jit -> jit" "interp -> jit" "jit -> interp"; do
+            once=$(ir "$bench" "$n" "$table:$case")
+            twice=$(ir "$bench" $((2 * n)) "$table:$case")
+            per=$(((twice - once) / n))
+            [[ -z $within ]] && within=$per
+            ratio=$(awk -v a="$per" -v b="$within" 'BEGIN {printf "%.2fx", a / b}')
+            echo "| $table | $case | $per | $ratio |"
+        done
+    done
+    ;;
 *)
-    echo "unknown mode: $mode (interp, switching, tiers, interruption, startup or icache)" >&2
+    echo "unknown mode: $mode (interp, switching, tiers, interruption, startup, icache or crossing)" >&2
     exit 2
     ;;
 esac
