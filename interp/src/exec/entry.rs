@@ -19,14 +19,14 @@
 
 use super::dispatch::{self, Regs, move_down, run_ops};
 use super::frames::Frames;
-use super::outward::Parking;
+use super::outward::{Outward, Parking};
 use super::{Executor, Exit, State};
 use crate::cont::LinkChain;
 use crate::op::Op;
 use crate::stack::{ExecStack, copy_slots};
 use crate::{Interpreter, RunMode, Tiering, code::Code};
 use std::rc::Rc;
-use wasmfx_core::{FuncAddr, RawPayload, Store, Trap};
+use wasmfx_core::{FuncAddr, RawPayload, Store, TagAddr, Trap};
 
 /// Runs `code`, the function `root` of a new activation stopping as `mode`
 /// says, with `args` (copied to the start of `stack`), until it returns
@@ -133,30 +133,52 @@ pub(super) fn run_from(
             return Ok(Exit::Returned);
         }
         Ok(exit) => {
-            // A suspend: no resume of this activation can handle it, so it
-            // goes outward (or traps) at once, without the executor's loop.
-            let suspend = match (&exit, current.ops.get(regs.pc.wrapping_sub(1))) {
-                (dispatch::Exit::Cont, Some(&Op::Suspend(tag))) => Some(tag),
+            // A suspend or a switch: no resume of this activation can handle
+            // it, so it goes outward (or traps) at once, without the
+            // executor's loop; a switch takes its target with it.
+            let op = match &exit {
+                dispatch::Exit::Cont => current.ops.get(regs.pc.wrapping_sub(1)),
+                _ => None,
+            };
+            let suspend = match op {
+                Some(&Op::Suspend(tag)) => Some(tag),
+                _ => None,
+            };
+            let switch = match op {
+                Some(&Op::Switch(site)) if mode.suspends_out => current
+                    .cont_sites
+                    .get(site as usize)
+                    .and_then(|s| Some((s.tag?, s.args as usize))),
                 _ => None,
             };
             if let Some(tag) = suspend
                 && mode.suspends_out
             {
                 let n = store.tags[tag.0 as usize].sig.params.len();
-                let payload = RawPayload::from_slice(&stack.values[regs.sp - n..regs.sp]);
-                let parking = Parking {
-                    root,
-                    into: mode.park_into,
-                    top: crate::cont::Regs {
-                        code: current.clone(),
-                        pc: regs.pc as u32,
-                        sp: (regs.sp - n) as u32,
-                        base: regs.base as u32,
-                        native: 0,
-                    },
-                    links: None,
+                let out = Leaving {
+                    tag,
+                    end: regs.sp,
+                    n,
+                    switch_target: None,
                 };
-                match parking.park(interp, store, stack, tag, payload, None) {
+                match out.park(interp, store, stack, root, mode, &current, &regs) {
+                    Ok(outward) => return Ok(Exit::Suspended(outward)),
+                    Err(trap) => (Err(trap), state_at(current, &regs)),
+                }
+            } else if let Some((tag, n)) = switch {
+                let top = regs.sp - 1;
+                let parked = (interp.conts)
+                    .consume(&mut store.conts, stack.values[top])
+                    .and_then(|target| {
+                        let out = Leaving {
+                            tag,
+                            end: top,
+                            n,
+                            switch_target: Some(target),
+                        };
+                        out.park(interp, store, stack, root, mode, &current, &regs)
+                    });
+                match parked {
                     Ok(outward) => return Ok(Exit::Suspended(outward)),
                     Err(trap) => (Err(trap), state_at(current, &regs)),
                 }
@@ -188,6 +210,47 @@ pub(super) fn run_from(
     let mut executor = Executor::new(interp, tiering, stack, store, root, mode);
     executor.entry_depth = entry_depth;
     executor.finish(outcome, state)
+}
+
+/// A suspend or switch of the op loop's frame that leaves the activation:
+/// its `n` values end at `end` (a switch's target is above them, consumed).
+struct Leaving {
+    tag: TagAddr,
+    end: usize,
+    n: usize,
+    switch_target: Option<u32>,
+}
+
+impl Leaving {
+    /// Parks the activation (see `outward.rs`), the frame to go on after
+    /// the instruction with its results where the values start.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn park(
+        self,
+        interp: &mut Interpreter,
+        store: &mut Store,
+        stack: &mut ExecStack,
+        root: FuncAddr,
+        mode: RunMode,
+        current: &Rc<Code>,
+        regs: &Regs,
+    ) -> Result<Outward, Trap> {
+        let payload = RawPayload::from_slice(&stack.values[self.end - self.n..self.end]);
+        let parking = Parking {
+            root,
+            into: mode.park_into,
+            top: crate::cont::Regs {
+                code: current.clone(),
+                pc: regs.pc as u32,
+                sp: (self.end - self.n) as u32,
+                base: regs.base as u32,
+                native: 0,
+            },
+            links: None,
+        };
+        parking.park(interp, store, stack, self.tag, payload, self.switch_target)
+    }
 }
 
 fn state_at(code: Rc<Code>, regs: &Regs) -> State {
