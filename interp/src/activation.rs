@@ -153,13 +153,18 @@ impl Interpreter {
             Some(code) => self.run_wasm(store, func, code, args, &mut stack, mode, tiering),
             None => self.run(store, func, args, &mut stack, mode, tiering),
         };
+        // The usual return first, moving no exit around (see `run_from`
+        // on reading what a call left in memory).
+        if let Ok(RunExit::Returned(n)) = outcome {
+            self.backtrace.clear();
+            let n = n.min(values.len());
+            copy_slots(values, &stack.values[..n]);
+            self.put_stack(stack);
+            return Ok(None);
+        }
         self.note_backtrace(&outcome, &stack);
         let exit = outcome.map(|exit| match exit {
-            RunExit::Returned(n) => {
-                let n = n.min(values.len());
-                copy_slots(values, &stack.values[..n]);
-                None
-            }
+            RunExit::Returned(_) => None,
             RunExit::Suspended(outward) => Some(CallExit::Suspended(outward)),
             RunExit::Osr(handoff) => Some(CallExit::Osr(handoff)),
         });

@@ -119,9 +119,15 @@ pub(super) fn run_from(
             ctx.chain.is_empty(),
             "the op loop made links without switches"
         );
-        if let Ok(dispatch::Exit::Return) = ran
-            && ctx.frames.len() <= entry_depth
-        {
+        // The exit's two tags are read apart (the opaque reference keeps
+        // the compiler from merging them into one wide load), each from
+        // the store that wrote it: a load wider than the stores before it
+        // waits for them to reach the cache, on every call.
+        let returned = match &ran {
+            Ok(exit) => matches!(std::hint::black_box(exit), dispatch::Exit::Return),
+            Err(_) => false,
+        };
+        if returned && ctx.frames.len() <= entry_depth {
             let n = ctx.current.num_results as usize;
             move_down(ctx.values, regs.sp - n, regs.base, n);
         }
