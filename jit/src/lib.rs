@@ -53,7 +53,7 @@ pub use fallback::{FallbackExit, FallbackOsr, FallbackSuspension, FallbackTier, 
 pub use func_set::FuncSet;
 pub use libcalls::{HostOutcome, HostResumption};
 pub use osr::OsrState;
-pub use tier_up::{Reach, on_native_chain, with_active_jit};
+pub use tier_up::{Reach, on_native_chain, with_active_jit, with_jit};
 
 use compiler::Compiler;
 use std::collections::BTreeMap;

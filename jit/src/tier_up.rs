@@ -248,6 +248,28 @@ pub fn with_active_jit<R>(f: impl FnOnce(&mut Jit) -> R) -> Option<R> {
     Some(f(jit))
 }
 
+/// Runs `f` with `own`, or without it with the Jit of the running activation
+/// ([`with_active_jit`]). One call of `f`, which the compiler can inline:
+/// a crossing between tiers passes here, and every frame it keeps is a
+/// return mispredicted after a stack switch.
+#[inline(always)]
+pub fn with_jit<R>(own: Option<&mut Jit>, f: impl FnOnce(&mut Jit) -> R) -> Option<R> {
+    let jit = match own {
+        Some(jit) => jit,
+        None => {
+            let act = entry::current();
+            if act.is_null() {
+                return None;
+            }
+            // SAFETY: as in `with_active_jit`: the activation's Jit, which
+            // its maker does not touch until the activation ends; `f` runs
+            // and returns inside it, on this thread.
+            unsafe { &mut *(*act).jit }
+        }
+    };
+    Some(f(jit))
+}
+
 /// Whether a continuation of compiled code runs on this thread (code
 /// called from here runs inside it).
 pub fn on_native_chain() -> bool {

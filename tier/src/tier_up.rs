@@ -36,7 +36,7 @@ use wasmfx_interp::code::Code;
 use wasmfx_interp::{HotReply, Interpreter, NativeOutcome, Resumption, Tiering};
 use wasmfx_jit::{
     FuncSet, HostOutcome, HostResumption, Jit, OsrState, Reach, nested_at_least, on_native_chain,
-    with_active_jit,
+    with_active_jit, with_jit,
 };
 
 /// Events a function whose compile is in flight counts before it looks
@@ -326,11 +326,9 @@ impl TierUpHook<'_> {
         let mut fallback = InterpFallback::new(interp, self.state);
         // The compiled frames of a trap, read before the Jit is let go.
         let mut compiled = None;
-        let result = match self.jit.as_deref_mut() {
-            Some(jit) => run_noting(jit, &mut fallback, &mut compiled, f),
-            None => with_active_jit(|jit| run_noting(jit, &mut fallback, &mut compiled, f))
-                .unwrap_or_else(|| Err(Trap::Host("no compiled code runs here".into()))),
-        };
+        let jit = self.jit.as_deref_mut();
+        let result = with_jit(jit, |jit| run_noting(jit, &mut fallback, &mut compiled, f))
+            .unwrap_or_else(|| Err(Trap::Host("no compiled code runs here".into())));
         if result.is_err() {
             let interpreted = std::mem::take(&mut fallback.trapped_frames);
             self.trapped = interpreted.followed_by(&compiled.unwrap_or_default());
