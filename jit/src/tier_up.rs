@@ -237,15 +237,7 @@ impl Jit {
 /// interpreter, called back) calls compiled code and installs code through
 /// it.
 pub fn with_active_jit<R>(f: impl FnOnce(&mut Jit) -> R) -> Option<R> {
-    let act = entry::current();
-    if act.is_null() {
-        return None;
-    }
-    // SAFETY: a live activation's `jit` is the Jit whose `call_in_place`
-    // made it; that frame does not touch the Jit until the activation ends,
-    // and `f` runs (and returns) inside the activation, on this thread.
-    let jit = unsafe { &mut *(*act).jit };
-    Some(f(jit))
+    with_jit(None, f)
 }
 
 /// Runs `f` with `own`, or without it with the Jit of the running activation
@@ -261,9 +253,10 @@ pub fn with_jit<R>(own: Option<&mut Jit>, f: impl FnOnce(&mut Jit) -> R) -> Opti
             if act.is_null() {
                 return None;
             }
-            // SAFETY: as in `with_active_jit`: the activation's Jit, which
-            // its maker does not touch until the activation ends; `f` runs
-            // and returns inside it, on this thread.
+            // SAFETY: a live activation's `jit` is the Jit whose
+            // `call_in_place` made it; that frame does not touch the Jit
+            // until the activation ends, and `f` runs (and returns) inside
+            // the activation, on this thread.
             unsafe { &mut *(*act).jit }
         }
     };

@@ -10,7 +10,7 @@
 //!        └── call_compiled(f, values) ─▶ Jit::call_in_place (values in place)
 //!               compiled code ─▶ functions without code ─▶ InterpFallback
 //!                  ─▶ the same interpreter, with a hook that reaches the
-//!                     Jit through the running activation (`with_active_jit`)
+//!                     Jit through the running activation (`with_jit`)
 //! ```
 //!
 //! Continuations mix: the interpreter resumes continuations that compiled
@@ -36,7 +36,7 @@ use wasmfx_interp::code::Code;
 use wasmfx_interp::{HotReply, Interpreter, NativeOutcome, Resumption, Tiering};
 use wasmfx_jit::{
     FuncSet, HostOutcome, HostResumption, Jit, OsrState, Reach, nested_at_least, on_native_chain,
-    with_active_jit, with_jit,
+    with_jit,
 };
 
 /// Events a function whose compile is in flight counts before it looks
@@ -176,10 +176,7 @@ impl TierUpState {
         if !self.compiles_at_start(store, func) {
             return false;
         }
-        match jit {
-            Some(jit) => self.compile_and_wait(jit, store, func),
-            None => with_active_jit(|jit| self.compile_and_wait(jit, store, func)).unwrap_or(false),
-        }
+        with_jit(jit, |jit| self.compile_and_wait(jit, store, func)).unwrap_or(false)
     }
 
     fn compile_and_wait(&mut self, jit: &mut Jit, store: &mut Store, func: FuncAddr) -> bool {
@@ -225,10 +222,7 @@ impl<'a> TierUpHook<'a> {
     }
 
     fn with_jit<R>(&mut self, f: impl FnOnce(&mut Jit) -> R) -> Option<R> {
-        match &mut self.jit {
-            Some(jit) => Some(f(jit)),
-            None => with_active_jit(f),
-        }
+        with_jit(self.jit.as_deref_mut(), f)
     }
 
     /// Whether a tier-up of `func` would compile callees with it.
@@ -239,10 +233,7 @@ impl<'a> TierUpHook<'a> {
         };
         let allowed = |i| up.choice(instance, i).count().is_some();
         let has = |jit: &mut Jit| jit.batch_has_callees(store, func, Reach::Callees(&allowed));
-        match &mut self.jit {
-            Some(jit) => has(jit),
-            None => with_active_jit(has).unwrap_or(false),
-        }
+        with_jit(self.jit.as_deref_mut(), has).unwrap_or(false)
     }
 
     /// Compiles `func` as the policy says; returns the functions that got
@@ -250,11 +241,10 @@ impl<'a> TierUpHook<'a> {
     fn compile(&mut self, store: &mut Store, func: FuncAddr) -> (Vec<FuncAddr>, bool) {
         let sync = self.state.up.sync;
         let state = &mut *self.state;
-        let outcome = match &mut self.jit {
-            Some(jit) => Some(compile_with(jit, state, store, func, sync)),
-            None => with_active_jit(|jit| compile_with(jit, state, store, func, sync)),
-        };
-        outcome.unwrap_or_default()
+        with_jit(self.jit.as_deref_mut(), |jit| {
+            compile_with(jit, state, store, func, sync)
+        })
+        .unwrap_or_default()
     }
 }
 
