@@ -284,6 +284,7 @@ impl ContTable {
     /// Takes the frames parked in record `index` to run them (whatever
     /// runs the record now: the interpreter, or compiled code that adopted
     /// it); the record is running from now on.
+    #[inline]
     pub fn take_parked(&mut self, records: &mut Records, index: u32) -> Option<Captured> {
         let captured = self.parked.get_mut(index as usize)?.take()?;
         self.calls[index as usize] = false;

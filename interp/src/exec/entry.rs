@@ -80,7 +80,7 @@ pub(super) struct Resumed {
 ///
 /// # Errors
 /// As [`run_entry`].
-#[inline]
+#[inline(always)]
 pub(super) fn run_from(
     interp: &mut Interpreter,
     tiering: &mut dyn Tiering,

@@ -173,6 +173,7 @@ impl Parking {
 /// (`entry.rs`), with no executor unless the op loop stops for one. Any
 /// other activation comes back as `Err`, untouched.
 #[allow(clippy::too_many_arguments)]
+#[inline]
 pub(crate) fn resume_plain(
     interp: &mut Interpreter,
     tiering: &mut dyn Tiering,
