@@ -8,10 +8,14 @@
 //!            place; outward.rs's resume_plain)
 //!     run_ops ─▶ Return at the entry depth ─▶ Exit::Returned
 //!                              ─▶ a trap ─▶ Executor::finish (backtrace frame)
-//!                              ─▶ anything else (host call, throw, stack
-//!                                 switching, hot loop, ...) ─▶ an Executor
-//!                                 starts its frame loop with that exit
-//!                                 pending, from the registers run_ops left
+//!                              ─▶ a suspend or switch that leaves the
+//!                                 activation ─▶ parked at once
+//!                                 (Exit::Suspended, `outward.rs`)
+//!                              ─▶ anything else (host call, throw, other
+//!                                 stack switching, hot loop, ...) ─▶ an
+//!                                 Executor starts its frame loop with that
+//!                                 exit pending, from the registers run_ops
+//!                                 left
 //! ```
 //!
 //! The op loop sees the same [`Frames`] the frame loop's first dispatch
