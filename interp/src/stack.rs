@@ -112,6 +112,42 @@ pub fn reserve_slots(values: &mut Vec<u64>, needed: usize, limit: usize) -> Resu
     grow_slots(values, needed, limit)
 }
 
+/// Pushes `frame` on `frames`, the hot part of every interpreted call,
+/// field by field into its slot. Moved whole (`Vec::push`, or one write),
+/// the frame is first stored to a temporary in three stores, then copied
+/// in one 16-byte load, which waits for those stores to reach the cache:
+/// a third of `fib`'s interpreted time went there.
+#[inline(always)]
+pub fn push_frame(frames: &mut Vec<Frame>, frame: Frame) {
+    let len = frames.len();
+    if len == frames.capacity() {
+        grow_frames(frames);
+    }
+    let Frame { code, pc, base } = frame;
+    // SAFETY: `len < capacity` now, so slot `len` is allocated and holds
+    // no frame; its three fields are written (nothing is read or dropped)
+    // before it is counted, so the slots up to the new length are
+    // initialised.
+    unsafe {
+        let slot = frames.as_mut_ptr().add(len);
+        (&raw mut (*slot).code).write(code);
+        (&raw mut (*slot).pc).write(pc);
+        (&raw mut (*slot).base).write(base);
+        frames.set_len(len + 1);
+    }
+}
+
+/// [`push_frame`] when the frame stack is full: doubles it (as `Vec::push`
+/// would).
+#[cold]
+#[inline(never)]
+fn grow_frames(frames: &mut Vec<Frame>) {
+    frames.reserve(frames.len().max(MIN_FRAMES));
+}
+
+/// Frames a frame stack gets room for at its first push.
+const MIN_FRAMES: usize = 16;
+
 /// [`reserve_slots`] when the stack must grow.
 #[cold]
 #[inline(never)]

@@ -39,7 +39,7 @@ use super::memory_ops::match_op_with_memory_ops;
 use super::numeric::*;
 use super::slots::Slots;
 use crate::op::Op;
-use crate::stack::{Frame, reserve_slots};
+use crate::stack::{Frame, push_frame, reserve_slots};
 use std::ops::IndexMut;
 use wasmfx_core::num;
 use wasmfx_core::{ExnAddr, FuncAddr, Store, Trap};
@@ -159,11 +159,12 @@ pub(super) fn run_ops(
                             frames.values[params_end..locals_end].fill(0);
                         }
                         let caller = std::mem::replace(frames.current, callee);
-                        frames.frames.push(Frame {
+                        let frame = Frame {
                             code: caller,
                             pc: pc_of(start, ip) as u32,
                             base: base as u32,
-                        });
+                        };
+                        push_frame(frames.frames, frame);
                         (pc, sp, base) = (0, locals_end, new_base);
                         continue 'frames;
                     }

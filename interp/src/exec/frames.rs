@@ -20,7 +20,7 @@ use crate::Interpreter;
 use crate::cache::Callee;
 use crate::code::Code;
 use crate::op::Op;
-use crate::stack::{ExecStack, Frame, reserve_slots};
+use crate::stack::{ExecStack, Frame, push_frame, reserve_slots};
 use crate::tiering::Tiering;
 use std::rc::Rc;
 use wasmfx_core::{FuncAddr, Store, Trap};
@@ -447,11 +447,12 @@ impl<'a> Frames<'a> {
         let locals_end = new_base + callee.num_locals as usize;
         self.values[new_base + callee.num_params as usize..locals_end].fill(0);
         let caller = std::mem::replace(self.current, callee);
-        self.frames.push(Frame {
+        let frame = Frame {
             code: caller,
             pc: regs.pc as u32,
             base: regs.base as u32,
-        });
+        };
+        push_frame(self.frames, frame);
         *regs = Regs {
             pc: 0,
             sp: locals_end,
