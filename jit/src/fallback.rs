@@ -12,6 +12,8 @@
 //!                               (or, without a loop, a call of compiled f),
 //!                               then resume_parked(rest, its results)
 //!   resume_parked(parked, values | exception) ─▶ the same three exits
+//!   resume_parked_once(parked, ..) ─▶ the same, giving `parked` up: a
+//!                               suspension may park in it again
 //!   release_parked(parked)   when no handler takes the suspension
 //! ```
 //! `parked` is a record of the store's continuation table holding the
