@@ -89,7 +89,7 @@ impl FallbackTier for InterpFallback<'_> {
         parked: u32,
         resume: ParkedResume<'_>,
     ) -> Result<FallbackExit, Trap> {
-        self.resume(store, parked, resume, false)
+        self.resume(store, parked, resume, Rerun::Plain)
     }
 
     /// The next suspension parks in `parked` again: no record is made and
@@ -100,14 +100,7 @@ impl FallbackTier for InterpFallback<'_> {
         parked: u32,
         resume: ParkedResume<'_>,
     ) -> Result<FallbackExit, Trap> {
-        let mut hook = TierUpHook::new(None, self.state);
-        let resumption = resumption_of(resume);
-        let result = (self.interp).resume_parked_reusing(store, parked, resumption, &mut hook);
-        let result = self.note(result);
-        if result.is_err() {
-            self.release_parked(store, parked);
-        }
-        result.map(|exit| self.exit(exit))
+        self.resume(store, parked, resume, Rerun::Reusing)
     }
 
     fn start_in_place(
@@ -128,7 +121,7 @@ impl FallbackTier for InterpFallback<'_> {
         parked: u32,
         resume: ParkedResume<'_>,
     ) -> Result<FallbackExit, Trap> {
-        self.resume(store, parked, resume, true)
+        self.resume(store, parked, resume, Rerun::InPlace)
     }
 
     fn parked_resumptions(&self, parked: u32) -> Option<u32> {
@@ -168,24 +161,41 @@ impl FallbackTier for InterpFallback<'_> {
     }
 }
 
+/// How [`InterpFallback::resume`] runs a parked call again.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Rerun {
+    /// Its record stays the caller's.
+    Plain,
+    /// In place of a native continuation.
+    InPlace,
+    /// Giving its record up (`resume_parked_once`): a suspension parks in
+    /// it again; a trap releases it here.
+    Reusing,
+}
+
 impl InterpFallback<'_> {
-    /// Runs the frames parked in `parked` again (`in_place`: in place of a
-    /// native continuation).
+    /// Runs the frames parked in `parked` again, as `how` says.
+    #[inline]
     fn resume(
         &mut self,
         store: &mut Store,
         parked: u32,
         resume: ParkedResume<'_>,
-        in_place: bool,
+        how: Rerun,
     ) -> Result<FallbackExit, Trap> {
         let resumption = resumption_of(resume);
         let mut hook = TierUpHook::new(None, self.state);
         let interp = &mut *self.interp;
-        let result = match in_place {
-            true => interp.resume_parked_in_place(store, parked, resumption, &mut hook),
-            false => interp.resume_parked_tiered(store, parked, resumption, &mut hook),
+        let result = match how {
+            Rerun::Plain => interp.resume_parked_tiered(store, parked, resumption, &mut hook),
+            Rerun::InPlace => interp.resume_parked_in_place(store, parked, resumption, &mut hook),
+            Rerun::Reusing => interp.resume_parked_reusing(store, parked, resumption, &mut hook),
         };
-        self.note(result).map(|exit| self.exit(exit))
+        let result = self.note(result);
+        if how == Rerun::Reusing && result.is_err() {
+            self.release_parked(store, parked);
+        }
+        result.map(|exit| self.exit(exit))
     }
 
     /// The interpreter's exit as compiled code's (counting OSR hand-offs as
