@@ -104,3 +104,62 @@ impl Compiler {
         Ok(start)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cranelift_codegen::dominator_tree::DominatorTree;
+    use cranelift_codegen::flowgraph::ControlFlowGraph;
+    use cranelift_codegen::loop_analysis::LoopAnalysis;
+    use wasmfx_core::TypeRegistry;
+    use wasmparser::{BinaryReader, FunctionBody, Operator};
+
+    /// The offsets of `module`'s first function's `loop` operators.
+    fn loop_offsets(module: &Module) -> Vec<usize> {
+        let body = &module.bodies[0];
+        let bytes = &module.bytes[body.range.clone()];
+        let reader = FunctionBody::new(BinaryReader::new(bytes, body.range.start as u64));
+        let mut ops = reader.get_operators_reader().expect("operators");
+        let mut offsets = Vec::new();
+        while !ops.eof() {
+            let (op, offset) = ops.read_with_offset().expect("operator");
+            if matches!(op, Operator::Loop { .. }) {
+                offsets.push(offset as usize);
+            }
+        }
+        offsets
+    }
+
+    #[test]
+    fn loops_around_the_target_stay_natural_loops() {
+        // Entered at the inner loop, the outer one must not keep a second
+        // entry at its own header (through the path from the first op):
+        // Cranelift's loop analysis would not count it.
+        let bytes = wat::parse_str(
+            r#"(module (func (param $n i32) (result i32)
+                (local $i i32) (local $j i32) (local $sum i32)
+                (loop $outer
+                  (local.set $j (i32.const 0))
+                  (loop $inner
+                    (local.set $sum (i32.add (local.get $sum) (local.get $j)))
+                    (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                    (br_if $inner (i32.lt_u (local.get $j) (local.get $n))))
+                  (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                  (br_if $outer (i32.lt_u (local.get $i) (local.get $n))))
+                (local.get $sum)))"#,
+        )
+        .expect("wat");
+        let module = Arc::new(Module::new(&Arc::new(TypeRegistry::new()), &bytes).expect("valid"));
+        let inner = loop_offsets(&module)[1];
+        let mut compiler = Compiler::new();
+        let (id, translation, _) = compiler
+            .prepare_osr(&module, &[], 0, false)
+            .expect("declared");
+        let func = (translation.osr(&mut compiler.builder_ctx, 0, id, inner)).expect("translated");
+        let cfg = ControlFlowGraph::with_function(&func);
+        let domtree = DominatorTree::with_function(&func, &cfg);
+        let mut loops = LoopAnalysis::new();
+        loops.compute(&func, &cfg, &domtree);
+        assert_eq!(loops.loops().count(), 2);
+    }
+}

@@ -138,8 +138,12 @@ pub(crate) fn translate_function(
         t.offset = offset as usize;
         t.translate_op(&op)?;
     }
-    t.end_osr()?;
-    t.finish()
+    let osr = t.end_osr()?;
+    t.finish()?;
+    if let Some(target) = osr {
+        target.cut_dead_path(func);
+    }
+    Ok(())
 }
 
 fn bad(msg: &str) -> CompileError {
