@@ -154,8 +154,10 @@ impl Interpreter {
             None => self.run(store, func, args, &mut stack, mode, tiering),
         };
         // The usual return first, moving no exit around (see `run_from`
-        // on reading what a call left in memory).
+        // on reading what a call left in memory). It owns nothing, but
+        // dropping it would still be a call (that checks which it is).
         if let Ok(RunExit::Returned(n)) = outcome {
+            std::mem::forget(outcome);
             self.backtrace.clear();
             let n = n.min(values.len());
             copy_slots(values, &stack.values[..n]);
