@@ -17,6 +17,7 @@ pub mod linker;
 pub mod module;
 pub mod num;
 pub mod reserve;
+pub mod slots;
 pub mod spectest;
 pub mod store;
 pub mod trap;
@@ -27,6 +28,7 @@ pub mod wasi;
 
 pub use linker::{Extern, LinkError, Linker};
 pub use module::{Module, ModuleError};
+pub use slots::{copy_slots, raw_payload, raw_results};
 pub use store::{
     Caller, ExnAddr, FuncAddr, FuncInst, FuncKind, GlobalAddr, HostFunc, InstanceId,
     InterruptChecks, InterruptHandle, MemAddr, Store, StoreLimits, TableAddr, TagAddr,

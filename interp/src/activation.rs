@@ -18,7 +18,7 @@ use crate::cont::{Captured, ContTable};
 use crate::exec::{self, Exit, OsrHandoff, Outward, Resumption};
 use crate::stack::{ExecStack, copy_slots};
 use crate::{Interpreter, RunExit, RunMode, Tiering, store_results, v128_unsupported};
-use wasmfx_core::{FuncAddr, RawResults, Store, Trap, Val};
+use wasmfx_core::{FuncAddr, RawResults, Store, Trap, Val, raw_results};
 
 /// How a call that may suspend out of the interpreter stopped.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,7 +107,7 @@ impl Interpreter {
         let outcome = self.run(store, func, args, &mut stack, mode, tiering);
         self.note_backtrace(&outcome, &stack);
         let exit = outcome.map(|exit| match exit {
-            RunExit::Returned(n) => CallExit::Returned(RawResults::from_slice(&stack.values[..n])),
+            RunExit::Returned(n) => CallExit::Returned(raw_results(&stack.values[..n])),
             RunExit::Suspended(outward) => CallExit::Suspended(outward),
             RunExit::Osr(handoff) => CallExit::Osr(handoff),
         });
@@ -325,7 +325,7 @@ impl Interpreter {
         let exit = outcome.map(|exit| match exit {
             Exit::Returned => {
                 let n = store_results(store, root);
-                CallExit::Returned(RawResults::from_slice(&stack.values[..n]))
+                CallExit::Returned(raw_results(&stack.values[..n]))
             }
             Exit::Suspended(outward) => CallExit::Suspended(outward),
             Exit::Osr(handoff) => CallExit::Osr(handoff),

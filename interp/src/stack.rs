@@ -181,18 +181,7 @@ fn out_of_memory(slots: usize) -> Trap {
     ))
 }
 
-/// Copies `src` to the start of `dst`. Calls between the tiers pass a
-/// slot or two, where a `memcpy` call costs more than the copy (a plain
-/// loop becomes one), so those are copied by hand.
-#[inline(always)]
-pub(crate) fn copy_slots(dst: &mut [u64], src: &[u64]) {
-    match (src, dst) {
-        ([], _) => {}
-        ([a], [x, ..]) => *x = *a,
-        ([a, b], [x, y, ..]) => (*x, *y) = (*a, *b),
-        (src, dst) => dst[..src.len()].copy_from_slice(src),
-    }
-}
+pub(crate) use wasmfx_core::copy_slots;
 
 #[cfg(test)]
 mod tests {

@@ -30,7 +30,7 @@ use crate::op::Op;
 use crate::stack::{ExecStack, copy_slots};
 use crate::{Interpreter, RunMode, Tiering, code::Code};
 use std::rc::Rc;
-use wasmfx_core::{FuncAddr, RawPayload, Store, TagAddr, Trap};
+use wasmfx_core::{FuncAddr, Store, TagAddr, Trap, raw_payload};
 
 /// Runs `code`, the function `root` of a new activation stopping as `mode`
 /// says, with `args` (copied to the start of `stack`), until it returns
@@ -246,7 +246,7 @@ impl Leaving {
         current: &Rc<Code>,
         regs: &Regs,
     ) -> Result<Outward, Trap> {
-        let payload = RawPayload::from_slice(&stack.values[self.end - self.n..self.end]);
+        let payload = raw_payload(&stack.values[self.end - self.n..self.end]);
         let parking = Parking {
             root,
             into: mode.park_into,

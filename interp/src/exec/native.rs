@@ -46,7 +46,7 @@ use crate::cache::Callee;
 use crate::cont::{Captured, ContTable, Regs};
 use crate::op::Op;
 use crate::tiering::NativeOutcome;
-use wasmfx_core::{FuncAddr, RawResults, TagAddr, Trap};
+use wasmfx_core::{FuncAddr, TagAddr, Trap, raw_results};
 use wasmfx_fibre::FORWARD_SWITCH;
 
 /// The instruction a native continuation was resumed by.
@@ -262,7 +262,7 @@ impl Executor<'_> {
         let raw = self.interp.conts.create(&mut self.store.conts, func)?;
         let index = self.interp.conts.consume(&mut self.store.conts, raw)?;
         let start = state.sp - params;
-        let args = RawResults::from_slice(&self.stack.values[start..state.sp]);
+        let args = raw_results(&self.stack.values[start..state.sp]);
         state.sp = start;
         self.native_resume(state, NativeKind::Call, index, Resumption::Values(&args))
     }

@@ -51,7 +51,7 @@ use super::{Executor, State};
 use crate::cont::{Captured, CapturedLinks, ContTable, Regs};
 use crate::stack::{ExecStack, Frame, copy_slots};
 use crate::{Interpreter, RunMode, Tiering};
-use wasmfx_core::{ExnAddr, FuncAddr, RawPayload, Store, TagAddr, Trap};
+use wasmfx_core::{ExnAddr, FuncAddr, RawPayload, Store, TagAddr, Trap, raw_payload};
 
 /// A suspension that left the interpreter.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -224,7 +224,7 @@ impl Executor<'_> {
         switch_target: Option<u32>,
         native: u64,
     ) -> Result<(), Trap> {
-        let payload = RawPayload::from_slice(&self.stack.values[payload_end - n..payload_end]);
+        let payload = raw_payload(&self.stack.values[payload_end - n..payload_end]);
         let mut top = regs_of(state, payload_end - n);
         top.native = native;
         let links = (!self.chain.is_empty()).then(|| Box::new(std::mem::take(&mut self.chain)));

@@ -28,7 +28,7 @@ use super::start::run_fibre_entry;
 use crate::entry;
 use crate::{Fallback, Jit};
 use std::ptr::NonNull;
-use wasmfx_core::{ExnAddr, RawPayload, RawResults, Store, Trap};
+use wasmfx_core::{ExnAddr, RawPayload, RawResults, Store, Trap, raw_payload, raw_results};
 #[cfg(doc)]
 use wasmfx_fibre::FORWARD_SWITCH;
 use wasmfx_fibre::{ContRecord, ContState, HandlerTable, switch};
@@ -222,7 +222,7 @@ unsafe fn resume(ctx: &mut ResumeCtx) -> Result<HostOutcome, Trap> {
     let pending = unsafe { std::mem::take(&mut (*state).vm.pending_exn) };
     match from.state() {
         ContState::Returned => {
-            let results = RawResults::from_slice(from.payload());
+            let results = raw_results(from.payload());
             // SAFETY: it detached itself and made its last switch.
             unsafe { conts.release_returned(came, run_fibre_entry()) };
             match pending {
@@ -232,7 +232,7 @@ unsafe fn resume(ctx: &mut ResumeCtx) -> Result<HostOutcome, Trap> {
         }
         ContState::Suspended => {
             let clause = from.clause();
-            let payload = RawPayload::from_slice(from.payload());
+            let payload = raw_payload(from.payload());
             from.clear_payload();
             let handle = conts.handle(came)?;
             if clause >= ctx.first_switch {

@@ -32,7 +32,7 @@ use super::mixed::{suspend_natively, with_fallback};
 use crate::fallback::{FallbackExit, ParkedResume};
 use crate::sites::ResumeSite;
 use std::ptr::NonNull;
-use wasmfx_core::{ExnAddr, FuncAddr, Trap};
+use wasmfx_core::{ExnAddr, FuncAddr, Trap, copy_slots};
 use wasmfx_fibre::{ContRecord, ContState};
 
 /// Resumptions after which a continuation run in place moves to a native
@@ -191,7 +191,7 @@ pub(super) fn resume(
         let suspension = match exit {
             Ok(FallbackExit::Returned(results)) => {
                 // SAFETY: compiled code made room for the results.
-                unsafe { slots(values, results.len()) }.copy_from_slice(&results);
+                copy_slots(unsafe { slots(values, results.len()) }, &results);
                 // SAFETY: no other reference to the continuations is live.
                 unsafe { conts(state_of(call.act)).note_heap_frames(true) };
                 return Ok(Some(InPlace::Done(STATUS_RETURNED)));
@@ -224,7 +224,7 @@ pub(super) fn resume(
                 // SAFETY: compiled code made room for a clause's payload and
                 // the continuation's handle after it.
                 let out = unsafe { slots(values, n + 1) };
-                out[..n].copy_from_slice(&suspension.payload);
+                copy_slots(out, &suspension.payload);
                 out[n] = handle;
                 return Ok(Some(InPlace::Done(STATUS_SUSPENDED + clause as u32)));
             };

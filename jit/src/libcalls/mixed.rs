@@ -46,7 +46,7 @@ use crate::conts::Conts;
 use crate::entry::{self, Fallback};
 use crate::fallback::{FallbackExit, FallbackOsr, FallbackSuspension, ParkedResume};
 use std::ptr::NonNull;
-use wasmfx_core::{ExnAddr, FuncAddr, InstanceId, RawResults, Store, Trap};
+use wasmfx_core::{ExnAddr, FuncAddr, InstanceId, RawResults, Store, Trap, raw_results};
 use wasmfx_fibre::{ContRecord, ContState, HandlerKind};
 
 /// What a native suspend on the interpreter's behalf came back with.
@@ -175,7 +175,7 @@ unsafe extern "C" fn run_parked(record: *mut ContRecord) -> u64 {
         act,
         instance: InstanceId(0),
     };
-    let values = RawResults::from_slice(target.payload());
+    let values = raw_results(target.payload());
     target.clear_payload();
     let resume = match call.pending() {
         0 => Resumed::Values(values),
@@ -338,7 +338,7 @@ pub(super) fn suspend_natively(
     }
     // SAFETY: the record runs again; only this frame uses its payload now.
     let target = unsafe { captured.as_mut() };
-    let values = RawResults::from_slice(target.payload());
+    let values = raw_results(target.payload());
     target.clear_payload();
     Ok(Resumed::Values(values))
 }
