@@ -258,7 +258,7 @@ impl Compiler {
         let mut functions = translation.batch(&mut self.builder_ctx, &mut failures);
         // A function Cranelift refuses leaves the batch; the rest is redone
         // without direct calls to it.
-        let compiled = loop {
+        let mut compiled = loop {
             let mut compiled = Vec::new();
             let mut failed = false;
             let outcomes = match codegen::compile_all(&*isa, functions, self.workers) {
@@ -283,7 +283,7 @@ impl Compiler {
             }
             functions = translation.batch(&mut self.builder_ctx, &mut failures);
         };
-        let code = self.install(&batch.key, module, compiled, &failures)?;
+        let code = self.install(&batch.key, module, &mut compiled, &failures)?;
         self.compile_time += started.elapsed();
         Ok((code, failures))
     }
@@ -377,19 +377,20 @@ impl Compiler {
     /// The second half of a compile: defines the machine code of
     /// `compiled` (functions of `module`), makes the trampolines their
     /// signatures need, finalizes, and records the code and the
-    /// `failures` for the module. Returns the module's code.
+    /// `failures` for the module. Returns the module's code; `compiled`
+    /// keeps its buffers (see `background.rs` on where they are freed).
     pub fn install(
         &mut self,
         key: &ModuleKey,
         module: &Arc<Module>,
-        compiled: Vec<CompiledFunction>,
+        compiled: &mut [CompiledFunction],
         failures: &[(u32, CompileError)],
     ) -> Result<ModuleCode, CompileError> {
         self.start()?;
         let mut defined = Vec::new();
         for f in compiled {
-            self.define_placed(&f)?;
-            defined.push((f.index, f.id, f.bytes.len(), f.traps));
+            self.define_placed(f)?;
+            defined.push((f.index, f.id, f.bytes.len(), std::mem::take(&mut f.traps)));
             self.compiled_functions += 1;
         }
         let mut new_trampolines = Vec::new();

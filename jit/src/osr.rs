@@ -127,13 +127,16 @@ impl Jit {
             self.osr.set(job.func, offset, OsrState::Missing);
             return;
         }
-        let state = compiled
-            .and_then(|f| {
-                (self.compiler)
-                    .install_osr(&job.module, f, offset as usize)
-                    .ok()
-            })
-            .map_or(OsrState::Failed, OsrState::Ready);
+        let state = match compiled {
+            Some(mut f) => {
+                let installed = (self.compiler).install_osr(&job.module, &mut f, offset as usize);
+                if let Some(background) = &self.background {
+                    background.give_back(vec![f]);
+                }
+                installed.map_or(OsrState::Failed, OsrState::Ready)
+            }
+            None => OsrState::Failed,
+        };
         if let OsrState::Ready(code) = state {
             self.code_funcs.entry(code).or_insert(job.func);
         }

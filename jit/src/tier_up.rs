@@ -201,9 +201,11 @@ impl Jit {
                 self.compiler
                     .forget_queued(&job.key, job.indices.iter().copied());
             }
-            let code = self
-                .compiler
-                .install(&job.key, &job.module, compiled, &failures)?;
+            let code = (self.compiler).install(&job.key, &job.module, &mut compiled, &failures);
+            if let Some(background) = &self.background {
+                background.give_back(compiled);
+            }
+            let code = code?;
             let Some((instance, _)) = wasm_function(store, job.func) else {
                 continue;
             };

@@ -62,30 +62,31 @@ impl Compiler {
         let func = translation.osr(&mut self.builder_ctx, index, id, offset)?;
         let isa = isa()?;
         let mut outcomes = codegen::compile_all(&*isa, vec![(index, id, func)], 1)?;
-        let compiled = outcomes
+        let mut compiled = outcomes
             .pop()
             .ok_or_else(|| CompileError::Cranelift("no code".into()))?
             .map_err(|(_, e)| e)?;
-        let code = self.install_osr(module, compiled, offset)?;
+        let code = self.install_osr(module, &mut compiled, offset)?;
         self.compile_time += started.elapsed();
         Ok(code)
     }
 
     /// Defines the machine code of an OSR entry (at the loop at `offset`) of
     /// a function of `module` (and the trampoline of its type, if new);
-    /// returns its address.
+    /// returns its address. `f` keeps its buffers, as in
+    /// [`Compiler::install`].
     ///
     /// # Errors
     /// When the code module refuses the definition.
     pub fn install_osr(
         &mut self,
         module: &Module,
-        f: CompiledFunction,
+        f: &mut CompiledFunction,
         offset: usize,
     ) -> Result<usize, CompileError> {
         self.start()?;
         let ty = abi::osr_type(module.func_type(f.index));
-        self.define_placed(&f)?;
+        self.define_placed(f)?;
         let trampoline = match self.trampoline(&ty) {
             Some(_) => None,
             None => Some(self.define_trampoline(&ty)?),
@@ -93,7 +94,7 @@ impl Compiler {
         self.jit()?.finalize_definitions()?;
         let start = self.jit()?.get_finalized_function(f.id) as usize;
         crate::perf_map::record(start, f.bytes.len(), module, f.index, Some(offset));
-        signals::register(start, f.bytes.len(), f.traps);
+        signals::register(start, f.bytes.len(), std::mem::take(&mut f.traps));
         self.regions.push(start);
         if let Some(id) = trampoline {
             let address = self.jit()?.get_finalized_function(id) as usize;
