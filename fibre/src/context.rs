@@ -1,5 +1,6 @@
 //! [`Context`]: a suspended point of execution on a native stack, and
-//! [`switch`], the Rust-side routine that switches between two of them.
+//! [`switch`] (and [`switch_to_compiled`]), the Rust-side routine that
+//! switches between two of them.
 //!
 //! ```text
 //!   Context (24 bytes, Cranelift's `stack_switch` layout)
@@ -39,11 +40,16 @@
 //! ```
 //!
 //! The way back pops the registers and then the return address, and leaves
-//! with `jmp`, not `ret`: the call that entered the routine was made on
-//! another stack than the one it returns on, so a `ret` would always miss
-//! the processor's return-address prediction. Measured on this machine
-//! kind, `ret` made a bare round trip several times slower (see
-//! `benches/fibre_switch.rs`).
+//! with `jmp`, not `ret`: between two Rust switches, the call that entered
+//! the routine was made on another stack than the one it returns on, so a
+//! `ret` would always miss the processor's return-address prediction.
+//! Measured on this machine kind, `ret` made a bare round trip several
+//! times slower (see `benches/fibre_switch.rs`). Compiled code switches
+//! with jumps only, though: Rust that resumes compiled code and is switched
+//! back to by it returns best with `ret`, the entry its own call left being
+//! still on top of the prediction ([`switch_to_compiled`], the same routine
+//! otherwise; it took the interp -> jit suspend round trip of
+//! `tier_crossing` from 116 to 91 ns).
 //!
 //! # A word of caution
 //! This routine moves the stack pointer under Rust's feet; what keeps it
@@ -74,7 +80,7 @@
 #[cfg(feature = "native")]
 mod switch;
 #[cfg(feature = "native")]
-pub use switch::switch;
+pub use switch::{switch, switch_to_compiled};
 
 /// A saved point of execution, in `stack_switch` layout.
 #[repr(C)]

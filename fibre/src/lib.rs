@@ -64,7 +64,7 @@ pub use arena::{ContArena, ReleasedStack};
 pub use chain::{ChainIter, FORWARD_SWITCH, HandlerKind, HandlerMatch, StackChain};
 pub use context::Context;
 #[cfg(feature = "native")]
-pub use context::switch;
+pub use context::{switch, switch_to_compiled};
 #[cfg(feature = "native")]
 pub use pool::{DEFAULT_MAX_KEPT, PoolStats, StackPool};
 pub use record::{

@@ -23,46 +23,69 @@ impl Context {
     }
 }
 
-std::arch::global_asm!(
-    ".text",
-    ".globl wasmfx_fibre_switch",
-    ".type wasmfx_fibre_switch, @function",
-    ".p2align 4",
-    // (rdi: store_ctx, rsi: load_ctx, rdx: payload) -> rax: payload received
-    "wasmfx_fibre_switch:",
-    "push rbx",
-    "push r12",
-    "push r13",
-    "push r14",
-    "push r15",
-    // Read the target first: `load_ctx` may be `store_ctx`.
-    "mov rax, [rsi]",
-    "mov rcx, [rsi + 8]",
-    "mov r8, [rsi + 16]",
-    "lea r9, [rip + .Lwasmfx_fibre_resumed]",
-    "mov [rdi], rsp",
-    "mov [rdi + 8], rbp",
-    "mov [rdi + 16], r9",
-    "mov rdi, rdx",
-    "mov rsp, rax",
-    "mov rbp, rcx",
-    "jmp r8",
-    // Someone switched back here: sp and fp are ours again, payload in rdi.
-    // Return with a jump (see the module doc on return prediction).
-    ".Lwasmfx_fibre_resumed:",
-    "mov rax, rdi",
-    "pop r15",
-    "pop r14",
-    "pop r13",
-    "pop r12",
-    "pop rbx",
+/// The switch routine named `$name`, whose way back (after the registers
+/// and return address are popped, in rcx for `jmp`) is `$leave`.
+macro_rules! switch_routine {
+    ($name:literal, $resumed:literal, $($leave:literal),+) => {
+        std::arch::global_asm!(
+            ".text",
+            concat!(".globl ", $name),
+            concat!(".type ", $name, ", @function"),
+            ".p2align 4",
+            // (rdi: store_ctx, rsi: load_ctx, rdx: payload) -> rax: payload received
+            concat!($name, ":"),
+            "push rbx",
+            "push r12",
+            "push r13",
+            "push r14",
+            "push r15",
+            // Read the target first: `load_ctx` may be `store_ctx`.
+            "mov rax, [rsi]",
+            "mov rcx, [rsi + 8]",
+            "mov r8, [rsi + 16]",
+            concat!("lea r9, [rip + ", $resumed, "]"),
+            "mov [rdi], rsp",
+            "mov [rdi + 8], rbp",
+            "mov [rdi + 16], r9",
+            "mov rdi, rdx",
+            "mov rsp, rax",
+            "mov rbp, rcx",
+            "jmp r8",
+            // Someone switched back here: sp and fp are ours again, payload in rdi.
+            concat!($resumed, ":"),
+            "mov rax, rdi",
+            "pop r15",
+            "pop r14",
+            "pop r13",
+            "pop r12",
+            "pop rbx",
+            $($leave),+,
+            concat!(".size ", $name, ", . - ", $name),
+        );
+    };
+}
+
+// Returns with a jump (see the module doc on return prediction).
+switch_routine!(
+    "wasmfx_fibre_switch",
+    ".Lwasmfx_fibre_resumed",
     "pop rcx",
-    "jmp rcx",
-    ".size wasmfx_fibre_switch, . - wasmfx_fibre_switch",
+    "jmp rcx"
+);
+// Returns with `ret` ([`switch_to_compiled`]).
+switch_routine!(
+    "wasmfx_fibre_switch_ret",
+    ".Lwasmfx_fibre_switch_ret_resumed",
+    "ret"
 );
 
 unsafe extern "C" {
     fn wasmfx_fibre_switch(store_ctx: *mut Context, load_ctx: *const Context, payload: u64) -> u64;
+    fn wasmfx_fibre_switch_ret(
+        store_ctx: *mut Context,
+        load_ctx: *const Context,
+        payload: u64,
+    ) -> u64;
 }
 
 /// Saves the running point into `store_ctx`, switches to `load_ctx` with
@@ -78,6 +101,26 @@ pub unsafe fn switch(store_ctx: *mut Context, load_ctx: *const Context, payload:
     // SAFETY: the routine follows the System V ABI as seen from here; the
     // caller vouches for the contexts.
     unsafe { wasmfx_fibre_switch(store_ctx, load_ctx, payload) }
+}
+
+/// [`switch`] for Rust that resumes compiled code, which comes back with a
+/// jump of its own (Cranelift's `stack_switch`) and makes no call in
+/// between that it does not return from: the return-address prediction
+/// still holds this call's entry then, so the routine returns with `ret`,
+/// which it predicts, and so are the returns of every frame above it. The
+/// jump of [`switch`] would leave that entry behind, and each of those
+/// returns would miss by one.
+///
+/// # Safety
+/// As [`switch`].
+#[inline]
+pub unsafe fn switch_to_compiled(
+    store_ctx: *mut Context,
+    load_ctx: *const Context,
+    payload: u64,
+) -> u64 {
+    // SAFETY: as for `switch`.
+    unsafe { wasmfx_fibre_switch_ret(store_ctx, load_ctx, payload) }
 }
 
 #[cfg(test)]
@@ -114,6 +157,9 @@ mod tests {
             FIBRE = Context::fresh(stack.top(), doubler as *const () as usize);
             assert_eq!(switch(&raw mut MAIN, &raw const FIBRE, 21), 42);
             assert_eq!(switch(&raw mut MAIN, &raw const FIBRE, 5), 10);
+            // The routine that returns with `ret` comes back the same way.
+            assert_eq!(switch_to_compiled(&raw mut MAIN, &raw const FIBRE, 4), 8);
+            assert_eq!(switch(&raw mut MAIN, &raw const FIBRE, 7), 14);
         }
         // The fibre stays suspended; unmapping its stack is fine: it is never
         // resumed again.

@@ -31,7 +31,7 @@ use std::ptr::NonNull;
 use wasmfx_core::{ExnAddr, RawPayload, RawResults, Store, Trap, raw_payload, raw_results};
 #[cfg(doc)]
 use wasmfx_fibre::FORWARD_SWITCH;
-use wasmfx_fibre::{ContRecord, ContState, HandlerTable, switch};
+use wasmfx_fibre::{ContRecord, ContState, HandlerTable, switch_to_compiled};
 
 /// What the resumed continuation receives.
 #[derive(Debug, Clone, Copy)]
@@ -206,7 +206,7 @@ unsafe fn resume(ctx: &mut ResumeCtx) -> Result<HostOutcome, Trap> {
         let saved_limit = std::mem::replace(&mut (*state).vm.stack_limit, limit);
         let saved_act = entry::current();
         let context = prompt.as_mut().context_ptr();
-        let back = switch(context, context, word);
+        let back = switch_to_compiled(context, context, word);
         entry::set_current(saved_act);
         (*state).vm.stack_limit = saved_limit;
         back
