@@ -23,8 +23,9 @@ impl Context {
     }
 }
 
-/// The switch routine named `$name`, whose way back (after the registers
-/// and return address are popped, in rcx for `jmp`) is `$leave`.
+/// The switch routine named `$name`, its resumed point labelled
+/// `$resumed`. Its way back pops the callee-saved registers, then runs
+/// `$leave`, which takes the return address off the stack and goes there.
 macro_rules! switch_routine {
     ($name:literal, $resumed:literal, $($leave:literal),+) => {
         std::arch::global_asm!(
