@@ -157,6 +157,9 @@ mod tests {
             .prepare_osr(&module, &[], 0, false)
             .expect("declared");
         let func = (translation.osr(&mut compiler.builder_ctx, 0, id, inner)).expect("translated");
+        // The cut leaves the dead path's blocks unreachable: still valid IR.
+        let isa = isa().expect("isa");
+        cranelift_codegen::verify_function(&func, &*isa).expect("verified");
         let cfg = ControlFlowGraph::with_function(&func);
         let domtree = DominatorTree::with_function(&func, &cfg);
         let mut loops = LoopAnalysis::new();
