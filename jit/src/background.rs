@@ -95,8 +95,9 @@ impl Job {
 
 /// What the compile thread is sent.
 enum Message {
-    /// A job, with the CPU its owner was on ([`Beside`]).
-    Job(Job, Option<usize>),
+    /// A job (boxed: it is much bigger than the other message), with the
+    /// CPU its owner was on ([`Beside`]).
+    Job(Box<Job>, Option<usize>),
     /// Machine code its owner has installed, to free.
     Spent(Vec<CompiledFunction>),
 }
@@ -140,7 +141,7 @@ impl Background {
                         break;
                     }
                     let (mut job, owner_cpu) = match message {
-                        Message::Job(job, owner_cpu) => (job, owner_cpu),
+                        Message::Job(job, owner_cpu) => (*job, owner_cpu),
                         Message::Spent(code) => {
                             drop(code);
                             continue;
@@ -180,7 +181,7 @@ impl Background {
     /// When the thread has stopped.
     pub fn send(&mut self, job: Job) -> Result<(), CompileError> {
         let jobs = self.jobs.as_ref();
-        jobs.and_then(|jobs| jobs.send(Message::Job(job, current_cpu())).ok())
+        jobs.and_then(|jobs| jobs.send(Message::Job(Box::new(job), current_cpu())).ok())
             .ok_or_else(|| CompileError::Cranelift("the compile thread stopped".into()))?;
         self.in_flight += 1;
         Ok(())
