@@ -6,9 +6,11 @@
 //! ```text
 //!   records  (store)  index ─▶ ContRecord: revision, state, func,
 //!                                 payload (the values cont.bind bound)
-//!   parked   (ours)   index ─▶ Some(Captured { stack, top, links }), 80
+//!   parked   (ours)   index ─▶ Some(Captured { stack, top, links }), 96
 //!                                 bytes, while the interpreter holds it
 //!                                 suspended
+//!   compact  (ours)   index ─▶ [u64; 4], the value slots of a parked
+//!                                 stack that lent its Vec (see `compact`)
 //!   pool              [ ExecStack … ]  cleared stacks, reused by resume
 //! ```
 //!
@@ -31,6 +33,8 @@ type Records = wasmfx_fibre::ContTable;
 const POOL_STACKS: usize = 256;
 /// A pooled stack bigger than this many value slots is freed instead.
 const POOL_MAX_SLOTS: usize = 4096;
+/// Value slots a compacted parked stack has at most (see `compact`).
+const COMPACT_SLOTS: usize = 4;
 
 /// Where a resumed continuation starts.
 #[derive(Debug)]
@@ -53,6 +57,18 @@ pub(crate) struct ContTable {
     /// ([`ContTable::hold`]): their runners name them by index, not by
     /// handle, so the collector keeps them (`exec/collect.rs`).
     calls: Vec<bool>,
+    /// Value slots of parked stacks that gave their `Vec` to a stack
+    /// taken from an empty pool ([`ContTable::stack`]): the stack parked
+    /// last, when it has at most [`COMPACT_SLOTS`], keeps its slots here
+    /// (by record index, `compact_len` of them; 0: not compacted) and
+    /// gets a `Vec` again when it runs. Holding many small continuations
+    /// (`cont_held`) then allocates nothing per continuation: each held
+    /// one had its own `Vec`, a `malloc` and a `free`, which take a lock
+    /// once the compile thread exists.
+    compact: Vec<[u64; COMPACT_SLOTS]>,
+    compact_len: Vec<u8>,
+    /// The record parked last (its slot may be empty by now).
+    last_parked: u32,
     pool: Vec<ExecStack>,
     /// Reused buffer for arguments on their way between stacks.
     pub scratch: Vec<u64>,
@@ -117,7 +133,7 @@ impl ContTable {
         let raw = records.handle(record).map_err(Trap::from)?;
         // SAFETY: as above.
         let now = unsafe { record.as_ref().index() };
-        let parked = self.parked.get_mut(index as usize).and_then(Option::take);
+        let parked = self.take_slot(index);
         let call = self.calls.get_mut(index as usize).map(std::mem::take);
         self.put(now, parked)?;
         self.calls[now as usize] = call.unwrap_or(false);
@@ -156,7 +172,7 @@ impl ContTable {
                 if let Some(call) = self.calls.get_mut(index as usize) {
                     *call = false;
                 }
-                self.parked.get_mut(index as usize).and_then(Option::take)
+                self.take_slot(index)
             }
             // Suspended by compiled code: its frames are on a native stack.
             _ => {
@@ -286,7 +302,7 @@ impl ContTable {
     /// it); the record is running from now on.
     #[inline]
     pub fn take_parked(&mut self, records: &mut Records, index: u32) -> Option<Captured> {
-        let captured = self.parked.get_mut(index as usize)?.take()?;
+        let captured = self.take_slot(index)?;
         self.calls[index as usize] = false;
         if let Some(mut record) = records.record(index) {
             // SAFETY: a live record of the table whose frames we held.
@@ -343,7 +359,7 @@ impl ContTable {
     /// native continuation. It then uses the handle up and marks the record
     /// running; otherwise it changes nothing (`None`), and the general path
     /// ([`ContTable::consume`], [`ContTable::start`]) says what is wrong.
-    #[inline]
+    #[inline(always)]
     pub fn take_resumable(&mut self, records: &mut Records, raw: u64) -> Option<(u32, Captured)> {
         let mut record = records.lookup(raw).ok()?;
         // SAFETY: a live record of the table.
@@ -351,12 +367,12 @@ impl ContTable {
             let target = record.as_ref();
             (target.state(), target.payload().len(), target.index())
         };
-        let slot = self.parked.get_mut(index as usize)?;
+        let slot = self.parked.get(index as usize)?;
         let plain = slot.as_ref().is_some_and(|parked| parked.top.native == 0);
         if state != ContState::Parked || bound != 0 || !plain {
             return None;
         }
-        let captured = slot.take()?;
+        let captured = self.take_slot(index)?;
         // SAFETY: `lookup` found it just now; nothing used its handle since.
         unsafe { records.consume_found(record) };
         if let Some(call) = self.calls.get_mut(index as usize) {
@@ -387,6 +403,7 @@ impl ContTable {
 
     #[inline]
     fn put(&mut self, index: u32, parked: Option<Captured>) -> Result<(), Trap> {
+        self.last_parked = index;
         if let (Some(slot), Some(call)) = (
             self.parked.get_mut(index as usize),
             self.calls.get_mut(index as usize),
@@ -396,6 +413,79 @@ impl ContTable {
             return Ok(());
         }
         self.put_growing(index, parked)
+    }
+
+    /// Takes the frames parked in record `index`; a compacted stack gets
+    /// its value slots back in a `Vec` first (see `compact`).
+    #[inline(always)]
+    fn take_slot(&mut self, index: u32) -> Option<Captured> {
+        let slot = self.parked.get_mut(index as usize)?;
+        if slot.as_ref()?.stack.values.capacity() == 0 {
+            self.expand(index);
+            return self.parked.get_mut(index as usize)?.take();
+        }
+        slot.take()
+    }
+
+    /// Gives the parked stack of record `index` its compacted value slots
+    /// back, in a `Vec` (see `compact`).
+    #[cold]
+    #[inline(never)]
+    fn expand(&mut self, index: u32) {
+        let at = index as usize;
+        let Some(len) = self.compact_len.get_mut(at) else {
+            return;
+        };
+        let n = std::mem::take(len) as usize;
+        if n == 0 {
+            return;
+        }
+        let mut values = self
+            .pool
+            .pop()
+            .map(|stack| stack.values)
+            .unwrap_or_default();
+        values.clear();
+        values.extend_from_slice(&self.compact[at][..n]);
+        if let Some(Some(captured)) = self.parked.get_mut(at) {
+            captured.stack.values = values;
+        }
+    }
+
+    /// The value slots of the stack parked last, moved to `compact` when
+    /// they fit, and its `Vec`, for [`ContTable::stack`] (see `compact`).
+    #[cold]
+    #[inline(never)]
+    fn compact_last(&mut self) -> Option<Vec<u64>> {
+        let at = self.last_parked as usize;
+        let captured = self.parked.get_mut(at)?.as_mut()?;
+        let n = captured.stack.values.len();
+        if n == 0 || n > COMPACT_SLOTS {
+            return None;
+        }
+        if at >= self.compact.len() {
+            let more = at + 1 - self.compact.len();
+            if self.compact.try_reserve(more).is_err()
+                || self.compact_len.try_reserve(more).is_err()
+            {
+                return None;
+            }
+            self.compact.resize(at + 1, [0; COMPACT_SLOTS]);
+            self.compact_len.resize(at + 1, 0);
+        }
+        self.compact[at][..n].copy_from_slice(&captured.stack.values);
+        self.compact_len[at] = n as u8;
+        Some(std::mem::take(&mut captured.stack.values))
+    }
+
+    /// The compacted value slots of the frames parked in record `index`
+    /// (empty unless compacted: then they are in its stack).
+    pub fn compacted(&self, index: u32) -> &[u64] {
+        let at = index as usize;
+        match self.compact_len.get(at) {
+            Some(&n) if n > 0 => &self.compact[at][..n as usize],
+            _ => &[],
+        }
     }
 
     /// [`ContTable::put`] where the slots may have to grow first.
@@ -432,6 +522,9 @@ impl ContTable {
             let _ = unsafe { records.release(record) };
         }
         let parked = self.parked.get_mut(index as usize).and_then(Option::take);
+        if let Some(len) = self.compact_len.get_mut(index as usize) {
+            *len = 0;
+        }
         if let Some(call) = self.calls.get_mut(index as usize) {
             *call = false;
         }
@@ -446,7 +539,13 @@ impl ContTable {
 
     /// An empty stack, from the pool when it has one.
     pub fn stack(&mut self) -> ExecStack {
-        self.pool.pop().unwrap_or_default()
+        match self.pool.pop() {
+            Some(stack) => stack,
+            None => ExecStack {
+                values: self.compact_last().unwrap_or_default(),
+                ..ExecStack::default()
+            },
+        }
     }
 
     /// Returns a stack to the pool (cleared; freed if big or the pool is full).
@@ -507,6 +606,67 @@ mod tests {
         // Two vectors and a resumption count, the top registers (with the
         // handle of a native continuation waited in), the links.
         assert_eq!(size_of::<Option<Captured>>(), 96);
+    }
+
+    /// A parked activation of one frame whose value stack is `values`.
+    fn captured(values: &[u64]) -> Captured {
+        let code = std::rc::Rc::new(crate::code::Code {
+            ops: Box::new([crate::op::Op::Return]),
+            handlers: Box::new([]),
+            cont_sites: Box::new([]),
+            unsupported: Box::new([]),
+            num_params: 0,
+            num_locals: 0,
+            num_results: 0,
+            max_height: 0,
+            instance: wasmfx_core::InstanceId(0),
+            func: FuncAddr(0),
+        });
+        Captured {
+            stack: ExecStack {
+                values: values.to_vec(),
+                ..ExecStack::default()
+            },
+            top: super::super::Regs {
+                code,
+                pc: 0,
+                sp: 0,
+                base: 0,
+                native: 0,
+            },
+            links: None,
+        }
+    }
+
+    #[test]
+    fn a_stack_taken_from_an_empty_pool_compacts_the_one_parked_last() {
+        let (mut table, mut records) = (ContTable::default(), Records::default());
+        let mut park = |table: &mut ContTable, values: &[u64]| {
+            let raw = table.create(&mut records, FuncAddr(0)).expect("record");
+            let index = table.consume(&mut records, raw).expect("use");
+            let handle = table
+                .park(&mut records, index, captured(values))
+                .expect("park");
+            (index, handle)
+        };
+        let (a, a_handle) = park(&mut table, &[1, 2, 3]);
+        // Its slots are kept apart; its Vec is the new stack's.
+        assert_eq!(table.stack().values, [1, 2, 3]);
+        assert_eq!(table.compacted(a), [1, 2, 3]);
+        assert!(table.parked(a).is_some_and(|c| c.stack.values.is_empty()));
+        // Five slots do not fit: that stack keeps its Vec.
+        let (b, b_handle) = park(&mut table, &[4, 5, 6, 7, 8]);
+        assert!(table.stack().values.is_empty());
+        assert!(table.compacted(b).is_empty());
+        for (index, handle, values) in [
+            (a, a_handle, &[1, 2, 3][..]),
+            (b, b_handle, &[4, 5, 6, 7, 8]),
+        ] {
+            let (taken, captured) = table.take_resumable(&mut records, handle).expect("parked");
+            assert_eq!(taken, index);
+            assert_eq!(captured.stack.values, values);
+            assert!(table.compacted(index).is_empty());
+        }
     }
 
     #[test]

@@ -134,6 +134,7 @@ impl Interpreter {
     pub fn mark_parked(&self, parked: u32, marker: &mut Marker<'_>) {
         if let Some(captured) = self.conts.parked(parked) {
             mark_captured(captured, marker);
+            marker.words(self.conts.compacted(parked));
         }
     }
 }

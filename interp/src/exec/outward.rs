@@ -148,8 +148,10 @@ impl Parking {
         payload: RawPayload,
         switch_target: Option<u32>,
     ) -> Result<Outward, Trap> {
+        // The stack left to run on comes from the pool (or from the
+        // stack parked last: see `ContTable::stack`).
         let captured = Captured {
-            stack: std::mem::take(stack),
+            stack: std::mem::replace(stack, interp.conts.stack()),
             top: self.top,
             links: self.links,
         };
@@ -194,7 +196,8 @@ pub(crate) fn resume_plain(
     let Captured {
         stack: parked, top, ..
     } = captured;
-    *stack = parked;
+    let left = std::mem::replace(stack, parked);
+    interp.conts.recycle(left);
     stack.resumptions = stack.resumptions.saturating_add(1);
     copy_slots(&mut stack.values[at..], values);
     let regs = OpRegs {
