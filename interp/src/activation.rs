@@ -201,6 +201,14 @@ impl Interpreter {
             in_place: true,
             park_into: Some(record),
         };
+        // The stack of the continuation parked before this one may lend
+        // its values' `Vec` (see `ContTable::stack`), when the pooled
+        // stack's went with that park.
+        if let Some(stack) = &mut self.next_stack
+            && stack.values.capacity() == 0
+        {
+            stack.values = self.conts.stack().values;
+        }
         self.run_to_exit(store, func, args, mode, tiering)
     }
 

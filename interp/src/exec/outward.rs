@@ -148,10 +148,8 @@ impl Parking {
         payload: RawPayload,
         switch_target: Option<u32>,
     ) -> Result<Outward, Trap> {
-        // The stack left to run on comes from the pool (or from the
-        // stack parked last: see `ContTable::stack`).
         let captured = Captured {
-            stack: std::mem::replace(stack, interp.conts.stack()),
+            stack: std::mem::take(stack),
             top: self.top,
             links: self.links,
         };
@@ -196,8 +194,14 @@ pub(crate) fn resume_plain(
     let Captured {
         stack: parked, top, ..
     } = captured;
-    let left = std::mem::replace(stack, parked);
-    interp.conts.recycle(left);
+    // A stack that held values goes back to the pool rather than to the
+    // allocator (one that had them taken by a park holds none).
+    if stack.values.capacity() == 0 {
+        *stack = parked;
+    } else {
+        let left = std::mem::replace(stack, parked);
+        interp.conts.recycle(left);
+    }
     stack.resumptions = stack.resumptions.saturating_add(1);
     copy_slots(&mut stack.values[at..], values);
     let regs = OpRegs {
