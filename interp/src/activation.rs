@@ -262,7 +262,10 @@ impl Interpreter {
     }
 
     /// [`Interpreter::resume_parked_tiered`] in place of a native
-    /// continuation (as [`Interpreter::start_in_place`]).
+    /// continuation (as [`Interpreter::start_in_place`]), giving up record
+    /// `parked`: a suspension parks the frames in it again (its resumer
+    /// makes the new handle), a return or a hand-off releases it. After a
+    /// trap it is the caller's to release.
     ///
     /// # Errors
     /// As [`Interpreter::resume_parked`].
@@ -273,7 +276,13 @@ impl Interpreter {
         resumption: Resumption<'_>,
         tiering: &mut dyn Tiering,
     ) -> Result<CallExit, Trap> {
-        self.resume_parked_as(store, parked, resumption, (true, None), tiering)
+        let exit = self.resume_parked_as(store, parked, resumption, (true, Some(parked)), tiering);
+        match &exit {
+            Ok(CallExit::Suspended(outward)) if outward.parked == parked => {}
+            Ok(_) => self.conts.release(&mut store.conts, parked),
+            Err(_) => {}
+        }
+        exit
     }
 
     /// [`Interpreter::resume_parked_tiered`] of a parked call whose record

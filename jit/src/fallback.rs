@@ -163,7 +163,9 @@ pub trait FallbackTier {
         )))
     }
 
-    /// Runs a parked call again in place, as [`FallbackTier::start_in_place`].
+    /// Runs a parked call again in place, as [`FallbackTier::start_in_place`],
+    /// giving up its record: a return frees it, a suspension may park in it
+    /// again (the suspension's `parked`), a trap leaves it to the caller.
     ///
     /// # Errors
     /// As [`FallbackTier::resume_parked`].

@@ -293,7 +293,8 @@ fn migrate_forwarded(
 }
 
 /// Runs the interpreter's frames parked in `parked` again in place with
-/// `resumed`, then frees the record (the frames left it).
+/// `resumed`; the record is theirs to park in again or free, or freed
+/// here after a trap.
 fn run_parked(
     call: &mut Call<'_>,
     func: FuncAddr,
@@ -302,7 +303,9 @@ fn run_parked(
 ) -> Result<FallbackExit, Trap> {
     with_fallback(call, func, |fallback, store| {
         let exit = fallback.resume_in_place(store, parked, resumed);
-        fallback.release_parked(store, parked);
+        if exit.is_err() {
+            fallback.release_parked(store, parked);
+        }
         exit
     })
 }
