@@ -1,13 +1,22 @@
-//! The op loop: one `match` over [`Op`] with pc, sp and base in locals. It
-//! calls and returns between Wasm functions itself (push or pop a heap
-//! [`Frame`], re-borrow the new code's ops and value slots) and leaves to
-//! the frame loop (`frames.rs`) what is rarer: host and tail calls, the
-//! call depth limit, the entry function's return, throws and stack
-//! switching.
+//! The op loop: one `match` over [`Op`] with the op pointer, sp and the
+//! frame's slots in locals. It calls and returns between Wasm functions
+//! itself (push or pop a heap [`Frame`], point at the new code's ops and
+//! value slots) and leaves to the frame loop (`frames.rs`) what is rarer:
+//! host and tail calls, the call depth limit, the entry function's
+//! return, throws and stack switching.
 //!
 //! Keeping that rarer work out of this function keeps its live state small
-//! (ops, value slots, pc, sp, base, store), so the hot registers stay in
-//! registers instead of being spilled around the `match`.
+//! (ops, value slots, pc, sp, store), so the hot registers stay in
+//! registers instead of being spilled around the `match`. The slots are
+//! the running frame's, indexed from its first local: sp counts from
+//! there, and `base` is 0 inside the loop, so a local is one address
+//! from the slots pointer and no register holds a frame base (the values'
+//! index of the frame, `frame_base`, matters only at frame switches and
+//! exits). With the base in a register of its own, LLVM spilled it and
+//! reloaded it from the stack in the arms that address locals; and a
+//! call or return went through the frame loop's entry, whose checks and
+//! register shuffles were most of a call's cost (`bash
+//! benches/callgrind.sh interp`: fib(30) 673 to 552 million instructions).
 //!
 //! Two choices keep the dispatch head short: the
 //! loop steps a pointer to the next op (`ip`; the pc index is worked out
@@ -20,8 +29,9 @@
 //! ```text
 //!   'frames: loop { check pc; Slots for the frame (one length check)
 //!                   loop { fetch op (unchecked); match op {
-//!                          Call (Wasm)  ─▶ push Frame, continue 'frames
-//!                          Return       ─▶ pop Frame, continue 'frames
+//!                          Call (Wasm)  ─▶ push Frame, enter the callee's
+//!                          Return       ─▶ pop Frame, enter the caller's (pc
+//!                                          checked), both in this loop
 //!                          rarer exits  ─▶ break 'frames Exit::… } } }
 //! ```
 //!
@@ -38,6 +48,7 @@ use super::frames::{Action, Frames};
 use super::memory_ops::match_op_with_memory_ops;
 use super::numeric::*;
 use super::slots::Slots;
+use crate::code::Code;
 use crate::op::Op;
 use crate::stack::{Frame, push_frame, reserve_slots};
 use std::ops::IndexMut;
@@ -112,7 +123,12 @@ pub(super) fn run_ops(
     frames: &mut Frames<'_>,
     regs: &mut Regs,
 ) -> Result<Exit, Trap> {
-    let (mut pc, mut sp, mut base) = (regs.pc, regs.sp, regs.base);
+    // The running frame's first slot (an index into the values), and its
+    // top operand's end relative to it: ops address their frame's slots
+    // from 0 (`base` is 0 in the op loop), so only frame switches and
+    // exits add `frame_base`.
+    let (mut pc, mut frame_base) = (regs.pc, regs.base);
+    let mut sp = regs.sp - frame_base;
     // The running function's first op and the next op to run: the op loop
     // steps a pointer (pc is `ip - start`, worked out where it is needed).
     let mut start: *const Op;
@@ -133,12 +149,36 @@ pub(super) fn run_ops(
         // SAFETY: every index below is under `base + code.max_height`: local
         // indices are under `num_locals` and operand heights under
         // `max_height` (translator), and pc stays in `code` (checked above).
-        let Some(mut v) = (unsafe { Slots::frame(frames.values, base, code.max_height) }) else {
-            let needed = base.saturating_add(code.max_height as usize);
+        if unsafe { Slots::frame(frames.values, frame_base, code.max_height) }.is_none() {
+            let needed = frame_base.saturating_add(code.max_height as usize);
             reserve_slots(frames.values, needed, frames.limit)?;
             continue 'frames;
-        };
-        let v = &mut v;
+        }
+        // SAFETY: checked just above. Calls and returns between Wasm
+        // functions switch frames below without coming back here: each
+        // makes the slots of the frame it enters anew, after any growth of
+        // the values (`enter!`).
+        let mut slots = unsafe { Slots::unchecked(frames.values, frame_base, code.max_height) };
+        let mut code: *const Code = code;
+
+        // Enters the frame of `frames.current` at `$pc` with `frame_base`
+        // set: its op pointers and slots, without the length check above.
+        // The entered code's op `$pc` exists (a call enters at 0, and
+        // translated code ends with a `Return`; a return checks the pc its
+        // caller's frame saved), and its slots were reserved (by the call
+        // that entered it: the values never shrink while ops run).
+        macro_rules! enter {
+            ($pc:expr) => {{
+                code = &**frames.current;
+                // SAFETY: `code` is the running code (see `Code` above).
+                let entered = unsafe { &*code };
+                start = entered.ops.as_ptr();
+                ip = op_at(start, $pc);
+                // SAFETY: reserved, as said above.
+                slots = unsafe { Slots::unchecked(frames.values, frame_base, entered.max_height) };
+                continue;
+            }};
+        }
 
         // Calls `$func` (arguments on top of the stack): a Wasm callee
         // starts here; a host callee, or a call past the depth limit, goes
@@ -148,13 +188,14 @@ pub(super) fn run_ops(
                 let func = $func;
                 match frames.interp.codes.interpreted(func) {
                     Some(callee) if frames.frames.len() < frames.max_depth => {
-                        let new_base = sp - callee.num_params as usize;
+                        let new_base = frame_base + sp - callee.num_params as usize;
                         let needed = new_base + callee.max_height as usize;
                         if needed > frames.values.len() {
                             reserve_slots(frames.values, needed, frames.limit)?;
                         }
                         let params_end = new_base + callee.num_params as usize;
-                        let locals_end = new_base + callee.num_locals as usize;
+                        let callee_locals = callee.num_locals as usize;
+                        let locals_end = new_base + callee_locals;
                         if locals_end > params_end {
                             frames.values[params_end..locals_end].fill(0);
                         }
@@ -162,27 +203,27 @@ pub(super) fn run_ops(
                         let frame = Frame {
                             code: caller,
                             pc: pc_of(start, ip) as u32,
-                            base: base as u32,
+                            base: frame_base as u32,
                         };
                         push_frame(frames.frames, frame);
-                        (pc, sp, base) = (0, locals_end, new_base);
-                        continue 'frames;
+                        (sp, frame_base) = (callee_locals, new_base);
+                        enter!(0);
                     }
                     // Compiled code, called from here with the arguments in
                     // place (the frame loop would only come back here).
                     None if frames.interp.codes.is_compiled(func) && frames.native_calls() => {
                         let mut regs = Regs {
                             pc: pc_of(start, ip),
-                            sp,
-                            base,
+                            sp: frame_base + sp,
+                            base: frame_base,
                         };
                         match frames.call_compiled(store, &mut regs, func, false)? {
                             Action::Continue => {
-                                (pc, sp) = (regs.pc, regs.sp);
+                                (pc, sp) = (regs.pc, regs.sp - frame_base);
                                 continue 'frames;
                             }
                             Action::Throw(exn) => {
-                                sp = regs.sp;
+                                sp = regs.sp - frame_base;
                                 break 'frames Exit::Throw(exn);
                             }
                             _ => return Err(Trap::Host("a call left its frame".into())),
@@ -198,6 +239,10 @@ pub(super) fn run_ops(
             // pc is either a branch target (an op index, checked by the
             // translator's `check_pcs`) or one past an op that is not the
             // last (the last op is a `Return`, which leaves this loop).
+            // SAFETY: `code` is `frames.current`'s, which keeps it alive.
+            let code = unsafe { &*code };
+            let v = &mut slots;
+            let base = 0usize;
             let op: &Op = unsafe { &*ip };
             ip = ip.wrapping_add(1);
             match_op_with_memory_ops!(*op, v, sp, base, ip, start, store, code, {
@@ -228,7 +273,7 @@ pub(super) fn run_ops(
             Op::BrTable { len } => {
                 sp -= 1;
                 let entry = pc_of(start, ip) + (v[sp] as u32).min(len) as usize;
-                match ops.get(entry) {
+                match code.ops.get(entry) {
                     Some(&Op::Br { target, drop, keep }) => {
                         sp = branch(v, sp, drop, keep);
                         ip = op_at(start, target as usize);
@@ -260,8 +305,16 @@ pub(super) fn run_ops(
                 match frames.frames.pop() {
                     Some(frame) => {
                         *frames.current = frame.code;
-                        (pc, base) = (frame.pc as usize, frame.base as usize);
-                        continue 'frames;
+                        let caller_base = frame.base as usize;
+                        sp = frame_base + n - caller_base;
+                        frame_base = caller_base;
+                        // Where its call stopped; checked all the same, as
+                        // the frame loop's entry would.
+                        let caller_pc = frame.pc as usize;
+                        if caller_pc >= frames.current.ops.len() {
+                            return Err(Trap::Host(format!("pc {caller_pc} out of range")));
+                        }
+                        enter!(caller_pc);
                     }
                     None => break 'frames Exit::Return,
                 }
@@ -309,10 +362,10 @@ pub(super) fn run_ops(
             // of every kind, for these arms to share (and took a register
             // from the loop).
             Op::Suspend(_) | Op::Resume(_) | Op::Switch(_) if frames.switches => {
-                let mut at = Regs { pc: pc_of(start, ip), sp, base };
+                let mut at = Regs { pc: pc_of(start, ip), sp: frame_base + sp, base: frame_base };
                 match frames.fast_cont(store, &mut at, *op) {
                     Ok(true) => {
-                        (pc, sp, base) = (at.pc, at.sp, at.base);
+                        (pc, sp, frame_base) = (at.pc, at.sp - at.base, at.base);
                         continue 'frames;
                     }
                     Ok(false) => break 'frames std::hint::black_box(Exit::Cont),
@@ -324,7 +377,7 @@ pub(super) fn run_ops(
             }
             Op::ContNew if frames.switches => {
                 // `sp - 1` holds the function reference, then the handle.
-                let mut at = Regs { pc: pc_of(start, ip), sp, base };
+                let mut at = Regs { pc: pc_of(start, ip), sp: frame_base + sp, base: frame_base };
                 match frames.fast_cont_new(store, &mut at) {
                     Ok(true) => {
                         pc = at.pc;
@@ -490,8 +543,8 @@ pub(super) fn run_ops(
     };
     *regs = Regs {
         pc: pc_of(start, ip),
-        sp,
-        base,
+        sp: frame_base + sp,
+        base: frame_base,
     };
     Ok(exit)
 }

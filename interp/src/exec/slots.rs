@@ -57,6 +57,24 @@ impl<'a> Slots<'a> {
     }
 
     /// A copy of the slots in `from..to`.
+    /// The `len` slots of `values` from `base`, indexed from 0, unchecked,
+    /// for as long as the caller says: it makes them anew after anything
+    /// that moves `values`.
+    ///
+    /// # Safety
+    /// `base + len <= values.len()`, and every index used is under `len`.
+    #[inline(always)]
+    pub unsafe fn unchecked(values: &mut [u64], base: usize, len: u32) -> Slots<'static> {
+        let end = len as usize;
+        debug_assert!(base + end <= values.len(), "frame end past the values");
+        Slots {
+            // SAFETY: in bounds by the caller's promise.
+            ptr: unsafe { values.as_mut_ptr().add(base) },
+            end,
+            _values: PhantomData,
+        }
+    }
+
     pub fn to_vec(&self, from: usize, to: usize) -> Vec<u64> {
         (from..to).map(|i| self[i]).collect()
     }
