@@ -37,33 +37,11 @@ use crate::cache::Callee;
 use crate::code::Code;
 use crate::cont::site::tag_bit;
 use crate::cont::{Captured, ContTable, Link, Regs};
-use crate::op::Op;
 use crate::stack::{ExecStack, copy_slots, reserve_slots};
 use std::rc::Rc;
 use wasmfx_core::{FuncAddr, Store, TagAddr, Trap};
 
 impl Frames<'_> {
-    /// Runs the stack-switching `op` (just before `regs.pc`) here when it
-    /// is one of the cases above; false when it must go the general way
-    /// (nothing changed then). Only for [`Frames::switches`].
-    ///
-    /// # Errors
-    /// A trap from reserving value slots (the limit), after the switch.
-    #[inline]
-    pub(super) fn fast_cont(
-        &mut self,
-        store: &mut Store,
-        regs: &mut Running,
-        op: Op,
-    ) -> Result<bool, Trap> {
-        match op {
-            Op::Resume(site) => self.fast_resume(store, regs, site),
-            Op::Suspend(tag) => self.fast_suspend(store, regs, tag),
-            Op::Switch(site) => self.fast_switch(store, regs, site),
-            _ => Ok(false),
-        }
-    }
-
     /// Exchanges the running stack with `other` (the three parts the
     /// frame loop borrows).
     fn swap_running(&mut self, other: &mut ExecStack) {
@@ -149,7 +127,14 @@ impl Frames<'_> {
         Ok(())
     }
 
-    fn fast_resume(
+    /// Runs `resume` (the op just before `regs.pc`) here when it is
+    /// one of the cases above; false when it must go the general way
+    /// (nothing changed then). Only for [`Frames::switches`].
+    ///
+    /// # Errors
+    /// A trap from reserving value slots (the limit), after the switch.
+    #[inline(never)]
+    pub(super) fn fast_resume(
         &mut self,
         store: &mut Store,
         regs: &mut Running,
@@ -266,7 +251,14 @@ impl Frames<'_> {
         Ok(true)
     }
 
-    fn fast_switch(
+    /// Runs `switch` (the op just before `regs.pc`) here when it is
+    /// one of the cases above; false when it must go the general way
+    /// (nothing changed then). Only for [`Frames::switches`].
+    ///
+    /// # Errors
+    /// A trap from reserving value slots (the limit), after the switch.
+    #[inline(never)]
+    pub(super) fn fast_switch(
         &mut self,
         store: &mut Store,
         regs: &mut Running,
@@ -324,7 +316,14 @@ impl Frames<'_> {
         Ok(true)
     }
 
-    fn fast_suspend(
+    /// Runs `suspend` (the op just before `regs.pc`) here when it is
+    /// one of the cases above; false when it must go the general way
+    /// (nothing changed then). Only for [`Frames::switches`].
+    ///
+    /// # Errors
+    /// A trap from reserving value slots (the limit), after the switch.
+    #[inline(never)]
+    pub(super) fn fast_suspend(
         &mut self,
         store: &mut Store,
         regs: &mut Running,

@@ -234,6 +234,29 @@ pub(super) fn run_ops(
             }};
         }
 
+        // Runs a stack-switching op through its fast path (`cont_fast.rs`)
+        // when that applies, else through the frame loop.
+        macro_rules! fast_cont {
+            ($fast:ident, $operand:expr) => {{
+                let mut at = Regs {
+                    pc: pc_of(start, ip),
+                    sp: frame_base + sp,
+                    base: frame_base,
+                };
+                match frames.$fast(store, &mut at, $operand) {
+                    Ok(true) => {
+                        (pc, sp, frame_base) = (at.pc, at.sp - at.base, at.base);
+                        continue 'frames;
+                    }
+                    Ok(false) => break 'frames std::hint::black_box(Exit::Cont),
+                    Err(trap) => {
+                        *regs = at;
+                        return Err(trap);
+                    }
+                }
+            }};
+        }
+
         loop {
             // SAFETY: `pc < ops.len()`: checked above on entry; after that
             // pc is either a branch target (an op index, checked by the
@@ -361,20 +384,9 @@ pub(super) fn run_ops(
             // loaded it into a register in the dispatch head, once per op
             // of every kind, for these arms to share (and took a register
             // from the loop).
-            Op::Suspend(_) | Op::Resume(_) | Op::Switch(_) if frames.switches => {
-                let mut at = Regs { pc: pc_of(start, ip), sp: frame_base + sp, base: frame_base };
-                match frames.fast_cont(store, &mut at, *op) {
-                    Ok(true) => {
-                        (pc, sp, frame_base) = (at.pc, at.sp - at.base, at.base);
-                        continue 'frames;
-                    }
-                    Ok(false) => break 'frames std::hint::black_box(Exit::Cont),
-                    Err(trap) => {
-                        *regs = at;
-                        return Err(trap);
-                    }
-                }
-            }
+            Op::Resume(site) if frames.switches => fast_cont!(fast_resume, site),
+            Op::Suspend(tag) if frames.switches => fast_cont!(fast_suspend, tag),
+            Op::Switch(site) if frames.switches => fast_cont!(fast_switch, site),
             Op::ContNew if frames.switches => {
                 // `sp - 1` holds the function reference, then the handle.
                 let mut at = Regs { pc: pc_of(start, ip), sp: frame_base + sp, base: frame_base };
