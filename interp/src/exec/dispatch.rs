@@ -32,8 +32,16 @@
 //!                          Call (Wasm)  ─▶ push Frame, enter the callee's
 //!                          Return       ─▶ pop Frame, enter the caller's (pc
 //!                                          checked), both in this loop
+//!                          fast switch  ─▶ enter the frame switched to, with
+//!                                          the entry's checks (`reenter!`)
 //!                          rarer exits  ─▶ break 'frames Exit::… } } }
 //! ```
+//!
+//! The workspace's `.cargo/config.toml` lets LLVM copy the dispatch head
+//! (fetch, jump through the table) into every arm. The shape of the
+//! loops above was chosen for that build: without those flags, entering
+//! a switched-to frame in the inner loop (instead of `continue 'frames`)
+//! makes LLVM spill sp around every op.
 //!
 //! Arms by family: control, calls, locals and fused control ops here; the
 //! rest join the same `match` through a chain of macros, one file each:
@@ -180,6 +188,20 @@ pub(super) fn run_ops(
             }};
         }
 
+        // Enters `frames.current`'s frame at `pc` after work done outside
+        // this loop (a stack switch), with the checks of the frame loop's
+        // entry, which takes over when they fail.
+        macro_rules! reenter {
+            () => {{
+                let entered = &**frames.current;
+                let end = frame_base.saturating_add(entered.max_height as usize);
+                if pc < entered.ops.len() && end <= frames.values.len() {
+                    enter!(pc);
+                }
+                continue 'frames;
+            }};
+        }
+
         // Calls `$func` (arguments on top of the stack): a Wasm callee
         // starts here; a host callee, or a call past the depth limit, goes
         // to the frame loop.
@@ -246,7 +268,7 @@ pub(super) fn run_ops(
                 match frames.$fast(store, &mut at, $operand) {
                     Ok(true) => {
                         (pc, sp, frame_base) = (at.pc, at.sp - at.base, at.base);
-                        continue 'frames;
+                        reenter!();
                     }
                     Ok(false) => break 'frames std::hint::black_box(Exit::Cont),
                     Err(trap) => {
