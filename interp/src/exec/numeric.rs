@@ -185,26 +185,26 @@ pub(super) fn f64_copysign(a: u64, b: u64) -> u64 {
     (a & !F64_SIGN) | (b & F64_SIGN)
 }
 
-/// A register-form binary op: `slot[dst] = f(slot[a], slot[b])`, then `sp`
-/// from the op (`op/reg.rs`).
+/// A register-form binary op: `slot[dst] = f(slot[a], slot[b])`; `sp`
+/// stays where the op's field says (`op/reg.rs`; checked in debug builds).
 #[inline(always)]
 pub(super) fn rr(
     values: &mut Slots,
-    sp: &mut usize,
+    sp: usize,
     base: usize,
     o: Bin,
     f: impl FnOnce(u64, u64) -> u64,
 ) {
     let result = f(values[base + o.a as usize], values[base + o.b as usize]);
     values[base + o.dst as usize] = result;
-    *sp = base + o.sp as usize;
+    debug_assert_eq!(sp, base + o.sp as usize, "a register op moved sp");
 }
 
 /// [`rr`] with an immediate right operand (`imm`, widened by the caller).
 #[inline(always)]
 pub(super) fn ri(
     values: &mut Slots,
-    sp: &mut usize,
+    sp: usize,
     base: usize,
     o: BinImm,
     imm: u64,
@@ -212,7 +212,7 @@ pub(super) fn ri(
 ) {
     let result = f(values[base + o.a as usize], imm);
     values[base + o.dst as usize] = result;
-    *sp = base + o.sp as usize;
+    debug_assert_eq!(sp, base + o.sp as usize, "a register op moved sp");
 }
 
 #[cfg(test)]

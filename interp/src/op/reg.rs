@@ -4,23 +4,25 @@
 //!
 //! ```text
 //!   values:  | base: locals 0 … num_locals-1 | temps: num_locals + height … |
-//!   I32AddRR(Bin { dst, a, b, sp })   slot[dst] = slot[a] + slot[b]; sp = base + sp
-//!   I32AddRI(BinImm { dst, a, sp, imm }) slot[dst] = slot[a] + imm;  sp = base + sp
+//!   I32AddRR(Bin { dst, a, b, sp })   slot[dst] = slot[a] + slot[b]
+//!   I32AddRI(BinImm { dst, a, sp, imm }) slot[dst] = slot[a] + imm
 //! ```
 //!
 //! The translator (`translate/operands.rs`) emits them for a binary op on
 //! locals and constants whose result goes to a local (`local.set`,
 //! `local.tee`) or to a `br_if`/`if` (fused into `BrIfCmpRR`/`BrIfCmpRI`).
 //! Ops that still work on the stack find it as they expect: a register op
-//! leaves `sp` at the height the translator counted, written from its `sp`
-//! field.
+//! never moves `sp` (its operands were never pushed, and its result goes
+//! to a local or into the branch it is fused with, never to a temporary
+//! left on the stack). Its `sp` field is the height the translator
+//! counted, which debug builds check against `sp`.
 //!
 //! Slots are u16: a function whose locals and operands need more slots keeps
 //! the stack forms.
 
 use super::I32Cmp;
 
-/// `slot[dst] = slot[a] <op> slot[b]`, then `sp = base + sp`. Aligned so
+/// `slot[dst] = slot[a] <op> slot[b]`; `sp` is the height it leaves. Aligned so
 /// that it fills the op's second word (one load) instead of straddling it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(C, align(8))]
@@ -31,7 +33,7 @@ pub struct Bin {
     pub sp: u16,
 }
 
-/// `slot[dst] = slot[a] <op> imm`, then `sp = base + sp`. For i64 ops `imm`
+/// `slot[dst] = slot[a] <op> imm`; `sp` as in [`Bin`]. For i64 ops `imm`
 /// is sign-extended; for i32 ops it is the operand's bits. Aligned to end
 /// the op, as [`Bin`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -185,7 +185,13 @@ impl Translator<'_> {
     /// doc); a pending i32 comparison that `op` branches on is emitted in
     /// register form, for `fuse.rs` to join with the branch.
     pub(super) fn flush_before(&mut self, op: &Operator<'_>) {
-        let branch = matches!(op, Operator::BrIf { .. } | Operator::If { .. });
+        // Only where the fusion is sure: a register op whose result stays
+        // in a temporary would push it, and register ops leave sp alone.
+        let branch = match *op {
+            Operator::If { .. } => true,
+            Operator::BrIf { relative_depth } => self.branch_drops_nothing(relative_depth),
+            _ => false,
+        };
         let entries = std::mem::take(&mut self.pending);
         let last = entries.len().wrapping_sub(1);
         for (i, entry) in entries.into_iter().enumerate() {
@@ -206,6 +212,15 @@ impl Translator<'_> {
                 }
             }
         }
+    }
+
+    /// Whether a `br_if` to the label `depth` levels out, its condition
+    /// on top now, moves no values (`drop` 0: the fused forms' case).
+    fn branch_drops_nothing(&self, depth: u32) -> bool {
+        self.control_at(depth).is_ok_and(|control| {
+            let below = control.height + control.branch_arity() + 1;
+            self.height.checked_sub(below) == Some(0)
+        })
     }
 
     fn emit_leaf(&mut self, leaf: Leaf) {
