@@ -689,6 +689,22 @@ pub enum Op {
         b: u32,
         offset: u32,
     },
+    /// `local.get a; local.get v; i32.store` (or `f32.store`): stores the
+    /// low 32 bits of local `v` at local `a` plus `offset` (memory address
+    /// narrowed to fit).
+    Store32Locals {
+        mem: u16,
+        addr: u32,
+        val: u32,
+        offset: u32,
+    },
+    /// `local.get v; i32.store` (or `f32.store`): pops the address, stores
+    /// the low 32 bits of local `v` (the static offset fits in u32).
+    Store32Local {
+        mem: u32,
+        val: u32,
+        offset: u32,
+    },
     /// `local.get l; i32.const imm; i32.add; i32.const value; i32.store8`
     /// with no static offset: stores the low byte of `value` at `l + imm`.
     Store8ImmAt {

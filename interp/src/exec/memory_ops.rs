@@ -95,6 +95,15 @@ macro_rules! match_op_with_memory_ops {
                         $sp -= 1;
                         super::memory::store_bytes($store, mem, $v[$sp], offset as u64, (value as u8).to_le_bytes())?;
                     }
+                    Op::Store32Locals { mem, addr, val, offset } => {
+                        let bytes = ($v[$base + val as usize] as u32).to_le_bytes();
+                        super::memory::store_bytes($store, mem as u32, $v[$base + addr as usize], offset as u64, bytes)?;
+                    }
+                    Op::Store32Local { mem, val, offset } => {
+                        $sp -= 1;
+                        let bytes = ($v[$base + val as usize] as u32).to_le_bytes();
+                        super::memory::store_bytes($store, mem, $v[$sp], offset as u64, bytes)?;
+                    }
                     Op::Store32Imm { mem, offset, value } => {
                         $sp -= 1;
                         super::memory::store_bytes($store, mem, $v[$sp], offset as u64, value.to_le_bytes())?;

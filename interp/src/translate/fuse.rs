@@ -31,6 +31,8 @@
 //!   LocalsI32Add + I64Load      ─▶ I64LoadLocals         (load at a + b)
 //!   I64LoadLocals + F64Mul      ─▶ F64MulLoadLocals      (top * f64 at a + b)
 //!   LocalI32AddImm + Store8Imm  ─▶ Store8ImmAt           (offset 0: store at l + c)
+//!   LocalGet2(a, v) + Store32   ─▶ Store32Locals         (store local v at local a)
+//!   LocalGet(v) + Store32       ─▶ Store32Local          (store local v, address popped)
 //!   Jump/Br to a Return         ─▶ Return            (after labels resolve)
 //! ```
 //!
@@ -168,6 +170,21 @@ pub(super) fn fuse(prev: Op, next: Op) -> Option<Op> {
             mem,
             offset: offset as u32,
             value: value as u32,
+        },
+        (LocalGet2(addr, val), Store32 { mem, offset })
+            if mem <= u16::MAX as u32 && offset <= u32::MAX as u64 =>
+        {
+            Store32Locals {
+                mem: mem as u16,
+                addr,
+                val,
+                offset: offset as u32,
+            }
+        }
+        (LocalGet(val), Store32 { mem, offset }) if offset <= u32::MAX as u64 => Store32Local {
+            mem,
+            val,
+            offset: offset as u32,
         },
         (LocalGet(local), I32Add) => I32AddLocal(local),
         (LocalGet(local), I32Sub) => I32SubLocal(local),

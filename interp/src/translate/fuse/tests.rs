@@ -181,6 +181,42 @@ fn addresses_from_locals_fuse_into_memory_ops() {
 }
 
 #[test]
+fn stores_of_locals_fuse() {
+    let store = Op::Store32 { mem: 2, offset: 12 };
+    assert_eq!(
+        fuse(Op::LocalGet2(4, 5), store),
+        Some(Op::Store32Locals {
+            mem: 2,
+            addr: 4,
+            val: 5,
+            offset: 12
+        })
+    );
+    assert_eq!(
+        fuse(Op::LocalGet(5), store),
+        Some(Op::Store32Local {
+            mem: 2,
+            val: 5,
+            offset: 12
+        })
+    );
+    let far = Op::Store32 {
+        mem: 0,
+        offset: 1 << 33,
+    };
+    assert_eq!(fuse(Op::LocalGet(5), far), None, "memory64 offset too wide");
+    let many = Op::Store32 {
+        mem: 1 << 16,
+        offset: 0,
+    };
+    assert_eq!(
+        fuse(Op::LocalGet2(4, 5), many),
+        None,
+        "memory address too wide"
+    );
+}
+
+#[test]
 fn jumps_to_returns_become_returns() {
     let table_entry = Op::Br {
         target: 5,
