@@ -28,7 +28,7 @@ mod branch;
 mod reg;
 
 pub use branch::I32Cmp;
-pub use reg::{Bin, BinImm};
+pub use reg::{Bin, BinImm, BinImmTee};
 
 /// One instruction of the internal bytecode. Kept at 16 bytes (pinned by a
 /// test) so the dispatch loop stays cache friendly.
@@ -410,6 +410,8 @@ pub enum Op {
     I32GeSRR(Bin),
     I32GeURR(Bin),
     I32AddRI(BinImm),
+    /// `I32AddRI` then a copy of its result to a second local.
+    I32AddRITee(BinImmTee),
     I32SubRI(BinImm),
     I32MulRI(BinImm),
     I32AndRI(BinImm),

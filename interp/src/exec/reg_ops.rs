@@ -33,6 +33,11 @@ macro_rules! match_op_with_reg_ops {
                 Op::I32LeURR(o) => rr($v, $sp, $base, o, |a, b| ((a as u32) <= (b as u32)) as u64),
                 Op::I32GeSRR(o) => rr($v, $sp, $base, o, |a, b| ((a as i32) >= (b as i32)) as u64),
                 Op::I32GeURR(o) => rr($v, $sp, $base, o, |a, b| ((a as u32) >= (b as u32)) as u64),
+                Op::I32AddRITee(o) => {
+                    let sum = from_i32(($v[$base + o.a as usize] as i32).wrapping_add(o.imm));
+                    $v[$base + o.dst as usize] = sum;
+                    $v[$base + o.also as usize] = sum;
+                }
                 Op::I32AddRI(o) => ri($v, $sp, $base, o, o.imm as u32 as u64, |a, b| from_i32((a as i32).wrapping_add(b as i32))),
                 Op::I32SubRI(o) => ri($v, $sp, $base, o, o.imm as u32 as u64, |a, b| from_i32((a as i32).wrapping_sub(b as i32))),
                 Op::I32MulRI(o) => ri($v, $sp, $base, o, o.imm as u32 as u64, |a, b| from_i32((a as i32).wrapping_mul(b as i32))),

@@ -45,6 +45,19 @@ pub struct BinImm {
     pub sp: u16,
 }
 
+/// `slot[dst] = slot[also] = slot[a] + imm` (i32): an `I32AddRI` whose
+/// result is copied on to a second local at once (`local.tee dst;
+/// local.set also`, a pointer stepped in a loop and kept in two locals).
+/// Laid out as [`BinImm`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C, align(4))]
+pub struct BinImmTee {
+    pub imm: i32,
+    pub dst: u16,
+    pub a: u16,
+    pub also: u16,
+}
+
 impl super::Op {
     /// The comparison and operands of a register-form i32 comparison.
     pub(crate) fn i32_compare_rr(self) -> Option<(I32Cmp, Bin)> {

@@ -33,13 +33,14 @@
 //!   LocalI32AddImm + Store8Imm  ─▶ Store8ImmAt           (offset 0: store at l + c)
 //!   LocalGet2(a, v) + Store32   ─▶ Store32Locals         (store local v at local a)
 //!   LocalGet(v) + Store32       ─▶ Store32Local          (store local v, address popped)
+//!   I32AddRI(dst) + LocalCopy { dst → b } ─▶ I32AddRITee (the sum in both locals)
 //!   Jump/Br to a Return         ─▶ Return            (after labels resolve)
 //! ```
 //!
 //! The translator fuses only when no label lands between the two ops (a
 //! branch to the second op would otherwise skip half of the fused one).
 
-use crate::op::Op;
+use crate::op::{BinImmTee, Op};
 
 mod branch;
 
@@ -186,6 +187,14 @@ pub(super) fn fuse(prev: Op, next: Op) -> Option<Op> {
             val,
             offset: offset as u32,
         },
+        (I32AddRI(o), LocalCopy { from, to }) if from == u32::from(o.dst) => {
+            I32AddRITee(BinImmTee {
+                imm: o.imm,
+                dst: o.dst,
+                a: o.a,
+                also: u16::try_from(to).ok()?,
+            })
+        }
         (LocalGet(local), I32Add) => I32AddLocal(local),
         (LocalGet(local), I32Sub) => I32SubLocal(local),
         (LocalGet(local), I32Mul) => I32MulLocal(local),

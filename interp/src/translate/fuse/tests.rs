@@ -217,6 +217,42 @@ fn stores_of_locals_fuse() {
 }
 
 #[test]
+fn a_sum_copied_on_at_once_fuses() {
+    use crate::op::{BinImm, BinImmTee};
+    let step = Op::I32AddRI(BinImm {
+        imm: -4,
+        dst: 13,
+        a: 4,
+        sp: 14,
+    });
+    assert_eq!(
+        fuse(step, Op::LocalCopy { from: 13, to: 4 }),
+        Some(Op::I32AddRITee(BinImmTee {
+            imm: -4,
+            dst: 13,
+            a: 4,
+            also: 4
+        }))
+    );
+    assert_eq!(
+        fuse(step, Op::LocalCopy { from: 12, to: 4 }),
+        None,
+        "another local"
+    );
+    assert_eq!(
+        fuse(
+            step,
+            Op::LocalCopy {
+                from: 13,
+                to: 1 << 16
+            }
+        ),
+        None,
+        "slot too wide"
+    );
+}
+
+#[test]
 fn jumps_to_returns_become_returns() {
     let table_entry = Op::Br {
         target: 5,
