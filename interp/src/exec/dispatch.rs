@@ -157,7 +157,7 @@ pub(super) fn run_ops(
         // SAFETY: every index below is under `base + code.max_height`: local
         // indices are under `num_locals` and operand heights under
         // `max_height` (translator), and pc stays in `code` (checked above).
-        if unsafe { Slots::frame(frames.values, frame_base, code.max_height) }.is_none() {
+        if !Slots::fits(frames.values, frame_base, code.max_height) {
             let needed = frame_base.saturating_add(code.max_height as usize);
             reserve_slots(frames.values, needed, frames.limit)?;
             continue 'frames;

@@ -233,8 +233,8 @@ mod tests {
     fn i32_results_are_zero_extended() {
         let mut values = [(-1i32) as u32 as u64, 1, 0];
         let mut sp = 2;
-        // SAFETY: the helper touches slots 0 and 1, below 0 + 3.
-        let mut slots = unsafe { Slots::frame(&mut values, 0, 3) }.expect("fits");
+        // SAFETY: 3 slots fit; the helper touches slots 0 and 1.
+        let mut slots = unsafe { Slots::unchecked(&mut values, 0, 3) };
         i32_binary(&mut slots, &mut sp, |a, b| a - b);
         assert_eq!((sp, slots[0]), (1, 0xffff_fffe));
     }

@@ -8,19 +8,22 @@
 //!
 //! ```text
 //!   values:  | … | base: locals (num_locals) | operands … | base + max_height | …
-//!                 └──────────── every index the function uses ────────────┘
+//!                 └── slot 0 ───── every index the function uses ──────────┘
 //! ```
 //!
-//! - A `Slots` is made only by `Slots::frame` (unsafe: the caller promises
-//!   to stay below `base + max_height`), which checks
-//!   `base + max_height <= values.len()`.
+//! - [`Slots::fits`] checks `base + max_height <= values.len()` where the
+//!   frame loop enters a function; a `Slots` is then made by
+//!   [`Slots::unchecked`] (unsafe: the caller promises that check, and to
+//!   make the slots anew after anything that moves the values), indexed
+//!   from the frame's first local.
 //! - The translator validates every local index (`< num_locals`) and counts
 //!   the operand height of every op it emits (`max_height` is the deepest);
 //!   the dispatch arms push and pop exactly what the translator counted.
 //!
 //! Debug builds (and so `cargo test`, which runs the spec suite and the
-//! differential fuzzer) check every access against `base + max_height`,
-//! so they test the translator's accounting, not just the slice bounds.
+//! differential fuzzer) check every access against `max_height`, so they
+//! test the translator's accounting, not just the slice bounds. Release
+//! builds keep only the pointer (one register in the op loop).
 
 use std::marker::PhantomData;
 use std::ops::{Index, IndexMut};
@@ -28,32 +31,21 @@ use std::ops::{Index, IndexMut};
 /// The value stack of the running function, borrowed mutably for `'a`.
 pub(crate) struct Slots<'a> {
     ptr: *mut u64,
-    /// `base + max_height`: the end the translator's accounting promises
+    /// `max_height`: the end the translator's accounting promises
     /// (checked on every access in debug builds, so a wrong height count
     /// fails the tests instead of reading a neighbour's slots).
+    #[cfg(debug_assertions)]
     end: usize,
     _values: PhantomData<&'a mut [u64]>,
 }
 
 impl<'a> Slots<'a> {
-    /// The slots of a frame at `base` that may touch `max_height` slots, or
-    /// `None` when `values` is too short for it.
-    ///
-    /// # Safety
-    /// Every index used through the result must be below
-    /// `base + max_height` (for the op loop: the translator's accounting,
-    /// module doc). Debug builds check it.
+    /// Whether a frame at `base` that may touch `max_height` slots fits
+    /// in `values`.
     #[inline(always)]
-    pub unsafe fn frame(values: &'a mut [u64], base: usize, max_height: u32) -> Option<Slots<'a>> {
-        let end = base.checked_add(max_height as usize)?;
-        if end > values.len() {
-            return None;
-        }
-        Some(Slots {
-            ptr: values.as_mut_ptr(),
-            end,
-            _values: PhantomData,
-        })
+    pub fn fits(values: &[u64], base: usize, max_height: u32) -> bool {
+        base.checked_add(max_height as usize)
+            .is_some_and(|end| end <= values.len())
     }
 
     /// A copy of the slots in `from..to`.
@@ -65,12 +57,12 @@ impl<'a> Slots<'a> {
     /// `base + len <= values.len()`, and every index used is under `len`.
     #[inline(always)]
     pub unsafe fn unchecked(values: &mut [u64], base: usize, len: u32) -> Slots<'static> {
-        let end = len as usize;
-        debug_assert!(base + end <= values.len(), "frame end past the values");
+        debug_assert!(Self::fits(values, base, len), "frame end past the values");
         Slots {
             // SAFETY: in bounds by the caller's promise.
             ptr: unsafe { values.as_mut_ptr().add(base) },
-            end,
+            #[cfg(debug_assertions)]
+            end: len as usize,
             _values: PhantomData,
         }
     }
@@ -85,10 +77,11 @@ impl Index<usize> for Slots<'_> {
 
     #[inline(always)]
     fn index(&self, i: usize) -> &u64 {
-        debug_assert!(i < self.end, "slot {i} past the frame ({})", self.end);
-        // SAFETY: `i` is below `end`, which `frame` checked against the
-        // length of the slice `ptr` came from (borrowed for `'a`), as
-        // `Slots::frame`'s caller promised.
+        #[cfg(debug_assertions)]
+        assert!(i < self.end, "slot {i} past the frame ({})", self.end);
+        // SAFETY: `i` is below the frame's `max_height`, and the frame fits
+        // in the values `ptr` points into, as `Slots::unchecked`'s caller
+        // promised (debug builds check the first part).
         unsafe { &*self.ptr.add(i) }
     }
 }
@@ -96,7 +89,8 @@ impl Index<usize> for Slots<'_> {
 impl IndexMut<usize> for Slots<'_> {
     #[inline(always)]
     fn index_mut(&mut self, i: usize) -> &mut u64 {
-        debug_assert!(i < self.end, "slot {i} past the frame ({})", self.end);
+        #[cfg(debug_assertions)]
+        assert!(i < self.end, "slot {i} past the frame ({})", self.end);
         // SAFETY: as in `index`; `&mut self` makes the access unique.
         unsafe { &mut *self.ptr.add(i) }
     }
@@ -109,24 +103,24 @@ mod tests {
     #[test]
     fn a_frame_must_fit_in_the_values() {
         let mut values = [0u64; 8];
-        // SAFETY (all three): only the frame's checks run, nothing is indexed.
-        assert!(unsafe { Slots::frame(&mut values, 4, 4) }.is_some());
-        assert!(unsafe { Slots::frame(&mut values, 4, 5) }.is_none());
-        assert!(unsafe { Slots::frame(&mut values, usize::MAX, 1) }.is_none());
-        // SAFETY: indexes 6 and 7, below 0 + 8.
-        let mut slots = unsafe { Slots::frame(&mut values, 0, 8) }.expect("fits");
-        slots[7] = 3;
-        assert_eq!((slots[7], slots.to_vec(6, 8)), (3, vec![0, 3]));
+        assert!(Slots::fits(&values, 4, 4));
+        assert!(!Slots::fits(&values, 4, 5));
+        assert!(!Slots::fits(&values, usize::MAX, 1));
+        // SAFETY: 4 + 4 slots fit; indexes 2 and 3, below 4.
+        let mut slots = unsafe { Slots::unchecked(&mut values, 4, 4) };
+        slots[3] = 3;
+        assert_eq!((slots[3], slots.to_vec(2, 4)), (3, vec![0, 3]));
+        assert_eq!(values[7], 3, "indexed from the frame's base");
     }
 
     #[test]
     #[cfg(debug_assertions)]
     #[should_panic(expected = "past the frame")]
     fn debug_builds_check_every_access() {
-        let mut values = [0u64; 2];
+        let mut values = [0u64; 4];
         // SAFETY: the promise is broken on purpose: debug builds, the only
         // ones that run this test, panic before the access.
-        let slots = unsafe { Slots::frame(&mut values, 0, 2) }.expect("fits");
+        let slots = unsafe { Slots::unchecked(&mut values, 2, 2) };
         let _ = slots[2];
     }
 }
