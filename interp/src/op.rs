@@ -728,6 +728,26 @@ pub enum Op {
     I64MulLocal(u32),
     F64AddLocal(u32),
     F64MulLocal(u32),
+    F64SubLocal(u32),
+    F64DivLocal(u32),
+    /// `f64.const c; f64.<op>`: the right operand is `c` (its bits).
+    F64AddConst(u64),
+    F64SubConst(u64),
+    F64MulConst(u64),
+    F64DivConst(u64),
+    /// `i32.const imm; i32.add; i64.load` (or `f64.load`): loads at the top
+    /// plus `imm` (wrapping in i32, as the add does) plus `offset`.
+    I64LoadAddImm {
+        mem: u16,
+        imm: i32,
+        offset: u32,
+    },
+    /// `i32.const imm; i32.add; i32.load`: as `I64LoadAddImm`, 32 bits.
+    I32LoadAddImm {
+        mem: u16,
+        imm: i32,
+        offset: u32,
+    },
     /// `i32.const k; i32.shl; i32.add`: `a + (b << k)` (array indexing).
     I32AddShl(i32),
     /// `i32.const imm; i32.<op>`: the right operand is `imm`.

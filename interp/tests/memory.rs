@@ -34,6 +34,13 @@ const MEM: &str = r#"(module
       (i32.store $m (i32.const 0) (i32.const 0x11223344))
       (memory.copy $big $m (i64.const 100) (i32.const 0) (i32.const 4))
       (i32.load $big (i64.const 100)))
+    ;; A computed address (not a local: the add fuses into the load) plus
+    ;; a constant: the add wraps in i32 before the offset is added (no
+    ;; wrap there).
+    (func (export "load_at_plus_8") (param i32) (result i32)
+      (i32.load offset=4 (i32.add (i32.mul (local.get 0) (i32.const 1)) (i32.const 8))))
+    (func (export "load64_at_plus_8") (param i32) (result i64)
+      (i64.load (i32.add (i32.mul (local.get 0) (i32.const 1)) (i32.const 8))))
     (func (export "f32_bits") (param i32) (result i32)
       ;; Float loads and stores move bits: a signaling NaN survives.
       (f32.store (i32.const 0) (f32.load (local.get 0)))
@@ -54,6 +61,30 @@ fn loads_and_stores_of_every_width() {
     inst.call("store8", &[Val::I32(3), Val::I32(0xf0)])
         .expect("store");
     assert_eq!(inst.i64("load32_u64", &[Val::I32(0)]), 0xf000_ff80);
+}
+
+#[test]
+fn an_added_constant_wraps_before_the_offset() {
+    let mut inst = instantiate(MEM);
+    inst.call(
+        "store_load",
+        &[Val::I32(0), Val::I64(0x0102_0304_0506_0708)],
+    )
+    .expect("store");
+    // -12 + 8 wraps to 0xffff_fffc; + offset 4 is 2^32: out of bounds.
+    assert_eq!(
+        inst.trap("load_at_plus_8", &[Val::I32(-12)]),
+        "out of bounds memory access"
+    );
+    // 0 + 8 + 4: bytes 12..16, the high half of what was stored at 8.
+    assert_eq!(inst.i32("load_at_plus_8", &[Val::I32(0)]), 0x0102_0304);
+    assert_eq!(
+        inst.i64("load64_at_plus_8", &[Val::I32(0)]),
+        0x0102_0304_0506_0708
+    );
+    // -8 + 8 wraps to 0 (no trap): bytes 4..8 and 0..8, never written.
+    assert_eq!(inst.i32("load_at_plus_8", &[Val::I32(-8)]), 0);
+    assert_eq!(inst.i64("load64_at_plus_8", &[Val::I32(-8)]), 0);
 }
 
 #[test]

@@ -562,6 +562,12 @@ pub(super) fn run_ops(
             Op::I64MulLocal(local) => v[sp - 1] = (v[sp - 1] as i64).wrapping_mul(v[base + local as usize] as i64) as u64,
             Op::F64AddLocal(local) => v[sp - 1] = (f64::from_bits(v[sp - 1]) + f64::from_bits(v[base + local as usize])).to_bits(),
             Op::F64MulLocal(local) => v[sp - 1] = (f64::from_bits(v[sp - 1]) * f64::from_bits(v[base + local as usize])).to_bits(),
+            Op::F64SubLocal(local) => v[sp - 1] = (f64::from_bits(v[sp - 1]) - f64::from_bits(v[base + local as usize])).to_bits(),
+            Op::F64DivLocal(local) => v[sp - 1] = (f64::from_bits(v[sp - 1]) / f64::from_bits(v[base + local as usize])).to_bits(),
+            Op::F64AddConst(c) => v[sp - 1] = (f64::from_bits(v[sp - 1]) + f64::from_bits(c)).to_bits(),
+            Op::F64SubConst(c) => v[sp - 1] = (f64::from_bits(v[sp - 1]) - f64::from_bits(c)).to_bits(),
+            Op::F64MulConst(c) => v[sp - 1] = (f64::from_bits(v[sp - 1]) * f64::from_bits(c)).to_bits(),
+            Op::F64DivConst(c) => v[sp - 1] = (f64::from_bits(v[sp - 1]) / f64::from_bits(c)).to_bits(),
             Op::I32AddShl(k) => {
                 sp -= 1;
                 let shifted = (v[sp] as i32).wrapping_shl(k as u32);

@@ -45,6 +45,15 @@ macro_rules! match_op_with_memory_ops {
                         let addr = from_i32(($v[$base + local as usize] as i32).wrapping_add(imm));
                         super::memory::store_bytes($store, mem as u32, addr, 0, (value as u8).to_le_bytes())?;
                     }
+                    Op::I64LoadAddImm { mem, imm, offset } => {
+                        let addr = from_i32(($v[$sp - 1] as i32).wrapping_add(imm));
+                        $v[$sp - 1] = u64::from_le_bytes(super::memory::load::<8>($store, mem as u32, addr, offset as u64)?);
+                    }
+                    Op::I32LoadAddImm { mem, imm, offset } => {
+                        let addr = from_i32(($v[$sp - 1] as i32).wrapping_add(imm));
+                        let b = super::memory::load::<4>($store, mem as u32, addr, offset as u64)?;
+                        $v[$sp - 1] = u32::from_le_bytes(b) as u64;
+                    }
                     Op::I64Load { mem, offset } => {
                         $v[$sp - 1] = u64::from_le_bytes(super::memory::load::<8>($store, mem, $v[$sp - 1], offset)?);
                     }

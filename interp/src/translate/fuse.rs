@@ -21,7 +21,10 @@
 //!   LocalI32AddImm + LocalTee   ─▶ LocalTeeI32AddImm     (d = s + c, pushed)
 //!   Const(c)    + Store8/Store32 ─▶ Store8Imm / Store32Imm (u32 offsets)
 //!   LocalGet(a) + I32Add        ─▶ I32AddLocal(a)        (also sub/mul/and/or/xor,
-//!                                                       i64 add/sub/mul, f64 add/mul)
+//!                                                       i64 add/sub/mul, f64 add/sub/mul/div)
+//!   Const(c)    + F64Add        ─▶ F64AddConst(c)        (also sub/mul/div)
+//!   I32AddImm(c) + I64Load/I32Load ─▶ I64LoadAddImm / I32LoadAddImm (load at top + c,
+//!                                                       wrapped in i32, + offset)
 //!   I32ShlImm(k) + I32Add       ─▶ I32AddShl(k)          (a + (b << k))
 //!   LocalGet2(a, b) + BrIfI32GtU ─▶ BrIfLocalsI32 { GtU, a, b } (all ten)
 //!   LocalTeeGet(a, b) + BrIfI32LtS ─▶ BrIfTeeI32 { LtS, a, b }  (all ten)
@@ -206,6 +209,30 @@ pub(super) fn fuse(prev: Op, next: Op) -> Option<Op> {
         (LocalGet(local), I64Mul) => I64MulLocal(local),
         (LocalGet(local), F64Add) => F64AddLocal(local),
         (LocalGet(local), F64Mul) => F64MulLocal(local),
+        (LocalGet(local), F64Sub) => F64SubLocal(local),
+        (LocalGet(local), F64Div) => F64DivLocal(local),
+        (Const(c), F64Add) => F64AddConst(c),
+        (Const(c), F64Sub) => F64SubConst(c),
+        (Const(c), F64Mul) => F64MulConst(c),
+        (Const(c), F64Div) => F64DivConst(c),
+        (I32AddImm(imm), I64Load { mem, offset })
+            if mem <= u16::MAX as u32 && offset <= u32::MAX as u64 =>
+        {
+            I64LoadAddImm {
+                mem: mem as u16,
+                imm,
+                offset: offset as u32,
+            }
+        }
+        (I32AddImm(imm), I32Load { mem, offset })
+            if mem <= u16::MAX as u32 && offset <= u32::MAX as u64 =>
+        {
+            I32LoadAddImm {
+                mem: mem as u16,
+                imm,
+                offset: offset as u32,
+            }
+        }
         (I32ShlImm(k), I32Add) => I32AddShl(k),
         _ => return None,
     })

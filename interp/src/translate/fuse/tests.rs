@@ -17,7 +17,7 @@ fn constants_fold_into_binary_ops() {
         None,
         "too wide for an immediate"
     );
-    assert_eq!(fuse(Op::Const(1), Op::F64Add), None);
+    assert_eq!(fuse(Op::Const(1), Op::F32Add), None);
 }
 
 #[test]
@@ -249,6 +249,33 @@ fn a_sum_copied_on_at_once_fuses() {
         ),
         None,
         "slot too wide"
+    );
+}
+
+#[test]
+fn f64_operands_and_added_addresses_fuse() {
+    let one = 1f64.to_bits();
+    assert_eq!(fuse(Op::LocalGet(3), Op::F64Sub), Some(Op::F64SubLocal(3)));
+    assert_eq!(fuse(Op::LocalGet(3), Op::F64Div), Some(Op::F64DivLocal(3)));
+    assert_eq!(fuse(Op::Const(one), Op::F64Add), Some(Op::F64AddConst(one)));
+    assert_eq!(fuse(Op::Const(one), Op::F64Div), Some(Op::F64DivConst(one)));
+    let load = Op::I64Load { mem: 1, offset: 16 };
+    assert_eq!(
+        fuse(Op::I32AddImm(-8), load),
+        Some(Op::I64LoadAddImm {
+            mem: 1,
+            imm: -8,
+            offset: 16
+        })
+    );
+    let far = Op::I32Load {
+        mem: 0,
+        offset: 1 << 33,
+    };
+    assert_eq!(
+        fuse(Op::I32AddImm(8), far),
+        None,
+        "memory64 offset too wide"
     );
 }
 
