@@ -52,6 +52,12 @@ fn fits_i32(raw: u64) -> bool {
     i32::try_from(raw as i64).is_ok()
 }
 
+/// A memory address and static offset narrowed to the fields of the fused
+/// memory ops that carry three more operands, if they fit.
+fn narrow(mem: u32, offset: u64) -> Option<(u16, u32)> {
+    Some((u16::try_from(mem).ok()?, u32::try_from(offset).ok()?))
+}
+
 /// The fused form of `prev` followed by `next`, if there is one.
 pub(super) fn fuse(prev: Op, next: Op) -> Option<Op> {
     use Op::*;
@@ -175,14 +181,13 @@ pub(super) fn fuse(prev: Op, next: Op) -> Option<Op> {
             offset: offset as u32,
             value: value as u32,
         },
-        (LocalGet2(addr, val), Store32 { mem, offset })
-            if mem <= u16::MAX as u32 && offset <= u32::MAX as u64 =>
-        {
+        (LocalGet2(addr, val), Store32 { mem, offset }) => {
+            let (mem, offset) = narrow(mem, offset)?;
             Store32Locals {
-                mem: mem as u16,
+                mem,
                 addr,
                 val,
-                offset: offset as u32,
+                offset,
             }
         }
         (LocalGet(val), Store32 { mem, offset }) if offset <= u32::MAX as u64 => Store32Local {
@@ -215,23 +220,13 @@ pub(super) fn fuse(prev: Op, next: Op) -> Option<Op> {
         (Const(c), F64Sub) => F64SubConst(c),
         (Const(c), F64Mul) => F64MulConst(c),
         (Const(c), F64Div) => F64DivConst(c),
-        (I32AddImm(imm), I64Load { mem, offset })
-            if mem <= u16::MAX as u32 && offset <= u32::MAX as u64 =>
-        {
-            I64LoadAddImm {
-                mem: mem as u16,
-                imm,
-                offset: offset as u32,
-            }
+        (I32AddImm(imm), I64Load { mem, offset }) => {
+            let (mem, offset) = narrow(mem, offset)?;
+            I64LoadAddImm { mem, imm, offset }
         }
-        (I32AddImm(imm), I32Load { mem, offset })
-            if mem <= u16::MAX as u32 && offset <= u32::MAX as u64 =>
-        {
-            I32LoadAddImm {
-                mem: mem as u16,
-                imm,
-                offset: offset as u32,
-            }
+        (I32AddImm(imm), I32Load { mem, offset }) => {
+            let (mem, offset) = narrow(mem, offset)?;
+            I32LoadAddImm { mem, imm, offset }
         }
         (I32ShlImm(k), I32Add) => I32AddShl(k),
         _ => return None,

@@ -2,6 +2,12 @@
 
 use super::*;
 
+/// A store whose memory64 offset is too wide for any fused form.
+const FAR_STORE32: Op = Op::Store32 {
+    mem: 0,
+    offset: 1 << 33,
+};
+
 #[test]
 fn constants_fold_into_binary_ops() {
     assert_eq!(
@@ -49,11 +55,11 @@ fn constant_stores_and_tees_fuse() {
             value: 0x101
         })
     );
-    let far = Op::Store32 {
-        mem: 0,
-        offset: 1 << 33,
-    };
-    assert_eq!(fuse(Op::Const(1), far), None, "memory64 offset too wide");
+    assert_eq!(
+        fuse(Op::Const(1), FAR_STORE32),
+        None,
+        "memory64 offset too wide"
+    );
     let add = Op::LocalI32AddImm { local: 2, imm: 4 };
     assert_eq!(
         fuse(add, Op::LocalTee(5)),
@@ -200,11 +206,11 @@ fn stores_of_locals_fuse() {
             offset: 12
         })
     );
-    let far = Op::Store32 {
-        mem: 0,
-        offset: 1 << 33,
-    };
-    assert_eq!(fuse(Op::LocalGet(5), far), None, "memory64 offset too wide");
+    assert_eq!(
+        fuse(Op::LocalGet(5), FAR_STORE32),
+        None,
+        "memory64 offset too wide"
+    );
     let many = Op::Store32 {
         mem: 1 << 16,
         offset: 0,
