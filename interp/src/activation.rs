@@ -150,19 +150,35 @@ impl Interpreter {
             ..RunMode::default()
         };
         let outcome = match interpreted {
-            Some(code) => self.run_wasm(store, func, code, args, &mut stack, mode, tiering),
+            Some(code) => {
+                let n = code.num_results as usize;
+                let exit =
+                    exec::run_entry(self, tiering, &mut stack, store, func, code, args, mode);
+                // The usual return first, straight from the executor's
+                // exit: converted to a `RunExit` (as `run_wasm` does), the
+                // whole exit was copied, its payload part from a stack
+                // slot that nothing wrote on this path (the copy waited on
+                // older stores there: a quarter of `run_wasm`'s samples in
+                // the jit -> interp call, `perf annotate`). The exit owns
+                // nothing, but dropping it would still be a call (that
+                // checks which it is).
+                if let Ok(exec::Exit::Returned) = exit {
+                    std::mem::forget(exit);
+                    return Ok(self.returned_in_place(values, stack, n));
+                }
+                exit.map(|exit| match exit {
+                    exec::Exit::Returned => RunExit::Returned(n),
+                    exec::Exit::Suspended(outward) => RunExit::Suspended(outward),
+                    exec::Exit::Osr(handoff) => RunExit::Osr(handoff),
+                })
+            }
             None => self.run(store, func, args, &mut stack, mode, tiering),
         };
         // The usual return first, moving no exit around (see `run_from`
-        // on reading what a call left in memory). It owns nothing, but
-        // dropping it would still be a call (that checks which it is).
+        // on reading what a call left in memory).
         if let Ok(RunExit::Returned(n)) = outcome {
             std::mem::forget(outcome);
-            self.backtrace.clear();
-            let n = n.min(values.len());
-            copy_slots(values, &stack.values[..n]);
-            self.put_stack(stack);
-            return Ok(None);
+            return Ok(self.returned_in_place(values, stack, n));
         }
         self.note_backtrace(&outcome, &stack);
         let exit = outcome.map(|exit| match exit {
@@ -172,6 +188,22 @@ impl Interpreter {
         });
         self.put_stack(stack);
         exit
+    }
+
+    /// [`Interpreter::call_in_place`]'s return: the `n` results into
+    /// `values`, the stack back to the pool.
+    #[inline(always)]
+    fn returned_in_place(
+        &mut self,
+        values: &mut [u64],
+        stack: Box<ExecStack>,
+        n: usize,
+    ) -> Option<CallExit> {
+        self.backtrace.clear();
+        let n = n.min(values.len());
+        copy_slots(values, &stack.values[..n]);
+        self.put_stack(stack);
+        None
     }
 
     /// Starts the continuation of record `record` (fresh, consumed by the
