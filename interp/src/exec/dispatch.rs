@@ -154,9 +154,10 @@ pub(super) fn run_ops(
         // The one check of the value stack's length for this function
         // (calls reserved it; returns and resumed continuations come back
         // to frames reserved before, but the check costs one compare).
-        // SAFETY: every index below is under `base + code.max_height`: local
-        // indices are under `num_locals` and operand heights under
-        // `max_height` (translator), and pc stays in `code` (checked above).
+        // The slots' indices below are frame-relative and under
+        // `code.max_height`: local indices are under `num_locals` and
+        // operand heights under `max_height` (translator), and pc stays in
+        // `code` (checked above); the frame must fit in the values.
         if !Slots::fits(frames.values, frame_base, code.max_height) {
             let needed = frame_base.saturating_add(code.max_height as usize);
             reserve_slots(frames.values, needed, frames.limit)?;
