@@ -60,7 +60,7 @@
 //! ```
 //! They are recorded as [`INTERPRETED_FRAME`] entries. The walk then goes
 //! on at the compiled code that called out to those frames, found by the
-//! mark of its framed `call_func` libcall above the shim (when the frames
+//! mark of its framed `call_addr` libcall above the shim (when the frames
 //! belonged to a continuation compiled code resumed, nothing is above).
 //!
 //! Everything here runs in the signal handler too: no allocation, and reads
@@ -443,7 +443,7 @@ impl Walk<'_> {
                 return None;
             }
         }
-        // Compiled code that called out to those frames (`call_func`, a
+        // Compiled code that called out to those frames (`call_addr`, a
         // framed libcall) is next on this stack.
         // A marked frame record inside `stack`, above the shim.
         let frame = find_shim_frame(shim_fp, stack.high, self.key)?;

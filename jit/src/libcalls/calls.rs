@@ -3,23 +3,9 @@
 //! a buffer of the caller's frame; also the subtype check of
 //! `call_indirect` and `ref.func`.
 
-use super::{Call, missing, with_call};
+use super::{Call, with_call};
 use wasmfx_core::store::Caller;
 use wasmfx_core::{FuncAddr, FuncKind, Trap, TypeId, Val};
-
-pub(super) extern "C" fn call_func(vmctx: usize, index: u32, values: *mut u64) -> u32 {
-    with_call(vmctx, |call| {
-        let id = call.instance;
-        match call.store().instances[id.0 as usize]
-            .funcs
-            .get(index as usize)
-            .copied()
-        {
-            Some(func) => call_out(call, func, values),
-            None => call.status(Err(missing("function", index))),
-        }
-    })
-}
 
 pub(super) extern "C" fn call_addr(vmctx: usize, func: u32, values: *mut u64) -> u32 {
     with_call(vmctx, |call| call_out(call, FuncAddr(func), values))

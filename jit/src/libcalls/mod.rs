@@ -70,7 +70,6 @@ use wasmfx_core::{InstanceId, MemAddr, Store, TableAddr, Trap};
 crate::backtrace::framed_libcall!(wasmfx_resume_framed, conts::resume);
 // Calls out may hand frames back to compiled code (`mixed.rs`): a walk
 // past those goes on at the caller.
-crate::backtrace::framed_libcall!(wasmfx_call_func_framed, calls::call_func);
 crate::backtrace::framed_libcall!(wasmfx_call_addr_framed, calls::call_addr);
 // A throw records where it happened, for the backtrace of an exception
 // that nothing catches.
@@ -79,7 +78,6 @@ crate::backtrace::located_libcall!(wasmfx_throw_located, exceptions::throw);
 /// Every libcall: its symbol, address and signature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Libcall {
-    CallFunc,
     CallAddr,
     IsSubtype,
     MemoryGrow,
@@ -107,8 +105,7 @@ pub(crate) enum Libcall {
 }
 
 impl Libcall {
-    pub const ALL: [Libcall; 25] = [
-        Libcall::CallFunc,
+    pub const ALL: [Libcall; 24] = [
         Libcall::CallAddr,
         Libcall::IsSubtype,
         Libcall::MemoryGrow,
@@ -137,7 +134,6 @@ impl Libcall {
 
     pub fn symbol(self) -> &'static str {
         match self {
-            Libcall::CallFunc => "wasmfx_call_func",
             Libcall::CallAddr => "wasmfx_call_addr",
             Libcall::IsSubtype => "wasmfx_is_subtype",
             Libcall::MemoryGrow => "wasmfx_memory_grow",
@@ -167,7 +163,6 @@ impl Libcall {
 
     pub fn address(self) -> *const u8 {
         let f: usize = match self {
-            Libcall::CallFunc => wasmfx_call_func_framed as *const () as usize,
             Libcall::CallAddr => wasmfx_call_addr_framed as *const () as usize,
             Libcall::IsSubtype => is_subtype as *const () as usize,
             Libcall::MemoryGrow => memory_grow as *const () as usize,
@@ -200,7 +195,7 @@ impl Libcall {
     /// Parameter types after `vmctx`, and the result type.
     fn shape(self) -> (&'static [Type], Option<Type>) {
         match self {
-            Libcall::CallFunc | Libcall::CallAddr => (&[I32, I64], Some(I32)),
+            Libcall::CallAddr => (&[I32, I64], Some(I32)),
             Libcall::IsSubtype => (&[I32, I32], Some(I32)),
             Libcall::MemoryGrow => (&[I32, I64], Some(I64)),
             Libcall::MemoryFill => (&[I32, I64, I32, I64], Some(I32)),

@@ -29,12 +29,14 @@ use cranelift_module::FuncId;
 use wasmfx_core::vm::offsets;
 use wasmparser::Operator;
 
-/// How the slow path names the callee.
+/// How the slow path names the callee to the runtime (by its store address,
+/// `FuncAddr`).
 #[derive(Clone, Copy)]
 enum Callee {
-    /// Function index of the calling instance.
-    Index(u32),
-    /// Store address (`FuncAddr`), as an i32 value.
+    /// A direct call: the address is read from the callee's record, on the
+    /// slow path only (the runtime then looks up nothing).
+    Direct,
+    /// The address, as an i32 value.
     Addr(Value),
 }
 
@@ -85,7 +87,7 @@ impl FuncTranslator<'_, '_> {
             return Ok(());
         }
         let record = self.record(offsets::CTX_FUNCS, index);
-        self.call_record(record, type_index, &args, Callee::Index(index), tail)
+        self.call_record(record, type_index, &args, Callee::Direct, tail)
     }
 
     fn call_indirect(
@@ -189,11 +191,11 @@ impl FuncTranslator<'_, '_> {
         self.b.switch_to_block(slow);
         let buffer = self.slot_buffer(slots);
         self.store_raw(buffer, args);
-        let (call, id) = match callee {
-            Callee::Index(i) => (Libcall::CallFunc, self.b.ins().iconst(I32, i64::from(i))),
-            Callee::Addr(a) => (Libcall::CallAddr, a),
+        let addr = match callee {
+            Callee::Direct => self.load_field(I32, record, offsets::FUNC_REF_ADDR as i32),
+            Callee::Addr(a) => a,
         };
-        self.libcall_checked(call, &[id, buffer]);
+        self.libcall_checked(Libcall::CallAddr, &[addr, buffer]);
         let results = self.load_raw(buffer, &result_types);
         self.jump(join, &results);
 
