@@ -166,11 +166,7 @@ impl Interpreter {
                     std::mem::forget(exit);
                     return Ok(self.returned_in_place(values, stack, n));
                 }
-                exit.map(|exit| match exit {
-                    exec::Exit::Returned => RunExit::Returned(n),
-                    exec::Exit::Suspended(outward) => RunExit::Suspended(outward),
-                    exec::Exit::Osr(handoff) => RunExit::Osr(handoff),
-                })
+                exit.map(|exit| RunExit::of(exit, n))
             }
             None => self.run(store, func, args, &mut stack, mode, tiering),
         };
@@ -309,11 +305,7 @@ impl Interpreter {
         tiering: &mut dyn Tiering,
     ) -> Result<CallExit, Trap> {
         let exit = self.resume_parked_as(store, parked, resumption, (true, Some(parked)), tiering);
-        match &exit {
-            Ok(CallExit::Suspended(outward)) if outward.parked == parked => {}
-            Ok(_) => self.conts.release(&mut store.conts, parked),
-            Err(_) => {}
-        }
+        self.settle_given_up(store, parked, &exit);
         exit
     }
 
@@ -332,12 +324,29 @@ impl Interpreter {
         tiering: &mut dyn Tiering,
     ) -> Result<CallExit, Trap> {
         let exit = self.resume_parked_as(store, parked, resumption, (false, Some(parked)), tiering);
-        match &exit {
-            Ok(CallExit::Suspended(outward)) if outward.parked == parked => self.conts.hold(parked),
-            Ok(_) => self.conts.release(&mut store.conts, parked),
-            Err(_) => {}
+        if self.settle_given_up(store, parked, &exit) {
+            self.conts.hold(parked);
         }
         exit
+    }
+
+    /// After frames given record `parked` to park in again ran (`exit`):
+    /// true when they parked there again; a return or a hand-off releases
+    /// it; after a trap it is left to the caller.
+    fn settle_given_up(
+        &mut self,
+        store: &mut Store,
+        parked: u32,
+        exit: &Result<CallExit, Trap>,
+    ) -> bool {
+        match exit {
+            Ok(CallExit::Suspended(outward)) if outward.parked == parked => true,
+            Ok(_) => {
+                self.conts.release(&mut store.conts, parked);
+                false
+            }
+            Err(_) => false,
+        }
     }
 
     /// Runs the frames parked in `parked`; `(in_place, park_into)` as in

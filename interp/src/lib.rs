@@ -279,11 +279,7 @@ impl Interpreter {
     ) -> Result<RunExit, Trap> {
         let n = code.num_results as usize;
         let exit = exec::run_entry(self, tiering, stack, store, func, code, args, mode);
-        Ok(match exit? {
-            exec::Exit::Returned => RunExit::Returned(n),
-            exec::Exit::Suspended(outward) => RunExit::Suspended(outward),
-            exec::Exit::Osr(handoff) => RunExit::Osr(handoff),
-        })
+        Ok(RunExit::of(exit?, n))
     }
 }
 
@@ -396,6 +392,18 @@ pub(crate) enum RunExit {
     Returned(usize),
     Suspended(Outward),
     Osr(Box<OsrHandoff>),
+}
+
+impl RunExit {
+    /// The executor's `exit` of a function with `n` results.
+    #[inline(always)]
+    pub(crate) fn of(exit: exec::Exit, n: usize) -> RunExit {
+        match exit {
+            exec::Exit::Returned => RunExit::Returned(n),
+            exec::Exit::Suspended(outward) => RunExit::Suspended(outward),
+            exec::Exit::Osr(handoff) => RunExit::Osr(handoff),
+        }
+    }
 }
 
 /// How an activation of [`Interpreter::run`] may stop.

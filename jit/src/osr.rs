@@ -130,9 +130,7 @@ impl Jit {
         let state = match compiled {
             Some(mut f) => {
                 let installed = (self.compiler).install_osr(&job.module, &mut f, offset as usize);
-                if let Some(background) = &self.background {
-                    background.give_back(vec![f]);
-                }
+                self.give_back(vec![f]);
                 installed.map_or(OsrState::Failed, OsrState::Ready)
             }
             None => OsrState::Failed,

@@ -202,9 +202,7 @@ impl Jit {
                     .forget_queued(&job.key, job.indices.iter().copied());
             }
             let code = (self.compiler).install(&job.key, &job.module, &mut compiled, &failures);
-            if let Some(background) = &self.background {
-                background.give_back(compiled);
-            }
+            self.give_back(compiled);
             let code = code?;
             let Some((instance, _)) = wasm_function(store, job.func) else {
                 continue;
@@ -221,6 +219,15 @@ impl Jit {
             }
         }
         Ok(installed)
+    }
+
+    /// Machine code installed from the compile thread's buffers, back to
+    /// that thread to be freed (`background.rs`); dropped here if there is
+    /// no thread.
+    pub(crate) fn give_back(&self, code: Vec<crate::codegen::CompiledFunction>) {
+        if let Some(background) = &self.background {
+            background.give_back(code);
+        }
     }
 
     /// Compile jobs sent to the compile thread and not yet installed.

@@ -195,8 +195,9 @@ pub(super) fn run_ops(
         macro_rules! reenter {
             () => {{
                 let entered = &**frames.current;
-                let end = frame_base.saturating_add(entered.max_height as usize);
-                if pc < entered.ops.len() && end <= frames.values.len() {
+                if pc < entered.ops.len()
+                    && Slots::fits(frames.values, frame_base, entered.max_height)
+                {
                     enter!(pc);
                 }
                 continue 'frames;
