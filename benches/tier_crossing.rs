@@ -10,6 +10,9 @@
 //!   suspend: a driver resumes a generator that suspends N times
 //!            driver -> generator   ns per suspend + resume round trip,
 //!            over the driver's same-tier round trip
+//!   short:   the same round trips with a new generator every 8 (as a
+//!            scheduler of many short green threads); a compiled driver
+//!            runs interpreted ones as heap frames in place
 //!   switch:  two players pass a countdown of N by `switch`
 //!            player -> other player   ns per switch, over the first
 //!            player's same-tier switch
@@ -58,6 +61,47 @@ const GENERATOR: &str = r#"
     (local.get $n)))
 "#;
 
+/// Short-lived generators, as a scheduler of many green threads sees them:
+/// each yields [`SHORT_YIELDS`] times and returns, a new one follows.
+/// Under `dyn` with many continuations alive, those a compiled driver
+/// starts run as heap frames in place (`libcalls/in_place.rs`); the table
+/// asks for that from the first one (`TierExecutor::heap_frames_after(0)`).
+const SHORT: &str = r#"
+(module
+  (type $gen_f (func (param i32)))
+  (type $gen_c (cont $gen_f))
+  (type $k_f (func))
+  (type $k_c (cont $k_f))
+  (tag $yield (param i32))
+  (elem declare func $generate)
+  (func $generate (param $n i32) (local $i i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (suspend $yield (local.get $i))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next))))
+  (func (export "calls") (param $n i32) (result i32)
+    (local $k (ref null $k_c)) (local $yields i32)
+    (loop $next_generator
+      (local.set $k (cont.bind $gen_c $k_c (i32.const 8) (cont.new $gen_c (ref.func $generate))))
+      (block $finished
+        (loop $consume
+          (block $on_yield (result i32 (ref $k_c))
+            (resume $k_c (on $yield $on_yield) (local.get $k))
+            (br $finished))
+          (local.set $k)
+          (drop)
+          (local.set $yields (i32.add (local.get $yields) (i32.const 1)))
+          (br $consume)))
+      (br_if $next_generator (i32.lt_u (local.get $yields) (local.get $n))))
+    (local.get $yields)))
+"#;
+
+/// Yields of each generator of [`SHORT`] (under the 16 resumptions after
+/// which a continuation run in place moves to a native stack).
+const SHORT_YIELDS: i32 = 8;
+
 const SWITCH: &str = r#"
 (module
   (rec
@@ -95,14 +139,18 @@ const SWITCH: &str = r#"
 /// `callee` and the others in `caller`.
 fn ns_per_round(
     program: &str,
-    caller: FunctionTier,
-    callee: FunctionTier,
+    (caller, callee): (FunctionTier, FunctionTier),
     n: i32,
+    in_place: bool,
 ) -> Result<f64, String> {
     let engine = Engine::new(TierMode::Dyn).map_err(|e| e.to_string())?;
     let module = engine.compile_text(program).map_err(|e| e.to_string())?;
     let plan = move |_, index| if index == 0 { callee } else { caller };
-    let mut runtime = Runtime::with_executor(&engine, TierExecutor::tiered_with_plan(plan));
+    let mut executor = TierExecutor::tiered_with_plan(plan);
+    if in_place {
+        executor = executor.heap_frames_after(0);
+    }
+    let mut runtime = Runtime::with_executor(&engine, executor);
     let id = runtime.instantiate(&module).map_err(|e| e.to_string())?;
     // Warm: compiles what the plan compiles.
     runtime
@@ -122,7 +170,12 @@ fn ns_per_round(
 /// Prints one table: per case (the caller's tier, function 0's tier, the
 /// same-tier case it is compared with), ns per round of `program`. `only`
 /// keeps the case of that name (for profilers).
-fn table(program: &str, header: &str, n: i32, only: Option<&str>) -> Result<(), String> {
+fn table(
+    (program, in_place): (&str, bool),
+    header: &str,
+    n: i32,
+    only: Option<&str>,
+) -> Result<(), String> {
     let (i, c) = (FunctionTier::Interpreted, FunctionTier::Compiled);
     let cases = [(i, i, None), (c, c, None), (i, c, Some(0)), (c, i, Some(1))];
     let tier = |t: FunctionTier| if t == c { "jit" } else { "interp" };
@@ -135,7 +188,7 @@ fn table(program: &str, header: &str, n: i32, only: Option<&str>) -> Result<(), 
             continue;
         }
         let ns =
-            ns_per_round(program, caller, callee, n).inspect_err(|e| eprintln!("{name}: {e}"))?;
+            ns_per_round(program, (caller, callee), n, in_place).inspect_err(|e| eprintln!("{name}: {e}"))?;
         let ratio = match baseline {
             None => {
                 same[k] = ns;
@@ -159,7 +212,8 @@ fn main() -> std::process::ExitCode {
         .and_then(|a| a.parse().ok())
         .unwrap_or(10_000_000);
     // A second argument runs that one case only (for profilers): the
-    // case's name, in every table, or `suspend:NAME`, `calls:NAME`, `switch:NAME`.
+    // case's name, in every table, or `suspend:NAME`, `short:NAME`,
+    // `calls:NAME`, `switch:NAME`.
     let only = std::env::args().nth(2);
     let (tables, only) = match only.as_deref().and_then(|o| o.split_once(':')) {
         Some((table, name)) => (Some(table.to_string()), Some(name.to_string())),
@@ -170,17 +224,24 @@ fn main() -> std::process::ExitCode {
         "| driver -> generator | ns per round trip | over the driver's same-tier round trip |";
     let calls = "| caller -> callee | ns per call | over the caller's same-tier call |";
     let switch = "| player -> player (function 0) | ns per switch | over the same-tier switch |";
+    let short = "| driver -> short-lived generators | ns per round trip | over the driver's same-tier round trip |";
     let mut ran = Ok(());
     if runs("suspend") {
-        ran = table(GENERATOR, suspend, n, only.as_deref());
+        ran = table((GENERATOR, false), suspend, n, only.as_deref());
+        println!();
+    }
+    if runs("short") {
+        // Whole generators only: the count checked is the yields made.
+        let n = n - n % SHORT_YIELDS;
+        ran = ran.and_then(|()| table((SHORT, true), short, n, only.as_deref()));
         println!();
     }
     if runs("calls") {
-        ran = ran.and_then(|()| table(PROGRAM, calls, n, only.as_deref()));
+        ran = ran.and_then(|()| table((PROGRAM, false), calls, n, only.as_deref()));
         println!();
     }
     if runs("switch") {
-        ran = ran.and_then(|()| table(SWITCH, switch, n, only.as_deref()));
+        ran = ran.and_then(|()| table((SWITCH, false), switch, n, only.as_deref()));
     }
     match ran {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -369,16 +369,15 @@ impl Interpreter {
             in_place,
             park_into,
         };
-        let plain = match resumption {
-            Resumption::Values(values) => exec::resume_plain(
-                self, tiering, &mut stack, store, root, captured, values, mode,
-            ),
-            Resumption::Throw(_) => Err(captured),
+        let outcome = match resumption {
+            Resumption::Values(values) if exec::is_plain(&captured, values.len()) => {
+                exec::resume_plain(
+                    self, tiering, &mut stack, store, root, captured, values, mode,
+                )
+            }
+            _ => exec::Executor::new(self, tiering, &mut stack, store, root, mode)
+                .resume_captured(captured, resumption),
         };
-        let outcome = plain.unwrap_or_else(|captured| {
-            exec::Executor::new(self, tiering, &mut stack, store, root, mode)
-                .resume_captured(captured, resumption)
-        });
         self.note_backtrace(&outcome, &stack);
         let exit = outcome.map(|exit| match exit {
             Exit::Returned => {

@@ -36,7 +36,7 @@ mod slots;
 pub(crate) use calls::call_host;
 pub(crate) use collect::Exposed;
 pub(crate) use entry::run_entry;
-pub(crate) use outward::resume_plain;
+pub(crate) use outward::{is_plain, resume_plain};
 pub use outward::{Exit, OsrHandoff, Outward, Resumption};
 
 use crate::Interpreter;

@@ -167,11 +167,22 @@ impl Parking {
     }
 }
 
-/// [`Executor::resume_captured`] with values, of an activation that waits
-/// in no resume of its own (no links, no native continuation) and whose
-/// top frame has room for them: that frame continues in the op loop
-/// (`entry.rs`), with no executor unless the op loop stops for one. Any
-/// other activation comes back as `Err`, untouched.
+/// Whether [`resume_plain`] can run `captured` with `values` slots: an
+/// activation that waits in no resume of its own (no links, no native
+/// continuation) and whose top frame has room for them. Any other goes
+/// through [`Executor::resume_captured`].
+#[inline]
+pub(crate) fn is_plain(captured: &Captured, values: usize) -> bool {
+    captured.links.is_none()
+        && captured.top.native == 0
+        && captured.stack.values.len() >= captured.top.sp as usize + values
+}
+
+/// [`Executor::resume_captured`] with values, of a plain activation
+/// ([`is_plain`]): its top frame continues in the op loop (`entry.rs`),
+/// with no executor unless the op loop stops for one. Told apart before
+/// the call, so that the capture is not returned when it is not plain (a
+/// move of the whole capture on every resume).
 #[allow(clippy::too_many_arguments)]
 #[inline]
 pub(crate) fn resume_plain(
@@ -183,24 +194,20 @@ pub(crate) fn resume_plain(
     captured: Captured,
     values: &[u64],
     mode: RunMode,
-) -> Result<Result<Exit, Trap>, Captured> {
+) -> Result<Exit, Trap> {
+    debug_assert!(is_plain(&captured, values.len()));
     let at = captured.top.sp as usize;
-    if captured.links.is_some()
-        || captured.top.native != 0
-        || captured.stack.values.len() < at + values.len()
-    {
-        return Err(captured);
-    }
     let Captured {
         stack: parked, top, ..
     } = captured;
     // A stack that held values goes back to the pool rather than to the
-    // allocator (one that had them taken by a park holds none).
-    if stack.values.capacity() == 0 {
-        *stack = parked;
-    } else {
-        let left = std::mem::replace(stack, parked);
-        interp.conts.recycle(left);
+    // allocator; one whose parts a park took holds nothing to free (and
+    // needs no drop call).
+    let left = std::mem::replace(stack, parked);
+    match (left.values.capacity(), left.frames.capacity()) {
+        (0, 0) => std::mem::forget(left),
+        (0, _) => drop(left),
+        _ => interp.conts.recycle(left),
     }
     stack.resumptions = stack.resumptions.saturating_add(1);
     copy_slots(&mut stack.values[at..], values);
@@ -214,7 +221,7 @@ pub(crate) fn resume_plain(
         regs,
         entry_depth: 0,
     };
-    Ok(run_from(interp, tiering, stack, store, root, at, mode))
+    run_from(interp, tiering, stack, store, root, at, mode)
 }
 
 impl Executor<'_> {
