@@ -187,8 +187,8 @@ fn table(
         if only.is_some_and(|o| o != name) {
             continue;
         }
-        let ns =
-            ns_per_round(program, (caller, callee), n, in_place).inspect_err(|e| eprintln!("{name}: {e}"))?;
+        let ns = ns_per_round(program, (caller, callee), n, in_place)
+            .inspect_err(|e| eprintln!("{name}: {e}"))?;
         let ratio = match baseline {
             None => {
                 same[k] = ns;

@@ -36,8 +36,8 @@ mod slots;
 pub(crate) use calls::call_host;
 pub(crate) use collect::Exposed;
 pub(crate) use entry::run_entry;
-pub(crate) use outward::{is_plain, resume_plain};
 pub use outward::{Exit, OsrHandoff, Outward, Resumption};
+pub(crate) use outward::{is_plain, resume_plain};
 
 use crate::Interpreter;
 use crate::code::Code;
