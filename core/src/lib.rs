@@ -33,7 +33,7 @@ pub use store::{
     Caller, ExnAddr, FuncAddr, FuncInst, FuncKind, GlobalAddr, HostFunc, InstanceId,
     InterruptChecks, InterruptHandle, MemAddr, Store, StoreLimits, TableAddr, TagAddr,
 };
-pub use trap::Trap;
+pub use trap::{Trap, TrapCode};
 pub use types::{FuncType, HeapType, RefType, TypeId, TypeRegistry, ValType};
 pub use value::{RawPayload, RawResults, Val};
 /// The continuation collector's marker (fibre's `table/collect.rs`).

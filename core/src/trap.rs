@@ -74,6 +74,31 @@ impl fmt::Display for Trap {
 
 impl std::error::Error for Trap {}
 
+/// The traps of an instruction's own arithmetic or memory access, in one
+/// byte: what the interpreter's hot helpers return, turned into a [`Trap`]
+/// only where the op loop stops. A `Trap` is three words; copied on every
+/// `?` inside the op loop, its unused words became values LLVM carried
+/// around the loop (stack-slot shuffles at each of its merges).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrapCode {
+    IntegerDivideByZero,
+    IntegerOverflow,
+    InvalidConversionToInteger,
+    MemoryOutOfBounds,
+}
+
+impl From<TrapCode> for Trap {
+    #[inline(always)]
+    fn from(code: TrapCode) -> Trap {
+        match code {
+            TrapCode::IntegerDivideByZero => Trap::IntegerDivideByZero,
+            TrapCode::IntegerOverflow => Trap::IntegerOverflow,
+            TrapCode::InvalidConversionToInteger => Trap::InvalidConversionToInteger,
+            TrapCode::MemoryOutOfBounds => Trap::MemoryOutOfBounds,
+        }
+    }
+}
+
 /// The trap for a continuation handle the store's table refuses (both
 /// tiers check handles through it).
 impl From<wasmfx_fibre::HandleError> for Trap {

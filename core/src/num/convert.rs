@@ -1,7 +1,7 @@
 //! Float → integer truncation.
 //!
-//! Trapping forms (`i32.trunc_f32_s` ...): NaN → [`Trap::InvalidConversionToInteger`];
-//! a value whose integer part is outside the target range → [`Trap::IntegerOverflow`].
+//! Trapping forms (`i32.trunc_f32_s` ...): NaN → [`TrapCode::InvalidConversionToInteger`];
+//! a value whose integer part is outside the target range → [`TrapCode::IntegerOverflow`].
 //! The range test is on the truncated value against `MIN` and `2^N` (signed) or
 //! `0` and `2^N` (unsigned); these bounds are powers of two, hence exact in
 //! both float widths, so no value near a boundary is misjudged.
@@ -13,24 +13,24 @@
 //! Every function returns the Wasm result type (`i32` or `i64`); the unsigned
 //! forms return the unsigned value's bits.
 
-use crate::trap::Trap;
+use crate::trap::TrapCode;
 
 macro_rules! truncations {
     ($($trap:ident, $sat:ident: $float:ty => $int:ty as $ret:ty, $low:expr, $high:expr;)*) => {$(
         #[doc = concat!("`", stringify!($ret), ".trunc_", stringify!($float), "` (trapping; `", stringify!($int), "` range).")]
         ///
         /// # Errors
-        /// [`Trap::InvalidConversionToInteger`] for NaN, [`Trap::IntegerOverflow`]
+        /// [`TrapCode::InvalidConversionToInteger`] for NaN, [`TrapCode::IntegerOverflow`]
         /// when the integer part does not fit.
-        pub fn $trap(x: $float) -> Result<$ret, Trap> {
+        pub fn $trap(x: $float) -> Result<$ret, TrapCode> {
             if x.is_nan() {
-                return Err(Trap::InvalidConversionToInteger);
+                return Err(TrapCode::InvalidConversionToInteger);
             }
             let t = x.trunc();
             if ($low..$high).contains(&t) {
                 Ok(t as $int as $ret)
             } else {
-                Err(Trap::IntegerOverflow)
+                Err(TrapCode::IntegerOverflow)
             }
         }
 
@@ -66,17 +66,23 @@ mod tests {
     fn nan_is_invalid_whatever_the_payload() {
         let nan32 = [f32::NAN, -f32::NAN, f32::from_bits(0x7f80_0001)];
         for x in nan32 {
-            assert_eq!(i32_trunc_f32_s(x), Err(Trap::InvalidConversionToInteger));
-            assert_eq!(i64_trunc_f32_u(x), Err(Trap::InvalidConversionToInteger));
+            assert_eq!(
+                i32_trunc_f32_s(x),
+                Err(TrapCode::InvalidConversionToInteger)
+            );
+            assert_eq!(
+                i64_trunc_f32_u(x),
+                Err(TrapCode::InvalidConversionToInteger)
+            );
             assert_eq!(i32_trunc_sat_f32_s(x), 0);
         }
         assert_eq!(
             i64_trunc_f64_s(f64::NAN),
-            Err(Trap::InvalidConversionToInteger)
+            Err(TrapCode::InvalidConversionToInteger)
         );
         assert_eq!(
             i32_trunc_f64_u(-f64::NAN),
-            Err(Trap::InvalidConversionToInteger)
+            Err(TrapCode::InvalidConversionToInteger)
         );
     }
 
@@ -84,24 +90,45 @@ mod tests {
     fn signed_i32_boundaries() {
         assert_eq!(i32_trunc_f32_s(-2147483648.0), Ok(i32::MIN));
         assert_eq!(i32_trunc_f32_s(2147483520.0), Ok(2147483520));
-        assert_eq!(i32_trunc_f32_s(2147483648.0), Err(Trap::IntegerOverflow));
-        assert_eq!(i32_trunc_f32_s(-2147483904.0), Err(Trap::IntegerOverflow));
+        assert_eq!(
+            i32_trunc_f32_s(2147483648.0),
+            Err(TrapCode::IntegerOverflow)
+        );
+        assert_eq!(
+            i32_trunc_f32_s(-2147483904.0),
+            Err(TrapCode::IntegerOverflow)
+        );
         assert_eq!(i32_trunc_f64_s(-2147483648.9), Ok(i32::MIN));
-        assert_eq!(i32_trunc_f64_s(-2147483649.0), Err(Trap::IntegerOverflow));
+        assert_eq!(
+            i32_trunc_f64_s(-2147483649.0),
+            Err(TrapCode::IntegerOverflow)
+        );
         assert_eq!(i32_trunc_f64_s(2147483647.9), Ok(i32::MAX));
-        assert_eq!(i32_trunc_f64_s(2147483648.0), Err(Trap::IntegerOverflow));
-        assert_eq!(i32_trunc_f64_s(f64::INFINITY), Err(Trap::IntegerOverflow));
+        assert_eq!(
+            i32_trunc_f64_s(2147483648.0),
+            Err(TrapCode::IntegerOverflow)
+        );
+        assert_eq!(
+            i32_trunc_f64_s(f64::INFINITY),
+            Err(TrapCode::IntegerOverflow)
+        );
     }
 
     #[test]
     fn unsigned_boundaries_and_negative_fractions() {
         assert_eq!(i32_trunc_f32_u(-0.9), Ok(0));
         assert_eq!(i32_trunc_f32_u(-0.0), Ok(0));
-        assert_eq!(i32_trunc_f32_u(-1.0), Err(Trap::IntegerOverflow));
+        assert_eq!(i32_trunc_f32_u(-1.0), Err(TrapCode::IntegerOverflow));
         assert_eq!(i32_trunc_f32_u(4294967040.0), Ok(4294967040u32 as i32));
-        assert_eq!(i32_trunc_f32_u(4294967296.0), Err(Trap::IntegerOverflow));
+        assert_eq!(
+            i32_trunc_f32_u(4294967296.0),
+            Err(TrapCode::IntegerOverflow)
+        );
         assert_eq!(i32_trunc_f64_u(4294967295.9), Ok(-1));
-        assert_eq!(i32_trunc_f64_u(4294967296.0), Err(Trap::IntegerOverflow));
+        assert_eq!(
+            i32_trunc_f64_u(4294967296.0),
+            Err(TrapCode::IntegerOverflow)
+        );
         assert_eq!(i32_trunc_f64_u(-0.99999), Ok(0));
         assert_eq!(
             i64_trunc_f64_u(18446744073709549568.0),
@@ -109,7 +136,7 @@ mod tests {
         );
         assert_eq!(
             i64_trunc_f64_u(18446744073709551616.0),
-            Err(Trap::IntegerOverflow)
+            Err(TrapCode::IntegerOverflow)
         );
         assert_eq!(i64_trunc_f32_u(-0.5), Ok(0));
     }
@@ -123,12 +150,12 @@ mod tests {
         );
         assert_eq!(
             i64_trunc_f64_s(9223372036854775808.0),
-            Err(Trap::IntegerOverflow)
+            Err(TrapCode::IntegerOverflow)
         );
         assert_eq!(i64_trunc_f32_s(-9223372036854775808.0), Ok(i64::MIN));
         assert_eq!(
             i64_trunc_f32_s(9223372036854775808.0),
-            Err(Trap::IntegerOverflow)
+            Err(TrapCode::IntegerOverflow)
         );
         assert_eq!(
             i64_trunc_f32_s(9223371487098961920.0),

@@ -6,29 +6,29 @@
 //! | `rem_s` | IntegerDivideByZero | result 0            |
 //! | `div_u`, `rem_u` | IntegerDivideByZero | (no special case) |
 
-use crate::trap::Trap;
+use crate::trap::TrapCode;
 
 macro_rules! int_div_rem {
     ($signed:ty, $unsigned:ty, $div_s:ident, $div_u:ident, $rem_s:ident, $rem_u:ident) => {
         #[doc = concat!("`", stringify!($signed), ".div_s`.")]
         ///
         /// # Errors
-        /// [`Trap::IntegerDivideByZero`] when `b == 0`; [`Trap::IntegerOverflow`]
+        /// [`TrapCode::IntegerDivideByZero`] when `b == 0`; [`TrapCode::IntegerOverflow`]
         /// when the quotient does not fit (`MIN / -1`).
-        pub fn $div_s(a: $signed, b: $signed) -> Result<$signed, Trap> {
+        pub fn $div_s(a: $signed, b: $signed) -> Result<$signed, TrapCode> {
             if b == 0 {
-                return Err(Trap::IntegerDivideByZero);
+                return Err(TrapCode::IntegerDivideByZero);
             }
-            a.checked_div(b).ok_or(Trap::IntegerOverflow)
+            a.checked_div(b).ok_or(TrapCode::IntegerOverflow)
         }
 
         #[doc = concat!("`", stringify!($signed), ".div_u`: operands read as unsigned.")]
         ///
         /// # Errors
-        /// [`Trap::IntegerDivideByZero`] when `b == 0`.
-        pub fn $div_u(a: $signed, b: $signed) -> Result<$signed, Trap> {
+        /// [`TrapCode::IntegerDivideByZero`] when `b == 0`.
+        pub fn $div_u(a: $signed, b: $signed) -> Result<$signed, TrapCode> {
             if b == 0 {
-                return Err(Trap::IntegerDivideByZero);
+                return Err(TrapCode::IntegerDivideByZero);
             }
             Ok(((a as $unsigned) / (b as $unsigned)) as $signed)
         }
@@ -36,10 +36,10 @@ macro_rules! int_div_rem {
         #[doc = concat!("`", stringify!($signed), ".rem_s`: the sign follows the dividend; `MIN % -1` is 0.")]
         ///
         /// # Errors
-        /// [`Trap::IntegerDivideByZero`] when `b == 0`.
-        pub fn $rem_s(a: $signed, b: $signed) -> Result<$signed, Trap> {
+        /// [`TrapCode::IntegerDivideByZero`] when `b == 0`.
+        pub fn $rem_s(a: $signed, b: $signed) -> Result<$signed, TrapCode> {
             if b == 0 {
-                return Err(Trap::IntegerDivideByZero);
+                return Err(TrapCode::IntegerDivideByZero);
             }
             Ok(a.wrapping_rem(b))
         }
@@ -47,10 +47,10 @@ macro_rules! int_div_rem {
         #[doc = concat!("`", stringify!($signed), ".rem_u`: operands read as unsigned.")]
         ///
         /// # Errors
-        /// [`Trap::IntegerDivideByZero`] when `b == 0`.
-        pub fn $rem_u(a: $signed, b: $signed) -> Result<$signed, Trap> {
+        /// [`TrapCode::IntegerDivideByZero`] when `b == 0`.
+        pub fn $rem_u(a: $signed, b: $signed) -> Result<$signed, TrapCode> {
             if b == 0 {
-                return Err(Trap::IntegerDivideByZero);
+                return Err(TrapCode::IntegerDivideByZero);
             }
             Ok(((a as $unsigned) % (b as $unsigned)) as $signed)
         }
@@ -66,14 +66,14 @@ mod tests {
 
     #[test]
     fn division_traps() {
-        assert_eq!(i32_div_s(1, 0), Err(Trap::IntegerDivideByZero));
-        assert_eq!(i32_div_u(1, 0), Err(Trap::IntegerDivideByZero));
-        assert_eq!(i32_rem_s(1, 0), Err(Trap::IntegerDivideByZero));
-        assert_eq!(i32_rem_u(1, 0), Err(Trap::IntegerDivideByZero));
-        assert_eq!(i64_div_s(1, 0), Err(Trap::IntegerDivideByZero));
-        assert_eq!(i64_rem_u(1, 0), Err(Trap::IntegerDivideByZero));
-        assert_eq!(i32_div_s(i32::MIN, -1), Err(Trap::IntegerOverflow));
-        assert_eq!(i64_div_s(i64::MIN, -1), Err(Trap::IntegerOverflow));
+        assert_eq!(i32_div_s(1, 0), Err(TrapCode::IntegerDivideByZero));
+        assert_eq!(i32_div_u(1, 0), Err(TrapCode::IntegerDivideByZero));
+        assert_eq!(i32_rem_s(1, 0), Err(TrapCode::IntegerDivideByZero));
+        assert_eq!(i32_rem_u(1, 0), Err(TrapCode::IntegerDivideByZero));
+        assert_eq!(i64_div_s(1, 0), Err(TrapCode::IntegerDivideByZero));
+        assert_eq!(i64_rem_u(1, 0), Err(TrapCode::IntegerDivideByZero));
+        assert_eq!(i32_div_s(i32::MIN, -1), Err(TrapCode::IntegerOverflow));
+        assert_eq!(i64_div_s(i64::MIN, -1), Err(TrapCode::IntegerOverflow));
     }
 
     #[test]

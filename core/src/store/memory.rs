@@ -43,7 +43,7 @@ mod mapping;
 
 use super::{MemAddr, Store, StoreLimits};
 use crate::module::MemoryType;
-use crate::trap::Trap;
+use crate::trap::{Trap, TrapCode};
 use crate::vm::VmMemory;
 #[cfg(feature = "native")]
 use mapping::Mapping;
@@ -167,10 +167,10 @@ impl MemoryInst {
     /// Reads `N` bytes at `addr`.
     ///
     /// # Errors
-    /// [`Trap::MemoryOutOfBounds`] if any of them is past the end.
+    /// [`TrapCode::MemoryOutOfBounds`] if any of them is past the end.
     #[inline]
-    pub fn read<const N: usize>(&self, addr: u64) -> Result<[u8; N], Trap> {
-        let range = checked_range(addr, N as u64, self.len).ok_or(Trap::MemoryOutOfBounds)?;
+    pub fn read<const N: usize>(&self, addr: u64) -> Result<[u8; N], TrapCode> {
+        let range = checked_range(addr, N as u64, self.len).ok_or(TrapCode::MemoryOutOfBounds)?;
         // SAFETY: `base` is the address of the accessible bytes, `len` long
         // (`sync_vm` keeps both after every change of `bytes` or `len`), and
         // `range` lies inside them; `&self` keeps them alive and unwritten.
@@ -180,11 +180,11 @@ impl MemoryInst {
     /// Writes `bytes` at `addr`; nothing is written if it does not all fit.
     ///
     /// # Errors
-    /// [`Trap::MemoryOutOfBounds`] if the write would pass the end.
+    /// [`TrapCode::MemoryOutOfBounds`] if the write would pass the end.
     #[inline]
-    pub fn write(&mut self, addr: u64, bytes: &[u8]) -> Result<(), Trap> {
+    pub fn write(&mut self, addr: u64, bytes: &[u8]) -> Result<(), TrapCode> {
         let range =
-            checked_range(addr, bytes.len() as u64, self.len).ok_or(Trap::MemoryOutOfBounds)?;
+            checked_range(addr, bytes.len() as u64, self.len).ok_or(TrapCode::MemoryOutOfBounds)?;
         // SAFETY: as in `read`, `range` lies inside the accessible bytes at
         // `base`; `&mut self` makes this the only access to them, and
         // `bytes` (borrowed apart from `self`) cannot overlap them.
@@ -234,7 +234,7 @@ impl MemoryInst {
     /// [`Trap::MemoryOutOfBounds`] if either range passes its end.
     pub fn init(&mut self, dst: u64, data: &[u8], src: u64, len: u64) -> Result<(), Trap> {
         let src = checked_range(src, len, data.len()).ok_or(Trap::MemoryOutOfBounds)?;
-        self.write(dst, &data[src])
+        Ok(self.write(dst, &data[src])?)
     }
 
     /// Grows by `delta` pages; returns the old size in pages, or `None`
@@ -327,7 +327,7 @@ impl Store {
             (&mut high[0], &low[s])
         };
         let bytes = src_inst.slice(src, len)?;
-        dst_inst.write(dst, bytes)
+        Ok(dst_inst.write(dst, bytes)?)
     }
 }
 

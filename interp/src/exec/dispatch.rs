@@ -112,6 +112,19 @@ where
         values[to] = values[from];
         return;
     }
+    move_down_many(values, from, to, n);
+}
+
+/// [`move_down`] of other counts, out of line: inlined at each branch of
+/// the op loop, the loop's pointers into the frame were worked out ahead at
+/// every frame entry (one stack slot each, stored on every call and
+/// return).
+#[cold]
+#[inline(never)]
+fn move_down_many<V>(values: &mut V, from: usize, to: usize, n: usize)
+where
+    V: IndexMut<usize, Output = u64> + ?Sized,
+{
     for i in 0..n {
         values[to + i] = values[from + i];
     }

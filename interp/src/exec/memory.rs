@@ -5,7 +5,7 @@
 //! address `addr + offset` is checked for overflow (memory64 offsets are u64).
 //! Every bulk operation checks its whole range before writing anything.
 
-use wasmfx_core::{InstanceId, Store, Trap};
+use wasmfx_core::{InstanceId, Store, Trap, TrapCode};
 
 /// Reads `N` bytes at `addr + offset` of memory `mem`.
 #[inline(always)]
@@ -14,8 +14,10 @@ pub(super) fn load<const N: usize>(
     mem: u32,
     addr: u64,
     offset: u64,
-) -> Result<[u8; N], Trap> {
-    let ea = addr.checked_add(offset).ok_or(Trap::MemoryOutOfBounds)?;
+) -> Result<[u8; N], TrapCode> {
+    let ea = addr
+        .checked_add(offset)
+        .ok_or(TrapCode::MemoryOutOfBounds)?;
     store.memories[mem as usize].read::<N>(ea)
 }
 
@@ -27,8 +29,10 @@ pub(super) fn store_bytes<const N: usize>(
     addr: u64,
     offset: u64,
     bytes: [u8; N],
-) -> Result<(), Trap> {
-    let ea = addr.checked_add(offset).ok_or(Trap::MemoryOutOfBounds)?;
+) -> Result<(), TrapCode> {
+    let ea = addr
+        .checked_add(offset)
+        .ok_or(TrapCode::MemoryOutOfBounds)?;
     store.memories[mem as usize].write(ea, &bytes)
 }
 

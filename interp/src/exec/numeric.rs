@@ -9,7 +9,7 @@
 
 use super::slots::Slots;
 use crate::op::{Bin, BinImm};
-use wasmfx_core::Trap;
+use wasmfx_core::TrapCode;
 use wasmfx_core::num::{F32_QUIET_BIT, F64_QUIET_BIT};
 
 pub(super) const F32_SIGN: u32 = 0x8000_0000;
@@ -47,8 +47,8 @@ pub(super) fn unary(values: &mut Slots, sp: usize, f: impl FnOnce(u64) -> u64) {
 pub(super) fn unary_trap(
     values: &mut Slots,
     sp: usize,
-    f: impl FnOnce(u64) -> Result<u64, Trap>,
-) -> Result<(), Trap> {
+    f: impl FnOnce(u64) -> Result<u64, TrapCode>,
+) -> Result<(), TrapCode> {
     let top = &mut values[sp - 1];
     *top = f(*top)?;
     Ok(())
@@ -68,8 +68,8 @@ pub(super) fn binary(values: &mut Slots, sp: &mut usize, f: impl FnOnce(u64, u64
 pub(super) fn binary_trap(
     values: &mut Slots,
     sp: &mut usize,
-    f: impl FnOnce(u64, u64) -> Result<u64, Trap>,
-) -> Result<(), Trap> {
+    f: impl FnOnce(u64, u64) -> Result<u64, TrapCode>,
+) -> Result<(), TrapCode> {
     *sp -= 1;
     let b = values[*sp];
     let a = &mut values[*sp - 1];
@@ -111,8 +111,8 @@ pub(super) fn u64_compare(values: &mut Slots, sp: &mut usize, f: impl FnOnce(u64
 pub(super) fn i32_div(
     values: &mut Slots,
     sp: &mut usize,
-    f: impl FnOnce(i32, i32) -> Result<i32, Trap>,
-) -> Result<(), Trap> {
+    f: impl FnOnce(i32, i32) -> Result<i32, TrapCode>,
+) -> Result<(), TrapCode> {
     binary_trap(values, sp, |a, b| f(a as i32, b as i32).map(from_i32))
 }
 
@@ -120,8 +120,8 @@ pub(super) fn i32_div(
 pub(super) fn i64_div(
     values: &mut Slots,
     sp: &mut usize,
-    f: impl FnOnce(i64, i64) -> Result<i64, Trap>,
-) -> Result<(), Trap> {
+    f: impl FnOnce(i64, i64) -> Result<i64, TrapCode>,
+) -> Result<(), TrapCode> {
     binary_trap(values, sp, |a, b| f(a as i64, b as i64).map(|r| r as u64))
 }
 

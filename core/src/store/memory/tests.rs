@@ -17,11 +17,11 @@ fn reads_and_writes_are_bounds_checked() {
         MemoryInst::new(memory(1, None, false), &StoreLimits::default()).expect("one page fits");
     assert_eq!(mem.write(65532, &[1, 2, 3, 4]), Ok(()));
     assert_eq!(mem.read::<4>(65532), Ok([1, 2, 3, 4]));
-    assert_eq!(mem.read::<4>(65533), Err(Trap::MemoryOutOfBounds));
-    assert_eq!(mem.read::<1>(u64::MAX), Err(Trap::MemoryOutOfBounds));
+    assert_eq!(mem.read::<4>(65533), Err(TrapCode::MemoryOutOfBounds));
+    assert_eq!(mem.read::<1>(u64::MAX), Err(TrapCode::MemoryOutOfBounds));
     assert_eq!(
         mem.write(u64::MAX - 1, &[0; 4]),
-        Err(Trap::MemoryOutOfBounds)
+        Err(TrapCode::MemoryOutOfBounds)
     );
     assert_eq!(mem.fill(65535, 9, 2), Err(Trap::MemoryOutOfBounds));
     assert_eq!(mem.fill(65536, 9, 0), Ok(()));
