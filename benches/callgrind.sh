@@ -24,8 +24,9 @@
 #              simulated caches) of examples/fibers/c10m.wasm 300000 10000
 #              under jit and dyn --tier-up-sync, with the instructions
 #   crossing   Ir per operation of every case of the tier_crossing bench
-#              (calls, suspend + resume round trips and switches within a
-#              tier and across): (Ir at 2n - Ir at n) / n, and each over the
+#              (calls, suspend + resume round trips with one generator and
+#              with short-lived ones, and switches, within a tier and
+#              across): (Ir at 2n - Ir at n) / n, and each over the
 #              interpreted operation (builds the bench; takes no binary)
 # Without a binary it builds the CLI in release mode.
 set -euo pipefail
@@ -187,7 +188,7 @@ crossing)
     n=100000
     echo "| operation | case | Ir per operation | over the interpreted one |"
     echo "|---|---|---:|---:|"
-    for table in calls suspend switch; do
+    for table in calls suspend short switch; do
         within=""
         for case in "interp -> interp" "jit -> jit" "interp -> jit" "jit -> interp"; do
             once=$(ir "$bench" "$n" "$table:$case")

@@ -33,7 +33,12 @@ const PROGRAM: &str = r#"
     (local.get $acc)))
 "#;
 
-const GENERATOR: &str = r#"
+/// A module of function 0, a generator that yields 0, 1, ..., n-1, and the
+/// driver `$driver` (its export `calls`).
+macro_rules! with_generator {
+    ($driver:literal) => {
+        concat!(
+            r#"
 (module
   (type $gen_f (func (param i32)))
   (type $gen_c (cont $gen_f))
@@ -47,7 +52,16 @@ const GENERATOR: &str = r#"
         (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
         (suspend $yield (local.get $i))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $next))))
+        (br $next))))"#,
+            $driver,
+            ")\n"
+        )
+    };
+}
+
+/// One generator, resumed until it has yielded n times.
+const GENERATOR: &str = with_generator!(
+    r#"
   (func (export "calls") (param $n i32) (result i32) (local $k (ref null $k_c))
     (local.set $k (cont.bind $gen_c $k_c (local.get $n) (cont.new $gen_c (ref.func $generate))))
     (block $finished
@@ -58,29 +72,16 @@ const GENERATOR: &str = r#"
         (local.set $k)
         (drop)
         (br $consume)))
-    (local.get $n)))
-"#;
+    (local.get $n))"#
+);
 
 /// Short-lived generators, as a scheduler of many green threads sees them:
 /// each yields [`SHORT_YIELDS`] times and returns, a new one follows.
 /// Under `dyn` with many continuations alive, those a compiled driver
 /// starts run as heap frames in place (`libcalls/in_place.rs`); the table
 /// asks for that from the first one (`TierExecutor::heap_frames_after(0)`).
-const SHORT: &str = r#"
-(module
-  (type $gen_f (func (param i32)))
-  (type $gen_c (cont $gen_f))
-  (type $k_f (func))
-  (type $k_c (cont $k_f))
-  (tag $yield (param i32))
-  (elem declare func $generate)
-  (func $generate (param $n i32) (local $i i32)
-    (block $done
-      (loop $next
-        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-        (suspend $yield (local.get $i))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $next))))
+const SHORT: &str = with_generator!(
+    r#"
   (func (export "calls") (param $n i32) (result i32)
     (local $k (ref null $k_c)) (local $yields i32)
     (loop $next_generator
@@ -95,8 +96,8 @@ const SHORT: &str = r#"
           (local.set $yields (i32.add (local.get $yields) (i32.const 1)))
           (br $consume)))
       (br_if $next_generator (i32.lt_u (local.get $yields) (local.get $n))))
-    (local.get $yields)))
-"#;
+    (local.get $yields))"#
+);
 
 /// Yields of each generator of [`SHORT`] (under the 16 resumptions after
 /// which a continuation run in place moves to a native stack).
