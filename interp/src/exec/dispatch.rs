@@ -18,22 +18,13 @@
 //! register shuffles were most of a call's cost (`bash
 //! benches/callgrind.sh interp`: fib(30) 673 to 552 million instructions).
 //!
-//! Three choices keep the dispatch head short. The loop steps a pointer
-//! (`ip`; the pc index is worked out only where a frame or an exit needs
-//! it) that stays on the running op until the op is done: its fields and
-//! the next op are read through one register (stepped before the op, the
-//! old and new pointer took two, and a move per op). A jump leaves `ip`
-//! one before its target (`branch_to`), for the step after every op; a
-//! return address or an exit is the pc after `ip` (`pc_after`). It
-//! matches on the op in place (`*op`), so each arm loads the fields it
-//! uses: copying the op out first had LLVM load every field shape in the
-//! head and spill pc and sp (`bash benches/callgrind.sh interp`:
-//! sort(300000) 1,854 million instructions before, 1,644 million after).
-//! And nothing but its registers is carried from op to op: the helpers'
-//! traps are one-byte `TrapCode`s and the move of several slots is out of
-//! line (`move_down`), since LLVM kept the unused words of a copied
-//! `Trap`, and the pointers of an inlined move loop, in stack slots that
-//! it shuffled at every merge of the loop.
+//! Two choices keep the dispatch head short: the
+//! loop steps a pointer to the next op (`ip`; the pc index is worked out
+//! only where a frame or an exit needs it), and it matches on the op in
+//! place (`*op`), so each arm loads the fields it uses. Copying the op out
+//! first had LLVM load every field shape in the head and spill pc and sp
+//! (`bash benches/callgrind.sh interp`: sort(300000) 1,854 million
+//! instructions before, 1,644 million after).
 //!
 //! ```text
 //!   'frames: loop { check pc; Slots for the frame (one length check)
@@ -248,7 +239,7 @@ pub(super) fn run_ops(
                         let caller = std::mem::replace(frames.current, callee);
                         let frame = Frame {
                             code: caller,
-                            pc: pc_after(start, ip) as u32,
+                            pc: pc_of(start, ip) as u32,
                             base: frame_base as u32,
                         };
                         push_frame(frames.frames, frame);
@@ -259,7 +250,7 @@ pub(super) fn run_ops(
                     // place (the frame loop would only come back here).
                     None if frames.interp.codes.is_compiled(func) && frames.native_calls() => {
                         let mut regs = Regs {
-                            pc: pc_after(start, ip),
+                            pc: pc_of(start, ip),
                             sp: frame_base + sp,
                             base: frame_base,
                         };
@@ -285,7 +276,7 @@ pub(super) fn run_ops(
         macro_rules! fast_cont {
             ($fast:ident, $operand:expr) => {{
                 let mut at = Regs {
-                    pc: pc_after(start, ip),
+                    pc: pc_of(start, ip),
                     sp: frame_base + sp,
                     base: frame_base,
                 };
@@ -313,6 +304,7 @@ pub(super) fn run_ops(
             let v = &mut slots;
             let base = 0usize;
             let op: &Op = unsafe { &*ip };
+            ip = ip.wrapping_add(1);
             match_op_with_memory_ops!(*op, v, sp, base, ip, start, store, code, {
             // --- control ---------------------------------------------
             Op::Unreachable => return Err(Trap::Unreachable),
@@ -320,31 +312,31 @@ pub(super) fn run_ops(
                 let name = code.unsupported.get(i as usize).map_or("?", |n| n);
                 return Err(Trap::Host(format!("unsupported instruction: {name}")));
             }
-            Op::Jump(target) => ip = branch_to(start, target as usize),
+            Op::Jump(target) => ip = op_at(start, target as usize),
             Op::JumpIfZero(target) => {
                 sp -= 1;
                 if v[sp] as u32 == 0 {
-                    ip = branch_to(start, target as usize);
+                    ip = op_at(start, target as usize);
                 }
             }
             Op::Br { target, drop, keep } => {
                 sp = branch(v, sp, drop, keep);
-                ip = branch_to(start, target as usize);
+                ip = op_at(start, target as usize);
             }
             Op::BrIf { target, drop, keep } => {
                 sp -= 1;
                 if v[sp] as u32 != 0 {
                     sp = branch(v, sp, drop, keep);
-                    ip = branch_to(start, target as usize);
+                    ip = op_at(start, target as usize);
                 }
             }
             Op::BrTable { len } => {
                 sp -= 1;
-                let entry = pc_after(start, ip) + (v[sp] as u32).min(len) as usize;
+                let entry = pc_of(start, ip) + (v[sp] as u32).min(len) as usize;
                 match code.ops.get(entry) {
                     Some(&Op::Br { target, drop, keep }) => {
                         sp = branch(v, sp, drop, keep);
-                        ip = branch_to(start, target as usize);
+                        ip = op_at(start, target as usize);
                     }
                     _ => return Err(Trap::Host("malformed br_table".into())),
                 }
@@ -352,13 +344,13 @@ pub(super) fn run_ops(
             Op::BrOnNull { target, drop, keep } => {
                 if v[sp - 1] == 0 {
                     sp = branch(v, sp - 1, drop, keep);
-                    ip = branch_to(start, target as usize);
+                    ip = op_at(start, target as usize);
                 }
             }
             Op::BrOnNonNull { target, drop, keep } => {
                 if v[sp - 1] != 0 {
                     sp = branch(v, sp, drop, keep);
-                    ip = branch_to(start, target as usize);
+                    ip = op_at(start, target as usize);
                 } else {
                     sp -= 1;
                 }
@@ -434,7 +426,7 @@ pub(super) fn run_ops(
             Op::Switch(site) if frames.switches => fast_cont!(fast_switch, site),
             Op::ContNew if frames.switches => {
                 // `sp - 1` holds the function reference, then the handle.
-                let mut at = Regs { pc: pc_after(start, ip), sp: frame_base + sp, base: frame_base };
+                let mut at = Regs { pc: pc_of(start, ip), sp: frame_base + sp, base: frame_base };
                 match frames.fast_cont_new(store, &mut at) {
                     Ok(true) => {
                         pc = at.pc;
@@ -508,13 +500,13 @@ pub(super) fn run_ops(
                 sp -= 1;
                 if v[sp] as u32 == 0 {
                     sp = branch(v, sp, drop, keep);
-                    ip = branch_to(start, target as usize);
+                    ip = op_at(start, target as usize);
                 }
             }
             Op::JumpIfNonZero(target) => {
                 sp -= 1;
                 if v[sp] as u32 != 0 {
-                    ip = branch_to(start, target as usize);
+                    ip = op_at(start, target as usize);
                 }
             }
             Op::LocalGet2(a, b) => {
@@ -545,12 +537,12 @@ pub(super) fn run_ops(
             }
             Op::BrIfLocalsI32 { cmp, a, b, target } => {
                 if cmp.holds(v[base + a as usize] as u32, v[base + b as usize] as u32) {
-                    ip = branch_to(start, target as usize);
+                    ip = op_at(start, target as usize);
                 }
             }
             Op::BrIfLocalI32Imm { cmp, local, imm, target } => {
                 if cmp.holds(v[base + local as usize] as u32, imm as u32) {
-                    ip = branch_to(start, target as usize);
+                    ip = op_at(start, target as usize);
                 }
             }
             Op::BrIfTeeI32 { cmp, tee, b, target } => {
@@ -558,7 +550,7 @@ pub(super) fn run_ops(
                 let top = v[sp];
                 v[base + tee as usize] = top;
                 if cmp.holds(top as u32, v[base + b as usize] as u32) {
-                    ip = branch_to(start, target as usize);
+                    ip = op_at(start, target as usize);
                 }
             }
             Op::LocalTeeI32AddImm { dst, src, imm } => {
@@ -601,15 +593,11 @@ pub(super) fn run_ops(
                 sp += 1;
             }
 
-            });
-            // The next op: ops that jump set `ip` one before their target
-            // (`branch_to`), or enter a frame and continue the loop.
-            ip = ip.wrapping_add(1);
+            })
         }
     };
-    // Every exit leaves from an arm, with `ip` at its op.
     *regs = Regs {
-        pc: pc_after(start, ip),
+        pc: pc_of(start, ip),
         sp: frame_base + sp,
         base: frame_base,
     };
@@ -622,21 +610,6 @@ pub(super) fn run_ops(
 #[inline(always)]
 pub(super) fn op_at(start: *const Op, pc: usize) -> *const Op {
     start.wrapping_add(pc)
-}
-
-/// Where a branch to op `target` leaves `ip`: one op before it, since the
-/// loop steps `ip` after every op that does not jump itself (`enter!`
-/// does, and continues the loop instead).
-#[inline(always)]
-pub(super) fn branch_to(start: *const Op, target: usize) -> *const Op {
-    start.wrapping_add(target).wrapping_sub(1)
-}
-
-/// The pc of the op after the one at `ip` (a return address, or where an
-/// exit resumes).
-#[inline(always)]
-fn pc_after(start: *const Op, ip: *const Op) -> usize {
-    pc_of(start, ip) + 1
 }
 
 /// The index of the op at `ip` in the code starting at `start`.

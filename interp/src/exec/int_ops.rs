@@ -8,8 +8,7 @@
 //! adds the register forms and calls `match_op_with_int_ops!` here, which
 //! adds these and calls `match_op_with_float_ops!` (`float_ops.rs`), which closes the
 //! `match`. `$v` is the value stack slice, `$sp` and `$pc` the loop's registers (`$pc`
-//! points at the running op, and a branch leaves it one before its target:
-//! `dispatch::branch_to`; `$start` at the function's first).
+//! points at the next op; `$start` at the function's first).
 
 /// Expands to the dispatch `match` over `$op`: the caller's arms, then the
 /// integer arms here, then the float arms.
@@ -243,181 +242,181 @@ macro_rules! match_op_with_int_ops {
                 Op::BrIfI32Eq(target) => {
                     $sp -= 2;
                     if ($v[$sp] as i32) == ($v[$sp + 1] as i32) {
-                        $pc = super::dispatch::branch_to($start, target as usize);
+                        $pc = super::dispatch::op_at($start, target as usize);
                     }
                 }
                 Op::BrIfI32Ne(target) => {
                     $sp -= 2;
                     if ($v[$sp] as i32) != ($v[$sp + 1] as i32) {
-                        $pc = super::dispatch::branch_to($start, target as usize);
+                        $pc = super::dispatch::op_at($start, target as usize);
                     }
                 }
                 Op::BrIfI32LtS(target) => {
                     $sp -= 2;
                     if ($v[$sp] as i32) < ($v[$sp + 1] as i32) {
-                        $pc = super::dispatch::branch_to($start, target as usize);
+                        $pc = super::dispatch::op_at($start, target as usize);
                     }
                 }
                 Op::BrIfI32LtU(target) => {
                     $sp -= 2;
                     if ($v[$sp] as u32) < ($v[$sp + 1] as u32) {
-                        $pc = super::dispatch::branch_to($start, target as usize);
+                        $pc = super::dispatch::op_at($start, target as usize);
                     }
                 }
                 Op::BrIfI32GtS(target) => {
                     $sp -= 2;
                     if ($v[$sp] as i32) > ($v[$sp + 1] as i32) {
-                        $pc = super::dispatch::branch_to($start, target as usize);
+                        $pc = super::dispatch::op_at($start, target as usize);
                     }
                 }
                 Op::BrIfI32GtU(target) => {
                     $sp -= 2;
                     if ($v[$sp] as u32) > ($v[$sp + 1] as u32) {
-                        $pc = super::dispatch::branch_to($start, target as usize);
+                        $pc = super::dispatch::op_at($start, target as usize);
                     }
                 }
                 Op::BrIfI32LeS(target) => {
                     $sp -= 2;
                     if ($v[$sp] as i32) <= ($v[$sp + 1] as i32) {
-                        $pc = super::dispatch::branch_to($start, target as usize);
+                        $pc = super::dispatch::op_at($start, target as usize);
                     }
                 }
                 Op::BrIfI32LeU(target) => {
                     $sp -= 2;
                     if ($v[$sp] as u32) <= ($v[$sp + 1] as u32) {
-                        $pc = super::dispatch::branch_to($start, target as usize);
+                        $pc = super::dispatch::op_at($start, target as usize);
                     }
                 }
                 Op::BrIfI32GeS(target) => {
                     $sp -= 2;
                     if ($v[$sp] as i32) >= ($v[$sp + 1] as i32) {
-                        $pc = super::dispatch::branch_to($start, target as usize);
+                        $pc = super::dispatch::op_at($start, target as usize);
                     }
                 }
                 Op::BrIfI32GeU(target) => {
                     $sp -= 2;
                     if ($v[$sp] as u32) >= ($v[$sp + 1] as u32) {
-                        $pc = super::dispatch::branch_to($start, target as usize);
+                        $pc = super::dispatch::op_at($start, target as usize);
                     }
                 }
                 Op::BrIfI64Eq(target) => {
                     $sp -= 2;
                     if ($v[$sp] as i64) == ($v[$sp + 1] as i64) {
-                        $pc = super::dispatch::branch_to($start, target as usize);
+                        $pc = super::dispatch::op_at($start, target as usize);
                     }
                 }
                 Op::BrIfI64Ne(target) => {
                     $sp -= 2;
                     if ($v[$sp] as i64) != ($v[$sp + 1] as i64) {
-                        $pc = super::dispatch::branch_to($start, target as usize);
+                        $pc = super::dispatch::op_at($start, target as usize);
                     }
                 }
                 Op::BrIfI64LtS(target) => {
                     $sp -= 2;
                     if ($v[$sp] as i64) < ($v[$sp + 1] as i64) {
-                        $pc = super::dispatch::branch_to($start, target as usize);
+                        $pc = super::dispatch::op_at($start, target as usize);
                     }
                 }
                 Op::BrIfI64LtU(target) => {
                     $sp -= 2;
                     if ($v[$sp] as u64) < ($v[$sp + 1] as u64) {
-                        $pc = super::dispatch::branch_to($start, target as usize);
+                        $pc = super::dispatch::op_at($start, target as usize);
                     }
                 }
                 Op::BrIfI64GtS(target) => {
                     $sp -= 2;
                     if ($v[$sp] as i64) > ($v[$sp + 1] as i64) {
-                        $pc = super::dispatch::branch_to($start, target as usize);
+                        $pc = super::dispatch::op_at($start, target as usize);
                     }
                 }
                 Op::BrIfI64GtU(target) => {
                     $sp -= 2;
                     if ($v[$sp] as u64) > ($v[$sp + 1] as u64) {
-                        $pc = super::dispatch::branch_to($start, target as usize);
+                        $pc = super::dispatch::op_at($start, target as usize);
                     }
                 }
                 Op::BrIfI64LeS(target) => {
                     $sp -= 2;
                     if ($v[$sp] as i64) <= ($v[$sp + 1] as i64) {
-                        $pc = super::dispatch::branch_to($start, target as usize);
+                        $pc = super::dispatch::op_at($start, target as usize);
                     }
                 }
                 Op::BrIfI64LeU(target) => {
                     $sp -= 2;
                     if ($v[$sp] as u64) <= ($v[$sp + 1] as u64) {
-                        $pc = super::dispatch::branch_to($start, target as usize);
+                        $pc = super::dispatch::op_at($start, target as usize);
                     }
                 }
                 Op::BrIfI64GeS(target) => {
                     $sp -= 2;
                     if ($v[$sp] as i64) >= ($v[$sp + 1] as i64) {
-                        $pc = super::dispatch::branch_to($start, target as usize);
+                        $pc = super::dispatch::op_at($start, target as usize);
                     }
                 }
                 Op::BrIfI64GeU(target) => {
                     $sp -= 2;
                     if ($v[$sp] as u64) >= ($v[$sp + 1] as u64) {
-                        $pc = super::dispatch::branch_to($start, target as usize);
+                        $pc = super::dispatch::op_at($start, target as usize);
                     }
                 }
                 Op::BrIfI32EqImm { target, imm } => {
                     $sp -= 1;
                     if ($v[$sp] as i32) == (imm as i32) {
-                        $pc = super::dispatch::branch_to($start, target as usize);
+                        $pc = super::dispatch::op_at($start, target as usize);
                     }
                 }
                 Op::BrIfI32NeImm { target, imm } => {
                     $sp -= 1;
                     if ($v[$sp] as i32) != (imm as i32) {
-                        $pc = super::dispatch::branch_to($start, target as usize);
+                        $pc = super::dispatch::op_at($start, target as usize);
                     }
                 }
                 Op::BrIfI32LtSImm { target, imm } => {
                     $sp -= 1;
                     if ($v[$sp] as i32) < (imm as i32) {
-                        $pc = super::dispatch::branch_to($start, target as usize);
+                        $pc = super::dispatch::op_at($start, target as usize);
                     }
                 }
                 Op::BrIfI32LtUImm { target, imm } => {
                     $sp -= 1;
                     if ($v[$sp] as u32) < (imm as u32) {
-                        $pc = super::dispatch::branch_to($start, target as usize);
+                        $pc = super::dispatch::op_at($start, target as usize);
                     }
                 }
                 Op::BrIfI32GtSImm { target, imm } => {
                     $sp -= 1;
                     if ($v[$sp] as i32) > (imm as i32) {
-                        $pc = super::dispatch::branch_to($start, target as usize);
+                        $pc = super::dispatch::op_at($start, target as usize);
                     }
                 }
                 Op::BrIfI32GtUImm { target, imm } => {
                     $sp -= 1;
                     if ($v[$sp] as u32) > (imm as u32) {
-                        $pc = super::dispatch::branch_to($start, target as usize);
+                        $pc = super::dispatch::op_at($start, target as usize);
                     }
                 }
                 Op::BrIfI32LeSImm { target, imm } => {
                     $sp -= 1;
                     if ($v[$sp] as i32) <= (imm as i32) {
-                        $pc = super::dispatch::branch_to($start, target as usize);
+                        $pc = super::dispatch::op_at($start, target as usize);
                     }
                 }
                 Op::BrIfI32LeUImm { target, imm } => {
                     $sp -= 1;
                     if ($v[$sp] as u32) <= (imm as u32) {
-                        $pc = super::dispatch::branch_to($start, target as usize);
+                        $pc = super::dispatch::op_at($start, target as usize);
                     }
                 }
                 Op::BrIfI32GeSImm { target, imm } => {
                     $sp -= 1;
                     if ($v[$sp] as i32) >= (imm as i32) {
-                        $pc = super::dispatch::branch_to($start, target as usize);
+                        $pc = super::dispatch::op_at($start, target as usize);
                     }
                 }
                 Op::BrIfI32GeUImm { target, imm } => {
                     $sp -= 1;
                     if ($v[$sp] as u32) >= (imm as u32) {
-                        $pc = super::dispatch::branch_to($start, target as usize);
+                        $pc = super::dispatch::op_at($start, target as usize);
                     }
                 }
         })

@@ -116,13 +116,13 @@ macro_rules! match_op_with_reg_ops {
                 Op::BrIfCmpRR { cmp, a, b, sp: height, target } => {
                     debug_assert_eq!($sp, $base + height as usize, "a register op moved sp");
                     if cmp.holds($v[$base + a as usize] as u32, $v[$base + b as usize] as u32) {
-                        $pc = super::dispatch::branch_to($start, target as usize);
+                        $pc = super::dispatch::op_at($start, target as usize);
                     }
                 }
                 Op::BrIfCmpRI { cmp, a, sp: height, imm, target } => {
                     debug_assert_eq!($sp, $base + height as usize, "a register op moved sp");
                     if cmp.holds($v[$base + a as usize] as u32, imm as u32) {
-                        $pc = super::dispatch::branch_to($start, target as usize);
+                        $pc = super::dispatch::op_at($start, target as usize);
                     }
                 }
         })
