@@ -13,7 +13,8 @@
 //!              native continuation, chain below the depth limit
 //!                running stack ─▶ new Link; k's stack ─▶ running;
 //!                arguments ─▶ k's top frame, which continues
-//!              or k fresh, its function interpreted, the interpreter alone
+//!              or k fresh, its function interpreted (tiered: without code,
+//!              its budget not spent, not to be compiled at its start)
 //!                running stack ─▶ new Link; a pooled stack runs k's
 //!                function with | bound values | arguments |
 //!   suspend t  the innermost link whose handler table has (on t $l)
@@ -204,16 +205,26 @@ impl Frames<'_> {
     ) -> Result<bool, Trap> {
         let top = regs.sp - 1;
         let raw = self.values[top];
-        if !self.tiering.interpreter_only() {
-            return Ok(false);
-        }
         let Some(func) = ContTable::fresh_func(&store.conts, raw) else {
             return Ok(false);
         };
+        // Alone, the interpreter runs every function. Tiered, it starts
+        // here only a function that stays interpreted: one without code
+        // whose tier-up budget is not spent (the start counts toward it,
+        // as `Executor::runs_natively` counts it), and which is not to be
+        // compiled before its first continuation starts (asked once per
+        // function: then it is compiled now and starts natively, the
+        // general way).
+        let alone = self.tiering.interpreter_only();
         let code = match self.interp.codes.get(store, func) {
-            Ok(Callee::Wasm(code) | Callee::Hot(code) | Callee::Compiled(code)) => code,
+            Ok(Callee::Wasm(code)) => code,
+            Ok(Callee::Hot(code) | Callee::Compiled(code)) if alone => code,
             _ => return Ok(false),
         };
+        if !alone && self.tiering.compile_at_start(store, func) {
+            self.interp.codes.mark_compiled(func);
+            return Ok(false);
+        }
         let index = self.interp.conts.consume(&mut store.conts, raw)?;
         let mut args = std::mem::take(&mut self.interp.conts.scratch);
         args.clear();
