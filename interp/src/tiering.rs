@@ -152,16 +152,6 @@ pub trait Tiering {
         false
     }
 
-    /// Whether a fresh continuation of `func` that could run natively
-    /// ([`Tiering::runs_natively`]) should start as heap frames all the
-    /// same: native stacks are dear (many in use, none warm) and its
-    /// function's continuations are not known to live long. Compiled code
-    /// asks the same before it starts one (the jit's `libcalls/in_place.rs`).
-    fn prefers_heap_frames(&mut self, func: FuncAddr) -> bool {
-        let _ = func;
-        false
-    }
-
     /// Whether a fresh continuation of `func`, or a call of `func` inside
     /// an interpreted continuation, should run its compiled code (as a
     /// native continuation, [`Tiering::resume_native`]).

@@ -237,16 +237,6 @@ impl Jit {
         self.state.conts.heap_total
     }
 
-    /// Whether a fresh continuation of `func` should run as heap frames
-    /// rather than get a native stack: many stacks are in use and none is
-    /// warm (`Conts::stacks_are_dear`), and continuations of `func` are not
-    /// known to live long. Asked by the interpreter before it starts one;
-    /// compiled code asks the same in `libcalls/in_place.rs`.
-    pub fn prefers_heap_frames(&self, func: FuncAddr) -> bool {
-        let conts = &self.state.conts;
-        conts.stacks_are_dear() && !conts.long_lived.contains(func)
-    }
-
     /// Notes that continuations of `func` live long (resumed many times):
     /// new ones run on native stacks, never as heap frames in place of them
     /// (`libcalls/in_place.rs`).

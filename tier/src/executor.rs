@@ -130,7 +130,6 @@ impl TierExecutor {
                     tier.tier_up.finish_pending(jit, store);
                     stats = tier.tier_up.stats.clone();
                     stats.heap_frame_conts = jit.heap_frame_conts();
-                    stats.native_stacks = jit.continuation_stats(store).1;
                 }
                 let interpreted = tier.interp.interpreted_calls();
                 Some((stats, interpreted))

@@ -76,8 +76,6 @@ pub struct TierStats {
     /// Fresh continuations that compiled code ran as heap frames in place
     /// of native ones (many native stacks in use, none warm).
     pub heap_frame_conts: u64,
-    /// Native stacks mapped for continuations so far.
-    pub native_stacks: u64,
 }
 
 /// The tiering state one executor keeps across calls.
@@ -479,11 +477,6 @@ impl Tiering for TierUpHook<'_> {
             && (store.funcs.get(func.0 as usize)).is_some_and(|f| f.vm().code != 0)
             && (self.jit.is_some() || wasmfx_jit::nested_at_least(1))
             && !nested_at_least(MAX_NATIVE_NESTING)
-    }
-
-    fn prefers_heap_frames(&mut self, func: FuncAddr) -> bool {
-        self.with_jit(|jit| jit.prefers_heap_frames(func))
-            .unwrap_or(false)
     }
 
     fn adopts_parked(&mut self, _: &Store) -> bool {

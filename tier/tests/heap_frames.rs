@@ -226,31 +226,3 @@ fn continuations_run_as_heap_frames_by_compiled_code_behave_as_interpreted_ones(
     // held's 50, gen, middle and asker, thrower twice, crash, crash_later.
     assert_eq!(heap_frame_conts, 50 + 1 + 2 + 2 + 1 + 1);
 }
-
-/// An interpreted driver starts the continuations of a compiled function
-/// as heap frames too when native stacks are dear, as compiled code does:
-/// `held` (interpreted) starts 40 of `wait` (compiled), and none gets a
-/// native stack.
-#[test]
-fn an_interpreted_driver_starts_compiled_functions_as_heap_frames_when_stacks_are_dear() {
-    let engine = Engine::new(TierMode::Dyn).expect("dyn is built");
-    let module = engine.compile_text(PROGRAM).expect("compiles");
-    let run = |heap_frames: bool| {
-        // Function 0 is `wait`.
-        let plan = |_, index| match index {
-            0 => FunctionTier::Compiled,
-            _ => FunctionTier::Interpreted,
-        };
-        let mut executor = TierExecutor::tiered_with_plan(plan);
-        if heap_frames {
-            executor = executor.heap_frames_after(0);
-        }
-        let mut runtime = Runtime::with_executor(&engine, executor);
-        let id = runtime.instantiate(&module).expect("instantiates");
-        let sum = runtime.call(id, "held", &[Val::I32(40)]).expect("runs");
-        assert_eq!(sum, [Val::I32(40 * 39 / 2)]);
-        runtime.tier_stats().expect("dyn has stats").0.native_stacks
-    };
-    assert!(run(false) > 0, "without the policy `wait` runs natively");
-    assert_eq!(run(true), 0);
-}

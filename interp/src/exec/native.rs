@@ -81,9 +81,8 @@ pub(super) fn kind_at(regs: &Regs) -> Result<NativeKind, Trap> {
 
 impl Executor<'_> {
     /// Whether continuation record `index` (just consumed) runs natively:
-    /// compiled code suspended it, or it is fresh, its function runs
-    /// compiled code, and native stacks are not dear (else it starts as
-    /// heap frames, as compiled code would start it).
+    /// compiled code suspended it, or it is fresh and its function runs
+    /// compiled code.
     /// A fresh continuation's start counts as a call of its function
     /// toward the tier-up budget.
     pub(super) fn runs_natively(&mut self, index: u32) -> Result<bool, Trap> {
@@ -100,7 +99,7 @@ impl Executor<'_> {
         if !self.interp.codes.is_compiled(func) && self.tiering.compile_at_start(self.store, func) {
             self.interp.codes.mark_compiled(func);
         }
-        Ok(self.tiering.runs_natively(self.store, func) && !self.tiering.prefers_heap_frames(func))
+        Ok(self.tiering.runs_natively(self.store, func))
     }
 
     /// Runs continuation record `index` natively for the instruction before
