@@ -154,6 +154,17 @@ pub(super) fn run_ops(
     // steps a pointer (pc is `ip - start`, worked out where it is needed).
     let mut start: *const Op;
     let mut ip: *const Op;
+    // The registers as the frame loop and the fast paths count them: pc
+    // past the running op, sp and base as value indices.
+    macro_rules! here {
+        () => {
+            Regs {
+                pc: pc_of(start, ip),
+                sp: frame_base + sp,
+                base: frame_base,
+            }
+        };
+    }
     let exit = 'frames: loop {
         let code = &**frames.current;
         let ops = &*code.ops;
@@ -249,11 +260,7 @@ pub(super) fn run_ops(
                     // Compiled code, called from here with the arguments in
                     // place (the frame loop would only come back here).
                     None if frames.interp.codes.is_compiled(func) && frames.native_calls() => {
-                        let mut regs = Regs {
-                            pc: pc_of(start, ip),
-                            sp: frame_base + sp,
-                            base: frame_base,
-                        };
+                        let mut regs = here!();
                         match frames.call_compiled(store, &mut regs, func, false)? {
                             Action::Continue => {
                                 (pc, sp) = (regs.pc, regs.sp - frame_base);
@@ -275,11 +282,7 @@ pub(super) fn run_ops(
         // when that applies, else through the frame loop.
         macro_rules! fast_cont {
             ($fast:ident, $operand:expr) => {{
-                let mut at = Regs {
-                    pc: pc_of(start, ip),
-                    sp: frame_base + sp,
-                    base: frame_base,
-                };
+                let mut at = here!();
                 match frames.$fast(store, &mut at, $operand) {
                     Ok(true) => {
                         (pc, sp, frame_base) = (at.pc, at.sp - at.base, at.base);
@@ -426,7 +429,7 @@ pub(super) fn run_ops(
             Op::Switch(site) if frames.switches => fast_cont!(fast_switch, site),
             Op::ContNew if frames.switches => {
                 // `sp - 1` holds the function reference, then the handle.
-                let mut at = Regs { pc: pc_of(start, ip), sp: frame_base + sp, base: frame_base };
+                let mut at = here!();
                 match frames.fast_cont_new(store, &mut at) {
                     Ok(true) => {
                         pc = at.pc;
@@ -596,11 +599,7 @@ pub(super) fn run_ops(
             })
         }
     };
-    *regs = Regs {
-        pc: pc_of(start, ip),
-        sp: frame_base + sp,
-        base: frame_base,
-    };
+    *regs = here!();
     Ok(exit)
 }
 

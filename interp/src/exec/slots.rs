@@ -48,7 +48,6 @@ impl<'a> Slots<'a> {
             .is_some_and(|end| end <= values.len())
     }
 
-    /// A copy of the slots in `from..to`.
     /// The `len` slots of `values` from `base`, indexed from 0, unchecked,
     /// for as long as the caller says: it makes them anew after anything
     /// that moves `values`.
@@ -67,6 +66,7 @@ impl<'a> Slots<'a> {
         }
     }
 
+    /// A copy of the slots in `from..to`.
     pub fn to_vec(&self, from: usize, to: usize) -> Vec<u64> {
         (from..to).map(|i| self[i]).collect()
     }
