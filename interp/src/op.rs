@@ -412,6 +412,17 @@ pub enum Op {
     I32AddRI(BinImm),
     /// `I32AddRI` then a copy of its result to a second local.
     I32AddRITee(BinImmTee),
+    /// `slot[dst] = slot[a] + (slot[b] << k)` (i32; `k` taken mod 32): an
+    /// array element's address stored in a local; `sp` as in [`Bin`]. Its
+    /// own fields rather than a `Bin`, which the arm would load as one
+    /// word and take apart with shifts.
+    I32AddShlRR {
+        k: u8,
+        dst: u16,
+        a: u16,
+        b: u16,
+        sp: u16,
+    },
     I32SubRI(BinImm),
     I32MulRI(BinImm),
     I32AndRI(BinImm),

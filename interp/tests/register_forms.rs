@@ -46,7 +46,21 @@ const PROGRAMS: &str = r#"(module
     ;; f64 arithmetic into a local.
     (func (export "f64_into_local") (param f64 f64) (result f64) (local f64)
         (local.set 2 (f64.div (local.get 0) (local.get 1)))
-        (local.get 2)))"#;
+        (local.get 2))
+    ;; a + (b << k) into a local, the shift on either side of the add, a
+    ;; shift count past 31 (taken mod 32), and a tee that keeps the value.
+    (func (export "add_shl") (param i32 i32) (result i32) (local i32 i32)
+        (local.set 2 (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const 2))))
+        (local.set 3 (i32.add (i32.shl (local.get 1) (i32.const 35)) (local.get 2)))
+        (i32.sub (local.tee 2 (i32.add (local.get 3) (i32.shl (local.get 0) (i32.const 31))))
+                 (local.get 3)))
+    ;; The same sum read by a stack op (not stored in a local), and one that
+    ;; overwrites its own operand.
+    (func (export "add_shl_stack") (param i32 i32) (result i32)
+        (i32.add (i32.const 1) (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const 3)))))
+    (func (export "add_shl_self") (param i32 i32) (result i32)
+        (local.set 1 (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const 4))))
+        (local.get 1)))"#;
 
 #[test]
 fn results_stored_into_locals_are_the_stack_forms_results() {
@@ -66,6 +80,37 @@ fn results_stored_into_locals_are_the_stack_forms_results() {
         &[Val::F64(1.0f64.to_bits()), Val::F64(4.0f64.to_bits())],
     );
     assert_eq!(quotient.expect("runs"), vec![Val::F64(0.25f64.to_bits())]);
+}
+
+/// `a + (b << k)` as Wasm computes it (i32, wrapping, `k` mod 32).
+fn add_shl(a: i32, b: i32, k: u32) -> i32 {
+    a.wrapping_add(b.wrapping_shl(k))
+}
+
+#[test]
+fn shifted_sums_stored_into_locals_are_the_stack_forms_results() {
+    let mut inst = instantiate(PROGRAMS);
+    for (a, b) in [
+        (5, 7),
+        (-3, i32::MAX),
+        (i32::MIN, -1),
+        (0x1234_5678, 0x0fed_cba9),
+    ] {
+        let first = add_shl(a, b, 2);
+        let second = add_shl(first, b, 35);
+        let third = add_shl(second, a, 31);
+        let args = [Val::I32(a), Val::I32(b)];
+        assert_eq!(
+            inst.i32("add_shl", &args),
+            third.wrapping_sub(second),
+            "{a} {b}"
+        );
+        assert_eq!(
+            inst.i32("add_shl_stack", &args),
+            1i32.wrapping_add(add_shl(a, b, 3))
+        );
+        assert_eq!(inst.i32("add_shl_self", &args), add_shl(a, b, 4));
+    }
 }
 
 #[test]

@@ -38,6 +38,10 @@ macro_rules! match_op_with_reg_ops {
                     $v[$base + o.dst as usize] = sum;
                     $v[$base + o.also as usize] = sum;
                 }
+                Op::I32AddShlRR { k, dst, a, b, sp: height } => {
+                    let o = crate::op::Bin { dst, a, b, sp: height };
+                    rr($v, $sp, $base, o, |a, b| from_i32((a as i32).wrapping_add((b as i32).wrapping_shl(k as u32))));
+                }
                 Op::I32AddRI(o) => ri($v, $sp, $base, o, o.imm as u32 as u64, |a, b| from_i32((a as i32).wrapping_add(b as i32))),
                 Op::I32SubRI(o) => ri($v, $sp, $base, o, o.imm as u32 as u64, |a, b| from_i32((a as i32).wrapping_sub(b as i32))),
                 Op::I32MulRI(o) => ri($v, $sp, $base, o, o.imm as u32 as u64, |a, b| from_i32((a as i32).wrapping_mul(b as i32))),

@@ -10,7 +10,9 @@
 //!
 //! The translator (`translate/operands.rs`) emits them for a binary op on
 //! locals and constants whose result goes to a local (`local.set`,
-//! `local.tee`) or to a `br_if`/`if` (fused into `BrIfCmpRR`/`BrIfCmpRI`).
+//! `local.tee`) or to a `br_if`/`if` (fused into `BrIfCmpRR`/`BrIfCmpRI`),
+//! and for `a + (b << k)` on two locals whose result goes to a local
+//! (`I32AddShlRR`, array indexing).
 //! Ops that still work on the stack find it as they expect: a register op
 //! never moves `sp` (its operands were never pushed, and its result goes
 //! to a local or into the branch it is fused with, never to a temporary
@@ -120,6 +122,7 @@ impl super::Op {
             | I64ShrURI(o) | I64RotlRI(o) | I64RotrRI(o) | I64EqRI(o) | I64NeRI(o)
             | I64LtSRI(o) | I64LtURI(o) | I64GtSRI(o) | I64GtURI(o) | I64LeSRI(o) | I64LeURI(o)
             | I64GeSRI(o) | I64GeURI(o) => Some((&mut o.dst, &mut o.sp)),
+            I32AddShlRR { dst, sp, .. } => Some((dst, sp)),
             _ => None,
         }
     }

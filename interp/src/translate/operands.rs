@@ -16,6 +16,10 @@
 //!   br_if 0                   []                      BrIfCmpRI { LtS, a: 5, imm: 8, sp, target }
 //!   local.get 1; local.get 2  [L1, L2]
 //!   i32.add; i32.load         []                      LocalGet2(1, 2), I32Add, I32Load
+//!   local.get 1; local.get 2  [L1, L2]
+//!   i32.const 2; i32.shl      [L1, Binary(shl, L2, C2)]
+//!   i32.add                   [AddShl(L1, L2, 2)]
+//!   local.set 6               []                      I32AddShlRR { k: 2, dst: 6, a: 1, b: 2, sp }
 //! ```
 //!
 //! A register op replaces the whole pattern only where the stack forms
@@ -57,6 +61,11 @@ pub(super) enum Pending {
         a: Leaf,
         b: Leaf,
     },
+    /// `local a + (local b << k)` (i32, `k` below 32): an `i32.add` of a
+    /// local and a pending shift of a local by a constant, either way
+    /// round. A `local.set`/`local.tee` makes it one `I32AddShlRR`; any
+    /// other consumer gets the stack forms (`LocalGet2`, `I32AddShl`).
+    AddShl { a: u32, b: u32, k: u8 },
 }
 
 /// An operand of a pending [`Pending::Binary`].
@@ -73,6 +82,7 @@ impl Pending {
             Pending::Local(l) => l == local,
             Pending::Const(_) => false,
             Pending::Binary { a, b, .. } => a == Leaf::Local(local) || b == Leaf::Local(local),
+            Pending::AddShl { a, b, .. } => a == local || b == local,
         }
     }
 }
@@ -210,6 +220,13 @@ impl Translator<'_> {
                     self.emit_leaf(b);
                     self.emit(stack);
                 }
+                Pending::AddShl { a, b, k } => {
+                    self.emit_leaf(Leaf::Local(a));
+                    self.emit_leaf(Leaf::Local(b));
+                    self.emit_leaf(Leaf::Const(u64::from(k)));
+                    self.emit(Op::I32Shl);
+                    self.emit(Op::I32Add);
+                }
             }
         }
     }
@@ -262,10 +279,18 @@ impl Translator<'_> {
         if n < 2 {
             return false;
         }
+        if forms.stack == Op::I32Add
+            && let Some(entry) = add_shl(self.pending[n - 2], self.pending[n - 1])
+        {
+            self.pending.truncate(n - 2);
+            self.pending.push(entry);
+            self.height -= 1;
+            return true;
+        }
         let leaf = |p: Pending| match p {
             Pending::Local(l) => Some(Leaf::Local(l)),
             Pending::Const(c) => Some(Leaf::Const(c)),
-            Pending::Binary { .. } => None,
+            Pending::Binary { .. } | Pending::AddShl { .. } => None,
         };
         let (Some(a), Some(b), Some(dst)) = (
             leaf(self.pending[n - 2]),
@@ -333,6 +358,18 @@ impl Translator<'_> {
                 self.emit(reg);
                 self.pending[n - 1] = Pending::Local(local);
             }
+            Pending::AddShl { a, b, k } => {
+                let (Ok(dst), Ok(a), Ok(b), Some(sp)) = (
+                    u16::try_from(local),
+                    u16::try_from(a),
+                    u16::try_from(b),
+                    self.written(),
+                ) else {
+                    return false;
+                };
+                self.emit(Op::I32AddShlRR { k, dst, a, b, sp });
+                self.pending[n - 1] = Pending::Local(local);
+            }
         }
         if !tee {
             self.pending.pop();
@@ -340,6 +377,26 @@ impl Translator<'_> {
         }
         true
     }
+}
+
+/// The pending `a + (b << k)` of an `i32.add` whose operands are
+/// `first` and `second` (a local and an i32 shift of a local by a
+/// constant, either way round), if they are that.
+fn add_shl(first: Pending, second: Pending) -> Option<Pending> {
+    let shifted = |p: Pending| match p {
+        Pending::Binary {
+            stack: Op::I32Shl,
+            a: Leaf::Local(b),
+            b: Leaf::Const(k),
+            ..
+        } => Some((b, (k as u32 & 31) as u8)),
+        _ => None,
+    };
+    let (a, (b, k)) = match (first, second) {
+        (Pending::Local(a), other) | (other, Pending::Local(a)) => (a, shifted(other)?),
+        _ => return None,
+    };
+    Some(Pending::AddShl { a, b, k })
 }
 
 #[cfg(test)]
@@ -395,6 +452,34 @@ mod tests {
             "{ops:?}"
         );
         assert_eq!(ops.len(), 2, "{ops:?}");
+    }
+
+    #[test]
+    fn a_shifted_sum_stored_in_a_local_is_one_register_op() {
+        let sum = Op::I32AddShlRR {
+            k: 2,
+            dst: 2,
+            a: 0,
+            b: 1,
+            sp: 3,
+        };
+        for body in [
+            "(i32.add (local.get 0) (i32.shl (local.get 1) (i32.const 2)))",
+            "(i32.add (i32.shl (local.get 1) (i32.const 34)) (local.get 0))",
+        ] {
+            let ops = ops(&format!(
+                "(module (func (param i32 i32) (local i32) (local.set 2 {body})))"
+            ));
+            assert_eq!(ops, [sum, Op::Return], "{body}");
+        }
+    }
+
+    #[test]
+    fn a_shifted_sum_a_stack_op_consumes_keeps_the_stack_forms() {
+        let ops = ops("(module (memory 1) (func (param i32 i32) (result i32)
+            (i32.load (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const 2))))))");
+        assert!(ops.contains(&Op::I32AddShl(2)), "{ops:?}");
+        assert!(ops.contains(&Op::LocalGet2(0, 1)), "{ops:?}");
     }
 
     #[test]
