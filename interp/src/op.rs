@@ -718,6 +718,14 @@ pub enum Op {
         val: u32,
         offset: u32,
     },
+    /// `local.get l; i32.const imm; i32.add; i32.load8_u`: pushes the byte
+    /// at `l + imm` (wrapped in i32) + `offset`.
+    I32Load8UAt {
+        mem: u16,
+        local: u32,
+        imm: i32,
+        offset: u32,
+    },
     /// `local.get l; i32.const imm; i32.add; i32.const value; i32.store8`
     /// with no static offset: stores the low byte of `value` at `l + imm`.
     Store8ImmAt {

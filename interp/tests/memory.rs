@@ -39,6 +39,10 @@ const MEM: &str = r#"(module
     ;; wrap there).
     (func (export "load_at_plus_8") (param i32) (result i32)
       (i32.load offset=4 (i32.add (i32.mul (local.get 0) (i32.const 1)) (i32.const 8))))
+    ;; A local plus a constant (fused into one byte load at local + c),
+    ;; with a static offset after it.
+    (func (export "byte_at_local_plus_3") (param i32) (result i32)
+      (i32.load8_u offset=1 (i32.add (local.get 0) (i32.const 3))))
     (func (export "load64_at_plus_8") (param i32) (result i64)
       (i64.load (i32.add (i32.mul (local.get 0) (i32.const 1)) (i32.const 8))))
     (func (export "f32_bits") (param i32) (result i32)
@@ -82,6 +86,16 @@ fn an_added_constant_wraps_before_the_offset() {
         inst.i64("load64_at_plus_8", &[Val::I32(0)]),
         0x0102_0304_0506_0708
     );
+    // A byte at local + 3 + offset 1: bytes 8..16 hold 08 07 .. 01.
+    assert_eq!(inst.i32("byte_at_local_plus_3", &[Val::I32(8)]), 0x04);
+    assert_eq!(inst.i32("byte_at_local_plus_3", &[Val::I32(11)]), 0x01);
+    // -4 + 3 wraps to 0xffff_ffff; + offset 1 is 2^32: out of bounds.
+    assert_eq!(
+        inst.trap("byte_at_local_plus_3", &[Val::I32(-4)]),
+        "out of bounds memory access"
+    );
+    // -3 + 3 wraps to 0: byte 1, never written.
+    assert_eq!(inst.i32("byte_at_local_plus_3", &[Val::I32(-3)]), 0);
     // -8 + 8 wraps to 0 (no trap): bytes 4..8 and 0..8, never written.
     assert_eq!(inst.i32("load_at_plus_8", &[Val::I32(-8)]), 0);
     assert_eq!(inst.i64("load64_at_plus_8", &[Val::I32(-8)]), 0);

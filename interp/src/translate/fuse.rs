@@ -34,6 +34,7 @@
 //!   LocalsI32Add + I64Load      ─▶ I64LoadLocals         (load at a + b)
 //!   I64LoadLocals + F64Mul      ─▶ F64MulLoadLocals      (top * f64 at a + b)
 //!   LocalI32AddImm + Store8Imm  ─▶ Store8ImmAt           (offset 0: store at l + c)
+//!   LocalI32AddImm + I32Load8U  ─▶ I32Load8UAt           (load a byte at l + c)
 //!   LocalGet2(a, v) + Store32   ─▶ Store32Locals         (store local v at local a)
 //!   LocalGet(v) + Store32       ─▶ Store32Local          (store local v, address popped)
 //!   I32AddRI(dst) + LocalCopy { dst → b } ─▶ I32AddRITee (the sum in both locals)
@@ -165,6 +166,15 @@ pub(super) fn fuse(prev: Op, next: Op) -> Option<Op> {
             imm,
             value,
         },
+        (LocalI32AddImm { local, imm }, I32Load8U { mem, offset }) => {
+            let (mem, offset) = narrow(mem, offset)?;
+            I32Load8UAt {
+                mem,
+                local,
+                imm,
+                offset,
+            }
+        }
         (I64LoadLocals { mem, a, b, offset }, F64Mul) => F64MulLoadLocals { mem, a, b, offset },
         (LocalI32AddImm { local, imm }, LocalTee(dst)) => LocalTeeI32AddImm {
             dst,

@@ -184,6 +184,17 @@ fn addresses_from_locals_fuse_into_memory_ops() {
         })
     );
     assert_eq!(fuse(addr, store(1)), None, "a static offset stays apart");
+    let load = |mem, offset| Op::I32Load8U { mem, offset };
+    assert_eq!(
+        fuse(addr, load(3, 9)),
+        Some(Op::I32Load8UAt {
+            mem: 3,
+            local: 1,
+            imm: 64,
+            offset: 9
+        })
+    );
+    assert_eq!(fuse(addr, load(0, 1 << 33)), None, "too wide an offset");
 }
 
 #[test]
