@@ -493,16 +493,72 @@ pub enum Op {
     F64SubRR(Bin),
     F64MulRR(Bin),
     F64DivRR(Bin),
-    /// A register-form i32 compare and `br_if` (or an `if`, negated):
-    /// `sp = base + sp`, then jumps when `slot[a] <cmp> slot[b]`.
-    BrIfCmpRR {
-        cmp: I32Cmp,
+    /// A register-form i32 compare and `br_if` (or an `if`, negated),
+    /// one op per comparison (so the op's dispatch is the only indirect
+    /// jump; see `Op::br_if_rr`): `sp = base + sp`, then jumps when
+    /// `slot[a] <cmp> slot[b]`.
+    BrIfEqRR {
         a: u16,
         b: u16,
         sp: u16,
         target: u32,
     },
-    /// `BrIfCmpRR` against an immediate.
+    BrIfNeRR {
+        a: u16,
+        b: u16,
+        sp: u16,
+        target: u32,
+    },
+    BrIfLtSRR {
+        a: u16,
+        b: u16,
+        sp: u16,
+        target: u32,
+    },
+    BrIfLtURR {
+        a: u16,
+        b: u16,
+        sp: u16,
+        target: u32,
+    },
+    BrIfGtSRR {
+        a: u16,
+        b: u16,
+        sp: u16,
+        target: u32,
+    },
+    BrIfGtURR {
+        a: u16,
+        b: u16,
+        sp: u16,
+        target: u32,
+    },
+    BrIfLeSRR {
+        a: u16,
+        b: u16,
+        sp: u16,
+        target: u32,
+    },
+    BrIfLeURR {
+        a: u16,
+        b: u16,
+        sp: u16,
+        target: u32,
+    },
+    BrIfGeSRR {
+        a: u16,
+        b: u16,
+        sp: u16,
+        target: u32,
+    },
+    BrIfGeURR {
+        a: u16,
+        b: u16,
+        sp: u16,
+        target: u32,
+    },
+    /// A register-form i32 compare and `br_if` against an immediate (the
+    /// comparison a field: it runs far less often than the two-slot form).
     BrIfCmpRI {
         cmp: I32Cmp,
         a: u16,

@@ -128,3 +128,56 @@ fn compare_and_branch_on_slots_and_immediates() {
     assert_eq!(inst.i32("count", &[Val::I32(0), Val::I32(4)]), 0);
     assert_eq!(inst.i32("count", &[Val::I32(-5), Val::I32(4)]), 0);
 }
+
+/// Every i32 comparison of two locals, branched on by `br_if` (one op per
+/// comparison, `BrIf<cmp>RR`) and by `if` (the negated one), against
+/// Rust's comparison of the same values.
+#[test]
+fn every_two_slot_compare_and_branch_agrees_with_the_comparison() {
+    let cmps: [(&str, fn(i32, i32) -> bool); 10] = [
+        ("eq", |a, b| a == b),
+        ("ne", |a, b| a != b),
+        ("lt_s", |a, b| a < b),
+        ("lt_u", |a, b| (a as u32) < (b as u32)),
+        ("gt_s", |a, b| a > b),
+        ("gt_u", |a, b| (a as u32) > (b as u32)),
+        ("le_s", |a, b| a <= b),
+        ("le_u", |a, b| (a as u32) <= (b as u32)),
+        ("ge_s", |a, b| a >= b),
+        ("ge_u", |a, b| (a as u32) >= (b as u32)),
+    ];
+    let funcs: String = cmps
+        .iter()
+        .map(|(name, _)| {
+            format!(
+                r#"(func (export "br_{name}") (param i32 i32) (result i32)
+                     (block (br_if 0 (i32.{name} (local.get 0) (local.get 1)))
+                            (return (i32.const 0)))
+                     (i32.const 1))
+                   (func (export "if_{name}") (param i32 i32) (result i32)
+                     (if (result i32) (i32.{name} (local.get 0) (local.get 1))
+                       (then (i32.const 1)) (else (i32.const 0))))"#
+            )
+        })
+        .collect();
+    let mut inst = instantiate(&format!("(module {funcs})"));
+    let values = [0, 1, -1, 7, i32::MIN, i32::MAX];
+    for (name, holds) in cmps {
+        for a in values {
+            for b in values {
+                let args = [Val::I32(a), Val::I32(b)];
+                let want = i32::from(holds(a, b));
+                assert_eq!(
+                    inst.i32(&format!("br_{name}"), &args),
+                    want,
+                    "br_if {name} {a} {b}"
+                );
+                assert_eq!(
+                    inst.i32(&format!("if_{name}"), &args),
+                    want,
+                    "if {name} {a} {b}"
+                );
+            }
+        }
+    }
+}

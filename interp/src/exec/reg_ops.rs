@@ -8,7 +8,16 @@
 /// register-form arms here, then the integer and float arms. `$base` is the
 /// running function's frame base.
 macro_rules! match_op_with_reg_ops {
-    ($op:expr, $v:ident, $sp:ident, $base:ident, $pc:ident, $start:ident, { $($arms:tt)* }) => {
+    ($op:expr, $v:ident, $sp:ident, $base:ident, $pc:ident, $start:ident, { $($arms:tt)* }) => {{
+        // A compare-and-branch on slots `a` and `b` (`BrIf<cmp>RR`).
+        macro_rules! br_rr {
+            ($a:ident, $b:ident, $height:ident, $target:ident, $holds:expr) => {{
+                debug_assert_eq!($sp, $base + $height as usize, "a register op moved sp");
+                if $holds($v[$base + $a as usize] as u32, $v[$base + $b as usize] as u32) {
+                    $pc = super::dispatch::op_at($start, $target as usize);
+                }
+            }};
+        }
         super::int_ops::match_op_with_int_ops!($op, $v, $sp, $pc, $start, {
             $($arms)*
                 // --- i32 ---
@@ -117,12 +126,16 @@ macro_rules! match_op_with_reg_ops {
                 Op::F64MulRR(o) => rr($v, $sp, $base, o, |a, b| f64::to_bits(f64::from_bits(a) * f64::from_bits(b))),
                 Op::F64DivRR(o) => rr($v, $sp, $base, o, |a, b| f64::to_bits(f64::from_bits(a) / f64::from_bits(b))),
                 // --- compare and branch ---
-                Op::BrIfCmpRR { cmp, a, b, sp: height, target } => {
-                    debug_assert_eq!($sp, $base + height as usize, "a register op moved sp");
-                    if cmp.holds($v[$base + a as usize] as u32, $v[$base + b as usize] as u32) {
-                        $pc = super::dispatch::op_at($start, target as usize);
-                    }
-                }
+                Op::BrIfEqRR { a, b, sp: height, target } => br_rr!(a, b, height, target, |x: u32, y: u32| x == y),
+                Op::BrIfNeRR { a, b, sp: height, target } => br_rr!(a, b, height, target, |x: u32, y: u32| x != y),
+                Op::BrIfLtSRR { a, b, sp: height, target } => br_rr!(a, b, height, target, |x: u32, y: u32| (x as i32) < (y as i32)),
+                Op::BrIfLtURR { a, b, sp: height, target } => br_rr!(a, b, height, target, |x: u32, y: u32| x < y),
+                Op::BrIfGtSRR { a, b, sp: height, target } => br_rr!(a, b, height, target, |x: u32, y: u32| (x as i32) > (y as i32)),
+                Op::BrIfGtURR { a, b, sp: height, target } => br_rr!(a, b, height, target, |x: u32, y: u32| x > y),
+                Op::BrIfLeSRR { a, b, sp: height, target } => br_rr!(a, b, height, target, |x: u32, y: u32| (x as i32) <= (y as i32)),
+                Op::BrIfLeURR { a, b, sp: height, target } => br_rr!(a, b, height, target, |x: u32, y: u32| x <= y),
+                Op::BrIfGeSRR { a, b, sp: height, target } => br_rr!(a, b, height, target, |x: u32, y: u32| (x as i32) >= (y as i32)),
+                Op::BrIfGeURR { a, b, sp: height, target } => br_rr!(a, b, height, target, |x: u32, y: u32| x >= y),
                 Op::BrIfCmpRI { cmp, a, sp: height, imm, target } => {
                     debug_assert_eq!($sp, $base + height as usize, "a register op moved sp");
                     if cmp.holds($v[$base + a as usize] as u32, imm as u32) {
@@ -130,7 +143,7 @@ macro_rules! match_op_with_reg_ops {
                     }
                 }
         })
-    };
+    }};
 }
 
 pub(super) use match_op_with_reg_ops;

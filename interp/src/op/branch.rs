@@ -106,6 +106,22 @@ impl Op {
         Some((cmp, imm, target))
     }
 
+    /// The register-form compare-and-branch on two slots for `cmp`.
+    pub(crate) fn br_if_rr(cmp: I32Cmp, a: u16, b: u16, sp: u16, target: u32) -> Op {
+        match cmp {
+            I32Cmp::Eq => Op::BrIfEqRR { a, b, sp, target },
+            I32Cmp::Ne => Op::BrIfNeRR { a, b, sp, target },
+            I32Cmp::LtS => Op::BrIfLtSRR { a, b, sp, target },
+            I32Cmp::LtU => Op::BrIfLtURR { a, b, sp, target },
+            I32Cmp::GtS => Op::BrIfGtSRR { a, b, sp, target },
+            I32Cmp::GtU => Op::BrIfGtURR { a, b, sp, target },
+            I32Cmp::LeS => Op::BrIfLeSRR { a, b, sp, target },
+            I32Cmp::LeU => Op::BrIfLeURR { a, b, sp, target },
+            I32Cmp::GeS => Op::BrIfGeSRR { a, b, sp, target },
+            I32Cmp::GeU => Op::BrIfGeURR { a, b, sp, target },
+        }
+    }
+
     fn target_mut(&mut self) -> Option<&mut u32> {
         match self {
             Op::Jump(t) | Op::JumpIfZero(t) | Op::JumpIfNonZero(t) => Some(t),
@@ -147,7 +163,16 @@ impl Op {
             | Op::BrIfLocalsI32 { target, .. }
             | Op::BrIfLocalI32Imm { target, .. }
             | Op::BrIfTeeI32 { target, .. }
-            | Op::BrIfCmpRR { target, .. }
+            | Op::BrIfEqRR { target, .. }
+            | Op::BrIfNeRR { target, .. }
+            | Op::BrIfLtSRR { target, .. }
+            | Op::BrIfLtURR { target, .. }
+            | Op::BrIfGtSRR { target, .. }
+            | Op::BrIfGtURR { target, .. }
+            | Op::BrIfLeSRR { target, .. }
+            | Op::BrIfLeURR { target, .. }
+            | Op::BrIfGeSRR { target, .. }
+            | Op::BrIfGeURR { target, .. }
             | Op::BrIfCmpRI { target, .. } => Some(target),
             _ => None,
         }

@@ -10,7 +10,7 @@
 //!
 //! The translator (`translate/operands.rs`) emits them for a binary op on
 //! locals and constants whose result goes to a local (`local.set`,
-//! `local.tee`) or to a `br_if`/`if` (fused into `BrIfCmpRR`/`BrIfCmpRI`),
+//! `local.tee`) or to a `br_if`/`if` (fused into `BrIf<cmp>RR`/`BrIfCmpRI`),
 //! and for `a + (b << k)` on two locals whose result goes to a local
 //! (`I32AddShlRR`, array indexing).
 //! Ops that still work on the stack find it as they expect: a register op

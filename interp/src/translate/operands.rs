@@ -53,7 +53,7 @@ pub(super) enum Pending {
     /// A binary op on two `Local`/`Const` entries, emitted once its
     /// consumer is known: `reg` (register form, result in the temporary
     /// where it would be pushed) for a `local.set`/`local.tee`, or for a
-    /// branch on an i32 comparison (fused into `BrIfCmpRR`/`RI`); else the
+    /// branch on an i32 comparison (fused into `BrIf<cmp>RR`/`BrIfCmpRI`); else the
     /// operands' stack ops and `stack`, which `fuse.rs` fuses as before.
     Binary {
         stack: Op,
@@ -452,6 +452,38 @@ mod tests {
             "{ops:?}"
         );
         assert_eq!(ops.len(), 2, "{ops:?}");
+    }
+
+    #[test]
+    fn a_compare_and_branch_on_two_locals_is_one_op_of_its_comparison() {
+        let ops = ops("(module (func (param i32 i32)
+            (block (br_if 0 (i32.lt_u (local.get 0) (local.get 1))))
+            (if (i32.gt_s (local.get 1) (local.get 0)) (then (nop)))))");
+        assert!(
+            matches!(
+                ops[0],
+                Op::BrIfLtURR {
+                    a: 0,
+                    b: 1,
+                    sp: 2,
+                    ..
+                }
+            ),
+            "{ops:?}"
+        );
+        // `if` skips its body when the comparison fails: the negated one.
+        assert!(
+            matches!(
+                ops[1],
+                Op::BrIfLeSRR {
+                    a: 1,
+                    b: 0,
+                    sp: 2,
+                    ..
+                }
+            ),
+            "{ops:?}"
+        );
     }
 
     #[test]

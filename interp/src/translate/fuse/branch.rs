@@ -269,13 +269,7 @@ fn register_compare_branch(prev: Op, next: Op) -> Option<Op> {
     if let Some((c, o)) = prev.i32_compare_rr()
         && o.sp == o.dst + 1
     {
-        return Some(Op::BrIfCmpRR {
-            cmp: pick(c),
-            a: o.a,
-            b: o.b,
-            sp: o.dst,
-            target,
-        });
+        return Some(Op::br_if_rr(pick(c), o.a, o.b, o.dst, target));
     }
     if let Some((c, o)) = prev.i32_compare_ri()
         && o.sp == o.dst + 1
