@@ -715,9 +715,54 @@ pub enum Op {
         target: u32,
     },
     /// `local.tee a; local.get b` then a fused i32 compare-and-branch: pops
-    /// the top into local `a`, jumps when `top <cmp> local b`.
-    BrIfTeeI32 {
-        cmp: I32Cmp,
+    /// the top into local `a`, jumps when `top <cmp> local b`. One op per
+    /// comparison, as `BrIf<cmp>RR`.
+    BrIfTeeEq {
+        tee: u32,
+        b: u32,
+        target: u32,
+    },
+    BrIfTeeNe {
+        tee: u32,
+        b: u32,
+        target: u32,
+    },
+    BrIfTeeLtS {
+        tee: u32,
+        b: u32,
+        target: u32,
+    },
+    BrIfTeeLtU {
+        tee: u32,
+        b: u32,
+        target: u32,
+    },
+    BrIfTeeGtS {
+        tee: u32,
+        b: u32,
+        target: u32,
+    },
+    BrIfTeeGtU {
+        tee: u32,
+        b: u32,
+        target: u32,
+    },
+    BrIfTeeLeS {
+        tee: u32,
+        b: u32,
+        target: u32,
+    },
+    BrIfTeeLeU {
+        tee: u32,
+        b: u32,
+        target: u32,
+    },
+    BrIfTeeGeS {
+        tee: u32,
+        b: u32,
+        target: u32,
+    },
+    BrIfTeeGeU {
         tee: u32,
         b: u32,
         target: u32,

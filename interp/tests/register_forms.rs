@@ -130,7 +130,8 @@ fn compare_and_branch_on_slots_and_immediates() {
 }
 
 /// Every i32 comparison of two locals, branched on by `br_if` (one op per
-/// comparison, `BrIf<cmp>RR`) and by `if` (the negated one), against
+/// comparison, `BrIf<cmp>RR`) and by `if` (the negated one), and of a
+/// loaded value stored by `local.tee` and a local (`BrIfTee<cmp>`), against
 /// Rust's comparison of the same values.
 #[test]
 fn every_two_slot_compare_and_branch_agrees_with_the_comparison() {
@@ -156,11 +157,19 @@ fn every_two_slot_compare_and_branch_agrees_with_the_comparison() {
                      (i32.const 1))
                    (func (export "if_{name}") (param i32 i32) (result i32)
                      (if (result i32) (i32.{name} (local.get 0) (local.get 1))
-                       (then (i32.const 1)) (else (i32.const 0))))"#
+                       (then (i32.const 1)) (else (i32.const 0))))
+                   ;; 1 when it branched, -1 when not; 0 if the tee went wrong.
+                   (func (export "tee_{name}") (param i32 i32) (result i32) (local i32)
+                     (i32.store (i32.const 0) (local.get 0))
+                     (block
+                       (br_if 0 (i32.{name} (local.tee 2 (i32.load (i32.const 0)))
+                                            (local.get 1)))
+                       (return (i32.sub (i32.const 0) (i32.eq (local.get 2) (local.get 0)))))
+                     (i32.eq (local.get 2) (local.get 0)))"#
             )
         })
         .collect();
-    let mut inst = instantiate(&format!("(module {funcs})"));
+    let mut inst = instantiate(&format!("(module (memory 1) {funcs})"));
     let values = [0, 1, -1, 7, i32::MIN, i32::MAX];
     for (name, holds) in cmps {
         for a in values {
@@ -177,6 +186,9 @@ fn every_two_slot_compare_and_branch_agrees_with_the_comparison() {
                     want,
                     "if {name} {a} {b}"
                 );
+                let tee = if holds(a, b) { 1 } else { -1 };
+                let got = inst.i32(&format!("tee_{name}"), &args);
+                assert_eq!(got, tee, "tee {name} {a} {b}");
             }
         }
     }

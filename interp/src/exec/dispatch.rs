@@ -165,6 +165,18 @@ pub(super) fn run_ops(
             }
         };
     }
+    // `BrIfTee<cmp>`: pops the top into local `tee`, then branches when
+    // `top <cmp> local b`.
+    macro_rules! br_tee {
+        ($v:ident, $tee:ident, $b:ident, $target:ident, $holds:expr) => {{
+            sp -= 1;
+            let top = $v[sp];
+            $v[$tee as usize] = top;
+            if $holds(top as u32, $v[$b as usize] as u32) {
+                ip = op_at(start, $target as usize);
+            }
+        }};
+    }
     let exit = 'frames: loop {
         let code = &**frames.current;
         let ops = &*code.ops;
@@ -548,14 +560,16 @@ pub(super) fn run_ops(
                     ip = op_at(start, target as usize);
                 }
             }
-            Op::BrIfTeeI32 { cmp, tee, b, target } => {
-                sp -= 1;
-                let top = v[sp];
-                v[base + tee as usize] = top;
-                if cmp.holds(top as u32, v[base + b as usize] as u32) {
-                    ip = op_at(start, target as usize);
-                }
-            }
+            Op::BrIfTeeEq { tee, b, target } => br_tee!(v, tee, b, target, |x: u32, y: u32| x == y),
+            Op::BrIfTeeNe { tee, b, target } => br_tee!(v, tee, b, target, |x: u32, y: u32| x != y),
+            Op::BrIfTeeLtS { tee, b, target } => br_tee!(v, tee, b, target, |x: u32, y: u32| (x as i32) < (y as i32)),
+            Op::BrIfTeeLtU { tee, b, target } => br_tee!(v, tee, b, target, |x: u32, y: u32| x < y),
+            Op::BrIfTeeGtS { tee, b, target } => br_tee!(v, tee, b, target, |x: u32, y: u32| (x as i32) > (y as i32)),
+            Op::BrIfTeeGtU { tee, b, target } => br_tee!(v, tee, b, target, |x: u32, y: u32| x > y),
+            Op::BrIfTeeLeS { tee, b, target } => br_tee!(v, tee, b, target, |x: u32, y: u32| (x as i32) <= (y as i32)),
+            Op::BrIfTeeLeU { tee, b, target } => br_tee!(v, tee, b, target, |x: u32, y: u32| x <= y),
+            Op::BrIfTeeGeS { tee, b, target } => br_tee!(v, tee, b, target, |x: u32, y: u32| (x as i32) >= (y as i32)),
+            Op::BrIfTeeGeU { tee, b, target } => br_tee!(v, tee, b, target, |x: u32, y: u32| x >= y),
             Op::LocalTeeI32AddImm { dst, src, imm } => {
                 let sum = from_i32((v[base + src as usize] as i32).wrapping_add(imm));
                 v[base + dst as usize] = sum;

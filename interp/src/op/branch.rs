@@ -122,6 +122,22 @@ impl Op {
         }
     }
 
+    /// `BrIfTee<cmp>` for `cmp`.
+    pub(crate) fn br_if_tee(cmp: I32Cmp, tee: u32, b: u32, target: u32) -> Op {
+        match cmp {
+            I32Cmp::Eq => Op::BrIfTeeEq { tee, b, target },
+            I32Cmp::Ne => Op::BrIfTeeNe { tee, b, target },
+            I32Cmp::LtS => Op::BrIfTeeLtS { tee, b, target },
+            I32Cmp::LtU => Op::BrIfTeeLtU { tee, b, target },
+            I32Cmp::GtS => Op::BrIfTeeGtS { tee, b, target },
+            I32Cmp::GtU => Op::BrIfTeeGtU { tee, b, target },
+            I32Cmp::LeS => Op::BrIfTeeLeS { tee, b, target },
+            I32Cmp::LeU => Op::BrIfTeeLeU { tee, b, target },
+            I32Cmp::GeS => Op::BrIfTeeGeS { tee, b, target },
+            I32Cmp::GeU => Op::BrIfTeeGeU { tee, b, target },
+        }
+    }
+
     fn target_mut(&mut self) -> Option<&mut u32> {
         match self {
             Op::Jump(t) | Op::JumpIfZero(t) | Op::JumpIfNonZero(t) => Some(t),
@@ -162,7 +178,16 @@ impl Op {
             | Op::BrOnNonNull { target, .. }
             | Op::BrIfLocalsI32 { target, .. }
             | Op::BrIfLocalI32Imm { target, .. }
-            | Op::BrIfTeeI32 { target, .. }
+            | Op::BrIfTeeEq { target, .. }
+            | Op::BrIfTeeNe { target, .. }
+            | Op::BrIfTeeLtS { target, .. }
+            | Op::BrIfTeeLtU { target, .. }
+            | Op::BrIfTeeGtS { target, .. }
+            | Op::BrIfTeeGtU { target, .. }
+            | Op::BrIfTeeLeS { target, .. }
+            | Op::BrIfTeeLeU { target, .. }
+            | Op::BrIfTeeGeS { target, .. }
+            | Op::BrIfTeeGeU { target, .. }
             | Op::BrIfEqRR { target, .. }
             | Op::BrIfNeRR { target, .. }
             | Op::BrIfLtSRR { target, .. }

@@ -27,7 +27,7 @@
 //!                                                       wrapped in i32, + offset)
 //!   I32ShlImm(k) + I32Add       ─▶ I32AddShl(k)          (a + (b << k))
 //!   LocalGet2(a, b) + BrIfI32GtU ─▶ BrIfLocalsI32 { GtU, a, b } (all ten)
-//!   LocalTeeGet(a, b) + BrIfI32LtS ─▶ BrIfTeeI32 { LtS, a, b }  (all ten)
+//!   LocalTeeGet(a, b) + BrIfI32LtS ─▶ BrIfTeeLtS { a, b }     (all ten)
 //!   LocalGet(l) + BrIfI32GeUImm ─▶ BrIfLocalI32Imm { GeU, l } (all ten)
 //!   LocalGet(l) + I32Load/I64Load ─▶ I32LoadLocal / I64LoadLocal (u32 offsets)
 //!   I32LoadLocal + LocalSet     ─▶ I32LoadLocalSet       (u16 memory address)

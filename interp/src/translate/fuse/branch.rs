@@ -18,14 +18,7 @@ pub(super) fn fuse_branch(prev: Op, next: Op) -> Option<Op> {
     if let Some((cmp, target)) = next.i32_compare_branch() {
         match prev {
             LocalGet2(a, b) => return Some(BrIfLocalsI32 { cmp, a, b, target }),
-            LocalTeeGet(tee, b) => {
-                return Some(BrIfTeeI32 {
-                    cmp,
-                    tee,
-                    b,
-                    target,
-                });
-            }
+            LocalTeeGet(tee, b) => return Some(Op::br_if_tee(cmp, tee, b, target)),
             _ => {}
         }
     }

@@ -101,8 +101,7 @@ fn locals_fuse_into_branches_and_loads() {
     let lt = Op::BrIfI32LtS(4);
     assert_eq!(
         fuse(Op::LocalTeeGet(1, 2), lt),
-        Some(Op::BrIfTeeI32 {
-            cmp: I32Cmp::LtS,
+        Some(Op::BrIfTeeLtS {
             tee: 1,
             b: 2,
             target: 4
