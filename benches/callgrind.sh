@@ -103,6 +103,7 @@ tiers)
     # file, export, n, what one unit of the argument is
     for spec in "cont_generator.wat run 100000 round trip" \
         "cont_switch.wat run 100000 switch" \
+        "cont_new.wat run 100000 cont.new+resume+return" \
         "cont_sieve.wat run 2000 number sieved" \
         "cont_held.wat run 50000 continuation held" \
         "cont_deep.wat run1 20000 round trip past 1 handler" \
