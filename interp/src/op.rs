@@ -827,6 +827,13 @@ pub enum Op {
         imm: i32,
         offset: u32,
     },
+    /// The same for `i64.load` and `f64.load` (eight bytes).
+    I64LoadAt {
+        mem: u16,
+        local: u32,
+        imm: i32,
+        offset: u32,
+    },
     /// `local.get l; i32.const imm; i32.add; i32.const value; i32.store8`
     /// with no static offset: stores the low byte of `value` at `l + imm`.
     Store8ImmAt {

@@ -43,6 +43,10 @@ const MEM: &str = r#"(module
     ;; with a static offset after it.
     (func (export "byte_at_local_plus_3") (param i32) (result i32)
       (i32.load8_u offset=1 (i32.add (local.get 0) (i32.const 3))))
+    (func (export "i64_at_local_minus_2") (param i32) (result i64)
+      (i64.load offset=2 (i32.add (local.get 0) (i32.const -2))))
+    (func (export "f64_at_local_plus_4") (param i32) (result f64)
+      (f64.load offset=4 (i32.add (local.get 0) (i32.const 4))))
     (func (export "load64_at_plus_8") (param i32) (result i64)
       (i64.load (i32.add (i32.mul (local.get 0) (i32.const 1)) (i32.const 8))))
     (func (export "f32_bits") (param i32) (result i32)
@@ -96,6 +100,18 @@ fn an_added_constant_wraps_before_the_offset() {
     );
     // -3 + 3 wraps to 0: byte 1, never written.
     assert_eq!(inst.i32("byte_at_local_plus_3", &[Val::I32(-3)]), 0);
+    // Eight bytes at local - 2 + offset 2, and at local + 4 + offset 4.
+    let stored = 0x0102_0304_0506_0708;
+    assert_eq!(inst.i64("i64_at_local_minus_2", &[Val::I32(8)]), stored);
+    let bits = inst
+        .call("f64_at_local_plus_4", &[Val::I32(0)])
+        .expect("loads");
+    assert_eq!(bits, vec![Val::F64(stored as u64)]);
+    // 1 - 2 wraps to 0xffff_ffff; + offset 2 passes 2^32: out of bounds.
+    assert_eq!(
+        inst.trap("i64_at_local_minus_2", &[Val::I32(1)]),
+        "out of bounds memory access"
+    );
     // -8 + 8 wraps to 0 (no trap): bytes 4..8 and 0..8, never written.
     assert_eq!(inst.i32("load_at_plus_8", &[Val::I32(-8)]), 0);
     assert_eq!(inst.i64("load64_at_plus_8", &[Val::I32(-8)]), 0);

@@ -47,6 +47,12 @@ macro_rules! match_op_with_memory_ops {
                         $v[$sp] = u8::from_le_bytes(b) as u64;
                         $sp += 1;
                     }
+                    Op::I64LoadAt { mem, local, imm, offset } => {
+                        let addr = from_i32(($v[$base + local as usize] as i32).wrapping_add(imm));
+                        let b = super::memory::load::<8>($store, mem as u32, addr, offset as u64)?;
+                        $v[$sp] = u64::from_le_bytes(b);
+                        $sp += 1;
+                    }
                     Op::Store8ImmAt { mem, local, imm, value } => {
                         let addr = from_i32(($v[$base + local as usize] as i32).wrapping_add(imm));
                         super::memory::store_bytes($store, mem as u32, addr, 0, (value as u8).to_le_bytes())?;

@@ -35,6 +35,7 @@
 //!   I64LoadLocals + F64Mul      ─▶ F64MulLoadLocals      (top * f64 at a + b)
 //!   LocalI32AddImm + Store8Imm  ─▶ Store8ImmAt           (offset 0: store at l + c)
 //!   LocalI32AddImm + I32Load8U  ─▶ I32Load8UAt           (load a byte at l + c)
+//!   LocalI32AddImm + I64Load    ─▶ I64LoadAt             (i64/f64 at l + c)
 //!   LocalGet2(a, v) + Store32   ─▶ Store32Locals         (store local v at local a)
 //!   LocalGet(v) + Store32       ─▶ Store32Local          (store local v, address popped)
 //!   I32AddRI(dst) + LocalCopy { dst → b } ─▶ I32AddRITee (the sum in both locals)
@@ -169,6 +170,15 @@ pub(super) fn fuse(prev: Op, next: Op) -> Option<Op> {
         (LocalI32AddImm { local, imm }, I32Load8U { mem, offset }) => {
             let (mem, offset) = narrow(mem, offset)?;
             I32Load8UAt {
+                mem,
+                local,
+                imm,
+                offset,
+            }
+        }
+        (LocalI32AddImm { local, imm }, I64Load { mem, offset }) => {
+            let (mem, offset) = narrow(mem, offset)?;
+            I64LoadAt {
                 mem,
                 local,
                 imm,

@@ -194,6 +194,15 @@ fn addresses_from_locals_fuse_into_memory_ops() {
         })
     );
     assert_eq!(fuse(addr, load(0, 1 << 33)), None, "too wide an offset");
+    assert_eq!(
+        fuse(addr, Op::I64Load { mem: 2, offset: 16 }),
+        Some(Op::I64LoadAt {
+            mem: 2,
+            local: 1,
+            imm: 64,
+            offset: 16
+        })
+    );
 }
 
 #[test]
