@@ -854,6 +854,9 @@ pub enum Op {
     I64SubLocal(u32),
     I64MulLocal(u32),
     F64AddLocal(u32),
+    /// `f64.add; local.set l`: pops two, stores their sum in local `l`
+    /// (an accumulator).
+    F64AddSet(u32),
     F64MulLocal(u32),
     F64SubLocal(u32),
     F64DivLocal(u32),

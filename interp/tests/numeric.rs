@@ -29,7 +29,13 @@ const NUM: &str = r#"(module
     (func (export "f32.demote") (param f64) (result f32) (f32.demote_f64 (local.get 0)))
     (func (export "f64.convert_u64") (param i64) (result f64) (f64.convert_i64_u (local.get 0)))
     (func (export "i32.reinterpret") (param f32) (result i32) (i32.reinterpret_f32 (local.get 0)))
-    (func (export "f32.lt") (param f32 f32) (result i32) (f32.lt (local.get 0) (local.get 1))))"#;
+    (func (export "f32.lt") (param f32 f32) (result i32) (f32.lt (local.get 0) (local.get 1)))
+    ;; The sum of two products stored into an accumulator (f64.add then
+    ;; local.set: one op), then read back.
+    (func (export "f64.dot2") (param f64 f64 f64 f64) (result f64) (local f64)
+      (local.set 4 (f64.add (f64.mul (local.get 0) (local.get 1))
+                            (f64.mul (local.get 2) (local.get 3))))
+      (local.get 4)))"#;
 
 #[test]
 fn integer_division_traps_and_wraps() {
@@ -169,4 +175,21 @@ fn float_arithmetic_edge_cases() {
         inst.i32("f32.lt", &[Val::F32(f32::NAN.to_bits()), Val::F32(0)]),
         0
     );
+}
+
+#[test]
+fn a_sum_stored_into_a_local_is_the_sum() {
+    let mut inst = instantiate(NUM);
+    let f = |x: f64| Val::F64(x.to_bits());
+    let dot = |a: f64, b: f64, c: f64, d: f64| a * b + c * d;
+    for (a, b, c, d) in [
+        (1.5, 2.0, -0.25, 8.0),
+        (1e308, 10.0, -1.0, 2.0),
+        (0.1, 0.2, 0.3, 0.4),
+    ] {
+        let got = inst
+            .call("f64.dot2", &[f(a), f(b), f(c), f(d)])
+            .expect("runs");
+        assert_eq!(got, vec![f(dot(a, b, c, d))], "{a} {b} {c} {d}");
+    }
 }

@@ -593,6 +593,10 @@ pub(super) fn run_ops(
             Op::I64SubLocal(local) => v[sp - 1] = (v[sp - 1] as i64).wrapping_sub(v[base + local as usize] as i64) as u64,
             Op::I64MulLocal(local) => v[sp - 1] = (v[sp - 1] as i64).wrapping_mul(v[base + local as usize] as i64) as u64,
             Op::F64AddLocal(local) => v[sp - 1] = (f64::from_bits(v[sp - 1]) + f64::from_bits(v[base + local as usize])).to_bits(),
+            Op::F64AddSet(local) => {
+                sp -= 2;
+                v[base + local as usize] = (f64::from_bits(v[sp]) + f64::from_bits(v[sp + 1])).to_bits();
+            }
             Op::F64MulLocal(local) => v[sp - 1] = (f64::from_bits(v[sp - 1]) * f64::from_bits(v[base + local as usize])).to_bits(),
             Op::F64SubLocal(local) => v[sp - 1] = (f64::from_bits(v[sp - 1]) - f64::from_bits(v[base + local as usize])).to_bits(),
             Op::F64DivLocal(local) => v[sp - 1] = (f64::from_bits(v[sp - 1]) / f64::from_bits(v[base + local as usize])).to_bits(),
