@@ -135,7 +135,8 @@ fn compare_and_branch_on_slots_and_immediates() {
 /// Rust's comparison of the same values.
 #[test]
 fn every_two_slot_compare_and_branch_agrees_with_the_comparison() {
-    let cmps: [(&str, fn(i32, i32) -> bool); 10] = [
+    type Holds = fn(i32, i32) -> bool;
+    let cmps: [(&str, Holds); 10] = [
         ("eq", |a, b| a == b),
         ("ne", |a, b| a != b),
         ("lt_s", |a, b| a < b),

@@ -168,22 +168,24 @@ pub(super) fn fuse(prev: Op, next: Op) -> Option<Op> {
             imm,
             value,
         },
-        (LocalI32AddImm { local, imm }, I32Load8U { mem, offset }) => {
+        (
+            LocalI32AddImm { local, imm },
+            load @ (I32Load8U { mem, offset } | I64Load { mem, offset }),
+        ) => {
             let (mem, offset) = narrow(mem, offset)?;
-            I32Load8UAt {
-                mem,
-                local,
-                imm,
-                offset,
-            }
-        }
-        (LocalI32AddImm { local, imm }, I64Load { mem, offset }) => {
-            let (mem, offset) = narrow(mem, offset)?;
-            I64LoadAt {
-                mem,
-                local,
-                imm,
-                offset,
+            match load {
+                I32Load8U { .. } => I32Load8UAt {
+                    mem,
+                    local,
+                    imm,
+                    offset,
+                },
+                _ => I64LoadAt {
+                    mem,
+                    local,
+                    imm,
+                    offset,
+                },
             }
         }
         (I64LoadLocals { mem, a, b, offset }, F64Mul) => F64MulLoadLocals { mem, a, b, offset },
