@@ -557,8 +557,9 @@ pub enum Op {
         sp: u16,
         target: u32,
     },
-    /// A register-form i32 compare and `br_if` against an immediate (the
-    /// comparison a field: it runs far less often than the two-slot form).
+    /// A register-form i32 compare and `br_if` against an immediate, the
+    /// comparison a field (split like the two-slot form, it made the op
+    /// loop's other arms slower: README, "Interpreter against wasmi").
     BrIfCmpRI {
         cmp: I32Cmp,
         a: u16,

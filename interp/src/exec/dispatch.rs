@@ -166,7 +166,8 @@ pub(super) fn run_ops(
         };
     }
     // `BrIfTee<cmp>`: pops the top into local `tee`, then branches when
-    // `top <cmp> local b`.
+    // `top <cmp> local b` (`$v` indexes from the frame's first local: the
+    // loop's `base` is 0).
     macro_rules! br_tee {
         ($v:ident, $tee:ident, $b:ident, $target:ident, $holds:expr) => {{
             sp -= 1;
