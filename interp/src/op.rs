@@ -858,6 +858,9 @@ pub enum Op {
     /// `f64.add; local.set l`: pops two, stores their sum in local `l`
     /// (an accumulator).
     F64AddSet(u32),
+    /// `i32.eqz; i32.add`: pops `x`, adds 1 to the new top when `x` is 0
+    /// (counting zeros).
+    I32AddEqz,
     F64MulLocal(u32),
     F64SubLocal(u32),
     F64DivLocal(u32),

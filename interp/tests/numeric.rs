@@ -32,6 +32,10 @@ const NUM: &str = r#"(module
     (func (export "f32.lt") (param f32 f32) (result i32) (f32.lt (local.get 0) (local.get 1)))
     ;; The sum of two products stored into an accumulator (f64.add then
     ;; local.set: one op), then read back.
+    ;; Counts the zeros among three values (i32.eqz then i32.add: one op).
+    (func (export "zeros") (param i32 i32 i32) (result i32)
+      (i32.add (i32.add (i32.eqz (local.get 0)) (i32.eqz (local.get 1)))
+               (i32.eqz (local.get 2))))
     (func (export "f64.dot2") (param f64 f64 f64 f64) (result f64) (local f64)
       (local.set 4 (f64.add (f64.mul (local.get 0) (local.get 1))
                             (f64.mul (local.get 2) (local.get 3))))
@@ -191,5 +195,15 @@ fn a_sum_stored_into_a_local_is_the_sum() {
             .call("f64.dot2", &[f(a), f(b), f(c), f(d)])
             .expect("runs");
         assert_eq!(got, vec![f(dot(a, b, c, d))], "{a} {b} {c} {d}");
+    }
+}
+
+#[test]
+fn zeros_are_counted() {
+    let mut inst = instantiate(NUM);
+    for (a, b, c) in [(0, 0, 0), (1, 0, -1), (i32::MIN, 7, 0), (5, 6, 7)] {
+        let want = [a, b, c].iter().filter(|&&x| x == 0).count() as i32;
+        let args = [Val::I32(a), Val::I32(b), Val::I32(c)];
+        assert_eq!(inst.i32("zeros", &args), want, "{a} {b} {c}");
     }
 }

@@ -18,6 +18,11 @@ macro_rules! match_op_with_int_ops {
             $($arms)*
                 // --- i32 -------------------------------------------------
                 Op::I32Eqz => unary($v, $sp, |a| (a as u32 == 0) as u64),
+                Op::I32AddEqz => {
+                    $sp -= 1;
+                    let zero = ($v[$sp] as u32 == 0) as u32;
+                    $v[$sp - 1] = u64::from(($v[$sp - 1] as u32).wrapping_add(zero));
+                }
                 Op::I32Eq => u32_compare($v, &mut $sp, |a, b| a == b),
                 Op::I32Ne => u32_compare($v, &mut $sp, |a, b| a != b),
                 Op::I32LtS => i32_compare($v, &mut $sp, |a, b| a < b),

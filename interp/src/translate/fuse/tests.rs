@@ -285,6 +285,7 @@ fn f64_operands_and_added_addresses_fuse() {
     assert_eq!(fuse(Op::Const(one), Op::F64Add), Some(Op::F64AddConst(one)));
     assert_eq!(fuse(Op::Const(one), Op::F64Div), Some(Op::F64DivConst(one)));
     assert_eq!(fuse(Op::F64Add, Op::LocalSet(7)), Some(Op::F64AddSet(7)));
+    assert_eq!(fuse(Op::I32Eqz, Op::I32Add), Some(Op::I32AddEqz));
     let load = Op::I64Load { mem: 1, offset: 16 };
     assert_eq!(
         fuse(Op::I32AddImm(-8), load),
