@@ -820,6 +820,16 @@ pub enum Op {
         val: u32,
         offset: u32,
     },
+    /// `local.get a; i32.const imm; i32.add; local.get v; i32.store`:
+    /// stores the low 32 bits of local `v` at `a + imm` (wrapped in i32) +
+    /// `offset` (locals and memory narrowed to u16).
+    Store32LocalAt {
+        mem: u16,
+        addr: u16,
+        val: u16,
+        imm: i32,
+        offset: u32,
+    },
     /// `local.get l; i32.const imm; i32.add; i32.load8_u`: pushes the byte
     /// at `l + imm` (wrapped in i32) + `offset`.
     I32Load8UAt {

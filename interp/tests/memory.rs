@@ -43,6 +43,10 @@ const MEM: &str = r#"(module
     ;; with a static offset after it.
     (func (export "byte_at_local_plus_3") (param i32) (result i32)
       (i32.load8_u offset=1 (i32.add (local.get 0) (i32.const 3))))
+    ;; Stores local 1 at local 0 + 4 + offset 2 (one op), reads it back.
+    (func (export "store_local_at") (param i32 i32) (result i32)
+      (i32.store offset=2 (i32.add (local.get 0) (i32.const 4)) (local.get 1))
+      (i32.load offset=6 (local.get 0)))
     (func (export "i64_at_local_minus_2") (param i32) (result i64)
       (i64.load offset=2 (i32.add (local.get 0) (i32.const -2))))
     (func (export "f64_at_local_plus_4") (param i32) (result f64)
@@ -107,6 +111,19 @@ fn an_added_constant_wraps_before_the_offset() {
         .call("f64_at_local_plus_4", &[Val::I32(0)])
         .expect("loads");
     assert_eq!(bits, vec![Val::F64(stored as u64)]);
+    // A local stored at a local plus a constant (and the static offset).
+    assert_eq!(
+        inst.i32("store_local_at", &[Val::I32(100), Val::I32(-7)]),
+        -7
+    );
+    assert_eq!(
+        inst.i32("store_local_at", &[Val::I32(65526), Val::I32(9)]),
+        9
+    );
+    assert_eq!(
+        inst.trap("store_local_at", &[Val::I32(65527), Val::I32(1)]),
+        "out of bounds memory access"
+    );
     // 1 - 2 wraps to 0xffff_ffff; + offset 2 passes 2^32: out of bounds.
     assert_eq!(
         inst.trap("i64_at_local_minus_2", &[Val::I32(1)]),

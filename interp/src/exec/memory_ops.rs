@@ -125,6 +125,11 @@ macro_rules! match_op_with_memory_ops {
                         let bytes = ($v[$base + val as usize] as u32).to_le_bytes();
                         super::memory::store_bytes($store, mem, $v[$sp], offset as u64, bytes)?;
                     }
+                    Op::Store32LocalAt { mem, addr, val, imm, offset } => {
+                        let at = from_i32(($v[$base + addr as usize] as i32).wrapping_add(imm));
+                        let bytes = ($v[$base + val as usize] as u32).to_le_bytes();
+                        super::memory::store_bytes($store, mem as u32, at, offset as u64, bytes)?;
+                    }
                     Op::Store32Imm { mem, offset, value } => {
                         $sp -= 1;
                         super::memory::store_bytes($store, mem, $v[$sp], offset as u64, value.to_le_bytes())?;

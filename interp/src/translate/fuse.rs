@@ -38,6 +38,7 @@
 //!   LocalI32AddImm + I64Load    ─▶ I64LoadAt             (i64/f64 at l + c)
 //!   F64Add      + LocalSet(l)   ─▶ F64AddSet(l)          (sum = a + b)
 //!   I32Eqz      + I32Add        ─▶ I32AddEqz             (n += x == 0)
+//!   LocalI32AddImm + Store32Local ─▶ Store32LocalAt      (store local v at a + c)
 //!   LocalGet2(a, v) + Store32   ─▶ Store32Locals         (store local v at local a)
 //!   LocalGet(v) + Store32       ─▶ Store32Local          (store local v, address popped)
 //!   I32AddRI(dst) + LocalCopy { dst → b } ─▶ I32AddRITee (the sum in both locals)
@@ -192,6 +193,13 @@ pub(super) fn fuse(prev: Op, next: Op) -> Option<Op> {
         (I64LoadLocals { mem, a, b, offset }, F64Mul) => F64MulLoadLocals { mem, a, b, offset },
         (F64Add, LocalSet(local)) => F64AddSet(local),
         (I32Eqz, I32Add) => I32AddEqz,
+        (LocalI32AddImm { local, imm }, Store32Local { mem, val, offset }) => Store32LocalAt {
+            mem: u16::try_from(mem).ok()?,
+            addr: u16::try_from(local).ok()?,
+            val: u16::try_from(val).ok()?,
+            imm,
+            offset,
+        },
         (LocalI32AddImm { local, imm }, LocalTee(dst)) => LocalTeeI32AddImm {
             dst,
             src: local,

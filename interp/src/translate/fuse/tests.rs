@@ -194,6 +194,21 @@ fn addresses_from_locals_fuse_into_memory_ops() {
         })
     );
     assert_eq!(fuse(addr, load(0, 1 << 33)), None, "too wide an offset");
+    let stored = Op::Store32Local {
+        mem: 0,
+        val: 5,
+        offset: 4,
+    };
+    assert_eq!(
+        fuse(addr, stored),
+        Some(Op::Store32LocalAt {
+            mem: 0,
+            addr: 1,
+            val: 5,
+            imm: 64,
+            offset: 4
+        })
+    );
     assert_eq!(
         fuse(addr, Op::I64Load { mem: 2, offset: 16 }),
         Some(Op::I64LoadAt {
