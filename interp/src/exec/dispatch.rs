@@ -57,7 +57,7 @@ use super::memory_ops::match_op_with_memory_ops;
 use super::numeric::*;
 use super::slots::Slots;
 use crate::code::Code;
-use crate::op::Op;
+use crate::op::{I32Cmp, Op};
 use crate::stack::{Frame, push_frame, reserve_slots};
 use std::ops::IndexMut;
 use wasmfx_core::num;
@@ -167,13 +167,13 @@ pub(super) fn run_ops(
     }
     // `BrIfTee<cmp>`: pops the top into local `tee`, then branches when
     // `top <cmp> local b` (`$v` indexes from the frame's first local: the
-    // loop's `base` is 0).
+    // loop's `base` is 0; the comparison is a constant, as in `br_rr`).
     macro_rules! br_tee {
-        ($v:ident, $tee:ident, $b:ident, $target:ident, $holds:expr) => {{
+        ($v:ident, $tee:ident, $b:ident, $target:ident, $cmp:expr) => {{
             sp -= 1;
             let top = $v[sp];
             $v[$tee as usize] = top;
-            if $holds(top as u32, $v[$b as usize] as u32) {
+            if $cmp.holds(top as u32, $v[$b as usize] as u32) {
                 ip = op_at(start, $target as usize);
             }
         }};
@@ -561,16 +561,16 @@ pub(super) fn run_ops(
                     ip = op_at(start, target as usize);
                 }
             }
-            Op::BrIfTeeEq { tee, b, target } => br_tee!(v, tee, b, target, |x: u32, y: u32| x == y),
-            Op::BrIfTeeNe { tee, b, target } => br_tee!(v, tee, b, target, |x: u32, y: u32| x != y),
-            Op::BrIfTeeLtS { tee, b, target } => br_tee!(v, tee, b, target, |x: u32, y: u32| (x as i32) < (y as i32)),
-            Op::BrIfTeeLtU { tee, b, target } => br_tee!(v, tee, b, target, |x: u32, y: u32| x < y),
-            Op::BrIfTeeGtS { tee, b, target } => br_tee!(v, tee, b, target, |x: u32, y: u32| (x as i32) > (y as i32)),
-            Op::BrIfTeeGtU { tee, b, target } => br_tee!(v, tee, b, target, |x: u32, y: u32| x > y),
-            Op::BrIfTeeLeS { tee, b, target } => br_tee!(v, tee, b, target, |x: u32, y: u32| (x as i32) <= (y as i32)),
-            Op::BrIfTeeLeU { tee, b, target } => br_tee!(v, tee, b, target, |x: u32, y: u32| x <= y),
-            Op::BrIfTeeGeS { tee, b, target } => br_tee!(v, tee, b, target, |x: u32, y: u32| (x as i32) >= (y as i32)),
-            Op::BrIfTeeGeU { tee, b, target } => br_tee!(v, tee, b, target, |x: u32, y: u32| x >= y),
+            Op::BrIfTeeEq { tee, b, target } => br_tee!(v, tee, b, target, I32Cmp::Eq),
+            Op::BrIfTeeNe { tee, b, target } => br_tee!(v, tee, b, target, I32Cmp::Ne),
+            Op::BrIfTeeLtS { tee, b, target } => br_tee!(v, tee, b, target, I32Cmp::LtS),
+            Op::BrIfTeeLtU { tee, b, target } => br_tee!(v, tee, b, target, I32Cmp::LtU),
+            Op::BrIfTeeGtS { tee, b, target } => br_tee!(v, tee, b, target, I32Cmp::GtS),
+            Op::BrIfTeeGtU { tee, b, target } => br_tee!(v, tee, b, target, I32Cmp::GtU),
+            Op::BrIfTeeLeS { tee, b, target } => br_tee!(v, tee, b, target, I32Cmp::LeS),
+            Op::BrIfTeeLeU { tee, b, target } => br_tee!(v, tee, b, target, I32Cmp::LeU),
+            Op::BrIfTeeGeS { tee, b, target } => br_tee!(v, tee, b, target, I32Cmp::GeS),
+            Op::BrIfTeeGeU { tee, b, target } => br_tee!(v, tee, b, target, I32Cmp::GeU),
             Op::LocalTeeI32AddImm { dst, src, imm } => {
                 let sum = from_i32((v[base + src as usize] as i32).wrapping_add(imm));
                 v[base + dst as usize] = sum;

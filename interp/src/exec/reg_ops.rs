@@ -9,11 +9,12 @@
 /// running function's frame base.
 macro_rules! match_op_with_reg_ops {
     ($op:expr, $v:ident, $sp:ident, $base:ident, $pc:ident, $start:ident, { $($arms:tt)* }) => {{
-        // A compare-and-branch on slots `a` and `b` (`BrIf<cmp>RR`).
+        // A compare-and-branch on slots `a` and `b` (`BrIf<cmp>RR`); the
+        // comparison is a constant, so `holds` folds to one compare.
         macro_rules! br_rr {
-            ($a:ident, $b:ident, $height:ident, $target:ident, $holds:expr) => {{
+            ($a:ident, $b:ident, $height:ident, $target:ident, $cmp:expr) => {{
                 debug_assert_eq!($sp, $base + $height as usize, "a register op moved sp");
-                if $holds($v[$base + $a as usize] as u32, $v[$base + $b as usize] as u32) {
+                if $cmp.holds($v[$base + $a as usize] as u32, $v[$base + $b as usize] as u32) {
                     $pc = super::dispatch::op_at($start, $target as usize);
                 }
             }};
@@ -126,16 +127,16 @@ macro_rules! match_op_with_reg_ops {
                 Op::F64MulRR(o) => rr($v, $sp, $base, o, |a, b| f64::to_bits(f64::from_bits(a) * f64::from_bits(b))),
                 Op::F64DivRR(o) => rr($v, $sp, $base, o, |a, b| f64::to_bits(f64::from_bits(a) / f64::from_bits(b))),
                 // --- compare and branch ---
-                Op::BrIfEqRR { a, b, sp: height, target } => br_rr!(a, b, height, target, |x: u32, y: u32| x == y),
-                Op::BrIfNeRR { a, b, sp: height, target } => br_rr!(a, b, height, target, |x: u32, y: u32| x != y),
-                Op::BrIfLtSRR { a, b, sp: height, target } => br_rr!(a, b, height, target, |x: u32, y: u32| (x as i32) < (y as i32)),
-                Op::BrIfLtURR { a, b, sp: height, target } => br_rr!(a, b, height, target, |x: u32, y: u32| x < y),
-                Op::BrIfGtSRR { a, b, sp: height, target } => br_rr!(a, b, height, target, |x: u32, y: u32| (x as i32) > (y as i32)),
-                Op::BrIfGtURR { a, b, sp: height, target } => br_rr!(a, b, height, target, |x: u32, y: u32| x > y),
-                Op::BrIfLeSRR { a, b, sp: height, target } => br_rr!(a, b, height, target, |x: u32, y: u32| (x as i32) <= (y as i32)),
-                Op::BrIfLeURR { a, b, sp: height, target } => br_rr!(a, b, height, target, |x: u32, y: u32| x <= y),
-                Op::BrIfGeSRR { a, b, sp: height, target } => br_rr!(a, b, height, target, |x: u32, y: u32| (x as i32) >= (y as i32)),
-                Op::BrIfGeURR { a, b, sp: height, target } => br_rr!(a, b, height, target, |x: u32, y: u32| x >= y),
+                Op::BrIfEqRR { a, b, sp: height, target } => br_rr!(a, b, height, target, I32Cmp::Eq),
+                Op::BrIfNeRR { a, b, sp: height, target } => br_rr!(a, b, height, target, I32Cmp::Ne),
+                Op::BrIfLtSRR { a, b, sp: height, target } => br_rr!(a, b, height, target, I32Cmp::LtS),
+                Op::BrIfLtURR { a, b, sp: height, target } => br_rr!(a, b, height, target, I32Cmp::LtU),
+                Op::BrIfGtSRR { a, b, sp: height, target } => br_rr!(a, b, height, target, I32Cmp::GtS),
+                Op::BrIfGtURR { a, b, sp: height, target } => br_rr!(a, b, height, target, I32Cmp::GtU),
+                Op::BrIfLeSRR { a, b, sp: height, target } => br_rr!(a, b, height, target, I32Cmp::LeS),
+                Op::BrIfLeURR { a, b, sp: height, target } => br_rr!(a, b, height, target, I32Cmp::LeU),
+                Op::BrIfGeSRR { a, b, sp: height, target } => br_rr!(a, b, height, target, I32Cmp::GeS),
+                Op::BrIfGeURR { a, b, sp: height, target } => br_rr!(a, b, height, target, I32Cmp::GeU),
                 Op::BrIfCmpRI { cmp, a, sp: height, imm, target } => {
                     debug_assert_eq!($sp, $base + height as usize, "a register op moved sp");
                     if cmp.holds($v[$base + a as usize] as u32, imm as u32) {
