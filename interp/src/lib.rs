@@ -29,6 +29,7 @@ pub mod code;
 pub mod cont;
 mod exec;
 pub mod op;
+mod osr_watch;
 pub mod stack;
 pub mod tiering;
 pub mod translate;
@@ -109,6 +110,8 @@ pub struct Interpreter {
     /// kept for its allocation: a resume takes it and gives it back, so a
     /// resume nested inside gets one of its own.
     native_tags: Vec<u64>,
+    /// Hot loops kept interpreted while they drive held continuations.
+    osr_watch: osr_watch::OsrWatch,
 }
 
 /// Execution stacks the pool keeps (activations nest this deep without
@@ -130,6 +133,7 @@ impl Interpreter {
             exposed: Vec::new(),
             unwound: (None, WasmBacktrace::default()),
             native_tags: Vec::new(),
+            osr_watch: osr_watch::OsrWatch::default(),
         }
     }
 

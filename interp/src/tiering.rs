@@ -160,6 +160,16 @@ pub trait Tiering {
         false
     }
 
+    /// Whether a fresh continuation of `func` should rather run as heap
+    /// frames although `func` has compiled code: native stacks are dear
+    /// (many continuations held, none warm) and its continuations have not
+    /// proved long-lived ([`Tiering::long_lived`]), as compiled code
+    /// decides for its own resumes.
+    fn prefers_heap_frames(&mut self, func: FuncAddr) -> bool {
+        let _ = func;
+        false
+    }
+
     /// Whether an interpreted continuation may be handed to compiled code
     /// (parked, then resumed with [`Tiering::resume_native`], which runs
     /// its frames on a native stack and hands its hot frame to an OSR

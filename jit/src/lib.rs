@@ -237,6 +237,15 @@ impl Jit {
         self.state.conts.heap_total
     }
 
+    /// Whether a fresh continuation of `func` should run as heap frames
+    /// rather than get a native stack: stacks are dear and its
+    /// continuations have not proved long-lived (the test compiled code's
+    /// resume makes, `libcalls/in_place.rs`).
+    pub fn prefers_heap_frames(&self, func: FuncAddr) -> bool {
+        let conts = &self.state.conts;
+        conts.stacks_are_dear() && !conts.long_lived.contains(func)
+    }
+
     /// Notes that continuations of `func` live long (resumed many times):
     /// new ones run on native stacks, never as heap frames in place of them
     /// (`libcalls/in_place.rs`).

@@ -479,6 +479,11 @@ impl Tiering for TierUpHook<'_> {
             && !nested_at_least(MAX_NATIVE_NESTING)
     }
 
+    fn prefers_heap_frames(&mut self, func: FuncAddr) -> bool {
+        self.with_jit(|jit| jit.prefers_heap_frames(func))
+            .unwrap_or(false)
+    }
+
     fn adopts_parked(&mut self, _: &Store) -> bool {
         self.state.compiles
             && (self.jit.is_some() || wasmfx_jit::nested_at_least(1))

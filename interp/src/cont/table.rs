@@ -70,6 +70,10 @@ pub(crate) struct ContTable {
     /// The record parked last (its slot may be empty by now).
     last_parked: u32,
     pool: Vec<ExecStack>,
+    /// Young continuations (resumed fewer than [`crate::LONG_LIVED_AFTER`]
+    /// times so far) started or resumed as heap frames by the interpreter
+    /// itself (for `osr_watch.rs`).
+    pub runs: u64,
     /// Reused buffer for arguments on their way between stacks.
     pub scratch: Vec<u64>,
 }
@@ -191,6 +195,10 @@ impl ContTable {
         args.extend_from_slice(target.payload());
         target.clear_payload();
         target.set_state(ContState::Running);
+        match &start {
+            Start::Fresh(_) => self.runs += 1,
+            Start::Suspended(captured) => self.count_run(captured),
+        }
         Ok(start)
     }
 
@@ -380,7 +388,14 @@ impl ContTable {
         }
         // SAFETY: as above; its resumer (our caller) runs it now.
         unsafe { record.as_mut().set_state(ContState::Running) };
+        self.count_run(&captured);
         Some((index, captured))
+    }
+
+    /// Counts a run of `captured` in [`ContTable::runs`] if it is young.
+    #[inline]
+    fn count_run(&mut self, captured: &Captured) {
+        self.runs += u64::from(captured.stack.resumptions < crate::LONG_LIVED_AFTER);
     }
 
     /// Parks `captured` in record `index` (suspended) and returns the

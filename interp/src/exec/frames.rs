@@ -348,6 +348,18 @@ impl<'a> Frames<'a> {
             return Err(Trap::Host("hot loop without a loop header".into()));
         };
         let (_, osr) = self.interp.hot(store, &code, Some(offset), self.tiering);
+        // A loop that the interpreter would enter compiled code from, on
+        // its root stack, stays interpreted while it drives held
+        // continuations (`osr_watch.rs`; a loop inside a continuation, or
+        // in an activation compiled code runs, drives none of the runs
+        // counted meanwhile).
+        let (live, runs) = (store.conts.live(), self.interp.conts.runs);
+        let enters = self.root_stack() && !self.osr_handoff();
+        let watch = &mut self.interp.osr_watch;
+        if osr && enters && watch.stays_interpreted(code.func, live, runs, OSR_RETRY_AFTER) {
+            self.interp.codes.set_budget(code.func, OSR_RETRY_AFTER);
+            return Ok(Action::Continue);
+        }
         if osr && self.osr_handoff() {
             return Ok(Action::OsrHandoff(offset));
         }

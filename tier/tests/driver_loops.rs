@@ -1,0 +1,132 @@
+//! Hot loops that drive held continuations (`interp/src/osr_watch.rs`): a
+//! loop that starts and resumes many short-lived continuations while
+//! hundreds are held stays interpreted although its OSR entry is ready (in
+//! compiled code each would be a crossing into the interpreter); its
+//! function is compiled for the next call. A loop that holds few, or whose
+//! continuations end at once, enters its OSR entry as any other.
+
+use wasmfx_tier::{Engine, Error, Runtime, TierExecutor, TierMode, TierUp, Val};
+
+const PROGRAM: &str = r#"
+(module
+  (type $f (func (param i32) (result i32)))
+  (type $c (cont $f))
+  (type $g (func (result i32)))
+  (type $gc (cont $g))
+  (tag $park)
+  (table $held 0 (ref null $gc))
+  (elem declare func $wait $successor)
+
+  (func $wait (param $i i32) (result i32)
+    (suspend $park)
+    (local.get $i))
+
+  (func $successor (param $i i32) (result i32)
+    (i32.add (local.get $i) (i32.const 1)))
+
+  ;; n continuations suspended at once, then finished: the sum of 0..n-1.
+  (func (export "held") (param $n i32) (result i32)
+    (local $i i32) (local $sum i32) (local $parked (ref null $gc))
+    (drop (table.grow $held (ref.null $gc) (local.get $n)))
+    (block $made
+      (loop $make
+        (br_if $made (i32.ge_u (local.get $i) (local.get $n)))
+        (block $on_park (result (ref $gc))
+          (drop (resume $c (on $park $on_park) (local.get $i) (cont.new $c (ref.func $wait))))
+          (unreachable))
+        (local.set $parked)
+        (table.set $held (local.get $i) (local.get $parked))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $make)))
+    (local.set $i (i32.const 0))
+    (block $done
+      (loop $finish
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $sum (i32.add (local.get $sum) (resume $gc (table.get $held (local.get $i)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $finish)))
+    (local.get $sum))
+
+  ;; n continuations, each run to its return at once: the sum of 1..n.
+  (func (export "fresh") (param $n i32) (result i32)
+    (local $i i32) (local $sum i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $sum
+          (i32.add (local.get $sum)
+            (resume $c (local.get $i) (cont.new $c (ref.func $successor)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next)))
+    (local.get $sum)))
+"#;
+
+/// A runtime whose functions compile after `after` events, on this thread.
+fn runtime(after: u32) -> (Runtime, wasmfx_tier::InstanceId) {
+    let engine = Engine::new(TierMode::Dyn).expect("dyn is built");
+    let module = engine.compile_text(PROGRAM).expect("compiles");
+    let executor = TierExecutor::tiered(TierUp {
+        after,
+        sync: true,
+        ..TierUp::default()
+    });
+    let mut runtime = Runtime::with_executor(&engine, executor);
+    let id = runtime.instantiate(&module).expect("instantiates");
+    (runtime, id)
+}
+
+fn i32_of(result: Result<Vec<Val>, Error>) -> i32 {
+    match result.as_deref() {
+        Ok([Val::I32(v)]) => *v,
+        other => panic!("expected one i32, got {other:?}"),
+    }
+}
+
+fn sum_below(n: i32) -> i32 {
+    n * (n - 1) / 2
+}
+
+#[test]
+fn a_loop_driving_many_held_continuations_stays_interpreted() {
+    // Hot after 1000 events: 1000 continuations held by then.
+    let (mut rt, id) = runtime(1000);
+    let n = 5000;
+    assert_eq!(i32_of(rt.call(id, "held", &[Val::I32(n)])), sum_below(n));
+    let (stats, _) = rt.tier_stats().expect("dyn reports");
+    // Both loops found their function hot with 256 or more continuations
+    // held: neither entered compiled code, which then ran none in place.
+    assert!(stats.hot_loops > 1, "{stats:?}");
+    assert_eq!(stats.osr_entries, 0, "{stats:?}");
+    assert_eq!(stats.heap_frame_conts, 0, "{stats:?}");
+    // The function got compiled code all the same: the next call runs it.
+    let held = rt.func(id, "held").expect("export");
+    assert!(stats.tiered_up.iter().any(|&(f, _)| f == held), "{stats:?}");
+    let entries = stats.compiled_entries;
+    assert_eq!(i32_of(rt.call(id, "held", &[Val::I32(n)])), sum_below(n));
+    let (again, _) = rt.tier_stats().expect("dyn reports");
+    assert_eq!(again.compiled_entries, entries + 1, "{again:?}");
+    assert!(again.heap_frame_conts > 0, "{again:?}");
+}
+
+#[test]
+fn a_loop_holding_few_continuations_enters_compiled_code() {
+    // Hot after 100 events, with 100 held: the first loop enters its OSR
+    // entry, and compiled code runs the rest.
+    let (mut rt, id) = runtime(100);
+    let n = 5000;
+    assert_eq!(i32_of(rt.call(id, "held", &[Val::I32(n)])), sum_below(n));
+    let (stats, _) = rt.tier_stats().expect("dyn reports");
+    assert_eq!(stats.osr_entries, 1, "{stats:?}");
+}
+
+#[test]
+fn a_loop_whose_continuations_end_at_once_enters_compiled_code() {
+    let (mut rt, id) = runtime(1000);
+    let n = 5000;
+    assert_eq!(
+        i32_of(rt.call(id, "fresh", &[Val::I32(n)])),
+        sum_below(n + 1)
+    );
+    let (stats, _) = rt.tier_stats().expect("dyn reports");
+    assert_eq!(stats.osr_entries, 1, "{stats:?}");
+}
