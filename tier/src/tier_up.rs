@@ -76,6 +76,9 @@ pub struct TierStats {
     /// Fresh continuations that compiled code ran as heap frames in place
     /// of native ones (many native stacks in use, none warm).
     pub heap_frame_conts: u64,
+    /// Resumes of continuations that the interpreter ran natively (their
+    /// frames compiled code's, or a fresh one of a compiled function).
+    pub native_resumes: u64,
 }
 
 /// The tiering state one executor keeps across calls.
@@ -433,6 +436,7 @@ impl Tiering for TierUpHook<'_> {
         first_switch: u32,
         interp: &mut Interpreter,
     ) -> Result<NativeOutcome, Trap> {
+        self.state.stats.native_resumes += 1;
         let resumption = match resumption {
             Resumption::Values(values) => HostResumption::Values(values),
             Resumption::Throw(exn) => HostResumption::Throw(exn),

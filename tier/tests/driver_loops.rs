@@ -3,9 +3,11 @@
 //! hundreds are held stays interpreted although its OSR entry is ready (in
 //! compiled code each would be a crossing into the interpreter); its
 //! function is compiled for the next call. A loop that holds few, or whose
-//! continuations end at once, enters its OSR entry as any other.
+//! continuations end at once, enters its OSR entry as any other. And an
+//! interpreted driver runs the continuations of a compiled function as heap
+//! frames while native stacks are dear, as compiled code does.
 
-use wasmfx_tier::{Engine, Error, Runtime, TierExecutor, TierMode, TierUp, Val};
+use wasmfx_tier::{Engine, Error, FunctionTier, Runtime, TierExecutor, TierMode, TierUp, Val};
 
 const PROGRAM: &str = r#"
 (module
@@ -14,8 +16,9 @@ const PROGRAM: &str = r#"
   (type $g (func (result i32)))
   (type $gc (cont $g))
   (tag $park)
+  (tag $yield (param i32))
   (table $held 0 (ref null $gc))
-  (elem declare func $wait $successor)
+  (elem declare func $wait $successor $gen)
 
   (func $wait (param $i i32) (result i32)
     (suspend $park)
@@ -45,6 +48,34 @@ const PROGRAM: &str = r#"
         (local.set $sum (i32.add (local.get $sum) (resume $gc (table.get $held (local.get $i)))))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $finish)))
+    (local.get $sum))
+
+  ;; Yields 0..3 in a loop, then returns 100.
+  (func $gen (result i32) (local $i i32)
+    (loop $next
+      (suspend $yield (local.get $i))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $next (i32.lt_u (local.get $i) (i32.const 4))))
+    (i32.const 100))
+
+  ;; n generators of $gen, one after another, each run to its end: n * 106.
+  (func (export "generators") (param $n i32) (result i32)
+    (local $k (ref null $gc)) (local $sum i32)
+    (block $done
+      (loop $each
+        (br_if $done (i32.eqz (local.get $n)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (local.set $k (cont.new $gc (ref.func $gen)))
+        (block $ended
+          (loop $step
+            (block $yielded (result i32 (ref $gc))
+              (local.set $sum (i32.add (local.get $sum)
+                (resume $gc (on $yield $yielded) (local.get $k))))
+              (br $ended))
+            (local.set $k)
+            (local.set $sum (i32.add (local.get $sum)))
+            (br $step)))
+        (br $each)))
     (local.get $sum))
 
   ;; n continuations, each run to its return at once: the sum of 1..n.
@@ -129,4 +160,35 @@ fn a_loop_whose_continuations_end_at_once_enters_compiled_code() {
     );
     let (stats, _) = rt.tier_stats().expect("dyn reports");
     assert_eq!(stats.osr_entries, 1, "{stats:?}");
+}
+
+#[test]
+fn an_interpreted_driver_runs_compiled_generators_as_heap_frames_while_stacks_are_dear() {
+    let engine = Engine::new(TierMode::Dyn).expect("dyn is built");
+    let module = engine.compile_text(PROGRAM).expect("compiles");
+    // `gen` compiled, the driver interpreted; stacks dear from the first
+    // continuation or never.
+    let run = |dear: bool| {
+        let gen_index = 3;
+        let plan = move |_, index| match index {
+            i if i == gen_index => FunctionTier::Compiled,
+            _ => FunctionTier::Interpreted,
+        };
+        let mut executor = TierExecutor::tiered_with_plan(plan);
+        if dear {
+            executor = executor.heap_frames_after(0);
+        }
+        let mut rt = Runtime::with_executor(&engine, executor);
+        let id = rt.instantiate(&module).expect("instantiates");
+        assert_eq!(i32_of(rt.call(id, "generators", &[Val::I32(50)])), 50 * 106);
+        let (stats, _) = rt.tier_stats().expect("dyn reports");
+        stats
+    };
+    let native = run(false);
+    assert!(native.native_resumes >= 50 * 5, "{native:?}");
+    // Dear: every generator runs as heap frames, none moves to a native
+    // stack at its loop (no hand-off), none is resumed natively.
+    let heap = run(true);
+    assert_eq!(heap.native_resumes, 0, "{heap:?}");
+    assert_eq!(heap.osr_entries, 0, "{heap:?}");
 }

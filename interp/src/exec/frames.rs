@@ -363,7 +363,15 @@ impl<'a> Frames<'a> {
         if osr && self.osr_handoff() {
             return Ok(Action::OsrHandoff(offset));
         }
-        if osr && self.cont_osr() && self.tiering.adopts_parked(store) {
+        // A continuation moves to compiled code by taking a native stack: not
+        // while stacks are dear and its kind is not proved long-lived (the
+        // interpreter started it as heap frames for that reason,
+        // `Tiering::prefers_heap_frames`; it asks again later).
+        if osr
+            && self.cont_osr()
+            && self.tiering.adopts_parked(store)
+            && !self.tiering.prefers_heap_frames(code.func)
+        {
             return Ok(Action::ContOsr);
         }
         if !osr || !self.native_calls() {

@@ -340,13 +340,15 @@ fn print_tier_stats(runtime: &mut Runtime) {
         "tier-stats: {} functions tiered up ({functions} compiled in all, {:.3} ms compiling), \
          {} OSR entries, {} hot loops, calls: {interpreted} interpreted, {} into compiled code \
          from the interpreter or host (calls between compiled functions are not counted), \
-         {} continuations run as heap frames by compiled code",
+         {} continuations run as heap frames by compiled code, {} native ones resumed by the \
+         interpreter",
         stats.tiered_up.len(),
         compile.as_secs_f64() * 1e3,
         stats.osr_entries,
         stats.hot_loops,
         stats.compiled_entries,
         stats.heap_frame_conts,
+        stats.native_resumes,
     );
     // In time order: compiled code installed for a function, and a
     // function's first entry into an OSR entry (its frame went on there).
