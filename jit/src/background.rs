@@ -74,7 +74,11 @@ impl Job {
         builder_ctx: &mut FunctionBuilderContext,
     ) -> Vec<(u32, FuncId, Function)> {
         match &mut self.work {
-            Work::Batch(translation) => translation.batch(builder_ctx, &mut self.failures),
+            Work::Batch(translation) => {
+                let mut functions = translation.batch(builder_ctx, &mut self.failures);
+                functions.extend(translation.trampoline_functions(builder_ctx));
+                functions
+            }
             Work::Osr {
                 translation,
                 index,

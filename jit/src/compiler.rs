@@ -18,14 +18,13 @@ use crate::codegen::CompiledFunction;
 use crate::cont_start::{self, StartKey};
 use crate::translate::RuntimeAddrs;
 use crate::{CompileError, abi, codegen, libcalls::Libcall, signals};
-use cranelift_codegen::ir::types::I64;
-use cranelift_codegen::ir::{Function, InstBuilder, MemFlagsData, Type, UserFuncName};
+use cranelift_codegen::ir::{Function, UserFuncName};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::{Context, isa::OwnedTargetIsa};
-use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_frontend::FunctionBuilderContext;
 use cranelift_jit::{ArenaMemoryProvider, JITBuilder, JITModule};
 use cranelift_module::{FuncId, Linkage, Module as _, default_libcall_names};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -34,9 +33,12 @@ use wasmfx_core::{FuncType, Module};
 mod loop_lines;
 mod osr;
 mod placement;
+mod trampoline;
 mod translation;
 
 pub(crate) use loop_lines::{loops, preferred_offset};
+pub(crate) use trampoline::TRAMPOLINE;
+use trampoline::TrampolineKey;
 pub(crate) use translation::{Translation, indices_with_ids};
 
 /// Address space reserved for one compiler's code (virtual; committed as used).
@@ -54,7 +56,7 @@ pub(crate) type ModuleKey = (usize, Box<[u64]>);
 pub(crate) enum Prepared {
     /// Every picked function has code (or cannot have any).
     Done(ModuleCode),
-    Batch(Batch),
+    Batch(Box<Batch>),
 }
 
 /// Functions declared, waiting for CLIF and machine code.
@@ -125,7 +127,9 @@ pub(crate) struct Compiler {
     ctx: Context,
     builder_ctx: FunctionBuilderContext,
     /// Array trampolines by (params, results) CLIF types.
-    trampolines: HashMap<(Vec<Type>, Vec<Type>), usize>,
+    trampolines: HashMap<TrampolineKey, usize>,
+    /// Keys whose trampoline a batch in flight makes (`trampoline.rs`).
+    trampolines_queued: HashSet<TrampolineKey>,
     /// Compiled continuation starts by signature (`cont_start.rs`).
     cont_starts: HashMap<StartKey, FuncId>,
     /// Code per Wasm module, keyed by the module's address and the guard
@@ -160,6 +164,7 @@ impl Compiler {
             ctx: Context::new(),
             builder_ctx: FunctionBuilderContext::new(),
             trampolines: HashMap::new(),
+            trampolines_queued: HashSet::new(),
             cont_starts: HashMap::new(),
             modules: HashMap::new(),
             regions: Vec::new(),
@@ -225,11 +230,7 @@ impl Compiler {
 
     /// The trampoline for functions of type `ty`, if compiled.
     pub fn trampoline(&self, ty: &FuncType) -> Option<usize> {
-        let key = (
-            abi::clif_types(&ty.params).ok()?,
-            abi::clif_types(&ty.results).ok()?,
-        );
-        self.trampolines.get(&key).copied()
+        self.trampolines.get(&trampoline::key(ty).ok()?).copied()
     }
 
     /// The code of `module`'s functions, after compiling those that
@@ -256,8 +257,10 @@ impl Compiler {
         let (mut translation, mut failures) = (batch.translation, batch.failures);
         let indices = indices_with_ids(&translation.func_ids);
         let mut functions = translation.batch(&mut self.builder_ctx, &mut failures);
+        functions.extend(translation.trampoline_functions(&mut self.builder_ctx));
         // A function Cranelift refuses leaves the batch; the rest is redone
-        // without direct calls to it.
+        // without direct calls to it (a refused trampoline is made by
+        // `install`).
         let mut compiled = loop {
             let mut compiled = Vec::new();
             let mut failed = false;
@@ -271,6 +274,7 @@ impl Compiler {
             for outcome in outcomes {
                 match outcome {
                     Ok(f) => compiled.push(f),
+                    Err((TRAMPOLINE, _)) => {}
                     Err((index, e)) => {
                         translation.func_ids[index as usize] = None;
                         failures.push((index, e));
@@ -282,8 +286,10 @@ impl Compiler {
                 break compiled;
             }
             functions = translation.batch(&mut self.builder_ctx, &mut failures);
+            functions.extend(translation.trampoline_functions(&mut self.builder_ctx));
         };
-        let code = self.install(&batch.key, module, &mut compiled, &failures)?;
+        let trampolines = &translation.trampolines;
+        let code = self.install(&batch.key, module, &mut compiled, &failures, trampolines)?;
         self.compile_time += started.elapsed();
         Ok((code, failures))
     }
@@ -335,12 +341,14 @@ impl Compiler {
                 }
             }
         }
-        let translation = self.translation(module, memory_guards, func_ids)?;
-        Ok(Prepared::Batch(Batch {
+        let trampolines = self.queue_trampolines(module, &func_ids)?;
+        let mut translation = self.translation(module, memory_guards, func_ids)?;
+        translation.trampolines = trampolines;
+        Ok(Prepared::Batch(Box::new(Batch {
             key,
             translation,
             failures,
-        }))
+        })))
     }
 
     /// What translating functions `func_ids` of `module` needs, on any
@@ -361,7 +369,32 @@ impl Compiler {
             frontend: self.jit()?.isa().frontend_config(),
             interrupt: self.interrupt,
             runtime: self.runtime,
+            trampolines: Vec::new(),
         })
+    }
+
+    /// Declares the trampolines that the functions with ids in `func_ids`
+    /// need and no batch makes yet, for the batch to make
+    /// (`trampoline.rs`).
+    fn queue_trampolines(
+        &mut self,
+        module: &Module,
+        func_ids: &[Option<FuncId>],
+    ) -> Result<Vec<(FuncId, FuncType)>, CompileError> {
+        let mut queued = Vec::new();
+        for (index, _) in func_ids.iter().enumerate().filter(|(_, id)| id.is_some()) {
+            let ty = module.func_type(index as u32);
+            let Ok(key) = trampoline::key(ty) else {
+                continue;
+            };
+            if self.trampolines.contains_key(&key) || self.trampolines_queued.contains(&key) {
+                continue;
+            }
+            let id = (self.jit()?).declare_anonymous_function(&abi::trampoline_signature())?;
+            self.trampolines_queued.insert(key);
+            queued.push((id, ty.clone()));
+        }
+        Ok(queued)
     }
 
     /// Defines `f`'s machine code in the code module, at the offset within a
@@ -385,10 +418,29 @@ impl Compiler {
         module: &Arc<Module>,
         compiled: &mut [CompiledFunction],
         failures: &[(u32, CompileError)],
+        trampolines: &[(FuncId, FuncType)],
     ) -> Result<ModuleCode, CompileError> {
         self.start()?;
+        // The batch's trampolines: made here if their code came, by a later
+        // batch or this install otherwise.
+        let mut made = Vec::new();
+        for (id, ty) in trampolines {
+            let Ok(key) = trampoline::key(ty) else {
+                continue;
+            };
+            self.trampolines_queued.remove(&key);
+            if let Some(f) = compiled
+                .iter()
+                .find(|f| f.index == TRAMPOLINE && f.id == *id)
+                && !self.trampolines.contains_key(&key)
+                && !made.iter().any(|(k, _)| *k == key)
+            {
+                self.define_placed(f)?;
+                made.push((key, *id));
+            }
+        }
         let mut defined = Vec::new();
-        for f in compiled {
+        for f in compiled.iter_mut().filter(|f| f.index != TRAMPOLINE) {
             self.define_placed(f)?;
             defined.push((f.index, f.id, f.bytes.len(), std::mem::take(&mut f.traps)));
             self.compiled_functions += 1;
@@ -396,9 +448,10 @@ impl Compiler {
         let mut new_trampolines = Vec::new();
         for &(index, ..) in &defined {
             let ty = module.func_type(index);
-            let key = (abi::clif_types(&ty.params)?, abi::clif_types(&ty.results)?);
+            let key = trampoline::key(ty)?;
             if !self.trampolines.contains_key(&key)
                 && !new_trampolines.iter().any(|(k, _)| *k == key)
+                && !made.iter().any(|(k, _)| *k == key)
             {
                 let id = self.define_trampoline(ty)?;
                 new_trampolines.push((key, id));
@@ -418,7 +471,7 @@ impl Compiler {
             code[index as usize] = Some(start);
             ids[index as usize] = Some(id);
         }
-        for (key, id) in new_trampolines {
+        for (key, id) in new_trampolines.into_iter().chain(made) {
             let start = self.jit()?.get_finalized_function(id) as usize;
             self.trampolines.insert(key, start);
         }
@@ -514,48 +567,15 @@ impl Compiler {
         Ok(())
     }
 
-    /// `fn(code, vmctx, values)`: loads the params from `values`, calls
-    /// `code` and stores the results back (see `abi.rs`).
+    /// Compiles the trampoline for `ty` here (`trampoline.rs`: when no
+    /// batch made it).
     fn define_trampoline(&mut self, ty: &FuncType) -> Result<FuncId, CompileError> {
-        let sig = abi::trampoline_signature();
-        let id = self.jit()?.declare_anonymous_function(&sig)?;
-        let params = abi::clif_types(&ty.params)?;
+        let id = self
+            .jit()?
+            .declare_anonymous_function(&abi::trampoline_signature())?;
         let frontend = self.jit()?.isa().frontend_config();
         self.ctx.clear();
-        self.ctx.func = Function::with_name_signature(UserFuncName::user(0, id.as_u32()), sig);
-        {
-            let mut b = FunctionBuilder::new(&mut self.ctx.func, &mut self.builder_ctx);
-            let entry = b.create_block();
-            b.append_block_params_for_function_params(entry);
-            b.switch_to_block(entry);
-            let [code, vmctx, values] = [0, 1, 2].map(|i| b.block_params(entry)[i]);
-            let flags = MemFlagsData::trusted();
-            let mut args = vec![vmctx];
-            for (i, &t) in params.iter().enumerate() {
-                args.push(b.ins().load(t, flags, values, (i * 8) as i32));
-            }
-            let callee = b.import_signature(abi::wasm_signature(ty)?);
-            let call = b.ins().call_indirect(callee, code, &args);
-            let outs = b.inst_results(call).to_vec();
-            for (i, v) in outs.into_iter().enumerate() {
-                let raw = match b.func.dfg.value_type(v) {
-                    cranelift_codegen::ir::types::I32 => b.ins().uextend(I64, v),
-                    cranelift_codegen::ir::types::F32 => {
-                        let bits = b.ins().bitcast(
-                            cranelift_codegen::ir::types::I32,
-                            MemFlagsData::new(),
-                            v,
-                        );
-                        b.ins().uextend(I64, bits)
-                    }
-                    _ => v,
-                };
-                b.ins().store(flags, raw, values, (i * 8) as i32);
-            }
-            b.ins().return_(&[]);
-            b.seal_all_blocks();
-            b.finalize(frontend);
-        }
+        self.ctx.func = trampoline::build(id, ty, &mut self.builder_ctx, frontend)?;
         let module = self
             .module
             .as_mut()

@@ -190,6 +190,8 @@ impl Jit {
             for outcome in outcomes {
                 match outcome {
                     Ok(f) => compiled.push(f),
+                    // The install makes a refused trampoline.
+                    Err((crate::compiler::TRAMPOLINE, _)) => {}
                     Err(failure) => failures.push(failure),
                 }
             }
@@ -201,7 +203,17 @@ impl Jit {
                 self.compiler
                     .forget_queued(&job.key, job.indices.iter().copied());
             }
-            let code = (self.compiler).install(&job.key, &job.module, &mut compiled, &failures);
+            let trampolines = match &job.work {
+                Work::Batch(translation) => &translation.trampolines[..],
+                Work::Osr { .. } => &[],
+            };
+            let code = (self.compiler).install(
+                &job.key,
+                &job.module,
+                &mut compiled,
+                &failures,
+                trampolines,
+            );
             self.give_back(compiled);
             let code = code?;
             let Some((instance, _)) = wasm_function(store, job.func) else {

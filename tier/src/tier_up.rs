@@ -376,7 +376,13 @@ impl Tiering for TierUpHook<'_> {
         // the function's batch has callees, which the entry then calls
         // directly (on the compile thread, jobs finish in order).
         let background = !self.state.up.sync;
-        let callees_first = at_loop.is_some() && self.batch_has_callees(store, func);
+        // Asked only while the loop has no OSR entry on the way: a hot loop
+        // polls every POLL_EVERY events until its entry is ready.
+        let osr_missing = at_loop.is_some_and(|offset| {
+            self.with_jit(|jit| matches!(jit.osr_state(func, offset), OsrState::Missing))
+                .unwrap_or(false)
+        });
+        let callees_first = osr_missing && self.batch_has_callees(store, func);
         let mut compiled = callees_first.then(|| self.compile(store, func));
         let osr = at_loop.map(|offset| {
             self.with_jit(|jit| match jit.osr_state(func, offset) {

@@ -20,7 +20,7 @@ use cranelift_frontend::FunctionBuilderContext;
 use cranelift_module::FuncId;
 use std::collections::HashMap;
 use std::sync::Arc;
-use wasmfx_core::{InterruptChecks, Module};
+use wasmfx_core::{FuncType, InterruptChecks, Module};
 
 /// A snapshot of the code module's names that translated code refers to,
 /// taken when the functions were declared.
@@ -38,6 +38,8 @@ pub(crate) struct Translation {
     pub frontend: TargetFrontendConfig,
     pub interrupt: InterruptChecks,
     pub runtime: RuntimeAddrs,
+    /// Trampolines declared for the batch to make (`trampoline.rs`).
+    pub trampolines: Vec<(FuncId, FuncType)>,
 }
 
 impl Translation {
@@ -83,6 +85,20 @@ impl Translation {
             }
             return functions;
         }
+    }
+
+    /// CLIF for the batch's trampolines, at function index
+    /// [`super::TRAMPOLINE`]; one that does not build is left to the
+    /// install.
+    pub fn trampoline_functions(
+        &self,
+        builder_ctx: &mut FunctionBuilderContext,
+    ) -> Vec<(u32, FuncId, Function)> {
+        let build = |(id, ty): &(FuncId, FuncType)| {
+            let func = super::trampoline::build(*id, ty, builder_ctx, self.frontend).ok()?;
+            Some((super::TRAMPOLINE, *id, func))
+        };
+        self.trampolines.iter().filter_map(build).collect()
     }
 
     /// CLIF for the OSR entry `id` of function `index` at the loop whose
