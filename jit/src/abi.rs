@@ -11,8 +11,11 @@
 
 use crate::CompileError;
 use cranelift_codegen::ir::types::{F32, F64, I32, I64};
-use cranelift_codegen::ir::{AbiParam, ArgumentPurpose, Signature, Type};
+use cranelift_codegen::ir::{
+    AbiParam, ArgumentPurpose, InstBuilder, MemFlagsData, Signature, Type, Value,
+};
 use cranelift_codegen::isa::CallConv;
+use cranelift_frontend::FunctionBuilder;
 use wasmfx_core::{FuncType, ValType};
 
 /// The CLIF type of a Wasm value type (`v128` is not compiled yet).
@@ -58,4 +61,21 @@ pub(crate) fn trampoline_signature() -> Signature {
         sig.params.push(AbiParam::new(I64));
     }
     sig
+}
+
+/// Stores `values` as raw slots (`wasmfx_core::value`: 32-bit values
+/// zero-extended, `f32` by its bits) at `buffer`, one per 8 bytes.
+pub(crate) fn store_raw_slots(b: &mut FunctionBuilder<'_>, buffer: Value, values: &[Value]) {
+    for (i, &v) in values.iter().enumerate() {
+        let raw = match b.func.dfg.value_type(v) {
+            I32 => b.ins().uextend(I64, v),
+            F32 => {
+                let bits = b.ins().bitcast(I32, MemFlagsData::new(), v);
+                b.ins().uextend(I64, bits)
+            }
+            _ => v,
+        };
+        b.ins()
+            .store(MemFlagsData::trusted(), raw, buffer, (i * 8) as i32);
+    }
 }

@@ -30,7 +30,7 @@
 use crate::CompileError;
 use crate::abi;
 use crate::vmruntime;
-use cranelift_codegen::ir::types::{F32, I16, I32, I64};
+use cranelift_codegen::ir::types::{I16, I32, I64};
 use cranelift_codegen::ir::{AbiParam, Function, InstBuilder, MemFlagsData, Signature, Type};
 use cranelift_codegen::isa::CallConv;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
@@ -107,17 +107,7 @@ pub(crate) fn build_start(
     let results = b.inst_results(call).to_vec();
     // The function may have switched through the payload: read it again.
     let payload = b.ins().load(I64, flags, record, rec::PAYLOAD_PTR);
-    for (i, &v) in results.iter().enumerate() {
-        let raw = match b.func.dfg.value_type(v) {
-            I32 => b.ins().uextend(I64, v),
-            F32 => {
-                let bits = b.ins().bitcast(I32, MemFlagsData::new(), v);
-                b.ins().uextend(I64, bits)
-            }
-            _ => v,
-        };
-        b.ins().store(flags, raw, payload, (i * 8) as i32);
-    }
+    abi::store_raw_slots(&mut b, payload, &results);
     let count = b.ins().iconst(I32, results.len() as i64);
     b.ins().store(flags, count, record, rec::PAYLOAD_LEN);
     // Detach (fibre's StackChain::detach with the record as its own prompt):

@@ -17,7 +17,6 @@
 //! `examples/fibers/round_robin.wasm` under `dyn`).
 
 use crate::{CompileError, abi};
-use cranelift_codegen::ir::types::{F32, I32, I64};
 use cranelift_codegen::ir::{Function, InstBuilder, MemFlagsData, Type, UserFuncName};
 use cranelift_codegen::isa::TargetFrontendConfig;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
@@ -67,17 +66,7 @@ pub(crate) fn build(
     let callee = b.import_signature(callee_sig);
     let call = b.ins().call_indirect(callee, code, &args);
     let outs = b.inst_results(call).to_vec();
-    for (i, v) in outs.into_iter().enumerate() {
-        let raw = match b.func.dfg.value_type(v) {
-            I32 => b.ins().uextend(I64, v),
-            F32 => {
-                let bits = b.ins().bitcast(I32, MemFlagsData::new(), v);
-                b.ins().uextend(I64, bits)
-            }
-            _ => v,
-        };
-        b.ins().store(flags, raw, values, (i * 8) as i32);
-    }
+    abi::store_raw_slots(&mut b, values, &outs);
     b.ins().return_(&[]);
     b.seal_all_blocks();
     b.finalize(frontend);

@@ -146,19 +146,7 @@ impl FuncTranslator<'_, '_> {
 
     /// Stores `values` as raw slots (see `wasmfx_core::value`) at `buffer`.
     pub(super) fn store_raw(&mut self, buffer: Value, values: &[Value]) {
-        for (i, &v) in values.iter().enumerate() {
-            let raw = match self.b.func.dfg.value_type(v) {
-                ir::types::I32 => self.b.ins().uextend(I64, v),
-                ir::types::F32 => {
-                    let bits = self.b.ins().bitcast(ir::types::I32, MemFlagsData::new(), v);
-                    self.b.ins().uextend(I64, bits)
-                }
-                _ => v,
-            };
-            self.b
-                .ins()
-                .store(MemFlagsData::trusted(), raw, buffer, (i * 8) as i32);
-        }
+        crate::abi::store_raw_slots(&mut self.b, buffer, values);
     }
 
     /// Loads raw slots of types `tys` from `buffer`.
