@@ -240,6 +240,13 @@ pub(super) fn check_no_host_frames(
     act: *mut Activation,
 ) -> Result<(), Trap> {
     let at = act as usize;
+    // An activation on the thread's own stack lies on no fibre's: nothing
+    // to walk (the walk made every suspension through the runtime cost the
+    // depth of the chain: `cont_deep_1000`'s start-up under `dyn`).
+    let thread_stack = crate::stack::thread_stack_bounds();
+    if thread_stack.is_some_and(|(low, high)| (low..high).contains(&at)) {
+        return Ok(());
+    }
     for record in conts.chain.iter() {
         // SAFETY: records on the chain are live.
         let (low, high) = unsafe { record.as_ref().stack_bounds() };
