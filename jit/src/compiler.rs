@@ -124,7 +124,10 @@ pub(crate) struct Compiler {
     module: Option<JITModule>,
     started: bool,
     libcalls: Vec<FuncId>,
-    ctx: Context,
+    /// For the functions this thread compiles (continuation starts, a
+    /// trampoline no batch made); made at [`Compiler::start`], so that a
+    /// tiered run that compiles nothing never touches it.
+    ctx: Option<Context>,
     builder_ctx: FunctionBuilderContext,
     /// Array trampolines by (params, results) CLIF types.
     trampolines: HashMap<TrampolineKey, usize>,
@@ -161,7 +164,7 @@ impl Compiler {
             module: None,
             started: false,
             libcalls: Vec::new(),
-            ctx: Context::new(),
+            ctx: None,
             builder_ctx: FunctionBuilderContext::new(),
             trampolines: HashMap::new(),
             trampolines_queued: HashSet::new(),
@@ -214,7 +217,7 @@ impl Compiler {
                 &call.signature(),
             )?);
         }
-        self.ctx = module.make_context();
+        self.ctx = Some(module.make_context());
         self.module = Some(module);
         self.libcalls = libcalls;
         self.workers = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -555,13 +558,14 @@ impl Compiler {
             let sig = cont_start::start_signature();
             let id = self.jit()?.declare_anonymous_function(&sig)?;
             let frontend = self.jit()?.isa().frontend_config();
-            self.ctx.clear();
-            self.ctx.func = Function::with_name_signature(UserFuncName::user(0, id.as_u32()), sig);
-            let (func, builder_ctx) = (&mut self.ctx.func, &mut self.builder_ctx);
+            let ctx = self.ctx.get_or_insert_with(Context::new);
+            ctx.clear();
+            ctx.func = Function::with_name_signature(UserFuncName::user(0, id.as_u32()), sig);
+            let (func, builder_ctx) = (&mut ctx.func, &mut self.builder_ctx);
             cont_start::build_start(func, builder_ctx, &ty, frontend, self.runtime.chain)?;
             let jit = (self.module.as_mut())
                 .ok_or_else(|| CompileError::Cranelift("code module freed".into()))?;
-            jit.define_function(id, &mut self.ctx)?;
+            jit.define_function(id, ctx)?;
             self.cont_starts.insert(key, id);
         }
         Ok(())
@@ -574,13 +578,14 @@ impl Compiler {
             .jit()?
             .declare_anonymous_function(&abi::trampoline_signature())?;
         let frontend = self.jit()?.isa().frontend_config();
-        self.ctx.clear();
-        self.ctx.func = trampoline::build(id, ty, &mut self.builder_ctx, frontend)?;
+        let ctx = self.ctx.get_or_insert_with(Context::new);
+        ctx.clear();
+        ctx.func = trampoline::build(id, ty, &mut self.builder_ctx, frontend)?;
         let module = self
             .module
             .as_mut()
             .ok_or_else(|| CompileError::Cranelift("code module freed".into()))?;
-        module.define_function(id, &mut self.ctx)?;
+        module.define_function(id, ctx)?;
         Ok(id)
     }
 }
