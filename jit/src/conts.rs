@@ -218,6 +218,13 @@ impl Conts {
         self.pool.in_use() >= after && !churning && !self.pool.has_warm()
     }
 
+    /// Whether a fresh continuation of `func` should run as heap frames
+    /// rather than get a native stack: stacks are dear and continuations of
+    /// `func` have not proved long-lived.
+    pub fn prefers_heap_frames(&self, func: FuncAddr) -> bool {
+        !self.long_lived.contains(func) && self.stacks_are_dear()
+    }
+
     /// Notes a continuation started as heap frames (`finished`: one of
     /// them finished).
     pub fn note_heap_frames(&mut self, finished: bool) {

@@ -242,8 +242,7 @@ impl Jit {
     /// continuations have not proved long-lived (the test compiled code's
     /// resume makes, `libcalls/in_place.rs`).
     pub fn prefers_heap_frames(&self, func: FuncAddr) -> bool {
-        let conts = &self.state.conts;
-        conts.stacks_are_dear() && !conts.long_lived.contains(func)
+        self.state.conts.prefers_heap_frames(func)
     }
 
     /// Notes that continuations of `func` live long (resumed many times):

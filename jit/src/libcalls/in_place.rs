@@ -68,8 +68,7 @@ pub(super) fn prefers_heap_frames(call: &mut Call<'_>, record: NonNull<ContRecor
     let func = FuncAddr(target.func());
     let dear = target.state() == ContState::Fresh
         && !target.has_stack()
-        && !conts_now.long_lived.contains(func)
-        && conts_now.stacks_are_dear();
+        && conts_now.prefers_heap_frames(func);
     // Asked once per function: later answers are no.
     dear && (!conts_now.asked_at_start.insert(func)
         || !with_fallback(call, func, |fallback, store| {
