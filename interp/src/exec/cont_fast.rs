@@ -215,10 +215,13 @@ impl Frames<'_> {
         // compiled before its first continuation starts (asked once per
         // function: then it is compiled now and starts natively, the
         // general way).
+        // So does a compiled function whose continuations the tiering
+        // runs as heap frames while native stacks are dear.
         let alone = self.tiering.interpreter_only();
         let code = match self.interp.codes.get(store, func) {
             Ok(Callee::Wasm(code)) => code,
             Ok(Callee::Hot(code) | Callee::Compiled(code)) if alone => code,
+            Ok(Callee::Compiled(code)) if self.tiering.prefers_heap_frames(func) => code,
             _ => return Ok(false),
         };
         if !alone && self.tiering.compile_at_start(store, func) {
