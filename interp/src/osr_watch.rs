@@ -7,9 +7,10 @@
 //! warm: the jit's `HEAP_FRAMES_AFTER`), and each such start or resume is
 //! then a crossing into the interpreter and back. A loop that does little
 //! besides starting and resuming such continuations gains less from its
-//! compiled code than the crossings cost (`cont_held`: 3,229 instructions
-//! per continuation against the interpreter's 2,972, the loop itself about
-//! 130 of them), so it keeps running in the interpreter's own fast paths.
+//! compiled code than the crossings cost (`cont_held`: 3,232 instructions
+//! per continuation against the interpreter's 2,974, `bash
+//! benches/callgrind.sh tiers` at 7f5d3ee), so it keeps running in the
+//! interpreter's own fast paths.
 //! Its function is compiled all the same, for its next call.
 //!
 //! ```text

@@ -14,7 +14,7 @@
 //! ```
 //! Compiled on the program's thread, each was a Cranelift compile in the
 //! middle of the run (10 of them, 2.0 million instructions, in
-//! `examples/fibers/round_robin.wasm` under `dyn`).
+//! `examples/fibers/round_robin.wasm` under `dyn`: callgrind by hand).
 
 use crate::{CompileError, abi};
 use cranelift_codegen::ir::{Function, InstBuilder, MemFlagsData, Type, UserFuncName};
