@@ -23,7 +23,9 @@ use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::{Context, isa::OwnedTargetIsa};
 use cranelift_frontend::FunctionBuilderContext;
 use cranelift_jit::{ArenaMemoryProvider, JITBuilder, JITModule};
-use cranelift_module::{FuncId, Linkage, Module as _, default_libcall_names};
+use cranelift_module::{
+    FuncId, Linkage, Module as _, ModuleReloc, ModuleRelocTarget, default_libcall_names,
+};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -133,8 +135,11 @@ pub(crate) struct Compiler {
     trampolines: HashMap<TrampolineKey, usize>,
     /// Keys whose trampoline a batch in flight makes (`trampoline.rs`).
     trampolines_queued: HashSet<TrampolineKey>,
-    /// Compiled continuation starts by signature (`cont_start.rs`).
+    /// Continuation starts by signature (`cont_start.rs`): declared when a
+    /// batch may need them, compiled when installed code refers to them.
     cont_starts: HashMap<StartKey, FuncId>,
+    /// Continuation starts declared and not compiled yet, with their types.
+    undefined_starts: HashMap<FuncId, Arc<FuncType>>,
     /// Code per Wasm module, keyed by the module's address and the guard
     /// bytes of its memories (code without bounds checks needs them).
     modules: HashMap<ModuleKey, ModuleEntry>,
@@ -169,6 +174,7 @@ impl Compiler {
             trampolines: HashMap::new(),
             trampolines_queued: HashSet::new(),
             cont_starts: HashMap::new(),
+            undefined_starts: HashMap::new(),
             modules: HashMap::new(),
             regions: Vec::new(),
             compile_time: Duration::ZERO,
@@ -326,7 +332,7 @@ impl Compiler {
         if todo.is_empty() {
             return Ok(Prepared::Done(entry.code.clone()));
         }
-        self.define_cont_starts(module)?;
+        self.declare_cont_starts(module)?;
         let mut failures = Vec::new();
         let mut func_ids: Vec<Option<FuncId>> = vec![None; n];
         for index in todo {
@@ -448,6 +454,7 @@ impl Compiler {
             defined.push((f.index, f.id, f.bytes.len(), std::mem::take(&mut f.traps)));
             self.compiled_functions += 1;
         }
+        self.define_referenced_starts(compiled.iter().flat_map(|f| &f.relocs))?;
         let mut new_trampolines = Vec::new();
         for &(index, ..) in &defined {
             let ty = module.func_type(index);
@@ -539,9 +546,11 @@ impl Compiler {
         self.modules.get(&key)
     }
 
-    /// Defines the continuation starts of `module`'s continuation types
-    /// that have none yet (finalized with the module's code).
-    fn define_cont_starts(&mut self, module: &Module) -> Result<(), CompileError> {
+    /// Declares the continuation starts of `module`'s continuation types
+    /// that have none yet; each is compiled when code that refers to it is
+    /// installed ([`Compiler::define_referenced_starts`]), so that a batch
+    /// that uses no continuation costs no Cranelift compile here.
+    fn declare_cont_starts(&mut self, module: &Module) -> Result<(), CompileError> {
         for def in &module.type_defs {
             let wasmfx_core::types::CompositeType::Cont(ft) = def else {
                 continue;
@@ -555,18 +564,43 @@ impl Compiler {
             if self.cont_starts.contains_key(&key) {
                 continue;
             }
-            let sig = cont_start::start_signature();
-            let id = self.jit()?.declare_anonymous_function(&sig)?;
+            let id = self
+                .jit()?
+                .declare_anonymous_function(&cont_start::start_signature())?;
+            self.cont_starts.insert(key, id);
+            self.undefined_starts.insert(id, ty);
+        }
+        Ok(())
+    }
+
+    /// Compiles the declared continuation starts that `relocs` (of code
+    /// about to be defined) call, before they are finalized with it.
+    fn define_referenced_starts<'r>(
+        &mut self,
+        relocs: impl IntoIterator<Item = &'r ModuleReloc>,
+    ) -> Result<(), CompileError> {
+        for reloc in relocs {
+            let ModuleRelocTarget::User {
+                namespace: 0,
+                index,
+            } = reloc.name
+            else {
+                continue;
+            };
+            let id = FuncId::from_u32(index);
+            let Some(ty) = self.undefined_starts.remove(&id) else {
+                continue;
+            };
             let frontend = self.jit()?.isa().frontend_config();
             let ctx = self.ctx.get_or_insert_with(Context::new);
             ctx.clear();
+            let sig = cont_start::start_signature();
             ctx.func = Function::with_name_signature(UserFuncName::user(0, id.as_u32()), sig);
             let (func, builder_ctx) = (&mut ctx.func, &mut self.builder_ctx);
             cont_start::build_start(func, builder_ctx, &ty, frontend, self.runtime.chain)?;
             let jit = (self.module.as_mut())
                 .ok_or_else(|| CompileError::Cranelift("code module freed".into()))?;
             jit.define_function(id, ctx)?;
-            self.cont_starts.insert(key, id);
         }
         Ok(())
     }

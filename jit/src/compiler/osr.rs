@@ -30,7 +30,7 @@ impl Compiler {
         queued: bool,
     ) -> Result<(FuncId, Translation, Vec<u32>), CompileError> {
         self.start()?;
-        self.define_cont_starts(module)?;
+        self.declare_cont_starts(module)?;
         let sig = abi::wasm_signature(&abi::osr_type(module.func_type(index)))?;
         let id = self.jit()?.declare_anonymous_function(&sig)?;
         // Calls from the entry to functions compiled so far (or queued) are
@@ -87,6 +87,7 @@ impl Compiler {
         self.start()?;
         let ty = abi::osr_type(module.func_type(f.index));
         self.define_placed(f)?;
+        self.define_referenced_starts(&f.relocs)?;
         let trampoline = match self.trampoline(&ty) {
             Some(_) => None,
             None => Some(self.define_trampoline(&ty)?),
