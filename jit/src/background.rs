@@ -76,7 +76,7 @@ impl Job {
         match &mut self.work {
             Work::Batch(translation) => {
                 let mut functions = translation.batch(builder_ctx, &mut self.failures);
-                functions.extend(translation.trampoline_functions(builder_ctx));
+                functions.extend(translation.helper_functions(builder_ctx));
                 functions
             }
             Work::Osr {

@@ -40,6 +40,16 @@ mod translation;
 
 pub(crate) use loop_lines::{loops, preferred_offset};
 pub(crate) use trampoline::TRAMPOLINE;
+
+/// The function index a continuation start's machine code carries in a
+/// batch (`cont_start.rs`: compiled with the batch that declared it).
+pub(crate) const CONT_START: u32 = u32::MAX - 1;
+
+/// Whether `index` marks code a batch made for the code module itself (a
+/// trampoline or a continuation start), not a Wasm function.
+pub(crate) fn is_helper(index: u32) -> bool {
+    index == TRAMPOLINE || index == CONT_START
+}
 use trampoline::TrampolineKey;
 pub(crate) use translation::{Translation, indices_with_ids};
 
@@ -266,7 +276,7 @@ impl Compiler {
         let (mut translation, mut failures) = (batch.translation, batch.failures);
         let indices = indices_with_ids(&translation.func_ids);
         let mut functions = translation.batch(&mut self.builder_ctx, &mut failures);
-        functions.extend(translation.trampoline_functions(&mut self.builder_ctx));
+        functions.extend(translation.helper_functions(&mut self.builder_ctx));
         // A function Cranelift refuses leaves the batch; the rest is redone
         // without direct calls to it (a refused trampoline is made by
         // `install`).
@@ -283,7 +293,7 @@ impl Compiler {
             for outcome in outcomes {
                 match outcome {
                     Ok(f) => compiled.push(f),
-                    Err((TRAMPOLINE, _)) => {}
+                    Err((index, _)) if is_helper(index) => {}
                     Err((index, e)) => {
                         translation.func_ids[index as usize] = None;
                         failures.push((index, e));
@@ -295,7 +305,7 @@ impl Compiler {
                 break compiled;
             }
             functions = translation.batch(&mut self.builder_ctx, &mut failures);
-            functions.extend(translation.trampoline_functions(&mut self.builder_ctx));
+            functions.extend(translation.helper_functions(&mut self.builder_ctx));
         };
         let trampolines = &translation.trampolines;
         let code = self.install(&batch.key, module, &mut compiled, &failures, trampolines)?;
@@ -332,7 +342,7 @@ impl Compiler {
         if todo.is_empty() {
             return Ok(Prepared::Done(entry.code.clone()));
         }
-        self.declare_cont_starts(module)?;
+        let starts = self.declare_cont_starts(module)?;
         let mut failures = Vec::new();
         let mut func_ids: Vec<Option<FuncId>> = vec![None; n];
         for index in todo {
@@ -353,6 +363,7 @@ impl Compiler {
         let trampolines = self.queue_trampolines(module, &func_ids)?;
         let mut translation = self.translation(module, memory_guards, func_ids)?;
         translation.trampolines = trampolines;
+        translation.starts = starts;
         Ok(Prepared::Batch(Box::new(Batch {
             key,
             translation,
@@ -379,6 +390,7 @@ impl Compiler {
             interrupt: self.interrupt,
             runtime: self.runtime,
             trampolines: Vec::new(),
+            starts: Vec::new(),
         })
     }
 
@@ -449,7 +461,12 @@ impl Compiler {
             }
         }
         let mut defined = Vec::new();
-        for f in compiled.iter_mut().filter(|f| f.index != TRAMPOLINE) {
+        for f in compiled.iter().filter(|f| f.index == CONT_START) {
+            if self.undefined_starts.remove(&f.id).is_some() {
+                self.define_placed(f)?;
+            }
+        }
+        for f in compiled.iter_mut().filter(|f| !is_helper(f.index)) {
             self.define_placed(f)?;
             defined.push((f.index, f.id, f.bytes.len(), std::mem::take(&mut f.traps)));
             self.compiled_functions += 1;
@@ -547,10 +564,16 @@ impl Compiler {
     }
 
     /// Declares the continuation starts of `module`'s continuation types
-    /// that have none yet; each is compiled when code that refers to it is
-    /// installed ([`Compiler::define_referenced_starts`]), so that a batch
-    /// that uses no continuation costs no Cranelift compile here.
-    fn declare_cont_starts(&mut self, module: &Module) -> Result<(), CompileError> {
+    /// that have none yet, and returns them: the batch being prepared
+    /// compiles them on its thread; one that did not come is compiled here
+    /// when code that refers to it is installed
+    /// ([`Compiler::define_referenced_starts`]). A batch whose code uses no
+    /// continuation costs no Cranelift compile here either way.
+    fn declare_cont_starts(
+        &mut self,
+        module: &Module,
+    ) -> Result<Vec<(FuncId, Arc<FuncType>)>, CompileError> {
+        let mut declared = Vec::new();
         for def in &module.type_defs {
             let wasmfx_core::types::CompositeType::Cont(ft) = def else {
                 continue;
@@ -568,9 +591,10 @@ impl Compiler {
                 .jit()?
                 .declare_anonymous_function(&cont_start::start_signature())?;
             self.cont_starts.insert(key, id);
-            self.undefined_starts.insert(id, ty);
+            self.undefined_starts.insert(id, ty.clone());
+            declared.push((id, ty));
         }
-        Ok(())
+        Ok(declared)
     }
 
     /// Compiles the declared continuation starts that `relocs` (of code

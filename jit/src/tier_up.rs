@@ -190,8 +190,8 @@ impl Jit {
             for outcome in outcomes {
                 match outcome {
                     Ok(f) => compiled.push(f),
-                    // The install makes a refused trampoline.
-                    Err((crate::compiler::TRAMPOLINE, _)) => {}
+                    // The install makes a refused trampoline or start.
+                    Err((index, _)) if crate::compiler::is_helper(index) => {}
                     Err(failure) => failures.push(failure),
                 }
             }

@@ -40,6 +40,8 @@ pub(crate) struct Translation {
     pub runtime: RuntimeAddrs,
     /// Trampolines declared for the batch to make (`trampoline.rs`).
     pub trampolines: Vec<(FuncId, FuncType)>,
+    /// Continuation starts declared for the batch to make (`cont_start.rs`).
+    pub starts: Vec<(FuncId, Arc<FuncType>)>,
 }
 
 impl Translation {
@@ -87,18 +89,32 @@ impl Translation {
         }
     }
 
-    /// CLIF for the batch's trampolines, at function index
-    /// [`super::TRAMPOLINE`]; one that does not build is left to the
-    /// install.
-    pub fn trampoline_functions(
+    /// CLIF for the batch's trampolines and continuation starts, at
+    /// function index [`super::TRAMPOLINE`] and [`super::CONT_START`]; one
+    /// that does not build is left to the install.
+    pub fn helper_functions(
         &self,
         builder_ctx: &mut FunctionBuilderContext,
     ) -> Vec<(u32, FuncId, Function)> {
-        let build = |(id, ty): &(FuncId, FuncType)| {
-            let func = super::trampoline::build(*id, ty, builder_ctx, self.frontend).ok()?;
-            Some((super::TRAMPOLINE, *id, func))
-        };
-        self.trampolines.iter().filter_map(build).collect()
+        let mut helpers = Vec::new();
+        for (id, ty) in &self.trampolines {
+            if let Ok(func) = super::trampoline::build(*id, ty, builder_ctx, self.frontend) {
+                helpers.push((super::TRAMPOLINE, *id, func));
+            }
+        }
+        for (id, ty) in &self.starts {
+            let mut func = Function::with_name_signature(
+                UserFuncName::user(0, id.as_u32()),
+                crate::cont_start::start_signature(),
+            );
+            let chain = self.runtime.chain;
+            match crate::cont_start::build_start(&mut func, builder_ctx, ty, self.frontend, chain) {
+                Ok(()) => helpers.push((super::CONT_START, *id, func)),
+                // The builder may have stopped mid-function: start afresh.
+                Err(_) => *builder_ctx = FunctionBuilderContext::new(),
+            }
+        }
+        helpers
     }
 
     /// CLIF for the OSR entry `id` of function `index` at the loop whose
