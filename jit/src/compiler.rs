@@ -9,8 +9,11 @@
 //!     translate selected bodies (translate/) ─▶ CLIF; a function that does
 //!        not translate is dropped from the batch and the rest retranslated
 //!        (their direct calls to it go through its VmFuncRef instead)
-//!     compile + define (JITModule), trampolines for new signatures,
-//!     finalize, register trap sites (signals.rs)
+//!     compile + define (JITModule), with the batch's helpers: trampolines
+//!     for new signatures (trampoline.rs) and continuation starts for new
+//!     continuation types (declared at prepare; one no batch brought is
+//!     compiled here when installed code calls it), finalize, register
+//!     trap sites (signals.rs)
 //!     install: VmContext.runtime, FuncInst::set_code per function
 //! ```
 
@@ -40,6 +43,8 @@ mod translation;
 
 pub(crate) use loop_lines::{loops, preferred_offset};
 pub(crate) use trampoline::TRAMPOLINE;
+use trampoline::TrampolineKey;
+pub(crate) use translation::{Translation, indices_with_ids};
 
 /// The function index a continuation start's machine code carries in a
 /// batch (`cont_start.rs`: compiled with the batch that declared it).
@@ -50,8 +55,6 @@ pub(crate) const CONT_START: u32 = u32::MAX - 1;
 pub(crate) fn is_helper(index: u32) -> bool {
     index == TRAMPOLINE || index == CONT_START
 }
-use trampoline::TrampolineKey;
-pub(crate) use translation::{Translation, indices_with_ids};
 
 /// Address space reserved for one compiler's code (virtual; committed as used).
 const CODE_ARENA_BYTES: usize = 1 << 30;
