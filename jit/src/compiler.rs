@@ -21,7 +21,6 @@ use crate::codegen::CompiledFunction;
 use crate::cont_start::{self, StartKey};
 use crate::translate::RuntimeAddrs;
 use crate::{CompileError, abi, codegen, libcalls::Libcall, signals};
-use cranelift_codegen::ir::{Function, UserFuncName};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::{Context, isa::OwnedTargetIsa};
 use cranelift_frontend::FunctionBuilderContext;
@@ -606,6 +605,9 @@ impl Compiler {
         &mut self,
         relocs: impl IntoIterator<Item = &'r ModuleReloc>,
     ) -> Result<(), CompileError> {
+        if self.undefined_starts.is_empty() {
+            return Ok(());
+        }
         for reloc in relocs {
             let ModuleRelocTarget::User {
                 namespace: 0,
@@ -619,12 +621,11 @@ impl Compiler {
                 continue;
             };
             let frontend = self.jit()?.isa().frontend_config();
+            let chain = self.runtime.chain;
+            let func = cont_start::start_function(id, &ty, &mut self.builder_ctx, frontend, chain)?;
             let ctx = self.ctx.get_or_insert_with(Context::new);
             ctx.clear();
-            let sig = cont_start::start_signature();
-            ctx.func = Function::with_name_signature(UserFuncName::user(0, id.as_u32()), sig);
-            let (func, builder_ctx) = (&mut ctx.func, &mut self.builder_ctx);
-            cont_start::build_start(func, builder_ctx, &ty, frontend, self.runtime.chain)?;
+            ctx.func = func;
             let jit = (self.module.as_mut())
                 .ok_or_else(|| CompileError::Cranelift("code module freed".into()))?;
             jit.define_function(id, ctx)?;

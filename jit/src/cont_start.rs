@@ -57,6 +57,24 @@ pub(crate) fn start_signature() -> Signature {
     sig
 }
 
+/// The start `id` for functions of type `ty` ([`build_start`] into a fresh
+/// function of [`start_signature`]).
+///
+/// # Errors
+/// As [`build_start`].
+pub(crate) fn start_function(
+    id: cranelift_module::FuncId,
+    ty: &FuncType,
+    builder_ctx: &mut FunctionBuilderContext,
+    frontend: cranelift_codegen::isa::TargetFrontendConfig,
+    chain: usize,
+) -> Result<Function, CompileError> {
+    let name = cranelift_codegen::ir::UserFuncName::user(0, id.as_u32());
+    let mut func = Function::with_name_signature(name, start_signature());
+    build_start(&mut func, builder_ctx, ty, frontend, chain)?;
+    Ok(func)
+}
+
 /// Builds the start for functions of type `ty` into `func` (whose
 /// signature is [`start_signature`]); `chain` is the address of the Jit's
 /// stack chain (a constant for its code: `translate/mod.rs`, RuntimeAddrs;

@@ -92,18 +92,22 @@ const PROGRAM: &str = r#"
     (local.get $sum)))
 "#;
 
-/// A runtime whose functions compile after `after` events, on this thread.
-fn runtime(after: u32) -> (Runtime, wasmfx_tier::InstanceId) {
+/// The program, instantiated under `executor`.
+fn runtime_with(executor: TierExecutor) -> (Runtime, wasmfx_tier::InstanceId) {
     let engine = Engine::new(TierMode::Dyn).expect("dyn is built");
     let module = engine.compile_text(PROGRAM).expect("compiles");
-    let executor = TierExecutor::tiered(TierUp {
-        after,
-        sync: true,
-        ..TierUp::default()
-    });
     let mut runtime = Runtime::with_executor(&engine, executor);
     let id = runtime.instantiate(&module).expect("instantiates");
     (runtime, id)
+}
+
+/// A runtime whose functions compile after `after` events, on this thread.
+fn runtime(after: u32) -> (Runtime, wasmfx_tier::InstanceId) {
+    runtime_with(TierExecutor::tiered(TierUp {
+        after,
+        sync: true,
+        ..TierUp::default()
+    }))
 }
 
 fn i32_of(result: Result<Vec<Val>, Error>) -> i32 {
@@ -164,8 +168,6 @@ fn a_loop_whose_continuations_end_at_once_enters_compiled_code() {
 
 #[test]
 fn an_interpreted_driver_runs_compiled_generators_as_heap_frames_while_stacks_are_dear() {
-    let engine = Engine::new(TierMode::Dyn).expect("dyn is built");
-    let module = engine.compile_text(PROGRAM).expect("compiles");
     // `gen` compiled, the driver interpreted; stacks dear from the first
     // continuation or never.
     let run = |dear: bool| {
@@ -178,8 +180,7 @@ fn an_interpreted_driver_runs_compiled_generators_as_heap_frames_while_stacks_ar
         if dear {
             executor = executor.heap_frames_after(0);
         }
-        let mut rt = Runtime::with_executor(&engine, executor);
-        let id = rt.instantiate(&module).expect("instantiates");
+        let (mut rt, id) = runtime_with(executor);
         assert_eq!(i32_of(rt.call(id, "generators", &[Val::I32(50)])), 50 * 106);
         let (stats, _) = rt.tier_stats().expect("dyn reports");
         stats

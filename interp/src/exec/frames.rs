@@ -353,12 +353,13 @@ impl<'a> Frames<'a> {
         // continuations (`osr_watch.rs`; a loop inside a continuation, or
         // in an activation compiled code runs, drives none of the runs
         // counted meanwhile).
-        let (live, runs) = (store.conts.live(), self.interp.conts.runs);
-        let enters = self.root_stack() && !self.osr_handoff();
-        let watch = &mut self.interp.osr_watch;
-        if osr && enters && watch.stays_interpreted(code.func, live, runs, OSR_RETRY_AFTER) {
-            self.interp.codes.set_budget(code.func, OSR_RETRY_AFTER);
-            return Ok(Action::Continue);
+        if osr && self.root_stack() && !self.osr_handoff() {
+            let (live, runs) = (store.conts.live(), self.interp.conts.runs);
+            let watch = &mut self.interp.osr_watch;
+            if watch.stays_interpreted(code.func, live, runs, OSR_RETRY_AFTER) {
+                self.interp.codes.set_budget(code.func, OSR_RETRY_AFTER);
+                return Ok(Action::Continue);
+            }
         }
         if osr && self.osr_handoff() {
             return Ok(Action::OsrHandoff(offset));

@@ -103,13 +103,9 @@ impl Translation {
             }
         }
         for (id, ty) in &self.starts {
-            let mut func = Function::with_name_signature(
-                UserFuncName::user(0, id.as_u32()),
-                crate::cont_start::start_signature(),
-            );
             let chain = self.runtime.chain;
-            match crate::cont_start::build_start(&mut func, builder_ctx, ty, self.frontend, chain) {
-                Ok(()) => helpers.push((super::CONT_START, *id, func)),
+            match crate::cont_start::start_function(*id, ty, builder_ctx, self.frontend, chain) {
+                Ok(func) => helpers.push((super::CONT_START, *id, func)),
                 // The builder may have stopped mid-function: start afresh.
                 Err(_) => *builder_ctx = FunctionBuilderContext::new(),
             }
