@@ -34,6 +34,7 @@ use std::time::{Duration, Instant};
 
 use wasmfx_core::{FuncType, Module};
 
+mod host_cpu;
 mod loop_lines;
 mod osr;
 mod placement;
@@ -124,13 +125,22 @@ pub(crate) fn isa() -> Result<OwnedTargetIsa, CompileError> {
         ] {
             flags.set(name, value).map_err(|e| e.to_string())?;
         }
-        let builder = cranelift_native::builder().map_err(|e| e.to_string())?;
+        let mut builder = cranelift_native::builder_with_options(false)?;
+        host_cpu::infer_host_features(&mut builder)?;
         builder
             .finish(settings::Flags::new(flags))
             .map_err(|e| e.to_string())
     })
     .clone()
     .map_err(CompileError::Cranelift)
+}
+
+/// Threads for a compile on the program's thread (the host's
+/// parallelism), asked at the first such compile: it reads cgroup files,
+/// which a tiered run that compiles in the background has no use for.
+fn compile_workers() -> usize {
+    static WORKERS: OnceLock<usize> = OnceLock::new();
+    *WORKERS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 pub(crate) struct Compiler {
@@ -159,8 +169,6 @@ pub(crate) struct Compiler {
     regions: Vec<usize>,
     pub compile_time: Duration,
     pub compiled_functions: usize,
-    /// Compiler threads (the host's parallelism).
-    workers: usize,
     /// The interruption checks code made from now on carries (the store's,
     /// set before each compile: one compiler serves one store).
     pub interrupt: wasmfx_core::InterruptChecks,
@@ -191,7 +199,6 @@ impl Compiler {
             regions: Vec::new(),
             compile_time: Duration::ZERO,
             compiled_functions: 0,
-            workers: 1,
             interrupt: wasmfx_core::InterruptChecks::default(),
             runtime: RuntimeAddrs::default(),
             line_hint: placement::LineHint::default(),
@@ -238,7 +245,6 @@ impl Compiler {
         self.ctx = Some(module.make_context());
         self.module = Some(module);
         self.libcalls = libcalls;
-        self.workers = std::thread::available_parallelism().map_or(1, |n| n.get());
         self.started = true;
         Ok(())
     }
@@ -285,7 +291,7 @@ impl Compiler {
         let mut compiled = loop {
             let mut compiled = Vec::new();
             let mut failed = false;
-            let outcomes = match codegen::compile_all(&*isa, functions, self.workers) {
+            let outcomes = match codegen::compile_all(&*isa, functions, compile_workers()) {
                 Ok(outcomes) => outcomes,
                 Err(e) => {
                     self.forget_queued(&batch.key, indices);
