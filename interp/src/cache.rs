@@ -55,10 +55,12 @@ const UNLIMITED: i32 = i32::MAX;
 pub struct CodeCache {
     slots: Vec<Slot>,
     budgets: Vec<i32>,
+    /// Each function's first budget (for [`CodeCache::is_warm`]).
+    first_budgets: Vec<i32>,
     /// The tiering's first budgets; `None`: an interpreter alone.
     initial: Option<InitialBudget>,
-    /// Calls of interpreted functions (for `--tier-stats`).
-    pub interpreted_calls: u64,
+    /// Interpreted calls of each function (`--tier-stats` sums them).
+    calls: Vec<u32>,
 }
 
 impl std::fmt::Debug for CodeCache {
@@ -91,7 +93,7 @@ impl CodeCache {
         let index = func.0 as usize;
         match self.slots.get(index) {
             Some(Slot::Wasm(code)) => {
-                self.interpreted_calls += 1;
+                count_call(&mut self.calls, index);
                 match self.budgets.get_mut(index) {
                     Some(budget) if *budget > 0 => {
                         *budget -= 1;
@@ -118,11 +120,21 @@ impl CodeCache {
         match self.budgets.get_mut(index) {
             Some(budget) if *budget > 0 => {
                 *budget -= 1;
-                self.interpreted_calls += 1;
+                count_call(&mut self.calls, index);
                 Some(code.clone())
             }
             _ => None,
         }
+    }
+
+    /// Interpreted calls of `func` so far (modulo 2^32).
+    pub fn calls(&self, func: FuncAddr) -> u32 {
+        self.calls.get(func.0 as usize).copied().unwrap_or(0)
+    }
+
+    /// Interpreted calls of every function (for `--tier-stats`).
+    pub fn interpreted_calls(&self) -> u64 {
+        self.calls.iter().map(|&n| u64::from(n)).sum()
     }
 
     /// Whether `func` has compiled code (a cheap look, no clone).
@@ -143,6 +155,20 @@ impl CodeCache {
             Some(_) => true,
             None => false,
         }
+    }
+
+    /// Whether `func` has run a quarter of its first budget (or gone hot):
+    /// a callee worth compiling with a hot caller (one called only on a
+    /// cold path, or not yet, is left out of its batch).
+    pub fn is_warm(&self, func: FuncAddr) -> bool {
+        let index = func.0 as usize;
+        let (Some(&budget), Some(&first)) =
+            (self.budgets.get(index), self.first_budgets.get(index))
+        else {
+            return false;
+        };
+        // A budget above its first was set after the function went hot.
+        first != UNLIMITED && (budget > first || first - budget >= first / 4)
     }
 
     /// Gives `func` a budget of `n` events (saturating).
@@ -170,6 +196,8 @@ impl CodeCache {
         if self.slots.len() <= index {
             self.slots.resize(index + 1, Slot::Empty);
             self.budgets.resize(index + 1, UNLIMITED);
+            self.first_budgets.resize(index + 1, UNLIMITED);
+            self.calls.resize(index + 1, 0);
         }
         if let Slot::Empty = self.slots[index] {
             let options = TranslateOptions {
@@ -199,6 +227,7 @@ impl CodeCache {
             };
             self.budgets[index] =
                 budget.map_or(UNLIMITED, |n| i32::try_from(n).unwrap_or(UNLIMITED));
+            self.first_budgets[index] = self.budgets[index];
         }
         match &self.slots[index] {
             Slot::Wasm(_) | Slot::Compiled(_) => self.get(store, func),
@@ -206,6 +235,14 @@ impl CodeCache {
             Slot::Failed(e) => Err(Trap::Host(e.to_string())),
             Slot::Empty => Err(Trap::Host(format!("no code for function {index}"))),
         }
+    }
+}
+
+/// Counts a call of the function at `index`.
+#[inline(always)]
+fn count_call(calls: &mut [u32], index: usize) {
+    if let Some(n) = calls.get_mut(index) {
+        *n = n.wrapping_add(1);
     }
 }
 

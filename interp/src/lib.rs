@@ -35,15 +35,15 @@ pub mod tiering;
 pub mod translate;
 
 pub use activation::CallExit;
-pub use cache::InitialBudget;
+pub use cache::{CodeCache, InitialBudget};
 pub use exec::{OsrHandoff, Outward, Resumption};
-pub use tiering::{HotReply, NativeOutcome, NoTiering, Tiering};
+pub use tiering::{HotLoop, HotReply, NativeOutcome, NoTiering, Tiering};
 
 /// Resumptions after which a continuation counts as long-lived
 /// ([`Tiering::long_lived`]).
 pub const LONG_LIVED_AFTER: u32 = 16;
 
-use cache::{Callee, CodeCache};
+use cache::Callee;
 use cont::ContTable;
 use stack::ExecStack;
 use std::rc::Rc;
@@ -149,7 +149,7 @@ impl Interpreter {
 
     /// Calls of interpreted functions so far (tiered interpreters count).
     pub fn interpreted_calls(&self) -> u64 {
-        self.codes.interpreted_calls
+        self.codes.interpreted_calls()
     }
 
     /// Marks `func` as compiled: calls from now on go to its compiled code.
@@ -296,11 +296,11 @@ impl Interpreter {
         &mut self,
         store: &mut Store,
         code: &code::Code,
-        at_loop: Option<u32>,
+        at_loop: Option<HotLoop>,
         tiering: &mut dyn Tiering,
     ) -> (bool, bool) {
         let func = code.func;
-        let (installed, osr) = match tiering.hot(store, func, code, at_loop) {
+        let (installed, osr) = match tiering.hot(store, func, code, at_loop, &self.codes) {
             HotReply::Compiled(installed) => (installed, false),
             HotReply::Osr(installed) => (installed, true),
             HotReply::Budget(n, installed) => {

@@ -26,6 +26,7 @@
 //! entering it (`exec/outward.rs`).
 
 use crate::Interpreter;
+use crate::cache::CodeCache;
 use crate::code::Code;
 use wasmfx_core::backtrace::WasmBacktrace;
 use wasmfx_core::{FuncAddr, RawPayload, RawResults, Store, Trap};
@@ -42,6 +43,17 @@ pub enum HotReply {
     /// At a loop header: an on-stack-replacement entry for this loop is
     /// ready ([`Tiering::enter_osr`]); the list as for `Compiled`.
     Osr(Vec<FuncAddr>),
+}
+
+/// A loop header at which a function's budget ran out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HotLoop {
+    /// The offset of the loop's operator (the key of its OSR entry).
+    pub offset: u32,
+    /// Whether the frame runs inside a continuation, or an activation that
+    /// compiled code runs in place (it moves to compiled code with its
+    /// continuation, not alone).
+    pub in_continuation: bool,
 }
 
 /// How a continuation run by [`Tiering::resume_native`] came back.
@@ -69,14 +81,16 @@ pub enum NativeOutcome {
 
 /// A tiered engine, as the interpreter sees it (see the module doc).
 pub trait Tiering {
-    /// `func`'s budget is spent, at a call (`at_loop` None) or at the
-    /// header of the loop whose operator is at offset `at_loop`.
+    /// `func`'s budget is spent, at a call (`at_loop` None) or at a loop
+    /// header. `codes` tells how often functions were called and which
+    /// have run much ([`CodeCache::is_warm`]).
     fn hot(
         &mut self,
         store: &mut Store,
         func: FuncAddr,
         code: &Code,
-        at_loop: Option<u32>,
+        at_loop: Option<HotLoop>,
+        codes: &CodeCache,
     ) -> HotReply;
 
     /// Continues the running frame of `func` in compiled code from the loop
@@ -227,7 +241,14 @@ impl Tiering for NoTiering {
         true
     }
 
-    fn hot(&mut self, _: &mut Store, _: FuncAddr, _: &Code, _: Option<u32>) -> HotReply {
+    fn hot(
+        &mut self,
+        _: &mut Store,
+        _: FuncAddr,
+        _: &Code,
+        _: Option<HotLoop>,
+        _: &CodeCache,
+    ) -> HotReply {
         HotReply::Budget(u32::MAX, Vec::new())
     }
 

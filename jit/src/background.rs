@@ -15,6 +15,9 @@
 //! ([`Translation`]), and installs at a point of its choosing. The thread
 //! keeps off the CPU its owner was on when it sent the job (`beside.rs`).
 //!
+//! The thread has one job at a time; the owner keeps the others and sends
+//! the most asked-for next (`compile_queue.rs`).
+//!
 //! The machine code comes back in buffers the thread allocated, and goes
 //! back to it once installed ([`Background::give_back`]) to be freed
 //! there. Freed by the owner, each buffer took the lock of the thread's
@@ -24,8 +27,9 @@
 //! waits of the owner in a run, 0 to 3 since).
 
 use crate::CompileError;
-use crate::beside::{Beside, current_cpu};
+use crate::beside::{current_cpu, spawn_beside};
 use crate::codegen::{self, CompiledFunction, Outcome};
+use crate::compile_queue::{CompileQueue, QueuedJob};
 use crate::compiler::{ModuleKey, Translation, isa};
 use cranelift_codegen::ir::Function;
 use cranelift_frontend::FunctionBuilderContext;
@@ -52,6 +56,25 @@ pub(crate) struct Job {
     /// prepared (`osr.rs`; jobs finish in order, so that batch is installed
     /// first, unless some of it failed).
     pub osr: Option<(u32, Vec<u32>)>,
+}
+
+impl QueuedJob for Job {
+    fn asked_by(&self, func: FuncAddr, at_loop: Option<u32>) -> bool {
+        self.func == func
+            && match &self.osr {
+                Some((offset, _)) => at_loop == Some(*offset),
+                None => true,
+            }
+    }
+
+    fn comes_after(&self, other: &Job) -> bool {
+        let Some((_, needs)) = &self.osr else {
+            return false;
+        };
+        other.osr.is_none()
+            && Arc::ptr_eq(&self.module, &other.module)
+            && other.indices.iter().any(|i| needs.contains(i))
+    }
 }
 
 /// The functions of a job, declared and still to be translated.
@@ -121,8 +144,10 @@ pub(crate) struct Background {
     done: Receiver<Done>,
     /// Set when the owner goes: the thread drops the jobs still queued.
     abandoned: Arc<AtomicBool>,
-    /// Jobs sent and not yet taken back.
-    pub in_flight: usize,
+    /// Jobs sent to the thread and not yet taken back (at most one).
+    in_flight: usize,
+    /// Jobs not sent yet.
+    waiting: CompileQueue<Job>,
 }
 
 impl Background {
@@ -135,60 +160,73 @@ impl Background {
         let (outbox, done) = channel::<Done>();
         let abandoned = Arc::new(AtomicBool::new(false));
         let abandoned_seen = Arc::clone(&abandoned);
-        std::thread::Builder::new()
-            .name("wasmfx-compile".into())
-            .spawn(move || {
-                let mut builder_ctx = FunctionBuilderContext::new();
-                let mut beside = Beside::new();
-                while let Ok(message) = inbox.recv() {
-                    if abandoned_seen.load(Ordering::Relaxed) {
-                        break;
-                    }
-                    let (mut job, owner_cpu) = match message {
-                        Message::Job(job, owner_cpu) => (*job, owner_cpu),
-                        Message::Spent(code) => {
-                            drop(code);
-                            continue;
-                        }
-                    };
-                    beside.avoid(owner_cpu);
-                    let started = Instant::now();
-                    let functions = job.translate(&mut builder_ctx);
-                    let outcomes = isa().and_then(|isa| codegen::compile_all(&*isa, functions, 1));
-                    let took = started.elapsed();
-                    if outbox
-                        .send(Done {
-                            job,
-                            outcomes,
-                            took,
-                        })
-                        .is_err()
-                    {
-                        break;
-                    }
+        let builder = std::thread::Builder::new().name("wasmfx-compile".into());
+        spawn_beside(builder, move |mut beside| {
+            let mut builder_ctx = FunctionBuilderContext::new();
+            while let Ok(message) = inbox.recv() {
+                if abandoned_seen.load(Ordering::Relaxed) {
+                    break;
                 }
-            })
-            .map_err(|e| {
-                CompileError::Cranelift(format!("cannot start the compile thread: {e}"))
-            })?;
+                let (mut job, owner_cpu) = match message {
+                    Message::Job(job, owner_cpu) => (*job, owner_cpu),
+                    Message::Spent(code) => {
+                        drop(code);
+                        continue;
+                    }
+                };
+                beside.avoid(owner_cpu);
+                let started = Instant::now();
+                let functions = job.translate(&mut builder_ctx);
+                let outcomes = isa().and_then(|isa| codegen::compile_all(&*isa, functions, 1));
+                let took = started.elapsed();
+                if outbox
+                    .send(Done {
+                        job,
+                        outcomes,
+                        took,
+                    })
+                    .is_err()
+                {
+                    break;
+                }
+            }
+        })
+        .map_err(|e| CompileError::Cranelift(format!("cannot start the compile thread: {e}")))?;
         Ok(Background {
             jobs: Some(jobs),
             done,
             abandoned,
             in_flight: 0,
+            waiting: CompileQueue::default(),
         })
     }
 
-    /// Queues `job`.
+    /// Queues `job`: to the thread when it has none, else among the
+    /// waiting.
     ///
     /// # Errors
     /// When the thread has stopped.
     pub fn send(&mut self, job: Job) -> Result<(), CompileError> {
+        if self.in_flight > 0 {
+            self.waiting.push(job);
+            return Ok(());
+        }
         let jobs = self.jobs.as_ref();
         jobs.and_then(|jobs| jobs.send(Message::Job(Box::new(job), current_cpu())).ok())
             .ok_or_else(|| CompileError::Cranelift("the compile thread stopped".into()))?;
         self.in_flight += 1;
         Ok(())
+    }
+
+    /// Jobs queued and not yet taken back.
+    pub fn pending(&self) -> usize {
+        self.in_flight + self.waiting.len()
+    }
+
+    /// Counts a hot event of `func` (at the loop at `at_loop`) while a
+    /// job of it waits.
+    pub fn note_demand(&mut self, func: FuncAddr, at_loop: Option<u32>) {
+        self.waiting.note_demand(func, at_loop);
     }
 
     /// Hands installed machine code back to the thread that made it, to be
@@ -210,6 +248,12 @@ impl Background {
             false => self.done.try_recv().ok(),
         }?;
         self.in_flight -= 1;
+        if let Some(next) = self.waiting.pick()
+            && self.send(next).is_err()
+        {
+            // The thread stopped: nothing waiting will be compiled.
+            self.waiting.clear();
+        }
         Some(done)
     }
 }

@@ -6,12 +6,18 @@
 //!
 //! ```text
 //!   hot f ─▶ f's direct calls ─▶ callees (depth 1) ─▶ their callees (depth 2)
-//!            taken when: defined here, no code yet, body ≤ MAX_BODY bytes,
-//!            and the batch's callee bytes stay ≤ MAX_CALLEE_BYTES
+//!            taken when: defined here, no code yet, body ≤ MAX_BODY bytes
+//!            (≤ MAX_COLD_BODY for a callee that has not run much), and
+//!            the batch's callee bytes stay ≤ MAX_CALLEE_BYTES
 //! ```
 //!
 //! The bounds keep the batch's compile short: the hot frame waits for it
-//! at its OSR entry (about 0.5 ms per KiB of Wasm on this tier).
+//! at its OSR entry (about 0.5 ms per KiB of Wasm on this tier). A callee
+//! the program has hardly called yet (a C `main`'s `printf` and `strtol`,
+//! and what they call) may never run from the hot code: it comes along
+//! only when it is tiny (`examples/fibers/round_robin.wasm`: `main`'s
+//! batch took 17 functions and 6.7 ms of compiling, among them the 1.5 KB
+//! `__intscan` that `strtol` calls once).
 //!
 //! A function's direct calls are read from its body once ([`CalleeLists`]):
 //! the batch is asked for at every hot event (`Jit::batch_has_callees`),
@@ -28,6 +34,19 @@ const MAX_DEPTH: usize = 2;
 const MAX_BODY: usize = 2048;
 /// The callees' bodies together (bytes of Wasm).
 const MAX_CALLEE_BYTES: usize = 8192;
+/// The largest callee taken along that has not run much.
+const MAX_COLD_BODY: usize = 256;
+
+/// What the tiering says of a callee without code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CalleeHeat {
+    /// Not to be compiled now.
+    Excluded,
+    /// To be compiled, but it has hardly run yet.
+    Cold,
+    /// To be compiled; it has run much.
+    Warm,
+}
 
 /// The direct callees of the functions of the modules tiered so far, each
 /// list read from its function's body when first asked for.
@@ -62,13 +81,13 @@ impl CalleeLists {
 }
 
 /// The functions to compile with hot function `index` of `module`: `index`
-/// first, then its small direct callees (breadth first) for which
-/// `wanted` holds (no code, not failed).
+/// first, then its small direct callees (breadth first) that `heat` does
+/// not exclude (no code, not failed).
 pub(crate) fn neighbourhood(
     module: &Arc<Module>,
     lists: &mut CalleeLists,
     index: u32,
-    wanted: &dyn Fn(u32) -> bool,
+    heat: &dyn Fn(u32) -> CalleeHeat,
 ) -> Vec<u32> {
     let mut batch = vec![index];
     let mut bytes = 0;
@@ -79,12 +98,13 @@ pub(crate) fn neighbourhood(
                 let Some(size) = body_size(module, callee) else {
                     continue;
                 };
-                if batch.contains(&callee)
-                    || size > MAX_BODY
-                    || bytes + size > MAX_CALLEE_BYTES
-                    || !wanted(callee)
-                {
+                if batch.contains(&callee) || size > MAX_BODY || bytes + size > MAX_CALLEE_BYTES {
                     continue;
+                }
+                match heat(callee) {
+                    CalleeHeat::Warm => {}
+                    CalleeHeat::Cold if size <= MAX_COLD_BODY => {}
+                    CalleeHeat::Cold | CalleeHeat::Excluded => continue,
                 }
                 bytes += size;
                 batch.push(callee);
@@ -148,8 +168,18 @@ mod tests {
         );
         // Index 0 is the import: $hot is 1, $a 2, $b 3, $c 4, $d 5.
         let lists = &mut CalleeLists::default();
-        assert_eq!(neighbourhood(&m, lists, 1, &|_| true), vec![1, 2, 3, 4]);
-        assert_eq!(neighbourhood(&m, lists, 1, &|i| i != 2), vec![1, 3, 4]);
+        assert_eq!(
+            neighbourhood(&m, lists, 1, &|_| CalleeHeat::Warm),
+            vec![1, 2, 3, 4]
+        );
+        assert_eq!(
+            neighbourhood(&m, lists, 1, &|i| if i == 2 {
+                CalleeHeat::Excluded
+            } else {
+                CalleeHeat::Warm
+            }),
+            vec![1, 3, 4]
+        );
         // Lists are read only where calls were followed: $hot, $a, $b.
         let read = &lists.modules[&(Arc::as_ptr(&m) as usize)].lists;
         assert_eq!(read.iter().filter(|list| list.is_some()).count(), 3);
@@ -163,6 +193,23 @@ mod tests {
             "(module (func $hot (call $big) (call $small)) (func $big {big}) (func $small))"
         ));
         let lists = &mut CalleeLists::default();
-        assert_eq!(neighbourhood(&m, lists, 0, &|_| true), vec![0, 2]);
+        assert_eq!(
+            neighbourhood(&m, lists, 0, &|_| CalleeHeat::Warm),
+            vec![0, 2]
+        );
+    }
+
+    #[test]
+    fn takes_a_cold_callee_only_when_tiny() {
+        // 3 bytes each: between MAX_COLD_BODY and MAX_BODY.
+        let mid = "(drop (i32.const 0))".repeat(MAX_COLD_BODY / 2);
+        let m = module(&format!(
+            "(module (func $hot (call $mid) (call $tiny)) (func $mid {mid}) (func $tiny))"
+        ));
+        let lists = &mut CalleeLists::default();
+        let cold = |_| CalleeHeat::Cold;
+        assert_eq!(neighbourhood(&m, lists, 0, &cold), vec![0, 2]);
+        let warm = |_| CalleeHeat::Warm;
+        assert_eq!(neighbourhood(&m, lists, 0, &warm), vec![0, 1, 2]);
     }
 }

@@ -29,6 +29,7 @@ mod backtrace;
 mod batch;
 mod beside;
 mod codegen;
+mod compile_queue;
 mod compiler;
 mod cont_start;
 mod conts;
@@ -47,6 +48,7 @@ mod translate;
 mod traps;
 mod vmruntime;
 
+pub use batch::CalleeHeat;
 pub use conts::HEAP_FRAMES_AFTER;
 pub use entry::{Fallback, nested_at_least};
 pub use fallback::{FallbackExit, FallbackOsr, FallbackSuspension, FallbackTier, ParkedResume};

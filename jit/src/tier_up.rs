@@ -12,6 +12,7 @@
 //! ```
 
 use crate::background::{Background, Job, Work};
+use crate::batch::CalleeHeat;
 use crate::compiler::{Prepared, indices_with_ids};
 use crate::{CompileError, Jit, batch, entry};
 use std::sync::Arc;
@@ -24,9 +25,9 @@ pub enum Reach<'a> {
     /// The hot function alone.
     Alone,
     /// Its small direct callees without code too (`batch.rs`), so that it
-    /// calls them directly: those of its instance's function indices that
-    /// the tiering would compile at all (this says which).
-    Callees(&'a dyn Fn(u32) -> bool),
+    /// calls them directly: this says, by index in the instance and store
+    /// address, which the tiering would compile and which have run much.
+    Callees(&'a dyn Fn(u32, FuncAddr) -> CalleeHeat),
 }
 
 /// Where a store function's code comes from: its instance's module.
@@ -53,19 +54,23 @@ impl Jit {
     }
 
     /// The functions to compile with hot store function `func` (at
-    /// `index` of its instance), as `reach` says.
+    /// `index` of its instance, whose functions are `funcs`), as `reach`
+    /// says.
     fn batch_of(
         &mut self,
         module: &Arc<Module>,
         guards: &[u64],
-        index: u32,
+        (index, funcs): (u32, &[FuncAddr]),
         reach: Reach,
     ) -> Vec<u32> {
         match reach {
             Reach::Alone => vec![index],
             Reach::Callees(allowed) => {
                 let compiler = &self.compiler;
-                let open = |i| allowed(i) && compiler.is_open(module, guards, i);
+                let open = |i: u32| match funcs.get(i as usize) {
+                    Some(&f) if compiler.is_open(module, guards, i) => allowed(i, f),
+                    _ => CalleeHeat::Excluded,
+                };
                 batch::neighbourhood(module, &mut self.callee_lists, index, &open)
             }
         }
@@ -81,7 +86,14 @@ impl Jit {
         let Ok((module, guards)) = self.module_of(store, instance) else {
             return false;
         };
-        self.batch_of(&module, &guards, index, reach).len() > 1
+        self.batch_of(
+            &module,
+            &guards,
+            (index, &store.instances[instance.0 as usize].funcs),
+            reach,
+        )
+        .len()
+            > 1
     }
 
     /// Compiles Wasm function `func` (and what `reach` adds) on this
@@ -101,7 +113,12 @@ impl Jit {
             return Ok(Vec::new());
         };
         let (module, guards) = self.module_of(store, instance)?;
-        let batch = self.batch_of(&module, &guards, index, reach);
+        let batch = self.batch_of(
+            &module,
+            &guards,
+            (index, &store.instances[instance.0 as usize].funcs),
+            reach,
+        );
         self.compile_instance(store, instance, &|i| batch.contains(&i))?;
         let funcs = &store.instances[instance.0 as usize].funcs;
         Ok((batch.iter())
@@ -126,7 +143,12 @@ impl Jit {
             return Ok(false);
         };
         let (module, guards) = self.module_of(store, instance)?;
-        let batch = self.batch_of(&module, &guards, index, reach);
+        let batch = self.batch_of(
+            &module,
+            &guards,
+            (index, &store.instances[instance.0 as usize].funcs),
+            reach,
+        );
         match self
             .compiler
             .prepare(&module, &guards, &|i| batch.contains(&i))?
@@ -242,9 +264,18 @@ impl Jit {
         }
     }
 
-    /// Compile jobs sent to the compile thread and not yet installed.
+    /// Compile jobs queued for the compile thread and not yet installed.
     pub fn compiles_in_flight(&self) -> usize {
-        self.background.as_ref().map_or(0, |b| b.in_flight)
+        self.background.as_ref().map_or(0, Background::pending)
+    }
+
+    /// Counts a hot event of `func` (at the loop at `at_loop`) while a
+    /// compile of it waits for the compile thread (`compile_queue.rs`: the
+    /// most asked-for goes next).
+    pub fn note_demand(&mut self, func: FuncAddr, at_loop: Option<u32>) {
+        if let Some(background) = &mut self.background {
+            background.note_demand(func, at_loop);
+        }
     }
 
     /// Time the compile thread has spent generating code.

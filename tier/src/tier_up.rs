@@ -28,15 +28,17 @@
 use crate::interp_fallback::InterpFallback;
 use crate::suspend_free::SuspendFree;
 use crate::tiering::TierUp;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 use wasmfx_core::backtrace::WasmBacktrace;
 use wasmfx_core::{FuncAddr, FuncKind, InstanceId, Store, Trap};
 use wasmfx_interp::code::Code;
-use wasmfx_interp::{HotReply, Interpreter, NativeOutcome, Resumption, Tiering};
+use wasmfx_interp::{
+    CodeCache, HotLoop, HotReply, Interpreter, NativeOutcome, Resumption, Tiering,
+};
 use wasmfx_jit::{
-    FuncSet, HostOutcome, HostResumption, Jit, OsrState, Reach, nested_at_least, on_native_chain,
-    with_jit,
+    CalleeHeat, FuncSet, HostOutcome, HostResumption, Jit, OsrState, Reach, nested_at_least,
+    on_native_chain, with_jit,
 };
 
 /// Events a function whose compile is in flight counts before it looks
@@ -89,6 +91,9 @@ pub(crate) struct TierUpState {
     pub compiles: bool,
     /// Compiles sent to the compile thread and not installed yet.
     pending: HashSet<FuncAddr>,
+    /// Interpreted calls of each function at its last hot loop
+    /// ([`TierUpState::runs_long`]).
+    loop_calls: HashMap<FuncAddr, u32>,
     pub stats: TierStats,
     started: Instant,
     /// Which functions never suspend (calls of compiled code in place
@@ -107,6 +112,7 @@ impl TierUpState {
             up,
             compiles,
             pending: HashSet::new(),
+            loop_calls: HashMap::new(),
             stats: TierStats::default(),
             started: Instant::now(),
             suspend_free: SuspendFree::default(),
@@ -129,6 +135,22 @@ impl TierUpState {
             self.pending.clear();
         }
         installed
+    }
+
+    /// Whether the frame of `func` whose loop went hot (its budget spent,
+    /// with `calls` interpreted calls of `func` so far) runs long, so that
+    /// an OSR entry pays: `func` was called once in all, or not again since
+    /// its last hot loop (the events between were the frame's iterations).
+    /// A function called often spends its budget over many short frames,
+    /// whose next calls run its compiled code: an OSR entry would be a
+    /// second compile of the whole function for frames about to end
+    /// (`examples/fibers/round_robin.wasm`: three of `dlmalloc`'s loops
+    /// took 8.8 ms of the compile thread's 25).
+    pub(crate) fn runs_long(&mut self, func: FuncAddr, calls: u32) -> bool {
+        match self.loop_calls.insert(func, calls) {
+            None => calls <= 1,
+            Some(before) => before == calls,
+        }
     }
 
     /// Counts a frame entering (or handed to) the OSR entry of `func` at
@@ -183,7 +205,8 @@ impl TierUpState {
     }
 
     fn compile_and_wait(&mut self, jit: &mut Jit, store: &mut Store, func: FuncAddr) -> bool {
-        let (_, now) = compile_with(jit, self, store, func, false);
+        // Its callees as for a hot call, whether they have run yet or not.
+        let (_, now) = compile_with(jit, self, store, (func, &|_| true), false);
         let compiled = now || {
             let installed = jit.install_finished(store, true).unwrap_or_default();
             self.note_installed(&installed);
@@ -229,23 +252,30 @@ impl<'a> TierUpHook<'a> {
     }
 
     /// Whether a tier-up of `func` would compile callees with it.
-    fn batch_has_callees(&mut self, store: &Store, func: FuncAddr) -> bool {
+    fn batch_has_callees(&mut self, store: &Store, func: FuncAddr, codes: &CodeCache) -> bool {
         let up = &self.state.up;
         let Some(instance) = wasm_instance(store, func).filter(|_| up.callees) else {
             return false;
         };
-        let allowed = |i| up.choice(instance, i).count().is_some();
+        let allowed = |i, f| heat(up, instance, i, codes.is_warm(f));
         let has = |jit: &mut Jit| jit.batch_has_callees(store, func, Reach::Callees(&allowed));
         with_jit(self.jit.as_deref_mut(), has).unwrap_or(false)
     }
 
-    /// Compiles `func` as the policy says; returns the functions that got
-    /// code and whether `func` is among them.
-    fn compile(&mut self, store: &mut Store, func: FuncAddr) -> (Vec<FuncAddr>, bool) {
+    /// Compiles `func` as the policy says (with those of its callees that
+    /// are warm); returns the functions that got code and whether `func`
+    /// is among them.
+    fn compile(
+        &mut self,
+        store: &mut Store,
+        func: FuncAddr,
+        codes: &CodeCache,
+    ) -> (Vec<FuncAddr>, bool) {
         let sync = self.state.up.sync;
         let state = &mut *self.state;
+        let warm = |f| codes.is_warm(f);
         with_jit(self.jit.as_deref_mut(), |jit| {
-            compile_with(jit, state, store, func, sync)
+            compile_with(jit, state, store, (func, &warm), sync)
         })
         .unwrap_or_default()
     }
@@ -259,12 +289,23 @@ fn wasm_instance(store: &Store, func: FuncAddr) -> Option<InstanceId> {
     }
 }
 
-/// [`TierUpHook::compile`] with the Jit at hand.
+/// What the tiering says of callee `index` of `instance` in a hot
+/// function's batch.
+fn heat(up: &TierUp, instance: InstanceId, index: u32, warm: bool) -> CalleeHeat {
+    match up.choice(instance, index).count() {
+        None => CalleeHeat::Excluded,
+        Some(_) if warm => CalleeHeat::Warm,
+        Some(_) => CalleeHeat::Cold,
+    }
+}
+
+/// [`TierUpHook::compile`] with the Jit at hand: `func`, and those of its
+/// callees for which `warm` holds.
 fn compile_with(
     jit: &mut Jit,
     state: &mut TierUpState,
     store: &mut Store,
-    func: FuncAddr,
+    (func, warm): (FuncAddr, &dyn Fn(FuncAddr) -> bool),
     sync: bool,
 ) -> (Vec<FuncAddr>, bool) {
     let mut installed = state.install_finished(jit, store);
@@ -278,7 +319,7 @@ fn compile_with(
     }
     let up = state.up.clone();
     let instance = wasm_instance(store, func).filter(|_| up.callees);
-    let allowed = |i| instance.is_some_and(|id| up.choice(id, i).count().is_some());
+    let allowed = |i, f| instance.map_or(CalleeHeat::Excluded, |id| heat(&up, id, i, warm(f)));
     let reach = match instance {
         Some(_) => Reach::Callees(&allowed),
         None => Reach::Alone,
@@ -353,11 +394,18 @@ impl Tiering for TierUpHook<'_> {
         store: &mut Store,
         func: FuncAddr,
         _code: &Code,
-        at_loop: Option<u32>,
+        at_loop: Option<HotLoop>,
+        codes: &CodeCache,
     ) -> HotReply {
         if at_loop.is_some() {
             self.state.stats.hot_loops += 1;
         }
+        // A loop gets an OSR entry only for a frame that runs long (see
+        // `TierUpState::runs_long`); otherwise the event counts as a call's.
+        let calls = codes.calls(func);
+        let (looping, event_loop) = (at_loop.is_some(), at_loop.map(|at| at.offset));
+        let at_loop = at_loop.filter(|at| at.in_continuation || self.state.runs_long(func, calls));
+        let at_loop = at_loop.map(|at| at.offset);
         let compilable = self.state.compiles
             && match store.funcs.get(func.0 as usize).map(|f| &f.kind) {
                 Some(FuncKind::Wasm { instance, index }) => {
@@ -372,6 +420,8 @@ impl Tiering for TierUpHook<'_> {
             self.state.note_installed(&installed);
             return HotReply::Budget(u32::MAX, installed);
         }
+        // A compile of it waiting for the compile thread is asked for again.
+        self.with_jit(|jit| jit.note_demand(func, event_loop));
         // At a loop, the frame waits for its OSR entry: it goes first, unless
         // the function's batch has callees, which the entry then calls
         // directly (on the compile thread, jobs finish in order).
@@ -382,15 +432,17 @@ impl Tiering for TierUpHook<'_> {
             self.with_jit(|jit| matches!(jit.osr_state(func, offset), OsrState::Missing))
                 .unwrap_or(false)
         });
-        let callees_first = osr_missing && self.batch_has_callees(store, func);
-        let mut compiled = callees_first.then(|| self.compile(store, func));
+        let callees_first = osr_missing && self.batch_has_callees(store, func, codes);
+        let mut compiled = callees_first.then(|| self.compile(store, func, codes));
         let osr = at_loop.map(|offset| {
             self.with_jit(|jit| match jit.osr_state(func, offset) {
                 OsrState::Missing => jit.compile_osr(store, func, offset, background),
                 state => state,
             })
         });
-        let (installed, now) = compiled.take().unwrap_or_else(|| self.compile(store, func));
+        let (installed, now) = compiled
+            .take()
+            .unwrap_or_else(|| self.compile(store, func, codes));
         if let Some(osr) = osr {
             return match osr {
                 Some(OsrState::Ready(_)) => HotReply::Osr(installed),
@@ -399,6 +451,8 @@ impl Tiering for TierUpHook<'_> {
             };
         }
         match (now, self.state.pending.contains(&func)) {
+            // A frame at a loop asks again (it may run long after all).
+            (true, _) if looping => HotReply::Budget(POLL_EVERY, installed),
             (true, _) => HotReply::Compiled(installed),
             (false, true) => HotReply::Budget(POLL_EVERY, installed),
             // Not compilable after all (outside the compiler's coverage).

@@ -21,7 +21,7 @@ use crate::cache::Callee;
 use crate::code::Code;
 use crate::op::Op;
 use crate::stack::{ExecStack, Frame, push_frame, reserve_slots};
-use crate::tiering::Tiering;
+use crate::tiering::{HotLoop, Tiering};
 use std::rc::Rc;
 use wasmfx_core::{FuncAddr, Store, Trap};
 
@@ -347,7 +347,11 @@ impl<'a> Frames<'a> {
         let Some(&Op::LoopHeader(offset)) = code.ops.get(regs.pc - 1) else {
             return Err(Trap::Host("hot loop without a loop header".into()));
         };
-        let (_, osr) = self.interp.hot(store, &code, Some(offset), self.tiering);
+        let at = HotLoop {
+            offset,
+            in_continuation: !self.root_stack(),
+        };
+        let (_, osr) = self.interp.hot(store, &code, Some(at), self.tiering);
         // A loop that the interpreter would enter compiled code from, on
         // its root stack, stays interpreted while it drives held
         // continuations (`osr_watch.rs`; a loop inside a continuation, or
