@@ -10,7 +10,8 @@
 //!                      Host             a host function (called directly)
 //!                      Failed(err)      translation failed; every call traps with err
 //!   budgets[FuncAddr]  events (calls, loop headers) left before the function
-//!                      is hot; below 0: hot (see `tiering.rs`)
+//!                      is hot; below 0: hot (see `tiering.rs`); beside it,
+//!                      the function's interpreted calls (one cache line)
 //! ```
 //!
 //! Code embeds store addresses of its instance, so a cache belongs to one
@@ -54,13 +55,11 @@ const UNLIMITED: i32 = i32::MAX;
 #[derive(Default)]
 pub struct CodeCache {
     slots: Vec<Slot>,
-    budgets: Vec<i32>,
+    budgets: Vec<Budget>,
     /// Each function's first budget (for [`CodeCache::is_warm`]).
     first_budgets: Vec<i32>,
     /// The tiering's first budgets; `None`: an interpreter alone.
     initial: Option<InitialBudget>,
-    /// Interpreted calls of each function (`--tier-stats` sums them).
-    calls: Vec<u32>,
 }
 
 impl std::fmt::Debug for CodeCache {
@@ -92,16 +91,17 @@ impl CodeCache {
     pub fn get(&mut self, store: &Store, func: FuncAddr) -> Result<Callee, Trap> {
         let index = func.0 as usize;
         match self.slots.get(index) {
-            Some(Slot::Wasm(code)) => {
-                count_call(&mut self.calls, index);
-                match self.budgets.get_mut(index) {
-                    Some(budget) if *budget > 0 => {
-                        *budget -= 1;
-                        Ok(Callee::Wasm(code.clone()))
-                    }
-                    _ => Ok(Callee::Hot(code.clone())),
+            Some(Slot::Wasm(code)) => match self.budgets.get_mut(index) {
+                Some(budget) if budget.left > 0 => {
+                    budget.spend_on_call();
+                    Ok(Callee::Wasm(code.clone()))
                 }
-            }
+                Some(budget) => {
+                    budget.calls = budget.calls.wrapping_add(1);
+                    Ok(Callee::Hot(code.clone()))
+                }
+                None => Ok(Callee::Hot(code.clone())),
+            },
             Some(Slot::Compiled(code)) => Ok(Callee::Compiled(code.clone())),
             Some(Slot::Host) => Ok(Callee::Host),
             _ => self.fill(store, func),
@@ -118,9 +118,8 @@ impl CodeCache {
             return None;
         };
         match self.budgets.get_mut(index) {
-            Some(budget) if *budget > 0 => {
-                *budget -= 1;
-                count_call(&mut self.calls, index);
+            Some(budget) if budget.left > 0 => {
+                budget.spend_on_call();
                 Some(code.clone())
             }
             _ => None,
@@ -129,12 +128,12 @@ impl CodeCache {
 
     /// Interpreted calls of `func` so far (modulo 2^32).
     pub fn calls(&self, func: FuncAddr) -> u32 {
-        self.calls.get(func.0 as usize).copied().unwrap_or(0)
+        self.budgets.get(func.0 as usize).map_or(0, |b| b.calls)
     }
 
     /// Interpreted calls of every function (for `--tier-stats`).
     pub fn interpreted_calls(&self) -> u64 {
-        self.calls.iter().map(|&n| u64::from(n)).sum()
+        self.budgets.iter().map(|b| u64::from(b.calls)).sum()
     }
 
     /// Whether `func` has compiled code (a cheap look, no clone).
@@ -148,8 +147,8 @@ impl CodeCache {
     #[inline(always)]
     pub fn tick(&mut self, func: FuncAddr) -> bool {
         match self.budgets.get_mut(func.0 as usize) {
-            Some(budget) if *budget > 0 => {
-                *budget -= 1;
+            Some(budget) if budget.left > 0 => {
+                budget.left -= 1;
                 false
             }
             Some(_) => true,
@@ -162,7 +161,7 @@ impl CodeCache {
     /// cold path, or not yet, is left out of its batch).
     pub fn is_warm(&self, func: FuncAddr) -> bool {
         let index = func.0 as usize;
-        let (Some(&budget), Some(&first)) =
+        let (Some(&Budget { left: budget, .. }), Some(&first)) =
             (self.budgets.get(index), self.first_budgets.get(index))
         else {
             return false;
@@ -174,7 +173,7 @@ impl CodeCache {
     /// Gives `func` a budget of `n` events (saturating).
     pub fn set_budget(&mut self, func: FuncAddr, n: u32) {
         if let Some(budget) = self.budgets.get_mut(func.0 as usize) {
-            *budget = i32::try_from(n).unwrap_or(UNLIMITED);
+            budget.left = i32::try_from(n).unwrap_or(UNLIMITED);
         }
     }
 
@@ -195,9 +194,8 @@ impl CodeCache {
         let index = func.0 as usize;
         if self.slots.len() <= index {
             self.slots.resize(index + 1, Slot::Empty);
-            self.budgets.resize(index + 1, UNLIMITED);
+            self.budgets.resize(index + 1, Budget::new(UNLIMITED));
             self.first_budgets.resize(index + 1, UNLIMITED);
-            self.calls.resize(index + 1, 0);
         }
         if let Slot::Empty = self.slots[index] {
             let options = TranslateOptions {
@@ -225,9 +223,9 @@ impl CodeCache {
                     Err(e) => Slot::Failed(e),
                 },
             };
-            self.budgets[index] =
-                budget.map_or(UNLIMITED, |n| i32::try_from(n).unwrap_or(UNLIMITED));
-            self.first_budgets[index] = self.budgets[index];
+            let first = budget.map_or(UNLIMITED, |n| i32::try_from(n).unwrap_or(UNLIMITED));
+            self.budgets[index].left = first;
+            self.first_budgets[index] = first;
         }
         match &self.slots[index] {
             Slot::Wasm(_) | Slot::Compiled(_) => self.get(store, func),
@@ -238,11 +236,25 @@ impl CodeCache {
     }
 }
 
-/// Counts a call of the function at `index`.
-#[inline(always)]
-fn count_call(calls: &mut [u32], index: usize) {
-    if let Some(n) = calls.get_mut(index) {
-        *n = n.wrapping_add(1);
+/// A function's tier-up budget, and its interpreted calls (together: a
+/// call touches both).
+#[derive(Debug, Clone, Copy)]
+struct Budget {
+    /// Events left before the function is hot.
+    left: i32,
+    /// Interpreted calls so far (modulo 2^32).
+    calls: u32,
+}
+
+impl Budget {
+    fn new(left: i32) -> Budget {
+        Budget { left, calls: 0 }
+    }
+
+    #[inline(always)]
+    fn spend_on_call(&mut self) {
+        self.left -= 1;
+        self.calls = self.calls.wrapping_add(1);
     }
 }
 
@@ -254,7 +266,7 @@ mod tests {
     fn budgets_count_down_then_stay_hot() {
         let mut cache = CodeCache {
             slots: vec![Slot::Empty],
-            budgets: vec![2],
+            budgets: vec![Budget::new(2)],
             ..CodeCache::default()
         };
         let f = FuncAddr(0);
@@ -265,6 +277,6 @@ mod tests {
         cache.set_budget(f, 1);
         assert!(!cache.tick(f));
         cache.set_budget(f, u32::MAX);
-        assert_eq!(cache.budgets[0], UNLIMITED);
+        assert_eq!(cache.budgets[0].left, UNLIMITED);
     }
 }
