@@ -40,5 +40,5 @@ pub use mode::{TierMode, UnknownTier};
 pub use runtime::Runtime;
 #[cfg(feature = "jit")]
 pub use tier_up::TierStats;
-pub use tiering::{DEFAULT_TIER_UP_AFTER, FunctionTier, TierPlan, TierUp};
+pub use tiering::{DEFAULT_START_DELAY, DEFAULT_TIER_UP_AFTER, FunctionTier, TierPlan, TierUp};
 pub use wasmfx_core::{InstanceId, Module, StoreLimits, Trap, Val, ValType};

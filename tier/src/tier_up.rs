@@ -45,6 +45,10 @@ use wasmfx_jit::{
 /// for the finished code again.
 const POLL_EVERY: u32 = 64;
 
+/// Events a hot function counts before it asks again while the run is
+/// in its start delay ([`TierUp::start_delay`]).
+const START_DELAY_POLL: u32 = 1024;
+
 /// Entries into compiled code that may nest on the native stack before the
 /// interpreter stops calling compiled code (it runs the interpreted code
 /// instead, whose frames are on the heap): each crossing pair costs Rust
@@ -419,6 +423,10 @@ impl Tiering for TierUpHook<'_> {
                 .unwrap_or_default();
             self.state.note_installed(&installed);
             return HotReply::Budget(u32::MAX, installed);
+        }
+        // Nothing goes to the compile thread in the run's first moments.
+        if !self.state.up.sync && self.state.started.elapsed() < self.state.up.start_delay {
+            return HotReply::Budget(START_DELAY_POLL, Vec::new());
         }
         // A compile of it waiting for the compile thread is asked for again.
         self.with_jit(|jit| jit.note_demand(func, event_loop));

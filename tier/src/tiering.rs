@@ -18,11 +18,16 @@
 #[cfg(feature = "jit")]
 use crate::executor::TierExecutor;
 use std::sync::Arc;
+use std::time::Duration;
 use wasmfx_core::InstanceId;
 
 /// The count `--tier-up-after` defaults to: calls plus loop back-edges a
 /// function spends in the interpreter before it is compiled.
 pub const DEFAULT_TIER_UP_AFTER: u32 = 1000;
+
+/// How long a `dyn` run interprets before the compile thread takes its
+/// first job ([`TierUp::start_delay`]).
+pub const DEFAULT_START_DELAY: Duration = Duration::from_millis(2);
 
 /// What the tiering does with one function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -68,6 +73,14 @@ pub struct TierUp {
     /// it calls them directly. The CLI turns it off under
     /// `--tier-up-seed`, whose point is each function's own moment.
     pub callees: bool,
+    /// No compile starts on the background thread before the executor has
+    /// run this long: a function hot sooner waits for it, and a program
+    /// that ends sooner never starts the thread. Such a compile pays only
+    /// in a program that runs much longer, and the thread alone costs a
+    /// short one 0.1-0.3 ms (`examples/fibers/generator.wasm`, 2.8 ms
+    /// interpreted: 8-12% slower whenever a seed made it compile anything,
+    /// 4% with an idle thread; hand-run). Synchronous compiles do not wait.
+    pub start_delay: Duration,
 }
 
 impl Default for TierUp {
@@ -78,6 +91,7 @@ impl Default for TierUp {
             seed: None,
             plan: None,
             callees: true,
+            start_delay: DEFAULT_START_DELAY,
         }
     }
 }
@@ -90,6 +104,7 @@ impl std::fmt::Debug for TierUp {
             .field("seed", &self.seed)
             .field("plan", &self.plan.as_ref().map(|_| "<fn>"))
             .field("callees", &self.callees)
+            .field("start_delay", &self.start_delay)
             .finish()
     }
 }

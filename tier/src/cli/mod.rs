@@ -130,7 +130,7 @@ impl TierOption {
             seed: self.tier_up_seed,
             // A seed gives each function its own moment: no batches.
             callees: self.tier_up_seed.is_none(),
-            plan: None,
+            ..wasmfx_tier::TierUp::default()
         }))
     }
 }
