@@ -50,9 +50,9 @@ pub enum HotReply {
 pub struct HotLoop {
     /// The offset of the loop's operator (the key of its OSR entry).
     pub offset: u32,
-    /// Whether the frame runs inside a continuation, or an activation that
-    /// compiled code runs in place (it moves to compiled code with its
-    /// continuation, not alone).
+    /// Whether the frame runs inside a continuation: one of the
+    /// activation's, the activation itself resumed from its parked record,
+    /// or one that compiled code runs in place.
     pub in_continuation: bool,
 }
 

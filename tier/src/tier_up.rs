@@ -87,6 +87,13 @@ pub struct TierStats {
     pub native_resumes: u64,
 }
 
+/// A function's interpreted calls at its last hot loop, and the events it
+/// has spent since its last new call, as far as its hot loops tell.
+struct LoopWatch {
+    calls: u32,
+    quiet: u32,
+}
+
 /// The tiering state one executor keeps across calls.
 pub(crate) struct TierUpState {
     pub up: TierUp,
@@ -95,9 +102,9 @@ pub(crate) struct TierUpState {
     pub compiles: bool,
     /// Compiles sent to the compile thread and not installed yet.
     pending: HashSet<FuncAddr>,
-    /// Interpreted calls of each function at its last hot loop
+    /// Each function's calls and quiet events at its last hot loop
     /// ([`TierUpState::runs_long`]).
-    loop_calls: HashMap<FuncAddr, u32>,
+    loop_calls: HashMap<FuncAddr, LoopWatch>,
     pub stats: TierStats,
     started: Instant,
     /// Which functions never suspend (calls of compiled code in place
@@ -141,20 +148,34 @@ impl TierUpState {
         installed
     }
 
-    /// Whether the frame of `func` whose loop went hot (its budget spent,
-    /// with `calls` interpreted calls of `func` so far) runs long, so that
-    /// an OSR entry pays: `func` was called once in all, or not again since
-    /// its last hot loop (the events between were the frame's iterations).
-    /// A function called often spends its budget over many short frames,
+    /// Whether the frame of `func` whose loop went hot (with `calls`
+    /// interpreted calls of `func` so far, after a first budget of `first`
+    /// events) runs long, so that an OSR entry pays: `func` has spent as
+    /// many events as the tier-up count (`--tier-up-after`) with no new
+    /// call, counting its first budget when it was called once in all, and
+    /// POLL_EVERY for each hot loop since (its frames' iterations). A
+    /// function called often spends its budget over many short frames,
     /// whose next calls run its compiled code: an OSR entry would be a
     /// second compile of the whole function for frames about to end
     /// (`examples/fibers/round_robin.wasm`: three of `dlmalloc`'s loops
     /// took 8.8 ms of the compile thread's 25).
-    pub(crate) fn runs_long(&mut self, func: FuncAddr, calls: u32) -> bool {
-        match self.loop_calls.insert(func, calls) {
-            None => calls <= 1,
-            Some(before) => before == calls,
-        }
+    pub(crate) fn runs_long(&mut self, func: FuncAddr, calls: u32, first: u32) -> bool {
+        let quiet = match self.loop_calls.get_mut(&func) {
+            None => {
+                let quiet = if calls <= 1 { first } else { 0 };
+                self.loop_calls.insert(func, LoopWatch { calls, quiet });
+                quiet
+            }
+            Some(watch) if watch.calls != calls => {
+                *watch = LoopWatch { calls, quiet: 0 };
+                0
+            }
+            Some(watch) => {
+                watch.quiet = watch.quiet.saturating_add(POLL_EVERY);
+                watch.quiet
+            }
+        };
+        quiet >= self.up.after
     }
 
     /// Counts a frame entering (or handed to) the OSR entry of `func` at
@@ -404,28 +425,32 @@ impl Tiering for TierUpHook<'_> {
         if at_loop.is_some() {
             self.state.stats.hot_loops += 1;
         }
-        // A loop gets an OSR entry only for a frame that runs long (see
-        // `TierUpState::runs_long`); otherwise the event counts as a call's.
-        let calls = codes.calls(func);
-        let (looping, event_loop) = (at_loop.is_some(), at_loop.map(|at| at.offset));
-        let at_loop = at_loop.filter(|at| at.in_continuation || self.state.runs_long(func, calls));
-        let at_loop = at_loop.map(|at| at.offset);
-        let compilable = self.state.compiles
-            && match store.funcs.get(func.0 as usize).map(|f| &f.kind) {
-                Some(FuncKind::Wasm { instance, index }) => {
-                    self.state.up.choice(*instance, *index).count().is_some()
-                }
-                _ => false,
-            };
-        if !compilable {
+        // Its first budget (`None`: not to be compiled).
+        let first = match store.funcs.get(func.0 as usize).map(|f| &f.kind) {
+            Some(FuncKind::Wasm { instance, index }) if self.state.compiles => {
+                self.state.up.choice(*instance, *index).count()
+            }
+            _ => None,
+        };
+        let Some(first) = first else {
             let installed = self
                 .with_jit(|jit| jit.install_finished(store, false).unwrap_or_default())
                 .unwrap_or_default();
             self.state.note_installed(&installed);
             return HotReply::Budget(u32::MAX, installed);
-        }
-        // Nothing goes to the compile thread in the run's first moments.
-        if !self.state.up.sync && self.state.started.elapsed() < self.state.up.start_delay {
+        };
+        // A loop gets an OSR entry only for a frame that runs long (see
+        // `TierUpState::runs_long`); otherwise the event counts as a call's.
+        let calls = codes.calls(func);
+        let (looping, event_loop) = (at_loop.is_some(), at_loop.map(|at| at.offset));
+        let at_loop = (at_loop
+            .filter(|at| at.in_continuation || self.state.runs_long(func, calls, first)))
+        .map(|at| at.offset);
+        // In the run's first moments only a frame that runs long gets code
+        // (its OSR entry), not a function (`TierUp::start_delay`).
+        let delayed =
+            !self.state.up.sync && self.state.started.elapsed() < self.state.up.start_delay;
+        if delayed && at_loop.is_none() {
             return HotReply::Budget(START_DELAY_POLL, Vec::new());
         }
         // A compile of it waiting for the compile thread is asked for again.
@@ -440,7 +465,7 @@ impl Tiering for TierUpHook<'_> {
             self.with_jit(|jit| matches!(jit.osr_state(func, offset), OsrState::Missing))
                 .unwrap_or(false)
         });
-        let callees_first = osr_missing && self.batch_has_callees(store, func, codes);
+        let callees_first = !delayed && osr_missing && self.batch_has_callees(store, func, codes);
         let mut compiled = callees_first.then(|| self.compile(store, func, codes));
         let osr = at_loop.map(|offset| {
             self.with_jit(|jit| match jit.osr_state(func, offset) {
@@ -448,9 +473,16 @@ impl Tiering for TierUpHook<'_> {
                 state => state,
             })
         });
-        let (installed, now) = compiled
-            .take()
-            .unwrap_or_else(|| self.compile(store, func, codes));
+        let (installed, now) = match (compiled.take(), delayed) {
+            (Some(compiled), _) => compiled,
+            (None, true) => {
+                let state = &mut *self.state;
+                let installed = self.jit.as_deref_mut();
+                let installed = with_jit(installed, |jit| state.install_finished(jit, store));
+                (installed.unwrap_or_default(), false)
+            }
+            (None, false) => self.compile(store, func, codes),
+        };
         if let Some(osr) = osr {
             return match osr {
                 Some(OsrState::Ready(_)) => HotReply::Osr(installed),

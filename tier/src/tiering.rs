@@ -73,13 +73,18 @@ pub struct TierUp {
     /// it calls them directly. The CLI turns it off under
     /// `--tier-up-seed`, whose point is each function's own moment.
     pub callees: bool,
-    /// No compile starts on the background thread before the executor has
-    /// run this long: a function hot sooner waits for it, and a program
-    /// that ends sooner never starts the thread. Such a compile pays only
-    /// in a program that runs much longer, and the thread alone costs a
-    /// short one 0.1-0.3 ms (`examples/fibers/generator.wasm`, 2.8 ms
-    /// interpreted: 8-12% slower whenever a seed made it compile anything,
-    /// 4% with an idle thread; hand-run). Synchronous compiles do not wait.
+    /// Until the executor has run this long, only frames that run long
+    /// get compiled code on the background thread (their loops' OSR
+    /// entries): a function hot sooner waits, and a program that ends
+    /// sooner and has no such frame never starts the thread. A function's
+    /// compile then pays only in a program that runs much longer, and the
+    /// thread alone costs a short one 0.1-0.3 ms
+    /// (`examples/fibers/generator.wasm`, 2.8 ms interpreted: 8-12% slower
+    /// whenever a seed made it compile anything, 4% with an idle thread;
+    /// hand-run). A long frame's entry is not held back: held back 2 ms,
+    /// `matmul(300)` took 16% longer (its kernel loop's entry came after
+    /// the loop before it had ended, and had to be made again). Synchronous
+    /// compiles do not wait.
     pub start_delay: Duration,
 }
 

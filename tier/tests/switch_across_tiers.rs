@@ -208,7 +208,9 @@ const TRAPPING: &str = r#"
 
 #[test]
 fn a_trap_after_a_continuation_went_to_compiled_code_lists_every_frame() {
-    // `run` (index 3) interpreted; the others after 20 events.
+    // `run` (index 3) interpreted; the others after 20 events. `inner`'s
+    // frame runs 5000 turns: long enough (the default count, with no new
+    // call of `inner`) for its loop's OSR entry.
     let plan = |_, index: u32| match index {
         3 => FunctionTier::Interpreted,
         _ => FunctionTier::After(20),
@@ -217,7 +219,7 @@ fn a_trap_after_a_continuation_went_to_compiled_code_lists_every_frame() {
     let module = engine.compile_text(TRAPPING).expect("compiles");
     let mut rt = Runtime::with_executor(&engine, TierExecutor::tiered_with_plan(plan));
     let id = rt.instantiate(&module).expect("instantiates");
-    match rt.call(id, "run", &[Val::I32(500)]) {
+    match rt.call(id, "run", &[Val::I32(5000)]) {
         Err(Error::Trap(Trap::IntegerDivideByZero)) => {}
         other => panic!("expected a division trap, got {other:?}"),
     }

@@ -53,9 +53,10 @@ pub(super) struct Frames<'a> {
     /// runs; a continuation's stack holds only its own frames: 0).
     pub root_depth: usize,
     /// How the activation runs (`Executor::in_place`,
-    /// `Executor::suspends_out`): with `chain`, what the questions below
+    /// `Executor::suspends_out`, and whether it runs a parked continuation:
+    /// `Executor::park_into`): with `chain`, what the questions below
     /// answer.
-    pub mode: (bool, bool),
+    pub mode: (bool, bool, bool),
     /// Whether `chain` is the activation's own, so that the op loop may
     /// switch stacks itself (`cont_fast.rs`); not when the op loop runs
     /// before an executor exists (`entry.rs`), whose stop makes one.
@@ -107,7 +108,7 @@ impl Executor<'_> {
             &mut self.chain,
             &mut state.code,
             self.entry_depth,
-            (self.in_place, self.suspends_out),
+            (self.in_place, self.suspends_out, self.park_into.is_some()),
         );
         let mut regs = Regs {
             pc: state.pc,
@@ -184,7 +185,7 @@ impl<'a> Frames<'a> {
         chain: &'a mut crate::cont::LinkChain,
         current: &'a mut Rc<Code>,
         root_depth: usize,
-        mode: (bool, bool),
+        mode: (bool, bool, bool),
     ) -> Frames<'a> {
         let ExecStack {
             values,
@@ -349,7 +350,7 @@ impl<'a> Frames<'a> {
         };
         let at = HotLoop {
             offset,
-            in_continuation: !self.root_stack(),
+            in_continuation: !self.root_stack() || self.mode.2,
         };
         let (_, osr) = self.interp.hot(store, &code, Some(at), self.tiering);
         // A loop that the interpreter would enter compiled code from, on
