@@ -53,8 +53,8 @@ pub(crate) struct Job {
     pub failures: Vec<(u32, CompileError)>,
     /// For an OSR entry: the loop's offset, and the functions it calls
     /// directly that were in a batch still being compiled when it was
-    /// prepared (`osr.rs`; jobs finish in order, so that batch is installed
-    /// first, unless some of it failed).
+    /// prepared (`osr.rs`; the queue sends that batch first, and it is
+    /// installed first unless some of it failed: `compile_queue.rs`).
     pub osr: Option<(u32, Vec<u32>)>,
 }
 

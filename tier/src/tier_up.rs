@@ -457,7 +457,7 @@ impl Tiering for TierUpHook<'_> {
         self.with_jit(|jit| jit.note_demand(func, event_loop));
         // At a loop, the frame waits for its OSR entry: it goes first, unless
         // the function's batch has callees, which the entry then calls
-        // directly (on the compile thread, jobs finish in order).
+        // directly (the compile queue sends that batch first).
         let background = !self.state.up.sync;
         // Asked only while the loop has no OSR entry on the way: a hot loop
         // polls every POLL_EVERY events until its entry is ready.
