@@ -56,8 +56,12 @@ impl Report<'_> {
         let _ = writeln!(
             out,
             "Wall-clock time of one engine process per run (start-up, decode, validate, compile \
-             if any, instantiate, call), best of {} runs, {size}; {}.\n",
-            self.runs, self.conditions
+             if any, instantiate, call), best of {} runs (at least {} for a row whose first \
+             runs all took under {} ms), {size}; {}.\n",
+            self.runs,
+            crate::SHORT_ROW_RUNS,
+            crate::SHORT_ROW.as_millis(),
+            self.conditions
         );
         let ratios = self.ratios();
         self.write_header(&mut out, &ratios);
@@ -318,7 +322,10 @@ mod tests {
             "{markdown}"
         );
         assert!(
-            markdown.contains("best of 3 runs, full sizes; commit abc, 2 CPUs."),
+            markdown.contains(
+                "best of 3 runs (at least 15 for a row whose first runs all took under 20 ms), \
+                 full sizes; commit abc, 2 CPUs."
+            ),
             "{markdown}"
         );
         assert!(markdown.contains("- fib: fib things"), "{markdown}");
