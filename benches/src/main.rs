@@ -312,9 +312,12 @@ fn time_row(
 }
 
 /// The best time of each engine on one benchmark (`make_command` builds its call). Runs
-/// go round-robin (engine 1, 2, ..., then 1, 2, ... again) so that a change in machine
-/// load during the measurement hits every engine alike; an engine stops at its first
-/// failing run. A row whose first runs all took under [`SHORT_ROW`] gets at least
+/// go round-robin so that a change in machine load during the measurement hits every
+/// engine alike, each round starting one engine later (1, 2, 3, then 2, 3, 1, ...): a
+/// process that follows a heavy one pays for it (a 3 ms run right after `jit`'s 35 ms
+/// one, which compiles on both cores, took 1.25x its time elsewhere in the round,
+/// hand-run), so no engine always follows the same one. An engine stops at its first
+/// failing run. A row whose fastest first run took under [`SHORT_ROW`] gets at least
 /// [`SHORT_ROW_RUNS`] rounds.
 fn measure_row(
     engines: &[Engine],
@@ -327,7 +330,9 @@ fn measure_row(
     let mut rounds = options.runs;
     let mut round = 0;
     while round < rounds {
-        for (engine, result) in engines.iter().zip(&mut results) {
+        let n = engines.len();
+        for at in (0..n).map(|i| (i + round) % n) {
+            let (engine, result) = (&engines[at], &mut results[at]);
             let Ok(best) = result else { continue };
             match timing::time_once_expecting(make_command(engine), options.time_limit, expected) {
                 Ok(time) => *best = (*best).min(time),
@@ -336,10 +341,7 @@ fn measure_row(
         }
         let short =
             |result: &Result<Duration, RunError>| result.as_ref().is_ok_and(|t| *t < SHORT_ROW);
-        if round == 0
-            && results.iter().any(|r| r.is_ok())
-            && results.iter().filter(|r| r.is_ok()).all(short)
-        {
+        if round == 0 && results.iter().any(short) {
             rounds = rounds.max(SHORT_ROW_RUNS);
         }
         round += 1;

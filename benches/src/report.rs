@@ -56,8 +56,8 @@ impl Report<'_> {
         let _ = writeln!(
             out,
             "Wall-clock time of one engine process per run (start-up, decode, validate, compile \
-             if any, instantiate, call), best of {} runs (at least {} for a row whose first \
-             runs all took under {} ms), {size}; {}.\n",
+             if any, instantiate, call), best of {} runs (at least {} for a row whose fastest \
+             first run took under {} ms), {size}; {}.\n",
             self.runs,
             crate::SHORT_ROW_RUNS,
             crate::SHORT_ROW.as_millis(),
@@ -323,7 +323,7 @@ mod tests {
         );
         assert!(
             markdown.contains(
-                "best of 3 runs (at least 15 for a row whose first runs all took under 20 ms), \
+                "best of 3 runs (at least 15 for a row whose fastest first run took under 20 ms), \
                  full sizes; commit abc, 2 CPUs."
             ),
             "{markdown}"
