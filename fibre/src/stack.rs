@@ -86,7 +86,7 @@ pub const MIN_STACK_SIZE: usize = 16 << 10;
 /// Stacks lie a whole number of pages apart (slab slots, 260 KiB), so
 /// their tops would all fall on the same cache sets; a switch lands on the
 /// frames just under a top, and with thousands of live stacks those
-/// lines then evict one another in L1 and L2. Spread over [`COLOURS`]
+/// lines then evict one another in L1 and L2. Spread over `COLOURS`
 /// lines (up to 3008 bytes of the stack's 256 KiB), 48 stacks in a row use
 /// distinct sets, and the first KiB of frames under the start still lies in
 /// the top page: a held continuation's frames (a few hundred bytes) touch

@@ -37,7 +37,7 @@ pub enum Op {
     // --- control -----------------------------------------------------------
     Unreachable,
     /// Traps with the name of an instruction this engine does not execute
-    /// (index into [`Code::unsupported`]).
+    /// (index into [`Code::unsupported`](crate::code::Code::unsupported)).
     Unsupported(u32),
     /// Unconditional jump to a pc (no stack change).
     Jump(u32),

@@ -29,7 +29,7 @@ use wasmfx_core::{FuncAddr, TagAddr, Trap};
 use wasmfx_fibre::{ContRecord, ContState, ContTable, StackChain, StackPool};
 
 /// Native stacks in use past which a fresh continuation that finds no warm
-/// stack may run as heap frames instead ([`Conts::stacks_are_dear`]):
+/// stack may run as heap frames instead (`Conts::stacks_are_dear`):
 /// below it, stacks cost at most about a MiB of touched memory.
 pub const HEAP_FRAMES_AFTER: u64 = 256;
 

@@ -34,7 +34,7 @@ pub(crate) struct CompiledTier {
 }
 
 /// Picks, by instance and function index, the functions the `jit` tier
-/// compiles ([`TierExecutor::compiler_selecting`]).
+/// compiles ([`TierExecutor::compiler_selecting`](crate::executor::TierExecutor::compiler_selecting)).
 pub type FunctionSelection = dyn Fn(InstanceId, u32) -> bool;
 
 impl CompiledTier {

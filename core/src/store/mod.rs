@@ -250,7 +250,7 @@ const CONTINUATION_BUDGET_BYTES: u64 = 2048;
 const SHARE_DIVISOR: u64 = 4;
 
 /// No limit, unless the process runs under an address-space limit: then
-/// as many as fit in a quarter of it at [`CONTINUATION_BUDGET_BYTES`]
+/// as many as fit in a quarter of it at `CONTINUATION_BUDGET_BYTES`
 /// each, past which making one traps ("too many live continuations"). The
 /// limit is read (getrlimit) only with the `native` feature; without it,
 /// no limit.

@@ -3,10 +3,10 @@
 //!
 //! Records (revision, state, function, bound values) are the store's
 //! `wasmfx_fibre::ContRecord`s, shared with compiled code (`Store::conts`).
-//! What the interpreter adds is heap frames: a [`Captured`] (its own
+//! What the interpreter adds is heap frames: a `Captured` (its own
 //! [`ExecStack`] plus the registers of its top frame) kept by record index
 //! while the record is `Parked`. Running it moves that `ExecStack` into the
-//! executor (the resumer's goes into a [`Link`]); suspending moves it back.
+//! executor (the resumer's goes into a `Link`); suspending moves it back.
 //! No native stack switch and no Rust recursion happens.
 //!
 //! ```text

@@ -82,7 +82,7 @@ pub struct OsrHandoff {
     /// resumed with its results; `None` when it was the only frame.
     pub rest: Option<u32>,
     /// The functions of `rest`'s frames, innermost first (at most
-    /// [`MAX_REST_FUNCS`]), for backtraces of the handed-off code.
+    /// `MAX_REST_FUNCS`), for backtraces of the handed-off code.
     pub rest_funcs: Vec<FuncAddr>,
 }
 
