@@ -119,7 +119,7 @@ pub(super) fn run_from(
             &mut no_links,
             &mut current,
             entry_depth,
-            (mode.in_place, mode.suspends_out, mode.park_into.is_some()),
+            mode,
         );
         ctx.switches = false;
         let ran = run_ops(store, &mut ctx, &mut regs);

@@ -16,12 +16,12 @@
 use super::calls::call_host;
 use super::dispatch::{Exit, Regs, move_down, run_ops};
 use super::{Executor, State, Transfer};
-use crate::Interpreter;
 use crate::cache::Callee;
 use crate::code::Code;
 use crate::op::Op;
 use crate::stack::{ExecStack, Frame, push_frame, reserve_slots};
 use crate::tiering::{HotLoop, Tiering};
+use crate::{Interpreter, RunMode};
 use std::rc::Rc;
 use wasmfx_core::{FuncAddr, Store, Trap};
 
@@ -52,11 +52,9 @@ pub(super) struct Frames<'a> {
     /// The root stack's entry depth (`entry_depth` while no continuation
     /// runs; a continuation's stack holds only its own frames: 0).
     pub root_depth: usize,
-    /// How the activation runs (`Executor::in_place`,
-    /// `Executor::suspends_out`, and whether it runs a parked continuation:
-    /// `Executor::park_into`): with `chain`, what the questions below
+    /// How the activation runs: with `chain`, what the questions below
     /// answer.
-    pub mode: (bool, bool, bool),
+    pub mode: RunMode,
     /// Whether `chain` is the activation's own, so that the op loop may
     /// switch stacks itself (`cont_fast.rs`); not when the op loop runs
     /// before an executor exists (`entry.rs`), whose stop makes one.
@@ -108,7 +106,11 @@ impl Executor<'_> {
             &mut self.chain,
             &mut state.code,
             self.entry_depth,
-            (self.in_place, self.suspends_out, self.park_into.is_some()),
+            RunMode {
+                suspends_out: self.suspends_out,
+                in_place: self.in_place,
+                park_into: self.park_into,
+            },
         );
         let mut regs = Regs {
             pc: state.pc,
@@ -185,7 +187,7 @@ impl<'a> Frames<'a> {
         chain: &'a mut crate::cont::LinkChain,
         current: &'a mut Rc<Code>,
         root_depth: usize,
-        mode: (bool, bool, bool),
+        mode: RunMode,
     ) -> Frames<'a> {
         let ExecStack {
             values,
@@ -227,27 +229,27 @@ impl<'a> Frames<'a> {
     /// run in place): calls may enter compiled code from here when the
     /// tiering allows it ([`Frames::native_calls`]).
     fn root_stack(&self) -> bool {
-        self.chain.is_empty() && !self.mode.0
+        self.chain.is_empty() && !self.mode.in_place
     }
 
     /// Whether the running frame may be handed to compiled code at a hot
     /// loop (`outward.rs`): the activation's caller is compiled code's
     /// runtime and no continuation of the activation runs.
     fn osr_handoff(&self) -> bool {
-        self.root_stack() && self.mode.1
+        self.root_stack() && self.mode.suspends_out
     }
 
     /// Whether calls of compiled code that may suspend may run as native
     /// continuations (not in an activation run in place: `Executor::in_place`).
     fn native_conts(&self) -> bool {
-        !self.mode.0
+        !self.mode.in_place
     }
 
     /// Whether the running frame is in a continuation of the activation
     /// (not run in place), which may go to compiled code at a hot loop
     /// (`native.rs`).
     fn cont_osr(&self) -> bool {
-        !self.chain.is_empty() && !self.mode.0
+        !self.chain.is_empty() && !self.mode.in_place
     }
 
     /// Whether calls may enter compiled code (see `tiering.rs`); asked only
@@ -350,7 +352,7 @@ impl<'a> Frames<'a> {
         };
         let at = HotLoop {
             offset,
-            in_continuation: !self.root_stack() || self.mode.2,
+            in_continuation: !self.root_stack() || self.mode.park_into.is_some(),
         };
         let (_, osr) = self.interp.hot(store, &code, Some(at), self.tiering);
         // A loop that the interpreter would enter compiled code from, on
