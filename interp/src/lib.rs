@@ -245,6 +245,7 @@ impl Interpreter {
                 stack.values[..args.len()].copy_from_slice(args);
                 let values = &mut stack.values[..args.len().max(results)];
                 if let Err(trap) = tiering.call_compiled(store, func, values, self) {
+                    let trap = *trap;
                     match trap {
                         Trap::UncaughtException(exn) => self.exception_from_compiled(exn, tiering),
                         _ => {

@@ -60,6 +60,7 @@ impl ExecStack {
     ///
     /// # Errors
     /// [`Trap::CallStackExhausted`] when `needed > limit`.
+    #[inline]
     pub fn reserve(&mut self, needed: usize, limit: usize) -> Result<(), Trap> {
         reserve_slots(&mut self.values, needed, limit)
     }

@@ -376,6 +376,7 @@ impl Conts {
     }
 
     /// The array trampoline of `func`, when it runs compiled code.
+    #[inline]
     pub fn trampoline(&self, func: FuncAddr) -> Option<usize> {
         self.trampolines
             .get(func.0 as usize)

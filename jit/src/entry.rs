@@ -32,6 +32,7 @@
 use crate::vmruntime::RuntimeState;
 use std::cell::Cell;
 use std::ffi::c_void;
+use std::mem::MaybeUninit;
 use std::ptr::NonNull;
 use wasmfx_core::{Store, Trap};
 use wasmfx_fibre::ContRecord;
@@ -121,7 +122,7 @@ pub(crate) unsafe fn raise_stored(act: *mut Activation) -> ! {
     unsafe { crate::backtrace::record_frames(act, None) };
     let code = u64::from(crate::traps::STORED_TRAP.as_raw().get());
     // SAFETY: the caller's promise; the jump buffer is the live entry's.
-    unsafe { wasmfx_jit_unwind(&raw const (*act).jump, code) };
+    unsafe { wasmfx_jit_unwind((&raw const (*act).jump).cast::<JumpBuffer>(), code) };
     // wasmfx_jit_unwind does not come back.
     std::process::abort()
 }
@@ -133,7 +134,9 @@ pub type Fallback<'a> = dyn crate::fallback::FallbackTier + 'a;
 
 /// One entry from the host into compiled code, on this thread.
 pub(crate) struct Activation {
-    pub jump: JumpBuffer,
+    /// Written by `wasmfx_jit_enter` before compiled code runs, read only
+    /// under it (not zeroed first: that was 1% of an interp -> jit call).
+    pub jump: MaybeUninit<JumpBuffer>,
     pub store: *mut Store,
     /// A `*mut &mut Fallback`, erased (the activation outlives no borrow: it
     /// is popped before `enter` returns).
@@ -166,7 +169,10 @@ impl Activation {
     /// The part of the entry's stack its frames may use: from the stack's
     /// low end to the stack pointer at the entry.
     pub fn entry_stack(&self) -> (usize, usize) {
-        (self.stack_low, self.jump.regs[SAVED_RSP] as usize)
+        // SAFETY: an activation is read only while its entry runs compiled
+        // code, which `wasmfx_jit_enter` started after filling the buffer.
+        let jump = unsafe { self.jump.assume_init_ref() };
+        (self.stack_low, jump.regs[SAVED_RSP] as usize)
     }
 }
 
@@ -175,12 +181,14 @@ thread_local! {
 }
 
 /// The innermost activation of this thread (null outside compiled code).
+#[inline]
 pub(crate) fn current() -> *mut Activation {
     CURRENT.with(|c| c.get())
 }
 
 /// Makes `act` the innermost activation again (a resumer whose
 /// continuation switched back to it).
+#[inline]
 pub(crate) fn set_current(act: *mut Activation) {
     CURRENT.with(|c| c.set(act));
 }
@@ -188,11 +196,13 @@ pub(crate) fn set_current(act: *mut Activation) {
 /// Whether at least `n` activations are live on this thread (entries
 /// nest when the interpreter, called back by compiled code, calls compiled
 /// code again).
+#[inline]
 pub fn nested_at_least(n: usize) -> bool {
     depth() >= n
 }
 
 /// Activations on this thread's current list.
+#[inline]
 pub(crate) fn depth() -> usize {
     let act = current();
     if act.is_null() {
@@ -220,6 +230,7 @@ pub(crate) fn restore_if_enclosing(saved: *mut Activation) {
 }
 
 /// Whether this thread is already running compiled code.
+#[inline]
 pub(crate) fn is_nested() -> bool {
     !current().is_null()
 }
@@ -264,7 +275,7 @@ pub(crate) unsafe fn enter(
         unsafe { (*prev).depth + 1 }
     };
     let mut activation = Activation {
-        jump: JumpBuffer::default(),
+        jump: MaybeUninit::uninit(),
         store,
         fallback: (&raw mut fallback_ref).cast(),
         state,
@@ -283,7 +294,7 @@ pub(crate) unsafe fn enter(
     // while `CURRENT` points at it.
     let code = unsafe {
         wasmfx_jit_enter(
-            &raw mut (*act).jump,
+            (&raw mut (*act).jump).cast::<JumpBuffer>(),
             call.trampoline,
             call.code,
             call.vmctx,

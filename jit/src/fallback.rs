@@ -56,6 +56,12 @@ pub struct FallbackOsr {
     pub rest_funcs: Vec<FuncAddr>,
 }
 
+/// How a call of [`FallbackTier::call_suspending_raw`] stopped, when not
+/// by returning: boxed, so that the usual return is one register (the
+/// whole result, copied through the three frames between the interpreter
+/// and compiled code, was 4% of a jit -> interp call).
+pub type RawStop = Box<Result<FallbackExit, Trap>>;
+
 /// How a call through the fallback stopped.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FallbackExit {
@@ -108,33 +114,35 @@ pub trait FallbackTier {
     }
 
     /// [`FallbackTier::call_suspending`] with the arguments as raw slots
-    /// in `values[..params]`; when it returns (`None`), its results are in
+    /// in `values[..params]`; when it returns (`Ok`), its results are in
     /// `values[..results]` (`values` holds max(params, results) slots).
     /// By default through `call_suspending`.
     ///
     /// # Errors
-    /// As [`FallbackTier::call`].
+    /// How it stopped otherwise: a trap, or an exit other than a return.
     fn call_suspending_raw(
         &mut self,
         store: &mut Store,
         func: FuncAddr,
         values: &mut [u64],
-    ) -> Result<Option<FallbackExit>, Trap> {
+    ) -> Result<(), RawStop> {
         let Some(inst) = store.funcs.get(func.0 as usize) else {
-            return Err(Trap::Host(format!("no function at address {}", func.0)));
+            let trap = Trap::Host(format!("no function at address {}", func.0));
+            return Err(Box::new(Err(trap)));
         };
         let sig = inst.sig.clone();
         let args = (values.iter().zip(sig.params.iter()))
             .map(|(&raw, &ty)| Val::from_raw_in(raw, ty, &store.registry))
             .collect::<Option<Vec<Val>>>()
-            .ok_or_else(|| Trap::Host("unsupported value type: v128".into()))?;
-        match self.call_suspending(store, func, &args)? {
-            FallbackExit::Returned(results) => {
+            .ok_or_else(|| Trap::Host("unsupported value type: v128".into()));
+        let exit = args.and_then(|args| self.call_suspending(store, func, &args));
+        match exit {
+            Ok(FallbackExit::Returned(results)) => {
                 let room = values.len().min(results.len());
                 values[..room].copy_from_slice(&results[..room]);
-                Ok(None)
+                Ok(())
             }
-            stopped => Ok(Some(stopped)),
+            stopped => Err(Box::new(stopped)),
         }
     }
 

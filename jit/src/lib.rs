@@ -51,7 +51,9 @@ mod vmruntime;
 pub use batch::CalleeHeat;
 pub use conts::HEAP_FRAMES_AFTER;
 pub use entry::{Fallback, nested_at_least};
-pub use fallback::{FallbackExit, FallbackOsr, FallbackSuspension, FallbackTier, ParkedResume};
+pub use fallback::{
+    FallbackExit, FallbackOsr, FallbackSuspension, FallbackTier, ParkedResume, RawStop,
+};
 pub use func_set::FuncSet;
 pub use libcalls::{HostOutcome, HostResumption};
 pub use osr::OsrState;

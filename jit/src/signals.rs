@@ -176,7 +176,7 @@ extern "C" fn on_trap_signal(signal: c_int, info: *mut libc::siginfo_t, context:
     {
         // SAFETY: `activation` is the live innermost activation of this
         // thread (entry.rs keeps CURRENT pointing at a local of `enter`).
-        let jump = unsafe { &raw const (*activation).jump };
+        let jump = unsafe { &raw const (*activation).jump }.cast::<entry::JumpBuffer>();
         let fp = gregs[libc::REG_RBP as usize] as usize;
         // SAFETY: compiled code, interrupted here at a trap site, is the
         // innermost of the activation; its frame pointer is live.

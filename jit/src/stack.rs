@@ -31,6 +31,7 @@ thread_local! {
 
 /// The lowest address of this thread's stack (0 when pthreads cannot
 /// tell), read once per thread.
+#[inline]
 pub(crate) fn thread_stack_low() -> usize {
     LOW.with(|low| match low.get() {
         Some(known) => known,
@@ -49,6 +50,7 @@ fn read_stack_low() -> usize {
 }
 
 /// The lowest address compiled frames may use on this thread's stack.
+#[inline]
 pub(crate) fn thread_stack_limit() -> usize {
     LIMIT.with(|limit| {
         if limit.get() == 0 {

@@ -98,7 +98,7 @@ impl CompiledTier {
             let mut fallback = InterpFallback::new(&mut self.interp, &mut self.tier_up);
             let result = jit.call(store, func, args, &mut fallback);
             if result.is_err() {
-                self.backtrace = fallback.trapped_frames.followed_by(jit.backtrace());
+                self.backtrace = fallback.take_trapped_frames().followed_by(jit.backtrace());
             }
             result
         } else {

@@ -7,9 +7,11 @@
 
 use crate::tier_up::{TierUpHook, TierUpState};
 use wasmfx_core::backtrace::WasmBacktrace;
-use wasmfx_core::{FuncAddr, Store, Trap, Val};
+use wasmfx_core::{FuncAddr, RawResults, Store, Trap, Val};
 use wasmfx_interp::{CallExit, Interpreter, OsrHandoff, Outward, Resumption};
-use wasmfx_jit::{FallbackExit, FallbackOsr, FallbackSuspension, FallbackTier, ParkedResume};
+use wasmfx_jit::{
+    FallbackExit, FallbackOsr, FallbackSuspension, FallbackTier, ParkedResume, RawStop,
+};
 
 /// The store's interpreter, lent to one call into compiled code.
 pub(crate) struct InterpFallback<'a> {
@@ -18,8 +20,9 @@ pub(crate) struct InterpFallback<'a> {
     /// The interpreted frames of the last fallback call that trapped. A
     /// trap ends the whole call (compiled code cannot catch it); an
     /// exception leaving the interpreter may be caught, so only traps keep
-    /// their frames.
-    pub trapped_frames: WasmBacktrace,
+    /// their frames. `None` until then (cheaper to make per call than an
+    /// empty backtrace).
+    trapped_frames: Option<WasmBacktrace>,
 }
 
 impl<'a> InterpFallback<'a> {
@@ -27,8 +30,14 @@ impl<'a> InterpFallback<'a> {
         InterpFallback {
             interp,
             state,
-            trapped_frames: WasmBacktrace::default(),
+            trapped_frames: None,
         }
+    }
+
+    /// The interpreted frames of the last fallback call that trapped (see
+    /// the field), taken.
+    pub fn take_trapped_frames(&mut self) -> WasmBacktrace {
+        self.trapped_frames.take().unwrap_or_default()
     }
 
     /// Keeps the interpreted frames when `result` is a trap, or the frames
@@ -44,10 +53,10 @@ impl<'a> InterpFallback<'a> {
     #[cold]
     #[inline(never)]
     fn note_trap(&mut self, trap: &Trap) {
-        self.trapped_frames = match trap {
+        self.trapped_frames = Some(match trap {
             Trap::UncaughtException(exn) => self.interp.exception_trail(*exn),
             _ => self.interp.backtrace().clone(),
-        };
+        });
     }
 }
 
@@ -76,11 +85,12 @@ impl FallbackTier for InterpFallback<'_> {
         store: &mut Store,
         func: FuncAddr,
         values: &mut [u64],
-    ) -> Result<Option<FallbackExit>, Trap> {
+    ) -> Result<(), RawStop> {
         let mut hook = TierUpHook::new(None, self.state);
-        let result = self.interp.call_in_place(store, func, values, &mut hook);
-        let stopped = self.note(result)?;
-        Ok(stopped.map(|exit| self.exit(exit)))
+        match self.interp.call_in_place(store, func, values, &mut hook) {
+            Ok(None) => Ok(()),
+            stopped => Err(self.stopped(stopped)),
+        }
     }
 
     fn resume_parked(
@@ -136,7 +146,7 @@ impl FallbackTier for InterpFallback<'_> {
         self.interp.release_parked(store, parked);
         // The suspension found no handler: compiled code traps, and the
         // parked call's frames are the interpreted part of the backtrace.
-        self.trapped_frames = self.interp.backtrace().clone();
+        self.trapped_frames = Some(self.interp.backtrace().clone());
     }
 
     /// See [`TierUpState::compile_at_start`].
@@ -196,6 +206,18 @@ impl InterpFallback<'_> {
             self.release_parked(store, parked);
         }
         result.map(|exit| self.exit(exit))
+    }
+
+    /// [`FallbackTier::call_suspending_raw`]'s stop.
+    #[cold]
+    #[inline(never)]
+    fn stopped(&mut self, stopped: Result<Option<CallExit>, Trap>) -> RawStop {
+        let exit = self.note(stopped).map(|exit| match exit {
+            Some(exit) => self.exit(exit),
+            // Not a stop; `call_suspending_raw` took the return.
+            None => FallbackExit::Returned(RawResults::new()),
+        });
+        Box::new(exit)
     }
 
     /// The interpreter's exit as compiled code's (counting OSR hand-offs as

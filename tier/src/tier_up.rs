@@ -389,7 +389,7 @@ impl TierUpHook<'_> {
         let result = with_jit(jit, |jit| run_noting(jit, &mut fallback, &mut compiled, f))
             .unwrap_or_else(|| Err(Trap::Host("no compiled code runs here".into())));
         if result.is_err() {
-            let interpreted = std::mem::take(&mut fallback.trapped_frames);
+            let interpreted = fallback.take_trapped_frames();
             self.trapped = interpreted.followed_by(&compiled.unwrap_or_default());
         }
         result
@@ -506,11 +506,12 @@ impl Tiering for TierUpHook<'_> {
         func: FuncAddr,
         values: &mut [u64],
         interp: &mut Interpreter,
-    ) -> Result<(), Trap> {
+    ) -> Result<(), Box<Trap>> {
         self.state.stats.compiled_entries += 1;
         self.enter(interp, |jit, fallback| {
             jit.call_in_place(store, func, values, fallback)
         })
+        .map_err(Box::new)
     }
 
     fn enter_osr(

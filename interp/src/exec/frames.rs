@@ -455,12 +455,16 @@ impl<'a> Frames<'a> {
         };
         let start = regs.sp - params;
         let end = start + params.max(results);
-        reserve_slots(self.values, end, self.limit)?;
+        // The results fit in the running frame's slots, as the params do:
+        // its height after the call counts them.
+        if end > self.values.len() {
+            return Err(Trap::Host(format!("no room for the results of {}", func.0)));
+        }
         self.interp.expose(self.values, Some(self.chain));
         let values = &mut self.values[start..end];
         let outcome = self.tiering.call_compiled(store, func, values, self.interp);
         self.interp.unexpose();
-        self.after_compiled(outcome, regs, start, results, tail)
+        self.after_compiled(outcome.map_err(|trap| *trap), regs, start, results, tail)
     }
 
     /// Starts `callee` with its arguments on top of the stack, the running

@@ -13,28 +13,55 @@ pub(super) extern "C" fn call_addr(vmctx: usize, func: u32, values: *mut u64) ->
 
 /// Calls a host function, or a Wasm function without compiled code through
 /// the tier's fallback, with arguments in `values`; writes the results there.
-/// An exception it raises becomes the pending exception.
-#[inline]
+/// An exception it raises becomes the pending exception. The Wasm call
+/// inlined into `call_addr`, the host call out of line: one frame less on
+/// every call of an interpreted function (`benches/callgrind.sh crossing`).
+#[inline(always)]
 pub(super) fn call_out(call: &mut Call<'_>, func: FuncAddr, values: *mut u64) -> u32 {
     let Some(inst) = call.store().funcs.get(func.0 as usize) else {
-        return call.status(Err(Trap::Host(format!(
-            "no function at address {}",
-            func.0
-        ))));
+        return no_function(call, func);
     };
-    let (params, results) = (inst.sig.params.len(), inst.sig.results.len());
-    let host = match &inst.kind {
-        FuncKind::Host(h) => Some(h.clone()),
-        FuncKind::Wasm { .. } => None,
-    };
+    let slots = inst.sig.params.len().max(inst.sig.results.len());
+    if let FuncKind::Host(host) = &inst.kind {
+        let host = host.clone();
+        return call_out_host(call, func, host, values, slots);
+    }
     // SAFETY: compiled code passes a buffer of max(params, results) slots.
-    let values = unsafe { std::slice::from_raw_parts_mut(values, params.max(results)) };
-    let result = match host {
-        Some(host) => call_host(call, func, host, values),
-        // In place, no conversions. May switch stacks and come back under
-        // another activation: `call` is the current one afterwards.
-        None => super::mixed::call_interpreted(call, func, values),
-    };
+    let values = unsafe { std::slice::from_raw_parts_mut(values, slots) };
+    // In place, no conversions. May switch stacks and come back under
+    // another activation: `call` is the current one afterwards.
+    let result = super::mixed::call_interpreted(call, func, values);
+    called_out(call, result)
+}
+
+/// [`call_out`] of a host function.
+#[inline(never)]
+fn call_out_host(
+    call: &mut Call<'_>,
+    func: FuncAddr,
+    host: wasmfx_core::store::HostFunc,
+    values: *mut u64,
+    slots: usize,
+) -> u32 {
+    // SAFETY: as in `call_out`.
+    let values = unsafe { std::slice::from_raw_parts_mut(values, slots) };
+    let result = call_host(call, func, host, values);
+    called_out(call, result)
+}
+
+#[cold]
+#[inline(never)]
+fn no_function(call: &mut Call<'_>, func: FuncAddr) -> u32 {
+    call.status(Err(Trap::Host(format!(
+        "no function at address {}",
+        func.0
+    ))))
+}
+
+/// What [`call_out`] returns to compiled code for the call's `result`: 0,
+/// an exception made the pending one, or a trap's status.
+#[inline(always)]
+fn called_out(call: &mut Call<'_>, result: Result<(), Trap>) -> u32 {
     // SAFETY: as in `Call::set_pending`.
     unsafe { (*call.act.state).sync_funcs(&*call.act.store) };
     match result {

@@ -63,21 +63,32 @@ pub(super) enum Resumed {
 ///
 /// # Errors
 /// The trap that ended it ([`Trap::UncaughtException`] for an exception).
-#[inline]
+#[inline(always)]
 pub(super) fn call_interpreted(
     call: &mut Call<'_>,
     func: FuncAddr,
     values: &mut [u64],
 ) -> Result<(), Trap> {
-    let exit = with_fallback(call, func, |fallback, store| {
-        fallback.call_suspending_raw(store, func, values)
-    });
-    let stopped = match exit {
+    let (fallback, store) = fallback_and_store(call);
+    let run = std::panic::AssertUnwindSafe(|| fallback.call_suspending_raw(store, func, values));
+    let stopped = match std::panic::catch_unwind(run) {
         // The results are in `values` already.
-        Ok(None) => return Ok(()),
-        Ok(Some(stopped)) => stopped,
-        Err(trap) => return Err(trap),
+        Ok(Ok(())) => return Ok(()),
+        Ok(Err(stopped)) => *stopped,
+        Err(_) => Err(panicked(func)),
     };
+    drive_in_place(call, func, stopped?, values)
+}
+
+/// [`call_interpreted`] of a call that stopped as `stopped`: [`drive`]n to
+/// its end, its results then copied to `values`.
+#[inline(never)]
+fn drive_in_place(
+    call: &mut Call<'_>,
+    func: FuncAddr,
+    stopped: FallbackExit,
+    values: &mut [u64],
+) -> Result<(), Trap> {
     let results = drive(call, func, Ok(stopped))?;
     let room = values.len().min(results.len());
     values[..room].copy_from_slice(&results[..room]);
@@ -290,14 +301,26 @@ pub(super) fn with_fallback<R>(
     func: FuncAddr,
     f: impl FnOnce(&mut Fallback<'_>, &mut Store) -> Result<R, Trap>,
 ) -> Result<R, Trap> {
+    let (fallback, store) = fallback_and_store(call);
+    let run = std::panic::AssertUnwindSafe(|| f(fallback, store));
+    std::panic::catch_unwind(run).unwrap_or_else(|_| Err(panicked(func)))
+}
+
+/// The activation's fallback and store, for a libcall to run the fallback
+/// with.
+#[inline(always)]
+fn fallback_and_store<'c>(call: &'c mut Call<'_>) -> (&'c mut Fallback<'c>, &'c mut Store) {
     let fallback = call.act.fallback.cast::<&mut Fallback<'_>>();
     // SAFETY: `fallback` points at the `&mut Fallback` that `enter` keeps
     // alive for the activation, and the store is the one it borrowed; the
     // compiled code below us does not use either while we run.
-    let (fallback, store) = unsafe { (&mut **fallback, &mut *call.act.store) };
-    let run = std::panic::AssertUnwindSafe(|| f(fallback, store));
-    std::panic::catch_unwind(run)
-        .unwrap_or_else(|_| Err(Trap::Host(format!("function {} panicked", func.0))))
+    unsafe { (&mut **fallback, &mut *call.act.store) }
+}
+
+/// The trap of a fallback call of `func` that panicked.
+#[cold]
+fn panicked(func: FuncAddr) -> Trap {
+    Trap::Host(format!("function {} panicked", func.0))
 }
 
 /// Suspends the innermost continuation to the handler of `suspension`'s
