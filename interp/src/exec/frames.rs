@@ -455,11 +455,7 @@ impl<'a> Frames<'a> {
         };
         let start = regs.sp - params;
         let end = start + params.max(results);
-        // The results fit in the running frame's slots, as the params do:
-        // its height after the call counts them.
-        if end > self.values.len() {
-            return Err(Trap::Host(format!("no room for the results of {}", func.0)));
-        }
+        reserve_slots(self.values, end, self.limit)?;
         self.interp.expose(self.values, Some(self.chain));
         let values = &mut self.values[start..end];
         let outcome = self.tiering.call_compiled(store, func, values, self.interp);
