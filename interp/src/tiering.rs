@@ -186,6 +186,15 @@ pub trait Tiering {
         false
     }
 
+    /// Whether the interpreter should start a fresh continuation of
+    /// compiled `func` as heap frames rather than natively: the tiering
+    /// weighs what its interpreted resumer pays for each resume of a
+    /// native continuation (a host entry) against the compiled code it
+    /// would run. By default as [`Tiering::prefers_heap_frames`].
+    fn starts_as_heap_frames(&mut self, func: FuncAddr) -> bool {
+        self.prefers_heap_frames(func)
+    }
+
     /// Whether an interpreted continuation may be handed to compiled code
     /// (parked, then resumed with [`Tiering::resume_native`], which runs
     /// its frames on a native stack and hands its hot frame to an OSR

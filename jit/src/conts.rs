@@ -225,6 +225,19 @@ impl Conts {
         !self.long_lived.contains(func) && self.stacks_are_dear()
     }
 
+    /// Whether a fresh continuation of `func` that the interpreter starts
+    /// should run as heap frames: in the tiered mode, unless continuations
+    /// of `func` proved long-lived, whether stacks are dear or not. Its
+    /// resumer is interpreted then, which resumes heap frames at its own
+    /// speed but a native continuation through a host entry each time
+    /// (fiber:round_robin's 10,000 threads: up to 7,000 such resumes, a
+    /// tenth of the run); a compiled resumer that gets it later runs it in
+    /// place, and a hot loop in it moves it to a native stack where stacks
+    /// are cheap (the interpreter's `Action::ContOsr`).
+    pub fn starts_as_heap_frames(&self, func: FuncAddr) -> bool {
+        self.heap_frames_after.is_some() && !self.long_lived.contains(func)
+    }
+
     /// Notes a continuation started as heap frames (`finished`: one of
     /// them finished).
     pub fn note_heap_frames(&mut self, finished: bool) {

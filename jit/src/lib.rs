@@ -249,6 +249,12 @@ impl Jit {
         self.state.conts.prefers_heap_frames(func)
     }
 
+    /// Whether the interpreter should start a fresh continuation of
+    /// compiled `func` as heap frames (see [`Conts::starts_as_heap_frames`]).
+    pub fn starts_as_heap_frames(&self, func: FuncAddr) -> bool {
+        self.state.conts.starts_as_heap_frames(func)
+    }
+
     /// Notes that continuations of `func` live long (resumed many times):
     /// new ones run on native stacks, never as heap frames in place of them
     /// (`libcalls/in_place.rs`).

@@ -589,6 +589,11 @@ impl Tiering for TierUpHook<'_> {
             .unwrap_or(false)
     }
 
+    fn starts_as_heap_frames(&mut self, func: FuncAddr) -> bool {
+        self.with_jit(|jit| jit.starts_as_heap_frames(func))
+            .unwrap_or(false)
+    }
+
     fn adopts_parked(&mut self, _: &Store) -> bool {
         self.state.compiles
             && (self.jit.is_some() || wasmfx_jit::nested_at_least(1))

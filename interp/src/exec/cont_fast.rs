@@ -221,7 +221,7 @@ impl Frames<'_> {
         let code = match self.interp.codes.get(store, func) {
             Ok(Callee::Wasm(code)) => code,
             Ok(Callee::Hot(code) | Callee::Compiled(code)) if alone => code,
-            Ok(Callee::Compiled(code)) if self.tiering.prefers_heap_frames(func) => code,
+            Ok(Callee::Compiled(code)) if self.tiering.starts_as_heap_frames(func) => code,
             _ => return Ok(false),
         };
         if !alone && self.tiering.compile_at_start(store, func) {
