@@ -99,7 +99,8 @@ impl Executor<'_> {
         if !self.interp.codes.is_compiled(func) && self.tiering.compile_at_start(self.store, func) {
             self.interp.codes.mark_compiled(func);
         }
-        Ok(self.tiering.runs_natively(self.store, func) && !self.tiering.starts_as_heap_frames(func))
+        Ok(self.tiering.runs_natively(self.store, func)
+            && !self.tiering.starts_as_heap_frames(func))
     }
 
     /// Runs continuation record `index` natively for the instruction before
