@@ -250,7 +250,7 @@ impl Jit {
     }
 
     /// Whether the interpreter should start a fresh continuation of
-    /// compiled `func` as heap frames (see [`Conts::starts_as_heap_frames`]).
+    /// compiled `func` as heap frames (see `Conts::starts_as_heap_frames`).
     pub fn starts_as_heap_frames(&self, func: FuncAddr) -> bool {
         self.state.conts.starts_as_heap_frames(func)
     }

@@ -61,23 +61,7 @@ const PROGRAM: &str = r#"
 
   ;; n generators of $gen, one after another, each run to its end: n * 106.
   (func (export "generators") (param $n i32) (result i32)
-    (local $k (ref null $gc)) (local $sum i32)
-    (block $done
-      (loop $each
-        (br_if $done (i32.eqz (local.get $n)))
-        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
-        (local.set $k (cont.new $gc (ref.func $gen)))
-        (block $ended
-          (loop $step
-            (block $yielded (result i32 (ref $gc))
-              (local.set $sum (i32.add (local.get $sum)
-                (resume $gc (on $yield $yielded) (local.get $k))))
-              (br $ended))
-            (local.set $k)
-            (local.set $sum (i32.add (local.get $sum)))
-            (br $step)))
-        (br $each)))
-    (local.get $sum))
+    (call $drive (local.get $n) (ref.func $gen)))
 
   ;; n continuations, each run to its return at once: the sum of 1..n.
   (func (export "fresh") (param $n i32) (result i32)
@@ -103,14 +87,18 @@ const PROGRAM: &str = r#"
     (i32.const 100))
   (elem declare func $gen_calling)
 
-  ;; `generators` of $gen_calling: n * 106.
+  ;; `generators` of $gen_calling.
   (func (export "calling_generators") (param $n i32) (result i32)
+    (call $drive (local.get $n) (ref.func $gen_calling)))
+
+  ;; n generators of $f, one after another, each run to its end.
+  (func $drive (param $n i32) (param $f (ref $g)) (result i32)
     (local $k (ref null $gc)) (local $sum i32)
     (block $done
       (loop $each
         (br_if $done (i32.eqz (local.get $n)))
         (local.set $n (i32.sub (local.get $n) (i32.const 1)))
-        (local.set $k (cont.new $gc (ref.func $gen_calling)))
+        (local.set $k (cont.new $gc (local.get $f)))
         (block $ended
           (loop $step
             (block $yielded (result i32 (ref $gc))
