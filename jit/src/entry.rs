@@ -291,7 +291,9 @@ pub(crate) unsafe fn enter(
     // SAFETY: the caller guarantees trampoline, code, vmctx and values match;
     // the jump buffer lives in `activation` until this call returns, and the
     // signal handler only resumes at `wasmfx_jit_unwind` with this buffer
-    // while `CURRENT` points at it.
+    // while `CURRENT` points at it, for a trap in compiled code, which runs
+    // only after `wasmfx_jit_enter` has filled the buffer (so do the
+    // readers of `Activation::entry_stack` and `raise_stored`).
     let code = unsafe {
         wasmfx_jit_enter(
             (&raw mut (*act).jump).cast::<JumpBuffer>(),
