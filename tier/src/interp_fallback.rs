@@ -7,7 +7,7 @@
 
 use crate::tier_up::{TierUpHook, TierUpState};
 use wasmfx_core::backtrace::WasmBacktrace;
-use wasmfx_core::{FuncAddr, RawResults, Store, Trap, Val};
+use wasmfx_core::{FuncAddr, Store, Trap, Val};
 use wasmfx_interp::{CallExit, Interpreter, OsrHandoff, Outward, Resumption};
 use wasmfx_jit::{
     FallbackExit, FallbackOsr, FallbackSuspension, FallbackTier, ParkedResume, RawStop,
@@ -89,7 +89,8 @@ impl FallbackTier for InterpFallback<'_> {
         let mut hook = TierUpHook::new(None, self.state);
         match self.interp.call_in_place(store, func, values, &mut hook) {
             Ok(None) => Ok(()),
-            stopped => Err(self.stopped(stopped)),
+            Ok(Some(exit)) => Err(self.stopped(Ok(exit))),
+            Err(trap) => Err(self.stopped(Err(trap))),
         }
     }
 
@@ -211,13 +212,8 @@ impl InterpFallback<'_> {
     /// [`FallbackTier::call_suspending_raw`]'s stop.
     #[cold]
     #[inline(never)]
-    fn stopped(&mut self, stopped: Result<Option<CallExit>, Trap>) -> RawStop {
-        let exit = self.note(stopped).map(|exit| match exit {
-            Some(exit) => self.exit(exit),
-            // Not a stop; `call_suspending_raw` took the return.
-            None => FallbackExit::Returned(RawResults::new()),
-        });
-        Box::new(exit)
+    fn stopped(&mut self, stopped: Result<CallExit, Trap>) -> RawStop {
+        Box::new(self.note(stopped).map(|exit| self.exit(exit)))
     }
 
     /// The interpreter's exit as compiled code's (counting OSR hand-offs as

@@ -69,6 +69,8 @@ pub(super) fn call_interpreted(
     func: FuncAddr,
     values: &mut [u64],
 ) -> Result<(), Trap> {
+    // Not through `with_fallback`: its `Result<R, Trap>` would wrap the
+    // one-register result again.
     let (fallback, store) = fallback_and_store(call);
     let run = std::panic::AssertUnwindSafe(|| fallback.call_suspending_raw(store, func, values));
     let stopped = match std::panic::catch_unwind(run) {
