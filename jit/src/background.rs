@@ -67,6 +67,18 @@ impl QueuedJob for Job {
             }
     }
 
+    fn code_bytes(&self) -> usize {
+        let body = |index: u32| {
+            (index.checked_sub(self.module.num_imported_funcs))
+                .and_then(|defined| self.module.bodies.get(defined as usize))
+                .map_or(0, |body| body.range.len())
+        };
+        match &self.work {
+            Work::Batch(_) => self.indices.iter().map(|&index| body(index)).sum(),
+            Work::Osr { index, .. } => body(*index),
+        }
+    }
+
     fn comes_after(&self, other: &Job) -> bool {
         let Some((_, needs)) = &self.osr else {
             return false;

@@ -117,7 +117,7 @@ pub(crate) fn neighbourhood(
 
 /// The functions `index` calls by `call` or `return_call`, in order, each
 /// once (none when its body does not decode).
-fn direct_callees(module: &Module, index: u32) -> Vec<u32> {
+pub(crate) fn direct_callees(module: &Module, index: u32) -> Vec<u32> {
     let mut callees = Vec::new();
     let Some(Ok(mut ops)) = module.body(index).map(|b| b.get_operators_reader()) else {
         return callees;

@@ -1,16 +1,17 @@
 //! The jobs waiting for the compile thread, and which goes next.
 //!
 //! The thread takes one job at a time; the others wait here, on the
-//! owner's side, until it is free. Then the job whose function asked for
-//! code most often since the last pick goes (a function whose compile is
-//! pending asks at every 64th event of its own: calls and loop passes);
-//! ties go first come, first served.
+//! owner's side, until it is free. Then the job with the most demand for
+//! its cost goes: demand is how often its function asked for code since
+//! the last pick (a function whose compile is pending asks at every 64th
+//! event of its own: calls and loop passes), cost the bytes of Wasm code it
+//! compiles plus [`JOB_COST`]. Ties go first come, first served.
 //!
 //! ```text
 //!   hot f (at loop L), compile pending ─▶ note_demand: demand + 1 of f's
 //!                  batch and of its OSR entry at L
-//!   thread free ─▶ pick: most demand (an OSR entry's batch before it),
-//!                  every demand back to 0
+//!   thread free ─▶ pick: most demand / cost (an OSR entry's batch before
+//!                  it), every demand back to 0
 //! ```
 //!
 //! First come, first served compiled whatever got hot first, whether or not
@@ -18,6 +19,14 @@
 //! functions (`dlmalloc`, 5.7 ms of compiling, called only while the
 //! threads are made) in its first half millisecond, and the scheduler's
 //! loop, hot from 6.5 ms on, waited behind them until 17 ms.
+//!
+//! Demand alone still let one large job hold up small ones asked for
+//! almost as often: in the same program, `dlmalloc` (6.5 KB of code, 10 ms
+//! of compiling) went first with a demand of 53 against the threads'
+//! `green_thread` batch's 48 (0.5 KB), and the threads ran interpreted
+//! meanwhile. Demand over cost is Smith's rule for one machine: with
+//! compile time about in proportion to code size, it is the order that
+//! gets the most demand served soonest.
 
 use wasmfx_core::FuncAddr;
 
@@ -29,12 +38,26 @@ pub(crate) trait QueuedJob {
     /// Whether it must be compiled after `other` (an OSR entry that calls
     /// functions of batch `other` directly).
     fn comes_after(&self, other: &Self) -> bool;
+    /// The bytes of Wasm code it compiles (function bodies).
+    fn code_bytes(&self) -> usize;
 }
 
-/// A job and the demand for it since the last pick.
+/// What a job costs besides its code, in bytes of code: the fixed part of
+/// a compile (setting up, installing), about a small function's worth.
+pub(crate) const JOB_COST: u64 = 256;
+
+/// A job, the demand for it since the last pick, and its cost.
 struct Waiting<J> {
     job: J,
     demand: u32,
+    cost: u64,
+}
+
+impl<J> Waiting<J> {
+    /// Whether it has less demand for its cost than `other`.
+    fn ranks_below(&self, other: &Waiting<J>) -> bool {
+        u64::from(self.demand) * other.cost < u64::from(other.demand) * self.cost
+    }
 }
 
 pub(crate) struct CompileQueue<J> {
@@ -56,7 +79,12 @@ impl<J: QueuedJob> CompileQueue<J> {
     }
 
     pub fn push(&mut self, job: J) {
-        self.waiting.push(Waiting { job, demand: 0 });
+        let cost = job.code_bytes() as u64 + JOB_COST;
+        self.waiting.push(Waiting {
+            job,
+            demand: 0,
+            cost,
+        });
     }
 
     /// Counts a hot event of `func` (at the loop at `at_loop`).
@@ -70,10 +98,16 @@ impl<J: QueuedJob> CompileQueue<J> {
 
     /// Takes the job to compile next (see the module doc).
     pub fn pick(&mut self) -> Option<J> {
-        let mut best = (0..self.waiting.len()).max_by_key(|&i| {
-            // Of equals, the earliest (the highest reversed position).
-            (self.waiting[i].demand, std::cmp::Reverse(i))
-        })?;
+        if self.waiting.is_empty() {
+            return None;
+        }
+        let mut best = 0;
+        for (i, waiting) in self.waiting.iter().enumerate().skip(1) {
+            // Of equals, the earliest.
+            if self.waiting[best].ranks_below(waiting) {
+                best = i;
+            }
+        }
         // An OSR entry that calls functions of a waiting batch directly
         // goes after that batch.
         while let Some(first) = self.first_needed_by(best) {
@@ -101,11 +135,13 @@ impl<J: QueuedJob> CompileQueue<J> {
 mod tests {
     use super::*;
 
-    /// A job of function `func` that comes after the jobs of `after`.
+    /// A job of function `func` with `bytes` of code that comes after the
+    /// jobs of `after`.
     #[derive(Debug, PartialEq)]
     struct Fake {
         func: u32,
         after: Option<u32>,
+        bytes: usize,
     }
 
     impl QueuedJob for Fake {
@@ -115,10 +151,25 @@ mod tests {
         fn comes_after(&self, other: &Self) -> bool {
             self.after == Some(other.func)
         }
+        fn code_bytes(&self) -> usize {
+            self.bytes
+        }
     }
 
     fn job(func: u32) -> Fake {
-        Fake { func, after: None }
+        sized(func, 100)
+    }
+
+    fn sized(func: u32, bytes: usize) -> Fake {
+        Fake {
+            func,
+            after: None,
+            bytes,
+        }
+    }
+
+    fn ask(queue: &mut CompileQueue<Fake>, func: u32, times: u32) {
+        (0..times).for_each(|_| queue.note_demand(FuncAddr(func), None));
     }
 
     #[test]
@@ -153,6 +204,7 @@ mod tests {
         let osr = Fake {
             func: 3,
             after: Some(2),
+            bytes: 100,
         };
         queue.push(osr);
         queue.note_demand(FuncAddr(3), None);
@@ -161,5 +213,31 @@ mod tests {
         queue.note_demand(FuncAddr(3), None);
         assert_eq!(queue.pick().map(|j| j.func), Some(3));
         assert_eq!(queue.pick(), Some(job(1)));
+    }
+
+    #[test]
+    fn demand_counts_for_its_cost() {
+        let mut queue = CompileQueue::default();
+        // round_robin.wasm's third pick: dlmalloc (6,565 bytes) asked 53
+        // times, the threads' batch (456 bytes) 48 times.
+        queue.push(sized(1, 6565));
+        queue.push(sized(2, 456));
+        ask(&mut queue, 1, 53);
+        ask(&mut queue, 2, 48);
+        assert_eq!(queue.pick().map(|j| j.func), Some(2));
+        // A large job asked for far more still goes first.
+        queue.push(sized(3, 100));
+        ask(&mut queue, 1, 200);
+        ask(&mut queue, 3, 5);
+        assert_eq!(queue.pick().map(|j| j.func), Some(1));
+        assert_eq!(queue.pick().map(|j| j.func), Some(3));
+    }
+
+    #[test]
+    fn of_jobs_without_demand_the_first_queued_goes_whatever_its_size() {
+        let mut queue = CompileQueue::default();
+        queue.push(sized(1, 5000));
+        queue.push(sized(2, 10));
+        assert_eq!(queue.pick().map(|j| j.func), Some(1));
     }
 }
