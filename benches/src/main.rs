@@ -18,6 +18,7 @@
 //! ```
 //! Exits non-zero when a run fails or prints a wrong answer.
 
+mod best;
 mod compile;
 mod conditions;
 mod engines;
@@ -37,6 +38,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
+use best::FastestTwo;
 use engines::{Engine, EngineKind, Peer, Unavailable};
 use options::Options;
 use programs::{PROGRAMS, Program};
@@ -318,35 +320,44 @@ fn time_row(
 /// one, which compiles on both cores, took 1.25x its time elsewhere in the round,
 /// hand-run), so no engine always follows the same one. An engine stops at its first
 /// failing run. A row whose fastest first run took under [`SHORT_ROW`] gets at least
-/// [`SHORT_ROW_RUNS`] rounds.
+/// [`SHORT_ROW_RUNS`] rounds, and a row goes on, up to twice its rounds, while some
+/// engine's two fastest runs disagree (`best.rs`).
 fn measure_row(
     engines: &[Engine],
     options: &Options,
     make_command: impl Fn(&Engine) -> Command,
     expected: Expected<'_>,
 ) -> Vec<Result<Duration, RunError>> {
-    let mut results: Vec<Result<Duration, RunError>> =
-        engines.iter().map(|_| Ok(Duration::MAX)).collect();
+    let mut results: Vec<Result<FastestTwo, RunError>> =
+        engines.iter().map(|_| Ok(FastestTwo::new())).collect();
     let mut rounds = options.runs;
     let mut round = 0;
-    while round < rounds {
+    let unsettled = |results: &[Result<FastestTwo, RunError>]| {
+        (results.iter()).any(|result| result.as_ref().is_ok_and(|fastest| !fastest.settled()))
+    };
+    while round < rounds || (round < 2 * rounds && unsettled(&results)) {
         let n = engines.len();
         for at in (0..n).map(|i| (i + round) % n) {
             let (engine, result) = (&engines[at], &mut results[at]);
-            let Ok(best) = result else { continue };
+            let Ok(fastest) = result else { continue };
             match timing::time_once_expecting(make_command(engine), options.time_limit, expected) {
-                Ok(time) => *best = (*best).min(time),
+                Ok(time) => fastest.add(time),
                 Err(error) => *result = Err(error),
             }
         }
-        let short =
-            |result: &Result<Duration, RunError>| result.as_ref().is_ok_and(|t| *t < SHORT_ROW);
+        let short = |result: &Result<FastestTwo, RunError>| {
+            result
+                .as_ref()
+                .is_ok_and(|fastest| fastest.best() < SHORT_ROW)
+        };
         if round == 0 && results.iter().any(short) {
             rounds = rounds.max(SHORT_ROW_RUNS);
         }
         round += 1;
     }
-    results
+    (results.into_iter())
+        .map(|result| result.map(|fastest| fastest.best()))
+        .collect()
 }
 
 /// A row this short gets more runs: the best of 3 of a 3 ms program moved by up

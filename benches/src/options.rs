@@ -19,7 +19,9 @@ usage: cargo run --release -p wasmfx-benches -- [OPTIONS]
 options:
   --quick               small sizes and 3 runs: checks that everything runs
   --runs N              runs per (benchmark, engine); the best counts (default 5;
-                        at least 15 for a row whose fastest first run took under 20 ms)
+                        at least 15 for a row whose fastest first run took under 20 ms;
+                        up to twice as many while an engine's two fastest runs differ
+                        by more than 3%)
   --only NAME[,NAME]    only these benchmarks (startup, fib, sieve, ..., cont_deep_1000,
                         wasi:compute, fiber:generator, fiber:round_robin,
                         fiber:sieve, fiber:c10m; a wrong name lists them all)

@@ -57,10 +57,12 @@ impl Report<'_> {
             out,
             "Wall-clock time of one engine process per run (start-up, decode, validate, compile \
              if any, instantiate, call), best of {} runs (at least {} for a row whose fastest \
-             first run took under {} ms), {size}; {}.\n",
+             first run took under {} ms; up to twice as many while an engine's two fastest \
+             runs differ by more than {}%), {size}; {}.\n",
             self.runs,
             crate::SHORT_ROW_RUNS,
             crate::SHORT_ROW.as_millis(),
+            crate::best::AGREEMENT_PERCENT,
             self.conditions
         );
         let ratios = self.ratios();
@@ -323,7 +325,8 @@ mod tests {
         );
         assert!(
             markdown.contains(
-                "best of 3 runs (at least 15 for a row whose fastest first run took under 20 ms), \
+                "best of 3 runs (at least 15 for a row whose fastest first run took under 20 ms; \
+                 up to twice as many while an engine's two fastest runs differ by more than 3%), \
                  full sizes; commit abc, 2 CPUs."
             ),
             "{markdown}"
