@@ -414,12 +414,17 @@ impl RunExit {
 /// How an activation of [`Interpreter::run`] may stop.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct RunMode {
-    /// It may suspend out of the interpreter (`exec/outward.rs`).
+    /// A suspend that no resume of the activation handles parks the
+    /// activation (`exec/outward.rs`) instead of trapping "unhandled tag".
     pub suspends_out: bool,
-    /// It runs a continuation on its resumer's stack, interpreted
-    /// (`Executor::in_place`).
+    /// It runs a continuation in place of a native one, on its resumer's
+    /// stack (`suspends_out` too): compiled code that may suspend is not
+    /// entered from it (its interpreted code runs instead) and nothing is
+    /// handed off, so that every suspension leaves through the interpreter.
     pub in_place: bool,
-    /// The record its outward suspension parks in (`Executor::park_into`).
+    /// The record its outward suspension parks in, instead of a new one:
+    /// the record of the continuation it runs in place, which its resumer
+    /// consumed (used once).
     pub park_into: Option<u32>,
 }
 

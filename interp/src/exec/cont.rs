@@ -82,7 +82,7 @@ impl Executor<'_> {
         let found =
             (self.chain).rfind(tag_bit(tag), |link| site_of(link).ok()?.suspend_target(tag));
         let Some((i, (target, height))) = found else {
-            return match self.suspends_out {
+            return match self.mode.suspends_out {
                 true => self.suspend_outward(state, tag, state.sp, n, None, native),
                 false => Err(Trap::UnhandledTag(tag)),
             };
@@ -250,7 +250,7 @@ impl Executor<'_> {
         });
         let handler = handler.map(|(i, ())| i);
         let Some(i) = handler else {
-            if self.suspends_out {
+            if self.mode.suspends_out {
                 return self.suspend_outward(state, tag, top, n, Some(index), native);
             }
             self.interp.conts.release(&mut self.store.conts, index);

@@ -106,11 +106,7 @@ impl Executor<'_> {
             &mut self.chain,
             &mut state.code,
             self.entry_depth,
-            RunMode {
-                suspends_out: self.suspends_out,
-                in_place: self.in_place,
-                park_into: self.park_into,
-            },
+            self.mode,
         );
         let mut regs = Regs {
             pc: state.pc,
@@ -178,8 +174,7 @@ impl Executor<'_> {
 impl<'a> Frames<'a> {
     /// The frame state of an activation's dispatch: its running `stack`,
     /// its `chain` of resumers, the running function `current`, the root
-    /// stack's entry depth, and how it runs (`Executor::in_place`,
-    /// `Executor::suspends_out`).
+    /// stack's entry depth, and how it runs ([`RunMode`]).
     pub(super) fn new(
         interp: &'a mut Interpreter,
         tiering: &'a mut dyn Tiering,
@@ -240,7 +235,7 @@ impl<'a> Frames<'a> {
     }
 
     /// Whether calls of compiled code that may suspend may run as native
-    /// continuations (not in an activation run in place: `Executor::in_place`).
+    /// continuations (not in an activation run in place: `RunMode::in_place`).
     fn native_conts(&self) -> bool {
         !self.mode.in_place
     }

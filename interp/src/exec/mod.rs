@@ -65,24 +65,15 @@ pub(crate) struct Executor<'a> {
     pub entry_depth: usize,
     /// The function the activation was called for.
     pub root: FuncAddr,
-    /// Whether a suspend that no resume of the activation handles parks
-    /// the activation (`outward.rs`) instead of trapping "unhandled tag".
-    pub suspends_out: bool,
+    /// How the activation may stop (which record its outward suspension
+    /// parks in is used once, taken from here).
+    pub mode: crate::RunMode,
     /// The suspension that stopped the activation, if one did.
     pub outward: Option<Outward>,
     /// The frame handed to compiled code, if the activation ended so
-    /// (only when `suspends_out`: its caller is compiled code's runtime).
+    /// (only when `mode.suspends_out`: its caller is compiled code's
+    /// runtime).
     pub handoff: Option<Box<OsrHandoff>>,
-    /// Whether the activation runs a continuation in place of a native one,
-    /// on its resumer's stack (`suspends_out` too): compiled code that may
-    /// suspend is not entered from it (its interpreted code runs instead)
-    /// and nothing is handed off, so that every suspension leaves through
-    /// the interpreter.
-    pub in_place: bool,
-    /// The record the activation's outward suspension parks in, instead of
-    /// a new one: the record of the continuation it runs in place, which
-    /// its resumer consumed (used once).
-    pub park_into: Option<u32>,
     /// Where the op loop stopped before this executor took over (see
     /// `entry.rs`): the frame loop's first step, instead of running ops.
     pending: Option<dispatch::Exit>,
@@ -108,11 +99,9 @@ impl<'a> Executor<'a> {
             chain: LinkChain::default(),
             entry_depth: 0,
             root,
-            suspends_out: mode.suspends_out,
+            mode,
             outward: None,
             handoff: None,
-            in_place: mode.in_place,
-            park_into: mode.park_into,
             pending: None,
         }
     }

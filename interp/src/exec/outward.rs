@@ -244,7 +244,7 @@ impl Executor<'_> {
         let links = (!self.chain.is_empty()).then(|| Box::new(std::mem::take(&mut self.chain)));
         let parking = Parking {
             root: self.root,
-            into: self.park_into.take(),
+            into: self.mode.park_into.take(),
             top,
             links,
         };
