@@ -9,8 +9,9 @@
 //!   2. cargo build --release -p wasmfx-tier
 //!   3. probe tiers, find peers        wasmfx interp | jit | dyn [| dyn seed S], wasmi,
 //!                                     wasmtime
-//!   4. best-of-N wall time per (program, engine), runs round-robin, answer checked
-//!      (a WASI program's whole stdout against its recording)
+//!   4. wall time per (program, engine, round), runs round-robin, answer checked
+//!      (a WASI program's whole stdout against its recording): best of N per engine,
+//!      and every round's time for the paired ratios (report.rs)
 //!   5. markdown table on stdout, progress on stderr; stack-switching programs add
 //!      ns per operation and peak memory (switching.rs)
 //!   6. jit tier: execution alone beside wasmtime's precompiled run (execution.rs),
@@ -93,7 +94,7 @@ fn run() -> Result<bool> {
         };
         // Engines without stack switching (wasmi) cannot run its programs.
         let runs = |engine: &Engine| stack_switching.is_none() || switching::supported_by(engine);
-        let (times, passed) = time_row(
+        let measured = time_row(
             &engines,
             &options,
             program.name,
@@ -102,11 +103,11 @@ fn run() -> Result<bool> {
             Expected::LastLine(&expected),
             stack_switching.is_some(),
         );
-        all_passed &= passed;
+        all_passed &= measured.passed;
         let measure_peak = stack_switching.is_some_and(|bench| bench.peak_memory);
         let peak_kib = engines
             .iter()
-            .zip(&times)
+            .zip(&measured.times)
             .map(|(engine, time)| {
                 (measure_peak && time.is_ok())
                     .then(|| switching::peak_rss_kib(&command(engine)))
@@ -117,7 +118,8 @@ fn run() -> Result<bool> {
             benchmark: program.name.to_string(),
             call: format!("{}({})", program.export, workload.arg),
             exercises: program.exercises.to_string(),
-            times,
+            times: measured.times,
+            rounds: measured.rounds,
         });
         if let Some(bench) = stack_switching {
             switching_rows.push((bench, workload.arg, rows.len() - 1, peak_kib));
@@ -126,7 +128,7 @@ fn run() -> Result<bool> {
     for program in selected_wasi {
         let run = program.run(options.quick);
         let expected = run.expected_stdout()?;
-        let (times, passed) = time_row(
+        let measured = time_row(
             &engines,
             &options,
             program.name,
@@ -135,12 +137,13 @@ fn run() -> Result<bool> {
             Expected::Stdout(&expected),
             program.stack_switching,
         );
-        all_passed &= passed;
+        all_passed &= measured.passed;
         rows.push(Row {
             benchmark: program.name.to_string(),
             call: program.call(options.quick),
             exercises: program.exercises.to_string(),
-            times,
+            times: measured.times,
+            rounds: measured.rounds,
         });
     }
     let report = Report {
@@ -271,12 +274,12 @@ fn startup_on_large(
     Ok(rows)
 }
 
-/// One row's times, one per engine (in engine order): best of N (see [`measure_row`])
-/// for the engines `runs` accepts, "cannot run: no stack switching" for the others.
-/// Prints progress to stderr. The flag is false when a run failed, except for a peer
-/// that cannot finish a stack-switching program (wasmtime runs out of memory for
-/// continuations it never frees): that is reported as such, not as a failure of ours;
-/// a wrong answer always counts.
+/// One row's measurements (see [`RowTimes`]): best of N and every round's time (see
+/// [`measure_row`]) for the engines `runs` accepts, "cannot run: no stack switching" and
+/// no rounds for the others. Prints progress to stderr. `passed` is false when a run
+/// failed, except for a peer that cannot finish a stack-switching program (wasmtime runs
+/// out of memory for continuations it never frees): that is reported as such, not as a
+/// failure of ours; a wrong answer always counts.
 fn time_row(
     engines: &[Engine],
     options: &Options,
@@ -285,18 +288,24 @@ fn time_row(
     make_command: impl Fn(&Engine) -> Command,
     expected: Expected<'_>,
     stack_switching: bool,
-) -> (Vec<Result<Duration, String>>, bool) {
+) -> RowTimes {
     let mut passed = true;
     let runnable: Vec<Engine> = engines.iter().filter(|e| runs(e)).cloned().collect();
     let mut measured = measure_row(&runnable, options, make_command, expected).into_iter();
-    let mut times = Vec::new();
+    let (mut times, mut rounds) = (Vec::new(), Vec::new());
     for engine in engines {
         let label = &engine.label;
-        let Some(time) = runs(engine).then(|| measured.next()).flatten() else {
+        let Some(EngineRuns {
+            best: time,
+            rounds: engine_rounds,
+        }) = runs(engine).then(|| measured.next()).flatten()
+        else {
             eprintln!("{name:<8} {label:<14} cannot run (no stack switching)");
             times.push(Err("cannot run: no stack switching".to_string()));
+            rounds.push(Vec::new());
             continue;
         };
+        rounds.push(engine_rounds);
         match &time {
             Ok(best) => eprintln!(
                 "{name:<8} {label:<14} {:>10.1} ms",
@@ -310,10 +319,30 @@ fn time_row(
         }
         times.push(time.map_err(|error| error.to_string()));
     }
-    (times, passed)
+    RowTimes {
+        times,
+        rounds,
+        passed,
+    }
 }
 
-/// The best time of each engine on one benchmark (`make_command` builds its call). Runs
+/// What [`time_row`] measured on one row: the fields of [`Row`] of that name.
+struct RowTimes {
+    times: Vec<Result<Duration, String>>,
+    rounds: Vec<Vec<Option<Duration>>>,
+    passed: bool,
+}
+
+/// One engine's runs on one row.
+struct EngineRuns {
+    /// Its fastest run, or the error that stopped it.
+    best: Result<Duration, RunError>,
+    /// Every round's time in round order; `None` from the round it failed in on.
+    rounds: Vec<Option<Duration>>,
+}
+
+/// Each engine's best time on one benchmark and its time in every round (`make_command`
+/// builds its call); the report pairs the rounds for its ratios (`report.rs`). Runs
 /// go round-robin so that a change in machine load during the measurement hits every
 /// engine alike, each round starting one engine later (1, 2, 3, then 2, 3, 1, ...): a
 /// process that follows a heavy one pays for it (a 3 ms run right after `jit`'s 35 ms
@@ -327,9 +356,10 @@ fn measure_row(
     options: &Options,
     make_command: impl Fn(&Engine) -> Command,
     expected: Expected<'_>,
-) -> Vec<Result<Duration, RunError>> {
+) -> Vec<EngineRuns> {
     let mut results: Vec<Result<FastestTwo, RunError>> =
         engines.iter().map(|_| Ok(FastestTwo::new())).collect();
+    let mut rounds_of: Vec<Vec<Option<Duration>>> = engines.iter().map(|_| Vec::new()).collect();
     let mut rounds = options.runs;
     let mut round = 0;
     let unsettled = |results: &[Result<FastestTwo, RunError>]| {
@@ -339,10 +369,19 @@ fn measure_row(
         let n = engines.len();
         for at in (0..n).map(|i| (i + round) % n) {
             let (engine, result) = (&engines[at], &mut results[at]);
-            let Ok(fastest) = result else { continue };
+            let Ok(fastest) = result else {
+                rounds_of[at].push(None);
+                continue;
+            };
             match timing::time_once_expecting(make_command(engine), options.time_limit, expected) {
-                Ok(time) => fastest.add(time),
-                Err(error) => *result = Err(error),
+                Ok(time) => {
+                    fastest.add(time);
+                    rounds_of[at].push(Some(time));
+                }
+                Err(error) => {
+                    *result = Err(error);
+                    rounds_of[at].push(None);
+                }
             }
         }
         let short = |result: &Result<FastestTwo, RunError>| {
@@ -355,8 +394,11 @@ fn measure_row(
         }
         round += 1;
     }
-    (results.into_iter())
-        .map(|result| result.map(|fastest| fastest.best()))
+    (results.into_iter().zip(rounds_of))
+        .map(|(result, rounds)| EngineRuns {
+            best: result.map(|fastest| fastest.best()),
+            rounds,
+        })
         .collect()
 }
 

@@ -9,19 +9,21 @@ pub const USAGE: &str = "\
 Runs the benchmark programs (benches/programs/) and the WASI programs of examples/
 (run as `run FILE ARGS`, stdout compared with its recording) under every available
 wasmfx-tier tier and, when installed, under wasmi and wasmtime; prints a markdown table
-of wall times (best of N process runs, start-up included) and ratios to stdout. With
-the jit tier, two more tables follow: execution alone (jit time minus its compile
-time, beside wasmtime running a precompiled .cwasm) and compile throughput on a large
+of wall times (best of N process runs, start-up included) and ratios (the median over
+the rounds of one engine's time over the other's in the same round) to stdout. With the
+jit tier, two more tables follow: execution alone (jit time minus its compile time,
+beside wasmtime running a precompiled .cwasm) and compile throughput on a large
 generated module (jit against `wasmtime compile`, functions/s and MB/s).
 
 usage: cargo run --release -p wasmfx-benches -- [OPTIONS]
 
 options:
   --quick               small sizes and 3 runs: checks that everything runs
-  --runs N              runs per (benchmark, engine); the best counts (default 5;
-                        at least 15 for a row whose fastest first run took under 20 ms;
-                        up to twice as many while an engine's two fastest runs differ
-                        by more than 3%)
+  --runs N              rounds per benchmark, one run of each engine in each; an
+                        engine's best is its time, every round counts for the ratios
+                        (default 5; at least 15 for a row whose fastest first run took
+                        under 20 ms; up to twice as many while an engine's two fastest
+                        runs differ by more than 3%)
   --only NAME[,NAME]    only these benchmarks (startup, fib, sieve, ..., cont_deep_1000,
                         wasi:compute, fiber:generator, fiber:round_robin,
                         fiber:sieve, fiber:c10m; a wrong name lists them all)

@@ -7,11 +7,25 @@
 //! | geomean   |           |               |         |          |          2.50x |            20.00x |
 //! ```
 //!
-//! One time column per engine, then one ratio column per (wasmfx tier, peer) pair:
-//! tier time / peer time, so below 1.00x means the tier is faster. With both `interp`
-//! and `jit`, every `dyn` column (seeded ones too) also gets `dyn / better tier`: its
-//! time over the shorter of the two on the same row. The geometric mean covers the
-//! compute benchmarks (every row but `startup`).
+//! One time column per engine (its best of N runs), then one ratio column per (wasmfx
+//! tier, peer) pair: tier time / peer time, so below 1.00x means the tier is faster.
+//! With both `interp` and `jit`, every `dyn` column (seeded ones too) also gets
+//! `dyn / better tier`: its time over that of whichever of the two has the shorter best
+//! time on the same row. The geometric mean covers the compute benchmarks (every row but
+//! `startup`).
+//!
+//! A ratio is paired, not a ratio of best times: the engines run round-robin, so every
+//! round in which both engines produced a time gives one ratio of the two, and the cell
+//! is the median of those (the mean of the two middle ones for an even count). On a
+//! machine whose speed drifts between phases, a slow phase slows both runs of a round
+//! and their ratio holds, while two best times can come from different phases:
+//!
+//! ```text
+//!   round           1      2      3
+//!   ours         1.30   2.20   1.35    best 1.30
+//!   theirs       1.00   2.00   1.25    best 1.00: ratio of bests 1.30x
+//!   ours/theirs  1.30   1.10   1.08    median 1.10x
+//! ```
 
 use std::fmt::Write;
 use std::time::Duration;
@@ -28,7 +42,11 @@ pub struct Row {
     pub call: String,
     /// What the benchmark exercises, for the legend.
     pub exercises: String,
+    /// Each engine's best time, or why it has none.
     pub times: Vec<Result<Duration, String>>,
+    /// Each engine's time in every round, in round order: `None` for a round it did not
+    /// run (from its failing run on); no rounds for an engine that cannot run the row.
+    pub rounds: Vec<Vec<Option<Duration>>>,
 }
 
 /// Everything the report says.
@@ -174,10 +192,19 @@ impl Report<'_> {
             Against::BetterTier { interp, jit } => Some((interp, jit)),
             Against::Peer(_) => None,
         });
+        if !ratios.is_empty() {
+            let _ = writeln!(
+                out,
+                "- a / b: the median, over the rounds in which both ran, of a's time over b's \
+                 in the same round (the mean of the two middle ones for an even count); not \
+                 the ratio of the best times above"
+            );
+        }
         if let Some((interp, jit)) = better {
             let _ = writeln!(
                 out,
-                "- better tier: the shorter of {} and {} on the same row",
+                "- better tier: whichever of {} and {} has the shorter best time on the same \
+                 row, paired round by round",
                 self.engines[interp].label, self.engines[jit].label
             );
         }
@@ -213,19 +240,49 @@ struct Ratio {
 enum Against {
     /// A peer engine's time.
     Peer(usize),
-    /// The shorter of the `interp` and `jit` times (both must have run).
+    /// The time of whichever of `interp` and `jit` has the shorter best time on the row
+    /// (both must have one), paired round by round. Not the shorter of the two in each
+    /// round: the minimum of two noisy times sits below both engines' usual times, which
+    /// would push every ratio up.
     BetterTier { interp: usize, jit: usize },
 }
 
 impl Ratio {
-    /// The ratio on `row`, when every time it needs is there.
+    /// The ratio on `row`: the median, over the rounds in which both engines have a
+    /// time, of ours over theirs in that round. `None` when an engine has no best time
+    /// (it failed or cannot run) or no round has both times.
     fn of(self, row: &Row) -> Option<f64> {
-        let time = |index: usize| row.times[index].as_ref().ok().copied();
+        let best = |index: usize| row.times[index].as_ref().ok().copied();
+        best(self.ours)?;
         let against = match self.against {
-            Against::Peer(peer) => time(peer)?,
-            Against::BetterTier { interp, jit } => time(interp)?.min(time(jit)?),
+            Against::Peer(peer) => {
+                best(peer)?;
+                peer
+            }
+            Against::BetterTier { interp, jit } => {
+                if best(jit)? < best(interp)? {
+                    jit
+                } else {
+                    interp
+                }
+            }
         };
-        Some(ratio(time(self.ours)?, against))
+        let paired = (row.rounds[self.ours].iter())
+            .zip(&row.rounds[against])
+            .filter_map(|(&ours, &theirs)| Some(ratio(ours?, theirs?)))
+            .collect();
+        median(paired)
+    }
+}
+
+/// The middle one of `values`, or the mean of the two middle ones for an even count.
+fn median(mut values: Vec<f64>) -> Option<f64> {
+    values.sort_by(f64::total_cmp);
+    let middle = values.len() / 2;
+    match values.len() {
+        0 => None,
+        count if count % 2 == 1 => Some(values[middle]),
+        _ => Some((values[middle - 1] + values[middle]) / 2.0),
     }
 }
 
@@ -261,36 +318,80 @@ mod tests {
         }
     }
 
-    fn row(benchmark: &str, times: Vec<Result<Duration, String>>) -> Row {
+    fn ours(tier: &'static str, tier_up_seed: Option<u64>) -> Engine {
+        let label = match tier_up_seed {
+            Some(seed) => format!("wasmfx {tier} seed {seed}"),
+            None => format!("wasmfx {tier}"),
+        };
+        engine(&label, EngineKind::WasmfxTier { tier, tier_up_seed })
+    }
+
+    fn interp_and_wasmi() -> [Engine; 2] {
+        [
+            ours("interp", None),
+            engine("wasmi", EngineKind::Peer(Peer::Wasmi)),
+        ]
+    }
+
+    /// Every round has a time of this many milliseconds.
+    fn every(millis: &[u64]) -> Vec<Option<u64>> {
+        millis.iter().copied().map(Some).collect()
+    }
+
+    /// A row from each engine's time in every round, in milliseconds (`None`: no time
+    /// that round). An engine's best time is its fastest round; one without any failed.
+    fn row(benchmark: &str, rounds: Vec<Vec<Option<u64>>>) -> Row {
         let exercises = format!("{benchmark} things");
+        let rounds: Vec<Vec<Option<Duration>>> = (rounds.into_iter())
+            .map(|times| {
+                times
+                    .into_iter()
+                    .map(|ms| ms.map(Duration::from_millis))
+                    .collect()
+            })
+            .collect();
+        let times = (rounds.iter())
+            .map(|times| {
+                let best = times.iter().flatten().min().copied();
+                best.ok_or_else(|| "wasm trap: unreachable".to_string())
+            })
+            .collect();
         Row {
             benchmark: benchmark.to_string(),
             call: format!("{benchmark}(1)"),
             exercises,
             times,
+            rounds,
+        }
+    }
+
+    fn report<'a>(engines: &'a [Engine], rows: &'a [Row]) -> Report<'a> {
+        Report {
+            engines,
+            rows,
+            unavailable: &[],
+            runs: 3,
+            quick: true,
+            conditions: String::new(),
         }
     }
 
     #[test]
     fn prints_times_ratios_geomean_and_failures() {
-        let engines = [
-            engine(
-                "wasmfx interp",
-                EngineKind::WasmfxTier {
-                    tier: "interp",
-                    tier_up_seed: None,
-                },
-            ),
-            engine("wasmi", EngineKind::Peer(Peer::Wasmi)),
-        ];
-        let millis = |ms| Ok(Duration::from_millis(ms));
+        let engines = interp_and_wasmi();
         let rows = [
-            row("startup", vec![millis(10), millis(1)]),
-            row("fib", vec![millis(3000), millis(1500)]),
-            row("sieve", vec![millis(800), millis(100)]),
+            row("startup", vec![every(&[10, 12, 11]), every(&[1, 1, 2])]),
+            row(
+                "fib",
+                vec![every(&[3000, 3100, 3050]), every(&[1500, 1550, 1525])],
+            ),
+            row(
+                "sieve",
+                vec![every(&[800, 1600, 880]), every(&[100, 200, 110])],
+            ),
             row(
                 "sort",
-                vec![Err("wasm trap: unreachable".to_string()), millis(100)],
+                vec![vec![None, None, None], every(&[100, 100, 100])],
             ),
         ];
         let unavailable = [Unavailable {
@@ -332,6 +433,10 @@ mod tests {
             "{markdown}"
         );
         assert!(markdown.contains("- fib: fib things"), "{markdown}");
+        assert!(
+            markdown.contains("- a / b: the median, over the rounds in which both ran"),
+            "{markdown}"
+        );
         assert!(markdown.contains("- wasmi: wasmi 1.0"), "{markdown}");
         assert!(markdown.contains("- wasmtime: not installed"), "{markdown}");
         assert!(
@@ -341,49 +446,97 @@ mod tests {
     }
 
     #[test]
+    fn a_ratio_is_the_median_of_paired_rounds_not_the_ratio_of_bests() {
+        let engines = interp_and_wasmi();
+        // Both engines are slow in round 2: 1.30, 1.10 and 1.08 in the rounds; the bests
+        // (1.30 s and 1.00 s, from different rounds) would give 1.30x.
+        let rows = [row(
+            "fib",
+            vec![every(&[1300, 2200, 1350]), every(&[1000, 2000, 1250])],
+        )];
+        let markdown = report(&engines, &rows).to_markdown();
+        assert!(
+            markdown.contains("| fib | `fib(1)` | 1.300 s | 1.000 s | 1.10x |"),
+            "{markdown}"
+        );
+    }
+
+    #[test]
+    fn an_even_count_of_rounds_takes_the_mean_of_the_middle_two() {
+        let engines = interp_and_wasmi();
+        // 1.00, 1.20, 1.30 and 2.00: (1.20 + 1.30) / 2.
+        let rows = [row(
+            "fib",
+            vec![every(&[100, 120, 130, 200]), every(&[100, 100, 100, 100])],
+        )];
+        let markdown = report(&engines, &rows).to_markdown();
+        assert!(markdown.contains("| 1.25x |"), "{markdown}");
+    }
+
+    #[test]
+    fn a_round_without_both_times_is_skipped() {
+        let engines = interp_and_wasmi();
+        let rows = [
+            // Rounds 1 and 4 have both: 2.00 and 1.00.
+            row(
+                "fib",
+                vec![
+                    vec![Some(200), None, Some(300), Some(100)],
+                    vec![Some(100), Some(50), None, Some(100)],
+                ],
+            ),
+            // Both have a best time, but never in the same round.
+            row("sieve", vec![vec![Some(100), None], vec![None, Some(100)]]),
+        ];
+        let markdown = report(&engines, &rows).to_markdown();
+        assert!(
+            markdown.contains("| fib | `fib(1)` | 100.0 ms | 50.0 ms | 1.50x |"),
+            "{markdown}"
+        );
+        assert!(
+            markdown.contains("| sieve | `sieve(1)` | 100.0 ms | 100.0 ms | - |"),
+            "{markdown}"
+        );
+    }
+
+    #[test]
     fn dyn_columns_get_a_ratio_to_the_better_tier() {
-        let ours = |tier, tier_up_seed: Option<u64>| {
-            let label = match tier_up_seed {
-                Some(seed) => format!("wasmfx {tier} seed {seed}"),
-                None => format!("wasmfx {tier}"),
-            };
-            engine(&label, EngineKind::WasmfxTier { tier, tier_up_seed })
-        };
         let engines = [
             ours("interp", None),
             ours("jit", None),
             ours("dyn", None),
             ours("dyn", Some(1)),
         ];
-        let millis = |ms| Ok(Duration::from_millis(ms));
         let rows = [
             row(
                 "fib",
-                vec![millis(800), millis(100), millis(110), millis(150)],
+                vec![
+                    every(&[800, 820]),
+                    every(&[100, 200]),
+                    every(&[110, 220]),
+                    every(&[150, 300]),
+                ],
             ),
             row(
                 "sieve",
-                vec![millis(200), millis(400), millis(200), millis(800)],
+                vec![
+                    every(&[200, 210]),
+                    every(&[400, 400]),
+                    every(&[200, 210]),
+                    every(&[800, 840]),
+                ],
             ),
             row(
                 "sort",
                 vec![
-                    Err("trap".to_string()),
-                    millis(100),
-                    millis(100),
-                    millis(100),
+                    vec![None, None],
+                    every(&[100, 100]),
+                    every(&[100, 100]),
+                    every(&[100, 100]),
                 ],
             ),
         ];
-        let report = Report {
-            engines: &engines,
-            rows: &rows,
-            unavailable: &[],
-            runs: 1,
-            quick: true,
-            conditions: String::new(),
-        };
-        let markdown = report.to_markdown();
+        let markdown = report(&engines, &rows).to_markdown();
         assert!(
             markdown.contains("| dyn / better tier | dyn seed 1 / better tier |"),
             "{markdown}"
@@ -394,7 +547,32 @@ mod tests {
         assert!(markdown.contains("| - | - |"), "{markdown}");
         assert!(markdown.contains("| 1.05x | 2.45x |"), "{markdown}");
         assert!(
-            markdown.contains("- better tier: the shorter of wasmfx interp and wasmfx jit"),
+            markdown.contains(
+                "- better tier: whichever of wasmfx interp and wasmfx jit has the shorter best \
+                 time on the same row, paired round by round"
+            ),
+            "{markdown}"
+        );
+    }
+
+    #[test]
+    fn dyn_pairs_with_the_tier_whose_best_is_smaller() {
+        let engines = [ours("interp", None), ours("jit", None), ours("dyn", None)];
+        // interp's best (100 ms) beats jit's (150 ms), so dyn pairs with interp: 1.50,
+        // 1.00, 1.00. Paired with jit it would be 2.00x, over the per-round shorter of
+        // the two also 2.00x, over the best times 1.50x.
+        let rows = [row(
+            "fib",
+            vec![
+                every(&[100, 300, 300]),
+                every(&[150, 150, 150]),
+                every(&[150, 300, 300]),
+            ],
+        )];
+        let markdown = report(&engines, &rows).to_markdown();
+        assert!(markdown.contains("| dyn / better tier |\n"), "{markdown}");
+        assert!(
+            markdown.contains("| fib | `fib(1)` | 100.0 ms | 150.0 ms | 150.0 ms | 1.00x |"),
             "{markdown}"
         );
     }
