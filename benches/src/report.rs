@@ -267,12 +267,20 @@ impl Ratio {
                 }
             }
         };
-        let paired = (row.rounds[self.ours].iter())
-            .zip(&row.rounds[against])
-            .filter_map(|(&ours, &theirs)| Some(ratio(ours?, theirs?)))
-            .collect();
-        median(paired)
+        paired_ratio(&row.rounds[self.ours], &row.rounds[against])
     }
+}
+
+/// The median, over the rounds in which both have a time, of `ours` over `theirs` in
+/// that round (each one engine's times in round order, as in [`Row::rounds`]); `None`
+/// when no round has both. The main table's ratio cells and the stack-switching table's
+/// (`switching.rs`) are this.
+pub(crate) fn paired_ratio(ours: &[Option<Duration>], theirs: &[Option<Duration>]) -> Option<f64> {
+    let paired = (ours.iter())
+        .zip(theirs)
+        .filter_map(|(&ours, &theirs)| Some(ratio(ours?, theirs?)))
+        .collect();
+    median(paired)
 }
 
 /// The middle one of `values`, or the mean of the two middle ones for an even count.

@@ -3,12 +3,18 @@
 //! ratio to wasmtime, peak memory).
 //!
 //! ```text
-//!   | benchmark | call | operations | wasmfx interp ns/op | wasmtime ns/op | wasmtime / interp |
-//!   | cont_new  | run(10000000) | 10000000 | 85.0 | 15000.0 | 176.5 |
+//!   | benchmark      | call          | operations | wasmfx interp ns/op | wasmtime ns/op | wasmfx interp / wasmtime |
+//!   | cont_generator | run(10000000) | 10000000   | 146.7               | 20.5           | 7.02x                    |
 //!
 //!   peak RSS (one more run under /usr/bin/time -f %M):
 //!   | benchmark | call | wasmfx interp | wasmtime |
 //! ```
+//! The times are the main table's rows ([`Row`]): an engine's ns/op is its best time
+//! over the operations of the call. A ratio is paired as in the main table
+//! (`report.rs`): the median, over the rounds in which both engines ran, of ours over
+//! wasmtime's in that round, not the ratio of the two ns/op shown (both runs of a round
+//! did the same operations, so the count cancels).
+//!
 //! wasmi has no stack switching: it is shown as unable to run these programs,
 //! which does not fail the run. wasmtime runs them with `-W stack-switching=y`.
 
@@ -17,7 +23,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crate::engines::{Engine, EngineKind, Peer};
-use crate::report::Row;
+use crate::report::{Row, paired_ratio};
 
 /// A benchmark program that uses stack switching.
 pub struct SwitchingBench {
@@ -156,12 +162,15 @@ pub fn peak_rss_kib(command: &Command) -> Option<u64> {
 pub struct SwitchingRow<'a> {
     pub bench: &'static SwitchingBench,
     pub arg: i32,
+    /// The main table's row of the program: best times and every round's time.
     pub row: &'a Row,
     /// Peak RSS per engine (same order as the engines), when measured.
     pub peak_kib: Vec<Option<u64>>,
 }
 
-/// The markdown section for the stack-switching rows.
+/// The markdown section for the stack-switching rows: ns per operation from each
+/// engine's best time, and each wasmfx tier's paired ratio to wasmtime (see the module
+/// doc).
 pub fn to_markdown(engines: &[Engine], rows: &[SwitchingRow<'_>]) -> String {
     let mut out = String::from("\n### Stack switching: ns per operation\n\n");
     let wasmtime = engines
@@ -207,9 +216,12 @@ pub fn to_markdown(engines: &[Engine], rows: &[SwitchingRow<'_>]) -> String {
         }
         if let Some(w) = wasmtime {
             for &t in &tiers {
-                let ratio = per_op(&row.row.times[t])
-                    .zip(per_op(&row.row.times[w]))
-                    .map(|(ours, theirs)| ours / theirs);
+                // Only when both have a best time, as in the main table; then round by
+                // round on the times (the operation count cancels).
+                let both = row.row.times[t].is_ok() && row.row.times[w].is_ok();
+                let ratio = both
+                    .then(|| paired_ratio(&row.row.rounds[t], &row.row.rounds[w]))
+                    .flatten();
                 out.push_str(&match ratio {
                     Some(r) => format!(" {r:.2}x |"),
                     None => " - |".to_string(),
@@ -225,6 +237,14 @@ pub fn to_markdown(engines: &[Engine], rows: &[SwitchingRow<'_>]) -> String {
         .collect();
     out.push_str(&legend.join("; "));
     out.push_str(". wasmi cannot run these programs (no stack switching).\n");
+    if !tiers.is_empty() {
+        out.push_str(
+            "\nns/op: an engine's best time over the operations. a / wasmtime: the median, \
+             over the rounds in which both ran, of a's time over wasmtime's in the same \
+             round (the mean of the two middle ones for an even count); not the ratio of \
+             the ns/op above.\n",
+        );
+    }
     let measured: Vec<&SwitchingRow<'_>> = rows.iter().filter(|r| r.bench.peak_memory).collect();
     if !measured.is_empty() {
         out.push_str("\n### Stack switching: peak RSS (MiB, one run under /usr/bin/time)\n\n");
@@ -290,8 +310,144 @@ fn sieve_visits(n: i32) -> u64 {
 
 #[cfg(test)]
 mod tests {
+    use std::path::PathBuf;
+
     use super::*;
     use crate::programs::PROGRAMS;
+
+    fn engine(label: &str, kind: EngineKind) -> Engine {
+        Engine {
+            label: label.to_string(),
+            kind,
+            executable: PathBuf::new(),
+            version: format!("{label} 1.0"),
+        }
+    }
+
+    /// wasmfx interp and jit, wasmi (which cannot run these programs) and wasmtime.
+    fn engines() -> [Engine; 4] {
+        let ours = |tier| {
+            let kind = EngineKind::WasmfxTier {
+                tier,
+                tier_up_seed: None,
+            };
+            engine(&format!("wasmfx {tier}"), kind)
+        };
+        [
+            ours("interp"),
+            ours("jit"),
+            engine("wasmi", EngineKind::Peer(Peer::Wasmi)),
+            engine("wasmtime", EngineKind::Peer(Peer::Wasmtime)),
+        ]
+    }
+
+    /// A `cont_generator` row of `run(1000000)` from interp's, jit's and wasmtime's time in
+    /// every round, in milliseconds (`None`: no time that round), so that 1 ms is 1 ns per
+    /// operation. An engine's best time is its fastest round; one without any failed.
+    fn row(rounds: [Vec<Option<u64>>; 3]) -> Row {
+        let [interp, jit, wasmtime] = rounds.map(|times| {
+            (times.into_iter())
+                .map(|ms| ms.map(Duration::from_millis))
+                .collect::<Vec<_>>()
+        });
+        let rounds = vec![interp, jit, Vec::new(), wasmtime];
+        let times = (rounds.iter())
+            .enumerate()
+            .map(|(index, times)| match times.iter().flatten().min() {
+                Some(&best) => Ok(best),
+                None if index == 2 => Err("cannot run: no stack switching".to_string()),
+                None => Err("exit status: 1: Cannot allocate memory".to_string()),
+            })
+            .collect();
+        Row {
+            benchmark: "cont_generator".to_string(),
+            call: "run(1000000)".to_string(),
+            exercises: String::new(),
+            times,
+            rounds,
+        }
+    }
+
+    fn markdown(row: &Row) -> String {
+        let rows = [SwitchingRow {
+            bench: find("cont_generator").unwrap(),
+            arg: 1_000_000,
+            row,
+            peak_kib: vec![None; 4],
+        }];
+        to_markdown(&engines(), &rows)
+    }
+
+    fn every(millis: &[u64]) -> Vec<Option<u64>> {
+        millis.iter().copied().map(Some).collect()
+    }
+
+    #[test]
+    fn a_ratio_to_wasmtime_is_the_median_of_paired_rounds_not_the_ratio_of_ns_per_op() {
+        // Every engine is slow in round 2. interp over wasmtime: 1.30, 1.10 and 1.08 in
+        // the rounds; the best times (1.30 s and 1.00 s, from different rounds) would give
+        // 1.30x. jit: 0.10 in every round.
+        let row = row([
+            every(&[1300, 2200, 1350]),
+            every(&[100, 200, 125]),
+            every(&[1000, 2000, 1250]),
+        ]);
+        let markdown = markdown(&row);
+        assert!(
+            markdown.contains(
+                "| benchmark | call | operations | wasmfx interp ns/op | wasmfx jit ns/op | \
+                 wasmtime ns/op | wasmfx interp / wasmtime | wasmfx jit / wasmtime |\n"
+            ),
+            "{markdown}"
+        );
+        assert!(
+            markdown.contains(
+                "| cont_generator | run(1000000) | 1000000 | 1300.0 | 100.0 | 1000.0 | 1.10x | \
+                 0.10x |\n"
+            ),
+            "{markdown}"
+        );
+        assert!(
+            markdown.contains("a / wasmtime: the median, over the rounds in which both ran"),
+            "{markdown}"
+        );
+    }
+
+    #[test]
+    fn a_round_without_both_times_is_skipped() {
+        // interp: rounds 1 and 4 have both, 2.00 and 1.00. jit has a best time, but never
+        // in a round where wasmtime has one.
+        let row = row([
+            vec![Some(200), None, Some(300), Some(100)],
+            vec![None, None, Some(100), None],
+            vec![Some(100), Some(50), None, Some(100)],
+        ]);
+        let markdown = markdown(&row);
+        assert!(
+            markdown.contains(
+                "| cont_generator | run(1000000) | 1000000 | 100.0 | 100.0 | 50.0 | 1.50x | - |\n"
+            ),
+            "{markdown}"
+        );
+    }
+
+    #[test]
+    fn no_ratio_when_wasmtime_has_no_best_time() {
+        // wasmtime ran out of memory in round 3; its rounds 1 and 2 still do not count.
+        let mut row = row([
+            every(&[100, 100, 100]),
+            every(&[10, 10, 10]),
+            vec![Some(100), Some(100), None],
+        ]);
+        row.times[3] = Err("exit status: 1: Cannot allocate memory".to_string());
+        let markdown = markdown(&row);
+        assert!(
+            markdown.contains(
+                "| 100.0 | 10.0 | cannot run: exit status: 1: Cannot allocate memory | - | - |\n"
+            ),
+            "{markdown}"
+        );
+    }
 
     #[test]
     fn every_switching_bench_names_a_program() {
