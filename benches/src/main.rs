@@ -25,6 +25,7 @@ mod conditions;
 mod engines;
 mod execution;
 mod options;
+mod order;
 mod programs;
 mod report;
 mod switching;
@@ -344,10 +345,9 @@ struct EngineRuns {
 /// Each engine's best time on one benchmark and its time in every round (`make_command`
 /// builds its call); the report pairs the rounds for its ratios (`report.rs`). Runs
 /// go round-robin so that a change in machine load during the measurement hits every
-/// engine alike, each round starting one engine later (1, 2, 3, then 2, 3, 1, ...): a
-/// process that follows a heavy one pays for it (a 3 ms run right after `jit`'s 35 ms
-/// one, which compiles on both cores, took 1.25x its time elsewhere in the round,
-/// hand-run), so no engine always follows the same one. An engine stops at its first
+/// engine alike, each round in another order (`order.rs`): a process that follows a
+/// heavy one pays for it, so every engine comes right after every other one equally
+/// often over the rounds. An engine stops at its first
 /// failing run. A row whose fastest first run took under [`SHORT_ROW`] gets at least
 /// [`SHORT_ROW_RUNS`] rounds, and a row goes on, up to twice its rounds, while some
 /// engine's two fastest runs disagree (`best.rs`).
@@ -366,8 +366,7 @@ fn measure_row(
         (results.iter()).any(|result| result.as_ref().is_ok_and(|fastest| !fastest.settled()))
     };
     while round < rounds || (round < 2 * rounds && unsettled(&results)) {
-        let n = engines.len();
-        for at in (0..n).map(|i| (i + round) % n) {
+        for at in order::round_order(engines.len(), round) {
             let (engine, result) = (&engines[at], &mut results[at]);
             let Ok(fastest) = result else {
                 rounds_of[at].push(None);
