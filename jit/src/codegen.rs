@@ -83,6 +83,8 @@ pub(crate) fn compile_all(
 
 fn compile_one(isa: &dyn TargetIsa, (index, id, func): (u32, FuncId, Function)) -> Outcome {
     let mut ctx = Context::for_function(func);
+    let dump = crate::code_dump::dir();
+    ctx.set_disasm(dump.is_some());
     // Cranelift asserts on CLIF it cannot handle (the verifier is off for
     // compile time): such a function stays interpreted, the process lives.
     let compiled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -102,6 +104,10 @@ fn compile_one(isa: &dyn TargetIsa, (index, id, func): (u32, FuncId, Function)) 
         .compiled_code()
         .ok_or_else(|| (index, CompileError::Cranelift("no code".into())))?;
     let bytes = compiled.code_buffer().to_vec();
+    if let Some(dir) = dump {
+        let text = compiled.vcode.as_deref().unwrap_or_default();
+        crate::code_dump::write(dir, index, id.as_u32(), &ctx.func, text, &bytes);
+    }
     let alignment = u64::from(compiled.buffer.alignment);
     let traps = compiled
         .buffer

@@ -28,6 +28,7 @@ mod background;
 mod backtrace;
 mod batch;
 mod beside;
+mod code_dump;
 mod codegen;
 mod compile_queue;
 mod compiler;

@@ -167,3 +167,47 @@ fn stack_switching_runs_in_every_tier_built() {
         assert_eq!(text(&out.stdout), "45\n", "{mode}");
     }
 }
+
+/// `WASMFX_JIT_DUMP=DIR`: every function compiled leaves its CLIF, its
+/// listing and its bytes in DIR (`jit/src/code_dump.rs`); nothing without
+/// the environment variable, and nothing in a build without the jit.
+#[test]
+fn the_compiled_code_can_be_dumped() {
+    let fib = temp_file("cli_tiers_dump.wat", FIB);
+    let dir = fib.parent().expect("temp dir").join("dump");
+    std::fs::create_dir_all(&dir).expect("dump dir");
+    let fib = fib.to_str().expect("utf-8 path");
+    let tier = match cfg!(feature = "jit") {
+        true => "jit",
+        false => "interp",
+    };
+    let out = Command::new(env!("CARGO_BIN_EXE_wasmfx-tier"))
+        .args(["run", "--tier", tier, fib, "--invoke", "fib", "10"])
+        .env("WASMFX_JIT_DUMP", &dir)
+        .output()
+        .expect("run wasmfx-tier");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "55\n");
+    let file = |ext: &str| {
+        let found = std::fs::read_dir(&dir)
+            .expect("dump dir")
+            .find_map(|entry| {
+                let path = entry.ok()?.path();
+                let name = path.file_name()?.to_str()?.to_string();
+                (name.starts_with("f0-") && name.ends_with(ext)).then_some(path)
+            });
+        found.map(|path| std::fs::read(path).expect("dumped file"))
+    };
+    if !cfg!(feature = "jit") {
+        assert!(file(".s").is_none(), "no compiled code to dump");
+        return;
+    }
+    let clif = text(&file(".clif").expect("fib's CLIF"));
+    assert!(clif.contains("function") && clif.contains("call"), "{clif}");
+    let listing = text(&file(".s").expect("fib's listing"));
+    assert!(listing.contains("ret"), "{listing}");
+    let bytes = file(".bin").expect("fib's bytes");
+    // `push %rbp` first (frame pointers are kept), a `ret` somewhere.
+    assert_eq!(bytes.first(), Some(&0x55), "{bytes:x?}");
+    assert!(bytes.contains(&0xc3), "{bytes:x?}");
+}
