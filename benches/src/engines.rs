@@ -82,6 +82,18 @@ pub struct Engine {
 }
 
 impl Engine {
+    /// An engine for the report's tests: `label`, version `<label> 1.0`, no
+    /// executable.
+    #[cfg(test)]
+    pub fn for_tests(label: &str, kind: EngineKind) -> Engine {
+        Engine {
+            label: label.to_string(),
+            kind,
+            executable: PathBuf::new(),
+            version: format!("{label} 1.0"),
+        }
+    }
+
     /// The command that calls `export(arg)` of the module at `module`.
     pub fn command(&self, module: &Path, export: &str, arg: i32) -> Command {
         let mut command = self.run_command();

@@ -312,18 +312,11 @@ fn write_cells(out: &mut String, cells: &[String]) {
 
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
-
     use super::*;
     use crate::engines::Peer;
 
     fn engine(label: &str, kind: EngineKind) -> Engine {
-        Engine {
-            label: label.to_string(),
-            kind,
-            executable: PathBuf::new(),
-            version: format!("{label} 1.0"),
-        }
+        Engine::for_tests(label, kind)
     }
 
     fn ours(tier: &'static str, tier_up_seed: Option<u64>) -> Engine {

@@ -310,18 +310,11 @@ fn sieve_visits(n: i32) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
-
     use super::*;
     use crate::programs::PROGRAMS;
 
     fn engine(label: &str, kind: EngineKind) -> Engine {
-        Engine {
-            label: label.to_string(),
-            kind,
-            executable: PathBuf::new(),
-            version: format!("{label} 1.0"),
-        }
+        Engine::for_tests(label, kind)
     }
 
     /// wasmfx interp and jit, wasmi (which cannot run these programs) and wasmtime.
