@@ -347,10 +347,10 @@ struct EngineRuns {
 /// go round-robin so that a change in machine load during the measurement hits every
 /// engine alike, each round in another order (`order.rs`): a process that follows a
 /// heavy one pays for it, so every engine comes right after every other one equally
-/// often over the rounds. An engine stops at its first
-/// failing run. A row whose fastest first run took under [`SHORT_ROW`] gets at least
-/// [`SHORT_ROW_RUNS`] rounds, and a row goes on, up to twice its rounds, while some
-/// engine's two fastest runs disagree (`best.rs`).
+/// often over the rounds. An engine stops at its first failing run. A row whose
+/// fastest first run took under [`SHORT_ROW`] gets at least [`SHORT_ROW_RUNS`] rounds,
+/// and a row goes on, up to twice its rounds, while some engine's two fastest runs
+/// disagree (`best.rs`).
 fn measure_row(
     engines: &[Engine],
     options: &Options,
