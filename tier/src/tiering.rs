@@ -27,7 +27,7 @@ pub const DEFAULT_TIER_UP_AFTER: u32 = 1000;
 
 /// How long a `dyn` run interprets before the compile thread takes its
 /// first job ([`TierUp::start_delay`]).
-pub const DEFAULT_START_DELAY: Duration = Duration::from_millis(2);
+pub const DEFAULT_START_DELAY: Duration = Duration::from_millis(4);
 
 /// What the tiering does with one function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -78,10 +78,11 @@ pub struct TierUp {
     /// entries): a function hot sooner waits, and a program that ends
     /// sooner and has no such frame never starts the thread. A function's
     /// compile then pays only in a program that runs much longer, and the
-    /// thread alone costs a short one 0.1-0.3 ms
-    /// (`examples/fibers/generator.wasm`, 2.8 ms interpreted: 8-12% slower
-    /// whenever a seed made it compile anything, 4% with an idle thread;
-    /// hand-run). A long frame's entry is not held back: held back 2 ms,
+    /// first one costs the program's thread the compiler's start: 0.24-0.36
+    /// ms on a 2-CPU VM (the code module, the ISA, the thread; hand-run), so
+    /// `examples/fibers/generator.wasm` (3.4-3.9 ms there) was 6-11% slower
+    /// under the seeds that made it compile a function near its end, with
+    /// 2 ms. A long frame's entry is not held back: held back 2 ms,
     /// `matmul(300)` took 16% longer (its kernel loop's entry came after
     /// the loop before it had ended, and had to be made again). Synchronous
     /// compiles do not wait.
