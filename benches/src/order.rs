@@ -4,7 +4,8 @@
 //! `jit`'s 35 ms one, which compiles on both cores, took 1.25x its time
 //! elsewhere in the round (hand-run). Rotating one order (0 1 2 3, then
 //! 1 2 3 0, ...) does not spread that: it keeps every engine's successor,
-//! so the engine after `jit` in the list followed it in every round. The
+//! so of four engines the one after `jit` in the list followed it in three
+//! rounds of four (and the one before it never). The
 //! rounds follow the rows of a balanced Latin square (Williams' design)
 //! instead, in which every engine comes right after every other one
 //! equally often:
