@@ -15,7 +15,8 @@
 //!   5. markdown table on stdout, progress on stderr; stack-switching programs add
 //!      ns per operation and peak memory (switching.rs)
 //!   6. jit tier: execution alone beside wasmtime's precompiled run (execution.rs),
-//!      compile throughput on a large generated module (compile.rs)
+//!      compile throughput and start-up on a large generated module (compile.rs;
+//!      with `--only`, when it names `compile`)
 //! ```
 //! Exits non-zero when a run fails or prints a wrong answer.
 
@@ -66,7 +67,11 @@ fn run() -> Result<bool> {
         print_stdout(options::USAGE)?;
         return Ok(true);
     }
-    let (selected, selected_wasi) = select_programs(&options.only)?;
+    let Selection {
+        programs: selected,
+        wasi: selected_wasi,
+        large_module,
+    } = select(&options.only)?;
     let own_dir = env::current_exe()
         .context("cannot locate the harness executable")?
         .parent()
@@ -168,16 +173,18 @@ fn run() -> Result<bool> {
             .collect();
         print_stdout(&switching::to_markdown(&engines, &switching_rows))?;
     }
-    all_passed &= jit_tables(&engines, &options, &selected, &module_dir)?;
+    all_passed &= jit_tables(&engines, &options, &selected, large_module, &module_dir)?;
     Ok(all_passed)
 }
 
-/// The jit tier's execution-alone and compile-throughput tables (when the tier is
+/// The jit tier's execution-alone table, and with `large_module` its
+/// compile-throughput and the large module's start-up tables (when the tier is
 /// available); `Ok(false)` when a jit run failed.
 fn jit_tables(
     engines: &[Engine],
     options: &Options,
     selected: &[&Program],
+    large_module: bool,
     module_dir: &Path,
 ) -> Result<bool> {
     let jit_kind = EngineKind::WasmfxTier {
@@ -228,6 +235,9 @@ fn jit_tables(
     let passed = rows.iter().all(|row| row.jit.is_ok());
     if !rows.is_empty() {
         print_stdout(&execution::to_markdown(&rows))?;
+    }
+    if !large_module {
+        return Ok(passed);
     }
 
     let functions = compile::function_count(options.quick);
@@ -417,21 +427,35 @@ fn print_stdout(text: &str) -> Result<()> {
     }
 }
 
-/// The programs and WASI programs named by `--only`, or all of them.
-fn select_programs(only: &[String]) -> Result<(Vec<&'static Program>, Vec<&'static WasiProgram>)> {
+/// What `--only` names: [`LARGE_MODULE`]'s tables besides the benchmarks.
+const LARGE_MODULE: &str = "compile";
+
+/// What a run measures (`--only`, or everything).
+struct Selection {
+    programs: Vec<&'static Program>,
+    wasi: Vec<&'static WasiProgram>,
+    /// The tables on the large generated module: the jit's compile throughput and
+    /// the start-up beside wasmi.
+    large_module: bool,
+}
+
+/// The programs, WASI programs and large-module tables named by `--only`, or all.
+fn select(only: &[String]) -> Result<Selection> {
     let known: Vec<&str> = PROGRAMS
         .iter()
         .map(|program| program.name)
         .chain(WASI_PROGRAMS.iter().map(|program| program.name))
+        .chain([LARGE_MODULE])
         .collect();
     if let Some(unknown) = only.iter().find(|name| !known.contains(&name.as_str())) {
         bail!("unknown benchmark `{unknown}`; known: {}", known.join(", "));
     }
     let chosen = |name: &str| only.is_empty() || only.iter().any(|only| only == name);
-    Ok((
-        PROGRAMS.iter().filter(|p| chosen(p.name)).collect(),
-        WASI_PROGRAMS.iter().filter(|p| chosen(p.name)).collect(),
-    ))
+    Ok(Selection {
+        programs: PROGRAMS.iter().filter(|p| chosen(p.name)).collect(),
+        wasi: WASI_PROGRAMS.iter().filter(|p| chosen(p.name)).collect(),
+        large_module: chosen(LARGE_MODULE),
+    })
 }
 
 /// Every usable engine, and (label, reason) for those that are not.
@@ -517,4 +541,29 @@ fn wasmfx_tier_binary(options: &Options, own_dir: &Path) -> Result<PathBuf> {
         bail!("no wasmfx-tier binary at {}", binary.display());
     }
     Ok(binary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn only(names: &[&str]) -> Vec<String> {
+        names.iter().map(|name| name.to_string()).collect()
+    }
+
+    #[test]
+    fn only_names_the_large_module_tables_apart_from_the_benchmarks() {
+        let all = select(&[]).expect("everything");
+        assert_eq!(all.programs.len(), PROGRAMS.len());
+        assert_eq!(all.wasi.len(), WASI_PROGRAMS.len());
+        assert!(all.large_module);
+        let fib = select(&only(&["fib"])).expect("fib");
+        assert_eq!(fib.programs.len(), 1);
+        assert!(fib.wasi.is_empty() && !fib.large_module);
+        let compile = select(&only(&[LARGE_MODULE])).expect("compile");
+        assert!(compile.programs.is_empty() && compile.wasi.is_empty());
+        assert!(compile.large_module);
+        let error = select(&only(&["fibb"])).err().expect("unknown");
+        assert!(error.to_string().contains("compile"), "{error}");
+    }
 }

@@ -26,7 +26,8 @@ options:
                         runs differ by more than 3%)
   --only NAME[,NAME]    only these benchmarks (startup, fib, sieve, ..., cont_deep_1000,
                         wasi:compute, fiber:generator, fiber:round_robin,
-                        fiber:sieve, fiber:c10m; a wrong name lists them all)
+                        fiber:sieve, fiber:c10m, and `compile`: the tables on the
+                        large generated module; a wrong name lists them all)
   --tier-up-seed S      one more column: `run --tier dyn --tier-up-seed S` (each
                         function's tier-up count drawn from seed S)
   --wasmfx-tier PATH    use this wasmfx-tier binary instead of building one

@@ -70,6 +70,22 @@ fn run_fib(args: &[&str]) -> Output {
 }
 
 #[test]
+fn version_names_the_package_and_a_checkout_its_commit() {
+    let out = cli(&["--version"]);
+    assert!(out.status.success());
+    let version = stdout(&out);
+    let expected = concat!("wasmfx-tier ", env!("CARGO_PKG_VERSION"));
+    assert!(version.starts_with(expected), "{version}");
+    // In a git checkout the build names the commit: `0.1.0 (c24d147)`.
+    let rest = version[expected.len()..].trim_end();
+    let commit = rest.strip_prefix(" (").and_then(|r| r.strip_suffix(')'));
+    assert!(
+        rest.is_empty() || commit.is_some_and(|c| !c.is_empty()),
+        "{version}"
+    );
+}
+
+#[test]
 fn invokes_fib() {
     let out = run_fib(&["--invoke", "fib", "20"]);
     assert_eq!(

@@ -37,7 +37,7 @@ const EXIT_TRAP: u8 = 134;
 #[derive(Parser)]
 #[command(
     name = "wasmfx-tier",
-    version,
+    version = env!("WASMFX_TIER_VERSION"),
     about = "A WebAssembly engine built around stack switching",
     after_help = "Without a command, the arguments are those of `run` (as in Wasmtime): \
                   `wasmfx-tier --invoke fib fib.wat 20`."
