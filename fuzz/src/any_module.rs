@@ -45,7 +45,7 @@ fn engine(mode: TierMode, bytes: &[u8]) -> Option<Engine> {
                 seed: Some(hasher.finish()),
                 // Batches too: a hot function compiles its small callees.
                 callees: true,
-                plan: None,
+                ..TierUp::default()
             })
         }
         _ => engine,
