@@ -6,7 +6,8 @@
 #
 # Usage: bash benches/callgrind.sh interp|switching|tiers|interruption|startup|icache|crossing [WASMFX_TIER_BINARY]
 #   interp     the interpreter against wasmi on the compute programs:
-#              Ir per process and ours / wasmi, with the geomean
+#              Ir per process and ours / wasmi, with the geomean; then the
+#              bench command's WASI row (examples/c/compute.wasm 100)
 #   switching  Ir per operation of the continuation programs under the jit
 #              and the interpreter: (Ir of run(2n) - Ir of run(n)) /
 #              operations, so start-up and compilation cancel out
@@ -71,6 +72,11 @@ interp)
         echo "| \`$export($arg)\` | $((theirs / 1000000)) M | $((ours / 1000000)) M | ${ratio}x |"
     done
     awk -v s="$logsum" -v n="$count" 'BEGIN {printf "| geomean | | | %.2fx |\n", exp(s / n)}'
+    # The bench command's WASI row, apart from the geomean of the four above.
+    theirs=$(ir "$wasmi" run examples/c/compute.wasm 100)
+    ours=$(ir "$cli" run --tier interp examples/c/compute.wasm 100)
+    ratio=$(awk -v a="$ours" -v b="$theirs" 'BEGIN {printf "%.2f", a / b}')
+    echo "| WASI \`compute.wasm 100\` (not in the geomean) | $((theirs / 1000000)) M | $((ours / 1000000)) M | ${ratio}x |"
     ;;
 switching)
     n=100000
