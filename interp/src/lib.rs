@@ -26,6 +26,7 @@
 mod activation;
 mod cache;
 pub mod code;
+mod code_dump;
 pub mod cont;
 mod exec;
 pub mod op;

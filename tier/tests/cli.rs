@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::temp_file;
+use common::{module_and_dir, temp_file};
 use std::process::{Command, Output};
 
 const FIB: &str = r#"(module
@@ -82,6 +82,34 @@ fn version_names_the_package_and_a_checkout_its_commit() {
     assert!(
         rest.is_empty() || commit.is_some_and(|c| !c.is_empty()),
         "{version}"
+    );
+}
+
+#[test]
+fn the_translated_code_can_be_dumped() {
+    let (fib, dir) = module_and_dir("cli_interp_dump.wat", FIB, "ops");
+    let out = Command::new(env!("CARGO_BIN_EXE_wasmfx-tier"))
+        .args(["run", "--tier", "interp", &fib, "--invoke", "fib", "10"])
+        .env("WASMFX_INTERP_DUMP", &dir)
+        .output()
+        .expect("run wasmfx-tier");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "55\n");
+    // fib is the only function called: one file, its first line the header.
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("dump dir")
+        .map(|entry| entry.expect("entry").path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let ops = std::fs::read_to_string(&files[0]).expect("dumped ops");
+    let header = ops.lines().next().unwrap_or_default();
+    assert!(
+        header.contains("params 1,") && header.contains("results 1,"),
+        "{ops}"
+    );
+    assert!(
+        ops.contains("Call(FuncAddr(") && ops.contains("Return"),
+        "{ops}"
     );
 }
 

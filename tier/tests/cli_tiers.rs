@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::temp_file;
+use common::{module_and_dir, temp_file};
 use std::process::{Command, Output};
 use wasmfx_tier::TierMode;
 
@@ -173,16 +173,13 @@ fn stack_switching_runs_in_every_tier_built() {
 /// the environment variable, and nothing in a build without the jit.
 #[test]
 fn the_compiled_code_can_be_dumped() {
-    let fib = temp_file("cli_tiers_dump.wat", FIB);
-    let dir = fib.parent().expect("temp dir").join("dump");
-    std::fs::create_dir_all(&dir).expect("dump dir");
-    let fib = fib.to_str().expect("utf-8 path");
+    let (fib, dir) = module_and_dir("cli_tiers_dump.wat", FIB, "dump");
     let tier = match cfg!(feature = "jit") {
         true => "jit",
         false => "interp",
     };
     let out = Command::new(env!("CARGO_BIN_EXE_wasmfx-tier"))
-        .args(["run", "--tier", tier, fib, "--invoke", "fib", "10"])
+        .args(["run", "--tier", tier, &fib, "--invoke", "fib", "10"])
         .env("WASMFX_JIT_DUMP", &dir)
         .output()
         .expect("run wasmfx-tier");

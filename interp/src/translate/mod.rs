@@ -135,7 +135,9 @@ pub fn translate_with(
         t.offset = u32::try_from(offset).map_err(|_| err("module too large"))?;
         t.translate_op(op)?;
     }
-    t.finish(func)
+    let code = t.finish(func)?;
+    crate::code_dump::write(&code);
+    Ok(code)
 }
 
 /// Sentinel for a label whose pc is not known yet.

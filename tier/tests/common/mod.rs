@@ -17,3 +17,16 @@ pub fn temp_file(name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
     std::fs::write(&path, contents).expect("write temp file");
     path
 }
+
+/// A module file `name` with `contents` and an empty folder `dir` beside it
+/// (for a run to write files into), as (the file's path as a string, the
+/// folder). Only the dump tests call it; the other files that share this
+/// module do not.
+#[allow(dead_code)]
+pub fn module_and_dir(name: &str, contents: &str, dir: &str) -> (String, PathBuf) {
+    let file = temp_file(name, contents);
+    let folder = file.parent().expect("temp dir").join(dir);
+    std::fs::create_dir_all(&folder).expect("create the folder");
+    let file = file.to_str().expect("utf-8 path").to_string();
+    (file, folder)
+}
