@@ -432,7 +432,8 @@ fn print_stdout(text: &str) -> Result<()> {
     }
 }
 
-/// What `--only` names: [`LARGE_MODULE`]'s tables besides the benchmarks.
+/// The `--only` name of the tables on the large generated module (compile
+/// throughput, start-up), which are not a benchmark row.
 const LARGE_MODULE: &str = "compile";
 
 /// What a run measures (`--only`, or everything).
