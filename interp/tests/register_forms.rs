@@ -194,3 +194,109 @@ fn every_two_slot_compare_and_branch_agrees_with_the_comparison() {
         }
     }
 }
+
+/// Register ops whose operands are temporaries (values computed on the
+/// stack) and whose results go to temporaries: trees of binary ops, a
+/// local under a pending op (its slot left empty until the op that reads
+/// it), a branch on a comparison of temporaries, and a pending read of a
+/// local that is written before the read runs.
+const TEMPORARIES: &str = r#"(module (memory 1)
+    ;; x*x + y*y into a local: two products in temporaries, their sum stored.
+    (func (export "dist2") (param f64 f64) (result f64) (local f64)
+        (local.set 2 (f64.add (f64.mul (local.get 0) (local.get 0))
+                              (f64.mul (local.get 1) (local.get 1))))
+        (local.get 2))
+    ;; acc = acc + a * b: `acc` is read by the add, the product above it.
+    (func (export "accumulate") (param i32 i32 i32) (result i32)
+        (local.set 0 (i32.add (local.get 0) (i32.mul (local.get 1) (local.get 2))))
+        (local.get 0))
+    ;; The same shape left on the stack, with a constant (commutes) and
+    ;; one that does not commute (the stack forms).
+    (func (export "tree_on_stack") (param i32 i32) (result i32)
+        (i32.sub (i32.add (i32.const 100) (i32.mul (local.get 0) (local.get 1)))
+                 (i32.sub (i32.const 7) (i32.shl (local.get 1) (i32.const 2)))))
+    ;; A loaded value minus a local, stored back into that local.
+    (func (export "load_minus") (param i32 i32) (result i32)
+        (i32.store (local.get 0) (i32.const 1000))
+        (local.set 1 (i32.sub (i32.load (local.get 0)) (local.get 1)))
+        (local.get 1))
+    ;; a + a*b, pending while a is overwritten: the sum reads the old a.
+    (func (export "read_then_tee") (param i32 i32) (result i32)
+        (i32.sub (i32.add (local.get 0) (i32.mul (local.get 0) (local.get 1)))
+                 (local.tee 0 (i32.const 5))))
+    ;; Branches on a comparison of a product and a local.
+    (func (export "square_below") (param i32 i32) (result i32)
+        (block (br_if 0 (i32.lt_s (i32.mul (local.get 0) (local.get 0)) (local.get 1)))
+               (return (i32.const 0)))
+        (i32.const 1))
+    ;; A pending shifted sum under a local, written to its own slot first.
+    (func (export "shifted_sum_plus") (param i32 i32 i32) (result i32)
+        (i32.add (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const 2)))
+                 (local.get 2)))
+    ;; Products of locals and constants summed as a tree.
+    (func (export "digits") (param i32 i32 i32 i32) (result i32)
+        (i32.add (i32.add (i32.mul (local.get 0) (i32.const 1000))
+                          (i32.mul (local.get 1) (i32.const 100)))
+                 (i32.add (i32.mul (local.get 2) (i32.const 10)) (local.get 3))))
+    ;; i64 and f32 trees, and a result kept by local.tee.
+    (func (export "i64_tree") (param i64 i64) (result i64) (local i64)
+        (i64.add (local.tee 2 (i64.xor (i64.mul (local.get 0) (local.get 1))
+                                       (i64.shr_u (local.get 0) (i64.const 3))))
+                 (local.get 2)))
+    (func (export "f32_tree") (param f32 f32) (result f32)
+        (f32.sub (f32.mul (local.get 0) (local.get 1)) (f32.div (local.get 1) (local.get 0)))))"#;
+
+#[test]
+fn register_ops_on_temporaries_are_the_stack_forms_results() {
+    let mut inst = instantiate(TEMPORARIES);
+    let f64s = |inst: &mut common::Instance, name: &str, a: f64, b: f64| {
+        let args = [Val::F64(a.to_bits()), Val::F64(b.to_bits())];
+        match inst.call(name, &args).expect("runs").as_slice() {
+            [Val::F64(bits)] => f64::from_bits(*bits),
+            other => panic!("{name}: {other:?}"),
+        }
+    };
+    assert_eq!(f64s(&mut inst, "dist2", 3.0, 4.0), 25.0);
+    assert_eq!(f64s(&mut inst, "dist2", -0.5, 1e10), 0.25 + 1e20);
+    for (a, b) in [
+        (3, 4),
+        (-7, i32::MAX),
+        (i32::MIN, -1),
+        (0x1234_5678, 0x7654),
+    ] {
+        let args3 = [Val::I32(a), Val::I32(b), Val::I32(b ^ 5)];
+        assert_eq!(
+            inst.i32("accumulate", &args3),
+            a.wrapping_add(b.wrapping_mul(b ^ 5)),
+            "{a} {b}"
+        );
+        let args = [Val::I32(a), Val::I32(b)];
+        let left = 100i32.wrapping_add(a.wrapping_mul(b));
+        let right = 7i32.wrapping_sub(b.wrapping_shl(2));
+        assert_eq!(inst.i32("tree_on_stack", &args), left.wrapping_sub(right));
+        let args_at = [Val::I32(64), Val::I32(b)];
+        assert_eq!(inst.i32("load_minus", &args_at), 1000i32.wrapping_sub(b));
+        let sum = a.wrapping_add(a.wrapping_mul(b));
+        assert_eq!(inst.i32("read_then_tee", &args), sum.wrapping_sub(5));
+        assert_eq!(
+            inst.i32("shifted_sum_plus", &args3),
+            add_shl(a, b, 2).wrapping_add(b ^ 5)
+        );
+        let args4 = [Val::I32(a), Val::I32(b), Val::I32(7), Val::I32(-b)];
+        let digits = a
+            .wrapping_mul(1000)
+            .wrapping_add(b.wrapping_mul(100))
+            .wrapping_add(70i32.wrapping_sub(b));
+        assert_eq!(inst.i32("digits", &args4), digits);
+        let below = i32::from(a.wrapping_mul(a) < b);
+        assert_eq!(inst.i32("square_below", &args), below, "{a} {b}");
+        let (x, y) = (i64::from(a) << 20, i64::from(b));
+        let mixed = x.wrapping_mul(y) ^ ((x as u64) >> 3) as i64;
+        let args64 = [Val::I64(x), Val::I64(y)];
+        assert_eq!(inst.i64("i64_tree", &args64), mixed.wrapping_add(mixed));
+        let (p, q) = (a as f32 / 3.0, b as f32 + 0.5);
+        let args32 = [Val::F32(p.to_bits()), Val::F32(q.to_bits())];
+        let got = inst.call("f32_tree", &args32).expect("runs");
+        assert_eq!(got, vec![Val::F32((p * q - q / p).to_bits())], "{p} {q}");
+    }
+}

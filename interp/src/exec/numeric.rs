@@ -187,32 +187,71 @@ pub(super) fn f64_copysign(a: u64, b: u64) -> u64 {
 
 /// A register-form binary op: `slot[dst] = f(slot[a], slot[b])`; `sp`
 /// stays where the op's field says (`op/reg.rs`; checked in debug builds).
+/// The op is borrowed, not copied: a copy had LLVM load its word and shift
+/// the four fields out of it, four instructions more than a load each.
 #[inline(always)]
 pub(super) fn rr(
     values: &mut Slots,
-    sp: usize,
+    sp: &mut usize,
     base: usize,
-    o: Bin,
+    o: &Bin,
     f: impl FnOnce(u64, u64) -> u64,
 ) {
-    let result = f(values[base + o.a as usize], values[base + o.b as usize]);
-    values[base + o.dst as usize] = result;
-    debug_assert_eq!(sp, base + o.sp as usize, "a register op moved sp");
+    values[base + o.dst as usize] = f(values[base + o.a as usize], values[base + o.b as usize]);
+    debug_assert_eq!(*sp, base + o.sp as usize, "a register op moved sp");
+}
+
+/// [`rr`] that then sets `sp` from the op's field (a `…Sp` op: the
+/// temporaries it read popped, a temporary it wrote pushed). Debug builds
+/// check that it reads written slots.
+#[inline(always)]
+pub(super) fn rr_sp(
+    values: &mut Slots,
+    sp: &mut usize,
+    base: usize,
+    o: &Bin,
+    f: impl FnOnce(u64, u64) -> u64,
+) {
+    debug_assert!(reads_below(*sp, base, o.a) && reads_below(*sp, base, o.b));
+    let mut moved = base + o.sp as usize;
+    rr(values, &mut moved, base, o, f);
+    *sp = moved;
+}
+
+/// Whether slot `at` is under `sp` (a local or a written temporary).
+#[inline(always)]
+fn reads_below(sp: usize, base: usize, at: u16) -> bool {
+    base + (at as usize) < sp
 }
 
 /// [`rr`] with an immediate right operand (`imm`, widened by the caller).
 #[inline(always)]
 pub(super) fn ri(
     values: &mut Slots,
-    sp: usize,
+    sp: &mut usize,
     base: usize,
-    o: BinImm,
+    o: &BinImm,
     imm: u64,
     f: impl FnOnce(u64, u64) -> u64,
 ) {
-    let result = f(values[base + o.a as usize], imm);
-    values[base + o.dst as usize] = result;
-    debug_assert_eq!(sp, base + o.sp as usize, "a register op moved sp");
+    values[base + o.dst as usize] = f(values[base + o.a as usize], imm);
+    debug_assert_eq!(*sp, base + o.sp as usize, "a register op moved sp");
+}
+
+/// [`rr_sp`] with an immediate right operand.
+#[inline(always)]
+pub(super) fn ri_sp(
+    values: &mut Slots,
+    sp: &mut usize,
+    base: usize,
+    o: &BinImm,
+    imm: u64,
+    f: impl FnOnce(u64, u64) -> u64,
+) {
+    debug_assert!(reads_below(*sp, base, o.a));
+    let mut moved = base + o.sp as usize;
+    ri(values, &mut moved, base, o, imm, f);
+    *sp = moved;
 }
 
 #[cfg(test)]

@@ -8,16 +8,23 @@
 //!   I32AddRI(BinImm { dst, a, sp, imm }) slot[dst] = slot[a] + imm
 //! ```
 //!
-//! The translator (`translate/operands.rs`) emits them for a binary op on
-//! locals and constants whose result goes to a local (`local.set`,
-//! `local.tee`) or to a `br_if`/`if` (fused into `BrIf<cmp>RR`/`BrIfCmpRI`),
-//! and for `a + (b << k)` on two locals whose result goes to a local
+//! The translator (`translate/operands.rs`) emits them for binary ops whose
+//! operands are locals, constants or temporaries (values on the stack),
+//! with the result in a local (`local.set`, `local.tee`), in the temporary
+//! where the stack forms would push it, or in a `br_if`/`if` (fused into
+//! `BrIf<cmp>RR`/`BrIfCmpRI`), and for `a + (b << k)` on two locals
 //! (`I32AddShlRR`, array indexing).
-//! Ops that still work on the stack find it as they expect: a register op
-//! never moves `sp` (its operands were never pushed, and its result goes
-//! to a local or into the branch it is fused with, never to a temporary
-//! left on the stack). Its `sp` field is the height the translator
-//! counted, which debug builds check against `sp`.
+//! Ops that still work on the stack find it as they expect: where the
+//! register op leaves the stack's top as it was (operands and result in
+//! locals and constants, or a temporary replaced in place), it leaves `sp`
+//! alone, and its `sp` field is the height the translator counted, which
+//! debug builds check against `sp`. Where it moves the top (it reads
+//! temporaries and writes a local, or writes a temporary that was not
+//! there), its `…Sp` twin sets `sp` from the field, and debug builds check
+//! that its operands are under the old `sp` (written slots). The twins
+//! cost a load in the op; in a loop that steps locals, where most register
+//! ops run, the plain forms do not pay it (`bash benches/callgrind.sh
+//! interp` and matmul's wall time, in the commit that split them).
 //!
 //! Slots are u16: a function whose locals and operands need more slots keeps
 //! the stack forms.
@@ -25,7 +32,7 @@
 use super::I32Cmp;
 
 /// `slot[dst] = slot[a] <op> slot[b]`; `sp` is the height it leaves. Aligned so
-/// that it fills the op's second word (one load) instead of straddling it.
+/// that it fills the op's second word instead of straddling it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(C, align(8))]
 pub struct Bin {
@@ -96,6 +103,113 @@ impl super::Op {
             I32GeURI(o) => (I32Cmp::GeU, o),
             _ => return None,
         })
+    }
+
+    /// The `…Sp` twin of a register form (it sets `sp` from its field);
+    /// `self` for other ops.
+    pub(crate) fn with_sp(self) -> Self {
+        use super::Op::*;
+        match self {
+            I32AddRR(o) => I32AddRRSp(o),
+            I32SubRR(o) => I32SubRRSp(o),
+            I32MulRR(o) => I32MulRRSp(o),
+            I32AndRR(o) => I32AndRRSp(o),
+            I32OrRR(o) => I32OrRRSp(o),
+            I32XorRR(o) => I32XorRRSp(o),
+            I32ShlRR(o) => I32ShlRRSp(o),
+            I32ShrSRR(o) => I32ShrSRRSp(o),
+            I32ShrURR(o) => I32ShrURRSp(o),
+            I32RotlRR(o) => I32RotlRRSp(o),
+            I32RotrRR(o) => I32RotrRRSp(o),
+            I32EqRR(o) => I32EqRRSp(o),
+            I32NeRR(o) => I32NeRRSp(o),
+            I32LtSRR(o) => I32LtSRRSp(o),
+            I32LtURR(o) => I32LtURRSp(o),
+            I32GtSRR(o) => I32GtSRRSp(o),
+            I32GtURR(o) => I32GtURRSp(o),
+            I32LeSRR(o) => I32LeSRRSp(o),
+            I32LeURR(o) => I32LeURRSp(o),
+            I32GeSRR(o) => I32GeSRRSp(o),
+            I32GeURR(o) => I32GeURRSp(o),
+            I32AddRI(o) => I32AddRISp(o),
+            I32SubRI(o) => I32SubRISp(o),
+            I32MulRI(o) => I32MulRISp(o),
+            I32AndRI(o) => I32AndRISp(o),
+            I32OrRI(o) => I32OrRISp(o),
+            I32XorRI(o) => I32XorRISp(o),
+            I32ShlRI(o) => I32ShlRISp(o),
+            I32ShrSRI(o) => I32ShrSRISp(o),
+            I32ShrURI(o) => I32ShrURISp(o),
+            I32RotlRI(o) => I32RotlRISp(o),
+            I32RotrRI(o) => I32RotrRISp(o),
+            I32EqRI(o) => I32EqRISp(o),
+            I32NeRI(o) => I32NeRISp(o),
+            I32LtSRI(o) => I32LtSRISp(o),
+            I32LtURI(o) => I32LtURISp(o),
+            I32GtSRI(o) => I32GtSRISp(o),
+            I32GtURI(o) => I32GtURISp(o),
+            I32LeSRI(o) => I32LeSRISp(o),
+            I32LeURI(o) => I32LeURISp(o),
+            I32GeSRI(o) => I32GeSRISp(o),
+            I32GeURI(o) => I32GeURISp(o),
+            I64AddRR(o) => I64AddRRSp(o),
+            I64SubRR(o) => I64SubRRSp(o),
+            I64MulRR(o) => I64MulRRSp(o),
+            I64AndRR(o) => I64AndRRSp(o),
+            I64OrRR(o) => I64OrRRSp(o),
+            I64XorRR(o) => I64XorRRSp(o),
+            I64ShlRR(o) => I64ShlRRSp(o),
+            I64ShrSRR(o) => I64ShrSRRSp(o),
+            I64ShrURR(o) => I64ShrURRSp(o),
+            I64RotlRR(o) => I64RotlRRSp(o),
+            I64RotrRR(o) => I64RotrRRSp(o),
+            I64EqRR(o) => I64EqRRSp(o),
+            I64NeRR(o) => I64NeRRSp(o),
+            I64LtSRR(o) => I64LtSRRSp(o),
+            I64LtURR(o) => I64LtURRSp(o),
+            I64GtSRR(o) => I64GtSRRSp(o),
+            I64GtURR(o) => I64GtURRSp(o),
+            I64LeSRR(o) => I64LeSRRSp(o),
+            I64LeURR(o) => I64LeURRSp(o),
+            I64GeSRR(o) => I64GeSRRSp(o),
+            I64GeURR(o) => I64GeURRSp(o),
+            I64AddRI(o) => I64AddRISp(o),
+            I64SubRI(o) => I64SubRISp(o),
+            I64MulRI(o) => I64MulRISp(o),
+            I64AndRI(o) => I64AndRISp(o),
+            I64OrRI(o) => I64OrRISp(o),
+            I64XorRI(o) => I64XorRISp(o),
+            I64ShlRI(o) => I64ShlRISp(o),
+            I64ShrSRI(o) => I64ShrSRISp(o),
+            I64ShrURI(o) => I64ShrURISp(o),
+            I64RotlRI(o) => I64RotlRISp(o),
+            I64RotrRI(o) => I64RotrRISp(o),
+            I64EqRI(o) => I64EqRISp(o),
+            I64NeRI(o) => I64NeRISp(o),
+            I64LtSRI(o) => I64LtSRISp(o),
+            I64LtURI(o) => I64LtURISp(o),
+            I64GtSRI(o) => I64GtSRISp(o),
+            I64GtURI(o) => I64GtURISp(o),
+            I64LeSRI(o) => I64LeSRISp(o),
+            I64LeURI(o) => I64LeURISp(o),
+            I64GeSRI(o) => I64GeSRISp(o),
+            I64GeURI(o) => I64GeURISp(o),
+            F32AddRR(o) => F32AddRRSp(o),
+            F32SubRR(o) => F32SubRRSp(o),
+            F32MulRR(o) => F32MulRRSp(o),
+            F32DivRR(o) => F32DivRRSp(o),
+            F64AddRR(o) => F64AddRRSp(o),
+            F64SubRR(o) => F64SubRRSp(o),
+            F64MulRR(o) => F64MulRRSp(o),
+            F64DivRR(o) => F64DivRRSp(o),
+            I32AddShlRR { k, dst, a, b, sp } => I32AddShlRRSp { k, dst, a, b, sp },
+            other => other,
+        }
+    }
+
+    /// The `sp` field of a register form that leaves `sp` alone.
+    pub(crate) fn register_sp(mut self) -> Option<u16> {
+        self.register_dst_mut().map(|(_, sp)| *sp)
     }
 
     /// Where a register-form op writes and the `sp` it leaves, as

@@ -22,17 +22,38 @@
 //!   local.set 6               []                      I32AddShlRR { k: 2, dst: 6, a: 1, b: 2, sp }
 //! ```
 //!
-//! A register op replaces the whole pattern only where the stack forms
-//! would take several ops (a result stored in a local, a compare and
-//! branch); where a stack op consumes the value, the stack forms and their
-//! fusions (`fuse.rs`) are as cheap, so the pending entries are emitted as
-//! they were (`local.get`, `i32.const`, the op).
+//! Operands may also be temporaries: a binary op whose first operand is a
+//! value already on the stack (a load's, a call's) and whose second is a
+//! pending leaf reads the temporary in place, and a pending binary op that
+//! is itself an operand is written to its temporary first:
+//!
+//! ```text
+//!   wasm (acc = acc + a * b; x*x + y*y into d)   emitted
+//!   local.get acc; local.get a; local.get b
+//!   i32.mul                                      (pending: [Lacc, Binary(mul)])
+//!   i32.add; local.set acc                       I32MulRRSp { dst: t1, a, b, sp: t1 + 1 }
+//!                                                I32AddRRSp { dst: acc, a: acc, b: t1, sp: t0 }
+//!   (f64.mul x x) (f64.mul y y) f64.add          F64MulRRSp { dst: t0, .. }, F64MulRRSp { dst: t1, .. }
+//!   local.set d                                  F64AddRRSp { dst: d, a: t0, b: t1, sp: t0 }
+//! ```
+//!
+//! The first product above leaves `t0`, acc's place on the stack, empty:
+//! nothing reads it before the add, which names acc itself.
+//!
+//! Where the consumer is a stack op, the pending entries are emitted as
+//! stack ops when those take one op (they may fuse on with the consumer,
+//! `fuse.rs`), else as the register op writing the entry's temporary.
 //!
 //! Invariants:
-//! - Pending entries are always the top of the stack (a suffix): a binary
-//!   op on the top two emits the pending entries below them first.
-//! - At run time `sp = base + num_locals + height - pending.len()`: pending
-//!   entries have a height (`height` counts them) but no slot written yet.
+//! - Pending entries are always the top of the stack (a suffix); only the
+//!   first may read temporaries (its own slot, or the one above it with its
+//!   own left empty), and entries are emitted bottom first, so a stack op
+//!   emitted for an entry finds `sp` at its slot.
+//! - At run time `sp = base + num_locals + height - pending.len()`, plus the
+//!   temporaries the first pending entry reads ([`Pending::temporaries`]).
+//!   A register op that moves the top is emitted as its `…Sp` twin, which
+//!   sets `sp` from its field (`moving_sp`): a `local.set` of the top entry
+//!   then leaves `sp` right whatever the entries below still hold.
 //! - Every other op, and every label, sees the stack as the stack forms
 //!   expect it: `translate_op` emits what is pending (`flush_before`) first.
 //! - A `local.set`/`local.tee` of a local that a pending entry below the
@@ -50,11 +71,12 @@ pub(super) enum Pending {
     Local(u32),
     /// A constant's raw slot bits.
     Const(u64),
-    /// A binary op on two `Local`/`Const` entries, emitted once its
+    /// A binary op on locals, constants or temporaries, emitted once its
     /// consumer is known: `reg` (register form, result in the temporary
-    /// where it would be pushed) for a `local.set`/`local.tee`, or for a
-    /// branch on an i32 comparison (fused into `BrIf<cmp>RR`/`BrIfCmpRI`); else the
-    /// operands' stack ops and `stack`, which `fuse.rs` fuses as before.
+    /// where it would be pushed) retargeted for a `local.set`/`local.tee`,
+    /// or for a branch on an i32 comparison (fused into
+    /// `BrIf<cmp>RR`/`BrIfCmpRI`); else the operands' stack ops and
+    /// `stack` (fused by `fuse.rs`) or `reg`, whichever is fewer ops.
     Binary {
         stack: Op,
         reg: Op,
@@ -73,6 +95,8 @@ pub(super) enum Pending {
 pub(super) enum Leaf {
     Local(u32),
     Const(u64),
+    /// A written temporary (its slot), under the entry's own slot or at it.
+    Temp(u16),
 }
 
 impl Pending {
@@ -83,6 +107,31 @@ impl Pending {
             Pending::Const(_) => false,
             Pending::Binary { a, b, .. } => a == Leaf::Local(local) || b == Leaf::Local(local),
             Pending::AddShl { a, b, .. } => a == local || b == local,
+        }
+    }
+
+    /// The entry as an operand of a register op, if it is a local or a
+    /// constant.
+    fn leaf(self) -> Option<Leaf> {
+        match self {
+            Pending::Local(l) => Some(Leaf::Local(l)),
+            Pending::Const(c) => Some(Leaf::Const(c)),
+            Pending::Binary { .. } | Pending::AddShl { .. } => None,
+        }
+    }
+
+    /// How many slots from the entry's own up are written already: the
+    /// temporaries its op reads (the first pending entry is the only one
+    /// that can read any).
+    fn temporaries(self) -> u32 {
+        match self {
+            Pending::Binary {
+                b: Leaf::Temp(_), ..
+            } => 2,
+            Pending::Binary {
+                a: Leaf::Temp(_), ..
+            } => 1,
+            _ => 0,
         }
     }
 }
@@ -191,42 +240,51 @@ impl Translator<'_> {
         }
     }
 
-    /// Emits the pending entries as stack ops before `op` (see the module
-    /// doc); a pending i32 comparison that `op` branches on is emitted in
-    /// register form, for `fuse.rs` to join with the branch.
+    /// Emits the pending entries before `op` (see the module doc); a
+    /// pending i32 comparison of locals and constants that `op` branches
+    /// on is emitted in register form, for `fuse.rs` to join with the
+    /// branch.
     pub(super) fn flush_before(&mut self, op: &Operator<'_>) {
-        // Only where the fusion is sure: a register op whose result stays
-        // in a temporary would push it, and register ops leave sp alone.
+        // Only where the fusion is sure: the branch pops the result that
+        // the comparison would push.
         let branch = match *op {
             Operator::If { .. } => true,
             Operator::BrIf { relative_depth } => self.branch_drops_nothing(relative_depth),
             _ => false,
         };
-        let entries = std::mem::take(&mut self.pending);
+        self.emit_pending(0, branch);
+    }
+
+    /// Emits the pending entries but the top `keep`, bottom first; with
+    /// `branch`, a last entry that is an i32 comparison of locals and
+    /// constants as its register op marked for fusion with the branch
+    /// that follows.
+    fn emit_pending(&mut self, keep: usize, branch: bool) {
+        let first_slot = self.num_locals + self.height - self.pending.len() as u32;
+        let kept = self.pending.split_off(self.pending.len() - keep);
+        let entries = std::mem::replace(&mut self.pending, kept);
         let last = entries.len().wrapping_sub(1);
         for (i, entry) in entries.into_iter().enumerate() {
+            let slot = first_slot + i as u32;
+            // The runtime sp: the first entry's temporaries are written.
+            let sp = if i == 0 {
+                slot + entry.temporaries()
+            } else {
+                slot
+            };
             match entry {
-                Pending::Local(l) => self.emit_leaf(Leaf::Local(l)),
-                Pending::Const(c) => self.emit_leaf(Leaf::Const(c)),
-                Pending::Binary { reg, .. }
+                Pending::Binary { mut reg, .. }
                     if branch
                         && i == last
+                        && sp == slot
                         && (reg.i32_compare_rr().is_some() || reg.i32_compare_ri().is_some()) =>
                 {
+                    if let Some((_, reg_sp)) = reg.register_dst_mut() {
+                        *reg_sp = slot as u16;
+                    }
                     self.emit(reg);
                 }
-                Pending::Binary { stack, a, b, .. } => {
-                    self.emit_leaf(a);
-                    self.emit_leaf(b);
-                    self.emit(stack);
-                }
-                Pending::AddShl { a, b, k } => {
-                    self.emit_leaf(Leaf::Local(a));
-                    self.emit_leaf(Leaf::Local(b));
-                    self.emit_leaf(Leaf::Const(u64::from(k)));
-                    self.emit(Op::I32Shl);
-                    self.emit(Op::I32Add);
-                }
+                _ => self.emit_entry(entry, slot, sp),
             }
         }
     }
@@ -240,11 +298,64 @@ impl Translator<'_> {
         })
     }
 
+    /// Writes a pending entry to its temporary `slot`, `sp` being at run
+    /// time where it is (`slot` plus the temporaries the entry holds): the
+    /// stack forms where they take one op (they may fuse on with the
+    /// consumer), else the register op.
+    fn emit_entry(&mut self, entry: Pending, slot: u32, sp: u32) {
+        match entry {
+            Pending::Local(l) => self.emit_leaf(Leaf::Local(l)),
+            Pending::Const(c) => self.emit_leaf(Leaf::Const(c)),
+            // The hole below the temporary: only the register op fills it.
+            Pending::Binary {
+                reg,
+                a,
+                b: Leaf::Temp(_),
+                ..
+            } if !matches!(a, Leaf::Temp(_)) => {
+                self.emit(moving_sp(reg, sp));
+            }
+            Pending::Binary { stack, reg, a, b } => self.emit_cheapest(moving_sp(reg, sp), |t| {
+                t.emit_leaf(a);
+                t.emit_leaf(b);
+                t.emit(stack);
+            }),
+            Pending::AddShl { a, b, k } => {
+                let stack_forms = |t: &mut Self| {
+                    t.emit_leaf(Leaf::Local(a));
+                    t.emit_leaf(Leaf::Local(b));
+                    t.emit_leaf(Leaf::Const(u64::from(k)));
+                    t.emit(Op::I32Shl);
+                    t.emit(Op::I32Add);
+                };
+                match add_shl_to_temp(a, b, k, slot) {
+                    Some(reg) => self.emit_cheapest(moving_sp(reg, sp), stack_forms),
+                    None => stack_forms(self),
+                }
+            }
+        }
+    }
+
+    /// Emits `stack_forms`, or `reg` instead if they took two ops or more
+    /// (and did not fuse into the op before them).
+    fn emit_cheapest(&mut self, reg: Op, stack_forms: impl FnOnce(&mut Self)) {
+        let len = self.ops.len();
+        let before = self.ops.last().copied();
+        stack_forms(self);
+        let intact = len == 0 || self.ops.get(len - 1).copied() == before;
+        if intact && self.ops.len() >= len + 2 {
+            self.ops.truncate(len);
+            self.emit(reg);
+        }
+    }
+
+    /// Pushes a leaf's value (a temporary is in its slot already).
     fn emit_leaf(&mut self, leaf: Leaf) {
-        self.emit(match leaf {
-            Leaf::Local(l) => Op::LocalGet(l),
-            Leaf::Const(c) => Op::Const(c),
-        });
+        match leaf {
+            Leaf::Local(l) => self.emit(Op::LocalGet(l)),
+            Leaf::Const(c) => self.emit(Op::Const(c)),
+            Leaf::Temp(_) => return,
+        };
     }
 
     fn push_pending(&mut self, entry: Pending) -> Result<bool, TranslateError> {
@@ -264,22 +375,36 @@ impl Translator<'_> {
         Some((self.num_locals + at) as u16)
     }
 
-    /// The `sp` field of an op emitted now that leaves `height` and
-    /// `pending` as they are: the slots written so far.
-    fn written(&self) -> Option<u16> {
-        let written = self.height - self.pending.len() as u32;
-        u16::try_from(self.num_locals + written).ok()
+    /// `sp` at run time: the slots written so far (see the module doc).
+    fn runtime_sp(&self) -> u32 {
+        let held = self.pending.first().map_or(0, |first| first.temporaries());
+        self.num_locals + self.height - self.pending.len() as u32 + held
     }
 
-    /// A binary op whose two operands are pending locals or constants
-    /// becomes a pending [`Pending::Binary`]; `false` (the stack forms)
-    /// otherwise.
+    /// The `sp` an op emitted now leaves if it takes the top pending entry
+    /// (and the temporaries it reads) off the written slots: the first
+    /// pending entry's slot, plus the temporaries that entry still holds
+    /// if it is not the top.
+    fn sp_without_top(&self) -> Option<u16> {
+        let n = self.pending.len() as u32;
+        let held = match self.pending.first() {
+            Some(first) if n > 1 => first.temporaries(),
+            _ => 0,
+        };
+        u16::try_from(self.num_locals + self.height - n + held).ok()
+    }
+
+    /// A binary op on two operands that are pending locals, constants or
+    /// binary ops, or written temporaries, becomes a pending
+    /// [`Pending::Binary`] (a pending binary operand is written to its
+    /// temporary first); `false` (the stack forms) otherwise.
     fn binary(&mut self, forms: &BinaryForms) -> bool {
         let n = self.pending.len();
-        if n < 2 {
+        if self.height < 2 {
             return false;
         }
-        if forms.stack == Op::I32Add
+        if n >= 2
+            && forms.stack == Op::I32Add
             && let Some(entry) = add_shl(self.pending[n - 2], self.pending[n - 1])
         {
             self.pending.truncate(n - 2);
@@ -287,37 +412,49 @@ impl Translator<'_> {
             self.height -= 1;
             return true;
         }
-        let leaf = |p: Pending| match p {
-            Pending::Local(l) => Some(Leaf::Local(l)),
-            Pending::Const(c) => Some(Leaf::Const(c)),
-            Pending::Binary { .. } | Pending::AddShl { .. } => None,
-        };
-        let (Some(a), Some(b), Some(dst)) = (
-            leaf(self.pending[n - 2]),
-            leaf(self.pending[n - 1]),
-            self.slot(self.height - 2),
-        ) else {
+        let (Some(dst), Some(top)) = (self.slot(self.height - 2), self.slot(self.height - 1))
+        else {
             return false;
         };
-        let slot = |l: Leaf| match l {
-            Leaf::Local(l) => u16::try_from(l).ok(),
-            Leaf::Const(_) => None,
+        let entry = |i: usize| (i < n).then(|| self.pending[n - 1 - i]);
+        let (x, y) = (entry(1), entry(0));
+        // Which operands become temporaries, and what is written first.
+        let plan = match (x.and_then(Pending::leaf), y.and_then(Pending::leaf)) {
+            (Some(a), Some(b)) => Plan::Leaves(a, b),
+            // The top is a leaf, the value under it is (or becomes) a temporary.
+            (None, Some(b)) => Plan::TempLeaf(Leaf::Temp(dst), b),
+            // A pending binary on top of a local: it alone is written, above a hole.
+            (Some(a), None) if y.is_some() => Plan::LeafTemp(a, Leaf::Temp(top)),
+            _ => Plan::Temps(Leaf::Temp(dst), Leaf::Temp(top)),
         };
-        let imm = |l: Leaf| match l {
-            Leaf::Const(c) if forms.wide => i32::try_from(c as i64).ok(),
-            Leaf::Const(c) => Some(c as u32 as i32),
-            Leaf::Local(_) => None,
+        // A temporary just copied to a local: the stack forms fuse the copy
+        // with what reads it (`LocalTeeGet`, `BrIfTee<cmp>`).
+        if matches!(plan, Plan::TempLeaf(..) | Plan::Temps(..)) && n <= 1 && self.follows_tee() {
+            return false;
+        }
+        let (a, b) = plan.operands();
+        let Some(reg) = register_form(forms, a, b, dst) else {
+            return false;
         };
-        let sp = dst + 1;
-        let reg = match (slot(a), slot(b), imm(a), imm(b), forms.ri) {
-            (Some(a), Some(b), ..) => (forms.rr)(Bin { dst, a, b, sp }),
-            (Some(a), _, _, Some(imm), Some(ri)) => ri(BinImm { dst, a, sp, imm }),
-            (_, Some(b), Some(imm), _, Some(ri)) if forms.commutes => {
-                ri(BinImm { dst, a: b, sp, imm })
+        match plan {
+            Plan::Leaves(..) => self.pending.truncate(n - 2),
+            Plan::TempLeaf(..) => {
+                // What is under the leaf `b` is written.
+                self.emit_pending(1, false);
+                self.pending.clear();
             }
-            _ => return false,
-        };
-        self.pending.truncate(n - 2);
+            Plan::LeafTemp(..) => {
+                let Some(y_reg) = self.register_op_to_temp(self.pending[n - 1], u32::from(top))
+                else {
+                    return false;
+                };
+                // The entries under `x` are written, then `y` above its hole.
+                self.emit_pending(2, false);
+                self.pending.clear();
+                self.emit(moving_sp(y_reg, u32::from(dst)));
+            }
+            Plan::Temps(..) => self.emit_pending(0, false),
+        }
         self.pending.push(Pending::Binary {
             stack: forms.stack,
             reg,
@@ -326,6 +463,21 @@ impl Translator<'_> {
         });
         self.height -= 1;
         true
+    }
+
+    /// Whether the last op is a `local.tee` that the next may fuse with.
+    fn follows_tee(&self) -> bool {
+        matches!(self.ops.last(), Some(Op::LocalTee(_))) && (self.barrier as usize) < self.ops.len()
+    }
+
+    /// The register op writing a pending binary `entry` to its temporary
+    /// `slot`, if it has one.
+    fn register_op_to_temp(&self, entry: Pending, slot: u32) -> Option<Op> {
+        match entry {
+            Pending::Binary { reg, .. } => Some(reg),
+            Pending::AddShl { a, b, k } => add_shl_to_temp(a, b, k, slot),
+            Pending::Local(_) | Pending::Const(_) => None,
+        }
     }
 
     /// `local.set` (or `local.tee`, keeping the value) of `local` when the
@@ -339,6 +491,7 @@ impl Translator<'_> {
         if self.pending[..n - 1].iter().any(|p| p.reads(local)) {
             return false;
         }
+        let sp_before = self.runtime_sp();
         match top {
             Pending::Local(l) if l == local => {}
             Pending::Local(from) => {
@@ -347,15 +500,32 @@ impl Translator<'_> {
             Pending::Const(value) => {
                 self.emit(Op::LocalSetConst { local, value });
             }
-            Pending::Binary { mut reg, .. } => {
-                let (Ok(local16), Some(sp_now)) = (u16::try_from(local), self.written()) else {
+            Pending::Binary {
+                mut reg, stack, a, ..
+            } => {
+                let (Ok(local16), Some(sp_after)) = (u16::try_from(local), self.sp_without_top())
+                else {
                     return false;
                 };
                 if let Some((dst, sp)) = reg.register_dst_mut() {
                     *dst = local16;
-                    *sp = sp_now;
+                    *sp = sp_after;
                 }
-                self.emit(reg);
+                if let (Leaf::Temp(_), false) = (a, tee) {
+                    // On temporaries only (the one pending entry): the stack
+                    // op and the store may fuse into one (`F64AddSet`).
+                    let Some(Pending::Binary { b, .. }) = self.pending.pop() else {
+                        unreachable!("the top is this binary entry");
+                    };
+                    self.height -= 1;
+                    self.emit_cheapest(moving_sp(reg, sp_before), |t| {
+                        t.emit_leaf(b);
+                        t.emit(stack);
+                        t.emit(Op::LocalSet(local));
+                    });
+                    return true;
+                }
+                self.emit(moving_sp(reg, sp_before));
                 self.pending[n - 1] = Pending::Local(local);
             }
             Pending::AddShl { a, b, k } => {
@@ -363,11 +533,12 @@ impl Translator<'_> {
                     u16::try_from(local),
                     u16::try_from(a),
                     u16::try_from(b),
-                    self.written(),
+                    self.sp_without_top(),
                 ) else {
                     return false;
                 };
-                self.emit(Op::I32AddShlRR { k, dst, a, b, sp });
+                let reg = Op::I32AddShlRR { k, dst, a, b, sp };
+                self.emit(moving_sp(reg, sp_before));
                 self.pending[n - 1] = Pending::Local(local);
             }
         }
@@ -377,6 +548,74 @@ impl Translator<'_> {
         }
         true
     }
+}
+
+/// Where a binary op's operands come from (see [`Translator::binary`]).
+#[derive(Clone, Copy)]
+enum Plan {
+    /// Two pending leaves.
+    Leaves(Leaf, Leaf),
+    /// A written temporary (or a pending entry written now) under a leaf.
+    TempLeaf(Leaf, Leaf),
+    /// A pending local or constant under a pending binary op written now.
+    LeafTemp(Leaf, Leaf),
+    /// Two temporaries, written or written now.
+    Temps(Leaf, Leaf),
+}
+
+impl Plan {
+    fn operands(self) -> (Leaf, Leaf) {
+        match self {
+            Plan::Leaves(a, b)
+            | Plan::TempLeaf(a, b)
+            | Plan::LeafTemp(a, b)
+            | Plan::Temps(a, b) => (a, b),
+        }
+    }
+}
+
+/// The register op of `forms` on `a` and `b` writing the temporary `dst`,
+/// if the operands fit one (an immediate is an int constant that fits i32).
+fn register_form(forms: &BinaryForms, a: Leaf, b: Leaf, dst: u16) -> Option<Op> {
+    let slot = |l: Leaf| match l {
+        Leaf::Local(l) => u16::try_from(l).ok(),
+        Leaf::Temp(s) => Some(s),
+        Leaf::Const(_) => None,
+    };
+    let imm = |l: Leaf| match l {
+        Leaf::Const(c) if forms.wide => i32::try_from(c as i64).ok(),
+        Leaf::Const(c) => Some(c as u32 as i32),
+        Leaf::Local(_) | Leaf::Temp(_) => None,
+    };
+    let sp = dst + 1;
+    Some(match (slot(a), slot(b), imm(a), imm(b), forms.ri) {
+        (Some(a), Some(b), ..) => (forms.rr)(Bin { dst, a, b, sp }),
+        (Some(a), _, _, Some(imm), Some(ri)) => ri(BinImm { dst, a, sp, imm }),
+        (_, Some(b), Some(imm), _, Some(ri)) if forms.commutes => ri(BinImm { dst, a: b, sp, imm }),
+        _ => return None,
+    })
+}
+
+/// `reg`, or its `…Sp` twin if the `sp` it leaves is not `sp_before`,
+/// where `sp` is at run time when it runs.
+fn moving_sp(reg: Op, sp_before: u32) -> Op {
+    if reg.register_sp().map(u32::from) == Some(sp_before) {
+        reg
+    } else {
+        reg.with_sp()
+    }
+}
+
+/// `I32AddShlRR` writing `local a + (local b << k)` to the temporary `slot`.
+fn add_shl_to_temp(a: u32, b: u32, k: u8, slot: u32) -> Option<Op> {
+    let dst = u16::try_from(slot).ok()?;
+    Some(Op::I32AddShlRR {
+        k,
+        dst,
+        a: u16::try_from(a).ok()?,
+        b: u16::try_from(b).ok()?,
+        sp: dst.checked_add(1)?,
+    })
 }
 
 /// The pending `a + (b << k)` of an `i32.add` whose operands are
@@ -507,11 +746,73 @@ mod tests {
     }
 
     #[test]
-    fn a_shifted_sum_a_stack_op_consumes_keeps_the_stack_forms() {
+    fn a_shifted_sum_a_stack_op_consumes_is_one_register_op_to_a_temporary() {
         let ops = ops("(module (memory 1) (func (param i32 i32) (result i32)
             (i32.load (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const 2))))))");
-        assert!(ops.contains(&Op::I32AddShl(2)), "{ops:?}");
-        assert!(ops.contains(&Op::LocalGet2(0, 1)), "{ops:?}");
+        // It writes the temporary the load reads, moving sp over it.
+        let sum = Op::I32AddShlRRSp {
+            k: 2,
+            dst: 2,
+            a: 0,
+            b: 1,
+            sp: 3,
+        };
+        assert_eq!(ops[0], sum, "{ops:?}");
+        assert!(matches!(ops[1], Op::I32Load { .. }), "{ops:?}");
+    }
+
+    #[test]
+    fn products_go_to_temporaries_and_their_sum_to_a_local() {
+        let ops = ops("(module (func (param f64 f64) (local f64)
+            (local.set 2 (f64.sub (f64.mul (local.get 0) (local.get 0))
+                                  (f64.mul (local.get 1) (local.get 1))))))");
+        // Each moves sp: the products push, the difference pops both.
+        let mul = |dst, a| {
+            Op::F64MulRRSp(Bin {
+                dst,
+                a,
+                b: a,
+                sp: dst + 1,
+            })
+        };
+        let sub = Op::F64SubRRSp(Bin {
+            dst: 2,
+            a: 3,
+            b: 4,
+            sp: 3,
+        });
+        assert_eq!(ops, [mul(3, 0), mul(4, 1), sub, Op::Return]);
+    }
+
+    #[test]
+    fn a_local_under_a_pending_op_is_read_in_place() {
+        // acc = acc + a * b: the product goes above acc's empty slot.
+        let ops = ops("(module (func (param i32 i32 i32)
+            (local.set 0 (i32.add (local.get 0) (i32.mul (local.get 1) (local.get 2))))))");
+        let mul = Op::I32MulRRSp(Bin {
+            dst: 4,
+            a: 1,
+            b: 2,
+            sp: 5,
+        });
+        let add = Op::I32AddRRSp(Bin {
+            dst: 0,
+            a: 0,
+            b: 4,
+            sp: 3,
+        });
+        assert_eq!(ops, [mul, add, Op::Return]);
+    }
+
+    #[test]
+    fn a_temporary_just_teed_keeps_the_fused_stack_forms() {
+        let ops = ops("(module (memory 1) (func (param i32 i32) (local i32)
+            (block (br_if 0 (i32.lt_u (local.tee 2 (i32.load (local.get 0))) (local.get 1))))))");
+        assert!(
+            ops.iter()
+                .any(|op| matches!(op, Op::BrIfTeeLtU { tee: 2, b: 1, .. })),
+            "{ops:?}"
+        );
     }
 
     #[test]

@@ -247,9 +247,11 @@ pub(super) fn fuse_branch(prev: Op, next: Op) -> Option<Op> {
     })
 }
 
-/// A register-form i32 comparison whose result is the new top, then `br_if`
-/// (dropping nothing) or an `if`: one op that branches on the operands and
-/// leaves `sp` below the result it no longer pushes.
+/// A register-form i32 comparison whose result would be the new top, then
+/// `br_if` (dropping nothing) or an `if`: one op that branches on the
+/// operands and leaves `sp` below the result it no longer pushes. The
+/// translator marks such a comparison with `sp == dst` (`sp` at the
+/// result's slot when it runs: its operands are not temporaries).
 fn register_compare_branch(prev: Op, next: Op) -> Option<Op> {
     let (cmp, target) = match next {
         Op::BrIf {
@@ -260,12 +262,12 @@ fn register_compare_branch(prev: Op, next: Op) -> Option<Op> {
     };
     let pick = |c: crate::op::I32Cmp| if cmp { c.negated() } else { c };
     if let Some((c, o)) = prev.i32_compare_rr()
-        && o.sp == o.dst + 1
+        && o.sp == o.dst
     {
         return Some(Op::br_if_rr(pick(c), o.a, o.b, o.dst, target));
     }
     if let Some((c, o)) = prev.i32_compare_ri()
-        && o.sp == o.dst + 1
+        && o.sp == o.dst
     {
         return Some(Op::BrIfCmpRI {
             cmp: pick(c),
