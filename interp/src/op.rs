@@ -28,7 +28,7 @@ mod branch;
 mod reg;
 
 pub use branch::I32Cmp;
-pub use reg::{Bin, BinImm, BinImmTee};
+pub use reg::{Bin, BinConst, BinImm, BinImmTee};
 
 /// One instruction of the internal bytecode. Kept at 16 bytes (pinned by a
 /// test) so the dispatch loop stays cache friendly.
@@ -493,6 +493,14 @@ pub enum Op {
     F64SubRR(Bin),
     F64MulRR(Bin),
     F64DivRR(Bin),
+    F32AddRI(BinImm),
+    F32SubRI(BinImm),
+    F32MulRI(BinImm),
+    F32DivRI(BinImm),
+    F64AddRC(BinConst),
+    F64SubRC(BinConst),
+    F64MulRC(BinConst),
+    F64DivRC(BinConst),
     /// The register forms above, setting `sp` from the field after writing
     /// `dst` (`…Sp`): emitted where their operands or result are
     /// temporaries, so the stack's top moves (`translate/operands.rs`). The
@@ -590,6 +598,14 @@ pub enum Op {
     F64SubRRSp(Bin),
     F64MulRRSp(Bin),
     F64DivRRSp(Bin),
+    F32AddRISp(BinImm),
+    F32SubRISp(BinImm),
+    F32MulRISp(BinImm),
+    F32DivRISp(BinImm),
+    F64AddRCSp(BinConst),
+    F64SubRCSp(BinConst),
+    F64MulRCSp(BinConst),
+    F64DivRCSp(BinConst),
     I32AddShlRRSp {
         k: u8,
         dst: u16,

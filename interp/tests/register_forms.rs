@@ -243,6 +243,15 @@ const TEMPORARIES: &str = r#"(module (memory 1)
         (i64.add (local.tee 2 (i64.xor (i64.mul (local.get 0) (local.get 1))
                                        (i64.shr_u (local.get 0) (i64.const 3))))
                  (local.get 2)))
+    ;; Float constants as operands: f64 ones as 64-bit constants, f32 ones as
+    ;; immediates; on the left of a commutative op, and of one that is not.
+    (func (export "f64_consts") (param f64) (result f64) (local f64)
+        (local.set 1 (f64.add (f64.mul (local.get 0) (f64.const 0.5)) (f64.const 0.01)))
+        (f64.div (local.tee 1 (f64.add (f64.const 2.5) (local.get 1)))
+                 (f64.sub (f64.const 1) (local.get 0))))
+    (func (export "f32_consts") (param f32) (result f32) (local f32)
+        (local.set 1 (f32.mul (local.get 0) (f32.const 1.5)))
+        (f32.sub (f32.div (local.get 1) (f32.const -3)) (f32.add (f32.const 0.25) (local.get 0))))
     (func (export "f32_tree") (param f32 f32) (result f32)
         (f32.sub (f32.mul (local.get 0) (local.get 1)) (f32.div (local.get 1) (local.get 0)))))"#;
 
@@ -294,6 +303,14 @@ fn register_ops_on_temporaries_are_the_stack_forms_results() {
         let mixed = x.wrapping_mul(y) ^ ((x as u64) >> 3) as i64;
         let args64 = [Val::I64(x), Val::I64(y)];
         assert_eq!(inst.i64("i64_tree", &args64), mixed.wrapping_add(mixed));
+        let x = f64::from(a) / 7.0;
+        let acc = 2.5 + (x * 0.5 + 0.01);
+        let got = inst.call("f64_consts", &[Val::F64(x.to_bits())]);
+        assert_eq!(got, Ok(vec![Val::F64((acc / (1.0 - x)).to_bits())]), "{x}");
+        let y = b as f32 / 9.0;
+        let want = (y * 1.5) / -3.0 - (0.25 + y);
+        let got = inst.call("f32_consts", &[Val::F32(y.to_bits())]);
+        assert_eq!(got, Ok(vec![Val::F32(want.to_bits())]), "{y}");
         let (p, q) = (a as f32 / 3.0, b as f32 + 0.5);
         let args32 = [Val::F32(p.to_bits()), Val::F32(q.to_bits())];
         let got = inst.call("f32_tree", &args32).expect("runs");

@@ -8,7 +8,7 @@
 //! `wasmfx_core::num`.
 
 use super::slots::Slots;
-use crate::op::{Bin, BinImm};
+use crate::op::{Bin, BinConst, BinImm};
 use wasmfx_core::TrapCode;
 use wasmfx_core::num::{F32_QUIET_BIT, F64_QUIET_BIT};
 
@@ -236,6 +236,30 @@ pub(super) fn ri(
 ) {
     values[base + o.dst as usize] = f(values[base + o.a as usize], imm);
     debug_assert_eq!(*sp, base + o.sp as usize, "a register op moved sp");
+}
+
+/// [`ri`] with an f64 constant as the right operand.
+#[inline(always)]
+pub(super) fn rc(
+    values: &mut Slots,
+    sp: &mut usize,
+    base: usize,
+    o: &BinConst,
+    f: impl FnOnce(u64, u64) -> u64,
+) {
+    ri(values, sp, base, &o.slots(), u64::from_le_bytes(o.imm), f);
+}
+
+/// [`ri_sp`] with an f64 constant as the right operand.
+#[inline(always)]
+pub(super) fn rc_sp(
+    values: &mut Slots,
+    sp: &mut usize,
+    base: usize,
+    o: &BinConst,
+    f: impl FnOnce(u64, u64) -> u64,
+) {
+    ri_sp(values, sp, base, &o.slots(), u64::from_le_bytes(o.imm), f);
 }
 
 /// [`rr_sp`] with an immediate right operand.

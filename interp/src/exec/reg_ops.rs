@@ -1,6 +1,6 @@
 //! The register-form arms of the dispatch loop (`op/reg.rs`): i32 and i64
 //! arithmetic and comparisons with slot or immediate operands, f32 and f64
-//! arithmetic with slot operands, and the compare-and-branch ops built on
+//! arithmetic with slot or constant operands, and the compare-and-branch ops built on
 //! them (see `int_ops.rs` for how the arms join the single dispatch
 //! `match`). Each writes its destination slot; the `…Sp` twins then set
 //! `sp` from their field (the temporaries they read popped, a temporary
@@ -55,7 +55,7 @@ macro_rules! match_op_with_reg_ops {
                     }
                 }
         },
-            i32: [
+            bits32: [
                 I32Add: I32AddRR I32AddRRSp I32AddRI I32AddRISp |a, b| from_i32((a as i32).wrapping_add(b as i32));
                 I32Sub: I32SubRR I32SubRRSp I32SubRI I32SubRISp |a, b| from_i32((a as i32).wrapping_sub(b as i32));
                 I32Mul: I32MulRR I32MulRRSp I32MulRI I32MulRISp |a, b| from_i32((a as i32).wrapping_mul(b as i32));
@@ -77,6 +77,10 @@ macro_rules! match_op_with_reg_ops {
                 I32LeU: I32LeURR I32LeURRSp I32LeURI I32LeURISp |a, b| ((a as u32) <= (b as u32)) as u64;
                 I32GeS: I32GeSRR I32GeSRRSp I32GeSRI I32GeSRISp |a, b| ((a as i32) >= (b as i32)) as u64;
                 I32GeU: I32GeURR I32GeURRSp I32GeURI I32GeURISp |a, b| ((a as u32) >= (b as u32)) as u64;
+                F32Add: F32AddRR F32AddRRSp F32AddRI F32AddRISp |a, b| from_f32(f32::from_bits(a as u32) + f32::from_bits(b as u32));
+                F32Sub: F32SubRR F32SubRRSp F32SubRI F32SubRISp |a, b| from_f32(f32::from_bits(a as u32) - f32::from_bits(b as u32));
+                F32Mul: F32MulRR F32MulRRSp F32MulRI F32MulRISp |a, b| from_f32(f32::from_bits(a as u32) * f32::from_bits(b as u32));
+                F32Div: F32DivRR F32DivRRSp F32DivRI F32DivRISp |a, b| from_f32(f32::from_bits(a as u32) / f32::from_bits(b as u32));
             ]
             i64: [
                 I64Add: I64AddRR I64AddRRSp I64AddRI I64AddRISp |a, b| (a as i64).wrapping_add(b as i64) as u64;
@@ -101,32 +105,29 @@ macro_rules! match_op_with_reg_ops {
                 I64GeS: I64GeSRR I64GeSRRSp I64GeSRI I64GeSRISp |a, b| ((a as i64) >= (b as i64)) as u64;
                 I64GeU: I64GeURR I64GeURRSp I64GeURI I64GeURISp |a, b| (a >= b) as u64;
             ]
-            float: [
-                F32Add: F32AddRR F32AddRRSp |a, b| from_f32(f32::from_bits(a as u32) + f32::from_bits(b as u32));
-                F32Sub: F32SubRR F32SubRRSp |a, b| from_f32(f32::from_bits(a as u32) - f32::from_bits(b as u32));
-                F32Mul: F32MulRR F32MulRRSp |a, b| from_f32(f32::from_bits(a as u32) * f32::from_bits(b as u32));
-                F32Div: F32DivRR F32DivRRSp |a, b| from_f32(f32::from_bits(a as u32) / f32::from_bits(b as u32));
-                F64Add: F64AddRR F64AddRRSp |a, b| f64::to_bits(f64::from_bits(a) + f64::from_bits(b));
-                F64Sub: F64SubRR F64SubRRSp |a, b| f64::to_bits(f64::from_bits(a) - f64::from_bits(b));
-                F64Mul: F64MulRR F64MulRRSp |a, b| f64::to_bits(f64::from_bits(a) * f64::from_bits(b));
-                F64Div: F64DivRR F64DivRRSp |a, b| f64::to_bits(f64::from_bits(a) / f64::from_bits(b));
+            f64: [
+                F64Add: F64AddRR F64AddRRSp F64AddRC F64AddRCSp |a, b| f64::to_bits(f64::from_bits(a) + f64::from_bits(b));
+                F64Sub: F64SubRR F64SubRRSp F64SubRC F64SubRCSp |a, b| f64::to_bits(f64::from_bits(a) - f64::from_bits(b));
+                F64Mul: F64MulRR F64MulRRSp F64MulRC F64MulRCSp |a, b| f64::to_bits(f64::from_bits(a) * f64::from_bits(b));
+                F64Div: F64DivRR F64DivRRSp F64DivRC F64DivRCSp |a, b| f64::to_bits(f64::from_bits(a) / f64::from_bits(b));
             ]
         )
     }};
 }
 
 /// Adds to the caller's arms, for every binary op of the tables, its
-/// register forms: slot-slot (`rr`) and, for integers, slot-immediate
-/// (`ri`; i32 immediates as bits, i64 ones sign-extended), each plain (`sp`
-/// left alone) and as its `…Sp` twin (`rr_sp`/`ri_sp`); then expands to
-/// the integer and float arms' `match`.
+/// register forms: slot-slot (`rr`) and slot-immediate (`ri`: `bits32`
+/// ops, i32 and f32, take the immediate as the operand's bits, `i64` ones
+/// sign-extend it; `rc`: an f64 constant), each
+/// plain (`sp` left alone) and as its `…Sp` twin; then expands to the
+/// integer and float arms' `match`.
 macro_rules! with_register_arms {
     (
         ($op:expr, $v:ident, $sp:ident, $base:ident, $pc:ident, $start:ident),
         { $($arms:tt)* },
-        i32: [$($i:ident: $i_rr:ident $i_rr_sp:ident $i_ri:ident $i_ri_sp:ident |$ia:ident, $ib:ident| $i_f:expr;)*]
+        bits32: [$($i:ident: $i_rr:ident $i_rr_sp:ident $i_ri:ident $i_ri_sp:ident |$ia:ident, $ib:ident| $i_f:expr;)*]
         i64: [$($w:ident: $w_rr:ident $w_rr_sp:ident $w_ri:ident $w_ri_sp:ident |$wa:ident, $wb:ident| $w_f:expr;)*]
-        float: [$($f:ident: $f_rr:ident $f_rr_sp:ident |$fa:ident, $fb:ident| $f_f:expr;)*]
+        f64: [$($f:ident: $f_rr:ident $f_rr_sp:ident $f_rc:ident $f_rc_sp:ident |$fa:ident, $fb:ident| $f_f:expr;)*]
     ) => {
         super::int_ops::match_op_with_int_ops!($op, $v, $sp, $pc, $start, {
             $($arms)*
@@ -145,6 +146,8 @@ macro_rules! with_register_arms {
             $(
                 Op::$f_rr(ref o) => rr($v, &mut $sp, $base, o, |$fa, $fb| $f_f),
                 Op::$f_rr_sp(ref o) => rr_sp($v, &mut $sp, $base, o, |$fa, $fb| $f_f),
+                Op::$f_rc(ref o) => rc($v, &mut $sp, $base, o, |$fa, $fb| $f_f),
+                Op::$f_rc_sp(ref o) => rc_sp($v, &mut $sp, $base, o, |$fa, $fb| $f_f),
             )*
         })
     };

@@ -54,6 +54,30 @@ pub struct BinImm {
     pub sp: u16,
 }
 
+/// `slot[dst] = slot[a] <op> imm` with an f64 constant's bits (little
+/// endian: bytes, so that the op stays 16 bytes); `sp` as in [`Bin`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C)]
+pub struct BinConst {
+    pub dst: u16,
+    pub a: u16,
+    pub sp: u16,
+    pub imm: [u8; 8],
+}
+
+impl BinConst {
+    /// Its slots as a [`BinImm`]'s (whose immediate is left 0).
+    #[inline(always)]
+    pub fn slots(&self) -> BinImm {
+        BinImm {
+            imm: 0,
+            dst: self.dst,
+            a: self.a,
+            sp: self.sp,
+        }
+    }
+}
+
 /// `slot[dst] = slot[also] = slot[a] + imm` (i32): an `I32AddRI` whose
 /// result is copied on to a second local at once (`local.tee dst;
 /// local.set also`, a pointer stepped in a loop and kept in two locals).
@@ -202,6 +226,14 @@ impl super::Op {
             F64SubRR(o) => F64SubRRSp(o),
             F64MulRR(o) => F64MulRRSp(o),
             F64DivRR(o) => F64DivRRSp(o),
+            F32AddRI(o) => F32AddRISp(o),
+            F32SubRI(o) => F32SubRISp(o),
+            F32MulRI(o) => F32MulRISp(o),
+            F32DivRI(o) => F32DivRISp(o),
+            F64AddRC(o) => F64AddRCSp(o),
+            F64SubRC(o) => F64SubRCSp(o),
+            F64MulRC(o) => F64MulRCSp(o),
+            F64DivRC(o) => F64DivRCSp(o),
             I32AddShlRR { k, dst, a, b, sp } => I32AddShlRRSp { k, dst, a, b, sp },
             other => other,
         }
@@ -235,7 +267,10 @@ impl super::Op {
             | I64MulRI(o) | I64AndRI(o) | I64OrRI(o) | I64XorRI(o) | I64ShlRI(o) | I64ShrSRI(o)
             | I64ShrURI(o) | I64RotlRI(o) | I64RotrRI(o) | I64EqRI(o) | I64NeRI(o)
             | I64LtSRI(o) | I64LtURI(o) | I64GtSRI(o) | I64GtURI(o) | I64LeSRI(o) | I64LeURI(o)
-            | I64GeSRI(o) | I64GeURI(o) => Some((&mut o.dst, &mut o.sp)),
+            | I64GeSRI(o) | I64GeURI(o) | F32AddRI(o) | F32SubRI(o) | F32MulRI(o) | F32DivRI(o) => {
+                Some((&mut o.dst, &mut o.sp))
+            }
+            F64AddRC(o) | F64SubRC(o) | F64MulRC(o) | F64DivRC(o) => Some((&mut o.dst, &mut o.sp)),
             I32AddShlRR { dst, sp, .. } => Some((dst, sp)),
             _ => None,
         }

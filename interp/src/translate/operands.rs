@@ -61,7 +61,7 @@
 //!   reads the old value.
 
 use super::{TranslateError, Translator};
-use crate::op::{Bin, BinImm, Op};
+use crate::op::{Bin, BinConst, BinImm, Op};
 use wasmparser::Operator;
 
 /// An operand-stack entry whose slot is not written yet.
@@ -143,12 +143,14 @@ struct BinaryForms {
     stack: Op,
     rr: fn(Bin) -> Op,
     ri: Option<fn(BinImm) -> Op>,
+    /// Slot-constant with a 64-bit constant (f64).
+    rc: Option<fn(BinConst) -> Op>,
     wide: bool,
     commutes: bool,
 }
 
 macro_rules! binary_forms {
-    ($($wasm:ident => $rr:ident $(/ $ri:ident)? : $wide:literal $commutes:literal;)*) => {
+    ($($wasm:ident => $rr:ident $(/ $ri:ident)? $(& $rc:ident)? : $wide:literal $commutes:literal;)*) => {
         /// The register forms of `op`, if it has them.
         fn binary_forms(op: &Operator<'_>) -> Option<BinaryForms> {
             Some(match op {
@@ -156,6 +158,7 @@ macro_rules! binary_forms {
                     stack: Op::$wasm,
                     rr: Op::$rr,
                     ri: binary_forms!(@ri $($ri)?),
+                    rc: binary_forms!(@rc $($rc)?),
                     wide: $wide,
                     commutes: $commutes,
                 },)*
@@ -165,6 +168,8 @@ macro_rules! binary_forms {
     };
     (@ri $ri:ident) => { Some(Op::$ri) };
     (@ri) => { None };
+    (@rc $rc:ident) => { Some(Op::$rc) };
+    (@rc) => { None };
 }
 
 binary_forms! {
@@ -210,14 +215,14 @@ binary_forms! {
     I64LeU => I64LeURR / I64LeURI: true false;
     I64GeS => I64GeSRR / I64GeSRI: true false;
     I64GeU => I64GeURR / I64GeURI: true false;
-    F32Add => F32AddRR: false true;
-    F32Sub => F32SubRR: false false;
-    F32Mul => F32MulRR: false true;
-    F32Div => F32DivRR: false false;
-    F64Add => F64AddRR: false true;
-    F64Sub => F64SubRR: false false;
-    F64Mul => F64MulRR: false true;
-    F64Div => F64DivRR: false false;
+    F32Add => F32AddRR / F32AddRI: false true;
+    F32Sub => F32SubRR / F32SubRI: false false;
+    F32Mul => F32MulRR / F32MulRI: false true;
+    F32Div => F32DivRR / F32DivRI: false false;
+    F64Add => F64AddRR & F64AddRC: false true;
+    F64Sub => F64SubRR & F64SubRC: false false;
+    F64Mul => F64MulRR & F64MulRC: false true;
+    F64Div => F64DivRR & F64DivRC: false false;
 }
 
 impl Translator<'_> {
@@ -588,6 +593,24 @@ fn register_form(forms: &BinaryForms, a: Leaf, b: Leaf, dst: u16) -> Option<Op> 
         Leaf::Local(_) | Leaf::Temp(_) => None,
     };
     let sp = dst + 1;
+    if let Some(rc) = forms.rc {
+        return match (slot(a), slot(b), a, b) {
+            (Some(a), Some(b), ..) => Some((forms.rr)(Bin { dst, a, b, sp })),
+            (Some(a), _, _, Leaf::Const(c)) => Some(rc(BinConst {
+                dst,
+                a,
+                sp,
+                imm: c.to_le_bytes(),
+            })),
+            (_, Some(b), Leaf::Const(c), _) if forms.commutes => Some(rc(BinConst {
+                dst,
+                a: b,
+                sp,
+                imm: c.to_le_bytes(),
+            })),
+            _ => None,
+        };
+    }
     Some(match (slot(a), slot(b), imm(a), imm(b), forms.ri) {
         (Some(a), Some(b), ..) => (forms.rr)(Bin { dst, a, b, sp }),
         (Some(a), _, _, Some(imm), Some(ri)) => ri(BinImm { dst, a, sp, imm }),
@@ -640,7 +663,7 @@ fn add_shl(first: Pending, second: Pending) -> Option<Pending> {
 
 #[cfg(test)]
 mod tests {
-    use crate::op::{Bin, I32Cmp, Op};
+    use crate::op::{Bin, BinConst, BinImm, I32Cmp, Op};
     use std::sync::Arc;
     use wasmfx_core::{Module, Store, TypeRegistry};
 
@@ -802,6 +825,26 @@ mod tests {
             sp: 3,
         });
         assert_eq!(ops, [mul, add, Op::Return]);
+    }
+
+    #[test]
+    fn float_constants_are_operands_of_register_ops() {
+        let ops = ops("(module (func (param f64 f32) (local f64 f32)
+            (local.set 2 (f64.mul (f64.const 0.5) (local.get 0)))
+            (local.set 3 (f32.sub (local.get 1) (f32.const 2)))))");
+        let half = Op::F64MulRC(BinConst {
+            dst: 2,
+            a: 0,
+            sp: 4,
+            imm: 0.5f64.to_bits().to_le_bytes(),
+        });
+        let minus_two = Op::F32SubRI(BinImm {
+            imm: 2.0f32.to_bits() as i32,
+            dst: 3,
+            a: 1,
+            sp: 4,
+        });
+        assert_eq!(ops, [half, minus_two, Op::Return]);
     }
 
     #[test]
