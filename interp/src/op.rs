@@ -28,7 +28,7 @@ mod branch;
 mod reg;
 
 pub use branch::I32Cmp;
-pub use reg::{Bin, BinConst, BinImm, BinImmTee};
+pub use reg::{Bin, BinConst, BinImm, BinImmTee, BinTee};
 
 /// One instruction of the internal bytecode. Kept at 16 bytes (pinned by a
 /// test) so the dispatch loop stays cache friendly.
@@ -606,6 +606,12 @@ pub enum Op {
     F64SubRCSp(BinConst),
     F64MulRCSp(BinConst),
     F64DivRCSp(BinConst),
+    /// f64 register ops writing a local and a temporary, setting `sp`
+    /// ([`BinTee`]).
+    F64AddRRTee(BinTee),
+    F64SubRRTee(BinTee),
+    F64MulRRTee(BinTee),
+    F64DivRRTee(BinTee),
     I32AddShlRRSp {
         k: u8,
         dst: u16,

@@ -252,6 +252,18 @@ const TEMPORARIES: &str = r#"(module (memory 1)
     (func (export "f32_consts") (param f32) (result f32) (local f32)
         (local.set 1 (f32.mul (local.get 0) (f32.const 1.5)))
         (f32.sub (f32.div (local.get 1) (f32.const -3)) (f32.add (f32.const 0.25) (local.get 0))))
+    ;; A teed f64 result that a load then wants on the stack (the op's tee
+    ;; form), and one with another op between (a push of the local).
+    (func (export "tee_then_load") (param f64 f64 i32) (result f64) (local f64 f64)
+        (f64.store (local.get 2) (f64.const 4.5))
+        (f64.add (local.tee 3 (f64.sub (local.get 0) (local.get 1)))
+                 (f64.mul (f64.load (local.get 2)) (local.get 3))))
+    (func (export "tee_copy_then_load") (param f64 f64 i32) (result f64) (local f64 f64)
+        (f64.store (local.get 2) (f64.const 4.5))
+        (local.tee 3 (f64.div (local.get 0) (local.get 1)))
+        (local.set 4 (local.get 0))
+        (f64.add (f64.load (local.get 2)))
+        (f64.sub (local.get 4)))
     (func (export "f32_tree") (param f32 f32) (result f32)
         (f32.sub (f32.mul (local.get 0) (local.get 1)) (f32.div (local.get 1) (local.get 0)))))"#;
 
@@ -307,6 +319,14 @@ fn register_ops_on_temporaries_are_the_stack_forms_results() {
         let acc = 2.5 + (x * 0.5 + 0.01);
         let got = inst.call("f64_consts", &[Val::F64(x.to_bits())]);
         assert_eq!(got, Ok(vec![Val::F64((acc / (1.0 - x)).to_bits())]), "{x}");
+        let (p, q) = (f64::from(a) * 0.25, f64::from(b) / 3.0);
+        let args = [Val::F64(p.to_bits()), Val::F64(q.to_bits()), Val::I32(16)];
+        let want = (p - q) + 4.5 * (p - q);
+        let got = inst.call("tee_then_load", &args);
+        assert_eq!(got, Ok(vec![Val::F64(want.to_bits())]), "{p} {q}");
+        let want = (p / q + 4.5) - p;
+        let got = inst.call("tee_copy_then_load", &args);
+        assert_eq!(got, Ok(vec![Val::F64(want.to_bits())]), "{p} {q}");
         let y = b as f32 / 9.0;
         let want = (y * 1.5) / -3.0 - (0.25 + y);
         let got = inst.call("f32_consts", &[Val::F32(y.to_bits())]);

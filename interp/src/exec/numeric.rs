@@ -8,7 +8,7 @@
 //! `wasmfx_core::num`.
 
 use super::slots::Slots;
-use crate::op::{Bin, BinConst, BinImm};
+use crate::op::{Bin, BinConst, BinImm, BinTee};
 use wasmfx_core::TrapCode;
 use wasmfx_core::num::{F32_QUIET_BIT, F64_QUIET_BIT};
 
@@ -236,6 +236,23 @@ pub(super) fn ri(
 ) {
     values[base + o.dst as usize] = f(values[base + o.a as usize], imm);
     debug_assert_eq!(*sp, base + o.sp as usize, "a register op moved sp");
+}
+
+/// A register op's tee form: `slot[dst] = slot[also] = f(slot[a],
+/// slot[b])`, then `sp` from the field, as [`rr_sp`].
+#[inline(always)]
+pub(super) fn rr_tee(
+    values: &mut Slots,
+    sp: &mut usize,
+    base: usize,
+    o: &BinTee,
+    f: impl FnOnce(u64, u64) -> u64,
+) {
+    debug_assert!(reads_below(*sp, base, o.a) && reads_below(*sp, base, o.b));
+    let result = f(values[base + o.a as usize], values[base + o.b as usize]);
+    values[base + o.also as usize] = result;
+    values[base + o.dst as usize] = result;
+    *sp = base + o.sp as usize;
 }
 
 /// [`ri`] with an f64 constant as the right operand.

@@ -106,10 +106,10 @@ macro_rules! match_op_with_reg_ops {
                 I64GeU: I64GeURR I64GeURRSp I64GeURI I64GeURISp |a, b| (a >= b) as u64;
             ]
             f64: [
-                F64Add: F64AddRR F64AddRRSp F64AddRC F64AddRCSp |a, b| f64::to_bits(f64::from_bits(a) + f64::from_bits(b));
-                F64Sub: F64SubRR F64SubRRSp F64SubRC F64SubRCSp |a, b| f64::to_bits(f64::from_bits(a) - f64::from_bits(b));
-                F64Mul: F64MulRR F64MulRRSp F64MulRC F64MulRCSp |a, b| f64::to_bits(f64::from_bits(a) * f64::from_bits(b));
-                F64Div: F64DivRR F64DivRRSp F64DivRC F64DivRCSp |a, b| f64::to_bits(f64::from_bits(a) / f64::from_bits(b));
+                F64Add: F64AddRR F64AddRRSp F64AddRC F64AddRCSp F64AddRRTee |a, b| f64::to_bits(f64::from_bits(a) + f64::from_bits(b));
+                F64Sub: F64SubRR F64SubRRSp F64SubRC F64SubRCSp F64SubRRTee |a, b| f64::to_bits(f64::from_bits(a) - f64::from_bits(b));
+                F64Mul: F64MulRR F64MulRRSp F64MulRC F64MulRCSp F64MulRRTee |a, b| f64::to_bits(f64::from_bits(a) * f64::from_bits(b));
+                F64Div: F64DivRR F64DivRRSp F64DivRC F64DivRCSp F64DivRRTee |a, b| f64::to_bits(f64::from_bits(a) / f64::from_bits(b));
             ]
         )
     }};
@@ -119,15 +119,15 @@ macro_rules! match_op_with_reg_ops {
 /// register forms: slot-slot (`rr`) and slot-immediate (`ri`: `bits32`
 /// ops, i32 and f32, take the immediate as the operand's bits, `i64` ones
 /// sign-extend it; `rc`: an f64 constant), each
-/// plain (`sp` left alone) and as its `…Sp` twin; then expands to the
-/// integer and float arms' `match`.
+/// plain (`sp` left alone) and as its `…Sp` twin, and for f64 the tee form
+/// (`rr_tee`); then expands to the integer and float arms' `match`.
 macro_rules! with_register_arms {
     (
         ($op:expr, $v:ident, $sp:ident, $base:ident, $pc:ident, $start:ident),
         { $($arms:tt)* },
         bits32: [$($i:ident: $i_rr:ident $i_rr_sp:ident $i_ri:ident $i_ri_sp:ident |$ia:ident, $ib:ident| $i_f:expr;)*]
         i64: [$($w:ident: $w_rr:ident $w_rr_sp:ident $w_ri:ident $w_ri_sp:ident |$wa:ident, $wb:ident| $w_f:expr;)*]
-        f64: [$($f:ident: $f_rr:ident $f_rr_sp:ident $f_rc:ident $f_rc_sp:ident |$fa:ident, $fb:ident| $f_f:expr;)*]
+        f64: [$($f:ident: $f_rr:ident $f_rr_sp:ident $f_rc:ident $f_rc_sp:ident $f_tee:ident |$fa:ident, $fb:ident| $f_f:expr;)*]
     ) => {
         super::int_ops::match_op_with_int_ops!($op, $v, $sp, $pc, $start, {
             $($arms)*
@@ -148,6 +148,7 @@ macro_rules! with_register_arms {
                 Op::$f_rr_sp(ref o) => rr_sp($v, &mut $sp, $base, o, |$fa, $fb| $f_f),
                 Op::$f_rc(ref o) => rc($v, &mut $sp, $base, o, |$fa, $fb| $f_f),
                 Op::$f_rc_sp(ref o) => rc_sp($v, &mut $sp, $base, o, |$fa, $fb| $f_f),
+                Op::$f_tee(ref o) => rr_tee($v, &mut $sp, $base, o, |$fa, $fb| $f_f),
             )*
         })
     };

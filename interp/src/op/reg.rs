@@ -26,6 +26,10 @@
 //! ops run, the plain forms do not pay it (`bash benches/callgrind.sh
 //! interp` and matmul's wall time, in the commit that split them).
 //!
+//! Float constants are operands too: f32 ones as `BinImm` immediates (their
+//! bits), f64 ones in `BinConst` (`F64AddRC`, ...). The f64 ops also have a
+//! tee form (`BinTee`: the result in a local and a temporary).
+//!
 //! Slots are u16: a function whose locals and operands need more slots keeps
 //! the stack forms.
 
@@ -63,6 +67,20 @@ pub struct BinConst {
     pub a: u16,
     pub sp: u16,
     pub imm: [u8; 8],
+}
+
+/// `slot[dst] = slot[also] = slot[a] <op> slot[b]`, then `sp` from the
+/// field: a register op whose result a `local.tee` kept (`also`) and that
+/// a stack op then wanted on the stack (`dst`, a temporary), instead of a
+/// `LocalGet` of the local after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C)]
+pub struct BinTee {
+    pub dst: u16,
+    pub a: u16,
+    pub b: u16,
+    pub sp: u16,
+    pub also: u16,
 }
 
 impl BinConst {
@@ -237,6 +255,28 @@ impl super::Op {
             I32AddShlRR { k, dst, a, b, sp } => I32AddShlRRSp { k, dst, a, b, sp },
             other => other,
         }
+    }
+
+    /// A register op writing local `local` (plain or `…Sp`) as its tee
+    /// form writing the temporary `slot` too, if it has one.
+    pub(crate) fn with_tee(self, local: u32, slot: u16) -> Option<Self> {
+        use super::Op::*;
+        let tee = |o: Bin| {
+            (u32::from(o.dst) == local).then_some(BinTee {
+                dst: slot,
+                a: o.a,
+                b: o.b,
+                sp: slot.checked_add(1)?,
+                also: o.dst,
+            })
+        };
+        Some(match self {
+            F64AddRR(o) | F64AddRRSp(o) => F64AddRRTee(tee(o)?),
+            F64SubRR(o) | F64SubRRSp(o) => F64SubRRTee(tee(o)?),
+            F64MulRR(o) | F64MulRRSp(o) => F64MulRRTee(tee(o)?),
+            F64DivRR(o) | F64DivRRSp(o) => F64DivRRTee(tee(o)?),
+            _ => return None,
+        })
     }
 
     /// The `sp` field of a register form that leaves `sp` alone.

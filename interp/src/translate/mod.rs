@@ -163,6 +163,9 @@ struct Translator<'a> {
     height: u32,
     /// Top entries not written to their slots yet (`operands.rs`).
     pending: Vec<operands::Pending>,
+    /// The last op, if it is a register op whose result a `local.tee` kept
+    /// as the pending entry at this slot (`operands.rs`).
+    teed: Option<operands::Teed>,
     max_height: u32,
     controls: Vec<Control>,
     /// pc of each label id (`UNKNOWN_PC` until known).
@@ -205,6 +208,7 @@ impl<'a> Translator<'a> {
             ops: Vec::new(),
             height: 0,
             pending: Vec::new(),
+            teed: None,
             max_height: 0,
             controls: vec![Control {
                 kind: ControlKind::Function,

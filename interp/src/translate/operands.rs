@@ -42,7 +42,10 @@
 //!
 //! Where the consumer is a stack op, the pending entries are emitted as
 //! stack ops when those take one op (they may fuse on with the consumer,
-//! `fuse.rs`), else as the register op writing the entry's temporary.
+//! `fuse.rs`), else as the register op writing the entry's temporary. A
+//! local that `local.tee` kept from an f64 register op, pushed while that
+//! op is still the last, is written by the op itself (its tee form writes
+//! the local and the temporary, [`Teed`]), not by a `LocalGet` after it.
 //!
 //! Invariants:
 //! - Pending entries are always the top of the stack (a suffix); only the
@@ -88,6 +91,17 @@ pub(super) enum Pending {
     /// round. A `local.set`/`local.tee` makes it one `I32AddShlRR`; any
     /// other consumer gets the stack forms (`LocalGet2`, `I32AddShl`).
     AddShl { a: u32, b: u32, k: u8 },
+}
+
+/// A register op writing a local that `local.tee` kept as a pending
+/// entry: if that entry must be pushed while the op is still the last,
+/// the op's tee form writes it to its slot too (no `LocalGet` after it).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Teed {
+    /// The op's index.
+    at: usize,
+    /// The pending entry's slot.
+    slot: u32,
 }
 
 /// An operand of a pending [`Pending::Binary`].
@@ -277,6 +291,12 @@ impl Translator<'_> {
             } else {
                 slot
             };
+            if i == 0
+                && let Pending::Local(local) = entry
+                && self.push_teed(local, slot)
+            {
+                continue;
+            }
             match entry {
                 Pending::Binary { mut reg, .. }
                     if branch
@@ -301,6 +321,28 @@ impl Translator<'_> {
             let below = control.height + control.branch_arity() + 1;
             self.height.checked_sub(below) == Some(0)
         })
+    }
+
+    /// Turns the last op into its tee form if it wrote `local` for the
+    /// pending entry at `slot` (see [`Teed`]); whether it did.
+    fn push_teed(&mut self, local: u32, slot: u32) -> bool {
+        let Some(teed) = self.teed.take() else {
+            return false;
+        };
+        let last = self.ops.len().wrapping_sub(1);
+        if teed.at != last || teed.slot != slot {
+            return false;
+        }
+        let (Some(last), Ok(slot16)) = (self.ops.last_mut(), u16::try_from(slot)) else {
+            return false;
+        };
+        match last.with_tee(local, slot16) {
+            Some(tee) => {
+                *last = tee;
+                true
+            }
+            None => false,
+        }
     }
 
     /// Writes a pending entry to its temporary `slot`, `sp` being at run
@@ -506,7 +548,10 @@ impl Translator<'_> {
                 self.emit(Op::LocalSetConst { local, value });
             }
             Pending::Binary {
-                mut reg, stack, a, ..
+                mut reg,
+                stack,
+                a,
+                b,
             } => {
                 let (Ok(local16), Some(sp_after)) = (u16::try_from(local), self.sp_without_top())
                 else {
@@ -519,9 +564,7 @@ impl Translator<'_> {
                 if let (Leaf::Temp(_), false) = (a, tee) {
                     // On temporaries only (the one pending entry): the stack
                     // op and the store may fuse into one (`F64AddSet`).
-                    let Some(Pending::Binary { b, .. }) = self.pending.pop() else {
-                        unreachable!("the top is this binary entry");
-                    };
+                    self.pending.pop();
                     self.height -= 1;
                     self.emit_cheapest(moving_sp(reg, sp_before), |t| {
                         t.emit_leaf(b);
@@ -530,8 +573,12 @@ impl Translator<'_> {
                     });
                     return true;
                 }
-                self.emit(moving_sp(reg, sp_before));
+                let at = self.emit(moving_sp(reg, sp_before));
                 self.pending[n - 1] = Pending::Local(local);
+                if tee {
+                    let slot = self.num_locals + self.height - 1;
+                    self.teed = Some(Teed { at, slot });
+                }
             }
             Pending::AddShl { a, b, k } => {
                 let (Ok(dst), Ok(a), Ok(b), Some(sp)) = (
@@ -663,7 +710,7 @@ fn add_shl(first: Pending, second: Pending) -> Option<Pending> {
 
 #[cfg(test)]
 mod tests {
-    use crate::op::{Bin, BinConst, BinImm, I32Cmp, Op};
+    use crate::op::{Bin, BinConst, BinImm, BinTee, I32Cmp, Op};
     use std::sync::Arc;
     use wasmfx_core::{Module, Store, TypeRegistry};
 
@@ -845,6 +892,24 @@ mod tests {
             sp: 4,
         });
         assert_eq!(ops, [half, minus_two, Op::Return]);
+    }
+
+    #[test]
+    fn a_teed_result_a_load_pushes_is_written_by_its_op() {
+        let ops = ops(
+            "(module (memory 1) (func (param f64 f64 i32) (result f64) (local f64)
+            (f64.add (local.tee 3 (f64.sub (local.get 0) (local.get 1)))
+                     (f64.load (local.get 2)))))",
+        );
+        let tee = Op::F64SubRRTee(BinTee {
+            dst: 4,
+            a: 0,
+            b: 1,
+            sp: 5,
+            also: 3,
+        });
+        assert_eq!(ops[0], tee, "{ops:?}");
+        assert!(!ops.contains(&Op::LocalGet(3)), "{ops:?}");
     }
 
     #[test]
