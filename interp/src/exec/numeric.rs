@@ -8,7 +8,7 @@
 //! `wasmfx_core::num`.
 
 use super::slots::Slots;
-use crate::op::{Bin, BinConst, BinImm, BinTee};
+use crate::op::{Bin, BinImm, BinTee};
 use wasmfx_core::TrapCode;
 use wasmfx_core::num::{F32_QUIET_BIT, F64_QUIET_BIT};
 
@@ -253,30 +253,6 @@ pub(super) fn rr_tee(
     values[base + o.also as usize] = result;
     values[base + o.dst as usize] = result;
     *sp = base + o.sp as usize;
-}
-
-/// [`ri`] with an f64 constant as the right operand.
-#[inline(always)]
-pub(super) fn rc(
-    values: &mut Slots,
-    sp: &mut usize,
-    base: usize,
-    o: &BinConst,
-    f: impl FnOnce(u64, u64) -> u64,
-) {
-    ri(values, sp, base, &o.slots(), u64::from_le_bytes(o.imm), f);
-}
-
-/// [`ri_sp`] with an f64 constant as the right operand.
-#[inline(always)]
-pub(super) fn rc_sp(
-    values: &mut Slots,
-    sp: &mut usize,
-    base: usize,
-    o: &BinConst,
-    f: impl FnOnce(u64, u64) -> u64,
-) {
-    ri_sp(values, sp, base, &o.slots(), u64::from_le_bytes(o.imm), f);
 }
 
 /// [`rr_sp`] with an immediate right operand.

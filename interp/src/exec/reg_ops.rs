@@ -118,7 +118,7 @@ macro_rules! match_op_with_reg_ops {
 /// Adds to the caller's arms, for every binary op of the tables, its
 /// register forms: slot-slot (`rr`) and slot-immediate (`ri`: `bits32`
 /// ops, i32 and f32, take the immediate as the operand's bits, `i64` ones
-/// sign-extend it; `rc`: an f64 constant), each
+/// sign-extend it; for f64, an f64 constant, through `ri`), each
 /// plain (`sp` left alone) and as its `…Sp` twin, and for f64 the tee form
 /// (`rr_tee`); then expands to the integer and float arms' `match`.
 macro_rules! with_register_arms {
@@ -146,8 +146,8 @@ macro_rules! with_register_arms {
             $(
                 Op::$f_rr(ref o) => rr($v, &mut $sp, $base, o, |$fa, $fb| $f_f),
                 Op::$f_rr_sp(ref o) => rr_sp($v, &mut $sp, $base, o, |$fa, $fb| $f_f),
-                Op::$f_rc(ref o) => rc($v, &mut $sp, $base, o, |$fa, $fb| $f_f),
-                Op::$f_rc_sp(ref o) => rc_sp($v, &mut $sp, $base, o, |$fa, $fb| $f_f),
+                Op::$f_rc(ref o) => ri($v, &mut $sp, $base, &o.slots(), u64::from_le_bytes(o.imm), |$fa, $fb| $f_f),
+                Op::$f_rc_sp(ref o) => ri_sp($v, &mut $sp, $base, &o.slots(), u64::from_le_bytes(o.imm), |$fa, $fb| $f_f),
                 Op::$f_tee(ref o) => rr_tee($v, &mut $sp, $base, o, |$fa, $fb| $f_f),
             )*
         })
