@@ -423,6 +423,15 @@ pub enum Op {
         b: u16,
         sp: u16,
     },
+    /// `slot[dst] = slot[a] + imm + slot[b]` (i32): an address of a base,
+    /// a field offset and an index; `sp` as in [`Bin`].
+    I32AddRRI {
+        imm: i32,
+        dst: u16,
+        a: u16,
+        b: u16,
+        sp: u16,
+    },
     I32SubRI(BinImm),
     I32MulRI(BinImm),
     I32AndRI(BinImm),
@@ -612,6 +621,13 @@ pub enum Op {
     F64SubRRTee(BinTee),
     F64MulRRTee(BinTee),
     F64DivRRTee(BinTee),
+    I32AddRRISp {
+        imm: i32,
+        dst: u16,
+        a: u16,
+        b: u16,
+        sp: u16,
+    },
     I32AddShlRRSp {
         k: u8,
         dst: u16,

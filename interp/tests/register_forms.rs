@@ -238,6 +238,14 @@ const TEMPORARIES: &str = r#"(module (memory 1)
         (i32.add (i32.add (i32.mul (local.get 0) (i32.const 1000))
                           (i32.mul (local.get 1) (i32.const 100)))
                  (i32.add (i32.mul (local.get 2) (i32.const 10)) (local.get 3))))
+    ;; base + offset + index: stored, teed and loaded from, the offset
+    ;; added or subtracted, on either side.
+    (func (export "addresses") (param i32 i32) (result i32) (local i32)
+        (i32.store (i32.const 256) (i32.const 7))
+        (local.set 2 (i32.add (i32.add (local.get 0) (i32.const 64)) (local.get 1)))
+        (i32.add (local.get 2)
+            (i32.add (local.tee 2 (i32.add (local.get 1) (i32.sub (local.get 0) (i32.const 3))))
+                     (i32.load (i32.add (i32.add (i32.const 200) (local.get 0)) (local.get 1))))))
     ;; i64 and f32 trees, and a result kept by local.tee.
     (func (export "i64_tree") (param i64 i64) (result i64) (local i64)
         (i64.add (local.tee 2 (i64.xor (i64.mul (local.get 0) (local.get 1))
@@ -309,6 +317,12 @@ fn register_ops_on_temporaries_are_the_stack_forms_results() {
             .wrapping_add(b.wrapping_mul(100))
             .wrapping_add(70i32.wrapping_sub(b));
         assert_eq!(inst.i32("digits", &args4), digits);
+        // Loads at 200 + 40 + 16 = 256.
+        let at = [Val::I32(40), Val::I32(16)];
+        assert_eq!(
+            inst.i32("addresses", &at),
+            (40 + 64 + 16) + (16 + 40 - 3) + 7
+        );
         let below = i32::from(a.wrapping_mul(a) < b);
         assert_eq!(inst.i32("square_below", &args), below, "{a} {b}");
         let (x, y) = (i64::from(a) << 20, i64::from(b));

@@ -33,6 +33,14 @@ macro_rules! match_op_with_reg_ops {
                     let o = crate::op::Bin { dst, a, b, sp: height };
                     rr($v, &mut $sp, $base, &o, |a, b| from_i32((a as i32).wrapping_add((b as i32).wrapping_shl(k as u32))));
                 }
+                Op::I32AddRRI { imm, dst, a, b, sp: height } => {
+                    let o = crate::op::Bin { dst, a, b, sp: height };
+                    rr($v, &mut $sp, $base, &o, |a, b| from_i32((a as i32).wrapping_add(imm).wrapping_add(b as i32)));
+                }
+                Op::I32AddRRISp { imm, dst, a, b, sp: height } => {
+                    let o = crate::op::Bin { dst, a, b, sp: height };
+                    rr_sp($v, &mut $sp, $base, &o, |a, b| from_i32((a as i32).wrapping_add(imm).wrapping_add(b as i32)));
+                }
                 Op::I32AddShlRRSp { k, dst, a, b, sp: height } => {
                     let o = crate::op::Bin { dst, a, b, sp: height };
                     rr_sp($v, &mut $sp, $base, &o, |a, b| from_i32((a as i32).wrapping_add((b as i32).wrapping_shl(k as u32))));

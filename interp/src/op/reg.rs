@@ -253,6 +253,7 @@ impl super::Op {
             F64MulRC(o) => F64MulRCSp(o),
             F64DivRC(o) => F64DivRCSp(o),
             I32AddShlRR { k, dst, a, b, sp } => I32AddShlRRSp { k, dst, a, b, sp },
+            I32AddRRI { imm, dst, a, b, sp } => I32AddRRISp { imm, dst, a, b, sp },
             other => other,
         }
     }
@@ -311,7 +312,7 @@ impl super::Op {
                 Some((&mut o.dst, &mut o.sp))
             }
             F64AddRC(o) | F64SubRC(o) | F64MulRC(o) | F64DivRC(o) => Some((&mut o.dst, &mut o.sp)),
-            I32AddShlRR { dst, sp, .. } => Some((dst, sp)),
+            I32AddShlRR { dst, sp, .. } | I32AddRRI { dst, sp, .. } => Some((dst, sp)),
             _ => None,
         }
     }

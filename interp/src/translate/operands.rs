@@ -20,6 +20,10 @@
 //!   i32.const 2; i32.shl      [L1, Binary(shl, L2, C2)]
 //!   i32.add                   [AddShl(L1, L2, 2)]
 //!   local.set 6               []                      I32AddShlRR { k: 2, dst: 6, a: 1, b: 2, sp }
+//!   local.get 1; i32.const 64 [L1, C64]
+//!   i32.add; local.get 2      [Binary(add, L1, C64), L2]
+//!   i32.add                   [AddImm(L1, L2, 64)]
+//!   local.set 6               []                      I32AddRRI { imm: 64, dst: 6, a: 1, b: 2, sp }
 //! ```
 //!
 //! Operands may also be temporaries: a binary op whose first operand is a
@@ -88,9 +92,13 @@ pub(super) enum Pending {
     },
     /// `local a + (local b << k)` (i32, `k` below 32): an `i32.add` of a
     /// local and a pending shift of a local by a constant, either way
-    /// round. A `local.set`/`local.tee` makes it one `I32AddShlRR`; any
-    /// other consumer gets the stack forms (`LocalGet2`, `I32AddShl`).
+    /// round. A `local.set`/`local.tee` makes it one `I32AddShlRR`; other
+    /// consumers get it in a temporary, as a [`Pending::Binary`].
     AddShl { a: u32, b: u32, k: u8 },
+    /// `local a + imm + local b` (i32): an `i32.add` of a pending sum of a
+    /// local and a constant and a local, either way round (an address:
+    /// base, field offset, index). One `I32AddRRI`, as [`Pending::AddShl`].
+    AddImm { a: u32, b: u32, imm: i32 },
 }
 
 /// A register op writing a local that `local.tee` kept as a pending
@@ -120,7 +128,7 @@ impl Pending {
             Pending::Local(l) => l == local,
             Pending::Const(_) => false,
             Pending::Binary { a, b, .. } => a == Leaf::Local(local) || b == Leaf::Local(local),
-            Pending::AddShl { a, b, .. } => a == local || b == local,
+            Pending::AddShl { a, b, .. } | Pending::AddImm { a, b, .. } => a == local || b == local,
         }
     }
 
@@ -130,7 +138,7 @@ impl Pending {
         match self {
             Pending::Local(l) => Some(Leaf::Local(l)),
             Pending::Const(c) => Some(Leaf::Const(c)),
-            Pending::Binary { .. } | Pending::AddShl { .. } => None,
+            Pending::Binary { .. } | Pending::AddShl { .. } | Pending::AddImm { .. } => None,
         }
     }
 
@@ -367,15 +375,25 @@ impl Translator<'_> {
                 t.emit_leaf(b);
                 t.emit(stack);
             }),
-            Pending::AddShl { a, b, k } => {
-                let stack_forms = |t: &mut Self| {
-                    t.emit_leaf(Leaf::Local(a));
-                    t.emit_leaf(Leaf::Local(b));
-                    t.emit_leaf(Leaf::Const(u64::from(k)));
-                    t.emit(Op::I32Shl);
-                    t.emit(Op::I32Add);
+            Pending::AddShl { .. } | Pending::AddImm { .. } => {
+                let stack_forms = |t: &mut Self| match entry {
+                    Pending::AddShl { a, b, k } => {
+                        t.emit_leaf(Leaf::Local(a));
+                        t.emit_leaf(Leaf::Local(b));
+                        t.emit_leaf(Leaf::Const(u64::from(k)));
+                        t.emit(Op::I32Shl);
+                        t.emit(Op::I32Add);
+                    }
+                    Pending::AddImm { a, b, imm } => {
+                        t.emit_leaf(Leaf::Local(a));
+                        t.emit_leaf(Leaf::Const(u64::from(imm as u32)));
+                        t.emit(Op::I32Add);
+                        t.emit_leaf(Leaf::Local(b));
+                        t.emit(Op::I32Add);
+                    }
+                    _ => {}
                 };
-                match add_shl_to_temp(a, b, k, slot) {
+                match sum_to_temp(entry, slot) {
                     Some(reg) => self.emit_cheapest(moving_sp(reg, sp), stack_forms),
                     None => stack_forms(self),
                 }
@@ -453,6 +471,7 @@ impl Translator<'_> {
         if n >= 2
             && forms.stack == Op::I32Add
             && let Some(entry) = add_shl(self.pending[n - 2], self.pending[n - 1])
+                .or_else(|| add_imm(self.pending[n - 2], self.pending[n - 1]))
         {
             self.pending.truncate(n - 2);
             self.pending.push(entry);
@@ -522,7 +541,7 @@ impl Translator<'_> {
     fn register_op_to_temp(&self, entry: Pending, slot: u32) -> Option<Op> {
         match entry {
             Pending::Binary { reg, .. } => Some(reg),
-            Pending::AddShl { a, b, k } => add_shl_to_temp(a, b, k, slot),
+            Pending::AddShl { .. } | Pending::AddImm { .. } => sum_to_temp(entry, slot),
             Pending::Local(_) | Pending::Const(_) => None,
         }
     }
@@ -580,16 +599,10 @@ impl Translator<'_> {
                     self.teed = Some(Teed { at, slot });
                 }
             }
-            Pending::AddShl { a, b, k } => {
-                let (Ok(dst), Ok(a), Ok(b), Some(sp)) = (
-                    u16::try_from(local),
-                    u16::try_from(a),
-                    u16::try_from(b),
-                    self.sp_without_top(),
-                ) else {
+            Pending::AddShl { .. } | Pending::AddImm { .. } => {
+                let Some(reg) = self.sp_without_top().and_then(|sp| sum_op(top, local, sp)) else {
                     return false;
                 };
-                let reg = Op::I32AddShlRR { k, dst, a, b, sp };
                 self.emit(moving_sp(reg, sp_before));
                 self.pending[n - 1] = Pending::Local(local);
             }
@@ -676,16 +689,59 @@ fn moving_sp(reg: Op, sp_before: u32) -> Op {
     }
 }
 
-/// `I32AddShlRR` writing `local a + (local b << k)` to the temporary `slot`.
-fn add_shl_to_temp(a: u32, b: u32, k: u8, slot: u32) -> Option<Op> {
-    let dst = u16::try_from(slot).ok()?;
-    Some(Op::I32AddShlRR {
-        k,
-        dst,
-        a: u16::try_from(a).ok()?,
-        b: u16::try_from(b).ok()?,
-        sp: dst.checked_add(1)?,
+/// The register op of a pending three-operand sum ([`Pending::AddShl`],
+/// [`Pending::AddImm`]) writing slot `dst` and leaving `sp`.
+fn sum_op(entry: Pending, dst: u32, sp: u16) -> Option<Op> {
+    let dst = u16::try_from(dst).ok()?;
+    let slots = |a: u32, b: u32| Some((u16::try_from(a).ok()?, u16::try_from(b).ok()?));
+    Some(match entry {
+        Pending::AddShl { a, b, k } => {
+            let (a, b) = slots(a, b)?;
+            Op::I32AddShlRR { k, dst, a, b, sp }
+        }
+        Pending::AddImm { a, b, imm } => {
+            let (a, b) = slots(a, b)?;
+            Op::I32AddRRI { imm, dst, a, b, sp }
+        }
+        _ => return None,
     })
+}
+
+/// [`sum_op`] writing the entry's temporary `slot`.
+fn sum_to_temp(entry: Pending, slot: u32) -> Option<Op> {
+    sum_op(entry, slot, u16::try_from(slot.checked_add(1)?).ok()?)
+}
+
+/// The pending `a + imm + b` of an `i32.add` whose operands are `first`
+/// and `second` (a local and a pending sum of a local and a constant,
+/// either way round), if they are that.
+fn add_imm(first: Pending, second: Pending) -> Option<Pending> {
+    let offset = |p: Pending| match p {
+        Pending::Binary {
+            stack: Op::I32Add,
+            a: Leaf::Local(a),
+            b: Leaf::Const(c),
+            ..
+        }
+        | Pending::Binary {
+            stack: Op::I32Add,
+            a: Leaf::Const(c),
+            b: Leaf::Local(a),
+            ..
+        } => Some((a, c as u32 as i32)),
+        Pending::Binary {
+            stack: Op::I32Sub,
+            a: Leaf::Local(a),
+            b: Leaf::Const(c),
+            ..
+        } => Some((a, (c as u32 as i32).wrapping_neg())),
+        _ => None,
+    };
+    let ((a, imm), b) = match (first, second) {
+        (Pending::Local(b), other) | (other, Pending::Local(b)) => (offset(other)?, b),
+        _ => return None,
+    };
+    Some(Pending::AddImm { a, b, imm })
 }
 
 /// The pending `a + (b << k)` of an `i32.add` whose operands are
@@ -921,6 +977,31 @@ mod tests {
                 .any(|op| matches!(op, Op::BrIfTeeLtU { tee: 2, b: 1, .. })),
             "{ops:?}"
         );
+    }
+
+    #[test]
+    fn a_base_an_offset_and_an_index_are_one_sum() {
+        let sum = |dst, sp| Op::I32AddRRI {
+            imm: 64,
+            dst,
+            a: 0,
+            b: 1,
+            sp,
+        };
+        for body in [
+            "(local.set 2 (i32.add (i32.add (local.get 0) (i32.const 64)) (local.get 1)))",
+            "(local.set 2 (i32.add (local.get 1) (i32.add (i32.const 64) (local.get 0))))",
+            "(local.set 2 (i32.add (i32.sub (local.get 0) (i32.const -64)) (local.get 1)))",
+        ] {
+            let ops = ops(&format!(
+                "(module (memory 1) (func (param i32 i32) (local i32) {body}))"
+            ));
+            assert_eq!(ops, [sum(2, 3), Op::Return], "{body}");
+        }
+        // Loaded from: the sum goes to the load's temporary.
+        let ops = ops("(module (memory 1) (func (param i32 i32) (result i32)
+            (i32.load (i32.add (i32.add (local.get 0) (i32.const 64)) (local.get 1)))))");
+        assert_eq!(ops[0], sum(2, 3).with_sp(), "{ops:?}");
     }
 
     #[test]
