@@ -37,6 +37,15 @@ const PROGRAMS: &str = r#"(module
                 (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
                 (br $next)))
         (local.get 2))
+    ;; Loops until a local is zero (`br_if` on the local itself), and an
+    ;; `if` on a local.
+    (func (export "count_down") (param i32) (result i32) (local i32)
+        (if (local.get 0) (then
+            (loop
+                (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+                (local.set 1 (i32.add (local.get 1) (i32.const 3)))
+                (br_if 0 (local.get 0)))))
+        (local.get 1))
     ;; A constant on the left of a commutative op, and i64 immediates that
     ;; do not fit in i32 (the stack forms).
     (func (export "const_left") (param i64) (result i64) (local i64)
@@ -127,6 +136,9 @@ fn compare_and_branch_on_slots_and_immediates() {
     assert_eq!(inst.i32("count", &[Val::I32(10), Val::I32(4)]), 3);
     assert_eq!(inst.i32("count", &[Val::I32(0), Val::I32(4)]), 0);
     assert_eq!(inst.i32("count", &[Val::I32(-5), Val::I32(4)]), 0);
+    assert_eq!(inst.i32("count_down", &[Val::I32(7)]), 21);
+    assert_eq!(inst.i32("count_down", &[Val::I32(0)]), 0);
+    assert_eq!(inst.i32("count_down", &[Val::I32(1)]), 3);
 }
 
 /// Every i32 comparison of two locals, branched on by `br_if` (one op per

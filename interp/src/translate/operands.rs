@@ -317,6 +317,15 @@ impl Translator<'_> {
                     }
                     self.emit(reg);
                 }
+                // `local.get l; br_if`: a branch on `l != 0`, as a comparison
+                // with an immediate (`BrIfCmpRI`).
+                Pending::Local(local)
+                    if branch && i == last && sp == slot && u16::try_from(local).is_ok() =>
+                {
+                    let (a, dst) = (local as u16, slot as u16);
+                    let sp = dst;
+                    self.emit(Op::I32NeRI(BinImm { imm: 0, dst, a, sp }));
+                }
                 _ => self.emit_entry(entry, slot, sp),
             }
         }
@@ -817,6 +826,35 @@ mod tests {
             "{ops:?}"
         );
         assert_eq!(ops.len(), 2, "{ops:?}");
+    }
+
+    #[test]
+    fn a_branch_on_a_local_is_one_compare_with_zero() {
+        let ops = ops("(module (func (param i32)
+            (block (br_if 0 (local.get 0)))
+            (if (local.get 0) (then (nop)))))");
+        let on = |cmp| Op::BrIfCmpRI {
+            cmp,
+            a: 0,
+            sp: 1,
+            imm: 0,
+            target: 1,
+        };
+        assert_eq!(ops[0], on(I32Cmp::Ne), "{ops:?}");
+        // `if` skips its body when the local is zero.
+        assert!(
+            matches!(
+                ops[1],
+                Op::BrIfCmpRI {
+                    cmp: I32Cmp::Eq,
+                    a: 0,
+                    sp: 1,
+                    imm: 0,
+                    ..
+                }
+            ),
+            "{ops:?}"
+        );
     }
 
     #[test]
