@@ -46,6 +46,13 @@ const PROGRAMS: &str = r#"(module
                 (local.set 1 (i32.add (local.get 1) (i32.const 3)))
                 (br_if 0 (local.get 0)))))
         (local.get 1))
+    ;; Branches on a local being zero, stores and pushes its eqz (i32 and
+    ;; i64).
+    (func (export "zeros") (param i32 i64) (result i32) (local i32)
+        (block (br_if 0 (i32.eqz (local.get 0)))
+               (local.set 2 (i32.const 100)))
+        (local.set 2 (i32.add (local.get 2) (i32.eqz (local.get 0))))
+        (i32.add (local.get 2) (i32.mul (i64.eqz (local.get 1)) (i32.const 10))))
     ;; A constant on the left of a commutative op, and i64 immediates that
     ;; do not fit in i32 (the stack forms).
     (func (export "const_left") (param i64) (result i64) (local i64)
@@ -139,6 +146,9 @@ fn compare_and_branch_on_slots_and_immediates() {
     assert_eq!(inst.i32("count_down", &[Val::I32(7)]), 21);
     assert_eq!(inst.i32("count_down", &[Val::I32(0)]), 0);
     assert_eq!(inst.i32("count_down", &[Val::I32(1)]), 3);
+    assert_eq!(inst.i32("zeros", &[Val::I32(0), Val::I64(0)]), 1 + 10);
+    assert_eq!(inst.i32("zeros", &[Val::I32(5), Val::I64(0)]), 100 + 10);
+    assert_eq!(inst.i32("zeros", &[Val::I32(-1), Val::I64(1 << 40)]), 100);
 }
 
 /// Every i32 comparison of two locals, branched on by `br_if` (one op per

@@ -260,11 +260,35 @@ impl Translator<'_> {
             Operator::F64Const { value } => self.push_pending(Pending::Const(value.bits())),
             Operator::LocalSet { local_index } => Ok(self.local_set(local_index, false)),
             Operator::LocalTee { local_index } => Ok(self.local_set(local_index, true)),
+            Operator::I32Eqz => Ok(self.eqz_of_local(&Operator::I32Eq)),
+            Operator::I64Eqz => Ok(self.eqz_of_local(&Operator::I64Eq)),
             _ => match binary_forms(op) {
                 Some(forms) => Ok(self.binary(&forms)),
                 None => Ok(false),
             },
         }
+    }
+
+    /// `eqz` of a pending local: the comparison `eq` with a pending 0, so
+    /// that a branch on it is one `BrIfCmpRI` and a store one register op;
+    /// `false` (the stack forms) for other operands.
+    fn eqz_of_local(&mut self, eq: &Operator<'_>) -> bool {
+        if !matches!(self.pending.last(), Some(Pending::Local(_)))
+            || self.slot(self.height).is_none()
+        {
+            return false;
+        }
+        let Some(forms) = binary_forms(eq) else {
+            return false;
+        };
+        self.pending.push(Pending::Const(0));
+        self.push(1);
+        if self.binary(&forms) {
+            return true;
+        }
+        self.pending.pop();
+        self.height -= 1;
+        false
     }
 
     /// Emits the pending entries before `op` (see the module doc); a
@@ -855,6 +879,28 @@ mod tests {
             ),
             "{ops:?}"
         );
+    }
+
+    #[test]
+    fn a_branch_on_a_local_being_zero_is_one_compare_with_zero() {
+        let ops = ops("(module (func (param i32 i64)
+            (block (br_if 0 (i32.eqz (local.get 0))))
+            (drop (i64.eqz (local.get 1)))))");
+        let on_zero = Op::BrIfCmpRI {
+            cmp: I32Cmp::Eq,
+            a: 0,
+            sp: 2,
+            imm: 0,
+            target: 1,
+        };
+        assert_eq!(ops[0], on_zero, "{ops:?}");
+        let i64_zero = Op::I64EqRISp(BinImm {
+            imm: 0,
+            dst: 2,
+            a: 1,
+            sp: 3,
+        });
+        assert_eq!(ops[1], i64_zero, "{ops:?}");
     }
 
     #[test]
