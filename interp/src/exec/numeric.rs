@@ -248,11 +248,20 @@ pub(super) fn rr_tee(
     o: &BinTee,
     f: impl FnOnce(u64, u64) -> u64,
 ) {
-    debug_assert!(reads_below(*sp, base, o.a) && reads_below(*sp, base, o.b));
-    let result = f(values[base + o.a as usize], values[base + o.b as usize]);
-    values[base + o.also as usize] = result;
-    values[base + o.dst as usize] = result;
-    *sp = base + o.sp as usize;
+    let (dst, a, b, sp_field) = (o.dst, o.a, o.b, o.sp);
+    rr_sp(
+        values,
+        sp,
+        base,
+        &Bin {
+            dst,
+            a,
+            b,
+            sp: sp_field,
+        },
+        f,
+    );
+    values[base + o.also as usize] = values[base + dst as usize];
 }
 
 /// [`rr_sp`] with an immediate right operand.

@@ -484,12 +484,11 @@ impl Translator<'_> {
     /// pending entry's slot, plus the temporaries that entry still holds
     /// if it is not the top.
     fn sp_without_top(&self) -> Option<u16> {
-        let n = self.pending.len() as u32;
-        let held = match self.pending.first() {
-            Some(first) if n > 1 => first.temporaries(),
-            _ => 0,
+        let sp = match self.pending.len() {
+            1 => self.num_locals + self.height - 1,
+            _ => self.runtime_sp(),
         };
-        u16::try_from(self.num_locals + self.height - n + held).ok()
+        u16::try_from(sp).ok()
     }
 
     /// A binary op on two operands that are pending locals, constants or
