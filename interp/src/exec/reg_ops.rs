@@ -19,6 +19,8 @@ macro_rules! match_op_with_reg_ops {
                 debug_assert_eq!($sp, $base + $height as usize, "a register op moved sp");
                 if $cmp.holds($v[$base + $a as usize] as u32, $v[$base + $b as usize] as u32) {
                     $pc = super::dispatch::op_at($start, $target as usize);
+                } else {
+                    $pc = super::dispatch::not_taken($pc);
                 }
             }};
         }
@@ -60,6 +62,8 @@ macro_rules! match_op_with_reg_ops {
                     debug_assert_eq!($sp, $base + height as usize, "a register op moved sp");
                     if cmp.holds($v[$base + a as usize] as u32, imm as u32) {
                         $pc = super::dispatch::op_at($start, target as usize);
+                    } else {
+                        $pc = super::dispatch::not_taken($pc);
                     }
                 }
         },
