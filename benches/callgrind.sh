@@ -4,10 +4,15 @@
 # shared machine. Needs valgrind (Debian package) and, for `interp`, wasmi
 # (`bash scripts/install-peers.sh`).
 #
-# Usage: bash benches/callgrind.sh interp|switching|tiers|interruption|startup|icache|crossing [WASMFX_TIER_BINARY]
+# Usage: bash benches/callgrind.sh interp|ops|switching|tiers|interruption|startup|icache|crossing [WASMFX_TIER_BINARY]
 #   interp     the interpreter against wasmi on the compute programs:
 #              Ir per process and ours / wasmi, with the geomean; then the
 #              bench command's WASI row (examples/c/compute.wasm 100)
+#   ops        the same calls, what each engine's instructions are spent on:
+#              the ops our op loop dispatched (an interpreter-only build with
+#              the op-counts feature, in target/op-counts) and the handlers
+#              wasmi ran (its handlers jump to each other, which callgrind
+#              counts as calls), and the instructions per op of each
 #   switching  Ir per operation of the continuation programs under the jit
 #              and the interpreter: (Ir of run(2n) - Ir of run(n)) /
 #              operations, so start-up and compilation cancel out
@@ -32,7 +37,7 @@
 # Without a binary it builds the CLI in release mode.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mode=${1:?usage: bash benches/callgrind.sh interp|switching|tiers|interruption|startup|icache|crossing [WASMFX_TIER_BINARY]}
+mode=${1:?usage: bash benches/callgrind.sh interp|ops|switching|tiers|interruption|startup|icache|crossing [WASMFX_TIER_BINARY]}
 if [[ $# -ge 2 ]]; then
     cli=$(realpath "$2")
 else
@@ -77,6 +82,48 @@ interp)
     ours=$(ir "$cli" run --tier interp examples/c/compute.wasm 100)
     ratio=$(awk -v a="$ours" -v b="$theirs" 'BEGIN {printf "%.2f", a / b}')
     echo "| WASI \`compute.wasm 100\` (not in the geomean) | $((theirs / 1000000)) M | $((ours / 1000000)) M | ${ratio}x |"
+    ;;
+ops)
+    wasmi=${WASMI:-$(command -v wasmi || echo "$HOME/.cargo/bin/wasmi")}
+    cargo build --quiet --release -p wasmfx-tier --bin wasmfx-tier --no-default-features \
+        --features op-counts --target-dir target/op-counts
+    counting=target/op-counts/release/wasmfx-tier
+    echo "| call | wasmi handlers | wasmi Ir / handler | interp ops | interp Ir / op | interp ops / wasmi handlers |"
+    echo "|---|---:|---:|---:|---:|---:|"
+    for spec in "fib.wat fib 30" "sieve.wasm sieve 2000000" "matmul.wasm matmul 150" \
+        "sort.wasm sort 300000" "compute.wasm - 100"; do
+        read -r file export arg <<<"$spec"
+        if [[ $export == - ]]; then
+            path=examples/c/$file
+            call="WASI \`$file $arg\`"
+            theirs_cmd=("$wasmi" run "$path" "$arg")
+            ours_args=(run --tier interp "$path" "$arg")
+        else
+            path=$programs/$file
+            call="\`$export($arg)\`"
+            theirs_cmd=("$wasmi" run --invoke "$export" "$path" "$arg")
+            ours_args=(run --tier interp "$path" --invoke "$export" "$arg")
+        fi
+        out=$(mktemp)
+        log=$(mktemp)
+        valgrind --tool=callgrind --compress-strings=no --callgrind-out-file="$out" \
+            "${theirs_cmd[@]}" >/dev/null 2>"$log" || {
+            cat "$log" >&2
+            exit 1
+        }
+        theirs_ir=$(awk '/Collected :/ {print $NF}' "$log")
+        handlers=$(awk '/^cfn=/ {callee = $0}
+            /^calls=/ && callee ~ /handler::exec::/ {split($1, a, "="); n += a[2]}
+            END {print n + 0}' "$out")
+        rm -f "$out" "$log"
+        ops=$("$counting" "${ours_args[@]}" 2>&1 >/dev/null | awk '/^interpreted ops:/ {print $3}')
+        ours_ir=$(ir "$cli" "${ours_args[@]}")
+        awk -v c="$call" -v h="$handlers" -v ti="$theirs_ir" -v o="$ops" -v oi="$ours_ir" 'BEGIN {
+            th = h > 0 ? sprintf("%.1f", ti / h) : "-"
+            r = h > 0 ? sprintf("%.2fx", o / h) : "-"
+            printf "| %s | %.1f M | %s | %.1f M | %.1f | %s |\n", c, h / 1e6, th, o / 1e6, oi / o, r
+        }'
+    done
     ;;
 switching)
     n=100000

@@ -30,6 +30,8 @@ mod code_dump;
 pub mod cont;
 mod exec;
 pub mod op;
+#[cfg(feature = "op-counts")]
+pub mod op_counts;
 mod osr_watch;
 pub mod stack;
 pub mod tiering;

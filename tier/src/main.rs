@@ -4,5 +4,11 @@
 mod cli;
 
 fn main() -> std::process::ExitCode {
-    cli::main()
+    let code = cli::main();
+    #[cfg(feature = "op-counts")]
+    eprintln!(
+        "interpreted ops: {}",
+        wasmfx_interp::op_counts::dispatched()
+    );
+    code
 }

@@ -323,6 +323,8 @@ pub(super) fn run_ops(
             let base = 0usize;
             let op: &Op = unsafe { &*ip };
             ip = ip.wrapping_add(1);
+            #[cfg(feature = "op-counts")]
+            crate::op_counts::count();
             match_op_with_memory_ops!(*op, v, sp, base, ip, start, store, code, {
             // --- control ---------------------------------------------
             Op::Unreachable => return Err(Trap::Unreachable),
