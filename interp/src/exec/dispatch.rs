@@ -173,11 +173,12 @@ pub(super) fn run_ops(
             sp -= 1;
             let top = $v[sp];
             $v[$tee as usize] = top;
-            if $cmp.holds(top as u32, $v[$b as usize] as u32) {
-                ip = op_at(start, $target as usize);
-            } else {
-                ip = not_taken(ip);
-            }
+            ip = branch_to(
+                $cmp.holds(top as u32, $v[$b as usize] as u32),
+                start,
+                $target,
+                ip,
+            );
         }};
     }
     let exit = 'frames: loop {
@@ -335,11 +336,7 @@ pub(super) fn run_ops(
             Op::Jump(target) => ip = op_at(start, target as usize),
             Op::JumpIfZero(target) => {
                 sp -= 1;
-                if v[sp] as u32 == 0 {
-                    ip = op_at(start, target as usize);
-                } else {
-                    ip = not_taken(ip);
-                }
+                ip = branch_to(v[sp] as u32 == 0, start, target, ip);
             }
             Op::Br { target, drop, keep } => {
                 sp = branch(v, sp, drop, keep);
@@ -534,11 +531,7 @@ pub(super) fn run_ops(
             }
             Op::JumpIfNonZero(target) => {
                 sp -= 1;
-                if v[sp] as u32 != 0 {
-                    ip = op_at(start, target as usize);
-                } else {
-                    ip = not_taken(ip);
-                }
+                ip = branch_to(v[sp] as u32 != 0, start, target, ip);
             }
             Op::LocalGet2(a, b) => {
                 v[sp] = v[base + a as usize];
@@ -567,18 +560,10 @@ pub(super) fn run_ops(
                 v[base + dst as usize] = from_i32(sum);
             }
             Op::BrIfLocalsI32 { cmp, a, b, target } => {
-                if cmp.holds(v[base + a as usize] as u32, v[base + b as usize] as u32) {
-                    ip = op_at(start, target as usize);
-                } else {
-                    ip = not_taken(ip);
-                }
+                ip = branch_to(cmp.holds(v[base + a as usize] as u32, v[base + b as usize] as u32), start, target, ip);
             }
             Op::BrIfLocalI32Imm { cmp, local, imm, target } => {
-                if cmp.holds(v[base + local as usize] as u32, imm as u32) {
-                    ip = op_at(start, target as usize);
-                } else {
-                    ip = not_taken(ip);
-                }
+                ip = branch_to(cmp.holds(v[base + local as usize] as u32, imm as u32), start, target, ip);
             }
             Op::BrIfTeeEq { tee, b, target } => br_tee!(v, tee, b, target, I32Cmp::Eq),
             Op::BrIfTeeNe { tee, b, target } => br_tee!(v, tee, b, target, I32Cmp::Ne),
@@ -647,6 +632,17 @@ pub(super) fn run_ops(
 #[inline(always)]
 pub(super) fn op_at(start: *const Op, pc: usize) -> *const Op {
     start.wrapping_add(pc)
+}
+
+/// The op to run after a conditional branch at `next` (the op after it):
+/// `target` when `taken`, else `next` through [`not_taken`].
+#[inline(always)]
+pub(super) fn branch_to(taken: bool, start: *const Op, target: u32, next: *const Op) -> *const Op {
+    if taken {
+        op_at(start, target as usize)
+    } else {
+        not_taken(next)
+    }
 }
 
 /// The op after a conditional branch that is not taken (`next`, unchanged),

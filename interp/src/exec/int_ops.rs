@@ -246,243 +246,123 @@ macro_rules! match_op_with_int_ops {
                 // --- compare and branch (fused) ----------------------------
                 Op::BrIfI32Eq(target) => {
                     $sp -= 2;
-                    if ($v[$sp] as i32) == ($v[$sp + 1] as i32) {
-                        $pc = super::dispatch::op_at($start, target as usize);
-                    } else {
-                        $pc = super::dispatch::not_taken($pc);
-                    }
+                    $pc = super::dispatch::branch_to(($v[$sp] as i32) == ($v[$sp + 1] as i32), $start, target, $pc);
                 }
                 Op::BrIfI32Ne(target) => {
                     $sp -= 2;
-                    if ($v[$sp] as i32) != ($v[$sp + 1] as i32) {
-                        $pc = super::dispatch::op_at($start, target as usize);
-                    } else {
-                        $pc = super::dispatch::not_taken($pc);
-                    }
+                    $pc = super::dispatch::branch_to(($v[$sp] as i32) != ($v[$sp + 1] as i32), $start, target, $pc);
                 }
                 Op::BrIfI32LtS(target) => {
                     $sp -= 2;
-                    if ($v[$sp] as i32) < ($v[$sp + 1] as i32) {
-                        $pc = super::dispatch::op_at($start, target as usize);
-                    } else {
-                        $pc = super::dispatch::not_taken($pc);
-                    }
+                    $pc = super::dispatch::branch_to(($v[$sp] as i32) < ($v[$sp + 1] as i32), $start, target, $pc);
                 }
                 Op::BrIfI32LtU(target) => {
                     $sp -= 2;
-                    if ($v[$sp] as u32) < ($v[$sp + 1] as u32) {
-                        $pc = super::dispatch::op_at($start, target as usize);
-                    } else {
-                        $pc = super::dispatch::not_taken($pc);
-                    }
+                    $pc = super::dispatch::branch_to(($v[$sp] as u32) < ($v[$sp + 1] as u32), $start, target, $pc);
                 }
                 Op::BrIfI32GtS(target) => {
                     $sp -= 2;
-                    if ($v[$sp] as i32) > ($v[$sp + 1] as i32) {
-                        $pc = super::dispatch::op_at($start, target as usize);
-                    } else {
-                        $pc = super::dispatch::not_taken($pc);
-                    }
+                    $pc = super::dispatch::branch_to(($v[$sp] as i32) > ($v[$sp + 1] as i32), $start, target, $pc);
                 }
                 Op::BrIfI32GtU(target) => {
                     $sp -= 2;
-                    if ($v[$sp] as u32) > ($v[$sp + 1] as u32) {
-                        $pc = super::dispatch::op_at($start, target as usize);
-                    } else {
-                        $pc = super::dispatch::not_taken($pc);
-                    }
+                    $pc = super::dispatch::branch_to(($v[$sp] as u32) > ($v[$sp + 1] as u32), $start, target, $pc);
                 }
                 Op::BrIfI32LeS(target) => {
                     $sp -= 2;
-                    if ($v[$sp] as i32) <= ($v[$sp + 1] as i32) {
-                        $pc = super::dispatch::op_at($start, target as usize);
-                    } else {
-                        $pc = super::dispatch::not_taken($pc);
-                    }
+                    $pc = super::dispatch::branch_to(($v[$sp] as i32) <= ($v[$sp + 1] as i32), $start, target, $pc);
                 }
                 Op::BrIfI32LeU(target) => {
                     $sp -= 2;
-                    if ($v[$sp] as u32) <= ($v[$sp + 1] as u32) {
-                        $pc = super::dispatch::op_at($start, target as usize);
-                    } else {
-                        $pc = super::dispatch::not_taken($pc);
-                    }
+                    $pc = super::dispatch::branch_to(($v[$sp] as u32) <= ($v[$sp + 1] as u32), $start, target, $pc);
                 }
                 Op::BrIfI32GeS(target) => {
                     $sp -= 2;
-                    if ($v[$sp] as i32) >= ($v[$sp + 1] as i32) {
-                        $pc = super::dispatch::op_at($start, target as usize);
-                    } else {
-                        $pc = super::dispatch::not_taken($pc);
-                    }
+                    $pc = super::dispatch::branch_to(($v[$sp] as i32) >= ($v[$sp + 1] as i32), $start, target, $pc);
                 }
                 Op::BrIfI32GeU(target) => {
                     $sp -= 2;
-                    if ($v[$sp] as u32) >= ($v[$sp + 1] as u32) {
-                        $pc = super::dispatch::op_at($start, target as usize);
-                    } else {
-                        $pc = super::dispatch::not_taken($pc);
-                    }
+                    $pc = super::dispatch::branch_to(($v[$sp] as u32) >= ($v[$sp + 1] as u32), $start, target, $pc);
                 }
                 Op::BrIfI64Eq(target) => {
                     $sp -= 2;
-                    if ($v[$sp] as i64) == ($v[$sp + 1] as i64) {
-                        $pc = super::dispatch::op_at($start, target as usize);
-                    } else {
-                        $pc = super::dispatch::not_taken($pc);
-                    }
+                    $pc = super::dispatch::branch_to(($v[$sp] as i64) == ($v[$sp + 1] as i64), $start, target, $pc);
                 }
                 Op::BrIfI64Ne(target) => {
                     $sp -= 2;
-                    if ($v[$sp] as i64) != ($v[$sp + 1] as i64) {
-                        $pc = super::dispatch::op_at($start, target as usize);
-                    } else {
-                        $pc = super::dispatch::not_taken($pc);
-                    }
+                    $pc = super::dispatch::branch_to(($v[$sp] as i64) != ($v[$sp + 1] as i64), $start, target, $pc);
                 }
                 Op::BrIfI64LtS(target) => {
                     $sp -= 2;
-                    if ($v[$sp] as i64) < ($v[$sp + 1] as i64) {
-                        $pc = super::dispatch::op_at($start, target as usize);
-                    } else {
-                        $pc = super::dispatch::not_taken($pc);
-                    }
+                    $pc = super::dispatch::branch_to(($v[$sp] as i64) < ($v[$sp + 1] as i64), $start, target, $pc);
                 }
                 Op::BrIfI64LtU(target) => {
                     $sp -= 2;
-                    if ($v[$sp] as u64) < ($v[$sp + 1] as u64) {
-                        $pc = super::dispatch::op_at($start, target as usize);
-                    } else {
-                        $pc = super::dispatch::not_taken($pc);
-                    }
+                    $pc = super::dispatch::branch_to(($v[$sp] as u64) < ($v[$sp + 1] as u64), $start, target, $pc);
                 }
                 Op::BrIfI64GtS(target) => {
                     $sp -= 2;
-                    if ($v[$sp] as i64) > ($v[$sp + 1] as i64) {
-                        $pc = super::dispatch::op_at($start, target as usize);
-                    } else {
-                        $pc = super::dispatch::not_taken($pc);
-                    }
+                    $pc = super::dispatch::branch_to(($v[$sp] as i64) > ($v[$sp + 1] as i64), $start, target, $pc);
                 }
                 Op::BrIfI64GtU(target) => {
                     $sp -= 2;
-                    if ($v[$sp] as u64) > ($v[$sp + 1] as u64) {
-                        $pc = super::dispatch::op_at($start, target as usize);
-                    } else {
-                        $pc = super::dispatch::not_taken($pc);
-                    }
+                    $pc = super::dispatch::branch_to(($v[$sp] as u64) > ($v[$sp + 1] as u64), $start, target, $pc);
                 }
                 Op::BrIfI64LeS(target) => {
                     $sp -= 2;
-                    if ($v[$sp] as i64) <= ($v[$sp + 1] as i64) {
-                        $pc = super::dispatch::op_at($start, target as usize);
-                    } else {
-                        $pc = super::dispatch::not_taken($pc);
-                    }
+                    $pc = super::dispatch::branch_to(($v[$sp] as i64) <= ($v[$sp + 1] as i64), $start, target, $pc);
                 }
                 Op::BrIfI64LeU(target) => {
                     $sp -= 2;
-                    if ($v[$sp] as u64) <= ($v[$sp + 1] as u64) {
-                        $pc = super::dispatch::op_at($start, target as usize);
-                    } else {
-                        $pc = super::dispatch::not_taken($pc);
-                    }
+                    $pc = super::dispatch::branch_to(($v[$sp] as u64) <= ($v[$sp + 1] as u64), $start, target, $pc);
                 }
                 Op::BrIfI64GeS(target) => {
                     $sp -= 2;
-                    if ($v[$sp] as i64) >= ($v[$sp + 1] as i64) {
-                        $pc = super::dispatch::op_at($start, target as usize);
-                    } else {
-                        $pc = super::dispatch::not_taken($pc);
-                    }
+                    $pc = super::dispatch::branch_to(($v[$sp] as i64) >= ($v[$sp + 1] as i64), $start, target, $pc);
                 }
                 Op::BrIfI64GeU(target) => {
                     $sp -= 2;
-                    if ($v[$sp] as u64) >= ($v[$sp + 1] as u64) {
-                        $pc = super::dispatch::op_at($start, target as usize);
-                    } else {
-                        $pc = super::dispatch::not_taken($pc);
-                    }
+                    $pc = super::dispatch::branch_to(($v[$sp] as u64) >= ($v[$sp + 1] as u64), $start, target, $pc);
                 }
                 Op::BrIfI32EqImm { target, imm } => {
                     $sp -= 1;
-                    if ($v[$sp] as i32) == (imm as i32) {
-                        $pc = super::dispatch::op_at($start, target as usize);
-                    } else {
-                        $pc = super::dispatch::not_taken($pc);
-                    }
+                    $pc = super::dispatch::branch_to(($v[$sp] as i32) == (imm as i32), $start, target, $pc);
                 }
                 Op::BrIfI32NeImm { target, imm } => {
                     $sp -= 1;
-                    if ($v[$sp] as i32) != (imm as i32) {
-                        $pc = super::dispatch::op_at($start, target as usize);
-                    } else {
-                        $pc = super::dispatch::not_taken($pc);
-                    }
+                    $pc = super::dispatch::branch_to(($v[$sp] as i32) != (imm as i32), $start, target, $pc);
                 }
                 Op::BrIfI32LtSImm { target, imm } => {
                     $sp -= 1;
-                    if ($v[$sp] as i32) < (imm as i32) {
-                        $pc = super::dispatch::op_at($start, target as usize);
-                    } else {
-                        $pc = super::dispatch::not_taken($pc);
-                    }
+                    $pc = super::dispatch::branch_to(($v[$sp] as i32) < (imm as i32), $start, target, $pc);
                 }
                 Op::BrIfI32LtUImm { target, imm } => {
                     $sp -= 1;
-                    if ($v[$sp] as u32) < (imm as u32) {
-                        $pc = super::dispatch::op_at($start, target as usize);
-                    } else {
-                        $pc = super::dispatch::not_taken($pc);
-                    }
+                    $pc = super::dispatch::branch_to(($v[$sp] as u32) < (imm as u32), $start, target, $pc);
                 }
                 Op::BrIfI32GtSImm { target, imm } => {
                     $sp -= 1;
-                    if ($v[$sp] as i32) > (imm as i32) {
-                        $pc = super::dispatch::op_at($start, target as usize);
-                    } else {
-                        $pc = super::dispatch::not_taken($pc);
-                    }
+                    $pc = super::dispatch::branch_to(($v[$sp] as i32) > (imm as i32), $start, target, $pc);
                 }
                 Op::BrIfI32GtUImm { target, imm } => {
                     $sp -= 1;
-                    if ($v[$sp] as u32) > (imm as u32) {
-                        $pc = super::dispatch::op_at($start, target as usize);
-                    } else {
-                        $pc = super::dispatch::not_taken($pc);
-                    }
+                    $pc = super::dispatch::branch_to(($v[$sp] as u32) > (imm as u32), $start, target, $pc);
                 }
                 Op::BrIfI32LeSImm { target, imm } => {
                     $sp -= 1;
-                    if ($v[$sp] as i32) <= (imm as i32) {
-                        $pc = super::dispatch::op_at($start, target as usize);
-                    } else {
-                        $pc = super::dispatch::not_taken($pc);
-                    }
+                    $pc = super::dispatch::branch_to(($v[$sp] as i32) <= (imm as i32), $start, target, $pc);
                 }
                 Op::BrIfI32LeUImm { target, imm } => {
                     $sp -= 1;
-                    if ($v[$sp] as u32) <= (imm as u32) {
-                        $pc = super::dispatch::op_at($start, target as usize);
-                    } else {
-                        $pc = super::dispatch::not_taken($pc);
-                    }
+                    $pc = super::dispatch::branch_to(($v[$sp] as u32) <= (imm as u32), $start, target, $pc);
                 }
                 Op::BrIfI32GeSImm { target, imm } => {
                     $sp -= 1;
-                    if ($v[$sp] as i32) >= (imm as i32) {
-                        $pc = super::dispatch::op_at($start, target as usize);
-                    } else {
-                        $pc = super::dispatch::not_taken($pc);
-                    }
+                    $pc = super::dispatch::branch_to(($v[$sp] as i32) >= (imm as i32), $start, target, $pc);
                 }
                 Op::BrIfI32GeUImm { target, imm } => {
                     $sp -= 1;
-                    if ($v[$sp] as u32) >= (imm as u32) {
-                        $pc = super::dispatch::op_at($start, target as usize);
-                    } else {
-                        $pc = super::dispatch::not_taken($pc);
-                    }
+                    $pc = super::dispatch::branch_to(($v[$sp] as u32) >= (imm as u32), $start, target, $pc);
                 }
         })
     };

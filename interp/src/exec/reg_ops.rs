@@ -17,11 +17,7 @@ macro_rules! match_op_with_reg_ops {
         macro_rules! br_rr {
             ($a:ident, $b:ident, $height:ident, $target:ident, $cmp:expr) => {{
                 debug_assert_eq!($sp, $base + $height as usize, "a register op moved sp");
-                if $cmp.holds($v[$base + $a as usize] as u32, $v[$base + $b as usize] as u32) {
-                    $pc = super::dispatch::op_at($start, $target as usize);
-                } else {
-                    $pc = super::dispatch::not_taken($pc);
-                }
+                $pc = super::dispatch::branch_to($cmp.holds($v[$base + $a as usize] as u32, $v[$base + $b as usize] as u32), $start, $target, $pc);
             }};
         }
         super::reg_ops::with_register_arms!(($op, $v, $sp, $base, $pc, $start), {
@@ -60,11 +56,7 @@ macro_rules! match_op_with_reg_ops {
                 Op::BrIfGeURR { a, b, sp: height, target } => br_rr!(a, b, height, target, I32Cmp::GeU),
                 Op::BrIfCmpRI { cmp, a, sp: height, imm, target } => {
                     debug_assert_eq!($sp, $base + height as usize, "a register op moved sp");
-                    if cmp.holds($v[$base + a as usize] as u32, imm as u32) {
-                        $pc = super::dispatch::op_at($start, target as usize);
-                    } else {
-                        $pc = super::dispatch::not_taken($pc);
-                    }
+                    $pc = super::dispatch::branch_to(cmp.holds($v[$base + a as usize] as u32, imm as u32), $start, target, $pc);
                 }
         },
             bits32: [

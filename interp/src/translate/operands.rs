@@ -769,10 +769,8 @@ fn add_imm(first: Pending, second: Pending) -> Option<Pending> {
         } => Some((a, (c as u32 as i32).wrapping_neg())),
         _ => None,
     };
-    let ((a, imm), b) = match (first, second) {
-        (Pending::Local(b), other) | (other, Pending::Local(b)) => (offset(other)?, b),
-        _ => return None,
-    };
+    let (b, other) = local_and(first, second)?;
+    let (a, imm) = offset(other)?;
     Some(Pending::AddImm { a, b, imm })
 }
 
@@ -789,11 +787,19 @@ fn add_shl(first: Pending, second: Pending) -> Option<Pending> {
         } => Some((b, (k as u32 & 31) as u8)),
         _ => None,
     };
-    let (a, (b, k)) = match (first, second) {
-        (Pending::Local(a), other) | (other, Pending::Local(a)) => (a, shifted(other)?),
-        _ => return None,
-    };
+    let (a, other) = local_and(first, second)?;
+    let (b, k) = shifted(other)?;
     Some(Pending::AddShl { a, b, k })
+}
+
+/// The local and the other operand of a commutative op whose operands are
+/// `first` and `second`, if one of them is a pending local (the first one
+/// if both are).
+fn local_and(first: Pending, second: Pending) -> Option<(u32, Pending)> {
+    match (first, second) {
+        (Pending::Local(l), other) | (other, Pending::Local(l)) => Some((l, other)),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
